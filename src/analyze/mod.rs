@@ -1,0 +1,1 @@
+//! Analysis: the resource model, built-in rules (one file each in `rules/`), the registry, Rego policies, values schemas.

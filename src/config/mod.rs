@@ -1,0 +1,1 @@
+//! `chartgate.yaml`: raw options, merged along the directory tree, resolved settings.

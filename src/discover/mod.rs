@@ -1,0 +1,1 @@
+//! Discovery: charts, environments, values files, policies, manifests (walkdir + globset).

@@ -1,0 +1,1 @@
+//! Chart loading, values coalescing, dependencies, `.Files`, rendering a chart like `helm template`.

@@ -1,0 +1,5 @@
+//! The Helm renderer: `template/` is Go's text/template with Sprig and Helm's functions,
+//! `chart/` loads charts, coalesces values and renders a chart like `helm template`.
+pub mod chart;
+pub mod template;
+pub mod value;

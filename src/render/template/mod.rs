@@ -1,0 +1,2 @@
+//! Go text/template engine (lexer, parser, exec) with Sprig and Helm functions in `funcs/`.
+pub mod funcs;

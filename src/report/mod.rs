@@ -1,0 +1,1 @@
+//! Reports: `finding.rs` is the one diagnostic model; every output format is one file.
