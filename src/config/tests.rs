@@ -151,7 +151,7 @@ fn schema_errors_point_at_the_line() {
     );
     assert_eq!(
         err("- a\n"),
-        "/repo/svc/chartgate.yaml:1:1: [\"a\"] is not of type \"object\", \"null\""
+        "/repo/svc/chartgate.yaml:1:1: [\"a\"] is not of types \"null\", \"object\""
     );
     assert_eq!(
         err("a: [\n"),
