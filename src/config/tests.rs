@@ -155,7 +155,7 @@ fn schema_errors_point_at_the_line() {
     );
     assert_eq!(
         err("a: [\n"),
-        "/repo/svc/chartgate.yaml:2:1: while parsing a flow sequence, expected ',' or ']'"
+        "/repo/svc/chartgate.yaml:2:1: while parsing a node, did not find expected node content"
     );
 }
 
