@@ -204,6 +204,12 @@ fn limits_depth_and_size() {
         e.to_string(),
         "line 3 column 7: YAML nesting exceeds the limit of 3 levels"
     );
+    // Alias copies count towards the depth where they land.
+    let e = parse_stream("a: &a [[x]]\nb: *a\nc: [*a]\n", &l).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 3 column 5: YAML nesting exceeds the limit of 3 levels"
+    );
     // saphyr's own flow-nesting guard also answers with a position.
     let e = err(&("[".repeat(3000) + &"]".repeat(3000)));
     assert_eq!(e.pos.line, 1);
