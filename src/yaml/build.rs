@@ -120,9 +120,51 @@ pub(super) fn parse(
         None => (src, 0),
     };
     let pm = PosMap::new(text, base);
+    // go-yaml (libyaml) accepts a tab after a mapping `:` (`key:<TAB>value`), saphyr does not:
+    // where saphyr stops on exactly that, the tab is a separator, never content, so it is read
+    // as a space and parsing restarts (bounded; positions are unchanged, a tab is one byte).
+    let mut fixed: Option<String> = None;
+    for _ in 0..=MAX_TAB_SEPARATOR_FIXES {
+        let t = fixed.as_deref().unwrap_or(text);
+        let result = run_guarded(t, src, &pm, limits, first_only);
+        if let Err(e) = &result {
+            let at = e.pos.offset.saturating_sub(base);
+            let b = t.as_bytes();
+            if e.message == "':' must be followed by a valid YAML whitespace"
+                && at >= 2
+                && b.get(at - 1) == Some(&b'\t')
+                && b.get(at - 2) == Some(&b':')
+            {
+                let mut owned = t.to_string();
+                owned.replace_range(at - 1..at, " ");
+                fixed = Some(owned);
+                continue;
+            }
+        }
+        return result;
+    }
+    run_guarded(
+        fixed.as_deref().unwrap_or(text),
+        src,
+        &pm,
+        limits,
+        first_only,
+    )
+}
+
+/// How many `key:<TAB>value` separators are repaired before giving up.
+const MAX_TAB_SEPARATOR_FIXES: usize = 32;
+
+fn run_guarded(
+    text: &str,
+    src: &str,
+    pm: &PosMap,
+    limits: &Limits,
+    first_only: bool,
+) -> Result<Vec<Document>, YamlError> {
     // saphyr-parser should never panic, but charts are untrusted: turn a panic into an error.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run(text, src, &pm, limits, first_only)
+        run(text, src, pm, limits, first_only)
     })) {
         Ok(r) => r,
         Err(_) => Err(YamlError {

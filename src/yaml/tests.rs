@@ -244,6 +244,12 @@ fn limits_depth_and_size() {
 
 #[test]
 fn invalid_input_errors_have_positions() {
+    // A tab after `:` separates as in go-yaml.
+    assert_eq!(
+        json("a:\t1\nb:\n  c:\t'x'\n"),
+        serde_json::json!({"a": 1, "b": {"c": "x"}})
+    );
+    assert_eq!(root("a:\t1\n").get("a").unwrap().pos, p(3, 1, 4));
     let e = err("a: [1\n");
     assert_eq!(
         e.to_string(),
