@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Marker, Parser, ScanError};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use super::resolve::{Resolved, resolve_scalar};
 use super::{Document, Limits, Node, NodeKind, Pos, YamlError};
@@ -262,7 +262,16 @@ fn run(
                 }
                 Some((node.clone(), 0))
             }
-            Event::Scalar(value, style, anchor, tag) => {
+            Event::Scalar(mut value, style, anchor, tag) => {
+                // libyaml keeps no final line break for a block scalar that ends the input
+                // without one (`a: |\n  x` is "x"); saphyr adds it.
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && !text.ends_with('\n')
+                    && end.offset >= pm.base + pm.len
+                    && value.ends_with('\n')
+                {
+                    value.to_mut().pop();
+                }
                 let resolved =
                     resolve_scalar(&value, style, tag.as_deref()).map_err(|m| YamlError {
                         message: m,
