@@ -4,7 +4,7 @@
 //! info), escaped exactly as `@actions/core` does (`escapeProperty` / `escapeData`).
 
 use super::finding::{Finding, Severity};
-use super::rules_info::{resource_label, sorted};
+use super::rules_info::{repo_path, resource_label, sorted};
 
 /// Escapes a workflow-command message (`escapeData` in `@actions/core`).
 pub fn escape_data(s: &str) -> String {
@@ -45,7 +45,7 @@ pub fn github(findings: &[Finding]) -> String {
         };
         out.push_str(&format!(
             "::{cmd} file={},line={},col={},title={}::{}\n",
-            escape_property(&f.location.file),
+            escape_property(&repo_path(&f.location.file)),
             f.location.line.max(1),
             f.location.column.max(1),
             escape_property(&f.rule),

@@ -50,7 +50,8 @@ pub fn junit(findings: &[Finding], suites: &[SuiteKey]) -> String {
             let mut tc = match f.severity {
                 Severity::Error | Severity::Warning => {
                     let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    st.set_message(f.message.as_str());
+                    // XML attribute values lose line breaks when parsed: keep them in the text only.
+                    st.set_message(f.message.replace(['\r', '\n'], " "));
                     st.set_type(f.severity.as_str());
                     st.set_description(detail.as_str());
                     TestCase::new(case_name.as_str(), st)

@@ -17,6 +17,14 @@ fn cell(s: &str) -> String {
         .replace('\n', "<br>")
 }
 
+/// Text for a code span inside a table cell: backticks dropped, `|` escaped (GFM unescapes
+/// `\|` inside code spans in tables), line breaks as spaces.
+fn code(s: &str) -> String {
+    s.replace('`', "")
+        .replace('|', "\\|")
+        .replace(['\r', '\n'], " ")
+}
+
 fn count(fs: &[&Finding], s: Severity) -> usize {
     fs.iter().filter(|f| f.severity == s).count()
 }
@@ -77,12 +85,12 @@ pub fn markdown(findings: &[Finding], suites: &[SuiteKey]) -> String {
             out.push_str(&format!(
                 "| {} | `{}` | {} | `{}:{}:{}` | {} |\n",
                 f.severity.as_str(),
-                cell(&f.rule),
+                code(&f.rule),
                 f.resource
                     .as_ref()
                     .map(|r| cell(&resource_label(r)))
                     .unwrap_or_else(|| "-".to_string()),
-                cell(&f.location.file),
+                code(&f.location.file),
                 f.location.line,
                 f.location.column,
                 cell(&f.message),

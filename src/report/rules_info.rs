@@ -34,15 +34,27 @@ impl SuiteKey {
         }
     }
 
-    /// `chart` (or `-` without one) for display.
+    /// `chart` (or `(none)` without one) for display.
     pub fn chart_label(&self) -> &str {
-        self.chart.as_deref().unwrap_or("-")
+        self.chart.as_deref().unwrap_or("(none)")
     }
 
-    /// `environment` (or `-` without one) for display.
+    /// `environment` (or `(none)` without one) for display.
     pub fn environment_label(&self) -> &str {
-        self.environment.as_deref().unwrap_or("-")
+        self.environment.as_deref().unwrap_or("(none)")
     }
+}
+
+/// A printed path as a repository-relative path for GitHub (annotations, SARIF): backslashes
+/// become `/` and leading `./` segments are dropped. Findings' paths are relative to the current
+/// directory; the action runs chartgate from the repository root, so the two agree there.
+pub fn repo_path(file: &str) -> String {
+    let p = file.replace('\\', "/");
+    let mut p = p.as_str();
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest;
+    }
+    p.to_string()
 }
 
 /// `Kind/name` or `Kind/namespace/name`.
@@ -53,29 +65,20 @@ pub fn resource_label(r: &ResourceRef) -> String {
     }
 }
 
-/// The findings in the one order every writer prints: (file, line, column, rule, environment,
+/// The findings in the one order every writer prints: (file as [`repo_path`], line, column, rule, environment,
 /// chart, message). Output is then independent of the order the analyzer produced them in.
 pub fn sorted(findings: &[Finding]) -> Vec<&Finding> {
     let mut v: Vec<&Finding> = findings.iter().collect();
-    v.sort_by(|a, b| {
+    v.sort_by_cached_key(|f| {
         (
-            &a.location.file,
-            a.location.line,
-            a.location.column,
-            &a.rule,
-            &a.environment,
-            &a.chart,
-            &a.message,
+            repo_path(&f.location.file),
+            f.location.line,
+            f.location.column,
+            f.rule.clone(),
+            f.environment.clone(),
+            f.chart.clone(),
+            f.message.clone(),
         )
-            .cmp(&(
-                &b.location.file,
-                b.location.line,
-                b.location.column,
-                &b.rule,
-                &b.environment,
-                &b.chart,
-                &b.message,
-            ))
     });
     v
 }

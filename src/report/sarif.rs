@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::baseline::fingerprint;
 use super::finding::{Finding, Location, Severity};
-use super::rules_info::{RuleInfo, resource_label, sorted};
+use super::rules_info::{RuleInfo, repo_path, resource_label, sorted};
 
 /// Key of chartgate's entry in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "chartgate/v1";
@@ -25,11 +25,7 @@ fn level(s: Severity) -> &'static str {
 /// backslashes normalised, bytes outside RFC 3986 unreserved characters and `/` percent-encoded.
 /// Returns whether it is relative (absolute paths become `file://` URIs without a base).
 fn uri(path: &str) -> (String, bool) {
-    let p = path.replace('\\', "/");
-    let mut p = p.as_str();
-    while let Some(rest) = p.strip_prefix("./") {
-        p = rest;
-    }
+    let p = repo_path(path);
     let absolute = p.starts_with('/');
     let mut enc = String::new();
     for b in p.bytes() {
