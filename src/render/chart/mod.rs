@@ -1,4 +1,5 @@
 //! Chart loading, values coalescing, dependencies, `.Files`, rendering a chart like `helm template`.
+pub mod ignore;
 pub mod model;
 pub mod strvals;
 pub mod values;
