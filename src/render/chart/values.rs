@@ -396,6 +396,16 @@ pub fn process_dependencies(chart: &mut Chart, user: &Map) -> Result<(), String>
     process_import_values(chart)
 }
 
+/// A YAML number as text for string fields (`version: 1.0` → `1`), like Go's `%v` of a float
+/// for ordinary magnitudes.
+pub fn format_number(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
