@@ -7,10 +7,18 @@ use std::collections::BTreeSet;
 
 /// A per-thread evaluator: a clone of the prepared engine plus the context it currently holds
 /// (changing `data` makes regorus re-prepare, so the context is only replaced when it changes).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RegoWorker {
     pub(crate) engine: regorus::Engine,
     context: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for RegoWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegoWorker")
+            .field("context", &self.context)
+            .finish()
+    }
 }
 
 impl RegoWorker {

@@ -145,7 +145,6 @@ pub(crate) struct TestRule {
     pub line: u32,
 }
 
-#[derive(Debug)]
 pub(crate) struct Inner {
     pub engine: regorus::Engine,
     pub base_data: serde_json::Value,
@@ -157,9 +156,19 @@ pub(crate) struct Inner {
 }
 
 /// Compiled policies + data. `Send + Sync`, cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct PolicySet {
     pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for PolicySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PolicySet")
+            .field("rules", &self.inner.all_rules.len())
+            .field("tests", &self.inner.tests.len())
+            .field("opts", &self.inner.opts)
+            .finish()
+    }
 }
 
 impl PolicySet {
