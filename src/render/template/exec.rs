@@ -4,7 +4,7 @@
 use super::gofmt::{go_type_name, sprint, sprint_value, sprintf, sprintln};
 use super::parse::{Arg, Cmd, Node, Num, Pipe, Pos, Tree};
 use super::{Limits, TemplateError, TemplateSet, funcs};
-use crate::render::value::{Map, Seg, Text, Value};
+use crate::render::value::{Seg, Text, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -27,12 +27,12 @@ pub(crate) enum Stop {
 /// An execution error in Go's form, with the location of the innermost template it names.
 #[derive(Debug, Clone)]
 pub(crate) struct ExecError {
-    pub message: String,
+    /// `Error()` of this error and of each error it wraps (Go's `errors.Unwrap` chain); the
+    /// first is the full message.
+    pub chain: Vec<String>,
     pub template: String,
     pub line: u32,
     pub col: u32,
-    /// Error raised by `fail`/`required`: Helm reports it as `execution error at (...)`.
-    pub helm_msg: Option<String>,
 }
 
 type R<T> = Result<T, Stop>;
@@ -68,9 +68,8 @@ pub(crate) struct State<'a> {
 
 /// Names of functions the executor implements itself.
 pub(crate) const EXEC_FUNCS: &[&str] = &[
-    "and", "or", "not", "len", "index", "slice", "print", "printf", "println", "html", "js",
-    "urlquery", "call", "eq", "ne", "lt", "le", "gt", "ge", "include", "tpl", "required", "fail",
-    "lookup",
+    "and", "or", "not", "len", "index", "print", "printf", "println", "html", "js", "urlquery",
+    "call", "eq", "ne", "lt", "le", "gt", "ge", "include", "tpl", "required", "fail", "lookup",
 ];
 
 fn err_stop(e: ExecError) -> Stop {
@@ -118,14 +117,13 @@ impl State<'_> {
     /// Go's `errorf`: `template: FILE:LINE:COL: executing "NAME" at <CTX>: msg`.
     fn error(&self, pos: Pos, ctx: &str, msg: String) -> Stop {
         err_stop(ExecError {
-            message: format!(
+            chain: vec![format!(
                 "template: {}:{}:{}: executing {:?} at <{}>: {}",
                 self.tree.parse_name, pos.line, pos.col, self.tree.name, ctx, msg
-            ),
+            )],
             template: self.tree.parse_name.to_string(),
             line: pos.line,
             col: pos.col,
-            helm_msg: None,
         })
     }
 
@@ -233,7 +231,7 @@ impl State<'_> {
                 let Some(tree) = self.lookup_tree(name) else {
                     return Err(self.error(
                         *pos,
-                        &format!("template {:?}", name),
+                        &template_ctx(name, pipe.as_ref()),
                         format!("template {:?} not defined", name),
                     ));
                 };
@@ -249,7 +247,7 @@ impl State<'_> {
                 if self.depth + 1 >= self.shared.limits.max_depth {
                     return Err(self.error(
                         *pos,
-                        &format!("template {:?}", name),
+                        &template_ctx(name, pipe.as_ref()),
                         format!(
                             "exceeded maximum template depth ({})",
                             self.shared.limits.max_depth
@@ -325,9 +323,10 @@ impl State<'_> {
             }
             Value::Nil => {}
             other => {
+                let (p, ctx) = last_node(pipe).unwrap_or((pos, pipe.to_string()));
                 return Err(self.error(
-                    pos,
-                    &pipe.to_string(),
+                    p,
+                    &ctx,
                     format!("range can't iterate over {}", sprint_value(other)),
                 ));
             }
@@ -676,11 +675,57 @@ impl State<'_> {
     }
 
     fn call_err(&self, cmd: &Cmd, name: &str, e: String) -> Stop {
-        self.error(
+        self.call_err_chain(cmd, name, vec![e])
+    }
+
+    /// Go's `error calling NAME: %w` around an error chain.
+    fn call_err_chain(&self, cmd: &Cmd, name: &str, inner: Vec<String>) -> Stop {
+        let first = inner.first().cloned().unwrap_or_default();
+        match self.error(
             cmd.pos,
             &cmd.to_string(),
-            format!("error calling {name}: {e}"),
-        )
+            format!("error calling {name}: {first}"),
+        ) {
+            Stop::Err(mut e) => {
+                e.chain.extend(inner);
+                Stop::Err(e)
+            }
+            s => s,
+        }
+    }
+
+    /// Go's conversion of argument `i` to a `string` parameter, with its errors.
+    fn string_arg(&self, cmd: &Cmd, argv: &[Value], i: usize) -> R<Arc<str>> {
+        let node = cmd.args.get(i + 1);
+        let v = argv.get(i).cloned().unwrap_or(Value::Nil);
+        if let Value::Str(t) = &v {
+            return Ok(t.s.clone());
+        }
+        let (pos, ctx) = match node {
+            Some(n) => (n.pos(), n.to_string()),
+            None => (cmd.pos, cmd.to_string()),
+        };
+        let msg = match node {
+            Some(n @ (Arg::Number(..) | Arg::Bool(..))) => format!("expected string; found {n}"),
+            Some(Arg::Nil(_)) => "cannot assign nil to string".to_string(),
+            Some(Arg::Field(..)) | Some(Arg::Var(_, _, _)) if v.is_nil() => {
+                let iface = match node {
+                    Some(Arg::Var(_, name, ids)) => !ids.is_empty() || self.var(name).iface,
+                    _ => true,
+                };
+                if iface {
+                    "wrong type for value; expected string; got interface {}".to_string()
+                } else {
+                    "invalid value; expected string".to_string()
+                }
+            }
+            _ if v.is_nil() => "invalid value; expected string".to_string(),
+            _ => format!(
+                "wrong type for value; expected string; got {}",
+                go_type_name(&v)
+            ),
+        };
+        Err(self.error(pos, &ctx, msg))
     }
 
     fn want_args(&self, cmd: &Cmd, name: &str, argv: &[Value], n: usize) -> R<()> {
@@ -779,28 +824,17 @@ impl State<'_> {
                 }
                 index(&argv[0], &argv[1..]).map_err(|e| self.call_err(cmd, name, e))
             }
-            "slice" => {
+            "print" => Ok(Value::str(sprint(&argv))),
+            "println" => Ok(Value::str(sprintln(&argv))),
+            "printf" => {
                 if argv.is_empty() {
                     return Err(self.error(
                         cmd.pos,
                         &cmd.to_string(),
-                        "wrong number of args for slice: want at least 1 got 0".into(),
+                        "wrong number of args for printf: want at least 1 got 0".into(),
                     ));
                 }
-                slice(&argv[0], &argv[1..]).map_err(|e| self.call_err(cmd, name, e))
-            }
-            "print" => Ok(Value::str(sprint(&argv))),
-            "println" => Ok(Value::str(sprintln(&argv))),
-            "printf" => {
-                let Some(Value::Str(f)) = argv.first() else {
-                    let got = argv.first().map(go_type_name).unwrap_or_default();
-                    return Err(self.error(
-                        cmd.pos,
-                        &cmd.to_string(),
-                        format!("wrong type for value; expected string; got {got}"),
-                    ));
-                };
-                let f = f.s.clone();
+                let f = self.string_arg(cmd, &argv, 0)?;
                 sprintf(&f, &argv[1..])
                     .map(Value::str)
                     .map_err(|e| self.call_err(cmd, name, e))
@@ -852,18 +886,15 @@ impl State<'_> {
                     Value::Str(t) => t.s.is_empty(),
                     _ => false,
                 };
+                let msg = self.string_arg(cmd, &argv, 0)?.to_string();
                 if missing {
-                    let msg = argv[0].as_str().unwrap_or("").to_string();
                     return Err(self.helm_error(cmd, name, msg));
                 }
                 Ok(argv[1].clone())
             }
             "fail" => {
                 self.want_args(cmd, name, &argv, 1)?;
-                let msg = match &argv[0] {
-                    Value::Str(t) => t.s.to_string(),
-                    other => sprint_value(other),
-                };
+                let msg = self.string_arg(cmd, &argv, 0)?.to_string();
                 Err(self.helm_error(cmd, name, msg))
             }
             "lookup" => Ok(Value::empty_map()),
@@ -878,35 +909,26 @@ impl State<'_> {
         }
     }
 
-    /// An error from `fail`/`required`; Helm rewrites it to `execution error at (LOC): msg`.
+    /// An error from `fail`/`required`, wrapped in Helm's markers so that Helm's rewrite to
+    /// `execution error at (LOC): msg` applies.
     fn helm_error(&self, cmd: &Cmd, name: &str, msg: String) -> Stop {
-        match self.call_err(cmd, name, msg.clone()) {
-            Stop::Err(mut e) => {
-                e.helm_msg = Some(msg);
-                Stop::Err(e)
-            }
-            s => s,
-        }
+        self.call_err(cmd, name, format!("HELM_ERR_START{msg}HELM_ERR_END"))
     }
 
     fn include(&mut self, cmd: &Cmd, argv: &[Value]) -> R<Value> {
         self.want_args(cmd, "include", argv, 2)?;
-        let Some(name) = argv[0].as_str().map(str::to_string) else {
-            return Err(self.error(
-                cmd.pos,
-                &cmd.to_string(),
-                format!(
-                    "wrong type for value; expected string; got {}",
-                    go_type_name(&argv[0])
-                ),
-            ));
-        };
+        let name = self.string_arg(cmd, argv, 0)?.to_string();
         let count = self.include_counts.entry(name.clone()).or_insert(0);
         if *count > self.shared.limits.max_depth {
-            return Err(self.call_err(
+            return Err(self.call_err_chain(
                 cmd,
                 "include",
-                format!("rendering template has a nested reference name: {name}: unable to execute template"),
+                vec![
+                    format!(
+                        "rendering template has a nested reference name: {name}: unable to execute template"
+                    ),
+                    "unable to execute template".to_string(),
+                ],
             ));
         }
         *count += 1;
@@ -916,16 +938,7 @@ impl State<'_> {
         }
         match r {
             Ok(out) => Ok(Value::Str(out_to_text(out))),
-            Err(Stop::Err(e)) => {
-                let helm = e.helm_msg.clone();
-                match self.call_err(cmd, "include", e.message) {
-                    Stop::Err(mut ne) => {
-                        ne.helm_msg = helm;
-                        Err(Stop::Err(ne))
-                    }
-                    s => Err(s),
-                }
-            }
+            Err(Stop::Err(e)) => Err(self.call_err_chain(cmd, "include", e.chain)),
             Err(_) => Ok(Value::str("")),
         }
     }
@@ -935,14 +948,13 @@ impl State<'_> {
     fn exec_named(&mut self, name: &str, data: Value) -> R<Output> {
         let Some(tree) = self.lookup_tree(name) else {
             return Err(err_stop(ExecError {
-                message: format!(
+                chain: vec![format!(
                     "template: no template {:?} associated with template \"gotpl\"",
                     name
-                ),
+                )],
                 template: self.tree.parse_name.to_string(),
                 line: 0,
                 col: 0,
-                helm_msg: None,
             }));
         };
         if self.depth + 1 >= self.shared.limits.max_depth.saturating_mul(2) {
@@ -966,47 +978,12 @@ impl State<'_> {
         }
     }
 
+    /// Helm v4's `tpl`: parses the string as a template named "gotpl" in a clone of the
+    /// current set (its `define`s override existing ones for this call), executes it with the
+    /// given data and removes `<no value>`.
     fn tpl(&mut self, cmd: &Cmd, argv: &[Value]) -> R<Value> {
         self.want_args(cmd, "tpl", argv, 2)?;
-        let Some(src) = argv[0].as_str().map(str::to_string) else {
-            return Err(self.error(
-                cmd.pos,
-                &cmd.to_string(),
-                format!(
-                    "wrong type for value; expected string; got {}",
-                    go_type_name(&argv[0])
-                ),
-            ));
-        };
-        let vals = match &argv[1] {
-            Value::Map(m) => m.clone(),
-            other => {
-                return Err(self.error(
-                    cmd.pos,
-                    &cmd.to_string(),
-                    format!(
-                        "wrong type for value; expected chartutil.Values; got {}",
-                        go_type_name(other)
-                    ),
-                ));
-            }
-        };
-        let tmpl = vals.get("Template").and_then(|t| t.as_map());
-        let base = tmpl
-            .and_then(|t| t.get("BasePath"))
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
-        let tname = tmpl
-            .and_then(|t| t.get("Name"))
-            .and_then(|v| v.as_str())
-            .map(str::to_string);
-        let (Some(base), Some(tname)) = (base, tname) else {
-            return Err(self.call_err(
-                cmd,
-                "tpl",
-                format!("cannot retrieve Template.Basepath from values inside tpl function: {src}"),
-            ));
-        };
+        let src = self.string_arg(cmd, argv, 0)?.to_string();
         if self.depth + 1 >= self.shared.limits.max_depth {
             return Err(self.call_err(
                 cmd,
@@ -1017,14 +994,17 @@ impl State<'_> {
                 ),
             ));
         }
-        let parsed = match super::parse::parse(&tname, &src, &super::has_func) {
+        const NAME: &str = "gotpl";
+        let parsed = match super::parse::parse(NAME, &src, &super::has_func) {
             Ok(p) => p,
             Err(e) => {
-                let msg = super::cleanup_parse_error(&tname, &e.message);
-                return Err(self.call_err(
+                return Err(self.call_err_chain(
                     cmd,
                     "tpl",
-                    format!("error during tpl function execution for {:?}: {}", src, msg),
+                    vec![
+                        format!("cannot parse template {:?}: {}", src, e.message),
+                        e.message,
+                    ],
                 ));
             }
         };
@@ -1035,22 +1015,18 @@ impl State<'_> {
             }
         }
         for d in parsed.defines {
-            if !self.set.templates.contains_key(&d.name) || overlay.contains_key(&d.name) {
+            let keep_old = d.is_empty()
+                && (overlay.contains_key(&d.name) || self.set.templates.contains_key(&d.name));
+            if !keep_old {
                 overlay.insert(d.name.clone(), Arc::new(d));
             }
         }
         let main = Arc::new(parsed.main);
-        overlay.insert(tname.clone(), main.clone());
-        let mut newvals: Map = (*vals).clone();
-        let mut t = Map::new();
-        t.insert("Name".into(), Value::str(tname.as_str()));
-        t.insert("BasePath".into(), Value::str(base.as_str()));
-        newvals.insert("Template".into(), Value::map(t));
+        overlay.insert(NAME.to_string(), main.clone());
         let d = Dot {
-            v: Value::map(newvals),
+            v: argv[1].clone(),
             iface: false,
         };
-        let mut counts: HashMap<String, usize> = HashMap::new();
         let depth = self.depth + 1;
         let r = {
             let mut st = State {
@@ -1060,7 +1036,7 @@ impl State<'_> {
                 tree: main.clone(),
                 vars: vec![("$".to_string(), d.clone())],
                 depth,
-                include_counts: &mut counts,
+                include_counts: &mut *self.include_counts,
             };
             let mut out = Output::default();
             grow(depth, || st.walk(&d, &main.root, &mut out)).map(|_| out)
@@ -1068,25 +1044,36 @@ impl State<'_> {
         match r {
             Ok(out) => Ok(Value::Str(out_to_text(replace_no_value(out)))),
             Err(Stop::Err(e)) => {
-                let helm = e.helm_msg.clone();
-                match self.call_err(
-                    cmd,
-                    "tpl",
-                    format!(
-                        "error during tpl function execution for {:?}: {}",
-                        src, e.message
-                    ),
-                ) {
-                    Stop::Err(mut ne) => {
-                        ne.helm_msg = helm;
-                        Err(Stop::Err(ne))
-                    }
-                    s => Err(s),
-                }
+                let mut chain = vec![format!(
+                    "error during tpl function execution for {:?}: {}",
+                    src,
+                    e.chain.first().map(String::as_str).unwrap_or("")
+                )];
+                chain.extend(e.chain);
+                Err(self.call_err_chain(cmd, "tpl", chain))
             }
             Err(_) => Ok(Value::str("")),
         }
     }
+}
+
+/// Go's `String()` of a template node: `{{template "name" pipe}}`.
+fn template_ctx(name: &str, pipe: Option<&Pipe>) -> String {
+    match pipe {
+        Some(p) => format!("{{{{template {:?} {}}}}}", name, p),
+        None => format!("{{{{template {:?}}}}}", name),
+    }
+}
+
+/// The node Go's executor last visited when a pipeline finished: the last command's operand
+/// (or, for a function call, its last argument). Used as the context of range errors.
+fn last_node(pipe: &Pipe) -> Option<(Pos, String)> {
+    let cmd = pipe.cmds.last()?;
+    let a = match cmd.args.first()? {
+        Arg::Ident(..) => cmd.args.last()?,
+        a => a,
+    };
+    Some((a.pos(), a.to_string()))
 }
 
 /// Runs `f`, on a fresh thread with a large stack every 32 levels of template nesting, so that
@@ -1191,9 +1178,6 @@ pub fn js_escape(s: &str) -> String {
             '>' => o.push_str("\\u003E"),
             '&' => o.push_str("\\u0026"),
             '=' => o.push_str("\\u003D"),
-            '\n' => o.push_str("\\n"),
-            '\r' => o.push_str("\\r"),
-            '\t' => o.push_str("\\t"),
             c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04X}", c as u32)),
             c => o.push(c),
         }
@@ -1254,7 +1238,11 @@ fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
         let k2 = kind(&b);
         let t = if k1 != k2 {
             if k1 != Kind::Invalid && k2 != Kind::Invalid {
-                return Err(BAD_CMP.into());
+                return Err(format!(
+                    "{BAD_CMP}: {} and {}",
+                    go_type_name(&a),
+                    go_type_name(&b)
+                ));
             }
             false
         } else {
@@ -1288,7 +1276,11 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
         }
     }
     if k1 != k2 {
-        return Err(BAD_CMP.into());
+        return Err(format!(
+            "{BAD_CMP}: {} and {}",
+            go_type_name(a),
+            go_type_name(b)
+        ));
     }
     match (a, b) {
         (Value::Int(x, _), Value::Int(y, _)) => Ok(x < y),
@@ -1357,62 +1349,6 @@ fn index(item: &Value, idx: &[Value]) -> Result<Value, String> {
     Ok(cur)
 }
 
-fn slice(item: &Value, idx: &[Value]) -> Result<Value, String> {
-    let item = match item {
-        Value::Object(o) => o.as_value(),
-        v => v.clone(),
-    };
-    if item.is_nil() {
-        return Err("slice of untyped nil".into());
-    }
-    if idx.len() > 3 {
-        return Err(format!("too many slice indexes: {}", idx.len()));
-    }
-    let len = match &item {
-        Value::Str(t) => {
-            if idx.len() == 3 {
-                return Err("cannot 3-index slice a string".into());
-            }
-            t.s.len()
-        }
-        Value::List(l) => l.len(),
-        other => return Err(format!("can't slice item of type {}", go_type_name(other))),
-    };
-    let mut ix = [0usize, len, len];
-    for (k, i) in idx.iter().enumerate() {
-        let x = match i {
-            Value::Int(x, _) => *x,
-            Value::Nil => return Err("cannot index slice/array with nil".into()),
-            other => {
-                return Err(format!(
-                    "cannot index slice/array with type {}",
-                    go_type_name(other)
-                ));
-            }
-        };
-        if x < 0 || x as usize > len {
-            return Err(format!("index out of range: {x}"));
-        }
-        ix[k] = x as usize;
-    }
-    if ix[0] > ix[1] {
-        return Err(format!("invalid slice index: {} > {}", ix[0], ix[1]));
-    }
-    if idx.len() == 3 && ix[1] > ix[2] {
-        return Err(format!("invalid slice index: {} > {}", ix[1], ix[2]));
-    }
-    match &item {
-        Value::Str(t) => match t.s.get(ix[0]..ix[1]) {
-            Some(s) => Ok(Value::str(s)),
-            None => Ok(Value::str(
-                String::from_utf8_lossy(&t.s.as_bytes()[ix[0]..ix[1]]).into_owned(),
-            )),
-        },
-        Value::List(l) => Ok(Value::list(l[ix[0]..ix[1]].to_vec())),
-        _ => Ok(Value::Nil),
-    }
-}
-
 /// Starts executing `tree` (a file template) with `dot`.
 pub(crate) fn execute_tree(
     set: &TemplateSet,
@@ -1443,22 +1379,88 @@ pub(crate) fn execute_tree(
     let mut out = Output::default();
     match st.walk(&d, &tree.root, &mut out) {
         Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => Ok(replace_no_value(out)),
-        Err(Stop::Err(e)) => {
-            // Helm: fail/required errors become "execution error at (LOC): msg" with the
-            // outermost location; other errors keep Go's text.
-            let message = match &e.helm_msg {
-                Some(m) => {
-                    let loc = e.message.split(": ").nth(1).unwrap_or("");
-                    format!("execution error at ({loc}): {m}")
-                }
-                None => e.message.clone(),
-            };
-            Err(TemplateError {
-                message,
-                template: e.template,
-                line: e.line,
-                col: e.col,
-            })
+        Err(Stop::Err(e)) => Err(TemplateError {
+            message: helm_exec_error(&tree.name, &e.chain),
+            template: e.template,
+            line: e.line,
+            col: e.col,
+        }),
+    }
+}
+
+/// Helm v4's `reformatExecErrorMsg`: `fail`/`required` messages become
+/// `execution error at (LOC): msg`; a chain of template errors becomes the multi-line
+/// "LOC / executing ... / message" trace; anything else keeps Go's message.
+pub(crate) fn helm_exec_error(filename: &str, chain: &[String]) -> String {
+    let Some(full) = chain.first() else {
+        return String::new();
+    };
+    let tokens: Vec<&str> = full.splitn(3, ": ").collect();
+    if tokens.len() != 3 {
+        return format!("execution error in ({filename}): {full}");
+    }
+    if let (Some(a), Some(b)) = (
+        tokens[2].find("HELM_ERR_START"),
+        tokens[2].rfind("HELM_ERR_END"),
+    ) && a + "HELM_ERR_START".len() <= b
+    {
+        return format!(
+            "execution error at ({}): {}",
+            tokens[1],
+            &tokens[2][a + "HELM_ERR_START".len()..b]
+        );
+    }
+    let mut traces: Vec<(String, String, String)> = Vec::new();
+    for e in chain {
+        let Some(t) = parse_trace(e) else {
+            return full.clone();
+        };
+        if traces.last() != Some(&t) {
+            traces.push(t);
         }
     }
+    let mut out = String::new();
+    for (loc, exec, msg) in traces {
+        if !loc.is_empty() {
+            out.push_str(&loc);
+            out.push_str("\n  ");
+        }
+        if !exec.is_empty() {
+            out.push_str(&exec);
+            out.push_str("\n    ");
+        }
+        if !msg.is_empty() {
+            out.push_str(&msg);
+            out.push('\n');
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Helm's `parseTemplateExecErrorString`: (location, executed function, message).
+fn parse_trace(s: &str) -> Option<(String, String, String)> {
+    let rem = s.strip_prefix("template: ")?;
+    if rem.starts_with("no template ") {
+        return Some((String::new(), String::new(), s.to_string()));
+    }
+    let cut = |m: &str| -> String {
+        match m.find(" template:") {
+            Some(i) => m[..i].to_string(),
+            None => m.to_string(),
+        }
+    };
+    if let Some((name, after)) = rem.split_once(": executing ") {
+        let after_q = after.strip_prefix('"')?;
+        let end = after_q.find('"')?;
+        let func = &after_q[..end];
+        let after_at = after_q[end + 1..].strip_prefix(" at <")?;
+        let (loc, msg) = after_at.split_once(">: ")?;
+        return Some((
+            name.to_string(),
+            format!("executing \"{func}\" at <{loc}>:"),
+            cut(msg),
+        ));
+    }
+    let sep = rem.rfind(": ")?;
+    Some((rem[..sep].to_string(), String::new(), cut(&rem[sep + 2..])))
 }

@@ -467,6 +467,10 @@ fn fmt_string(out: &mut String, s: &str, verb: char, f: &Flags) {
 }
 
 fn fmt_arg(out: &mut String, v: &Value, verb: char, f: &Flags) {
+    if verb == 'T' {
+        pad(out, &go_type_name(v), f);
+        return;
+    }
     match v {
         Value::Nil => match verb {
             'v' => pad(out, "<nil>", f),

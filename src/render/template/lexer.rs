@@ -52,6 +52,9 @@ pub struct Token {
 pub struct LexError {
     pub msg: String,
     pub pos: usize,
+    /// For "unclosed action": where the action started (Go adds "started at NAME:LINE" when
+    /// that is on another line).
+    pub started: Option<usize>,
 }
 
 fn is_space(b: u8) -> bool {
@@ -108,6 +111,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
         if src[after_space..].starts_with("/*") {
             let Some(end) = src[after_space + 2..].find("*/") else {
                 return Err(LexError {
+                    started: None,
                     msg: "unclosed comment".into(),
                     pos: delim_pos,
                 });
@@ -124,6 +128,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             }
             if !src[p..].starts_with("}}") {
                 return Err(LexError {
+                    started: None,
                     msg: "comment ends before closing delimiter".into(),
                     pos: delim_pos,
                 });
@@ -147,6 +152,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 if b.get(p) == Some(&b'-') && src[p + 1..].starts_with("}}") {
                     if paren_depth > 0 {
                         return Err(LexError {
+                            started: None,
                             msg: "unclosed left paren".into(),
                             pos,
                         });
@@ -169,6 +175,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             if src[pos..].starts_with("}}") {
                 if paren_depth > 0 {
                     return Err(LexError {
+                        started: None,
                         msg: "unclosed left paren".into(),
                         pos,
                     });
@@ -184,7 +191,8 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             let Some(c) = src[pos..].chars().next() else {
                 return Err(LexError {
                     msg: "unclosed action".into(),
-                    pos: delim_pos,
+                    pos: b.len(),
+                    started: Some(delim_pos),
                 });
             };
             let tpos = pos;
@@ -199,6 +207,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 ':' => {
                     if b.get(pos + 1) != Some(&b'=') {
                         return Err(LexError {
+                            started: None,
                             msg: "expected :=".into(),
                             pos,
                         });
@@ -235,6 +244,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                     paren_depth -= 1;
                     if paren_depth < 0 {
                         return Err(LexError {
+                            started: None,
                             msg: "unexpected right paren".into(),
                             pos,
                         });
@@ -251,6 +261,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                         match b.get(p) {
                             None | Some(b'\n') => {
                                 return Err(LexError {
+                                    started: None,
                                     msg: "unterminated quoted string".into(),
                                     pos: tpos,
                                 });
@@ -258,6 +269,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                             Some(b'\\') => {
                                 if matches!(b.get(p + 1), None | Some(b'\n')) {
                                     return Err(LexError {
+                                        started: None,
                                         msg: "unterminated quoted string".into(),
                                         pos: tpos,
                                     });
@@ -277,6 +289,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 '`' => {
                     let Some(end) = src[pos + 1..].find('`') else {
                         return Err(LexError {
+                            started: None,
                             msg: "unterminated raw quoted string".into(),
                             pos: tpos,
                         });
@@ -294,6 +307,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                         match b.get(p) {
                             None | Some(b'\n') => {
                                 return Err(LexError {
+                                    started: None,
                                     msg: "unterminated character constant".into(),
                                     pos: tpos,
                                 });
@@ -367,12 +381,14 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                             q += ch.len_utf8();
                         }
                         return Err(LexError {
+                            started: None,
                             msg: format!("bad number syntax: {:?}", &src[pos..q]),
                             pos,
                         });
                     }
                     if text == "+" || text == "-" {
                         return Err(LexError {
+                            started: None,
                             msg: format!("bad character U+{:04X} '{}'", c as u32, c),
                             pos,
                         });
@@ -403,6 +419,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 }
                 c => {
                     return Err(LexError {
+                        started: None,
                         msg: format!("bad character U+{:04X} '{}'", c as u32, c),
                         pos,
                     });

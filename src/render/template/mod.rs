@@ -343,6 +343,7 @@ const HELM_FUNCS: &[&str] = &[
     "mustWithout",
     "has",
     "mustHas",
+    "slice",
     "mustSlice",
     "concat",
     "dig",

@@ -210,8 +210,15 @@ pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<P
         Ok(t) => t,
         Err(e) => {
             let p = pos_of(e.pos);
+            let mut msg = e.msg;
+            if let Some(start) = e.started {
+                let sp = pos_of(start);
+                if sp.line != p.line {
+                    msg = format!("{msg} started at {name}:{}", sp.line);
+                }
+            }
             return Err(ParseError {
-                message: format!("template: {}:{}: {}", name, p.line, e.msg),
+                message: format!("template: {}:{}: {}", name, p.line, msg),
                 line: p.line,
                 col: p.col,
             });
@@ -428,6 +435,7 @@ impl Parser<'_> {
         let mut list = Vec::new();
         loop {
             if matches!(self.peek(), Tok::Eof) {
+                self.i += 1;
                 return self.err("unexpected EOF");
             }
             match self.text_or_action()? {
@@ -495,6 +503,7 @@ impl Parser<'_> {
             "template" => {
                 self.i += 1;
                 let t = self.next_non_space();
+                let pos = self.pos(t.pos);
                 let name = match &t.tok {
                     Tok::Str(s) | Tok::RawStr(s) => self.unquote(s)?.to_string(),
                     other => return self.unexpected(other, "template clause"),

@@ -73,11 +73,11 @@ fn fields_and_missing() {
     );
     assert_eq!(
         err("{{ .Values.x.y }}", v.clone()),
-        "template: demo/templates/x.yaml:1:10: executing \"demo/templates/x.yaml\" at <.Values.x.y>: nil pointer evaluating interface {}.y"
+        "demo/templates/x.yaml:1:10\n  executing \"demo/templates/x.yaml\" at <.Values.x.y>:\n    nil pointer evaluating interface {}.y"
     );
     assert_eq!(
         err("{{ .Values.a.b.c }}", v.clone()),
-        "template: demo/templates/x.yaml:1:10: executing \"demo/templates/x.yaml\" at <.Values.a.b.c>: can't evaluate field c in type interface {}"
+        "demo/templates/x.yaml:1:10\n  executing \"demo/templates/x.yaml\" at <.Values.a.b.c>:\n    can't evaluate field c in type interface {}"
     );
     assert_eq!(ok("{{ $x := .Values.nope }}[{{ $x.y }}]", v), "[]");
 }
@@ -152,7 +152,7 @@ fn builtins() {
     );
     assert_eq!(
         err("{{ eq .Values.n 3 }}", v.clone()),
-        "template: demo/templates/x.yaml:1:3: executing \"demo/templates/x.yaml\" at <eq .Values.n 3>: error calling eq: incompatible types for comparison"
+        "template: demo/templates/x.yaml:1:3: executing \"demo/templates/x.yaml\" at <eq .Values.n 3>: error calling eq: incompatible types for comparison: float64 and int"
     );
     assert_eq!(ok("{{ eq .Values.missing \"x\" }}", v.clone()), "false");
     assert_eq!(
