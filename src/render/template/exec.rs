@@ -286,13 +286,7 @@ impl State<'_> {
         self.tick(pos)?;
         let nvars = self.vars.len();
         // Declarations are bound per iteration, not to the pipeline's value.
-        let bare = Pipe {
-            pos: pipe.pos,
-            decl: vec![],
-            is_assign: false,
-            cmds: pipe.cmds.clone(),
-        };
-        let v = self.eval_pipeline(dot, &bare)?;
+        let v = self.eval_cmds(dot, pipe)?;
         let v = match v {
             Value::Object(o) => o.as_value(),
             v => v,
@@ -405,13 +399,18 @@ impl State<'_> {
         }
     }
 
-    fn eval_pipeline(&mut self, dot: &Dot, pipe: &Pipe) -> R<Value> {
+    /// Evaluates a pipeline's commands (without binding its declarations).
+    fn eval_cmds(&mut self, dot: &Dot, pipe: &Pipe) -> R<Value> {
         let mut value: Option<Value> = None;
         for cmd in &pipe.cmds {
             let v = self.eval_command(dot, cmd, value.take())?;
             value = Some(v);
         }
-        let v = value.unwrap_or(Value::Nil);
+        Ok(value.unwrap_or(Value::Nil))
+    }
+
+    fn eval_pipeline(&mut self, dot: &Dot, pipe: &Pipe) -> R<Value> {
+        let v = self.eval_cmds(dot, pipe)?;
         for name in &pipe.decl {
             self.bind(
                 name,
@@ -545,14 +544,13 @@ impl State<'_> {
         fin: Option<Value>,
         last: bool,
     ) -> R<Dot> {
-        let ctx = node.to_string();
         let has_args = !args.is_empty() || fin.is_some();
         match &recv.v {
             Value::Nil => {
                 if recv.iface {
                     return Err(self.error(
                         pos,
-                        &ctx,
+                        &node.to_string(),
                         format!("nil pointer evaluating interface {{}}.{name}"),
                     ));
                 }
@@ -565,7 +563,7 @@ impl State<'_> {
                 if has_args && last {
                     return Err(self.error(
                         pos,
-                        &ctx,
+                        &node.to_string(),
                         format!("{name} is not a method but has arguments"),
                     ));
                 }
@@ -586,9 +584,11 @@ impl State<'_> {
                     if let Some(r) = o.method(name, &argv) {
                         return match r {
                             Ok(v) => Ok(Dot { v, iface: false }),
-                            Err(e) => {
-                                Err(self.error(pos, &ctx, format!("error calling {name}: {e}")))
-                            }
+                            Err(e) => Err(self.error(
+                                pos,
+                                &node.to_string(),
+                                format!("error calling {name}: {e}"),
+                            )),
                         };
                     }
                 }
@@ -596,7 +596,7 @@ impl State<'_> {
                     if has_args {
                         return Err(self.error(
                             pos,
-                            &ctx,
+                            &node.to_string(),
                             format!("{name} has arguments but cannot be invoked as function"),
                         ));
                     }
@@ -604,7 +604,7 @@ impl State<'_> {
                 }
                 Err(self.error(
                     pos,
-                    &ctx,
+                    &node.to_string(),
                     format!("can't evaluate field {name} in type {}", o.type_name()),
                 ))
             }
@@ -616,7 +616,7 @@ impl State<'_> {
                 };
                 Err(self.error(
                     pos,
-                    &ctx,
+                    &node.to_string(),
                     format!("can't evaluate field {name} in type {ty}"),
                 ))
             }

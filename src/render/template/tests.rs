@@ -163,13 +163,6 @@ fn builtins() {
         "2 1 97"
     );
     assert_eq!(
-        ok(
-            "{{ slice .Values.l 1 }} {{ slice .Values.s 1 2 }}",
-            v.clone()
-        ),
-        "[2 3] b"
-    );
-    assert_eq!(
         ok("{{ len .Values.l }} {{ len .Values.s }}", v.clone()),
         "3 3"
     );
