@@ -1,6 +1,6 @@
 //! Sprig's dict functions. They return new maps; the executor writes `set`/`unset`/`merge*`
 //! results back into the first argument (see `funcs::mutates`).
-use super::{arg_str, arity, arity_min, is_empty, sprint_value, type_name};
+use super::{arg_str, arity, arity_min, sprint_value, type_name};
 use crate::render::value::{Map, Value};
 
 fn as_map<'a>(name: &str, v: &'a Value) -> Result<&'a Map, String> {
@@ -94,8 +94,8 @@ pub(super) fn omit(args: &[Value]) -> Result<Value, String> {
     Ok(Value::map(m))
 }
 
-/// mergo's deep merge of maps: without `overwrite`, only keys missing (or empty) in `dst` are
-/// filled; with it, non-empty `src` values replace `dst` values. Nested maps merge recursively.
+/// mergo's deep merge of maps: without `overwrite`, only keys missing (or nil) in `dst` are
+/// filled; with it, every non-nil `src` value (even `false`, `0`, `""`) replaces the `dst` value. Nested maps merge recursively.
 fn merge_into(dst: &mut Map, src: &Map, overwrite: bool, depth: usize) -> Result<(), String> {
     if depth > 1000 {
         return Err("merge: maps nested too deeply".into());
@@ -108,9 +108,7 @@ fn merge_into(dst: &mut Map, src: &Map, overwrite: bool, depth: usize) -> Result
                 }
             }
             Some(dv) => {
-                if (overwrite && !is_empty(sv))
-                    || (!overwrite && is_empty(dv) && !matches!(dv, Value::Map(_)))
-                {
+                if (overwrite && !sv.is_nil()) || (!overwrite && dv.is_nil()) {
                     *dv = sv.clone();
                 }
             }

@@ -372,6 +372,17 @@ impl TextBuilder {
             });
         }
     }
+    /// Removes one trailing `\n`, if any (segments are clamped).
+    pub(crate) fn trim_trailing_newline(&mut self) {
+        if self.s.ends_with('\n') {
+            self.s.pop();
+            let end = self.s.len() as u32;
+            self.segs.retain_mut(|s| {
+                s.end = s.end.min(end);
+                s.start < s.end
+            });
+        }
+    }
     pub(crate) fn finish(self) -> Text {
         let segs = if self.segs.is_empty() {
             None

@@ -404,8 +404,11 @@ impl Out {
         }
         self.whitespace = s.ends_with([' ', '\n']);
     }
+    /// libyaml's `write_indent`: a line break unless we are already at the start of a line.
     fn indent(&mut self, indent: usize) {
-        self.put("\n");
+        if self.col != 0 {
+            self.put("\n");
+        }
         self.put(&" ".repeat(indent));
         self.whitespace = true;
     }
@@ -603,12 +606,7 @@ fn block(out: &mut Out, n: &Node, indent: usize, inline: bool) {
         Node::Map(entries) => {
             for (i, (k, v)) in entries.iter().enumerate() {
                 if i > 0 || !inline {
-                    if out.col != 0 || i > 0 {
-                        out.indent(indent);
-                    } else {
-                        out.put(&" ".repeat(indent));
-                        out.whitespace = true;
-                    }
+                    out.indent(indent);
                 }
                 scalar(out, k, Origin::NONE, indent + 2, true);
                 out.put(":");
@@ -623,12 +621,7 @@ fn block(out: &mut Out, n: &Node, indent: usize, inline: bool) {
         Node::Seq(items) => {
             for (i, v) in items.iter().enumerate() {
                 if i > 0 || !inline {
-                    if out.col != 0 || i > 0 {
-                        out.indent(indent);
-                    } else {
-                        out.put(&" ".repeat(indent));
-                        out.whitespace = true;
-                    }
+                    out.indent(indent);
                 }
                 out.put("- ");
                 out.whitespace = true;
@@ -656,6 +649,9 @@ pub fn to_yaml(v: &Value) -> Result<crate::render::value::Text, String> {
     } else {
         emit(&mut out, &node, 2);
     }
+    // The encoder ends the document with a line break (a block scalar's last break counts);
+    // Helm trims that one newline.
+    out.b.trim_trailing_newline();
     Ok(out.b.finish())
 }
 
