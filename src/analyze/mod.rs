@@ -1,1 +1,2 @@
 //! Analysis: the resource model, built-in rules (one file each in `rules/`), the registry, Rego policies, values schemas.
+pub mod rego;

@@ -1,0 +1,26 @@
+package chartgate.platform.allowed_namespace_test
+
+import rego.v1
+
+import data.chartgate.platform.allowed_namespace
+
+cm(ns) := {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": ns}}
+
+test_release_namespace_allowed if {
+	count(allowed_namespace.deny) == 0 with input as cm("web") with data.chartgate.context as {"environment": "prod", "namespace": "web"}
+}
+
+test_other_namespace_denied if {
+	allowed_namespace.deny == {{"msg": "ConfigMap c uses namespace \"kube-system\", which environment \"prod\" does not allow (allowed: web)", "path": "metadata.namespace"}} with input as cm("kube-system") with data.chartgate.context as {"environment": "prod", "namespace": "web"}
+}
+
+test_environment_list_from_data if {
+	ctx := {"environment": "dev", "namespace": "web"}
+	envs := {"dev": ["web", "web-preview"]}
+	count(allowed_namespace.deny) == 0 with input as cm("web-preview") with data.chartgate.context as ctx with data.chartgate.allowed_namespaces as envs
+	count(allowed_namespace.deny) == 1 with input as cm("other") with data.chartgate.context as ctx with data.chartgate.allowed_namespaces as envs
+}
+
+test_no_namespace_field_ok if {
+	count(allowed_namespace.deny) == 0 with input as {"kind": "ConfigMap", "metadata": {"name": "c"}} with data.chartgate.context as {"environment": "prod", "namespace": "web"}
+}

@@ -1,0 +1,55 @@
+package chartgate.platform.argocd
+
+import rego.v1
+
+# The Application spec: the resource itself, or an ApplicationSet's template.
+app_spec := input.spec if input.kind == "Application"
+
+app_spec := input.spec.template.spec if input.kind == "ApplicationSet"
+
+is_argo if startswith(object.get(input, "apiVersion", ""), "argoproj.io/")
+
+name := object.get(input, ["metadata", "name"], "")
+
+spec_path := "spec" if input.kind == "Application"
+
+spec_path := "spec.template.spec" if input.kind == "ApplicationSet"
+
+# METADATA
+# title: ArgoCD project must not be default
+# description: >
+#   Applications and ApplicationSets belong to the team's AppProject, which limits the
+#   repositories, clusters and namespaces they may use; the `default` project allows everything.
+# custom:
+#   id: argocd-no-default-project
+#   severity: error
+deny contains {"msg": msg, "path": concat(".", [spec_path, "project"])} if {
+	is_argo
+	object.get(app_spec, "project", "default") == "default"
+	msg := sprintf("%s %s uses the ArgoCD project \"default\"; use the team's AppProject", [input.kind, name])
+}
+
+allowed contains ns if {
+	some ns in data.chartgate.allowed_namespaces[data.chartgate.context.environment]
+}
+
+allowed contains ns if {
+	not data.chartgate.allowed_namespaces[data.chartgate.context.environment]
+	ns := data.chartgate.context.namespace
+}
+
+# METADATA
+# title: ArgoCD destination namespace must be allowed
+# description: >
+#   An Application or ApplicationSet deploys only to a namespace the environment allows
+#   (data.chartgate.allowed_namespaces per environment, else the release namespace).
+# custom:
+#   id: argocd-allowed-destination
+#   severity: error
+deny_destination contains {"msg": msg, "path": concat(".", [spec_path, "destination.namespace"])} if {
+	is_argo
+	count(allowed) > 0
+	ns := object.get(app_spec, ["destination", "namespace"], "")
+	not ns in allowed
+	msg := sprintf("%s %s deploys to namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, name, ns, object.get(data.chartgate.context, "environment", ""), concat(", ", sort([n | some n in allowed]))])
+}

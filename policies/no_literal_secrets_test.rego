@@ -1,0 +1,21 @@
+package chartgate.platform.no_literal_secrets_test
+
+import rego.v1
+
+import data.chartgate.platform.no_literal_secrets
+
+test_secret_with_data if {
+	no_literal_secrets.deny == {{"msg": "Secret db has literal data; use an ExternalSecret instead", "path": "data"}} with input as {"kind": "Secret", "metadata": {"name": "db"}, "data": {"password": "cGFzcw=="}}
+}
+
+test_secret_with_both if {
+	count(no_literal_secrets.deny) == 2 with input as {"kind": "Secret", "metadata": {"name": "db"}, "data": {"a": "b"}, "stringData": {"c": "d"}}
+}
+
+test_empty_secret_allowed if {
+	count(no_literal_secrets.deny) == 0 with input as {"kind": "Secret", "metadata": {"name": "tls"}, "type": "kubernetes.io/tls"}
+}
+
+test_external_secret_allowed if {
+	count(no_literal_secrets.deny) == 0 with input as {"kind": "ExternalSecret", "metadata": {"name": "db"}, "spec": {"data": [{"secretKey": "p"}]}}
+}

@@ -1,0 +1,31 @@
+package chartgate.platform.required_labels_test
+
+import rego.v1
+
+import data.chartgate.platform.required_labels
+
+full := {"kind": "Deployment", "metadata": {"name": "web", "labels": {"app.kubernetes.io/name": "web", "team": "core", "environment": "prod"}}}
+
+test_all_labels_present if {
+	count(required_labels.deny) == 0 with input as full
+}
+
+test_missing_team if {
+	d := {"kind": "Deployment", "metadata": {"name": "web", "labels": {"app.kubernetes.io/name": "web", "environment": "prod"}}}
+	required_labels.deny == {{"msg": "Deployment web is missing the label \"team\" required for cost reporting", "path": "metadata.labels"}} with input as d
+}
+
+test_no_labels_reports_each_key if {
+	count(required_labels.deny) == 3 with input as {"kind": "Service", "metadata": {"name": "s"}}
+}
+
+test_empty_value_counts_as_missing if {
+	d := json.patch(full, [{"op": "replace", "path": "/metadata/labels/team", "value": ""}])
+	count(required_labels.deny) == 1 with input as d
+}
+
+test_keys_from_data if {
+	d := {"kind": "Deployment", "metadata": {"name": "web", "labels": {"owner": "x"}}}
+	count(required_labels.deny) == 0 with input as d with data.chartgate.required_labels as ["owner"]
+	count(required_labels.deny) == 1 with input as d with data.chartgate.required_labels as ["owner", "cost-center"]
+}

@@ -1,0 +1,250 @@
+//! Evaluation with conftest's semantics.
+
+use super::loader::from_message;
+use super::{Inner, RegoError, RegoFinding, RegoInput};
+use regorus::Value;
+use std::collections::BTreeSet;
+
+/// A per-thread evaluator: a clone of the prepared engine plus the context it currently holds
+/// (changing `data` makes regorus re-prepare, so the context is only replaced when it changes).
+#[derive(Clone)]
+pub struct RegoWorker {
+    pub(crate) engine: regorus::Engine,
+    context: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for RegoWorker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegoWorker")
+            .field("context", &self.context)
+            .finish()
+    }
+}
+
+impl RegoWorker {
+    pub(crate) fn new(engine: regorus::Engine) -> Self {
+        RegoWorker {
+            engine,
+            context: None,
+        }
+    }
+}
+
+fn set_context(
+    inner: &Inner,
+    worker: &mut RegoWorker,
+    context: &serde_json::Value,
+) -> Result<(), RegoError> {
+    if worker.context.as_ref() == Some(context) {
+        return Ok(());
+    }
+    let mut data = inner.base_data.clone();
+    if let Some(obj) = data.as_object_mut() {
+        let cg = obj
+            .entry("chartgate")
+            .or_insert_with(|| serde_json::json!({}));
+        match cg.as_object_mut() {
+            Some(cg) => {
+                cg.insert("context".to_string(), context.clone());
+            }
+            None => {
+                return Err(RegoError {
+                    file: "data".into(),
+                    line: 0,
+                    column: 0,
+                    message: "data.chartgate must be an object".into(),
+                });
+            }
+        }
+    }
+    worker.engine.clear_data();
+    worker
+        .engine
+        .add_data(Value::from(data))
+        .map_err(|e| from_message(&e.to_string(), "data"))?;
+    worker.context = Some(context.clone());
+    Ok(())
+}
+
+/// conftest strips these prefixes to get the name an `exception` rule uses.
+fn exception_name(rule: &str) -> &str {
+    let r = rule.strip_prefix("violation_").unwrap_or(rule);
+    let r = r.strip_prefix("deny_").unwrap_or(r);
+    r.strip_prefix("warn_").unwrap_or(r)
+}
+
+fn runtime_error(e: &dyn std::fmt::Display, query: &str, input: &str) -> RegoError {
+    let mut err = from_message(&e.to_string(), input);
+    err.message = format!("evaluating {query} for {input}: {}", err.message);
+    err
+}
+
+fn members(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::Set(s) => Some(s.iter().cloned().collect()),
+        Value::Array(a) => Some(a.iter().cloned().collect()),
+        _ => None,
+    }
+}
+
+fn eval_one(
+    inner: &Inner,
+    worker: &mut RegoWorker,
+    input_label: &str,
+    input_index: Option<usize>,
+    inputs: &[RegoInput],
+    out: &mut Vec<RegoFinding>,
+) -> Result<(), RegoError> {
+    for (package, has_exception, rules) in &inner.packages {
+        let mut excepted: BTreeSet<String> = BTreeSet::new();
+        if *has_exception {
+            let q = format!("data.{package}.exception");
+            let v = worker
+                .engine
+                .eval_rule(q.clone())
+                .map_err(|e| runtime_error(&e, &q, input_label))?;
+            if !matches!(v, Value::Undefined) {
+                let items = members(&v).ok_or_else(|| RegoError {
+                    file: input_label.to_string(),
+                    line: 0,
+                    column: 0,
+                    message: format!("{q} must be a set of arrays of rule names"),
+                })?;
+                for item in items {
+                    let names = members(&item).unwrap_or_else(|| vec![item.clone()]);
+                    for n in names {
+                        match n {
+                            Value::String(s) => {
+                                excepted.insert(s.to_string());
+                            }
+                            other => {
+                                return Err(RegoError {
+                                    file: input_label.to_string(),
+                                    line: 0,
+                                    column: 0,
+                                    message: format!(
+                                        "{q} must name rules with strings, got {other}"
+                                    ),
+                                });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for rule in rules {
+            if excepted.contains(exception_name(&rule.name)) {
+                continue;
+            }
+            let v = worker
+                .engine
+                .eval_rule(rule.query.clone())
+                .map_err(|e| runtime_error(&e, &rule.query, input_label))?;
+            let items = match v {
+                Value::Undefined | Value::Bool(false) => continue,
+                Value::Bool(true) => vec![Value::String(rule.id.as_str().into())],
+                Value::String(_) => vec![v],
+                ref other => members(other).ok_or_else(|| RegoError {
+                    file: rule.file.clone(),
+                    line: rule.line,
+                    column: 1,
+                    message: format!(
+                        "{} must be a set of strings or of objects with `msg`, got {other}",
+                        rule.query
+                    ),
+                })?,
+            };
+            for item in items {
+                let bad = |what: &str| RegoError {
+                    file: rule.file.clone(),
+                    line: rule.line,
+                    column: 1,
+                    message: format!(
+                        "{} produced {what}; expected a string or an object with a string `msg`",
+                        rule.query
+                    ),
+                };
+                let (message, path, file) = match &item {
+                    Value::String(s) => (s.to_string(), None, None),
+                    Value::Object(o) => {
+                        let get = |k: &str| o.get(&Value::String(k.into()));
+                        let msg = match get("msg") {
+                            Some(Value::String(s)) => s.to_string(),
+                            Some(other) => return Err(bad(&format!("`msg` = {other}"))),
+                            None => return Err(bad(&format!("an object without `msg`: {item}"))),
+                        };
+                        let path = match get("path") {
+                            Some(Value::String(s)) => Some(s.to_string()),
+                            Some(Value::Array(a)) => Some(
+                                a.iter()
+                                    .map(|p| match p {
+                                        Value::String(s) => s.to_string(),
+                                        other => other.to_string(),
+                                    })
+                                    .collect::<Vec<_>>()
+                                    .join("."),
+                            ),
+                            _ => None,
+                        };
+                        let file = match get("file") {
+                            Some(Value::String(s)) => Some(s.to_string()),
+                            _ => None,
+                        };
+                        (msg, path, file)
+                    }
+                    other => return Err(bad(&other.to_string())),
+                };
+                let input = input_index.or_else(|| {
+                    file.as_deref()
+                        .and_then(|f| inputs.iter().position(|i| i.path == f))
+                });
+                out.push(RegoFinding {
+                    rule: rule.id.clone(),
+                    severity: rule.severity,
+                    message,
+                    input,
+                    path,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn eval(
+    inner: &Inner,
+    worker: &mut RegoWorker,
+    inputs: &[RegoInput],
+    context: &serde_json::Value,
+) -> Result<Vec<RegoFinding>, RegoError> {
+    set_context(inner, worker, context)?;
+    let mut out = Vec::new();
+    if inner.packages.iter().all(|p| p.2.is_empty()) {
+        return Ok(out);
+    }
+    if inner.opts.combine {
+        let combined: Vec<serde_json::Value> = inputs
+            .iter()
+            .map(|i| serde_json::json!({"path": i.path, "contents": i.doc}))
+            .collect();
+        worker
+            .engine
+            .set_input(Value::from(serde_json::Value::Array(combined)));
+        let label = inputs
+            .first()
+            .map(|i| i.path.as_str())
+            .unwrap_or("<combined>");
+        eval_one(inner, worker, label, None, inputs, &mut out)?;
+    } else {
+        for (i, input) in inputs.iter().enumerate() {
+            worker.engine.set_input(Value::from(input.doc.clone()));
+            eval_one(inner, worker, &input.path, Some(i), inputs, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Sets an empty context (used by the test runner).
+pub(super) fn reset_context(inner: &Inner, worker: &mut RegoWorker) -> Result<(), RegoError> {
+    set_context(inner, worker, &serde_json::json!({}))
+}

@@ -1,0 +1,272 @@
+//! Loading: parse each source (Rego v1 first, v0 as the fallback), add data, collect rules and
+//! their METADATA, prepare the engine once.
+
+use super::metadata::{self, ModuleInfo};
+use super::{EvalRule, Inner, PolicySet, PolicySource, RegoError, RegoOptions, TestRule};
+use crate::report::finding::Severity;
+use std::sync::Arc;
+
+/// Turns a regorus error text (`\n--> FILE:LINE:COL\n ... \nerror: MESSAGE`) into a [`RegoError`].
+/// `fallback_file` is used when the message carries no location.
+pub(crate) fn from_message(text: &str, fallback_file: &str) -> RegoError {
+    let mut file = fallback_file.to_string();
+    let mut line = 0;
+    let mut column = 0;
+    let mut message = text.trim().to_string();
+    if let Some(pos) = text.find("--> ") {
+        let loc = text[pos + 4..].lines().next().unwrap_or("");
+        let mut parts = loc.rsplitn(3, ':');
+        let c = parts.next().and_then(|s| s.trim().parse::<u32>().ok());
+        let l = parts.next().and_then(|s| s.trim().parse::<u32>().ok());
+        if let (Some(c), Some(l), Some(f)) = (c, l, parts.next()) {
+            file = f.to_string();
+            line = l;
+            column = c;
+        }
+        // The message is what follows the last `error: ` after the source excerpt.
+        if let Some(idx) = text.rfind("error: ") {
+            message = text[idx + 7..].trim().to_string();
+        }
+        // Anything before the location (a context prefix added by regorus) is kept.
+        let prefix = text[..pos].trim();
+        if !prefix.is_empty() && prefix != message {
+            message = format!("{prefix}: {message}");
+        }
+    }
+    RegoError {
+        file,
+        line,
+        column,
+        message,
+    }
+}
+
+fn uses_v0_syntax_hint(text: &str) -> bool {
+    // `import rego.v1` and `future.keywords` imports make a module parse identically as v0.
+    !(text.contains(" if ") || text.contains(" if{") || text.contains(" contains "))
+}
+
+/// Adds one module, trying v1 then v0. A module that fails both reports the error of the syntax
+/// it appears to use.
+fn add_module(engine: &mut regorus::Engine, src: &PolicySource) -> Result<(), RegoError> {
+    engine.set_rego_v0(false);
+    let v1 = engine.add_policy(src.path.clone(), src.text.clone());
+    let Err(e1) = v1 else { return Ok(()) };
+    engine.set_rego_v0(true);
+    let v0 = engine.add_policy(src.path.clone(), src.text.clone());
+    engine.set_rego_v0(false);
+    let Err(e0) = v0 else { return Ok(()) };
+    let err = if uses_v0_syntax_hint(&src.text) {
+        e0
+    } else {
+        e1
+    };
+    Err(from_message(&err.to_string(), &src.path))
+}
+
+fn parse_severity(meta: &metadata::Meta, file: &str) -> Result<Option<Severity>, RegoError> {
+    match meta.severity.as_deref() {
+        None => Ok(None),
+        Some(s) => match s.to_ascii_lowercase().as_str() {
+            "error" | "deny" | "high" | "critical" => Ok(Some(Severity::Error)),
+            "warning" | "warn" | "medium" => Ok(Some(Severity::Warning)),
+            "info" | "low" => Ok(Some(Severity::Info)),
+            _ => Err(RegoError {
+                file: file.to_string(),
+                line: meta.line,
+                column: 1,
+                message: format!(
+                    "METADATA custom.severity `{s}` is not one of error, warning, info"
+                ),
+            }),
+        },
+    }
+}
+
+/// conftest's rule families: `deny`, `violation`, `warn`, optionally followed by `_suffix`.
+pub(crate) fn rule_family(name: &str) -> Option<Severity> {
+    for (prefix, sev) in [
+        ("deny", Severity::Error),
+        ("violation", Severity::Error),
+        ("warn", Severity::Warning),
+    ] {
+        if let Some(rest) = name.strip_prefix(prefix)
+            && (rest.is_empty() || (rest.starts_with('_') && rest.len() > 1))
+        {
+            return Some(sev);
+        }
+    }
+    None
+}
+
+fn merge_json(
+    into: &mut serde_json::Value,
+    from: serde_json::Value,
+    path: &str,
+) -> Result<(), String> {
+    match (into, from) {
+        (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+            for (k, v) in b {
+                let p = format!("{path}.{k}");
+                match a.get_mut(&k) {
+                    Some(existing) => merge_json(existing, v, &p)?,
+                    None => {
+                        a.insert(k, v);
+                    }
+                }
+            }
+            Ok(())
+        }
+        (a, b) if *a == b => Ok(()),
+        _ => Err(format!("conflicting values for {path}")),
+    }
+}
+
+pub(super) fn load(
+    sources: Vec<PolicySource>,
+    data: Vec<(String, serde_json::Value)>,
+    opts: RegoOptions,
+) -> Result<PolicySet, RegoError> {
+    let mut engine = regorus::Engine::new();
+    let mut modules: Vec<(String, ModuleInfo)> = Vec::new();
+    for src in &sources {
+        add_module(&mut engine, src)?;
+        modules.push((src.path.clone(), metadata::scan(&src.text)));
+    }
+
+    let mut base = serde_json::json!({});
+    for (file, doc) in data {
+        if !doc.is_object() {
+            return Err(RegoError {
+                file,
+                line: 0,
+                column: 0,
+                message: "data document must be an object".into(),
+            });
+        }
+        if doc.pointer("/chartgate/context").is_some() {
+            return Err(RegoError {
+                file,
+                line: 0,
+                column: 0,
+                message: "data.chartgate.context is reserved for the context chartgate provides"
+                    .into(),
+            });
+        }
+        merge_json(&mut base, doc, "data").map_err(|message| RegoError {
+            file,
+            line: 0,
+            column: 0,
+            message,
+        })?;
+    }
+
+    let mut all_rules = Vec::new();
+    let mut tests = Vec::new();
+    let mut packages: Vec<(String, bool, Vec<EvalRule>)> = Vec::new();
+    for (file, info) in &modules {
+        let pkg = info.package.clone();
+        let pkg_meta = info.package_meta.clone().unwrap_or_default();
+        let pkg_sev = parse_severity(&pkg_meta, file)?;
+        let idx = match packages.iter().position(|(p, _, _)| *p == pkg) {
+            Some(i) => i,
+            None => {
+                packages.push((pkg.clone(), false, Vec::new()));
+                packages.len() - 1
+            }
+        };
+        for head in &info.rules {
+            let query = format!("data.{pkg}.{}", head.name);
+            if head.name.starts_with("test_") {
+                tests.push(TestRule {
+                    query,
+                    file: file.clone(),
+                    line: head.line,
+                });
+                continue;
+            }
+            if head.name == "exception" {
+                if let Some(p) = packages.get_mut(idx) {
+                    p.1 = true;
+                }
+                continue;
+            }
+            let Some(default_sev) = rule_family(&head.name) else {
+                continue;
+            };
+            let meta = head.meta.clone().unwrap_or_default();
+            let sev = parse_severity(&meta, file)?
+                .or(pkg_sev)
+                .unwrap_or(default_sev);
+            let rule = EvalRule {
+                package: pkg.clone(),
+                name: head.name.clone(),
+                query,
+                id: meta
+                    .id
+                    .clone()
+                    .unwrap_or_else(|| format!("{pkg}.{}", head.name)),
+                severity: sev,
+                title: meta
+                    .title
+                    .clone()
+                    .or(pkg_meta.title.clone())
+                    .unwrap_or_default(),
+                description: meta
+                    .description
+                    .clone()
+                    .or(pkg_meta.description.clone())
+                    .unwrap_or_default(),
+                file: file.clone(),
+                line: head.line,
+            };
+            if let Some(p) = packages.get_mut(idx)
+                && !p.2.iter().any(|r| r.name == rule.name)
+            {
+                p.2.push(rule.clone());
+                all_rules.push(rule);
+            }
+        }
+    }
+    let selected = |p: &str| {
+        opts.all_namespaces
+            || opts.namespaces.iter().any(|n| n == p)
+            || p == super::PLATFORM_PACKAGE_PREFIX
+            || p.starts_with(&format!("{}.", super::PLATFORM_PACKAGE_PREFIX))
+    };
+    packages.retain(|(p, _, _)| selected(p));
+    all_rules.retain(|r| selected(&r.package));
+
+    // Warm up: prepares (analyses) the modules once so clones start ready; this also reports
+    // unknown functions and recursion.
+    let mut warm = base.clone();
+    merge_json(
+        &mut warm,
+        serde_json::json!({"chartgate": {"context": {}}}),
+        "data",
+    )
+    .map_err(|message| RegoError {
+        file: String::new(),
+        line: 0,
+        column: 0,
+        message,
+    })?;
+    engine
+        .add_data(regorus::Value::from(warm))
+        .map_err(|e| from_message(&e.to_string(), "data"))?;
+    engine.set_input(regorus::Value::new_object());
+    engine
+        .eval_query("data.chartgate.context".to_string(), false)
+        .map_err(|e| from_message(&e.to_string(), "policy"))?;
+
+    Ok(PolicySet {
+        inner: Arc::new(Inner {
+            engine,
+            base_data: base,
+            packages,
+            all_rules,
+            tests,
+            opts,
+        }),
+    })
+}

@@ -1,0 +1,229 @@
+//! Rego policies evaluated with `regorus`, following conftest's conventions.
+//!
+//! * [`PolicySet::load`] parses every source once (Rego v1, falling back to v0 per file), adds the
+//!   data documents, reads `# METADATA` annotations and warms the engine up.
+//! * [`PolicySet::worker`] clones the prepared engine for one worker thread;
+//!   [`PolicySet::eval`] evaluates `deny*`/`violation*`/`warn*` rules of the selected packages
+//!   against each input, honouring `exception` rules, with `data.chartgate.context` set.
+//! * [`test_runner`] runs `test_*` rules like `opa test`.
+//!
+//! Everything fails closed: a parse error, a malformed result or a runtime error is a [`RegoError`].
+
+pub mod bundled;
+pub mod eval;
+pub mod loader;
+pub mod metadata;
+pub mod test_runner;
+
+use crate::report::finding::Severity;
+use std::fmt;
+use std::sync::Arc;
+
+pub use eval::RegoWorker;
+
+/// One policy file.
+#[derive(Clone, Debug)]
+pub struct PolicySource {
+    /// Path shown in messages.
+    pub path: String,
+    /// Rego text.
+    pub text: String,
+}
+
+/// conftest's package selection and input shape.
+#[derive(Clone, Debug)]
+pub struct RegoOptions {
+    /// Packages whose rules are evaluated (`--namespace`), default `["main"]`.
+    pub namespaces: Vec<String>,
+    /// Evaluate every package (`--all-namespaces`).
+    pub all_namespaces: bool,
+    /// `--combine`: one evaluation per render with `input = [{"path", "contents"}]`.
+    pub combine: bool,
+}
+
+impl Default for RegoOptions {
+    fn default() -> Self {
+        RegoOptions {
+            namespaces: vec!["main".to_string()],
+            all_namespaces: false,
+            combine: false,
+        }
+    }
+}
+
+/// Packages under this prefix (the bundled platform policies) are always evaluated, whatever
+/// `--namespace` selects.
+pub const PLATFORM_PACKAGE_PREFIX: &str = "chartgate.platform";
+
+/// One document to evaluate.
+#[derive(Clone, Debug)]
+pub struct RegoInput {
+    /// File shown to the user (the rendered manifest's source).
+    pub path: String,
+    /// The manifest.
+    pub doc: serde_json::Value,
+}
+
+/// A result of a `deny`/`violation`/`warn` rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegoFinding {
+    /// `custom.id` from METADATA, else `<package>.<rule>`.
+    pub rule: String,
+    /// `custom.severity`, else error for deny/violation and warning for warn.
+    pub severity: Severity,
+    /// The message (`msg`).
+    pub message: String,
+    /// Index into the inputs. With `combine`, the input whose path equals the message object's
+    /// `file` (or `path` of the combined entry), else `None`.
+    pub input: Option<usize>,
+    /// The message object's `path` (e.g. `spec.template.spec.containers[0].image`).
+    pub path: Option<String>,
+}
+
+/// Documentation of one policy rule, for `chartgate rules` / `chartgate explain`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyRuleDoc {
+    /// Rule id.
+    pub id: String,
+    /// Default severity.
+    pub severity: Severity,
+    /// `title` (empty when absent).
+    pub title: String,
+    /// `description` (empty when absent).
+    pub description: String,
+    /// Policy file and line of the rule.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// A load or evaluation error; `Display` is `FILE:LINE:COL: message` (line 0 when unknown).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegoError {
+    /// Policy file (or input file when no policy location is known).
+    pub file: String,
+    /// 1-based line, 0 when unknown.
+    pub line: u32,
+    /// 1-based column, 0 when unknown.
+    pub column: u32,
+    /// What went wrong.
+    pub message: String,
+}
+
+impl fmt::Display for RegoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
+    }
+}
+
+impl std::error::Error for RegoError {}
+
+/// A rule chartgate evaluates (deny/violation/warn family).
+#[derive(Clone, Debug)]
+pub(crate) struct EvalRule {
+    pub package: String,
+    pub name: String,
+    /// `data.<package>.<name>`.
+    pub query: String,
+    pub id: String,
+    pub severity: Severity,
+    pub title: String,
+    pub description: String,
+    pub file: String,
+    pub line: u32,
+}
+
+/// A `test_*` rule.
+#[derive(Clone, Debug)]
+pub(crate) struct TestRule {
+    pub query: String,
+    pub file: String,
+    pub line: u32,
+}
+
+pub(crate) struct Inner {
+    pub engine: regorus::Engine,
+    pub base_data: serde_json::Value,
+    /// Rules to evaluate, grouped by package (in package order).
+    pub packages: Vec<(String, bool /* has exception */, Vec<EvalRule>)>,
+    pub all_rules: Vec<EvalRule>,
+    pub tests: Vec<TestRule>,
+    pub opts: RegoOptions,
+}
+
+/// Compiled policies + data. `Send + Sync`, cheap to clone.
+#[derive(Clone)]
+pub struct PolicySet {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl fmt::Debug for PolicySet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PolicySet")
+            .field("rules", &self.inner.all_rules.len())
+            .field("tests", &self.inner.tests.len())
+            .field("opts", &self.inner.opts)
+            .finish()
+    }
+}
+
+impl PolicySet {
+    /// Parses and prepares the policies; see [`loader`].
+    pub fn load(
+        sources: Vec<PolicySource>,
+        data: Vec<(String, serde_json::Value)>,
+        opts: RegoOptions,
+    ) -> Result<PolicySet, RegoError> {
+        loader::load(sources, data, opts)
+    }
+
+    /// The bundled platform policies (without their `_test.rego` files).
+    pub fn bundled() -> Vec<PolicySource> {
+        bundled::sources(false)
+    }
+
+    /// The bundled platform policies with their tests.
+    pub fn bundled_with_tests() -> Vec<PolicySource> {
+        bundled::sources(true)
+    }
+
+    /// Rules evaluated by this set, sorted by id.
+    pub fn rules(&self) -> Vec<PolicyRuleDoc> {
+        let mut docs: Vec<PolicyRuleDoc> = self
+            .inner
+            .all_rules
+            .iter()
+            .map(|r| PolicyRuleDoc {
+                id: r.id.clone(),
+                severity: r.severity,
+                title: r.title.clone(),
+                description: r.description.clone(),
+                file: r.file.clone(),
+                line: r.line,
+            })
+            .collect();
+        docs.sort_by(|a, b| a.id.cmp(&b.id));
+        docs.dedup_by(|a, b| a.id == b.id);
+        docs
+    }
+
+    /// A per-thread evaluator (a clone of the prepared engine).
+    pub fn worker(&self) -> RegoWorker {
+        RegoWorker::new(self.inner.engine.clone())
+    }
+
+    /// Evaluates the selected rules against `inputs` (one render), with `context` as
+    /// `data.chartgate.context`. Findings are in input order, then rule order, then message order.
+    pub fn eval(
+        &self,
+        worker: &mut RegoWorker,
+        inputs: &[RegoInput],
+        context: &serde_json::Value,
+    ) -> Result<Vec<RegoFinding>, RegoError> {
+        eval::eval(&self.inner, worker, inputs, context)
+    }
+}

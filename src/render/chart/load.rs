@@ -1,0 +1,748 @@
+//! Loading a chart from a directory or a `.tgz` archive, as Helm's loader does: the directory is
+//! walked once with the chart's `.helmignore` (which therefore also applies to vendored subchart
+//! directories), files are sorted into `Chart.yaml`, `values.yaml`, `values.schema.json`,
+//! `templates/`, `charts/` (subcharts: directories or archives) and other files (`.Files`).
+//!
+//! Untrusted input: nothing outside the chart directory is read (symbolic links that leave it are
+//! an error), archive entries with `..` or absolute paths are rejected, and sizes and nesting are
+//! bounded.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::ignore::IgnoreRules;
+use super::model::{Chart, ChartFile, Dependency, ImportValue, Metadata};
+use crate::render::value::{Map, Value};
+
+/// Largest single file accepted (Helm's default for archives).
+pub const MAX_FILE_BYTES: u64 = 5 << 20;
+/// Largest total chart size accepted (Helm's default for archives).
+pub const MAX_CHART_BYTES: u64 = 100 << 20;
+/// Deepest subchart nesting accepted.
+pub const MAX_CHART_DEPTH: usize = 16;
+
+/// One registered source file (a values file or a template).
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Display path: the chart path given by the user joined with the file's path in the chart.
+    pub path: String,
+    /// The file's text.
+    pub text: Arc<str>,
+}
+
+/// The files registry: `Origin.file` / `ChartFile::source_id` → path and text. Id 0 is "unknown";
+/// registered files are numbered from 1.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    /// Registers a file and returns its id.
+    pub fn add(&mut self, path: impl Into<String>, text: impl Into<Arc<str>>) -> u32 {
+        self.files.push(SourceFile {
+            path: path.into(),
+            text: text.into(),
+        });
+        self.files.len() as u32
+    }
+    /// The file with this id.
+    pub fn get(&self, id: u32) -> Option<&SourceFile> {
+        (id as usize).checked_sub(1).and_then(|i| self.files.get(i))
+    }
+    /// Number of registered files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    /// Whether no file is registered.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// A chart that could not be loaded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChartError {
+    /// What went wrong, in Helm's words where Helm has them.
+    pub message: String,
+    /// The file concerned, if any (display path).
+    pub path: Option<String>,
+    /// 1-based line and column in `path`, when known.
+    pub line: u32,
+    pub col: u32,
+}
+
+impl ChartError {
+    fn new(message: impl Into<String>) -> ChartError {
+        ChartError {
+            message: message.into(),
+            path: None,
+            line: 0,
+            col: 0,
+        }
+    }
+    fn at(path: &str, message: impl Into<String>) -> ChartError {
+        ChartError {
+            message: message.into(),
+            path: Some(path.to_string()),
+            line: 0,
+            col: 0,
+        }
+    }
+}
+
+impl std::fmt::Display for ChartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.path, self.line) {
+            (Some(p), 0) => write!(f, "{p}: {}", self.message),
+            (Some(p), l) => write!(f, "{p}:{l}:{}: {}", self.col, self.message),
+            (None, _) => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for ChartError {}
+
+/// A YAML parse error from the values parser: message, line, column.
+pub type ParseError = (String, u32, u32);
+
+/// The YAML → [`Value`] function used for `Chart.yaml`, `values.yaml` and `requirements.yaml`
+/// (Helm's values semantics), given the text and its source id.
+pub type YamlParser<'a> = &'a dyn Fn(&str, u32) -> Result<Value, ParseError>;
+
+/// A chart with the sources table of all its files.
+#[derive(Clone, Debug)]
+pub struct LoadedChart {
+    pub chart: Chart,
+    pub sources: Sources,
+}
+
+/// A file read from a directory or archive, path relative to the chart root.
+struct RawFile {
+    name: String,
+    data: Vec<u8>,
+}
+
+/// Loads a chart directory or `.tgz` archive with the given YAML parser.
+pub fn load_chart_with(path: &Path, parse: YamlParser) -> Result<LoadedChart, ChartError> {
+    let display = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ChartError::at(&display, format!("cannot read chart: {e}")))?;
+    let files = if meta.is_dir() {
+        read_dir(path)?
+    } else {
+        let data = read_limited(path, MAX_CHART_BYTES).map_err(|e| ChartError::at(&display, e))?;
+        read_archive(&data).map_err(|e| ChartError::at(&display, e))?
+    };
+    let mut sources = Sources::default();
+    let chart = build(files, &display, &mut sources, parse, 0)?;
+    Ok(LoadedChart { chart, sources })
+}
+
+fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut data = Vec::new();
+    f.take(max + 1)
+        .read_to_end(&mut data)
+        .map_err(|e| e.to_string())?;
+    if data.len() as u64 > max {
+        return Err(format!("file is larger than the maximum of {max} bytes"));
+    }
+    Ok(data)
+}
+
+/// Walks a chart directory applying its `.helmignore`.
+fn read_dir(root: &Path) -> Result<Vec<RawFile>, ChartError> {
+    let display = root.display().to_string();
+    let canon_root = std::fs::canonicalize(root)
+        .map_err(|e| ChartError::at(&display, format!("cannot read chart: {e}")))?;
+    let rules = match std::fs::read_to_string(root.join(".helmignore")) {
+        Ok(t) => IgnoreRules::parse(&t)
+            .map_err(|e| ChartError::at(&format!("{display}/.helmignore"), e))?,
+        Err(_) => IgnoreRules::with_defaults(),
+    };
+    let mut out = Vec::new();
+    let mut total = 0u64;
+    let mut stack: Vec<(PathBuf, String, usize)> = vec![(root.to_path_buf(), String::new(), 0)];
+    while let Some((dir, rel, depth)) = stack.pop() {
+        if depth > 64 {
+            return Err(ChartError::at(&display, "directory nesting too deep"));
+        }
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| ChartError::at(&dir.display().to_string(), e.to_string()))?
+            .filter_map(|e| e.ok())
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let rel_path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            let full = e.path();
+            let ft = e
+                .file_type()
+                .map_err(|err| ChartError::at(&rel_path, err.to_string()))?;
+            let (is_dir, is_file) = if ft.is_symlink() {
+                // Follow links only when they stay inside the chart.
+                let target = std::fs::canonicalize(&full).map_err(|err| {
+                    ChartError::at(
+                        &full.display().to_string(),
+                        format!("broken symbolic link: {err}"),
+                    )
+                })?;
+                if !target.starts_with(&canon_root) {
+                    return Err(ChartError::at(
+                        &full.display().to_string(),
+                        "symbolic link points outside the chart directory",
+                    ));
+                }
+                let m = std::fs::metadata(&target)
+                    .map_err(|err| ChartError::at(&rel_path, err.to_string()))?;
+                (m.is_dir(), m.is_file())
+            } else {
+                (ft.is_dir(), ft.is_file())
+            };
+            if rules.ignore(&rel_path, is_dir) {
+                continue;
+            }
+            if is_dir {
+                stack.push((full, rel_path, depth + 1));
+            } else if is_file {
+                let data = read_limited(&full, MAX_FILE_BYTES)
+                    .map_err(|err| ChartError::at(&full.display().to_string(), err))?;
+                total += data.len() as u64;
+                if total > MAX_CHART_BYTES {
+                    return Err(ChartError::at(
+                        &display,
+                        "chart is larger than the maximum size",
+                    ));
+                }
+                out.push(RawFile {
+                    name: rel_path,
+                    data,
+                });
+            } else {
+                return Err(ChartError::at(
+                    &full.display().to_string(),
+                    format!(
+                        "cannot load irregular file {} as it has file mode type bits set",
+                        full.display()
+                    ),
+                ));
+            }
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// Reads a chart archive: the first path component (the chart's directory) is dropped.
+fn read_archive(data: &[u8]) -> Result<Vec<RawFile>, String> {
+    let gz = flate2::read::GzDecoder::new(data);
+    let mut ar = tar::Archive::new(gz.take(MAX_CHART_BYTES + 1));
+    let mut out: Vec<RawFile> = Vec::new();
+    let mut total = 0u64;
+    let entries = ar
+        .entries()
+        .map_err(|e| format!("error reading chart archive: {e}"))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| format!("error reading chart archive: {e}"))?;
+        let ty = entry.header().entry_type();
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if ty.is_dir()
+            || ty.is_pax_global_extensions()
+            || ty.is_pax_local_extensions()
+            || raw == "pax_global_header"
+        {
+            continue;
+        }
+        if ty.is_symlink() || ty.is_hard_link() {
+            return Err(format!(
+                "chart archive contains a link, which is not allowed: {raw:?}"
+            ));
+        }
+        if !ty.is_file() {
+            continue;
+        }
+        let norm = raw.replace('\\', "/");
+        if norm.starts_with('/') || norm.get(1..2) == Some(":") {
+            return Err(format!("chart illegally contains absolute paths: {raw:?}"));
+        }
+        let parts: Vec<&str> = norm
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".")
+            .collect();
+        if parts.contains(&"..") {
+            return Err(format!(
+                "chart illegally contains content outside the base directory: {raw:?}"
+            ));
+        }
+        if parts.len() < 2 {
+            continue;
+        }
+        let name = parts[1..].join("/");
+        let mut buf = Vec::new();
+        (&mut entry)
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| format!("error reading chart archive: {e}"))?;
+        if buf.len() as u64 > MAX_FILE_BYTES {
+            return Err(format!(
+                "decompressed chart file {name:?} is larger than the maximum file size {MAX_FILE_BYTES}"
+            ));
+        }
+        total += buf.len() as u64;
+        if total > MAX_CHART_BYTES {
+            return Err("decompressed chart is larger than the maximum size".into());
+        }
+        // Later entries with the same name replace earlier ones.
+        out.retain(|f| f.name != name);
+        out.push(RawFile { name, data: buf });
+    }
+    if out.is_empty() {
+        return Err("no files in chart archive".into());
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+fn text_of(f: &RawFile, display: &str) -> Result<String, ChartError> {
+    String::from_utf8(f.data.clone())
+        .map_err(|_| ChartError::at(display, "file is not valid UTF-8"))
+}
+
+fn yaml_err(path: &str, e: ParseError) -> ChartError {
+    ChartError {
+        message: e.0,
+        path: Some(path.to_string()),
+        line: e.1,
+        col: e.2,
+    }
+}
+
+/// Builds a chart from its files (paths relative to its root); `base` is the display prefix.
+fn build(
+    files: Vec<RawFile>,
+    base: &str,
+    sources: &mut Sources,
+    parse: YamlParser,
+    depth: usize,
+) -> Result<Chart, ChartError> {
+    if depth > MAX_CHART_DEPTH {
+        return Err(ChartError::at(base, "subcharts are nested too deeply"));
+    }
+    let mut chart = Chart::default();
+    let mut chart_yaml: Option<Map> = None;
+    let mut requirements: Option<Map> = None;
+    let mut sub_files: Vec<(String, Vec<RawFile>)> = Vec::new();
+    for f in files {
+        let display = format!("{base}/{}", f.name);
+        match f.name.as_str() {
+            "Chart.yaml" => {
+                let t = text_of(&f, &display)?;
+                let id = sources.add(display.clone(), t.as_str());
+                let v = parse(&t, id).map_err(|e| yaml_err(&display, e))?;
+                chart_yaml = Some(v.as_map().cloned().unwrap_or_default());
+            }
+            "values.yaml" => {
+                let t = text_of(&f, &display)?;
+                let id = sources.add(display.clone(), t.as_str());
+                let v = parse(&t, id).map_err(|e| yaml_err(&display, e))?;
+                chart.values = v.as_map().cloned().unwrap_or_default();
+                chart.values_source = id;
+            }
+            "values.schema.json" => chart.schema = Some(text_of(&f, &display)?),
+            "requirements.yaml" => {
+                let t = text_of(&f, &display)?;
+                let id = sources.add(display.clone(), t.as_str());
+                let v = parse(&t, id).map_err(|e| yaml_err(&display, e))?;
+                requirements = Some(v.as_map().cloned().unwrap_or_default());
+                chart.files.push(ChartFile {
+                    name: f.name,
+                    data: f.data,
+                    source_id: id,
+                });
+            }
+            n if n.starts_with("templates/") => {
+                let id = match std::str::from_utf8(&f.data) {
+                    Ok(t) => sources.add(display, t),
+                    Err(_) => 0,
+                };
+                chart.templates.push(ChartFile {
+                    name: f.name,
+                    data: f.data,
+                    source_id: id,
+                });
+            }
+            n if n.starts_with("charts/") => {
+                if n.ends_with(".prov") {
+                    chart.files.push(ChartFile {
+                        name: f.name,
+                        data: f.data,
+                        source_id: 0,
+                    });
+                    continue;
+                }
+                let rest = &n["charts/".len()..];
+                let (cname, inner) = match rest.split_once('/') {
+                    Some((c, i)) => (c.to_string(), i.to_string()),
+                    None => (rest.to_string(), rest.to_string()),
+                };
+                let raw = RawFile {
+                    name: inner,
+                    data: f.data,
+                };
+                match sub_files.iter_mut().find(|(c, _)| *c == cname) {
+                    Some((_, v)) => v.push(raw),
+                    None => sub_files.push((cname, vec![raw])),
+                }
+            }
+            _ => {
+                if f.name.starts_with("crds/") {
+                    chart.crds.push(ChartFile {
+                        name: f.name.clone(),
+                        data: f.data.clone(),
+                        source_id: 0,
+                    });
+                }
+                chart.files.push(ChartFile {
+                    name: f.name,
+                    data: f.data,
+                    source_id: 0,
+                });
+            }
+        }
+    }
+    let Some(cy) = chart_yaml else {
+        return Err(ChartError::at(base, "Chart.yaml file is missing"));
+    };
+    chart.metadata =
+        parse_metadata(&cy).map_err(|e| ChartError::at(&format!("{base}/Chart.yaml"), e))?;
+    if chart.metadata.api_version == "v1" {
+        if let Some(req) = requirements {
+            if let Some(Value::List(deps)) = req.get("dependencies") {
+                chart.metadata.dependencies = parse_dependencies(deps)
+                    .map_err(|e| ChartError::at(&format!("{base}/requirements.yaml"), e))?;
+            }
+        }
+    }
+    for (cname, files) in sub_files {
+        if cname.starts_with(['_', '.']) {
+            continue;
+        }
+        let sub_base = format!("{base}/charts/{cname}");
+        let sub = if cname.ends_with(".tgz") || cname.ends_with(".tar.gz") {
+            let Some(f) = files.into_iter().find(|f| f.name == cname) else {
+                continue;
+            };
+            let inner = read_archive(&f.data).map_err(|e| {
+                ChartError::at(
+                    &sub_base,
+                    format!("error unpacking subchart {cname} in {}: {e}", chart.name()),
+                )
+            })?;
+            build(inner, &sub_base, sources, parse, depth + 1)?
+        } else {
+            let files: Vec<RawFile> = files.into_iter().filter(|f| f.name != cname).collect();
+            build(files, &sub_base, sources, parse, depth + 1)?
+        };
+        chart.dependencies.push(sub);
+    }
+    Ok(chart)
+}
+
+fn str_field(m: &Map, k: &str) -> String {
+    match m.get(k) {
+        Some(Value::Str(t)) => t.as_str().to_string(),
+        Some(Value::Float(f, _)) => crate::render::chart::values::format_number(*f),
+        Some(Value::Int(i, _)) => i.to_string(),
+        Some(Value::Bool(b, _)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// `Chart.yaml` → [`Metadata`], validated as Helm's loader does.
+pub fn parse_metadata(m: &Map) -> Result<Metadata, String> {
+    let mut md = Metadata {
+        api_version: str_field(m, "apiVersion"),
+        name: str_field(m, "name"),
+        version: str_field(m, "version"),
+        app_version: str_field(m, "appVersion"),
+        description: str_field(m, "description"),
+        chart_type: str_field(m, "type"),
+        dependencies: Vec::new(),
+        raw: m.clone(),
+    };
+    if md.api_version.is_empty() {
+        md.api_version = "v1".into();
+    }
+    if md.name.is_empty() {
+        return Err("validation: chart.metadata.name is required".into());
+    }
+    if md.name.contains('/') || md.name.contains('\\') || md.name == "." || md.name == ".." {
+        return Err(format!(
+            "validation: chart.metadata.name {:?} is invalid",
+            md.name
+        ));
+    }
+    if md.version.is_empty() {
+        return Err("validation: chart.metadata.version is required".into());
+    }
+    if !md.chart_type.is_empty() && md.chart_type != "application" && md.chart_type != "library" {
+        return Err("validation: chart.metadata.type must be application or library".into());
+    }
+    if let Some(Value::List(deps)) = m.get("dependencies") {
+        md.dependencies = parse_dependencies(deps)?;
+    }
+    Ok(md)
+}
+
+fn parse_dependencies(deps: &[Value]) -> Result<Vec<Dependency>, String> {
+    let mut out = Vec::new();
+    for d in deps {
+        let Some(dm) = d.as_map() else {
+            return Err("validation: dependencies must be maps".into());
+        };
+        let tags = match dm.get("tags") {
+            Some(Value::List(l)) => l
+                .iter()
+                .filter_map(|t| t.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut import_values = Vec::new();
+        if let Some(Value::List(l)) = dm.get("import-values") {
+            for iv in l.iter() {
+                match iv {
+                    Value::Str(t) => {
+                        import_values.push(ImportValue::Exports(t.as_str().to_string()))
+                    }
+                    Value::Map(im) => import_values.push(ImportValue::Map {
+                        child: str_field(im, "child"),
+                        parent: str_field(im, "parent"),
+                    }),
+                    _ => {}
+                }
+            }
+        }
+        let dep = Dependency {
+            name: str_field(dm, "name"),
+            version: str_field(dm, "version"),
+            repository: str_field(dm, "repository"),
+            condition: str_field(dm, "condition"),
+            tags,
+            alias: str_field(dm, "alias"),
+            import_values,
+            enabled: true,
+        };
+        if dep.name.is_empty() {
+            return Err("validation: dependencies must have a name".into());
+        }
+        out.push(dep);
+    }
+    Ok(out)
+}
+
+/// Helm's `CheckDependencies`: every dependency in `Chart.yaml` must be present in `charts/`.
+pub fn check_dependencies(chart: &Chart) -> Result<(), ChartError> {
+    let missing: Vec<&str> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .filter(|d| !chart.dependencies.iter().any(|c| c.name() == d.name))
+        .map(|d| d.name.as_str())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(ChartError::new(format!(
+        "An error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: {}",
+        missing.join(", ")
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::chart::strvals::from_json;
+
+    /// Test parser: JSON is YAML; enough for loader tests without the YAML module.
+    fn json(src: &str, _id: u32) -> Result<Value, ParseError> {
+        if src.trim().is_empty() {
+            return Ok(Value::empty_map());
+        }
+        serde_json::from_str::<serde_json::Value>(src)
+            .map(|v| from_json(&v))
+            .map_err(|e| (e.to_string(), e.line() as u32, e.column() as u32))
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) {
+        let p = dir.join(name);
+        if let Some(parent) = p.parent() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        let _ = std::fs::write(p, text);
+    }
+
+    fn tgz(files: &[(&str, &str)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
+        for (n, t) in files {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(t.len() as u64);
+            h.set_mode(0o644);
+            h.set_entry_type(tar::EntryType::Regular);
+            // set_path refuses `..`; write the raw name to test our own check.
+            let name = h.as_old_mut().name.as_mut();
+            name[..n.len()].copy_from_slice(n.as_bytes());
+            h.set_cksum();
+            let _ = b.append(&h, t.as_bytes());
+        }
+        b.into_inner().and_then(|g| g.finish()).unwrap_or_default()
+    }
+
+    #[test]
+    fn loads_directory_with_subcharts_and_helmignore() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let d = tmp.path();
+        write(
+            d,
+            "Chart.yaml",
+            r#"{"apiVersion":"v2","name":"top","version":"1.0.0","dependencies":[{"name":"sub","version":"0.1.0","alias":"s","condition":"s.on","tags":["a"],"import-values":["x",{"child":"c","parent":"p"}]}]}"#,
+        );
+        write(d, "values.yaml", r#"{"a":1}"#);
+        write(d, ".helmignore", "*.md\n");
+        write(d, "README.md", "x");
+        write(d, "templates/a.yaml", "a: {{ .Values.a }}");
+        write(d, "templates/_h.tpl", "");
+        write(d, "files/x.conf", "conf");
+        write(d, "crds/c.yaml", "kind: CRD");
+        write(
+            d,
+            "charts/sub/Chart.yaml",
+            r#"{"name":"sub","version":"0.1.0"}"#,
+        );
+        write(
+            d,
+            "charts/sub/NOTES.md",
+            "ignored by the parent's .helmignore",
+        );
+        write(d, "charts/sub/templates/b.yaml", "b");
+        std::fs::write(
+            d.join("charts/packed-1.0.0.tgz"),
+            tgz(&[
+                (
+                    "packed/Chart.yaml",
+                    r#"{"name":"packed","version":"1.0.0"}"#,
+                ),
+                ("packed/values.yaml", r#"{"k":"v"}"#),
+            ]),
+        )
+        .unwrap_or_default();
+        let lc = load_chart_with(d, &json).unwrap_or_else(|e| panic!("{e}"));
+        let c = &lc.chart;
+        assert_eq!(c.metadata.name, "top");
+        assert_eq!(c.metadata.api_version, "v2");
+        let dep = &c.metadata.dependencies[0];
+        assert_eq!(
+            (dep.alias.as_str(), dep.condition.as_str(), dep.tags.clone()),
+            ("s", "s.on", vec!["a".to_string()])
+        );
+        assert_eq!(
+            dep.import_values,
+            vec![
+                ImportValue::Exports("x".into()),
+                ImportValue::Map {
+                    child: "c".into(),
+                    parent: "p".into()
+                }
+            ]
+        );
+        assert_eq!(
+            c.templates
+                .iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["templates/_h.tpl", "templates/a.yaml"]
+        );
+        assert_eq!(
+            c.files.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            vec![".helmignore", "crds/c.yaml", "files/x.conf"]
+        );
+        assert_eq!(c.crds.len(), 1);
+        let mut names: Vec<&str> = c.dependencies.iter().map(|d| d.name()).collect();
+        names.sort();
+        assert_eq!(names, vec!["packed", "sub"]);
+        let sub = c
+            .dependencies
+            .iter()
+            .find(|d| d.name() == "sub")
+            .unwrap_or_else(|| panic!("sub"));
+        assert!(sub.files.is_empty());
+        assert_eq!(sub.templates[0].name, "templates/b.yaml");
+        let packed = c
+            .dependencies
+            .iter()
+            .find(|d| d.name() == "packed")
+            .unwrap_or_else(|| panic!("packed"));
+        assert_eq!(packed.values.get("k").and_then(|v| v.as_str()), Some("v"));
+        let vid = c.values_source;
+        assert_eq!(
+            lc.sources.get(vid).map(|s| s.path.clone()),
+            Some(format!("{}/values.yaml", d.display()))
+        );
+        assert_eq!(check_dependencies(c), Ok(()));
+    }
+
+    #[test]
+    fn missing_dependency_and_bad_archives() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let d = tmp.path();
+        write(
+            d,
+            "Chart.yaml",
+            r#"{"name":"top","version":"1.0.0","apiVersion":"v2","dependencies":[{"name":"gone","version":"1"}]}"#,
+        );
+        let lc = load_chart_with(d, &json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            check_dependencies(&lc.chart).map_err(|e| e.message),
+            Err("An error occurred while checking for chart dependencies. You may need to run `helm dependency build` to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: gone".to_string())
+        );
+        let evil = tgz(&[("x/Chart.yaml", "{}"), ("x/../../etc/passwd", "x")]);
+        assert_eq!(
+            read_archive(&evil).map(|_| ()),
+            Err("chart illegally contains content outside the base directory: \"x/../../etc/passwd\"".to_string())
+        );
+        let abs = tgz(&[("/etc/passwd", "x")]);
+        assert_eq!(
+            read_archive(&abs).map(|_| ()),
+            Err("chart illegally contains absolute paths: \"/etc/passwd\"".to_string())
+        );
+        let tmp2 = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let e = load_chart_with(tmp2.path(), &json)
+            .map(|_| ())
+            .map_err(|e| e.message);
+        assert_eq!(e, Err("Chart.yaml file is missing".to_string()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_outside_chart_is_rejected() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let outside = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        write(outside.path(), "secret", "s");
+        let d = tmp.path();
+        write(d, "Chart.yaml", r#"{"name":"top","version":"1.0.0"}"#);
+        let _ = std::os::unix::fs::symlink(outside.path().join("secret"), d.join("leak"));
+        let e = load_chart_with(d, &json).map(|_| ()).map_err(|e| e.message);
+        assert_eq!(
+            e,
+            Err("symbolic link points outside the chart directory".to_string())
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! The loaded chart: metadata from `Chart.yaml`, default values, templates, other files and
+//! vendored dependencies, as Helm's `chart.Chart` holds them.
+
+use crate::render::value::Map;
+
+/// A file of a chart, by its path relative to the chart root (`templates/x.yaml`, `files/a.conf`).
+#[derive(Clone, Debug)]
+pub struct ChartFile {
+    /// Slash-separated path relative to the chart directory.
+    pub name: String,
+    /// Raw contents.
+    pub data: Vec<u8>,
+    /// Id in the [`super::Sources`] table (0 when not registered).
+    pub source_id: u32,
+}
+
+/// One entry of `dependencies:` in `Chart.yaml` (or `requirements.yaml` for apiVersion v1).
+#[derive(Clone, Debug, Default)]
+pub struct Dependency {
+    pub name: String,
+    pub version: String,
+    pub repository: String,
+    /// Comma-separated values paths; the first that resolves to a bool decides.
+    pub condition: String,
+    pub tags: Vec<String>,
+    pub alias: String,
+    /// `import-values` entries, in order.
+    pub import_values: Vec<ImportValue>,
+    /// Set while processing conditions and tags.
+    pub enabled: bool,
+}
+
+/// An `import-values` entry: `- name` (imports `exports.name` into the parent's root) or
+/// `- {child: a.b, parent: c}`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImportValue {
+    Exports(String),
+    Map { child: String, parent: String },
+}
+
+/// `Chart.yaml`.
+#[derive(Clone, Debug, Default)]
+pub struct Metadata {
+    pub api_version: String,
+    pub name: String,
+    pub version: String,
+    pub app_version: String,
+    pub description: String,
+    /// `application` or `library` (empty means application).
+    pub chart_type: String,
+    pub dependencies: Vec<Dependency>,
+    /// The whole `Chart.yaml` as parsed, for `.Chart` fields beyond the typed ones.
+    pub raw: Map,
+}
+
+/// A chart with its vendored subcharts.
+#[derive(Clone, Debug, Default)]
+pub struct Chart {
+    pub metadata: Metadata,
+    /// `values.yaml` (empty map when absent).
+    pub values: Map,
+    /// Source id of `values.yaml` (0 when absent).
+    pub values_source: u32,
+    /// `values.schema.json` text, if present.
+    pub schema: Option<String>,
+    /// Files under `templates/`, in path order.
+    pub templates: Vec<ChartFile>,
+    /// Every other file Helm loads (for `.Files`), excluding `Chart.yaml`, `values.yaml`,
+    /// `values.schema.json`, `templates/` and `charts/`.
+    pub files: Vec<ChartFile>,
+    /// Files under `crds/` (also in `files`, as in Helm).
+    pub crds: Vec<ChartFile>,
+    /// Subcharts found in `charts/` (directories and `.tgz` archives).
+    pub dependencies: Vec<Chart>,
+}
+
+impl Chart {
+    /// The chart's name (the alias, once dependencies are processed).
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+    /// Whether this is a library chart (`type: library`), whose templates are never rendered.
+    pub fn is_library(&self) -> bool {
+        self.metadata.chart_type == "library"
+    }
+}

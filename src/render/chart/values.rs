@@ -1,0 +1,527 @@
+//! Helm's values coalescing and dependency processing (conditions, tags, aliases,
+//! import-values), following the semantics of Helm's `pkg/chart/.../util` (coalesce.go,
+//! dependencies.go). Written from the behaviour, not copied.
+//!
+//! Precedence: chart defaults < parent chart's section for the subchart < user values
+//! (`-f` files in order, then `--set*`). A `null` from a higher-precedence source deletes the key.
+//! `global` flows from parent to subcharts (the parent wins).
+
+use std::sync::Arc;
+
+use super::model::{Chart, Dependency, ImportValue};
+use crate::render::value::{Map, Value};
+
+/// The key holding values shared with every subchart.
+pub const GLOBAL_KEY: &str = "global";
+
+fn is_table(v: &Value) -> bool {
+    matches!(v, Value::Map(_))
+}
+
+/// Deep merge for user-supplied values files (Helm's `mergeMaps`): `src` overrides `dst`; maps
+/// merge recursively, everything else (including lists and `null`) replaces.
+pub fn merge_maps(dst: &mut Map, src: &Map) {
+    for (k, v) in src {
+        if let Value::Map(sm) = v {
+            if let Some(Value::Map(dm)) = dst.get_mut(k) {
+                merge_maps(Arc::make_mut(dm), sm);
+                continue;
+            }
+        }
+        dst.insert(k.clone(), v.clone());
+    }
+}
+
+/// Helm's `coalesceTablesFullKey`: fills `dst` (authoritative) from `src`. With `merge` false a
+/// `null` in `dst` deletes the key; with `merge` true it is kept (it is deleted later, when the
+/// subchart's own values are coalesced).
+pub fn coalesce_tables(dst: &mut Map, src: &Map, merge: bool) {
+    // A null in dst also hides the key of src (Helm writes nil into src for these keys).
+    let nulls: Vec<String> = dst
+        .iter()
+        .filter(|(_, v)| v.is_nil())
+        .map(|(k, _)| k.clone())
+        .collect();
+    for (k, sv) in src {
+        let sv = if nulls.contains(k) { &Value::Nil } else { sv };
+        match dst.get_mut(k) {
+            Some(dv) if dv.is_nil() && !merge => {
+                dst.remove(k);
+            }
+            None => {
+                dst.insert(k.clone(), sv.clone());
+            }
+            Some(dv) => {
+                if let Value::Map(sm) = sv {
+                    if let Value::Map(dm) = dv {
+                        coalesce_tables(Arc::make_mut(dm), sm, merge);
+                    }
+                    // else: "cannot overwrite table with non table" — dst wins.
+                }
+                // else: dst wins.
+            }
+        }
+    }
+}
+
+/// Helm's `coalesceValues`: fills `v` from the chart's own defaults.
+fn coalesce_chart_values(chart: &Chart, v: &mut Map, merge: bool) {
+    for (key, val) in &chart.values {
+        match v.get_mut(key) {
+            Some(cur) if cur.is_nil() && !merge => {
+                v.remove(key);
+            }
+            Some(Value::Map(dest)) => {
+                if let Value::Map(src) = val {
+                    let child_merge = merge || chart.dependencies.iter().any(|d| d.name() == key);
+                    coalesce_tables(Arc::make_mut(dest), src, child_merge);
+                }
+            }
+            Some(_) => {}
+            None => {
+                v.insert(key.clone(), val.clone());
+            }
+        }
+    }
+}
+
+/// Helm's `coalesceGlobals`: merges `src`'s globals into `dest`'s (the parent's win).
+fn coalesce_globals(dest: &mut Map, src: &Map) {
+    let mut dg = match dest.get(GLOBAL_KEY) {
+        None => Map::new(),
+        Some(Value::Map(m)) => m.as_ref().clone(),
+        Some(_) => return,
+    };
+    let sg = match src.get(GLOBAL_KEY) {
+        None => Map::new(),
+        Some(Value::Map(m)) => m.as_ref().clone(),
+        Some(_) => return,
+    };
+    for (key, val) in &sg {
+        if let Value::Map(vm) = val {
+            let mut vv = vm.as_ref().clone();
+            match dg.get(key) {
+                None => {
+                    dg.insert(key.clone(), Value::map(vv));
+                }
+                Some(Value::Map(destv)) => {
+                    // Parent's table wins over the subchart's, merged top-down.
+                    coalesce_tables(&mut vv, destv, true);
+                    dg.insert(key.clone(), Value::map(vv));
+                }
+                Some(_) => {}
+            }
+        } else if dg.get(key).is_some_and(is_table) {
+            // a table is not replaced by a scalar
+        } else {
+            dg.insert(key.clone(), val.clone());
+        }
+    }
+    dest.insert(GLOBAL_KEY.into(), Value::map(dg));
+}
+
+/// Helm's `coalesce`: the chart's defaults and then its dependencies' into `dest`.
+fn coalesce(chart: &Chart, dest: &mut Map, merge: bool) -> Result<(), String> {
+    coalesce_chart_values(chart, dest, merge);
+    for sub in &chart.dependencies {
+        let name = sub.name().to_string();
+        let mut dv = match dest.remove(&name) {
+            None => Map::new(),
+            Some(Value::Map(m)) => Arc::try_unwrap(m).unwrap_or_else(|m| m.as_ref().clone()),
+            Some(other) => {
+                return Err(format!("type mismatch on {name}: {}", go_type_desc(&other)));
+            }
+        };
+        coalesce_globals(&mut dv, dest);
+        coalesce(sub, &mut dv, merge)?;
+        dest.insert(name, Value::map(dv));
+    }
+    Ok(())
+}
+
+fn go_type_desc(v: &Value) -> &'static str {
+    match v {
+        Value::Bool(..) => "%!t(bool)",
+        Value::Str(_) => "%!t(string)",
+        Value::List(_) => "%!t([]interface {})",
+        _ => "%!t(float64)",
+    }
+}
+
+/// Helm's `CoalesceValues`: user values over chart defaults (and subcharts'), nulls removed.
+pub fn coalesce_values(chart: &Chart, user: &Map) -> Result<Map, String> {
+    let mut dest = user.clone();
+    coalesce(chart, &mut dest, false)?;
+    Ok(dest)
+}
+
+/// Helm's `MergeValues`: like [`coalesce_values`] but nulls are kept.
+pub fn merge_values(chart: &Chart, user: &Map) -> Result<Map, String> {
+    let mut dest = user.clone();
+    coalesce(chart, &mut dest, true)?;
+    Ok(dest)
+}
+
+/// Helm's `Values.Table`: the map at a dotted path.
+pub fn table<'a>(v: &'a Map, path: &str) -> Option<&'a Map> {
+    let mut cur = v;
+    for part in path.split('.').filter(|p| !p.is_empty()) {
+        cur = cur.get(part)?.as_map()?;
+    }
+    Some(cur)
+}
+
+/// Helm's `Values.PathValue`: a non-table value at a dotted path.
+pub fn path_value<'a>(v: &'a Map, path: &str) -> Option<&'a Value> {
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((p, k)) => (table(v, p)?, k),
+        None => (v, path),
+    };
+    parent.get(key).filter(|x| !is_table(x))
+}
+
+/// Semantic-version range check as Helm's `IsCompatibleRange` (Masterminds constraints:
+/// `||` alternatives, space- or comma-separated conjunctions, `v` prefixes, `x` wildcards).
+pub fn is_compatible_range(constraint: &str, version: &str) -> bool {
+    let Ok(ver) = semver::Version::parse(version.trim().trim_start_matches('v')) else {
+        return false;
+    };
+    constraint.split("||").any(|alt| {
+        let mut parts: Vec<String> = Vec::new();
+        // Join an operator written apart from its version (`>= 1.2`).
+        for tok in alt.split([' ', ',']).filter(|t| !t.is_empty()) {
+            match parts.last_mut() {
+                Some(last) if last.chars().all(|c| "<>=~^!".contains(c)) => last.push_str(tok),
+                _ => parts.push(tok.to_string()),
+            }
+        }
+        if parts.is_empty() {
+            return false;
+        }
+        parts.iter().all(|p| {
+            let p = p.replacen(
+                "v",
+                "",
+                usize::from(
+                    p.trim_start_matches(['<', '>', '=', '~', '^', '!'])
+                        .starts_with('v'),
+                ),
+            );
+            if let Some(rest) = p.strip_prefix("!=") {
+                return semver::Version::parse(rest)
+                    .map(|x| x != ver)
+                    .unwrap_or(false);
+            }
+            // Masterminds treats a bare version as `=` with wildcards for missing parts; semver's
+            // default is caret, so make it explicit.
+            let p = if p
+                .starts_with(|c: char| c.is_ascii_digit() || c == 'x' || c == 'X' || c == '*')
+            {
+                format!("={p}")
+            } else {
+                p
+            };
+            let p = p.replace(".x", ".*").replace(".X", ".*");
+            let p = if p == "=x" || p == "=X" || p == "=*" {
+                "*".to_string()
+            } else {
+                p
+            };
+            semver::VersionReq::parse(&p)
+                .map(|r| r.matches(&ver))
+                .unwrap_or(false)
+        })
+    })
+}
+
+/// Applies aliases, then `tags` and `condition` against the coalesced values, removing disabled
+/// dependencies, recursively (Helm's `processDependencyEnabled`). `all` is the top-level
+/// coalesced-so-far user values; `path` the dotted prefix of this chart in them.
+fn process_enabled(chart: &mut Chart, user: &Map, path: &str) -> Result<(), String> {
+    if chart.metadata.dependencies.is_empty() {
+        return Ok(());
+    }
+    let existing = std::mem::take(&mut chart.dependencies);
+    let mut deps: Vec<Chart> = Vec::new();
+    // Charts in charts/ not listed in Chart.yaml (by name and compatible version) are kept as is.
+    for c in &existing {
+        let listed =
+            chart.metadata.dependencies.iter().any(|r| {
+                r.name == c.name() && is_compatible_range(&r.version, &c.metadata.version)
+            });
+        if !listed {
+            deps.push(c.clone());
+        }
+    }
+    for r in chart.metadata.dependencies.iter_mut() {
+        if let Some(c) = existing
+            .iter()
+            .find(|c| c.name() == r.name && is_compatible_range(&r.version, &c.metadata.version))
+        {
+            let mut c = c.clone();
+            if !r.alias.is_empty() {
+                c.metadata.name = r.alias.clone();
+            }
+            deps.push(c);
+        }
+        if !r.alias.is_empty() {
+            r.name = r.alias.clone();
+        }
+        r.enabled = true;
+    }
+    chart.dependencies = deps;
+    let cvals = coalesce_values(chart, user)?;
+    process_tags(&mut chart.metadata.dependencies, &cvals);
+    process_conditions(&mut chart.metadata.dependencies, &cvals, path);
+    let disabled: Vec<String> = chart
+        .metadata
+        .dependencies
+        .iter()
+        .filter(|r| !r.enabled)
+        .map(|r| r.name.clone())
+        .collect();
+    chart
+        .dependencies
+        .retain(|c| !disabled.contains(&c.metadata.name));
+    chart.metadata.dependencies.retain(|r| r.enabled);
+    for sub in chart.dependencies.iter_mut() {
+        let subpath = format!("{path}{}.", sub.metadata.name);
+        process_enabled(sub, &cvals, &subpath)?;
+    }
+    Ok(())
+}
+
+fn process_tags(reqs: &mut [Dependency], cvals: &Map) {
+    let Some(tags) = table(cvals, "tags") else {
+        return;
+    };
+    for r in reqs {
+        let (mut has_true, mut has_false) = (false, false);
+        for t in &r.tags {
+            if let Some(Value::Bool(b, _)) = tags.get(t) {
+                if *b {
+                    has_true = true;
+                } else {
+                    has_false = true;
+                }
+            }
+        }
+        r.enabled = has_true || !has_false;
+    }
+}
+
+fn process_conditions(reqs: &mut [Dependency], cvals: &Map, path: &str) {
+    for r in reqs {
+        for c in r.condition.trim().split(',') {
+            if c.is_empty() {
+                continue;
+            }
+            if let Some(Value::Bool(b, _)) = path_value(cvals, &format!("{path}{c}")) {
+                r.enabled = *b;
+                break;
+            }
+        }
+    }
+}
+
+/// Builds `{a: {b: data}}` from `a.b` (Helm's `pathToMap`; `.` is the root).
+fn path_to_map(path: &str, data: Map) -> Map {
+    if path == "." {
+        return data;
+    }
+    let mut parts: Vec<&str> = path.split('.').filter(|p| !p.is_empty()).collect();
+    let mut cur = data;
+    while let Some(last) = parts.pop() {
+        let mut m = Map::new();
+        m.insert(last.to_string(), Value::map(cur));
+        cur = m;
+    }
+    cur
+}
+
+/// Helm's `processImportValues` (merge mode, as `helm template` uses): copies the listed
+/// child values into the parent, below the parent's own values. Children first.
+fn process_import_values(chart: &mut Chart) -> Result<(), String> {
+    for d in chart.dependencies.iter_mut() {
+        process_import_values(d)?;
+    }
+    if chart.metadata.dependencies.is_empty() {
+        return Ok(());
+    }
+    let cvals = merge_values(chart, &Map::new())?;
+    let mut b = Map::new();
+    for r in chart.metadata.dependencies.iter_mut() {
+        let mut out = Vec::new();
+        for iv in &r.import_values {
+            match iv {
+                ImportValue::Map { child, parent } => {
+                    out.push(ImportValue::Map {
+                        child: child.clone(),
+                        parent: parent.clone(),
+                    });
+                    if let Some(vv) = table(&cvals, &format!("{}.{child}", r.name)) {
+                        merge_into_lower(&mut b, path_to_map(parent, vv.clone()));
+                    }
+                }
+                ImportValue::Exports(name) => {
+                    let child = format!("exports.{name}");
+                    out.push(ImportValue::Map {
+                        child: child.clone(),
+                        parent: ".".into(),
+                    });
+                    if let Some(vm) = table(&cvals, &format!("{}.{child}", r.name)) {
+                        merge_into_lower(&mut b, vm.clone());
+                    }
+                }
+            }
+        }
+        r.import_values = out;
+    }
+    // The parent's values win over imported ones.
+    let mut vals = cvals;
+    coalesce_tables(&mut vals, &b, true);
+    chart.values = vals;
+    Ok(())
+}
+
+/// Helm's `MergeTables(dst, src)` where `dst` wins: fills `dst` with keys from `src`.
+fn merge_into_lower(dst: &mut Map, src: Map) {
+    coalesce_tables(dst, &src, true);
+}
+
+/// Processes dependencies for rendering (Helm's `ProcessDependenciesWithMerge`): aliases,
+/// conditions and tags against `user` values, then import-values.
+pub fn process_dependencies(chart: &mut Chart, user: &Map) -> Result<(), String> {
+    process_enabled(chart, user, "")?;
+    process_import_values(chart)
+}
+
+/// A YAML number as text for string fields (`version: 1.0` → `1`), like Go's `%v` of a float
+/// for ordinary magnitudes.
+pub fn format_number(f: f64) -> String {
+    if f.fract() == 0.0 && f.abs() < 1e21 {
+        format!("{}", f as i64)
+    } else {
+        format!("{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::chart::strvals::{ValueKind, parse};
+
+    fn m(s: &str) -> Map {
+        parse(s, &ValueKind::Typed).unwrap_or_default()
+    }
+
+    fn show(v: &Value) -> String {
+        match v {
+            Value::Nil => "nil".into(),
+            Value::Bool(b, _) => format!("{b}"),
+            Value::Int(i, _) => format!("{i}"),
+            Value::Float(f, _) => format!("{f}"),
+            Value::Str(t) => t.as_str().to_string(),
+            Value::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(" ")),
+            Value::Map(m) => {
+                format!(
+                    "{{{}}}",
+                    m.iter()
+                        .map(|(k, v)| format!("{k}:{}", show(v)))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )
+            }
+            Value::Object(o) => o.type_name().into(),
+        }
+    }
+    fn sm(m: &Map) -> String {
+        show(&Value::map(m.clone()))
+    }
+
+    fn chart(name: &str, values: Map, deps: Vec<Chart>) -> Chart {
+        let mut c = Chart::default();
+        c.metadata.name = name.into();
+        c.metadata.version = "1.0.0".into();
+        c.values = values;
+        c.dependencies = deps;
+        c
+    }
+
+    #[test]
+    fn user_values_override_and_null_deletes() {
+        let c = chart("top", m("a=1,b.c=2,b.d=3,e=x"), vec![]);
+        let out = coalesce_values(&c, &m("a=9,b.d=null,e=null"));
+        assert_eq!(out.as_ref().map(sm).as_deref(), Ok("{a:9 b:{c:2}}"));
+    }
+
+    #[test]
+    fn subchart_values_and_globals() {
+        let sub = chart("sub", m("x=1,global.g=sub,global.s=only"), vec![]);
+        let c = chart("top", m("sub.x=2,global.g=top"), vec![sub]);
+        let out = coalesce_values(&c, &m("sub.y=3"));
+        assert_eq!(
+            out.as_ref().map(sm).as_deref(),
+            Ok("{global:{g:top} sub:{global:{g:top s:only} x:2 y:3}}")
+        );
+    }
+
+    #[test]
+    fn conditions_tags_alias_and_imports() {
+        let mut sub = chart("sub", m("enabled=true,exports.data.k=v,child.a=1"), vec![]);
+        sub.metadata.version = "1.2.3".into();
+        let other = chart("other", Map::new(), vec![]);
+        let mut c = chart("top", m("sub.enabled=false,tags.t=false"), vec![sub, other]);
+        c.metadata.dependencies = vec![
+            Dependency {
+                name: "sub".into(),
+                version: "1.x.x".into(),
+                alias: "al".into(),
+                condition: "al.missing,al.enabled".into(),
+                import_values: vec![
+                    ImportValue::Exports("data".into()),
+                    ImportValue::Map {
+                        child: "child".into(),
+                        parent: "p.q".into(),
+                    },
+                ],
+                ..Default::default()
+            },
+            Dependency {
+                name: "other".into(),
+                version: ">=1.0.0".into(),
+                tags: vec!["t".into()],
+                ..Default::default()
+            },
+        ];
+        let mut c2 = c.clone();
+        assert_eq!(process_dependencies(&mut c, &Map::new()), Ok(()));
+        assert_eq!(
+            c.dependencies.iter().map(|d| d.name()).collect::<Vec<_>>(),
+            vec!["al"]
+        );
+        assert_eq!(
+            sm(&c.values),
+            "{al:{child:{a:1} enabled:true exports:{data:{k:v}} global:{}} k:v p:{q:{a:1}} sub:{enabled:false} tags:{t:false}}"
+        );
+        assert_eq!(
+            process_dependencies(&mut c2, &m("al.enabled=false,tags.t=true")),
+            Ok(())
+        );
+        assert_eq!(
+            c2.dependencies.iter().map(|d| d.name()).collect::<Vec<_>>(),
+            vec!["other"]
+        );
+    }
+
+    #[test]
+    fn version_ranges() {
+        assert!(is_compatible_range("2.x.x", "2.31.10"));
+        assert!(is_compatible_range("~1.2", "1.2.9"));
+        assert!(is_compatible_range(">= 1.0.0, < 2.0.0", "1.5.0"));
+        assert!(is_compatible_range("1.0.0 || 2.0.0", "2.0.0"));
+        assert!(!is_compatible_range("2.x.x", "3.0.0"));
+        assert!(is_compatible_range("*", "v0.0.0"));
+        assert!(!is_compatible_range("", "1.0.0"));
+    }
+}

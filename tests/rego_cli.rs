@@ -1,0 +1,160 @@
+//! `chartgate policy test` and the bundled policies' own tests.
+
+use assert_cmd::Command;
+
+fn chartgate() -> Command {
+    let mut c = Command::cargo_bin("chartgate").expect("binary");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+#[test]
+fn bundled_policy_tests_pass() {
+    let out = chartgate().args(["policy", "test"]).output().expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.ends_with("PASS: 19/19\n"), "{stdout}");
+    assert!(!stdout.contains("FAIL"), "{stdout}");
+}
+
+#[test]
+fn bundled_policy_tests_from_directory_pass() {
+    let out = chartgate()
+        .args(["policy", "test", "policies"])
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn policy_test_pass_and_fail() {
+    chartgate()
+        .args(["policy", "test", "fixtures/policies/tests"])
+        .assert()
+        .code(1)
+        .stdout(
+            "fixtures/policies/tests/labels_test.rego:5: data.main.test_missing_team: PASS\n\
+             fixtures/policies/tests/labels_test.rego:9: data.main.test_present_team: PASS\n\
+             fixtures/policies/tests/labels_test.rego:14: data.main.test_wrong_message: FAIL (undefined)\n\
+             fixtures/policies/tests/labels_test.rego:18: data.main.test_runtime_error: FAIL (fixtures/policies/tests/labels_test.rego:19:16: could not parse string as number)\n\
+             --------------------------------------------------------------------------------\n\
+             PASS: 2/4\n\
+             FAIL: 2/4\n",
+        );
+}
+
+#[test]
+fn policy_test_run_filter() {
+    chartgate()
+        .args([
+            "policy",
+            "test",
+            "fixtures/policies/tests",
+            "--run",
+            "present|missing",
+        ])
+        .assert()
+        .code(0)
+        .stdout(
+            "fixtures/policies/tests/labels_test.rego:5: data.main.test_missing_team: PASS\n\
+             fixtures/policies/tests/labels_test.rego:9: data.main.test_present_team: PASS\n\
+             --------------------------------------------------------------------------------\n\
+             PASS: 2/2\n",
+        );
+}
+
+#[test]
+fn policy_test_parse_error_exits_2() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("bad.rego");
+    std::fs::write(
+        &file,
+        "package main\nimport rego.v1\ntest_x if {\n  1 +\n}\n",
+    )
+    .expect("write");
+    let out = chartgate()
+        .args(["policy", "test"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("error: {}:5:1: expecting expression\n", file.display())
+    );
+}
+
+#[test]
+fn policy_test_bad_regex_and_missing_path() {
+    chartgate()
+        .args(["policy", "test", "--run", "("])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::starts_with(
+            "error: --run: regex parse error",
+        ));
+    chartgate()
+        .args(["policy", "test", "nope"])
+        .assert()
+        .code(2)
+        .stderr("error: nope: no such file or directory\n");
+}
+
+#[test]
+fn bundled_list_matches_directory() {
+    let mut on_disk: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/policies"))
+            .expect("policies/")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".rego"))
+            .collect();
+    on_disk.sort();
+    let mut embedded: Vec<String> = chartgate::analyze::rego::bundled::FILES
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    embedded.sort();
+    assert_eq!(
+        embedded, on_disk,
+        "update the list in src/analyze/rego/bundled.rs"
+    );
+    // Every policy has a test file.
+    for n in on_disk.iter().filter(|n| !n.ends_with("_test.rego")) {
+        let t = n.replace(".rego", "_test.rego");
+        assert!(on_disk.contains(&t), "{n} has no {t}");
+    }
+}
+
+#[test]
+fn bundled_rules_documented() {
+    use chartgate::analyze::rego::{PolicySet, RegoOptions};
+    let set = PolicySet::load(PolicySet::bundled(), vec![], RegoOptions::default()).expect("load");
+    let ids: Vec<String> = set
+        .rules()
+        .into_iter()
+        .map(|r| {
+            assert!(
+                !r.title.is_empty() && !r.description.is_empty(),
+                "{} lacks docs",
+                r.id
+            );
+            r.id
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            "allowed-namespace",
+            "argocd-allowed-destination",
+            "argocd-no-default-project",
+            "no-literal-secrets",
+            "required-labels"
+        ]
+    );
+}
