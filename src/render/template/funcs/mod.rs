@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 mod conv;
 mod crypto;
+mod dates;
 mod dicts;
 mod json;
 mod lists;
@@ -227,6 +228,18 @@ pub fn lookup(name: &str) -> Option<Func> {
         "fromJson" => json::from_json,
         "mustFromJson" => json::must_from_json,
         "fromJsonArray" => json::from_json_array,
+        "fromYaml" => yaml::from_yaml,
+        "fromYamlArray" => yaml::from_yaml_array,
+        // dates
+        "now" => dates::now,
+        "date" => dates::date,
+        "dateInZone" | "date_in_zone" => dates::date_in_zone,
+        "htmlDate" => dates::html_date,
+        "htmlDateInZone" => dates::html_date_in_zone,
+        "unixEpoch" => dates::unix_epoch,
+        "duration" => dates::duration,
+        "ago" => dates::ago,
+        "toDate" | "mustToDate" => dates::to_date,
         _ => return None,
     };
     Some(f)

@@ -670,3 +670,53 @@ pub(super) fn to_yaml_pretty(args: &[Value]) -> Result<Value, String> {
     arity("toYamlPretty", args, 1)?;
     Ok(Value::Str(to_yaml(&args[0]).unwrap_or_default()))
 }
+
+fn yaml_error(e: &crate::yaml::YamlError) -> String {
+    if e.message.starts_with("error ") {
+        return e.message.clone();
+    }
+    format!(
+        "error converting YAML to JSON: yaml: line {}: {}",
+        e.pos.line, e.message
+    )
+}
+
+/// Helm's `fromYaml`: a map, or `{"Error": message}` when the text is not a YAML map.
+pub(super) fn from_yaml(args: &[Value]) -> Result<Value, String> {
+    arity("fromYaml", args, 1)?;
+    let s = super::arg_str(&args[0])?;
+    match crate::yaml::parse_values(s, 0, &crate::yaml::Limits::default()) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let mut m = crate::render::value::Map::new();
+            m.insert("Error".into(), Value::str(yaml_error(&e)));
+            Ok(Value::map(m))
+        }
+    }
+}
+
+/// Helm's `fromYamlArray`: a list, or `[message]` when the text is not a YAML sequence.
+pub(super) fn from_yaml_array(args: &[Value]) -> Result<Value, String> {
+    arity("fromYamlArray", args, 1)?;
+    let s = super::arg_str(&args[0])?;
+    let docs = match crate::yaml::parse_stream(s, &crate::yaml::Limits::default()) {
+        Ok(d) => d,
+        Err(e) => return Ok(Value::list(vec![Value::str(yaml_error(&e))])),
+    };
+    let Some(doc) = docs.into_iter().next() else {
+        return Ok(Value::list(vec![]));
+    };
+    match doc.root.to_value(0) {
+        v @ Value::List(_) => Ok(v),
+        Value::Nil => Ok(Value::list(vec![])),
+        other => Ok(Value::list(vec![Value::str(format!(
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []interface {{}}",
+            match other {
+                Value::Map(_) => "object",
+                Value::Str(_) => "string",
+                Value::Bool(..) => "bool",
+                _ => "number",
+            }
+        ))])),
+    }
+}
