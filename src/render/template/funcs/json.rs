@@ -1,0 +1,217 @@
+//! `toJson`, `toRawJson`, `toPrettyJson`, `fromJson`, `fromJsonArray`, byte-compatible with Go's
+//! `encoding/json` (sorted keys, HTML escaping in toJson, float formatting).
+use super::{arg_str, arity, go_float};
+use crate::render::value::{Map, Value};
+
+/// Go's `encoding/json` number text for a float64 (`None` for NaN/Inf, which Go rejects).
+pub(crate) fn json_float(f: f64) -> Option<String> {
+    if !f.is_finite() {
+        return None;
+    }
+    let abs = f.abs();
+    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
+        // 'e' format, with Go's clean-up of `e-07` to `e-7`.
+        let g = go_float(f);
+        let (m, e) = g.split_once('e')?;
+        let (sign, digits) = e.split_at(1);
+        let digits = if sign == "-" {
+            digits.trim_start_matches('0')
+        } else {
+            digits
+        };
+        return Some(format!("{m}e{sign}{digits}"));
+    }
+    if f == 0.0 {
+        return Some(if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        });
+    }
+    Some(format!("{f}"))
+}
+
+fn quote_json(s: &str, html: bool, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn write(
+    v: &Value,
+    html: bool,
+    pretty: Option<usize>,
+    out: &mut String,
+    depth: usize,
+) -> Result<(), String> {
+    if depth > 1000 {
+        return Err("json: value nested too deeply".into());
+    }
+    let nl = |out: &mut String, level: usize| {
+        if pretty.is_some() {
+            out.push('\n');
+            out.push_str(&"  ".repeat(level));
+        }
+    };
+    let level = pretty.unwrap_or(0);
+    match v {
+        Value::Nil => out.push_str("null"),
+        Value::Bool(b, _) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i, _) => out.push_str(&i.to_string()),
+        Value::Float(f, _) => out.push_str(
+            &json_float(*f).ok_or_else(|| format!("json: unsupported value: {}", go_float(*f)))?,
+        ),
+        Value::Str(t) => quote_json(t.as_str(), html, out),
+        Value::List(l) => {
+            if l.is_empty() {
+                out.push_str("[]");
+                return Ok(());
+            }
+            out.push('[');
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                nl(out, level + 1);
+                write(x, html, pretty.map(|p| p + 1), out, depth + 1)?;
+            }
+            nl(out, level);
+            out.push(']');
+        }
+        Value::Map(m) => {
+            if m.is_empty() {
+                out.push_str("{}");
+                return Ok(());
+            }
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                nl(out, level + 1);
+                quote_json(k, html, out);
+                out.push(':');
+                if pretty.is_some() {
+                    out.push(' ');
+                }
+                write(x, html, pretty.map(|p| p + 1), out, depth + 1)?;
+            }
+            nl(out, level);
+            out.push('}');
+        }
+        Value::Object(o) => write(&o.as_value(), html, pretty, out, depth + 1)?,
+    }
+    Ok(())
+}
+
+/// Go's `json.Marshal` (`html` = escape `<>&`) or `json.MarshalIndent(v, "", "  ")` (`pretty`).
+pub fn to_json(v: &Value, html: bool, pretty: bool) -> Result<String, String> {
+    let mut out = String::new();
+    write(v, html, if pretty { Some(0) } else { None }, &mut out, 0)?;
+    Ok(out)
+}
+
+pub(super) fn to_json_fn(args: &[Value]) -> Result<Value, String> {
+    arity("toJson", args, 1)?;
+    Ok(Value::str(
+        to_json(&args[0], true, false).unwrap_or_default(),
+    ))
+}
+pub(super) fn must_to_json(args: &[Value]) -> Result<Value, String> {
+    arity("mustToJson", args, 1)?;
+    Ok(Value::str(to_json(&args[0], true, false)?))
+}
+pub(super) fn to_raw_json(args: &[Value]) -> Result<Value, String> {
+    arity("toRawJson", args, 1)?;
+    Ok(Value::str(
+        to_json(&args[0], false, false).unwrap_or_default(),
+    ))
+}
+pub(super) fn must_to_raw_json(args: &[Value]) -> Result<Value, String> {
+    arity("mustToRawJson", args, 1)?;
+    Ok(Value::str(to_json(&args[0], false, false)?))
+}
+pub(super) fn to_pretty_json(args: &[Value]) -> Result<Value, String> {
+    arity("toPrettyJson", args, 1)?;
+    Ok(Value::str(
+        to_json(&args[0], true, true).unwrap_or_default(),
+    ))
+}
+pub(super) fn must_to_pretty_json(args: &[Value]) -> Result<Value, String> {
+    arity("mustToPrettyJson", args, 1)?;
+    Ok(Value::str(to_json(&args[0], true, true)?))
+}
+
+/// JSON → Value as Go's `json.Unmarshal` into `interface{}` builds it (numbers are float64).
+pub(crate) fn from_serde(v: serde_json::Value, depth: usize) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::bool(b),
+        serde_json::Value::Number(n) => Value::float(n.as_f64().unwrap_or(0.0)),
+        serde_json::Value::String(s) => Value::str(s),
+        serde_json::Value::Array(a) if depth < 1000 => {
+            Value::list(a.into_iter().map(|x| from_serde(x, depth + 1)).collect())
+        }
+        serde_json::Value::Object(o) if depth < 1000 => Value::map(
+            o.into_iter()
+                .map(|(k, x)| (k, from_serde(x, depth + 1)))
+                .collect(),
+        ),
+        _ => Value::Nil,
+    }
+}
+
+fn parse(s: &str) -> Result<serde_json::Value, String> {
+    serde_json::from_str(s).map_err(|e| e.to_string())
+}
+
+/// Helm's `fromJson`: a map, or `{"Error": message}` when the text is not a JSON object.
+pub(super) fn from_json(args: &[Value]) -> Result<Value, String> {
+    arity("fromJson", args, 1)?;
+    match parse(arg_str(&args[0])?) {
+        Ok(v @ serde_json::Value::Object(_)) => Ok(from_serde(v, 0)),
+        Ok(serde_json::Value::Null) => Ok(Value::empty_map()),
+        Ok(_) => Ok(error_map(
+            "json: cannot unmarshal into Go value of type map[string]interface {}",
+        )),
+        Err(e) => Ok(error_map(&e)),
+    }
+}
+
+pub(super) fn must_from_json(args: &[Value]) -> Result<Value, String> {
+    arity("mustFromJson", args, 1)?;
+    Ok(from_serde(parse(arg_str(&args[0])?)?, 0))
+}
+
+/// Helm's `fromJsonArray`: a list, or `[message]` on error.
+pub(super) fn from_json_array(args: &[Value]) -> Result<Value, String> {
+    arity("fromJsonArray", args, 1)?;
+    match parse(arg_str(&args[0])?) {
+        Ok(v @ serde_json::Value::Array(_)) => Ok(from_serde(v, 0)),
+        Ok(serde_json::Value::Null) => Ok(Value::list(vec![])),
+        Ok(_) => Ok(Value::list(vec![Value::str(
+            "json: cannot unmarshal into Go value of type []interface {}",
+        )])),
+        Err(e) => Ok(Value::list(vec![Value::str(e)])),
+    }
+}
+
+fn error_map(msg: &str) -> Value {
+    let mut m = Map::new();
+    m.insert("Error".into(), Value::str(msg));
+    Value::map(m)
+}

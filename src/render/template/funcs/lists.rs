@@ -1,0 +1,213 @@
+//! Sprig's list functions. Lists are immutable; functions return new lists as Sprig does.
+use super::conv::{deep_eq, to_int64};
+use super::{arity, arity_min, is_empty, type_name};
+use crate::render::value::Value;
+
+const MAX_LEN: i64 = 1 << 20;
+
+fn as_list<'a>(name: &str, v: &'a Value) -> Result<&'a [Value], String> {
+    match v {
+        Value::List(l) => Ok(l),
+        Value::Nil => Ok(&[]),
+        other => Err(format!("Cannot {name} on type {}", type_name(other))),
+    }
+}
+
+pub(super) fn list(args: &[Value]) -> Result<Value, String> {
+    Ok(Value::list(args.to_vec()))
+}
+
+pub(super) fn append(args: &[Value]) -> Result<Value, String> {
+    arity("append", args, 2)?;
+    let mut l = as_list("push", &args[0])?.to_vec();
+    l.push(args[1].clone());
+    Ok(Value::list(l))
+}
+
+pub(super) fn prepend(args: &[Value]) -> Result<Value, String> {
+    arity("prepend", args, 2)?;
+    let mut l = vec![args[1].clone()];
+    l.extend_from_slice(as_list("prepend", &args[0])?);
+    Ok(Value::list(l))
+}
+
+pub(super) fn concat(args: &[Value]) -> Result<Value, String> {
+    let mut out = Vec::new();
+    for a in args {
+        out.extend_from_slice(as_list("concat", a)?);
+    }
+    Ok(Value::list(out))
+}
+
+pub(super) fn first(args: &[Value]) -> Result<Value, String> {
+    arity("first", args, 1)?;
+    Ok(as_list("find first", &args[0])?
+        .first()
+        .cloned()
+        .unwrap_or(Value::Nil))
+}
+
+pub(super) fn last(args: &[Value]) -> Result<Value, String> {
+    arity("last", args, 1)?;
+    Ok(as_list("find last", &args[0])?
+        .last()
+        .cloned()
+        .unwrap_or(Value::Nil))
+}
+
+pub(super) fn rest(args: &[Value]) -> Result<Value, String> {
+    arity("rest", args, 1)?;
+    let l = as_list("find rest", &args[0])?;
+    if l.is_empty() {
+        return Ok(Value::Nil);
+    }
+    Ok(Value::list(l[1..].to_vec()))
+}
+
+pub(super) fn initial(args: &[Value]) -> Result<Value, String> {
+    arity("initial", args, 1)?;
+    let l = as_list("find initial", &args[0])?;
+    if l.is_empty() {
+        return Ok(Value::Nil);
+    }
+    Ok(Value::list(l[..l.len() - 1].to_vec()))
+}
+
+pub(super) fn uniq(args: &[Value]) -> Result<Value, String> {
+    arity("uniq", args, 1)?;
+    let mut out: Vec<Value> = Vec::new();
+    for v in as_list("find uniq", &args[0])? {
+        if !out.iter().any(|o| deep_eq(o, v)) {
+            out.push(v.clone());
+        }
+    }
+    Ok(Value::list(out))
+}
+
+pub(super) fn without(args: &[Value]) -> Result<Value, String> {
+    arity_min("without", args, 1)?;
+    let l = as_list("find without", &args[0])?;
+    let omit = &args[1..];
+    Ok(Value::list(
+        l.iter()
+            .filter(|v| !omit.iter().any(|o| deep_eq(o, v)))
+            .cloned()
+            .collect(),
+    ))
+}
+
+pub(super) fn has(args: &[Value]) -> Result<Value, String> {
+    arity("has", args, 2)?;
+    match &args[1] {
+        Value::Nil => Ok(Value::bool(false)),
+        hay => Ok(Value::bool(
+            as_list("find has", hay)?
+                .iter()
+                .any(|v| deep_eq(v, &args[0])),
+        )),
+    }
+}
+
+pub(super) fn compact(args: &[Value]) -> Result<Value, String> {
+    arity("compact", args, 1)?;
+    Ok(Value::list(
+        as_list("compact", &args[0])?
+            .iter()
+            .filter(|v| !is_empty(v))
+            .cloned()
+            .collect(),
+    ))
+}
+
+pub(super) fn reverse(args: &[Value]) -> Result<Value, String> {
+    arity("reverse", args, 1)?;
+    let mut l = as_list("find reverse", &args[0])?.to_vec();
+    l.reverse();
+    Ok(Value::list(l))
+}
+
+pub(super) fn slice(args: &[Value]) -> Result<Value, String> {
+    arity_min("slice", args, 1)?;
+    let l = as_list("slice", &args[0])?;
+    let len = l.len() as i64;
+    let (a, b) = match args.len() {
+        1 => (0, len),
+        2 => (to_int64(&args[1]), len),
+        _ => (to_int64(&args[1]), to_int64(&args[2])),
+    };
+    if a < 0 || b > len || a > b {
+        return Err(format!(
+            "slice: index out of range [{a}:{b}] with length {len}"
+        ));
+    }
+    Ok(Value::list(l[a as usize..b as usize].to_vec()))
+}
+
+pub(super) fn chunk(args: &[Value]) -> Result<Value, String> {
+    arity("chunk", args, 2)?;
+    let size = to_int64(&args[0]);
+    let l = as_list("chunk", &args[1])?;
+    if size <= 0 {
+        return Err("chunk: size must be positive".into());
+    }
+    Ok(Value::list(
+        l.chunks(size as usize)
+            .map(|c| Value::list(c.to_vec()))
+            .collect(),
+    ))
+}
+
+fn int_range(start: i64, stop: i64, step: i64) -> Result<Value, String> {
+    let mut out = Vec::new();
+    if step == 0 {
+        return Ok(Value::list(out));
+    }
+    let mut i = start;
+    while (step > 0 && i < stop) || (step < 0 && i > stop) {
+        if out.len() as i64 >= MAX_LEN {
+            return Err("list too long".into());
+        }
+        out.push(Value::int(i));
+        i += step;
+    }
+    Ok(Value::list(out))
+}
+
+pub(super) fn until(args: &[Value]) -> Result<Value, String> {
+    arity("until", args, 1)?;
+    let n = super::arg_int(&args[0])?;
+    int_range(0, n, if n < 0 { -1 } else { 1 })
+}
+
+pub(super) fn until_step(args: &[Value]) -> Result<Value, String> {
+    arity("untilStep", args, 3)?;
+    let (a, b, s) = (
+        super::arg_int(&args[0])?,
+        super::arg_int(&args[1])?,
+        super::arg_int(&args[2])?,
+    );
+    int_range(a, b, s)
+}
+
+/// Sprig's `seq` (like GNU seq): returns a space-separated string.
+pub(super) fn seq(args: &[Value]) -> Result<Value, String> {
+    let p: Vec<i64> = args.iter().map(to_int64).collect();
+    let (start, step, end) = match p.as_slice() {
+        [] => return Ok(Value::str("")),
+        [e] => (1, 1, *e),
+        [s, e] => (*s, if e >= s { 1 } else { -1 }, *e),
+        [s, st, e, ..] => (*s, *st, *e),
+    };
+    let stop = if step > 0 { end + 1 } else { end - 1 };
+    if (step > 0 && start > end) || (step < 0 && start < end) || step == 0 {
+        return Ok(Value::str(""));
+    }
+    let l = int_range(start, stop, step)?;
+    let items: Vec<String> = l
+        .as_list()
+        .unwrap_or(&[])
+        .iter()
+        .map(super::sprint_value)
+        .collect();
+    Ok(Value::str(items.join(" ")))
+}

@@ -1,0 +1,675 @@
+//! Sprig's string functions.
+use super::{TextBuilder, arg_int, arg_str, arity, arity_min, strslice, strval, text_slice};
+use crate::render::value::{Map, Text, Value};
+use rand::seq::SliceRandom;
+
+/// Go's `strconv.Quote` body (without the surrounding quotes).
+pub(crate) fn go_quote_body(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() || c == '\u{feff}' => {
+                if (c as u32) < 0x10000 {
+                    out.push_str(&format!("\\u{:04x}", c as u32))
+                } else {
+                    out.push_str(&format!("\\U{:08x}", c as u32))
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn wrap_each(args: &[Value], q: char, go_escape: bool) -> Value {
+    let mut b = TextBuilder::default();
+    let mut first = true;
+    for a in args.iter().filter(|a| !a.is_nil()) {
+        if !first {
+            b.plain(" ");
+        }
+        first = false;
+        let t = strval(a);
+        let body = if go_escape {
+            go_quote_body(t.as_str())
+        } else {
+            t.s.to_string()
+        };
+        b.plain(&q.to_string());
+        if body == t.as_str() {
+            b.text(&t);
+        } else {
+            b.plain(&body);
+        }
+        b.plain(&q.to_string());
+    }
+    b.value()
+}
+
+pub(super) fn quote(args: &[Value]) -> Result<Value, String> {
+    Ok(wrap_each(args, '"', true))
+}
+
+pub(super) fn squote(args: &[Value]) -> Result<Value, String> {
+    Ok(wrap_each(args, '\'', false))
+}
+
+fn str_text(v: &Value) -> Result<&Text, String> {
+    arg_str(v)?;
+    match v {
+        Value::Str(t) => Ok(t),
+        _ => Err("wrong type for value; expected string".into()),
+    }
+}
+
+pub(super) fn trim(args: &[Value]) -> Result<Value, String> {
+    arity("trim", args, 1)?;
+    let t = str_text(&args[0])?;
+    let s = t.as_str();
+    let start = s.len() - s.trim_start().len();
+    let end = start + s[start..].trim_end().len();
+    Ok(text_slice(t, start, end))
+}
+
+pub(super) fn trim_all(args: &[Value]) -> Result<Value, String> {
+    arity("trimAll", args, 2)?;
+    let cut: Vec<char> = arg_str(&args[0])?.chars().collect();
+    let t = str_text(&args[1])?;
+    let s = t.as_str();
+    let start = s.len() - s.trim_start_matches(cut.as_slice()).len();
+    let end = start + s[start..].trim_end_matches(cut.as_slice()).len();
+    Ok(text_slice(t, start, end))
+}
+
+pub(super) fn trim_suffix(args: &[Value]) -> Result<Value, String> {
+    arity("trimSuffix", args, 2)?;
+    let suf = arg_str(&args[0])?;
+    let t = str_text(&args[1])?;
+    let end = t.as_str().strip_suffix(suf).map_or(t.s.len(), |r| r.len());
+    Ok(text_slice(t, 0, end))
+}
+
+pub(super) fn trim_prefix(args: &[Value]) -> Result<Value, String> {
+    arity("trimPrefix", args, 2)?;
+    let pre = arg_str(&args[0])?;
+    let t = str_text(&args[1])?;
+    let start = if t.as_str().starts_with(pre) {
+        pre.len()
+    } else {
+        0
+    };
+    Ok(text_slice(t, start, t.s.len()))
+}
+
+pub(super) fn upper(args: &[Value]) -> Result<Value, String> {
+    arity("upper", args, 1)?;
+    Ok(Value::str(arg_str(&args[0])?.to_uppercase()))
+}
+
+pub(super) fn lower(args: &[Value]) -> Result<Value, String> {
+    arity("lower", args, 1)?;
+    Ok(Value::str(arg_str(&args[0])?.to_lowercase()))
+}
+
+/// Go's deprecated `strings.Title`: upper-cases letters that follow a separator.
+pub(super) fn title(args: &[Value]) -> Result<Value, String> {
+    arity("title", args, 1)?;
+    let mut prev_sep = true;
+    let mut out = String::new();
+    for c in arg_str(&args[0])?.chars() {
+        if prev_sep {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        prev_sep = !(c.is_alphanumeric() || c == '_');
+    }
+    Ok(Value::str(out))
+}
+
+/// Sprig's `untitle`: lower-cases the first letter of each space-separated word.
+pub(super) fn untitle(args: &[Value]) -> Result<Value, String> {
+    arity("untitle", args, 1)?;
+    let mut prev_space = true;
+    let mut out = String::new();
+    for c in arg_str(&args[0])?.chars() {
+        if prev_space && c.is_alphabetic() {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+        prev_space = c.is_whitespace();
+    }
+    Ok(Value::str(out))
+}
+
+pub(super) fn repeat(args: &[Value]) -> Result<Value, String> {
+    arity("repeat", args, 2)?;
+    let n = arg_int(&args[0])?;
+    let s = arg_str(&args[1])?;
+    if n < 0 {
+        return Err("strings: negative Repeat count".into());
+    }
+    if (n as u128) * (s.len() as u128) > 64 << 20 {
+        return Err("repeat: result too large".into());
+    }
+    Ok(Value::str(s.repeat(n as usize)))
+}
+
+/// Byte-index slicing as Go does it; cuts inside a UTF-8 sequence are moved to a boundary.
+fn clamp_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i.min(s.len())
+}
+
+pub(super) fn substr(args: &[Value]) -> Result<Value, String> {
+    arity("substr", args, 3)?;
+    let (start, end) = (arg_int(&args[0])?, arg_int(&args[1])?);
+    let t = str_text(&args[2])?;
+    let len = t.s.len() as i64;
+    // Sprig: start < 0 → s[:end]; end < 0 or end > len → s[start:]; else s[start:end].
+    let (a, b) = if start < 0 {
+        (0, end.clamp(0, len))
+    } else if end < 0 || end > len {
+        (start.min(len), len)
+    } else {
+        (start.min(end), end)
+    };
+    let (a, b) = (
+        clamp_boundary(&t.s, a as usize),
+        clamp_boundary(&t.s, b as usize),
+    );
+    Ok(text_slice(t, a, b.max(a)))
+}
+
+pub(super) fn nospace(args: &[Value]) -> Result<Value, String> {
+    arity("nospace", args, 1)?;
+    Ok(Value::str(
+        arg_str(&args[0])?
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>(),
+    ))
+}
+
+pub(super) fn trunc(args: &[Value]) -> Result<Value, String> {
+    arity("trunc", args, 2)?;
+    let c = arg_int(&args[0])?;
+    let t = str_text(&args[1])?;
+    let len = t.s.len() as i64;
+    if c < 0 && len + c > 0 {
+        return Ok(text_slice(
+            t,
+            clamp_boundary(&t.s, (len + c) as usize),
+            t.s.len(),
+        ));
+    }
+    if c >= 0 && len > c {
+        return Ok(text_slice(t, 0, clamp_boundary(&t.s, c as usize)));
+    }
+    Ok(args[1].clone())
+}
+
+pub(super) fn abbrev(args: &[Value]) -> Result<Value, String> {
+    arity("abbrev", args, 2)?;
+    let w = arg_int(&args[0])?;
+    let s = arg_str(&args[1])?;
+    if w < 4 || s.chars().count() as i64 <= w {
+        return Ok(args[1].clone());
+    }
+    let keep: String = s.chars().take((w - 3) as usize).collect();
+    Ok(Value::str(format!("{keep}...")))
+}
+
+pub(super) fn abbrevboth(args: &[Value]) -> Result<Value, String> {
+    arity("abbrevboth", args, 3)?;
+    let (off, w) = (arg_int(&args[0])?, arg_int(&args[1])?);
+    let chars: Vec<char> = arg_str(&args[2])?.chars().collect();
+    let n = chars.len() as i64;
+    if w < 4 || n <= w {
+        return Ok(args[2].clone());
+    }
+    let mut off = off.clamp(0, n);
+    if n - off < w - 3 {
+        off = n - (w - 3);
+    }
+    if off <= 4 {
+        let keep: String = chars[..(w - 3) as usize].iter().collect();
+        return Ok(Value::str(format!("{keep}...")));
+    }
+    if w < 7 {
+        return Ok(args[2].clone());
+    }
+    if off + w - 3 < n {
+        let inner: String = chars[off as usize..].iter().collect();
+        let rest = abbrev(&[Value::int(w - 3), Value::str(inner)])?;
+        return Ok(Value::str(format!("...{}", rest.as_str().unwrap_or(""))));
+    }
+    let tail: String = chars[(n - (w - 3)) as usize..].iter().collect();
+    Ok(Value::str(format!("...{tail}")))
+}
+
+pub(super) fn initials(args: &[Value]) -> Result<Value, String> {
+    arity("initials", args, 1)?;
+    let out: String = arg_str(&args[0])?
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .collect();
+    Ok(Value::str(out))
+}
+
+/// goutils `WrapCustom(s, width, newline, wrapLongWords=true)`.
+fn word_wrap(s: &str, width: usize, nl: &str) -> String {
+    let width = width.max(1);
+    let mut out = String::new();
+    for (li, line) in s.split('\n').enumerate() {
+        if li > 0 {
+            out.push_str(nl);
+        }
+        let mut cur = String::new();
+        for word in line.split(' ').filter(|w| !w.is_empty()) {
+            let mut word: Vec<char> = word.chars().collect();
+            if !cur.is_empty() && cur.chars().count() + 1 + word.len() > width {
+                out.push_str(&cur);
+                out.push_str(nl);
+                cur.clear();
+            }
+            while word.len() > width {
+                if !cur.is_empty() {
+                    out.push_str(&cur);
+                    out.push_str(nl);
+                    cur.clear();
+                }
+                out.extend(word[..width].iter());
+                out.push_str(nl);
+                word = word[width..].to_vec();
+            }
+            if !cur.is_empty() {
+                cur.push(' ');
+            }
+            cur.extend(word.iter());
+        }
+        out.push_str(&cur);
+    }
+    out
+}
+
+pub(super) fn wrap(args: &[Value]) -> Result<Value, String> {
+    arity("wrap", args, 2)?;
+    let w = arg_int(&args[0])?;
+    Ok(Value::str(word_wrap(
+        arg_str(&args[1])?,
+        w.max(1) as usize,
+        "\n",
+    )))
+}
+
+pub(super) fn wrap_with(args: &[Value]) -> Result<Value, String> {
+    arity("wrapWith", args, 3)?;
+    let w = arg_int(&args[0])?;
+    Ok(Value::str(word_wrap(
+        arg_str(&args[2])?,
+        w.max(1) as usize,
+        arg_str(&args[1])?,
+    )))
+}
+
+pub(super) fn contains(args: &[Value]) -> Result<Value, String> {
+    arity("contains", args, 2)?;
+    Ok(Value::bool(arg_str(&args[1])?.contains(arg_str(&args[0])?)))
+}
+
+pub(super) fn has_prefix(args: &[Value]) -> Result<Value, String> {
+    arity("hasPrefix", args, 2)?;
+    Ok(Value::bool(
+        arg_str(&args[1])?.starts_with(arg_str(&args[0])?),
+    ))
+}
+
+pub(super) fn has_suffix(args: &[Value]) -> Result<Value, String> {
+    arity("hasSuffix", args, 2)?;
+    Ok(Value::bool(
+        arg_str(&args[1])?.ends_with(arg_str(&args[0])?),
+    ))
+}
+
+pub(super) fn cat(args: &[Value]) -> Result<Value, String> {
+    let mut b = TextBuilder::default();
+    for (i, a) in args.iter().filter(|a| !a.is_nil()).enumerate() {
+        if i > 0 {
+            b.plain(" ");
+        }
+        b.text(&strval(a));
+    }
+    Ok(b.value())
+}
+
+pub(super) fn replace(args: &[Value]) -> Result<Value, String> {
+    arity("replace", args, 3)?;
+    let (old, new) = (arg_str(&args[0])?, arg_str(&args[1])?);
+    let t = str_text(&args[2])?;
+    let s = t.as_str();
+    let mut b = TextBuilder::default();
+    if old.is_empty() {
+        // Go inserts `new` before every rune and at the end.
+        for (i, c) in s.char_indices() {
+            b.plain(new);
+            b.slice(t, i, i + c.len_utf8());
+        }
+        b.plain(new);
+        return Ok(b.value());
+    }
+    let mut last = 0;
+    for (i, _) in s.match_indices(old) {
+        b.slice(t, last, i);
+        b.plain(new);
+        last = i + old.len();
+    }
+    b.slice(t, last, s.len());
+    Ok(b.value())
+}
+
+pub(super) fn plural(args: &[Value]) -> Result<Value, String> {
+    arity("plural", args, 3)?;
+    let n = arg_int(&args[2])?;
+    Ok(if n == 1 {
+        args[0].clone()
+    } else {
+        args[1].clone()
+    })
+}
+
+/// Splits into words the way xstrings does for case conversion (case changes, `_`, `-`, space).
+fn words(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if c == '_' || c == '-' || c == ' ' || c == '.' {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if c.is_uppercase() && !cur.is_empty() {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
+                words.push(std::mem::take(&mut cur));
+            }
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+pub(super) fn snakecase(args: &[Value]) -> Result<Value, String> {
+    arity("snakecase", args, 1)?;
+    let w: Vec<String> = words(arg_str(&args[0])?)
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect();
+    Ok(Value::str(w.join("_")))
+}
+
+pub(super) fn kebabcase(args: &[Value]) -> Result<Value, String> {
+    arity("kebabcase", args, 1)?;
+    let w: Vec<String> = words(arg_str(&args[0])?)
+        .iter()
+        .map(|w| w.to_lowercase())
+        .collect();
+    Ok(Value::str(w.join("-")))
+}
+
+/// xstrings `ToCamelCase`: `_`-separated words joined, each capitalised (first one too).
+pub(super) fn camelcase(args: &[Value]) -> Result<Value, String> {
+    arity("camelcase", args, 1)?;
+    let s = arg_str(&args[0])?;
+    let mut out = String::new();
+    for part in s.split('_').filter(|p| !p.is_empty()) {
+        let mut cs = part.chars();
+        if let Some(f) = cs.next() {
+            out.extend(f.to_uppercase());
+            out.push_str(cs.as_str());
+        }
+    }
+    Ok(Value::str(out))
+}
+
+pub(super) fn swapcase(args: &[Value]) -> Result<Value, String> {
+    arity("swapcase", args, 1)?;
+    let mut out = String::new();
+    for c in arg_str(&args[0])?.chars() {
+        if c.is_uppercase() {
+            out.extend(c.to_lowercase());
+        } else if c.is_lowercase() {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(Value::str(out))
+}
+
+pub(super) fn shuffle(args: &[Value]) -> Result<Value, String> {
+    arity("shuffle", args, 1)?;
+    let mut cs: Vec<char> = arg_str(&args[0])?.chars().collect();
+    cs.shuffle(&mut rand::rng());
+    Ok(Value::str(cs.into_iter().collect::<String>()))
+}
+
+fn indent_text(pad: usize, t: &Text, lead_nl: bool) -> Value {
+    let p = " ".repeat(pad);
+    let mut b = TextBuilder::default();
+    if lead_nl {
+        b.plain("\n");
+    }
+    b.plain(&p);
+    let s = t.as_str();
+    let mut last = 0;
+    for (i, _) in s.match_indices('\n') {
+        b.slice(t, last, i + 1);
+        b.plain(&p);
+        last = i + 1;
+    }
+    b.slice(t, last, s.len());
+    b.value()
+}
+
+pub(super) fn indent(args: &[Value]) -> Result<Value, String> {
+    arity("indent", args, 2)?;
+    let n = arg_int(&args[0])?.max(0) as usize;
+    Ok(indent_text(n, str_text(&args[1])?, false))
+}
+
+pub(super) fn nindent(args: &[Value]) -> Result<Value, String> {
+    arity("nindent", args, 2)?;
+    let n = arg_int(&args[0])?.max(0) as usize;
+    Ok(indent_text(n, str_text(&args[1])?, true))
+}
+
+/// Go's `strings.Split` (empty separator splits into runes).
+fn go_split<'a>(s: &'a str, sep: &str, n: i64) -> Vec<(usize, usize)> {
+    let _ = s as &'a str;
+    let mut out = Vec::new();
+    if n == 0 {
+        return out;
+    }
+    if sep.is_empty() {
+        let idx: Vec<(usize, char)> = s.char_indices().collect();
+        for (k, (i, c)) in idx.iter().enumerate() {
+            if n > 0 && out.len() as i64 == n - 1 {
+                out.push((*i, s.len()));
+                return out;
+            }
+            let _ = k;
+            out.push((*i, i + c.len_utf8()));
+        }
+        return out;
+    }
+    let mut last = 0;
+    for (i, _) in s.match_indices(sep) {
+        if n > 0 && out.len() as i64 == n - 1 {
+            break;
+        }
+        out.push((last, i));
+        last = i + sep.len();
+    }
+    out.push((last, s.len()));
+    out
+}
+
+pub(super) fn split(args: &[Value]) -> Result<Value, String> {
+    arity("split", args, 2)?;
+    let sep = arg_str(&args[0])?;
+    let t = str_text(&args[1])?;
+    let mut m = Map::new();
+    for (i, (a, b)) in go_split(&t.s, sep, -1).into_iter().enumerate() {
+        m.insert(format!("_{i}"), text_slice(t, a, b));
+    }
+    Ok(Value::map(m))
+}
+
+pub(super) fn splitn(args: &[Value]) -> Result<Value, String> {
+    arity("splitn", args, 3)?;
+    let sep = arg_str(&args[0])?;
+    let n = arg_int(&args[1])?;
+    let t = str_text(&args[2])?;
+    let mut m = Map::new();
+    for (i, (a, b)) in go_split(&t.s, sep, n).into_iter().enumerate() {
+        m.insert(format!("_{i}"), text_slice(t, a, b));
+    }
+    Ok(Value::map(m))
+}
+
+pub(super) fn split_list(args: &[Value]) -> Result<Value, String> {
+    arity("splitList", args, 2)?;
+    let sep = arg_str(&args[0])?;
+    let t = str_text(&args[1])?;
+    Ok(Value::list(
+        go_split(&t.s, sep, -1)
+            .into_iter()
+            .map(|(a, b)| text_slice(t, a, b))
+            .collect(),
+    ))
+}
+
+pub(super) fn join(args: &[Value]) -> Result<Value, String> {
+    arity("join", args, 2)?;
+    let sep = arg_str(&args[0])?;
+    let mut b = TextBuilder::default();
+    for (i, t) in strslice(&args[1]).iter().enumerate() {
+        if i > 0 {
+            b.plain(sep);
+        }
+        b.text(t);
+    }
+    Ok(b.value())
+}
+
+pub(super) fn sort_alpha(args: &[Value]) -> Result<Value, String> {
+    arity("sortAlpha", args, 1)?;
+    let mut items = match &args[0] {
+        Value::List(_) => strslice(&args[0]),
+        other => vec![strval(other)],
+    };
+    items.sort_by(|a, b| a.s.cmp(&b.s));
+    Ok(Value::list(items.into_iter().map(Value::Str).collect()))
+}
+
+/// Go's `path.Clean`.
+fn clean(p: &str) -> String {
+    if p.is_empty() {
+        return ".".into();
+    }
+    let rooted = p.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if parts.last().is_some_and(|l| *l != "..") {
+                    parts.pop();
+                } else if !rooted {
+                    parts.push("..");
+                }
+            }
+            s => parts.push(s),
+        }
+    }
+    let body = parts.join("/");
+    match (rooted, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".into(),
+        (false, false) => body,
+    }
+}
+
+pub(super) fn path_clean(args: &[Value]) -> Result<Value, String> {
+    arity("clean", args, 1)?;
+    Ok(Value::str(clean(arg_str(&args[0])?)))
+}
+
+pub(super) fn path_base(args: &[Value]) -> Result<Value, String> {
+    arity("base", args, 1)?;
+    let p = arg_str(&args[0])?;
+    if p.is_empty() {
+        return Ok(Value::str("."));
+    }
+    let t = p.trim_end_matches('/');
+    if t.is_empty() {
+        return Ok(Value::str("/"));
+    }
+    Ok(Value::str(t.rsplit('/').next().unwrap_or(t)))
+}
+
+pub(super) fn path_dir(args: &[Value]) -> Result<Value, String> {
+    arity("dir", args, 1)?;
+    let p = arg_str(&args[0])?;
+    let d = match p.rfind('/') {
+        Some(i) => &p[..=i],
+        None => "",
+    };
+    Ok(Value::str(clean(d)))
+}
+
+pub(super) fn path_ext(args: &[Value]) -> Result<Value, String> {
+    arity("ext", args, 1)?;
+    let p = arg_str(&args[0])?;
+    for (i, c) in p.char_indices().rev() {
+        if c == '/' {
+            break;
+        }
+        if c == '.' {
+            return Ok(Value::str(&p[i..]));
+        }
+    }
+    Ok(Value::str(""))
+}
+
+pub(super) fn path_is_abs(args: &[Value]) -> Result<Value, String> {
+    arity("isAbs", args, 1)?;
+    Ok(Value::bool(arg_str(&args[0])?.starts_with('/')))
+}
+
+pub(super) fn fail(args: &[Value]) -> Result<Value, String> {
+    arity_min("fail", args, 1)?;
+    Err(arg_str(&args[0])?.to_string())
+}

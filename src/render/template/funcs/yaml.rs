@@ -1,0 +1,722 @@
+//! Helm's `toYaml`: sigs.k8s.io/yaml `Marshal` = `json.Marshal`, then the JSON is read back by
+//! go-yaml v2 (numbers become int or float) and emitted by go-yaml v2's emitter (libyaml port):
+//! keys sorted with go-yaml's "natural" order, 2-space indent, sequences not indented under
+//! mapping keys, strings that would resolve to another type double-quoted, strings plain YAML
+//! cannot carry single-quoted, multi-line strings as literal block scalars, and long plain /
+//! quoted scalars folded at column 80. Each printed scalar keeps its value's origin.
+use super::json::json_float;
+use super::{TextBuilder, arity, go_float};
+use crate::render::value::{Origin, Value};
+use regex::Regex;
+use std::cmp::Ordering;
+use std::sync::LazyLock;
+
+const BEST_WIDTH: usize = 80;
+const MAX_DEPTH: usize = 1000;
+
+/// A node after the JSON round trip.
+enum Node<'a> {
+    Null,
+    Bool(bool, Origin),
+    /// An integer literal as JSON printed it (int64, uint64 range).
+    Int(String, Origin),
+    Float(f64, Origin),
+    Str(&'a str, Origin),
+    Seq(Vec<Node<'a>>),
+    Map(Vec<(&'a str, Node<'a>)>),
+}
+
+fn to_node(v: &Value, depth: usize) -> Result<Node<'_>, String> {
+    if depth > MAX_DEPTH {
+        return Err("toYaml: value nested too deeply".into());
+    }
+    Ok(match v {
+        Value::Nil => Node::Null,
+        Value::Bool(b, o) => Node::Bool(*b, *o),
+        Value::Int(i, o) => Node::Int(i.to_string(), *o),
+        Value::Float(f, o) => {
+            let text = json_float(*f)
+                .ok_or_else(|| format!("json: unsupported value: {}", go_float(*f)))?;
+            // go-yaml reads the JSON number back: integer text → int (if it fits int64/uint64).
+            let digits = text.strip_prefix('-').unwrap_or(&text);
+            if digits.bytes().all(|b| b.is_ascii_digit()) {
+                let fits = text.parse::<i64>().is_ok() || text.parse::<u64>().is_ok();
+                if fits {
+                    let t = if text == "-0" { "0".to_string() } else { text };
+                    Node::Int(t, *o)
+                } else {
+                    Node::Float(*f, *o)
+                }
+            } else {
+                Node::Float(*f, *o)
+            }
+        }
+        Value::Str(t) => Node::Str(t.as_str(), v.origin()),
+        Value::List(l) => Node::Seq(
+            l.iter()
+                .map(|x| to_node(x, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Map(m) => {
+            let mut entries: Vec<(&str, Node)> = m
+                .iter()
+                .map(|(k, x)| Ok((k.as_str(), to_node(x, depth + 1)?)))
+                .collect::<Result<_, String>>()?;
+            entries.sort_by(|a, b| key_order(a.0, b.0));
+            Node::Map(entries)
+        }
+        Value::Object(_) => {
+            return Err("toYaml: built-in objects cannot be serialised".into());
+        }
+    })
+}
+
+/// go-yaml v2's `keyList.Less` for string keys: letters compare as runes, non-letters sort
+/// before letters, and digit runs compare numerically.
+fn key_order(a: &str, b: &str) -> Ordering {
+    let (ar, br): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut i = 0;
+    while i < ar.len() && i < br.len() {
+        if ar[i] == br[i] {
+            i += 1;
+            continue;
+        }
+        let (al, bl) = (ar[i].is_alphabetic(), br[i].is_alphabetic());
+        if al && bl {
+            return ar[i].cmp(&br[i]);
+        }
+        if al || bl {
+            return if bl {
+                Ordering::Less
+            } else {
+                Ordering::Greater
+            };
+        }
+        let (mut an, mut bn) = (0i64, 0i64);
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an.wrapping_mul(10).wrapping_add(ar[ai] as i64 - '0' as i64);
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn.wrapping_mul(10).wrapping_add(br[bi] as i64 - '0' as i64);
+            bi += 1;
+        }
+        if an != bn {
+            return an.cmp(&bn);
+        }
+        if ai != bi {
+            return ai.cmp(&bi);
+        }
+        return ar[i].cmp(&br[i]);
+    }
+    ar.len().cmp(&br.len())
+}
+
+static YAML_FLOAT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").expect("valid regex")
+});
+static BASE60: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").expect("valid regex")
+});
+static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2}))|(?: ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.[0-9]+)?))?$").expect("valid regex")
+});
+
+/// Go's `strconv.ParseInt(s, 0, 64)` / `ParseUint` acceptance (after `_` removal by go-yaml).
+fn go_parses_int(s: &str) -> bool {
+    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let l = body.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = l.strip_prefix("0x") {
+        (16, d)
+    } else if let Some(d) = l.strip_prefix("0b") {
+        (2, d)
+    } else if let Some(d) = l.strip_prefix("0o") {
+        (8, d)
+    } else if l.len() > 1 && l.starts_with('0') {
+        (8, &l[1..])
+    } else {
+        (10, l.as_str())
+    };
+    !digits.is_empty() && u64::from_str_radix(digits, radix).is_ok()
+}
+
+fn go_parses_float(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    let b = l.strip_prefix(['-', '+']).unwrap_or(&l);
+    if matches!(b, "inf" | "infinity" | "nan") {
+        return true;
+    }
+    if b.starts_with("0x") {
+        return false;
+    }
+    !b.is_empty()
+        && b.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+        && b.parse::<f64>().is_ok()
+}
+
+fn valid_timestamp(s: &str) -> bool {
+    let Some(c) = TIMESTAMP.captures(s) else {
+        return false;
+    };
+    let n = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
+    let (Some(y), Some(mo), Some(d)) = (n(1), n(2), n(3)) else {
+        return false;
+    };
+    if chrono::NaiveDate::from_ymd_opt(y as i32, mo, d).is_none() {
+        return false;
+    }
+    let time_ok = |h: Option<u32>, m: Option<u32>, s: Option<u32>| match (h, m, s) {
+        (Some(h), Some(m), Some(s)) => h < 24 && m < 60 && s < 60,
+        _ => true,
+    };
+    time_ok(n(4), n(5), n(6)) && time_ok(n(7), n(8), n(9))
+}
+
+/// Whether go-yaml v2 would read `s` as a plain scalar of a type other than string.
+fn resolves_non_string(s: &str) -> bool {
+    if matches!(
+        s,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "on"
+            | "On"
+            | "ON"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "off"
+            | "Off"
+            | "OFF"
+            | ""
+            | "~"
+            | "null"
+            | "Null"
+            | "NULL"
+            | ".nan"
+            | ".NaN"
+            | ".NAN"
+            | ".inf"
+            | ".Inf"
+            | ".INF"
+            | "+.inf"
+            | "+.Inf"
+            | "+.INF"
+            | "-.inf"
+            | "-.Inf"
+            | "-.INF"
+            | "<<"
+    ) {
+        return true;
+    }
+    match s.as_bytes()[0] {
+        b'.' => go_parses_float(s),
+        b'+' | b'-' | b'0'..=b'9' => {
+            if valid_timestamp(s) {
+                return true;
+            }
+            let plain = s.replace('_', "");
+            if go_parses_int(&plain) {
+                return true;
+            }
+            if YAML_FLOAT.is_match(&plain) && plain.parse::<f64>().is_ok() {
+                return true;
+            }
+            let bin = plain.strip_prefix('-').unwrap_or(&plain);
+            bin.strip_prefix("0b")
+                .is_some_and(|d| !d.is_empty() && i64::from_str_radix(d, 2).is_ok())
+        }
+        _ => false,
+    }
+}
+
+/// libyaml's `is_printable`.
+fn printable(c: char) -> bool {
+    let u = c as u32;
+    u == 0x0A
+        || (0x20..=0x7E).contains(&u)
+        || u == 0x85
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+        || (0x10000..=0x10FFFF).contains(&u)
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_blankz(c: Option<char>) -> bool {
+    match c {
+        None => true,
+        Some(c) => c == ' ' || c == '\t' || is_break(c),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+/// libyaml's `analyze_scalar` + `select_scalar_style` for block context.
+fn choose_style(s: &str, simple_key: bool) -> Style {
+    let requested = if resolves_non_string(s) || BASE60.is_match(s) {
+        Style::Double
+    } else if s.contains('\n') {
+        Style::Literal
+    } else {
+        Style::Plain
+    };
+    let chars: Vec<char> = s.chars().collect();
+    let (mut block_indicators, mut special) = (false, false);
+    let (mut line_breaks, mut leading_space, mut leading_break) = (false, false, false);
+    let (mut trailing_space, mut trailing_break, mut break_space, mut space_break) =
+        (false, false, false, false);
+    if s.starts_with("---") || s.starts_with("...") {
+        block_indicators = true;
+    }
+    let (mut prev_space, mut prev_break) = (false, false);
+    let mut preceded_by_ws = true;
+    let n = chars.len();
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let followed_by_ws = is_blankz(next);
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_indicators = true,
+                '?' | ':' if followed_by_ws => block_indicators = true,
+                '-' if followed_by_ws => block_indicators = true,
+                _ => {}
+            }
+        } else {
+            match c {
+                ':' if followed_by_ws => block_indicators = true,
+                '#' if preceded_by_ws => block_indicators = true,
+                _ => {}
+            }
+        }
+        if !printable(c) || c == '\u{feff}' {
+            special = true;
+        }
+        if is_break(c) {
+            line_breaks = true;
+        }
+        if c == ' ' {
+            if i == 0 {
+                leading_space = true;
+            }
+            if i + 1 == n {
+                trailing_space = true;
+            }
+            if prev_break {
+                break_space = true;
+            }
+            prev_space = true;
+            prev_break = false;
+        } else if is_break(c) {
+            if i == 0 {
+                leading_break = true;
+            }
+            if i + 1 == n {
+                trailing_break = true;
+            }
+            if prev_space {
+                space_break = true;
+            }
+            prev_break = true;
+            prev_space = false;
+        } else {
+            prev_space = false;
+            prev_break = false;
+        }
+        preceded_by_ws = is_blankz(Some(c));
+    }
+    let mut plain_ok = !(leading_space || leading_break || trailing_space || trailing_break);
+    let mut single_ok = true;
+    let mut block_ok = !trailing_space;
+    if break_space {
+        plain_ok = false;
+        single_ok = false;
+    }
+    if space_break || special {
+        plain_ok = false;
+        single_ok = false;
+        block_ok = false;
+    }
+    if line_breaks || block_indicators {
+        plain_ok = false;
+    }
+    let mut style = requested;
+    if style == Style::Plain && (!plain_ok || (s.is_empty() && simple_key)) {
+        style = Style::Single;
+    }
+    if style == Style::Single && !single_ok {
+        style = Style::Double;
+    }
+    if style == Style::Literal && (!block_ok || simple_key) {
+        style = Style::Double;
+    }
+    style
+}
+
+/// The emitter: output text plus the current column (in characters).
+struct Out {
+    b: TextBuilder,
+    col: usize,
+    whitespace: bool,
+}
+
+impl Out {
+    fn put(&mut self, s: &str) {
+        self.b.plain(s);
+        for c in s.chars() {
+            if c == '\n' {
+                self.col = 0;
+            } else {
+                self.col += 1;
+            }
+        }
+        self.whitespace = s.ends_with([' ', '\n']);
+    }
+    /// libyaml's `write_indent`: a line break unless we are already at the start of a line.
+    fn indent(&mut self, indent: usize) {
+        if self.col != 0 {
+            self.put("\n");
+        }
+        self.put(&" ".repeat(indent));
+        self.whitespace = true;
+    }
+}
+
+fn scalar(out: &mut Out, s: &str, origin: Origin, indent: usize, simple_key: bool) {
+    let style = choose_style(s, simple_key);
+    if !out.whitespace && style != Style::Literal {
+        out.put(" ");
+    }
+    let mut buf = Out {
+        b: TextBuilder::default(),
+        col: out.col,
+        whitespace: true,
+    };
+    let allow_breaks = !simple_key;
+    let chars: Vec<char> = s.chars().collect();
+    match style {
+        Style::Plain => {
+            let mut spaces = false;
+            for (i, &c) in chars.iter().enumerate() {
+                if c == ' ' {
+                    if allow_breaks
+                        && !spaces
+                        && buf.col > BEST_WIDTH
+                        && chars.get(i + 1) != Some(&' ')
+                    {
+                        buf.indent(indent);
+                    } else {
+                        buf.put(" ");
+                    }
+                    spaces = true;
+                } else {
+                    buf.put(c.encode_utf8(&mut [0; 4]));
+                    spaces = false;
+                }
+            }
+        }
+        Style::Single => {
+            buf.put("'");
+            let mut spaces = false;
+            for (i, &c) in chars.iter().enumerate() {
+                if c == ' ' {
+                    if allow_breaks
+                        && !spaces
+                        && buf.col > BEST_WIDTH
+                        && i != 0
+                        && i + 1 != chars.len()
+                        && chars.get(i + 1) != Some(&' ')
+                    {
+                        buf.indent(indent);
+                    } else {
+                        buf.put(" ");
+                    }
+                    spaces = true;
+                } else {
+                    if c == '\'' {
+                        buf.put("'");
+                    }
+                    buf.put(c.encode_utf8(&mut [0; 4]));
+                    spaces = false;
+                }
+            }
+            buf.put("'");
+        }
+        Style::Double => {
+            buf.put("\"");
+            let mut spaces = false;
+            for (i, &c) in chars.iter().enumerate() {
+                if !printable(c) || c == '\u{feff}' || is_break(c) || c == '"' || c == '\\' {
+                    let esc = match c {
+                        '\0' => "\\0".to_string(),
+                        '\x07' => "\\a".into(),
+                        '\x08' => "\\b".into(),
+                        '\t' => "\\t".into(),
+                        '\n' => "\\n".into(),
+                        '\x0b' => "\\v".into(),
+                        '\x0c' => "\\f".into(),
+                        '\r' => "\\r".into(),
+                        '\x1b' => "\\e".into(),
+                        '"' => "\\\"".into(),
+                        '\\' => "\\\\".into(),
+                        '\u{85}' => "\\N".into(),
+                        '\u{a0}' => "\\_".into(),
+                        '\u{2028}' => "\\L".into(),
+                        '\u{2029}' => "\\P".into(),
+                        c if (c as u32) <= 0xFF => format!("\\x{:02X}", c as u32),
+                        c if (c as u32) <= 0xFFFF => format!("\\u{:04X}", c as u32),
+                        c => format!("\\U{:08X}", c as u32),
+                    };
+                    buf.put(&esc);
+                    spaces = false;
+                } else if c == ' ' {
+                    if allow_breaks
+                        && !spaces
+                        && buf.col > BEST_WIDTH
+                        && i != 0
+                        && i + 1 != chars.len()
+                    {
+                        buf.indent(indent);
+                        if chars.get(i + 1) == Some(&' ') {
+                            buf.put("\\");
+                        }
+                    } else {
+                        buf.put(" ");
+                    }
+                    spaces = true;
+                } else {
+                    buf.put(c.encode_utf8(&mut [0; 4]));
+                    spaces = false;
+                }
+            }
+            buf.put("\"");
+        }
+        Style::Literal => {
+            if !out.whitespace {
+                out.put(" ");
+            }
+            buf.col = out.col;
+            buf.put("|");
+            if chars.first().is_some_and(|&c| c == ' ' || is_break(c)) {
+                buf.put("2");
+            }
+            let chomp = match (
+                chars.last(),
+                chars.len().checked_sub(2).and_then(|i| chars.get(i)),
+            ) {
+                (Some(&l), _) if !is_break(l) => "-",
+                (Some(_), None) => "+",
+                (Some(_), Some(&p)) if is_break(p) => "+",
+                _ => "",
+            };
+            buf.put(chomp);
+            buf.put("\n");
+            let mut breaks = true;
+            for &c in &chars {
+                if is_break(c) {
+                    buf.put("\n");
+                    breaks = true;
+                } else {
+                    if breaks {
+                        buf.put(&" ".repeat(indent));
+                    }
+                    buf.put(c.encode_utf8(&mut [0; 4]));
+                    breaks = false;
+                }
+            }
+        }
+    }
+    let t = buf.b.finish();
+    out.b.origin(t.as_str(), origin);
+    out.col = buf.col;
+    out.whitespace = false;
+}
+
+fn emit(out: &mut Out, n: &Node, indent: usize) {
+    match n {
+        Node::Null => scalar_raw(out, "null", Origin::NONE),
+        Node::Bool(b, o) => scalar_raw(out, if *b { "true" } else { "false" }, *o),
+        Node::Int(t, o) => scalar_raw(out, t, *o),
+        Node::Float(f, o) => {
+            let t = go_float(*f);
+            let t = match t.as_str() {
+                "+Inf" => ".inf".to_string(),
+                "-Inf" => "-.inf".to_string(),
+                "NaN" => ".nan".to_string(),
+                _ => t,
+            };
+            scalar_raw(out, &t, *o)
+        }
+        Node::Str(s, o) => scalar(out, s, *o, indent, false),
+        Node::Seq(items) if items.is_empty() => scalar_raw(out, "[]", Origin::NONE),
+        Node::Map(items) if items.is_empty() => scalar_raw(out, "{}", Origin::NONE),
+        Node::Seq(_) | Node::Map(_) => {}
+    }
+}
+
+fn scalar_raw(out: &mut Out, t: &str, origin: Origin) {
+    if !out.whitespace {
+        out.put(" ");
+    }
+    out.b.origin(t, origin);
+    out.col += t.chars().count();
+    out.whitespace = false;
+}
+
+fn is_block(n: &Node) -> bool {
+    matches!(n, Node::Seq(v) if !v.is_empty()) || matches!(n, Node::Map(v) if !v.is_empty())
+}
+
+/// Emits a block collection whose first line starts at the current position (`inline`) or on a
+/// new line at `indent`.
+fn block(out: &mut Out, n: &Node, indent: usize, inline: bool) {
+    match n {
+        Node::Map(entries) => {
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 || !inline {
+                    out.indent(indent);
+                }
+                scalar(out, k, Origin::NONE, indent + 2, true);
+                out.put(":");
+                out.whitespace = false;
+                match v {
+                    Node::Map(m) if !m.is_empty() => block(out, v, indent + 2, false),
+                    Node::Seq(s) if !s.is_empty() => block(out, v, indent, false),
+                    _ => emit(out, v, indent + 2),
+                }
+            }
+        }
+        Node::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 || !inline {
+                    out.indent(indent);
+                }
+                out.put("- ");
+                out.whitespace = true;
+                if is_block(v) {
+                    block(out, v, indent + 2, true);
+                } else {
+                    emit(out, v, indent + 2);
+                }
+            }
+        }
+        other => emit(out, other, indent),
+    }
+}
+
+/// Helm's `toYaml` text (without the final newline, as Helm trims it).
+pub fn to_yaml(v: &Value) -> Result<crate::render::value::Text, String> {
+    let node = to_node(v, 0)?;
+    let mut out = Out {
+        b: TextBuilder::default(),
+        col: 0,
+        whitespace: true,
+    };
+    if is_block(&node) {
+        block(&mut out, &node, 0, true);
+    } else {
+        emit(&mut out, &node, 2);
+    }
+    // The encoder ends the document with a line break (a block scalar's last break counts);
+    // Helm trims that one newline.
+    out.b.trim_trailing_newline();
+    Ok(out.b.finish())
+}
+
+pub(super) fn to_yaml_fn(args: &[Value]) -> Result<Value, String> {
+    arity("toYaml", args, 1)?;
+    Ok(Value::Str(to_yaml(&args[0]).unwrap_or_default()))
+}
+
+pub(super) fn must_to_yaml(args: &[Value]) -> Result<Value, String> {
+    arity("mustToYaml", args, 1)?;
+    Ok(Value::Str(to_yaml(&args[0])?))
+}
+
+/// Helm's `toYamlPretty` (go-yaml v3 encoder, indent 2): approximated as `toYaml`.
+pub(super) fn to_yaml_pretty(args: &[Value]) -> Result<Value, String> {
+    arity("toYamlPretty", args, 1)?;
+    Ok(Value::Str(to_yaml(&args[0]).unwrap_or_default()))
+}
+
+fn yaml_error(e: &crate::yaml::YamlError) -> String {
+    if e.message.starts_with("error ") {
+        return e.message.clone();
+    }
+    format!(
+        "error converting YAML to JSON: yaml: line {}: {}",
+        e.pos.line, e.message
+    )
+}
+
+/// Helm's `fromYaml`: a map, or `{"Error": message}` when the text is not a YAML map.
+pub(super) fn from_yaml(args: &[Value]) -> Result<Value, String> {
+    arity("fromYaml", args, 1)?;
+    let s = super::arg_str(&args[0])?;
+    match crate::yaml::parse_values(s, 0, &crate::yaml::Limits::default()) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let mut m = crate::render::value::Map::new();
+            m.insert("Error".into(), Value::str(yaml_error(&e)));
+            Ok(Value::map(m))
+        }
+    }
+}
+
+/// Helm's `fromYamlArray`: a list, or `[message]` when the text is not a YAML sequence.
+pub(super) fn from_yaml_array(args: &[Value]) -> Result<Value, String> {
+    arity("fromYamlArray", args, 1)?;
+    let s = super::arg_str(&args[0])?;
+    let docs = match crate::yaml::parse_stream(s, &crate::yaml::Limits::default()) {
+        Ok(d) => d,
+        Err(e) => return Ok(Value::list(vec![Value::str(yaml_error(&e))])),
+    };
+    let Some(doc) = docs.into_iter().next() else {
+        return Ok(Value::list(vec![]));
+    };
+    match doc.root.to_value(0) {
+        v @ Value::List(_) => Ok(v),
+        Value::Nil => Ok(Value::list(vec![])),
+        other => Ok(Value::list(vec![Value::str(format!(
+            "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type []interface {{}}",
+            match other {
+                Value::Map(_) => "object",
+                Value::Str(_) => "string",
+                Value::Bool(..) => "bool",
+                _ => "number",
+            }
+        ))])),
+    }
+}
