@@ -1,1 +1,5 @@
 //! Analysis: the resource model, built-in rules (one file each in `rules/`), the registry, Rego policies, values schemas.
+pub mod cron;
+pub mod hosts;
+pub mod image;
+pub mod quantity;

@@ -17,7 +17,11 @@ pub struct Origin {
 }
 
 impl Origin {
-    pub const NONE: Origin = Origin { file: 0, line: 0, col: 0 };
+    pub const NONE: Origin = Origin {
+        file: 0,
+        line: 0,
+        col: 0,
+    };
     pub fn is_none(&self) -> bool {
         self.file == 0
     }
@@ -40,7 +44,10 @@ pub struct Text {
 
 impl Text {
     pub fn plain(s: impl Into<Arc<str>>) -> Text {
-        Text { s: s.into(), segs: None }
+        Text {
+            s: s.into(),
+            segs: None,
+        }
     }
     /// A whole string that came from one place.
     pub fn from_origin(s: impl Into<Arc<str>>, origin: Origin) -> Text {
@@ -49,7 +56,14 @@ impl Text {
             return Text { s, segs: None };
         }
         let end = s.len() as u32;
-        Text { s, segs: Some(Arc::from(vec![Seg { start: 0, end, origin }])) }
+        Text {
+            s,
+            segs: Some(Arc::from(vec![Seg {
+                start: 0,
+                end,
+                origin,
+            }])),
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.s
@@ -132,7 +146,11 @@ impl Value {
         match self {
             Value::Bool(_, o) | Value::Int(_, o) | Value::Float(_, o) => *o,
             Value::Str(t) => match &t.segs {
-                Some(segs) if segs.len() == 1 && segs[0].start == 0 && segs[0].end as usize == t.s.len() => {
+                Some(segs)
+                    if segs.len() == 1
+                        && segs[0].start == 0
+                        && segs[0].end as usize == t.s.len() =>
+                {
                     segs[0].origin
                 }
                 _ => Origin::NONE,
