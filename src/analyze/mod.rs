@@ -3,3 +3,5 @@ pub mod cron;
 pub mod hosts;
 pub mod image;
 pub mod quantity;
+pub mod registry;
+pub mod rules;
