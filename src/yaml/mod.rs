@@ -1,6 +1,401 @@
-//! YAML with positions. (API contract; implementation lands with the analyzer core.)
+//! YAML with positions.
 //!
 //! Why not serde_yaml: it is deprecated and unmaintained, and no serde YAML crate gives a span per
 //! node or reproduces go-yaml v2's resolution rules (what Helm and Kubernetes use: `yes`/`on` are
 //! booleans, `0644` is octal, `<<` merges, duplicate keys last-wins). We build our own node tree
 //! from `saphyr-parser` events, which are fast, maintained and carry a marker for every event.
+//!
+//! - [`parse_stream`] reads a multi-document stream (rendered manifests) into [`Document`]s whose
+//!   nodes carry their start and end [`Pos`].
+//! - [`parse_values`] reads a Helm values file into the renderer's [`Value`] with Helm's
+//!   semantics (first document only, top level must be a map, all numbers are floats, every
+//!   scalar remembers its origin).
+//!
+//! Semantics (see `resolve.rs` for the scalar table): aliases are expanded into copies that keep
+//! the anchored node's positions, and every node such a copy produces counts against
+//! [`Limits::max_alias_expansions`]; merge keys (`<<`) are expanded in place, in document order as
+//! go-yaml v2 does (keys after the `<<` override merged ones, keys before it are overridden; in a
+//! list of maps, earlier maps win); duplicate keys are kept in the tree and lookups take the last.
+
+mod build;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use crate::render::value::{Map as ValueMap, Origin, Text, Value};
+
+/// A position in the source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    /// Byte offset into the text given to the parser (a leading BOM counts).
+    pub offset: usize,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, counted in characters (a leading BOM does not count).
+    pub col: u32,
+}
+
+/// A YAML node with its resolved value and position.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    pub kind: NodeKind,
+    /// Start of the node (the first character of a scalar, including its quote; the first key or
+    /// `-` of a block collection; the bracket of a flow collection).
+    pub pos: Pos,
+    /// End of the node (exclusive; for block collections where the parser saw the end).
+    pub end: Pos,
+}
+
+/// A resolved node value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeKind {
+    Null,
+    Bool(bool),
+    /// Integers that fit `i64` (larger unsigned integers become `Float`).
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    /// Entries in document order, merge keys expanded; duplicates kept (lookups take the last).
+    Map(Vec<(Node, Node)>),
+}
+
+/// One document of a stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    /// The root node; `Null` for an empty document (`---` followed by nothing or comments only).
+    /// A stream that holds only comments has no document at all.
+    pub root: Node,
+    /// Where the document starts (its `---`, or its first content).
+    pub start: Pos,
+    /// The value of the last `# Source: PATH` comment line between the end of the previous
+    /// document and this document's content (Helm writes one after each `---`).
+    pub source: Option<String>,
+}
+
+/// Bounds for untrusted input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Nodes that alias expansion may produce in one stream (billion-laughs guard).
+    /// Default 100 000: far above what real charts use, and a few megabytes of nodes at most.
+    pub max_alias_expansions: usize,
+    /// Maximum nesting of collections. Default 256 (Kubernetes objects nest < 30 deep).
+    pub max_depth: usize,
+    /// Maximum input size in bytes. Default 32 MiB (Helm refuses chart files above 5 MiB by
+    /// default; rendered streams of a large chart can be bigger).
+    pub max_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_alias_expansions: 100_000,
+            max_depth: 256,
+            max_bytes: 32 << 20,
+        }
+    }
+}
+
+/// A YAML syntax or semantic error with its position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YamlError {
+    pub message: String,
+    pub pos: Pos,
+}
+
+impl std::fmt::Display for YamlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "line {} column {}: {}",
+            self.pos.line, self.pos.col, self.message
+        )
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// Parses a multi-document stream. Empty documents yield a `Null` root (their `source` is kept);
+/// a stream of only comments or whitespace yields no documents.
+pub fn parse_stream(src: &str, limits: &Limits) -> Result<Vec<Document>, YamlError> {
+    build::parse(src, limits, false)
+}
+
+/// Parses a Helm values file as Helm does (`sigs.k8s.io/yaml` over go-yaml v2, then JSON):
+/// only the first document is read; an empty or null document is an empty map; the top level
+/// must be a map; numbers become `Float`; `.inf`/`.nan` are errors (JSON cannot hold them); map
+/// keys are stringified (`1`, `true`, `1.5`) and a null or collection key is an error. Every
+/// scalar carries `Origin { file, line, col }`.
+pub fn parse_values(src: &str, file: u32, limits: &Limits) -> Result<Value, YamlError> {
+    let docs = build::parse(src, limits, true)?;
+    let Some(doc) = docs.into_iter().next() else {
+        return Ok(Value::empty_map());
+    };
+    let root = doc.root;
+    let ty = match &root.kind {
+        NodeKind::Null => return Ok(Value::empty_map()),
+        NodeKind::Map(_) => None,
+        NodeKind::Bool(_) => Some("bool"),
+        NodeKind::Int(_) | NodeKind::Float(_) => Some("number"),
+        NodeKind::Str(_) => Some("string"),
+        NodeKind::Seq(_) => Some("array"),
+    };
+    if let Some(ty) = ty {
+        return Err(YamlError {
+            message: format!(
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {ty} into Go value of type map[string]interface {{}}"
+            ),
+            pos: root.pos,
+        });
+    }
+    check_json(&root)?;
+    Ok(root.to_value(file))
+}
+
+/// Rejects what sigs.k8s.io/yaml cannot turn into JSON.
+fn check_json(node: &Node) -> Result<(), YamlError> {
+    match &node.kind {
+        NodeKind::Float(f) if !f.is_finite() => Err(YamlError {
+            message: format!(
+                "error converting YAML to JSON: json: unsupported value: {}",
+                if f.is_nan() {
+                    "NaN"
+                } else if *f > 0.0 {
+                    "+Inf"
+                } else {
+                    "-Inf"
+                }
+            ),
+            pos: node.pos,
+        }),
+        NodeKind::Seq(items) => items.iter().try_for_each(check_json),
+        NodeKind::Map(pairs) => pairs.iter().try_for_each(|(k, v)| {
+            match &k.kind {
+                NodeKind::Null | NodeKind::Seq(_) | NodeKind::Map(_) => {
+                    return Err(YamlError {
+                        message: format!(
+                            "error converting YAML to JSON: unsupported map key of type: {}",
+                            match k.kind {
+                                NodeKind::Null => "%!s(<nil>)",
+                                NodeKind::Seq(_) => "[]interface {}",
+                                _ => "map[interface {}]interface {}",
+                            }
+                        ),
+                        pos: k.pos,
+                    });
+                }
+                NodeKind::Float(f) if !f.is_finite() => {}
+                _ => check_json(k)?,
+            }
+            check_json(v)
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl Node {
+    /// Map lookup by key as JSON sees it (`on:` is the key `"true"`); the last duplicate wins.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        let pairs = self.as_map()?;
+        pairs
+            .iter()
+            .rev()
+            .find(|(k, _)| key_matches(k, key))
+            .map(|(_, v)| v)
+    }
+
+    /// Nested map lookup.
+    pub fn get_path(&self, path: &[&str]) -> Option<&Node> {
+        path.iter().try_fold(self, |n, k| n.get(k))
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.kind {
+            NodeKind::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_i64(&self) -> Option<i64> {
+        match self.kind {
+            NodeKind::Int(i) => Some(i),
+            NodeKind::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => Some(f as i64),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.kind {
+            NodeKind::Int(i) => Some(i as f64),
+            NodeKind::Float(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.kind {
+            NodeKind::Bool(b) => Some(b),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self.kind, NodeKind::Null)
+    }
+
+    pub fn as_seq(&self) -> Option<&[Node]> {
+        match &self.kind {
+            NodeKind::Seq(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_map(&self) -> Option<&[(Node, Node)]> {
+        match &self.kind {
+            NodeKind::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The map key as JSON sees it: strings as is, ints in decimal, bools `true`/`false`, floats
+    /// as Go's `FormatFloat(f, 'g', -1, 32)` (what sigs.k8s.io/yaml does), null as `null`,
+    /// collections as their JSON text.
+    pub fn key_string(&self) -> String {
+        match &self.kind {
+            NodeKind::Str(s) => s.clone(),
+            NodeKind::Int(i) => i.to_string(),
+            NodeKind::Bool(b) => b.to_string(),
+            NodeKind::Float(f) => resolve::go_float_key(*f),
+            NodeKind::Null => "null".to_string(),
+            NodeKind::Seq(_) | NodeKind::Map(_) => self.to_json().to_string(),
+        }
+    }
+
+    /// JSON value: ints stay ints, non-finite floats become null, keys via [`Node::key_string`]
+    /// (duplicates: last wins, first position kept).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match &self.kind {
+            NodeKind::Null => J::Null,
+            NodeKind::Bool(b) => J::Bool(*b),
+            NodeKind::Int(i) => J::from(*i),
+            NodeKind::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            NodeKind::Str(s) => J::String(s.clone()),
+            NodeKind::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(pairs) => {
+                let mut m = serde_json::Map::new();
+                for (k, v) in pairs {
+                    m.insert(k.key_string(), v.to_json());
+                }
+                J::Object(m)
+            }
+        }
+    }
+
+    /// The renderer's value with Helm semantics: all numbers `Float`, scalars carry
+    /// `Origin { file, line, col }`, keys via [`Node::key_string`], duplicates last wins.
+    pub fn to_value(&self, file: u32) -> Value {
+        let origin = Origin {
+            file,
+            line: self.pos.line,
+            col: self.pos.col,
+        };
+        match &self.kind {
+            NodeKind::Null => Value::Nil,
+            NodeKind::Bool(b) => Value::Bool(*b, origin),
+            NodeKind::Int(i) => Value::Float(*i as f64, origin),
+            NodeKind::Float(f) => Value::Float(*f, origin),
+            NodeKind::Str(s) => Value::Str(Text::from_origin(s.as_str(), origin)),
+            NodeKind::Seq(items) => Value::list(items.iter().map(|n| n.to_value(file)).collect()),
+            NodeKind::Map(pairs) => {
+                let mut m = ValueMap::new();
+                for (k, v) in pairs {
+                    m.insert(k.key_string(), v.to_value(file));
+                }
+                Value::map(m)
+            }
+        }
+    }
+
+    /// Finds a node by a field path as findings print it:
+    /// `spec.template.spec.containers[0].image`, `metadata.annotations["a.b/c"]`.
+    pub fn find_path(&self, path: &str) -> Option<&Node> {
+        let segs = parse_field_path(path)?;
+        segs.iter().try_fold(self, |n, seg| match seg {
+            PathSeg::Key(k) => n.get(k),
+            PathSeg::Index(i) => n.as_seq()?.get(*i),
+        })
+    }
+}
+
+fn key_matches(k: &Node, key: &str) -> bool {
+    match &k.kind {
+        NodeKind::Str(s) => s == key,
+        NodeKind::Seq(_) | NodeKind::Map(_) => false,
+        _ => k.key_string() == key,
+    }
+}
+
+enum PathSeg {
+    Key(String),
+    Index(usize),
+}
+
+/// Splits `a.b[0]["c.d"]` into segments; `None` for a malformed path.
+fn parse_field_path(path: &str) -> Option<Vec<PathSeg>> {
+    let mut segs = Vec::new();
+    let mut chars = path.chars().peekable();
+    let mut cur = String::new();
+    let mut have_cur = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '.' => {
+                if have_cur {
+                    segs.push(PathSeg::Key(std::mem::take(&mut cur)));
+                    have_cur = false;
+                }
+            }
+            '[' => {
+                if have_cur {
+                    segs.push(PathSeg::Key(std::mem::take(&mut cur)));
+                    have_cur = false;
+                }
+                match chars.peek() {
+                    Some(&q @ ('"' | '\'')) => {
+                        chars.next();
+                        let mut k = String::new();
+                        loop {
+                            match chars.next()? {
+                                '\\' if q == '"' => k.push(chars.next()?),
+                                c if c == q => break,
+                                c => k.push(c),
+                            }
+                        }
+                        if chars.next()? != ']' {
+                            return None;
+                        }
+                        segs.push(PathSeg::Key(k));
+                    }
+                    _ => {
+                        let mut n = String::new();
+                        loop {
+                            match chars.next()? {
+                                ']' => break,
+                                c => n.push(c),
+                            }
+                        }
+                        segs.push(PathSeg::Index(n.trim().parse().ok()?));
+                    }
+                }
+            }
+            c => {
+                cur.push(c);
+                have_cur = true;
+            }
+        }
+    }
+    if have_cur {
+        segs.push(PathSeg::Key(cur));
+    }
+    Some(segs)
+}

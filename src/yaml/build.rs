@@ -1,0 +1,380 @@
+//! Builds the node tree from saphyr-parser events: positions (character markers → byte
+//! offsets), scalar resolution, anchors and aliases with an expansion budget, merge keys, depth
+//! and size limits, `# Source:` comments.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Marker, Parser, ScanError};
+
+use super::resolve::{Resolved, resolve_scalar};
+use super::{Document, Limits, Node, NodeKind, Pos, YamlError};
+
+/// Converts saphyr markers (character index, 1-based line, 0-based character column) to [`Pos`].
+struct PosMap {
+    /// Bytes before the parsed text (a stripped BOM).
+    base: usize,
+    /// Byte offset of each character when the text is not ASCII (plus one past the end).
+    offsets: Option<Vec<usize>>,
+    len: usize,
+}
+
+impl PosMap {
+    fn new(text: &str, base: usize) -> PosMap {
+        let offsets = if text.is_ascii() {
+            None
+        } else {
+            let mut v: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+            v.push(text.len());
+            Some(v)
+        };
+        PosMap {
+            base,
+            offsets,
+            len: text.len(),
+        }
+    }
+
+    fn pos(&self, m: &Marker) -> Pos {
+        let idx = m.index();
+        let byte = match &self.offsets {
+            None => idx.min(self.len),
+            Some(v) => v.get(idx).copied().unwrap_or(self.len),
+        };
+        Pos {
+            offset: self.base + byte,
+            line: u32::try_from(m.line()).unwrap_or(u32::MAX).max(1),
+            col: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
+    Map {
+        pairs: Vec<(Node, Node)>,
+        key: Option<(Node, bool)>,
+        pos: Pos,
+        anchor: usize,
+    },
+}
+
+struct Builder<'a> {
+    limits: &'a Limits,
+    anchors: HashMap<usize, (Node, usize)>,
+    expanded: usize,
+}
+
+fn scan_error(e: &ScanError, pm: &PosMap) -> YamlError {
+    YamlError {
+        message: e.info().to_string(),
+        pos: pm.pos(e.marker()),
+    }
+}
+
+/// Number of nodes in a tree (bounded by the depth limit for recursion).
+fn count_nodes(n: &Node) -> usize {
+    match &n.kind {
+        NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        NodeKind::Map(pairs) => {
+            1 + pairs
+                .iter()
+                .map(|(k, v)| count_nodes(k) + count_nodes(v))
+                .sum::<usize>()
+        }
+        _ => 1,
+    }
+}
+
+pub(super) fn parse(
+    src: &str,
+    limits: &Limits,
+    first_only: bool,
+) -> Result<Vec<Document>, YamlError> {
+    if src.len() > limits.max_bytes {
+        return Err(YamlError {
+            message: format!(
+                "YAML input is {} bytes, over the limit of {} bytes",
+                src.len(),
+                limits.max_bytes
+            ),
+            pos: Pos {
+                offset: 0,
+                line: 1,
+                col: 1,
+            },
+        });
+    }
+    let (text, base) = match src.strip_prefix('\u{FEFF}') {
+        Some(t) => (t, src.len() - t.len()),
+        None => (src, 0),
+    };
+    let pm = PosMap::new(text, base);
+    // saphyr-parser should never panic, but charts are untrusted: turn a panic into an error.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run(text, src, &pm, limits, first_only)
+    })) {
+        Ok(r) => r,
+        Err(_) => Err(YamlError {
+            message: "internal error: YAML parser panicked".to_string(),
+            pos: Pos {
+                offset: 0,
+                line: 1,
+                col: 1,
+            },
+        }),
+    }
+}
+
+fn run(
+    text: &str,
+    src: &str,
+    pm: &PosMap,
+    limits: &Limits,
+    first_only: bool,
+) -> Result<Vec<Document>, YamlError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut b = Builder {
+        limits,
+        anchors: HashMap::new(),
+        expanded: 0,
+    };
+    let mut docs = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut root: Option<Node> = None;
+    let mut doc_start = Pos::default();
+    let mut prev_end = base_pos(pm);
+    loop {
+        let Some(ev) = parser.next_event() else { break };
+        let (event, span) = ev.map_err(|e| scan_error(&e, pm))?;
+        let start = pm.pos(&span.start);
+        let end = pm.pos(&span.end);
+        let done: Option<(Node, usize)> = match event {
+            Event::StreamStart | Event::Nothing => None,
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                doc_start = start;
+                root = None;
+                stack.clear();
+                b.anchors.clear();
+                None
+            }
+            Event::DocumentEnd => {
+                let root_node = root.take().unwrap_or(Node {
+                    kind: NodeKind::Null,
+                    pos: start,
+                    end: start,
+                });
+                let source = source_comment(
+                    src,
+                    prev_end.offset,
+                    root_node.pos.offset.max(doc_start.offset),
+                );
+                docs.push(Document {
+                    root: root_node,
+                    start: doc_start,
+                    source,
+                });
+                prev_end = end.max(start);
+                if first_only {
+                    break;
+                }
+                None
+            }
+            Event::Alias(id) => {
+                let Some((node, count)) = b.anchors.get(&id) else {
+                    return Err(YamlError {
+                        message: "unknown anchor referenced by alias".into(),
+                        pos: start,
+                    });
+                };
+                b.expanded = b.expanded.saturating_add(*count);
+                if b.expanded > b.limits.max_alias_expansions {
+                    return Err(YamlError {
+                        message: format!(
+                            "alias expansion exceeds the limit of {} nodes (possible billion-laughs attack)",
+                            b.limits.max_alias_expansions
+                        ),
+                        pos: start,
+                    });
+                }
+                Some((node.clone(), 0))
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let resolved =
+                    resolve_scalar(&value, style, tag.as_deref()).map_err(|m| YamlError {
+                        message: m,
+                        pos: start,
+                    })?;
+                let kind = match resolved {
+                    Resolved::Null => NodeKind::Null,
+                    Resolved::Bool(v) => NodeKind::Bool(v),
+                    Resolved::Int(i) => NodeKind::Int(i),
+                    Resolved::Uint(u) => NodeKind::Float(u as f64),
+                    Resolved::Float(f) => NodeKind::Float(f),
+                    Resolved::Str(s) => NodeKind::Str(s),
+                    Resolved::Merge => {
+                        // A merge key only as a mapping key; elsewhere the string "<<".
+                        if let Some(Frame::Map { key: None, .. }) = stack.last() {
+                            let node = Node {
+                                kind: NodeKind::Str("<<".into()),
+                                pos: start,
+                                end,
+                            };
+                            if let Some(Frame::Map { key, .. }) = stack.last_mut() {
+                                *key = Some((node, true));
+                            }
+                            continue;
+                        }
+                        NodeKind::Str("<<".into())
+                    }
+                };
+                Some((
+                    Node {
+                        kind,
+                        pos: start,
+                        end,
+                    },
+                    anchor,
+                ))
+            }
+            Event::SequenceStart(anchor, _) => {
+                check_depth(&stack, limits, start)?;
+                stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    pos: start,
+                    anchor,
+                });
+                None
+            }
+            Event::MappingStart(anchor, _) => {
+                check_depth(&stack, limits, start)?;
+                stack.push(Frame::Map {
+                    pairs: Vec::new(),
+                    key: None,
+                    pos: start,
+                    anchor,
+                });
+                None
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Seq { items, pos, anchor }) => Some((
+                    Node {
+                        kind: NodeKind::Seq(items),
+                        pos,
+                        end,
+                    },
+                    anchor,
+                )),
+                _ => {
+                    return Err(YamlError {
+                        message: "unbalanced sequence end".into(),
+                        pos: start,
+                    });
+                }
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Frame::Map {
+                    pairs, pos, anchor, ..
+                }) => Some((
+                    Node {
+                        kind: NodeKind::Map(pairs),
+                        pos,
+                        end,
+                    },
+                    anchor,
+                )),
+                _ => {
+                    return Err(YamlError {
+                        message: "unbalanced mapping end".into(),
+                        pos: start,
+                    });
+                }
+            },
+        };
+        if let Some((node, anchor)) = done {
+            if anchor != 0 {
+                let count = count_nodes(&node);
+                b.anchors.insert(anchor, (node.clone(), count));
+            }
+            match stack.last_mut() {
+                None => root = Some(node),
+                Some(Frame::Seq { items, .. }) => items.push(node),
+                Some(Frame::Map { pairs, key, .. }) => match key.take() {
+                    None => *key = Some((node, false)),
+                    Some((k, false)) => pairs.push((k, node)),
+                    Some((_, true)) => merge_into(pairs, node)?,
+                },
+            }
+        }
+    }
+    Ok(docs)
+}
+
+fn base_pos(pm: &PosMap) -> Pos {
+    Pos {
+        offset: pm.base,
+        line: 1,
+        col: 1,
+    }
+}
+
+fn check_depth(stack: &[Frame], limits: &Limits, pos: Pos) -> Result<(), YamlError> {
+    if stack.len() >= limits.max_depth {
+        return Err(YamlError {
+            message: format!(
+                "YAML nesting exceeds the limit of {} levels",
+                limits.max_depth
+            ),
+            pos,
+        });
+    }
+    Ok(())
+}
+
+/// Expands a merge key's value into `pairs` as go-yaml v2 does: a map's entries in place; a list
+/// of maps from last to first so that earlier maps win; anything else is an error.
+fn merge_into(pairs: &mut Vec<(Node, Node)>, value: Node) -> Result<(), YamlError> {
+    const MSG: &str = "map merge requires map or sequence of maps as the value";
+    match value.kind {
+        NodeKind::Map(m) => {
+            pairs.extend(m);
+            Ok(())
+        }
+        NodeKind::Seq(items) => {
+            if let Some(bad) = items.iter().find(|n| !matches!(n.kind, NodeKind::Map(_))) {
+                return Err(YamlError {
+                    message: MSG.into(),
+                    pos: bad.pos,
+                });
+            }
+            for item in items.into_iter().rev() {
+                if let NodeKind::Map(m) = item.kind {
+                    pairs.extend(m);
+                }
+            }
+            Ok(())
+        }
+        _ => Err(YamlError {
+            message: MSG.into(),
+            pos: value.pos,
+        }),
+    }
+}
+
+/// The last `# Source: X` comment line in `src[from..to]`.
+fn source_comment(src: &str, from: usize, to: usize) -> Option<String> {
+    let region = src.get(from.min(to)..to)?;
+    region
+        .lines()
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix("# Source:")
+                .map(|s| s.trim().to_string())
+        })
+        .filter(|s| !s.is_empty())
+        .last()
+}

@@ -1,0 +1,294 @@
+//! Scalar resolution with go-yaml v2's rules (its `resolve.go`), which is what Helm and
+//! Kubernetes apply through `sigs.k8s.io/yaml`. Ported from the documented behaviour, not the code:
+//!
+//! - plain `~`, `null`, `Null`, `NULL` and the empty scalar are null;
+//! - YAML 1.1 booleans: `y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON
+//!   off Off OFF` (only these case forms);
+//! - `.inf`/`.Inf`/`.INF` (optionally signed) and `.nan`/`.NaN`/`.NAN` are floats;
+//! - a plain scalar starting with a digit or sign has every `_` removed and is then read like Go's
+//!   `strconv.ParseInt(s, 0, 64)` (decimal, `0x` hex, `0o` or leading-`0` octal, `0b` binary),
+//!   else as an unsigned 64-bit integer, else as a float if it matches
+//!   `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$` (so `08` is the float 8), else it
+//!   is a string; a plain scalar starting with `.` is tried as a float;
+//! - timestamps stay strings (go-yaml v2 hands them to `interface{}` as their text);
+//! - quoted and block scalars are strings unless explicitly tagged;
+//! - explicit tags: `!!str` forces a string, `!!int`/`!!bool`/`!!float` must resolve to that type
+//!   (an int is accepted as `!!float`), `!!binary` is base64-decoded, other tags leave the text as
+//!   a string.
+
+use saphyr_parser::{ScalarStyle, Tag};
+
+/// The result of resolving one scalar.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Resolved {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// An integer above `i64::MAX` that fits `u64`.
+    Uint(u64),
+    Float(f64),
+    Str(String),
+    /// The plain scalar `<<`: a merge key when used as a mapping key, else the string "<<".
+    Merge,
+}
+
+/// The tag in go-yaml's short form (`!!str`), `""` when there is none.
+pub(crate) fn short_tag(tag: Option<&Tag>) -> String {
+    match tag {
+        None => String::new(),
+        Some(t) if t.handle == "tag:yaml.org,2002:" => format!("!!{}", t.suffix),
+        Some(t) if t.handle == "!!" => format!("!!{}", t.suffix),
+        Some(t) => format!("{}{}", t.handle, t.suffix),
+    }
+}
+
+/// Resolves a scalar event. `Err` carries go-yaml's message for a tag that does not fit.
+pub(crate) fn resolve_scalar(
+    value: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<Resolved, String> {
+    let tag = short_tag(tag);
+    if tag.is_empty() {
+        if style == ScalarStyle::Plain {
+            return Ok(resolve_plain(value));
+        }
+        return Ok(Resolved::Str(value.to_string()));
+    }
+    match tag.as_str() {
+        "!!str" => Ok(Resolved::Str(value.to_string())),
+        "!!binary" => {
+            use base64::Engine as _;
+            let cleaned: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+            match base64::engine::general_purpose::STANDARD.decode(cleaned.as_bytes()) {
+                Ok(bytes) => Ok(Resolved::Str(String::from_utf8_lossy(&bytes).into_owned())),
+                Err(_) => Err("!!binary value contains invalid base64 data".to_string()),
+            }
+        }
+        "!!bool" | "!!int" | "!!float" | "!!timestamp" => {
+            let r = resolve_plain(value);
+            let rtag = match &r {
+                Resolved::Null => "!!null",
+                Resolved::Bool(_) => "!!bool",
+                Resolved::Int(_) | Resolved::Uint(_) => "!!int",
+                Resolved::Float(_) => "!!float",
+                Resolved::Str(_) => "!!str",
+                Resolved::Merge => "!!merge",
+            };
+            if rtag == tag {
+                return Ok(r);
+            }
+            match (tag.as_str(), &r) {
+                ("!!float", Resolved::Int(i)) => Ok(Resolved::Float(*i as f64)),
+                ("!!float", Resolved::Uint(u)) => Ok(Resolved::Float(*u as f64)),
+                // Timestamps reach `interface{}` as their text in go-yaml v2.
+                ("!!timestamp", Resolved::Str(_)) if looks_like_timestamp(value) => Ok(r),
+                _ => Err(format!("cannot decode {rtag} `{value}` as a {tag}")),
+            }
+        }
+        "!!merge" => Ok(Resolved::Merge),
+        // Not resolvable in go-yaml v2 (custom tags, `!`, `!!null`, `!!map` on a scalar...):
+        // the text is kept as a string.
+        _ => Ok(Resolved::Str(value.to_string())),
+    }
+}
+
+fn looks_like_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 8 && b.iter().take(4).all(u8::is_ascii_digit) && b.get(4) == Some(&b'-')
+}
+
+/// Resolves an untagged plain scalar.
+pub(crate) fn resolve_plain(s: &str) -> Resolved {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Resolved::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Resolved::Bool(false);
+        }
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Resolved::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
+        "<<" => return Resolved::Merge,
+        _ => {}
+    }
+    let first = s.as_bytes().first().copied().unwrap_or(b' ');
+    if first == b'.' {
+        if let Some(f) = go_parse_float(s) {
+            return Resolved::Float(f);
+        }
+        return Resolved::Str(s.to_string());
+    }
+    if first.is_ascii_digit() || first == b'+' || first == b'-' {
+        let plain: String = s.chars().filter(|&c| c != '_').collect();
+        if let Some(i) = go_parse_int(&plain) {
+            return Resolved::Int(i);
+        }
+        if let Some(u) = go_parse_uint(&plain) {
+            return Resolved::Uint(u);
+        }
+        if yaml_style_float(&plain) {
+            if let Some(f) = go_parse_float(&plain) {
+                return Resolved::Float(f);
+            }
+        }
+    }
+    Resolved::Str(s.to_string())
+}
+
+/// `strconv.ParseFloat(s, 64)` for the decimal forms reachable here; overflow is an error.
+fn go_parse_float(s: &str) -> Option<f64> {
+    let b = s.as_bytes();
+    // Only decimal digits, sign, dot and exponent (Rust also accepts "inf"/"nan" words).
+    if !b
+        .iter()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E'))
+    {
+        return None;
+    }
+    let f: f64 = s.parse().ok()?;
+    if f.is_infinite() { None } else { Some(f) }
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+fn yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if matches!(b.first(), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Base prefix as Go's `ParseInt(s, 0, ...)` reads it: (radix, digits).
+fn go_base(s: &str) -> (u32, &str) {
+    let b = s.as_bytes();
+    if b.len() >= 2 && b[0] == b'0' {
+        match b[1] {
+            b'x' | b'X' => return (16, &s[2..]),
+            b'o' | b'O' => return (8, &s[2..]),
+            b'b' | b'B' => return (2, &s[2..]),
+            _ => return (8, &s[1..]),
+        }
+    }
+    (10, s)
+}
+
+fn go_parse_uint(s: &str) -> Option<u64> {
+    let (radix, digits) = go_base(s);
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
+}
+
+fn go_parse_int(s: &str) -> Option<i64> {
+    let (neg, rest) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let u = go_parse_uint(rest)?;
+    if neg {
+        if u <= i64::MAX as u64 + 1 {
+            Some((u as i128).wrapping_neg() as i64)
+        } else {
+            None
+        }
+    } else if u <= i64::MAX as u64 {
+        Some(u as i64)
+    } else {
+        None
+    }
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, 32)` as sigs.k8s.io/yaml uses it for float map keys,
+/// with go-yaml's `.inf`/`-.inf`/`.nan` spellings.
+pub(crate) fn go_float_key(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            ".inf".into()
+        } else {
+            "-.inf".into()
+        };
+    }
+    let f32v = f as f32;
+    if f32v == 0.0 {
+        return if f32v.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    // Shortest round-trip digits for f32, in scientific form "d.ddde±x".
+    let sci = format!("{:e}", f32v);
+    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (neg, mant) = match mant.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, mant),
+    };
+    let digits: String = mant.chars().filter(|c| *c != '.').collect();
+    let sign = if neg { "-" } else { "" };
+    // Go uses precision 6 for this decision when formatting the shortest representation.
+    if exp < -4 || exp >= 6 {
+        // %e with at least two exponent digits.
+        let (d0, rest) = digits.split_at(1);
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{d0}{frac}e{esign}{:02}", exp.abs());
+    }
+    if exp < 0 {
+        format!("{sign}0.{}{}", "0".repeat((-exp - 1) as usize), digits)
+    } else if (exp as usize) + 1 >= digits.len() {
+        format!(
+            "{sign}{}{}",
+            digits,
+            "0".repeat(exp as usize + 1 - digits.len())
+        )
+    } else {
+        let (a, b) = digits.split_at(exp as usize + 1);
+        format!("{sign}{a}.{b}")
+    }
+}

@@ -1,0 +1,349 @@
+use super::*;
+use crate::render::value::Origin;
+
+fn docs(src: &str) -> Vec<Document> {
+    parse_stream(src, &Limits::default()).unwrap()
+}
+fn root(src: &str) -> Node {
+    docs(src).into_iter().next().unwrap().root
+}
+fn json(src: &str) -> serde_json::Value {
+    root(src).to_json()
+}
+fn err(src: &str) -> YamlError {
+    parse_stream(src, &Limits::default()).unwrap_err()
+}
+fn p(offset: usize, line: u32, col: u32) -> Pos {
+    Pos { offset, line, col }
+}
+
+#[test]
+fn resolution_table() {
+    let src = "a: yes\nb: Yes\nc: YES\nd: yEs\ne: on\nf: OFF\ng: y\nh: N\ni: ~\nj: null\nk: NULL\nl:\n\
+m: 0x1F\nnn: 0o17\no: 0644\np: 1_000\nq: 08\nr: 0b101\ns: -0b11\nt: +12\nu: 1e400\nv: .5\nw: 1.5e3\n\
+x: '1'\ny2: \"true\"\nz: 2020-01-01\naa: 12345678901234567890\nab: 1_000.5\nac: -.inf\nad: .NaN\nae: <<\naf: 0x\n";
+    let r = root(src);
+    let j = r.to_json();
+    assert_eq!(j["a"], true);
+    assert_eq!(j["b"], true);
+    assert_eq!(j["c"], true);
+    assert_eq!(j["d"], "yEs");
+    assert_eq!(j["e"], true);
+    assert_eq!(j["f"], false);
+    assert_eq!(j["g"], true);
+    assert_eq!(j["h"], false);
+    assert!(j["i"].is_null() && j["j"].is_null() && j["k"].is_null() && j["l"].is_null());
+    assert_eq!(j["m"], 31);
+    assert_eq!(j["nn"], 15);
+    assert_eq!(j["o"], 420);
+    assert_eq!(j["p"], 1000);
+    assert_eq!(j["q"], 8.0);
+    assert_eq!(r.get("q").unwrap().kind, NodeKind::Float(8.0));
+    assert_eq!(j["r"], 5);
+    assert_eq!(j["s"], -3);
+    assert_eq!(j["t"], 12);
+    assert_eq!(j["u"], "1e400");
+    assert_eq!(j["v"], 0.5);
+    assert_eq!(j["w"], 1500.0);
+    assert_eq!(j["x"], "1");
+    assert_eq!(j["y2"], "true");
+    assert_eq!(j["z"], "2020-01-01");
+    assert_eq!(
+        r.get("aa").unwrap().kind,
+        NodeKind::Float(12345678901234567890.0)
+    );
+    assert_eq!(j["ab"], 1000.5);
+    assert_eq!(
+        r.get("ac").unwrap().kind,
+        NodeKind::Float(f64::NEG_INFINITY)
+    );
+    assert!(matches!(r.get("ad").unwrap().kind, NodeKind::Float(f) if f.is_nan()));
+    assert_eq!(j["ae"], "<<");
+    assert_eq!(j["af"], "0x");
+}
+
+#[test]
+fn block_scalars_and_tags() {
+    let j = json(
+        "a: |\n  x\n  y\nb: >-\n  p\n  q\nc: !!str 12\nd: !!int \"7\"\ne: !!float 3\nf: !!binary aGVsbG8=\ng: !custom 5\nh: |-\n  10\n",
+    );
+    assert_eq!(j["a"], "x\ny\n");
+    assert_eq!(j["b"], "p q");
+    assert_eq!(j["c"], "12");
+    assert_eq!(j["d"], 7);
+    assert_eq!(j["e"], 3.0);
+    assert_eq!(j["f"], "hello");
+    assert_eq!(j["g"], "5");
+    assert_eq!(j["h"], "10");
+    let e = err("a: 1\nb: !!int 1.5\n");
+    assert_eq!(
+        e.to_string(),
+        "line 2 column 4: cannot decode !!float `1.5` as a !!int"
+    );
+    let e = err("b: !!binary '%%%'\n");
+    assert_eq!(e.message, "!!binary value contains invalid base64 data");
+}
+
+#[test]
+fn positions_multibyte_crlf_bom() {
+    let r = root("é: ü\nk: v\n");
+    let (k, v) = &r.as_map().unwrap()[1];
+    assert_eq!(k.pos, p(7, 2, 1));
+    assert_eq!(v.pos, p(10, 2, 4));
+    assert_eq!(r.as_map().unwrap()[0].1.pos, p(4, 1, 4));
+    assert_eq!(r.as_map().unwrap()[0].1.end, p(6, 1, 5));
+
+    let r = root("\u{feff}a: 1\r\nb: [1, 2]\r\n");
+    assert_eq!(r.to_json(), serde_json::json!({"a": 1, "b": [1, 2]}));
+    assert_eq!(r.as_map().unwrap()[0].0.pos, p(3, 1, 1));
+    assert_eq!(r.get("b").unwrap().pos, p(12, 2, 4));
+    assert_eq!(r.get("b").unwrap().as_seq().unwrap()[1].pos, p(16, 2, 8));
+    let lit = root("a: |\r\n  x\r\n  y\r\n");
+    assert_eq!(lit.get("a").unwrap().as_str(), Some("x\ny\n"));
+}
+
+#[test]
+fn source_comments_and_empty_documents() {
+    let d = docs(
+        "---\n# Source: c/templates/a.yaml\napiVersion: v1\nkind: A\n---\n# Source: c/templates/b.yaml\n---\n# Source: c/templates/c.yaml\nkind: C\n",
+    );
+    assert_eq!(d.len(), 3);
+    assert_eq!(d[0].source.as_deref(), Some("c/templates/a.yaml"));
+    assert_eq!(d[0].start, p(0, 1, 1));
+    assert_eq!(d[0].root.pos, p(33, 3, 1));
+    assert_eq!(d[1].source.as_deref(), Some("c/templates/b.yaml"));
+    assert!(d[1].root.is_null());
+    assert_eq!(d[2].source.as_deref(), Some("c/templates/c.yaml"));
+    assert_eq!(d[2].root.get("kind").unwrap().as_str(), Some("C"));
+    assert_eq!(d[2].root.pos, p(122, 9, 1));
+    assert!(docs("# only a comment\n").is_empty());
+    assert!(docs("").is_empty());
+    let d = docs("a: 1\n---\nb: 2\n");
+    assert_eq!(d.len(), 2);
+    assert_eq!(d[1].source, None);
+}
+
+#[test]
+fn anchors_aliases_and_budget() {
+    let r = root("base: &b {x: 1, k: [1, 2]}\nuse: *b\n");
+    assert_eq!(
+        r.get("use").unwrap().to_json(),
+        serde_json::json!({"x": 1, "k": [1, 2]})
+    );
+    // The copy keeps the anchored node's positions.
+    assert_eq!(r.get("use").unwrap().pos, r.get("base").unwrap().pos);
+
+    let lol = "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n\
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n\
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n";
+    let e = parse_stream(lol, &Limits::default()).unwrap_err();
+    assert_eq!(
+        e.message,
+        "alias expansion exceeds the limit of 100000 nodes (possible billion-laughs attack)"
+    );
+    assert_eq!(e.pos.line, 5);
+    let small = Limits {
+        max_alias_expansions: 25,
+        ..Limits::default()
+    };
+    // 11 nodes per *a: two fit, the third exceeds 25.
+    let e = parse_stream("a: &a [1,2,3,4,5,6,7,8,9,10]\nb: [*a, *a, *a]\n", &small).unwrap_err();
+    assert_eq!(e.pos, p(41, 2, 13));
+    assert!(parse_stream("a: &a [1,2,3,4,5,6,7,8,9,10]\nb: [*a, *a]\n", &small).is_ok());
+}
+
+#[test]
+fn merge_keys() {
+    let j = json("a: &a {x: 1, w: 2}\nb:\n  <<: *a\n  w: 3\n");
+    assert_eq!(j["b"], serde_json::json!({"x": 1, "w": 3}));
+    // go-yaml v2 applies merges in order: a key before `<<` is overridden (Helm agrees).
+    let j = json("b:\n  x: 9\n  <<: {x: 1, z: 2}\n");
+    assert_eq!(j["b"], serde_json::json!({"x": 1, "z": 2}));
+    // A list of maps: earlier maps win.
+    let j = json("a: &a {x: 1}\nb: &b {x: 2, w: 2}\nc:\n  <<: [*a, *b]\n  z: 3\n");
+    assert_eq!(j["c"], serde_json::json!({"x": 1, "w": 2, "z": 3}));
+    let r = root("a: &a {x: 1}\nc:\n  <<: *a\n");
+    // The merged entry keeps its original position.
+    assert_eq!(r.get_path(&["c", "x"]).unwrap().pos, p(10, 1, 11));
+    let e = err("a:\n  <<: [1]\n");
+    assert_eq!(
+        e.to_string(),
+        "line 2 column 8: map merge requires map or sequence of maps as the value"
+    );
+    let e = err("a:\n  <<: 1\n");
+    assert_eq!(e.pos, p(9, 2, 7));
+    // A quoted `<<` is an ordinary key.
+    assert_eq!(json("'<<': {x: 1}\n"), serde_json::json!({"<<": {"x": 1}}));
+}
+
+#[test]
+fn duplicate_keys_last_wins_and_key_strings() {
+    let r = root("a: 1\na: 2\n1: x\n1.5: w\non: z\n");
+    assert_eq!(r.get("a").unwrap().as_i64(), Some(2));
+    assert_eq!(r.as_map().unwrap().len(), 5);
+    assert_eq!(
+        r.to_json(),
+        serde_json::json!({"a": 2, "1": "x", "1.5": "w", "true": "z"})
+    );
+    assert_eq!(r.get("true").unwrap().as_str(), Some("z"));
+    assert_eq!(resolve::go_float_key(1e6), "1e+06");
+    assert_eq!(resolve::go_float_key(123456.0), "123456");
+    assert_eq!(resolve::go_float_key(0.0001), "0.0001");
+    assert_eq!(resolve::go_float_key(0.00001), "1e-05");
+    assert_eq!(resolve::go_float_key(0.1), "0.1");
+}
+
+#[test]
+fn limits_depth_and_size() {
+    let l = Limits {
+        max_depth: 3,
+        ..Limits::default()
+    };
+    let e = parse_stream("a:\n  b:\n    - [c]\n", &l).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 3 column 7: YAML nesting exceeds the limit of 3 levels"
+    );
+    // saphyr's own flow-nesting guard also answers with a position.
+    let e = err(&("[".repeat(3000) + &"]".repeat(3000)));
+    assert_eq!(e.pos.line, 1);
+    let l = Limits {
+        max_bytes: 4,
+        ..Limits::default()
+    };
+    let e = parse_stream("a: 12\n", &l).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 1 column 1: YAML input is 6 bytes, over the limit of 4 bytes"
+    );
+}
+
+#[test]
+fn invalid_input_errors_have_positions() {
+    let e = err("a: [1\n");
+    assert_eq!(
+        e.to_string(),
+        "line 2 column 1: while parsing a flow sequence, expected ',' or ']'"
+    );
+    let e = err("a: b\n c: d\n");
+    assert_eq!(e.pos.line, 2);
+    let e = err("a: *nope\n");
+    assert_eq!(e.pos.line, 1);
+    // Garbage must never panic.
+    for s in [
+        "\t- a",
+        "{",
+        "]",
+        "&",
+        "!<",
+        "\"\\x",
+        "? a\n? b\n: c",
+        "- - - -\n  -",
+        "%YAML 9\n---",
+        "a: 'é\n",
+    ] {
+        let _ = parse_stream(s, &Limits::default());
+        let _ = parse_values(s, 1, &Limits::default());
+    }
+}
+
+#[test]
+fn values_semantics() {
+    let l = Limits::default();
+    let v = parse_values("a: 1\nb: on\nc: hi\nd: [1, x]\ne: ~\n---\nz: 1\n", 7, &l).unwrap();
+    let m = v.as_map().unwrap();
+    assert_eq!(m.len(), 5);
+    assert!(matches!(m["a"], Value::Float(f, Origin { file: 7, line: 1, col: 4 }) if f == 1.0));
+    assert!(matches!(
+        m["b"],
+        Value::Bool(
+            true,
+            Origin {
+                file: 7,
+                line: 2,
+                col: 4
+            }
+        )
+    ));
+    assert_eq!(m["c"].as_str(), Some("hi"));
+    assert_eq!(
+        m["c"].origin(),
+        Origin {
+            file: 7,
+            line: 3,
+            col: 4
+        }
+    );
+    assert!(matches!(m["d"].as_list().unwrap()[0], Value::Float(f, _) if f == 1.0));
+    assert_eq!(
+        m["d"].as_list().unwrap()[1].origin(),
+        Origin {
+            file: 7,
+            line: 4,
+            col: 8
+        }
+    );
+    assert!(m["e"].is_nil());
+    assert!(
+        parse_values("", 1, &l)
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        parse_values("# c\n", 1, &l)
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        parse_values("~\n", 1, &l)
+            .unwrap()
+            .as_map()
+            .unwrap()
+            .is_empty()
+    );
+    let e = parse_values("- a\n", 1, &l).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 1 column 1: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
+    );
+    let e = parse_values("x:\n  y: .inf\n", 1, &l).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 2 column 6: error converting YAML to JSON: json: unsupported value: +Inf"
+    );
+    // Only the first document is read, so a broken second one does not matter (as in Helm).
+    assert!(parse_values("a: 1\n---\nb: [\n", 1, &l).is_ok());
+    let e = parse_values("? [1]\n: x\n", 1, &l).unwrap_err();
+    assert_eq!(e.pos.line, 1);
+}
+
+#[test]
+fn find_path_locates_fields() {
+    let r = root(
+        "spec:\n  template:\n    spec:\n      containers:\n        - name: a\n          image: x:1\nmetadata:\n  annotations:\n    a.b/c: v\n",
+    );
+    assert_eq!(
+        r.find_path("spec.template.spec.containers[0].image")
+            .unwrap()
+            .pos,
+        p(81, 6, 18)
+    );
+    assert_eq!(
+        r.find_path("metadata.annotations[\"a.b/c\"]")
+            .unwrap()
+            .as_str(),
+        Some("v")
+    );
+    assert_eq!(
+        r.find_path("metadata.annotations['a.b/c']")
+            .unwrap()
+            .as_str(),
+        Some("v")
+    );
+    assert!(r.find_path("spec.template.spec.containers[1]").is_none());
+    assert!(r.find_path("spec[").is_none());
+}
