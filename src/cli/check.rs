@@ -1,7 +1,16 @@
 //! `chartgate check`: discover manifests, analyze, report.
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::analyze::engine::{ManifestLocator, analyze};
+use crate::analyze::model::SourceFile;
+use crate::analyze::settings::Settings;
+use crate::discover::manifests::display_path;
+use crate::report::{ReportContext, SourceMap, reporter_for};
+use crate::yaml::Limits;
 
 use super::rules::anyhow_like::Result;
 use crate::report::finding::Severity;
@@ -58,13 +67,81 @@ impl CheckArgs {
     }
 }
 
+/// Finds the config: `--config`, else the nearest `chartgate.yaml` walking up from the first
+/// path (or the current directory).
+fn config_path(args: &CheckArgs, cwd: &Path) -> Option<PathBuf> {
+    if let Some(c) = &args.config {
+        return Some(c.clone());
+    }
+    let start = args
+        .paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .map(|p| cwd.join(p))
+        .unwrap_or_else(|| cwd.to_path_buf());
+    let mut dir = if start.is_dir() {
+        Some(start.as_path())
+    } else {
+        start.parent()
+    };
+    while let Some(d) = dir {
+        let candidate = d.join("chartgate.yaml");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+fn load_settings(args: &CheckArgs, cwd: &Path) -> std::result::Result<Settings, String> {
+    let Some(path) = config_path(args, cwd) else {
+        let mut s = Settings::default();
+        s.environment = args.env.clone();
+        s.cluster = args.cluster.clone();
+        return Ok(s);
+    };
+    let shown = display_path(&path, cwd);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{shown}: {e}"))?;
+    let docs = crate::yaml::parse_stream(&text, &Limits::default())
+        .map_err(|e| format!("{shown}:{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
+    match docs.first() {
+        None => {
+            let mut s = Settings::default();
+            s.environment = args.env.clone();
+            s.cluster = args.cluster.clone();
+            Ok(s)
+        }
+        Some(doc) => {
+            if let Some(env) = &args.env {
+                if doc.root.get_path(&["environments", env]).is_none()
+                    && doc.root.get("environments").is_some()
+                {
+                    return Err(format!(
+                        "{shown}: environment `{env}` is not defined under `environments:`"
+                    ));
+                }
+            }
+            Settings::from_yaml(&doc.root, args.env.as_deref(), args.cluster.as_deref())
+                .map_err(|e| format!("{shown}: {e}"))
+        }
+    }
+}
+
 /// Runs the check; returns the exit code.
-pub fn run(args: &CheckArgs, _out: &mut dyn Write) -> Result<i32> {
+pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let cwd = std::env::current_dir()?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
+    };
+    let settings = match load_settings(args, &cwd) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("chartgate: config error: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
     };
     let inputs = match crate::discover::manifests::collect(
         &paths,
@@ -79,11 +156,70 @@ pub fn run(args: &CheckArgs, _out: &mut dyn Write) -> Result<i32> {
             return Ok(super::EXIT_ERROR);
         }
     };
-    // The YAML reader (src/yaml) lands from its own branch; the analysis pipeline in
-    // analyze/engine.rs is wired here once it does.
-    eprintln!(
-        "chartgate: {} input(s) found, but the YAML reader is not merged yet",
-        inputs.len()
-    );
-    Ok(super::EXIT_ERROR)
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()?;
+    let (parsed, findings) = pool.install(|| {
+        let parsed: Vec<std::result::Result<SourceFile, String>> = inputs
+            .par_iter()
+            .map(|i| {
+                let res = std::panic::catch_unwind(|| {
+                    crate::yaml::parse_stream(&i.text, &Limits::default())
+                });
+                match res {
+                    Ok(Ok(documents)) => Ok(SourceFile {
+                        file: i.display.clone(),
+                        documents,
+                    }),
+                    Ok(Err(e)) => Err(format!(
+                        "{}:{}:{}: {}",
+                        i.display, e.pos.line, e.pos.col, e.message
+                    )),
+                    Err(_) => Err(format!(
+                        "{}: internal error while reading YAML; please report it",
+                        i.display
+                    )),
+                }
+            })
+            .collect();
+        let files: Vec<SourceFile> = parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok().cloned())
+            .collect();
+        let findings = analyze(&files, &settings, &ManifestLocator);
+        (parsed, findings)
+    });
+    let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
+    if !errors.is_empty() {
+        for e in errors {
+            eprintln!("chartgate: invalid YAML: {e}");
+        }
+        return Ok(super::EXIT_ERROR);
+    }
+    let mut sources = SourceMap::default();
+    for i in &inputs {
+        sources.insert(i.display.clone(), i.text.as_str());
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let reporter = reporter_for(&args.format).ok_or("unknown format")?;
+    reporter.report(
+        &findings,
+        &ReportContext {
+            sources: &sources,
+            color,
+        },
+        out,
+    )?;
+    let fail_on = args.fail_on();
+    Ok(if findings.iter().any(|f| f.severity >= fail_on) {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
+    })
 }

@@ -25,3 +25,36 @@ crate::declare_rule! {
     /// ```
     pub struct IgnoreWithoutReason { id: "ignore-without-reason", severity: Warning, summary: "A chartgate.io/ignore.<rule> annotation gives a non-empty reason." }
 }
+
+use crate::analyze::engine::{IGNORE_PREFIX, RawFinding, Rule, RuleContext, raw};
+
+impl Rule for IgnoreWithoutReason {
+    fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
+        &Self::INFO
+    }
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+        for r in ctx.resources {
+            for (key, node) in &r.annotations {
+                let Some(rule) = key.strip_prefix(IGNORE_PREFIX) else {
+                    continue;
+                };
+                let field = Some(format!("metadata.annotations[\"{key}\"]"));
+                if crate::analyze::registry::find(rule).is_none() {
+                    out.push(raw(
+                        r,
+                        node,
+                        field,
+                        format!("`{key}` names no chartgate rule (see `chartgate rules`)"),
+                    ));
+                } else if node.as_str().is_none_or(|s| s.trim().is_empty()) {
+                    out.push(raw(
+                        r,
+                        node,
+                        field,
+                        format!("`{key}` suppresses `{rule}` without a reason; write why"),
+                    ));
+                }
+            }
+        }
+    }
+}

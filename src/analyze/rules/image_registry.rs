@@ -26,3 +26,57 @@ crate::declare_rule! {
     /// ```
     pub struct ImageRegistry { id: "image-registry", severity: Error, summary: "Every image comes from an allowed registry (default: the shared ECR)." }
 }
+
+use globset::{Glob, GlobSetBuilder};
+
+use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::image::ImageRef;
+
+impl Rule for ImageRegistry {
+    fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
+        &Self::INFO
+    }
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+        let mut b = GlobSetBuilder::new();
+        for g in &ctx.settings.registries {
+            // `*` must not cross `/` in the registry host part; globset's default `*` does, which
+            // is what `host/*` patterns expect for nested repositories.
+            if let Ok(glob) = Glob::new(g) {
+                b.add(glob);
+            }
+        }
+        let Ok(set) = b.build() else { return };
+        for r in ctx.resources {
+            for c in &r.containers {
+                let Some(node) = c.node.get("image") else {
+                    continue;
+                };
+                let field = Some(format!("{}.image", c.path));
+                let Some(image) = node.as_str() else {
+                    out.push(raw(
+                        r,
+                        node,
+                        field,
+                        format!("{}: `image` is not a string", c.label()),
+                    ));
+                    continue;
+                };
+                match ImageRef::parse(image) {
+                    Err(e) => out.push(raw(r, node, field, format!("{}: {e}", c.label()))),
+                    Ok(img) if !set.is_match(img.name()) => out.push(raw(
+                        r,
+                        node,
+                        field,
+                        format!(
+                            "{}: image `{}` is not from an allowed registry ({})",
+                            c.label(),
+                            img.normalised(),
+                            ctx.settings.registries.join(", ")
+                        ),
+                    )),
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+}
