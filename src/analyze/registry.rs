@@ -180,3 +180,16 @@ mod tests {
         assert!(suggest("zzzzzzzzzzzzzz").is_empty());
     }
 }
+
+#[cfg(test)]
+mod registry_matches_rules {
+    #[test]
+    fn every_rule_is_registered_once() {
+        let from_rules: Vec<&str> = super::super::rules::all()
+            .iter()
+            .map(|r| r.info().id)
+            .collect();
+        let from_registry: Vec<&str> = super::all().iter().map(|r| r.id).collect();
+        assert_eq!(from_rules, from_registry);
+    }
+}
