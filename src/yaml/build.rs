@@ -64,7 +64,8 @@ enum Frame {
 
 struct Builder<'a> {
     limits: &'a Limits,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with their node count and nesting depth.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     expanded: usize,
 }
 
@@ -75,17 +76,23 @@ fn scan_error(e: &ScanError, pm: &PosMap) -> YamlError {
     }
 }
 
-/// Number of nodes in a tree (bounded by the depth limit for recursion).
-fn count_nodes(n: &Node) -> usize {
+/// Number of nodes in a tree and its collection nesting depth (recursion bounded by the depth
+/// limit, which alias insertion also enforces).
+fn measure(n: &Node) -> (usize, usize) {
+    let fold = |acc: (usize, usize), m: (usize, usize)| (acc.0 + m.0, acc.1.max(m.1));
     match &n.kind {
-        NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        NodeKind::Map(pairs) => {
-            1 + pairs
-                .iter()
-                .map(|(k, v)| count_nodes(k) + count_nodes(v))
-                .sum::<usize>()
+        NodeKind::Seq(items) => {
+            let (c, d) = items.iter().map(measure).fold((0, 0), fold);
+            (c + 1, d + 1)
         }
-        _ => 1,
+        NodeKind::Map(pairs) => {
+            let (c, d) = pairs
+                .iter()
+                .flat_map(|(k, v)| [measure(k), measure(v)])
+                .fold((0, 0), fold);
+            (c + 1, d + 1)
+        }
+        _ => (1, 0),
     }
 }
 
@@ -185,7 +192,7 @@ fn run(
                 None
             }
             Event::Alias(id) => {
-                let Some((node, count)) = b.anchors.get(&id) else {
+                let Some((node, count, depth)) = b.anchors.get(&id) else {
                     return Err(YamlError {
                         message: "unknown anchor referenced by alias".into(),
                         pos: start,
@@ -197,6 +204,16 @@ fn run(
                         message: format!(
                             "alias expansion exceeds the limit of {} nodes (possible billion-laughs attack)",
                             b.limits.max_alias_expansions
+                        ),
+                        pos: start,
+                    });
+                }
+                // A copy must not nest deeper than the limit where it lands.
+                if stack.len() + depth > limits.max_depth {
+                    return Err(YamlError {
+                        message: format!(
+                            "YAML nesting exceeds the limit of {} levels",
+                            limits.max_depth
                         ),
                         pos: start,
                     });
@@ -297,8 +314,8 @@ fn run(
         };
         if let Some((node, anchor)) = done {
             if anchor != 0 {
-                let count = count_nodes(&node);
-                b.anchors.insert(anchor, (node.clone(), count));
+                let (count, depth) = measure(&node);
+                b.anchors.insert(anchor, (node.clone(), count, depth));
             }
             match stack.last_mut() {
                 None => root = Some(node),

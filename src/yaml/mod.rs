@@ -143,7 +143,7 @@ pub fn parse_values(src: &str, file: u32, limits: &Limits) -> Result<Value, Yaml
     if let Some(ty) = ty {
         return Err(YamlError {
             message: format!(
-                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {ty} into Go value of type map[string]interface {{}}"
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {ty} into Go value of type common.Values"
             ),
             pos: root.pos,
         });

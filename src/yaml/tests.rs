@@ -80,6 +80,24 @@ fn block_scalars_and_tags() {
         e.to_string(),
         "line 2 column 4: cannot decode !!float `1.5` as a !!int"
     );
+    let j =
+        json("a: !!null ''\nb: !!str ~\nc: !!merge x\nd: !<tag:yaml.org,2002:int> 12\ne: !!str\n");
+    assert_eq!(
+        j,
+        serde_json::json!({"a": null, "b": "~", "c": "x", "d": 12, "e": ""})
+    );
+    assert_eq!(
+        err("a: !!null foo\n").message,
+        "cannot decode !!str `foo` as a !!null"
+    );
+    assert_eq!(
+        err("a: !!bool 1\n").message,
+        "cannot decode !!int `1` as a !!bool"
+    );
+    assert_eq!(
+        err("a: !!timestamp x\n").message,
+        "cannot decode !!str `x` as a !!timestamp"
+    );
     let e = err("b: !!binary '%%%'\n");
     assert_eq!(e.message, "!!binary value contains invalid base64 data");
 }
@@ -204,6 +222,12 @@ fn limits_depth_and_size() {
         e.to_string(),
         "line 3 column 7: YAML nesting exceeds the limit of 3 levels"
     );
+    // Alias copies count towards the depth where they land.
+    let e = parse_stream("a: &a [[x]]\nb: *a\nc: [*a]\n", &l).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 3 column 5: YAML nesting exceeds the limit of 3 levels"
+    );
     // saphyr's own flow-nesting guard also answers with a position.
     let e = err(&("[".repeat(3000) + &"]".repeat(3000)));
     assert_eq!(e.pos.line, 1);
@@ -308,7 +332,7 @@ fn values_semantics() {
     let e = parse_values("- a\n", 1, &l).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "line 1 column 1: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
+        "line 1 column 1: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type common.Values"
     );
     let e = parse_values("x:\n  y: .inf\n", 1, &l).unwrap_err();
     assert_eq!(
@@ -346,4 +370,41 @@ fn find_path_locates_fields() {
     );
     assert!(r.find_path("spec.template.spec.containers[1]").is_none());
     assert!(r.find_path("spec[").is_none());
+}
+
+#[test]
+#[ignore]
+fn diff_dump() {
+    fn vj(v: &Value) -> serde_json::Value {
+        match v {
+            Value::Nil => serde_json::Value::Null,
+            Value::Bool(b, _) => (*b).into(),
+            Value::Int(i, _) => (*i).into(),
+            Value::Float(f, _) => {
+                serde_json::Number::from_f64(*f).map_or(serde_json::Value::Null, Into::into)
+            }
+            Value::Str(t) => t.as_str().into(),
+            Value::List(l) => l.iter().map(vj).collect(),
+            Value::Map(m) => m
+                .iter()
+                .map(|(k, v)| (k.clone(), vj(v)))
+                .collect::<serde_json::Map<_, _>>()
+                .into(),
+            Value::Object(_) => serde_json::Value::Null,
+        }
+    }
+    let text = std::fs::read_to_string("/tmp/yamldiff/cases.json").unwrap();
+    let cases: Vec<String> = serde_json::from_str(&text).unwrap();
+    let out: Vec<serde_json::Value> = cases
+        .iter()
+        .map(|c| match parse_values(c, 1, &Limits::default()) {
+            Ok(v) => serde_json::json!({"ok": vj(&v)}),
+            Err(e) => serde_json::json!({"err": e.to_string()}),
+        })
+        .collect();
+    std::fs::write(
+        "/tmp/yamldiff/ours.json",
+        serde_json::to_string(&out).unwrap(),
+    )
+    .unwrap();
 }
