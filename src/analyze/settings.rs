@@ -1,11 +1,10 @@
 //! Resolved settings the built-in rules read: what `chartgate.yaml` says for the selected
-//! environment, plus `--env`/`--cluster`. Built from `config::Config` once it lands; until then
-//! [`Settings::from_yaml`] reads the keys the rules need.
+//! environment, plus `--env`/`--cluster`, built from [`Config`].
 
 use std::collections::BTreeMap;
 
+use crate::config::{Config, Level};
 use crate::report::finding::Severity;
-use crate::yaml::Node;
 
 /// Default registry glob: the shared ECR.
 pub const DEFAULT_REGISTRIES: &[&str] = &["354918371398.dkr.ecr.*.amazonaws.com/*"];
@@ -54,80 +53,40 @@ impl Default for Settings {
     }
 }
 
-fn strings(n: Option<&Node>) -> Option<Vec<String>> {
-    Some(
-        n?.as_seq()?
-            .iter()
-            .filter_map(|n| n.as_str().map(str::to_string))
-            .collect(),
-    )
-}
-
-fn parse_rules(n: Option<&Node>, into: &mut BTreeMap<String, RuleConfig>) -> Result<(), String> {
-    let Some(map) = n.and_then(Node::as_map) else {
-        return Ok(());
-    };
-    for (k, v) in map {
-        let id = k.key_string();
-        let entry = into.entry(id.clone()).or_default();
-        let level_of = |node: &Node| -> Result<Option<Severity>, String> {
-            match node.as_str() {
-                Some("off") => Ok(None),
-                Some(s) => Severity::parse(s).map(Some).ok_or_else(|| {
-                    format!("line {} column {}: rules.{id}: unknown severity `{s}` (error, warning, info, off)", node.pos.line, node.pos.col)
-                }),
-                None if node.as_bool() == Some(false) => Ok(None),
-                None => Err(format!("line {} column {}: rules.{id}: expected a severity", node.pos.line, node.pos.col)),
-            }
-        };
-        if let Some(m) = v.as_map() {
-            for (ok, ov) in m {
-                let key = ok.key_string();
-                if key == "severity" {
-                    entry.level = Some(level_of(ov)?);
-                } else {
-                    entry.options.insert(key, ov.to_json());
-                }
-            }
-        } else {
-            entry.level = Some(level_of(v)?);
-        }
-    }
-    Ok(())
-}
-
 impl Settings {
-    /// Reads the rule-relevant keys of a `chartgate.yaml` root for `env` (`environments.ENV`:
-    /// `cluster`, `pin-digests`, `rules`), then applies `cluster` from the command line.
-    pub fn from_yaml(
-        root: &Node,
-        env: Option<&str>,
-        cluster: Option<&str>,
-    ) -> Result<Settings, String> {
-        let mut s = Settings::default();
-        if let Some(v) = strings(root.get("registries")) {
-            s.registries = v;
+    /// Resolves the settings for environment `env` from a loaded config (global `rules:` with the
+    /// environment's overrides), then applies `--cluster`.
+    pub fn from_config(config: &Config, env: Option<&str>, cluster: Option<&str>) -> Settings {
+        let environment = env.and_then(|e| config.environments.get(e));
+        let mut ids: Vec<&String> = config.rules.keys().collect();
+        if let Some(e) = environment {
+            ids.extend(e.rules.keys());
         }
-        if let Some(v) = strings(root.get("hosts")) {
-            s.hosts = v;
+        let mut rules = BTreeMap::new();
+        for id in ids {
+            let setting = config.rule_setting(id, env);
+            rules.insert(
+                id.clone(),
+                RuleConfig {
+                    level: setting.level.map(|l| match l {
+                        Level::Off => None,
+                        Level::On(s) => Some(s),
+                    }),
+                    options: setting.options,
+                },
+            );
         }
-        s.singletons = strings(root.get("singletons")).unwrap_or_default();
-        parse_rules(root.get("rules"), &mut s.rules)?;
-        if let Some(env) = env {
-            s.environment = Some(env.to_string());
-            if let Some(e) = root.get_path(&["environments", env]) {
-                s.cluster = e.get("cluster").and_then(Node::as_str).map(str::to_string);
-                s.pin_digests = e
-                    .get("pin-digests")
-                    .and_then(Node::as_bool)
-                    .unwrap_or(false);
-                parse_rules(e.get("rules"), &mut s.rules)?;
-            }
+        Settings {
+            registries: config.registries.clone(),
+            hosts: config.hosts.clone(),
+            singletons: config.singletons.clone(),
+            environment: env.map(str::to_string),
+            cluster: cluster
+                .map(str::to_string)
+                .or_else(|| environment.and_then(|e| e.cluster.clone())),
+            pin_digests: environment.is_some_and(|e| e.pin_digests),
+            rules,
         }
-        if let Some(c) = cluster {
-            s.cluster = Some(c.to_string());
-        }
-        Ok(s)
     }
 
     /// A rule option, if set.

@@ -67,65 +67,46 @@ impl CheckArgs {
     }
 }
 
-/// Finds the config: `--config`, else the nearest `chartgate.yaml` walking up from the first
-/// path (or the current directory).
-fn config_path(args: &CheckArgs, cwd: &Path) -> Option<PathBuf> {
-    if let Some(c) = &args.config {
-        return Some(c.clone());
-    }
-    let start = args
-        .paths
-        .iter()
-        .find(|p| p.as_os_str() != "-")
-        .map(|p| cwd.join(p))
-        .unwrap_or_else(|| cwd.to_path_buf());
-    let mut dir = if start.is_dir() {
-        Some(start.as_path())
-    } else {
-        start.parent()
-    };
-    while let Some(d) = dir {
-        let candidate = d.join("chartgate.yaml");
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-        dir = d.parent();
-    }
-    None
-}
-
+/// Loads the config (`--config`, else the nearest `chartgate.yaml` files walking up from the
+/// first path, merged) and resolves the settings for `--env`.
 fn load_settings(args: &CheckArgs, cwd: &Path) -> std::result::Result<Settings, String> {
-    let Some(path) = config_path(args, cwd) else {
-        let mut s = Settings::default();
-        s.environment = args.env.clone();
-        s.cluster = args.cluster.clone();
-        return Ok(s);
-    };
-    let shown = display_path(&path, cwd);
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("{shown}: {e}"))?;
-    let docs = crate::yaml::parse_stream(&text, &Limits::default())
-        .map_err(|e| format!("{shown}:{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
-    match docs.first() {
+    let config = match &args.config {
+        Some(c) => crate::config::load_file(c),
         None => {
-            let mut s = Settings::default();
-            s.environment = args.env.clone();
-            s.cluster = args.cluster.clone();
-            Ok(s)
-        }
-        Some(doc) => {
-            if let Some(env) = &args.env {
-                if doc.root.get_path(&["environments", env]).is_none()
-                    && doc.root.get("environments").is_some()
-                {
-                    return Err(format!(
-                        "{shown}: environment `{env}` is not defined under `environments:`"
-                    ));
-                }
-            }
-            Settings::from_yaml(&doc.root, args.env.as_deref(), args.cluster.as_deref())
-                .map_err(|e| format!("{shown}: {e}"))
+            let start = args
+                .paths
+                .iter()
+                .find(|p| p.as_os_str() != "-")
+                .map(|p| cwd.join(p))
+                .unwrap_or_else(|| cwd.to_path_buf());
+            crate::config::find_for(&start)
         }
     }
+    .map_err(|e| {
+        let file = display_path(&e.file, cwd);
+        if e.line == 0 {
+            format!("{file}: {}", e.message)
+        } else {
+            format!("{file}:{}:{}: {}", e.line, e.column, e.message)
+        }
+    })?;
+    if let Some(env) = &args.env {
+        if !config.environments.is_empty() && !config.environments.contains_key(env) {
+            let shown = config
+                .path
+                .as_deref()
+                .map(|p| display_path(p, cwd))
+                .unwrap_or_else(|| "config".into());
+            return Err(format!(
+                "{shown}: environment `{env}` is not defined under `environments:`"
+            ));
+        }
+    }
+    Ok(Settings::from_config(
+        &config,
+        args.env.as_deref(),
+        args.cluster.as_deref(),
+    ))
 }
 
 /// Runs the check; returns the exit code.
