@@ -174,6 +174,29 @@ fn input_errors_exit_2() {
 }
 
 #[test]
+fn invalid_config_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "rules:\n  timezone: loud\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("a.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "a.yaml"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr("chartgate: config error: chartgate.yaml:2:13: rules.timezone: unknown severity `loud` (expected error, warning, info or off)\n");
+}
+
+#[test]
 fn directory_walk_is_deterministic() {
     let a = chartgate()
         .args([
