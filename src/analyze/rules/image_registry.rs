@@ -27,7 +27,7 @@ crate::declare_rule! {
     pub struct ImageRegistry { id: "image-registry", severity: Error, summary: "Every image comes from an allowed registry (default: the shared ECR)." }
 }
 
-use globset::{Glob, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobMatcher};
 
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
 use crate::analyze::image::ImageRef;
@@ -37,15 +37,30 @@ impl Rule for ImageRegistry {
         &Self::INFO
     }
     fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
-        let mut b = GlobSetBuilder::new();
-        for g in &ctx.settings.registries {
-            // `*` must not cross `/` in the registry host part; globset's default `*` does, which
-            // is what `host/*` patterns expect for nested repositories.
-            if let Ok(glob) = Glob::new(g) {
-                b.add(glob);
-            }
-        }
-        let Ok(set) = b.build() else { return };
+        // A pattern is `HOST-GLOB/REPOSITORY-GLOB` (or just `HOST-GLOB`): the host part is matched
+        // against the registry alone so `*` cannot cross into the path
+        // (`354918371398.dkr.ecr.evil.com/x.amazonaws.com/y` must not match
+        // `354918371398.dkr.ecr.*.amazonaws.com/*`); in the repository part `*` spans `/`.
+        let patterns: Vec<(GlobMatcher, GlobMatcher)> = ctx
+            .settings
+            .registries
+            .iter()
+            .filter_map(|p| {
+                let (host, repo) = p.split_once('/').unwrap_or((p.as_str(), "**"));
+                let host = GlobBuilder::new(host)
+                    .case_insensitive(true)
+                    .literal_separator(true)
+                    .build()
+                    .ok()?;
+                let repo = Glob::new(repo).ok()?;
+                Some((host.compile_matcher(), repo.compile_matcher()))
+            })
+            .collect();
+        let allowed = |img: &ImageRef| {
+            patterns
+                .iter()
+                .any(|(h, r)| h.is_match(&img.registry) && r.is_match(&img.repository))
+        };
         for r in ctx.resources {
             for c in &r.containers {
                 let Some(node) = c.node.get("image") else {
@@ -63,7 +78,7 @@ impl Rule for ImageRegistry {
                 };
                 match ImageRef::parse(image) {
                     Err(e) => out.push(raw(r, node, field, format!("{}: {e}", c.label()))),
-                    Ok(img) if !set.is_match(img.name()) => out.push(raw(
+                    Ok(img) if !allowed(&img) => out.push(raw(
                         r,
                         node,
                         field,
@@ -78,5 +93,49 @@ impl Rule for ImageRegistry {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::engine::analyze;
+    use crate::analyze::model::SourceFile;
+    use crate::analyze::settings::Settings;
+
+    fn images(images: &[&str]) -> Vec<String> {
+        let mut text =
+            String::from("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n");
+        for i in images {
+            text.push_str(&format!("    - {{name: c, image: \"{i}\"}}\n"));
+        }
+        let documents = crate::yaml::parse_stream(&text, &Default::default()).unwrap();
+        let files = [SourceFile {
+            file: "p.yaml".into(),
+            documents,
+        }];
+        analyze(
+            &files,
+            &Settings::default(),
+            &crate::analyze::engine::ManifestLocator,
+        )
+        .into_iter()
+        .filter(|f| f.rule == "image-registry")
+        .map(|f| format!("{}: {}", f.location.line, f.message))
+        .collect()
+    }
+
+    #[test]
+    fn registry_glob_does_not_cross_into_the_path() {
+        assert_eq!(
+            images(&[
+                "354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/deep/api:1",
+                "354918371398.dkr.ecr.evil.com/x.amazonaws.com/y:1",
+                "111111111111.dkr.ecr.eu-west-1.amazonaws.com/team/api:1",
+            ]),
+            [
+                "7: container `c`: image `354918371398.dkr.ecr.evil.com/x.amazonaws.com/y:1` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
+                "8: container `c`: image `111111111111.dkr.ecr.eu-west-1.amazonaws.com/team/api:1` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
+            ]
+        );
     }
 }
