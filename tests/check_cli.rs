@@ -264,3 +264,79 @@ fn rules_and_explain() {
             "# image-tag-pinned\n\nDefault severity: error\n\n",
         ));
 }
+
+#[test]
+fn anchors_merge_keys_and_yaml11_booleans() {
+    let yaml = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: worker
+  annotations:
+    chartgate.io/singleton: yes
+spec:
+  replicas: 1
+  template:
+    spec:
+      containers:
+        - name: a
+          image: 354918371398.dkr.ecr.eu-west-1.amazonaws.com/t/a:1
+          resources: &res
+            requests: {cpu: 100m}
+            limits: {memory: 1Gi}
+        - name: b
+          image: 354918371398.dkr.ecr.eu-west-1.amazonaws.com/t/a:1
+          resources:
+            <<: *res
+            requests: {cpu: 100m, memory: 2Gi}
+"#;
+    let out = chartgate()
+        .args([
+            "check",
+            "--config",
+            "fixtures/chartgate.yaml",
+            "--format",
+            "json",
+            "-",
+        ])
+        .write_stdin(yaml)
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(&str, u64, u64, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "singleton-replicas",
+                8,
+                3,
+                "singleton Deployment has no `strategy.type: Recreate`; the default RollingUpdate runs two pods during a rollout"
+            ),
+            (
+                "resource-requests",
+                14,
+                22,
+                "container `a`: no memory request (Kubernetes would copy the limit, but the platform wants the request written down)"
+            ),
+            (
+                "resource-requests",
+                21,
+                43,
+                "container `b`: memory request `2Gi` is above the limit `1Gi`"
+            ),
+        ]
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
