@@ -1,4 +1,5 @@
 //! Chart loading, values coalescing, dependencies, `.Files`, rendering a chart like `helm template`.
+pub mod files;
 pub mod ignore;
 pub mod load;
 pub mod model;
