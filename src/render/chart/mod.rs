@@ -3,8 +3,12 @@ pub mod files;
 pub mod ignore;
 pub mod load;
 pub mod model;
+pub mod release;
 pub mod strvals;
 pub mod values;
 
-pub use load::{ChartError, LoadedChart, SourceFile, Sources, check_dependencies, load_chart_with};
+pub use load::{
+    ChartError, LoadedChart, SourceFile, Sources, check_dependencies, load_chart, load_chart_with,
+};
 pub use model::{Chart, ChartFile, Dependency, ImportValue, Metadata};
+pub use release::{PreparedValues, RenderOptions, prepare_values, user_values};
