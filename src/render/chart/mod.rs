@@ -4,6 +4,7 @@ pub mod ignore;
 pub mod load;
 pub mod model;
 pub mod release;
+pub mod render;
 pub mod strvals;
 pub mod values;
 
@@ -12,3 +13,7 @@ pub use load::{
 };
 pub use model::{Chart, ChartFile, Dependency, ImportValue, Metadata};
 pub use release::{PreparedValues, RenderOptions, prepare_values, user_values};
+pub use render::{
+    RenderError, RenderedChart, RenderedTemplate, TemplateEngine, helm_template_stream,
+    render_chart_with,
+};

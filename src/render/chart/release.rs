@@ -419,11 +419,13 @@ fn raw_str(raw: &Map, k: &str) -> Value {
 fn raw_list(raw: &Map, k: &str) -> Value {
     match raw.get(k) {
         Some(v @ Value::List(_)) => v.clone(),
-        _ => Value::Nil,
+        // Helm v4 turns the metadata struct into a map; absent slices become empty lists.
+        _ => Value::list(Vec::new()),
     }
 }
 
-/// `.Chart`: `Chart.yaml` with Go's field names, plus `IsRoot`.
+/// `.Chart`: `Chart.yaml` with Go's field names, plus `IsRoot` (Helm v4 passes the metadata
+/// struct as a map, so absent lists are empty lists).
 pub fn chart_object(md: &Metadata, is_root: bool) -> Value {
     let raw = &md.raw;
     let mut m = Map::new();
@@ -452,7 +454,7 @@ pub fn chart_object(md: &Metadata, is_root: bool) -> Value {
         "Annotations".into(),
         match raw.get("annotations") {
             Some(v @ Value::Map(_)) => v.clone(),
-            _ => Value::Nil,
+            _ => Value::empty_map(),
         },
     );
     let maintainers: Vec<Value> = match raw.get("maintainers") {
@@ -492,6 +494,7 @@ pub fn chart_object(md: &Metadata, is_root: bool) -> Value {
             );
             o.insert("Enabled".into(), Value::bool(d.enabled));
             o.insert("Alias".into(), Value::str(d.alias.as_str()));
+            o.insert("ImportValues".into(), Value::list(Vec::new()));
             Value::map(o)
         })
         .collect();
