@@ -688,8 +688,11 @@ pub(super) fn from_yaml(args: &[Value]) -> Result<Value, String> {
     match crate::yaml::parse_values(s, 0, &crate::yaml::Limits::default()) {
         Ok(v) => Ok(v),
         Err(e) => {
+            // The values loader reports Helm's `common.Values` target type; fromYaml decodes
+            // into a plain `map[string]interface {}`, so Helm names that type instead.
+            let msg = yaml_error(&e).replace("common.Values", "map[string]interface {}");
             let mut m = crate::render::value::Map::new();
-            m.insert("Error".into(), Value::str(yaml_error(&e)));
+            m.insert("Error".into(), Value::str(msg));
             Ok(Value::map(m))
         }
     }
