@@ -35,8 +35,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// Output format.
-    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "sarif", "junit", "github", "markdown"])]
     pub format: String,
+    /// Also write a report: `FORMAT=PATH` (PATH `-` is stdout), repeatable, e.g.
+    /// `--output sarif=chartgate.sarif --output github=-`.
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
     /// Lowest severity that makes the exit code 1.
     #[arg(long, default_value = "error", value_parser = ["error", "warning", "info"])]
     pub fail_on: String,
@@ -188,15 +192,46 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    let reporter = reporter_for(&args.format).ok_or("unknown format")?;
-    reporter.report(
-        &findings,
-        &ReportContext {
-            sources: &sources,
-            color,
-        },
-        out,
-    )?;
+    // `--format` goes to stdout first, then every `--output FORMAT=PATH` in order.
+    let mut targets = vec![(args.format.clone(), "-".to_string())];
+    for o in &args.outputs {
+        match o.split_once('=') {
+            Some((f, p)) if crate::report::FORMATS.contains(&f) && !p.is_empty() => {
+                targets.push((f.to_string(), p.to_string()))
+            }
+            _ => {
+                eprintln!(
+                    "chartgate: invalid --output '{o}': expected FORMAT=PATH, FORMAT one of {}",
+                    crate::report::FORMATS.join(", ")
+                );
+                return Ok(super::EXIT_ERROR);
+            }
+        }
+    }
+    for (format, path) in &targets {
+        let reporter = reporter_for(format).ok_or("unknown format")?;
+        if path == "-" {
+            let ctx = ReportContext {
+                sources: &sources,
+                color,
+            };
+            reporter.report(&findings, &ctx, out)?;
+        } else {
+            let ctx = ReportContext {
+                sources: &sources,
+                color: false,
+            };
+            let mut buf = Vec::new();
+            reporter.report(&findings, &ctx, &mut buf)?;
+            let path = std::path::Path::new(path);
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            std::fs::write(path, buf)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+    }
     let fail_on = args.fail_on();
     Ok(if findings.iter().any(|f| f.severity >= fail_on) {
         super::EXIT_FINDINGS

@@ -92,11 +92,70 @@ pub fn sort_findings(findings: &mut [Finding]) {
     });
 }
 
+/// Every output format, as `--format` and `--output FORMAT=PATH` name them.
+pub const FORMATS: &[&str] = &["text", "json", "sarif", "junit", "github", "markdown"];
+
+/// Adapts the pure writers (`sarif`, `junit`, `github`, `markdown`) to [`Reporter`].
+struct WriterReporter(fn(&[Finding]) -> String);
+
+impl Reporter for WriterReporter {
+    fn report(
+        &self,
+        findings: &[Finding],
+        _ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        out.write_all((self.0)(findings).as_bytes())
+    }
+}
+
+/// Built-in rule metadata as the report writers need it (SARIF `tool.driver.rules`).
+pub fn builtin_rules_info() -> Vec<rules_info::RuleInfo> {
+    crate::analyze::registry::all()
+        .iter()
+        .map(|r| rules_info::RuleInfo {
+            id: r.id.to_string(),
+            summary: r.summary.to_string(),
+            description: r.section("Why"),
+            help: r.docs_text(),
+            default_severity: r.default_severity,
+        })
+        .collect()
+}
+
+/// The (chart × environment) suites present in `findings`; one anonymous suite when none.
+fn suites_of(findings: &[Finding]) -> Vec<rules_info::SuiteKey> {
+    let mut suites: Vec<rules_info::SuiteKey> =
+        findings.iter().map(rules_info::SuiteKey::of).collect();
+    suites.sort();
+    suites.dedup();
+    if suites.is_empty() {
+        suites.push(rules_info::SuiteKey::default());
+    }
+    suites
+}
+
+fn sarif_report(findings: &[Finding]) -> String {
+    sarif::sarif(findings, &builtin_rules_info(), env!("CARGO_PKG_VERSION"))
+}
+
+fn junit_report(findings: &[Finding]) -> String {
+    junit::junit(findings, &suites_of(findings))
+}
+
+fn markdown_report(findings: &[Finding]) -> String {
+    markdown::markdown(findings, &suites_of(findings))
+}
+
 /// The reporter for a `--format` name.
 pub fn reporter_for(format: &str) -> Option<Box<dyn Reporter>> {
     match format {
         "text" => Some(Box::new(text::TextReporter::default())),
         "json" => Some(Box::new(json::JsonReporter)),
+        "sarif" => Some(Box::new(WriterReporter(sarif_report))),
+        "junit" => Some(Box::new(WriterReporter(junit_report))),
+        "github" => Some(Box::new(WriterReporter(github::github))),
+        "markdown" => Some(Box::new(WriterReporter(markdown_report))),
         _ => None,
     }
 }
