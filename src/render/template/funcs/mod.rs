@@ -242,6 +242,10 @@ pub fn lookup(name: &str) -> Option<Func> {
         "duration" => dates::duration,
         "ago" => dates::ago,
         "toDate" | "mustToDate" => dates::to_date,
+        "dateModify" | "date_modify" => dates::date_modify,
+        "mustDateModify" | "must_date_modify" => dates::must_date_modify,
+        "getHostByName" => |_| Err("getHostByName: network access is disabled in chartgate".into()),
+        "randBytes" => crypto::rand_bytes,
         _ => return None,
     };
     Some(f)
