@@ -1,2 +1,11 @@
 //! Analysis: the resource model, built-in rules (one file each in `rules/`), the registry, Rego policies, values schemas.
+pub mod cron;
+pub mod engine;
+pub mod hosts;
+pub mod image;
+pub mod model;
+pub mod quantity;
+pub mod registry;
 pub mod rego;
+pub mod rules;
+pub mod settings;

@@ -1,36 +1,68 @@
 //! Command-line interface (clap), one file per command.
-
+pub mod check;
+pub mod explain;
 pub mod policy;
+pub mod rules;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
-/// chartgate: a policy and static-analysis linter for Helm charts.
-#[derive(Parser, Debug)]
-#[command(name = "chartgate", version)]
+/// chartgate: policy and static-analysis linter for Helm charts and Kubernetes manifests.
+#[derive(Debug, Parser)]
+#[command(name = "chartgate", version, about)]
 pub struct Cli {
-    /// The command.
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Commands.
-#[derive(clap::Subcommand, Debug)]
+/// chartgate's commands.
+#[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Rego policy tools.
+    /// Check manifests (files, directories, `-` for stdin) against the rules.
+    Check(check::CheckArgs),
+    /// List the built-in rules (id, default severity, summary).
+    Rules(rules::RulesArgs),
+    /// Print a rule's documentation.
+    Explain(explain::ExplainArgs),
+    /// Rego policy tools (`chartgate policy test`).
     Policy(policy::PolicyArgs),
 }
+
+/// Exit code: no finding at or above `--fail-on`.
+pub const EXIT_OK: i32 = 0;
+/// Exit code: findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: i32 = 1;
+/// Exit code: usage, config or input error.
+pub const EXIT_ERROR: i32 = 2;
 
 /// Entry point: parses arguments, runs the command, returns the exit code.
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
-        Ok(c) => c,
+        Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
             let _ = e.print();
             return code;
         }
     };
-    match &cli.command {
-        Command::Policy(args) => policy::run(args),
+    run(cli)
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> i32 {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args, &mut out),
+        Command::Rules(args) => rules::run(&args, &mut out),
+        Command::Explain(args) => explain::run(&args, &mut out),
+        Command::Policy(args) => Ok(policy::run(&args)),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("chartgate: {e}");
+            EXIT_ERROR
+        }
     }
 }

@@ -1,1 +1,604 @@
 //! `chartgate.yaml`: raw options, merged along the directory tree, resolved settings.
+//!
+//! A config file is read with the YAML loader (go-yaml v2 rules, so a bare `off` is `false`),
+//! validated against `schemas/chartgate.schema.json` (errors point at the offending line of the
+//! file), then checked semantically (severities, exemption reasons, dates).
+//!
+//! Files nest: [`find_for`] walks up from a path collecting `chartgate.yaml` (or
+//! `.chartgate.yaml`) up to the repository root (the first directory holding `.git`) and merges
+//! them root-first with [`merge`]: the nearer file overrides scalars and map entries key by key,
+//! and lists (`registries`, `hosts`, `singletons`, `policies`, `values-schema`, `exemptions`) add.
+//! `registries` and `hosts` have platform defaults that apply while no file sets them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::report::finding::{Location, Severity};
+use crate::yaml::{Limits, Node, NodeKind, Pos};
+
+#[cfg(test)]
+mod tests;
+
+/// The default allowed registry: the platform's shared ECR in any region.
+pub const DEFAULT_REGISTRIES: &[&str] = &["354918371398.dkr.ecr.*.amazonaws.com/*"];
+/// The default allowed hostname pattern (`{cluster}` is the environment's cluster).
+pub const DEFAULT_HOSTS: &[&str] = &["*.{cluster}.idp.jppol.dk"];
+/// File names looked for in each directory, in order of preference.
+pub const FILE_NAMES: &[&str] = &["chartgate.yaml", ".chartgate.yaml"];
+
+/// Resolved configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// The nearest file the configuration came from (`None`: defaults only).
+    pub path: Option<PathBuf>,
+    /// Allowed image registries (globs over the image reference).
+    pub registries: Vec<String>,
+    /// Allowed hostnames (globs, `{cluster}` placeholder).
+    pub hosts: Vec<String>,
+    /// Workload name globs that must run at most one pod.
+    pub singletons: Vec<String>,
+    pub environments: BTreeMap<String, Environment>,
+    pub rules: BTreeMap<String, RuleSetting>,
+    /// Rego policy files/directories, resolved relative to the file that named them.
+    pub policies: Vec<PathBuf>,
+    /// `values-schema:` files, resolved relative to the file that named them.
+    pub values_schema: Vec<PathBuf>,
+    /// `chart:` of a values-only service folder, resolved relative to its file.
+    pub chart: Option<PathBuf>,
+    pub exemptions: Vec<Exemption>,
+    /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
+    /// merging uses it to tell "set to false/empty" from "absent".
+    #[doc(hidden)]
+    pub explicit: BTreeSet<String>,
+}
+
+impl Default for Config {
+    /// The platform defaults, as if no file was found.
+    fn default() -> Self {
+        Config {
+            path: None,
+            registries: DEFAULT_REGISTRIES.iter().map(|s| s.to_string()).collect(),
+            hosts: DEFAULT_HOSTS.iter().map(|s| s.to_string()).collect(),
+            singletons: Vec::new(),
+            environments: BTreeMap::new(),
+            rules: BTreeMap::new(),
+            policies: Vec::new(),
+            values_schema: Vec::new(),
+            chart: None,
+            exemptions: Vec::new(),
+            explicit: BTreeSet::new(),
+        }
+    }
+}
+
+/// One environment's settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Environment {
+    pub cluster: Option<String>,
+    /// The namespace releases are rendered into.
+    pub namespace: Option<String>,
+    /// Namespaces resources may use.
+    pub namespaces: Vec<String>,
+    /// Images must be pinned by digest.
+    pub pin_digests: bool,
+    /// Minimum replicas for non-singleton workloads.
+    pub min_replicas: Option<u32>,
+    /// Values-file globs relative to the chart directory, in order; may contain `{chart}`.
+    pub values: Vec<String>,
+    /// Per-environment rule overrides.
+    pub rules: BTreeMap<String, RuleSetting>,
+}
+
+/// A rule's level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+/// `ID: error`, `ID: off`, `ID: false` or `ID: {severity: warning, option: ...}`.
+/// `level: None` keeps the rule's default (also what `ID: true` means).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleSetting {
+    pub level: Option<Level>,
+    pub options: serde_json::Map<String, serde_json::Value>,
+}
+
+impl RuleSetting {
+    /// `over` applied on top of `self`: its level if set, its options key by key.
+    pub fn overlay(&self, over: &RuleSetting) -> RuleSetting {
+        let mut options = self.options.clone();
+        for (k, v) in &over.options {
+            options.insert(k.clone(), v.clone());
+        }
+        RuleSetting {
+            level: over.level.or(self.level),
+            options,
+        }
+    }
+}
+
+/// An accepted finding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exemption {
+    pub rule: String,
+    /// Glob over `Kind/name` or `name`.
+    pub resource: String,
+    pub environment: Option<String>,
+    pub reason: String,
+    pub expires: Option<chrono::NaiveDate>,
+    /// Where the exemption is written (for "unused" and "expired" findings).
+    pub location: Location,
+}
+
+/// An invalid or unreadable config file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// 1-based; 0 when the error is about the whole file (unreadable).
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.column,
+                self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// The effective setting of `rule`, in environment `env` if given: the environment's
+    /// override over the global setting (level: the most specific set one; options merged).
+    pub fn rule_setting(&self, rule: &str, env: Option<&str>) -> RuleSetting {
+        let global = self.rules.get(rule).cloned().unwrap_or_default();
+        match env
+            .and_then(|e| self.environments.get(e))
+            .and_then(|e| e.rules.get(rule))
+        {
+            Some(over) => global.overlay(over),
+            None => global,
+        }
+    }
+}
+
+/// Loads and validates one file; defaults apply for what it does not set.
+pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.to_path_buf(),
+        line: 0,
+        column: 0,
+        message: format!("cannot read config: {e}"),
+    })?;
+    load_str(&text, path)
+}
+
+/// Parses and validates config text as if read from `path` (relative paths resolve against its
+/// directory).
+pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let raw = parse_file(text, path)?;
+    Ok(merge(Config::default(), raw))
+}
+
+/// Walks up from `path` (a file or directory) to the repository root collecting config files,
+/// and merges them root-first so the nearest wins. Defaults when none is found.
+pub fn find_for(path: &Path) -> Result<Config, ConfigError> {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let start = if abs.is_dir() {
+        Some(abs.as_path())
+    } else {
+        abs.parent()
+    };
+    let mut files = Vec::new();
+    let mut dir = start;
+    while let Some(d) = dir {
+        if let Some(f) = FILE_NAMES.iter().map(|n| d.join(n)).find(|f| f.is_file()) {
+            files.push(f);
+        }
+        if d.join(".git").exists() {
+            break;
+        }
+        dir = d.parent();
+    }
+    let mut config = Config::default();
+    for f in files.iter().rev() {
+        config = merge(config, load_file(f)?);
+    }
+    Ok(config)
+}
+
+/// `child` over `parent`: scalars and map entries of the child win where it sets them, lists add
+/// (duplicates dropped), a list the parent only has by default is replaced.
+pub fn merge(parent: Config, child: Config) -> Config {
+    let p_exp = &parent.explicit;
+    let c_exp = &child.explicit;
+    let list = |key: &str, p: Vec<String>, c: Vec<String>| -> Vec<String> {
+        match (p_exp.contains(key), c_exp.contains(key)) {
+            (true, true) => add_unique(p, c),
+            (false, true) => c,
+            _ => p,
+        }
+    };
+    let registries = list("registries", parent.registries, child.registries);
+    let hosts = list("hosts", parent.hosts, child.hosts);
+    let singletons = add_unique(parent.singletons, child.singletons);
+    let mut policies = parent.policies;
+    for p in child.policies {
+        if !policies.contains(&p) {
+            policies.push(p);
+        }
+    }
+    let mut values_schema = parent.values_schema;
+    for p in child.values_schema {
+        if !values_schema.contains(&p) {
+            values_schema.push(p);
+        }
+    }
+    let mut environments = parent.environments;
+    for (name, c) in child.environments {
+        let set = |f: &str| c_exp.contains(&format!("environments.{name}.{f}"));
+        let merged = match environments.remove(&name) {
+            None => c,
+            Some(p) => Environment {
+                cluster: if set("cluster") { c.cluster } else { p.cluster },
+                namespace: if set("namespace") {
+                    c.namespace
+                } else {
+                    p.namespace
+                },
+                namespaces: if set("namespaces") {
+                    c.namespaces
+                } else {
+                    p.namespaces
+                },
+                pin_digests: if set("pin-digests") {
+                    c.pin_digests
+                } else {
+                    p.pin_digests
+                },
+                min_replicas: if set("min-replicas") {
+                    c.min_replicas
+                } else {
+                    p.min_replicas
+                },
+                values: if set("values") { c.values } else { p.values },
+                rules: merge_rules(p.rules, c.rules),
+            },
+        };
+        environments.insert(name, merged);
+    }
+    let mut exemptions = parent.exemptions;
+    exemptions.extend(child.exemptions);
+    let mut explicit = parent.explicit;
+    explicit.extend(child.explicit);
+    Config {
+        path: child.path.or(parent.path),
+        registries,
+        hosts,
+        singletons,
+        environments,
+        rules: merge_rules(parent.rules, child.rules),
+        policies,
+        values_schema,
+        chart: child.chart.or(parent.chart),
+        exemptions,
+        explicit,
+    }
+}
+
+fn add_unique(mut a: Vec<String>, b: Vec<String>) -> Vec<String> {
+    for x in b {
+        if !a.contains(&x) {
+            a.push(x);
+        }
+    }
+    a
+}
+
+fn merge_rules(
+    mut p: BTreeMap<String, RuleSetting>,
+    c: BTreeMap<String, RuleSetting>,
+) -> BTreeMap<String, RuleSetting> {
+    for (id, s) in c {
+        let merged = match p.get(&id) {
+            Some(old) => old.overlay(&s),
+            None => s,
+        };
+        p.insert(id, merged);
+    }
+    p
+}
+
+fn schema_validator() -> Result<&'static jsonschema::Validator, String> {
+    static V: OnceLock<Result<jsonschema::Validator, String>> = OnceLock::new();
+    V.get_or_init(|| {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schemas/chartgate.schema.json"))
+                .map_err(|e| e.to_string())?;
+        jsonschema::draft202012::new(&schema).map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| format!("internal error: bundled config schema is invalid: {e}"))
+}
+
+/// Parses one file into a config with only what it sets (no defaults), `explicit` filled.
+fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let err_at = |pos: Pos, message: String| ConfigError {
+        file: path.to_path_buf(),
+        line: pos.line,
+        column: pos.col,
+        message,
+    };
+    let docs = crate::yaml::parse_stream(text, &Limits::default())
+        .map_err(|e| err_at(e.pos, e.message))?;
+    if docs.len() > 1 {
+        return Err(err_at(
+            docs[1].start,
+            "a config file holds one YAML document".into(),
+        ));
+    }
+    let start = Pos {
+        offset: 0,
+        line: 1,
+        col: 1,
+    };
+    let root = docs.into_iter().next().map(|d| d.root).unwrap_or(Node {
+        kind: NodeKind::Null,
+        pos: start,
+        end: start,
+    });
+
+    let instance = root.to_json();
+    let validator = schema_validator().map_err(|m| err_at(start, m))?;
+    if let Some(e) = validator.iter_errors(&instance).next() {
+        let segs: Vec<String> = e.instance_path().iter().map(|s| s.to_string()).collect();
+        let (mut node, mut key) = locate(&root, &segs);
+        let mut message = e.to_string();
+        if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
+            e.kind()
+        {
+            if let Some(name) = unexpected.first() {
+                if let Some((k, v)) = node
+                    .as_map()
+                    .and_then(|m| m.iter().rev().find(|(k, _)| k.key_string() == *name))
+                {
+                    key = Some(k);
+                    node = v;
+                }
+                message = format!("unknown key `{name}`");
+            }
+        }
+        if let jsonschema::error::ValidationErrorKind::Enum { options } = e.kind() {
+            let opts: Vec<String> = options
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let got = e
+                .instance()
+                .as_str()
+                .map_or_else(|| e.instance().to_string(), str::to_string);
+            message = if opts.iter().any(|o| o == "warning") {
+                format!("unknown severity `{got}` (expected error, warning, info or off)")
+            } else {
+                format!("`{got}` is not one of {}", opts.join(", "))
+            };
+        }
+        let where_ = if segs.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", segs.join("."))
+        };
+        // Unknown keys point at the key, everything else at the offending value.
+        let unknown_key = matches!(
+            e.kind(),
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { .. }
+        );
+        let pos = match key {
+            Some(k) if unknown_key => k.pos,
+            _ => node.pos,
+        };
+        return Err(err_at(pos, format!("{where_}{message}")));
+    }
+
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let resolve = |p: &str| -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            dir.join(p)
+        }
+    };
+    let mut c = Config {
+        path: Some(path.to_path_buf()),
+        registries: Vec::new(),
+        hosts: Vec::new(),
+        ..Config::default()
+    };
+    let Some(pairs) = root.as_map() else {
+        return Ok(c);
+    };
+    for (k, v) in pairs {
+        let key = k.key_string();
+        c.explicit.insert(key.clone());
+        match key.as_str() {
+            "registries" => c.registries = strings(v),
+            "hosts" => c.hosts = strings(v),
+            "singletons" => c.singletons = strings(v),
+            "policies" => c.policies = strings(v).iter().map(|s| resolve(s)).collect(),
+            "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
+            "chart" => c.chart = v.as_str().map(resolve),
+            "rules" => c.rules = rules(v, &err_at)?,
+            "environments" => {
+                for (name, env) in v.as_map().unwrap_or(&[]) {
+                    let name = name.key_string();
+                    let mut e = Environment::default();
+                    for (fk, fv) in env.as_map().unwrap_or(&[]) {
+                        let f = fk.key_string();
+                        c.explicit.insert(format!("environments.{name}.{f}"));
+                        match f.as_str() {
+                            "cluster" => e.cluster = fv.as_str().map(str::to_string),
+                            "namespace" => e.namespace = fv.as_str().map(str::to_string),
+                            "namespaces" => e.namespaces = strings(fv),
+                            "pin-digests" => e.pin_digests = fv.as_bool().unwrap_or(false),
+                            "min-replicas" => {
+                                e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
+                            }
+                            "values" => e.values = strings(fv),
+                            "rules" => e.rules = rules(fv, &err_at)?,
+                            _ => {}
+                        }
+                    }
+                    c.environments.insert(name, e);
+                }
+            }
+            "exemptions" => {
+                for ex in v.as_seq().unwrap_or(&[]) {
+                    c.exemptions.push(exemption(ex, path, &err_at)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(c)
+}
+
+/// The node at a JSON instance path, and the key node of its last map entry if any.
+fn locate<'a>(root: &'a Node, segs: &[String]) -> (&'a Node, Option<&'a Node>) {
+    let mut node = root;
+    let mut key = None;
+    for s in segs {
+        let next = match &node.kind {
+            NodeKind::Map(pairs) => pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k.key_string() == *s)
+                .map(|(k, v)| (v, Some(k))),
+            NodeKind::Seq(items) => s
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i))
+                .map(|n| (n, None)),
+            _ => None,
+        };
+        match next {
+            Some((n, k)) => {
+                node = n;
+                key = k;
+            }
+            None => break,
+        }
+    }
+    (node, key)
+}
+
+fn strings(n: &Node) -> Vec<String> {
+    match &n.kind {
+        NodeKind::Str(s) => vec![s.clone()],
+        NodeKind::Seq(items) => items
+            .iter()
+            .filter_map(|i| i.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn level(n: &Node) -> Result<Option<Level>, String> {
+    match &n.kind {
+        NodeKind::Bool(false) => Ok(Some(Level::Off)),
+        NodeKind::Bool(true) | NodeKind::Null => Ok(None),
+        NodeKind::Str(s) if s == "off" => Ok(Some(Level::Off)),
+        NodeKind::Str(s) => Severity::parse(s)
+            .map(|s| Some(Level::On(s)))
+            .ok_or_else(|| {
+                format!("unknown severity `{s}` (expected error, warning, info or off)")
+            }),
+        _ => Err("a severity must be error, warning, info or off".into()),
+    }
+}
+
+fn rules(
+    n: &Node,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<BTreeMap<String, RuleSetting>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in n.as_map().unwrap_or(&[]) {
+        let mut s = RuleSetting::default();
+        match &v.kind {
+            NodeKind::Map(opts) => {
+                for (ok, ov) in opts {
+                    let name = ok.key_string();
+                    if name == "severity" {
+                        s.level = level(ov).map_err(|m| err_at(ov.pos, m))?;
+                    } else {
+                        s.options.insert(name, ov.to_json());
+                    }
+                }
+            }
+            _ => s.level = level(v).map_err(|m| err_at(v.pos, m))?,
+        }
+        out.insert(k.key_string(), s);
+    }
+    Ok(out)
+}
+
+fn exemption(
+    n: &Node,
+    path: &Path,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<Exemption, ConfigError> {
+    let s = |k: &str| n.get(k).and_then(Node::as_str).map(str::to_string);
+    let rule = s("rule").unwrap_or_default();
+    let reason = s("reason").unwrap_or_default();
+    if reason.trim().is_empty() {
+        let pos = n.get("reason").map_or(n.pos, |r| r.pos);
+        return Err(err_at(
+            pos,
+            format!("exemption for rule `{rule}` needs a reason"),
+        ));
+    }
+    let expires = match n.get("expires") {
+        None => None,
+        Some(e) => {
+            let text = e.as_str().unwrap_or_default();
+            Some(
+                chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+                    err_at(
+                        e.pos,
+                        format!("exemption `expires` must be a date YYYY-MM-DD, got `{text}`"),
+                    )
+                })?,
+            )
+        }
+    };
+    Ok(Exemption {
+        rule,
+        resource: s("resource").unwrap_or_default(),
+        environment: s("environment"),
+        reason,
+        expires,
+        location: Location {
+            file: path.display().to_string(),
+            line: n.pos.line,
+            column: n.pos.col,
+        },
+    })
+}

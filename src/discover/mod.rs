@@ -1,1 +1,2 @@
 //! Discovery: charts, environments, values files, policies, manifests (walkdir + globset).
+pub mod manifests;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Marker, Parser, ScanError};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use super::resolve::{Resolved, resolve_scalar};
 use super::{Document, Limits, Node, NodeKind, Pos, YamlError};
@@ -64,7 +64,8 @@ enum Frame {
 
 struct Builder<'a> {
     limits: &'a Limits,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes with their node count and nesting depth.
+    anchors: HashMap<usize, (Node, usize, usize)>,
     expanded: usize,
 }
 
@@ -75,17 +76,23 @@ fn scan_error(e: &ScanError, pm: &PosMap) -> YamlError {
     }
 }
 
-/// Number of nodes in a tree (bounded by the depth limit for recursion).
-fn count_nodes(n: &Node) -> usize {
+/// Number of nodes in a tree and its collection nesting depth (recursion bounded by the depth
+/// limit, which alias insertion also enforces).
+fn measure(n: &Node) -> (usize, usize) {
+    let fold = |acc: (usize, usize), m: (usize, usize)| (acc.0 + m.0, acc.1.max(m.1));
     match &n.kind {
-        NodeKind::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
-        NodeKind::Map(pairs) => {
-            1 + pairs
-                .iter()
-                .map(|(k, v)| count_nodes(k) + count_nodes(v))
-                .sum::<usize>()
+        NodeKind::Seq(items) => {
+            let (c, d) = items.iter().map(measure).fold((0, 0), fold);
+            (c + 1, d + 1)
         }
-        _ => 1,
+        NodeKind::Map(pairs) => {
+            let (c, d) = pairs
+                .iter()
+                .flat_map(|(k, v)| [measure(k), measure(v)])
+                .fold((0, 0), fold);
+            (c + 1, d + 1)
+        }
+        _ => (1, 0),
     }
 }
 
@@ -113,9 +120,51 @@ pub(super) fn parse(
         None => (src, 0),
     };
     let pm = PosMap::new(text, base);
+    // go-yaml (libyaml) accepts a tab after a mapping `:` (`key:<TAB>value`), saphyr does not:
+    // where saphyr stops on exactly that, the tab is a separator, never content, so it is read
+    // as a space and parsing restarts (bounded; positions are unchanged, a tab is one byte).
+    let mut fixed: Option<String> = None;
+    for _ in 0..=MAX_TAB_SEPARATOR_FIXES {
+        let t = fixed.as_deref().unwrap_or(text);
+        let result = run_guarded(t, src, &pm, limits, first_only);
+        if let Err(e) = &result {
+            let at = e.pos.offset.saturating_sub(base);
+            let b = t.as_bytes();
+            if e.message == "':' must be followed by a valid YAML whitespace"
+                && at >= 2
+                && b.get(at - 1) == Some(&b'\t')
+                && b.get(at - 2) == Some(&b':')
+            {
+                let mut owned = t.to_string();
+                owned.replace_range(at - 1..at, " ");
+                fixed = Some(owned);
+                continue;
+            }
+        }
+        return result;
+    }
+    run_guarded(
+        fixed.as_deref().unwrap_or(text),
+        src,
+        &pm,
+        limits,
+        first_only,
+    )
+}
+
+/// How many `key:<TAB>value` separators are repaired before giving up.
+const MAX_TAB_SEPARATOR_FIXES: usize = 32;
+
+fn run_guarded(
+    text: &str,
+    src: &str,
+    pm: &PosMap,
+    limits: &Limits,
+    first_only: bool,
+) -> Result<Vec<Document>, YamlError> {
     // saphyr-parser should never panic, but charts are untrusted: turn a panic into an error.
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run(text, src, &pm, limits, first_only)
+        run(text, src, pm, limits, first_only)
     })) {
         Ok(r) => r,
         Err(_) => Err(YamlError {
@@ -185,7 +234,7 @@ fn run(
                 None
             }
             Event::Alias(id) => {
-                let Some((node, count)) = b.anchors.get(&id) else {
+                let Some((node, count, depth)) = b.anchors.get(&id) else {
                     return Err(YamlError {
                         message: "unknown anchor referenced by alias".into(),
                         pos: start,
@@ -201,9 +250,28 @@ fn run(
                         pos: start,
                     });
                 }
+                // A copy must not nest deeper than the limit where it lands.
+                if stack.len() + depth > limits.max_depth {
+                    return Err(YamlError {
+                        message: format!(
+                            "YAML nesting exceeds the limit of {} levels",
+                            limits.max_depth
+                        ),
+                        pos: start,
+                    });
+                }
                 Some((node.clone(), 0))
             }
-            Event::Scalar(value, style, anchor, tag) => {
+            Event::Scalar(mut value, style, anchor, tag) => {
+                // libyaml keeps no final line break for a block scalar that ends the input
+                // without one (`a: |\n  x` is "x"); saphyr adds it.
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && !text.ends_with('\n')
+                    && end.offset >= pm.base + pm.len
+                    && value.ends_with('\n')
+                {
+                    value.to_mut().pop();
+                }
                 let resolved =
                     resolve_scalar(&value, style, tag.as_deref()).map_err(|m| YamlError {
                         message: m,
@@ -297,8 +365,8 @@ fn run(
         };
         if let Some((node, anchor)) = done {
             if anchor != 0 {
-                let count = count_nodes(&node);
-                b.anchors.insert(anchor, (node.clone(), count));
+                let (count, depth) = measure(&node);
+                b.anchors.insert(anchor, (node.clone(), count, depth));
             }
             match stack.last_mut() {
                 None => root = Some(node),

@@ -121,6 +121,103 @@ pub fn parse_stream(src: &str, limits: &Limits) -> Result<Vec<Document>, YamlErr
     build::parse(src, limits, false)
 }
 
+/// Parses rendered manifests the way Helm splits them before reading each (releaseutil's
+/// `SplitManifests`): the text is cut at every `---` that starts the text or a line (regular
+/// expression `(?:^|\s*\n)---\s*`, so `---# comment` also separates), each piece is trimmed and
+/// read as one YAML document (go-yaml reads only the first document of a piece). Pieces holding
+/// only comments or whitespace are skipped. Positions are those in `src`. Use this, not
+/// [`parse_stream`], for `helm template` output and rendered template text.
+pub fn parse_manifests(src: &str, limits: &Limits) -> Result<Vec<Document>, YamlError> {
+    if src.len() > limits.max_bytes {
+        return build::parse(src, limits, false);
+    }
+    let mut out = Vec::new();
+    for (start, piece) in split_manifests(src) {
+        let shift = Shift::at(src, start);
+        match build::parse(piece, limits, true) {
+            Ok(docs) => {
+                for mut d in docs {
+                    shift.node(&mut d.root);
+                    d.start = shift.pos(d.start);
+                    out.push(d);
+                }
+            }
+            Err(mut e) => {
+                e.pos = shift.pos(e.pos);
+                return Err(e);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Helm's manifest split: (byte offset, trimmed piece), empty pieces dropped.
+fn split_manifests(src: &str) -> Vec<(usize, &str)> {
+    static SEP: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    // Go's `\s` is ASCII whitespace.
+    let sep =
+        SEP.get_or_init(|| regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*").ok());
+    let trimmed = src.trim();
+    let base = src.len() - src.trim_start().len();
+    let mut pieces = Vec::new();
+    let mut push = |from: usize, to: usize| {
+        let raw = &trimmed[from..to];
+        let t = raw.trim();
+        if !t.is_empty() {
+            pieces.push((base + from + (raw.len() - raw.trim_start().len()), t));
+        }
+    };
+    let mut last = 0;
+    if let Some(sep) = sep {
+        for m in sep.find_iter(trimmed) {
+            push(last, m.start());
+            last = m.end();
+        }
+    }
+    push(last, trimmed.len());
+    pieces
+}
+
+/// Moves positions of a piece parsed on its own to where the piece starts in the whole text.
+struct Shift {
+    offset: usize,
+    line: u32,
+    col: u32,
+}
+
+impl Shift {
+    fn at(src: &str, start: usize) -> Shift {
+        let before = src.get(..start).unwrap_or("");
+        let line = before.matches('\n').count() as u32;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let col = before[line_start..].chars().count() as u32;
+        Shift {
+            offset: start,
+            line,
+            col,
+        }
+    }
+    fn pos(&self, p: Pos) -> Pos {
+        Pos {
+            offset: p.offset + self.offset,
+            line: p.line + self.line,
+            col: if p.line == 1 { p.col + self.col } else { p.col },
+        }
+    }
+    fn node(&self, n: &mut Node) {
+        n.pos = self.pos(n.pos);
+        n.end = self.pos(n.end);
+        match &mut n.kind {
+            NodeKind::Seq(items) => items.iter_mut().for_each(|i| self.node(i)),
+            NodeKind::Map(pairs) => pairs.iter_mut().for_each(|(k, v)| {
+                self.node(k);
+                self.node(v);
+            }),
+            _ => {}
+        }
+    }
+}
+
 /// Parses a Helm values file as Helm does (`sigs.k8s.io/yaml` over go-yaml v2, then JSON):
 /// only the first document is read; an empty or null document is an empty map; the top level
 /// must be a map; numbers become `Float`; `.inf`/`.nan` are errors (JSON cannot hold them); map
@@ -143,7 +240,7 @@ pub fn parse_values(src: &str, file: u32, limits: &Limits) -> Result<Value, Yaml
     if let Some(ty) = ty {
         return Err(YamlError {
             message: format!(
-                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {ty} into Go value of type map[string]interface {{}}"
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {ty} into Go value of type common.Values"
             ),
             pos: root.pos,
         });

@@ -12,7 +12,7 @@
 //!   is a string; a plain scalar starting with `.` is tried as a float;
 //! - timestamps stay strings (go-yaml v2 hands them to `interface{}` as their text);
 //! - quoted and block scalars are strings unless explicitly tagged;
-//! - explicit tags: `!!str` forces a string, `!!int`/`!!bool`/`!!float` must resolve to that type
+//! - explicit tags: `!!str` forces a string, `!!null`/`!!int`/`!!bool`/`!!float` must resolve to that type
 //!   (an int is accepted as `!!float`), `!!binary` is base64-decoded, other tags leave the text as
 //!   a string.
 
@@ -34,11 +34,15 @@ pub(crate) enum Resolved {
 
 /// The tag in go-yaml's short form (`!!str`), `""` when there is none.
 pub(crate) fn short_tag(tag: Option<&Tag>) -> String {
-    match tag {
-        None => String::new(),
-        Some(t) if t.handle == "tag:yaml.org,2002:" => format!("!!{}", t.suffix),
-        Some(t) if t.handle == "!!" => format!("!!{}", t.suffix),
-        Some(t) => format!("{}{}", t.handle, t.suffix),
+    let Some(t) = tag else { return String::new() };
+    let full = if t.handle == "!!" {
+        format!("tag:yaml.org,2002:{}", t.suffix)
+    } else {
+        format!("{}{}", t.handle, t.suffix)
+    };
+    match full.strip_prefix("tag:yaml.org,2002:") {
+        Some(rest) => format!("!!{rest}"),
+        None => full,
     }
 }
 
@@ -65,7 +69,7 @@ pub(crate) fn resolve_scalar(
                 Err(_) => Err("!!binary value contains invalid base64 data".to_string()),
             }
         }
-        "!!bool" | "!!int" | "!!float" | "!!timestamp" => {
+        "!!null" | "!!bool" | "!!int" | "!!float" | "!!timestamp" => {
             let r = resolve_plain(value);
             let rtag = match &r {
                 Resolved::Null => "!!null",
@@ -86,7 +90,6 @@ pub(crate) fn resolve_scalar(
                 _ => Err(format!("cannot decode {rtag} `{value}` as a {tag}")),
             }
         }
-        "!!merge" => Ok(Resolved::Merge),
         // Not resolvable in go-yaml v2 (custom tags, `!`, `!!null`, `!!map` on a scalar...):
         // the text is kept as a string.
         _ => Ok(Resolved::Str(value.to_string())),

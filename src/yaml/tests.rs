@@ -80,6 +80,24 @@ fn block_scalars_and_tags() {
         e.to_string(),
         "line 2 column 4: cannot decode !!float `1.5` as a !!int"
     );
+    let j =
+        json("a: !!null ''\nb: !!str ~\nc: !!merge x\nd: !<tag:yaml.org,2002:int> 12\ne: !!str\n");
+    assert_eq!(
+        j,
+        serde_json::json!({"a": null, "b": "~", "c": "x", "d": 12, "e": ""})
+    );
+    assert_eq!(
+        err("a: !!null foo\n").message,
+        "cannot decode !!str `foo` as a !!null"
+    );
+    assert_eq!(
+        err("a: !!bool 1\n").message,
+        "cannot decode !!int `1` as a !!bool"
+    );
+    assert_eq!(
+        err("a: !!timestamp x\n").message,
+        "cannot decode !!str `x` as a !!timestamp"
+    );
     let e = err("b: !!binary '%%%'\n");
     assert_eq!(e.message, "!!binary value contains invalid base64 data");
 }
@@ -98,6 +116,14 @@ fn positions_multibyte_crlf_bom() {
     assert_eq!(r.as_map().unwrap()[0].0.pos, p(3, 1, 1));
     assert_eq!(r.get("b").unwrap().pos, p(12, 2, 4));
     assert_eq!(r.get("b").unwrap().as_seq().unwrap()[1].pos, p(16, 2, 8));
+    // At the end of input without a line break, a block scalar has no final newline (libyaml).
+    assert_eq!(json("a: |\n  x\n  y"), serde_json::json!({"a": "x\ny"}));
+    assert_eq!(json("a: >\n  x\n  y"), serde_json::json!({"a": "x y"}));
+    assert_eq!(json("a: |+\n  x"), serde_json::json!({"a": "x"}));
+    assert_eq!(
+        json("a: |\n  x\nb: 1"),
+        serde_json::json!({"a": "x\n", "b": 1})
+    );
     let lit = root("a: |\r\n  x\r\n  y\r\n");
     assert_eq!(lit.get("a").unwrap().as_str(), Some("x\ny\n"));
 }
@@ -121,6 +147,24 @@ fn source_comments_and_empty_documents() {
     let d = docs("a: 1\n---\nb: 2\n");
     assert_eq!(d.len(), 2);
     assert_eq!(d[1].source, None);
+}
+
+#[test]
+fn manifests_split_like_helm() {
+    let src = "---\n# Source: c/templates/a.yaml\nkind: A\n---# Source: c/templates/b.yaml\nkind: B\n  \n---\n# Source: c/templates/empty.yaml\n---\nkind: C\n";
+    let d = parse_manifests(src, &Limits::default()).unwrap();
+    assert_eq!(d.len(), 3);
+    assert_eq!(d[0].source.as_deref(), Some("c/templates/a.yaml"));
+    assert_eq!(d[0].root.get("kind").unwrap().pos, p(39, 3, 7));
+    assert_eq!(d[1].source.as_deref(), Some("c/templates/b.yaml"));
+    assert_eq!(d[1].root.pos, p(73, 5, 1));
+    assert_eq!(d[1].root.get("kind").unwrap().as_str(), Some("B"));
+    assert_eq!(d[2].source, None);
+    assert_eq!(d[2].root.get("kind").unwrap().pos, p(131, 10, 7));
+    let e = parse_manifests("a: 1\n---\nb: [\n", &Limits::default()).unwrap_err();
+    assert_eq!(e.pos, p(13, 4, 1));
+    let d = parse_manifests("  x: 1\n", &Limits::default()).unwrap();
+    assert_eq!(d[0].root.pos, p(2, 1, 3));
 }
 
 #[test]
@@ -204,6 +248,12 @@ fn limits_depth_and_size() {
         e.to_string(),
         "line 3 column 7: YAML nesting exceeds the limit of 3 levels"
     );
+    // Alias copies count towards the depth where they land.
+    let e = parse_stream("a: &a [[x]]\nb: *a\nc: [*a]\n", &l).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "line 3 column 5: YAML nesting exceeds the limit of 3 levels"
+    );
     // saphyr's own flow-nesting guard also answers with a position.
     let e = err(&("[".repeat(3000) + &"]".repeat(3000)));
     assert_eq!(e.pos.line, 1);
@@ -220,6 +270,12 @@ fn limits_depth_and_size() {
 
 #[test]
 fn invalid_input_errors_have_positions() {
+    // A tab after `:` separates as in go-yaml.
+    assert_eq!(
+        json("a:\t1\nb:\n  c:\t'x'\n"),
+        serde_json::json!({"a": 1, "b": {"c": "x"}})
+    );
+    assert_eq!(root("a:\t1\n").get("a").unwrap().pos, p(3, 1, 4));
     let e = err("a: [1\n");
     assert_eq!(
         e.to_string(),
@@ -308,7 +364,7 @@ fn values_semantics() {
     let e = parse_values("- a\n", 1, &l).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "line 1 column 1: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
+        "line 1 column 1: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type common.Values"
     );
     let e = parse_values("x:\n  y: .inf\n", 1, &l).unwrap_err();
     assert_eq!(

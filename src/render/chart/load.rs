@@ -140,6 +140,16 @@ pub fn load_chart_with(path: &Path, parse: YamlParser) -> Result<LoadedChart, Ch
     Ok(LoadedChart { chart, sources })
 }
 
+/// Loads a chart directory or `.tgz` archive (Helm's YAML semantics for `Chart.yaml` and
+/// `values.yaml`; every values scalar carries its origin in the returned [`Sources`]).
+pub fn load_chart(path: &Path) -> Result<LoadedChart, ChartError> {
+    let limits = crate::yaml::Limits::default();
+    let parse = |src: &str, id: u32| {
+        crate::yaml::parse_values(src, id, &limits).map_err(|e| (e.message, e.pos.line, e.pos.col))
+    };
+    load_chart_with(path, &parse)
+}
+
 fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
     let mut data = Vec::new();

@@ -32,34 +32,36 @@ pub fn merge_maps(dst: &mut Map, src: &Map) {
     }
 }
 
-/// Helm's `coalesceTablesFullKey`: fills `dst` (authoritative) from `src`. With `merge` false a
-/// `null` in `dst` deletes the key; with `merge` true it is kept (it is deleted later, when the
-/// subchart's own values are coalesced).
+/// Helm's `coalesceTablesFullKey`: fills `dst` (authoritative) from `src`. A `null` in `dst`
+/// over a non-null `src` value deletes the key unless `merge` (then it is deleted later, when the
+/// subchart's own values are coalesced); a `null` over nothing stays.
 pub fn coalesce_tables(dst: &mut Map, src: &Map, merge: bool) {
-    // A null in dst also hides the key of src (Helm writes nil into src for these keys).
-    let nulls: Vec<String> = dst
-        .iter()
-        .filter(|(_, v)| v.is_nil())
-        .map(|(k, _)| k.clone())
-        .collect();
     for (k, sv) in src {
-        let sv = if nulls.contains(k) { &Value::Nil } else { sv };
         match dst.get_mut(k) {
-            Some(dv) if dv.is_nil() && !merge => {
-                dst.remove(k);
-            }
             None => {
                 dst.insert(k.clone(), sv.clone());
             }
-            Some(dv) => {
-                if let Value::Map(sm) = sv {
-                    if let Value::Map(dm) = dv {
-                        coalesce_tables(Arc::make_mut(dm), sm, merge);
-                    }
-                    // else: "cannot overwrite table with non table" — dst wins.
+            Some(dv) if dv.is_nil() => {
+                if !merge && !sv.is_nil() {
+                    dst.remove(k);
                 }
-                // else: dst wins.
             }
+            Some(dv) => {
+                if let (Value::Map(sm), Value::Map(dm)) = (sv, dv) {
+                    coalesce_tables(Arc::make_mut(dm), sm, merge);
+                }
+                // Otherwise dst wins (Helm warns when a table meets a non-table).
+            }
+        }
+    }
+}
+
+/// Helm's `cleanNilValues`: removes `null`s recursively.
+fn clean_nil_values(m: &mut Map) {
+    m.retain(|_, v| !v.is_nil());
+    for v in m.values_mut() {
+        if let Value::Map(sub) = v {
+            clean_nil_values(Arc::make_mut(sub));
         }
     }
 }
@@ -74,12 +76,25 @@ fn coalesce_chart_values(chart: &Chart, v: &mut Map, merge: bool) {
             Some(Value::Map(dest)) => {
                 if let Value::Map(src) = val {
                     let child_merge = merge || chart.dependencies.iter().any(|d| d.name() == key);
-                    coalesce_tables(Arc::make_mut(dest), src, child_merge);
+                    let mut src = src.as_ref().clone();
+                    if !child_merge {
+                        clean_nil_values(&mut src);
+                    }
+                    coalesce_tables(Arc::make_mut(dest), &src, child_merge);
                 }
             }
             Some(_) => {}
             None => {
-                v.insert(key.clone(), val.clone());
+                let mut val = val.clone();
+                if !merge {
+                    if val.is_nil() {
+                        continue;
+                    }
+                    if let Value::Map(sub) = &mut val {
+                        clean_nil_values(Arc::make_mut(sub));
+                    }
+                }
+                v.insert(key.clone(), val);
             }
         }
     }

@@ -1,2 +1,395 @@
 //! Go text/template engine (lexer, parser, exec) with Sprig and Helm functions in `funcs/`.
+//!
+//! Use: build a [`TemplateSet`] with every template file of a chart tree (in Helm's parse
+//! order, see [`helm_parse_order`]), then [`TemplateSet::execute`] each file template.
+//! Semantics follow Go's `text/template` as Helm v4 configures it (`missingkey=zero`, `<no value>`
+//! removed from the output) and Helm's `include`/`tpl`/`required`/`fail`/`lookup`.
+pub mod exec;
 pub mod funcs;
+pub mod gofmt;
+pub mod lexer;
+pub mod parse;
+
+use crate::render::value::{Seg, Value};
+use parse::Tree;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Resource limits for executing untrusted templates.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Maximum nesting of `include`/`template`/`tpl`. Helm stops a self-including template
+    /// after 1000 nested calls of the same name; the default is 1000.
+    pub max_depth: usize,
+    /// Maximum bytes written by one execution (including nested include output). Default 64 MiB.
+    pub max_output_bytes: usize,
+    /// Maximum total `range` iterations in one execution. Default 10 million.
+    pub max_range_iterations: u64,
+    /// Wall-clock budget of one execution. Default 10 s.
+    pub time_budget: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 1000,
+            max_output_bytes: 64 << 20,
+            max_range_iterations: 10_000_000,
+            time_budget: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A template error, with Helm's message text and the location it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateError {
+    /// The message as Helm prints it (`parse error at (...)`, `template: ...: executing ...`,
+    /// `execution error at (...)`).
+    pub message: String,
+    /// The template file the location refers to.
+    pub template: String,
+    pub line: u32,
+    /// 0-based byte column, as Go reports it (0 when unknown, e.g. for parse errors).
+    pub col: u32,
+}
+
+impl std::fmt::Display for TemplateError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for TemplateError {}
+
+/// Rendered output: text (with `<no value>` removed as Helm does) and provenance segments.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub text: String,
+    pub segs: Vec<Seg>,
+}
+
+/// All parsed templates of a chart tree, shared by name (Helm parses every template file of the
+/// chart and its subcharts into one set). `Send + Sync`; each execution has its own state.
+#[derive(Debug)]
+pub struct TemplateSet {
+    pub(crate) limits: Limits,
+    pub(crate) templates: HashMap<String, Arc<Tree>>,
+}
+
+/// Whether a function name exists in Helm's function map (checked at parse time, as Go does).
+pub fn has_func(name: &str) -> bool {
+    exec::EXEC_FUNCS.contains(&name) || HELM_FUNCS.contains(&name) || funcs::lookup(name).is_some()
+}
+
+/// Helm's `cleanupParseError`: `template: NAME:LINE: msg` → `parse error at (NAME:LINE): msg`.
+pub(crate) fn cleanup_parse_error(filename: &str, msg: &str) -> String {
+    let tokens: Vec<&str> = msg.split(": ").collect();
+    if tokens.len() == 1 {
+        return format!("parse error in ({filename}): {msg}");
+    }
+    format!(
+        "parse error at ({}): {}",
+        tokens[1],
+        tokens[tokens.len() - 1]
+    )
+}
+
+/// Orders template names as Helm parses them (fewer path segments first, then by name), so
+/// that adding files in this order reproduces which `define` wins.
+pub fn helm_parse_order<S: AsRef<str>>(names: &[S]) -> Vec<String> {
+    let mut v: Vec<String> = names.iter().map(|s| s.as_ref().to_string()).collect();
+    // Helm sorts with sort.Reverse(byPathLen): more slashes first, ties by reverse name.
+    v.sort_by(|a, b| {
+        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.cmp(a))
+    });
+    v
+}
+
+impl TemplateSet {
+    /// An empty set.
+    pub fn new(limits: Limits) -> Self {
+        TemplateSet {
+            limits,
+            templates: HashMap::new(),
+        }
+    }
+
+    /// Parses a template file; its `define`s join the set. A later definition replaces an
+    /// earlier one unless it is empty (Go's `AddParseTree` rule); a file's own template is stored
+    /// under `name`. Errors are Helm's `parse error at (NAME:LINE): msg`.
+    pub fn add_file(&mut self, name: &str, src: &str) -> Result<(), TemplateError> {
+        let parsed = parse::parse(name, src, &has_func).map_err(|e| TemplateError {
+            message: cleanup_parse_error(name, &e.message),
+            template: name.to_string(),
+            line: e.line,
+            col: 0,
+        })?;
+        for d in parsed.defines {
+            self.insert(d);
+        }
+        self.insert(parsed.main);
+        Ok(())
+    }
+
+    fn insert(&mut self, t: Tree) {
+        if let Some(old) = self.templates.get(&t.name)
+            && t.is_empty()
+            && !old.is_empty()
+        {
+            return;
+        }
+        self.templates.insert(t.name.clone(), Arc::new(t));
+    }
+
+    /// Whether a template (file or define) of that name exists.
+    pub fn contains(&self, name: &str) -> bool {
+        self.templates.contains_key(name)
+    }
+
+    /// Executes the template `name` (normally a file) with `dot`. The caller provides
+    /// `.Template.Name`/`.Template.BasePath` inside `dot`, as Helm does.
+    pub fn execute(&self, name: &str, dot: &Value) -> Result<Rendered, TemplateError> {
+        let Some(tree) = self.templates.get(name).cloned() else {
+            return Err(TemplateError {
+                message: format!(
+                    "template: no template {:?} associated with template \"gotpl\"",
+                    name
+                ),
+                template: name.to_string(),
+                line: 0,
+                col: 0,
+            });
+        };
+        let out = exec::execute_tree(self, tree, dot)?;
+        Ok(Rendered {
+            text: out.text,
+            segs: out.segs,
+        })
+    }
+}
+
+/// Sprig and Helm function names (Helm's function map), so templates using them parse even
+/// before an implementation lands in `funcs/`; calling an unimplemented one is an error.
+const HELM_FUNCS: &[&str] = &[
+    "hello",
+    "ago",
+    "date",
+    "date_in_zone",
+    "date_modify",
+    "dateInZone",
+    "dateModify",
+    "duration",
+    "durationRound",
+    "htmlDate",
+    "htmlDateInZone",
+    "must_date_modify",
+    "mustDateModify",
+    "mustToDate",
+    "now",
+    "toDate",
+    "unixEpoch",
+    "abbrev",
+    "abbrevboth",
+    "trunc",
+    "trim",
+    "upper",
+    "lower",
+    "title",
+    "untitle",
+    "substr",
+    "repeat",
+    "trimall",
+    "trimAll",
+    "trimSuffix",
+    "trimPrefix",
+    "nospace",
+    "initials",
+    "randAlphaNum",
+    "randAlpha",
+    "randAscii",
+    "randNumeric",
+    "swapcase",
+    "shuffle",
+    "snakecase",
+    "camelcase",
+    "kebabcase",
+    "wrap",
+    "wrapWith",
+    "contains",
+    "hasPrefix",
+    "hasSuffix",
+    "quote",
+    "squote",
+    "cat",
+    "indent",
+    "nindent",
+    "replace",
+    "plural",
+    "sha1sum",
+    "sha256sum",
+    "sha512sum",
+    "adler32sum",
+    "toString",
+    "atoi",
+    "int64",
+    "int",
+    "float64",
+    "seq",
+    "toDecimal",
+    "split",
+    "splitList",
+    "splitn",
+    "toStrings",
+    "until",
+    "untilStep",
+    "add1",
+    "add",
+    "sub",
+    "div",
+    "mod",
+    "mul",
+    "randInt",
+    "add1f",
+    "addf",
+    "subf",
+    "divf",
+    "mulf",
+    "biggest",
+    "max",
+    "min",
+    "maxf",
+    "minf",
+    "ceil",
+    "floor",
+    "round",
+    "join",
+    "sortAlpha",
+    "default",
+    "empty",
+    "coalesce",
+    "all",
+    "any",
+    "compact",
+    "mustCompact",
+    "fromJson",
+    "toJson",
+    "toPrettyJson",
+    "toRawJson",
+    "mustFromJson",
+    "mustToJson",
+    "mustToPrettyJson",
+    "mustToRawJson",
+    "ternary",
+    "deepCopy",
+    "mustDeepCopy",
+    "typeOf",
+    "typeIs",
+    "typeIsLike",
+    "kindOf",
+    "kindIs",
+    "deepEqual",
+    "getHostByName",
+    "base",
+    "dir",
+    "clean",
+    "ext",
+    "isAbs",
+    "osBase",
+    "osClean",
+    "osDir",
+    "osExt",
+    "osIsAbs",
+    "b64enc",
+    "b64dec",
+    "b32enc",
+    "b32dec",
+    "tuple",
+    "list",
+    "dict",
+    "get",
+    "set",
+    "unset",
+    "hasKey",
+    "pluck",
+    "keys",
+    "pick",
+    "omit",
+    "merge",
+    "mergeOverwrite",
+    "mustMerge",
+    "mustMergeOverwrite",
+    "values",
+    "append",
+    "push",
+    "mustAppend",
+    "mustPush",
+    "prepend",
+    "mustPrepend",
+    "first",
+    "mustFirst",
+    "rest",
+    "mustRest",
+    "last",
+    "mustLast",
+    "initial",
+    "mustInitial",
+    "reverse",
+    "mustReverse",
+    "uniq",
+    "mustUniq",
+    "without",
+    "mustWithout",
+    "has",
+    "mustHas",
+    "slice",
+    "mustSlice",
+    "concat",
+    "dig",
+    "chunk",
+    "mustChunk",
+    "bcrypt",
+    "htpasswd",
+    "genPrivateKey",
+    "derivePassword",
+    "buildCustomCert",
+    "genCA",
+    "genCAWithKey",
+    "genSelfSignedCert",
+    "genSelfSignedCertWithKey",
+    "genSignedCert",
+    "genSignedCertWithKey",
+    "encryptAES",
+    "decryptAES",
+    "randBytes",
+    "uuidv4",
+    "semver",
+    "semverCompare",
+    "regexMatch",
+    "mustRegexMatch",
+    "regexFindAll",
+    "mustRegexFindAll",
+    "regexFind",
+    "mustRegexFind",
+    "regexReplaceAll",
+    "mustRegexReplaceAll",
+    "regexReplaceAllLiteral",
+    "mustRegexReplaceAllLiteral",
+    "regexSplit",
+    "mustRegexSplit",
+    "regexQuoteMeta",
+    "urlParse",
+    "urlJoin",
+    "toToml",
+    "fromToml",
+    "toYaml",
+    "mustToYaml",
+    "toYamlPretty",
+    "fromYaml",
+    "fromYamlArray",
+    "fromJsonArray",
+];
+
+#[cfg(test)]
+mod tests;

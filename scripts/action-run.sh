@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# The logic of chartgate's composite GitHub Action (action.yml), kept here so it can be run and
+# tested locally (tests/action_run.rs). Inputs come from INPUT_* environment variables, never
+# from text interpolated into the shell.
+#
+#   action-run.sh key      cache key + install root -> $GITHUB_OUTPUT, install root/bin -> $GITHUB_PATH
+#   action-run.sh install  cargo install chartgate into the install root
+#   action-run.sh check    run one `chartgate check`; exit with its exit code
+set -euo pipefail
+
+action_path="${GITHUB_ACTION_PATH:-$(cd "$(dirname "$0")/.." && pwd)}"
+install_root="${CHARTGATE_INSTALL_ROOT:-${RUNNER_TEMP:-/tmp}/chartgate-install}"
+
+# Fail with a GitHub error annotation.
+die() {
+  echo "::error title=chartgate action::$*"
+  exit 2
+}
+
+# Hash of the source the action would build: changes whenever the action's code changes, even
+# when a moving tag (v1) is reused.
+source_hash() {
+  (cd "$action_path" && find Cargo.toml Cargo.lock src policies schemas -type f 2>/dev/null \
+    | LC_ALL=C sort | xargs sha256sum | sha256sum | cut -c1-16)
+}
+
+cmd_key() {
+  local v="${INPUT_VERSION:-}"
+  local key="chartgate-${RUNNER_OS:-local}-${RUNNER_ARCH:-local}-${v:-src}-$(source_hash)"
+  {
+    echo "key=$key"
+    echo "root=$install_root"
+  } >>"${GITHUB_OUTPUT:-/dev/null}"
+  echo "$install_root/bin" >>"${GITHUB_PATH:-/dev/null}"
+  echo "chartgate cache key: $key"
+}
+
+cmd_install() {
+  local v="${INPUT_VERSION:-}"
+  if [ -z "$v" ]; then
+    cargo install --locked --root "$install_root" --path "$action_path"
+  else
+    local repo="${GITHUB_ACTION_REPOSITORY:-}"
+    [ -n "$repo" ] || die "input 'version' needs GITHUB_ACTION_REPOSITORY"
+    cargo install --locked --root "$install_root" \
+      --git "${GITHUB_SERVER_URL:-https://github.com}/$repo" --rev "$v" chartgate
+  fi
+}
+
+cmd_check() {
+  local path="${INPUT_PATH:-.}"
+  local config="${INPUT_CONFIG:-}"
+  local envs="${INPUT_ENVIRONMENTS:-}"
+  local fail_on="${INPUT_FAIL_ON:-error}"
+  local sarif="${INPUT_SARIF:-}"
+  local summary="${INPUT_SUMMARY:-true}"
+
+  case "$fail_on" in error | warning | info) ;; *) die "input 'fail-on' must be error, warning or info, got '$fail_on'" ;; esac
+  case "$summary" in true | false) ;; *) die "input 'summary' must be true or false, got '$summary'" ;; esac
+
+  # Paths in annotations and SARIF are relative to the repository root.
+  cd "${GITHUB_WORKSPACE:-.}"
+
+  local args=(check --format text --output github=-)
+  if [ -n "$sarif" ]; then
+    mkdir -p "$(dirname "$sarif")"
+    args+=(--output "sarif=$sarif")
+  fi
+  local md=""
+  if [ "$summary" = true ]; then
+    md="${RUNNER_TEMP:-/tmp}/chartgate-summary.md"
+    rm -f "$md"
+    args+=(--output "markdown=$md")
+  fi
+  if [ -n "$config" ]; then
+    args+=(--config "$config")
+  fi
+  local env_list=() e
+  IFS=$', \t\n' read -r -a env_list <<<"$envs" || true
+  for e in "${env_list[@]}"; do
+    if [ -n "$e" ]; then
+      args+=(--env "$e")
+    fi
+  done
+  args+=(--fail-on "$fail_on" -- "$path")
+
+  echo "chartgate ${args[*]}"
+  local code=0
+  chartgate "${args[@]}" || code=$?
+
+  if [ -n "$md" ] && [ -f "$md" ]; then
+    if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+      cat "$md" >>"$GITHUB_STEP_SUMMARY"
+    fi
+    rm -f "$md"
+  fi
+  {
+    echo "exit-code=$code"
+    if [ -n "$sarif" ] && [ -f "$sarif" ]; then
+      echo "sarif=$sarif"
+    fi
+  } >>"${GITHUB_OUTPUT:-/dev/null}"
+  exit "$code"
+}
+
+case "${1:-}" in
+  key) cmd_key ;;
+  install) cmd_install ;;
+  check) cmd_check ;;
+  *)
+    echo "usage: $0 key|install|check" >&2
+    exit 2
+    ;;
+esac

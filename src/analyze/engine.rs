@@ -1,0 +1,197 @@
+//! The analysis engine: builds the resource model over parsed documents, runs every enabled rule
+//! (in parallel), applies suppressions and severities in one place, and returns sorted findings.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::model::{Resource, SourceFile, resources_of};
+use super::registry::RuleInfo;
+use super::settings::Settings;
+use crate::report::finding::{Finding, Location, Severity};
+use crate::yaml::Node;
+
+/// Maps a node of a document to the place a person fixes it. For plain manifests it is the
+/// manifest's own line; the chart pipeline overrides it to point at the values-file line a
+/// value came from (and adds the template line as a related location).
+pub trait Locator: Sync {
+    /// Primary location and related locations (label, location) for `node` of `resource`.
+    fn locate(&self, resource: &Resource<'_>, node: &Node) -> (Location, Vec<(String, Location)>);
+}
+
+/// The locator for manifest files: the node's own file:line:col.
+pub struct ManifestLocator;
+
+impl Locator for ManifestLocator {
+    fn locate(&self, resource: &Resource<'_>, node: &Node) -> (Location, Vec<(String, Location)>) {
+        (
+            Location {
+                file: resource.file.to_string(),
+                line: node.pos.line,
+                column: node.pos.col,
+            },
+            Vec::new(),
+        )
+    }
+}
+
+/// A finding as a rule emits it, before locating, suppression and severity.
+#[derive(Clone, Debug)]
+pub struct RawFinding<'a> {
+    /// The resource (its metadata decides suppression).
+    pub resource: &'a Resource<'a>,
+    /// The node the finding is about (its line is reported).
+    pub node: &'a Node,
+    /// Field path (`spec.replicas`), part of the fingerprint.
+    pub field: Option<String>,
+    /// The message.
+    pub message: String,
+    /// A severity intrinsic to this finding (an informational note of a rule whose default is
+    /// error); None uses the rule's configured severity.
+    pub severity: Option<Severity>,
+}
+
+/// What a rule sees.
+pub struct RuleContext<'a> {
+    /// Every resource of the input set (one render or one set of manifest files).
+    pub resources: &'a [Resource<'a>],
+    /// Resolved settings.
+    pub settings: &'a Settings,
+}
+
+impl<'a> RuleContext<'a> {
+    /// The rule's option `key`, if set in config.
+    pub fn option(&self, rule: &str, key: &str) -> Option<&'a serde_json::Value> {
+        self.settings.option(rule, key)
+    }
+}
+
+/// A built-in rule: metadata plus a check over the whole input set.
+pub trait Rule: Sync {
+    /// The rule's metadata.
+    fn info(&self) -> &'static RuleInfo;
+    /// Emits raw findings into `out`.
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>);
+}
+
+/// Convenience for rules: a raw finding at `node`.
+pub fn raw<'a>(
+    resource: &'a Resource<'a>,
+    node: &'a Node,
+    field: impl Into<Option<String>>,
+    message: String,
+) -> RawFinding<'a> {
+    RawFinding {
+        resource,
+        node,
+        field: field.into(),
+        message,
+        severity: None,
+    }
+}
+
+/// Annotation prefix that suppresses a rule on a resource.
+pub const IGNORE_PREFIX: &str = "chartgate.io/ignore.";
+
+/// Builds resources over every document and runs all enabled rules. Findings come back sorted.
+pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator) -> Vec<Finding> {
+    let resources: Vec<Resource<'_>> = files
+        .iter()
+        .flat_map(|f| {
+            f.documents
+                .iter()
+                .enumerate()
+                .flat_map(move |(i, d)| resources_of(&f.file, i, d))
+        })
+        .collect();
+    let ctx = RuleContext {
+        resources: &resources,
+        settings,
+    };
+    let rules = super::rules::all();
+    let per_rule: Vec<(&'static RuleInfo, Vec<RawFinding<'_>>, bool)> = rules
+        .par_iter()
+        .filter(|r| level_for(r.info(), settings).is_some())
+        .map(|r| {
+            let mut out = Vec::new();
+            let run =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.check(&ctx, &mut out)));
+            let panicked = run.is_err();
+            if panicked {
+                out.clear();
+            }
+            (r.info(), out, panicked)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let env = settings.environment.clone();
+    for (info, raws, panicked) in per_rule {
+        if panicked {
+            // Last resort: a rule bug must not abort the run or hide the other rules' findings.
+            findings.push(Finding {
+                rule: "internal-error".into(),
+                severity: Severity::Error,
+                message: format!("rule `{}` crashed on this input; please report it", info.id),
+                resource: None,
+                location: Location {
+                    file: files.first().map(|f| f.file.clone()).unwrap_or_default(),
+                    line: 1,
+                    column: 1,
+                },
+                related: Vec::new(),
+                environment: env.clone(),
+                chart: None,
+                field: None,
+            });
+        }
+        let Some(level) = level_for(info, settings) else {
+            continue;
+        };
+        for raw in raws {
+            // Suppression: the annotation names the rule (ignore-without-reason itself cannot be
+            // suppressed this way, so an empty reason always surfaces).
+            if info.id != "ignore-without-reason"
+                && raw
+                    .resource
+                    .annotations
+                    .contains_key(format!("{IGNORE_PREFIX}{}", info.id).as_str())
+            {
+                continue;
+            }
+            let (location, related) = locator.locate(raw.resource, raw.node);
+            findings.push(Finding {
+                rule: info.id.to_string(),
+                severity: raw.severity.unwrap_or(level),
+                message: raw.message,
+                resource: Some(raw.resource.reference()),
+                location,
+                related,
+                environment: env.clone(),
+                chart: None,
+                field: raw.field,
+            });
+        }
+    }
+    crate::report::sort_findings(&mut findings);
+    findings.dedup();
+    findings
+}
+
+/// The configured severity of a rule; None when it is `off`.
+pub fn level_for(info: &RuleInfo, settings: &Settings) -> Option<Severity> {
+    match settings.rules.get(info.id).and_then(|r| r.level) {
+        Some(level) => level,
+        None => Some(info.default_severity),
+    }
+}
+
+/// Groups resources by a key, keeping the first; used for duplicate detection.
+pub fn first_by_key<'a, K: std::hash::Hash + Eq>(
+    items: impl Iterator<Item = (K, &'a Resource<'a>)>,
+) -> HashMap<K, &'a Resource<'a>> {
+    let mut m = HashMap::new();
+    for (k, r) in items {
+        m.entry(k).or_insert(r);
+    }
+    m
+}

@@ -1,0 +1,141 @@
+//! `image-registry`: images come from the allowed registries.
+crate::declare_rule! {
+    /// ## What it does
+    /// Normalises every container image reference as Docker does (`nginx` is
+    /// `docker.io/library/nginx:latest`; the first path component is a registry only when it
+    /// contains `.` or `:` or is `localhost`) and checks the `registry/repository` part against
+    /// the globs under `registries:` in `chartgate.yaml` (default: the shared ECR,
+    /// `354918371398.dkr.ecr.*.amazonaws.com/*`). A malformed reference is a finding.
+    ///
+    /// ## Why
+    /// Images from the shared ECR are scanned, replicated across regions and reachable from the
+    /// clusters without Docker Hub rate limits.
+    ///
+    /// ## Failing example
+    /// ```yaml
+    /// containers:
+    ///   - name: web
+    ///     image: nginx:1.25
+    /// ```
+    ///
+    /// ## Passing example
+    /// ```yaml
+    /// containers:
+    ///   - name: web
+    ///     image: 354918371398.dkr.ecr.eu-west-1.amazonaws.com/platform/nginx:1.25
+    /// ```
+    pub struct ImageRegistry { id: "image-registry", severity: Error, summary: "Every image comes from an allowed registry (default: the shared ECR)." }
+}
+
+use globset::{Glob, GlobBuilder, GlobMatcher};
+
+use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::image::ImageRef;
+
+impl Rule for ImageRegistry {
+    fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
+        &Self::INFO
+    }
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+        // A pattern is `HOST-GLOB/REPOSITORY-GLOB` (or just `HOST-GLOB`): the host part is matched
+        // against the registry alone so `*` cannot cross into the path
+        // (`354918371398.dkr.ecr.evil.com/x.amazonaws.com/y` must not match
+        // `354918371398.dkr.ecr.*.amazonaws.com/*`); in the repository part `*` spans `/`.
+        let patterns: Vec<(GlobMatcher, GlobMatcher)> = ctx
+            .settings
+            .registries
+            .iter()
+            .filter_map(|p| {
+                let (host, repo) = p.split_once('/').unwrap_or((p.as_str(), "**"));
+                let host = GlobBuilder::new(host)
+                    .case_insensitive(true)
+                    .literal_separator(true)
+                    .build()
+                    .ok()?;
+                let repo = Glob::new(repo).ok()?;
+                Some((host.compile_matcher(), repo.compile_matcher()))
+            })
+            .collect();
+        let allowed = |img: &ImageRef| {
+            patterns
+                .iter()
+                .any(|(h, r)| h.is_match(&img.registry) && r.is_match(&img.repository))
+        };
+        for r in ctx.resources {
+            for c in &r.containers {
+                let Some(node) = c.node.get("image") else {
+                    continue;
+                };
+                let field = Some(format!("{}.image", c.path));
+                let Some(image) = node.as_str() else {
+                    out.push(raw(
+                        r,
+                        node,
+                        field,
+                        format!("{}: `image` is not a string", c.label()),
+                    ));
+                    continue;
+                };
+                match ImageRef::parse(image) {
+                    Err(e) => out.push(raw(r, node, field, format!("{}: {e}", c.label()))),
+                    Ok(img) if !allowed(&img) => out.push(raw(
+                        r,
+                        node,
+                        field,
+                        format!(
+                            "{}: image `{}` is not from an allowed registry ({})",
+                            c.label(),
+                            img.normalised(),
+                            ctx.settings.registries.join(", ")
+                        ),
+                    )),
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::engine::analyze;
+    use crate::analyze::model::SourceFile;
+    use crate::analyze::settings::Settings;
+
+    fn images(images: &[&str]) -> Vec<String> {
+        let mut text =
+            String::from("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n");
+        for i in images {
+            text.push_str(&format!("    - {{name: c, image: \"{i}\"}}\n"));
+        }
+        let documents = crate::yaml::parse_stream(&text, &Default::default()).unwrap();
+        let files = [SourceFile {
+            file: "p.yaml".into(),
+            documents,
+        }];
+        analyze(
+            &files,
+            &Settings::default(),
+            &crate::analyze::engine::ManifestLocator,
+        )
+        .into_iter()
+        .filter(|f| f.rule == "image-registry")
+        .map(|f| format!("{}: {}", f.location.line, f.message))
+        .collect()
+    }
+
+    #[test]
+    fn registry_glob_does_not_cross_into_the_path() {
+        assert_eq!(
+            images(&[
+                "354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/deep/api:1",
+                "354918371398.dkr.ecr.evil.com/x.amazonaws.com/y:1",
+                "111111111111.dkr.ecr.eu-west-1.amazonaws.com/team/api:1",
+            ]),
+            [
+                "7: container `c`: image `354918371398.dkr.ecr.evil.com/x.amazonaws.com/y:1` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
+                "8: container `c`: image `111111111111.dkr.ecr.eu-west-1.amazonaws.com/team/api:1` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
+            ]
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! Built-in rules, one per file. Each file declares its metadata with `declare_rule!`.
+pub mod ignore_without_reason;
+pub mod image_registry;
+pub mod image_tag_pinned;
+pub mod ingress_host_zone;
+pub mod manifest_validity;
+pub mod resource_requests;
+pub mod singleton_replicas;
+pub mod timezone;
+
+use super::engine::Rule;
+
+/// Every built-in rule, in id order (the registry's metadata list is derived from it).
+pub fn all() -> &'static [&'static dyn Rule] {
+    &[
+        &ignore_without_reason::IgnoreWithoutReason,
+        &image_registry::ImageRegistry,
+        &image_tag_pinned::ImageTagPinned,
+        &ingress_host_zone::IngressHostZone,
+        &manifest_validity::ManifestValidity,
+        &resource_requests::ResourceRequests,
+        &singleton_replicas::SingletonReplicas,
+        &timezone::Timezone,
+    ]
+}

@@ -1,0 +1,188 @@
+//! `singleton-replicas`: a singleton workload never runs two pods.
+crate::declare_rule! {
+    /// ## What it does
+    /// For a workload marked singleton — the annotation `chartgate.io/singleton: "true"` on the
+    /// resource, or a name matching a glob under `singletons:` in `chartgate.yaml` — checks that:
+    /// `spec.replicas` is at most 1; a Deployment uses `strategy.type: Recreate` (no strategy means
+    /// `RollingUpdate` in Kubernetes); an Argo Rollout uses no canary/blue-green that runs two pods
+    /// (a Rollout always surges, so it is reported); no HorizontalPodAutoscaler
+    /// (`autoscaling/v1`, `autoscaling/v2`) or KEDA `ScaledObject` targeting it allows more than
+    /// 1 replica. A StatefulSet with `replicas: 1` is accepted: its default `OrderedReady`
+    /// rolling update stops the old pod before starting the new one.
+    ///
+    /// ## Why
+    /// Singleton services (schedulers, consumers holding a lock, legacy apps) corrupt data or
+    /// double-process when two pods run at once. A rolling update briefly runs the old and the
+    /// new pod side by side; an autoscaler adds pods under load.
+    ///
+    /// ## Failing example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: billing-scheduler
+    ///   annotations:
+    ///     chartgate.io/singleton: "true"
+    /// spec:
+    ///   replicas: 2          # more than one pod
+    ///   # no strategy: RollingUpdate runs two pods during a rollout
+    /// ```
+    ///
+    /// ## Passing example
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// metadata:
+    ///   name: billing-scheduler
+    ///   annotations:
+    ///     chartgate.io/singleton: "true"
+    /// spec:
+    ///   replicas: 1
+    ///   strategy:
+    ///     type: Recreate
+    /// ```
+    pub struct SingletonReplicas { id: "singleton-replicas", severity: Error, summary: "A singleton workload has at most one replica, a Recreate strategy and no autoscaler above 1." }
+}
+
+use globset::{Glob, GlobSetBuilder};
+
+use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::model::Resource;
+use crate::yaml::Node;
+
+/// The annotation that marks a singleton.
+pub const SINGLETON_ANNOTATION: &str = "chartgate.io/singleton";
+
+const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "ReplicaSet", "Rollout"];
+
+impl Rule for SingletonReplicas {
+    fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
+        &Self::INFO
+    }
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+        let mut b = GlobSetBuilder::new();
+        for g in &ctx.settings.singletons {
+            if let Ok(glob) = Glob::new(g) {
+                b.add(glob);
+            }
+        }
+        let names = b.build().unwrap_or_else(|_| globset::GlobSet::empty());
+        let is_singleton = |r: &Resource<'_>| {
+            r.kind.is_some_and(|k| WORKLOADS.contains(&k))
+                && (r
+                    .annotation(SINGLETON_ANNOTATION)
+                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+                    || r.annotations
+                        .get(SINGLETON_ANNOTATION)
+                        .and_then(|n| n.as_bool())
+                        == Some(true)
+                    || r.name.is_some_and(|n| names.is_match(n)))
+        };
+        for r in ctx.resources.iter().filter(|r| is_singleton(r)) {
+            let kind = r.kind.unwrap_or_default();
+            let spec = r.node.get("spec");
+            match spec.and_then(|s| s.get("replicas")) {
+                Some(n) => match n.as_i64() {
+                    Some(v) if v <= 1 => {}
+                    Some(v) => out.push(raw(
+                        r,
+                        n,
+                        Some("spec.replicas".into()),
+                        format!("singleton {kind} has {v} replicas; it must run at most 1"),
+                    )),
+                    None => out.push(raw(
+                        r,
+                        n,
+                        Some("spec.replicas".into()),
+                        "spec.replicas is not an integer".into(),
+                    )),
+                },
+                // Absent replicas default to 1.
+                None => {}
+            }
+            match kind {
+                "Deployment" => {
+                    let t = spec.and_then(|s| s.get_path(&["strategy", "type"]));
+                    match t.and_then(Node::as_str) {
+                        Some("Recreate") => {}
+                        Some(other) => out.push(raw(r, t.unwrap_or(r.node), Some("spec.strategy.type".into()), format!("singleton Deployment uses strategy `{other}`, which runs two pods during a rollout; use `Recreate`"))),
+                        None => {
+                            let node = spec.and_then(|s| s.get("strategy")).or(spec).unwrap_or(r.node);
+                            out.push(raw(r, node, Some("spec.strategy.type".into()), "singleton Deployment has no `strategy.type: Recreate`; the default RollingUpdate runs two pods during a rollout".into()));
+                        }
+                    }
+                }
+                "StatefulSet" => {
+                    if let Some(p) = spec.and_then(|s| s.get("podManagementPolicy")) {
+                        if p.as_str() == Some("Parallel")
+                            && spec
+                                .and_then(|s| s.get("replicas"))
+                                .and_then(Node::as_i64)
+                                .unwrap_or(1)
+                                > 1
+                        {
+                            out.push(raw(r, p, Some("spec.podManagementPolicy".into()), "singleton StatefulSet with Parallel pod management starts pods at once".into()));
+                        }
+                    }
+                }
+                "Rollout" if r.group() == "argoproj.io" => {
+                    // A Rollout's canary and blue-green strategies both run old and new pods together.
+                    let node = spec
+                        .and_then(|s| s.get("strategy"))
+                        .or(spec)
+                        .unwrap_or(r.node);
+                    out.push(raw(r, node, Some("spec.strategy".into()), "singleton Argo Rollout: canary and blue-green both run two pods during a rollout; use a Deployment with `Recreate`".into()));
+                }
+                _ => {}
+            }
+            // Autoscalers targeting this workload.
+            for a in ctx.resources {
+                if a.namespace != r.namespace {
+                    continue;
+                }
+                let (target, max_node, field) = match (a.group(), a.kind.unwrap_or_default()) {
+                    ("autoscaling", "HorizontalPodAutoscaler") => (
+                        a.node.get_path(&["spec", "scaleTargetRef"]),
+                        a.node.get_path(&["spec", "maxReplicas"]),
+                        "spec.maxReplicas",
+                    ),
+                    ("keda.sh", "ScaledObject") => (
+                        a.node.get_path(&["spec", "scaleTargetRef"]),
+                        a.node.get_path(&["spec", "maxReplicaCount"]),
+                        "spec.maxReplicaCount",
+                    ),
+                    _ => continue,
+                };
+                let Some(target) = target else { continue };
+                let t_kind = target.get("kind").and_then(Node::as_str).unwrap_or(
+                    if a.kind == Some("ScaledObject") {
+                        "Deployment"
+                    } else {
+                        ""
+                    },
+                );
+                if t_kind != kind || target.get("name").and_then(Node::as_str) != r.name {
+                    continue;
+                }
+                // KEDA's default maxReplicaCount is 100.
+                let max =
+                    max_node
+                        .and_then(Node::as_i64)
+                        .unwrap_or(if a.kind == Some("ScaledObject") {
+                            100
+                        } else {
+                            0
+                        });
+                if max > 1 {
+                    let node = max_node.unwrap_or(target);
+                    out.push(raw(
+                        a,
+                        node,
+                        Some(field.into()),
+                        format!("{} `{}` scales singleton {kind} `{}` up to {max} replicas; it must allow at most 1", a.kind.unwrap_or_default(), a.name.unwrap_or_default(), r.name.unwrap_or_default()),
+                    ));
+                }
+            }
+        }
+    }
+}

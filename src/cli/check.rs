@@ -1,0 +1,206 @@
+//! `chartgate check`: discover manifests, analyze, report.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::analyze::engine::{ManifestLocator, analyze};
+use crate::analyze::model::SourceFile;
+use crate::analyze::settings::Settings;
+use crate::discover::manifests::display_path;
+use crate::report::{ReportContext, SourceMap, reporter_for};
+use crate::yaml::Limits;
+
+use super::rules::anyhow_like::Result;
+use crate::report::finding::Severity;
+
+/// When to use colors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colors when stdout is a terminal.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Arguments of `chartgate check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// Files, directories (recursive) or `-` for stdin. Default: the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Config file (default: the nearest chartgate.yaml walking up from the first path).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, default_value = "error", value_parser = ["error", "warning", "info"])]
+    pub fail_on: String,
+    /// Environment name (selects `environments.NAME` in the config; `{env}` in host patterns).
+    #[arg(long)]
+    pub env: Option<String>,
+    /// Cluster name (`{cluster}` in host patterns; overrides the environment's cluster).
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Globs of files to read inside directories (default *.yaml, *.yml, *.json).
+    #[arg(long)]
+    pub include: Vec<String>,
+    /// Globs of files to skip inside directories.
+    #[arg(long)]
+    pub exclude: Vec<String>,
+    /// Colors in the text report.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub color: ColorChoice,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+}
+
+impl CheckArgs {
+    /// `--fail-on` as a severity.
+    pub fn fail_on(&self) -> Severity {
+        Severity::parse(&self.fail_on).unwrap_or(Severity::Error)
+    }
+}
+
+/// Loads the config (`--config`, else the nearest `chartgate.yaml` files walking up from the
+/// first path, merged) and resolves the settings for `--env`.
+fn load_settings(args: &CheckArgs, cwd: &Path) -> std::result::Result<Settings, String> {
+    let config = match &args.config {
+        Some(c) => crate::config::load_file(c),
+        None => {
+            let start = args
+                .paths
+                .iter()
+                .find(|p| p.as_os_str() != "-")
+                .map(|p| cwd.join(p))
+                .unwrap_or_else(|| cwd.to_path_buf());
+            crate::config::find_for(&start)
+        }
+    }
+    .map_err(|e| {
+        let file = display_path(&e.file, cwd);
+        if e.line == 0 {
+            format!("{file}: {}", e.message)
+        } else {
+            format!("{file}:{}:{}: {}", e.line, e.column, e.message)
+        }
+    })?;
+    if let Some(env) = &args.env {
+        if !config.environments.is_empty() && !config.environments.contains_key(env) {
+            let shown = config
+                .path
+                .as_deref()
+                .map(|p| display_path(p, cwd))
+                .unwrap_or_else(|| "config".into());
+            return Err(format!(
+                "{shown}: environment `{env}` is not defined under `environments:`"
+            ));
+        }
+    }
+    Ok(Settings::from_config(
+        &config,
+        args.env.as_deref(),
+        args.cluster.as_deref(),
+    ))
+}
+
+/// Runs the check; returns the exit code.
+pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
+    let cwd = std::env::current_dir()?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let settings = match load_settings(args, &cwd) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("chartgate: config error: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    };
+    let inputs = match crate::discover::manifests::collect(
+        &paths,
+        &args.include,
+        &args.exclude,
+        &cwd,
+        &mut std::io::stdin(),
+    ) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("chartgate: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()?;
+    let (parsed, findings) = pool.install(|| {
+        let parsed: Vec<std::result::Result<SourceFile, String>> = inputs
+            .par_iter()
+            .map(|i| {
+                let res = std::panic::catch_unwind(|| {
+                    crate::yaml::parse_stream(&i.text, &Limits::default())
+                });
+                match res {
+                    Ok(Ok(documents)) => Ok(SourceFile {
+                        file: i.display.clone(),
+                        documents,
+                    }),
+                    Ok(Err(e)) => Err(format!(
+                        "{}:{}:{}: {}",
+                        i.display, e.pos.line, e.pos.col, e.message
+                    )),
+                    Err(_) => Err(format!(
+                        "{}: internal error while reading YAML; please report it",
+                        i.display
+                    )),
+                }
+            })
+            .collect();
+        let files: Vec<SourceFile> = parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok().cloned())
+            .collect();
+        let findings = analyze(&files, &settings, &ManifestLocator);
+        (parsed, findings)
+    });
+    let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
+    if !errors.is_empty() {
+        for e in errors {
+            eprintln!("chartgate: invalid YAML: {e}");
+        }
+        return Ok(super::EXIT_ERROR);
+    }
+    let mut sources = SourceMap::default();
+    for i in &inputs {
+        sources.insert(i.display.clone(), i.text.as_str());
+    }
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let reporter = reporter_for(&args.format).ok_or("unknown format")?;
+    reporter.report(
+        &findings,
+        &ReportContext {
+            sources: &sources,
+            color,
+        },
+        out,
+    )?;
+    let fail_on = args.fail_on();
+    Ok(if findings.iter().any(|f| f.severity >= fail_on) {
+        super::EXIT_FINDINGS
+    } else {
+        super::EXIT_OK
+    })
+}

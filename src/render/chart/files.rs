@@ -1,0 +1,361 @@
+//! Helm's built-in objects with methods: `.Files` (Get, GetBytes, Glob, Lines, AsConfig,
+//! AsSecrets) and `.Capabilities` (KubeVersion, APIVersions with Has, HelmVersion).
+//!
+//! `.Files` only ever holds the chart's own files (already filtered by `.helmignore`), so no
+//! template can read anything outside the chart.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use super::model::ChartFile;
+use crate::render::value::{Map, Object, Value};
+
+/// Encodes a value as Helm's `toYaml` does; set by the renderer (the template functions own the
+/// YAML encoder).
+pub type ToYaml = fn(&Value) -> String;
+
+/// `.Files`: the chart's non-template files by path.
+#[derive(Clone)]
+pub struct Files {
+    files: Arc<Vec<(String, Arc<[u8]>)>>,
+    to_yaml: ToYaml,
+}
+
+impl std::fmt::Debug for Files {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Files")
+            .field(
+                "files",
+                &self.files.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl Files {
+    /// `.Files` of a chart.
+    pub fn new(files: &[ChartFile], to_yaml: ToYaml) -> Files {
+        let mut v: Vec<(String, Arc<[u8]>)> = files
+            .iter()
+            .map(|f| (f.name.clone(), Arc::from(f.data.as_slice())))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        Files {
+            files: Arc::new(v),
+            to_yaml,
+        }
+    }
+
+    fn get(&self, name: &str) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| d.as_ref())
+    }
+
+    /// `Glob`: the files whose path matches a glob (`*` stays within a path segment, `**` crosses).
+    pub fn glob(&self, pattern: &str) -> Result<Files, String> {
+        let g = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .backslash_escape(true)
+            .build()
+            .map_err(|e| e.to_string())?
+            .compile_matcher();
+        let v = self
+            .files
+            .iter()
+            .filter(|(n, _)| g.is_match(n))
+            .cloned()
+            .collect();
+        Ok(Files {
+            files: Arc::new(v),
+            to_yaml: self.to_yaml,
+        })
+    }
+
+    /// `Lines`: the file split on `\n`, without a final empty line.
+    pub fn lines(&self, name: &str) -> Vec<String> {
+        let Some(d) = self.get(name) else {
+            return Vec::new();
+        };
+        let s = String::from_utf8_lossy(d);
+        let s = s.strip_suffix('\n').unwrap_or(&s);
+        s.split('\n').map(str::to_string).collect()
+    }
+
+    fn base_map(&self, f: impl Fn(&[u8]) -> String) -> Map {
+        let mut m = Map::new();
+        for (n, d) in self.files.iter() {
+            let base = n.rsplit('/').next().unwrap_or(n);
+            m.insert(base.to_string(), Value::str(f(d)));
+        }
+        m
+    }
+
+    /// `AsConfig`: base name → text, as YAML (for a ConfigMap's `data`).
+    pub fn as_config(&self) -> String {
+        if self.files.is_empty() {
+            return String::new();
+        }
+        (self.to_yaml)(&Value::map(
+            self.base_map(|d| String::from_utf8_lossy(d).into_owned()),
+        ))
+    }
+
+    /// `AsSecrets`: base name → base64 of the content, as YAML (for a Secret's `data`).
+    pub fn as_secrets(&self) -> String {
+        if self.files.is_empty() {
+            return String::new();
+        }
+        (self.to_yaml)(&Value::map(
+            self.base_map(|d| base64::engine::general_purpose::STANDARD.encode(d)),
+        ))
+    }
+}
+
+fn one_str(name: &str, args: &[Value]) -> Result<String, String> {
+    match args {
+        [Value::Str(t)] => Ok(t.as_str().to_string()),
+        [other] => Err(format!(
+            "wrong type for value; expected string; got {}",
+            go_type(other)
+        )),
+        _ => Err(format!(
+            "wrong number of args for {name}: want 1 got {}",
+            args.len()
+        )),
+    }
+}
+
+fn go_type(v: &Value) -> &'static str {
+    match v {
+        Value::Nil => "<nil>",
+        Value::Bool(..) => "bool",
+        Value::Int(..) => "int",
+        Value::Float(..) => "float64",
+        Value::Str(_) => "string",
+        Value::List(_) => "[]interface {}",
+        Value::Map(_) => "map[string]interface {}",
+        Value::Object(o) => o.type_name(),
+    }
+}
+
+impl Object for Files {
+    fn type_name(&self) -> &'static str {
+        "engine.files"
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        match name {
+            "AsConfig" => Some(Value::str(self.as_config())),
+            "AsSecrets" => Some(Value::str(self.as_secrets())),
+            _ => None,
+        }
+    }
+    fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        Some(match name {
+            "Get" => one_str(name, args).map(|n| {
+                Value::str(
+                    self.get(&n)
+                        .map(|d| String::from_utf8_lossy(d).into_owned())
+                        .unwrap_or_default(),
+                )
+            }),
+            // Go's []byte; text is the useful form for the functions templates pass it to.
+            "GetBytes" => one_str(name, args).map(|n| {
+                Value::str(
+                    self.get(&n)
+                        .map(|d| String::from_utf8_lossy(d).into_owned())
+                        .unwrap_or_default(),
+                )
+            }),
+            "Glob" => one_str(name, args)
+                .and_then(|p| self.glob(&p))
+                .map(|f| Value::Object(Arc::new(f))),
+            "Lines" => one_str(name, args)
+                .map(|n| Value::list(self.lines(&n).into_iter().map(Value::str).collect())),
+            "AsConfig" if args.is_empty() => Ok(Value::str(self.as_config())),
+            "AsSecrets" if args.is_empty() => Ok(Value::str(self.as_secrets())),
+            _ => return None,
+        })
+    }
+    fn as_value(&self) -> Value {
+        // Go prints map[string][]byte; ranging gives name → content.
+        Value::map(
+            self.files
+                .iter()
+                .map(|(n, d)| {
+                    (
+                        n.clone(),
+                        Value::str(String::from_utf8_lossy(d).into_owned()),
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
+/// `.Capabilities.APIVersions`: a list with a `Has` method.
+#[derive(Clone, Debug)]
+pub struct ApiVersions {
+    versions: Arc<Vec<String>>,
+}
+
+impl ApiVersions {
+    /// The given API versions (`group/version` and `group/version/Kind` entries).
+    pub fn new(versions: Vec<String>) -> ApiVersions {
+        ApiVersions {
+            versions: Arc::new(versions),
+        }
+    }
+    /// Helm's `VersionSet.Has`.
+    pub fn has(&self, v: &str) -> bool {
+        self.versions.iter().any(|x| x == v)
+    }
+}
+
+impl Object for ApiVersions {
+    fn type_name(&self) -> &'static str {
+        "common.VersionSet"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        match name {
+            "Has" => Some(one_str(name, args).map(|v| Value::bool(self.has(&v)))),
+            _ => None,
+        }
+    }
+    fn as_value(&self) -> Value {
+        Value::list(
+            self.versions
+                .iter()
+                .map(|s| Value::str(s.as_str()))
+                .collect(),
+        )
+    }
+}
+
+/// Helm's default API versions for `helm template` without a cluster (Helm v4.2.3, as recorded in
+/// the corpus' `capabilities.json`).
+pub const DEFAULT_API_VERSIONS: &[&str] = &[
+    "v1",
+    "admissionregistration.k8s.io/v1",
+    "admissionregistration.k8s.io/v1alpha1",
+    "admissionregistration.k8s.io/v1beta1",
+    "internal.apiserver.k8s.io/v1alpha1",
+    "apps/v1",
+    "apps/v1beta1",
+    "apps/v1beta2",
+    "authentication.k8s.io/v1",
+    "authentication.k8s.io/v1alpha1",
+    "authentication.k8s.io/v1beta1",
+    "authorization.k8s.io/v1",
+    "authorization.k8s.io/v1beta1",
+    "autoscaling/v1",
+    "autoscaling/v2",
+    "batch/v1",
+    "batch/v1beta1",
+    "certificates.k8s.io/v1",
+    "certificates.k8s.io/v1beta1",
+    "certificates.k8s.io/v1alpha1",
+    "coordination.k8s.io/v1alpha2",
+    "coordination.k8s.io/v1beta1",
+    "coordination.k8s.io/v1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "events.k8s.io/v1",
+    "events.k8s.io/v1beta1",
+    "extensions/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1",
+    "flowcontrol.apiserver.k8s.io/v1beta1",
+    "flowcontrol.apiserver.k8s.io/v1beta2",
+    "flowcontrol.apiserver.k8s.io/v1beta3",
+    "networking.k8s.io/v1",
+    "networking.k8s.io/v1beta1",
+    "node.k8s.io/v1",
+    "node.k8s.io/v1alpha1",
+    "node.k8s.io/v1beta1",
+    "policy/v1",
+    "policy/v1beta1",
+    "rbac.authorization.k8s.io/v1",
+    "rbac.authorization.k8s.io/v1beta1",
+    "rbac.authorization.k8s.io/v1alpha1",
+    "resource.k8s.io/v1",
+    "resource.k8s.io/v1beta2",
+    "resource.k8s.io/v1beta1",
+    "resource.k8s.io/v1alpha3",
+    "scheduling.k8s.io/v1alpha2",
+    "scheduling.k8s.io/v1beta1",
+    "scheduling.k8s.io/v1",
+    "storage.k8s.io/v1beta1",
+    "storage.k8s.io/v1",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml_keys(v: &Value) -> String {
+        v.as_map()
+            .map(|m| m.keys().cloned().collect::<Vec<_>>().join(","))
+            .unwrap_or_default()
+    }
+
+    fn files() -> Files {
+        let f = |n: &str, d: &str| ChartFile {
+            name: n.into(),
+            data: d.as_bytes().to_vec(),
+            source_id: 0,
+        };
+        Files::new(
+            &[
+                f("conf/a.conf", "x=1\ny=2\n"),
+                f("conf/sub/b.conf", "b"),
+                f("README", "r"),
+            ],
+            yaml_keys,
+        )
+    }
+
+    #[test]
+    fn get_lines_glob() {
+        let fs = files();
+        let get = fs
+            .method("Get", &[Value::str("conf/a.conf")])
+            .and_then(Result::ok);
+        assert_eq!(get.as_ref().and_then(Value::as_str), Some("x=1\ny=2\n"));
+        let missing = fs
+            .method("Get", &[Value::str("../etc/passwd")])
+            .and_then(Result::ok);
+        assert_eq!(missing.as_ref().and_then(Value::as_str), Some(""));
+        assert_eq!(fs.lines("conf/a.conf"), vec!["x=1", "y=2"]);
+        assert_eq!(fs.lines("nope"), Vec::<String>::new());
+        let g = fs.glob("conf/*").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            g.files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+            vec!["conf/a.conf"]
+        );
+        let g2 = fs.glob("conf/**").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(g2.files.len(), 2);
+        assert_eq!(g2.as_config(), "a.conf,b.conf");
+        assert_eq!(
+            fs.glob("nothing/*").map(|g| g.as_config()),
+            Ok(String::new())
+        );
+    }
+
+    #[test]
+    fn api_versions_has() {
+        let a = ApiVersions::new(DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect());
+        assert!(a.has("apps/v1"));
+        assert!(!a.has("apps/v2"));
+        assert_eq!(
+            a.method("Has", &[Value::str("policy/v1")])
+                .and_then(Result::ok)
+                .map(|v| matches!(v, Value::Bool(true, _))),
+            Some(true)
+        );
+    }
+}

@@ -1,0 +1,445 @@
+//! Rendering a chart like `helm template`: every template of the chart and its (enabled)
+//! subcharts is parsed into one template set in Helm's order, then each non-partial template is
+//! executed with its chart's scope (`.Values`, `.Chart`, `.Files`, `.Release`, `.Capabilities`,
+//! `.Subcharts`, `.Template`). Also Helm's manifest stream (`---` / `# Source:` and install order).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::files::{Files, ToYaml};
+use super::load::{LoadedChart, Sources};
+use super::model::Chart;
+use super::release::{self, RenderOptions};
+use crate::render::value::{Map, Seg, Value};
+
+/// One template's output with provenance.
+#[derive(Clone, Debug, Default)]
+pub struct RenderedTemplate {
+    pub text: String,
+    /// Byte ranges of `text` that came from a values file or template position.
+    pub segs: Vec<Seg>,
+}
+
+/// The template engine as the chart renderer drives it (implemented over the Go-template engine).
+pub trait TemplateEngine {
+    /// Parses a template file under its full name (`chart/templates/x.yaml`).
+    fn add_file(&mut self, name: &str, src: &str) -> Result<(), String>;
+    /// Executes a parsed template with `dot`.
+    fn execute(&self, name: &str, dot: &Value) -> Result<RenderedTemplate, String>;
+    /// Helm's `toYaml`, for `.Files.AsConfig` / `.AsSecrets`.
+    fn to_yaml(&self) -> ToYaml;
+}
+
+/// A rendered chart.
+#[derive(Clone, Debug)]
+pub struct RenderedChart {
+    /// Template name → output, for every non-partial template (including empty ones and
+    /// `NOTES.txt`), as Helm's engine returns them.
+    pub templates: BTreeMap<String, RenderedTemplate>,
+    /// The coalesced top-level `.Values` (scalars keep their origins).
+    pub values: Map,
+    /// Every source file (chart files and user values files) by id.
+    pub sources: Sources,
+    /// The chart after dependency processing (aliases, disabled subcharts removed).
+    pub chart: Chart,
+}
+
+/// Why a render failed (Helm's message).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderError {
+    pub message: String,
+}
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// A template with the scope it executes in.
+struct Renderable {
+    src: String,
+    dot: Arc<Map>,
+    base_path: String,
+}
+
+/// Helm's `recAllTpls`: collects templates with their scope; returns this chart's scope map.
+fn collect(
+    chart: &Chart,
+    parent: &Map,
+    is_root: bool,
+    parent_path: &str,
+    to_yaml: ToYaml,
+    out: &mut BTreeMap<String, Renderable>,
+) -> Map {
+    let full_path = if is_root {
+        chart.name().to_string()
+    } else {
+        format!("{parent_path}/charts/{}", chart.name())
+    };
+    let mut next = Map::new();
+    next.insert(
+        "Chart".into(),
+        release::chart_object(&chart.metadata, is_root),
+    );
+    next.insert(
+        "Files".into(),
+        Value::Object(Arc::new(Files::new(&chart.files, to_yaml))),
+    );
+    next.insert(
+        "Release".into(),
+        parent.get("Release").cloned().unwrap_or(Value::Nil),
+    );
+    next.insert(
+        "Capabilities".into(),
+        parent.get("Capabilities").cloned().unwrap_or(Value::Nil),
+    );
+    let values = if is_root {
+        parent
+            .get("Values")
+            .cloned()
+            .unwrap_or_else(Value::empty_map)
+    } else {
+        match parent.get("Values").and_then(|v| v.get(chart.name())) {
+            Some(v @ Value::Map(_)) => v.clone(),
+            _ => Value::empty_map(),
+        }
+    };
+    next.insert("Values".into(), values);
+    let mut subcharts = Map::new();
+    for child in &chart.dependencies {
+        let child_scope = collect(child, &next, false, &full_path, to_yaml, out);
+        subcharts.insert(child.name().to_string(), Value::map(child_scope));
+    }
+    next.insert("Subcharts".into(), Value::map(subcharts));
+    let dot = Arc::new(next.clone());
+    for t in &chart.templates {
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        if chart.is_library() && !base.starts_with('_') {
+            continue;
+        }
+        out.insert(
+            format!("{full_path}/{}", t.name),
+            Renderable {
+                src: String::from_utf8_lossy(&t.data).into_owned(),
+                dot: dot.clone(),
+                base_path: format!("{full_path}/templates"),
+            },
+        );
+    }
+    next
+}
+
+/// Helm's parse order: deeper paths first, then names in reverse order (`sort.Reverse(byPathLen)`).
+pub fn helm_template_order<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+    let mut v: Vec<&String> = names.collect();
+    v.sort_by(|a, b| {
+        let (ca, cb) = (a.matches('/').count(), b.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.cmp(a))
+    });
+    v
+}
+
+/// Removes Go's `<no value>` markers as Helm does, keeping provenance segments aligned.
+fn strip_no_value(r: RenderedTemplate) -> RenderedTemplate {
+    const MARK: &str = "<no value>";
+    if !r.text.contains(MARK) {
+        return r;
+    }
+    let mut text = String::with_capacity(r.text.len());
+    // Map of removed ranges (start in the original text).
+    let mut removed: Vec<usize> = Vec::new();
+    let mut rest = r.text.as_str();
+    let mut offset = 0;
+    while let Some(i) = rest.find(MARK) {
+        text.push_str(&rest[..i]);
+        removed.push(offset + i);
+        offset += i + MARK.len();
+        rest = &rest[i + MARK.len()..];
+    }
+    text.push_str(rest);
+    let shift = |pos: u32| -> u32 {
+        let p = pos as usize;
+        let mut d = 0usize;
+        for &s in &removed {
+            if s + MARK.len() <= p {
+                d += MARK.len();
+            } else if s < p {
+                d += p - s;
+            }
+        }
+        (p - d) as u32
+    };
+    let segs = r
+        .segs
+        .into_iter()
+        .map(|s| Seg {
+            start: shift(s.start),
+            end: shift(s.end),
+            origin: s.origin,
+        })
+        .filter(|s| s.end > s.start)
+        .collect();
+    RenderedTemplate { text, segs }
+}
+
+/// Renders a loaded chart with `engine` (a fresh, empty template set) like `helm template`.
+pub fn render_chart_with(
+    engine: &mut dyn TemplateEngine,
+    loaded: &LoadedChart,
+    opts: &RenderOptions,
+) -> Result<RenderedChart, RenderError> {
+    let err = |message: String| RenderError { message };
+    let mut sources = loaded.sources.clone();
+    let user = release::user_values(opts, &mut sources).map_err(err)?;
+    let prepared = release::prepare_values(&loaded.chart, &user).map_err(err)?;
+    let mut top = Map::new();
+    top.insert("Values".into(), Value::map(prepared.values.clone()));
+    top.insert("Release".into(), release::release_object(opts));
+    top.insert(
+        "Capabilities".into(),
+        release::capabilities_object(opts).map_err(err)?,
+    );
+    let mut tpls = BTreeMap::new();
+    collect(&prepared.chart, &top, true, "", engine.to_yaml(), &mut tpls);
+    let order = helm_template_order(tpls.keys());
+    for name in &order {
+        if let Some(r) = tpls.get(*name) {
+            engine.add_file(name, &r.src).map_err(err)?;
+        }
+    }
+    let mut templates = BTreeMap::new();
+    for name in order {
+        let base = name.rsplit('/').next().unwrap_or(name);
+        if base.starts_with('_') {
+            continue;
+        }
+        let Some(r) = tpls.get(name) else { continue };
+        let mut dot = r.dot.as_ref().clone();
+        let mut t = Map::new();
+        t.insert("Name".into(), Value::str(name.as_str()));
+        t.insert("BasePath".into(), Value::str(r.base_path.as_str()));
+        dot.insert("Template".into(), Value::map(t));
+        let out = engine.execute(name, &Value::map(dot)).map_err(err)?;
+        templates.insert(name.clone(), strip_no_value(out));
+    }
+    Ok(RenderedChart {
+        templates,
+        values: prepared.values,
+        sources,
+        chart: prepared.chart,
+    })
+}
+
+/// Helm's install order of kinds (unknown kinds go last, alphabetically).
+pub const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// Helm's `SplitManifests`: documents separated by `---` lines, trimmed, empty ones dropped.
+pub fn split_manifests(text: &str) -> Vec<String> {
+    // Helm's separator regex: (?:^|\s*\n)---\s*
+    static SEP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let sep = SEP
+        .get_or_init(|| regex::Regex::new(r"(?:^|\s*\n)---\s*").unwrap_or_else(|_| unreachable!()));
+    sep.split(text.trim())
+        .filter(|d| !d.is_empty())
+        .map(|d| d.trim().to_string())
+        .collect()
+}
+
+struct Manifest {
+    path: String,
+    content: String,
+    kind: String,
+}
+
+fn kind_rank(kind: &str) -> Option<usize> {
+    INSTALL_ORDER.iter().position(|k| *k == kind)
+}
+
+fn sort_by_kind(v: &mut [Manifest]) {
+    v.sort_by(|a, b| match (kind_rank(&a.kind), kind_rank(&b.kind)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.kind.cmp(&b.kind),
+    });
+}
+
+/// What `helm template` prints: manifests in install order with `---\n# Source: NAME\n` headers,
+/// then hooks; `NOTES.txt`, partials and empty templates are left out.
+pub fn helm_template_stream(rendered: &RenderedChart) -> Result<String, RenderError> {
+    let mut generic = Vec::new();
+    let mut hooks = Vec::new();
+    for (path, r) in &rendered.templates {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if base == "NOTES.txt" || base.starts_with('_') || r.text.trim().is_empty() {
+            continue;
+        }
+        for doc in split_manifests(&r.text) {
+            let parsed =
+                crate::yaml::parse_stream(&doc, &crate::yaml::Limits::default()).map_err(|e| {
+                    RenderError {
+                        message: format!("YAML parse error on {path}: {e}"),
+                    }
+                })?;
+            let root = parsed.into_iter().next().map(|d| d.root);
+            let kind = root
+                .as_ref()
+                .and_then(|r| r.get("kind"))
+                .and_then(|k| k.as_str())
+                .unwrap_or("")
+                .to_string();
+            let is_hook = root
+                .as_ref()
+                .and_then(|r| r.get_path(&["metadata", "annotations", "helm.sh/hook"]))
+                .is_some();
+            let m = Manifest {
+                path: path.clone(),
+                content: doc,
+                kind,
+            };
+            if is_hook {
+                hooks.push(m)
+            } else {
+                generic.push(m)
+            }
+        }
+    }
+    sort_by_kind(&mut generic);
+    sort_by_kind(&mut hooks);
+    let mut body = String::new();
+    for m in &generic {
+        body.push_str(&format!("---\n# Source: {}\n{}\n", m.path, m.content));
+    }
+    let mut out = format!("{}\n", body.trim());
+    for m in &hooks {
+        out.push_str(&format!("---\n# Source: {}\n{}\n", m.path, m.content));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_order_is_helms() {
+        let names: Vec<String> = [
+            "c/templates/a.yaml",
+            "c/charts/s/templates/x.yaml",
+            "c/templates/b.yaml",
+            "c/charts/s/templates/_h.tpl",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let order: Vec<&str> = helm_template_order(names.iter())
+            .into_iter()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                "c/charts/s/templates/x.yaml",
+                "c/charts/s/templates/_h.tpl",
+                "c/templates/b.yaml",
+                "c/templates/a.yaml"
+            ]
+        );
+    }
+
+    #[test]
+    fn splits_and_strips() {
+        assert_eq!(
+            split_manifests("\n---\na: 1\n---   \nb: 2\n\n---\n"),
+            vec!["a: 1", "b: 2"]
+        );
+        let r = strip_no_value(RenderedTemplate {
+            text: "a: <no value>\nb: x\n".into(),
+            segs: vec![Seg {
+                start: 14,
+                end: 15,
+                origin: crate::render::value::Origin {
+                    file: 1,
+                    line: 1,
+                    col: 1,
+                },
+            }],
+        });
+        assert_eq!(r.text, "a: \nb: x\n");
+        assert_eq!((r.segs[0].start, r.segs[0].end), (4, 5));
+    }
+
+    #[test]
+    fn stream_orders_kinds_and_hooks() {
+        let mut templates = BTreeMap::new();
+        let t = |s: &str| RenderedTemplate {
+            text: s.into(),
+            segs: vec![],
+        };
+        templates.insert(
+            "c/templates/a.yaml".to_string(),
+            t("kind: Deployment\n---\nkind: Widget\n"),
+        );
+        templates.insert("c/templates/b.yaml".to_string(), t("kind: Service\n"));
+        templates.insert(
+            "c/templates/hook.yaml".to_string(),
+            t("kind: Job\nmetadata:\n  annotations:\n    helm.sh/hook: pre-install\n"),
+        );
+        templates.insert("c/templates/NOTES.txt".to_string(), t("notes"));
+        templates.insert("c/templates/empty.yaml".to_string(), t("\n  \n"));
+        let rc = RenderedChart {
+            templates,
+            values: Map::new(),
+            sources: Sources::default(),
+            chart: Chart::default(),
+        };
+        assert_eq!(
+            helm_template_stream(&rc).ok().as_deref(),
+            Some(
+                "---\n# Source: c/templates/b.yaml\nkind: Service\n---\n# Source: c/templates/a.yaml\nkind: Deployment\n---\n# Source: c/templates/a.yaml\nkind: Widget\n---\n# Source: c/templates/hook.yaml\nkind: Job\nmetadata:\n  annotations:\n    helm.sh/hook: pre-install\n"
+            )
+        );
+    }
+}

@@ -1,0 +1,1466 @@
+//! Executes parsed templates with Go's text/template semantics as Helm configures them
+//! (`missingkey=zero`), writing output together with provenance segments.
+
+use super::gofmt::{go_type_name, sprint, sprint_value, sprintf, sprintln};
+use super::parse::{Arg, Cmd, Node, Num, Pipe, Pos, Tree};
+use super::{Limits, TemplateError, TemplateSet, funcs};
+use crate::render::value::{Seg, Text, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Output text with provenance segments.
+#[derive(Default, Debug)]
+pub struct Output {
+    pub text: String,
+    pub segs: Vec<Seg>,
+}
+
+/// Why execution stopped.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    Err(Box<ExecError>),
+    Break,
+    Continue,
+}
+
+/// An execution error in Go's form, with the location of the innermost template it names.
+#[derive(Debug, Clone)]
+pub(crate) struct ExecError {
+    /// `Error()` of this error and of each error it wraps (Go's `errors.Unwrap` chain); the
+    /// first is the full message.
+    pub chain: Vec<String>,
+    pub template: String,
+    pub line: u32,
+    pub col: u32,
+}
+
+type R<T> = Result<T, Stop>;
+
+/// A value as evaluated, with whether Go would hold it as an `interface{}` (map element, range
+/// element) — which decides between "nil pointer evaluating" and silently zero.
+#[derive(Clone, Debug)]
+pub(crate) struct Dot {
+    v: Value,
+    iface: bool,
+}
+
+/// Shared per-execution state (counters across include/tpl nesting).
+pub(crate) struct Shared {
+    pub limits: Limits,
+    pub start: Instant,
+    pub steps: u64,
+    pub written: usize,
+    pub range_iters: u64,
+}
+
+/// The state of executing one template (Go's `state`).
+pub(crate) struct State<'a> {
+    pub set: &'a TemplateSet,
+    /// Extra templates visible during `tpl` (the tpl text itself and its defines).
+    pub overlay: Option<&'a HashMap<String, Arc<Tree>>>,
+    pub shared: &'a mut Shared,
+    pub tree: Arc<Tree>,
+    pub vars: Vec<(String, Dot)>,
+    pub depth: usize,
+    pub include_counts: &'a mut HashMap<String, usize>,
+}
+
+/// Names of functions the executor implements itself.
+pub(crate) const EXEC_FUNCS: &[&str] = &[
+    "and", "or", "not", "len", "index", "print", "printf", "println", "html", "js", "urlquery",
+    "call", "eq", "ne", "lt", "le", "gt", "ge", "include", "tpl", "required", "fail", "lookup",
+];
+
+fn err_stop(e: ExecError) -> Stop {
+    Stop::Err(Box::new(e))
+}
+
+fn truth(v: &Value) -> bool {
+    match v {
+        Value::Nil => false,
+        Value::Bool(b, _) => *b,
+        Value::Int(i, _) => *i != 0,
+        Value::Float(f, _) => *f != 0.0,
+        Value::Str(t) => !t.s.is_empty(),
+        Value::List(l) => !l.is_empty(),
+        Value::Map(m) => !m.is_empty(),
+        Value::Object(_) => true,
+    }
+}
+
+/// Writes `s` with provenance into `out`.
+fn push_text(out: &mut Output, t: &Text) {
+    let base = out.text.len() as u32;
+    out.text.push_str(&t.s);
+    if let Some(segs) = &t.segs {
+        for s in segs.iter() {
+            out.segs.push(Seg {
+                start: s.start + base,
+                end: s.end + base,
+                origin: s.origin,
+            });
+        }
+    }
+}
+
+impl State<'_> {
+    fn lookup_tree(&self, name: &str) -> Option<Arc<Tree>> {
+        if let Some(o) = self.overlay
+            && let Some(t) = o.get(name)
+        {
+            return Some(t.clone());
+        }
+        self.set.templates.get(name).cloned()
+    }
+
+    /// Go's `errorf`: `template: FILE:LINE:COL: executing "NAME" at <CTX>: msg`.
+    fn error(&self, pos: Pos, ctx: &str, msg: String) -> Stop {
+        err_stop(ExecError {
+            chain: vec![format!(
+                "template: {}:{}:{}: executing {:?} at <{}>: {}",
+                self.tree.parse_name, pos.line, pos.col, self.tree.name, ctx, msg
+            )],
+            template: self.tree.parse_name.to_string(),
+            line: pos.line,
+            col: pos.col,
+        })
+    }
+
+    fn tick(&mut self, pos: Pos) -> R<()> {
+        self.shared.steps += 1;
+        if self.shared.steps & 255 == 0
+            && self.shared.start.elapsed() > self.shared.limits.time_budget
+        {
+            return Err(self.error(
+                pos,
+                "",
+                format!(
+                    "template execution exceeded the time budget of {:?}",
+                    self.shared.limits.time_budget
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, out: &mut Output, t: &Text, pos: Pos) -> R<()> {
+        self.shared.written += t.s.len();
+        if self.shared.written > self.shared.limits.max_output_bytes {
+            return Err(self.error(
+                pos,
+                "",
+                format!(
+                    "template output exceeds the limit of {} bytes",
+                    self.shared.limits.max_output_bytes
+                ),
+            ));
+        }
+        push_text(out, t);
+        Ok(())
+    }
+
+    /// Go's `printValue` of an action's result.
+    fn print_value(&mut self, out: &mut Output, v: &Value, pos: Pos) -> R<()> {
+        match v {
+            Value::Nil => self.write(out, &Text::plain("<no value>"), pos),
+            Value::Str(t) => self.write(out, t, pos),
+            Value::Bool(_, o) | Value::Int(_, o) | Value::Float(_, o) => {
+                let s = sprint_value(v);
+                self.write(out, &Text::from_origin(s, *o), pos)
+            }
+            Value::Object(o) => {
+                let v = o.as_value();
+                self.print_value(out, &v, pos)
+            }
+            _ => self.write(out, &Text::plain(sprint_value(v)), pos),
+        }
+    }
+
+    /// Walks a list of nodes.
+    pub(crate) fn walk(&mut self, dot: &Dot, nodes: &[Node], out: &mut Output) -> R<()> {
+        for n in nodes {
+            self.walk_node(dot, n, out)?;
+        }
+        Ok(())
+    }
+
+    fn walk_node(&mut self, dot: &Dot, node: &Node, out: &mut Output) -> R<()> {
+        match node {
+            Node::Text(t) => {
+                let t = Text {
+                    s: t.clone(),
+                    segs: None,
+                };
+                self.write(out, &t, Pos::default())
+            }
+            Node::Action(pos, pipe) => {
+                self.tick(*pos)?;
+                let v = self.eval_pipeline(dot, pipe)?;
+                if pipe.decl.is_empty() {
+                    self.print_value(out, &v, *pos)?;
+                }
+                Ok(())
+            }
+            Node::If(pos, pipe, list, else_list) | Node::With(pos, pipe, list, else_list) => {
+                self.tick(*pos)?;
+                let nvars = self.vars.len();
+                let v = self.eval_pipeline(dot, pipe)?;
+                let t = truth(&v);
+                let r = if t {
+                    if matches!(node, Node::With(..)) {
+                        self.walk(&Dot { v, iface: false }, list, out)
+                    } else {
+                        self.walk(dot, list, out)
+                    }
+                } else if let Some(e) = else_list {
+                    self.walk(dot, e, out)
+                } else {
+                    Ok(())
+                };
+                self.vars.truncate(nvars);
+                r
+            }
+            Node::Range(pos, pipe, list, else_list) => {
+                self.walk_range(dot, *pos, pipe, list, else_list.as_deref(), out)
+            }
+            Node::Break(_) => Err(Stop::Break),
+            Node::Continue(_) => Err(Stop::Continue),
+            Node::Template(pos, name, pipe) => {
+                self.tick(*pos)?;
+                let Some(tree) = self.lookup_tree(name) else {
+                    return Err(self.error(
+                        *pos,
+                        &template_ctx(name, pipe.as_ref()),
+                        format!("template {:?} not defined", name),
+                    ));
+                };
+                let newdot = match pipe {
+                    Some(p) => {
+                        let nvars = self.vars.len();
+                        let v = self.eval_pipeline(dot, p)?;
+                        self.vars.truncate(nvars);
+                        v
+                    }
+                    None => Value::Nil,
+                };
+                if self.depth + 1 >= self.shared.limits.max_depth {
+                    return Err(self.error(
+                        *pos,
+                        &template_ctx(name, pipe.as_ref()),
+                        format!(
+                            "exceeded maximum template depth ({})",
+                            self.shared.limits.max_depth
+                        ),
+                    ));
+                }
+                let d = Dot {
+                    v: newdot,
+                    iface: false,
+                };
+                let saved_tree = std::mem::replace(&mut self.tree, tree.clone());
+                let saved_vars =
+                    std::mem::replace(&mut self.vars, vec![("$".to_string(), d.clone())]);
+                self.depth += 1;
+                let r = grow(self.depth, || self.walk(&d, &tree.root, out));
+                self.depth -= 1;
+                self.tree = saved_tree;
+                self.vars = saved_vars;
+                match r {
+                    Err(Stop::Break) | Err(Stop::Continue) => Ok(()),
+                    r => r,
+                }
+            }
+        }
+    }
+
+    fn walk_range(
+        &mut self,
+        dot: &Dot,
+        pos: Pos,
+        pipe: &Pipe,
+        list: &[Node],
+        else_list: Option<&[Node]>,
+        out: &mut Output,
+    ) -> R<()> {
+        self.tick(pos)?;
+        let nvars = self.vars.len();
+        // Declarations are bound per iteration, not to the pipeline's value.
+        let v = self.eval_cmds(dot, pipe)?;
+        let v = match v {
+            Value::Object(o) => o.as_value(),
+            v => v,
+        };
+        let mut items: Vec<(Value, Value)> = Vec::new();
+        match &v {
+            Value::List(l) => {
+                for (i, e) in l.iter().enumerate() {
+                    items.push((Value::int(i as i64), e.clone()));
+                }
+            }
+            Value::Map(m) => {
+                for (k, e) in m.iter() {
+                    items.push((Value::str(k.as_str()), e.clone()));
+                }
+            }
+            Value::Int(n, _) => {
+                if pipe.decl.len() > 1 {
+                    return Err(self.error(
+                        pos,
+                        &pipe.to_string(),
+                        format!("can't use {} to iterate over more than one variable", n),
+                    ));
+                }
+                for i in 0..(*n).max(0) {
+                    items.push((Value::int(i), Value::int(i)));
+                }
+            }
+            Value::Nil => {}
+            other => {
+                let (p, ctx) = last_node(pipe).unwrap_or((pos, pipe.to_string()));
+                return Err(self.error(
+                    p,
+                    &ctx,
+                    format!("range can't iterate over {}", sprint_value(other)),
+                ));
+            }
+        }
+        if items.is_empty() {
+            self.vars.truncate(nvars);
+            if let Some(e) = else_list {
+                return self.walk(dot, e, out);
+            }
+            return Ok(());
+        }
+        let iface = !matches!(v, Value::Int(..));
+        for (k, e) in items {
+            self.shared.range_iters += 1;
+            if self.shared.range_iters > self.shared.limits.max_range_iterations {
+                return Err(self.error(
+                    pos,
+                    &pipe.to_string(),
+                    format!(
+                        "range iterations exceed the limit of {}",
+                        self.shared.limits.max_range_iterations
+                    ),
+                ));
+            }
+            self.tick(pos)?;
+            match pipe.decl.len() {
+                0 => {}
+                1 => {
+                    let is_int = matches!(v, Value::Int(..));
+                    let val = if is_int { k.clone() } else { e.clone() };
+                    self.bind(&pipe.decl[0], Dot { v: val, iface }, pipe.is_assign);
+                }
+                _ => {
+                    self.bind(
+                        &pipe.decl[0],
+                        Dot {
+                            v: k.clone(),
+                            iface: false,
+                        },
+                        pipe.is_assign,
+                    );
+                    self.bind(
+                        &pipe.decl[1],
+                        Dot {
+                            v: e.clone(),
+                            iface,
+                        },
+                        pipe.is_assign,
+                    );
+                }
+            }
+            let d = Dot { v: e, iface };
+            let iter_vars = self.vars.len();
+            let r = self.walk(&d, list, out);
+            self.vars.truncate(iter_vars);
+            if !pipe.is_assign {
+                self.vars.truncate(nvars);
+            }
+            match r {
+                Ok(()) | Err(Stop::Continue) => {}
+                Err(Stop::Break) => break,
+                Err(e) => return Err(e),
+            }
+        }
+        self.vars.truncate(nvars);
+        Ok(())
+    }
+
+    fn bind(&mut self, name: &str, d: Dot, assign: bool) {
+        if assign {
+            if let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+                slot.1 = d;
+            }
+        } else {
+            self.vars.push((name.to_string(), d));
+        }
+    }
+
+    /// Evaluates a pipeline's commands (without binding its declarations).
+    fn eval_cmds(&mut self, dot: &Dot, pipe: &Pipe) -> R<Value> {
+        let mut value: Option<Value> = None;
+        for cmd in &pipe.cmds {
+            let v = self.eval_command(dot, cmd, value.take())?;
+            value = Some(v);
+        }
+        Ok(value.unwrap_or(Value::Nil))
+    }
+
+    fn eval_pipeline(&mut self, dot: &Dot, pipe: &Pipe) -> R<Value> {
+        let v = self.eval_cmds(dot, pipe)?;
+        for name in &pipe.decl {
+            self.bind(
+                name,
+                Dot {
+                    v: v.clone(),
+                    iface: false,
+                },
+                pipe.is_assign,
+            );
+        }
+        Ok(v)
+    }
+
+    fn not_a_function(&self, cmd: &Cmd, has_final: bool) -> R<()> {
+        if cmd.args.len() > 1 || has_final {
+            let first = cmd.args.first().map(|a| a.to_string()).unwrap_or_default();
+            return Err(self.error(
+                cmd.pos,
+                &first,
+                format!("can't give argument to non-function {first}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn eval_command(&mut self, dot: &Dot, cmd: &Cmd, fin: Option<Value>) -> R<Value> {
+        let Some(first) = cmd.args.first() else {
+            return Ok(Value::Nil);
+        };
+        match first {
+            Arg::Field(pos, ids) => {
+                let recv = dot.clone();
+                self.eval_field_chain(dot, recv, ids, *pos, first, &cmd.args[1..], fin)
+            }
+            Arg::Var(pos, name, ids) => {
+                let recv = self.var(name);
+                if ids.is_empty() {
+                    self.not_a_function(cmd, fin.is_some())?;
+                    return Ok(recv.v);
+                }
+                self.eval_field_chain(dot, recv, ids, *pos, first, &cmd.args[1..], fin)
+            }
+            Arg::Chain(pos, pipe, ids) => {
+                if ids.is_empty() {
+                    self.not_a_function(cmd, fin.is_some())?;
+                    let nvars = self.vars.len();
+                    let v = self.eval_pipeline(dot, pipe)?;
+                    self.vars.truncate(nvars);
+                    return Ok(v);
+                }
+                if let Some(Cmd { args, .. }) = pipe.cmds.first()
+                    && pipe.cmds.len() == 1
+                    && let [Arg::Ident(_, name)] = args.as_slice()
+                {
+                    return Err(self.error(
+                        *pos,
+                        &first.to_string(),
+                        format!("{name} is not a method but has arguments"),
+                    ));
+                }
+                let nvars = self.vars.len();
+                let v = self.eval_pipeline(dot, pipe)?;
+                self.vars.truncate(nvars);
+                self.eval_field_chain(
+                    dot,
+                    Dot { v, iface: false },
+                    ids,
+                    *pos,
+                    first,
+                    &cmd.args[1..],
+                    fin,
+                )
+            }
+            Arg::Ident(pos, name) => self.eval_function(dot, name, *pos, cmd, fin),
+            _ => {
+                self.not_a_function(cmd, fin.is_some())?;
+                self.eval_arg(dot, first)
+            }
+        }
+    }
+
+    fn var(&self, name: &str) -> Dot {
+        self.vars
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, d)| d.clone())
+            .unwrap_or(Dot {
+                v: Value::Nil,
+                iface: false,
+            })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_field_chain(
+        &mut self,
+        dot: &Dot,
+        mut recv: Dot,
+        ids: &[String],
+        pos: Pos,
+        node: &Arg,
+        args: &[Arg],
+        fin: Option<Value>,
+    ) -> R<Value> {
+        let n = ids.len();
+        for (i, id) in ids.iter().enumerate() {
+            let last = i + 1 == n;
+            recv = self.eval_field(
+                dot,
+                recv,
+                id,
+                pos,
+                node,
+                if last { args } else { &[] },
+                if last { fin.clone() } else { None },
+                last,
+            )?;
+        }
+        Ok(recv.v)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_field(
+        &mut self,
+        dot: &Dot,
+        recv: Dot,
+        name: &str,
+        pos: Pos,
+        node: &Arg,
+        args: &[Arg],
+        fin: Option<Value>,
+        last: bool,
+    ) -> R<Dot> {
+        let has_args = !args.is_empty() || fin.is_some();
+        match &recv.v {
+            Value::Nil => {
+                if recv.iface {
+                    return Err(self.error(
+                        pos,
+                        &node.to_string(),
+                        format!("nil pointer evaluating interface {{}}.{name}"),
+                    ));
+                }
+                Ok(Dot {
+                    v: Value::Nil,
+                    iface: false,
+                })
+            }
+            Value::Map(m) => {
+                if has_args && last {
+                    return Err(self.error(
+                        pos,
+                        &node.to_string(),
+                        format!("{name} is not a method but has arguments"),
+                    ));
+                }
+                Ok(Dot {
+                    v: m.get(name).cloned().unwrap_or(Value::Nil),
+                    iface: true,
+                })
+            }
+            Value::Object(o) => {
+                if has_args || last {
+                    let mut argv = Vec::with_capacity(args.len() + 1);
+                    for a in args {
+                        argv.push(self.eval_arg(dot, a)?);
+                    }
+                    if let Some(f) = fin.clone() {
+                        argv.push(f);
+                    }
+                    if let Some(r) = o.method(name, &argv) {
+                        return match r {
+                            Ok(v) => Ok(Dot { v, iface: false }),
+                            Err(e) => Err(self.error(
+                                pos,
+                                &node.to_string(),
+                                format!("error calling {name}: {e}"),
+                            )),
+                        };
+                    }
+                }
+                if let Some(v) = o.field(name) {
+                    if has_args {
+                        return Err(self.error(
+                            pos,
+                            &node.to_string(),
+                            format!("{name} has arguments but cannot be invoked as function"),
+                        ));
+                    }
+                    return Ok(Dot { v, iface: false });
+                }
+                Err(self.error(
+                    pos,
+                    &node.to_string(),
+                    format!("can't evaluate field {name} in type {}", o.type_name()),
+                ))
+            }
+            other => {
+                let ty = if recv.iface {
+                    "interface {}".to_string()
+                } else {
+                    go_type_name(other)
+                };
+                Err(self.error(
+                    pos,
+                    &node.to_string(),
+                    format!("can't evaluate field {name} in type {ty}"),
+                ))
+            }
+        }
+    }
+
+    fn eval_arg(&mut self, dot: &Dot, arg: &Arg) -> R<Value> {
+        match arg {
+            Arg::Field(pos, ids) => {
+                self.eval_field_chain(dot, dot.clone(), ids, *pos, arg, &[], None)
+            }
+            Arg::Var(pos, name, ids) => {
+                let recv = self.var(name);
+                if ids.is_empty() {
+                    return Ok(recv.v);
+                }
+                self.eval_field_chain(dot, recv, ids, *pos, arg, &[], None)
+            }
+            Arg::Chain(pos, pipe, ids) => {
+                let nvars = self.vars.len();
+                let v = self.eval_pipeline(dot, pipe)?;
+                self.vars.truncate(nvars);
+                if ids.is_empty() {
+                    return Ok(v);
+                }
+                self.eval_field_chain(dot, Dot { v, iface: false }, ids, *pos, arg, &[], None)
+            }
+            Arg::Dot(_) => Ok(dot.v.clone()),
+            Arg::Nil(_) => Ok(Value::Nil),
+            Arg::Bool(_, b) => Ok(Value::bool(*b)),
+            Arg::Number(_, Num::Int(i), _) => Ok(Value::int(*i)),
+            Arg::Number(_, Num::Float(f), _) => Ok(Value::float(*f)),
+            Arg::Str(_, s, _) => Ok(Value::Str(Text {
+                s: s.clone(),
+                segs: None,
+            })),
+            Arg::Ident(pos, name) => {
+                let cmd = Cmd {
+                    pos: *pos,
+                    args: vec![arg.clone()],
+                };
+                self.eval_function(dot, name, *pos, &cmd, None)
+            }
+        }
+    }
+
+    fn eval_args(&mut self, dot: &Dot, cmd: &Cmd, fin: Option<Value>) -> R<Vec<Value>> {
+        let mut argv = Vec::with_capacity(cmd.args.len());
+        for a in cmd.args.iter().skip(1) {
+            argv.push(self.eval_arg(dot, a)?);
+        }
+        if let Some(f) = fin {
+            argv.push(f);
+        }
+        Ok(argv)
+    }
+
+    fn call_err(&self, cmd: &Cmd, name: &str, e: String) -> Stop {
+        self.call_err_chain(cmd, name, vec![e])
+    }
+
+    /// Go's `error calling NAME: %w` around an error chain.
+    fn call_err_chain(&self, cmd: &Cmd, name: &str, inner: Vec<String>) -> Stop {
+        let first = inner.first().cloned().unwrap_or_default();
+        match self.error(
+            cmd.pos,
+            &cmd.to_string(),
+            format!("error calling {name}: {first}"),
+        ) {
+            Stop::Err(mut e) => {
+                e.chain.extend(inner);
+                Stop::Err(e)
+            }
+            s => s,
+        }
+    }
+
+    /// Go's conversion of argument `i` to a `string` parameter, with its errors.
+    fn string_arg(&self, cmd: &Cmd, argv: &[Value], i: usize) -> R<Arc<str>> {
+        let node = cmd.args.get(i + 1);
+        let v = argv.get(i).cloned().unwrap_or(Value::Nil);
+        if let Value::Str(t) = &v {
+            return Ok(t.s.clone());
+        }
+        let (pos, ctx) = match node {
+            Some(n) => (n.pos(), n.to_string()),
+            None => (cmd.pos, cmd.to_string()),
+        };
+        let msg = match node {
+            Some(n @ (Arg::Number(..) | Arg::Bool(..))) => format!("expected string; found {n}"),
+            Some(Arg::Nil(_)) => "cannot assign nil to string".to_string(),
+            Some(Arg::Field(..)) | Some(Arg::Var(_, _, _)) if v.is_nil() => {
+                let iface = match node {
+                    Some(Arg::Var(_, name, ids)) => !ids.is_empty() || self.var(name).iface,
+                    _ => true,
+                };
+                if iface {
+                    "wrong type for value; expected string; got interface {}".to_string()
+                } else {
+                    "invalid value; expected string".to_string()
+                }
+            }
+            _ if v.is_nil() => "invalid value; expected string".to_string(),
+            _ => format!(
+                "wrong type for value; expected string; got {}",
+                go_type_name(&v)
+            ),
+        };
+        Err(self.error(pos, &ctx, msg))
+    }
+
+    fn want_args(&self, cmd: &Cmd, name: &str, argv: &[Value], n: usize) -> R<()> {
+        if argv.len() != n {
+            return Err(self.error(
+                cmd.pos,
+                &cmd.to_string(),
+                format!(
+                    "wrong number of args for {name}: want {n} got {}",
+                    argv.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn eval_function(
+        &mut self,
+        dot: &Dot,
+        name: &str,
+        pos: Pos,
+        cmd: &Cmd,
+        fin: Option<Value>,
+    ) -> R<Value> {
+        let _ = pos;
+        match name {
+            "and" | "or" => {
+                let n = cmd.args.len() - 1 + usize::from(fin.is_some());
+                if n == 0 {
+                    return Err(self.error(
+                        cmd.pos,
+                        &cmd.to_string(),
+                        format!("wrong number of args for {name}: want at least 1 got 0"),
+                    ));
+                }
+                let is_and = name == "and";
+                let mut last = Value::Nil;
+                for a in cmd.args.iter().skip(1) {
+                    let v = self.eval_arg(dot, a)?;
+                    if truth(&v) != is_and {
+                        return Ok(v);
+                    }
+                    last = v;
+                }
+                if let Some(f) = fin {
+                    return Ok(f);
+                }
+                return Ok(last);
+            }
+            _ => {}
+        }
+        let argv = self.eval_args(dot, cmd, fin)?;
+        match name {
+            "not" => {
+                self.want_args(cmd, name, &argv, 1)?;
+                Ok(Value::bool(!truth(&argv[0])))
+            }
+            "len" => {
+                self.want_args(cmd, name, &argv, 1)?;
+                let n = match &argv[0] {
+                    Value::Str(t) => t.s.len(),
+                    Value::List(l) => l.len(),
+                    Value::Map(m) => m.len(),
+                    Value::Object(o) => match o.as_value() {
+                        Value::List(l) => l.len(),
+                        Value::Map(m) => m.len(),
+                        Value::Str(t) => t.s.len(),
+                        _ => {
+                            return Err(self.call_err(
+                                cmd,
+                                name,
+                                format!("len of type {}", o.type_name()),
+                            ));
+                        }
+                    },
+                    Value::Nil => {
+                        return Err(self.call_err(cmd, name, "len of nil pointer".into()));
+                    }
+                    other => {
+                        return Err(self.call_err(
+                            cmd,
+                            name,
+                            format!("len of type {}", go_type_name(other)),
+                        ));
+                    }
+                };
+                Ok(Value::int(n as i64))
+            }
+            "index" => {
+                if argv.is_empty() {
+                    return Err(self.error(
+                        cmd.pos,
+                        &cmd.to_string(),
+                        "wrong number of args for index: want at least 1 got 0".into(),
+                    ));
+                }
+                index(&argv[0], &argv[1..]).map_err(|e| self.call_err(cmd, name, e))
+            }
+            "print" => Ok(Value::str(sprint(&argv))),
+            "println" => Ok(Value::str(sprintln(&argv))),
+            "printf" => {
+                if argv.is_empty() {
+                    return Err(self.error(
+                        cmd.pos,
+                        &cmd.to_string(),
+                        "wrong number of args for printf: want at least 1 got 0".into(),
+                    ));
+                }
+                let f = self.string_arg(cmd, &argv, 0)?;
+                sprintf(&f, &argv[1..])
+                    .map(Value::str)
+                    .map_err(|e| self.call_err(cmd, name, e))
+            }
+            "html" => Ok(Value::str(html_escape(&eval_args_string(&argv)))),
+            "js" => Ok(Value::str(js_escape(&eval_args_string(&argv)))),
+            "urlquery" => Ok(Value::str(query_escape(&eval_args_string(&argv)))),
+            "call" => {
+                let t = argv
+                    .first()
+                    .map(go_type_name)
+                    .unwrap_or_else(|| "<nil>".into());
+                Err(self.call_err(cmd, name, format!("non-function of type {t}")))
+            }
+            "eq" => {
+                if argv.is_empty() {
+                    return Err(self.error(
+                        cmd.pos,
+                        &cmd.to_string(),
+                        "wrong number of args for eq: want at least 1 got 0".into(),
+                    ));
+                }
+                eq(&argv[0], &argv[1..])
+                    .map(Value::bool)
+                    .map_err(|e| self.call_err(cmd, name, e))
+            }
+            "ne" => {
+                self.want_args(cmd, name, &argv, 2)?;
+                eq(&argv[0], &argv[1..2])
+                    .map(|b| Value::bool(!b))
+                    .map_err(|e| self.call_err(cmd, name, e))
+            }
+            "lt" | "le" | "gt" | "ge" => {
+                self.want_args(cmd, name, &argv, 2)?;
+                let r = match name {
+                    "lt" => lt(&argv[0], &argv[1]),
+                    "le" => le(&argv[0], &argv[1]),
+                    "gt" => le(&argv[0], &argv[1]).map(|b| !b),
+                    _ => lt(&argv[0], &argv[1]).map(|b| !b),
+                };
+                r.map(Value::bool).map_err(|e| self.call_err(cmd, name, e))
+            }
+            "include" => self.include(cmd, &argv),
+            "tpl" => self.tpl(cmd, &argv),
+            "required" => {
+                self.want_args(cmd, name, &argv, 2)?;
+                let missing = match &argv[1] {
+                    Value::Nil => true,
+                    Value::Str(t) => t.s.is_empty(),
+                    _ => false,
+                };
+                let msg = self.string_arg(cmd, &argv, 0)?.to_string();
+                if missing {
+                    return Err(self.helm_error(cmd, name, msg));
+                }
+                Ok(argv[1].clone())
+            }
+            "fail" => {
+                self.want_args(cmd, name, &argv, 1)?;
+                let msg = self.string_arg(cmd, &argv, 0)?.to_string();
+                Err(self.helm_error(cmd, name, msg))
+            }
+            "lookup" => Ok(Value::empty_map()),
+            _ => match funcs::lookup(name) {
+                Some(f) => f(&argv).map_err(|e| self.call_err(cmd, name, e)),
+                None => Err(self.error(
+                    cmd.pos,
+                    &cmd.to_string(),
+                    format!("function {name:?} not implemented"),
+                )),
+            },
+        }
+    }
+
+    /// An error from `fail`/`required`, wrapped in Helm's markers so that Helm's rewrite to
+    /// `execution error at (LOC): msg` applies.
+    fn helm_error(&self, cmd: &Cmd, name: &str, msg: String) -> Stop {
+        self.call_err(cmd, name, format!("HELM_ERR_START{msg}HELM_ERR_END"))
+    }
+
+    fn include(&mut self, cmd: &Cmd, argv: &[Value]) -> R<Value> {
+        self.want_args(cmd, "include", argv, 2)?;
+        let name = self.string_arg(cmd, argv, 0)?.to_string();
+        let count = self.include_counts.entry(name.clone()).or_insert(0);
+        if *count > self.shared.limits.max_depth {
+            return Err(self.call_err_chain(
+                cmd,
+                "include",
+                vec![
+                    format!(
+                        "rendering template has a nested reference name: {name}: unable to execute template"
+                    ),
+                    "unable to execute template".to_string(),
+                ],
+            ));
+        }
+        *count += 1;
+        let r = self.exec_named(&name, argv[1].clone());
+        if let Some(c) = self.include_counts.get_mut(&name) {
+            *c = c.saturating_sub(1);
+        }
+        match r {
+            Ok(out) => Ok(Value::Str(out_to_text(out))),
+            Err(Stop::Err(e)) => Err(self.call_err_chain(cmd, "include", e.chain)),
+            Err(_) => Ok(Value::str("")),
+        }
+    }
+
+    /// Executes the template `name` with `data` as dot into a fresh buffer (Go's
+    /// `ExecuteTemplate`, as `include` uses it).
+    fn exec_named(&mut self, name: &str, data: Value) -> R<Output> {
+        let Some(tree) = self.lookup_tree(name) else {
+            return Err(err_stop(ExecError {
+                chain: vec![format!(
+                    "template: no template {:?} associated with template \"gotpl\"",
+                    name
+                )],
+                template: self.tree.parse_name.to_string(),
+                line: 0,
+                col: 0,
+            }));
+        };
+        if self.depth + 1 >= self.shared.limits.max_depth.saturating_mul(2) {
+            return Err(self.error(Pos::default(), name, "template nesting too deep".into()));
+        }
+        let d = Dot {
+            v: data,
+            iface: false,
+        };
+        let saved_tree = std::mem::replace(&mut self.tree, tree.clone());
+        let saved_vars = std::mem::replace(&mut self.vars, vec![("$".to_string(), d.clone())]);
+        self.depth += 1;
+        let mut out = Output::default();
+        let r = grow(self.depth, || self.walk(&d, &tree.root, &mut out));
+        self.depth -= 1;
+        self.tree = saved_tree;
+        self.vars = saved_vars;
+        match r {
+            Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => Ok(out),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Helm v4's `tpl`: parses the string as a template named "gotpl" in a clone of the
+    /// current set (its `define`s override existing ones for this call), executes it with the
+    /// given data and removes `<no value>`.
+    fn tpl(&mut self, cmd: &Cmd, argv: &[Value]) -> R<Value> {
+        self.want_args(cmd, "tpl", argv, 2)?;
+        let src = self.string_arg(cmd, argv, 0)?.to_string();
+        if self.depth + 1 >= self.shared.limits.max_depth {
+            return Err(self.call_err(
+                cmd,
+                "tpl",
+                format!(
+                    "exceeded maximum template depth ({})",
+                    self.shared.limits.max_depth
+                ),
+            ));
+        }
+        const NAME: &str = "gotpl";
+        let parsed = match super::parse::parse(NAME, &src, &super::has_func) {
+            Ok(p) => p,
+            Err(e) => {
+                return Err(self.call_err_chain(
+                    cmd,
+                    "tpl",
+                    vec![
+                        format!("cannot parse template {:?}: {}", src, e.message),
+                        e.message,
+                    ],
+                ));
+            }
+        };
+        let mut overlay: HashMap<String, Arc<Tree>> = HashMap::new();
+        if let Some(o) = self.overlay {
+            for (k, v) in o.iter() {
+                overlay.insert(k.clone(), v.clone());
+            }
+        }
+        for d in parsed.defines {
+            let keep_old = d.is_empty()
+                && (overlay.contains_key(&d.name) || self.set.templates.contains_key(&d.name));
+            if !keep_old {
+                overlay.insert(d.name.clone(), Arc::new(d));
+            }
+        }
+        let main = Arc::new(parsed.main);
+        overlay.insert(NAME.to_string(), main.clone());
+        let d = Dot {
+            v: argv[1].clone(),
+            iface: false,
+        };
+        let depth = self.depth + 1;
+        let r = {
+            let mut st = State {
+                set: self.set,
+                overlay: Some(&overlay),
+                shared: &mut *self.shared,
+                tree: main.clone(),
+                vars: vec![("$".to_string(), d.clone())],
+                depth,
+                include_counts: &mut *self.include_counts,
+            };
+            let mut out = Output::default();
+            grow(depth, || st.walk(&d, &main.root, &mut out)).map(|_| out)
+        };
+        match r {
+            Ok(out) => Ok(Value::Str(out_to_text(replace_no_value(out)))),
+            Err(Stop::Err(e)) => {
+                let mut chain = vec![format!(
+                    "error during tpl function execution for {:?}: {}",
+                    src,
+                    e.chain.first().map(String::as_str).unwrap_or("")
+                )];
+                chain.extend(e.chain);
+                Err(self.call_err_chain(cmd, "tpl", chain))
+            }
+            Err(_) => Ok(Value::str("")),
+        }
+    }
+}
+
+/// Go's `String()` of a template node: `{{template "name" pipe}}`.
+fn template_ctx(name: &str, pipe: Option<&Pipe>) -> String {
+    match pipe {
+        Some(p) => format!("{{{{template {:?} {}}}}}", name, p),
+        None => format!("{{{{template {:?}}}}}", name),
+    }
+}
+
+/// The node Go's executor last visited when a pipeline finished: the last command's operand
+/// (or, for a function call, its last argument). Used as the context of range errors.
+fn last_node(pipe: &Pipe) -> Option<(Pos, String)> {
+    let cmd = pipe.cmds.last()?;
+    let a = match cmd.args.first()? {
+        Arg::Ident(..) => cmd.args.last()?,
+        a => a,
+    };
+    Some((a.pos(), a.to_string()))
+}
+
+/// Runs `f`, on a fresh thread with a large stack every 32 levels of template nesting, so that
+/// deep (but bounded) include/template recursion never overflows the caller's stack.
+fn grow<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> T {
+    if depth % 32 != 31 {
+        return f();
+    }
+    std::thread::scope(|s| {
+        match std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn_scoped(s, f)
+        {
+            Ok(h) => match h.join() {
+                Ok(v) => v,
+                Err(p) => std::panic::resume_unwind(p),
+            },
+            Err(_) => panic!("cannot spawn template execution thread"),
+        }
+    })
+}
+
+pub(crate) fn out_to_text(out: Output) -> Text {
+    Text {
+        s: Arc::from(out.text),
+        segs: if out.segs.is_empty() {
+            None
+        } else {
+            Some(Arc::from(out.segs))
+        },
+    }
+}
+
+/// Helm's `strings.ReplaceAll(out, "<no value>", "")`, keeping provenance segments aligned.
+pub(crate) fn replace_no_value(out: Output) -> Output {
+    const NV: &str = "<no value>";
+    if !out.text.contains(NV) {
+        return out;
+    }
+    let starts: Vec<usize> = out.text.match_indices(NV).map(|(i, _)| i).collect();
+    let map = |p: u32| -> u32 {
+        let p = p as usize;
+        let mut removed = 0usize;
+        for &s in &starts {
+            if s >= p {
+                break;
+            }
+            removed += (p - s).min(NV.len());
+        }
+        (p - removed) as u32
+    };
+    let text = out.text.replace(NV, "");
+    let segs = out
+        .segs
+        .into_iter()
+        .map(|s| Seg {
+            start: map(s.start),
+            end: map(s.end),
+            origin: s.origin,
+        })
+        .filter(|s| s.end > s.start)
+        .collect();
+    Output { text, segs }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Builtins
+
+fn eval_args_string(args: &[Value]) -> String {
+    if let [Value::Str(t)] = args {
+        return t.s.to_string();
+    }
+    sprint(args)
+}
+
+/// Go's `template.HTMLEscapeString`.
+pub fn html_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '"' => o.push_str("&#34;"),
+            '\'' => o.push_str("&#39;"),
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '\0' => o.push('\u{FFFD}'),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Go's `template.JSEscapeString`.
+pub fn js_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => o.push_str("\\\\"),
+            '\'' => o.push_str("\\'"),
+            '"' => o.push_str("\\\""),
+            '<' => o.push_str("\\u003C"),
+            '>' => o.push_str("\\u003E"),
+            '&' => o.push_str("\\u0026"),
+            '=' => o.push_str("\\u003D"),
+            c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04X}", c as u32)),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Go's `url.QueryEscape`.
+pub fn query_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                o.push(b as char)
+            }
+            b' ' => o.push('+'),
+            b => o.push_str(&format!("%{:02X}", b)),
+        }
+    }
+    o
+}
+
+#[derive(PartialEq, Clone, Copy)]
+enum Kind {
+    Invalid,
+    Bool,
+    Int,
+    Float,
+    Str,
+    Other,
+}
+
+fn kind(v: &Value) -> Kind {
+    match v {
+        Value::Nil => Kind::Invalid,
+        Value::Bool(..) => Kind::Bool,
+        Value::Int(..) => Kind::Int,
+        Value::Float(..) => Kind::Float,
+        Value::Str(_) => Kind::Str,
+        _ => Kind::Other,
+    }
+}
+
+const BAD_CMP: &str = "incompatible types for comparison";
+const BAD_CMP_TYPE: &str = "invalid type for comparison";
+
+fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
+    let a = match a {
+        Value::Object(o) => o.as_value(),
+        v => v.clone(),
+    };
+    let k1 = kind(&a);
+    for b in rest {
+        let b = match b {
+            Value::Object(o) => o.as_value(),
+            v => v.clone(),
+        };
+        let k2 = kind(&b);
+        let t = if k1 != k2 {
+            if k1 != Kind::Invalid && k2 != Kind::Invalid {
+                return Err(format!(
+                    "{BAD_CMP}: {} and {}",
+                    go_type_name(&a),
+                    go_type_name(&b)
+                ));
+            }
+            false
+        } else {
+            match (&a, &b) {
+                (Value::Bool(x, _), Value::Bool(y, _)) => x == y,
+                (Value::Int(x, _), Value::Int(y, _)) => x == y,
+                (Value::Float(x, _), Value::Float(y, _)) => x == y,
+                (Value::Str(x), Value::Str(y)) => x.s == y.s,
+                (Value::Nil, Value::Nil) => true,
+                (x, _) => {
+                    return Err(format!(
+                        "non-comparable type {}: {}",
+                        sprint_value(x),
+                        go_type_name(x)
+                    ));
+                }
+            }
+        };
+        if t {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn lt(a: &Value, b: &Value) -> Result<bool, String> {
+    let (k1, k2) = (kind(a), kind(b));
+    for k in [k1, k2] {
+        if matches!(k, Kind::Invalid | Kind::Other) {
+            return Err(BAD_CMP_TYPE.into());
+        }
+    }
+    if k1 != k2 {
+        return Err(format!(
+            "{BAD_CMP}: {} and {}",
+            go_type_name(a),
+            go_type_name(b)
+        ));
+    }
+    match (a, b) {
+        (Value::Int(x, _), Value::Int(y, _)) => Ok(x < y),
+        (Value::Float(x, _), Value::Float(y, _)) => Ok(x < y),
+        (Value::Str(x), Value::Str(y)) => Ok(x.s < y.s),
+        _ => Err(BAD_CMP_TYPE.into()),
+    }
+}
+
+fn le(a: &Value, b: &Value) -> Result<bool, String> {
+    if lt(a, b)? {
+        return Ok(true);
+    }
+    eq(a, std::slice::from_ref(b))
+}
+
+fn index_arg(i: &Value, len: usize) -> Result<usize, String> {
+    let x = match i {
+        Value::Int(x, _) => *x,
+        Value::Nil => return Err("cannot index slice/array with nil".into()),
+        other => {
+            return Err(format!(
+                "cannot index slice/array with type {}",
+                go_type_name(other)
+            ));
+        }
+    };
+    if x < 0 || x as usize >= len {
+        return Err(format!("index out of range: {x}"));
+    }
+    Ok(x as usize)
+}
+
+fn index(item: &Value, idx: &[Value]) -> Result<Value, String> {
+    let mut cur = match item {
+        Value::Object(o) => o.as_value(),
+        v => v.clone(),
+    };
+    if cur.is_nil() {
+        return Err("index of untyped nil".into());
+    }
+    for (n, i) in idx.iter().enumerate() {
+        cur = match &cur {
+            Value::List(l) => {
+                let x = index_arg(i, l.len())?;
+                l[x].clone()
+            }
+            Value::Str(t) => {
+                let x = index_arg(i, t.s.len())?;
+                Value::int(t.s.as_bytes()[x] as i64)
+            }
+            Value::Map(m) => match i {
+                Value::Str(k) => m.get(&*k.s).cloned().unwrap_or(Value::Nil),
+                Value::Nil => return Err("value is nil; should be of type string".into()),
+                other => {
+                    return Err(format!(
+                        "value has type {}; should be string",
+                        go_type_name(other)
+                    ));
+                }
+            },
+            Value::Nil if n > 0 => return Err("index of nil pointer".into()),
+            other => return Err(format!("can't index item of type {}", go_type_name(other))),
+        };
+    }
+    Ok(cur)
+}
+
+/// Starts executing `tree` (a file template) with `dot`.
+pub(crate) fn execute_tree(
+    set: &TemplateSet,
+    tree: Arc<Tree>,
+    dot: &Value,
+) -> Result<Output, TemplateError> {
+    let mut shared = Shared {
+        limits: set.limits.clone(),
+        start: Instant::now(),
+        steps: 0,
+        written: 0,
+        range_iters: 0,
+    };
+    let mut counts = HashMap::new();
+    let d = Dot {
+        v: dot.clone(),
+        iface: false,
+    };
+    let mut st = State {
+        set,
+        overlay: None,
+        shared: &mut shared,
+        tree: tree.clone(),
+        vars: vec![("$".to_string(), d.clone())],
+        depth: 0,
+        include_counts: &mut counts,
+    };
+    let mut out = Output::default();
+    match st.walk(&d, &tree.root, &mut out) {
+        Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => Ok(replace_no_value(out)),
+        Err(Stop::Err(e)) => Err(TemplateError {
+            message: helm_exec_error(&tree.name, &e.chain),
+            template: e.template,
+            line: e.line,
+            col: e.col,
+        }),
+    }
+}
+
+/// Helm v4's `reformatExecErrorMsg`: `fail`/`required` messages become
+/// `execution error at (LOC): msg`; a chain of template errors becomes the multi-line
+/// "LOC / executing ... / message" trace; anything else keeps Go's message.
+pub(crate) fn helm_exec_error(filename: &str, chain: &[String]) -> String {
+    let Some(full) = chain.first() else {
+        return String::new();
+    };
+    let tokens: Vec<&str> = full.splitn(3, ": ").collect();
+    if tokens.len() != 3 {
+        return format!("execution error in ({filename}): {full}");
+    }
+    if let (Some(a), Some(b)) = (
+        tokens[2].find("HELM_ERR_START"),
+        tokens[2].rfind("HELM_ERR_END"),
+    ) && a + "HELM_ERR_START".len() <= b
+    {
+        return format!(
+            "execution error at ({}): {}",
+            tokens[1],
+            &tokens[2][a + "HELM_ERR_START".len()..b]
+        );
+    }
+    let mut traces: Vec<(String, String, String)> = Vec::new();
+    for e in chain {
+        let Some(t) = parse_trace(e) else {
+            return full.clone();
+        };
+        if traces.last() != Some(&t) {
+            traces.push(t);
+        }
+    }
+    let mut out = String::new();
+    for (loc, exec, msg) in traces {
+        if !loc.is_empty() {
+            out.push_str(&loc);
+            out.push_str("\n  ");
+        }
+        if !exec.is_empty() {
+            out.push_str(&exec);
+            out.push_str("\n    ");
+        }
+        if !msg.is_empty() {
+            out.push_str(&msg);
+            out.push('\n');
+        }
+    }
+    out.trim().to_string()
+}
+
+/// Helm's `parseTemplateExecErrorString`: (location, executed function, message).
+fn parse_trace(s: &str) -> Option<(String, String, String)> {
+    let rem = s.strip_prefix("template: ")?;
+    if rem.starts_with("no template ") {
+        return Some((String::new(), String::new(), s.to_string()));
+    }
+    let cut = |m: &str| -> String {
+        match m.find(" template:") {
+            Some(i) => m[..i].to_string(),
+            None => m.to_string(),
+        }
+    };
+    if let Some((name, after)) = rem.split_once(": executing ") {
+        let after_q = after.strip_prefix('"')?;
+        let end = after_q.find('"')?;
+        let func = &after_q[..end];
+        let after_at = after_q[end + 1..].strip_prefix(" at <")?;
+        let (loc, msg) = after_at.split_once(">: ")?;
+        return Some((
+            name.to_string(),
+            format!("executing \"{func}\" at <{loc}>:"),
+            cut(msg),
+        ));
+    }
+    let sep = rem.rfind(": ")?;
+    Some((rem[..sep].to_string(), String::new(), cut(&rem[sep + 2..])))
+}

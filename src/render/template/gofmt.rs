@@ -1,0 +1,805 @@
+//! Go's `fmt` semantics over template values: `%v` printing (`Sprint`, `Sprintln`) and
+//! `Sprintf` with Go's verbs, flags, widths, precisions and error forms (`%!d(string=x)`,
+//! `%!v(MISSING)`, `%!(EXTRA ...)`). Behaviour follows Go's `fmt` and `strconv` packages
+//! (written from their documentation and observed output, not ported).
+
+use crate::render::value::Value;
+
+/// Go's `%v` of a value: floats in `strconv` 'g' shortest form (`1e+06`, `3.14`), maps as
+/// `map[a:1 b:[x y]]` in sorted key order, lists as `[a b]`, nil as `<nil>`.
+pub fn sprint_value(v: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v);
+    out
+}
+
+fn write_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Nil => out.push_str("<nil>"),
+        Value::Bool(b, _) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i, _) => out.push_str(&i.to_string()),
+        Value::Float(f, _) => out.push_str(&format_float_g(*f, None, false)),
+        Value::Str(t) => out.push_str(t.as_str()),
+        Value::List(l) => {
+            out.push('[');
+            for (i, e) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                write_value(out, e);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push_str("map[");
+            for (i, (k, e)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                out.push_str(k);
+                out.push(':');
+                write_value(out, e);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => write_value(out, &o.as_value()),
+    }
+}
+
+/// Go's `fmt.Sprint`: operands printed with `%v`, a space added between two operands when
+/// neither is a string.
+pub fn sprint(args: &[Value]) -> String {
+    let mut out = String::new();
+    let mut prev_string = true;
+    for (i, a) in args.iter().enumerate() {
+        let is_string = matches!(a, Value::Str(_));
+        if i > 0 && !is_string && !prev_string {
+            out.push(' ');
+        }
+        write_value(&mut out, a);
+        prev_string = is_string;
+    }
+    out
+}
+
+/// Go's `fmt.Sprintln`: operands separated by spaces, newline appended.
+pub fn sprintln(args: &[Value]) -> String {
+    let mut out = String::new();
+    for (i, a) in args.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        write_value(&mut out, a);
+    }
+    out.push('\n');
+    out
+}
+
+/// Go's type name of a value as `fmt` prints it in error forms (`%!d(string=x)`).
+pub fn go_type_name(v: &Value) -> String {
+    match v {
+        Value::Nil => "<nil>".to_string(),
+        Value::Bool(..) => "bool".to_string(),
+        Value::Int(..) => "int".to_string(),
+        Value::Float(..) => "float64".to_string(),
+        Value::Str(_) => "string".to_string(),
+        Value::List(_) => "[]interface {}".to_string(),
+        Value::Map(_) => "map[string]interface {}".to_string(),
+        Value::Object(o) => o.type_name().to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Floats
+
+/// Significant decimal digits (no trailing zeros, "0" for zero) and the decimal point position.
+fn decimal_digits(f: f64, sig: Option<usize>) -> (String, i32) {
+    let f = f.abs();
+    let s = match sig {
+        None => format!("{:e}", f),
+        Some(p) => format!("{:.*e}", p.max(1) - 1, f),
+    };
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    while digits.len() > 1 && digits.ends_with('0') {
+        digits.pop();
+    }
+    if digits == "0" {
+        return (digits, 1);
+    }
+    (digits, exp + 1)
+}
+
+fn digit_at(d: &[u8], i: i32) -> u8 {
+    if i < 0 {
+        return b'0';
+    }
+    d.get(i as usize).copied().unwrap_or(b'0')
+}
+
+fn fmt_e(digits: &str, dp: i32, prec: usize, e: char) -> String {
+    let d = digits.as_bytes();
+    let mut out = String::new();
+    out.push(digit_at(d, 0) as char);
+    if prec > 0 {
+        out.push('.');
+        for i in 1..=prec {
+            out.push(digit_at(d, i as i32) as char);
+        }
+    }
+    out.push(e);
+    let exp = if digits == "0" { 0 } else { dp - 1 };
+    out.push(if exp < 0 { '-' } else { '+' });
+    let a = exp.unsigned_abs();
+    if a < 10 {
+        out.push('0');
+    }
+    out.push_str(&a.to_string());
+    out
+}
+
+fn fmt_f(digits: &str, dp: i32, prec: usize) -> String {
+    let d = digits.as_bytes();
+    let mut out = String::new();
+    if dp > 0 {
+        for i in 0..dp {
+            out.push(digit_at(d, i) as char);
+        }
+    } else {
+        out.push('0');
+    }
+    if prec > 0 {
+        out.push('.');
+        for i in 1..=prec as i32 {
+            out.push(digit_at(d, dp + i - 1) as char);
+        }
+    }
+    out
+}
+
+fn special_float(f: f64) -> Option<&'static str> {
+    if f.is_nan() {
+        Some("NaN")
+    } else if f.is_infinite() {
+        Some(if f > 0.0 { "+Inf" } else { "-Inf" })
+    } else {
+        None
+    }
+}
+
+/// `strconv.FormatFloat(f, 'g', prec, 64)`; `prec = None` is the shortest representation.
+pub fn format_float_g(f: f64, prec: Option<usize>, upper: bool) -> String {
+    if let Some(s) = special_float(f) {
+        return s.to_string();
+    }
+    let neg = f.is_sign_negative() && f != 0.0 || (f == 0.0 && f.is_sign_negative());
+    let (digits, dp) = decimal_digits(f, prec.map(|p| p.max(1)));
+    let nd = digits.len() as i32;
+    let shortest = prec.is_none();
+    let mut p = match prec {
+        None => nd,
+        Some(p) => p.max(1) as i32,
+    };
+    let mut eprec = p;
+    if eprec > nd && nd >= dp {
+        eprec = nd;
+    }
+    if shortest {
+        eprec = 6;
+    }
+    let exp = if digits == "0" { 0 } else { dp - 1 };
+    let body = if exp < -4 || exp >= eprec {
+        if p > nd {
+            p = nd;
+        }
+        fmt_e(
+            &digits,
+            dp,
+            (p - 1).max(0) as usize,
+            if upper { 'E' } else { 'e' },
+        )
+    } else {
+        if p > dp {
+            p = nd;
+        }
+        fmt_f(&digits, dp, (p - dp).max(0) as usize)
+    };
+    if neg { format!("-{body}") } else { body }
+}
+
+fn format_float_e(f: f64, prec: usize, upper: bool) -> String {
+    if let Some(s) = special_float(f) {
+        return s.to_string();
+    }
+    let s = format!("{:.*e}", prec, f.abs());
+    let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let mut out = String::new();
+    if f.is_sign_negative() {
+        out.push('-');
+    }
+    out.push_str(mant);
+    out.push(if upper { 'E' } else { 'e' });
+    out.push(if exp < 0 { '-' } else { '+' });
+    if exp.unsigned_abs() < 10 {
+        out.push('0');
+    }
+    out.push_str(&exp.unsigned_abs().to_string());
+    out
+}
+
+fn format_float_f(f: f64, prec: usize) -> String {
+    if let Some(s) = special_float(f) {
+        return s.to_string();
+    }
+    let s = format!("{:.*}", prec, f.abs());
+    if f.is_sign_negative() {
+        format!("-{s}")
+    } else {
+        s
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quoting
+
+/// Go's `strconv.Quote` (`ascii_only` is `QuoteToASCII`, used by `%+q`).
+pub fn go_quote(s: &str, ascii_only: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        quote_char(&mut out, c, '"', ascii_only);
+    }
+    out.push('"');
+    out
+}
+
+fn quote_char(out: &mut String, c: char, q: char, ascii_only: bool) {
+    match c {
+        '\x07' => out.push_str("\\a"),
+        '\x08' => out.push_str("\\b"),
+        '\x0c' => out.push_str("\\f"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\x0b' => out.push_str("\\v"),
+        '\\' => out.push_str("\\\\"),
+        c if c == q => {
+            out.push('\\');
+            out.push(c);
+        }
+        c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+        c if (c as u32) < 0x80 => out.push(c),
+        c if ascii_only || c.is_control() => {
+            if (c as u32) < 0x10000 {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            } else {
+                out.push_str(&format!("\\U{:08x}", c as u32))
+            }
+        }
+        c => out.push(c),
+    }
+}
+
+fn quote_rune(c: char, ascii_only: bool) -> String {
+    let mut out = String::from("'");
+    quote_char(&mut out, c, '\'', ascii_only);
+    out.push('\'');
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sprintf
+
+#[derive(Default, Clone, Copy)]
+struct Flags {
+    minus: bool,
+    plus: bool,
+    sharp: bool,
+    space: bool,
+    zero: bool,
+    width: Option<usize>,
+    prec: Option<usize>,
+}
+
+fn pad(out: &mut String, s: &str, f: &Flags) {
+    let n = s.chars().count();
+    let w = f.width.unwrap_or(0);
+    if n >= w {
+        out.push_str(s);
+        return;
+    }
+    let fill = w - n;
+    if f.minus {
+        out.push_str(s);
+        out.extend(std::iter::repeat_n(' ', fill));
+    } else if f.zero {
+        // Zeros go after a sign, as Go's fmt does for numbers.
+        let (sign, rest) = match s.as_bytes().first() {
+            Some(b'-' | b'+' | b' ') if s.len() > 1 => s.split_at(1),
+            _ => ("", s),
+        };
+        out.push_str(sign);
+        out.extend(std::iter::repeat_n('0', fill));
+        out.push_str(rest);
+    } else {
+        out.extend(std::iter::repeat_n(' ', fill));
+        out.push_str(s);
+    }
+}
+
+fn fmt_integer(out: &mut String, i: i128, base: u32, verb: char, f: &Flags) {
+    let neg = i < 0;
+    let u = i.unsigned_abs();
+    let mut digits = match base {
+        2 => format!("{:b}", u),
+        8 => format!("{:o}", u),
+        16 if verb == 'X' => format!("{:X}", u),
+        16 => format!("{:x}", u),
+        _ => u.to_string(),
+    };
+    let mut prec = f.prec;
+    let mut zero_pad = false;
+    if prec.is_none() && f.zero && !f.minus {
+        if let Some(w) = f.width {
+            let mut p = w;
+            if neg || f.plus || f.space {
+                p = p.saturating_sub(1);
+            }
+            prec = Some(p);
+            zero_pad = true;
+        }
+    }
+    if let Some(p) = f.prec
+        && p == 0
+        && u == 0
+    {
+        let ff = Flags { zero: false, ..*f };
+        pad(out, "", &ff);
+        return;
+    }
+    if let Some(p) = prec
+        && digits.len() < p
+    {
+        digits = "0".repeat(p - digits.len()) + &digits;
+    }
+    let mut s = String::new();
+    if neg {
+        s.push('-');
+    } else if f.plus {
+        s.push('+');
+    } else if f.space {
+        s.push(' ');
+    }
+    if f.sharp {
+        match base {
+            2 => s.push_str("0b"),
+            8 if !digits.starts_with('0') => s.push('0'),
+            16 => s.push_str(if verb == 'X' { "0X" } else { "0x" }),
+            _ => {}
+        }
+    }
+    s.push_str(&digits);
+    let ff = Flags { zero: false, ..*f };
+    let _ = zero_pad;
+    pad(out, &s, &ff);
+}
+
+fn fmt_float(out: &mut String, v: f64, verb: char, f: &Flags) {
+    let mut s = match verb {
+        'e' | 'E' => format_float_e(v, f.prec.unwrap_or(6), verb == 'E'),
+        'f' | 'F' => format_float_f(v, f.prec.unwrap_or(6)),
+        'G' => format_float_g(v, f.prec, true),
+        _ => format_float_g(v, f.prec, false),
+    };
+    if f.plus && !s.starts_with('-') && !s.starts_with('+') {
+        s.insert(0, '+');
+    } else if f.space && !s.starts_with('-') && !s.starts_with('+') {
+        s.insert(0, ' ');
+    } else if !f.plus && s == "+Inf" && !f.space {
+        s = "+Inf".to_string();
+    }
+    let ff = if v.is_finite() {
+        *f
+    } else {
+        Flags { zero: false, ..*f }
+    };
+    pad(out, &s, &ff);
+}
+
+fn bad_verb(out: &mut String, verb: char, v: &Value) {
+    out.push_str("%!");
+    out.push(verb);
+    out.push('(');
+    match v {
+        Value::Nil => out.push_str("<nil>"),
+        _ => {
+            out.push_str(&go_type_name(v));
+            out.push('=');
+            write_value(out, v);
+        }
+    }
+    out.push(')');
+}
+
+fn fmt_string(out: &mut String, s: &str, verb: char, f: &Flags) {
+    match verb {
+        'v' | 's' => {
+            let s: String = match f.prec {
+                Some(p) => s.chars().take(p).collect(),
+                None => s.to_string(),
+            };
+            pad(out, &s, f);
+        }
+        'q' => {
+            let q =
+                if f.sharp && !s.contains('`') && !s.chars().any(|c| c.is_control() && c != '\t') {
+                    format!("`{s}`")
+                } else {
+                    go_quote(s, f.plus)
+                };
+            pad(out, &q, f);
+        }
+        'x' | 'X' => {
+            let bytes: Vec<u8> = match f.prec {
+                Some(p) => s.as_bytes().iter().take(p).copied().collect(),
+                None => s.as_bytes().to_vec(),
+            };
+            let mut h = String::new();
+            for (i, b) in bytes.iter().enumerate() {
+                if f.space && i > 0 {
+                    h.push(' ');
+                }
+                if f.sharp && (f.space || i == 0) {
+                    h.push_str(if verb == 'X' { "0X" } else { "0x" });
+                }
+                if verb == 'X' {
+                    h.push_str(&format!("{:02X}", b));
+                } else {
+                    h.push_str(&format!("{:02x}", b));
+                }
+            }
+            pad(out, &h, f);
+        }
+        _ => bad_verb(out, verb, &Value::str(s)),
+    }
+}
+
+fn fmt_arg(out: &mut String, v: &Value, verb: char, f: &Flags) {
+    if verb == 'T' {
+        pad(out, &go_type_name(v), f);
+        return;
+    }
+    match v {
+        Value::Nil => match verb {
+            'v' => pad(out, "<nil>", f),
+            _ => bad_verb(out, verb, v),
+        },
+        Value::Bool(b, _) => match verb {
+            'v' | 't' => pad(out, if *b { "true" } else { "false" }, f),
+            _ => bad_verb(out, verb, v),
+        },
+        Value::Int(i, _) => {
+            let i = *i as i128;
+            match verb {
+                'v' | 'd' => fmt_integer(out, i, 10, verb, f),
+                'b' => fmt_integer(out, i, 2, verb, f),
+                'o' => fmt_integer(out, i, 8, verb, f),
+                'O' => {
+                    let mut s = String::new();
+                    fmt_integer(&mut s, i, 8, verb, &Flags { width: None, ..*f });
+                    let s = match s.strip_prefix('-') {
+                        Some(r) => format!("-0o{r}"),
+                        None => format!("0o{s}"),
+                    };
+                    pad(out, &s, f);
+                }
+                'x' | 'X' => fmt_integer(out, i, 16, verb, f),
+                'c' => pad(
+                    out,
+                    &char::from_u32(i as u32).unwrap_or('\u{fffd}').to_string(),
+                    f,
+                ),
+                'q' => pad(
+                    out,
+                    &quote_rune(char::from_u32(i as u32).unwrap_or('\u{fffd}'), f.plus),
+                    f,
+                ),
+                'U' => {
+                    let mut s = format!("U+{:04X}", i);
+                    if f.sharp
+                        && let Some(c) = char::from_u32(i as u32)
+                        && !c.is_control()
+                    {
+                        s.push_str(&format!(" '{c}'"));
+                    }
+                    pad(out, &s, f);
+                }
+                'e' | 'E' | 'f' | 'F' | 'g' | 'G' => bad_verb(out, verb, v),
+                _ => bad_verb(out, verb, v),
+            }
+        }
+        Value::Float(x, _) => match verb {
+            'v' | 'g' | 'G' | 'e' | 'E' | 'f' | 'F' => fmt_float(out, *x, verb, f),
+            _ => bad_verb(out, verb, v),
+        },
+        Value::Str(t) => fmt_string(out, t.as_str(), verb, f),
+        Value::List(l) => {
+            // Go formats each element with the same verb and flags.
+            out.push('[');
+            for (i, e) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                fmt_arg(out, e, verb, f);
+            }
+            out.push(']');
+        }
+        Value::Map(m) => {
+            out.push_str("map[");
+            for (i, (k, e)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(' ');
+                }
+                fmt_string(out, k, verb, f);
+                out.push(':');
+                fmt_arg(out, e, verb, f);
+            }
+            out.push(']');
+        }
+        Value::Object(o) => fmt_arg(out, &o.as_value(), verb, f),
+    }
+}
+
+/// Go's `fmt.Sprintf` over template values. Never fails today (Go reports problems inline, as
+/// `%!verb(...)`); the `Result` leaves room for limits.
+pub fn sprintf(format: &str, args: &[Value]) -> Result<String, String> {
+    let mut out = String::with_capacity(format.len() + 16);
+    let mut argi = 0usize;
+    let mut reordered = false;
+    let chars: Vec<char> = format.chars().collect();
+    let mut i = 0usize;
+    let n = chars.len();
+    while i < n {
+        let c = chars[i];
+        if c != '%' {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let mut f = Flags::default();
+        // flags
+        while i < n {
+            match chars[i] {
+                '-' => {
+                    f.minus = true;
+                    f.zero = false;
+                }
+                '+' => f.plus = true,
+                '#' => f.sharp = true,
+                ' ' => f.space = true,
+                '0' => f.zero = !f.minus,
+                _ => break,
+            }
+            i += 1;
+        }
+        // argument index [n]
+        let parse_index = |i: &mut usize, argi: &mut usize, reordered: &mut bool| -> bool {
+            if *i < n && chars[*i] == '[' {
+                *reordered = true;
+                let start = *i + 1;
+                let mut j = start;
+                while j < n && chars[j] != ']' {
+                    j += 1;
+                }
+                let num: String = chars[start..j.min(n)].iter().collect();
+                *i = (j + 1).min(n);
+                match num.parse::<usize>() {
+                    Ok(k) if k >= 1 && j < n => {
+                        *argi = k - 1;
+                        true
+                    }
+                    _ => false,
+                }
+            } else {
+                true
+            }
+        };
+        let mut good = parse_index(&mut i, &mut argi, &mut reordered);
+        // width
+        if i < n && chars[i] == '*' {
+            i += 1;
+            match args.get(argi) {
+                Some(Value::Int(w, _)) => {
+                    if *w < 0 {
+                        f.minus = true;
+                        f.zero = false;
+                    }
+                    f.width = Some(w.unsigned_abs() as usize);
+                }
+                _ => out.push_str("%!(BADWIDTH)"),
+            }
+            argi += 1;
+        } else {
+            let start = i;
+            while i < n && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i > start {
+                let w: String = chars[start..i].iter().collect();
+                f.width = w.parse().ok();
+            }
+        }
+        // precision
+        if i < n && chars[i] == '.' {
+            i += 1;
+            if good {
+                good = parse_index(&mut i, &mut argi, &mut reordered);
+            }
+            if i < n && chars[i] == '*' {
+                i += 1;
+                match args.get(argi) {
+                    Some(Value::Int(p, _)) if *p >= 0 => f.prec = Some(*p as usize),
+                    _ => out.push_str("%!(BADPREC)"),
+                }
+                argi += 1;
+            } else {
+                let start = i;
+                while i < n && chars[i].is_ascii_digit() {
+                    i += 1;
+                }
+                let p: String = chars[start..i].iter().collect();
+                f.prec = Some(p.parse().unwrap_or(0));
+            }
+        }
+        if good {
+            good = parse_index(&mut i, &mut argi, &mut reordered);
+        }
+        if i >= n {
+            out.push_str("%!(NOVERB)");
+            break;
+        }
+        let verb = chars[i];
+        i += 1;
+        if verb == '%' {
+            out.push('%');
+            continue;
+        }
+        if !good {
+            out.push_str("%!");
+            out.push(verb);
+            out.push_str("(BADINDEX)");
+            continue;
+        }
+        let Some(arg) = args.get(argi) else {
+            out.push_str("%!");
+            out.push(verb);
+            out.push_str("(MISSING)");
+            continue;
+        };
+        argi += 1;
+        fmt_arg(&mut out, arg, verb, &f);
+    }
+    if !reordered && argi < args.len() {
+        out.push_str("%!(EXTRA ");
+        for (k, a) in args[argi..].iter().enumerate() {
+            if k > 0 {
+                out.push_str(", ");
+            }
+            match a {
+                Value::Nil => out.push_str("<nil>"),
+                _ => {
+                    out.push_str(&go_type_name(a));
+                    out.push('=');
+                    write_value(&mut out, a);
+                }
+            }
+        }
+        out.push(')');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::value::Map;
+
+    fn s(x: &str) -> Value {
+        Value::str(x)
+    }
+    fn fl(x: f64) -> Value {
+        Value::float(x)
+    }
+
+    #[test]
+    fn floats_print_like_strconv_g() {
+        assert_eq!(sprint_value(&fl(1e6)), "1e+06");
+        assert_eq!(sprint_value(&fl(100000.0)), "100000");
+        assert_eq!(sprint_value(&fl(3.14)), "3.14");
+        assert_eq!(sprint_value(&fl(1e21)), "1e+21");
+        assert_eq!(sprint_value(&fl(0.0001)), "0.0001");
+        assert_eq!(sprint_value(&fl(0.00001)), "1e-05");
+        assert_eq!(sprint_value(&fl(-2.5)), "-2.5");
+        assert_eq!(sprint_value(&fl(0.0)), "0");
+        assert_eq!(sprint_value(&fl(123456789.0)), "1.23456789e+08");
+        assert_eq!(sprint_value(&fl(f64::INFINITY)), "+Inf");
+    }
+
+    #[test]
+    fn composites() {
+        let mut m = Map::new();
+        m.insert("b".into(), Value::list(vec![s("x"), s("y")]));
+        m.insert("a".into(), fl(1.0));
+        m.insert("c".into(), Value::Nil);
+        assert_eq!(sprint_value(&Value::map(m)), "map[a:1 b:[x y] c:<nil>]");
+    }
+
+    #[test]
+    fn sprint_spacing() {
+        assert_eq!(sprint(&[s("a"), s("b")]), "ab");
+        assert_eq!(sprint(&[Value::int(1), Value::int(2)]), "1 2");
+        assert_eq!(
+            sprint(&[s("a"), Value::int(1), Value::int(2), s("b")]),
+            "a1 2b"
+        );
+        assert_eq!(sprintln(&[s("a"), s("b")]), "a b\n");
+    }
+
+    #[test]
+    fn sprintf_verbs() {
+        let f = |fmt: &str, a: &[Value]| sprintf(fmt, a).unwrap();
+        assert_eq!(f("%s-%d", &[s("a"), Value::int(3)]), "a-3");
+        assert_eq!(f("%d", &[fl(1.5)]), "%!d(float64=1.5)");
+        assert_eq!(f("%s", &[Value::int(5)]), "%!s(int=5)");
+        assert_eq!(f("%d", &[s("x")]), "%!d(string=x)");
+        assert_eq!(f("%v %v", &[s("x")]), "x %!v(MISSING)");
+        assert_eq!(
+            f("%v", &[s("x"), Value::int(1), s("y")]),
+            "x%!(EXTRA int=1, string=y)"
+        );
+        assert_eq!(f("%q", &[s("a\"b\n")]), "\"a\\\"b\\n\"");
+        assert_eq!(f("%5s|%-5s|", &[s("ab"), s("cd")]), "   ab|cd   |");
+        assert_eq!(f("%05d", &[Value::int(-42)]), "-0042");
+        assert_eq!(
+            f(
+                "%x %X %#x %o %b",
+                &[
+                    Value::int(255),
+                    Value::int(255),
+                    Value::int(255),
+                    Value::int(8),
+                    Value::int(5)
+                ]
+            ),
+            "ff FF 0xff 10 101"
+        );
+        assert_eq!(
+            f("%.2f %e %g", &[fl(3.14159), fl(1234.5678), fl(0.000012)]),
+            "3.14 1.234568e+03 1.2e-05"
+        );
+        assert_eq!(f("%t %v", &[Value::bool(true), Value::Nil]), "true <nil>");
+        assert_eq!(f("%s", &[Value::Nil]), "%!s(<nil>)");
+        assert_eq!(
+            f("%c%U", &[Value::int(65), Value::int(0x1F600)]),
+            "AU+1F600"
+        );
+        assert_eq!(f("100%%", &[]), "100%");
+        assert_eq!(f("%x", &[s("hi")]), "6869");
+        assert_eq!(
+            f("%.3g|%8.3f|%+d", &[fl(3.14159), fl(2.5), Value::int(3)]),
+            "3.14|   2.500|+3"
+        );
+        assert_eq!(
+            f("%s", &[Value::list(vec![s("a"), fl(1.0)])]),
+            "[a %!s(float64=1)]"
+        );
+        assert_eq!(f("%v", &[fl(1e6)]), "1e+06");
+        assert_eq!(f("%.0f", &[fl(2.5)]), "2");
+        assert_eq!(f("%6.2f%%", &[fl(99.5)]), " 99.50%");
+        assert_eq!(f("%[2]s %[1]s", &[s("a"), s("b")]), "b a");
+        assert_eq!(f("%*d", &[Value::int(4), Value::int(7)]), "   7");
+    }
+}

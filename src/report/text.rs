@@ -1,0 +1,157 @@
+//! `--format text`: miette's graphical handler, one diagnostic per finding with a code frame of
+//! the offending line, then a summary line. Deterministic: fixed width, no links, and colors
+//! only when the caller says so (a terminal and `--color` not `never`).
+
+use std::io::{self, Write};
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
+
+use super::finding::{Finding, Severity};
+use super::{ReportContext, Reporter, Summary};
+
+/// The text reporter.
+#[derive(Default)]
+pub struct TextReporter;
+
+#[derive(Debug)]
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    title: String,
+    source: Option<NamedSource<String>>,
+    span: Option<SourceSpan>,
+    label: String,
+}
+
+impl std::fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.title)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        Some(Box::new(&self.finding.rule))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.span?;
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(self.label.clone()), span),
+        )))
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        let mut help = format!(
+            "{}:{}:{}",
+            self.finding.location.file, self.finding.location.line, self.finding.location.column
+        );
+        if let Some(env) = &self.finding.environment {
+            help.push_str(&format!(" (environment {env})"));
+        }
+        for (label, loc) in &self.finding.related {
+            help.push_str(&format!(
+                "\n{label}: {}:{}:{}",
+                loc.file, loc.line, loc.column
+            ));
+        }
+        Some(Box::new(help))
+    }
+}
+
+/// Byte span of the token at 1-based `line`/`column` (column counted in characters): from the
+/// column to the end of the YAML scalar-ish token (or the end of the line).
+pub fn span_at(text: &str, line: u32, column: u32) -> Option<SourceSpan> {
+    let mut offset = 0usize;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line as usize {
+            let body = l.trim_end_matches(['\n', '\r']);
+            let col_byte = body
+                .char_indices()
+                .nth(column.saturating_sub(1) as usize)
+                .map_or(body.len(), |(b, _)| b);
+            let rest = &body[col_byte..];
+            let len = rest.trim_end().len().max(usize::from(!rest.is_empty()));
+            return Some(SourceSpan::new((offset + col_byte).into(), len));
+        }
+        offset += l.len();
+    }
+    None
+}
+
+impl Reporter for TextReporter {
+    fn report(
+        &self,
+        findings: &[Finding],
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let theme = if ctx.color {
+            GraphicalTheme::unicode()
+        } else {
+            GraphicalTheme::unicode_nocolor()
+        };
+        let handler = GraphicalReportHandler::new_themed(theme)
+            .with_links(false)
+            .with_width(100)
+            .with_context_lines(1);
+        for f in findings {
+            let resource = f
+                .resource
+                .as_ref()
+                .map(|r| format!(" [{} {}]", r.kind, r.name))
+                .unwrap_or_default();
+            let (source, span) = match ctx.sources.get(&f.location.file) {
+                Some(text) => (
+                    Some(NamedSource::new(f.location.file.clone(), text.to_string())),
+                    span_at(text, f.location.line, f.location.column),
+                ),
+                None => (None, None),
+            };
+            let diag = FindingDiagnostic {
+                finding: f,
+                title: format!("{}{resource}", f.message),
+                source,
+                span,
+                label: f.rule.clone(),
+            };
+            let mut s = String::new();
+            handler
+                .render_report(&mut s, &diag)
+                .map_err(io::Error::other)?;
+            writeln!(out, "{}", s.trim_end())?;
+            writeln!(out)?;
+        }
+        let s = Summary::of(findings);
+        let plural = |n: usize, w: &str| {
+            if n == 1 {
+                format!("{n} {w}")
+            } else {
+                format!("{n} {w}s")
+            }
+        };
+        writeln!(
+            out,
+            "{}: {}, {}, {}",
+            if findings.is_empty() {
+                "No findings".to_string()
+            } else {
+                plural(findings.len(), "finding")
+            },
+            plural(s.error, "error"),
+            plural(s.warning, "warning"),
+            plural(s.info, "info")
+        )
+    }
+}

@@ -1,0 +1,355 @@
+//! The GitHub Action (action.yml + scripts/action-run.sh) and the pre-commit hook definition:
+//! valid YAML with the required inputs, and the run script executed locally with GitHub's
+//! environment variables against a fake `chartgate` that records its arguments.
+
+#[path = "action_yaml.rs"]
+mod yaml;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load(name: &str) -> Value {
+    let text = fs::read_to_string(root().join(name)).unwrap();
+    yaml::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn action_yml_is_a_valid_composite_action() {
+    let a = load("action.yml");
+    assert_eq!(a["name"], "chartgate");
+    assert!(a["description"].as_str().is_some_and(|d| !d.is_empty()));
+    let inputs = a["inputs"].as_object().unwrap();
+    let names: Vec<&str> = inputs.keys().map(String::as_str).collect();
+    assert_eq!(
+        names,
+        [
+            "path",
+            "config",
+            "environments",
+            "fail-on",
+            "sarif",
+            "summary",
+            "version"
+        ]
+    );
+    for (name, input) in inputs {
+        assert!(
+            input["description"].as_str().is_some_and(|d| !d.is_empty()),
+            "{name}"
+        );
+        assert_eq!(input["required"], false, "{name}");
+        assert!(input["default"].is_string(), "{name}: defaults are strings");
+    }
+    assert_eq!(a["inputs"]["path"]["default"], ".");
+    assert_eq!(a["inputs"]["fail-on"]["default"], "error");
+    assert_eq!(a["inputs"]["summary"]["default"], "true");
+    assert_eq!(a["inputs"]["sarif"]["default"], "chartgate.sarif");
+
+    assert_eq!(a["runs"]["using"], "composite");
+    let steps = a["runs"]["steps"].as_array().unwrap();
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    assert_eq!(uses, ["actions/cache@v4"]);
+    let runs: Vec<&str> = steps.iter().filter_map(|s| s["run"].as_str()).collect();
+    assert_eq!(
+        runs,
+        [
+            "\"$GITHUB_ACTION_PATH/scripts/action-run.sh\" key",
+            "\"$GITHUB_ACTION_PATH/scripts/action-run.sh\" install",
+            "\"$GITHUB_ACTION_PATH/scripts/action-run.sh\" check",
+        ]
+    );
+    for s in steps {
+        if s.get("run").is_some() {
+            assert_eq!(s["shell"], "bash", "composite run steps need a shell");
+        }
+    }
+    // Inputs reach the script through env, never interpolated into shell text.
+    let check = steps.iter().find(|s| s["id"] == "check").unwrap();
+    for (var, input) in [
+        ("INPUT_PATH", "path"),
+        ("INPUT_CONFIG", "config"),
+        ("INPUT_ENVIRONMENTS", "environments"),
+        ("INPUT_FAIL_ON", "fail-on"),
+        ("INPUT_SARIF", "sarif"),
+        ("INPUT_SUMMARY", "summary"),
+    ] {
+        assert_eq!(check["env"][var], format!("${{{{ inputs.{input} }}}}"));
+    }
+    let cache = steps.iter().find(|s| s["uses"].is_string()).unwrap();
+    assert_eq!(cache["with"]["key"], "${{ steps.key.outputs.key }}");
+    let install = steps
+        .iter()
+        .find(|s| s["name"] == "Install chartgate")
+        .unwrap();
+    assert_eq!(install["if"], "steps.cache.outputs.cache-hit != 'true'");
+    assert_eq!(
+        a["outputs"]["exit-code"]["value"],
+        "${{ steps.check.outputs.exit-code }}"
+    );
+}
+
+#[test]
+fn pre_commit_hook_definition() {
+    let h = load(".pre-commit-hooks.yaml");
+    let hooks = h.as_array().unwrap();
+    assert_eq!(hooks.len(), 1);
+    let hook = &hooks[0];
+    assert_eq!(hook["id"], "chartgate");
+    assert_eq!(hook["language"], "rust");
+    assert_eq!(hook["entry"], "chartgate check --changed");
+    assert_eq!(hook["pass_filenames"], true);
+    assert_eq!(hook["require_serial"], true);
+    let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
+    for yes in [
+        "services/api/values-prod.yaml",
+        "services/api/Chart.yaml",
+        "services/api/templates/_helpers.tpl",
+        "services/api/values.schema.json",
+        "policies/team.rego",
+        "chartgate.yml",
+        "services/api/.helmignore",
+    ] {
+        assert!(files.is_match(yes), "{yes}");
+    }
+    for no in [
+        "README.md",
+        "src/main.rs",
+        "services/api/templates/NOTES.txt",
+    ] {
+        assert!(!files.is_match(no), "{no}");
+    }
+}
+
+/// A temp GitHub job: workspace, runner temp, summary/output/path files, a fake chartgate.
+struct Job {
+    _dir: tempfile::TempDir,
+    base: PathBuf,
+}
+
+const FAKE: &str = r#"#!/usr/bin/env bash
+# Fake chartgate: records cwd and arguments, writes the files asked for, exits $FAKE_EXIT.
+pwd > "$FAKE_LOG"
+printf '%s\n' "$@" >> "$FAKE_LOG"
+for a in "$@"; do
+  case "$a" in
+    markdown=-|sarif=-) ;;
+    markdown=*) printf '## chartgate\n\nfake summary\n' > "${a#markdown=}" ;;
+    sarif=*) printf '{"version":"2.1.0","runs":[]}\n' > "${a#sarif=}" ;;
+  esac
+done
+echo "::error file=values.yaml,line=1,col=1,title=fake::fake finding"
+exit "${FAKE_EXIT:-0}"
+"#;
+
+impl Job {
+    fn new() -> Job {
+        let dir = tempfile::tempdir().unwrap();
+        let base = dir.path().to_path_buf();
+        for d in ["ws", "tmp", "bin"] {
+            fs::create_dir(base.join(d)).unwrap();
+        }
+        let fake = base.join("bin/chartgate");
+        fs::write(&fake, FAKE).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        fs::write(base.join("summary.md"), "previous step\n").unwrap();
+        fs::write(base.join("output"), "").unwrap();
+        fs::write(base.join("path"), "").unwrap();
+        Job { _dir: dir, base }
+    }
+
+    fn p(&self, rel: &str) -> PathBuf {
+        self.base.join(rel)
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.p(rel)).unwrap_or_default()
+    }
+
+    fn run(&self, sub: &str, inputs: &[(&str, &str)], exit: i32) -> (i32, String) {
+        let path = format!(
+            "{}:{}",
+            self.p("bin").display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let mut cmd = Command::new("bash");
+        cmd.arg(root().join("scripts/action-run.sh"))
+            .arg(sub)
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", self.p("tmp"))
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_ACTION_PATH", root())
+            .env("GITHUB_WORKSPACE", self.p("ws"))
+            .env("GITHUB_STEP_SUMMARY", self.p("summary.md"))
+            .env("GITHUB_OUTPUT", self.p("output"))
+            .env("GITHUB_PATH", self.p("path"))
+            .env("RUNNER_TEMP", self.p("tmp"))
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .env("FAKE_LOG", self.p("args"))
+            .env("FAKE_EXIT", exit.to_string())
+            .current_dir(&self.base);
+        for (k, v) in inputs {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    }
+
+    /// The fake's record: cwd, then one argument per line.
+    fn args(&self) -> Vec<String> {
+        self.read("args").lines().map(str::to_string).collect()
+    }
+}
+
+fn lines(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
+    let job = Job::new();
+    let (code, stdout) = job.run(
+        "check",
+        &[
+            ("INPUT_PATH", "services"),
+            ("INPUT_CONFIG", "chartgate.yaml"),
+            ("INPUT_ENVIRONMENTS", "dev, prod"),
+            ("INPUT_FAIL_ON", "warning"),
+            ("INPUT_SARIF", "reports/chartgate.sarif"),
+            ("INPUT_SUMMARY", "true"),
+        ],
+        1,
+    );
+    assert_eq!(code, 1);
+    let md = format!("markdown={}", job.p("tmp/chartgate-summary.md").display());
+    assert_eq!(
+        job.args(),
+        lines(&[
+            job.p("ws").to_str().unwrap(),
+            "check",
+            "--format",
+            "text",
+            "--output",
+            "github=-",
+            "--output",
+            "sarif=reports/chartgate.sarif",
+            "--output",
+            &md,
+            "--config",
+            "chartgate.yaml",
+            "--env",
+            "dev",
+            "--env",
+            "prod",
+            "--fail-on",
+            "warning",
+            "--",
+            "services",
+        ])
+    );
+    // Annotations reach the log (stdout) untouched.
+    assert!(stdout.contains("\n::error file=values.yaml,line=1,col=1,title=fake::fake finding\n"));
+    // The summary is appended after what earlier steps wrote; the temp file is removed.
+    assert_eq!(
+        job.read("summary.md"),
+        "previous step\n## chartgate\n\nfake summary\n"
+    );
+    assert!(!job.p("tmp/chartgate-summary.md").exists());
+    assert_eq!(
+        job.read("output"),
+        "exit-code=1\nsarif=reports/chartgate.sarif\n"
+    );
+}
+
+#[test]
+fn check_with_defaults() {
+    let job = Job::new();
+    let (code, _) = job.run(
+        "check",
+        &[("INPUT_SARIF", ""), ("INPUT_SUMMARY", "false")],
+        0,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(
+        job.args(),
+        lines(&[
+            job.p("ws").to_str().unwrap(),
+            "check",
+            "--format",
+            "text",
+            "--output",
+            "github=-",
+            "--fail-on",
+            "error",
+            "--",
+            ".",
+        ])
+    );
+    assert_eq!(job.read("summary.md"), "previous step\n");
+    assert_eq!(job.read("output"), "exit-code=0\n");
+}
+
+#[test]
+fn check_usage_error_exit_code_propagates() {
+    let job = Job::new();
+    let (code, _) = job.run("check", &[("INPUT_SARIF", "")], 2);
+    assert_eq!(code, 2);
+    assert_eq!(job.read("output"), "exit-code=2\n");
+}
+
+#[test]
+fn check_rejects_bad_inputs_without_running_chartgate() {
+    let job = Job::new();
+    let (code, stdout) = job.run("check", &[("INPUT_FAIL_ON", "fatal")], 0);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stdout,
+        "::error title=chartgate action::input 'fail-on' must be error, warning or info, got 'fatal'\n"
+    );
+    assert!(!job.p("args").exists());
+    let (code, _) = job.run("check", &[("INPUT_SUMMARY", "yes")], 0);
+    assert_eq!(code, 2);
+    assert!(!job.p("args").exists());
+}
+
+#[test]
+fn key_step_is_stable_and_adds_the_install_root_to_path() {
+    let job = Job::new();
+    assert_eq!(job.run("key", &[], 0).0, 0);
+    assert_eq!(job.run("key", &[], 0).0, 0);
+    let out = job.read("output");
+    let l: Vec<&str> = out.lines().collect();
+    assert_eq!(l.len(), 4);
+    assert_eq!(l[0], l[2], "same source, same key");
+    assert!(l[0].starts_with("key=chartgate-Linux-X64-src-"), "{}", l[0]);
+    assert_eq!(l[0].len(), "key=chartgate-Linux-X64-src-".len() + 16);
+    let root = job.p("tmp/chartgate-install");
+    assert_eq!(l[1], format!("root={}", root.display()));
+    assert_eq!(
+        job.read("path"),
+        format!("{0}/bin\n{0}/bin\n", root.display())
+    );
+
+    let job2 = Job::new();
+    job2.run("key", &[("INPUT_VERSION", "v1.2.0")], 0);
+    assert!(
+        job2.read("output")
+            .starts_with("key=chartgate-Linux-X64-v1.2.0-")
+    );
+    let _ = Path::new("");
+}

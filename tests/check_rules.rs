@@ -1,0 +1,220 @@
+//! End to end: each rule's failing fixture gives exactly these findings (rule, severity,
+//! resource, line, column) with `--env dev`, and every passing fixture gives none.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const RULES: &[&str] = &[
+    "ignore-without-reason",
+    "image-registry",
+    "image-tag-pinned",
+    "ingress-host-zone",
+    "manifest-validity",
+    "resource-requests",
+    "singleton-replicas",
+    "timezone",
+];
+
+fn check_json(args: &[&str]) -> (i32, Value) {
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("check")
+        .arg("--format")
+        .arg("json")
+        .args(args)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (out.status.code().unwrap(), json)
+}
+
+fn assert_findings(file: &str, want: &[(&str, &str, &str, u64, u64)]) {
+    let (code, json) = check_json(&["--env", "dev", file]);
+    let got: Vec<(String, String, String, u64, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            assert_eq!(f["file"], file);
+            assert_eq!(f["environment"], "dev");
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+                format!(
+                    "{}/{}",
+                    f["resource"]["kind"].as_str().unwrap(),
+                    f["resource"]["name"].as_str().unwrap()
+                ),
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String, String, u64, u64)> = want
+        .iter()
+        .map(|(r, s, res, l, c)| (r.to_string(), s.to_string(), res.to_string(), *l, *c))
+        .collect();
+    assert_eq!(got, want);
+    let errors = want.iter().filter(|w| w.1 == "error").count();
+    assert_eq!(code, if errors > 0 { 1 } else { 0 });
+}
+
+#[test]
+fn every_rule_has_fixtures_and_pass_is_clean() {
+    let ids: Vec<&str> = chartgate::analyze::registry::all()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(ids, RULES);
+    for id in RULES {
+        let (code, json) = check_json(&[
+            "--env",
+            "dev",
+            &format!("fixtures/manifests/{id}/pass.yaml"),
+        ]);
+        assert_eq!(json["findings"], serde_json::json!([]), "{id} pass fixture");
+        assert_eq!(code, 0);
+        let (_, json) = check_json(&[
+            "--env",
+            "dev",
+            &format!("fixtures/manifests/{id}/fail.yaml"),
+        ]);
+        let findings = json["findings"].as_array().unwrap();
+        assert!(!findings.is_empty(), "{id} fail fixture has no finding");
+        assert!(
+            findings.iter().all(|f| f["rule"] == *id),
+            "{id} fail fixture triggers other rules: {findings:?}"
+        );
+    }
+}
+
+#[test]
+fn ignore_without_reason_fail() {
+    assert_findings(
+        "fixtures/manifests/ignore-without-reason/fail.yaml",
+        &[
+            ("ignore-without-reason", "warning", "Pod/vendor-tool", 7, 41),
+            ("ignore-without-reason", "warning", "Pod/vendor-tool", 8, 39),
+        ],
+    );
+}
+
+#[test]
+fn image_registry_fail() {
+    assert_findings(
+        "fixtures/manifests/image-registry/fail.yaml",
+        &[
+            ("image-registry", "error", "Pod/debug", 9, 14),
+            ("image-registry", "error", "Pod/debug", 14, 14),
+            ("image-registry", "error", "Pod/debug", 19, 14),
+        ],
+    );
+}
+
+#[test]
+fn image_tag_pinned_fail() {
+    assert_findings(
+        "fixtures/manifests/image-tag-pinned/fail.yaml",
+        &[
+            ("image-tag-pinned", "error", "DaemonSet/log-agent", 15, 18),
+            ("image-tag-pinned", "error", "DaemonSet/log-agent", 20, 18),
+        ],
+    );
+}
+
+#[test]
+fn ingress_host_zone_fail() {
+    assert_findings(
+        "fixtures/manifests/ingress-host-zone/fail.yaml",
+        &[
+            ("ingress-host-zone", "error", "Ingress/shop", 7, 48),
+            ("ingress-host-zone", "warning", "Ingress/shop", 12, 11),
+            ("ingress-host-zone", "error", "Ingress/shop", 22, 13),
+            ("ingress-host-zone", "error", "HTTPRoute/shop", 37, 7),
+            ("ingress-host-zone", "error", "HTTPRoute/shop", 38, 7),
+            ("ingress-host-zone", "error", "Certificate/shop", 52, 7),
+        ],
+    );
+}
+
+#[test]
+fn manifest_validity_fail() {
+    assert_findings(
+        "fixtures/manifests/manifest-validity/fail.yaml",
+        &[
+            ("manifest-validity", "error", "ConfigMap/api-config", 15, 13),
+            ("manifest-validity", "error", "Secret/", 19, 5),
+            ("manifest-validity", "error", "Secret/", 20, 15),
+        ],
+    );
+}
+
+#[test]
+fn resource_requests_fail() {
+    assert_findings(
+        "fixtures/manifests/resource-requests/fail.yaml",
+        &[
+            ("resource-requests", "error", "Deployment/api", 15, 11),
+            ("resource-requests", "error", "Deployment/api", 15, 11),
+            ("resource-requests", "error", "Deployment/api", 15, 11),
+            ("resource-requests", "error", "Deployment/api", 22, 20),
+            ("resource-requests", "error", "Deployment/api", 23, 23),
+            ("resource-requests", "error", "Deployment/api", 31, 20),
+            ("resource-requests", "error", "Deployment/api", 34, 23),
+        ],
+    );
+}
+
+#[test]
+fn singleton_replicas_fail() {
+    assert_findings(
+        "fixtures/manifests/singleton-replicas/fail.yaml",
+        &[
+            (
+                "singleton-replicas",
+                "error",
+                "Deployment/billing-scheduler",
+                9,
+                3,
+            ),
+            (
+                "singleton-replicas",
+                "error",
+                "Deployment/billing-scheduler",
+                9,
+                13,
+            ),
+            (
+                "singleton-replicas",
+                "error",
+                "HorizontalPodAutoscaler/billing-scheduler",
+                35,
+                16,
+            ),
+            ("singleton-replicas", "error", "Deployment/ledger", 48, 11),
+            ("singleton-replicas", "error", "ScaledObject/ledger", 70, 5),
+        ],
+    );
+}
+
+#[test]
+fn timezone_fail() {
+    assert_findings(
+        "fixtures/manifests/timezone/fail.yaml",
+        &[
+            ("timezone", "info", "CronJob/nightly-report", 7, 13),
+            ("timezone", "error", "CronJob/nightly-report", 7, 13),
+            ("timezone", "error", "CronJob/nightly-report", 18, 26),
+            ("timezone", "error", "CronJob/nightly-report", 28, 23),
+            ("timezone", "error", "CronJob/cleanup", 36, 13),
+            ("timezone", "error", "CronJob/cleanup", 37, 13),
+        ],
+    );
+}
