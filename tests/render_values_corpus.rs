@@ -17,32 +17,46 @@ fn corpus_values_pipeline() {
     else {
         return;
     };
-    let Ok(text) = std::fs::read_to_string(corpus.join("manifest.json")) else { return };
+    let Ok(text) = std::fs::read_to_string(corpus.join("manifest.json")) else {
+        return;
+    };
     let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     let mut failures = Vec::new();
     let cases = manifest["cases"].as_array().cloned().unwrap_or_default();
     for case in &cases {
         let chart = case["chart"].as_str().unwrap_or_default();
         let variant = case["variant"].as_str().unwrap_or_default();
-        let golden: serde_json::Value = std::fs::read_to_string(corpus.join(case["golden"].as_str().unwrap_or_default()))
-            .ok()
-            .and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_default();
-        let result = load_chart(&corpus.join("charts").join(chart)).map_err(|e| e.to_string()).and_then(|lc| {
-            let mut sources: Sources = lc.sources.clone();
-            let opts = RenderOptions {
-                values_files: vec![corpus.join(case["values"].as_str().unwrap_or_default())],
-                ..Default::default()
-            };
-            let user = user_values(&opts, &mut sources)?;
-            prepare_values(&lc.chart, &user).map(|_| ())
-        });
+        let golden: serde_json::Value =
+            std::fs::read_to_string(corpus.join(case["golden"].as_str().unwrap_or_default()))
+                .ok()
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default();
+        let result = load_chart(&corpus.join("charts").join(chart))
+            .map_err(|e| e.to_string())
+            .and_then(|lc| {
+                let mut sources: Sources = lc.sources.clone();
+                let opts = RenderOptions {
+                    values_files: vec![corpus.join(case["values"].as_str().unwrap_or_default())],
+                    ..Default::default()
+                };
+                let user = user_values(&opts, &mut sources)?;
+                prepare_values(&lc.chart, &user).map(|_| ())
+            });
         let schema_error = case["error_type"].as_str() == Some("HelmValuesError");
         match (&result, schema_error) {
             (Ok(()), false) => {}
             (Err(e), true) if golden["error"].as_str() == Some(e.as_str()) => {}
-            _ => failures.push(format!("{chart}/{variant}: {result:?} (golden error: {})", golden["error"])),
+            _ => failures.push(format!(
+                "{chart}/{variant}: {result:?} (golden error: {})",
+                golden["error"]
+            )),
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
