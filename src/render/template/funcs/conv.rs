@@ -63,27 +63,9 @@ pub fn go_float(f: f64) -> String {
     out
 }
 
-/// Go's `fmt.Sprint` of one value (`%v`). Stand-in until gofmt.rs (`sprint_value`) lands.
+/// Go's `fmt.Sprint` of one value (`%v`), from the engine's gofmt.
 pub fn sprint_value(v: &Value) -> String {
-    match v {
-        Value::Nil => "<nil>".into(),
-        Value::Bool(b, _) => b.to_string(),
-        Value::Int(i, _) => i.to_string(),
-        Value::Float(f, _) => go_float(*f),
-        Value::Str(t) => t.s.to_string(),
-        Value::List(l) => {
-            let items: Vec<String> = l.iter().map(sprint_value).collect();
-            format!("[{}]", items.join(" "))
-        }
-        Value::Map(m) => {
-            let items: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{k}:{}", sprint_value(v)))
-                .collect();
-            format!("map[{}]", items.join(" "))
-        }
-        Value::Object(o) => sprint_value(&o.as_value()),
-    }
+    crate::render::template::gofmt::sprint_value(v)
 }
 
 fn trim_zero_decimal(s: &str) -> &str {

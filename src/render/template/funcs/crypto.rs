@@ -148,3 +148,14 @@ pub(super) fn rand_ascii(args: &[Value]) -> Result<Value, String> {
 pub(super) fn unsupported(_args: &[Value]) -> Result<Value, String> {
     Err("this function (certificate/key generation, AES, bcrypt/htpasswd, derivePassword) is not supported by chartgate's renderer; use --renderer helm".into())
 }
+
+/// `randBytes n`: n random bytes, base64-encoded.
+pub(super) fn rand_bytes(args: &[Value]) -> Result<Value, String> {
+    arity("randBytes", args, 1)?;
+    let n = super::arg_int(&args[0])?.clamp(0, 1 << 20) as usize;
+    let mut rng = rand::rng();
+    let bytes: Vec<u8> = (0..n).map(|_| rng.random::<u8>()).collect();
+    Ok(Value::str(
+        base64::engine::general_purpose::STANDARD.encode(bytes),
+    ))
+}

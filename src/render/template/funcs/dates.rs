@@ -413,3 +413,69 @@ fn layout_to_strftime(layout: &str) -> String {
     }
     out
 }
+
+/// Go's `time.ParseDuration` in nanoseconds (`1h30m`, `-1.5h`, `300ms`).
+pub fn parse_go_duration(s: &str) -> Option<i128> {
+    let (neg, mut rest) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
+    if rest == "0" {
+        return Some(0);
+    }
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total: f64 = 0.0;
+    while !rest.is_empty() {
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if n == 0 {
+            return None;
+        }
+        let num: f64 = rest[..n].parse().ok()?;
+        rest = &rest[n..];
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..u] {
+            "ns" => 1.0,
+            "us" | "µs" | "μs" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        total += num * mult;
+        rest = &rest[u..];
+    }
+    let v = total as i128;
+    Some(if neg { -v } else { v })
+}
+
+/// `dateModify "-1.5h" $t`: the time plus a Go duration; Sprig returns the time unchanged on a
+/// bad duration, `mustDateModify` fails.
+fn modify(args: &[Value], must: bool) -> Result<Value, String> {
+    arity(if must { "mustDateModify" } else { "dateModify" }, args, 2)?;
+    let fmt = arg_str(&args[0])?;
+    let (t, z) = as_time(&args[1]);
+    match parse_go_duration(fmt) {
+        Some(ns) => {
+            let d =
+                chrono::Duration::nanoseconds(ns.clamp(i64::MIN as i128, i64::MAX as i128) as i64);
+            Ok(time_value(t + d, &z))
+        }
+        None if must => Err(format!("time: invalid duration {fmt:?}")),
+        None => Ok(time_value(t, &z)),
+    }
+}
+
+pub(super) fn date_modify(args: &[Value]) -> Result<Value, String> {
+    modify(args, false)
+}
+
+pub(super) fn must_date_modify(args: &[Value]) -> Result<Value, String> {
+    modify(args, true)
+}

@@ -1,6 +1,6 @@
 //! Sprig's list functions. Lists are immutable; functions return new lists as Sprig does.
-use super::conv::{deep_eq, to_int64};
-use super::{arity, arity_min, is_empty, type_name};
+use super::conv::{deep_eq, kind_name, to_int64};
+use super::{arity, arity_min, is_empty};
 use crate::render::value::Value;
 
 const MAX_LEN: i64 = 1 << 20;
@@ -8,8 +8,12 @@ const MAX_LEN: i64 = 1 << 20;
 fn as_list<'a>(name: &str, v: &'a Value) -> Result<&'a [Value], String> {
     match v {
         Value::List(l) => Ok(l),
-        Value::Nil => Ok(&[]),
-        other => Err(format!("Cannot {name} on type {}", type_name(other))),
+        // Sprig calls `reflect.TypeOf(list).Kind()`, which panics on nil; Go's template
+        // engine turns the panic into this error.
+        Value::Nil => {
+            Err("runtime error: invalid memory address or nil pointer dereference".into())
+        }
+        other => Err(format!("Cannot {name} on type {}", kind_name(other))),
     }
 }
 

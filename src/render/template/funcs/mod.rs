@@ -18,6 +18,7 @@ mod math;
 mod regex;
 mod semver;
 mod strings;
+mod toml;
 mod yaml;
 
 pub use conv::{go_float, sprint_value, to_float64, to_int64};
@@ -228,6 +229,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "fromJson" => json::from_json,
         "mustFromJson" => json::must_from_json,
         "fromJsonArray" => json::from_json_array,
+        "toToml" | "mustToToml" => toml::to_toml_fn,
         "fromYaml" => yaml::from_yaml,
         "fromYamlArray" => yaml::from_yaml_array,
         // dates
@@ -240,6 +242,10 @@ pub fn lookup(name: &str) -> Option<Func> {
         "duration" => dates::duration,
         "ago" => dates::ago,
         "toDate" | "mustToDate" => dates::to_date,
+        "dateModify" | "date_modify" => dates::date_modify,
+        "mustDateModify" | "must_date_modify" => dates::must_date_modify,
+        "getHostByName" => |_| Err("getHostByName: network access is disabled in chartgate".into()),
+        "randBytes" => crypto::rand_bytes,
         _ => return None,
     };
     Some(f)

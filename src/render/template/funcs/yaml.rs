@@ -673,7 +673,11 @@ pub(super) fn to_yaml_pretty(args: &[Value]) -> Result<Value, String> {
 
 fn yaml_error(e: &crate::yaml::YamlError) -> String {
     if e.message.starts_with("error ") {
-        return e.message.clone();
+        // parse_values words type errors for values files (`common.Values`); fromYaml decodes
+        // into a plain map.
+        return e
+            .message
+            .replace("common.Values", "map[string]interface {}");
     }
     format!(
         "error converting YAML to JSON: yaml: line {}: {}",

@@ -1,0 +1,152 @@
+//! Helm's `toToml` (BurntSushi/toml encoder, default two-space indent for sub-tables).
+use super::arity;
+use crate::render::value::{Map, Value};
+
+fn key(k: &str) -> String {
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        k.to_string()
+    } else {
+        quote(k)
+    }
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\u{:04X}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn is_table(v: &Value) -> bool {
+    matches!(v, Value::Map(_))
+}
+
+fn is_table_array(v: &Value) -> bool {
+    matches!(v, Value::List(l) if !l.is_empty() && l.iter().all(is_table))
+}
+
+fn inline(v: &Value, depth: usize) -> Result<String, String> {
+    if depth > 1000 {
+        return Err("toml: value nested too deeply".into());
+    }
+    Ok(match v {
+        Value::Bool(b, _) => b.to_string(),
+        Value::Int(i, _) => i.to_string(),
+        Value::Float(f, _) => {
+            if f.is_nan() {
+                "nan".into()
+            } else if f.is_infinite() {
+                if *f > 0.0 {
+                    "inf".into()
+                } else {
+                    "-inf".into()
+                }
+            } else {
+                let s = format!("{f}");
+                if s.contains('.') { s } else { format!("{s}.0") }
+            }
+        }
+        Value::Str(t) => quote(t.as_str()),
+        Value::List(l) => {
+            let items: Vec<String> = l
+                .iter()
+                .filter(|x| !x.is_nil())
+                .map(|x| inline(x, depth + 1))
+                .collect::<Result<_, _>>()?;
+            format!("[{}]", items.join(", "))
+        }
+        Value::Map(m) => {
+            let items: Vec<String> = m
+                .iter()
+                .filter(|(_, x)| !x.is_nil())
+                .map(|(k, x)| Ok(format!("{} = {}", key(k), inline(x, depth + 1)?)))
+                .collect::<Result<_, String>>()?;
+            format!("{{{}}}", items.join(", "))
+        }
+        Value::Nil => String::new(),
+        Value::Object(o) => inline(&o.as_value(), depth + 1)?,
+    })
+}
+
+fn table(out: &mut String, path: &[String], m: &Map, depth: usize) -> Result<(), String> {
+    if depth > 1000 {
+        return Err("toml: value nested too deeply".into());
+    }
+    let kind = ind_for_keys(path);
+    for (k, v) in m {
+        if v.is_nil() || is_table(v) || is_table_array(v) {
+            continue;
+        }
+        out.push_str(&format!("{kind}{} = {}\n", key(k), inline(v, depth)?));
+    }
+    for (k, v) in m {
+        let mut p = path.to_vec();
+        p.push(key(k));
+        let hind = "  ".repeat(path.len());
+        match v {
+            Value::Map(sub) => {
+                // BurntSushi puts a blank line only before top-level tables.
+                if path.is_empty() && !out.is_empty() {
+                    out.push('\n');
+                }
+                out.push_str(&format!("{hind}[{}]\n", p.join(".")));
+                table(out, &p, sub, depth + 1)?;
+            }
+            Value::List(l) if is_table_array(v) => {
+                for item in l.iter() {
+                    if let Value::Map(sub) = item {
+                        if !out.is_empty() {
+                            out.push('\n');
+                        }
+                        out.push_str(&format!("{hind}[[{}]]\n", p.join(".")));
+                        table(out, &p, sub, depth + 1)?;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn ind_for_keys(path: &[String]) -> String {
+    "  ".repeat(path.len())
+}
+
+/// TOML text of a map as BurntSushi/toml encodes it.
+pub fn to_toml(v: &Value) -> Result<String, String> {
+    match v {
+        Value::Map(m) => {
+            let mut out = String::new();
+            table(&mut out, &[], m, 0)?;
+            Ok(out)
+        }
+        other => Err(format!(
+            "toml: top-level values must be Go maps or structs, not {}",
+            super::type_name(other)
+        )),
+    }
+}
+
+/// Helm's `toToml`: the encoder's error text on failure.
+pub(super) fn to_toml_fn(args: &[Value]) -> Result<Value, String> {
+    arity("toToml", args, 1)?;
+    Ok(Value::str(to_toml(&args[0]).unwrap_or_else(|e| e)))
+}
