@@ -899,13 +899,33 @@ impl State<'_> {
             }
             "lookup" => Ok(Value::empty_map()),
             _ => match funcs::lookup(name) {
-                Some(f) => f(&argv).map_err(|e| self.call_err(cmd, name, e)),
+                Some(f) => {
+                    let result = f(&argv).map_err(|e| self.call_err(cmd, name, e))?;
+                    if funcs::mutates(name) {
+                        self.write_back(cmd, &result);
+                    }
+                    Ok(result)
+                }
                 None => Err(self.error(
                     cmd.pos,
                     &cmd.to_string(),
                     format!("function {name:?} not implemented"),
                 )),
             },
+        }
+    }
+
+    /// Sprig's `set`/`unset`/`merge*` change their first argument's Go map in place; our maps
+    /// are shared immutable values, so the new map is written back into the variable the
+    /// first argument names (`set $d "k" v` rebinds `$d`). Field chains and other aliases of the
+    /// same map are not updated (a known gap).
+    fn write_back(&mut self, cmd: &Cmd, result: &Value) {
+        if let Some(Arg::Var(_, var, ids)) = cmd.args.get(1) {
+            if ids.is_empty() && result.as_map().is_some() {
+                if let Some((_, d)) = self.vars.iter_mut().rev().find(|(n, _)| n == var) {
+                    d.v = result.clone();
+                }
+            }
         }
     }
 

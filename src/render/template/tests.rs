@@ -309,3 +309,15 @@ fn set_is_send_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<TemplateSet>();
 }
+
+/// Sprig's `set`/`unset`/`merge` mutate their first argument's map; the variable sees it.
+/// Expected output rendered by Helm v4.2.3.
+#[test]
+fn mutating_functions_write_back_to_the_variable() {
+    let src = "{{- $d := dict \"a\" 1 }}{{- $_ := set $d \"b\" 2 }}{{- $_ = unset $d \"a\" }}\
+{{- $e := dict \"x\" 1 }}{{- $_ = merge $e (dict \"y\" 2) }}\nd: {{ toJson $d }} e: {{ toJson $e }}\n";
+    assert_eq!(
+        ok(src, serde_json::json!({})),
+        "\nd: {\"b\":2} e: {\"x\":1,\"y\":2}\n"
+    );
+}
