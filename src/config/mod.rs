@@ -438,6 +438,9 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
     };
     for (k, v) in pairs {
         let key = k.key_string();
+        if matches!(key.as_str(), "registries" | "hosts" | "singletons") {
+            check_globs(v, &err_at)?;
+        }
         c.explicit.insert(key.clone());
         match key.as_str() {
             "registries" => c.registries = strings(v),
@@ -510,6 +513,21 @@ fn locate<'a>(root: &'a Node, segs: &[String]) -> (&'a Node, Option<&'a Node>) {
     (node, key)
 }
 
+/// Every string of a list must be a valid glob.
+fn check_globs(n: &Node, err_at: &dyn Fn(Pos, String) -> ConfigError) -> Result<(), ConfigError> {
+    for item in n.as_seq().unwrap_or(&[]) {
+        if let Some(s) = item.as_str() {
+            globset::Glob::new(s)
+                .map_err(|e| err_at(item.pos, format!("invalid glob `{s}`: {}", glob_error(&e))))?;
+        }
+    }
+    Ok(())
+}
+
+fn glob_error(e: &globset::Error) -> String {
+    e.kind().to_string()
+}
+
 fn strings(n: &Node) -> Vec<String> {
     match &n.kind {
         NodeKind::Str(s) => vec![s.clone()],
@@ -574,6 +592,11 @@ fn exemption(
             pos,
             format!("exemption for rule `{rule}` needs a reason"),
         ));
+    }
+    if let Some(r) = n.get("resource") {
+        let text = r.as_str().unwrap_or_default();
+        globset::Glob::new(text)
+            .map_err(|e| err_at(r.pos, format!("invalid glob `{text}`: {}", glob_error(&e))))?;
     }
     let expires = match n.get("expires") {
         None => None,

@@ -178,6 +178,18 @@ fn semantic_errors() {
 }
 
 #[test]
+fn invalid_globs() {
+    assert_eq!(
+        err("singletons: [ok, 'a[']\n"),
+        "/repo/svc/chartgate.yaml:1:18: invalid glob `a[`: unclosed character class; missing ']'"
+    );
+    assert_eq!(
+        err("exemptions:\n  - rule: x\n    resource: '{a'\n    reason: r\n"),
+        "/repo/svc/chartgate.yaml:3:15: invalid glob `{a`: unclosed alternate group; missing '}' (maybe escape '{' with '[{]'?)"
+    );
+}
+
+#[test]
 fn merge_nearest_wins_lists_add() {
     let root = load_str(
         "registries: [a/*]\nsingletons: [s1]\nenvironments:\n  prod: {cluster: p, pin-digests: true, min-replicas: 2}\nrules:\n  r1: {severity: warning, x: 1, z: 1}\n  r2: error\npolicies: [pol]\nexemptions:\n  - {rule: r1, resource: a, reason: because}\n",
