@@ -56,12 +56,7 @@ impl Files {
 
     /// `Glob`: the files whose path matches a glob (`*` stays within a path segment, `**` crosses).
     pub fn glob(&self, pattern: &str) -> Result<Files, String> {
-        let g = globset::GlobBuilder::new(pattern)
-            .literal_separator(true)
-            .backslash_escape(true)
-            .build()
-            .map_err(|e| e.to_string())?
-            .compile_matcher();
+        let g = glob_regex(pattern)?;
         let v = self
             .files
             .iter()
@@ -112,6 +107,62 @@ impl Files {
             self.base_map(|d| base64::engine::general_purpose::STANDARD.encode(d)),
         ))
     }
+}
+
+/// A gobwas/glob pattern (as Helm compiles it, with `/` as separator) as a regex: `*` and `?`
+/// stay within a path segment, `**` crosses segments, `[...]`/`[!...]` classes, `{a,b}`
+/// alternatives, `\` escapes.
+pub fn glob_regex(pattern: &str) -> Result<regex::Regex, String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut re = String::from("^");
+    let mut i = 0;
+    let mut depth = 0usize;
+    while i < chars.len() {
+        match chars[i] {
+            '*' if chars.get(i + 1) == Some(&'*') => {
+                re.push_str(".*");
+                i += 1;
+            }
+            '*' => re.push_str("[^/]*"),
+            '?' => re.push_str("[^/]"),
+            '\\' => {
+                i += 1;
+                let e = chars.get(i).ok_or("unexpected end of pattern")?;
+                re.push_str(&regex::escape(&e.to_string()));
+            }
+            '[' => {
+                let close = chars[i + 1..]
+                    .iter()
+                    .position(|x| *x == ']')
+                    .ok_or("unclosed [ in pattern")?;
+                let body: String = chars[i + 1..i + 1 + close].iter().collect();
+                let (neg, body) = match body.strip_prefix('!') {
+                    Some(b) => (true, b.to_string()),
+                    None => (false, body),
+                };
+                re.push_str(if neg { "[^/" } else { "[" });
+                re.push_str(&body.replace('[', "\\["));
+                re.push(']');
+                i += close + 1;
+            }
+            '{' => {
+                depth += 1;
+                re.push_str("(?:");
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                re.push(')');
+            }
+            ',' if depth > 0 => re.push('|'),
+            other => re.push_str(&regex::escape(&other.to_string())),
+        }
+        i += 1;
+    }
+    if depth > 0 {
+        return Err("unclosed { in pattern".into());
+    }
+    re.push('$');
+    regex::Regex::new(&re).map_err(|e| e.to_string())
 }
 
 fn one_str(name: &str, args: &[Value]) -> Result<String, String> {
@@ -337,6 +388,12 @@ mod tests {
             g.files.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
             vec!["conf/a.conf"]
         );
+        let g3 = fs.glob("**.conf").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(g3.files.len(), 2);
+        let g4 = fs
+            .glob("{README,conf/a.conf}")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(g4.files.len(), 2);
         let g2 = fs.glob("conf/**").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(g2.files.len(), 2);
         assert_eq!(g2.as_config(), "a.conf,b.conf");
