@@ -2,6 +2,7 @@
 pub mod check;
 pub mod explain;
 pub mod policy;
+pub mod render;
 pub mod rules;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +25,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// Print a rule's documentation.
     Explain(explain::ExplainArgs),
+    /// Render a chart like `helm template` (no helm binary needed).
+    Render(render::RenderArgs),
     /// Rego policy tools (`chartgate policy test`).
     Policy(policy::PolicyArgs),
 }
@@ -57,6 +60,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Rules(args) => rules::run(&args, &mut out),
         Command::Explain(args) => explain::run(&args, &mut out),
         Command::Policy(args) => Ok(policy::run(&args)),
+        Command::Render(args) => Ok(render::run(&args)),
     };
     match result {
         Ok(code) => code,

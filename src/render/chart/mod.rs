@@ -1,4 +1,5 @@
 //! Chart loading, values coalescing, dependencies, `.Files`, rendering a chart like `helm template`.
+pub mod engine;
 pub mod files;
 pub mod ignore;
 pub mod load;
@@ -8,6 +9,7 @@ pub mod render;
 pub mod strvals;
 pub mod values;
 
+pub use engine::render_chart;
 pub use load::{
     ChartError, LoadedChart, SourceFile, Sources, check_dependencies, load_chart, load_chart_with,
 };

@@ -77,9 +77,15 @@ pub fn run(args: &RenderArgs) -> i32 {
         .and_then(|lc| render_chart(&lc, &args.options()).map_err(|e| e.message));
     match (args.output, result) {
         (RenderOutput::Json, Ok(r)) => {
-            let obj: serde_json::Map<String, serde_json::Value> =
-                r.templates.into_iter().map(|(k, v)| (k, serde_json::Value::String(v.text))).collect();
-            println!("{}", serde_json::to_string_pretty(&serde_json::Value::Object(obj)).unwrap_or_default());
+            let obj: serde_json::Map<String, serde_json::Value> = r
+                .templates
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v.text)))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::Value::Object(obj)).unwrap_or_default()
+            );
             0
         }
         (RenderOutput::Json, Err(e)) => {

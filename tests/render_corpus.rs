@@ -10,7 +10,10 @@ use std::path::PathBuf;
 #[test]
 fn shared_corpus_conformance() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let Some(corpus) = root.ancestors().map(|a| a.join("shared/corpus")).find(|p| p.join("manifest.json").is_file())
+    let Some(corpus) = root
+        .ancestors()
+        .map(|a| a.join("shared/corpus"))
+        .find(|p| p.join("manifest.json").is_file())
     else {
         return;
     };
@@ -24,7 +27,15 @@ fn shared_corpus_conformance() {
     println!("conformance: {ok}/{} cases identical", results.len());
     let floor: usize = std::fs::read_to_string(root.join("tests/conformance-floor.txt"))
         .ok()
-        .and_then(|t| t.lines().find(|l| !l.starts_with('#')).and_then(|l| l.trim().parse().ok()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| !l.starts_with('#'))
+                .and_then(|l| l.trim().parse().ok())
+        })
         .unwrap_or(0);
-    assert!(ok >= floor, "only {ok} of {} corpus cases identical; floor is {floor}", results.len());
+    assert!(
+        ok >= floor,
+        "only {ok} of {} corpus cases identical; floor is {floor}",
+        results.len()
+    );
 }

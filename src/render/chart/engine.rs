@@ -3,13 +3,17 @@
 use super::files::ToYaml;
 use super::load::LoadedChart;
 use super::release::RenderOptions;
-use super::render::{RenderError, RenderedChart, RenderedTemplate, TemplateEngine, render_chart_with};
+use super::render::{
+    RenderError, RenderedChart, RenderedTemplate, TemplateEngine, render_chart_with,
+};
 use crate::render::template::{Limits, TemplateSet, funcs};
 use crate::render::value::Value;
 
 /// Helm's `toYaml` as `.Files.AsConfig`/`.AsSecrets` use it (an error yields empty text, as in Helm).
 fn to_yaml(v: &Value) -> String {
-    funcs::to_yaml(v).map(|t| t.as_str().to_string()).unwrap_or_default()
+    funcs::to_yaml(v)
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_default()
 }
 
 impl TemplateEngine for TemplateSet {
@@ -18,7 +22,10 @@ impl TemplateEngine for TemplateSet {
     }
     fn execute(&self, name: &str, dot: &Value) -> Result<RenderedTemplate, String> {
         TemplateSet::execute(self, name, dot)
-            .map(|r| RenderedTemplate { text: r.text, segs: r.segs })
+            .map(|r| RenderedTemplate {
+                text: r.text,
+                segs: r.segs,
+            })
             .map_err(|e| e.message)
     }
     fn to_yaml(&self) -> ToYaml {
@@ -27,7 +34,10 @@ impl TemplateEngine for TemplateSet {
 }
 
 /// Renders a loaded chart like `helm template` with the built-in engine.
-pub fn render_chart(chart: &LoadedChart, opts: &RenderOptions) -> Result<RenderedChart, RenderError> {
+pub fn render_chart(
+    chart: &LoadedChart,
+    opts: &RenderOptions,
+) -> Result<RenderedChart, RenderError> {
     let mut set = TemplateSet::new(Limits::default());
     render_chart_with(&mut set, chart, opts)
 }

@@ -14,8 +14,19 @@ pub struct CaseResult {
 
 fn short_diff(name: &str, want: &str, got: &str) -> String {
     let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
-    let i = w.iter().zip(g.iter()).position(|(a, b)| a != b).unwrap_or(w.len().min(g.len()));
-    let ctx = |v: &[&str]| v.iter().skip(i).take(3).map(|l| format!("{l:?}")).collect::<Vec<_>>().join(" / ");
+    let i = w
+        .iter()
+        .zip(g.iter())
+        .position(|(a, b)| a != b)
+        .unwrap_or(w.len().min(g.len()));
+    let ctx = |v: &[&str]| {
+        v.iter()
+            .skip(i)
+            .take(3)
+            .map(|l| format!("{l:?}"))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
     format!("{name} line {}: want {} | got {}", i + 1, ctx(&w), ctx(&g))
 }
 
@@ -24,10 +35,11 @@ pub fn run_case(corpus: &Path, case: &serde_json::Value) -> CaseResult {
     let chart = case["chart"].as_str().unwrap_or_default();
     let variant = case["variant"].as_str().unwrap_or_default();
     let name = format!("{chart}/{variant}");
-    let golden: serde_json::Value = std::fs::read_to_string(corpus.join(case["golden"].as_str().unwrap_or_default()))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .unwrap_or_default();
+    let golden: serde_json::Value =
+        std::fs::read_to_string(corpus.join(case["golden"].as_str().unwrap_or_default()))
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default();
     let skip: Vec<&str> = case["nondeterministic_templates"]
         .as_array()
         .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
@@ -45,8 +57,14 @@ pub fn run_case(corpus: &Path, case: &serde_json::Value) -> CaseResult {
     let want_err = golden.get("error").and_then(|e| e.as_str());
     let failure = match (want_err, got) {
         (Some(_), Err(_)) => None,
-        (Some(w), Ok(_)) => Some(format!("expected error {:?}, rendered fine", w.chars().take(120).collect::<String>())),
-        (None, Err(e)) => Some(format!("error: {}", e.chars().take(300).collect::<String>())),
+        (Some(w), Ok(_)) => Some(format!(
+            "expected error {:?}, rendered fine",
+            w.chars().take(120).collect::<String>()
+        )),
+        (None, Err(e)) => Some(format!(
+            "error: {}",
+            e.chars().take(300).collect::<String>()
+        )),
         (None, Ok(r)) => {
             let mut diffs = Vec::new();
             let empty = serde_json::Map::new();
@@ -83,5 +101,8 @@ pub fn run_case(corpus: &Path, case: &serde_json::Value) -> CaseResult {
 pub fn run_corpus(corpus: &Path) -> Vec<CaseResult> {
     let text = std::fs::read_to_string(corpus.join("manifest.json")).unwrap_or_default();
     let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    manifest["cases"].as_array().map(|cases| cases.iter().map(|c| run_case(corpus, c)).collect()).unwrap_or_default()
+    manifest["cases"]
+        .as_array()
+        .map(|cases| cases.iter().map(|c| run_case(corpus, c)).collect())
+        .unwrap_or_default()
 }

@@ -11,7 +11,9 @@ fn fixture_charts_match_helm() {
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/charts");
     let results = support::run_corpus(&corpus);
     assert_eq!(results.len(), 7, "fixture cases");
-    let failures: Vec<String> =
-        results.iter().filter_map(|r| r.failure.as_ref().map(|f| format!("{}: {f}", r.name))).collect();
+    let failures: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.failure.as_ref().map(|f| format!("{}: {f}", r.name)))
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
