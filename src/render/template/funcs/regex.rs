@@ -4,8 +4,81 @@ use super::{arg_int, arg_str, arity};
 use crate::render::value::Value;
 use regex::Regex;
 
+/// Rewrites the two places where Go's RE2 syntax and the `regex` crate's differ for the same
+/// text: Go's `\d`, `\w`, `\s` are ASCII-only (the crate's are Unicode), and inside a bracket
+/// class Go reads a `-` right after such an escape as a literal (`[\w-\.]`), which the crate
+/// rejects as a bad range.
+fn go_syntax(re: &str) -> String {
+    let mut out = String::with_capacity(re.len() + 16);
+    let mut chars = re.chars().peekable();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(e) = chars.next() else {
+                    out.push('\\');
+                    break;
+                };
+                let ascii = match e {
+                    'd' => Some("0-9"),
+                    'w' => Some("0-9A-Za-z_"),
+                    's' => Some("\\t\\n\\f\\r "),
+                    _ => None,
+                };
+                match (ascii, in_class) {
+                    (Some(set), true) => {
+                        out.push_str(set);
+                        if chars.peek() == Some(&'-') {
+                            chars.next();
+                            out.push_str("\\-");
+                        }
+                    }
+                    (Some(set), false) => {
+                        out.push('[');
+                        out.push_str(set);
+                        out.push(']');
+                    }
+                    (None, _) => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                // A leading `^` and a leading `]` belong to the class.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push_str("\\]");
+                    chars.next();
+                }
+            }
+            '[' if in_class && chars.peek() == Some(&':') => {
+                // `[:alpha:]` inside a class.
+                out.push('[');
+                for d in chars.by_ref() {
+                    out.push(d);
+                    if d == ']' {
+                        break;
+                    }
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(']');
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 fn compile(re: &str) -> Result<Regex, String> {
-    regex::RegexBuilder::new(re)
+    regex::RegexBuilder::new(&go_syntax(re))
         .size_limit(1 << 22)
         .build()
         .map_err(|e| {
@@ -117,4 +190,21 @@ pub(super) fn must_regex_split(args: &[Value]) -> Result<Value, String> {
 pub(super) fn regex_quote_meta(args: &[Value]) -> Result<Value, String> {
     arity("regexQuoteMeta", args, 1)?;
     Ok(Value::str(regex::escape(arg_str(&args[0])?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::go_syntax;
+
+    #[test]
+    fn go_classes_are_ascii_and_dash_after_escape_is_literal() {
+        assert_eq!(go_syntax(r"^[\w-\.]+$"), r"^[0-9A-Za-z_\-\.]+$");
+        assert_eq!(go_syntax(r"\d+\s"), r"[0-9]+[\t\n\f\r ]");
+        assert_eq!(go_syntax(r"[^\]a]"), r"[^\]a]");
+        assert_eq!(go_syntax(r"[]a]"), r"[\]a]");
+        assert_eq!(go_syntax(r"[[:alpha:]\d]"), r"[[:alpha:]0-9]");
+        let re = super::compile(r"^[\w-\.]+$").unwrap();
+        assert!(re.is_match("mymaster-1.x"));
+        assert!(!re.is_match("é"));
+    }
 }
