@@ -181,7 +181,7 @@ pub struct ParseError {
 }
 
 /// Maximum nesting of control structures and parenthesised pipelines.
-pub const MAX_PARSE_DEPTH: usize = 300;
+pub const MAX_PARSE_DEPTH: usize = 100;
 
 /// The result of parsing one file: its top-level tree and the templates it defines, in order.
 pub struct Parsed {

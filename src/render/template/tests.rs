@@ -321,3 +321,16 @@ fn mutating_functions_write_back_to_the_variable() {
         "\nd: {\"b\":2} e: {\"x\":1,\"y\":2}\n"
     );
 }
+
+#[test]
+fn deep_nesting_is_bounded_without_stack_overflow() {
+    // 100 nested parenthesised pipelines and 100 nested ifs execute (test threads have 2 MiB).
+    let src = format!("{}1{}", "(print ".repeat(99), ")".repeat(99));
+    assert_eq!(ok(&format!("{{{{ {src} }}}}"), j!({})), "1");
+    let src = format!("{}x{}", "{{ if 1 }}".repeat(99), "{{ end }}".repeat(99));
+    assert_eq!(ok(&src, j!({})), "x");
+    // Deeper nesting is a parse error, not a crash.
+    let src = format!("{}1{}", "(print ".repeat(200), ")".repeat(200));
+    let e = err(&format!("{{{{ {src} }}}}"), j!({}));
+    assert!(e.ends_with("nesting too deep"), "{e}");
+}
