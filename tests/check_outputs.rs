@@ -70,3 +70,25 @@ fn malformed_output_flag_is_a_usage_error() {
             "chartgate: invalid --output 'pdf=x.pdf': expected FORMAT=PATH, FORMAT one of text, json, sarif, junit, github, markdown\n",
         );
 }
+
+#[test]
+fn completions_name_every_command() {
+    let out = chartgate()
+        .args(["completions", "bash"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    for cmd in [
+        "check",
+        "render",
+        "rules",
+        "explain",
+        "policy",
+        "completions",
+    ] {
+        assert!(out.contains(&format!("chartgate,{cmd})")), "{cmd} missing");
+    }
+}

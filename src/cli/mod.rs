@@ -27,6 +27,11 @@ pub enum Command {
     Explain(explain::ExplainArgs),
     /// Render a chart like `helm template` (no helm binary needed).
     Render(render::RenderArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Rego policy tools (`chartgate policy test`).
     Policy(policy::PolicyArgs),
 }
@@ -61,6 +66,11 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain(args) => explain::run(&args, &mut out),
         Command::Policy(args) => Ok(policy::run(&args)),
         Command::Render(args) => Ok(render::run(&args)),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "chartgate", &mut out);
+            Ok(EXIT_OK)
+        }
     };
     match result {
         Ok(code) => code,
