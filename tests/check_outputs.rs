@@ -92,3 +92,41 @@ fn completions_name_every_command() {
         assert!(out.contains(&format!("chartgate,{cmd})")), "{cmd} missing");
     }
 }
+
+/// `--env` is repeatable (and comma-separated): each environment's settings apply to the same
+/// inputs, and each finding names its environment.
+#[test]
+fn several_environments_in_one_run() {
+    let out = chartgate()
+        .args(["check", "fixtures/manifests/timezone/pass.yaml"])
+        .args(["--config", "fixtures/chartgate.yaml", "--format", "json"])
+        .args(["--env", "dev", "--env", "prod"])
+        .assert()
+        .code(1)
+        .get_output()
+        .stdout
+        .clone();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let got: Vec<(String, String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["environment"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![("image-tag-pinned".to_string(), "prod".to_string(), 16)]
+    );
+    chartgate()
+        .args(["check", "fixtures/manifests/timezone/pass.yaml"])
+        .args(["--config", "fixtures/chartgate.yaml", "--env", "dev,nope"])
+        .assert()
+        .code(2)
+        .stderr("chartgate: config error: fixtures/chartgate.yaml: environment `nope` is not defined under `environments:`\n");
+}

@@ -45,8 +45,9 @@ pub struct CheckArgs {
     #[arg(long, default_value = "error", value_parser = ["error", "warning", "info"])]
     pub fail_on: String,
     /// Environment name (selects `environments.NAME` in the config; `{env}` in host patterns).
-    #[arg(long)]
-    pub env: Option<String>,
+    /// Repeatable (or comma-separated): the inputs are checked once per environment.
+    #[arg(long, value_delimiter = ',')]
+    pub env: Vec<String>,
     /// Cluster name (`{cluster}` in host patterns; overrides the environment's cluster).
     #[arg(long)]
     pub cluster: Option<String>,
@@ -73,7 +74,11 @@ impl CheckArgs {
 
 /// Loads the config (`--config`, else the nearest `chartgate.yaml` files walking up from the
 /// first path, merged) and resolves the settings for `--env`.
-fn load_settings(args: &CheckArgs, cwd: &Path) -> std::result::Result<Settings, String> {
+fn load_settings(
+    args: &CheckArgs,
+    env: Option<&str>,
+    cwd: &Path,
+) -> std::result::Result<Settings, String> {
     let config = match &args.config {
         Some(c) => crate::config::load_file(c),
         None => {
@@ -94,7 +99,7 @@ fn load_settings(args: &CheckArgs, cwd: &Path) -> std::result::Result<Settings, 
             format!("{file}:{}:{}: {}", e.line, e.column, e.message)
         }
     })?;
-    if let Some(env) = &args.env {
+    if let Some(env) = env {
         if !config.environments.is_empty() && !config.environments.contains_key(env) {
             let shown = config
                 .path
@@ -106,11 +111,7 @@ fn load_settings(args: &CheckArgs, cwd: &Path) -> std::result::Result<Settings, 
             ));
         }
     }
-    Ok(Settings::from_config(
-        &config,
-        args.env.as_deref(),
-        args.cluster.as_deref(),
-    ))
+    Ok(Settings::from_config(&config, env, args.cluster.as_deref()))
 }
 
 /// Runs the check; returns the exit code.
@@ -121,13 +122,22 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     } else {
         args.paths.clone()
     };
-    let settings = match load_settings(args, &cwd) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("chartgate: config error: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+    // One settings per environment asked for (none: the config's global settings).
+    let envs: Vec<Option<&str>> = if args.env.is_empty() {
+        vec![None]
+    } else {
+        args.env.iter().map(|e| Some(e.as_str())).collect()
     };
+    let mut all_settings = Vec::with_capacity(envs.len());
+    for env in envs {
+        match load_settings(args, env, &cwd) {
+            Ok(s) => all_settings.push(s),
+            Err(e) => {
+                eprintln!("chartgate: config error: {e}");
+                return Ok(super::EXIT_ERROR);
+            }
+        }
+    }
     let inputs = match crate::discover::manifests::collect(
         &paths,
         &args.include,
@@ -171,7 +181,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             .iter()
             .filter_map(|p| p.as_ref().ok().cloned())
             .collect();
-        let findings = analyze(&files, &settings, &ManifestLocator);
+        let mut findings: Vec<_> = all_settings
+            .iter()
+            .flat_map(|settings| analyze(&files, settings, &ManifestLocator))
+            .collect();
+        crate::report::sort_findings(&mut findings);
         (parsed, findings)
     });
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
