@@ -45,6 +45,18 @@ pub const EXTERNAL_DNS: &str = "external-dns.alpha.kubernetes.io/hostname";
 /// Every (host, node, field) a resource exposes.
 pub fn exposed_hosts<'a>(r: &Resource<'a>) -> Vec<(String, &'a Node, String)> {
     let mut out = Vec::new();
+    // A string host at `field`; anything else (absent, not a string) exposes nothing.
+    fn push_one<'a>(
+        node: Option<&'a Node>,
+        field: String,
+        out: &mut Vec<(String, &'a Node, String)>,
+    ) {
+        if let Some(h) = node {
+            if let Some(s) = h.as_str() {
+                out.push((s.to_string(), h, field));
+            }
+        }
+    }
     let push_seq =
         |node: Option<&'a Node>, field: &str, out: &mut Vec<(String, &'a Node, String)>| {
             for (i, h) in node
@@ -53,9 +65,7 @@ pub fn exposed_hosts<'a>(r: &Resource<'a>) -> Vec<(String, &'a Node, String)> {
                 .iter()
                 .enumerate()
             {
-                if let Some(s) = h.as_str() {
-                    out.push((s.to_string(), h, format!("{field}[{i}]")));
-                }
+                push_one(Some(h), format!("{field}[{i}]"), out);
             }
         };
     let spec = r.node.get("spec");
@@ -68,11 +78,7 @@ pub fn exposed_hosts<'a>(r: &Resource<'a>) -> Vec<(String, &'a Node, String)> {
                 .iter()
                 .enumerate()
             {
-                if let Some(h) = rule.get("host") {
-                    if let Some(s) = h.as_str() {
-                        out.push((s.to_string(), h, format!("spec.rules[{i}].host")));
-                    }
-                }
+                push_one(rule.get("host"), format!("spec.rules[{i}].host"), &mut out);
             }
             for (i, tls) in spec
                 .and_then(|s| s.get("tls"))
@@ -99,11 +105,11 @@ pub fn exposed_hosts<'a>(r: &Resource<'a>) -> Vec<(String, &'a Node, String)> {
                 .iter()
                 .enumerate()
             {
-                if let Some(h) = l.get("hostname") {
-                    if let Some(s) = h.as_str() {
-                        out.push((s.to_string(), h, format!("spec.listeners[{i}].hostname")));
-                    }
-                }
+                push_one(
+                    l.get("hostname"),
+                    format!("spec.listeners[{i}].hostname"),
+                    &mut out,
+                );
             }
         }
         ("cert-manager.io", "Certificate") => push_seq(
