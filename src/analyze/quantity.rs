@@ -154,12 +154,15 @@ impl Quantity {
 }
 
 fn cmp_magnitude(a: &Quantity, b: &Quantity) -> Ordering {
-    let (Some((ma, ea)), Some((mb, eb))) = (a.normalised(), b.normalised()) else {
-        return a
-            .as_f64()
+    // Beyond exact integer range: compare as floats.
+    let approx = || {
+        a.as_f64()
             .abs()
             .partial_cmp(&b.as_f64().abs())
-            .unwrap_or(Ordering::Equal);
+            .unwrap_or(Ordering::Equal)
+    };
+    let (Some((ma, ea)), Some((mb, eb))) = (a.normalised(), b.normalised()) else {
+        return approx();
     };
     if ma == 0 || mb == 0 {
         return ma.cmp(&mb);
@@ -171,35 +174,16 @@ fn cmp_magnitude(a: &Quantity, b: &Quantity) -> Ordering {
         return da.cmp(&db);
     }
     // Same magnitude: align exponents (difference is bounded by the digit count, ≤ 39).
-    let (mut xa, mut xb) = (ma, mb);
-    if ea > eb {
-        for _ in 0..(ea - eb) {
-            match xa.checked_mul(10) {
-                Some(v) => xa = v,
-                None => {
-                    return a
-                        .as_f64()
-                        .abs()
-                        .partial_cmp(&b.as_f64().abs())
-                        .unwrap_or(Ordering::Equal);
-                }
-            }
-        }
+    let scaled = |m: u128, by: u32| 10u128.checked_pow(by).and_then(|p| m.checked_mul(p));
+    let aligned = if ea > eb {
+        scaled(ma, (ea - eb) as u32).map(|xa| (xa, mb))
     } else {
-        for _ in 0..(eb - ea) {
-            match xb.checked_mul(10) {
-                Some(v) => xb = v,
-                None => {
-                    return a
-                        .as_f64()
-                        .abs()
-                        .partial_cmp(&b.as_f64().abs())
-                        .unwrap_or(Ordering::Equal);
-                }
-            }
-        }
+        scaled(mb, (eb - ea) as u32).map(|xb| (ma, xb))
+    };
+    match aligned {
+        Some((xa, xb)) => xa.cmp(&xb),
+        None => approx(),
     }
-    xa.cmp(&xb)
 }
 
 impl PartialOrd for Quantity {
