@@ -5,7 +5,7 @@
 //! template execution so a finding can point at the values line that caused it.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// A position in a source file registered in a [`crate::yaml::SourceMap`]-like registry.
 /// `file == 0` means "unknown" (literal in a template, computed value).
@@ -73,6 +73,105 @@ impl Text {
 /// Maps iterate in sorted key order, as Go templates and Helm's YAML encoder see them.
 pub type Map = BTreeMap<String, Value>;
 
+/// A shared handle to a map, with Go's reference semantics: Go maps are references, so Sprig's
+/// `set`/`unset`/`merge*` change the map in place and every alias sees it (`.Values.x`, a dict
+/// passed to `include`, a dict stored inside another dict or list). Cloning a `MapRef` clones
+/// the handle, not the map; [`Value::deep_copy`] copies.
+///
+/// Inside is a snapshot (`Arc<Map>`) behind a mutex: [`MapRef::read`] takes the snapshot and
+/// releases the lock at once, so no lock is ever held while other code runs (no deadlock, even
+/// when a map contains itself); [`MapRef::update`] changes the map in place (copying it first
+/// only when a reader still holds the previous snapshot).
+#[derive(Clone)]
+pub struct MapRef(Arc<Mutex<Arc<Map>>>);
+
+impl MapRef {
+    pub fn new(m: Map) -> MapRef {
+        MapRef(Arc::new(Mutex::new(Arc::new(m))))
+    }
+    /// The map's current contents (a cheap snapshot; later updates are not seen through it).
+    pub fn read(&self) -> Arc<Map> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+    /// Changes the map in place; every handle sees the change. `f` must not touch other maps'
+    /// locks through this handle (it only gets the plain map).
+    pub fn update<T>(&self, f: impl FnOnce(&mut Map) -> T) -> T {
+        let mut g = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        f(Arc::make_mut(&mut g))
+    }
+    /// Copy-on-write access for code that builds values outside template execution (values
+    /// coalescing): when this handle is shared, it is first replaced by a handle of its own,
+    /// so other holders never see the change.
+    pub fn make_mut(&mut self) -> &mut Map {
+        if Arc::get_mut(&mut self.0).is_none() {
+            let snap = self.read();
+            self.0 = Arc::new(Mutex::new(snap));
+        }
+        let inner = Arc::get_mut(&mut self.0)
+            .expect("unique after the swap above")
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        Arc::make_mut(inner)
+    }
+    /// The map itself, copied only if it is shared.
+    pub fn into_map(self) -> Map {
+        match Arc::try_unwrap(self.0) {
+            Ok(m) => {
+                let m = m.into_inner().unwrap_or_else(PoisonError::into_inner);
+                Arc::try_unwrap(m).unwrap_or_else(|m| m.as_ref().clone())
+            }
+            Err(shared) => shared
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+                .clone(),
+        }
+    }
+    /// Whether both handles name the same map (Go's pointer equality of maps).
+    pub fn ptr_eq(&self, other: &MapRef) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+    pub fn len(&self) -> usize {
+        self.read().len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.read().is_empty()
+    }
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.read().get(key).cloned()
+    }
+}
+
+impl std::fmt::Debug for MapRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A map may contain itself (`set $d "self" $d`): print one level only.
+        let m = self.read();
+        f.debug_map()
+            .entries(m.iter().map(|(k, v)| (k, ShallowDebug(v))))
+            .finish()
+    }
+}
+
+struct ShallowDebug<'a>(&'a Value);
+
+impl std::fmt::Debug for ShallowDebug<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Value::Map(m) => write!(f, "Map(<{} keys>)", m.len()),
+            Value::List(l) => write!(f, "List(<{} items>)", l.len()),
+            v => write!(f, "{v:?}"),
+        }
+    }
+}
+
+/// Nesting bound of deep walks over values ([`Value::deep_copy`], printing, encoders): a map
+/// can contain itself after `set $d "k" $d`, as in Go; the walks stop with an error or a
+/// marker instead of recursing forever. The bound is the YAML loader's nesting limit.
+pub const MAX_VALUE_DEPTH: usize = 256;
+
 #[derive(Clone, Debug)]
 pub enum Value {
     Nil,
@@ -83,7 +182,7 @@ pub enum Value {
     Float(f64, Origin),
     Str(Text),
     List(Arc<Vec<Value>>),
-    Map(Arc<Map>),
+    Map(MapRef),
     /// A built-in object with methods, as Helm's Go objects have them: `.Files` (Get, Glob,
     /// AsConfig, ...), `.Capabilities.APIVersions` (Has). Fields and printing go through the trait.
     Object(Arc<dyn Object>),
@@ -118,10 +217,10 @@ impl Value {
         Value::List(Arc::new(v))
     }
     pub fn map(m: Map) -> Value {
-        Value::Map(Arc::new(m))
+        Value::Map(MapRef::new(m))
     }
     pub fn empty_map() -> Value {
-        Value::Map(Arc::new(Map::new()))
+        Value::map(Map::new())
     }
     pub fn as_str(&self) -> Option<&str> {
         match self {
@@ -129,10 +228,32 @@ impl Value {
             _ => None,
         }
     }
-    pub fn as_map(&self) -> Option<&Map> {
+    /// A snapshot of a map value's contents.
+    pub fn as_map(&self) -> Option<Arc<Map>> {
         match self {
-            Value::Map(m) => Some(m),
+            Value::Map(m) => Some(m.read()),
             _ => None,
+        }
+    }
+    /// A copy with maps of its own at every level (Sprig's `deepCopy`, and what Helm's
+    /// `copystructure.Copy` of values gives). Lists are copied too, since they may hold maps.
+    /// Nesting beyond [`MAX_VALUE_DEPTH`] (a map containing itself) is cut off with `Nil`.
+    pub fn deep_copy(&self) -> Value {
+        self.deep_copy_at(0)
+    }
+    fn deep_copy_at(&self, depth: usize) -> Value {
+        if depth > MAX_VALUE_DEPTH {
+            return Value::Nil;
+        }
+        match self {
+            Value::Map(m) => Value::map(
+                m.read()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.deep_copy_at(depth + 1)))
+                    .collect(),
+            ),
+            Value::List(l) => Value::list(l.iter().map(|v| v.deep_copy_at(depth + 1)).collect()),
+            v => v.clone(),
         }
     }
     pub fn as_list(&self) -> Option<&[Value]> {
@@ -159,8 +280,11 @@ impl Value {
         }
     }
     /// Field access on maps; `None` for a missing key or a non-map.
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.as_map().and_then(|m| m.get(key))
+    pub fn get(&self, key: &str) -> Option<Value> {
+        match self {
+            Value::Map(m) => m.get(key),
+            _ => None,
+        }
     }
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)

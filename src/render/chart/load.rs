@@ -355,13 +355,13 @@ fn build(
                 let t = text_of(&f, &display)?;
                 let id = sources.add(display.clone(), t.as_str());
                 let v = parse(&t, id).map_err(|e| yaml_err(&display, e))?;
-                chart_yaml = Some(v.as_map().cloned().unwrap_or_default());
+                chart_yaml = Some(v.as_map().map(|m| m.as_ref().clone()).unwrap_or_default());
             }
             "values.yaml" => {
                 let t = text_of(&f, &display)?;
                 let id = sources.add(display.clone(), t.as_str());
                 let v = parse(&t, id).map_err(|e| yaml_err(&display, e))?;
-                chart.values = v.as_map().cloned().unwrap_or_default();
+                chart.values = v.as_map().map(|m| m.as_ref().clone()).unwrap_or_default();
                 chart.values_source = id;
             }
             "values.schema.json" => chart.schema = Some(text_of(&f, &display)?),
@@ -369,7 +369,7 @@ fn build(
                 let t = text_of(&f, &display)?;
                 let id = sources.add(display.clone(), t.as_str());
                 let v = parse(&t, id).map_err(|e| yaml_err(&display, e))?;
-                requirements = Some(v.as_map().cloned().unwrap_or_default());
+                requirements = Some(v.as_map().map(|m| m.as_ref().clone()).unwrap_or_default());
                 chart.files.push(ChartFile {
                     name: f.name,
                     data: f.data,
@@ -531,20 +531,20 @@ fn parse_dependencies(deps: &[Value]) -> Result<Vec<Dependency>, String> {
                         import_values.push(ImportValue::Exports(t.as_str().to_string()))
                     }
                     Value::Map(im) => import_values.push(ImportValue::Map {
-                        child: str_field(im, "child"),
-                        parent: str_field(im, "parent"),
+                        child: str_field(&im.read(), "child"),
+                        parent: str_field(&im.read(), "parent"),
                     }),
                     _ => {}
                 }
             }
         }
         let dep = Dependency {
-            name: str_field(dm, "name"),
-            version: str_field(dm, "version"),
-            repository: str_field(dm, "repository"),
-            condition: str_field(dm, "condition"),
+            name: str_field(&dm, "name"),
+            version: str_field(&dm, "version"),
+            repository: str_field(&dm, "repository"),
+            condition: str_field(&dm, "condition"),
             tags,
-            alias: str_field(dm, "alias"),
+            alias: str_field(&dm, "alias"),
             import_values,
             enabled: true,
         };

@@ -69,7 +69,7 @@ pub fn read_values_file(path: &std::path::Path, sources: &mut Sources) -> Result
 pub fn parse_values_text(text: &str, display: &str, sources: &mut Sources) -> Result<Map, String> {
     let id = sources.add(display.to_string(), text);
     match crate::yaml::parse_values(text, id, &crate::yaml::Limits::default()) {
-        Ok(Value::Map(m)) => Ok(Arc::try_unwrap(m).unwrap_or_else(|m| m.as_ref().clone())),
+        Ok(Value::Map(m)) => Ok(m.into_map()),
         Ok(_) => Ok(Map::new()),
         Err(e) => Err(format!(
             "{display}:{}:{}: {}",
@@ -95,7 +95,7 @@ pub fn user_values(opts: &RenderOptions, sources: &mut Sources) -> Result<Map, S
             let j: serde_json::Value = serde_json::from_str(t)
                 .map_err(|e| format!("failed parsing --set-json data JSON: {v}: {e}"))?;
             if let Value::Map(m) = strvals::from_json(&j) {
-                values::merge_maps(&mut base, &m);
+                values::merge_maps(&mut base, &m.read());
             }
         } else {
             strvals::parse_into(v, &mut base, &ValueKind::Json)
@@ -133,7 +133,9 @@ pub fn to_json(v: &Value) -> serde_json::Value {
         Value::Str(t) => serde_json::Value::String(t.as_str().to_string()),
         Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
         Value::Map(m) => {
-            serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+            serde_json::Value::Object(
+                m.read().iter().map(|(k, v)| (k.clone(), to_json(v))).collect(),
+            )
         }
         Value::Object(o) => to_json(&o.as_value()),
     }
@@ -179,12 +181,11 @@ fn validate_rec(chart: &Chart, vals: &Map, out: &mut Vec<SchemaViolation>) -> Re
         }
     }
     for sub in &chart.dependencies {
-        let empty = Map::new();
         let sv = vals
             .get(sub.name())
             .and_then(Value::as_map)
-            .unwrap_or(&empty);
-        validate_rec(sub, sv, out)?;
+            .unwrap_or_default();
+        validate_rec(sub, &sv, out)?;
     }
     Ok(())
 }
@@ -252,7 +253,7 @@ fn origin_at(vals: &Map, pointer: &str) -> Origin {
     for part in pointer.split('/').skip(1) {
         let key = part.replace("~1", "/").replace("~0", "~");
         let next = match &cur {
-            Value::Map(m) => m.get(&key).cloned(),
+            Value::Map(m) => m.get(&key),
             Value::List(l) => key.parse::<usize>().ok().and_then(|i| l.get(i).cloned()),
             _ => None,
         };
@@ -463,9 +464,9 @@ pub fn chart_object(md: &Metadata, is_root: bool) -> Value {
             .filter_map(Value::as_map)
             .map(|mm| {
                 let mut o = Map::new();
-                o.insert("Name".into(), raw_str(mm, "name"));
-                o.insert("Email".into(), raw_str(mm, "email"));
-                o.insert("URL".into(), raw_str(mm, "url"));
+                o.insert("Name".into(), raw_str(&mm, "name"));
+                o.insert("Email".into(), raw_str(&mm, "email"));
+                o.insert("URL".into(), raw_str(&mm, "url"));
                 Value::map(o)
             })
             .collect(),
@@ -546,7 +547,7 @@ mod tests {
             to_json(&Value::map(v.clone())).to_string(),
             r#"{"a":2,"b":{"c":"x","d":"z"},"j":[1],"k":{"l":true},"s":"3"}"#
         );
-        let d = v.get("b").and_then(|b| b.get("d")).map(Value::origin);
+        let d = v.get("b").and_then(|b| b.get("d")).map(|x| x.origin());
         assert_eq!(
             d,
             Some(Origin {

@@ -10,7 +10,7 @@ use super::files::{Files, ToYaml};
 use super::load::{LoadedChart, Sources};
 use super::model::Chart;
 use super::release::{self, RenderOptions};
-use crate::render::value::{Map, Seg, Value};
+use crate::render::value::{Map, MapRef, Seg, Value};
 
 /// One template's output with provenance.
 #[derive(Clone, Debug, Default)]
@@ -61,19 +61,22 @@ impl std::error::Error for RenderError {}
 /// A template with the scope it executes in.
 struct Renderable {
     src: String,
-    dot: Arc<Map>,
+    /// The chart's scope map, shared by all its templates as in Helm (a `set $ ...` in one
+    /// template is seen by the next; `.Values` is the parent's `.Values.<subchart>` map).
+    dot: MapRef,
     base_path: String,
 }
 
 /// Helm's `recAllTpls`: collects templates with their scope; returns this chart's scope map.
 fn collect(
     chart: &Chart,
-    parent: &Map,
+    parent: &MapRef,
     is_root: bool,
     parent_path: &str,
     to_yaml: ToYaml,
     out: &mut BTreeMap<String, Renderable>,
-) -> Map {
+) -> MapRef {
+    let parent = parent.read();
     let full_path = if is_root {
         chart.name().to_string()
     } else {
@@ -108,13 +111,13 @@ fn collect(
         }
     };
     next.insert("Values".into(), values);
-    let mut subcharts = Map::new();
+    let subcharts = MapRef::new(Map::new());
+    next.insert("Subcharts".into(), Value::Map(subcharts.clone()));
+    let dot = MapRef::new(next);
     for child in &chart.dependencies {
-        let child_scope = collect(child, &next, false, &full_path, to_yaml, out);
-        subcharts.insert(child.name().to_string(), Value::map(child_scope));
+        let child_scope = collect(child, &dot, false, &full_path, to_yaml, out);
+        subcharts.update(|m| m.insert(child.name().to_string(), Value::Map(child_scope)));
     }
-    next.insert("Subcharts".into(), Value::map(subcharts));
-    let dot = Arc::new(next.clone());
     for t in &chart.templates {
         let base = t.name.rsplit('/').next().unwrap_or(&t.name);
         if chart.is_library() && !base.starts_with('_') {
@@ -129,7 +132,7 @@ fn collect(
             },
         );
     }
-    next
+    dot
 }
 
 /// Helm's parse order: deeper paths first, then names in reverse order (`sort.Reverse(byPathLen)`).
@@ -196,13 +199,19 @@ pub fn render_chart_with(
     let user = release::user_values(opts, &mut sources).map_err(err)?;
     let prepared = release::prepare_values(&loaded.chart, &user).map_err(err)?;
     let mut top = Map::new();
-    top.insert("Values".into(), Value::map(prepared.values.clone()));
+    // Templates may change maps in place (Sprig's `set`/`merge`), so they get a copy of their
+    // own, as Helm copies values before rendering.
+    top.insert(
+        "Values".into(),
+        Value::map(prepared.values.clone()).deep_copy(),
+    );
     top.insert("Release".into(), release::release_object(opts));
     top.insert(
         "Capabilities".into(),
         release::capabilities_object(opts).map_err(err)?,
     );
     let mut tpls = BTreeMap::new();
+    let top = MapRef::new(top);
     collect(&prepared.chart, &top, true, "", engine.to_yaml(), &mut tpls);
     let order = helm_template_order(tpls.keys());
     for name in &order {
@@ -217,12 +226,13 @@ pub fn render_chart_with(
             continue;
         }
         let Some(r) = tpls.get(name) else { continue };
-        let mut dot = r.dot.as_ref().clone();
         let mut t = Map::new();
         t.insert("Name".into(), Value::str(name.as_str()));
         t.insert("BasePath".into(), Value::str(r.base_path.as_str()));
-        dot.insert("Template".into(), Value::map(t));
-        let out = engine.execute(name, &Value::map(dot)).map_err(err)?;
+        r.dot.update(|d| d.insert("Template".into(), Value::map(t)));
+        let out = engine
+            .execute(name, &Value::Map(r.dot.clone()))
+            .map_err(err)?;
         templates.insert(name.clone(), strip_no_value(out));
     }
     Ok(RenderedChart {

@@ -159,7 +159,7 @@ impl<'a> Parser<'a> {
                     ));
                 }
                 let mut inner = match data.get(&k) {
-                    Some(Value::Map(m)) => m.as_ref().clone(),
+                    Some(Value::Map(m)) => m.read().as_ref().clone(),
                     _ => Map::new(),
                 };
                 let more = self.key(&mut inner, level + 1)?;
@@ -212,7 +212,7 @@ impl<'a> Parser<'a> {
             }
             Some('.') => {
                 let mut inner = match &list[i] {
-                    Value::Map(m) => m.as_ref().clone(),
+                    Value::Map(m) => m.read().as_ref().clone(),
                     _ => Map::new(),
                 };
                 let more = self.key(&mut inner, level)?;
@@ -332,7 +332,8 @@ mod tests {
             Value::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(" ")),
             Value::Map(m) => format!(
                 "{{{}}}",
-                m.iter()
+                m.read()
+                    .iter()
                     .map(|(k, v)| format!("{k}:{}", show(v)))
                     .collect::<Vec<_>>()
                     .join(" ")

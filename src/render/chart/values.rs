@@ -24,7 +24,7 @@ pub fn merge_maps(dst: &mut Map, src: &Map) {
     for (k, v) in src {
         if let Value::Map(sm) = v {
             if let Some(Value::Map(dm)) = dst.get_mut(k) {
-                merge_maps(Arc::make_mut(dm), sm);
+                merge_maps(dm.make_mut(), &sm.read());
                 continue;
             }
         }
@@ -48,7 +48,7 @@ pub fn coalesce_tables(dst: &mut Map, src: &Map, merge: bool) {
             }
             Some(dv) => {
                 if let (Value::Map(sm), Value::Map(dm)) = (sv, dv) {
-                    coalesce_tables(Arc::make_mut(dm), sm, merge);
+                    coalesce_tables(dm.make_mut(), &sm.read(), merge);
                 }
                 // Otherwise dst wins (Helm warns when a table meets a non-table).
             }
@@ -61,7 +61,7 @@ fn clean_nil_values(m: &mut Map) {
     m.retain(|_, v| !v.is_nil());
     for v in m.values_mut() {
         if let Value::Map(sub) = v {
-            clean_nil_values(Arc::make_mut(sub));
+            clean_nil_values(sub.make_mut());
         }
     }
 }
@@ -76,11 +76,11 @@ fn coalesce_chart_values(chart: &Chart, v: &mut Map, merge: bool) {
             Some(Value::Map(dest)) => {
                 if let Value::Map(src) = val {
                     let child_merge = merge || chart.dependencies.iter().any(|d| d.name() == key);
-                    let mut src = src.as_ref().clone();
+                    let mut src = src.read().as_ref().clone();
                     if !child_merge {
                         clean_nil_values(&mut src);
                     }
-                    coalesce_tables(Arc::make_mut(dest), &src, child_merge);
+                    coalesce_tables(dest.make_mut(), &src, child_merge);
                 }
             }
             Some(_) => {}
@@ -91,7 +91,7 @@ fn coalesce_chart_values(chart: &Chart, v: &mut Map, merge: bool) {
                         continue;
                     }
                     if let Value::Map(sub) = &mut val {
-                        clean_nil_values(Arc::make_mut(sub));
+                        clean_nil_values(sub.make_mut());
                     }
                 }
                 v.insert(key.clone(), val);
@@ -104,24 +104,24 @@ fn coalesce_chart_values(chart: &Chart, v: &mut Map, merge: bool) {
 fn coalesce_globals(dest: &mut Map, src: &Map) {
     let mut dg = match dest.get(GLOBAL_KEY) {
         None => Map::new(),
-        Some(Value::Map(m)) => m.as_ref().clone(),
+        Some(Value::Map(m)) => m.read().as_ref().clone(),
         Some(_) => return,
     };
     let sg = match src.get(GLOBAL_KEY) {
         None => Map::new(),
-        Some(Value::Map(m)) => m.as_ref().clone(),
+        Some(Value::Map(m)) => m.read().as_ref().clone(),
         Some(_) => return,
     };
     for (key, val) in &sg {
         if let Value::Map(vm) = val {
-            let mut vv = vm.as_ref().clone();
+            let mut vv = vm.read().as_ref().clone();
             match dg.get(key) {
                 None => {
                     dg.insert(key.clone(), Value::map(vv));
                 }
                 Some(Value::Map(destv)) => {
                     // Parent's table wins over the subchart's, merged top-down.
-                    coalesce_tables(&mut vv, destv, true);
+                    coalesce_tables(&mut vv, &destv.read(), true);
                     dg.insert(key.clone(), Value::map(vv));
                 }
                 Some(_) => {}
@@ -142,7 +142,7 @@ fn coalesce(chart: &Chart, dest: &mut Map, merge: bool) -> Result<(), String> {
         let name = sub.name().to_string();
         let mut dv = match dest.remove(&name) {
             None => Map::new(),
-            Some(Value::Map(m)) => Arc::try_unwrap(m).unwrap_or_else(|m| m.as_ref().clone()),
+            Some(Value::Map(m)) => m.into_map(),
             Some(other) => {
                 return Err(format!("type mismatch on {name}: {}", go_type_desc(&other)));
             }
@@ -178,21 +178,22 @@ pub fn merge_values(chart: &Chart, user: &Map) -> Result<Map, String> {
 }
 
 /// Helm's `Values.Table`: the map at a dotted path.
-pub fn table<'a>(v: &'a Map, path: &str) -> Option<&'a Map> {
-    let mut cur = v;
+pub fn table(v: &Map, path: &str) -> Option<Arc<Map>> {
+    let mut cur: Option<Arc<Map>> = None;
     for part in path.split('.').filter(|p| !p.is_empty()) {
-        cur = cur.get(part)?.as_map()?;
+        let next = cur.as_deref().unwrap_or(v).get(part)?.as_map()?;
+        cur = Some(next);
     }
-    Some(cur)
+    Some(cur.unwrap_or_else(|| Arc::new(v.clone())))
 }
 
 /// Helm's `Values.PathValue`: a non-table value at a dotted path.
-pub fn path_value<'a>(v: &'a Map, path: &str) -> Option<&'a Value> {
-    let (parent, key) = match path.rsplit_once('.') {
-        Some((p, k)) => (table(v, p)?, k),
-        None => (v, path),
+pub fn path_value(v: &Map, path: &str) -> Option<Value> {
+    let found = match path.rsplit_once('.') {
+        Some((p, k)) => table(v, p)?.get(k).cloned(),
+        None => v.get(path).cloned(),
     };
-    parent.get(key).filter(|x| !is_table(x))
+    found.filter(|x| !is_table(x))
 }
 
 /// Semantic-version range check as Helm's `IsCompatibleRange` (Masterminds constraints:
@@ -332,7 +333,7 @@ fn process_conditions(reqs: &mut [Dependency], cvals: &Map, path: &str) {
                 continue;
             }
             if let Some(Value::Bool(b, _)) = path_value(cvals, &format!("{path}{c}")) {
-                r.enabled = *b;
+                r.enabled = b;
                 break;
             }
         }
@@ -375,7 +376,7 @@ fn process_import_values(chart: &mut Chart) -> Result<(), String> {
                         parent: parent.clone(),
                     });
                     if let Some(vv) = table(&cvals, &format!("{}.{child}", r.name)) {
-                        merge_into_lower(&mut b, path_to_map(parent, vv.clone()));
+                        merge_into_lower(&mut b, path_to_map(parent, vv.as_ref().clone()));
                     }
                 }
                 ImportValue::Exports(name) => {
@@ -385,7 +386,7 @@ fn process_import_values(chart: &mut Chart) -> Result<(), String> {
                         parent: ".".into(),
                     });
                     if let Some(vm) = table(&cvals, &format!("{}.{child}", r.name)) {
-                        merge_into_lower(&mut b, vm.clone());
+                        merge_into_lower(&mut b, vm.as_ref().clone());
                     }
                 }
             }
@@ -441,7 +442,8 @@ mod tests {
             Value::Map(m) => {
                 format!(
                     "{{{}}}",
-                    m.iter()
+                    m.read()
+                        .iter()
                         .map(|(k, v)| format!("{k}:{}", show(v)))
                         .collect::<Vec<_>>()
                         .join(" ")

@@ -299,7 +299,7 @@ impl State<'_> {
                 }
             }
             Value::Map(m) => {
-                for (k, e) in m.iter() {
+                for (k, e) in m.read().iter() {
                     items.push((Value::str(k.as_str()), e.clone()));
                 }
             }
@@ -568,7 +568,7 @@ impl State<'_> {
                     ));
                 }
                 Ok(Dot {
-                    v: m.get(name).cloned().unwrap_or(Value::Nil),
+                    v: m.get(name).unwrap_or(Value::Nil),
                     iface: true,
                 })
             }
@@ -899,33 +899,13 @@ impl State<'_> {
             }
             "lookup" => Ok(Value::empty_map()),
             _ => match funcs::lookup(name) {
-                Some(f) => {
-                    let result = f(&argv).map_err(|e| self.call_err(cmd, name, e))?;
-                    if funcs::mutates(name) {
-                        self.write_back(cmd, &result);
-                    }
-                    Ok(result)
-                }
+                Some(f) => f(&argv).map_err(|e| self.call_err(cmd, name, e)),
                 None => Err(self.error(
                     cmd.pos,
                     &cmd.to_string(),
                     format!("function {name:?} not implemented"),
                 )),
             },
-        }
-    }
-
-    /// Sprig's `set`/`unset`/`merge*` change their first argument's Go map in place; our maps
-    /// are shared immutable values, so the new map is written back into the variable the
-    /// first argument names (`set $d "k" v` rebinds `$d`). Field chains and other aliases of the
-    /// same map are not updated (a known gap).
-    fn write_back(&mut self, cmd: &Cmd, result: &Value) {
-        if let Some(Arg::Var(_, var, ids)) = cmd.args.get(1) {
-            if ids.is_empty() && result.as_map().is_some() {
-                if let Some((_, d)) = self.vars.iter_mut().rev().find(|(n, _)| n == var) {
-                    d.v = result.clone();
-                }
-            }
         }
     }
 
@@ -1353,7 +1333,7 @@ fn index(item: &Value, idx: &[Value]) -> Result<Value, String> {
                 Value::int(t.s.as_bytes()[x] as i64)
             }
             Value::Map(m) => match i {
-                Value::Str(k) => m.get(&*k.s).cloned().unwrap_or(Value::Nil),
+                Value::Str(k) => m.get(&k.s).unwrap_or(Value::Nil),
                 Value::Nil => return Err("value is nil; should be of type string".into()),
                 other => {
                     return Err(format!(

@@ -3,7 +3,7 @@
 //! `%!v(MISSING)`, `%!(EXTRA ...)`). Behaviour follows Go's `fmt` and `strconv` packages
 //! (written from their documentation and observed output, not ported).
 
-use crate::render::value::Value;
+use crate::render::value::{MAX_VALUE_DEPTH, Value};
 
 /// Go's `%v` of a value: floats in `strconv` 'g' shortest form (`1e+06`, `3.14`), maps as
 /// `map[a:1 b:[x y]]` in sorted key order, lists as `[a b]`, nil as `<nil>`.
@@ -14,6 +14,17 @@ pub fn sprint_value(v: &Value) -> String {
 }
 
 fn write_value(out: &mut String, v: &Value) {
+    write_value_at(out, v, 0)
+}
+
+/// A map may contain itself (`set $d "k" $d`); Go would recurse until it crashes, we stop
+/// printing at [`MAX_VALUE_DEPTH`].
+fn write_value_at(out: &mut String, v: &Value, depth: usize) {
+    if depth > MAX_VALUE_DEPTH {
+        out.push_str("...");
+        return;
+    }
+    let write_value = |out: &mut String, e: &Value| write_value_at(out, e, depth + 1);
     match v {
         Value::Nil => out.push_str("<nil>"),
         Value::Bool(b, _) => out.push_str(if *b { "true" } else { "false" }),
@@ -32,7 +43,7 @@ fn write_value(out: &mut String, v: &Value) {
         }
         Value::Map(m) => {
             out.push_str("map[");
-            for (i, (k, e)) in m.iter().enumerate() {
+            for (i, (k, e)) in m.read().iter().enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }
@@ -467,6 +478,16 @@ fn fmt_string(out: &mut String, s: &str, verb: char, f: &Flags) {
 }
 
 fn fmt_arg(out: &mut String, v: &Value, verb: char, f: &Flags) {
+    fmt_arg_at(out, v, verb, f, 0)
+}
+
+fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) {
+    if depth > MAX_VALUE_DEPTH {
+        out.push_str("...");
+        return;
+    }
+    let fmt_arg =
+        |out: &mut String, e: &Value, verb: char, f: &Flags| fmt_arg_at(out, e, verb, f, depth + 1);
     if verb == 'T' {
         pad(out, &go_type_name(v), f);
         return;
@@ -538,7 +559,7 @@ fn fmt_arg(out: &mut String, v: &Value, verb: char, f: &Flags) {
         }
         Value::Map(m) => {
             out.push_str("map[");
-            for (i, (k, e)) in m.iter().enumerate() {
+            for (i, (k, e)) in m.read().iter().enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }

@@ -313,6 +313,32 @@ fn set_is_send_sync() {
 /// Sprig's `set`/`unset`/`merge` mutate their first argument's map; the variable sees it.
 /// Expected output rendered by Helm v4.2.3.
 #[test]
+fn maps_are_shared_references_as_in_go() {
+    // A dict mutated inside `include`, through a field of .Values, and through another variable.
+    let src = "{{- define \"t\" }}{{ $_ := set . \"in\" 1 }}{{ end }}\
+{{- $d := dict }}{{- include \"t\" $d }}{{- $a := $d }}{{- $_ := set $a \"b\" 2 }}\
+{{- $_ := set .Values.m \"x\" 3 }}{{- $m := .Values.m }}{{- $_ := unset $m \"k\" }}\
+{{- $c := deepCopy .Values.m }}{{- $_ := set $c \"copy\" 1 }}\
+d={{ toJson $d }} m={{ toJson .Values.m }}";
+    assert_eq!(
+        ok(src, j!({"m": {"k": 1}})),
+        "d={\"b\":2,\"in\":1} m={\"x\":3}"
+    );
+}
+
+#[test]
+fn a_map_containing_itself_never_overflows() {
+    // Go would recurse until it crashes; we stop at a depth bound with an error or a marker.
+    let src = "{{- $d := dict \"k\" 1 }}{{- $_ := set $d \"self\" $d }}\
+{{- $_ := merge $d $d }}{{- $_ := mergeOverwrite $d (dict \"self\" $d) }}\
+{{- $c := deepCopy $d }}{{ len (printf \"%v\" $d) | lt 0 }} {{ deepEqual $d $d }}";
+    assert_eq!(ok(src, j!({})), "true true");
+    // toYaml/toJson swallow encoder errors as Helm does (empty output).
+    let src = "{{ $d := dict }}{{ $_ := set $d \"s\" $d }}[{{ toYaml $d }}{{ toJson $d }}]";
+    assert_eq!(ok(src, j!({})), "[]");
+}
+
+#[test]
 fn mutating_functions_write_back_to_the_variable() {
     let src = "{{- $d := dict \"a\" 1 }}{{- $_ := set $d \"b\" 2 }}{{- $_ = unset $d \"a\" }}\
 {{- $e := dict \"x\" 1 }}{{- $_ = merge $e (dict \"y\" 2) }}\nd: {{ toJson $d }} e: {{ toJson $e }}\n";

@@ -302,6 +302,14 @@ pub(super) fn type_is_like(args: &[Value]) -> Result<Value, String> {
 
 /// Deep equality as Go's `reflect.DeepEqual` sees Helm values (int and float64 differ).
 pub(crate) fn deep_eq(a: &Value, b: &Value) -> bool {
+    deep_eq_at(a, b, 0)
+}
+
+fn deep_eq_at(a: &Value, b: &Value, depth: usize) -> bool {
+    if depth > crate::render::value::MAX_VALUE_DEPTH {
+        return false;
+    }
+    let deep_eq = |p: &Value, q: &Value| deep_eq_at(p, q, depth + 1);
     match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x, _), Value::Bool(y, _)) => x == y,
@@ -312,6 +320,10 @@ pub(crate) fn deep_eq(a: &Value, b: &Value) -> bool {
             x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| deep_eq(p, q))
         }
         (Value::Map(x), Value::Map(y)) => {
+            if x.ptr_eq(y) {
+                return true;
+            }
+            let (x, y) = (x.read(), y.read());
             x.len() == y.len()
                 && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| deep_eq(v, w)))

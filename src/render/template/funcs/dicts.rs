@@ -1,11 +1,23 @@
-//! Sprig's dict functions. They return new maps; the executor writes `set`/`unset`/`merge*`
-//! results back into the first argument (see `funcs::mutates`).
+//! Sprig's dict functions. Go maps are references: `set`, `unset` and `merge*` change their
+//! first argument in place and return it, so every alias of that map (`.Values.x`, a dict
+//! passed through `include`, a dict inside a list) sees the change, as in Helm.
 use super::{arg_str, arity, arity_min, sprint_value, type_name};
-use crate::render::value::{Map, Value};
+use crate::render::value::{Map, MapRef, Value};
+use std::sync::Arc;
 
-fn as_map<'a>(name: &str, v: &'a Value) -> Result<&'a Map, String> {
+fn map_ref<'a>(name: &str, v: &'a Value) -> Result<&'a MapRef, String> {
     match v {
         Value::Map(m) => Ok(m),
+        other => Err(format!(
+            "wrong type for value; expected map[string]interface {{}}; got {} (in {name})",
+            type_name(other)
+        )),
+    }
+}
+
+fn as_map(name: &str, v: &Value) -> Result<Arc<Map>, String> {
+    match v {
+        Value::Map(m) => Ok(m.read()),
         other => Err(format!(
             "wrong type for value; expected map[string]interface {{}}; got {} (in {name})",
             type_name(other)
@@ -35,16 +47,18 @@ pub(super) fn get(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn set(args: &[Value]) -> Result<Value, String> {
     arity("set", args, 3)?;
-    let mut m = as_map("set", &args[0])?.clone();
-    m.insert(arg_str(&args[1])?.to_string(), args[2].clone());
-    Ok(Value::map(m))
+    let m = map_ref("set", &args[0])?;
+    let k = arg_str(&args[1])?.to_string();
+    m.update(|m| m.insert(k, args[2].clone()));
+    Ok(args[0].clone())
 }
 
 pub(super) fn unset(args: &[Value]) -> Result<Value, String> {
     arity("unset", args, 2)?;
-    let mut m = as_map("unset", &args[0])?.clone();
-    m.remove(arg_str(&args[1])?);
-    Ok(Value::map(m))
+    let m = map_ref("unset", &args[0])?;
+    let k = arg_str(&args[1])?;
+    m.update(|m| m.remove(k));
+    Ok(args[0].clone())
 }
 
 pub(super) fn has_key(args: &[Value]) -> Result<Value, String> {
@@ -87,34 +101,59 @@ pub(super) fn pick(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn omit(args: &[Value]) -> Result<Value, String> {
     arity_min("omit", args, 1)?;
-    let mut m = as_map("omit", &args[0])?.clone();
+    let mut m = as_map("omit", &args[0])?.as_ref().clone();
     for k in &args[1..] {
         m.remove(arg_str(k)?);
     }
     Ok(Value::map(m))
 }
 
-/// mergo's deep merge of maps: without `overwrite`, only keys missing (or nil) in `dst` are
-/// filled; with it, every non-nil `src` value (even `false`, `0`, `""`) replaces the `dst` value. Nested maps merge recursively.
-fn merge_into(dst: &mut Map, src: &Map, overwrite: bool, depth: usize) -> Result<(), String> {
-    if depth > 1000 {
+/// Whether mergo counts a destination value as empty (Go's zero value, looked at through the
+/// interface): such a value is replaced even by `merge`.
+fn is_empty(v: &Value) -> bool {
+    match v {
+        Value::Nil => true,
+        Value::Bool(b, _) => !b,
+        Value::Int(i, _) => *i == 0,
+        Value::Float(f, _) => *f == 0.0,
+        Value::Str(t) => t.s.is_empty(),
+        Value::List(l) => l.is_empty(),
+        Value::Map(m) => m.is_empty(),
+        Value::Object(_) => false,
+    }
+}
+
+/// mergo's deep merge (`mergo.Merge(&dst, src)`, with `WithOverride` for `overwrite`), in place:
+/// a key missing (or empty) in `dst` takes `src`'s value — the same map handle, not a copy, as
+/// in Go; with `overwrite` every value of `src` (even `nil`) replaces `dst`'s; where both hold
+/// maps, `src`'s map is merged into `dst`'s map in place (which may itself be shared). No lock
+/// is held while recursing, so merging a map into itself or a map containing itself is safe.
+fn merge_into(dst: &MapRef, src: &MapRef, overwrite: bool, depth: usize) -> Result<(), String> {
+    if depth > crate::render::value::MAX_VALUE_DEPTH {
         return Err("merge: maps nested too deeply".into());
     }
-    for (k, sv) in src {
-        match dst.get_mut(k) {
-            Some(Value::Map(dm)) if matches!(sv, Value::Map(_)) => {
-                if let Value::Map(sm) = sv {
-                    merge_into(std::sync::Arc::make_mut(dm), sm, overwrite, depth + 1)?;
-                }
+    if dst.ptr_eq(src) {
+        return Ok(());
+    }
+    let src = src.read();
+    for (k, sv) in src.iter() {
+        if sv.is_nil() {
+            // mergo: a nil source value is skipped, or stored as nil when overwriting.
+            if overwrite {
+                dst.update(|m| m.insert(k.clone(), Value::Nil));
             }
-            Some(dv) => {
-                if (overwrite && !sv.is_nil()) || (!overwrite && dv.is_nil()) {
-                    *dv = sv.clone();
-                }
+            continue;
+        }
+        let dv = dst.get(k);
+        if let (Some(Value::Map(dm)), Value::Map(sm)) = (&dv, sv) {
+            merge_into(dm, sm, overwrite, depth + 1)?;
+            if !dm.is_empty() {
+                continue;
             }
-            None => {
-                dst.insert(k.clone(), sv.clone());
-            }
+        }
+        let replace = overwrite || dv.as_ref().is_none_or(is_empty);
+        if replace {
+            dst.update(|m| m.insert(k.clone(), sv.clone()));
         }
     }
     Ok(())
@@ -122,14 +161,14 @@ fn merge_into(dst: &mut Map, src: &Map, overwrite: bool, depth: usize) -> Result
 
 fn merge_all(name: &str, args: &[Value], overwrite: bool) -> Result<Value, String> {
     arity_min(name, args, 1)?;
-    let mut dst = as_map(name, &args[0])?.clone();
+    let dst = map_ref(name, &args[0])?;
     for s in &args[1..] {
         if s.is_nil() {
             continue;
         }
-        merge_into(&mut dst, as_map(name, s)?, overwrite, 0)?;
+        merge_into(dst, map_ref(name, s)?, overwrite, 0)?;
     }
-    Ok(Value::map(dst))
+    Ok(args[0].clone())
 }
 
 pub(super) fn merge(args: &[Value]) -> Result<Value, String> {
@@ -142,8 +181,7 @@ pub(super) fn merge_overwrite(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn deep_copy(args: &[Value]) -> Result<Value, String> {
     arity("deepCopy", args, 1)?;
-    // Values are immutable (copy-on-write), so a clone is a deep copy.
-    Ok(args[0].clone())
+    Ok(args[0].deep_copy())
 }
 
 /// `dig "a" "b" default $dict`.
@@ -156,7 +194,7 @@ pub(super) fn dig(args: &[Value]) -> Result<Value, String> {
         match cur.get(arg_str(k)?) {
             None => return Ok(args[n - 2].clone()),
             Some(v) if i + 1 == keys.len() => return Ok(v.clone()),
-            Some(Value::Map(m)) => cur = m,
+            Some(Value::Map(m)) => cur = m.read(),
             Some(other) => {
                 return Err(format!(
                     "interface conversion: interface {{}} is {}, not map[string]interface {{}}",

@@ -58,7 +58,7 @@ fn write(
     out: &mut String,
     depth: usize,
 ) -> Result<(), String> {
-    if depth > 1000 {
+    if depth > crate::render::value::MAX_VALUE_DEPTH {
         return Err("json: value nested too deeply".into());
     }
     let nl = |out: &mut String, level: usize| {
@@ -93,6 +93,7 @@ fn write(
             out.push(']');
         }
         Value::Map(m) => {
+            let m = m.read();
             if m.is_empty() {
                 out.push_str("{}");
                 return Ok(());
@@ -163,10 +164,10 @@ pub(crate) fn from_serde(v: serde_json::Value, depth: usize) -> Value {
         serde_json::Value::Bool(b) => Value::bool(b),
         serde_json::Value::Number(n) => Value::float(n.as_f64().unwrap_or(0.0)),
         serde_json::Value::String(s) => Value::str(s),
-        serde_json::Value::Array(a) if depth < 1000 => {
+        serde_json::Value::Array(a) if depth < crate::render::value::MAX_VALUE_DEPTH => {
             Value::list(a.into_iter().map(|x| from_serde(x, depth + 1)).collect())
         }
-        serde_json::Value::Object(o) if depth < 1000 => Value::map(
+        serde_json::Value::Object(o) if depth < crate::render::value::MAX_VALUE_DEPTH => Value::map(
             o.into_iter()
                 .map(|(k, x)| (k, from_serde(x, depth + 1)))
                 .collect(),

@@ -2,9 +2,9 @@
 //! (`include`, `tpl`, `template`) and Go's short-circuiting builtins (`and`, `or`) live in the
 //! executor; everything else is a plain function over values.
 //!
-//! Functions are pure. Sprig's `set`/`unset`/`merge*` also mutate their first argument in place;
-//! the executor reproduces that by writing the result back (see [`mutates`] and
-//! /work/notes/funcs-mutation.md).
+//! Functions are plain functions over values. Maps are shared handles with Go's reference
+//! semantics, so Sprig's `set`/`unset`/`merge*` change their first argument in place
+//! (see [`crate::render::value::MapRef`]).
 use crate::render::value::{Origin, Seg, Text, Value};
 use std::sync::Arc;
 
@@ -27,22 +27,6 @@ pub use yaml::to_yaml;
 
 /// A template function. Errors are plain messages; the executor adds template name and position.
 pub type Func = fn(&[Value]) -> Result<Value, String>;
-
-/// Functions that mutate their first argument (a map) in place in Sprig. The executor writes the
-/// returned map back into the first argument's variable / field chain.
-pub const MUTATING: &[&str] = &[
-    "set",
-    "unset",
-    "merge",
-    "mergeOverwrite",
-    "mustMerge",
-    "mustMergeOverwrite",
-];
-
-/// Whether `name` mutates its first argument in Sprig (see [`MUTATING`]).
-pub fn mutates(name: &str) -> bool {
-    MUTATING.contains(&name)
-}
 
 /// The function called `name` in templates, if there is one.
 pub fn lookup(name: &str) -> Option<Func> {

@@ -43,7 +43,7 @@ fn is_table_array(v: &Value) -> bool {
 }
 
 fn inline(v: &Value, depth: usize) -> Result<String, String> {
-    if depth > 1000 {
+    if depth > crate::render::value::MAX_VALUE_DEPTH {
         return Err("toml: value nested too deeply".into());
     }
     Ok(match v {
@@ -74,6 +74,7 @@ fn inline(v: &Value, depth: usize) -> Result<String, String> {
         }
         Value::Map(m) => {
             let items: Vec<String> = m
+                .read()
                 .iter()
                 .filter(|(_, x)| !x.is_nil())
                 .map(|(k, x)| Ok(format!("{} = {}", key(k), inline(x, depth + 1)?)))
@@ -86,7 +87,7 @@ fn inline(v: &Value, depth: usize) -> Result<String, String> {
 }
 
 fn table(out: &mut String, path: &[String], m: &Map, depth: usize) -> Result<(), String> {
-    if depth > 1000 {
+    if depth > crate::render::value::MAX_VALUE_DEPTH {
         return Err("toml: value nested too deeply".into());
     }
     let kind = ind_for_keys(path);
@@ -107,7 +108,7 @@ fn table(out: &mut String, path: &[String], m: &Map, depth: usize) -> Result<(),
                     out.push('\n');
                 }
                 out.push_str(&format!("{hind}[{}]\n", p.join(".")));
-                table(out, &p, sub, depth + 1)?;
+                table(out, &p, &sub.read(), depth + 1)?;
             }
             Value::List(l) if is_table_array(v) => {
                 for item in l.iter() {
@@ -116,7 +117,7 @@ fn table(out: &mut String, path: &[String], m: &Map, depth: usize) -> Result<(),
                             out.push('\n');
                         }
                         out.push_str(&format!("{hind}[[{}]]\n", p.join(".")));
-                        table(out, &p, sub, depth + 1)?;
+                        table(out, &p, &sub.read(), depth + 1)?;
                     }
                 }
             }
@@ -135,7 +136,7 @@ pub fn to_toml(v: &Value) -> Result<String, String> {
     match v {
         Value::Map(m) => {
             let mut out = String::new();
-            table(&mut out, &[], m, 0)?;
+            table(&mut out, &[], &m.read(), 0)?;
             Ok(out)
         }
         other => Err(format!(

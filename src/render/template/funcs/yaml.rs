@@ -7,26 +7,27 @@
 use super::json::json_float;
 use super::{TextBuilder, arity, go_float};
 use crate::render::value::{Origin, Value};
+use std::sync::Arc;
 use regex::Regex;
 use std::cmp::Ordering;
 use std::sync::LazyLock;
 
 const BEST_WIDTH: usize = 80;
-const MAX_DEPTH: usize = 1000;
+const MAX_DEPTH: usize = crate::render::value::MAX_VALUE_DEPTH;
 
 /// A node after the JSON round trip.
-enum Node<'a> {
+enum Node {
     Null,
     Bool(bool, Origin),
     /// An integer literal as JSON printed it (int64, uint64 range).
     Int(String, Origin),
     Float(f64, Origin),
-    Str(&'a str, Origin),
-    Seq(Vec<Node<'a>>),
-    Map(Vec<(&'a str, Node<'a>)>),
+    Str(Arc<str>, Origin),
+    Seq(Vec<Node>),
+    Map(Vec<(String, Node)>),
 }
 
-fn to_node(v: &Value, depth: usize) -> Result<Node<'_>, String> {
+fn to_node(v: &Value, depth: usize) -> Result<Node, String> {
     if depth > MAX_DEPTH {
         return Err("toYaml: value nested too deeply".into());
     }
@@ -51,18 +52,19 @@ fn to_node(v: &Value, depth: usize) -> Result<Node<'_>, String> {
                 Node::Float(*f, *o)
             }
         }
-        Value::Str(t) => Node::Str(t.as_str(), v.origin()),
+        Value::Str(t) => Node::Str(t.s.clone(), v.origin()),
         Value::List(l) => Node::Seq(
             l.iter()
                 .map(|x| to_node(x, depth + 1))
                 .collect::<Result<_, _>>()?,
         ),
         Value::Map(m) => {
-            let mut entries: Vec<(&str, Node)> = m
+            let mut entries: Vec<(String, Node)> = m
+                .read()
                 .iter()
-                .map(|(k, x)| Ok((k.as_str(), to_node(x, depth + 1)?)))
+                .map(|(k, x)| Ok((k.clone(), to_node(x, depth + 1)?)))
                 .collect::<Result<_, String>>()?;
-            entries.sort_by(|a, b| key_order(a.0, b.0));
+            entries.sort_by(|a, b| key_order(&a.0, &b.0));
             Node::Map(entries)
         }
         Value::Object(_) => {
