@@ -112,7 +112,7 @@ fn config_levels_and_suppression() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("chartgate.yaml"),
-        "rules:\n  image-registry: off\n  image-tag-pinned: {severity: warning}\n",
+        "rules:\n  image-registry: off\n  image-tag-pinned: {severity: warning}\n  required-labels: off\n",
     )
     .unwrap();
     std::fs::write(
