@@ -19,10 +19,16 @@ use chrono::NaiveDate;
 use crate::config::Exemption;
 use crate::report::finding::{Finding, Location, ResourceRef, Severity};
 
+use super::registry::RuleInfo;
+use super::rules::{expired_exemption::ExpiredExemption, unused_exemption::UnusedExemption};
+
 /// Rule id of the finding an expired exemption becomes.
-pub const EXPIRED: &str = "expired-exemption";
+pub const EXPIRED: &str = ExpiredExemption::INFO.id;
 /// Rule id of the finding for an exemption that suppressed nothing.
-pub const UNUSED: &str = "unused-exemption";
+pub const UNUSED: &str = UnusedExemption::INFO.id;
+
+/// The rules about exemptions (listed by `chartgate rules`, explained by `chartgate explain`).
+pub const RULES: &[RuleInfo] = &[ExpiredExemption::INFO, UnusedExemption::INFO];
 
 /// The exemptions of one run, with what they matched.
 #[derive(Debug)]
@@ -165,10 +171,15 @@ impl ExemptionSet {
                     ),
                 )
             };
+            let default = if rule == EXPIRED {
+                ExpiredExemption::INFO.default_severity
+            } else {
+                UnusedExemption::INFO.default_severity
+            };
             let severity = match level(rule) {
                 Some(None) => continue,
                 Some(Some(s)) => s,
-                None => Severity::Warning,
+                None => default,
             };
             out.push(Finding {
                 rule: rule.to_string(),
