@@ -257,7 +257,7 @@ fn run_policies(
                 }
                 Ok(found)
             }
-            Ok(Err(e)) => Err((e.to_string(), e.file, e.line, e.column)),
+            Ok(Err(e)) => Err((e.message, e.file, e.line, e.column)),
             Err(_) => Err((
                 "internal error while evaluating Rego policies; please report it".to_string(),
                 chunk.first().map(|i| i.path.clone()).unwrap_or_default(),

@@ -86,7 +86,8 @@ pub struct RegoFinding {
     /// The message (`msg`).
     pub message: String,
     /// Index into the inputs. With `combine`, the input whose path equals the message object's
-    /// `file` (or `path` of the combined entry), else `None`.
+    /// `file` (the one document of that file, or the one with the message's `kind`/`name` when
+    /// the file holds several), else `None`.
     pub input: Option<usize>,
     /// The message object's `path` (e.g. `spec.template.spec.containers[0].image`).
     pub path: Option<String>,
