@@ -1,4 +1,4 @@
-package chartgate.platform.allowed_namespace
+package chartgate_platform.allowed_namespace
 
 import rego.v1
 

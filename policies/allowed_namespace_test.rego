@@ -1,8 +1,8 @@
-package chartgate.platform.allowed_namespace_test
+package chartgate_platform.allowed_namespace_test
 
 import rego.v1
 
-import data.chartgate.platform.allowed_namespace
+import data.chartgate_platform.allowed_namespace
 
 cm(ns) := {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": ns}}
 

@@ -1,4 +1,4 @@
-package chartgate.platform.argocd
+package chartgate_platform.argocd
 
 import rego.v1
 

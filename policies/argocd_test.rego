@@ -1,8 +1,8 @@
-package chartgate.platform.argocd_test
+package chartgate_platform.argocd_test
 
 import rego.v1
 
-import data.chartgate.platform.argocd
+import data.chartgate_platform.argocd
 
 ctx := {"environment": "prod", "namespace": "web"}
 

@@ -1,4 +1,4 @@
-package chartgate.platform.no_literal_secrets
+package chartgate_platform.no_literal_secrets
 
 import rego.v1
 

@@ -1,8 +1,8 @@
-package chartgate.platform.no_literal_secrets_test
+package chartgate_platform.no_literal_secrets_test
 
 import rego.v1
 
-import data.chartgate.platform.no_literal_secrets
+import data.chartgate_platform.no_literal_secrets
 
 test_secret_with_data if {
 	no_literal_secrets.deny == {{"msg": "Secret db has literal data; use an ExternalSecret instead", "path": "data"}} with input as {"kind": "Secret", "metadata": {"name": "db"}, "data": {"password": "cGFzcw=="}}

@@ -3,7 +3,7 @@
 # description: >
 #   Every resource carries the labels cost reporting groups by. The keys default to
 #   app.kubernetes.io/name, team and environment; set data.chartgate.required_labels to change them.
-package chartgate.platform.required_labels
+package chartgate_platform.required_labels
 
 import rego.v1
 

@@ -1,8 +1,8 @@
-package chartgate.platform.required_labels_test
+package chartgate_platform.required_labels_test
 
 import rego.v1
 
-import data.chartgate.platform.required_labels
+import data.chartgate_platform.required_labels
 
 full := {"kind": "Deployment", "metadata": {"name": "web", "labels": {"app.kubernetes.io/name": "web", "team": "core", "environment": "prod"}}}
 

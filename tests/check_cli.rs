@@ -112,7 +112,7 @@ fn config_levels_and_suppression() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("chartgate.yaml"),
-        "rules:\n  image-registry: off\n  image-tag-pinned: {severity: warning}\n",
+        "rules:\n  image-registry: off\n  image-tag-pinned: {severity: warning}\n  required-labels: off\n",
     )
     .unwrap();
     std::fs::write(
@@ -246,9 +246,10 @@ fn directory_walk_is_deterministic() {
 fn rules_and_explain() {
     let out = chartgate().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.lines().count(), 8);
+    // 8 built-in rules, 2 exemption rules, 5 bundled policy rules.
+    assert_eq!(text.lines().count(), 15);
     assert!(
-        text.starts_with("ignore-without-reason  warning  "),
+        text.starts_with("ignore-without-reason       warning  "),
         "{text}"
     );
     chartgate()

@@ -1,5 +1,6 @@
 //! The analysis engine: builds the resource model over parsed documents, runs every enabled rule
-//! (in parallel), applies suppressions and severities in one place, and returns sorted findings.
+//! and the Rego policies (in parallel), applies severities, suppressions and exemptions in one
+//! sink, and returns sorted findings.
 
 use std::collections::HashMap;
 
@@ -7,6 +8,7 @@ use rayon::prelude::*;
 
 use super::model::{Resource, SourceFile, resources_of};
 use super::registry::RuleInfo;
+use super::rego::{PolicySet, RegoInput};
 use super::settings::Settings;
 use crate::report::finding::{Finding, Location, Severity};
 use crate::yaml::Node;
@@ -93,7 +95,9 @@ pub fn raw<'a>(
 /// Annotation prefix that suppresses a rule on a resource.
 pub const IGNORE_PREFIX: &str = "chartgate.io/ignore.";
 
-/// Builds resources over every document and runs all enabled rules. Findings come back sorted.
+/// Builds resources over every document, runs all enabled built-in rules and the Rego policies
+/// of `settings.policies`, and passes every finding through one sink (severity overrides,
+/// suppression annotations, exemptions, locating). Findings come back sorted.
 pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator) -> Vec<Finding> {
     let resources: Vec<Resource<'_>> = files
         .iter()
@@ -123,58 +127,231 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
             (r.info(), out, panicked)
         })
         .collect();
-    let mut findings = Vec::new();
-    let env = settings.environment.clone();
+    if let Some(ex) = &settings.exemptions {
+        ex.note_environment(settings.environment.as_deref());
+    }
+    let mut sink = Sink {
+        settings,
+        locator,
+        findings: Vec::new(),
+    };
+    let first_file = files.first().map(|f| f.file.clone()).unwrap_or_default();
     for (info, raws, panicked) in per_rule {
         if panicked {
             // Last resort: a rule bug must not abort the run or hide the other rules' findings.
-            findings.push(Finding {
-                rule: "internal-error".into(),
-                severity: Severity::Error,
-                message: format!("rule `{}` crashed on this input; please report it", info.id),
-                resource: None,
-                location: Location {
-                    file: files.first().map(|f| f.file.clone()).unwrap_or_default(),
+            sink.internal(
+                "internal-error",
+                format!("rule `{}` crashed on this input; please report it", info.id),
+                Location {
+                    file: first_file.clone(),
                     line: 1,
                     column: 1,
                 },
-                related: Vec::new(),
-                environment: env.clone(),
-                chart: None,
-                field: None,
-            });
+            );
         }
-        let Some(level) = level_for(info, settings) else {
-            continue;
-        };
         for raw in raws {
-            // Suppression: the annotation names the rule (ignore-without-reason itself cannot be
-            // suppressed this way, so an empty reason always surfaces).
-            if info.id != "ignore-without-reason"
-                && raw
-                    .resource
-                    .annotations
-                    .contains_key(format!("{IGNORE_PREFIX}{}", info.id).as_str())
-            {
-                continue;
-            }
-            let (location, related) = locator.locate(raw.resource, raw.node);
-            findings.push(Finding {
-                rule: info.id.to_string(),
-                severity: raw.severity.unwrap_or(level),
-                message: raw.message,
-                resource: Some(raw.resource.reference()),
-                location,
-                related,
-                environment: env.clone(),
-                chart: None,
-                field: raw.field,
-            });
+            sink.emit(info.id, info.default_severity, raw);
         }
     }
+    if let Some(policies) = &settings.policies {
+        run_policies(policies, &resources, &first_file, &mut sink);
+    }
+    let mut findings = sink.findings;
     crate::report::sort_findings(&mut findings);
     findings.dedup();
     findings
+}
+
+/// Rule id of the finding a Rego runtime error becomes (it cannot be turned off or suppressed:
+/// a policy that cannot be evaluated fails the check).
+pub const REGO_ERROR: &str = "rego-error";
+
+/// The one place severities, suppressions and exemptions are applied.
+struct Sink<'s> {
+    settings: &'s Settings,
+    locator: &'s dyn Locator,
+    findings: Vec<Finding>,
+}
+
+impl Sink<'_> {
+    /// A finding of rule `id` (built-in or policy) with its default severity.
+    fn emit(&mut self, id: &str, default: Severity, raw: RawFinding<'_>) {
+        let level = match self.settings.level(id) {
+            Some(None) => return,
+            Some(Some(s)) => s,
+            None => default,
+        };
+        // Suppression: the annotation names the rule (ignore-without-reason itself cannot be
+        // suppressed this way, so an empty reason always surfaces).
+        if id != "ignore-without-reason"
+            && raw
+                .resource
+                .annotations
+                .contains_key(format!("{IGNORE_PREFIX}{id}").as_str())
+        {
+            return;
+        }
+        let reference = raw.resource.reference();
+        if let Some(ex) = &self.settings.exemptions
+            && ex.suppresses(id, Some(&reference), self.settings.environment.as_deref())
+        {
+            return;
+        }
+        let (location, related) = self.locator.locate(raw.resource, raw.node);
+        self.findings.push(Finding {
+            rule: id.to_string(),
+            severity: raw.severity.unwrap_or(level),
+            message: raw.message,
+            resource: Some(reference),
+            location,
+            related,
+            environment: self.settings.environment.clone(),
+            chart: None,
+            field: raw.field,
+        });
+    }
+
+    /// An error finding nothing can suppress (a crashed rule, a failing policy).
+    fn internal(&mut self, rule: &str, message: String, location: Location) {
+        self.findings.push(Finding {
+            rule: rule.into(),
+            severity: Severity::Error,
+            message,
+            resource: None,
+            location,
+            related: Vec::new(),
+            environment: self.settings.environment.clone(),
+            chart: None,
+            field: None,
+        });
+    }
+}
+
+/// Inputs evaluated per parallel task when there are many resources.
+const POLICY_CHUNK: usize = 32;
+
+/// Evaluates the policies on every resource (or once on all of them with `--combine`) and
+/// feeds the findings to the sink. Each thread evaluates on its own clone of the prepared engine.
+fn run_policies(
+    policies: &PolicySet,
+    resources: &[Resource<'_>],
+    first_file: &str,
+    sink: &mut Sink<'_>,
+) {
+    let inputs: Vec<RegoInput> = resources
+        .iter()
+        .map(|r| RegoInput {
+            path: r.file.to_string(),
+            doc: r.node.to_json(),
+        })
+        .collect();
+    let context = sink.settings.context.to_json();
+    let eval = |offset: usize, chunk: &[RegoInput]| {
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            policies.eval_on_thread(chunk, &context)
+        }));
+        match run {
+            Ok(Ok(mut found)) => {
+                for f in &mut found {
+                    f.input = f.input.map(|i| i + offset);
+                }
+                Ok(found)
+            }
+            Ok(Err(e)) => Err((e.message, e.file, e.line, e.column)),
+            Err(_) => Err((
+                "internal error while evaluating Rego policies; please report it".to_string(),
+                chunk.first().map(|i| i.path.clone()).unwrap_or_default(),
+                1,
+                1,
+            )),
+        }
+    };
+    let results: Vec<_> = if policies.combines() || inputs.len() < 2 * POLICY_CHUNK {
+        vec![eval(0, &inputs)]
+    } else {
+        inputs
+            .par_chunks(POLICY_CHUNK)
+            .enumerate()
+            .map(|(i, chunk)| eval(i * POLICY_CHUNK, chunk))
+            .collect()
+    };
+    for result in results {
+        match result {
+            Ok(found) => {
+                for f in found {
+                    match f.input.and_then(|i| resources.get(i)) {
+                        Some(resource) => {
+                            let node = f
+                                .path
+                                .as_deref()
+                                .map_or(resource.node, |p| deepest_node(resource.node, p));
+                            sink.emit(
+                                &f.rule,
+                                f.severity,
+                                RawFinding {
+                                    resource,
+                                    node,
+                                    field: f.path,
+                                    message: f.message,
+                                    severity: None,
+                                },
+                            );
+                        }
+                        None => {
+                            // A `--combine` result that names no input: about the whole render.
+                            let level = match sink.settings.level(&f.rule) {
+                                Some(None) => continue,
+                                Some(Some(s)) => s,
+                                None => f.severity,
+                            };
+                            sink.findings.push(Finding {
+                                rule: f.rule,
+                                severity: level,
+                                message: f.message,
+                                resource: None,
+                                location: Location {
+                                    file: first_file.to_string(),
+                                    line: 1,
+                                    column: 1,
+                                },
+                                related: Vec::new(),
+                                environment: sink.settings.environment.clone(),
+                                chart: None,
+                                field: f.path,
+                            });
+                        }
+                    }
+                }
+            }
+            Err((message, file, line, column)) => sink.internal(
+                REGO_ERROR,
+                format!("policy evaluation failed: {message}"),
+                Location {
+                    file,
+                    line: line.max(1),
+                    column: column.max(1),
+                },
+            ),
+        }
+    }
+}
+
+/// The node at field path `path` under `root`, or at its longest existing prefix
+/// (`metadata.labels` of a resource without labels points at `metadata`).
+fn deepest_node<'a>(root: &'a Node, path: &str) -> &'a Node {
+    let mut p = path;
+    loop {
+        if p.is_empty() {
+            return root;
+        }
+        if let Some(n) = root.find_path(p) {
+            return n;
+        }
+        match p.rfind(['.', '[']) {
+            Some(i) => p = &p[..i],
+            None => return root,
+        }
+    }
 }
 
 /// The configured severity of a rule; None when it is `off`.

@@ -1,6 +1,7 @@
 //! Analysis: the resource model, built-in rules (one file each in `rules/`), the registry, Rego policies, values schemas.
 pub mod cron;
 pub mod engine;
+pub mod exemptions;
 pub mod hosts;
 pub mod image;
 pub mod model;

@@ -2,7 +2,10 @@
 //! environment, plus `--env`/`--cluster`, built from [`Config`].
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use super::exemptions::ExemptionSet;
+use super::rego::PolicySet;
 use crate::config::{Config, Level};
 use crate::report::finding::Severity;
 
@@ -37,6 +40,52 @@ pub struct Settings {
     pub pin_digests: bool,
     /// Per-rule settings (global `rules:` overlaid by the environment's `rules:`).
     pub rules: BTreeMap<String, RuleConfig>,
+    /// Compiled Rego policies evaluated next to the built-in rules (None: no policies).
+    pub policies: Option<Arc<PolicySet>>,
+    /// What policies see as `data.chartgate.context`.
+    pub context: PolicyContext,
+    /// `exemptions:` of the config, shared by every analysis of one run (they record use).
+    pub exemptions: Option<Arc<ExemptionSet>>,
+}
+
+/// The context of one analysis, exposed to Rego policies as `data.chartgate.context`.
+/// Unknown fields are `null` (absent from the JSON object).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PolicyContext {
+    /// Environment name (`--env`).
+    pub environment: Option<String>,
+    /// Cluster of the environment (`--cluster` or `environments.NAME.cluster`).
+    pub cluster: Option<String>,
+    /// Namespace releases are deployed to (`environments.NAME.namespace`).
+    pub namespace: Option<String>,
+    /// Chart name, when the manifests were rendered from a chart.
+    pub chart: Option<String>,
+    /// Release name, when rendered from a chart.
+    pub release: Option<String>,
+    /// Merged values of the render (`null` for plain manifests).
+    pub values: serde_json::Value,
+}
+
+impl PolicyContext {
+    /// The JSON object policies read; absent fields are left out.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        for (k, v) in [
+            ("environment", &self.environment),
+            ("cluster", &self.cluster),
+            ("namespace", &self.namespace),
+            ("chart", &self.chart),
+            ("release", &self.release),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.to_string(), serde_json::Value::String(v.clone()));
+            }
+        }
+        if !self.values.is_null() {
+            m.insert("values".to_string(), self.values.clone());
+        }
+        serde_json::Value::Object(m)
+    }
 }
 
 impl Default for Settings {
@@ -49,6 +98,9 @@ impl Default for Settings {
             cluster: None,
             pin_digests: false,
             rules: BTreeMap::new(),
+            policies: None,
+            context: PolicyContext::default(),
+            exemptions: None,
         }
     }
 }
@@ -76,17 +128,32 @@ impl Settings {
                 },
             );
         }
+        let cluster = cluster
+            .map(str::to_string)
+            .or_else(|| environment.and_then(|e| e.cluster.clone()));
         Settings {
             registries: config.registries.clone(),
             hosts: config.hosts.clone(),
             singletons: config.singletons.clone(),
             environment: env.map(str::to_string),
-            cluster: cluster
-                .map(str::to_string)
-                .or_else(|| environment.and_then(|e| e.cluster.clone())),
+            cluster: cluster.clone(),
             pin_digests: environment.is_some_and(|e| e.pin_digests),
             rules,
+            policies: None,
+            context: PolicyContext {
+                environment: env.map(str::to_string),
+                cluster,
+                namespace: environment.and_then(|e| e.namespace.clone()),
+                ..PolicyContext::default()
+            },
+            exemptions: None,
         }
+    }
+
+    /// The configured level of rule `id` (built-in or policy): `Some(None)` when `off`,
+    /// `None` when the config does not set it.
+    pub fn level(&self, id: &str) -> Option<Option<Severity>> {
+        self.rules.get(id).and_then(|r| r.level)
     }
 
     /// A rule option, if set.

@@ -63,6 +63,31 @@ pub struct CheckArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Rego policy file or directory, added to the bundled policies and `policies:` of the
+    /// config (repeatable).
+    #[arg(long = "policy", value_name = "PATH")]
+    pub policy: Vec<PathBuf>,
+    /// JSON or YAML document merged under `data` for the policies (repeatable).
+    #[arg(long = "data", value_name = "FILE")]
+    pub data: Vec<PathBuf>,
+    /// Rego package whose deny/violation/warn rules run (repeatable; default `main`; the
+    /// bundled `chartgate_platform.*` packages always run).
+    #[arg(long = "namespace", value_name = "NS")]
+    pub namespace: Vec<String>,
+    /// Run the rules of every Rego package.
+    #[arg(long)]
+    pub all_namespaces: bool,
+    /// conftest's --combine: policies see all documents of one input set at once, as
+    /// `input = [{"path": FILE, "contents": DOCUMENT}, ...]`.
+    #[arg(long)]
+    pub combine: bool,
+    /// Report only findings not recorded in this baseline file, and list its entries that are
+    /// now fixed.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings (by fingerprint) in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline_out: Option<PathBuf>,
 }
 
 impl CheckArgs {
@@ -72,14 +97,13 @@ impl CheckArgs {
     }
 }
 
-/// Loads the config (`--config`, else the nearest `chartgate.yaml` files walking up from the
-/// first path, merged) and resolves the settings for `--env`.
-fn load_settings(
+/// Loads the config: `--config`, else the nearest `chartgate.yaml` files walking up from the
+/// first path, merged. Errors are `FILE:LINE:COL: message`.
+fn load_config(
     args: &CheckArgs,
-    env: Option<&str>,
     cwd: &Path,
-) -> std::result::Result<Settings, String> {
-    let config = match &args.config {
+) -> std::result::Result<crate::config::Config, String> {
+    match &args.config {
         Some(c) => crate::config::load_file(c),
         None => {
             let start = args
@@ -98,7 +122,16 @@ fn load_settings(
         } else {
             format!("{file}:{}:{}: {}", e.line, e.column, e.message)
         }
-    })?;
+    })
+}
+
+/// The settings for `--env` (None: the global ones) from a loaded config.
+fn settings_for(
+    config: &crate::config::Config,
+    args: &CheckArgs,
+    env: Option<&str>,
+    cwd: &Path,
+) -> std::result::Result<Settings, String> {
     if let Some(env) = env {
         if !config.environments.is_empty() && !config.environments.contains_key(env) {
             let shown = config
@@ -111,7 +144,7 @@ fn load_settings(
             ));
         }
     }
-    Ok(Settings::from_config(&config, env, args.cluster.as_deref()))
+    Ok(Settings::from_config(config, env, args.cluster.as_deref()))
 }
 
 /// Runs the check; returns the exit code.
@@ -128,10 +161,25 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     } else {
         args.env.iter().map(|e| Some(e.as_str())).collect()
     };
+    let config = match load_config(args, &cwd) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("chartgate: config error: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    };
+    // Rego policies and exemptions: prepared once, shared by every analysis of the run.
+    let extras = match super::check_extras::prepare(args, &config, &cwd) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("chartgate: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    };
     let mut all_settings = Vec::with_capacity(envs.len());
     for env in envs {
-        match load_settings(args, env, &cwd) {
-            Ok(s) => all_settings.push(s),
+        match settings_for(&config, args, env, &cwd) {
+            Ok(s) => all_settings.push(extras.apply(s)),
             Err(e) => {
                 eprintln!("chartgate: config error: {e}");
                 return Ok(super::EXIT_ERROR);
@@ -185,6 +233,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             .iter()
             .flat_map(|settings| analyze(&files, settings, &ManifestLocator))
             .collect();
+        findings.extend(extras.run_findings(&config));
         crate::report::sort_findings(&mut findings);
         (parsed, findings)
     });
@@ -199,6 +248,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     for i in &inputs {
         sources.insert(i.display.clone(), i.text.as_str());
     }
+    // `--baseline-out` records every current finding; `--baseline` keeps only new ones.
+    let (findings, fixed) = match super::check_extras::apply_baseline(args, findings) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("chartgate: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    };
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -229,7 +286,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 sources: &sources,
                 color,
             };
-            reporter.report(&findings, &ctx, out)?;
+            let mut buf = Vec::new();
+            reporter.report(&findings, &ctx, &mut buf)?;
+            out.write_all(&super::check_extras::with_fixed(format, buf, fixed.as_ref()))?;
         } else {
             let ctx = ReportContext {
                 sources: &sources,
@@ -237,6 +296,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;
+            let buf = super::check_extras::with_fixed(format, buf, fixed.as_ref());
             let path = std::path::Path::new(path);
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)

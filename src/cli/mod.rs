@@ -1,5 +1,6 @@
 //! Command-line interface (clap), one file per command.
 pub mod check;
+pub mod check_extras;
 pub mod explain;
 pub mod policy;
 pub mod render;

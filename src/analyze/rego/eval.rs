@@ -87,15 +87,52 @@ fn members(v: &Value) -> Option<Vec<Value>> {
     }
 }
 
+/// The input a `--combine` result is about: the one document of its `file`, or the document of
+/// that file with the message's `kind`/`name` when the file holds several. None when the result
+/// names no file or the file holds several documents and no `name` picks one.
+fn combined_input(
+    inputs: &[RegoInput],
+    (file, kind, name): &(Option<String>, Option<String>, Option<String>),
+) -> Option<usize> {
+    let file = file.as_deref()?;
+    let in_file: Vec<usize> = (0..inputs.len())
+        .filter(|&i| inputs[i].path == file)
+        .collect();
+    if let [only] = in_file.as_slice() {
+        return Some(*only);
+    }
+    let field = |i: usize, p: &str| inputs[i].doc.pointer(p).and_then(|v| v.as_str());
+    let name = name.as_deref()?;
+    in_file.into_iter().find(|&i| {
+        field(i, "/metadata/name") == Some(name)
+            && kind.as_deref().is_none_or(|k| field(i, "/kind") == Some(k))
+    })
+}
+
+/// True for the bundled platform packages, which always see one manifest as `input` (they are
+/// written for it), even with `--combine`.
+fn is_platform(package: &str) -> bool {
+    package == super::PLATFORM_PACKAGE_PREFIX
+        || package
+            .strip_prefix(super::PLATFORM_PACKAGE_PREFIX)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
 fn eval_one(
     inner: &Inner,
     worker: &mut RegoWorker,
     input_label: &str,
     input_index: Option<usize>,
     inputs: &[RegoInput],
+    combined: bool,
     out: &mut Vec<RegoFinding>,
 ) -> Result<(), RegoError> {
     for (package, has_exception, rules) in &inner.packages {
+        // With --combine, user packages run once on the combined input and platform packages
+        // once per manifest.
+        if inner.opts.combine && is_platform(package) == combined {
+            continue;
+        }
         let mut excepted: BTreeSet<String> = BTreeSet::new();
         if *has_exception {
             let q = format!("data.{package}.exception");
@@ -165,7 +202,7 @@ fn eval_one(
                     ),
                 };
                 let (message, path, file) = match &item {
-                    Value::String(s) => (s.to_string(), None, None),
+                    Value::String(s) => (s.to_string(), None, (None, None, None)),
                     Value::Object(o) => {
                         let get = |k: &str| o.get(&Value::String(k.into()));
                         let msg = match get("msg") {
@@ -186,18 +223,15 @@ fn eval_one(
                             ),
                             _ => None,
                         };
-                        let file = match get("file") {
+                        let text = |k: &str| match get(k) {
                             Some(Value::String(s)) => Some(s.to_string()),
                             _ => None,
                         };
-                        (msg, path, file)
+                        (msg, path, (text("file"), text("kind"), text("name")))
                     }
                     other => return Err(bad(&other.to_string())),
                 };
-                let input = input_index.or_else(|| {
-                    file.as_deref()
-                        .and_then(|f| inputs.iter().position(|i| i.path == f))
-                });
+                let input = input_index.or_else(|| combined_input(inputs, &file));
                 out.push(RegoFinding {
                     rule: rule.id.clone(),
                     severity: rule.severity,
@@ -234,12 +268,11 @@ pub(super) fn eval(
             .first()
             .map(|i| i.path.as_str())
             .unwrap_or("<combined>");
-        eval_one(inner, worker, label, None, inputs, &mut out)?;
-    } else {
-        for (i, input) in inputs.iter().enumerate() {
-            worker.engine.set_input(Value::from(input.doc.clone()));
-            eval_one(inner, worker, &input.path, Some(i), inputs, &mut out)?;
-        }
+        eval_one(inner, worker, label, None, inputs, true, &mut out)?;
+    }
+    for (i, input) in inputs.iter().enumerate() {
+        worker.engine.set_input(Value::from(input.doc.clone()));
+        eval_one(inner, worker, &input.path, Some(i), inputs, false, &mut out)?;
     }
     Ok(out)
 }

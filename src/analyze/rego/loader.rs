@@ -128,6 +128,10 @@ pub(super) fn load(
     opts: RegoOptions,
 ) -> Result<PolicySet, RegoError> {
     let mut engine = regorus::Engine::new();
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: opts.time_limit,
+        check_interval: std::num::NonZeroU32::new(64).unwrap_or(std::num::NonZeroU32::MIN),
+    });
     let mut modules: Vec<(String, ModuleInfo)> = Vec::new();
     for src in &sources {
         add_module(&mut engine, src)?;
@@ -259,8 +263,10 @@ pub(super) fn load(
         .eval_query("data.chartgate.context".to_string(), false)
         .map_err(|e| from_message(&e.to_string(), "policy"))?;
 
+    static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
     Ok(PolicySet {
         inner: Arc::new(Inner {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             engine,
             base_data: base,
             packages,

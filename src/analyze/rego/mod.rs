@@ -39,7 +39,14 @@ pub struct RegoOptions {
     pub all_namespaces: bool,
     /// `--combine`: one evaluation per render with `input = [{"path", "contents"}]`.
     pub combine: bool,
+    /// Wall-clock limit for evaluating one rule against one input (regorus's cooperative
+    /// execution timer): a policy that loops (huge nested iterations) fails with a runtime
+    /// error instead of hanging the run. Default [`DEFAULT_TIME_LIMIT`].
+    pub time_limit: std::time::Duration,
 }
+
+/// Default [`RegoOptions::time_limit`]: 5 seconds per rule and input.
+pub const DEFAULT_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Default for RegoOptions {
     fn default() -> Self {
@@ -47,13 +54,18 @@ impl Default for RegoOptions {
             namespaces: vec!["main".to_string()],
             all_namespaces: false,
             combine: false,
+            time_limit: DEFAULT_TIME_LIMIT,
         }
     }
 }
 
 /// Packages under this prefix (the bundled platform policies) are always evaluated, whatever
 /// `--namespace` selects.
-pub const PLATFORM_PACKAGE_PREFIX: &str = "chartgate.platform";
+///
+/// Not `chartgate.platform`: regorus evaluates every module whose package lies under a `data`
+/// path a policy reads, so packages under `data.chartgate` would all be re-evaluated each time a
+/// policy reads `data.chartgate.context` (measured: ~40% of the evaluation time).
+pub const PLATFORM_PACKAGE_PREFIX: &str = "chartgate_platform";
 
 /// One document to evaluate.
 #[derive(Clone, Debug)]
@@ -74,7 +86,8 @@ pub struct RegoFinding {
     /// The message (`msg`).
     pub message: String,
     /// Index into the inputs. With `combine`, the input whose path equals the message object's
-    /// `file` (or `path` of the combined entry), else `None`.
+    /// `file` (the one document of that file, or the one with the message's `kind`/`name` when
+    /// the file holds several), else `None`.
     pub input: Option<usize>,
     /// The message object's `path` (e.g. `spec.template.spec.containers[0].image`).
     pub path: Option<String>,
@@ -146,6 +159,8 @@ pub(crate) struct TestRule {
 }
 
 pub(crate) struct Inner {
+    /// Unique per loaded set (keys the per-thread worker cache).
+    pub id: usize,
     pub engine: regorus::Engine,
     pub base_data: serde_json::Value,
     /// Rules to evaluate, grouped by package (in package order).
@@ -214,6 +229,42 @@ impl PolicySet {
     /// A per-thread evaluator (a clone of the prepared engine).
     pub fn worker(&self) -> RegoWorker {
         RegoWorker::new(self.inner.engine.clone())
+    }
+
+    /// True with `--combine`: one evaluation over all inputs of a render.
+    pub fn combines(&self) -> bool {
+        self.inner.opts.combine
+    }
+
+    /// True when a rule of this set has id `id` (for suppression annotations naming it).
+    pub fn has_rule(&self, id: &str) -> bool {
+        self.inner.all_rules.iter().any(|r| r.id == id)
+    }
+
+    /// Like [`PolicySet::eval`] on this thread's worker: each thread keeps one clone of the
+    /// prepared engine per set (created on first use), so callers running on a rayon pool get
+    /// one engine per worker thread without threading workers through their code.
+    pub fn eval_on_thread(
+        &self,
+        inputs: &[RegoInput],
+        context: &serde_json::Value,
+    ) -> Result<Vec<RegoFinding>, RegoError> {
+        use std::cell::RefCell;
+        thread_local! {
+            static WORKER: RefCell<Option<(usize, RegoWorker)>> = const { RefCell::new(None) };
+        }
+        let mut worker = WORKER
+            .with(|w| w.borrow_mut().take())
+            .filter(|(id, _)| *id == self.inner.id)
+            .map(|(_, w)| w)
+            .unwrap_or_else(|| self.worker());
+        let result = self.eval(&mut worker, inputs, context);
+        if result.is_err() {
+            // The engine may hold a half-evaluated state: start the next call from the prepared one.
+            worker = self.worker();
+        }
+        WORKER.with(|w| *w.borrow_mut() = Some((self.inner.id, worker)));
+        result
     }
 
     /// Evaluates the selected rules against `inputs` (one render), with `context` as

@@ -39,7 +39,12 @@ impl Rule for IgnoreWithoutReason {
                     continue;
                 };
                 let field = Some(format!("metadata.annotations[\"{key}\"]"));
-                if crate::analyze::registry::find(rule).is_none() {
+                let is_policy = ctx
+                    .settings
+                    .policies
+                    .as_ref()
+                    .is_some_and(|p| p.has_rule(rule));
+                if crate::analyze::registry::find(rule).is_none() && !is_policy {
                     out.push(raw(
                         r,
                         node,

@@ -1,4 +1,5 @@
 //! Built-in rules, one per file. Each file declares its metadata with `declare_rule!`.
+pub mod expired_exemption;
 pub mod ignore_without_reason;
 pub mod image_registry;
 pub mod image_tag_pinned;
@@ -7,6 +8,7 @@ pub mod manifest_validity;
 pub mod resource_requests;
 pub mod singleton_replicas;
 pub mod timezone;
+pub mod unused_exemption;
 
 use super::engine::Rule;
 

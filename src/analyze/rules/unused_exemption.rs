@@ -1,0 +1,28 @@
+//! `unused-exemption`: an exemption in `chartgate.yaml` that suppressed nothing.
+//!
+//! Not a check over resources: reported once per run by
+//! [`ExemptionSet::findings`](crate::analyze::exemptions::ExemptionSet::findings), like
+//! cargo-deny's warning for unused `skip` entries.
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an active exemption that suppressed no finding in any environment the run
+    /// checked (an exemption for `environment: prod` is only judged when prod was checked). It
+    /// points at the exemption's line in the config file.
+    ///
+    /// ## Why
+    /// An exemption that matches nothing is either stale (the finding was fixed) or wrong (a
+    /// typo in the rule id or the resource glob) — in both cases it should go, before it
+    /// silently accepts a future finding.
+    ///
+    /// ## Failing example
+    /// ```yaml
+    /// exemptions:
+    ///   - {rule: image-registry, resource: "Deployment/renamed-long-ago", reason: "PLAT-9"}
+    /// ```
+    ///
+    /// ## Passing example
+    /// ```yaml
+    /// exemptions: []   # the exemption was removed once its finding was fixed
+    /// ```
+    pub struct UnusedExemption { id: "unused-exemption", severity: Warning, summary: "An exemption in chartgate.yaml suppresses no finding." }
+}

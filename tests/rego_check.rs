@@ -1,0 +1,484 @@
+//! Rego policies inside `chartgate check`: one analysis and one report with the built-in rules,
+//! policy sources (bundled, config `policies:`, `--policy`), conftest conventions (v0 and v1,
+//! exceptions, namespaces, `--combine`), METADATA ids and severities, config overrides and
+//! suppression annotations on policy ids, `--data` YAML, `data.chartgate.context`, field paths
+//! located to their line, and every error path failing closed.
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+const C: &str = "fixtures/policies/check";
+
+fn chartgate() -> Command {
+    let mut c = Command::cargo_bin("chartgate").expect("binary");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// (rule, severity, environment, resource, file:line:col, message) of every finding.
+type Row = (String, String, String, String, String, String);
+
+fn check(args: &[&str]) -> (i32, Vec<Row>) {
+    let out = chartgate()
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let rows = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap_or_default().to_string(),
+                f["severity"].as_str().unwrap_or_default().to_string(),
+                f["environment"].as_str().unwrap_or("-").to_string(),
+                match &f["resource"] {
+                    Value::Null => "-".to_string(),
+                    r => format!(
+                        "{}/{}",
+                        r["kind"].as_str().unwrap(),
+                        r["name"].as_str().unwrap()
+                    ),
+                },
+                format!(
+                    "{}:{}:{}",
+                    f["file"].as_str().unwrap(),
+                    f["line"],
+                    f["column"]
+                ),
+                f["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    (out.status.code().expect("exit code"), rows)
+}
+
+fn row(rule: &str, sev: &str, env: &str, res: &str, at: &str, msg: &str) -> Row {
+    (
+        rule.into(),
+        sev.into(),
+        env.into(),
+        res.into(),
+        at.into(),
+        msg.into(),
+    )
+}
+
+#[test]
+fn team_and_bundled_policies_in_one_report() {
+    // Config `policies: [team/]` (v1 with METADATA, v0 with an exception, a second package),
+    // the bundled platform policies, and the built-in rules, in one report.
+    let (code, got) = check(&[&format!("{C}/manifests"), "--env", "dev"]);
+    let app = format!("{C}/manifests/app.yaml");
+    let worker = format!("{C}/manifests/worker.yaml");
+    assert_eq!(
+        got,
+        vec![
+            // v0 `violation` with a `path`: the line of spec.replicas.
+            row(
+                "main.violation",
+                "error",
+                "dev",
+                "Deployment/web",
+                &format!("{app}:8:13"),
+                "web runs 12 replicas; ask the platform team first"
+            ),
+            // `main.warn: info` in the config overrides the warning default.
+            row(
+                "main.warn",
+                "info",
+                "dev",
+                "Service/web",
+                &format!("{app}:21:1"),
+                "Service web is a NodePort"
+            ),
+            // web-debug is excepted from deny_debug by the v0 `exception` rule.
+            row(
+                "main.deny_debug",
+                "error",
+                "dev",
+                "ConfigMap/web-config",
+                &format!("{app}:31:1"),
+                "ConfigMap web-config turns DEBUG on"
+            ),
+            // Bundled policies: the release namespace of the environment, the cost labels.
+            row(
+                "allowed-namespace",
+                "error",
+                "dev",
+                "Deployment/worker",
+                &format!("{worker}:5:14"),
+                "Deployment worker uses namespace \"jobs\", which environment \"dev\" does not allow (allowed: web)"
+            ),
+            row(
+                "required-labels",
+                "error",
+                "dev",
+                "Deployment/worker",
+                &format!("{worker}:6:11"),
+                "Deployment worker is missing the label \"environment\" required for cost reporting"
+            ),
+            // worker's replicas (20) are suppressed by chartgate.io/ignore.main.violation.
+            row(
+                "image-registry",
+                "error",
+                "dev",
+                "Deployment/worker",
+                &format!("{worker}:17:18"),
+                "container `worker`: image `docker.io/library/python:3.12` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*)"
+            ),
+            // METADATA custom.id and custom.severity; the path points at the image line.
+            row(
+                "team-ecr-only",
+                "warning",
+                "dev",
+                "Deployment/worker",
+                &format!("{worker}:17:18"),
+                "container worker pulls docker.io/library/python:3.12 from outside the shared ECR"
+            ),
+        ]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn namespaces_select_packages() {
+    // `team.extra.deny: off` in the config; its warn_size runs with --all-namespaces.
+    let (_, got) = check(&[
+        &format!("{C}/manifests"),
+        "--env",
+        "dev",
+        "--all-namespaces",
+    ]);
+    let extra: Vec<&Row> = got
+        .iter()
+        .filter(|r| r.0.starts_with("team.extra"))
+        .collect();
+    assert_eq!(
+        extra,
+        vec![&row(
+            "team.extra.warn_size",
+            "warning",
+            "dev",
+            "ConfigMap/web-config",
+            &format!("{C}/manifests/app.yaml:31:1"),
+            "ConfigMap web-config has 2 keys"
+        )]
+    );
+    // --namespace team.extra: main's rules do not run, the platform packages still do.
+    let (_, got) = check(&[
+        &format!("{C}/manifests"),
+        "--env",
+        "dev",
+        "--namespace",
+        "team.extra",
+    ]);
+    let rules: Vec<&str> = got.iter().map(|r| r.0.as_str()).collect();
+    assert_eq!(
+        rules,
+        vec![
+            "team.extra.warn_size",
+            "allowed-namespace",
+            "required-labels",
+            // The annotation names a rule no loaded package defines now.
+            "ignore-without-reason",
+            "image-registry",
+        ]
+    );
+}
+
+#[test]
+fn context_and_yaml_data() {
+    // `--data` YAML under `data`, `data.chartgate.context` per environment (cluster and
+    // namespace from the config), repeatable --env.
+    let (code, got) = check(&[
+        &format!("{C}/manifests"),
+        "--env",
+        "dev,prod",
+        "--policy",
+        &format!("{C}/context"),
+        "--namespace",
+        "context",
+        "--data",
+        &format!("{C}/data/limits.yaml"),
+    ]);
+    let ctx: Vec<&Row> = got.iter().filter(|r| r.0 == "context.deny").collect();
+    let app = format!("{C}/manifests/app.yaml");
+    let worker = format!("{C}/manifests/worker.yaml");
+    assert_eq!(
+        ctx,
+        vec![
+            &row(
+                "context.deny",
+                "error",
+                "prod",
+                "Deployment/web",
+                &format!("{app}:8:13"),
+                "web: 12 replicas > 11 in prod on prod-eu (namespace web, chart none)"
+            ),
+            &row(
+                "context.deny",
+                "error",
+                "prod",
+                "Deployment/worker",
+                &format!("{worker}:10:13"),
+                "worker: 20 replicas > 11 in prod on prod-eu (namespace web, chart none)"
+            ),
+            &row(
+                "context.deny",
+                "error",
+                "dev",
+                "Deployment/worker",
+                &format!("{worker}:10:13"),
+                "worker: 20 replicas > 15 in dev on dev-eu (namespace web, chart none)"
+            ),
+        ]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn combine_sees_all_documents() {
+    let (code, got) = check(&[
+        &format!("{C}/combine"),
+        "--config",
+        "fixtures/chartgate.yaml",
+        "--combine",
+        "--policy",
+        "fixtures/policies/combine",
+    ]);
+    let b = format!("{C}/combine/b.yaml");
+    assert_eq!(
+        got,
+        vec![
+            // The result names file, kind and name: located at that document of b.yaml.
+            row(
+                "main.deny",
+                "error",
+                "-",
+                "ConfigMap/shared",
+                &format!("{b}:9:1"),
+                &format!("ConfigMap shared is defined in {C}/combine/a.yaml and {b}")
+            ),
+            row(
+                "manifest-validity",
+                "error",
+                "-",
+                "ConfigMap/shared",
+                &format!("{b}:12:9"),
+                &format!("duplicate ConfigMap `shared`: also defined at {C}/combine/a.yaml:4")
+            ),
+        ]
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn parse_error_exits_2_with_location() {
+    chartgate()
+        .args([
+            "check",
+            &format!("{C}/manifests"),
+            "--policy",
+            &format!("{C}/broken/parse.rego"),
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "chartgate: policy error: {C}/broken/parse.rego:6:25: invalid character in string\n"
+        ));
+}
+
+#[test]
+fn runtime_errors_fail_the_check() {
+    let expect = |file: &str, at: &str, msg: &str| {
+        let (code, got) = check(&[
+            &format!("{C}/manifests"),
+            "--policy",
+            &format!("{C}/broken/{file}"),
+        ]);
+        let errors: Vec<&Row> = got.iter().filter(|r| r.0 == "rego-error").collect();
+        assert_eq!(errors, vec![&row("rego-error", "error", "-", "-", at, msg)]);
+        assert_eq!(code, 1);
+    };
+    // Conflicting values of a complete rule.
+    expect(
+        "conflict.rego",
+        &format!("{C}/broken/conflict.rego:8:1"),
+        &format!(
+            "policy evaluation failed: evaluating data.main.deny for {C}/manifests/app.yaml: rule conflicts with rule at {C}/broken/conflict.rego:6:1"
+        ),
+    );
+    // A builtin regorus does not implement: named.
+    expect(
+        "builtin.rego",
+        &format!("{C}/broken/builtin.rego:7:66"),
+        &format!(
+            "policy evaluation failed: evaluating data.main.deny for {C}/manifests/app.yaml: could not find function crypto.x509.parse_and_verify_certificates_with_options"
+        ),
+    );
+}
+
+#[test]
+fn input_errors_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad_yaml = dir.path().join("bad.yaml");
+    std::fs::write(&bad_yaml, "limits:\n  dev: [1,\n").expect("write");
+    let two = dir.path().join("two.json");
+    std::fs::write(&two, "{\"limits\": {\"dev\": 2}}").expect("write");
+    let reserved = dir.path().join("ctx.yaml");
+    std::fs::write(&reserved, "chartgate:\n  context: {environment: x}\n").expect("write");
+    let run = |extra: &[&str]| {
+        let out = chartgate()
+            .args(["check", &format!("{C}/manifests")])
+            .args(extra)
+            .output()
+            .expect("run");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let shown = |p: &std::path::Path| p.display().to_string();
+    assert_eq!(
+        run(&["--data", &shown(&bad_yaml)]),
+        (
+            Some(2),
+            format!(
+                "chartgate: policy error: {}:3:1: while parsing a node, did not find expected node content\n",
+                shown(&bad_yaml)
+            )
+        )
+    );
+    assert_eq!(
+        run(&[
+            "--data",
+            &format!("{C}/data/limits.yaml"),
+            "--data",
+            &shown(&two)
+        ]),
+        (
+            Some(2),
+            format!(
+                "chartgate: policy error: {}:0:0: conflicting values for data.limits.dev\n",
+                shown(&two)
+            )
+        )
+    );
+    assert_eq!(
+        run(&["--data", &shown(&reserved)]),
+        (
+            Some(2),
+            format!(
+                "chartgate: policy error: {}:0:0: data.chartgate.context is reserved for the context chartgate provides\n",
+                shown(&reserved)
+            )
+        )
+    );
+    assert_eq!(
+        run(&["--policy", "fixtures/policies/nope"]),
+        (
+            Some(2),
+            "chartgate: policy error: fixtures/policies/nope: no such file or directory\n"
+                .to_string()
+        )
+    );
+}
+
+#[test]
+fn analyze_exposes_context_and_values() {
+    // The library entry point the chart pipeline uses: Settings carry the PolicySet and the
+    // context (chart, release, merged values).
+    use chartgate::analyze::engine::{ManifestLocator, analyze};
+    use chartgate::analyze::model::SourceFile;
+    use chartgate::analyze::rego::{PolicySet, PolicySource, RegoOptions};
+    use chartgate::analyze::settings::{PolicyContext, Settings};
+    let policy = PolicySource {
+        path: "ctx.rego".into(),
+        text: "package main\nimport rego.v1\nwarn contains {\"msg\": msg, \"path\": \"data.a\"} if {\n  c := data.chartgate.context\n  c.values.debug == true\n  msg := sprintf(\"%s/%s in %s: debug values\", [c.chart, c.release, c.environment])\n}\n".into(),
+    };
+    let set = PolicySet::load(vec![policy], vec![], RegoOptions::default()).expect("load");
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels: {app.kubernetes.io/name: a, team: t, environment: dev}\ndata:\n  a: b\n";
+    let files = vec![SourceFile {
+        file: "shop/templates/cm.yaml".into(),
+        documents: chartgate::yaml::parse_stream(text, &chartgate::yaml::Limits::default())
+            .expect("yaml"),
+    }];
+    let mut settings = Settings {
+        policies: Some(std::sync::Arc::new(set)),
+        environment: Some("dev".into()),
+        ..Settings::default()
+    };
+    settings.context = PolicyContext {
+        environment: Some("dev".into()),
+        chart: Some("shop".into()),
+        release: Some("shop-dev".into()),
+        values: json!({"debug": true}),
+        ..PolicyContext::default()
+    };
+    let got: Vec<(String, String, u32, String)> = analyze(&files, &settings, &ManifestLocator)
+        .into_iter()
+        .map(|f| {
+            (
+                f.rule,
+                f.message,
+                f.location.line,
+                f.field.unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![(
+            "main.warn".to_string(),
+            "shop/shop-dev in dev: debug values".to_string(),
+            7,
+            "data.a".to_string()
+        )]
+    );
+    settings.context.values = json!({"debug": false});
+    assert!(analyze(&files, &settings, &ManifestLocator).is_empty());
+}
+
+#[test]
+fn looping_policy_hits_the_time_limit() {
+    use chartgate::analyze::rego::{PolicySet, PolicySource, RegoInput, RegoOptions};
+    // 10^12 iterations: without the execution timer this would run for hours.
+    let policy = PolicySource {
+        path: "loop.rego".into(),
+        text: "package main\nimport rego.v1\ndeny contains \"never\" if {\n  some a in numbers.range(1, 10000)\n  some b in numbers.range(1, 10000)\n  some c in numbers.range(1, 10000)\n  a + b + c < 0\n}\n".into(),
+    };
+    let opts = RegoOptions {
+        time_limit: std::time::Duration::from_millis(300),
+        ..RegoOptions::default()
+    };
+    let set = PolicySet::load(vec![policy], vec![], opts).expect("load");
+    let start = std::time::Instant::now();
+    let err = set
+        .eval(
+            &mut set.worker(),
+            &[RegoInput {
+                path: "m.yaml".into(),
+                doc: json!({}),
+            }],
+            &json!({}),
+        )
+        .expect_err("time limit");
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(err.file, "m.yaml");
+    assert!(
+        err.message
+            .starts_with("evaluating data.main.deny for m.yaml: ")
+            && err.message.contains("time limit"),
+        "{err}"
+    );
+}
