@@ -37,6 +37,8 @@ pub struct Settings {
     pub pin_digests: bool,
     /// Per-rule settings (global `rules:` overlaid by the environment's `rules:`).
     pub rules: BTreeMap<String, RuleConfig>,
+    /// `limits:` for reading and rendering untrusted input.
+    pub limits: crate::config::Limits,
 }
 
 impl Default for Settings {
@@ -49,6 +51,7 @@ impl Default for Settings {
             cluster: None,
             pin_digests: false,
             rules: BTreeMap::new(),
+            limits: crate::config::Limits::default(),
         }
     }
 }
@@ -86,6 +89,7 @@ impl Settings {
                 .or_else(|| environment.and_then(|e| e.cluster.clone())),
             pin_digests: environment.is_some_and(|e| e.pin_digests),
             rules,
+            limits: config.limits,
         }
     }
 

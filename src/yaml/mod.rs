@@ -81,18 +81,15 @@ pub struct Limits {
     pub max_alias_expansions: usize,
     /// Maximum nesting of collections. Default 256 (Kubernetes objects nest < 30 deep).
     pub max_depth: usize,
-    /// Maximum input size in bytes. Default 32 MiB (Helm refuses chart files above 5 MiB by
-    /// default; rendered streams of a large chart can be bigger).
+    /// Maximum input size in bytes. Default 16 MiB (Helm refuses chart files above 5 MiB by
+    /// default).
     pub max_bytes: usize,
 }
 
 impl Default for Limits {
+    /// The defaults of [`crate::config::Limits`] (the one place limits are defined).
     fn default() -> Self {
-        Limits {
-            max_alias_expansions: 100_000,
-            max_depth: 256,
-            max_bytes: 32 << 20,
-        }
+        crate::config::Limits::default().yaml()
     }
 }
 

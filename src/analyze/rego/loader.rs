@@ -128,6 +128,10 @@ pub(super) fn load(
     opts: RegoOptions,
 ) -> Result<PolicySet, RegoError> {
     let mut engine = regorus::Engine::new();
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: opts.time_limit,
+        check_interval: std::num::NonZeroU32::MIN,
+    });
     let mut modules: Vec<(String, ModuleInfo)> = Vec::new();
     for src in &sources {
         add_module(&mut engine, src)?;

@@ -39,6 +39,9 @@ pub struct RegoOptions {
     pub all_namespaces: bool,
     /// `--combine`: one evaluation per render with `input = [{"path", "contents"}]`.
     pub combine: bool,
+    /// Wall-clock limit of one rule evaluation (default: `limits.render-seconds`); a policy that
+    /// runs longer fails with an error instead of hanging the run.
+    pub time_limit: std::time::Duration,
 }
 
 impl Default for RegoOptions {
@@ -47,6 +50,9 @@ impl Default for RegoOptions {
             namespaces: vec!["main".to_string()],
             all_namespaces: false,
             combine: false,
+            time_limit: std::time::Duration::from_secs(
+                crate::config::Limits::default().render_seconds,
+            ),
         }
     }
 }
