@@ -329,8 +329,12 @@ fn read_archive(data: &[u8]) -> Result<Vec<RawFile>, String> {
 }
 
 fn text_of(f: &RawFile, display: &str) -> Result<String, ChartError> {
-    String::from_utf8(f.data.clone())
-        .map_err(|_| ChartError::at(display, "file is not valid UTF-8"))
+    crate::yaml::decode_utf8(f.data.clone()).map_err(|e| ChartError {
+        message: e.message,
+        path: Some(display.to_string()),
+        line: e.pos.line,
+        col: e.pos.col,
+    })
 }
 
 fn yaml_err(path: &str, e: ParseError) -> ChartError {

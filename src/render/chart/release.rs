@@ -76,20 +76,9 @@ pub fn read_values_file_with(
     let meta = std::fs::metadata(path).map_err(|e| format!("{display}: {e}"))?;
     limits.check_file_size(&display, meta.len())?;
     let bytes = std::fs::read(path).map_err(|e| format!("{display}: {e}"))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let (line, col) = line_col(e.as_bytes(), e.utf8_error().valid_up_to());
-        format!("{display}:{line}:{col}: invalid UTF-8")
-    })?;
+    let text = crate::yaml::decode_utf8(bytes)
+        .map_err(|e| format!("{display}:{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
     parse_values_text_with(&text, &display, sources, limits)
-}
-
-/// 1-based line and column (in characters) of byte `at`.
-fn line_col(bytes: &[u8], at: usize) -> (usize, usize) {
-    let before = &bytes[..at.min(bytes.len())];
-    let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
-    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
-    let col = String::from_utf8_lossy(&before[line_start..]).chars().count() + 1;
-    (line, col)
 }
 
 /// Parses values text (Helm's values semantics), registering it in `sources` under `display`.
