@@ -192,10 +192,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         (parsed, findings)
     });
     // An unreadable input is reported and makes the exit code 2; the other inputs are still
-    // checked and reported.
+    // checked and reported (nothing is reported when no input could be read).
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
     for e in &errors {
         eprintln!("chartgate: invalid YAML: {e}");
+    }
+    if errors.len() == parsed.len() && !parsed.is_empty() {
+        return Ok(super::EXIT_ERROR);
     }
     let mut sources = SourceMap::default();
     for i in &inputs {
