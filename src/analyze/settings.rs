@@ -46,6 +46,8 @@ pub struct Settings {
     pub context: PolicyContext,
     /// `exemptions:` of the config, shared by every analysis of one run (they record use).
     pub exemptions: Option<Arc<ExemptionSet>>,
+    /// `limits:` for reading and rendering untrusted input.
+    pub limits: crate::config::Limits,
 }
 
 /// The context of one analysis, exposed to Rego policies as `data.chartgate.context`.
@@ -101,6 +103,7 @@ impl Default for Settings {
             policies: None,
             context: PolicyContext::default(),
             exemptions: None,
+            limits: crate::config::Limits::default(),
         }
     }
 }
@@ -139,6 +142,7 @@ impl Settings {
             cluster: cluster.clone(),
             pin_digests: environment.is_some_and(|e| e.pin_digests),
             rules,
+            limits: config.limits,
             policies: None,
             context: PolicyContext {
                 environment: env.map(str::to_string),

@@ -10,7 +10,6 @@ use crate::analyze::model::SourceFile;
 use crate::analyze::settings::Settings;
 use crate::discover::manifests::display_path;
 use crate::report::{ReportContext, SourceMap, reporter_for};
-use crate::yaml::Limits;
 
 use super::rules::anyhow_like::Result;
 use crate::report::finding::Severity;
@@ -199,6 +198,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             return Ok(super::EXIT_ERROR);
         }
     };
+    let limits = all_settings
+        .first()
+        .map(|s| s.limits.yaml())
+        .unwrap_or_default();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()?;
@@ -207,7 +210,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             .par_iter()
             .map(|i| {
                 let res = std::panic::catch_unwind(|| {
-                    crate::yaml::parse_stream(&i.text, &Limits::default())
+                    crate::yaml::parse_stream(&i.text, &limits)
                 });
                 match res {
                     Ok(Ok(documents)) => Ok(SourceFile {
@@ -237,11 +240,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         crate::report::sort_findings(&mut findings);
         (parsed, findings)
     });
+    // An unreadable input is reported and makes the exit code 2; the other inputs are still
+    // checked and reported (nothing is reported when no input could be read).
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
-    if !errors.is_empty() {
-        for e in errors {
-            eprintln!("chartgate: invalid YAML: {e}");
-        }
+    for e in &errors {
+        eprintln!("chartgate: invalid YAML: {e}");
+    }
+    if errors.len() == parsed.len() && !parsed.is_empty() {
         return Ok(super::EXIT_ERROR);
     }
     let mut sources = SourceMap::default();
@@ -305,6 +310,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             std::fs::write(path, buf)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
+    }
+    if !errors.is_empty() {
+        return Ok(super::EXIT_ERROR);
     }
     let fail_on = args.fail_on();
     Ok(if findings.iter().any(|f| f.severity >= fail_on) {

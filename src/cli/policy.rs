@@ -29,6 +29,10 @@ pub struct PolicyTestArgs {
     /// Data documents (JSON or YAML) loaded under `data`.
     #[arg(long = "data", value_name = "FILE")]
     pub data: Vec<String>,
+    /// Override a resource limit, `NAME=VALUE` (repeatable; `render-seconds` bounds each
+    /// rule evaluation).
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    pub limits: Vec<String>,
 }
 
 /// Collects `.rego` files under `path` (sorted), or the file itself.
@@ -179,8 +183,16 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
             }
         }
     }
+    let mut limits = crate::config::Limits::default();
+    for l in &args.limits {
+        if let Err(e) = limits.set_arg(l) {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    }
     let opts = RegoOptions {
         all_namespaces: true,
+        time_limit: std::time::Duration::from_secs(limits.render_seconds),
         ..RegoOptions::default()
     };
     let set = match PolicySet::load(sources, data, opts) {

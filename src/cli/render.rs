@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use crate::render::chart::{RenderOptions, helm_template_stream, load_chart, render_chart};
+use crate::render::chart::{RenderOptions, helm_template_stream, load_chart_limited, render_chart};
 
 /// Output format of `chartgate render`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,12 +50,26 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = RenderOutput::Yaml)]
     pub output: RenderOutput,
+    /// Override a resource limit, `NAME=VALUE` (repeatable; names as in chartgate.yaml
+    /// `limits:`, e.g. `render-seconds=30`).
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    pub limits: Vec<String>,
 }
 
 impl RenderArgs {
+    /// The limits: defaults with every `--limit` applied.
+    pub fn limits(&self) -> Result<crate::config::Limits, String> {
+        let mut l = crate::config::Limits::default();
+        for a in &self.limits {
+            l.set_arg(a)?;
+        }
+        Ok(l)
+    }
+
     /// The render options these arguments describe.
     pub fn options(&self) -> RenderOptions {
         RenderOptions {
+            limits: self.limits().unwrap_or_default(),
             values_files: self.values.clone(),
             set: self.set.clone(),
             set_string: self.set_string.clone(),
@@ -72,7 +86,14 @@ impl RenderArgs {
 
 /// Renders and prints; returns the exit code (0 ok, 1 render error).
 pub fn run(args: &RenderArgs) -> i32 {
-    let result = load_chart(&args.chart)
+    let limits = match args.limits() {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("Error: {e}");
+            return super::EXIT_ERROR;
+        }
+    };
+    let result = load_chart_limited(&args.chart, &limits)
         .map_err(|e| e.to_string())
         .and_then(|lc| render_chart(&lc, &args.options()).map_err(|e| e.message));
     match (args.output, result) {

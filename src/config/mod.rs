@@ -15,10 +15,13 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::report::finding::{Location, Severity};
-use crate::yaml::{Limits, Node, NodeKind, Pos};
+use crate::yaml::{Node, NodeKind, Pos};
 
+pub mod limits;
 #[cfg(test)]
 mod tests;
+
+pub use limits::Limits;
 
 /// The default allowed registry: the platform's shared ECR in any region.
 pub const DEFAULT_REGISTRIES: &[&str] = &["354918371398.dkr.ecr.*.amazonaws.com/*"];
@@ -47,6 +50,8 @@ pub struct Config {
     /// `chart:` of a values-only service folder, resolved relative to its file.
     pub chart: Option<PathBuf>,
     pub exemptions: Vec<Exemption>,
+    /// `limits:` for untrusted input (defaults where unset).
+    pub limits: Limits,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
@@ -67,6 +72,7 @@ impl Default for Config {
             values_schema: Vec::new(),
             chart: None,
             exemptions: Vec::new(),
+            limits: Limits::default(),
             explicit: BTreeSet::new(),
         }
     }
@@ -283,6 +289,12 @@ pub fn merge(parent: Config, child: Config) -> Config {
     }
     let mut exemptions = parent.exemptions;
     exemptions.extend(child.exemptions);
+    let mut limits = parent.limits;
+    for name in limits::NAMES {
+        if c_exp.contains(&format!("limits.{name}")) {
+            let _ = limits.set(name, child.limits.get(name));
+        }
+    }
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
     Config {
@@ -296,6 +308,7 @@ pub fn merge(parent: Config, child: Config) -> Config {
         values_schema,
         chart: child.chart.or(parent.chart),
         exemptions,
+        limits,
         explicit,
     }
 }
@@ -343,7 +356,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
         column: pos.col,
         message,
     };
-    let docs = crate::yaml::parse_stream(text, &Limits::default())
+    let docs = crate::yaml::parse_stream(text, &crate::yaml::Limits::default())
         .map_err(|e| err_at(e.pos, e.message))?;
     if docs.len() > 1 {
         return Err(err_at(
@@ -471,6 +484,14 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                         }
                     }
                     c.environments.insert(name, e);
+                }
+            }
+            "limits" => {
+                for (lk, lv) in v.as_map().unwrap_or(&[]) {
+                    let name = lk.key_string();
+                    let value = lv.as_i64().and_then(|i| u64::try_from(i).ok()).unwrap_or(0);
+                    c.limits.set(&name, value).map_err(|m| err_at(lv.pos, m))?;
+                    c.explicit.insert(format!("limits.{name}"));
                 }
             }
             "exemptions" => {

@@ -128,9 +128,9 @@ fn read(path: &Path, cwd: &Path) -> Result<ManifestInput, DiscoverError> {
         path: display.clone(),
         message: e.to_string(),
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| DiscoverError {
-        path: display.clone(),
-        message: format!("not UTF-8 text: {e}"),
+    let text = crate::yaml::decode_utf8(bytes).map_err(|e| DiscoverError {
+        path: format!("{display}:{}:{}", e.pos.line, e.pos.col),
+        message: e.message,
     })?;
     Ok(ManifestInput {
         display,

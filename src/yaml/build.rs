@@ -104,7 +104,7 @@ pub(super) fn parse(
     if src.len() > limits.max_bytes {
         return Err(YamlError {
             message: format!(
-                "YAML input is {} bytes, over the limit of {} bytes",
+                "YAML input is {} bytes, over the limit of {} bytes (limits.file-bytes)",
                 src.len(),
                 limits.max_bytes
             ),
@@ -244,7 +244,7 @@ fn run(
                 if b.expanded > b.limits.max_alias_expansions {
                     return Err(YamlError {
                         message: format!(
-                            "alias expansion exceeds the limit of {} nodes (possible billion-laughs attack)",
+                            "alias expansion exceeds the limit of {} nodes (possible billion-laughs attack; limits.alias-nodes)",
                             b.limits.max_alias_expansions
                         ),
                         pos: start,
@@ -254,7 +254,7 @@ fn run(
                 if stack.len() + depth > limits.max_depth {
                     return Err(YamlError {
                         message: format!(
-                            "YAML nesting exceeds the limit of {} levels",
+                            "YAML nesting exceeds the limit of {} levels (limits.yaml-depth)",
                             limits.max_depth
                         ),
                         pos: start,
@@ -394,7 +394,7 @@ fn check_depth(stack: &[Frame], limits: &Limits, pos: Pos) -> Result<(), YamlErr
     if stack.len() >= limits.max_depth {
         return Err(YamlError {
             message: format!(
-                "YAML nesting exceeds the limit of {} levels",
+                "YAML nesting exceeds the limit of {} levels (limits.yaml-depth)",
                 limits.max_depth
             ),
             pos,

@@ -81,18 +81,15 @@ pub struct Limits {
     pub max_alias_expansions: usize,
     /// Maximum nesting of collections. Default 256 (Kubernetes objects nest < 30 deep).
     pub max_depth: usize,
-    /// Maximum input size in bytes. Default 32 MiB (Helm refuses chart files above 5 MiB by
-    /// default; rendered streams of a large chart can be bigger).
+    /// Maximum input size in bytes. Default 16 MiB (Helm refuses chart files above 5 MiB by
+    /// default).
     pub max_bytes: usize,
 }
 
 impl Default for Limits {
+    /// The defaults of [`crate::config::Limits`] (the one place limits are defined).
     fn default() -> Self {
-        Limits {
-            max_alias_expansions: 100_000,
-            max_depth: 256,
-            max_bytes: 32 << 20,
-        }
+        crate::config::Limits::default().yaml()
     }
 }
 
@@ -114,6 +111,28 @@ impl std::fmt::Display for YamlError {
 }
 
 impl std::error::Error for YamlError {}
+
+/// Decodes a file's bytes as UTF-8 text; the error names the first invalid byte and its line and
+/// column (`3:7: invalid UTF-8 byte 0xff`), for a message of the form `FILE:LINE:COL: ...`.
+pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, YamlError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let before = &bytes[..at];
+        let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+        // `before` is valid UTF-8 up to `at`.
+        let col = std::str::from_utf8(&before[line_start..]).map_or(0, |t| t.chars().count()) + 1;
+        YamlError {
+            message: format!("invalid UTF-8 byte 0x{:02x}", bytes[at]),
+            pos: Pos {
+                offset: at,
+                line: u32::try_from(line).unwrap_or(u32::MAX),
+                col: u32::try_from(col).unwrap_or(u32::MAX),
+            },
+        }
+    })
+}
 
 /// Parses a multi-document stream. Empty documents yield a `Null` root (their `source` is kept);
 /// a stream of only comments or whitespace yields no documents.

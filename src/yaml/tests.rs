@@ -183,7 +183,7 @@ e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *
     let e = parse_stream(lol, &Limits::default()).unwrap_err();
     assert_eq!(
         e.message,
-        "alias expansion exceeds the limit of 100000 nodes (possible billion-laughs attack)"
+        "alias expansion exceeds the limit of 100000 nodes (possible billion-laughs attack; limits.alias-nodes)"
     );
     assert_eq!(e.pos.line, 5);
     let small = Limits {
@@ -246,13 +246,13 @@ fn limits_depth_and_size() {
     let e = parse_stream("a:\n  b:\n    - [c]\n", &l).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "line 3 column 7: YAML nesting exceeds the limit of 3 levels"
+        "line 3 column 7: YAML nesting exceeds the limit of 3 levels (limits.yaml-depth)"
     );
     // Alias copies count towards the depth where they land.
     let e = parse_stream("a: &a [[x]]\nb: *a\nc: [*a]\n", &l).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "line 3 column 5: YAML nesting exceeds the limit of 3 levels"
+        "line 3 column 5: YAML nesting exceeds the limit of 3 levels (limits.yaml-depth)"
     );
     // saphyr's own flow-nesting guard also answers with a position.
     let e = err(&("[".repeat(3000) + &"]".repeat(3000)));
@@ -264,7 +264,7 @@ fn limits_depth_and_size() {
     let e = parse_stream("a: 12\n", &l).unwrap_err();
     assert_eq!(
         e.to_string(),
-        "line 1 column 1: YAML input is 6 bytes, over the limit of 4 bytes"
+        "line 1 column 1: YAML input is 6 bytes, over the limit of 4 bytes (limits.file-bytes)"
     );
 }
 

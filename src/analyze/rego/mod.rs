@@ -39,14 +39,10 @@ pub struct RegoOptions {
     pub all_namespaces: bool,
     /// `--combine`: one evaluation per render with `input = [{"path", "contents"}]`.
     pub combine: bool,
-    /// Wall-clock limit for evaluating one rule against one input (regorus's cooperative
-    /// execution timer): a policy that loops (huge nested iterations) fails with a runtime
-    /// error instead of hanging the run. Default [`DEFAULT_TIME_LIMIT`].
+    /// Wall-clock limit of one rule evaluation (default: `limits.render-seconds`); a policy that
+    /// runs longer fails with an error instead of hanging the run.
     pub time_limit: std::time::Duration,
 }
-
-/// Default [`RegoOptions::time_limit`]: 5 seconds per rule and input.
-pub const DEFAULT_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Default for RegoOptions {
     fn default() -> Self {
@@ -54,7 +50,9 @@ impl Default for RegoOptions {
             namespaces: vec!["main".to_string()],
             all_namespaces: false,
             combine: false,
-            time_limit: DEFAULT_TIME_LIMIT,
+            time_limit: std::time::Duration::from_secs(
+                crate::config::Limits::default().render_seconds,
+            ),
         }
     }
 }

@@ -6,7 +6,7 @@ use super::release::RenderOptions;
 use super::render::{
     RenderError, RenderedChart, RenderedTemplate, TemplateEngine, render_chart_with,
 };
-use crate::render::template::{Limits, TemplateSet, funcs};
+use crate::render::template::{TemplateSet, funcs};
 use crate::render::value::Value;
 
 /// Helm's `toYaml` as `.Files.AsConfig`/`.AsSecrets` use it (an error yields empty text, as in Helm).
@@ -38,6 +38,6 @@ pub fn render_chart(
     chart: &LoadedChart,
     opts: &RenderOptions,
 ) -> Result<RenderedChart, RenderError> {
-    let mut set = TemplateSet::new(Limits::default());
+    let mut set = TemplateSet::new(opts.limits.template());
     render_chart_with(&mut set, chart, opts)
 }

@@ -143,7 +143,16 @@ pub fn load_chart_with(path: &Path, parse: YamlParser) -> Result<LoadedChart, Ch
 /// Loads a chart directory or `.tgz` archive (Helm's YAML semantics for `Chart.yaml` and
 /// `values.yaml`; every values scalar carries its origin in the returned [`Sources`]).
 pub fn load_chart(path: &Path) -> Result<LoadedChart, ChartError> {
-    let limits = crate::yaml::Limits::default();
+    load_chart_limited(path, &crate::config::Limits::default())
+}
+
+/// [`load_chart`] with the YAML limits of `limits` for `Chart.yaml` and `values.yaml` (chart
+/// files themselves are bounded by Helm's sizes, [`MAX_FILE_BYTES`] and [`MAX_CHART_BYTES`]).
+pub fn load_chart_limited(
+    path: &Path,
+    limits: &crate::config::Limits,
+) -> Result<LoadedChart, ChartError> {
+    let limits = limits.yaml();
     let parse = |src: &str, id: u32| {
         crate::yaml::parse_values(src, id, &limits).map_err(|e| (e.message, e.pos.line, e.pos.col))
     };
@@ -320,8 +329,12 @@ fn read_archive(data: &[u8]) -> Result<Vec<RawFile>, String> {
 }
 
 fn text_of(f: &RawFile, display: &str) -> Result<String, ChartError> {
-    String::from_utf8(f.data.clone())
-        .map_err(|_| ChartError::at(display, "file is not valid UTF-8"))
+    crate::yaml::decode_utf8(f.data.clone()).map_err(|e| ChartError {
+        message: e.message,
+        path: Some(display.to_string()),
+        line: e.pos.line,
+        col: e.pos.col,
+    })
 }
 
 fn yaml_err(path: &str, e: ParseError) -> ChartError {

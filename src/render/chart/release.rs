@@ -37,6 +37,8 @@ pub struct RenderOptions {
     pub kube_version: Option<String>,
     /// `--api-versions`, added to Helm's defaults.
     pub api_versions: Vec<String>,
+    /// Limits for the values files read and the templates executed.
+    pub limits: crate::config::Limits,
 }
 
 impl Default for RenderOptions {
@@ -54,21 +56,45 @@ impl Default for RenderOptions {
             is_upgrade: false,
             kube_version: None,
             api_versions: Vec::new(),
+            limits: crate::config::Limits::default(),
         }
     }
 }
 
-/// Reads and parses a user values file, registering it in `sources`.
+/// Reads and parses a user values file, registering it in `sources` (default limits).
 pub fn read_values_file(path: &std::path::Path, sources: &mut Sources) -> Result<Map, String> {
+    read_values_file_with(path, sources, &crate::config::Limits::default())
+}
+
+/// Reads and parses a user values file under `limits` (its size is checked before reading).
+pub fn read_values_file_with(
+    path: &std::path::Path,
+    sources: &mut Sources,
+    limits: &crate::config::Limits,
+) -> Result<Map, String> {
     let display = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{display}: {e}"))?;
-    parse_values_text(&text, &display, sources)
+    let meta = std::fs::metadata(path).map_err(|e| format!("{display}: {e}"))?;
+    limits.check_file_size(&display, meta.len())?;
+    let bytes = std::fs::read(path).map_err(|e| format!("{display}: {e}"))?;
+    let text = crate::yaml::decode_utf8(bytes)
+        .map_err(|e| format!("{display}:{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
+    parse_values_text_with(&text, &display, sources, limits)
 }
 
 /// Parses values text (Helm's values semantics), registering it in `sources` under `display`.
 pub fn parse_values_text(text: &str, display: &str, sources: &mut Sources) -> Result<Map, String> {
+    parse_values_text_with(text, display, sources, &crate::config::Limits::default())
+}
+
+/// [`parse_values_text`] under `limits`.
+pub fn parse_values_text_with(
+    text: &str,
+    display: &str,
+    sources: &mut Sources,
+    limits: &crate::config::Limits,
+) -> Result<Map, String> {
     let id = sources.add(display.to_string(), text);
-    match crate::yaml::parse_values(text, id, &crate::yaml::Limits::default()) {
+    match crate::yaml::parse_values(text, id, &limits.yaml()) {
         Ok(Value::Map(m)) => Ok(m.into_map()),
         Ok(_) => Ok(Map::new()),
         Err(e) => Err(format!(
@@ -86,7 +112,7 @@ pub fn user_values(opts: &RenderOptions, sources: &mut Sources) -> Result<Map, S
         values::merge_maps(&mut base, layer);
     }
     for f in &opts.values_files {
-        let m = read_values_file(f, sources)?;
+        let m = read_values_file_with(f, sources, &opts.limits)?;
         values::merge_maps(&mut base, &m);
     }
     for v in &opts.set_json {

@@ -136,8 +136,8 @@ impl State<'_> {
                 pos,
                 "",
                 format!(
-                    "template execution exceeded the time budget of {:?}",
-                    self.shared.limits.time_budget
+                    "template execution exceeded the time budget of {}s (limits.render-seconds)",
+                    self.shared.limits.time_budget.as_secs_f64()
                 ),
             ));
         }
@@ -151,7 +151,7 @@ impl State<'_> {
                 pos,
                 "",
                 format!(
-                    "template output exceeds the limit of {} bytes",
+                    "template output exceeds the limit of {} bytes (limits.output-bytes)",
                     self.shared.limits.max_output_bytes
                 ),
             ));
@@ -340,7 +340,7 @@ impl State<'_> {
                     pos,
                     &pipe.to_string(),
                     format!(
-                        "range iterations exceed the limit of {}",
+                        "range iterations exceed the limit of {} (limits.range-iterations)",
                         self.shared.limits.max_range_iterations
                     ),
                 ));
@@ -899,7 +899,15 @@ impl State<'_> {
             }
             "lookup" => Ok(Value::empty_map()),
             _ => match funcs::lookup(name) {
-                Some(f) => f(&argv).map_err(|e| self.call_err(cmd, name, e)),
+                Some(f) => {
+                    let lim = &self.shared.limits;
+                    let call = funcs::CallLimits {
+                        regex_bytes: lim.max_regex_bytes,
+                    };
+                    funcs::with_limits(call, || f(&argv))
+                        .and_then(|v| result_within(v, lim))
+                        .map_err(|e| self.call_err(cmd, name, e))
+                }
                 None => Err(self.error(
                     cmd.pos,
                     &cmd.to_string(),
@@ -1054,6 +1062,24 @@ impl State<'_> {
             }
             Err(_) => Ok(Value::str("")),
         }
+    }
+}
+
+/// A function result within the output and list limits (a string or list built in one call
+/// never exceeds what a template may output or range over).
+fn result_within(v: Value, lim: &Limits) -> Result<Value, String> {
+    match &v {
+        Value::Str(t) if t.s.len() > lim.max_output_bytes => Err(format!(
+            "result is {} bytes, over the limit of {} bytes (limits.output-bytes)",
+            t.s.len(),
+            lim.max_output_bytes
+        )),
+        Value::List(l) if l.len() as u64 > lim.max_range_iterations => Err(format!(
+            "result has {} elements, over the limit of {} (limits.range-iterations)",
+            l.len(),
+            lim.max_range_iterations
+        )),
+        _ => Ok(v),
     }
 }
 

@@ -24,20 +24,19 @@ pub struct Limits {
     pub max_depth: usize,
     /// Maximum bytes written by one execution (including nested include output). Default 64 MiB.
     pub max_output_bytes: usize,
-    /// Maximum total `range` iterations in one execution. Default 10 million.
+    /// Maximum total `range` iterations in one execution, and longest list a function may
+    /// generate (`until`, `seq`, ...). Default 10 million.
     pub max_range_iterations: u64,
+    /// Compiled size limit of one regular expression (`regexMatch` & co). Default 4 MiB.
+    pub max_regex_bytes: usize,
     /// Wall-clock budget of one execution. Default 10 s.
     pub time_budget: Duration,
 }
 
 impl Default for Limits {
+    /// The defaults of [`crate::config::Limits`] (the one place limits are defined).
     fn default() -> Self {
-        Limits {
-            max_depth: 1000,
-            max_output_bytes: 64 << 20,
-            max_range_iterations: 10_000_000,
-            time_budget: Duration::from_secs(10),
-        }
+        crate::config::Limits::default().template()
     }
 }
 

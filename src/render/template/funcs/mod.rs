@@ -28,6 +28,33 @@ pub use yaml::to_yaml;
 /// A template function. Errors are plain messages; the executor adds template name and position.
 pub type Func = fn(&[Value]) -> Result<Value, String>;
 
+/// The limits a function call runs under (from the executing template set's
+/// [`super::Limits`]); functions are plain `fn`s, so the executor sets them per call.
+#[derive(Clone, Copy, Debug)]
+pub struct CallLimits {
+    /// Compiled size limit of a regular expression.
+    pub regex_bytes: usize,
+}
+
+thread_local! {
+    static CALL_LIMITS: std::cell::Cell<Option<CallLimits>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `f` (a function call) under `limits`.
+pub fn with_limits<T>(limits: CallLimits, f: impl FnOnce() -> T) -> T {
+    let prev = CALL_LIMITS.with(|c| c.replace(Some(limits)));
+    let r = f();
+    CALL_LIMITS.with(|c| c.set(prev));
+    r
+}
+
+/// The limits of the current call (the defaults outside an execution).
+pub fn call_limits() -> CallLimits {
+    CALL_LIMITS.with(|c| c.get()).unwrap_or_else(|| CallLimits {
+        regex_bytes: super::Limits::default().max_regex_bytes,
+    })
+}
+
 /// The function called `name` in templates, if there is one.
 pub fn lookup(name: &str) -> Option<Func> {
     let f: Func = match name {

@@ -79,7 +79,7 @@ fn go_syntax(re: &str) -> String {
 
 fn compile(re: &str) -> Result<Regex, String> {
     regex::RegexBuilder::new(&go_syntax(re))
-        .size_limit(1 << 22)
+        .size_limit(super::call_limits().regex_bytes)
         .build()
         .map_err(|e| {
             format!(

@@ -1,0 +1,168 @@
+//! Resource limits for untrusted input, in one place: defaults, the `limits:` section of
+//! `chartgate.yaml`, `--limit NAME=VALUE` on the command line, and the conversions into the
+//! YAML loader's and the template engine's own limit structs.
+
+use std::time::Duration;
+
+/// Every limit chartgate applies to charts, values and manifests. See README "Limits".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// `file-bytes`: largest values file, manifest file or YAML document read (16 MiB).
+    pub file_bytes: usize,
+    /// `alias-nodes`: nodes YAML alias expansion may produce per file (100 000).
+    pub alias_nodes: usize,
+    /// `yaml-depth`: deepest YAML collection nesting (256).
+    pub yaml_depth: usize,
+    /// `template-depth`: deepest `include`/`template`/`tpl` nesting (1000, Helm's).
+    pub template_depth: usize,
+    /// `output-bytes`: largest output of one template, and of one function result (64 MiB).
+    pub output_bytes: usize,
+    /// `range-iterations`: `range` iterations per template, and longest generated list (10 M).
+    pub range_iterations: u64,
+    /// `regex-bytes`: compiled size of one regular expression in `regexMatch` & co (4 MiB).
+    pub regex_bytes: usize,
+    /// `render-seconds`: wall-clock budget of one template execution (10 s).
+    pub render_seconds: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_bytes: 16 << 20,
+            alias_nodes: 100_000,
+            yaml_depth: 256,
+            template_depth: 1000,
+            output_bytes: 64 << 20,
+            range_iterations: 10_000_000,
+            regex_bytes: 4 << 20,
+            render_seconds: 10,
+        }
+    }
+}
+
+/// The names accepted in `limits:` and by `--limit`, in README order.
+pub const NAMES: &[&str] = &[
+    "file-bytes",
+    "alias-nodes",
+    "yaml-depth",
+    "template-depth",
+    "output-bytes",
+    "range-iterations",
+    "regex-bytes",
+    "render-seconds",
+];
+
+impl Limits {
+    /// Sets one limit by name; the value must be a positive integer.
+    pub fn set(&mut self, name: &str, value: u64) -> Result<(), String> {
+        if value == 0 {
+            return Err(format!("limit `{name}` must be a positive integer"));
+        }
+        let size = usize::try_from(value).unwrap_or(usize::MAX);
+        match name {
+            "file-bytes" => self.file_bytes = size,
+            "alias-nodes" => self.alias_nodes = size,
+            "yaml-depth" => self.yaml_depth = size,
+            "template-depth" => self.template_depth = size,
+            "output-bytes" => self.output_bytes = size,
+            "range-iterations" => self.range_iterations = value,
+            "regex-bytes" => self.regex_bytes = size,
+            "render-seconds" => self.render_seconds = value,
+            _ => {
+                return Err(format!(
+                    "unknown limit `{name}` (expected one of {})",
+                    NAMES.join(", ")
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// One limit by name (0 for an unknown name).
+    pub fn get(&self, name: &str) -> u64 {
+        match name {
+            "file-bytes" => self.file_bytes as u64,
+            "alias-nodes" => self.alias_nodes as u64,
+            "yaml-depth" => self.yaml_depth as u64,
+            "template-depth" => self.template_depth as u64,
+            "output-bytes" => self.output_bytes as u64,
+            "range-iterations" => self.range_iterations,
+            "regex-bytes" => self.regex_bytes as u64,
+            "render-seconds" => self.render_seconds,
+            _ => 0,
+        }
+    }
+
+    /// Applies a `NAME=VALUE` command-line argument.
+    pub fn set_arg(&mut self, arg: &str) -> Result<(), String> {
+        let Some((name, value)) = arg.split_once('=') else {
+            return Err(format!("invalid --limit `{arg}`: expected NAME=VALUE"));
+        };
+        let value: u64 = value.trim().parse().map_err(|_| {
+            format!("invalid --limit `{arg}`: the value must be a positive integer")
+        })?;
+        self.set(name.trim(), value)
+    }
+
+    /// The YAML loader's limits.
+    pub fn yaml(&self) -> crate::yaml::Limits {
+        crate::yaml::Limits {
+            max_alias_expansions: self.alias_nodes,
+            max_depth: self.yaml_depth,
+            max_bytes: self.file_bytes,
+        }
+    }
+
+    /// The template engine's limits.
+    pub fn template(&self) -> crate::render::template::Limits {
+        crate::render::template::Limits {
+            max_depth: self.template_depth,
+            max_output_bytes: self.output_bytes,
+            max_range_iterations: self.range_iterations,
+            max_regex_bytes: self.regex_bytes,
+            time_budget: Duration::from_secs(self.render_seconds),
+        }
+    }
+
+    /// Checks a file's size before reading it: `Err` names the limit.
+    pub fn check_file_size(&self, display: &str, len: u64) -> Result<(), String> {
+        if len > self.file_bytes as u64 {
+            return Err(format!(
+                "{display}: file is {len} bytes, over the limit of {} bytes (limits.file-bytes)",
+                self.file_bytes
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_by_name_and_arg() {
+        let mut l = Limits::default();
+        assert_eq!(l.set_arg("render-seconds=3"), Ok(()));
+        assert_eq!(l.set("file-bytes", 10), Ok(()));
+        assert_eq!(l.render_seconds, 3);
+        assert_eq!(l.template().time_budget, Duration::from_secs(3));
+        assert_eq!(l.yaml().max_bytes, 10);
+        assert_eq!(
+            l.set_arg("nope=1"),
+            Err("unknown limit `nope` (expected one of file-bytes, alias-nodes, yaml-depth, template-depth, output-bytes, range-iterations, regex-bytes, render-seconds)".into())
+        );
+        assert_eq!(
+            l.set_arg("yaml-depth=0"),
+            Err("limit `yaml-depth` must be a positive integer".into())
+        );
+        assert_eq!(
+            l.set_arg("yaml-depth"),
+            Err("invalid --limit `yaml-depth`: expected NAME=VALUE".into())
+        );
+        assert_eq!(
+            l.check_file_size("v.yaml", 11),
+            Err("v.yaml: file is 11 bytes, over the limit of 10 bytes (limits.file-bytes)".into())
+        );
+    }
+}

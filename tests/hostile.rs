@@ -1,0 +1,403 @@
+//! Hostile inputs (fixtures/hostile/, README there): each threat through the CLI, asserting the
+//! exact error and exit code, no panic, and a bounded run time. CRLF and BOM inputs must behave
+//! exactly like their LF / no-BOM twins.
+
+use assert_cmd::Command;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+const H: &str = "fixtures/hostile";
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs chartgate from the crate root; fails the test on a panic or after 60 s.
+fn run(args: &[&str]) -> Run {
+    let start = Instant::now();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "{args:?} did not finish"
+    );
+    let r = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
+        "{args:?} panicked: {}",
+        r.stderr
+    );
+    r
+}
+
+/// `chartgate render CHART ARGS...` must fail with exit code 1 and exactly `Error: MSG\n`.
+fn render_fails(chart: &str, extra: &[&str], msg: &str) {
+    let path = format!("{H}/charts/{chart}");
+    let mut args = vec!["render", path.as_str()];
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    assert_eq!(r.stderr, format!("Error: {msg}\n"), "{chart}");
+    assert_eq!((r.code, r.stdout.as_str()), (Some(1), ""), "{chart}");
+}
+
+/// `chartgate check FILE` must fail with exit code 2 and exactly `chartgate: MSG\n`.
+fn check_fails(file: &str, msg: &str) {
+    let r = run(&["check", "--color", "never", "--format", "json", file]);
+    assert_eq!(r.stderr, format!("chartgate: {msg}\n"), "{file}");
+    assert_eq!(r.code, Some(2), "{file}");
+}
+
+#[test]
+fn billion_laughs_manifest_and_values() {
+    let f = format!("{H}/manifests/billion-laughs.yaml");
+    check_fails(
+        &f,
+        &format!(
+            "invalid YAML: {f}:7:8: alias expansion exceeds the limit of 100000 nodes (possible billion-laughs attack; limits.alias-nodes)"
+        ),
+    );
+    render_fails(
+        "billion-laughs",
+        &[],
+        &format!(
+            "{H}/charts/billion-laughs/values.yaml:7:8: alias expansion exceeds the limit of 100000 nodes (possible billion-laughs attack; limits.alias-nodes)"
+        ),
+    );
+}
+
+#[test]
+fn deep_nesting() {
+    let f = format!("{H}/manifests/deep-nesting.yaml");
+    check_fails(
+        &f,
+        &format!("invalid YAML: {f}:2:262: recursion limit exceeded"),
+    );
+}
+
+#[test]
+fn broken_yaml_manifest_and_values() {
+    let f = format!("{H}/manifests/broken.yaml");
+    check_fails(
+        &f,
+        &format!("invalid YAML: {f}:6:1: while parsing a flow sequence, expected ',' or ']'"),
+    );
+    render_fails(
+        "broken-values",
+        &[],
+        &format!("{H}/charts/broken-values/values.yaml:2:2: illegal placement of ':' indicator"),
+    );
+}
+
+#[test]
+fn a_broken_file_does_not_stop_the_others() {
+    let broken = format!("{H}/manifests/broken.yaml");
+    let good = format!("{H}/manifests/lf.yaml");
+    let r = run(&["check", "--format", "json", &broken, &good]);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "chartgate: invalid YAML: {broken}:6:1: while parsing a flow sequence, expected ',' or ']'\n"
+        )
+    );
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        v["summary"],
+        serde_json::json!({"error": 5, "warning": 0, "info": 0})
+    );
+    assert_eq!(r.code, Some(2));
+}
+
+#[test]
+fn invalid_utf8() {
+    let f = format!("{H}/manifests/invalid-utf8.yaml");
+    check_fails(&f, &format!("{f}:6:7: invalid UTF-8 byte 0xff"));
+    render_fails(
+        "invalid-utf8",
+        &[],
+        &format!("{H}/charts/invalid-utf8/values.yaml:1:7: invalid UTF-8 byte 0xff"),
+    );
+}
+
+#[test]
+fn crlf_and_bom_manifests_check_like_lf() {
+    let json = |name: &str| {
+        let f = format!("{H}/manifests/{name}.yaml");
+        let r = run(&["check", "--format", "json", &f]);
+        assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""), "{name}");
+        r.stdout.replace(&f, "FILE")
+    };
+    let lf = json("lf");
+    assert!(lf.contains("\"line\": 11"), "{lf}");
+    assert_eq!(json("crlf"), lf);
+    assert_eq!(json("bom"), lf);
+}
+
+#[test]
+fn crlf_and_bom_values_render_like_lf() {
+    let chart = format!("{H}/charts/line-endings");
+    let render = |v: &str| {
+        let f = format!("{chart}/values-{v}.yaml");
+        let r = run(&["render", &chart, "-f", &f]);
+        assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""), "{v}");
+        r.stdout
+    };
+    let lf = render("lf");
+    assert_eq!(
+        lf,
+        "---\n# Source: line-endings/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: le\ndata:\n  list: \"a,b\"\n  text: \"one\\ntwo\\n\"\n"
+    );
+    assert_eq!(render("crlf"), lf);
+    assert_eq!(render("bom"), lf);
+}
+
+#[test]
+fn huge_files_are_refused_before_reading() {
+    let tmp = tempfile::tempdir().unwrap();
+    // A 50 MB values file, generated here (never committed).
+    let big = tmp.path().join("values-50mb.yaml");
+    let line = format!("k: {}\n", "x".repeat(1000));
+    let body = line.repeat(50 * 1024 * 1024 / line.len() + 1);
+    std::fs::write(&big, &body).unwrap();
+    let len = std::fs::metadata(&big).unwrap().len();
+    let shown = big.display().to_string();
+    render_fails(
+        "line-endings",
+        &["-f", &shown],
+        &format!(
+            "{shown}: file is {len} bytes, over the limit of 16777216 bytes (limits.file-bytes)"
+        ),
+    );
+    // A huge manifest document (17 MiB) for `check`.
+    let doc = tmp.path().join("huge.yaml");
+    let text = format!("a: \"{}\"\n", "y".repeat(17 << 20));
+    std::fs::write(&doc, &text).unwrap();
+    let shown = doc.display().to_string();
+    check_fails(
+        &shown,
+        &format!(
+            "invalid YAML: {shown}:1:1: YAML input is {} bytes, over the limit of 16777216 bytes (limits.file-bytes)",
+            text.len()
+        ),
+    );
+}
+
+#[test]
+fn template_infinite_recursion() {
+    let r = run(&["render", &format!("{H}/charts/template-recursion")]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.starts_with("Error: template: template-recursion/templates/cm.yaml:2:6: executing \"template-recursion/templates/cm.yaml\" at <include \"loop\" .>: error calling include: template: template-recursion/templates/cm.yaml:1:23: executing \"loop\" at <include \"loop\" .>: error calling include: "), "{}", &r.stderr[..300]);
+    assert!(
+        r.stderr.ends_with(
+            "error calling include: rendering template has a nested reference name: loop: unable to execute template\n"
+        ),
+        "{}",
+        &r.stderr[r.stderr.len().saturating_sub(300)..]
+    );
+}
+
+#[test]
+fn output_bomb() {
+    render_fails(
+        "output-bomb",
+        &[],
+        "output-bomb/templates/cm.yaml:2:22\n  executing \"output-bomb/templates/cm.yaml\" at <>:\n    template output exceeds the limit of 67108864 bytes (limits.output-bytes)",
+    );
+}
+
+#[test]
+fn huge_range() {
+    // 10 billion iterations; the limit is lowered so the test stays fast in debug builds.
+    render_fails(
+        "huge-range",
+        &["--limit", "range-iterations=100000"],
+        "huge-range/templates/cm.yaml:1:28\n  executing \"huge-range/templates/cm.yaml\" at <until 100000>:\n    range iterations exceed the limit of 100000 (limits.range-iterations)",
+    );
+}
+
+#[test]
+fn time_budget() {
+    let start = Instant::now();
+    render_fails(
+        "time-budget",
+        &["--limit", "render-seconds=1"],
+        "time-budget/templates/cm.yaml:1:26\n  executing \"time-budget/templates/cm.yaml\" at <>:\n    template execution exceeded the time budget of 1s (limits.render-seconds)",
+    );
+    assert!(start.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn regex_size_and_backtracking() {
+    render_fails(
+        "regex",
+        &[],
+        "template: regex/templates/cm.yaml:4:9: executing \"regex/templates/cm.yaml\" at <mustRegexMatch \"((((a{100}){100}){100}){100})\" \"a\">: error calling mustRegexMatch: error parsing regexp: Compiled regex exceeds size limit of 4194304 bytes.",
+    );
+    // The backtracking-prone pattern alone runs in linear time.
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = tmp.path().join("regex");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::copy(
+        format!("{H}/charts/regex/Chart.yaml"),
+        chart.join("Chart.yaml"),
+    )
+    .unwrap();
+    let tpl = std::fs::read_to_string(format!("{H}/charts/regex/templates/cm.yaml")).unwrap();
+    let first_two: String = tpl.lines().take(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(chart.join("templates/cm.yaml"), first_two).unwrap();
+    let r = run(&["render", &chart.display().to_string()]);
+    assert_eq!(r.stderr, "");
+    assert!(r.stdout.ends_with("catastrophic: false\n"), "{}", r.stdout);
+}
+
+#[test]
+fn files_cannot_escape_and_lookup_is_empty() {
+    let r = run(&["render", &format!("{H}/charts/files-escape")]);
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    assert_eq!(
+        r.stdout,
+        "---\n# Source: files-escape/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: files-escape\ndata:\n  parent: \"\"\n  absolute: \"\"\n  dotdot: \"\"\n  globParent: \"\"\n  globAll: \"files/ok.txt \"\n  inside: \"inside the chart\\n\"\n  lookup: \"{}\"\n"
+    );
+}
+
+#[test]
+fn no_environment_functions() {
+    render_fails(
+        "env",
+        &[],
+        "parse error at (env/templates/cm.yaml:1): function \"env\" not defined",
+    );
+    // expandenv neither, and nothing of the environment reaches a template.
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = tmp.path().join("c");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        chart.join("templates/a.yaml"),
+        "a: {{ expandenv \"$HOME\" }}\n",
+    )
+    .unwrap();
+    let r = run(&["render", &chart.display().to_string()]);
+    assert_eq!(
+        r.stderr,
+        "Error: parse error at (c/templates/a.yaml:1): function \"expandenv\" not defined\n"
+    );
+    std::fs::write(
+        chart.join("templates/a.yaml"),
+        "a: {{ toJson . | b64enc }}\n",
+    )
+    .unwrap();
+    let r = Command::cargo_bin("chartgate")
+        .unwrap()
+        .args(["render", &chart.display().to_string()])
+        .env("CHARTGATE_SECRET_PROBE", "s3cr3t-value")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&r.stdout);
+    let encoded = out.trim().rsplit(' ').next().unwrap_or("");
+    use base64::Engine;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .unwrap();
+    let text = String::from_utf8_lossy(&decoded);
+    assert!(text.contains("\"Release\""), "{text}");
+    assert!(!text.contains("s3cr3t-value"), "{text}");
+}
+
+#[test]
+fn symlink_out_of_the_chart() {
+    if !Path::new(&format!("{H}/charts/symlink-out/templates/leak.yaml")).is_symlink() {
+        // A checkout without symlink support: make the link here.
+        return;
+    }
+    render_fails(
+        "symlink-out",
+        &[],
+        &format!(
+            "{H}/charts/symlink-out/templates/leak.yaml: symbolic link points outside the chart directory"
+        ),
+    );
+}
+
+#[test]
+fn tar_entry_with_dotdot() {
+    render_fails(
+        "tar-dotdot",
+        &[],
+        &format!(
+            "{H}/charts/tar-dotdot/charts/evil-0.1.0.tgz: error unpacking subchart evil-0.1.0.tgz in tar-dotdot: chart illegally contains content outside the base directory: \"evil/../../../escaped.yaml\""
+        ),
+    );
+}
+
+#[test]
+fn wrong_types_in_values() {
+    render_fails(
+        "wrong-types",
+        &[],
+        "wrong-types/templates/deploy.yaml:2:15\n  executing \"wrong-types/templates/deploy.yaml\" at <.Values.image.tag>:\n    can't evaluate field tag in type interface {}",
+    );
+}
+
+#[test]
+fn rego_policy_that_loops() {
+    let start = Instant::now();
+    let r = run(&[
+        "policy",
+        "test",
+        &format!("{H}/policies/loop.rego"),
+        "--limit",
+        "render-seconds=1",
+    ]);
+    assert_eq!(r.code, Some(1));
+    let first = r.stdout.lines().next().unwrap_or("");
+    assert!(
+        first.starts_with(&format!("{H}/policies/loop.rego:13: data.main.test_loop: FAIL ({H}/policies/loop.rego:0:0: execution exceeded time limit (elapsed=")),
+        "{first}"
+    );
+    assert!(first.ends_with("limit=1000000000ns))"), "{first}");
+    assert!(start.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn limits_in_config_are_validated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("chartgate.yaml");
+    std::fs::write(&cfg, "limits:\n  file-bytes: 100\n  nope: 1\n").unwrap();
+    let shown = cfg.display().to_string();
+    let r = run(&[
+        "check",
+        "--config",
+        &shown,
+        &format!("{H}/manifests/lf.yaml"),
+    ]);
+    assert_eq!(
+        r.stderr,
+        format!("chartgate: config error: {shown}:3:3: limits: unknown key `nope`\n")
+    );
+    assert_eq!(r.code, Some(2));
+    std::fs::write(&cfg, "limits:\n  file-bytes: 100\n").unwrap();
+    let f = format!("{H}/manifests/lf.yaml");
+    let r = run(&["check", "--config", &shown, &f]);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "chartgate: invalid YAML: {f}:1:1: YAML input is 169 bytes, over the limit of 100 bytes (limits.file-bytes)\n"
+        )
+    );
+    assert_eq!(r.code, Some(2));
+}
