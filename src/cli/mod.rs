@@ -21,19 +21,44 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check manifests (files, directories, `-` for stdin) against the rules.
+    #[command(after_help = "Examples:
+  chartgate check .                                   every chart and environment under .
+  chartgate check services/web --env prod             one service, one environment
+  chartgate check manifests/ --format json            plain manifest files, JSON report
+  chartgate check . --output sarif=chartgate.sarif --output github=-
+  chartgate check . --policy team-policies/ --data data.yaml
+  chartgate check . --baseline-out baseline.json      record today's findings as accepted
+  chartgate check . --baseline baseline.json          report only new findings")]
     Check(check::CheckArgs),
     /// List the built-in rules (id, default severity, summary).
+    #[command(after_help = "Examples:
+  chartgate rules
+  chartgate rules --policy team-policies/")]
     Rules(rules::RulesArgs),
     /// Print a rule's documentation.
+    #[command(after_help = "Examples:
+  chartgate explain singleton-replicas
+  chartgate explain required-labels")]
     Explain(explain::ExplainArgs),
     /// Render a chart like `helm template` (no helm binary needed).
+    #[command(after_help = "Examples:
+  chartgate render charts/web -f charts/web/values-prod.yaml --namespace team-a
+  chartgate render charts/web --set image.tag=1.2.3 --output json
+  chartgate render charts/web --renderer helm        use a `helm` on PATH instead")]
     Render(render::RenderArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Examples:
+  chartgate completions bash > /etc/bash_completion.d/chartgate
+  chartgate completions zsh > \"${fpath[1]}/_chartgate\"
+  chartgate completions fish > ~/.config/fish/completions/chartgate.fish")]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
     /// Rego policy tools (`chartgate policy test`).
+    #[command(after_help = "Examples:
+  chartgate policy test policies/
+  chartgate policy test team-policies/ --run 'test_deny_.*'")]
     Policy(policy::PolicyArgs),
 }
 
