@@ -35,6 +35,8 @@ pub struct Settings {
     pub cluster: Option<String>,
     /// Require `@sha256:` digests.
     pub pin_digests: bool,
+    /// Minimum replicas for non-singleton workloads (`min-replicas` of the environment).
+    pub min_replicas: Option<u32>,
     /// Per-rule settings (global `rules:` overlaid by the environment's `rules:`).
     pub rules: BTreeMap<String, RuleConfig>,
 }
@@ -48,6 +50,7 @@ impl Default for Settings {
             environment: None,
             cluster: None,
             pin_digests: false,
+            min_replicas: None,
             rules: BTreeMap::new(),
         }
     }
@@ -85,6 +88,7 @@ impl Settings {
                 .map(str::to_string)
                 .or_else(|| environment.and_then(|e| e.cluster.clone())),
             pin_digests: environment.is_some_and(|e| e.pin_digests),
+            min_replicas: environment.and_then(|e| e.min_replicas),
             rules,
         }
     }

@@ -63,6 +63,9 @@ pub struct CheckArgs {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub jobs: Option<usize>,
+    /// Print the charts, environments and values files that would be checked, and exit.
+    #[arg(long)]
+    pub list: bool,
 }
 
 impl CheckArgs {
@@ -138,23 +141,59 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
-    let inputs = match crate::discover::manifests::collect(
+    // Charts (with their environments), service folders and plain manifests.
+    let config_override = match &args.config {
+        Some(c) => match crate::config::load_file(c) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("chartgate: config error: {e}");
+                return Ok(super::EXIT_ERROR);
+            }
+        },
+        None => None,
+    };
+    let discovered = match crate::discover::charts::discover(
         &paths,
-        &args.include,
-        &args.exclude,
-        &cwd,
+        &crate::discover::charts::DiscoverOptions {
+            include: &args.include,
+            exclude: &args.exclude,
+            config: config_override.as_ref(),
+            cwd: &cwd,
+        },
         &mut std::io::stdin(),
     ) {
-        Ok(i) => i,
+        Ok(d) => d,
         Err(e) => {
             eprintln!("chartgate: {e}");
             return Ok(super::EXIT_ERROR);
         }
     };
+    if args.list {
+        let mut d = discovered;
+        for svc in &mut d.services {
+            svc.environments = crate::pipeline::selected_envs(svc, &args.env);
+        }
+        write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
+        return Ok(super::EXIT_OK);
+    }
+    let inputs = discovered.manifests;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()?;
-    let (parsed, findings) = pool.install(|| {
+    let chart_opts = crate::pipeline::ChartCheckOptions {
+        envs: args.env.clone(),
+        cluster: args.cluster.clone(),
+        cwd: cwd.clone(),
+    };
+    let charts = pool.install(|| crate::pipeline::check_charts(&discovered.services, &chart_opts));
+    if !args.env.is_empty() && charts.renders == 0 && inputs.is_empty() {
+        eprintln!(
+            "chartgate: no chart has environment {}",
+            args.env.join(", ")
+        );
+        return Ok(super::EXIT_ERROR);
+    }
+    let (parsed, mut findings) = pool.install(|| {
         let parsed: Vec<std::result::Result<SourceFile, String>> = inputs
             .par_iter()
             .map(|i| {
@@ -195,9 +234,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         }
         return Ok(super::EXIT_ERROR);
     }
+    findings.extend(charts.findings);
+    crate::report::sort_findings(&mut findings);
     let mut sources = SourceMap::default();
     for i in &inputs {
         sources.insert(i.display.clone(), i.text.as_str());
+    }
+    for (path, text) in charts.sources {
+        sources.insert(path, text);
     }
     let color = match args.color {
         ColorChoice::Always => true,
@@ -247,6 +291,15 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         }
     }
     let fail_on = args.fail_on();
+    if charts.render_errors > 0 {
+        eprintln!(
+            "chartgate: {} of {} chart renders failed (see the `{}` findings)",
+            charts.render_errors,
+            charts.renders,
+            crate::pipeline::RENDER_ERROR
+        );
+        return Ok(super::EXIT_ERROR);
+    }
     Ok(if findings.iter().any(|f| f.severity >= fail_on) {
         super::EXIT_FINDINGS
     } else {

@@ -4,9 +4,11 @@ pub mod image_registry;
 pub mod image_tag_pinned;
 pub mod ingress_host_zone;
 pub mod manifest_validity;
+pub mod min_replicas;
 pub mod resource_requests;
 pub mod singleton_replicas;
 pub mod timezone;
+pub mod values_schema;
 
 use super::engine::Rule;
 
@@ -18,8 +20,10 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &image_tag_pinned::ImageTagPinned,
         &ingress_host_zone::IngressHostZone,
         &manifest_validity::ManifestValidity,
+        &min_replicas::MinReplicas,
         &resource_requests::ResourceRequests,
         &singleton_replicas::SingletonReplicas,
         &timezone::Timezone,
+        &values_schema::ValuesSchema,
     ]
 }

@@ -37,6 +37,9 @@ pub struct RenderOptions {
     pub kube_version: Option<String>,
     /// `--api-versions`, added to Helm's defaults.
     pub api_versions: Vec<String>,
+    /// Render even when `values.schema.json` rejects the values (the caller validates with
+    /// [`validate_schemas`] and reports findings, as `chartgate check` does).
+    pub skip_schema_validation: bool,
 }
 
 impl Default for RenderOptions {
@@ -54,6 +57,7 @@ impl Default for RenderOptions {
             is_upgrade: false,
             kube_version: None,
             api_versions: Vec::new(),
+            skip_schema_validation: false,
         }
     }
 }
@@ -210,7 +214,7 @@ fn json_type_name(v: &serde_json::Value) -> &'static str {
 }
 
 /// Maps the validator's error kinds to the wording of the validator Helm uses.
-fn helm_message(
+pub fn helm_message(
     kind: &jsonschema::error::ValidationErrorKind,
     instance: &serde_json::Value,
     fallback: &str,
@@ -247,7 +251,7 @@ fn helm_message(
 }
 
 /// The origin of the value at a JSON pointer, if it came from a values file.
-fn origin_at(vals: &Map, pointer: &str) -> Origin {
+pub fn origin_at(vals: &Map, pointer: &str) -> Origin {
     let mut cur = Value::map(vals.clone());
     for part in pointer.split('/').skip(1) {
         let key = part.replace("~1", "/").replace("~0", "~");
@@ -294,13 +298,24 @@ pub struct PreparedValues {
 /// Helm's value pipeline for `helm template`: dependency check, `ProcessDependenciesWithMerge`,
 /// `CoalesceValues`, schema validation.
 pub fn prepare_values(chart: &Chart, user: &Map) -> Result<PreparedValues, String> {
+    prepare_values_with(chart, user, true)
+}
+
+/// [`prepare_values`], with schema validation only when `validate` is set.
+pub fn prepare_values_with(
+    chart: &Chart,
+    user: &Map,
+    validate: bool,
+) -> Result<PreparedValues, String> {
     super::load::check_dependencies(chart).map_err(|e| e.message)?;
     let mut chart = chart.clone();
     values::process_dependencies(&mut chart, user)?;
     let vals = values::coalesce_values(&chart, user)?;
-    let violations = validate_schemas(&chart, &vals)?;
-    if !violations.is_empty() {
-        return Err(schema_error_message(&violations));
+    if validate {
+        let violations = validate_schemas(&chart, &vals)?;
+        if !violations.is_empty() {
+            return Err(schema_error_message(&violations));
+        }
     }
     Ok(PreparedValues {
         chart,

@@ -10,6 +10,7 @@ use super::files::{Files, ToYaml};
 use super::load::{LoadedChart, Sources};
 use super::model::Chart;
 use super::release::{self, RenderOptions};
+use crate::render::template::TplSeg;
 use crate::render::value::{Map, Seg, Value};
 
 /// One template's output with provenance.
@@ -18,6 +19,8 @@ pub struct RenderedTemplate {
     pub text: String,
     /// Byte ranges of `text` that came from a values file or template position.
     pub segs: Vec<Seg>,
+    /// Which template position wrote each byte range of `text`.
+    pub tpl: Vec<TplSeg>,
 }
 
 /// The template engine as the chart renderer drives it (implemented over the Go-template engine).
@@ -42,6 +45,9 @@ pub struct RenderedChart {
     pub sources: Sources,
     /// The chart after dependency processing (aliases, disabled subcharts removed).
     pub chart: Chart,
+    /// Template name (`chart/templates/x.yaml`, partials included) → its id in `sources`, so a
+    /// [`TplSeg`] can be traced to the chart's file.
+    pub template_files: BTreeMap<String, u32>,
 }
 
 /// Why a render failed (Helm's message).
@@ -61,6 +67,7 @@ impl std::error::Error for RenderError {}
 /// A template with the scope it executes in.
 struct Renderable {
     src: String,
+    source_id: u32,
     dot: Arc<Map>,
     base_path: String,
 }
@@ -124,6 +131,7 @@ fn collect(
             format!("{full_path}/{}", t.name),
             Renderable {
                 src: String::from_utf8_lossy(&t.data).into_owned(),
+                source_id: t.source_id,
                 dot: dot.clone(),
                 base_path: format!("{full_path}/templates"),
             },
@@ -182,7 +190,17 @@ fn strip_no_value(r: RenderedTemplate) -> RenderedTemplate {
         })
         .filter(|s| s.end > s.start)
         .collect();
-    RenderedTemplate { text, segs }
+    let tpl = r
+        .tpl
+        .into_iter()
+        .map(|s| TplSeg {
+            start: shift(s.start),
+            end: shift(s.end),
+            ..s
+        })
+        .filter(|s| s.end > s.start)
+        .collect();
+    RenderedTemplate { text, segs, tpl }
 }
 
 /// Renders a loaded chart with `engine` (a fresh, empty template set) like `helm template`.
@@ -194,7 +212,8 @@ pub fn render_chart_with(
     let err = |message: String| RenderError { message };
     let mut sources = loaded.sources.clone();
     let user = release::user_values(opts, &mut sources).map_err(err)?;
-    let prepared = release::prepare_values(&loaded.chart, &user).map_err(err)?;
+    let prepared = release::prepare_values_with(&loaded.chart, &user, !opts.skip_schema_validation)
+        .map_err(err)?;
     let mut top = Map::new();
     top.insert("Values".into(), Value::map(prepared.values.clone()));
     top.insert("Release".into(), release::release_object(opts));
@@ -225,11 +244,16 @@ pub fn render_chart_with(
         let out = engine.execute(name, &Value::map(dot)).map_err(err)?;
         templates.insert(name.clone(), strip_no_value(out));
     }
+    let template_files = tpls
+        .iter()
+        .map(|(name, r)| (name.clone(), r.source_id))
+        .collect();
     Ok(RenderedChart {
         templates,
         values: prepared.values,
         sources,
         chart: prepared.chart,
+        template_files,
     })
 }
 
@@ -406,6 +430,7 @@ mod tests {
                     col: 1,
                 },
             }],
+            tpl: vec![],
         });
         assert_eq!(r.text, "a: \nb: x\n");
         assert_eq!((r.segs[0].start, r.segs[0].end), (4, 5));
@@ -417,6 +442,7 @@ mod tests {
         let t = |s: &str| RenderedTemplate {
             text: s.into(),
             segs: vec![],
+            tpl: vec![],
         };
         templates.insert(
             "c/templates/a.yaml".to_string(),
@@ -434,6 +460,7 @@ mod tests {
             values: Map::new(),
             sources: Sources::default(),
             chart: Chart::default(),
+            template_files: BTreeMap::new(),
         };
         assert_eq!(
             helm_template_stream(&rc).ok().as_deref(),

@@ -3,7 +3,7 @@
 
 use super::gofmt::{go_type_name, sprint, sprint_value, sprintf, sprintln};
 use super::parse::{Arg, Cmd, Node, Num, Pipe, Pos, Tree};
-use super::{Limits, TemplateError, TemplateSet, funcs};
+use super::{Limits, TemplateError, TemplateSet, TplSeg, funcs};
 use crate::render::value::{Seg, Text, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +14,8 @@ use std::time::Instant;
 pub struct Output {
     pub text: String,
     pub segs: Vec<Seg>,
+    /// Template positions of the output's byte ranges.
+    pub tpl: Vec<TplSeg>,
 }
 
 /// Why execution stopped.
@@ -160,6 +162,20 @@ impl State<'_> {
         Ok(())
     }
 
+    /// Records that `out.text[start..]` was written by the node at `pos` of the current tree.
+    fn mark(&self, out: &mut Output, start: usize, pos: Pos, literal: bool) {
+        if out.text.len() > start {
+            out.tpl.push(TplSeg {
+                start: start as u32,
+                end: out.text.len() as u32,
+                template: self.tree.parse_name.clone(),
+                line: pos.line,
+                col: pos.col,
+                literal,
+            });
+        }
+    }
+
     /// Go's `printValue` of an action's result.
     fn print_value(&mut self, out: &mut Output, v: &Value, pos: Pos) -> R<()> {
         match v {
@@ -187,18 +203,23 @@ impl State<'_> {
 
     fn walk_node(&mut self, dot: &Dot, node: &Node, out: &mut Output) -> R<()> {
         match node {
-            Node::Text(t) => {
+            Node::Text(t, tpos) => {
                 let t = Text {
                     s: t.clone(),
                     segs: None,
                 };
-                self.write(out, &t, Pos::default())
+                let start = out.text.len();
+                self.write(out, &t, Pos::default())?;
+                self.mark(out, start, *tpos, true);
+                Ok(())
             }
             Node::Action(pos, pipe) => {
                 self.tick(*pos)?;
                 let v = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
+                    let start = out.text.len();
                     self.print_value(out, &v, *pos)?;
+                    self.mark(out, start, *pos, false);
                 }
                 Ok(())
             }
@@ -1156,7 +1177,17 @@ pub(crate) fn replace_no_value(out: Output) -> Output {
         })
         .filter(|s| s.end > s.start)
         .collect();
-    Output { text, segs }
+    let tpl = out
+        .tpl
+        .into_iter()
+        .map(|s| TplSeg {
+            start: map(s.start),
+            end: map(s.end),
+            ..s
+        })
+        .filter(|s| s.end > s.start)
+        .collect();
+    Output { text, segs, tpl }
 }
 
 // ---------------------------------------------------------------------------------------------
