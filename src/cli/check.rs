@@ -185,7 +185,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         cluster: args.cluster.clone(),
         cwd: cwd.clone(),
     };
-    let charts = pool.install(|| crate::pipeline::check_charts(&discovered.services, &chart_opts));
+    let mut charts =
+        pool.install(|| crate::pipeline::check_charts(&discovered.services, &chart_opts));
     if !args.env.is_empty() && charts.renders == 0 && inputs.is_empty() {
         eprintln!(
             "chartgate: no chart has environment {}",
@@ -234,13 +235,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         }
         return Ok(super::EXIT_ERROR);
     }
-    findings.extend(charts.findings);
+    findings.append(&mut charts.findings);
     crate::report::sort_findings(&mut findings);
     let mut sources = SourceMap::default();
     for i in &inputs {
         sources.insert(i.display.clone(), i.text.as_str());
     }
-    for (path, text) in charts.sources {
+    for (path, text) in std::mem::take(&mut charts.sources) {
         sources.insert(path, text);
     }
     let color = match args.color {
@@ -272,12 +273,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             let ctx = ReportContext {
                 sources: &sources,
                 color,
+                environments: &charts.environments,
             };
             reporter.report(&findings, &ctx, out)?;
         } else {
             let ctx = ReportContext {
                 sources: &sources,
                 color: false,
+                environments: &charts.environments,
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;

@@ -104,18 +104,19 @@ pub fn template_location_in(
     let i = rt.tpl.partition_point(|s| s.end <= off);
     let seg = rt.tpl.get(i).filter(|s| s.start <= off)?;
     let file = file_of(&seg.template)?;
+    // Template positions count columns from 0 (Go's convention); locations from 1.
     if !seg.literal {
         return Some(Location {
             file,
             line: seg.line,
-            column: seg.col,
+            column: seg.col + 1,
         });
     }
     let before = rt.text.get(seg.start as usize..offset)?;
     let newlines = before.matches('\n').count() as u32;
     let column = match before.rfind('\n') {
         Some(nl) => before[nl + 1..].chars().count() as u32 + 1,
-        None => seg.col + before.chars().count() as u32,
+        None => seg.col + 1 + before.chars().count() as u32,
     };
     Some(Location {
         file,

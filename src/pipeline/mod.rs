@@ -78,6 +78,8 @@ pub struct ChartCheck {
     pub render_errors: usize,
     /// How many chart × environment renders ran.
     pub renders: usize,
+    /// The environments each chart was checked in, in order (chart as printed → names).
+    pub environments: BTreeMap<String, Vec<String>>,
 }
 
 /// A values file parsed once per run.
@@ -210,6 +212,14 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         renders: jobs.len(),
         ..Default::default()
     };
+    for (i, env) in &jobs {
+        if let Some(name) = &env.name {
+            out.environments
+                .entry(services[*i].display.clone())
+                .or_default()
+                .push(name.clone());
+        }
+    }
     for (findings, sources, failed) in results {
         out.findings.extend(findings);
         out.sources.extend(sources);

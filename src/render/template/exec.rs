@@ -1,7 +1,7 @@
 //! Executes parsed templates with Go's text/template semantics as Helm configures them
 //! (`missingkey=zero`), writing output together with provenance segments.
 
-use super::gofmt::{go_type_name, sprint, sprint_value, sprintf, sprintln};
+use super::gofmt::{go_type_name, sprint, sprint_value, sprintf_spans, sprintln};
 use super::parse::{Arg, Cmd, Node, Num, Pipe, Pos, Tree};
 use super::{Limits, TemplateError, TemplateSet, TplSeg, funcs};
 use crate::render::value::{Seg, Text, Value};
@@ -856,8 +856,8 @@ impl State<'_> {
                     ));
                 }
                 let f = self.string_arg(cmd, &argv, 0)?;
-                sprintf(&f, &argv[1..])
-                    .map(Value::str)
+                sprintf_spans(&f, &argv[1..])
+                    .map(|(text, spans)| Value::Str(printf_text(text, &spans, &argv[1..])))
                     .map_err(|e| self.call_err(cmd, name, e))
             }
             "html" => Ok(Value::str(html_escape(&eval_args_string(&argv)))),
@@ -1135,6 +1135,38 @@ fn grow<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> T {
             Err(_) => panic!("cannot spawn template execution thread"),
         }
     })
+}
+
+/// `printf`'s result with provenance: an argument printed verbatim keeps its segments, a scalar
+/// from a values file marks the bytes it printed.
+fn printf_text(text: String, spans: &[(usize, usize, usize)], args: &[Value]) -> Text {
+    let mut segs = Vec::new();
+    for &(start, end, i) in spans {
+        let Some(arg) = args.get(i) else { continue };
+        if let Value::Str(t) = arg
+            && text.get(start..end) == Some(t.as_str())
+            && let Some(ss) = &t.segs
+        {
+            segs.extend(ss.iter().map(|s| Seg {
+                start: s.start + start as u32,
+                end: s.end + start as u32,
+                origin: s.origin,
+            }));
+            continue;
+        }
+        let o = arg.origin();
+        if !o.is_none() && end > start {
+            segs.push(Seg {
+                start: start as u32,
+                end: end as u32,
+                origin: o,
+            });
+        }
+    }
+    Text {
+        s: Arc::from(text),
+        segs: (!segs.is_empty()).then(|| Arc::from(segs)),
+    }
 }
 
 pub(crate) fn out_to_text(out: Output) -> Text {
