@@ -208,15 +208,6 @@ pub fn discover(
             manifest_files.push(path.to_path_buf());
         }
     }
-    for f in &manifest_files {
-        out.manifests.extend(super::manifests::collect(
-            &[f.clone()],
-            &[],
-            &[],
-            cwd,
-            stdin,
-        )?);
-    }
     // A chart named by a service folder is rendered through that folder only.
     let referenced: BTreeSet<&PathBuf> = folders.values().collect();
     let mut services = Vec::new();
@@ -254,6 +245,20 @@ pub fn discover(
         )?);
     }
     services.sort_by(|a, b| a.display.cmp(&b.display));
+    // A file some environment uses as values is not a manifest.
+    let values: BTreeSet<&PathBuf> = services
+        .iter()
+        .flat_map(|s| s.environments.iter().flat_map(|e| e.values.iter()))
+        .collect();
+    for f in manifest_files.iter().filter(|f| !values.contains(f)) {
+        out.manifests.extend(super::manifests::collect(
+            &[f.clone()],
+            &[],
+            &[],
+            cwd,
+            stdin,
+        )?);
+    }
     out.services = services;
     Ok(out)
 }
