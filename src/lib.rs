@@ -7,6 +7,7 @@ pub mod analyze;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod yaml;

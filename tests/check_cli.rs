@@ -246,8 +246,33 @@ fn directory_walk_is_deterministic() {
 fn rules_and_explain() {
     let out = chartgate().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    // 8 built-in rules, 2 exemption rules, 5 bundled policy rules.
-    assert_eq!(text.lines().count(), 15);
+    // 10 built-in rules, 2 exemption rules, 5 bundled policy rules, in that order.
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "ignore-without-reason",
+            "image-registry",
+            "image-tag-pinned",
+            "ingress-host-zone",
+            "manifest-validity",
+            "min-replicas",
+            "resource-requests",
+            "singleton-replicas",
+            "timezone",
+            "values-schema",
+            "expired-exemption",
+            "unused-exemption",
+            "allowed-namespace",
+            "argocd-allowed-destination",
+            "argocd-no-default-project",
+            "no-literal-secrets",
+            "required-labels",
+        ]
+    );
     assert!(
         text.starts_with("ignore-without-reason       warning  "),
         "{text}"

@@ -10,6 +10,7 @@ const RULES: &[&str] = &[
     "image-tag-pinned",
     "ingress-host-zone",
     "manifest-validity",
+    "min-replicas",
     "resource-requests",
     "singleton-replicas",
     "timezone",
@@ -72,7 +73,13 @@ fn every_rule_has_fixtures_and_pass_is_clean() {
         .iter()
         .map(|r| r.id)
         .collect();
-    assert_eq!(ids, RULES);
+    // `values-schema` checks the merged values of a chart render, not manifests: its fixtures are
+    // the team repo's (tests/team_repo.rs).
+    let manifest_rules: Vec<&str> = ids
+        .into_iter()
+        .filter(|id| *id != "values-schema")
+        .collect();
+    assert_eq!(manifest_rules, RULES);
     for id in RULES {
         let (code, json) = check_json(&[
             "--env",
@@ -215,6 +222,25 @@ fn timezone_fail() {
             ("timezone", "error", "CronJob/nightly-report", 28, 23),
             ("timezone", "error", "CronJob/cleanup", 36, 13),
             ("timezone", "error", "CronJob/cleanup", 37, 13),
+        ],
+    );
+}
+
+#[test]
+fn min_replicas_fail() {
+    // fixtures/manifests/min-replicas/chartgate.yaml adds `min-replicas: 2` to dev.
+    assert_findings(
+        "fixtures/manifests/min-replicas/fail.yaml",
+        &[
+            ("min-replicas", "error", "Deployment/web", 7, 13),
+            ("min-replicas", "error", "Deployment/api", 27, 3),
+            (
+                "min-replicas",
+                "error",
+                "HorizontalPodAutoscaler/worker",
+                47,
+                16,
+            ),
         ],
     );
 }

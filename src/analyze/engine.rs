@@ -18,14 +18,26 @@ use crate::yaml::Node;
 /// value came from (and adds the template line as a related location).
 pub trait Locator: Sync {
     /// Primary location and related locations (label, location) for `node` of `resource`.
-    fn locate(&self, resource: &Resource<'_>, node: &Node) -> (Location, Vec<(String, Location)>);
+    /// `focus` is the byte range of a scalar's value the finding is about (the tag of an image),
+    /// when the rule narrows it.
+    fn locate(
+        &self,
+        resource: &Resource<'_>,
+        node: &Node,
+        focus: Option<(usize, usize)>,
+    ) -> (Location, Vec<(String, Location)>);
 }
 
 /// The locator for manifest files: the node's own file:line:col.
 pub struct ManifestLocator;
 
 impl Locator for ManifestLocator {
-    fn locate(&self, resource: &Resource<'_>, node: &Node) -> (Location, Vec<(String, Location)>) {
+    fn locate(
+        &self,
+        resource: &Resource<'_>,
+        node: &Node,
+        _focus: Option<(usize, usize)>,
+    ) -> (Location, Vec<(String, Location)>) {
         (
             Location {
                 file: resource.file.to_string(),
@@ -51,6 +63,17 @@ pub struct RawFinding<'a> {
     /// A severity intrinsic to this finding (an informational note of a rule whose default is
     /// error); None uses the rule's configured severity.
     pub severity: Option<Severity>,
+    /// The byte range of the scalar's value the finding is about (an image's tag), so a chart
+    /// finding points at the values line that set that part; None: the whole node.
+    pub focus: Option<(usize, usize)>,
+}
+
+impl RawFinding<'_> {
+    /// Narrows the finding to bytes `start..end` of the node's scalar value.
+    pub fn with_focus(mut self, focus: Option<(usize, usize)>) -> Self {
+        self.focus = focus;
+        self
+    }
 }
 
 /// What a rule sees.
@@ -89,6 +112,7 @@ pub fn raw<'a>(
         field: field.into(),
         message,
         severity: None,
+        focus: None,
     }
 }
 
@@ -197,7 +221,7 @@ impl Sink<'_> {
         {
             return;
         }
-        let (location, related) = self.locator.locate(raw.resource, raw.node);
+        let (location, related) = self.locator.locate(raw.resource, raw.node, raw.focus);
         self.findings.push(Finding {
             rule: id.to_string(),
             severity: raw.severity.unwrap_or(level),
@@ -294,6 +318,7 @@ fn run_policies(
                                     field: f.path,
                                     message: f.message,
                                     severity: None,
+                                    focus: None,
                                 },
                             );
                         }

@@ -88,9 +88,11 @@ pub fn all() -> &'static [RuleInfo] {
         image_tag_pinned::ImageTagPinned::INFO,
         ingress_host_zone::IngressHostZone::INFO,
         manifest_validity::ManifestValidity::INFO,
+        min_replicas::MinReplicas::INFO,
         resource_requests::ResourceRequests::INFO,
         singleton_replicas::SingletonReplicas::INFO,
         timezone::Timezone::INFO,
+        values_schema::ValuesSchema::INFO,
     ];
     ALL
 }

@@ -38,6 +38,8 @@ pub struct Settings {
     pub cluster: Option<String>,
     /// Require `@sha256:` digests.
     pub pin_digests: bool,
+    /// Minimum replicas for non-singleton workloads (`min-replicas` of the environment).
+    pub min_replicas: Option<u32>,
     /// Per-rule settings (global `rules:` overlaid by the environment's `rules:`).
     pub rules: BTreeMap<String, RuleConfig>,
     /// Compiled Rego policies evaluated next to the built-in rules (None: no policies).
@@ -99,6 +101,7 @@ impl Default for Settings {
             environment: None,
             cluster: None,
             pin_digests: false,
+            min_replicas: None,
             rules: BTreeMap::new(),
             policies: None,
             context: PolicyContext::default(),
@@ -141,6 +144,7 @@ impl Settings {
             environment: env.map(str::to_string),
             cluster: cluster.clone(),
             pin_digests: environment.is_some_and(|e| e.pin_digests),
+            min_replicas: environment.and_then(|e| e.min_replicas),
             rules,
             limits: config.limits,
             policies: None,

@@ -87,6 +87,9 @@ pub struct CheckArgs {
     /// Record the current findings (by fingerprint) in this baseline file.
     #[arg(long, value_name = "FILE")]
     pub baseline_out: Option<PathBuf>,
+    /// Print the charts, environments and values files that would be checked, and exit.
+    #[arg(long)]
+    pub list: bool,
 }
 
 impl CheckArgs {
@@ -185,19 +188,42 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
-    let inputs = match crate::discover::manifests::collect(
+    // Charts (with their environments), service folders and plain manifests.
+    let config_override = match &args.config {
+        Some(c) => match crate::config::load_file(c) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("chartgate: config error: {e}");
+                return Ok(super::EXIT_ERROR);
+            }
+        },
+        None => None,
+    };
+    let discovered = match crate::discover::charts::discover(
         &paths,
-        &args.include,
-        &args.exclude,
-        &cwd,
+        &crate::discover::charts::DiscoverOptions {
+            include: &args.include,
+            exclude: &args.exclude,
+            config: config_override.as_ref(),
+            cwd: &cwd,
+        },
         &mut std::io::stdin(),
     ) {
-        Ok(i) => i,
+        Ok(d) => d,
         Err(e) => {
             eprintln!("chartgate: {e}");
             return Ok(super::EXIT_ERROR);
         }
     };
+    if args.list {
+        let mut d = discovered;
+        for svc in &mut d.services {
+            svc.environments = crate::pipeline::selected_envs(svc, &args.env);
+        }
+        write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
+        return Ok(super::EXIT_OK);
+    }
+    let inputs = discovered.manifests;
     let limits = all_settings
         .first()
         .map(|s| s.limits.yaml())
@@ -205,7 +231,23 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()?;
-    let (parsed, findings) = pool.install(|| {
+    let chart_opts = crate::pipeline::ChartCheckOptions {
+        envs: args.env.clone(),
+        cluster: args.cluster.clone(),
+        cwd: cwd.clone(),
+        policies: Some(extras.policies.clone()),
+        exemptions: extras.exemptions.clone(),
+    };
+    let mut charts =
+        pool.install(|| crate::pipeline::check_charts(&discovered.services, &chart_opts));
+    if !args.env.is_empty() && charts.renders == 0 && inputs.is_empty() {
+        eprintln!(
+            "chartgate: no chart has environment {}",
+            args.env.join(", ")
+        );
+        return Ok(super::EXIT_ERROR);
+    }
+    let (parsed, mut findings) = pool.install(|| {
         let parsed: Vec<std::result::Result<SourceFile, String>> = inputs
             .par_iter()
             .map(|i| {
@@ -249,6 +291,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     if errors.len() == parsed.len() && !parsed.is_empty() {
         return Ok(super::EXIT_ERROR);
     }
+    findings.append(&mut charts.findings);
+    crate::report::sort_findings(&mut findings);
     let mut sources = SourceMap::default();
     for i in &inputs {
         sources.insert(i.display.clone(), i.text.as_str());
@@ -261,6 +305,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             return Ok(super::EXIT_ERROR);
         }
     };
+    for (path, text) in std::mem::take(&mut charts.sources) {
+        sources.insert(path, text);
+    }
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -290,6 +337,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             let ctx = ReportContext {
                 sources: &sources,
                 color,
+                environments: &charts.environments,
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;
@@ -298,6 +346,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             let ctx = ReportContext {
                 sources: &sources,
                 color: false,
+                environments: &charts.environments,
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;
@@ -315,6 +364,15 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         return Ok(super::EXIT_ERROR);
     }
     let fail_on = args.fail_on();
+    if charts.render_errors > 0 {
+        eprintln!(
+            "chartgate: {} of {} chart renders failed (see the `{}` findings)",
+            charts.render_errors,
+            charts.renders,
+            crate::pipeline::RENDER_ERROR
+        );
+        return Ok(super::EXIT_ERROR);
+    }
     Ok(if findings.iter().any(|f| f.severity >= fail_on) {
         super::EXIT_FINDINGS
     } else {

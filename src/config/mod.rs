@@ -42,6 +42,9 @@ pub struct Config {
     /// Workload name globs that must run at most one pod.
     pub singletons: Vec<String>,
     pub environments: BTreeMap<String, Environment>,
+    /// Environment names in the order the files list them (parents first): the order reports
+    /// list environments in.
+    pub environment_order: Vec<String>,
     pub rules: BTreeMap<String, RuleSetting>,
     /// Rego policy files/directories, resolved relative to the file that named them.
     pub policies: Vec<PathBuf>,
@@ -49,6 +52,8 @@ pub struct Config {
     pub values_schema: Vec<PathBuf>,
     /// `chart:` of a values-only service folder, resolved relative to its file.
     pub chart: Option<PathBuf>,
+    /// `root: true`: parent directories' files are not read (set by the file itself only).
+    pub root: bool,
     pub exemptions: Vec<Exemption>,
     /// `limits:` for untrusted input (defaults where unset).
     pub limits: Limits,
@@ -67,10 +72,12 @@ impl Default for Config {
             hosts: DEFAULT_HOSTS.iter().map(|s| s.to_string()).collect(),
             singletons: Vec::new(),
             environments: BTreeMap::new(),
+            environment_order: Vec::new(),
             rules: BTreeMap::new(),
             policies: Vec::new(),
             values_schema: Vec::new(),
             chart: None,
+            root: false,
             exemptions: Vec::new(),
             limits: Limits::default(),
             explicit: BTreeSet::new(),
@@ -203,6 +210,41 @@ pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
 /// Walks up from `path` (a file or directory) to the repository root collecting config files,
 /// and merges them root-first so the nearest wins. Defaults when none is found.
 pub fn find_for(path: &Path) -> Result<Config, ConfigError> {
+    find_for_cached(path, &mut FileCache::default())
+}
+
+/// Parsed config files by path, so discovery over many services reads each file once.
+#[derive(Default)]
+pub struct FileCache {
+    files: std::collections::HashMap<PathBuf, Result<Config, ConfigError>>,
+}
+
+impl FileCache {
+    /// The file at `path`, parsed once (only what it sets, no defaults or parents).
+    pub fn file(&mut self, path: &Path) -> Result<Config, ConfigError> {
+        self.files
+            .entry(path.to_path_buf())
+            .or_insert_with(|| {
+                std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError {
+                        file: path.to_path_buf(),
+                        line: 0,
+                        column: 0,
+                        message: format!("cannot read config: {e}"),
+                    })
+                    .and_then(|text| parse_file(&text, path))
+            })
+            .clone()
+    }
+}
+
+/// The config file directly in `dir` (`chartgate.yaml` or `.chartgate.yaml`), if any.
+pub fn file_in(dir: &Path) -> Option<PathBuf> {
+    FILE_NAMES.iter().map(|n| dir.join(n)).find(|f| f.is_file())
+}
+
+/// [`find_for`] reading files through `cache`.
+pub fn find_for_cached(path: &Path, cache: &mut FileCache) -> Result<Config, ConfigError> {
     let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let start = if abs.is_dir() {
         Some(abs.as_path())
@@ -213,7 +255,11 @@ pub fn find_for(path: &Path) -> Result<Config, ConfigError> {
     let mut dir = start;
     while let Some(d) = dir {
         if let Some(f) = FILE_NAMES.iter().map(|n| d.join(n)).find(|f| f.is_file()) {
+            let root = cache.file(&f).map(|c| c.root).unwrap_or(false);
             files.push(f);
+            if root {
+                break;
+            }
         }
         if d.join(".git").exists() {
             break;
@@ -222,7 +268,7 @@ pub fn find_for(path: &Path) -> Result<Config, ConfigError> {
     }
     let mut config = Config::default();
     for f in files.iter().rev() {
-        config = merge(config, load_file(f)?);
+        config = merge(config, cache.file(f)?);
     }
     Ok(config)
 }
@@ -287,6 +333,7 @@ pub fn merge(parent: Config, child: Config) -> Config {
         };
         environments.insert(name, merged);
     }
+    let environment_order = add_unique(parent.environment_order, child.environment_order);
     let mut exemptions = parent.exemptions;
     exemptions.extend(child.exemptions);
     let mut limits = parent.limits;
@@ -303,10 +350,12 @@ pub fn merge(parent: Config, child: Config) -> Config {
         hosts,
         singletons,
         environments,
+        environment_order,
         rules: merge_rules(parent.rules, child.rules),
         policies,
         values_schema,
         chart: child.chart.or(parent.chart),
+        root: child.root,
         exemptions,
         limits,
         explicit,
@@ -462,6 +511,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "policies" => c.policies = strings(v).iter().map(|s| resolve(s)).collect(),
             "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
             "chart" => c.chart = v.as_str().map(resolve),
+            "root" => c.root = v.as_bool().unwrap_or(false),
             "rules" => c.rules = rules(v, &err_at)?,
             "environments" => {
                 for (name, env) in v.as_map().unwrap_or(&[]) {
@@ -482,6 +532,9 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                             "rules" => e.rules = rules(fv, &err_at)?,
                             _ => {}
                         }
+                    }
+                    if !c.environment_order.contains(&name) {
+                        c.environment_order.push(name.clone());
                     }
                     c.environments.insert(name, e);
                 }

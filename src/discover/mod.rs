@@ -1,2 +1,3 @@
 //! Discovery: charts, environments, values files, policies, manifests (walkdir + globset).
 pub mod manifests;
+pub mod charts;

@@ -41,6 +41,9 @@ pub struct ReportContext<'a> {
     pub sources: &'a SourceMap,
     /// Use ANSI colors (only when writing to a terminal and `--color` allows it).
     pub color: bool,
+    /// The environments each chart was checked in, in order (chart as printed → names), so the
+    /// text report can say "dev, test — not prod". Empty for plain manifests.
+    pub environments: &'a BTreeMap<String, Vec<String>>,
 }
 
 /// One output format. Findings arrive sorted (file, line, column, rule).

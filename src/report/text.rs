@@ -1,5 +1,7 @@
 //! `--format text`: miette's graphical handler, one diagnostic per finding with a code frame of
-//! the offending line, then a summary line. Deterministic: fixed width, no links, and colors
+//! the offending line, then a summary line. A finding that occurs identically (rule, resource,
+//! message, location) in several environments of a chart is one entry naming them
+//! ("environments dev, test — not prod"); the summary still counts one finding per environment. Deterministic: fixed width, no links, and colors
 //! only when the caller says so (a terminal and `--color` not `never`).
 
 use std::io::{self, Write};
@@ -18,6 +20,8 @@ pub struct TextReporter;
 #[derive(Debug)]
 struct FindingDiagnostic<'a> {
     finding: &'a Finding,
+    /// "environment prod", "environments dev, test — not prod" (empty without environment).
+    envs: String,
     title: String,
     source: Option<NamedSource<String>>,
     span: Option<SourceSpan>,
@@ -57,8 +61,8 @@ impl Diagnostic for FindingDiagnostic<'_> {
             "{}:{}:{}",
             self.finding.location.file, self.finding.location.line, self.finding.location.column
         );
-        if let Some(env) = &self.finding.environment {
-            help.push_str(&format!(" (environment {env})"));
+        if !self.envs.is_empty() {
+            help.push_str(&format!(" ({})", self.envs));
         }
         for (label, loc) in &self.finding.related {
             help.push_str(&format!(
@@ -68,6 +72,72 @@ impl Diagnostic for FindingDiagnostic<'_> {
         }
         Some(Box::new(help))
     }
+}
+
+/// Findings that differ only in environment (and the rendered-manifest location), grouped: the
+/// first finding of each group with its environments in report order.
+pub fn group_by_environment(findings: &[Finding]) -> Vec<(&Finding, Vec<&str>)> {
+    type Key<'a> = (
+        &'a str,
+        Severity,
+        &'a str,
+        Option<&'a super::finding::ResourceRef>,
+        &'a super::finding::Location,
+        Option<&'a str>,
+    );
+    let mut index: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
+    let mut out: Vec<(&Finding, Vec<&str>)> = Vec::new();
+    for f in findings {
+        let k: Key<'_> = (
+            f.rule.as_str(),
+            f.severity,
+            f.message.as_str(),
+            f.resource.as_ref(),
+            &f.location,
+            f.chart.as_deref(),
+        );
+        match (f.environment.as_deref(), index.get(&k)) {
+            (Some(env), Some(&i)) => {
+                if !out[i].1.contains(&env) {
+                    out[i].1.push(env);
+                }
+            }
+            (env, _) => {
+                if env.is_some() {
+                    index.insert(k, out.len());
+                }
+                out.push((f, env.into_iter().collect()));
+            }
+        }
+    }
+    out
+}
+
+/// "environment prod", "environments dev, test — not prod", "environments dev, test, prod"
+/// (`all`: the chart's environments in order, if known).
+pub fn describe_envs(envs: &[&str], all: Option<&Vec<String>>) -> String {
+    let mut envs: Vec<&str> = envs.to_vec();
+    let mut missing: Vec<&str> = Vec::new();
+    if let Some(all) = all {
+        envs.sort_by_key(|e| all.iter().position(|a| a == e).unwrap_or(usize::MAX));
+        missing = all
+            .iter()
+            .map(String::as_str)
+            .filter(|a| !envs.contains(a))
+            .collect();
+    }
+    if envs.is_empty() {
+        return String::new();
+    }
+    let mut s = format!(
+        "environment{} {}",
+        if envs.len() == 1 { "" } else { "s" },
+        envs.join(", ")
+    );
+    if !missing.is_empty() {
+        s.push_str(&format!(" — not {}", missing.join(", ")));
+    }
+    s
 }
 
 /// Byte span of the token at 1-based `line`/`column` (column counted in characters): from the
@@ -106,7 +176,11 @@ impl Reporter for TextReporter {
             .with_links(false)
             .with_width(100)
             .with_context_lines(1);
-        for f in findings {
+        for (f, envs) in group_by_environment(findings) {
+            let envs = describe_envs(
+                &envs,
+                f.chart.as_ref().and_then(|c| ctx.environments.get(c)),
+            );
             let resource = f
                 .resource
                 .as_ref()
@@ -121,6 +195,7 @@ impl Reporter for TextReporter {
             };
             let diag = FindingDiagnostic {
                 finding: f,
+                envs,
                 title: format!("{}{resource}", f.message),
                 source,
                 span,

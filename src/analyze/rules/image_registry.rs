@@ -78,22 +78,43 @@ impl Rule for ImageRegistry {
                 };
                 match ImageRef::parse(image) {
                     Err(e) => out.push(raw(r, node, field, format!("{}: {e}", c.label()))),
-                    Ok(img) if !allowed(&img) => out.push(raw(
-                        r,
-                        node,
-                        field,
-                        format!(
-                            "{}: image `{}` is not from an allowed registry ({})",
-                            c.label(),
-                            img.normalised(),
-                            ctx.settings.registries.join(", ")
-                        ),
-                    )),
+                    Ok(img) if !allowed(&img) => out.push(
+                        raw(
+                            r,
+                            node,
+                            field,
+                            format!(
+                                "{}: image `{}` is not from an allowed registry ({})",
+                                c.label(),
+                                img.normalised(),
+                                ctx.settings.registries.join(", ")
+                            ),
+                        )
+                        .with_focus(Some(registry_range(image))),
+                    ),
                     Ok(_) => {}
                 }
             }
         }
     }
+}
+
+/// Byte range of the part of an image reference that names its registry: the host when the
+/// first component is one (`a.b/...`, `host:5000/...`, `localhost/...`), else the repository
+/// (Docker Hub is implied).
+pub fn registry_range(image: &str) -> (usize, usize) {
+    let name_end = image.find('@').unwrap_or(image.len());
+    if let Some(slash) = image[..name_end].find('/') {
+        let first = &image[..slash];
+        if first.contains(['.', ':']) || first == "localhost" {
+            return (0, slash);
+        }
+    }
+    let last_slash = image[..name_end].rfind('/').map_or(0, |i| i + 1);
+    let repo_end = image[last_slash..name_end]
+        .rfind(':')
+        .map_or(name_end, |c| c + last_slash);
+    (0, repo_end)
 }
 
 #[cfg(test)]

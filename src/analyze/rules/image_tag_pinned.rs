@@ -39,6 +39,8 @@ impl Rule for ImageTagPinned {
                     continue;
                 };
                 let field = Some(format!("{}.image", c.path));
+                // The tag is the part a values file usually sets: findings focus on it.
+                let tag = node.as_str().and_then(tag_range);
                 match (&img.tag, &img.digest) {
                     (Some(t), None) if t == "latest" => out.push(raw(
                         r,
@@ -49,7 +51,8 @@ impl Rule for ImageTagPinned {
                             c.label(),
                             img.normalised()
                         ),
-                    )),
+                    )
+                    .with_focus(tag)),
                     (None, None) => out.push(raw(
                         r,
                         node,
@@ -81,9 +84,18 @@ impl Rule for ImageTagPinned {
                             c.label(),
                             img.normalised()
                         ),
-                    ));
+                    )
+                    .with_focus(tag));
                 }
             }
         }
     }
+}
+
+/// Byte range of the tag in an image reference (`repo:TAG@digest`), if it has one.
+pub fn tag_range(image: &str) -> Option<(usize, usize)> {
+    let name_end = image.find('@').unwrap_or(image.len());
+    let last_slash = image[..name_end].rfind('/').map_or(0, |i| i + 1);
+    let colon = image[last_slash..name_end].rfind(':')? + last_slash;
+    Some((colon + 1, name_end))
 }

@@ -5,10 +5,12 @@ pub mod image_registry;
 pub mod image_tag_pinned;
 pub mod ingress_host_zone;
 pub mod manifest_validity;
+pub mod min_replicas;
 pub mod resource_requests;
 pub mod singleton_replicas;
 pub mod timezone;
 pub mod unused_exemption;
+pub mod values_schema;
 
 use super::engine::Rule;
 
@@ -20,8 +22,10 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &image_tag_pinned::ImageTagPinned,
         &ingress_host_zone::IngressHostZone,
         &manifest_validity::ManifestValidity,
+        &min_replicas::MinReplicas,
         &resource_requests::ResourceRequests,
         &singleton_replicas::SingletonReplicas,
         &timezone::Timezone,
+        &values_schema::ValuesSchema,
     ]
 }

@@ -25,6 +25,7 @@ impl TemplateEngine for TemplateSet {
             .map(|r| RenderedTemplate {
                 text: r.text,
                 segs: r.segs,
+                tpl: r.tpl,
             })
             .map_err(|e| e.message)
     }

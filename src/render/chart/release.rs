@@ -39,6 +39,9 @@ pub struct RenderOptions {
     pub api_versions: Vec<String>,
     /// Limits for the values files read and the templates executed.
     pub limits: crate::config::Limits,
+    /// Render even when `values.schema.json` rejects the values (the caller validates with
+    /// [`validate_schemas`] and reports findings, as `chartgate check` does).
+    pub skip_schema_validation: bool,
 }
 
 impl Default for RenderOptions {
@@ -57,6 +60,7 @@ impl Default for RenderOptions {
             kube_version: None,
             api_versions: Vec::new(),
             limits: crate::config::Limits::default(),
+            skip_schema_validation: false,
         }
     }
 }
@@ -237,7 +241,7 @@ fn json_type_name(v: &serde_json::Value) -> &'static str {
 }
 
 /// Maps the validator's error kinds to the wording of the validator Helm uses.
-fn helm_message(
+pub fn helm_message(
     kind: &jsonschema::error::ValidationErrorKind,
     instance: &serde_json::Value,
     fallback: &str,
@@ -274,7 +278,7 @@ fn helm_message(
 }
 
 /// The origin of the value at a JSON pointer, if it came from a values file.
-fn origin_at(vals: &Map, pointer: &str) -> Origin {
+pub fn origin_at(vals: &Map, pointer: &str) -> Origin {
     let mut cur = Value::map(vals.clone());
     for part in pointer.split('/').skip(1) {
         let key = part.replace("~1", "/").replace("~0", "~");
@@ -321,13 +325,24 @@ pub struct PreparedValues {
 /// Helm's value pipeline for `helm template`: dependency check, `ProcessDependenciesWithMerge`,
 /// `CoalesceValues`, schema validation.
 pub fn prepare_values(chart: &Chart, user: &Map) -> Result<PreparedValues, String> {
+    prepare_values_with(chart, user, true)
+}
+
+/// [`prepare_values`], with schema validation only when `validate` is set.
+pub fn prepare_values_with(
+    chart: &Chart,
+    user: &Map,
+    validate: bool,
+) -> Result<PreparedValues, String> {
     super::load::check_dependencies(chart).map_err(|e| e.message)?;
     let mut chart = chart.clone();
     values::process_dependencies(&mut chart, user)?;
     let vals = values::coalesce_values(&chart, user)?;
-    let violations = validate_schemas(&chart, &vals)?;
-    if !violations.is_empty() {
-        return Err(schema_error_message(&violations));
+    if validate {
+        let violations = validate_schemas(&chart, &vals)?;
+        if !violations.is_empty() {
+            return Err(schema_error_message(&violations));
+        }
     }
     Ok(PreparedValues {
         chart,

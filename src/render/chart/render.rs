@@ -10,6 +10,7 @@ use super::files::{Files, ToYaml};
 use super::load::{LoadedChart, Sources};
 use super::model::Chart;
 use super::release::{self, RenderOptions};
+use crate::render::template::TplSeg;
 use crate::render::value::{Map, MapRef, Seg, Value};
 
 /// One template's output with provenance.
@@ -18,6 +19,8 @@ pub struct RenderedTemplate {
     pub text: String,
     /// Byte ranges of `text` that came from a values file or template position.
     pub segs: Vec<Seg>,
+    /// Which template position wrote each byte range of `text`.
+    pub tpl: Vec<TplSeg>,
 }
 
 /// The template engine as the chart renderer drives it (implemented over the Go-template engine).
@@ -42,6 +45,9 @@ pub struct RenderedChart {
     pub sources: Sources,
     /// The chart after dependency processing (aliases, disabled subcharts removed).
     pub chart: Chart,
+    /// Template name (`chart/templates/x.yaml`, partials included) → its id in `sources`, so a
+    /// [`TplSeg`] can be traced to the chart's file.
+    pub template_files: BTreeMap<String, u32>,
 }
 
 /// Why a render failed (Helm's message).
@@ -61,6 +67,7 @@ impl std::error::Error for RenderError {}
 /// A template with the scope it executes in.
 struct Renderable {
     src: String,
+    source_id: u32,
     /// The chart's scope map, shared by all its templates as in Helm (a `set $ ...` in one
     /// template is seen by the next; `.Values` is the parent's `.Values.<subchart>` map).
     dot: MapRef,
@@ -127,6 +134,7 @@ fn collect(
             format!("{full_path}/{}", t.name),
             Renderable {
                 src: String::from_utf8_lossy(&t.data).into_owned(),
+                source_id: t.source_id,
                 dot: dot.clone(),
                 base_path: format!("{full_path}/templates"),
             },
@@ -185,7 +193,17 @@ fn strip_no_value(r: RenderedTemplate) -> RenderedTemplate {
         })
         .filter(|s| s.end > s.start)
         .collect();
-    RenderedTemplate { text, segs }
+    let tpl = r
+        .tpl
+        .into_iter()
+        .map(|s| TplSeg {
+            start: shift(s.start),
+            end: shift(s.end),
+            ..s
+        })
+        .filter(|s| s.end > s.start)
+        .collect();
+    RenderedTemplate { text, segs, tpl }
 }
 
 /// Renders a loaded chart with `engine` (a fresh, empty template set) like `helm template`.
@@ -197,7 +215,8 @@ pub fn render_chart_with(
     let err = |message: String| RenderError { message };
     let mut sources = loaded.sources.clone();
     let user = release::user_values(opts, &mut sources).map_err(err)?;
-    let prepared = release::prepare_values(&loaded.chart, &user).map_err(err)?;
+    let prepared = release::prepare_values_with(&loaded.chart, &user, !opts.skip_schema_validation)
+        .map_err(err)?;
     let mut top = Map::new();
     // Templates may change maps in place (Sprig's `set`/`merge`), so they get a copy of their
     // own, as Helm copies values before rendering.
@@ -235,11 +254,16 @@ pub fn render_chart_with(
             .map_err(err)?;
         templates.insert(name.clone(), strip_no_value(out));
     }
+    let template_files = tpls
+        .iter()
+        .map(|(name, r)| (name.clone(), r.source_id))
+        .collect();
     Ok(RenderedChart {
         templates,
         values: prepared.values,
         sources,
         chart: prepared.chart,
+        template_files,
     })
 }
 
@@ -416,6 +440,7 @@ mod tests {
                     col: 1,
                 },
             }],
+            tpl: vec![],
         });
         assert_eq!(r.text, "a: \nb: x\n");
         assert_eq!((r.segs[0].start, r.segs[0].end), (4, 5));
@@ -427,6 +452,7 @@ mod tests {
         let t = |s: &str| RenderedTemplate {
             text: s.into(),
             segs: vec![],
+            tpl: vec![],
         };
         templates.insert(
             "c/templates/a.yaml".to_string(),
@@ -444,6 +470,7 @@ mod tests {
             values: Map::new(),
             sources: Sources::default(),
             chart: Chart::default(),
+            template_files: BTreeMap::new(),
         };
         assert_eq!(
             helm_template_stream(&rc).ok().as_deref(),

@@ -1,9 +1,9 @@
 //! Executes parsed templates with Go's text/template semantics as Helm configures them
 //! (`missingkey=zero`), writing output together with provenance segments.
 
-use super::gofmt::{go_type_name, sprint, sprint_value, sprintf, sprintln};
+use super::gofmt::{go_type_name, sprint, sprint_value, sprintf_spans, sprintln};
 use super::parse::{Arg, Cmd, Node, Num, Pipe, Pos, Tree};
-use super::{Limits, TemplateError, TemplateSet, funcs};
+use super::{Limits, TemplateError, TemplateSet, TplSeg, funcs};
 use crate::render::value::{Seg, Text, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,6 +14,8 @@ use std::time::Instant;
 pub struct Output {
     pub text: String,
     pub segs: Vec<Seg>,
+    /// Template positions of the output's byte ranges.
+    pub tpl: Vec<TplSeg>,
 }
 
 /// Why execution stopped.
@@ -160,6 +162,20 @@ impl State<'_> {
         Ok(())
     }
 
+    /// Records that `out.text[start..]` was written by the node at `pos` of the current tree.
+    fn mark(&self, out: &mut Output, start: usize, pos: Pos, literal: bool) {
+        if out.text.len() > start {
+            out.tpl.push(TplSeg {
+                start: start as u32,
+                end: out.text.len() as u32,
+                template: self.tree.parse_name.clone(),
+                line: pos.line,
+                col: pos.col,
+                literal,
+            });
+        }
+    }
+
     /// Go's `printValue` of an action's result.
     fn print_value(&mut self, out: &mut Output, v: &Value, pos: Pos) -> R<()> {
         match v {
@@ -187,18 +203,23 @@ impl State<'_> {
 
     fn walk_node(&mut self, dot: &Dot, node: &Node, out: &mut Output) -> R<()> {
         match node {
-            Node::Text(t) => {
+            Node::Text(t, tpos) => {
                 let t = Text {
                     s: t.clone(),
                     segs: None,
                 };
-                self.write(out, &t, Pos::default())
+                let start = out.text.len();
+                self.write(out, &t, Pos::default())?;
+                self.mark(out, start, *tpos, true);
+                Ok(())
             }
             Node::Action(pos, pipe) => {
                 self.tick(*pos)?;
                 let v = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
+                    let start = out.text.len();
                     self.print_value(out, &v, *pos)?;
+                    self.mark(out, start, *pos, false);
                 }
                 Ok(())
             }
@@ -835,8 +856,8 @@ impl State<'_> {
                     ));
                 }
                 let f = self.string_arg(cmd, &argv, 0)?;
-                sprintf(&f, &argv[1..])
-                    .map(Value::str)
+                sprintf_spans(&f, &argv[1..])
+                    .map(|(text, spans)| Value::Str(printf_text(text, &spans, &argv[1..])))
                     .map_err(|e| self.call_err(cmd, name, e))
             }
             "html" => Ok(Value::str(html_escape(&eval_args_string(&argv)))),
@@ -1122,6 +1143,38 @@ fn grow<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// `printf`'s result with provenance: an argument printed verbatim keeps its segments, a scalar
+/// from a values file marks the bytes it printed.
+fn printf_text(text: String, spans: &[(usize, usize, usize)], args: &[Value]) -> Text {
+    let mut segs = Vec::new();
+    for &(start, end, i) in spans {
+        let Some(arg) = args.get(i) else { continue };
+        if let Value::Str(t) = arg
+            && text.get(start..end) == Some(t.as_str())
+            && let Some(ss) = &t.segs
+        {
+            segs.extend(ss.iter().map(|s| Seg {
+                start: s.start + start as u32,
+                end: s.end + start as u32,
+                origin: s.origin,
+            }));
+            continue;
+        }
+        let o = arg.origin();
+        if !o.is_none() && end > start {
+            segs.push(Seg {
+                start: start as u32,
+                end: end as u32,
+                origin: o,
+            });
+        }
+    }
+    Text {
+        s: Arc::from(text),
+        segs: (!segs.is_empty()).then(|| Arc::from(segs)),
+    }
+}
+
 pub(crate) fn out_to_text(out: Output) -> Text {
     Text {
         s: Arc::from(out.text),
@@ -1162,7 +1215,17 @@ pub(crate) fn replace_no_value(out: Output) -> Output {
         })
         .filter(|s| s.end > s.start)
         .collect();
-    Output { text, segs }
+    let tpl = out
+        .tpl
+        .into_iter()
+        .map(|s| TplSeg {
+            start: map(s.start),
+            end: map(s.end),
+            ..s
+        })
+        .filter(|s| s.end > s.start)
+        .collect();
+    Output { text, segs, tpl }
 }
 
 // ---------------------------------------------------------------------------------------------

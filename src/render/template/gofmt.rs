@@ -576,6 +576,16 @@ fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) 
 /// Go's `fmt.Sprintf` over template values. Never fails today (Go reports problems inline, as
 /// `%!verb(...)`); the `Result` leaves room for limits.
 pub fn sprintf(format: &str, args: &[Value]) -> Result<String, String> {
+    sprintf_spans(format, args).map(|(s, _)| s)
+}
+
+/// [`sprintf`], also returning which byte range of the output each argument printed
+/// (`(start, end, argument index)`), so provenance can follow values through `printf`.
+pub fn sprintf_spans(
+    format: &str,
+    args: &[Value],
+) -> Result<(String, Vec<(usize, usize, usize)>), String> {
+    let mut spans = Vec::new();
     let mut out = String::with_capacity(format.len() + 16);
     let mut argi = 0usize;
     let mut reordered = false;
@@ -701,7 +711,9 @@ pub fn sprintf(format: &str, args: &[Value]) -> Result<String, String> {
             continue;
         };
         argi += 1;
+        let start = out.len();
         fmt_arg(&mut out, arg, verb, &f);
+        spans.push((start, out.len(), argi - 1));
     }
     if !reordered && argi < args.len() {
         out.push_str("%!(EXTRA ");
@@ -720,7 +732,7 @@ pub fn sprintf(format: &str, args: &[Value]) -> Result<String, String> {
         }
         out.push(')');
     }
-    Ok(out)
+    Ok((out, spans))
 }
 
 #[cfg(test)]

@@ -84,13 +84,16 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
         if trim_next_text {
             t = t.trim_start_matches([' ', '\t', '\r', '\n']);
         }
+        // The text token's position is where its (trimmed) text starts in the source, so the
+        // executor can tell which template line produced each output byte.
+        let text_pos = text_end - t.len();
         if left_trim {
             t = t.trim_end_matches([' ', '\t', '\r', '\n']);
         }
         if !t.is_empty() {
             toks.push(Token {
                 tok: Tok::Text(t.to_string()),
-                pos: start,
+                pos: text_pos,
             });
         }
         let Some(n) = next else {

@@ -66,6 +66,23 @@ impl std::error::Error for TemplateError {}
 pub struct Rendered {
     pub text: String,
     pub segs: Vec<Seg>,
+    /// Which template position wrote each byte range of `text` (sorted, non-overlapping).
+    pub tpl: Vec<TplSeg>,
+}
+
+/// A byte range of rendered output and the template position that wrote it: literal text that
+/// starts at `line`:`col` of `template` (later bytes are on later lines as the text's newlines
+/// say), or the output of the action at `line`:`col` (an `include` counts as its action).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TplSeg {
+    pub start: u32,
+    pub end: u32,
+    /// The file the template was parsed from (`chart/templates/x.yaml`, `chart/templates/_h.tpl`).
+    pub template: Arc<str>,
+    pub line: u32,
+    pub col: u32,
+    /// Literal template text (true) or an action's output (false).
+    pub literal: bool,
 }
 
 /// All parsed templates of a chart tree, shared by name (Helm parses every template file of the
@@ -165,6 +182,7 @@ impl TemplateSet {
         Ok(Rendered {
             text: out.text,
             segs: out.segs,
+            tpl: out.tpl,
         })
     }
 }

@@ -75,7 +75,8 @@ pub struct Pipe {
 /// A template node.
 #[derive(Clone, Debug)]
 pub enum Node {
-    Text(Arc<str>),
+    /// Literal text and where it starts in the template file.
+    Text(Arc<str>, Pos),
     Action(Pos, Pipe),
     If(Pos, Pipe, Vec<Node>, Option<Vec<Node>>),
     Range(Pos, Pipe, Vec<Node>, Option<Vec<Node>>),
@@ -100,7 +101,7 @@ impl Tree {
     pub fn is_empty(&self) -> bool {
         self.root
             .iter()
-            .all(|n| matches!(n, Node::Text(t) if t.trim().is_empty()))
+            .all(|n| matches!(n, Node::Text(t, _) if t.trim().is_empty()))
     }
 }
 
@@ -449,7 +450,7 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> Result<Item, ParseError> {
         let t = self.next_non_space();
         match t.tok {
-            Tok::Text(s) => Ok(Item::Node(Node::Text(Arc::from(s)))),
+            Tok::Text(s) => Ok(Item::Node(Node::Text(Arc::from(s), self.pos(t.pos)))),
             Tok::LeftDelim => self.action(t.pos),
             other => self.unexpected(&other, "input"),
         }

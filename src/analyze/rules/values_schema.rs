@@ -1,0 +1,108 @@
+//! `values-schema`: an environment's merged values meet the chart's `values.schema.json` and the
+//! platform's contract schemas (`values-schema:` in the config).
+crate::declare_rule! {
+    /// ## What it does
+    /// Validates, per environment, the values a chart is rendered with (chart defaults, then the
+    /// environment's values files, coalesced as Helm does) against the chart's own
+    /// `values.schema.json` (and its subcharts') and against every JSON schema the config names
+    /// under `values-schema:` (the platform's contract for a standard service chart ships as
+    /// `schemas/service-chart.schema.json`). Each violation is reported at the values-file line
+    /// that set the offending value; a missing required value is reported at the environment's
+    /// last values file.
+    ///
+    /// ## Why
+    /// Helm refuses to install a release whose values break the chart's schema, so the mistake
+    /// would otherwise surface only at deploy time, in one environment. Contract schemas catch
+    /// values the templates silently ignore (a misspelt `replicaCount`).
+    ///
+    /// ## Failing example
+    /// ```yaml
+    /// # values-prod.yaml, with a schema saying replicaCount is an integer
+    /// replicaCount: "3"
+    /// ```
+    ///
+    /// ## Passing example
+    /// ```yaml
+    /// replicaCount: 3
+    /// ```
+    pub struct ValuesSchema { id: "values-schema", severity: Error, summary: "Merged values per environment meet the chart's values.schema.json and the config's values-schema contracts." }
+}
+
+use crate::analyze::engine::{RawFinding, Rule, RuleContext};
+use crate::render::chart::Chart;
+use crate::render::chart::release::{helm_message, origin_at, to_json, validate_schemas};
+use crate::render::value::{Map, Origin, Value};
+
+impl Rule for ValuesSchema {
+    fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
+        &Self::INFO
+    }
+    /// Manifests carry no values: the chart pipeline calls [`check_values`] per render.
+    fn check<'a>(&self, _ctx: &RuleContext<'a>, _out: &mut Vec<RawFinding<'a>>) {}
+}
+
+/// One schema violation of merged values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValuesViolation {
+    /// The schema: `values.schema.json of chart NAME` or the contract file as printed.
+    pub schema: String,
+    /// JSON pointer of the offending value (`/image/tag`; empty for the root).
+    pub pointer: String,
+    pub message: String,
+    /// Where the value was set, if it came from a values file.
+    pub origin: Origin,
+}
+
+impl ValuesViolation {
+    /// The finding's message.
+    pub fn text(&self) -> String {
+        let at = if self.pointer.is_empty() {
+            "values".to_string()
+        } else {
+            format!(
+                "`{}`",
+                self.pointer.trim_start_matches('/').replace('/', ".")
+            )
+        };
+        format!("{at} breaks {}: {}", self.schema, self.message)
+    }
+}
+
+/// Validates `values` (the coalesced `.Values` of `chart`) against the chart's and subcharts'
+/// `values.schema.json` and against each `(name, validator)` contract.
+pub fn check_values(
+    chart: &Chart,
+    values: &Map,
+    contracts: &[(String, &jsonschema::Validator)],
+) -> Vec<ValuesViolation> {
+    let mut out = Vec::new();
+    match validate_schemas(chart, values) {
+        Ok(vs) => out.extend(vs.into_iter().map(|v| ValuesViolation {
+            schema: format!("values.schema.json of chart `{}`", v.chart),
+            pointer: v.path,
+            message: v.message,
+            origin: v.origin,
+        })),
+        Err(e) => out.push(ValuesViolation {
+            schema: format!("values.schema.json of chart `{}`", chart.name()),
+            pointer: String::new(),
+            message: e,
+            origin: Origin::NONE,
+        }),
+    }
+    if !contracts.is_empty() {
+        let inst = to_json(&Value::map(values.clone()));
+        for (name, validator) in contracts {
+            for e in validator.iter_errors(&inst) {
+                let pointer = e.instance_path().as_str().to_string();
+                out.push(ValuesViolation {
+                    schema: name.clone(),
+                    message: helm_message(e.kind(), e.instance(), &e.to_string()),
+                    origin: origin_at(values, &pointer),
+                    pointer,
+                });
+            }
+        }
+    }
+    out
+}

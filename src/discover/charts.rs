@@ -1,0 +1,539 @@
+//! Charts and their environments: what `chartgate check` renders.
+//!
+//! From the paths given, discovery finds
+//! - **charts**: a directory holding `Chart.yaml` (its subdirectories are the chart's own:
+//!   `templates/`, `charts/` subcharts, `env/`, are not searched further), or a packaged `.tgz`
+//!   named explicitly;
+//! - **values-only service folders**: a directory whose own `chartgate.yaml` says `chart: PATH`
+//!   (the chart is rendered with the folder's values files);
+//! - **plain manifests**: every other `*.yaml`/`*.yml`/`*.json` file, checked as before.
+//!
+//! A service's environments come from `environments:` in its merged config (values-file globs
+//! relative to the service directory, `{chart}` and `{env}` placeholders, in the config's order);
+//! without any, from the files beside the chart: `values-<env>.yaml`, `values.<env>.yaml`,
+//! `env/<env>/values.yaml`. With neither, the chart is rendered once with its defaults
+//! (environment none). A chart that some service folder of the run names with `chart:` is not
+//! also checked on its own (its defaults alone are never deployed).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use super::manifests::{DEFAULT_INCLUDE, DiscoverError, ManifestInput, display_path};
+use crate::config::{Config, FileCache};
+
+/// One environment of a service: its name and values files in the order they apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvTarget {
+    /// None when the service has no environments at all (rendered with its defaults).
+    pub name: Option<String>,
+    /// Values files (absolute), applied in order after the chart's own `values.yaml`.
+    pub values: Vec<PathBuf>,
+}
+
+/// A chart to render, with the directory its values live in and its environments.
+#[derive(Clone, Debug)]
+pub struct Service {
+    /// The chart directory or `.tgz` (absolute).
+    pub chart: PathBuf,
+    /// The service directory (the chart directory, or the values-only folder naming the chart).
+    pub dir: PathBuf,
+    /// The service as printed: its directory relative to the current directory.
+    pub display: String,
+    /// The service's name (`{chart}`; the release name): the service directory's name.
+    pub name: String,
+    /// The merged config of the service directory.
+    pub config: Config,
+    /// Environments, in the config's order (alphabetical when found by convention).
+    pub environments: Vec<EnvTarget>,
+}
+
+/// Everything discovery found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Services, sorted by display path.
+    pub services: Vec<Service>,
+    /// Plain manifest files (and stdin), in walk order.
+    pub manifests: Vec<ManifestInput>,
+}
+
+/// Options of discovery.
+pub struct DiscoverOptions<'a> {
+    /// Globs of manifest files to read inside directories (default `*.yaml`, `*.yml`, `*.json`).
+    pub include: &'a [String],
+    /// Globs of files to skip inside directories.
+    pub exclude: &'a [String],
+    /// `--config`: used for every service instead of the nearest files.
+    pub config: Option<&'a Config>,
+    /// The current directory (paths are printed relative to it).
+    pub cwd: &'a Path,
+}
+
+fn globset(globs: &[String]) -> Result<GlobSet, DiscoverError> {
+    let mut b = GlobSetBuilder::new();
+    for g in globs {
+        let glob = globset::Glob::new(g).map_err(|e| DiscoverError {
+            path: g.clone(),
+            message: format!("invalid glob: {e}"),
+        })?;
+        b.add(glob);
+    }
+    b.build().map_err(|e| DiscoverError {
+        path: globs.join(","),
+        message: e.to_string(),
+    })
+}
+
+fn cfg_err(e: crate::config::ConfigError, cwd: &Path) -> DiscoverError {
+    let file = display_path(&e.file, cwd);
+    DiscoverError {
+        path: if e.line == 0 {
+            file
+        } else {
+            format!("{file}:{}:{}", e.line, e.column)
+        },
+        message: e.message,
+    }
+}
+
+/// Whether a file name is a values file of some environment or the defaults (never a manifest).
+fn is_values_name(name: &str) -> bool {
+    name == "values.yaml"
+        || name == "values.yml"
+        || (name.starts_with("values-") || name.starts_with("values."))
+            && (name.ends_with(".yaml") || name.ends_with(".yml"))
+}
+
+/// Finds charts, service folders and manifests under `paths` (`-` is stdin, read from `stdin`).
+pub fn discover(
+    paths: &[PathBuf],
+    opts: &DiscoverOptions<'_>,
+    stdin: &mut dyn std::io::Read,
+) -> Result<Discovered, DiscoverError> {
+    let cwd = opts.cwd;
+    let include: Vec<String> = if opts.include.is_empty() {
+        DEFAULT_INCLUDE.iter().map(|s| s.to_string()).collect()
+    } else {
+        opts.include.to_vec()
+    };
+    let inc = globset(&include)?;
+    let exc = globset(opts.exclude)?;
+    let mut cache = FileCache::default();
+    // (chart path, service dir) pairs, plus manifest files.
+    let mut charts: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut folders: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    let mut manifest_files: Vec<PathBuf> = Vec::new();
+    let mut out = Discovered::default();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            out.manifests.extend(super::manifests::collect(
+                &[p.clone()],
+                &[],
+                &[],
+                cwd,
+                stdin,
+            )?);
+            continue;
+        }
+        let abs = normalise(&if p.is_absolute() {
+            p.clone()
+        } else {
+            cwd.join(p)
+        });
+        let meta = std::fs::metadata(&abs).map_err(|e| DiscoverError {
+            path: display_path(p, cwd),
+            message: e.to_string(),
+        })?;
+        if meta.is_file() {
+            let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.ends_with(".tgz") {
+                charts.insert(abs);
+            } else if name == "Chart.yaml" {
+                charts.insert(abs.parent().unwrap_or(&abs).to_path_buf());
+            } else {
+                manifest_files.push(abs);
+            }
+            continue;
+        }
+        let mut walker = walkdir::WalkDir::new(&abs)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter();
+        // Directories that are (inside) a chart or a service folder: files there are theirs.
+        let mut owned: Vec<PathBuf> = Vec::new();
+        while let Some(entry) = walker.next() {
+            let entry = entry.map_err(|e| DiscoverError {
+                path: display_path(p, cwd),
+                message: e.to_string(),
+            })?;
+            let path = entry.path();
+            let name = entry.file_name().to_string_lossy();
+            if entry.file_type().is_dir() {
+                if entry.depth() > 0
+                    && (name.starts_with('.') || name == "node_modules" || name == "target")
+                {
+                    walker.skip_current_dir();
+                    continue;
+                }
+                if path.join("Chart.yaml").is_file() {
+                    charts.insert(path.to_path_buf());
+                    walker.skip_current_dir();
+                    continue;
+                }
+                if let Some(f) = crate::config::file_in(path) {
+                    let own = cache.file(&f).map_err(|e| cfg_err(e, cwd))?;
+                    if let Some(chart) = own.chart {
+                        folders.insert(path.to_path_buf(), normalise(&chart));
+                        owned.push(path.to_path_buf());
+                    }
+                }
+                continue;
+            }
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            if crate::config::FILE_NAMES.contains(&name.as_ref()) {
+                continue;
+            }
+            // A service folder holds values, not manifests; a values file is never a manifest.
+            if owned.iter().any(|d| path.starts_with(d)) || is_values_name(&name) {
+                continue;
+            }
+            let rel = path.strip_prefix(&abs).unwrap_or(path);
+            let matches = |set: &GlobSet| set.is_match(rel) || set.is_match(name.as_ref());
+            if !matches(&inc) || matches(&exc) {
+                continue;
+            }
+            manifest_files.push(path.to_path_buf());
+        }
+    }
+    // A chart named by a service folder is rendered through that folder only.
+    let referenced: BTreeSet<&PathBuf> = folders.values().collect();
+    let mut services = Vec::new();
+    for chart in &charts {
+        if referenced.contains(chart) {
+            continue;
+        }
+        let dir = if chart.is_dir() {
+            chart.clone()
+        } else {
+            chart.parent().unwrap_or(chart).to_path_buf()
+        };
+        services.push(service(
+            chart.clone(),
+            dir,
+            chart.is_dir(),
+            opts,
+            &mut cache,
+        )?);
+    }
+    for (dir, chart) in &folders {
+        if !chart.exists() {
+            let f = crate::config::file_in(dir).unwrap_or_else(|| dir.clone());
+            return Err(DiscoverError {
+                path: display_path(&f, cwd),
+                message: format!("`chart: {}` does not exist", display_path(chart, cwd)),
+            });
+        }
+        services.push(service(
+            chart.clone(),
+            dir.clone(),
+            false,
+            opts,
+            &mut cache,
+        )?);
+    }
+    services.sort_by(|a, b| a.display.cmp(&b.display));
+    // A file some environment uses as values is not a manifest.
+    let values: BTreeSet<&PathBuf> = services
+        .iter()
+        .flat_map(|s| s.environments.iter().flat_map(|e| e.values.iter()))
+        .collect();
+    for f in manifest_files.iter().filter(|f| !values.contains(f)) {
+        out.manifests.extend(super::manifests::collect(
+            &[f.clone()],
+            &[],
+            &[],
+            cwd,
+            stdin,
+        )?);
+    }
+    out.services = services;
+    Ok(out)
+}
+
+/// `a/./b/../c` → `a/c` without touching the file system.
+fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn service(
+    chart: PathBuf,
+    dir: PathBuf,
+    is_chart_dir: bool,
+    opts: &DiscoverOptions<'_>,
+    cache: &mut FileCache,
+) -> Result<Service, DiscoverError> {
+    let config = match opts.config {
+        Some(c) => c.clone(),
+        None => crate::config::find_for_cached(&dir, cache).map_err(|e| cfg_err(e, opts.cwd))?,
+    };
+    let name = if chart.is_dir() || !is_chart_dir {
+        dir.file_name()
+    } else {
+        chart.file_stem()
+    }
+    .map(|n| n.to_string_lossy().into_owned())
+    .unwrap_or_else(|| "chart".into());
+    let display = if chart.is_file() && dir != chart {
+        display_path(&chart, opts.cwd)
+    } else {
+        display_path(&dir, opts.cwd)
+    };
+    // The chart's own values.yaml is its defaults; a service folder's values.yaml applies first.
+    let base: Vec<PathBuf> = if is_chart_dir || chart.is_file() {
+        Vec::new()
+    } else {
+        ["values.yaml", "values.yml"]
+            .iter()
+            .map(|n| dir.join(n))
+            .filter(|p| p.is_file())
+            .take(1)
+            .collect()
+    };
+    let chart_defaults = if chart.is_dir() {
+        Some(chart.join("values.yaml"))
+    } else {
+        None
+    };
+    let environments =
+        environments_of(&dir, &name, &config, &base, chart_defaults.as_deref(), opts)?;
+    Ok(Service {
+        chart,
+        dir,
+        display,
+        name,
+        config,
+        environments,
+    })
+}
+
+/// Files matching `pattern` (relative to `dir`, `{chart}`/`{env}` substituted), sorted.
+fn expand(dir: &Path, pattern: &str, chart: &str, env: &str) -> Result<Vec<PathBuf>, String> {
+    let pattern = pattern.replace("{chart}", chart).replace("{env}", env);
+    let has_glob = pattern.contains(['*', '?', '[', '{']);
+    let full = normalise(&dir.join(&pattern));
+    if !has_glob {
+        return Ok(if full.is_file() {
+            vec![full]
+        } else {
+            Vec::new()
+        });
+    }
+    // Walk from the deepest directory without glob characters.
+    let mut root = PathBuf::new();
+    let mut rest = Vec::new();
+    let mut in_glob = false;
+    for c in full.components() {
+        let s = c.as_os_str().to_string_lossy();
+        if !in_glob && !s.contains(['*', '?', '[', '{']) {
+            root.push(c);
+        } else {
+            in_glob = true;
+            rest.push(s.into_owned());
+        }
+    }
+    let glob = GlobBuilder::new(&rest.join("/"))
+        .literal_separator(true)
+        .build()
+        .map_err(|e| format!("invalid values glob `{pattern}`: {}", e.kind()))?
+        .compile_matcher();
+    let mut out = Vec::new();
+    if root.is_dir() {
+        for e in walkdir::WalkDir::new(&root)
+            .max_depth(rest.len().max(1) + 8)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_map(Result::ok)
+        {
+            if e.file_type().is_file()
+                && let Ok(rel) = e.path().strip_prefix(&root)
+                && glob.is_match(rel)
+            {
+                out.push(e.path().to_path_buf());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Convention files of environment `env` in `dir`.
+fn convention_files(dir: &Path, env: &str) -> Vec<PathBuf> {
+    [
+        format!("values-{env}.yaml"),
+        format!("values-{env}.yml"),
+        format!("values.{env}.yaml"),
+        format!("values.{env}.yml"),
+        format!("env/{env}/values.yaml"),
+        format!("env/{env}/values.yml"),
+    ]
+    .iter()
+    .map(|f| dir.join(f))
+    .filter(|p| p.is_file())
+    .collect()
+}
+
+/// Environment names found by convention in `dir`, sorted.
+fn convention_envs(dir: &Path) -> BTreeSet<String> {
+    let mut envs = BTreeSet::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let stem = name
+                .strip_suffix(".yaml")
+                .or_else(|| name.strip_suffix(".yml"));
+            if let Some(env) = stem
+                .and_then(|s| {
+                    s.strip_prefix("values-")
+                        .or_else(|| s.strip_prefix("values."))
+                })
+                .filter(|e| !e.is_empty() && !e.contains('.'))
+            {
+                envs.insert(env.to_string());
+            }
+        }
+    }
+    if let Ok(rd) = std::fs::read_dir(dir.join("env")) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.join("values.yaml").is_file() || p.join("values.yml").is_file() {
+                envs.insert(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    envs
+}
+
+fn environments_of(
+    dir: &Path,
+    chart: &str,
+    config: &Config,
+    base: &[PathBuf],
+    chart_defaults: Option<&Path>,
+    opts: &DiscoverOptions<'_>,
+) -> Result<Vec<EnvTarget>, DiscoverError> {
+    let with_base = |files: Vec<PathBuf>| -> Vec<PathBuf> {
+        let mut v = base.to_vec();
+        for f in files {
+            // The chart's values.yaml is already its defaults.
+            if Some(f.as_path()) == chart_defaults || v.contains(&f) {
+                continue;
+            }
+            v.push(f);
+        }
+        v
+    };
+    if !config.environments.is_empty() {
+        let mut out = Vec::new();
+        let mut names: Vec<&String> = config.environment_order.iter().collect();
+        for n in config.environments.keys() {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        for name in names {
+            let Some(env) = config.environments.get(name) else {
+                continue;
+            };
+            if env.values.is_empty() {
+                out.push(EnvTarget {
+                    name: Some(name.clone()),
+                    values: with_base(convention_files(dir, name)),
+                });
+                continue;
+            }
+            let mut files = Vec::new();
+            for pattern in &env.values {
+                let found = expand(dir, pattern, chart, name).map_err(|message| DiscoverError {
+                    path: config
+                        .path
+                        .as_deref()
+                        .map(|p| display_path(p, opts.cwd))
+                        .unwrap_or_else(|| "config".into()),
+                    message,
+                })?;
+                files.extend(found);
+            }
+            // An environment whose values files match nothing here does not deploy this service.
+            if files.is_empty() {
+                continue;
+            }
+            out.push(EnvTarget {
+                name: Some(name.clone()),
+                values: with_base(files),
+            });
+        }
+        return Ok(out);
+    }
+    let envs = convention_envs(dir);
+    if envs.is_empty() {
+        return Ok(vec![EnvTarget {
+            name: None,
+            values: base.to_vec(),
+        }]);
+    }
+    Ok(envs
+        .into_iter()
+        .map(|e| EnvTarget {
+            values: with_base(convention_files(dir, &e)),
+            name: Some(e),
+        })
+        .collect())
+}
+
+/// `--list`: one line per chart × environment: service, chart, environment, values files.
+pub fn list(d: &Discovered, cwd: &Path) -> String {
+    let mut s = String::new();
+    for svc in &d.services {
+        for e in &svc.environments {
+            let mut files: Vec<String> = Vec::new();
+            if svc.chart.is_dir() && svc.chart.join("values.yaml").is_file() {
+                files.push(display_path(&svc.chart.join("values.yaml"), cwd));
+            }
+            files.extend(e.values.iter().map(|f| display_path(f, cwd)));
+            let chart = display_path(&svc.chart, cwd);
+            let via = if chart == svc.display {
+                String::new()
+            } else {
+                format!(" (chart {chart})")
+            };
+            s.push_str(&format!(
+                "{}{via}  env {}: {}\n",
+                svc.display,
+                e.name.as_deref().unwrap_or("none"),
+                if files.is_empty() {
+                    "(no values files)".to_string()
+                } else {
+                    files.join(", ")
+                }
+            ));
+        }
+    }
+    for m in &d.manifests {
+        s.push_str(&format!("{}  manifest\n", m.display));
+    }
+    s
+}

@@ -1,0 +1,208 @@
+//! Where a finding in a rendered chart points: the values-file line that set the offending value
+//! (primary), with the template line that printed it as a related location; when no values line
+//! is involved, the template line itself. Nothing is guessed: the renderer records, for every
+//! byte of its output, which values position ([`Seg`]) and which template position ([`TplSeg`])
+//! wrote it, and this locator looks up the node's byte range in those records.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::analyze::engine::Locator;
+use crate::analyze::model::Resource;
+use crate::discover::manifests::display_path;
+use crate::render::chart::{RenderedChart, RenderedTemplate};
+use crate::render::value::{Origin, Seg};
+use crate::report::finding::Location;
+use crate::yaml::{Node, NodeKind};
+
+/// `Origin.file` ids at or above this refer to the run's shared values files (parsed once per
+/// run, see [`ValuesRegistry`]); below it, to the render's own [`crate::render::chart::Sources`].
+pub const RUN_VALUES_BASE: u32 = 1 << 31;
+
+/// Values files parsed once per run and shared by every render that uses them.
+#[derive(Debug, Default)]
+pub struct ValuesRegistry {
+    /// (display path, text) by `id - RUN_VALUES_BASE`.
+    pub files: Vec<(String, Arc<str>)>,
+}
+
+impl ValuesRegistry {
+    /// The display path and text of a run-wide values file id.
+    pub fn get(&self, id: u32) -> Option<&(String, Arc<str>)> {
+        id.checked_sub(RUN_VALUES_BASE)
+            .and_then(|i| self.files.get(i as usize))
+    }
+}
+
+/// The locator of one render (chart × environment).
+pub struct ChartLocator<'a> {
+    pub rendered: &'a RenderedChart,
+    pub values: &'a ValuesRegistry,
+    pub cwd: &'a Path,
+    /// File ids (render-local or run-wide) that findings point into, for code frames.
+    pub used: std::sync::Mutex<BTreeMap<String, Arc<str>>>,
+}
+
+impl<'a> ChartLocator<'a> {
+    pub fn new(rendered: &'a RenderedChart, values: &'a ValuesRegistry, cwd: &'a Path) -> Self {
+        ChartLocator {
+            rendered,
+            values,
+            cwd,
+            used: Default::default(),
+        }
+    }
+
+    /// Display path and text of a file id.
+    fn file(&self, id: u32) -> Option<(String, Arc<str>)> {
+        if id >= RUN_VALUES_BASE {
+            return self.values.get(id).cloned();
+        }
+        let f = self.rendered.sources.get(id)?;
+        Some((display_path(Path::new(&f.path), self.cwd), f.text.clone()))
+    }
+
+    fn remember(&self, id: u32) -> Option<String> {
+        let (path, text) = self.file(id)?;
+        if let Ok(mut u) = self.used.lock() {
+            u.entry(path.clone()).or_insert(text);
+        }
+        Some(path)
+    }
+
+    /// The location of a values origin.
+    pub fn origin_location(&self, o: Origin) -> Option<Location> {
+        if o.is_none() {
+            return None;
+        }
+        Some(Location {
+            file: self.remember(o.file)?,
+            line: o.line,
+            column: o.col,
+        })
+    }
+
+    /// The template file:line:col that wrote byte `offset` of the rendered template `name`.
+    pub fn template_location(&self, name: &str, offset: usize) -> Option<Location> {
+        let rt = self.rendered.templates.get(name)?;
+        template_location_in(rt, offset, |tpl| {
+            let id = *self.rendered.template_files.get(tpl)?;
+            self.remember(id)
+        })
+    }
+}
+
+/// The template position that wrote byte `offset` of `rt` (`file_of` turns a template name into
+/// a printed path).
+pub fn template_location_in(
+    rt: &RenderedTemplate,
+    offset: usize,
+    file_of: impl Fn(&str) -> Option<String>,
+) -> Option<Location> {
+    let off = offset as u32;
+    let i = rt.tpl.partition_point(|s| s.end <= off);
+    let seg = rt.tpl.get(i).filter(|s| s.start <= off)?;
+    let file = file_of(&seg.template)?;
+    // Template positions count columns from 0 (Go's convention); locations from 1.
+    if !seg.literal {
+        return Some(Location {
+            file,
+            line: seg.line,
+            column: seg.col + 1,
+        });
+    }
+    let before = rt.text.get(seg.start as usize..offset)?;
+    let newlines = before.matches('\n').count() as u32;
+    let column = match before.rfind('\n') {
+        Some(nl) => before[nl + 1..].chars().count() as u32 + 1,
+        None => seg.col + 1 + before.chars().count() as u32,
+    };
+    Some(Location {
+        file,
+        line: seg.line + newlines,
+        column,
+    })
+}
+
+/// The values segment that set the node (or the `focus` bytes of its scalar value): for a
+/// scalar, the segment covering the focus, else the first segment inside the node; for a
+/// collection, only a segment covering it whole (a map printed by `toYaml` of one value).
+pub fn values_seg(
+    rt: &RenderedTemplate,
+    node: &Node,
+    focus: Option<(usize, usize)>,
+) -> Option<Seg> {
+    let (start, end) = (
+        node.pos.offset as u32,
+        node.end.offset.max(node.pos.offset) as u32,
+    );
+    let is_scalar = !matches!(node.kind, NodeKind::Seq(_) | NodeKind::Map(_));
+    let overlapping = rt
+        .segs
+        .iter()
+        .filter(|s| s.start < end.max(start + 1) && s.end > start && !s.origin.is_none());
+    if !is_scalar {
+        return overlapping
+            .into_iter()
+            .find(|s| s.start <= start && s.end >= end)
+            .copied();
+    }
+    let segs: Vec<&Seg> = overlapping.collect();
+    if let Some((fs, fe)) = focus {
+        let text = rt.text.get(start as usize..end as usize).unwrap_or("");
+        let value = node.as_str().unwrap_or("");
+        if let Some(part) = value.get(fs..fe).filter(|p| !p.is_empty()) {
+            // The focus bytes in the rendered text: at the same offset after a quote for a
+            // quoted scalar without escapes before it, else the last occurrence.
+            let quoted = text.starts_with(['"', '\'']);
+            let direct = usize::from(quoted) + fs;
+            let at = if text.get(direct..direct + part.len()) == Some(part) {
+                Some(direct)
+            } else {
+                text.rfind(part)
+            };
+            if let Some(at) = at {
+                let (a, b) = (start + at as u32, start + (at + part.len()) as u32);
+                if let Some(s) = segs.iter().find(|s| s.start < b && s.end > a) {
+                    return Some(**s);
+                }
+                // The focused part was template text: no values line set it.
+                return None;
+            }
+        }
+    }
+    segs.first().map(|s| **s)
+}
+
+impl Locator for ChartLocator<'_> {
+    fn locate(
+        &self,
+        resource: &Resource<'_>,
+        node: &Node,
+        focus: Option<(usize, usize)>,
+    ) -> (Location, Vec<(String, Location)>) {
+        let rendered_loc = Location {
+            file: resource.file.to_string(),
+            line: node.pos.line,
+            column: node.pos.col,
+        };
+        let Some(rt) = self.rendered.templates.get(resource.file) else {
+            return (rendered_loc, Vec::new());
+        };
+        let template = self.template_location(resource.file, node.pos.offset);
+        let value = values_seg(rt, node, focus).and_then(|s| self.origin_location(s.origin));
+        let mut related = Vec::new();
+        let primary = match (value, template) {
+            (Some(v), Some(t)) => {
+                related.push(("template".to_string(), t));
+                v
+            }
+            (Some(v), None) => v,
+            (None, Some(t)) => t,
+            (None, None) => return (rendered_loc, Vec::new()),
+        };
+        related.push(("rendered".to_string(), rendered_loc));
+        (primary, related)
+    }
+}

@@ -1,0 +1,519 @@
+//! The check pipeline as a library: discovered charts × environments are rendered in parallel,
+//! each render's manifests parsed (virtual files named like `chart/templates/x.yaml`) and
+//! analyzed with that environment's settings; findings point at values/template lines through
+//! [`locate::ChartLocator`]. `chartgate check` (src/cli/check.rs) and the benchmark call it.
+//!
+//! Values files are parsed once per run and shared by every render that uses them; a chart is
+//! loaded once and rendered per environment. One render's failure is a `render-error` finding for
+//! that chart and environment; the others go on.
+
+pub mod locate;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::analyze::engine::{analyze, level_for};
+use crate::analyze::model::SourceFile;
+use crate::analyze::rules::values_schema::{self, ValuesSchema};
+use crate::analyze::settings::Settings;
+use crate::config::Config;
+use crate::discover::charts::{EnvTarget, Service};
+use crate::discover::manifests::display_path;
+use crate::render::chart::{LoadedChart, RenderOptions, RenderedChart, load_chart, render_chart};
+use crate::render::value::{Map, Value};
+use crate::report::finding::{Finding, Location, Severity};
+use locate::{ChartLocator, RUN_VALUES_BASE, ValuesRegistry};
+
+/// The rule id of a chart that failed to render (not a configurable rule: it always fails the run
+/// with exit code 2).
+pub const RENDER_ERROR: &str = "render-error";
+
+/// What one render needs to know besides the config: the Rego helper's policy context
+/// (`data.chartgate.context`) is filled from it.
+#[derive(Clone, Debug)]
+pub struct RenderContext<'a> {
+    /// The service as printed (`services/web`).
+    pub chart: &'a str,
+    /// The release name the chart is rendered with.
+    pub release: &'a str,
+    /// The namespace it is rendered into.
+    pub namespace: &'a str,
+    /// The coalesced `.Values` of the render.
+    pub values: &'a Map,
+}
+
+/// The settings of one chart × environment. The one place that builds them, so everything a
+/// policy may want from the render (chart, release, namespace, values) is at hand here.
+pub fn settings_for(
+    config: &Config,
+    env: Option<&str>,
+    opts: &ChartCheckOptions,
+    ctx: &RenderContext<'_>,
+) -> Settings {
+    let mut s = Settings::from_config(config, env, opts.cluster.as_deref());
+    s.policies = opts.policies.clone();
+    s.exemptions = opts.exemptions.clone();
+    s.context.chart = Some(ctx.chart.to_string());
+    s.context.release = Some(ctx.release.to_string());
+    s.context.namespace = Some(ctx.namespace.to_string());
+    // Policies read the merged values; converting them costs a walk, so only when some run.
+    if s.policies.is_some() {
+        s.context.values =
+            crate::render::chart::release::to_json(&Value::map(ctx.values.clone()));
+    }
+    s
+}
+
+/// Options of a check run over charts.
+#[derive(Clone, Debug, Default)]
+pub struct ChartCheckOptions {
+    /// `--env`: only these environments (empty: all discovered).
+    pub envs: Vec<String>,
+    /// `--cluster`: overrides every environment's cluster.
+    pub cluster: Option<String>,
+    /// Paths are printed relative to it.
+    pub cwd: PathBuf,
+    /// Rego policies compiled once for the run (bundled, config, `--policy`).
+    pub policies: Option<Arc<crate::analyze::rego::PolicySet>>,
+    /// The config's exemptions, shared by every analysis of the run (they record their use).
+    pub exemptions: Option<Arc<crate::analyze::exemptions::ExemptionSet>>,
+}
+
+/// The result of checking charts.
+#[derive(Debug, Default)]
+pub struct ChartCheck {
+    /// Findings of every render (sorted), `render-error` findings included.
+    pub findings: Vec<Finding>,
+    /// Texts of the files findings point at (values files, templates), by printed path.
+    pub sources: BTreeMap<String, Arc<str>>,
+    /// How many renders failed.
+    pub render_errors: usize,
+    /// How many chart × environment renders ran.
+    pub renders: usize,
+    /// The environments each chart was checked in, in order (chart as printed → names).
+    pub environments: BTreeMap<String, Vec<String>>,
+}
+
+/// A values file parsed once per run.
+struct ParsedValues {
+    map: Result<Map, Finding>,
+}
+
+/// The environments of `svc` that `--env` selects; with `--env` and no environments discovered,
+/// the chart is checked once per asked environment with its defaults.
+pub fn selected_envs(svc: &Service, envs: &[String]) -> Vec<EnvTarget> {
+    if envs.is_empty() {
+        return svc.environments.clone();
+    }
+    if svc.environments.len() == 1 && svc.environments[0].name.is_none() {
+        return envs
+            .iter()
+            .map(|e| EnvTarget {
+                name: Some(e.clone()),
+                values: svc.environments[0].values.clone(),
+            })
+            .collect();
+    }
+    svc.environments
+        .iter()
+        .filter(|e| e.name.as_ref().is_some_and(|n| envs.contains(n)))
+        .cloned()
+        .collect()
+}
+
+fn render_error(svc: &Service, env: Option<&str>, location: Location, message: String) -> Finding {
+    Finding {
+        rule: RENDER_ERROR.into(),
+        severity: Severity::Error,
+        message,
+        resource: None,
+        location,
+        related: Vec::new(),
+        environment: env.map(str::to_string),
+        chart: Some(svc.display.clone()),
+        field: None,
+    }
+}
+
+/// Renders and checks every service × selected environment, in parallel on the current rayon
+/// pool. Output is sorted and independent of the thread count.
+pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartCheck {
+    let cwd = opts.cwd.as_path();
+    let jobs: Vec<(usize, EnvTarget)> = services
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            selected_envs(s, &opts.envs)
+                .into_iter()
+                .map(move |e| (i, e))
+        })
+        .collect();
+    // Values files: each parsed once, ids above RUN_VALUES_BASE.
+    let mut paths: Vec<PathBuf> = jobs.iter().flat_map(|(_, e)| e.values.clone()).collect();
+    paths.sort();
+    paths.dedup();
+    let parsed: Vec<(String, Arc<str>, ParsedValues)> = paths
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| parse_values_file(p, RUN_VALUES_BASE + i as u32, cwd))
+        .collect();
+    let mut registry = ValuesRegistry::default();
+    let mut values: HashMap<&Path, &ParsedValues> = HashMap::new();
+    for (p, (display, text, v)) in paths.iter().zip(&parsed) {
+        registry.files.push((display.clone(), text.clone()));
+        values.insert(p.as_path(), v);
+    }
+    // Charts: each loaded once.
+    let mut charts: Vec<&Path> = services.iter().map(|s| s.chart.as_path()).collect();
+    charts.sort();
+    charts.dedup();
+    let loaded: HashMap<&Path, Result<LoadedChart, Finding>> = charts
+        .par_iter()
+        .map(|c| {
+            let r = catch(|| load_chart(c)).and_then(|r| r.map_err(|e| e.to_string()));
+            (*c, r.map_err(|m| load_error(c, m, cwd)))
+        })
+        .collect();
+    // Contract schemas (`values-schema:`), compiled once.
+    let mut schema_paths: Vec<&PathBuf> = services
+        .iter()
+        .flat_map(|s| s.config.values_schema.iter())
+        .collect();
+    schema_paths.sort();
+    schema_paths.dedup();
+    let contracts: HashMap<&PathBuf, Result<jsonschema::Validator, String>> = schema_paths
+        .into_iter()
+        .map(|p| (p, compile_schema(p, cwd)))
+        .collect();
+
+    let results: Vec<(Vec<Finding>, BTreeMap<String, Arc<str>>, bool)> = jobs
+        .par_iter()
+        .map(|(i, env)| {
+            let svc = &services[*i];
+            let run = || {
+                check_one(
+                    svc,
+                    env,
+                    &loaded[svc.chart.as_path()],
+                    &values,
+                    &registry,
+                    &contracts,
+                    opts,
+                )
+            };
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+                Ok(r) => r,
+                Err(_) => (
+                    vec![render_error(
+                        svc,
+                        env.name.as_deref(),
+                        Location {
+                            file: svc.display.clone(),
+                            line: 1,
+                            column: 1,
+                        },
+                        "internal error while rendering this chart; please report it".into(),
+                    )],
+                    BTreeMap::new(),
+                    true,
+                ),
+            }
+        })
+        .collect();
+    let mut out = ChartCheck {
+        renders: jobs.len(),
+        ..Default::default()
+    };
+    for (i, env) in &jobs {
+        if let Some(name) = &env.name {
+            out.environments
+                .entry(services[*i].display.clone())
+                .or_default()
+                .push(name.clone());
+        }
+    }
+    for (findings, sources, failed) in results {
+        out.findings.extend(findings);
+        out.sources.extend(sources);
+        out.render_errors += usize::from(failed);
+    }
+    crate::report::sort_findings(&mut out.findings);
+    out
+}
+
+fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|_| "internal error while loading the chart; please report it".to_string())
+}
+
+fn load_error(chart: &Path, message: String, cwd: &Path) -> Finding {
+    // The loader names the file in its message; point at the chart's Chart.yaml otherwise.
+    let abs = chart.display().to_string();
+    let message = message.replace(&abs, &display_path(chart, cwd));
+    let file = if chart.is_dir() {
+        display_path(&chart.join("Chart.yaml"), cwd)
+    } else {
+        display_path(chart, cwd)
+    };
+    Finding {
+        rule: RENDER_ERROR.into(),
+        severity: Severity::Error,
+        message,
+        resource: None,
+        location: Location {
+            file,
+            line: 1,
+            column: 1,
+        },
+        related: Vec::new(),
+        environment: None,
+        chart: None,
+        field: None,
+    }
+}
+
+fn parse_values_file(p: &Path, id: u32, cwd: &Path) -> (String, Arc<str>, ParsedValues) {
+    let display = display_path(p, cwd);
+    let text: Arc<str> = match std::fs::read_to_string(p) {
+        Ok(t) => t.into(),
+        Err(e) => {
+            let f = bare_error(&display, 1, 1, format!("cannot read values file: {e}"));
+            return (display, "".into(), ParsedValues { map: Err(f) });
+        }
+    };
+    let map = match crate::yaml::parse_values(&text, id, &crate::yaml::Limits::default()) {
+        Ok(Value::Map(m)) => Ok(m.into_map()),
+        Ok(_) => Ok(Map::new()),
+        Err(e) => Err(bare_error(&display, e.pos.line, e.pos.col, e.message)),
+    };
+    (display, text, ParsedValues { map })
+}
+
+fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
+    Finding {
+        rule: RENDER_ERROR.into(),
+        severity: Severity::Error,
+        message,
+        resource: None,
+        location: Location {
+            file: file.to_string(),
+            line,
+            column,
+        },
+        related: Vec::new(),
+        environment: None,
+        chart: None,
+        field: None,
+    }
+}
+
+fn compile_schema(p: &Path, cwd: &Path) -> Result<jsonschema::Validator, String> {
+    let display = display_path(p, cwd);
+    let text = std::fs::read_to_string(p).map_err(|e| format!("{display}: {e}"))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("{display}: {e}"))?;
+    jsonschema::validator_for(&json).map_err(|e| format!("{display}: {e}"))
+}
+
+/// The finding of a renderer error message: at the template file:line it names, when it names
+/// one of this chart's templates, else at the chart.
+fn render_failure(
+    svc: &Service,
+    env: Option<&str>,
+    loaded: &LoadedChart,
+    message: &str,
+    cwd: &Path,
+) -> Finding {
+    static LOC: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = LOC.get_or_init(|| {
+        regex::Regex::new(r"([A-Za-z0-9_.\-/]+/templates/[A-Za-z0-9_.\-/]+):(\d+)(?::(\d+))?")
+            .unwrap_or_else(|_| unreachable!())
+    });
+    let root = loaded.chart.name();
+    let chart_file = if svc.chart.is_dir() {
+        display_path(&svc.chart.join("Chart.yaml"), cwd)
+    } else {
+        display_path(&svc.chart, cwd)
+    };
+    let mut location = Location {
+        file: chart_file,
+        line: 1,
+        column: 1,
+    };
+    if let Some(c) = re.captures(message) {
+        let name = &c[1];
+        // `root/templates/x` or `root/charts/sub/templates/x` → the chart's file.
+        if let Some(rest) = name.strip_prefix(&format!("{root}/")) {
+            let file = svc.chart.join(rest);
+            if file.is_file() {
+                location = Location {
+                    file: display_path(&file, cwd),
+                    line: c[2].parse().unwrap_or(1),
+                    column: c.get(3).and_then(|m| m.as_str().parse().ok()).unwrap_or(1),
+                };
+            }
+        }
+    }
+    render_error(svc, env, location, message.to_string())
+}
+
+type JobResult = (Vec<Finding>, BTreeMap<String, Arc<str>>, bool);
+
+fn check_one(
+    svc: &Service,
+    env: &EnvTarget,
+    loaded: &Result<LoadedChart, Finding>,
+    values: &HashMap<&Path, &ParsedValues>,
+    registry: &ValuesRegistry,
+    contracts: &HashMap<&PathBuf, Result<jsonschema::Validator, String>>,
+    opts: &ChartCheckOptions,
+) -> JobResult {
+    let cwd = opts.cwd.as_path();
+    let env_name = env.name.as_deref();
+    let fail = |mut f: Finding| {
+        f.environment = env_name.map(str::to_string);
+        f.chart = Some(svc.display.clone());
+        (vec![f], BTreeMap::new(), true)
+    };
+    let loaded = match loaded {
+        Ok(l) => l,
+        Err(f) => return fail(f.clone()),
+    };
+    let mut layers = Vec::with_capacity(env.values.len());
+    for p in &env.values {
+        match values.get(p.as_path()).map(|v| &v.map) {
+            Some(Ok(m)) => layers.push(m.clone()),
+            Some(Err(f)) => return fail(f.clone()),
+            None => {}
+        }
+    }
+    let config_env = env_name.and_then(|e| svc.config.environments.get(e));
+    let namespace = config_env
+        .and_then(|e| e.namespace.clone())
+        .unwrap_or_else(|| "default".into());
+    let ro = RenderOptions {
+        values: layers,
+        release_name: svc.name.clone(),
+        namespace: namespace.clone(),
+        skip_schema_validation: true,
+        limits: svc.config.limits,
+        ..Default::default()
+    };
+    let rendered: RenderedChart = match render_chart(loaded, &ro) {
+        Ok(r) => r,
+        Err(e) => {
+            let f = render_failure(svc, env_name, loaded, &e.message, cwd);
+            return (vec![f], BTreeMap::new(), true);
+        }
+    };
+    let ctx = RenderContext {
+        chart: &svc.display,
+        release: &svc.name,
+        namespace: &namespace,
+        values: &rendered.values,
+    };
+    let settings = settings_for(&svc.config, env_name, opts, &ctx);
+    let locator = ChartLocator::new(&rendered, registry, cwd);
+    let mut findings = Vec::new();
+    let mut failed = false;
+    // Manifests: every rendered template except NOTES.txt, as virtual files.
+    let mut files = Vec::new();
+    for (name, t) in &rendered.templates {
+        if name.ends_with("/NOTES.txt") || t.text.trim().is_empty() {
+            continue;
+        }
+        match crate::yaml::parse_manifests(&t.text, &settings.limits.yaml()) {
+            Ok(documents) => files.push(SourceFile {
+                file: name.clone(),
+                documents,
+            }),
+            Err(e) => {
+                // Helm fails the same way ("YAML parse error on NAME"); point at the template
+                // line that wrote the broken text.
+                failed = true;
+                let at = locator
+                    .template_location(name, e.pos.offset)
+                    .unwrap_or(Location {
+                        file: name.clone(),
+                        line: e.pos.line,
+                        column: e.pos.col,
+                    });
+                findings.push(render_error(
+                    svc,
+                    env_name,
+                    at,
+                    format!("YAML parse error on {name}: {}", e.message),
+                ));
+            }
+        }
+    }
+    findings.extend(analyze(&files, &settings, &locator));
+    // Values schemas.
+    if let Some(level) = level_for(&ValuesSchema::INFO, &settings) {
+        let mut compiled = Vec::new();
+        for p in &svc.config.values_schema {
+            match contracts.get(p) {
+                Some(Ok(v)) => compiled.push((format!("`{}`", display_path(p, cwd)), v)),
+                Some(Err(e)) => {
+                    failed = true;
+                    findings.push(render_error(
+                        svc,
+                        env_name,
+                        Location {
+                            file: display_path(p, cwd),
+                            line: 1,
+                            column: 1,
+                        },
+                        format!("invalid values schema: {e}"),
+                    ));
+                }
+                None => {}
+            }
+        }
+        // A value that is missing is reported where the environment's values end.
+        let fallback = env
+            .values
+            .last()
+            .map(|p| display_path(p, cwd))
+            .or_else(|| {
+                svc.chart
+                    .is_dir()
+                    .then(|| display_path(&svc.chart.join("values.yaml"), cwd))
+            })
+            .unwrap_or_else(|| svc.display.clone());
+        for v in values_schema::check_values(&rendered.chart, &rendered.values, &compiled) {
+            let location = locator.origin_location(v.origin).unwrap_or(Location {
+                file: fallback.clone(),
+                line: 1,
+                column: 1,
+            });
+            findings.push(Finding {
+                rule: ValuesSchema::INFO.id.into(),
+                severity: level,
+                message: v.text(),
+                resource: None,
+                location,
+                related: Vec::new(),
+                environment: env_name.map(str::to_string),
+                chart: None,
+                field: Some(format!("values{}", v.pointer.replace('/', "."))),
+            });
+        }
+    }
+    for f in &mut findings {
+        f.chart = Some(svc.display.clone());
+    }
+    let mut sources = locator.used.into_inner().unwrap_or_default();
+    // The fallback file of schema findings may not have been touched by the locator.
+    for f in &findings {
+        if !sources.contains_key(&f.location.file)
+            && let Ok(t) = std::fs::read_to_string(cwd.join(&f.location.file))
+        {
+            sources.insert(f.location.file.clone(), t.into());
+        }
+    }
+    (findings, sources, failed)
+}
