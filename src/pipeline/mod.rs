@@ -35,7 +35,7 @@ pub const RENDER_ERROR: &str = "render-error";
 /// (`data.chartgate.context`) is filled from it.
 #[derive(Clone, Debug)]
 pub struct RenderContext<'a> {
-    /// The service as printed (`services/web`).
+    /// The chart's name (`name:` of Chart.yaml).
     pub chart: &'a str,
     /// The release name the chart is rendered with.
     pub release: &'a str,
@@ -410,7 +410,7 @@ fn check_one(
         }
     };
     let ctx = RenderContext {
-        chart: &svc.display,
+        chart: rendered.chart.name(),
         release: &svc.name,
         namespace: &namespace,
         values: &rendered.values,
