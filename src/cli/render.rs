@@ -1,9 +1,35 @@
 //! `chartgate render CHART [-f FILE]... [--set ...]`: what `helm template` prints, or the rendered
 //! templates as one JSON object (`--output json`, the corpus' golden shape).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::render::chart::{RenderOptions, helm_template_stream, load_chart, render_chart};
+use crate::render::chart::{
+    RenderOptions, RenderedChart, helm_template_stream, load_chart, render_chart,
+};
+
+/// Which renderer turns a chart into manifests.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Renderer {
+    /// chartgate's own renderer (no helm binary needed).
+    #[default]
+    Native,
+    /// `helm template` from PATH (for charts the native renderer does not reproduce).
+    Helm,
+}
+
+/// Renders `chart` with the chosen renderer; the error is Helm's (or the helm binary's) message.
+pub fn render_with(
+    renderer: Renderer,
+    chart: &Path,
+    opts: &RenderOptions,
+) -> Result<RenderedChart, String> {
+    match renderer {
+        Renderer::Native => load_chart(chart)
+            .map_err(|e| e.to_string())
+            .and_then(|lc| render_chart(&lc, opts).map_err(|e| e.message)),
+        Renderer::Helm => crate::render::helm::render_with_helm(chart, opts).map_err(|e| e.message),
+    }
+}
 
 /// Output format of `chartgate render`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -50,6 +76,9 @@ pub struct RenderArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value_t = RenderOutput::Yaml)]
     pub output: RenderOutput,
+    /// Renderer: chartgate's own, or `helm template` from PATH.
+    #[arg(long, value_enum, default_value_t = Renderer::Native)]
+    pub renderer: Renderer,
 }
 
 impl RenderArgs {
@@ -72,9 +101,7 @@ impl RenderArgs {
 
 /// Renders and prints; returns the exit code (0 ok, 1 render error).
 pub fn run(args: &RenderArgs) -> i32 {
-    let result = load_chart(&args.chart)
-        .map_err(|e| e.to_string())
-        .and_then(|lc| render_chart(&lc, &args.options()).map_err(|e| e.message));
+    let result = render_with(args.renderer, &args.chart, &args.options());
     match (args.output, result) {
         (RenderOutput::Json, Ok(r)) => {
             let obj: serde_json::Map<String, serde_json::Value> = r
