@@ -202,7 +202,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         // serialisation
         "toYaml" => yaml::to_yaml_fn,
         "mustToYaml" => yaml::must_to_yaml,
-        "toYamlPretty" => yaml::to_yaml_pretty,
+        "toYamlPretty" => yaml::to_yaml_pretty_fn,
         "toJson" => json::to_json_fn,
         "mustToJson" => json::must_to_json,
         "toRawJson" => json::to_raw_json,
