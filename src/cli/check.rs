@@ -90,6 +90,9 @@ pub struct CheckArgs {
     /// Print the charts, environments and values files that would be checked, and exit.
     #[arg(long)]
     pub list: bool,
+    /// Renderer for charts: chartgate's own, or `helm template` from PATH.
+    #[arg(long, value_enum, default_value_t = crate::render::Renderer::Native)]
+    pub renderer: crate::render::Renderer,
 }
 
 impl CheckArgs {
@@ -237,6 +240,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         cwd: cwd.clone(),
         policies: Some(extras.policies.clone()),
         exemptions: extras.exemptions.clone(),
+        renderer: args.renderer,
     };
     let mut charts =
         pool.install(|| crate::pipeline::check_charts(&discovered.services, &chart_opts));

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use crate::render::chart::{RenderOptions, helm_template_stream, load_chart_limited, render_chart};
+use crate::render::chart::{RenderOptions, helm_template_stream};
+pub use crate::render::{Renderer, render_with};
 
 /// Output format of `chartgate render`.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -54,6 +55,9 @@ pub struct RenderArgs {
     /// `limits:`, e.g. `render-seconds=30`).
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     pub limits: Vec<String>,
+    /// Renderer: chartgate's own, or `helm template` from PATH.
+    #[arg(long, value_enum, default_value_t = Renderer::Native)]
+    pub renderer: Renderer,
 }
 
 impl RenderArgs {
@@ -86,16 +90,11 @@ impl RenderArgs {
 
 /// Renders and prints; returns the exit code (0 ok, 1 render error).
 pub fn run(args: &RenderArgs) -> i32 {
-    let limits = match args.limits() {
-        Ok(l) => l,
-        Err(e) => {
-            eprintln!("Error: {e}");
-            return super::EXIT_ERROR;
-        }
-    };
-    let result = load_chart_limited(&args.chart, &limits)
-        .map_err(|e| e.to_string())
-        .and_then(|lc| render_chart(&lc, &args.options()).map_err(|e| e.message));
+    if let Err(e) = args.limits() {
+        eprintln!("Error: {e}");
+        return super::EXIT_ERROR;
+    }
+    let result = render_with(args.renderer, &args.chart, &args.options());
     match (args.output, result) {
         (RenderOutput::Json, Ok(r)) => {
             let obj: serde_json::Map<String, serde_json::Value> = r

@@ -80,6 +80,8 @@ pub struct ChartCheckOptions {
     pub policies: Option<Arc<crate::analyze::rego::PolicySet>>,
     /// The config's exemptions, shared by every analysis of the run (they record their use).
     pub exemptions: Option<Arc<crate::analyze::exemptions::ExemptionSet>>,
+    /// Which renderer turns charts into manifests (`--renderer`).
+    pub renderer: crate::render::Renderer,
 }
 
 /// The result of checking charts.
@@ -402,7 +404,11 @@ fn check_one(
         limits: svc.config.limits,
         ..Default::default()
     };
-    let rendered: RenderedChart = match render_chart(loaded, &ro) {
+    let result = match opts.renderer {
+        crate::render::Renderer::Native => render_chart(loaded, &ro),
+        crate::render::Renderer::Helm => crate::render::helm::render_with_helm(&svc.chart, &ro),
+    };
+    let rendered: RenderedChart = match result {
         Ok(r) => r,
         Err(e) => {
             let f = render_failure(svc, env_name, loaded, &e.message, cwd);

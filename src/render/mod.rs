@@ -1,5 +1,36 @@
 //! The Helm renderer: `template/` is Go's text/template with Sprig and Helm's functions,
-//! `chart/` loads charts, coalesces values and renders a chart like `helm template`.
+//! `chart/` loads charts, coalesces values and renders a chart like `helm template`; `helm.rs`
+//! renders with a `helm` binary instead (`--renderer helm`).
 pub mod chart;
+pub mod helm;
 pub mod template;
 pub mod value;
+
+use std::path::Path;
+
+use chart::{RenderOptions, RenderedChart, load_chart_limited, render_chart};
+
+/// Which renderer turns a chart into manifests.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Renderer {
+    /// chartgate's own renderer (no helm binary needed).
+    #[default]
+    Native,
+    /// `helm template` from PATH (for charts the native renderer does not reproduce).
+    Helm,
+}
+
+/// Renders `chart` with the chosen renderer; the error is Helm's (or the helm binary's) message.
+pub fn render_with(
+    renderer: Renderer,
+    chart: &Path,
+    opts: &RenderOptions,
+) -> Result<RenderedChart, String> {
+    match renderer {
+        Renderer::Native => load_chart_limited(chart, &opts.limits)
+            .map_err(|e| e.to_string())
+            .and_then(|lc| render_chart(&lc, opts).map_err(|e| e.message)),
+        Renderer::Helm => helm::render_with_helm(chart, opts).map_err(|e| e.message),
+    }
+}
+

@@ -1,4 +1,4 @@
-//! Encodings, hashes and random strings. Certificate and key generation is not supported.
+//! Encodings, hashes, bcrypt and random strings (certificates and keys are in `certs.rs`).
 use super::{arg_str, arity};
 use crate::render::value::Value;
 use base64::Engine;
@@ -146,7 +146,33 @@ pub(super) fn rand_ascii(args: &[Value]) -> Result<Value, String> {
 
 /// Certificates, keys, AES, bcrypt: no well-kept pure-Rust path in our dependency set.
 pub(super) fn unsupported(_args: &[Value]) -> Result<Value, String> {
-    Err("this function (certificate/key generation, AES, bcrypt/htpasswd, derivePassword) is not supported by chartgate's renderer; use --renderer helm".into())
+    Err("this function (encryptAES, decryptAES, derivePassword) is not supported by chartgate's renderer; use --renderer helm".into())
+}
+
+/// Sprig's `bcrypt`: a `$2a$` hash with Go's default cost (10).
+pub(super) fn bcrypt(args: &[Value]) -> Result<Value, String> {
+    arity("bcrypt", args, 1)?;
+    bcrypt_hash(arg_str(&args[0])?).map(Value::str)
+}
+
+fn bcrypt_hash(pw: &str) -> Result<String, String> {
+    bcrypt::hash_with_result(pw, 10)
+        .map(|h| h.format_for_version(bcrypt::Version::TwoA))
+        .map_err(|e| e.to_string())
+}
+
+/// Sprig's `htpasswd USER PASSWORD`: `user:bcrypt(password)`; a user with `:` is refused in
+/// the returned text, as Sprig does.
+pub(super) fn htpasswd(args: &[Value]) -> Result<Value, String> {
+    arity("htpasswd", args, 2)?;
+    let user = arg_str(&args[0])?;
+    if user.contains(':') {
+        return Ok(Value::str(format!("invalid username: {user}")));
+    }
+    Ok(Value::str(format!(
+        "{user}:{}",
+        bcrypt_hash(arg_str(&args[1])?)?
+    )))
 }
 
 /// `randBytes n`: n random bytes, base64-encoded.

@@ -8,6 +8,7 @@
 use crate::render::value::{Origin, Seg, Text, Value};
 use std::sync::Arc;
 
+mod certs;
 mod conv;
 mod crypto;
 mod dates;
@@ -197,19 +198,17 @@ pub fn lookup(name: &str) -> Option<Func> {
         "randAlpha" => crypto::rand_alpha,
         "randNumeric" => crypto::rand_numeric,
         "randAscii" => crypto::rand_ascii,
-        "genCA"
-        | "genCAWithKey"
-        | "genPrivateKey"
-        | "genSelfSignedCert"
-        | "genSelfSignedCertWithKey"
-        | "genSignedCert"
-        | "genSignedCertWithKey"
-        | "buildCustomCert"
-        | "encryptAES"
-        | "decryptAES"
-        | "bcrypt"
-        | "htpasswd"
-        | "derivePassword" => crypto::unsupported,
+        "genCA" => certs::gen_ca,
+        "genCAWithKey" => certs::gen_ca_with_key,
+        "genSelfSignedCert" => certs::gen_self_signed_cert,
+        "genSelfSignedCertWithKey" => certs::gen_self_signed_cert_with_key,
+        "genSignedCert" => certs::gen_signed_cert,
+        "genSignedCertWithKey" => certs::gen_signed_cert_with_key,
+        "genPrivateKey" => certs::gen_private_key,
+        "buildCustomCert" => certs::build_custom_cert,
+        "bcrypt" => crypto::bcrypt,
+        "htpasswd" => crypto::htpasswd,
+        "encryptAES" | "decryptAES" | "derivePassword" => crypto::unsupported,
         // regex
         "regexMatch" => regex::regex_match,
         "mustRegexMatch" => regex::must_regex_match,
@@ -230,7 +229,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         // serialisation
         "toYaml" => yaml::to_yaml_fn,
         "mustToYaml" => yaml::must_to_yaml,
-        "toYamlPretty" => yaml::to_yaml_pretty,
+        "toYamlPretty" => yaml::to_yaml_pretty_fn,
         "toJson" => json::to_json_fn,
         "mustToJson" => json::must_to_json,
         "toRawJson" => json::to_raw_json,

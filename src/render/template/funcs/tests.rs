@@ -266,3 +266,20 @@ fn go_float_formatting() {
     assert_eq!(go_float(0.00001), "1e-05");
     assert_eq!(go_float(-2.5), "-2.5");
 }
+
+#[test]
+fn bcrypt_and_htpasswd() {
+    let h = call("bcrypt", &[Value::str("pw")]).unwrap();
+    let h = h.as_str().unwrap();
+    assert!(h.starts_with("$2a$10$") && bcrypt::verify("pw", h).unwrap(), "{h}");
+    let h = call("htpasswd", &[Value::str("me"), Value::str("pw")]).unwrap();
+    let (user, hash) = h.as_str().unwrap().split_once(':').unwrap();
+    assert_eq!(user, "me");
+    assert!(bcrypt::verify("pw", hash).unwrap());
+    assert_eq!(
+        call("htpasswd", &[Value::str("a:b"), Value::str("pw")])
+            .unwrap()
+            .as_str(),
+        Some("invalid username: a:b")
+    );
+}

@@ -7,9 +7,9 @@
 use super::json::json_float;
 use super::{TextBuilder, arity, go_float};
 use crate::render::value::{Origin, Value};
-use std::sync::Arc;
 use regex::Regex;
 use std::cmp::Ordering;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 const BEST_WIDTH: usize = 80;
@@ -392,6 +392,9 @@ struct Out {
     b: TextBuilder,
     col: usize,
     whitespace: bool,
+    /// go-yaml v3 as `toYamlPretty` sets it up: no folding of long scalars, block sequences
+    /// indented under mapping keys.
+    pretty: bool,
 }
 
 impl Out {
@@ -425,8 +428,9 @@ fn scalar(out: &mut Out, s: &str, origin: Origin, indent: usize, simple_key: boo
         b: TextBuilder::default(),
         col: out.col,
         whitespace: true,
+        pretty: out.pretty,
     };
-    let allow_breaks = !simple_key;
+    let allow_breaks = !simple_key && !out.pretty;
     let chars: Vec<char> = s.chars().collect();
     match style {
         Style::Plain => {
@@ -615,7 +619,10 @@ fn block(out: &mut Out, n: &Node, indent: usize, inline: bool) {
                 out.whitespace = false;
                 match v {
                     Node::Map(m) if !m.is_empty() => block(out, v, indent + 2, false),
-                    Node::Seq(s) if !s.is_empty() => block(out, v, indent, false),
+                    Node::Seq(s) if !s.is_empty() => {
+                        let seq_indent = if out.pretty { indent + 2 } else { indent };
+                        block(out, v, seq_indent, false)
+                    }
                     _ => emit(out, v, indent + 2),
                 }
             }
@@ -640,11 +647,47 @@ fn block(out: &mut Out, n: &Node, indent: usize, inline: bool) {
 
 /// Helm's `toYaml` text (without the final newline, as Helm trims it).
 pub fn to_yaml(v: &Value) -> Result<crate::render::value::Text, String> {
-    let node = to_node(v, 0)?;
+    encode(to_node(v, 0)?, false)
+}
+
+/// Helm's `toYamlPretty`: go-yaml v3's encoder with indent 2 straight from the values (no JSON
+/// round trip, so floats print as Go's `%v`: `1e+06`), sequences indented under mapping keys,
+/// long scalars not folded.
+pub fn to_yaml_pretty(v: &Value) -> Result<crate::render::value::Text, String> {
+    encode(to_node_direct(v, 0)?, true)
+}
+
+/// Nodes as go-yaml v3 sees Go values: float64 stays a float, ints stay ints.
+fn to_node_direct(v: &Value, depth: usize) -> Result<Node, String> {
+    if depth > MAX_DEPTH {
+        return Err("toYaml: value nested too deeply".into());
+    }
+    Ok(match v {
+        Value::Float(f, o) => Node::Float(*f, *o),
+        Value::List(l) => Node::Seq(
+            l.iter()
+                .map(|x| to_node_direct(x, depth + 1))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Map(m) => {
+            let mut entries: Vec<(String, Node)> = m
+                .read()
+                .iter()
+                .map(|(k, x)| Ok((k.clone(), to_node_direct(x, depth + 1)?)))
+                .collect::<Result<_, String>>()?;
+            entries.sort_by(|a, b| key_order(&a.0, &b.0));
+            Node::Map(entries)
+        }
+        other => to_node(other, depth)?,
+    })
+}
+
+fn encode(node: Node, pretty: bool) -> Result<crate::render::value::Text, String> {
     let mut out = Out {
         b: TextBuilder::default(),
         col: 0,
         whitespace: true,
+        pretty,
     };
     if is_block(&node) {
         block(&mut out, &node, 0, true);
@@ -667,10 +710,9 @@ pub(super) fn must_to_yaml(args: &[Value]) -> Result<Value, String> {
     Ok(Value::Str(to_yaml(&args[0])?))
 }
 
-/// Helm's `toYamlPretty` (go-yaml v3 encoder, indent 2): approximated as `toYaml`.
-pub(super) fn to_yaml_pretty(args: &[Value]) -> Result<Value, String> {
+pub(super) fn to_yaml_pretty_fn(args: &[Value]) -> Result<Value, String> {
     arity("toYamlPretty", args, 1)?;
-    Ok(Value::Str(to_yaml(&args[0]).unwrap_or_default()))
+    Ok(Value::Str(to_yaml_pretty(&args[0]).unwrap_or_default()))
 }
 
 fn yaml_error(e: &crate::yaml::YamlError) -> String {
