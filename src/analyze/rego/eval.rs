@@ -138,7 +138,7 @@ fn eval_one(
             let q = format!("data.{package}.exception");
             let v = worker
                 .engine
-                .eval_rule(inner.eval_path(package, "exception"))
+                .eval_rule(q.clone())
                 .map_err(|e| runtime_error(&e, &q, input_label))?;
             if !matches!(v, Value::Undefined) {
                 let items = members(&v).ok_or_else(|| RegoError {
@@ -175,7 +175,7 @@ fn eval_one(
             }
             let v = worker
                 .engine
-                .eval_rule(rule.eval_path.clone())
+                .eval_rule(rule.query.clone())
                 .map_err(|e| runtime_error(&e, &rule.query, input_label))?;
             let items = match v {
                 Value::Undefined | Value::Bool(false) => continue,
@@ -251,27 +251,11 @@ pub(super) fn eval(
     inputs: &[RegoInput],
     context: &serde_json::Value,
 ) -> Result<Vec<RegoFinding>, RegoError> {
+    set_context(inner, worker, context)?;
     let mut out = Vec::new();
     if inner.packages.iter().all(|p| p.2.is_empty()) {
         return Ok(out);
     }
-    // Wrapped rules read the context from `input.ctx` (see `loader::WRAP_PREFIX`): the engine's
-    // data never changes, so it is never re-prepared. Otherwise the context goes into `data`.
-    let ctx = if inner.wrapped {
-        Some(Value::from(context.clone()))
-    } else {
-        set_context(inner, worker, context)?;
-        None
-    };
-    let input = |doc: Value| match &ctx {
-        Some(ctx) => {
-            let mut m = std::collections::BTreeMap::new();
-            m.insert(Value::from("doc"), doc);
-            m.insert(Value::from("ctx"), ctx.clone());
-            Value::from(m)
-        }
-        None => doc,
-    };
     if inner.opts.combine {
         let combined: Vec<serde_json::Value> = inputs
             .iter()
@@ -279,16 +263,16 @@ pub(super) fn eval(
             .collect();
         worker
             .engine
-            .set_input(input(Value::from(serde_json::Value::Array(combined))));
+            .set_input(Value::from(serde_json::Value::Array(combined)));
         let label = inputs
             .first()
             .map(|i| i.path.as_str())
             .unwrap_or("<combined>");
         eval_one(inner, worker, label, None, inputs, true, &mut out)?;
     }
-    for (i, doc) in inputs.iter().enumerate() {
-        worker.engine.set_input(input(Value::from(doc.doc.clone())));
-        eval_one(inner, worker, &doc.path, Some(i), inputs, false, &mut out)?;
+    for (i, input) in inputs.iter().enumerate() {
+        worker.engine.set_input(Value::from(input.doc.clone()));
+        eval_one(inner, worker, &input.path, Some(i), inputs, false, &mut out)?;
     }
     Ok(out)
 }

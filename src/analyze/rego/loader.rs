@@ -41,9 +41,6 @@ pub(crate) fn from_message(text: &str, fallback_file: &str) -> RegoError {
     }
 }
 
-/// Prefix of the generated context-wrapping rules (see [`load`]).
-pub(crate) const WRAP_PREFIX: &str = "chartgate_eval__";
-
 fn uses_v0_syntax_hint(text: &str) -> bool {
     // `import rego.v1` and `future.keywords` imports make a module parse identically as v0.
     !(text.contains(" if ") || text.contains(" if{") || text.contains(" contains "))
@@ -208,7 +205,6 @@ pub(super) fn load(
             let rule = EvalRule {
                 package: pkg.clone(),
                 name: head.name.clone(),
-                eval_path: query.clone(),
                 query,
                 id: meta
                     .id
@@ -245,40 +241,6 @@ pub(super) fn load(
     packages.retain(|(p, _, _)| selected(p));
     all_rules.retain(|r| selected(&r.package));
 
-    // Context wrappers: one module per package defining, for every evaluated rule R,
-    // `chartgate_eval__R := x if { x := R with input as input.doc with data.chartgate.context as input.ctx }`.
-    // Evaluating the wrapper gives R with the render's context, while the engine's data stays the
-    // same: changing data would make regorus re-prepare (re-analyse every module) for every
-    // chart × environment (measured ~0.4 ms per render in release).
-    let mut wrapped = true;
-    for (pkg, has_exception, rules) in &packages {
-        let mut text = format!("package {pkg}\n\n");
-        let names = rules
-            .iter()
-            .map(|r| r.name.as_str())
-            .chain(has_exception.then_some("exception"));
-        for name in names {
-            text.push_str(&format!(
-                "{WRAP_PREFIX}{name} := x if {{\n\tx := {name} with input as input.doc with data.chartgate.context as input.ctx\n}}\n\n"
-            ));
-        }
-        engine.set_rego_v0(false);
-        if engine
-            .add_policy(format!("<chartgate context wrapper for {pkg}>"), text)
-            .is_err()
-        {
-            wrapped = false;
-            break;
-        }
-    }
-    if wrapped {
-        for (pkg, _, rules) in &mut packages {
-            for r in rules.iter_mut() {
-                r.eval_path = format!("data.{pkg}.{WRAP_PREFIX}{}", r.name);
-            }
-        }
-    }
-
     // Warm up: prepares (analyses) the modules once so clones start ready; this also reports
     // unknown functions and recursion.
     let mut warm = base.clone();
@@ -311,51 +273,6 @@ pub(super) fn load(
             all_rules,
             tests,
             opts,
-            wrapped,
         }),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rules_are_evaluated_through_context_wrappers() {
-        let mut sources = crate::analyze::rego::bundled::sources(false);
-        sources.push(PolicySource {
-            path: "v0.rego".into(),
-            text: "package main\ndeny[msg] { msg := data.chartgate.context.environment }\nexception[r] { input.x; r := [\"deny\"] }\n".into(),
-        });
-        let set = load(sources, vec![], RegoOptions::default()).expect("load");
-        assert!(set.inner.wrapped);
-        let main = set
-            .inner
-            .packages
-            .iter()
-            .find(|p| p.0 == "main")
-            .expect("main");
-        assert_eq!(main.2[0].eval_path, "data.main.chartgate_eval__deny");
-        assert_eq!(
-            set.inner.eval_path("main", "exception"),
-            "data.main.chartgate_eval__exception"
-        );
-        let input = |x: bool| crate::analyze::rego::RegoInput {
-            path: "m.yaml".into(),
-            doc: serde_json::json!({"x": x}),
-        };
-        let mut w = set.worker();
-        for env in ["dev", "prod"] {
-            let got = set
-                .eval(
-                    &mut w,
-                    &[input(false), input(true)],
-                    &serde_json::json!({"environment": env}),
-                )
-                .expect("eval");
-            let msgs: Vec<(&str, Option<usize>)> =
-                got.iter().map(|f| (f.message.as_str(), f.input)).collect();
-            assert_eq!(msgs, vec![(env, Some(0))]);
-        }
-    }
 }

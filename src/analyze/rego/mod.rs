@@ -142,8 +142,6 @@ pub(crate) struct EvalRule {
     pub name: String,
     /// `data.<package>.<name>`.
     pub query: String,
-    /// What is evaluated: `query`, or its context-wrapping twin (`loader::WRAP_PREFIX`).
-    pub eval_path: String,
     pub id: String,
     pub severity: Severity,
     pub title: String,
@@ -170,19 +168,6 @@ pub(crate) struct Inner {
     pub all_rules: Vec<EvalRule>,
     pub tests: Vec<TestRule>,
     pub opts: RegoOptions,
-    /// Rules are evaluated through their wrappers (context from `input.ctx`).
-    pub wrapped: bool,
-}
-
-impl Inner {
-    /// The path evaluated for rule `name` of `package`.
-    pub fn eval_path(&self, package: &str, name: &str) -> String {
-        if self.wrapped {
-            format!("data.{package}.{}{name}", loader::WRAP_PREFIX)
-        } else {
-            format!("data.{package}.{name}")
-        }
-    }
 }
 
 /// Compiled policies + data. `Send + Sync`, cheap to clone.
