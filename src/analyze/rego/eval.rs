@@ -7,6 +7,11 @@ use std::collections::BTreeSet;
 
 /// A per-thread evaluator: a clone of the prepared engine plus the context it currently holds
 /// (changing `data` makes regorus re-prepare, so the context is only replaced when it changes).
+///
+/// Measured (release, bench `rego`): a new context costs ~0.3 ms (one per chart × environment and
+/// worker thread). Evaluating every rule through a generated wrapper
+/// `x := R with input as input.doc with data.chartgate.context as input.ctx` avoids that but made
+/// each evaluation 3× slower (3,372 vs 11,296 manifests/s), so the context stays in `data`.
 #[derive(Clone)]
 pub struct RegoWorker {
     pub(crate) engine: regorus::Engine,
