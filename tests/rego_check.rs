@@ -474,11 +474,58 @@ fn looping_policy_hits_the_time_limit() {
         )
         .expect_err("time limit");
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
-    assert_eq!(err.file, "m.yaml");
+    // The timer's error has no source span: it is placed at the rule.
+    assert_eq!((err.file.as_str(), err.line), ("loop.rego", 3));
     assert!(
         err.message
             .starts_with("evaluating data.main.deny for m.yaml: ")
             && err.message.contains("time limit"),
         "{err}"
+    );
+}
+
+#[test]
+fn looping_policy_stops_the_whole_analysis_once() {
+    // Through analyze with many resources (evaluated in parallel chunks): one time-out finding,
+    // the same whichever input hit the limit first, and no partial policy findings.
+    use chartgate::analyze::engine::{ManifestLocator, analyze};
+    use chartgate::analyze::model::SourceFile;
+    use chartgate::analyze::rego::{PolicySet, PolicySource, RegoOptions};
+    use chartgate::analyze::settings::Settings;
+    let policy = PolicySource {
+        path: "loop.rego".into(),
+        text: "package main\nimport rego.v1\ndeny contains \"slow\" if {\n  input.metadata.name == \"c7\"\n  some a in numbers.range(1, 10000)\n  some b in numbers.range(1, 10000)\n  some c in numbers.range(1, 10000)\n  a + b + c < 0\n}\nwarn contains input.metadata.name if true\n".into(),
+    };
+    let opts = RegoOptions {
+        time_limit: std::time::Duration::from_millis(200),
+        ..RegoOptions::default()
+    };
+    let set = PolicySet::load(vec![policy], vec![], opts).expect("load");
+    let text: String = (0..100)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  labels: {{app.kubernetes.io/name: a, team: t, environment: dev}}\n"))
+        .collect();
+    let files = vec![SourceFile {
+        file: "many.yaml".into(),
+        documents: chartgate::yaml::parse_stream(&text, &chartgate::yaml::Limits::default())
+            .expect("yaml"),
+    }];
+    let settings = Settings {
+        policies: Some(std::sync::Arc::new(set)),
+        ..Settings::default()
+    };
+    let start = std::time::Instant::now();
+    let got: Vec<(String, String, String, u32)> = analyze(&files, &settings, &ManifestLocator)
+        .into_iter()
+        .map(|f| (f.rule, f.message, f.location.file, f.location.line))
+        .collect();
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(
+        got,
+        vec![(
+            "rego-error".to_string(),
+            "policy evaluation failed: data.main.deny exceeded the time limit of 0.2 s for one input; the policies were not evaluated further".to_string(),
+            "loop.rego".to_string(),
+            3
+        )]
     );
 }

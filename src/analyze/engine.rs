@@ -246,7 +246,14 @@ fn run_policies(
         })
         .collect();
     let context = sink.settings.context.to_json();
+    // A policy that runs into the time limit on one input would on the others too: the first
+    // time-out stops the remaining chunks, and the analysis then reports only the time-out (the
+    // same finding whichever input hit it first), so output stays deterministic.
+    let timed_out = std::sync::atomic::AtomicBool::new(false);
     let eval = |offset: usize, chunk: &[RegoInput]| {
+        if timed_out.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(Vec::new());
+        }
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             policies.eval_on_thread(chunk, &context)
         }));
@@ -256,6 +263,25 @@ fn run_policies(
                     f.input = f.input.map(|i| i + offset);
                 }
                 Ok(found)
+            }
+            Ok(Err(e)) if e.is_time_limit() => {
+                timed_out.store(true, std::sync::atomic::Ordering::Relaxed);
+                // "evaluating data.main.deny for m.yaml: ..." → the rule, not the input.
+                let rule = e
+                    .message
+                    .strip_prefix("evaluating ")
+                    .and_then(|m| m.split(" for ").next())
+                    .unwrap_or("a policy rule")
+                    .to_string();
+                Err((
+                    format!(
+                        "{rule} exceeded the time limit of {} s for one input; the policies were not evaluated further",
+                        policies.time_limit().as_secs_f64()
+                    ),
+                    e.file,
+                    e.line,
+                    e.column,
+                ))
             }
             Ok(Err(e)) => Err((e.message, e.file, e.line, e.column)),
             Err(_) => Err((
@@ -274,6 +300,11 @@ fn run_policies(
             .enumerate()
             .map(|(i, chunk)| eval(i * POLICY_CHUNK, chunk))
             .collect()
+    };
+    let results: Vec<_> = if timed_out.into_inner() {
+        results.into_iter().filter(|r| r.is_err()).collect()
+    } else {
+        results
     };
     for result in results {
         match result {
