@@ -246,8 +246,8 @@ fn directory_walk_is_deterministic() {
 fn rules_and_explain() {
     let out = chartgate().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    // 8 built-in rules, 2 exemption rules, 5 bundled policy rules.
-    assert_eq!(text.lines().count(), 15);
+    // 8 built-in rules, rego-error and 2 exemption rules, 5 bundled policy rules.
+    assert_eq!(text.lines().count(), 16);
     assert!(
         text.starts_with("ignore-without-reason       warning  "),
         "{text}"

@@ -318,6 +318,19 @@ fn runtime_errors_fail_the_check() {
             "policy evaluation failed: evaluating data.main.deny for {C}/manifests/app.yaml: rule conflicts with rule at {C}/broken/conflict.rego:6:1"
         ),
     );
+    // No config level silences it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("off.yaml");
+    std::fs::write(&config, "rules:\n  rego-error: off\n").expect("write");
+    let (code, got) = check(&[
+        &format!("{C}/manifests"),
+        "--config",
+        &config.display().to_string(),
+        "--policy",
+        &format!("{C}/broken/conflict.rego"),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(got.iter().filter(|r| r.0 == "rego-error").count(), 1);
     // A builtin regorus does not implement: named.
     expect(
         "builtin.rego",

@@ -166,7 +166,7 @@ fn rules_and_explain_list_policy_rules() {
         .output()
         .expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
-    let policy_rows: Vec<&str> = text.lines().skip(10).collect();
+    let policy_rows: Vec<&str> = text.lines().skip(11).collect();
     assert_eq!(
         policy_rows,
         vec![

@@ -164,7 +164,15 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
 
 /// Rule id of the finding a Rego runtime error becomes (it cannot be turned off or suppressed:
 /// a policy that cannot be evaluated fails the check).
-pub const REGO_ERROR: &str = "rego-error";
+pub const REGO_ERROR: &str = super::rules::rego_error::RegoError::INFO.id;
+
+/// Rules the engine itself reports (not checks over resources), for `chartgate rules`/`explain`:
+/// `rego-error` and the exemption rules.
+pub const ENGINE_RULES: &[RuleInfo] = &[
+    super::rules::rego_error::RegoError::INFO,
+    super::rules::expired_exemption::ExpiredExemption::INFO,
+    super::rules::unused_exemption::UnusedExemption::INFO,
+];
 
 /// The one place severities, suppressions and exemptions are applied.
 struct Sink<'s> {

@@ -19,16 +19,12 @@ use chrono::NaiveDate;
 use crate::config::Exemption;
 use crate::report::finding::{Finding, Location, ResourceRef, Severity};
 
-use super::registry::RuleInfo;
 use super::rules::{expired_exemption::ExpiredExemption, unused_exemption::UnusedExemption};
 
 /// Rule id of the finding an expired exemption becomes.
 pub const EXPIRED: &str = ExpiredExemption::INFO.id;
 /// Rule id of the finding for an exemption that suppressed nothing.
 pub const UNUSED: &str = UnusedExemption::INFO.id;
-
-/// The rules about exemptions (listed by `chartgate rules`, explained by `chartgate explain`).
-pub const RULES: &[RuleInfo] = &[ExpiredExemption::INFO, UnusedExemption::INFO];
 
 /// The resources an exemption covers.
 #[derive(Debug)]
