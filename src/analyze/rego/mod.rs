@@ -11,6 +11,7 @@
 
 pub mod bundled;
 pub mod eval;
+pub mod findings;
 pub mod loader;
 pub mod metadata;
 pub mod test_runner;
