@@ -542,3 +542,39 @@ fn looping_policy_stops_the_whole_analysis_once() {
         )]
     );
 }
+
+#[test]
+fn parallel_policy_evaluation_is_deterministic() {
+    // 200 resources: evaluated in parallel chunks; output identical on 1 and 2 threads.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text: String = (0..200)
+        .map(|i| {
+            format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  namespace: ns{}\n  labels: {{team: t}}\n",
+                i % 3
+            )
+        })
+        .collect();
+    let file = dir.path().join("many.yaml");
+    std::fs::write(&file, text).expect("write");
+    let run = |jobs: &str| {
+        chartgate()
+            .args(["check", "--format", "json", "--jobs", jobs])
+            .arg(&file)
+            .args([
+                "--policy",
+                &format!("{C}/team"),
+                "--data",
+                &format!("{C}/data/limits.yaml"),
+            ])
+            .output()
+            .expect("run")
+            .stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let v: Value = serde_json::from_slice(&one).expect("json");
+    // Outside the fixtures (no config), the bundled required-labels policy reports the two
+    // missing labels of each ConfigMap.
+    assert_eq!(v["summary"]["error"], 400);
+}
