@@ -4,14 +4,10 @@ import rego.v1
 
 # The namespaces an environment allows: data.chartgate.allowed_namespaces[<environment>] when set,
 # else the namespace chartgate deploys the release to (data.chartgate.context.namespace).
-allowed contains ns if {
-	some ns in data.chartgate.allowed_namespaces[data.chartgate.context.environment]
-}
-
-allowed contains ns if {
-	not data.chartgate.allowed_namespaces[data.chartgate.context.environment]
-	ns := data.chartgate.context.namespace
-}
+# One complete rule (not a set built by two rules) so each evaluation reads `data` once.
+allowed := {ns | some ns in list} if {
+	list := data.chartgate.allowed_namespaces[data.chartgate.context.environment]
+} else := {data.chartgate.context.namespace}
 
 # METADATA
 # title: Namespace must be allowed in the environment
@@ -25,5 +21,5 @@ deny contains {"msg": msg, "path": "metadata.namespace"} if {
 	ns := input.metadata.namespace
 	count(allowed) > 0
 	not ns in allowed
-	msg := sprintf("%s %s uses namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, object.get(input, ["metadata", "name"], ""), ns, object.get(data.chartgate.context, "environment", ""), concat(", ", sort([n | some n in allowed]))])
+	msg := sprintf("%s %s uses namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, object.get(input, ["metadata", "name"], ""), ns, object.get(data.chartgate.context, "environment", ""), concat(", ", sort(allowed))])
 }

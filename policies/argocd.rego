@@ -29,14 +29,10 @@ deny contains {"msg": msg, "path": concat(".", [spec_path, "project"])} if {
 	msg := sprintf("%s %s uses the ArgoCD project \"default\"; use the team's AppProject", [input.kind, name])
 }
 
-allowed contains ns if {
-	some ns in data.chartgate.allowed_namespaces[data.chartgate.context.environment]
-}
-
-allowed contains ns if {
-	not data.chartgate.allowed_namespaces[data.chartgate.context.environment]
-	ns := data.chartgate.context.namespace
-}
+# Same as chartgate_platform.allowed_namespace.allowed (kept local: one package per file).
+allowed := {ns | some ns in list} if {
+	list := data.chartgate.allowed_namespaces[data.chartgate.context.environment]
+} else := {data.chartgate.context.namespace}
 
 # METADATA
 # title: ArgoCD destination namespace must be allowed
@@ -51,5 +47,5 @@ deny_destination contains {"msg": msg, "path": concat(".", [spec_path, "destinat
 	count(allowed) > 0
 	ns := object.get(app_spec, ["destination", "namespace"], "")
 	not ns in allowed
-	msg := sprintf("%s %s deploys to namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, name, ns, object.get(data.chartgate.context, "environment", ""), concat(", ", sort([n | some n in allowed]))])
+	msg := sprintf("%s %s deploys to namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, name, ns, object.get(data.chartgate.context, "environment", ""), concat(", ", sort(allowed))])
 }

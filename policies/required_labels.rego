@@ -7,13 +7,9 @@ package chartgate_platform.required_labels
 
 import rego.v1
 
-default_keys := ["app.kubernetes.io/name", "team", "environment"]
-
 keys := data.chartgate.required_labels if {
 	is_array(data.chartgate.required_labels)
-} else := default_keys
-
-labels := object.get(input, ["metadata", "labels"], {})
+} else := ["app.kubernetes.io/name", "team", "environment"]
 
 # METADATA
 # title: Required labels for cost reporting
@@ -24,15 +20,11 @@ labels := object.get(input, ["metadata", "labels"], {})
 #   id: required-labels
 #   severity: error
 deny contains {"msg": msg, "path": "metadata.labels"} if {
-	is_object(input)
-	input.kind
+	kind := input.kind
+	labels := object.get(input, ["metadata", "labels"], {})
 	some key in keys
-	not has_label(key)
-	msg := sprintf("%s %s is missing the label %q required for cost reporting", [input.kind, object.get(input, ["metadata", "name"], ""), key])
-}
 
-has_label(key) if {
-	value := labels[key]
-	is_string(value)
-	value != ""
+	# Missing, or empty: `labels[key] != ""` is undefined for a missing key.
+	not labels[key] != ""
+	msg := sprintf("%s %s is missing the label %q required for cost reporting", [kind, object.get(input, ["metadata", "name"], ""), key])
 }

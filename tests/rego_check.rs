@@ -318,6 +318,19 @@ fn runtime_errors_fail_the_check() {
             "policy evaluation failed: evaluating data.main.deny for {C}/manifests/app.yaml: rule conflicts with rule at {C}/broken/conflict.rego:6:1"
         ),
     );
+    // No config level silences it.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("off.yaml");
+    std::fs::write(&config, "rules:\n  rego-error: off\n").expect("write");
+    let (code, got) = check(&[
+        &format!("{C}/manifests"),
+        "--config",
+        &config.display().to_string(),
+        "--policy",
+        &format!("{C}/broken/conflict.rego"),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(got.iter().filter(|r| r.0 == "rego-error").count(), 1);
     // A builtin regorus does not implement: named.
     expect(
         "builtin.rego",
@@ -474,11 +487,94 @@ fn looping_policy_hits_the_time_limit() {
         )
         .expect_err("time limit");
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
-    assert_eq!(err.file, "m.yaml");
+    // The timer's error has no source span: it is placed at the rule.
+    assert_eq!((err.file.as_str(), err.line), ("loop.rego", 3));
     assert!(
         err.message
             .starts_with("evaluating data.main.deny for m.yaml: ")
             && err.message.contains("time limit"),
         "{err}"
     );
+}
+
+#[test]
+fn looping_policy_stops_the_whole_analysis_once() {
+    // Through analyze with many resources (evaluated in parallel chunks): one time-out finding,
+    // the same whichever input hit the limit first, and no partial policy findings.
+    use chartgate::analyze::engine::{ManifestLocator, analyze};
+    use chartgate::analyze::model::SourceFile;
+    use chartgate::analyze::rego::{PolicySet, PolicySource, RegoOptions};
+    use chartgate::analyze::settings::Settings;
+    let policy = PolicySource {
+        path: "loop.rego".into(),
+        text: "package main\nimport rego.v1\ndeny contains \"slow\" if {\n  input.metadata.name == \"c7\"\n  some a in numbers.range(1, 10000)\n  some b in numbers.range(1, 10000)\n  some c in numbers.range(1, 10000)\n  a + b + c < 0\n}\nwarn contains input.metadata.name if true\n".into(),
+    };
+    let opts = RegoOptions {
+        time_limit: std::time::Duration::from_millis(200),
+        ..RegoOptions::default()
+    };
+    let set = PolicySet::load(vec![policy], vec![], opts).expect("load");
+    let text: String = (0..100)
+        .map(|i| format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  labels: {{app.kubernetes.io/name: a, team: t, environment: dev}}\n"))
+        .collect();
+    let files = vec![SourceFile {
+        file: "many.yaml".into(),
+        documents: chartgate::yaml::parse_stream(&text, &chartgate::yaml::Limits::default())
+            .expect("yaml"),
+    }];
+    let settings = Settings {
+        policies: Some(std::sync::Arc::new(set)),
+        ..Settings::default()
+    };
+    let start = std::time::Instant::now();
+    let got: Vec<(String, String, String, u32)> = analyze(&files, &settings, &ManifestLocator)
+        .into_iter()
+        .map(|f| (f.rule, f.message, f.location.file, f.location.line))
+        .collect();
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(
+        got,
+        vec![(
+            "rego-error".to_string(),
+            "policy evaluation failed: data.main.deny exceeded the time limit of 0.2 s for one input; the policies were not evaluated further".to_string(),
+            "loop.rego".to_string(),
+            3
+        )]
+    );
+}
+
+#[test]
+fn parallel_policy_evaluation_is_deterministic() {
+    // 200 resources: evaluated in parallel chunks; output identical on 1 and 2 threads.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text: String = (0..200)
+        .map(|i| {
+            format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  namespace: ns{}\n  labels: {{team: t}}\n",
+                i % 3
+            )
+        })
+        .collect();
+    let file = dir.path().join("many.yaml");
+    std::fs::write(&file, text).expect("write");
+    let run = |jobs: &str| {
+        chartgate()
+            .args(["check", "--format", "json", "--jobs", jobs])
+            .arg(&file)
+            .args([
+                "--policy",
+                &format!("{C}/team"),
+                "--data",
+                &format!("{C}/data/limits.yaml"),
+            ])
+            .output()
+            .expect("run")
+            .stdout
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    let v: Value = serde_json::from_slice(&one).expect("json");
+    // Outside the fixtures (no config), the bundled required-labels policy reports the two
+    // missing labels of each ConfigMap.
+    assert_eq!(v["summary"]["error"], 400);
 }

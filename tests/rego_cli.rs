@@ -158,3 +158,58 @@ fn bundled_rules_documented() {
         ]
     );
 }
+
+#[test]
+fn rules_and_explain_list_policy_rules() {
+    let out = chartgate()
+        .args(["rules", "--policy", "fixtures/policies/v1"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let policy_rows: Vec<&str> = text.lines().skip(11).collect();
+    assert_eq!(
+        policy_rows,
+        vec![
+            "allowed-namespace           error    Namespace must be allowed in the environment",
+            "argocd-allowed-destination  error    ArgoCD destination namespace must be allowed",
+            "argocd-no-default-project   error    ArgoCD project must not be default",
+            "main.violation_sidecars     warning  Sidecars counted",
+            "main.warn                   warning  Image policies",
+            "no-literal-secrets          error    No Secret with literal data",
+            "required-labels             error    Required labels for cost reporting",
+            "team-ecr-only               error    Images must come from the shared ECR",
+            "team.extra.deny             error    Rego rule in fixtures/policies/v1/other_namespace.rego",
+        ]
+    );
+    chartgate()
+        .args(["explain", "team-ecr-only", "--policy", "fixtures/policies/v1"])
+        .assert()
+        .code(0)
+        .stdout(
+            "# team-ecr-only\n\nDefault severity: error\n\nImages must come from the shared ECR\n\n\
+             Pulling from elsewhere bypasses scanning.\n\n\
+             Rego policy rule defined at fixtures/policies/v1/images.rego:15.\n",
+        );
+    chartgate()
+        .args(["explain", "team-ecr", "--policy", "fixtures/policies/v1"])
+        .assert()
+        .code(2)
+        .stderr("chartgate: unknown rule `team-ecr`; did you mean: team-ecr-only?\n");
+    // Bundled policies are explained from any directory, without flags.
+    chartgate()
+        .args(["explain", "no-literal-secrets"])
+        .current_dir(std::env::temp_dir())
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(
+            "# no-literal-secrets\n\nDefault severity: error\n\nNo Secret with literal data\n\n",
+        ));
+    // The exemption rules have their own docs.
+    chartgate()
+        .args(["explain", "expired-exemption"])
+        .assert()
+        .code(0)
+        .stdout(predicates::str::starts_with(
+            "# expired-exemption\n\nDefault severity: warning\n\n",
+        ));
+}

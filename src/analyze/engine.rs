@@ -8,7 +8,6 @@ use rayon::prelude::*;
 
 use super::model::{Resource, SourceFile, resources_of};
 use super::registry::RuleInfo;
-use super::rego::{PolicySet, RegoInput};
 use super::settings::Settings;
 use crate::report::finding::{Finding, Location, Severity};
 use crate::yaml::Node;
@@ -178,7 +177,7 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
         }
     }
     if let Some(policies) = &settings.policies {
-        run_policies(policies, &resources, &first_file, &mut sink);
+        super::rego::findings::run_policies(policies, &resources, &first_file, &mut sink);
     }
     let mut findings = sink.findings;
     crate::report::sort_findings(&mut findings);
@@ -188,18 +187,26 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
 
 /// Rule id of the finding a Rego runtime error becomes (it cannot be turned off or suppressed:
 /// a policy that cannot be evaluated fails the check).
-pub const REGO_ERROR: &str = "rego-error";
+pub const REGO_ERROR: &str = super::rules::rego_error::RegoError::INFO.id;
+
+/// Rules the engine itself reports (not checks over resources), for `chartgate rules`/`explain`:
+/// `rego-error` and the exemption rules.
+pub const ENGINE_RULES: &[RuleInfo] = &[
+    super::rules::rego_error::RegoError::INFO,
+    super::rules::expired_exemption::ExpiredExemption::INFO,
+    super::rules::unused_exemption::UnusedExemption::INFO,
+];
 
 /// The one place severities, suppressions and exemptions are applied.
-struct Sink<'s> {
-    settings: &'s Settings,
+pub(crate) struct Sink<'s> {
+    pub(crate) settings: &'s Settings,
     locator: &'s dyn Locator,
-    findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 impl Sink<'_> {
     /// A finding of rule `id` (built-in or policy) with its default severity.
-    fn emit(&mut self, id: &str, default: Severity, raw: RawFinding<'_>) {
+    pub(crate) fn emit(&mut self, id: &str, default: Severity, raw: RawFinding<'_>) {
         let level = match self.settings.level(id) {
             Some(None) => return,
             Some(Some(s)) => s,
@@ -236,7 +243,7 @@ impl Sink<'_> {
     }
 
     /// An error finding nothing can suppress (a crashed rule, a failing policy).
-    fn internal(&mut self, rule: &str, message: String, location: Location) {
+    pub(crate) fn internal(&mut self, rule: &str, message: String, location: Location) {
         self.findings.push(Finding {
             rule: rule.into(),
             severity: Severity::Error,
@@ -248,134 +255,6 @@ impl Sink<'_> {
             chart: None,
             field: None,
         });
-    }
-}
-
-/// Inputs evaluated per parallel task when there are many resources.
-const POLICY_CHUNK: usize = 32;
-
-/// Evaluates the policies on every resource (or once on all of them with `--combine`) and
-/// feeds the findings to the sink. Each thread evaluates on its own clone of the prepared engine.
-fn run_policies(
-    policies: &PolicySet,
-    resources: &[Resource<'_>],
-    first_file: &str,
-    sink: &mut Sink<'_>,
-) {
-    let inputs: Vec<RegoInput> = resources
-        .iter()
-        .map(|r| RegoInput {
-            path: r.file.to_string(),
-            doc: r.node.to_json(),
-        })
-        .collect();
-    let context = sink.settings.context.to_json();
-    let eval = |offset: usize, chunk: &[RegoInput]| {
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            policies.eval_on_thread(chunk, &context)
-        }));
-        match run {
-            Ok(Ok(mut found)) => {
-                for f in &mut found {
-                    f.input = f.input.map(|i| i + offset);
-                }
-                Ok(found)
-            }
-            Ok(Err(e)) => Err((e.message, e.file, e.line, e.column)),
-            Err(_) => Err((
-                "internal error while evaluating Rego policies; please report it".to_string(),
-                chunk.first().map(|i| i.path.clone()).unwrap_or_default(),
-                1,
-                1,
-            )),
-        }
-    };
-    let results: Vec<_> = if policies.combines() || inputs.len() < 2 * POLICY_CHUNK {
-        vec![eval(0, &inputs)]
-    } else {
-        inputs
-            .par_chunks(POLICY_CHUNK)
-            .enumerate()
-            .map(|(i, chunk)| eval(i * POLICY_CHUNK, chunk))
-            .collect()
-    };
-    for result in results {
-        match result {
-            Ok(found) => {
-                for f in found {
-                    match f.input.and_then(|i| resources.get(i)) {
-                        Some(resource) => {
-                            let node = f
-                                .path
-                                .as_deref()
-                                .map_or(resource.node, |p| deepest_node(resource.node, p));
-                            sink.emit(
-                                &f.rule,
-                                f.severity,
-                                RawFinding {
-                                    resource,
-                                    node,
-                                    field: f.path,
-                                    message: f.message,
-                                    severity: None,
-                                    focus: None,
-                                },
-                            );
-                        }
-                        None => {
-                            // A `--combine` result that names no input: about the whole render.
-                            let level = match sink.settings.level(&f.rule) {
-                                Some(None) => continue,
-                                Some(Some(s)) => s,
-                                None => f.severity,
-                            };
-                            sink.findings.push(Finding {
-                                rule: f.rule,
-                                severity: level,
-                                message: f.message,
-                                resource: None,
-                                location: Location {
-                                    file: first_file.to_string(),
-                                    line: 1,
-                                    column: 1,
-                                },
-                                related: Vec::new(),
-                                environment: sink.settings.environment.clone(),
-                                chart: None,
-                                field: f.path,
-                            });
-                        }
-                    }
-                }
-            }
-            Err((message, file, line, column)) => sink.internal(
-                REGO_ERROR,
-                format!("policy evaluation failed: {message}"),
-                Location {
-                    file,
-                    line: line.max(1),
-                    column: column.max(1),
-                },
-            ),
-        }
-    }
-}
-
-/// The node at field path `path` under `root`, or at its longest existing prefix
-/// (`metadata.labels` of a resource without labels points at `metadata`).
-fn deepest_node<'a>(root: &'a Node, path: &str) -> &'a Node {
-    let mut p = path;
-    loop {
-        if p.is_empty() {
-            return root;
-        }
-        if let Some(n) = root.find_path(p) {
-            return n;
-        }
-        match p.rfind(['.', '[']) {
-            Some(i) => p = &p[..i],
-            None => return root,
-        }
     }
 }
 

@@ -19,7 +19,6 @@ use chrono::NaiveDate;
 use crate::config::Exemption;
 use crate::report::finding::{Finding, Location, ResourceRef, Severity};
 
-use super::registry::RuleInfo;
 use super::rules::{expired_exemption::ExpiredExemption, unused_exemption::UnusedExemption};
 
 /// Rule id of the finding an expired exemption becomes.
@@ -27,13 +26,21 @@ pub const EXPIRED: &str = ExpiredExemption::INFO.id;
 /// Rule id of the finding for an exemption that suppressed nothing.
 pub const UNUSED: &str = UnusedExemption::INFO.id;
 
-/// The rules about exemptions (listed by `chartgate rules`, explained by `chartgate explain`).
-pub const RULES: &[RuleInfo] = &[ExpiredExemption::INFO, UnusedExemption::INFO];
+/// The resources an exemption covers.
+#[derive(Debug)]
+enum Target {
+    /// No `resource`: every resource.
+    All,
+    /// A glob over `Kind/name`, `Kind/namespace/name` or `name`.
+    Glob(globset::GlobMatcher),
+    /// A glob that cannot be compiled.
+    Nothing,
+}
 
 /// The exemptions of one run, with what they matched.
 #[derive(Debug)]
 pub struct ExemptionSet {
-    items: Vec<(Exemption, Option<globset::GlobMatcher>)>,
+    items: Vec<(Exemption, Target)>,
     today: NaiveDate,
     used: Vec<AtomicBool>,
     environments: Mutex<BTreeSet<Option<String>>>,
@@ -47,11 +54,15 @@ impl ExemptionSet {
         let items = items
             .into_iter()
             .map(|e| {
-                // The config loader already validated the glob; an empty resource matches all.
-                let m = (!e.resource.is_empty())
-                    .then(|| globset::Glob::new(&e.resource).ok())
-                    .flatten()
-                    .map(|g| g.compile_matcher());
+                // The config loader validated the glob; should one still not compile, it is taken
+                // literally, never as "match everything".
+                let m = if e.resource.is_empty() {
+                    Target::All
+                } else {
+                    globset::Glob::new(&e.resource)
+                        .or_else(|_| globset::Glob::new(&globset::escape(&e.resource)))
+                        .map_or(Target::Nothing, |g| Target::Glob(g.compile_matcher()))
+                };
                 (e, m)
             })
             .collect();
@@ -82,7 +93,7 @@ impl ExemptionSet {
 
     fn applies(
         e: &Exemption,
-        m: Option<&globset::GlobMatcher>,
+        m: &Target,
         rule: &str,
         resource: Option<&ResourceRef>,
         environment: Option<&str>,
@@ -96,9 +107,9 @@ impl ExemptionSet {
             return false;
         }
         match (m, resource) {
-            (None, _) => true,
-            (Some(_), None) => false,
-            (Some(m), Some(r)) => {
+            (Target::All, _) => true,
+            (Target::Nothing, _) | (Target::Glob(_), None) => false,
+            (Target::Glob(m), Some(r)) => {
                 let mut names = vec![format!("{}/{}", r.kind, r.name), r.name.clone()];
                 if let Some(ns) = &r.namespace {
                     names.push(format!("{}/{}/{}", r.kind, ns, r.name));
@@ -118,7 +129,7 @@ impl ExemptionSet {
     ) -> bool {
         let mut hit = false;
         for (i, (e, m)) in self.items.iter().enumerate() {
-            if !self.expired(e) && Self::applies(e, m.as_ref(), rule, resource, environment) {
+            if !self.expired(e) && Self::applies(e, m, rule, resource, environment) {
                 if let Some(u) = self.used.get(i) {
                     u.store(true, Ordering::Relaxed);
                 }

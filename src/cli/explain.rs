@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::rules::anyhow_like::Result;
-use crate::analyze::{exemptions, registry};
+use crate::analyze::{engine, registry};
 
 /// Arguments of `chartgate explain`.
 #[derive(Debug, clap::Args)]
@@ -23,7 +23,7 @@ pub struct ExplainArgs {
 /// Prints the docs of the rule, or exit 2 with close ids when it does not exist.
 pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
     let builtin =
-        registry::find(&args.id).or_else(|| exemptions::RULES.iter().find(|r| r.id == args.id));
+        registry::find(&args.id).or_else(|| engine::ENGINE_RULES.iter().find(|r| r.id == args.id));
     if let Some(rule) = builtin {
         writeln!(out, "# {}\n", rule.id)?;
         writeln!(

@@ -5,7 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::analyze::rego::PolicyRuleDoc;
-use crate::analyze::{exemptions, registry};
+use crate::analyze::{engine, registry};
 
 /// Arguments of `chartgate rules`.
 #[derive(Debug, clap::Args)]
@@ -62,7 +62,7 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> anyhow_like::Result<i32> {
     };
     let mut rows: Vec<Row> = registry::all()
         .iter()
-        .chain(exemptions::RULES)
+        .chain(engine::ENGINE_RULES)
         .map(|r| Row {
             id: r.id.to_string(),
             severity: r.default_severity.as_str(),

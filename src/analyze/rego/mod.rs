@@ -11,6 +11,7 @@
 
 pub mod bundled;
 pub mod eval;
+pub mod findings;
 pub mod loader;
 pub mod metadata;
 pub mod test_runner;
@@ -133,6 +134,13 @@ impl fmt::Display for RegoError {
 
 impl std::error::Error for RegoError {}
 
+impl RegoError {
+    /// True when regorus's execution timer stopped the evaluation ([`RegoOptions::time_limit`]).
+    pub fn is_time_limit(&self) -> bool {
+        self.message.contains(eval::TIME_LIMIT_MESSAGE)
+    }
+}
+
 /// A rule chartgate evaluates (deny/violation/warn family).
 #[derive(Clone, Debug)]
 pub(crate) struct EvalRule {
@@ -227,6 +235,11 @@ impl PolicySet {
     /// A per-thread evaluator (a clone of the prepared engine).
     pub fn worker(&self) -> RegoWorker {
         RegoWorker::new(self.inner.engine.clone())
+    }
+
+    /// The evaluation time limit per rule and input.
+    pub fn time_limit(&self) -> std::time::Duration {
+        self.inner.opts.time_limit
     }
 
     /// True with `--combine`: one evaluation over all inputs of a render.
