@@ -320,10 +320,7 @@ pub(super) fn wrap_with(args: &[Value]) -> Result<Value, String> {
     arity("wrapWith", args, 3)?;
     let w = arg_int(&args[0])?;
     let (text, sep) = (arg_str(&args[2])?, arg_str(&args[1])?);
-    super::check_size(
-        "wrapWith",
-        text.len() as u128 * (1 + sep.len() as u128),
-    )?;
+    super::check_size("wrapWith", text.len() as u128 * (1 + sep.len() as u128))?;
     Ok(Value::str(word_wrap(text, w.max(1) as usize, sep)))
 }
 
@@ -367,7 +364,10 @@ pub(super) fn replace(args: &[Value]) -> Result<Value, String> {
     } else {
         s.matches(old).count()
     };
-    super::check_size("replace", s.len() as u128 + hits as u128 * new.len() as u128)?;
+    super::check_size(
+        "replace",
+        s.len() as u128 + hits as u128 * new.len() as u128,
+    )?;
     let mut b = TextBuilder::default();
     if old.is_empty() {
         // Go inserts `new` before every rune and at the end.
