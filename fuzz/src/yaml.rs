@@ -11,7 +11,10 @@ fn check_pos(src: &str, p: Pos) {
         src.len()
     );
     assert!(p.line >= 1 && p.col >= 1, "{p:?}");
-    let lines = src.matches('\n').count() as u32 + 1;
+    // YAML line breaks: `\n`, `\r\n` and a lone `\r`.
+    let breaks =
+        src.matches('\n').count() + src.matches('\r').count() - src.matches("\r\n").count();
+    let lines = breaks as u32 + 1;
     assert!(p.line <= lines, "line {} of {lines}", p.line);
 }
 

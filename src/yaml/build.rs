@@ -30,8 +30,11 @@ impl PosMap {
             v.push(text.len());
             Some(v)
         };
-        let last_line = text.rsplit('\n').next().unwrap_or("");
-        let line = text.bytes().filter(|b| *b == b'\n').count() + 1;
+        // YAML line breaks: `\n`, `\r\n` and a lone `\r`.
+        let last_line = text.rsplit(['\n', '\r']).next().unwrap_or("");
+        let line = text.matches('\n').count() + text.matches('\r').count()
+            - text.matches("\r\n").count()
+            + 1;
         let col = last_line.chars().count() + 1;
         PosMap {
             base,
