@@ -19,6 +19,7 @@ const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("values_coalesce", harness::values_coalesce::run),
     ("quantity_image", harness::quantity_image::run),
     ("rego_input", harness::rego_input::run),
+    ("analyze", harness::analyze::run),
 ];
 
 #[test]

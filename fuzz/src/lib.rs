@@ -3,6 +3,7 @@
 //! (`#[path]`) and replays every saved crashing input in `fixtures/fuzz-regressions/<target>/`
 //! with them, so a fixed crash stays fixed in the normal test suite. Only `chartgate` and
 //! `serde_json` are used here.
+pub mod analyze;
 pub mod quantity_image;
 pub mod rego_input;
 pub mod strvals;
