@@ -401,3 +401,46 @@ fn limits_in_config_are_validated() {
     );
     assert_eq!(r.code, Some(2));
 }
+
+/// Functions that multiply their input check the size before allocating.
+#[test]
+fn function_results_are_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = tmp.path().join("f");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: f\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    let cases = [
+        (
+            "{{ indent 99999999999 \"a\" }}",
+            "template: f/templates/t.yaml:1:3: executing \"f/templates/t.yaml\" at <indent 99999999999 \"a\">: error calling indent: indent: result would be 100000000000 bytes, over the limit of 67108864 bytes (limits.output-bytes)",
+        ),
+        (
+            "{{ replace \"\" \"xx\" (repeat 40000000 \"y\") }}",
+            "template: f/templates/t.yaml:1:3: executing \"f/templates/t.yaml\" at <replace \"\" \"xx\" (repeat 40000000 \"y\")>: error calling replace: replace: result would be 120000002 bytes, over the limit of 67108864 bytes (limits.output-bytes)",
+        ),
+        (
+            "{{ $s := repeat 40000000 \"y\" }}{{ $s = print $s $s }}",
+            "template: f/templates/t.yaml:1:39: executing \"f/templates/t.yaml\" at <print $s $s>: error calling print: result is 80000000 bytes, over the limit of 67108864 bytes (limits.output-bytes)",
+        ),
+        ("{{ printf \"%99999999999d|\" 1 }}", ""),
+    ];
+    for (tpl, msg) in cases {
+        std::fs::write(chart.join("templates/t.yaml"), tpl).unwrap();
+        let r = run(&["render", &chart.display().to_string(), "-o", "json"]);
+        if msg.is_empty() {
+            // Go's parsenum drops a width past 1e6 and consumes the rest of the format.
+            assert_eq!(
+                r.stdout, "{\n  \"f/templates/t.yaml\": \"%!(NOVERB)%!(EXTRA int=1)\"\n}\n",
+                "{tpl}"
+            );
+            continue;
+        }
+        let want = serde_json::json!({ "error": msg }).to_string();
+        assert_eq!(r.stdout.trim_end(), want, "{tpl}");
+        assert_eq!(r.code, Some(1), "{tpl}");
+    }
+}

@@ -16,6 +16,9 @@ struct PosMap {
     /// Byte offset of each character when the text is not ASCII (plus one past the end).
     offsets: Option<Vec<usize>>,
     len: usize,
+    /// Line and column just past the last character (saphyr reports an error at the end of
+    /// input without a final line break on the line after it).
+    eof: (u32, u32),
 }
 
 impl PosMap {
@@ -27,10 +30,20 @@ impl PosMap {
             v.push(text.len());
             Some(v)
         };
+        // YAML line breaks: `\n`, `\r\n` and a lone `\r`.
+        let last_line = text.rsplit(['\n', '\r']).next().unwrap_or("");
+        let line = text.matches('\n').count() + text.matches('\r').count()
+            - text.matches("\r\n").count()
+            + 1;
+        let col = last_line.chars().count() + 1;
         PosMap {
             base,
             offsets,
             len: text.len(),
+            eof: (
+                u32::try_from(line).unwrap_or(u32::MAX),
+                u32::try_from(col).unwrap_or(u32::MAX),
+            ),
         }
     }
 
@@ -40,9 +53,17 @@ impl PosMap {
             None => idx.min(self.len),
             Some(v) => v.get(idx).copied().unwrap_or(self.len),
         };
+        let line = u32::try_from(m.line()).unwrap_or(u32::MAX).max(1);
+        if byte >= self.len && line > self.eof.0 {
+            return Pos {
+                offset: self.base + self.len,
+                line: self.eof.0,
+                col: self.eof.1,
+            };
+        }
         Pos {
             offset: self.base + byte,
-            line: u32::try_from(m.line()).unwrap_or(u32::MAX).max(1),
+            line,
             col: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
         }
     }

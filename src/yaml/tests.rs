@@ -162,7 +162,8 @@ fn manifests_split_like_helm() {
     assert_eq!(d[2].source, None);
     assert_eq!(d[2].root.get("kind").unwrap().pos, p(131, 10, 7));
     let e = parse_manifests("a: 1\n---\nb: [\n", &Limits::default()).unwrap_err();
-    assert_eq!(e.pos, p(13, 4, 1));
+    // The piece is trimmed: its end is the end of `b: [`.
+    assert_eq!(e.pos, p(13, 3, 5));
     let d = parse_manifests("  x: 1\n", &Limits::default()).unwrap();
     assert_eq!(d[0].root.pos, p(2, 1, 3));
 }
@@ -402,4 +403,22 @@ fn find_path_locates_fields() {
     );
     assert!(r.find_path("spec.template.spec.containers[1]").is_none());
     assert!(r.find_path("spec[").is_none());
+}
+
+#[test]
+fn error_at_end_of_input_stays_on_the_last_line() {
+    // Fuzz find: saphyr reports the end of an input without a final line break on the line
+    // after it; the error must point inside the text.
+    let e = parse_stream("{{ .Values.a.s lvoumes.Value", &Limits::default()).unwrap_err();
+    assert_eq!(
+        (e.pos, e.message.as_str()),
+        (
+            Pos {
+                offset: 28,
+                line: 1,
+                col: 29
+            },
+            "while parsing a flow mapping, did not find expected ',' or '}'"
+        )
+    );
 }

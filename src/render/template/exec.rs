@@ -845,8 +845,10 @@ impl State<'_> {
                 }
                 index(&argv[0], &argv[1..]).map_err(|e| self.call_err(cmd, name, e))
             }
-            "print" => Ok(Value::str(sprint(&argv))),
-            "println" => Ok(Value::str(sprintln(&argv))),
+            "print" => result_within(Value::str(sprint(&argv)), &self.shared.limits)
+                .map_err(|e| self.call_err(cmd, name, e)),
+            "println" => result_within(Value::str(sprintln(&argv)), &self.shared.limits)
+                .map_err(|e| self.call_err(cmd, name, e)),
             "printf" => {
                 if argv.is_empty() {
                     return Err(self.error(
@@ -858,6 +860,7 @@ impl State<'_> {
                 let f = self.string_arg(cmd, &argv, 0)?;
                 sprintf_spans(&f, &argv[1..])
                     .map(|(text, spans)| Value::Str(printf_text(text, &spans, &argv[1..])))
+                    .and_then(|v| result_within(v, &self.shared.limits))
                     .map_err(|e| self.call_err(cmd, name, e))
             }
             "html" => Ok(Value::str(html_escape(&eval_args_string(&argv)))),
@@ -924,6 +927,7 @@ impl State<'_> {
                     let lim = &self.shared.limits;
                     let call = funcs::CallLimits {
                         regex_bytes: lim.max_regex_bytes,
+                        output_bytes: lim.max_output_bytes,
                     };
                     funcs::with_limits(call, || f(&argv))
                         .and_then(|v| result_within(v, lim))

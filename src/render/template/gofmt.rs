@@ -573,6 +573,26 @@ fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) 
     }
 }
 
+/// Go's `fmt` bound on widths and precisions.
+const TOO_LARGE: u64 = 1_000_000;
+
+/// Go's `parsenum`: the number starting at `i` and the index after it. A number that grows past
+/// [`TOO_LARGE`] while more digits follow is dropped and the rest of the format is consumed, as
+/// in Go (so a width can never allocate more than ~100 MB).
+fn parsenum(chars: &[char], mut i: usize) -> (Option<usize>, usize) {
+    let mut num: u64 = 0;
+    let mut any = false;
+    while i < chars.len() && chars[i].is_ascii_digit() {
+        if num > TOO_LARGE {
+            return (None, chars.len());
+        }
+        num = num * 10 + u64::from(chars[i] as u8 - b'0');
+        any = true;
+        i += 1;
+    }
+    (any.then_some(num as usize), i)
+}
+
 /// Go's `fmt.Sprintf` over template values. Never fails today (Go reports problems inline, as
 /// `%!verb(...)`); the `Result` leaves room for limits.
 pub fn sprintf(format: &str, args: &[Value]) -> Result<String, String> {
@@ -643,7 +663,8 @@ pub fn sprintf_spans(
         if i < n && chars[i] == '*' {
             i += 1;
             match args.get(argi) {
-                Some(Value::Int(w, _)) => {
+                // Go's intFromArg: a width beyond ±1e6 is BADWIDTH.
+                Some(Value::Int(w, _)) if w.unsigned_abs() <= TOO_LARGE => {
                     if *w < 0 {
                         f.minus = true;
                         f.zero = false;
@@ -654,14 +675,9 @@ pub fn sprintf_spans(
             }
             argi += 1;
         } else {
-            let start = i;
-            while i < n && chars[i].is_ascii_digit() {
-                i += 1;
-            }
-            if i > start {
-                let w: String = chars[start..i].iter().collect();
-                f.width = w.parse().ok();
-            }
+            let (w, next) = parsenum(&chars, i);
+            f.width = w;
+            i = next;
         }
         // precision
         if i < n && chars[i] == '.' {
@@ -672,17 +688,16 @@ pub fn sprintf_spans(
             if i < n && chars[i] == '*' {
                 i += 1;
                 match args.get(argi) {
-                    Some(Value::Int(p, _)) if *p >= 0 => f.prec = Some(*p as usize),
+                    Some(Value::Int(p, _)) if *p >= 0 && p.unsigned_abs() <= TOO_LARGE => {
+                        f.prec = Some(*p as usize)
+                    }
                     _ => out.push_str("%!(BADPREC)"),
                 }
                 argi += 1;
             } else {
-                let start = i;
-                while i < n && chars[i].is_ascii_digit() {
-                    i += 1;
-                }
-                let p: String = chars[start..i].iter().collect();
-                f.prec = Some(p.parse().unwrap_or(0));
+                let (p, next) = parsenum(&chars, i);
+                f.prec = Some(p.unwrap_or(0));
+                i = next;
             }
         }
         if good {

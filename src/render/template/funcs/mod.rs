@@ -35,6 +35,8 @@ pub type Func = fn(&[Value]) -> Result<Value, String>;
 pub struct CallLimits {
     /// Compiled size limit of a regular expression.
     pub regex_bytes: usize,
+    /// Largest string a function may build (the template output limit).
+    pub output_bytes: usize,
 }
 
 thread_local! {
@@ -51,9 +53,24 @@ pub fn with_limits<T>(limits: CallLimits, f: impl FnOnce() -> T) -> T {
 
 /// The limits of the current call (the defaults outside an execution).
 pub fn call_limits() -> CallLimits {
-    CALL_LIMITS.with(|c| c.get()).unwrap_or_else(|| CallLimits {
-        regex_bytes: super::Limits::default().max_regex_bytes,
+    CALL_LIMITS.with(|c| c.get()).unwrap_or_else(|| {
+        let d = super::Limits::default();
+        CallLimits {
+            regex_bytes: d.max_regex_bytes,
+            output_bytes: d.max_output_bytes,
+        }
     })
+}
+
+/// Refuses to build a string of `bytes` (an estimate made before allocating) over the limit.
+pub(crate) fn check_size(name: &str, bytes: u128) -> Result<(), String> {
+    let max = call_limits().output_bytes;
+    if bytes > max as u128 {
+        return Err(format!(
+            "{name}: result would be {bytes} bytes, over the limit of {max} bytes (limits.output-bytes)"
+        ));
+    }
+    Ok(())
 }
 
 /// The function called `name` in templates, if there is one.

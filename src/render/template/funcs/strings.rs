@@ -162,9 +162,7 @@ pub(super) fn repeat(args: &[Value]) -> Result<Value, String> {
     if n < 0 {
         return Err("strings: negative Repeat count".into());
     }
-    if (n as u128) * (s.len() as u128) > 64 << 20 {
-        return Err("repeat: result too large".into());
-    }
+    super::check_size("repeat", (n as u128) * (s.len() as u128))?;
     Ok(Value::str(s.repeat(n as usize)))
 }
 
@@ -321,11 +319,9 @@ pub(super) fn wrap(args: &[Value]) -> Result<Value, String> {
 pub(super) fn wrap_with(args: &[Value]) -> Result<Value, String> {
     arity("wrapWith", args, 3)?;
     let w = arg_int(&args[0])?;
-    Ok(Value::str(word_wrap(
-        arg_str(&args[2])?,
-        w.max(1) as usize,
-        arg_str(&args[1])?,
-    )))
+    let (text, sep) = (arg_str(&args[2])?, arg_str(&args[1])?);
+    super::check_size("wrapWith", text.len() as u128 * (1 + sep.len() as u128))?;
+    Ok(Value::str(word_wrap(text, w.max(1) as usize, sep)))
 }
 
 pub(super) fn contains(args: &[Value]) -> Result<Value, String> {
@@ -363,6 +359,15 @@ pub(super) fn replace(args: &[Value]) -> Result<Value, String> {
     let (old, new) = (arg_str(&args[0])?, arg_str(&args[1])?);
     let t = str_text(&args[2])?;
     let s = t.as_str();
+    let hits = if old.is_empty() {
+        s.chars().count() + 1
+    } else {
+        s.matches(old).count()
+    };
+    super::check_size(
+        "replace",
+        s.len() as u128 + hits as u128 * new.len() as u128,
+    )?;
     let mut b = TextBuilder::default();
     if old.is_empty() {
         // Go inserts `new` before every rune and at the end.
@@ -475,7 +480,12 @@ pub(super) fn shuffle(args: &[Value]) -> Result<Value, String> {
     Ok(Value::str(cs.into_iter().collect::<String>()))
 }
 
-fn indent_text(pad: usize, t: &Text, lead_nl: bool) -> Value {
+fn indent_text(pad: usize, t: &Text, lead_nl: bool) -> Result<Value, String> {
+    let lines = t.as_str().matches('\n').count() as u128 + 1;
+    super::check_size(
+        "indent",
+        t.s.len() as u128 + u128::from(lead_nl) + lines * pad as u128,
+    )?;
     let p = " ".repeat(pad);
     let mut b = TextBuilder::default();
     if lead_nl {
@@ -490,19 +500,19 @@ fn indent_text(pad: usize, t: &Text, lead_nl: bool) -> Value {
         last = i + 1;
     }
     b.slice(t, last, s.len());
-    b.value()
+    Ok(b.value())
 }
 
 pub(super) fn indent(args: &[Value]) -> Result<Value, String> {
     arity("indent", args, 2)?;
     let n = arg_int(&args[0])?.max(0) as usize;
-    Ok(indent_text(n, str_text(&args[1])?, false))
+    indent_text(n, str_text(&args[1])?, false)
 }
 
 pub(super) fn nindent(args: &[Value]) -> Result<Value, String> {
     arity("nindent", args, 2)?;
     let n = arg_int(&args[0])?.max(0) as usize;
-    Ok(indent_text(n, str_text(&args[1])?, true))
+    indent_text(n, str_text(&args[1])?, true)
 }
 
 /// Go's `strings.Split` (empty separator splits into runes).
@@ -574,8 +584,11 @@ pub(super) fn split_list(args: &[Value]) -> Result<Value, String> {
 pub(super) fn join(args: &[Value]) -> Result<Value, String> {
     arity("join", args, 2)?;
     let sep = arg_str(&args[0])?;
+    let items = strslice(&args[1]);
+    let total: u128 = items.iter().map(|t| t.s.len() as u128).sum();
+    super::check_size("join", total + items.len() as u128 * sep.len() as u128)?;
     let mut b = TextBuilder::default();
-    for (i, t) in strslice(&args[1]).iter().enumerate() {
+    for (i, t) in items.iter().enumerate() {
         if i > 0 {
             b.plain(sep);
         }

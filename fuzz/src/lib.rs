@@ -1,0 +1,14 @@
+//! The fuzz targets' bodies, one module and one `run` function per target. `fuzz_targets/*.rs`
+//! call them under libFuzzer; `tests/fuzz_regressions.rs` in the main crate includes this file
+//! (`#[path]`) and replays every saved crashing input in `fixtures/fuzz-regressions/<target>/`
+//! with them, so a fixed crash stays fixed in the normal test suite. Only `chartgate` and
+//! `serde_json` are used here.
+pub mod analyze;
+pub mod quantity_image;
+pub mod rego_input;
+pub mod strvals;
+pub mod template_exec;
+pub mod template_parse;
+pub mod template_values;
+pub mod values_coalesce;
+pub mod yaml;

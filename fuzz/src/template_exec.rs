@@ -1,0 +1,74 @@
+//! Template execution: arbitrary template text run against a fixed values tree (every value
+//! type, nested maps and lists, strings that are templates themselves for `tpl`), with a
+//! helper file defining `include`-able templates.
+use chartgate::render::template::{Limits, TemplateSet};
+use chartgate::render::value::{Map, Value};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+const VALUES: &str = r#"
+Values:
+  name: web
+  replicas: 3
+  ratio: 0.5
+  enabled: true
+  off: false
+  empty: ""
+  nothing: null
+  list: [a, 1, true, null, {k: v}, [x, y]]
+  image: {repository: nginx, tag: "1.2.3", pullPolicy: IfNotPresent}
+  resources: {requests: {cpu: 100m, memory: 128Mi}, limits: {memory: 256Mi}}
+  env: {A: "1", B: two}
+  tplString: "{{ .Values.name }}-{{ .Release.Name }}"
+  nested: {a: {b: {c: {d: deep}}}}
+  ports: [{name: http, port: 80}, {name: https, port: 443}]
+Release: {Name: rel, Namespace: ns, Service: Helm, IsInstall: true, Revision: 1}
+Chart: {Name: chart, Version: 1.0.0, AppVersion: "2.0"}
+Capabilities: {KubeVersion: {Version: v1.36.0, Major: "1", Minor: "36"}}
+Template: {Name: chart/templates/t.yaml, BasePath: chart/templates}
+"#;
+
+const HELPERS: &str = r#"{{- define "name" -}}{{ .Values.name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- define "labels" -}}
+app: {{ include "name" . }}
+release: {{ .Release.Name }}
+{{- end -}}
+{{- define "recurse" -}}{{ include "recurse" . }}{{- end -}}"#;
+
+fn dot() -> &'static Value {
+    static DOT: OnceLock<Value> = OnceLock::new();
+    DOT.get_or_init(|| {
+        chartgate::yaml::parse_values(VALUES, 1, &Default::default())
+            .unwrap_or_else(|_| Value::map(Map::new()))
+    })
+}
+
+/// Smaller bounds than the defaults so that a legitimate (bounded) blow-up ends quickly
+/// instead of looking like a hang or an OOM to libFuzzer.
+fn limits() -> Limits {
+    Limits {
+        max_depth: 200,
+        max_output_bytes: 1 << 20,
+        max_range_iterations: 100_000,
+        time_budget: Duration::from_secs(2),
+        ..Limits::default()
+    }
+}
+
+/// Runs one input.
+pub fn run(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    let mut set = TemplateSet::new(limits());
+    if set
+        .add_file("chart/templates/_helpers.tpl", HELPERS)
+        .is_err()
+    {
+        return;
+    }
+    if set.add_file("chart/templates/t.yaml", src).is_err() {
+        return;
+    }
+    let _ = set.execute("chart/templates/t.yaml", dot());
+}
