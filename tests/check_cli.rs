@@ -246,7 +246,7 @@ fn directory_walk_is_deterministic() {
 fn rules_and_explain() {
     let out = chartgate().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.lines().count(), 8);
+    assert_eq!(text.lines().count(), 10);
     assert!(
         text.starts_with("ignore-without-reason  warning  "),
         "{text}"
