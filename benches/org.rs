@@ -362,12 +362,16 @@ fn main() {
                 cwd: root.to_path_buf(),
             },
         );
-        (r.renders, r.findings.len(), r.render_errors)
+        let mut by_rule = std::collections::BTreeMap::new();
+        for f in &r.findings {
+            *by_rule.entry(f.rule.clone()).or_insert(0usize) += 1;
+        }
+        (r.renders, by_rule, r.render_errors)
     });
     let secs = start.elapsed().as_secs_f64();
     let hwm = vm_hwm_kb().unwrap_or(0);
     println!(
-        "org: {n} services, {renders} charts×envs on {jobs} threads in {secs:.3} s = {:.0} charts×envs/s; {findings} findings, {errors} render errors; peak memory (VmHWM) {:.1} MB (before the check {:.1} MB)",
+        "org: {n} services, {renders} charts×envs on {jobs} threads in {secs:.3} s = {:.0} charts×envs/s; findings {findings:?}, {errors} render errors; peak memory (VmHWM) {:.1} MB (before the check {:.1} MB)",
         renders as f64 / secs,
         hwm as f64 / 1024.0,
         before as f64 / 1024.0
