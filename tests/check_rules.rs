@@ -14,7 +14,22 @@ const RULES: &[&str] = &[
     "resource-requests",
     "singleton-replicas",
     "timezone",
+    "values-schema",
 ];
+
+/// The environment a rule's fixtures are checked in (`min-replicas` needs one that sets it).
+fn env_for(id: &str) -> &'static str {
+    if id == "min-replicas" { "ha" } else { "dev" }
+}
+
+/// A rule's fixture: a manifest file, or a chart for rules about values.
+fn fixture(id: &str, kind: &str) -> String {
+    if id == "values-schema" {
+        format!("fixtures/rule-charts/{id}/{kind}")
+    } else {
+        format!("fixtures/manifests/{id}/{kind}.yaml")
+    }
+}
 
 fn check_json(args: &[&str]) -> (i32, Value) {
     let out = Command::cargo_bin("chartgate")
@@ -73,26 +88,12 @@ fn every_rule_has_fixtures_and_pass_is_clean() {
         .iter()
         .map(|r| r.id)
         .collect();
-    // `values-schema` checks the merged values of a chart render, not manifests: its fixtures are
-    // the team repo's (tests/team_repo.rs).
-    let manifest_rules: Vec<&str> = ids
-        .into_iter()
-        .filter(|id| *id != "values-schema")
-        .collect();
-    assert_eq!(manifest_rules, RULES);
+    assert_eq!(ids, RULES);
     for id in RULES {
-        let (code, json) = check_json(&[
-            "--env",
-            "dev",
-            &format!("fixtures/manifests/{id}/pass.yaml"),
-        ]);
+        let (code, json) = check_json(&["--env", env_for(id), &fixture(id, "pass")]);
         assert_eq!(json["findings"], serde_json::json!([]), "{id} pass fixture");
         assert_eq!(code, 0);
-        let (_, json) = check_json(&[
-            "--env",
-            "dev",
-            &format!("fixtures/manifests/{id}/fail.yaml"),
-        ]);
+        let (_, json) = check_json(&["--env", env_for(id), &fixture(id, "fail")]);
         let findings = json["findings"].as_array().unwrap();
         assert!(!findings.is_empty(), "{id} fail fixture has no finding");
         assert!(
@@ -228,19 +229,56 @@ fn timezone_fail() {
 
 #[test]
 fn min_replicas_fail() {
-    // fixtures/manifests/min-replicas/chartgate.yaml adds `min-replicas: 2` to dev.
-    assert_findings(
-        "fixtures/manifests/min-replicas/fail.yaml",
-        &[
-            ("min-replicas", "error", "Deployment/web", 7, 13),
-            ("min-replicas", "error", "Deployment/api", 27, 3),
-            (
-                "min-replicas",
-                "error",
-                "HorizontalPodAutoscaler/worker",
-                47,
-                16,
-            ),
-        ],
+    let (code, json) = check_json(&["--env", "ha", "fixtures/manifests/min-replicas/fail.yaml"]);
+    assert_eq!(code, 1);
+    let got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {}/{} {}",
+                f["line"],
+                f["column"],
+                f["resource"]["kind"].as_str().unwrap(),
+                f["resource"]["name"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "7:13 Deployment/api Deployment runs 1 replica; ha requires at least 2 (min-replicas)",
+            "27:3 StatefulSet/cache StatefulSet runs 1 replica; ha requires at least 2 (min-replicas)",
+            "66:16 HorizontalPodAutoscaler/web HorizontalPodAutoscaler `web` lets Deployment `web` scale down to 1 replicas; ha requires at least 2 (min-replicas)",
+        ]
+    );
+}
+
+#[test]
+fn values_schema_fail() {
+    let (code, json) = check_json(&["--env", "dev", "fixtures/rule-charts/values-schema/fail"]);
+    assert_eq!(code, 1);
+    let got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}:{} {}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "fixtures/rule-charts/values-schema/fail/values-dev.yaml:1:15 `replicaCount` breaks values.schema.json of chart `api`: 0 is less than the minimum of 1",
+            "fixtures/rule-charts/values-schema/fail/values-dev.yaml:3:8 `image.tag` breaks values.schema.json of chart `api`: got number, want string",
+        ]
     );
 }
