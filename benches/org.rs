@@ -342,6 +342,21 @@ fn main() {
         .build()
         .expect("pool");
     let start = Instant::now();
+    // All built-in rules plus the bundled Rego policies, compiled once as `check` does.
+    let policies = std::sync::Arc::new(
+        chartgate::cli::policy::load_for_check(
+            &chartgate::cli::policy::CheckPolicies {
+                policy: &[],
+                data: &[],
+                namespaces: &["main".to_string()],
+                all_namespaces: false,
+                combine: false,
+            },
+            &[],
+            root,
+        )
+        .expect("bundled policies"),
+    );
     let (renders, findings, errors) = pool.install(|| {
         let d = discover(
             &[root.to_path_buf()],
@@ -360,6 +375,9 @@ fn main() {
                 envs: Vec::new(),
                 cluster: None,
                 cwd: root.to_path_buf(),
+                policies: Some(policies.clone()),
+                exemptions: None,
+                renderer: chartgate::render::Renderer::Native,
             },
         );
         let mut by_rule = std::collections::BTreeMap::new();

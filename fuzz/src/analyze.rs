@@ -43,6 +43,7 @@ pub fn run(data: &[u8]) {
             let ctx = chartgate::report::ReportContext {
                 sources: &sources,
                 color: false,
+                environments: &Default::default(),
             };
             let _ = r.report(&findings, &ctx, &mut std::io::sink());
         }

@@ -112,7 +112,11 @@ pub fn run(data: &[u8]) {
         }],
         ..Default::default()
     };
-    let loaded = LoadedChart { chart, sources };
+    let loaded = LoadedChart {
+        chart,
+        sources,
+        parse_cache: Default::default(),
+    };
     let mut set = TemplateSet::new(Limits {
         max_depth: 200,
         max_output_bytes: 1 << 20,

@@ -116,6 +116,8 @@ pub type YamlParser<'a> = &'a dyn Fn(&str, u32) -> Result<Value, ParseError>;
 pub struct LoadedChart {
     pub chart: Chart,
     pub sources: Sources,
+    /// Template files parsed by earlier renders of this chart.
+    pub parse_cache: crate::render::template::ParseCache,
 }
 
 /// A file read from a directory or archive, path relative to the chart root.
@@ -137,7 +139,11 @@ pub fn load_chart_with(path: &Path, parse: YamlParser) -> Result<LoadedChart, Ch
     };
     let mut sources = Sources::default();
     let chart = build(files, &display, &mut sources, parse, 0)?;
-    Ok(LoadedChart { chart, sources })
+    Ok(LoadedChart {
+        chart,
+        sources,
+        parse_cache: Default::default(),
+    })
 }
 
 /// Loads a chart directory or `.tgz` archive (Helm's YAML semantics for `Chart.yaml` and

@@ -10,7 +10,7 @@ use super::files::{Files, ToYaml};
 use super::load::{LoadedChart, Sources};
 use super::model::Chart;
 use super::release::{self, RenderOptions};
-use crate::render::template::TplSeg;
+use crate::render::template::{ParseCache, TplSeg};
 use crate::render::value::{Map, MapRef, Seg, Value};
 
 /// One template's output with provenance.
@@ -27,6 +27,11 @@ pub struct RenderedTemplate {
 pub trait TemplateEngine {
     /// Parses a template file under its full name (`chart/templates/x.yaml`).
     fn add_file(&mut self, name: &str, src: &str) -> Result<(), String>;
+    /// [`TemplateEngine::add_file`] reusing earlier parses of the same chart's files.
+    fn add_file_cached(&mut self, name: &str, src: &str, cache: &ParseCache) -> Result<(), String> {
+        let _ = cache;
+        self.add_file(name, src)
+    }
     /// Executes a parsed template with `dot`.
     fn execute(&self, name: &str, dot: &Value) -> Result<RenderedTemplate, String>;
     /// Helm's `toYaml`, for `.Files.AsConfig` / `.AsSecrets`.
@@ -235,7 +240,9 @@ pub fn render_chart_with(
     let order = helm_template_order(tpls.keys());
     for name in &order {
         if let Some(r) = tpls.get(*name) {
-            engine.add_file(name, &r.src).map_err(err)?;
+            engine
+                .add_file_cached(name, &r.src, &loaded.parse_cache)
+                .map_err(err)?;
         }
     }
     let mut templates = BTreeMap::new();

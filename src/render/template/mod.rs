@@ -13,7 +13,8 @@ pub mod parse;
 use crate::render::value::{Seg, Value};
 use parse::Tree;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 /// Resource limits for executing untrusted templates.
@@ -93,6 +94,25 @@ pub struct TemplateSet {
     pub(crate) templates: HashMap<String, Arc<Tree>>,
 }
 
+/// Parsed template files, shared by every render of one chart (a chart rendered for several
+/// environments or values cases parses each file once). Keyed by template name and a hash of
+/// its source, so a stale entry is never used.
+#[derive(Clone, Debug, Default)]
+pub struct ParseCache(Arc<Mutex<HashMap<String, (u64, Arc<ParsedFile>)>>>);
+
+/// One parsed file: its own template and its `define`s, in file order.
+#[derive(Debug)]
+pub struct ParsedFile {
+    main: Arc<Tree>,
+    defines: Vec<Arc<Tree>>,
+}
+
+fn source_hash(src: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    src.hash(&mut h);
+    h.finish()
+}
+
 /// Whether a function name exists in Helm's function map (checked at parse time, as Go does).
 pub fn has_func(name: &str) -> bool {
     exec::EXEC_FUNCS.contains(&name) || HELM_FUNCS.contains(&name) || funcs::lookup(name).is_some()
@@ -136,27 +156,69 @@ impl TemplateSet {
     /// earlier one unless it is empty (Go's `AddParseTree` rule); a file's own template is stored
     /// under `name`. Errors are Helm's `parse error at (NAME:LINE): msg`.
     pub fn add_file(&mut self, name: &str, src: &str) -> Result<(), TemplateError> {
+        let parsed = Self::parse_file(name, src)?;
+        self.add_parsed(&parsed);
+        Ok(())
+    }
+
+    /// [`TemplateSet::add_file`], taking the parsed file from `cache` when it was parsed before.
+    pub fn add_file_cached(
+        &mut self,
+        name: &str,
+        src: &str,
+        cache: &ParseCache,
+    ) -> Result<(), TemplateError> {
+        let h = source_hash(src);
+        let hit = {
+            let m = cache.0.lock().unwrap_or_else(PoisonError::into_inner);
+            m.get(name)
+                .filter(|(ch, _)| *ch == h)
+                .map(|(_, p)| p.clone())
+        };
+        let parsed = match hit {
+            Some(p) => p,
+            None => {
+                let p = Arc::new(Self::parse_file(name, src)?);
+                cache
+                    .0
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(name.to_string(), (h, p.clone()));
+                p
+            }
+        };
+        self.add_parsed(&parsed);
+        Ok(())
+    }
+
+    fn parse_file(name: &str, src: &str) -> Result<ParsedFile, TemplateError> {
         let parsed = parse::parse(name, src, &has_func).map_err(|e| TemplateError {
             message: cleanup_parse_error(name, &e.message),
             template: name.to_string(),
             line: e.line,
             col: 0,
         })?;
-        for d in parsed.defines {
-            self.insert(d);
-        }
-        self.insert(parsed.main);
-        Ok(())
+        Ok(ParsedFile {
+            main: Arc::new(parsed.main),
+            defines: parsed.defines.into_iter().map(Arc::new).collect(),
+        })
     }
 
-    fn insert(&mut self, t: Tree) {
+    fn add_parsed(&mut self, p: &ParsedFile) {
+        for d in &p.defines {
+            self.insert(d.clone());
+        }
+        self.insert(p.main.clone());
+    }
+
+    fn insert(&mut self, t: Arc<Tree>) {
         if let Some(old) = self.templates.get(&t.name)
             && t.is_empty()
             && !old.is_empty()
         {
             return;
         }
-        self.templates.insert(t.name.clone(), Arc::new(t));
+        self.templates.insert(t.name.clone(), t);
     }
 
     /// Whether a template (file or define) of that name exists.

@@ -339,7 +339,7 @@ fn a_map_containing_itself_never_overflows() {
 }
 
 #[test]
-fn mutating_functions_write_back_to_the_variable() {
+fn mutating_functions_change_the_variable_map() {
     let src = "{{- $d := dict \"a\" 1 }}{{- $_ := set $d \"b\" 2 }}{{- $_ = unset $d \"a\" }}\
 {{- $e := dict \"x\" 1 }}{{- $_ = merge $e (dict \"y\" 2) }}\nd: {{ toJson $d }} e: {{ toJson $e }}\n";
     assert_eq!(

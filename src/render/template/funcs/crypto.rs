@@ -145,8 +145,174 @@ pub(super) fn rand_ascii(args: &[Value]) -> Result<Value, String> {
 }
 
 /// Certificates, keys, AES, bcrypt: no well-kept pure-Rust path in our dependency set.
-pub(super) fn unsupported(_args: &[Value]) -> Result<Value, String> {
-    Err("this function (encryptAES, decryptAES, derivePassword) is not supported by chartgate's renderer; use --renderer helm".into())
+/// Sprig's AES key: the password's bytes in a zeroed 32-byte key (longer passwords are cut).
+fn aes_key(password: &str) -> aes::Aes256 {
+    use aes::cipher::KeyInit;
+    let mut key = [0u8; 32];
+    let p = password.as_bytes();
+    let n = p.len().min(32);
+    key[..n].copy_from_slice(&p[..n]);
+    aes::Aes256::new(&key.into())
+}
+
+/// Sprig's `encryptAES PASSWORD TEXT`: AES-256-CBC with a random IV and PKCS#7 padding,
+/// base64(IV ‖ ciphertext). Random, as in Helm.
+pub(super) fn encrypt_aes(args: &[Value]) -> Result<Value, String> {
+    use aes::cipher::BlockCipherEncrypt;
+    arity("encryptAES", args, 2)?;
+    let plain = arg_str(&args[1])?.as_bytes();
+    if plain.is_empty() {
+        return Ok(Value::str(""));
+    }
+    let cipher = aes_key(arg_str(&args[0])?);
+    let pad = 16 - plain.len() % 16;
+    let mut content = plain.to_vec();
+    content.extend(std::iter::repeat_n(pad as u8, pad));
+    let mut out = vec![0u8; 16];
+    rand::rng().fill(&mut out[..]);
+    let mut prev: [u8; 16] = out[..16].try_into().expect("16 bytes");
+    for chunk in content.chunks(16) {
+        let mut block = [0u8; 16];
+        for i in 0..16 {
+            block[i] = chunk[i] ^ prev[i];
+        }
+        let mut b = block.into();
+        cipher.encrypt_block(&mut b);
+        prev = b.into();
+        out.extend_from_slice(&prev);
+    }
+    Ok(Value::str(
+        base64::engine::general_purpose::STANDARD.encode(out),
+    ))
+}
+
+/// Sprig's `decryptAES PASSWORD BASE64`: the inverse of `encryptAES`.
+pub(super) fn decrypt_aes(args: &[Value]) -> Result<Value, String> {
+    use aes::cipher::BlockCipherDecrypt;
+    arity("decryptAES", args, 2)?;
+    let crypt64 = arg_str(&args[1])?;
+    if crypt64.is_empty() {
+        return Ok(Value::str(""));
+    }
+    let crypt = base64::engine::general_purpose::STANDARD
+        .decode(crypt64)
+        .map_err(|e| go_b64_error(&e))?;
+    if crypt.len() < 32 || crypt.len() % 16 != 0 {
+        return Err("crypto/cipher: input not full blocks".into());
+    }
+    let cipher = aes_key(arg_str(&args[0])?);
+    let mut out = Vec::with_capacity(crypt.len() - 16);
+    for w in crypt.chunks(16).collect::<Vec<_>>().windows(2) {
+        let mut b = <[u8; 16]>::try_from(w[1]).expect("16 bytes").into();
+        cipher.decrypt_block(&mut b);
+        let b: [u8; 16] = b.into();
+        out.extend(b.iter().zip(w[0]).map(|(x, y)| x ^ y));
+    }
+    // Sprig strips as many bytes as the last byte says (without checking the padding).
+    let pad = *out.last().unwrap_or(&0) as usize;
+    if pad > out.len() {
+        return Err(format!(
+            "runtime error: slice bounds out of range [:{}]",
+            out.len() as i64 - pad as i64
+        ));
+    }
+    out.truncate(out.len() - pad);
+    Ok(Value::str(String::from_utf8_lossy(&out).into_owned()))
+}
+
+const MASTER_PASSWORD_SEED: &str = "com.lyndir.masterpassword";
+
+fn password_templates(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "maximum" => &["anoxxxxxxxxxxxxxxxxx", "axxxxxxxxxxxxxxxxxno"],
+        "long" => &[
+            "CvcvnoCvcvCvcv",
+            "CvcvCvcvnoCvcv",
+            "CvcvCvcvCvcvno",
+            "CvccnoCvcvCvcv",
+            "CvccCvcvnoCvcv",
+            "CvccCvcvCvcvno",
+            "CvcvnoCvccCvcv",
+            "CvcvCvccnoCvcv",
+            "CvcvCvccCvcvno",
+            "CvcvnoCvcvCvcc",
+            "CvcvCvcvnoCvcc",
+            "CvcvCvcvCvccno",
+            "CvccnoCvccCvcv",
+            "CvccCvccnoCvcv",
+            "CvccCvccCvcvno",
+            "CvcvnoCvccCvcc",
+            "CvcvCvccnoCvcc",
+            "CvcvCvccCvccno",
+            "CvccnoCvcvCvcc",
+            "CvccCvcvnoCvcc",
+            "CvccCvcvCvccno",
+        ],
+        "medium" => &["CvcnoCvc", "CvcCvcno"],
+        "short" => &["Cvcn"],
+        "basic" => &["aaanaaan", "aannaaan", "aaannaaa"],
+        "pin" => &["nnnn"],
+        _ => return None,
+    })
+}
+
+fn password_chars(c: u8) -> &'static [u8] {
+    match c {
+        b'V' => b"AEIOU",
+        b'C' => b"BCDFGHJKLMNPQRSTVWXYZ",
+        b'v' => b"aeiou",
+        b'c' => b"bcdfghjklmnpqrstvwxyz",
+        b'A' => b"AEIOUBCDFGHJKLMNPQRSTVWXYZ",
+        b'a' => b"AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz",
+        b'n' => b"0123456789",
+        b'o' => b"@&%?,=[]_:-+*$#!'^~;()/.",
+        _ => b"AEIOUaeiouBCDFGHJKLMNPQRSTVWXYZbcdfghjklmnpqrstvwxyz0123456789!@#$%^&*()",
+    }
+}
+
+/// Sprig's `derivePassword COUNTER TYPE PASSWORD USER SITE` (the Master Password algorithm:
+/// scrypt N=32768 r=8 p=2 over the user, HMAC-SHA256 over the site and counter).
+pub(super) fn derive_password(args: &[Value]) -> Result<Value, String> {
+    use hmac::{KeyInit, Mac};
+    arity("derivePassword", args, 5)?;
+    let counter = match &args[0] {
+        Value::Int(i, _) if (0..=u32::MAX as i64).contains(i) => *i as u32,
+        other => {
+            return Err(format!(
+                "wrong type for value; expected uint32; got {}",
+                super::type_name(other)
+            ));
+        }
+    };
+    let kind = arg_str(&args[1])?;
+    let Some(templates) = password_templates(kind) else {
+        return Ok(Value::str(format!("cannot find password template {kind}")));
+    };
+    let (password, user, site) = (arg_str(&args[2])?, arg_str(&args[3])?, arg_str(&args[4])?);
+    let mut salt = MASTER_PASSWORD_SEED.as_bytes().to_vec();
+    salt.extend((user.len() as u32).to_be_bytes());
+    salt.extend(user.as_bytes());
+    let params = scrypt::Params::new(15, 8, 2).map_err(|e| e.to_string())?;
+    let mut key = [0u8; 64];
+    scrypt::scrypt(password.as_bytes(), &salt, &params, &mut key)
+        .map_err(|e| format!("failed to create password: {e}"))?;
+    let mut msg = MASTER_PASSWORD_SEED.as_bytes().to_vec();
+    msg.extend((site.len() as u32).to_be_bytes());
+    msg.extend(site.as_bytes());
+    msg.extend(counter.to_be_bytes());
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&key).map_err(|e| e.to_string())?;
+    mac.update(&msg);
+    let seed = mac.finalize().into_bytes();
+    let template = templates[seed[0] as usize % templates.len()].as_bytes();
+    let out: String = template
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let chars = password_chars(c);
+            chars[seed[i + 1] as usize % chars.len()] as char
+        })
+        .collect();
+    Ok(Value::str(out))
 }
 
 /// Sprig's `bcrypt`: a `$2a$` hash with Go's default cost (10).

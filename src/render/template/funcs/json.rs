@@ -167,11 +167,13 @@ pub(crate) fn from_serde(v: serde_json::Value, depth: usize) -> Value {
         serde_json::Value::Array(a) if depth < crate::render::value::MAX_VALUE_DEPTH => {
             Value::list(a.into_iter().map(|x| from_serde(x, depth + 1)).collect())
         }
-        serde_json::Value::Object(o) if depth < crate::render::value::MAX_VALUE_DEPTH => Value::map(
-            o.into_iter()
-                .map(|(k, x)| (k, from_serde(x, depth + 1)))
-                .collect(),
-        ),
+        serde_json::Value::Object(o) if depth < crate::render::value::MAX_VALUE_DEPTH => {
+            Value::map(
+                o.into_iter()
+                    .map(|(k, x)| (k, from_serde(x, depth + 1)))
+                    .collect(),
+            )
+        }
         _ => Value::Nil,
     }
 }

@@ -225,7 +225,9 @@ pub fn lookup(name: &str) -> Option<Func> {
         "buildCustomCert" => certs::build_custom_cert,
         "bcrypt" => crypto::bcrypt,
         "htpasswd" => crypto::htpasswd,
-        "encryptAES" | "decryptAES" | "derivePassword" => crypto::unsupported,
+        "encryptAES" => crypto::encrypt_aes,
+        "decryptAES" => crypto::decrypt_aes,
+        "derivePassword" => crypto::derive_password,
         // regex
         "regexMatch" => regex::regex_match,
         "mustRegexMatch" => regex::must_regex_match,

@@ -271,7 +271,10 @@ fn go_float_formatting() {
 fn bcrypt_and_htpasswd() {
     let h = call("bcrypt", &[Value::str("pw")]).unwrap();
     let h = h.as_str().unwrap();
-    assert!(h.starts_with("$2a$10$") && bcrypt::verify("pw", h).unwrap(), "{h}");
+    assert!(
+        h.starts_with("$2a$10$") && bcrypt::verify("pw", h).unwrap(),
+        "{h}"
+    );
     let h = call("htpasswd", &[Value::str("me"), Value::str("pw")]).unwrap();
     let (user, hash) = h.as_str().unwrap().split_once(':').unwrap();
     assert_eq!(user, "me");
@@ -282,4 +285,63 @@ fn bcrypt_and_htpasswd() {
             .as_str(),
         Some("invalid username: a:b")
     );
+}
+
+#[test]
+fn derive_password_and_aes_match_helm() {
+    // Expected outputs rendered by Helm v4.2.3 (Sprig v3) for the same calls.
+    let dp = |c: i64, t: &str, p: &str, u: &str, s: &str| {
+        call(
+            "derivePassword",
+            &[
+                Value::int(c),
+                Value::str(t),
+                Value::str(p),
+                Value::str(u),
+                Value::str(s),
+            ],
+        )
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string()
+    };
+    for (t, want) in [
+        ("maximum", "o4$eWXtJieZ#%UQyhThd"),
+        ("long", "JuvtQoceKaxy0,"),
+        ("medium", "Juv8?Kav"),
+        ("short", "Juv8"),
+        ("basic", "otj83XfJ"),
+        ("pin", "6478"),
+        ("nope", "cannot find password template nope"),
+    ] {
+        assert_eq!(dp(1, t, "secret", "user", "example.com"), want, "{t}");
+    }
+    assert_eq!(dp(2, "long", "p@ss wörd", "", "site"), "VajzLoneWuzr3:");
+    // Ciphertexts made by Helm's encryptAES decrypt to their plaintext.
+    let dec = |k: &str, c: &str| {
+        call("decryptAES", &[Value::str(k), Value::str(c)])
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        dec(
+            "mykey",
+            "jQ+Mb8XNA7dF2w/DeW3iPqeyHTYZyz24zDpkq7GRZER6Z95wbJ8DBrA6vwfn3NDWIQXrahOT5EewzSuncUvlUg=="
+        ),
+        "hello world, this is longer than one block"
+    );
+    assert_eq!(
+        dec(
+            "a-very-long-password-that-exceeds-thirty-two-bytes!",
+            "nWMAww05OWwHMZ8xAJ9KlYSh3J7MeeWdEqTEZhcgBaw="
+        ),
+        "x"
+    );
+    let enc = call("encryptAES", &[Value::str("k"), Value::str("round trip")]).unwrap();
+    assert_eq!(enc.as_str().unwrap().len(), 44);
+    assert_eq!(dec("k", enc.as_str().unwrap()), "round trip");
+    assert_eq!(dec("k", ""), "");
 }
