@@ -90,6 +90,11 @@ pub struct CheckArgs {
     /// Print the charts, environments and values files that would be checked, and exit.
     #[arg(long)]
     pub list: bool,
+    /// The PATHs are changed files (what the pre-commit hook passes): check only the charts ×
+    /// environments and manifests they affect, from one discovery of the current directory.
+    /// Nothing affected: exit 0 quietly.
+    #[arg(long)]
+    pub changed: bool,
 }
 
 impl CheckArgs {
@@ -103,13 +108,13 @@ impl CheckArgs {
 /// first path, merged. Errors are `FILE:LINE:COL: message`.
 fn load_config(
     args: &CheckArgs,
+    paths: &[PathBuf],
     cwd: &Path,
 ) -> std::result::Result<crate::config::Config, String> {
     match &args.config {
         Some(c) => crate::config::load_file(c),
         None => {
-            let start = args
-                .paths
+            let start = paths
                 .iter()
                 .find(|p| p.as_os_str() != "-")
                 .map(|p| cwd.join(p))
@@ -152,7 +157,8 @@ fn settings_for(
 /// Runs the check; returns the exit code.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let cwd = std::env::current_dir()?;
-    let paths = if args.paths.is_empty() {
+    // `--changed`: the paths are changed files; the repository is the current directory.
+    let paths = if args.paths.is_empty() || args.changed {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
@@ -163,7 +169,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     } else {
         args.env.iter().map(|e| Some(e.as_str())).collect()
     };
-    let config = match load_config(args, &cwd) {
+    let config = match load_config(args, &paths, &cwd) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("chartgate: config error: {e}");
@@ -214,6 +220,20 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             eprintln!("chartgate: {e}");
             return Ok(super::EXIT_ERROR);
         }
+    };
+    let discovered = if args.changed {
+        let run_inputs: Vec<PathBuf> = (config.policies.iter())
+            .chain(&args.policy)
+            .chain(&args.data)
+            .cloned()
+            .collect();
+        let sel = crate::discover::changed::select(&discovered, &args.paths, &run_inputs, &cwd);
+        if sel.is_empty() {
+            return Ok(super::EXIT_OK);
+        }
+        crate::discover::changed::apply(discovered, &sel)
+    } else {
+        discovered
     };
     if args.list {
         let mut d = discovered;
@@ -278,7 +298,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             .iter()
             .flat_map(|settings| analyze(&files, settings, &ManifestLocator))
             .collect();
-        findings.extend(extras.run_findings(&config));
+        // A `--changed` run checks a part of the repository: no exemption is "unused" there.
+        findings.extend(extras.run_findings(&config).into_iter().filter(|f| {
+            !(args.changed && f.rule == crate::analyze::exemptions::UNUSED)
+        }));
         crate::report::sort_findings(&mut findings);
         (parsed, findings)
     });
