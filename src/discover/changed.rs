@@ -10,7 +10,8 @@
 //!   chart (a shared chart named by several `chart:` folders re-checks all of them);
 //! - a `values-*.yaml` beside a chart or in a service folder that no environment lists → nothing
 //!   (it is never rendered);
-//! - a **`chartgate.yaml`** → every service whose folder or chart lies under its directory;
+//! - a **`chartgate.yaml`** → every service whose folder or chart lies under its directory, and
+//!   every manifest there;
 //! - a `values-schema:` contract of a service → every environment of that service;
 //! - a **Rego policy or data file** the run uses (under a `policies:` path of the config, of a
 //!   service's config, or `--policy`/`--data`) → everything;
@@ -117,8 +118,12 @@ pub fn select(
                 all(&mut sel);
             }
         }
+        let config_dir = file.parent().filter(|_| is_config);
         for (m, input) in d.manifests.iter().enumerate() {
-            if input.path.as_deref().map(|p| abs(p)) == Some(file.clone()) {
+            let Some(path) = input.path.as_deref().map(|p| abs(p)) else {
+                continue;
+            };
+            if path == file || config_dir.is_some_and(|dir| path.starts_with(dir)) {
                 sel.manifests.insert(m);
             }
         }
