@@ -1,5 +1,6 @@
 //! Reports: `finding.rs` is the one diagnostic model; every output format is one file
 //! implementing [`Reporter`].
+pub mod audit;
 pub mod baseline;
 pub mod finding;
 pub mod github;
