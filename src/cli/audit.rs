@@ -218,9 +218,19 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         }
     };
     let mut roots = Vec::with_capacity(paths.len());
+    // A service folder inside a repository also given is audited once.
+    let mut seen = std::collections::BTreeSet::new();
     for p in &paths {
         match prepare(p, args, &check, &cwd) {
-            Ok(r) => roots.push(r),
+            Ok(mut r) => {
+                r.discovered
+                    .services
+                    .retain(|s| seen.insert(s.display.clone()));
+                r.discovered
+                    .manifests
+                    .retain(|m| seen.insert(m.display.clone()));
+                roots.push(r)
+            }
             Err(e) => {
                 eprintln!("chartgate: {e}");
                 return Ok(super::EXIT_ERROR);
