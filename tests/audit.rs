@@ -467,7 +467,10 @@ fn baseline_out_round_trip_with_check_baseline() {
         &["check", "fixtures/team-repo", "--baseline", "baseline.json"],
     );
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out, "No findings: 0 errors, 0 warnings, 0 infos\nBaseline: no entry fixed\n");
+    assert_eq!(
+        out,
+        "No findings: 0 errors, 0 warnings, 0 infos\nBaseline: no entry fixed\n"
+    );
     // Fix one (web dev's `latest`), add one (billing-scheduler dev's TZ), move lines (web).
     let svc = t.path().join("fixtures/team-repo/services");
     std::fs::write(
@@ -530,4 +533,40 @@ fn baseline_out_round_trip_with_check_baseline() {
         fixed,
         ["image-tag-pinned dev fixtures/team-repo/services/web/values-dev.yaml:2:8"]
     );
+}
+
+/// On a terminal the progress bar is drawn on stderr (and cleared at the end); the report is the
+/// same. `script` (util-linux) gives the command a pseudo-terminal.
+#[cfg(target_os = "linux")]
+#[test]
+fn progress_bar_on_a_terminal() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("`script` (util-linux) not installed: no pseudo-terminal to test with");
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let report = t.path().join("audit.txt");
+    let cmd = format!(
+        "'{}' audit fixtures/team-repo --output '{}'",
+        env!("CARGO_BIN_EXE_chartgate"),
+        report.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .current_dir(root())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(tty.contains("auditing ["), "{tty:?}");
+    assert!(tty.contains("] 9/9 chart × environment checks"), "{tty:?}");
+    assert!(
+        tty.ends_with("\r\u{1b}[2K"),
+        "the bar is cleared at the end: {tty:?}"
+    );
+    assert_eq!(std::fs::read_to_string(report).unwrap(), TEAM_TEXT);
 }
