@@ -355,3 +355,68 @@ fn changed_subchart_template_is_checked_for_each_service() {
     );
     assert!(!out.contains("apps/web"), "{out}");
 }
+
+#[test]
+fn changed_with_env_and_baseline() {
+    // The hook with `args: [--env, prod]`: a dev values file affects nothing checked.
+    let (code, out, err) = chartgate(
+        &team_repo(),
+        &[
+            "check",
+            "--changed",
+            "--env",
+            "prod",
+            "services/web/values-dev.yaml",
+        ],
+    );
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    let (code, out, _) = chartgate(
+        &team_repo(),
+        &[
+            "check",
+            "--changed",
+            "--env",
+            "prod",
+            "--list",
+            "services/web/templates/ingress.yaml",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (0, format!("{WEB_PROD}\n").as_str()));
+    // A baseline of the whole repo: the partial run reports no new finding and lists nothing as
+    // fixed (the charts it did not check are not fixed).
+    let t = tempfile::tempdir().unwrap();
+    let baseline = t.path().join("baseline.json");
+    let b = baseline.to_str().unwrap();
+    let (code, _, err) = chartgate(&team_repo(), &["check", ".", "--baseline-out", b]);
+    assert_eq!(code, 1, "{err}");
+    let (code, out, err) = chartgate(
+        &team_repo(),
+        &[
+            "check",
+            "--changed",
+            "--baseline",
+            b,
+            "services/web/values-dev.yaml",
+        ],
+    );
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "No findings: 0 errors, 0 warnings, 0 infos\n", "")
+    );
+    // Recording a baseline needs the whole repository.
+    let (code, out, err) = chartgate(
+        &team_repo(),
+        &[
+            "check",
+            "--changed",
+            "--baseline-out",
+            b,
+            "services/web/values-dev.yaml",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        "chartgate: --baseline-out records a whole repository; it cannot be used with --changed\n"
+    );
+}

@@ -169,6 +169,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     } else {
         args.env.iter().map(|e| Some(e.as_str())).collect()
     };
+    if args.changed && args.baseline_out.is_some() {
+        eprintln!(
+            "chartgate: --baseline-out records a whole repository; it cannot be used with --changed"
+        );
+        return Ok(super::EXIT_ERROR);
+    }
     let config = match load_config(args, &paths, &cwd) {
         Ok(c) => c,
         Err(e) => {
@@ -228,10 +234,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             .cloned()
             .collect();
         let sel = crate::discover::changed::select(&discovered, &args.paths, &run_inputs, &cwd);
-        if sel.is_empty() {
+        let d = crate::discover::changed::apply(discovered, &sel);
+        // Nothing affected (in the environments asked for): a quiet success.
+        let none = d.manifests.is_empty()
+            && (d.services.iter()).all(|s| crate::pipeline::selected_envs(s, &args.env).is_empty());
+        if sel.is_empty() || none {
             return Ok(super::EXIT_OK);
         }
-        crate::discover::changed::apply(discovered, &sel)
+        d
     } else {
         discovered
     };
@@ -328,6 +338,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             return Ok(super::EXIT_ERROR);
         }
     };
+    // A `--changed` run checks part of the repository: what it did not check is not "fixed".
+    let fixed = fixed.filter(|_| !args.changed);
     for (path, text) in std::mem::take(&mut charts.sources) {
         sources.insert(path, text);
     }
