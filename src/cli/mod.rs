@@ -38,7 +38,7 @@ pub enum Command {
   chartgate audit repos/team-a repos/team-b             text summary and score
   chartgate audit . --format markdown --output audit.md
   chartgate audit . --baseline-out baseline.json        accept today's findings
-  chartgate check . --baseline baseline.json            then gate only new ones
+  chartgate audit services/* --format json --output audit.json
   chartgate audit . --fail-on error                     exit 1 when any error is found")]
     Audit(audit::AuditArgs),
     /// List the built-in rules (id, default severity, summary).
