@@ -1,6 +1,7 @@
 //! The GitHub Action (action.yml + scripts/action-run.sh) and the pre-commit hook definition:
 //! valid YAML with the required inputs, and the run script executed locally with GitHub's
-//! environment variables against a fake `chartgate` that records its arguments.
+//! environment variables against a fake `chartgate` that records its arguments, and against the
+//! real one on the fixture team repo; the hook's entry run as pre-commit runs it.
 
 #[path = "action_yaml.rs"]
 mod yaml;
@@ -115,6 +116,8 @@ fn pre_commit_hook_definition() {
         "policies/team.rego",
         "chartgate.yml",
         "services/api/.helmignore",
+        "services/api/charts/common-1.0.0.tgz",
+        "services/api/Chart.lock",
     ] {
         assert!(files.is_match(yes), "{yes}");
     }
@@ -352,4 +355,125 @@ fn key_step_is_stable_and_adds_the_install_root_to_path() {
             .starts_with("key=chartgate-Linux-X64-v1.2.0-")
     );
     let _ = Path::new("");
+}
+
+/// Copies `src` (a directory) to `dest`.
+fn copy_dir(src: &Path, dest: &Path) {
+    for e in walkdir::WalkDir::new(src) {
+        let e = e.unwrap();
+        let to = dest.join(e.path().strip_prefix(src).unwrap());
+        if e.file_type().is_dir() {
+            fs::create_dir_all(&to).unwrap();
+        } else {
+            fs::copy(e.path(), &to).unwrap();
+        }
+    }
+}
+
+#[test]
+fn check_step_with_the_real_chartgate_on_a_chart_repo() {
+    let job = Job::new();
+    // The real binary instead of the fake.
+    fs::remove_file(job.p("bin/chartgate")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_chartgate"), job.p("bin/chartgate")).unwrap();
+    #[cfg(not(unix))]
+    fs::copy(env!("CARGO_BIN_EXE_chartgate"), job.p("bin/chartgate")).unwrap();
+    // The workspace: a monorepo holding the team repo (and the schema its config names).
+    copy_dir(
+        &root().join("fixtures/team-repo"),
+        &job.p("ws/fixtures/team-repo"),
+    );
+    fs::create_dir_all(job.p("ws/schemas")).unwrap();
+    fs::copy(
+        root().join("schemas/service-chart.schema.json"),
+        job.p("ws/schemas/service-chart.schema.json"),
+    )
+    .unwrap();
+    let (code, stdout) = job.run(
+        "check",
+        &[
+            ("INPUT_PATH", "fixtures/team-repo"),
+            ("INPUT_ENVIRONMENTS", "dev,prod"),
+            ("INPUT_SARIF", "reports/chartgate.sarif"),
+            ("INPUT_SUMMARY", "true"),
+        ],
+        0,
+    );
+    assert_eq!(code, 1, "{stdout}");
+    // Annotations with repository-relative paths reach the log: dev and prod, not test.
+    let annotations: Vec<String> = stdout
+        .lines()
+        .filter(|l| l.starts_with("::"))
+        .map(str::to_string)
+        .collect();
+    let expected: Vec<String> = include_str!("report_expected/team-repo.github")
+        .lines()
+        .filter(|l| !l.contains("environment test]"))
+        .map(|l| l.replace("file=services/", "file=fixtures/team-repo/services/"))
+        .collect();
+    assert_eq!(annotations.len(), 7);
+    assert_eq!(annotations, expected);
+    // The text report is in the log too.
+    assert!(
+        stdout.contains("7 findings: 7 errors, 0 warnings, 0 infos"),
+        "{stdout}"
+    );
+    // The step summary: what earlier steps wrote, then chartgate's markdown (6 pairs checked).
+    let summary = job.read("summary.md");
+    assert!(summary.starts_with("previous step\n## chartgate\n\n**7 errors, 0 warnings, 0 info findings** in 6 service × environment pairs checked.\n"), "{summary}");
+    assert!(
+        summary.contains("| fixtures/team-repo/services/billing-scheduler | dev | 0 | 0 | 0 |\n")
+    );
+    // SARIF with repository-relative values-file locations.
+    let sarif: Value =
+        serde_json::from_str(&job.read("ws/reports/chartgate.sarif")).expect("SARIF written");
+    let first = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    assert_eq!(
+        first["artifactLocation"]["uri"],
+        "fixtures/team-repo/services/billing-scheduler/values-prod.yaml"
+    );
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 7);
+    assert_eq!(
+        job.read("output"),
+        "exit-code=1\nsarif=reports/chartgate.sarif\n"
+    );
+}
+
+#[test]
+fn pre_commit_entry_runs_on_the_staged_files() {
+    // pre-commit runs `entry` + the staged files (pass_filenames) from the repository root.
+    let h = load(".pre-commit-hooks.yaml");
+    let entry: Vec<&str> = h[0]["entry"].as_str().unwrap().split_whitespace().collect();
+    assert_eq!(entry[0], "chartgate");
+    let run = |files: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_chartgate"))
+            .args(&entry[1..])
+            .args(files)
+            .current_dir(root().join("fixtures/team-repo"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // A clean environment's values: the commit goes through.
+    assert_eq!(
+        run(&["services/billing-scheduler/values-dev.yaml"]),
+        (
+            0,
+            "No findings: 0 errors, 0 warnings, 0 infos\n".to_string()
+        )
+    );
+    // Its prod values: the singleton finding stops the commit.
+    let (code, out) = run(&["services/billing-scheduler/values-prod.yaml", "README.md"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.ends_with("1 finding: 1 error, 0 warnings, 0 infos\n"),
+        "{out}"
+    );
+    // Nothing chartgate checks: silent success.
+    assert_eq!(run(&["README.md"]), (0, String::new()));
 }

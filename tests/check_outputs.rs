@@ -83,6 +83,7 @@ fn completions_name_every_command() {
     let out = String::from_utf8(out).unwrap();
     for cmd in [
         "check",
+        "audit",
         "render",
         "rules",
         "explain",

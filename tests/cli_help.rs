@@ -6,6 +6,7 @@ use assert_cmd::Command;
 fn every_command_help_has_examples() {
     for cmd in [
         "check",
+        "audit",
         "rules",
         "explain",
         "render",

@@ -93,6 +93,11 @@ pub struct CheckArgs {
     /// Renderer for charts: chartgate's own, or `helm template` from PATH.
     #[arg(long, value_enum, default_value_t = crate::render::Renderer::Native)]
     pub renderer: crate::render::Renderer,
+    /// The PATHs are changed files (what the pre-commit hook passes): check only the charts ×
+    /// environments and manifests they affect, from one discovery of the current directory.
+    /// Nothing affected: exit 0 quietly.
+    #[arg(long)]
+    pub changed: bool,
 }
 
 impl CheckArgs {
@@ -106,13 +111,13 @@ impl CheckArgs {
 /// first path, merged. Errors are `FILE:LINE:COL: message`.
 fn load_config(
     args: &CheckArgs,
+    paths: &[PathBuf],
     cwd: &Path,
 ) -> std::result::Result<crate::config::Config, String> {
     match &args.config {
         Some(c) => crate::config::load_file(c),
         None => {
-            let start = args
-                .paths
+            let start = paths
                 .iter()
                 .find(|p| p.as_os_str() != "-")
                 .map(|p| cwd.join(p))
@@ -155,7 +160,8 @@ fn settings_for(
 /// Runs the check; returns the exit code.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let cwd = std::env::current_dir()?;
-    let paths = if args.paths.is_empty() {
+    // `--changed`: the paths are changed files; the repository is the current directory.
+    let paths = if args.paths.is_empty() || args.changed {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
@@ -166,7 +172,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     } else {
         args.env.iter().map(|e| Some(e.as_str())).collect()
     };
-    let config = match load_config(args, &cwd) {
+    if args.changed && args.baseline_out.is_some() {
+        eprintln!(
+            "chartgate: --baseline-out records a whole repository; it cannot be used with --changed"
+        );
+        return Ok(super::EXIT_ERROR);
+    }
+    let config = match load_config(args, &paths, &cwd) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("chartgate: config error: {e}");
@@ -217,6 +229,24 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             eprintln!("chartgate: {e}");
             return Ok(super::EXIT_ERROR);
         }
+    };
+    let discovered = if args.changed {
+        let run_inputs: Vec<PathBuf> = (config.policies.iter())
+            .chain(&args.policy)
+            .chain(&args.data)
+            .cloned()
+            .collect();
+        let sel = crate::discover::changed::select(&discovered, &args.paths, &run_inputs, &cwd);
+        let d = crate::discover::changed::apply(discovered, &sel);
+        // Nothing affected (in the environments asked for): a quiet success.
+        let none = d.manifests.is_empty()
+            && (d.services.iter()).all(|s| crate::pipeline::selected_envs(s, &args.env).is_empty());
+        if sel.is_empty() || none {
+            return Ok(super::EXIT_OK);
+        }
+        d
+    } else {
+        discovered
     };
     if args.list {
         let mut d = discovered;
@@ -282,7 +312,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             .iter()
             .flat_map(|settings| analyze(&files, settings, &ManifestLocator))
             .collect();
-        findings.extend(extras.run_findings(&config));
+        // A `--changed` run checks a part of the repository: no exemption is "unused" there.
+        findings.extend(extras.run_findings(&config).into_iter().filter(|f| {
+            !(args.changed && f.rule == crate::analyze::exemptions::UNUSED)
+        }));
         crate::report::sort_findings(&mut findings);
         (parsed, findings)
     });
@@ -309,6 +342,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             return Ok(super::EXIT_ERROR);
         }
     };
+    // A `--changed` run checks part of the repository: what it did not check is not "fixed".
+    let fixed = fixed.filter(|_| !args.changed);
     for (path, text) in std::mem::take(&mut charts.sources) {
         sources.insert(path, text);
     }

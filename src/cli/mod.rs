@@ -1,4 +1,5 @@
 //! Command-line interface (clap), one file per command.
+pub mod audit;
 pub mod check;
 pub mod check_extras;
 pub mod explain;
@@ -30,6 +31,16 @@ pub enum Command {
   chartgate check . --baseline-out baseline.json      record today's findings as accepted
   chartgate check . --baseline baseline.json          report only new findings")]
     Check(check::CheckArgs),
+    /// Audit many repositories or service folders: every chart × environment, summarised per
+    /// service × rule × environment with a score (exit 0 unless an input is broken or
+    /// `--fail-on` is given).
+    #[command(after_help = "Examples:
+  chartgate audit repos/team-a repos/team-b             text summary and score
+  chartgate audit . --format markdown --output audit.md
+  chartgate audit . --baseline-out baseline.json        accept today's findings
+  chartgate audit services/* --format json --output audit.json
+  chartgate audit . --fail-on error                     exit 1 when any error is found")]
+    Audit(audit::AuditArgs),
     /// List the built-in rules (id, default severity, summary).
     #[command(after_help = "Examples:
   chartgate rules
@@ -88,6 +99,7 @@ pub fn run(cli: Cli) -> i32 {
     let mut out = stdout.lock();
     let result = match cli.command {
         Command::Check(args) => check::run(&args, &mut out),
+        Command::Audit(args) => audit::run(&args, &mut out),
         Command::Rules(args) => rules::run(&args, &mut out),
         Command::Explain(args) => explain::run(&args, &mut out),
         Command::Policy(args) => Ok(policy::run(&args)),

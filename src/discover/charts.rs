@@ -98,7 +98,7 @@ fn cfg_err(e: crate::config::ConfigError, cwd: &Path) -> DiscoverError {
 }
 
 /// Whether a file name is a values file of some environment or the defaults (never a manifest).
-fn is_values_name(name: &str) -> bool {
+pub(crate) fn is_values_name(name: &str) -> bool {
     name == "values.yaml"
         || name == "values.yml"
         || (name.starts_with("values-") || name.starts_with("values."))
@@ -264,7 +264,7 @@ pub fn discover(
 }
 
 /// `a/./b/../c` → `a/c` without touching the file system.
-fn normalise(p: &Path) -> PathBuf {
+pub(crate) fn normalise(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

@@ -1,5 +1,6 @@
 //! Reports: `finding.rs` is the one diagnostic model; every output format is one file
 //! implementing [`Reporter`].
+pub mod audit;
 pub mod baseline;
 pub mod finding;
 pub mod github;
@@ -98,7 +99,7 @@ pub fn sort_findings(findings: &mut [Finding]) {
 /// Every output format, as `--format` and `--output FORMAT=PATH` name them.
 pub const FORMATS: &[&str] = &["text", "json", "sarif", "junit", "github", "markdown"];
 
-/// Adapts the pure writers (`sarif`, `junit`, `github`, `markdown`) to [`Reporter`].
+/// Adapts the pure writers (`sarif`, `github`) to [`Reporter`].
 struct WriterReporter(fn(&[Finding]) -> String);
 
 impl Reporter for WriterReporter {
@@ -142,12 +143,42 @@ fn sarif_report(findings: &[Finding]) -> String {
     sarif::sarif(findings, &builtin_rules_info(), env!("CARGO_PKG_VERSION"))
 }
 
-fn junit_report(findings: &[Finding]) -> String {
-    junit::junit(findings, &suites_of(findings))
+/// Adapts the writers that list every checked chart × environment (`junit`, `markdown`) to
+/// [`Reporter`]: clean pairs show as passing suites / zero rows.
+struct SuiteReporter(fn(&[Finding], &[rules_info::SuiteKey]) -> String);
+
+impl Reporter for SuiteReporter {
+    fn report(
+        &self,
+        findings: &[Finding],
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        out.write_all((self.0)(findings, &checked_suites(findings, ctx.environments)).as_bytes())
+    }
 }
 
-fn markdown_report(findings: &[Finding]) -> String {
-    markdown::markdown(findings, &suites_of(findings))
+/// Every checked (chart × environment) pair, and the pairs findings name.
+fn checked_suites(
+    findings: &[Finding],
+    environments: &BTreeMap<String, Vec<String>>,
+) -> Vec<rules_info::SuiteKey> {
+    let mut suites: Vec<rules_info::SuiteKey> = environments
+        .iter()
+        .flat_map(|(chart, envs)| {
+            envs.iter().map(|e| rules_info::SuiteKey {
+                chart: Some(chart.clone()),
+                environment: Some(e.clone()),
+            })
+        })
+        .collect();
+    if suites.is_empty() {
+        return suites_of(findings);
+    }
+    suites.extend(findings.iter().map(rules_info::SuiteKey::of));
+    suites.sort();
+    suites.dedup();
+    suites
 }
 
 /// The reporter for a `--format` name.
@@ -156,9 +187,9 @@ pub fn reporter_for(format: &str) -> Option<Box<dyn Reporter>> {
         "text" => Some(Box::new(text::TextReporter::default())),
         "json" => Some(Box::new(json::JsonReporter)),
         "sarif" => Some(Box::new(WriterReporter(sarif_report))),
-        "junit" => Some(Box::new(WriterReporter(junit_report))),
+        "junit" => Some(Box::new(SuiteReporter(junit::junit))),
         "github" => Some(Box::new(WriterReporter(github::github))),
-        "markdown" => Some(Box::new(WriterReporter(markdown_report))),
+        "markdown" => Some(Box::new(SuiteReporter(markdown::markdown))),
         _ => None,
     }
 }

@@ -113,6 +113,15 @@ pub fn sarif(findings: &[Finding], rules: &[RuleInfo], tool_version: &str) -> St
                     .iter()
                     .enumerate()
                     .map(|(i, (label, loc))| {
+                        // A rendered manifest exists only in memory: no file in the repository
+                        // to link to, so it is named in the message alone.
+                        if label == "rendered" {
+                            let text = format!(
+                                "rendered manifest {}:{}:{}",
+                                loc.file, loc.line, loc.column
+                            );
+                            return json!({"id": i, "message": {"text": text}});
+                        }
                         json!({"id": i, "physicalLocation": physical(loc), "message": {"text": label}})
                     })
                     .collect();

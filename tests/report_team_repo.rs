@@ -1,0 +1,166 @@
+//! Every report format on the fixture team repo, run from the repository root as the GitHub
+//! Action runs it: exact GitHub annotations, JUnit (one suite per chart × environment, clean
+//! pairs included) and markdown; SARIF valid against schemas/sarif-2.1.0.json with values-file
+//! locations whose URIs are repository-relative, and GitHub's required fields.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+
+fn team_repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/team-repo")
+}
+
+/// `chartgate check . --format FORMAT` in the team repo: (exit code, stdout).
+fn check(format: &str) -> (i32, String) {
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(team_repo())
+        .args(["check", ".", "--format", format])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn github_annotations_exact() {
+    assert_eq!(
+        check("github"),
+        (
+            1,
+            include_str!("report_expected/team-repo.github").to_string()
+        )
+    );
+}
+
+#[test]
+fn junit_one_suite_per_chart_and_environment() {
+    let (code, out) = check("junit");
+    assert_eq!(code, 1);
+    assert_eq!(out, include_str!("report_expected/team-repo.junit.xml"));
+    // 3 services × 3 environments, clean ones as one passing case.
+    assert_eq!(out.matches("<testsuite ").count(), 9);
+    assert!(out.contains(
+        "<testsuite name=\"services/reports [test]\" tests=\"1\" skipped=\"0\" errors=\"0\" failures=\"0\">\n        <testcase name=\"chartgate\" classname=\"services/reports [test]\"/>"
+    ));
+}
+
+#[test]
+fn markdown_summary_exact() {
+    assert_eq!(
+        check("markdown"),
+        (1, include_str!("report_expected/team-repo.md").to_string())
+    );
+}
+
+fn schema_errors(doc: &Value) -> Vec<String> {
+    // The published schema has a stray `]` in its `language` pattern (see report_sarif.rs).
+    const BROKEN: &str = r#""^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$""#;
+    const INTENDED: &str = r#""^[a-zA-Z]{2}(-[a-zA-Z]{2})?$""#;
+    let text = include_str!("../schemas/sarif-2.1.0.json");
+    let schema: Value = serde_json::from_str(&text.replace(BROKEN, INTENDED)).unwrap();
+    let validator = jsonschema::options()
+        .build(&schema)
+        .expect("schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sarif_valid_with_repo_relative_values_locations() {
+    let (code, out) = check("sarif");
+    assert_eq!(code, 1);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "SARIF schema errors: {errors:#?}");
+    assert_eq!(doc["version"], "2.1.0");
+    let run = &doc["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "chartgate");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for r in rules {
+        for key in [
+            "id",
+            "shortDescription",
+            "fullDescription",
+            "help",
+            "defaultConfiguration",
+        ] {
+            assert!(!r[key].is_null(), "rule {} lacks {key}", r["id"]);
+        }
+    }
+    let results = run["results"].as_array().unwrap();
+    // (ruleId, uri:line:col, environment) of every result, in report order.
+    let got: Vec<String> = results
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            format!(
+                "{} {}:{}:{} {}",
+                r["ruleId"].as_str().unwrap(),
+                loc["artifactLocation"]["uri"].as_str().unwrap(),
+                loc["region"]["startLine"],
+                loc["region"]["startColumn"],
+                r["properties"]["environment"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "singleton-replicas services/billing-scheduler/values-prod.yaml:1:15 prod",
+            "image-registry services/reports/values-dev.yaml:2:15 dev",
+            "timezone services/reports/values-prod.yaml:3:11 prod",
+            "resource-requests services/web/templates/deployment.yaml:28:13 dev",
+            "resource-requests services/web/templates/deployment.yaml:28:13 test",
+            "image-tag-pinned services/web/values-dev.yaml:2:8 dev",
+            "values-schema services/web/values-test.yaml:1:15 test",
+            "ingress-host-zone services/web/values-test.yaml:5:7 test",
+            "timezone services/web/values-test.yaml:7:7 test",
+            "min-replicas services/web/values.yaml:1:15 prod",
+            "image-tag-pinned services/web/values.yaml:4:8 prod",
+        ]
+    );
+    let mut fingerprints = std::collections::BTreeSet::new();
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[idx]["id"], r["ruleId"]);
+        assert_eq!(r["level"], "error");
+        assert!(!r["message"]["text"].as_str().unwrap().is_empty());
+        let art = &r["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(art["uriBaseId"], "%SRCROOT%");
+        // Every location GitHub links to is a file of the repository.
+        assert!(team_repo().join(art["uri"].as_str().unwrap()).is_file());
+        for rel in r["relatedLocations"].as_array().into_iter().flatten() {
+            match rel["physicalLocation"]["artifactLocation"]["uri"].as_str() {
+                Some(u) => assert!(team_repo().join(u).is_file(), "{u}"),
+                None => assert!(
+                    rel["message"]["text"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("rendered manifest "),
+                    "{rel}"
+                ),
+            }
+        }
+        let fp = r["partialFingerprints"]["chartgate/v1"].as_str().unwrap();
+        assert_eq!(fp.len(), 32);
+        assert!(
+            fingerprints.insert(fp.to_string()),
+            "duplicate fingerprint {fp}"
+        );
+    }
+    // The values-line finding names its template as a related location.
+    assert_eq!(
+        results[5]["relatedLocations"][0],
+        json!({"id": 0, "message": {"text": "template"}, "physicalLocation": {
+            "artifactLocation": {"uri": "services/web/templates/deployment.yaml", "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": 19, "startColumn": 18}}})
+    );
+}
