@@ -570,3 +570,36 @@ fn progress_bar_on_a_terminal() {
     );
     assert_eq!(std::fs::read_to_string(report).unwrap(), TEAM_TEXT);
 }
+
+#[test]
+fn chart_that_fails_to_render_is_a_failing_check() {
+    let t = two_repos();
+    let bad = t.path().join("repo-c/charts/bad");
+    std::fs::create_dir_all(bad.join("templates")).unwrap();
+    std::fs::write(
+        bad.join("Chart.yaml"),
+        "apiVersion: v2\nname: bad\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(bad.join("templates/a.yaml"), "kind: x\n{{ if }}\n").unwrap();
+    let (code, out, err) = chartgate(t.path(), &["audit", "repo-c", "repo-a", "--format", "json"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["score"],
+        serde_json::json!({"checks": 3, "passing": 1, "percent": 33})
+    );
+    assert_eq!(v["services"][0]["service"], "repo-c/charts/bad");
+    assert_eq!(
+        v["services"][0]["environments"][0]["rules"],
+        serde_json::json!({"render-error": 1})
+    );
+    let render: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "render-error")
+        .map(|f| format!("{}:{}", f["file"].as_str().unwrap(), f["line"]))
+        .collect();
+    assert_eq!(render, ["repo-c/charts/bad/templates/a.yaml:2"]);
+}
