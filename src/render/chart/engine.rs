@@ -45,3 +45,15 @@ pub fn render_chart(
     let mut set = TemplateSet::new(opts.limits.template());
     render_chart_with(&mut set, chart, opts)
 }
+
+#[cfg(test)]
+mod tests {
+    /// Charts are rendered for several environments in parallel: a loaded chart (with its
+    /// parse and schema caches) is shared across threads.
+    #[test]
+    fn loaded_chart_is_send_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<super::LoadedChart>();
+        check::<super::RenderedChart>();
+    }
+}

@@ -38,7 +38,7 @@ impl Files {
     pub fn new(files: &[ChartFile], to_yaml: ToYaml) -> Files {
         let mut v: Vec<(String, Arc<[u8]>)> = files
             .iter()
-            .map(|f| (f.name.clone(), Arc::from(f.data.as_slice())))
+            .map(|f| (f.name.clone(), f.data.clone()))
             .collect();
         v.sort_by(|a, b| a.0.cmp(&b.0));
         Files {
@@ -357,7 +357,7 @@ mod tests {
     fn files() -> Files {
         let f = |n: &str, d: &str| ChartFile {
             name: n.into(),
-            data: d.as_bytes().to_vec(),
+            data: d.as_bytes().into(),
             source_id: 0,
         };
         Files::new(

@@ -391,7 +391,7 @@ fn build(
                 requirements = Some(v.as_map().map(|m| m.as_ref().clone()).unwrap_or_default());
                 chart.files.push(ChartFile {
                     name: f.name,
-                    data: f.data,
+                    data: f.data.into(),
                     source_id: id,
                 });
             }
@@ -402,7 +402,7 @@ fn build(
                 };
                 chart.templates.push(ChartFile {
                     name: f.name,
-                    data: f.data,
+                    data: f.data.into(),
                     source_id: id,
                 });
             }
@@ -410,7 +410,7 @@ fn build(
                 if n.ends_with(".prov") {
                     chart.files.push(ChartFile {
                         name: f.name,
-                        data: f.data,
+                        data: f.data.into(),
                         source_id: 0,
                     });
                     continue;
@@ -433,13 +433,13 @@ fn build(
                 if f.name.starts_with("crds/") {
                     chart.crds.push(ChartFile {
                         name: f.name.clone(),
-                        data: f.data.clone(),
+                        data: f.data.as_slice().into(),
                         source_id: 0,
                     });
                 }
                 chart.files.push(ChartFile {
                     name: f.name,
-                    data: f.data,
+                    data: f.data.into(),
                     source_id: 0,
                 });
             }

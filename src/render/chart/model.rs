@@ -2,14 +2,15 @@
 //! vendored dependencies, as Helm's `chart.Chart` holds them.
 
 use crate::render::value::Map;
+use std::sync::{Arc, OnceLock};
 
 /// A file of a chart, by its path relative to the chart root (`templates/x.yaml`, `files/a.conf`).
 #[derive(Clone, Debug)]
 pub struct ChartFile {
     /// Slash-separated path relative to the chart directory.
     pub name: String,
-    /// Raw contents.
-    pub data: Vec<u8>,
+    /// Raw contents (shared: a chart is cloned for every render).
+    pub data: Arc<[u8]>,
     /// Id in the [`super::Sources`] table (0 when not registered).
     pub source_id: u32,
 }
@@ -63,6 +64,9 @@ pub struct Chart {
     pub values_source: u32,
     /// `values.schema.json` text, if present.
     pub schema: Option<String>,
+    /// The schema compiled on first use, shared by every clone of this chart (each render
+    /// works on a clone).
+    pub schema_validator: SchemaCache,
     /// Files under `templates/`, in path order.
     pub templates: Vec<ChartFile>,
     /// Every other file Helm loads (for `.Files`), excluding `Chart.yaml`, `values.yaml`,
@@ -72,6 +76,35 @@ pub struct Chart {
     pub crds: Vec<ChartFile>,
     /// Subcharts found in `charts/` (directories and `.tgz` archives).
     pub dependencies: Vec<Chart>,
+}
+
+/// A compiled `values.schema.json` (or the compile error, without the chart name).
+#[derive(Clone, Default)]
+pub struct SchemaCache(Arc<OnceLock<Result<Arc<jsonschema::Validator>, String>>>);
+
+impl SchemaCache {
+    /// The validator for `schema_text`, compiled once.
+    pub fn get(&self, schema_text: &str) -> Result<Arc<jsonschema::Validator>, String> {
+        self.0
+            .get_or_init(|| {
+                let schema: serde_json::Value =
+                    serde_json::from_str(schema_text).map_err(|e| e.to_string())?;
+                jsonschema::validator_for(&schema)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+    }
+}
+
+impl std::fmt::Debug for SchemaCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "SchemaCache(compiled)"
+        } else {
+            "SchemaCache(empty)"
+        })
+    }
 }
 
 impl Chart {

@@ -193,9 +193,9 @@ pub fn validate_schemas(chart: &Chart, vals: &Map) -> Result<Vec<SchemaViolation
 
 fn validate_rec(chart: &Chart, vals: &Map, out: &mut Vec<SchemaViolation>) -> Result<(), String> {
     if let Some(schema_text) = &chart.schema {
-        let schema: serde_json::Value = serde_json::from_str(schema_text)
-            .map_err(|e| format!("{}: values.schema.json: {e}", chart.name()))?;
-        let validator = jsonschema::validator_for(&schema)
+        let validator = chart
+            .schema_validator
+            .get(schema_text)
             .map_err(|e| format!("{}: values.schema.json: {e}", chart.name()))?;
         let inst = to_json(&Value::map(vals.clone()));
         for e in validator.iter_errors(&inst) {
