@@ -66,6 +66,9 @@ pub struct CheckArgs {
     /// Print the charts, environments and values files that would be checked, and exit.
     #[arg(long)]
     pub list: bool,
+    /// Values file applied to every chart after its environment's files (repeatable, in order).
+    #[arg(short = 'f', long = "values")]
+    pub values: Vec<PathBuf>,
 }
 
 impl CheckArgs {
@@ -152,7 +155,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         },
         None => None,
     };
-    let discovered = match crate::discover::charts::discover(
+    let mut discovered = match crate::discover::charts::discover(
         &paths,
         &crate::discover::charts::DiscoverOptions {
             include: &args.include,
@@ -168,6 +171,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             return Ok(super::EXIT_ERROR);
         }
     };
+    for svc in &mut discovered.services {
+        for env in &mut svc.environments {
+            env.values.extend(args.values.iter().map(|v| cwd.join(v)));
+        }
+    }
     if args.list {
         let mut d = discovered;
         for svc in &mut d.services {
