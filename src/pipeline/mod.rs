@@ -22,7 +22,12 @@ use crate::analyze::settings::Settings;
 use crate::config::Config;
 use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
-use crate::render::chart::{LoadedChart, RenderOptions, RenderedChart, load_chart, render_chart};
+use crate::render::chart::{
+    LoadedChart, RenderOptions, RenderedChart, RenderedTemplate, TemplateEngine, load_chart,
+    render_chart_with,
+};
+use crate::render::template::parse::Tree;
+use crate::render::template::{Limits, TemplateSet};
 use crate::render::value::{Map, Value};
 use crate::report::finding::{Finding, Location, Severity};
 use locate::{ChartLocator, RUN_VALUES_BASE, ValuesRegistry};
@@ -80,6 +85,44 @@ pub struct ChartCheck {
     pub renders: usize,
     /// The environments each chart was checked in, in order (chart as printed → names).
     pub environments: BTreeMap<String, Vec<String>>,
+}
+
+/// Parsed template files of one chart by template name, shared by its renders (a chart is loaded
+/// once, so a name always has the same source).
+type ParseCache = std::sync::Mutex<HashMap<String, Arc<Vec<Arc<Tree>>>>>;
+
+/// The Go-template engine with each file parsed once per chart.
+struct CachingEngine<'a> {
+    set: TemplateSet,
+    cache: &'a ParseCache,
+}
+
+impl TemplateEngine for CachingEngine<'_> {
+    fn add_file(&mut self, name: &str, src: &str) -> Result<(), String> {
+        let cached = self.cache.lock().ok().and_then(|c| c.get(name).cloned());
+        let trees = match cached {
+            Some(t) => t,
+            None => {
+                let t = Arc::new(TemplateSet::parse_file(name, src).map_err(|e| e.message)?);
+                if let Ok(mut c) = self.cache.lock() {
+                    c.insert(name.to_string(), t.clone());
+                }
+                t
+            }
+        };
+        self.set.add_parsed(&trees);
+        Ok(())
+    }
+    fn execute(
+        &self,
+        name: &str,
+        dot: &crate::render::value::Value,
+    ) -> Result<RenderedTemplate, String> {
+        TemplateEngine::execute(&self.set, name, dot)
+    }
+    fn to_yaml(&self) -> crate::render::chart::files::ToYaml {
+        TemplateEngine::to_yaml(&self.set)
+    }
 }
 
 /// A values file parsed once per run.
@@ -169,6 +212,8 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         .collect();
     schema_paths.sort();
     schema_paths.dedup();
+    let parse_caches: HashMap<&Path, ParseCache> =
+        charts.iter().map(|c| (*c, ParseCache::default())).collect();
     let contracts: HashMap<&PathBuf, Result<jsonschema::Validator, String>> = schema_paths
         .into_iter()
         .map(|p| (p, compile_schema(p, cwd)))
@@ -183,6 +228,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                     svc,
                     env,
                     &loaded[svc.chart.as_path()],
+                    &parse_caches[svc.chart.as_path()],
                     &values,
                     &registry,
                     &contracts,
@@ -351,6 +397,7 @@ fn check_one(
     svc: &Service,
     env: &EnvTarget,
     loaded: &Result<LoadedChart, Finding>,
+    parse_cache: &ParseCache,
     values: &HashMap<&Path, &ParsedValues>,
     registry: &ValuesRegistry,
     contracts: &HashMap<&PathBuf, Result<jsonschema::Validator, String>>,
@@ -386,7 +433,11 @@ fn check_one(
         skip_schema_validation: true,
         ..Default::default()
     };
-    let rendered: RenderedChart = match render_chart(loaded, &ro) {
+    let mut engine = CachingEngine {
+        set: TemplateSet::new(Limits::default()),
+        cache: parse_cache,
+    };
+    let rendered: RenderedChart = match render_chart_with(&mut engine, loaded, &ro) {
         Ok(r) => r,
         Err(e) => {
             let f = render_failure(svc, env_name, loaded, &e.message, cwd);

@@ -137,27 +137,40 @@ impl TemplateSet {
     /// earlier one unless it is empty (Go's `AddParseTree` rule); a file's own template is stored
     /// under `name`. Errors are Helm's `parse error at (NAME:LINE): msg`.
     pub fn add_file(&mut self, name: &str, src: &str) -> Result<(), TemplateError> {
+        let trees = Self::parse_file(name, src)?;
+        self.add_parsed(&trees);
+        Ok(())
+    }
+
+    /// Parses a template file into its trees (its `define`s, then its own) without adding them,
+    /// so a caller rendering one chart many times can parse each file once.
+    pub fn parse_file(name: &str, src: &str) -> Result<Vec<Arc<Tree>>, TemplateError> {
         let parsed = parse::parse(name, src, &has_func).map_err(|e| TemplateError {
             message: cleanup_parse_error(name, &e.message),
             template: name.to_string(),
             line: e.line,
             col: 0,
         })?;
-        for d in parsed.defines {
-            self.insert(d);
-        }
-        self.insert(parsed.main);
-        Ok(())
+        let mut trees: Vec<Arc<Tree>> = parsed.defines.into_iter().map(Arc::new).collect();
+        trees.push(Arc::new(parsed.main));
+        Ok(trees)
     }
 
-    fn insert(&mut self, t: Tree) {
+    /// Adds trees from [`TemplateSet::parse_file`], as [`TemplateSet::add_file`] would.
+    pub fn add_parsed(&mut self, trees: &[Arc<Tree>]) {
+        for t in trees {
+            self.insert(t.clone());
+        }
+    }
+
+    fn insert(&mut self, t: Arc<Tree>) {
         if let Some(old) = self.templates.get(&t.name)
             && t.is_empty()
             && !old.is_empty()
         {
             return;
         }
-        self.templates.insert(t.name.clone(), Arc::new(t));
+        self.templates.insert(t.name.clone(), t);
     }
 
     /// Whether a template (file or define) of that name exists.
