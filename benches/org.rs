@@ -289,7 +289,11 @@ fn service(root: &Path, i: usize) {
         &format!(
             "ingress:\n  hosts: [{}]\nenv:\n  TZ: {}\nglobal:\n  environment: test\n",
             host("test-eks"),
-            if i % 70 == 0 { "Europe/Kopenhagen" } else { "UTC" }
+            if i % 70 == 0 {
+                "Europe/Kopenhagen"
+            } else {
+                "UTC"
+            }
         ),
     );
     write(
@@ -313,6 +317,16 @@ fn vm_hwm_kb() -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// CPU seconds (user + system) this process used so far.
+fn cpu_secs() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
+    let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 fn main() {
@@ -341,6 +355,7 @@ fn main() {
         .num_threads(jobs)
         .build()
         .expect("pool");
+    let cpu0 = cpu_secs();
     let start = Instant::now();
     // All built-in rules plus the bundled Rego policies, compiled once as `check` does.
     let policies = std::sync::Arc::new(
@@ -387,12 +402,17 @@ fn main() {
         (r.renders, by_rule, r.render_errors)
     });
     let secs = start.elapsed().as_secs_f64();
+    let cpu = cpu_secs() - cpu0;
     let hwm = vm_hwm_kb().unwrap_or(0);
     println!(
-        "org: {n} services, {renders} charts×envs on {jobs} threads in {secs:.3} s = {:.0} charts×envs/s; findings {findings:?}, {errors} render errors; peak memory (VmHWM) {:.1} MB (before the check {:.1} MB)",
+        "org: {n} services, {renders} charts×envs on {jobs} threads in {secs:.3} s = {:.0} charts×envs/s; findings {findings:?}, {errors} render errors; {cpu:.2} CPU-s ({:.0} charts×envs per CPU-second); peak memory (VmHWM) {:.1} MB (before the check {:.1} MB)",
         renders as f64 / secs,
+        renders as f64 / cpu.max(0.001),
         hwm as f64 / 1024.0,
         before as f64 / 1024.0
     );
-    assert_eq!(errors, 0, "the generated organisation renders without errors");
+    assert_eq!(
+        errors, 0,
+        "the generated organisation renders without errors"
+    );
 }

@@ -359,3 +359,65 @@ fn provenance_for_every_rule() {
         "container `app`: image `docker.io/team/app:latest` uses the moving tag `latest`; pin a version"
     );
 }
+
+/// A packaged chart named explicitly is a chart (its environments from the files beside it), and
+/// `-f` files apply to every chart after the environment's own.
+#[test]
+fn packaged_chart_and_extra_values_files() {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    std::fs::create_dir(r.join(".git")).unwrap();
+    std::fs::create_dir(r.join("charts")).unwrap();
+    let f = std::fs::File::create(r.join("charts/web-1.0.0.tgz")).unwrap();
+    let gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    for (name, text) in [
+        ("web/Chart.yaml", CHART.replace("NAME", "web")),
+        ("web/values.yaml", "tag: v1\n".to_string()),
+        (
+            "web/templates/pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    - name: web\n      image: \"354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/web:{{ .Values.tag }}\"\n      resources:\n        requests: {cpu: 10m, memory: 10Mi}\n        limits: {memory: 10Mi}\n".to_string(),
+        ),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(text.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, text.as_bytes()).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+    write(
+        r,
+        &[
+            ("charts/values-prod.yaml", "tag: v2\n"),
+            ("extra.yaml", "# CI override\ntag: latest\n"),
+        ],
+    );
+    let (code, out, err) = chartgate(r, &["check", "--list", "charts/web-1.0.0.tgz"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "charts/web-1.0.0.tgz  env prod: charts/values-prod.yaml\n"
+        ),
+        "{err}"
+    );
+    let (code, out, err) = chartgate(
+        r,
+        &[
+            "check",
+            "--format",
+            "json",
+            "charts/web-1.0.0.tgz",
+            "-f",
+            "extra.yaml",
+        ],
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(findings(&out), ["image-tag-pinned prod extra.yaml:2:6"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["findings"][0]["resource"]["name"], "web",
+        "the release is named after the package"
+    );
+}

@@ -101,13 +101,13 @@ pub fn run(data: &[u8]) {
             .iter()
             .map(|(n, t)| ChartFile {
                 name: n.to_string(),
-                data: t.as_bytes().to_vec(),
+                data: t.as_bytes().to_vec().into(),
                 source_id: 0,
             })
             .collect(),
         files: vec![ChartFile {
             name: "files/a.conf".into(),
-            data: b"a=1\n".to_vec(),
+            data: b"a=1\n".to_vec().into(),
             source_id: 0,
         }],
         ..Default::default()

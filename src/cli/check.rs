@@ -98,6 +98,9 @@ pub struct CheckArgs {
     /// Nothing affected: exit 0 quietly.
     #[arg(long)]
     pub changed: bool,
+    /// Values file applied to every chart after its environment's files (repeatable, in order).
+    #[arg(short = 'f', long = "values")]
+    pub values: Vec<PathBuf>,
 }
 
 impl CheckArgs {
@@ -248,6 +251,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     } else {
         discovered
     };
+    let mut discovered = discovered;
+    for svc in &mut discovered.services {
+        for env in &mut svc.environments {
+            env.values.extend(args.values.iter().map(|v| cwd.join(v)));
+        }
+    }
     if args.list {
         let mut d = discovered;
         for svc in &mut d.services {

@@ -220,13 +220,7 @@ pub fn discover(
         } else {
             chart.parent().unwrap_or(chart).to_path_buf()
         };
-        services.push(service(
-            chart.clone(),
-            dir,
-            chart.is_dir(),
-            opts,
-            &mut cache,
-        )?);
+        services.push(service(chart.clone(), dir, false, opts, &mut cache)?);
     }
     for (dir, chart) in &folders {
         if !chart.exists() {
@@ -236,13 +230,7 @@ pub fn discover(
                 message: format!("`chart: {}` does not exist", display_path(chart, cwd)),
             });
         }
-        services.push(service(
-            chart.clone(),
-            dir.clone(),
-            false,
-            opts,
-            &mut cache,
-        )?);
+        services.push(service(chart.clone(), dir.clone(), true, opts, &mut cache)?);
     }
     services.sort_by(|a, b| a.display.cmp(&b.display));
     // A file some environment uses as values is not a manifest.
@@ -283,7 +271,7 @@ pub(crate) fn normalise(p: &Path) -> PathBuf {
 fn service(
     chart: PathBuf,
     dir: PathBuf,
-    is_chart_dir: bool,
+    folder: bool,
     opts: &DiscoverOptions<'_>,
     cache: &mut FileCache,
 ) -> Result<Service, DiscoverError> {
@@ -291,34 +279,27 @@ fn service(
         Some(c) => c.clone(),
         None => crate::config::find_for_cached(&dir, cache).map_err(|e| cfg_err(e, opts.cwd))?,
     };
-    let name = if chart.is_dir() || !is_chart_dir {
+    let package = !folder && !chart.is_dir();
+    let name = if package {
+        package_name(&chart)
+    } else {
         dir.file_name()
-    } else {
-        chart.file_stem()
-    }
-    .map(|n| n.to_string_lossy().into_owned())
-    .unwrap_or_else(|| "chart".into());
-    let display = if chart.is_file() && dir != chart {
-        display_path(&chart, opts.cwd)
-    } else {
-        display_path(&dir, opts.cwd)
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "chart".into())
     };
+    let display = display_path(if package { &chart } else { &dir }, opts.cwd);
     // The chart's own values.yaml is its defaults; a service folder's values.yaml applies first.
-    let base: Vec<PathBuf> = if is_chart_dir || chart.is_file() {
-        Vec::new()
-    } else {
+    let base: Vec<PathBuf> = if folder {
         ["values.yaml", "values.yml"]
             .iter()
             .map(|n| dir.join(n))
             .filter(|p| p.is_file())
             .take(1)
             .collect()
-    };
-    let chart_defaults = if chart.is_dir() {
-        Some(chart.join("values.yaml"))
     } else {
-        None
+        Vec::new()
     };
+    let chart_defaults = chart.is_dir().then(|| chart.join("values.yaml"));
     let environments =
         environments_of(&dir, &name, &config, &base, chart_defaults.as_deref(), opts)?;
     Ok(Service {
@@ -329,6 +310,22 @@ fn service(
         config,
         environments,
     })
+}
+
+/// The name of a packaged chart from its file name: `web-1.2.0.tgz` → `web`.
+fn package_name(chart: &Path) -> String {
+    let stem = chart
+        .file_stem()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "chart".into());
+    // Helm names packages NAME-VERSION.tgz; the version starts with a digit.
+    match stem
+        .char_indices()
+        .find(|&(i, c)| c == '-' && stem[i + 1..].starts_with(|d: char| d.is_ascii_digit()))
+    {
+        Some((i, _)) if i > 0 => stem[..i].to_string(),
+        _ => stem,
+    }
 }
 
 /// Files matching `pattern` (relative to `dir`, `{chart}`/`{env}` substituted), sorted.
@@ -536,4 +533,51 @@ pub fn list(d: &Discovered, cwd: &Path) -> String {
         s.push_str(&format!("{}  manifest\n", m.display));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_names_and_paths() {
+        assert_eq!(package_name(Path::new("c/web-1.2.0.tgz")), "web");
+        assert_eq!(package_name(Path::new("c/my-app-0.1.0-rc.1.tgz")), "my-app");
+        assert_eq!(package_name(Path::new("c/plain.tgz")), "plain");
+        assert_eq!(normalise(Path::new("/a/./b/../c")), PathBuf::from("/a/c"));
+        assert!(is_values_name("values-prod.yaml") && is_values_name("values.dev.yml"));
+        assert!(!is_values_name("deployment.yaml"));
+    }
+
+    #[test]
+    fn globs_expand_in_order_with_placeholders() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        for f in [
+            "svc/values-a.yaml",
+            "svc/values-b.yaml",
+            "vals/web/prod/x.yaml",
+            "vals/web/prod/y.yaml",
+        ] {
+            std::fs::create_dir_all(r.join(f).parent().unwrap()).unwrap();
+            std::fs::write(r.join(f), "a: 1\n").unwrap();
+        }
+        let svc = r.join("svc");
+        let got = expand(&svc, "values-*.yaml", "web", "prod").unwrap();
+        assert_eq!(got, [svc.join("values-a.yaml"), svc.join("values-b.yaml")]);
+        let got = expand(&svc, "../vals/{chart}/{env}/*.yaml", "web", "prod").unwrap();
+        assert_eq!(
+            got,
+            [
+                r.join("vals/web/prod/x.yaml"),
+                r.join("vals/web/prod/y.yaml")
+            ]
+        );
+        assert!(
+            expand(&svc, "missing.yaml", "web", "prod")
+                .unwrap()
+                .is_empty()
+        );
+        assert!(expand(&svc, "[", "web", "prod").is_err());
+    }
 }

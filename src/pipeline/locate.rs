@@ -206,3 +206,92 @@ impl Locator for ChartLocator<'_> {
         (primary, related)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::template::TplSeg;
+
+    fn origin(line: u32, col: u32) -> Origin {
+        Origin { file: 1, line, col }
+    }
+
+    /// `spec:\n  replicas: 3\n  image: "repo:latest"\n` where `3` came from values line 1, and
+    /// `repo` and `latest` from values lines 2 and 3; the template wrote line 1-2 as literal text
+    /// starting at 4:0 and the image as an action at 9:11.
+    fn rendered() -> RenderedTemplate {
+        let text = "spec:\n  replicas: 3\n  image: \"repo:latest\"\n".to_string();
+        let at = |s: &str| text.find(s).unwrap() as u32;
+        let tpl = |start: u32, end: u32, line: u32, col: u32, literal: bool| TplSeg {
+            start,
+            end,
+            template: "c/templates/d.yaml".into(),
+            line,
+            col,
+            literal,
+        };
+        RenderedTemplate {
+            segs: vec![
+                Seg {
+                    start: at("3"),
+                    end: at("3") + 1,
+                    origin: origin(1, 11),
+                },
+                Seg {
+                    start: at("repo"),
+                    end: at("repo") + 4,
+                    origin: origin(2, 9),
+                },
+                Seg {
+                    start: at("latest"),
+                    end: at("latest") + 6,
+                    origin: origin(3, 8),
+                },
+            ],
+            tpl: vec![
+                tpl(0, at("3"), 4, 0, true),
+                tpl(at("3"), at("3") + 1, 5, 12, false),
+                tpl(at("3") + 1, at("\"repo"), 5, 14, true),
+                tpl(at("\"repo"), text.len() as u32, 9, 11, false),
+            ],
+            text,
+        }
+    }
+
+    #[test]
+    fn template_lines_of_literal_text_and_actions() {
+        let rt = rendered();
+        let file = |t: &str| Some(t.to_string());
+        let loc = |off: usize| {
+            let l = template_location_in(&rt, off, file).unwrap();
+            (l.line, l.column)
+        };
+        // `replicas` is on the second line of the literal text that starts at 4:0.
+        assert_eq!(loc(rt.text.find("replicas").unwrap()), (5, 3));
+        assert_eq!(loc(0), (4, 1));
+        // Bytes written by an action are at the action.
+        assert_eq!(loc(rt.text.find("3").unwrap()), (5, 13));
+        assert_eq!(loc(rt.text.find("latest").unwrap()), (9, 12));
+    }
+
+    #[test]
+    fn values_segment_of_a_node_and_its_focus() {
+        let rt = rendered();
+        let docs = crate::yaml::parse_stream(&rt.text, &Default::default()).unwrap();
+        let spec = docs[0].root.get("spec").unwrap();
+        let replicas = spec.get("replicas").unwrap();
+        assert_eq!(
+            values_seg(&rt, replicas, None).unwrap().origin,
+            origin(1, 11)
+        );
+        let image = spec.get("image").unwrap();
+        // Without a focus the first value inside the scalar; with one, the part it names.
+        assert_eq!(values_seg(&rt, image, None).unwrap().origin, origin(2, 9));
+        assert_eq!(
+            values_seg(&rt, image, Some((5, 11))).unwrap().origin,
+            origin(3, 8)
+        );
+        // A collection takes a value only when one covers it whole.
+        assert!(values_seg(&rt, spec, None).is_none());
+    }
+}
