@@ -176,6 +176,9 @@ pub(crate) struct Inner {
     pub all_rules: Vec<EvalRule>,
     pub tests: Vec<TestRule>,
     pub opts: RegoOptions,
+    /// Per package without `exception` and with several rules: the path of a generated rule
+    /// `[rule1, rule2, ...]` evaluating them all in one call (see `loader::AGGREGATE`).
+    pub aggregates: std::collections::BTreeMap<String, String>,
 }
 
 /// Compiled policies + data. `Send + Sync`, cheap to clone.
