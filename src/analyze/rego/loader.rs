@@ -41,6 +41,9 @@ pub(crate) fn from_message(text: &str, fallback_file: &str) -> RegoError {
     }
 }
 
+/// Name of the generated rule listing a package's rules (see [`load`]).
+pub(crate) const AGGREGATE: &str = "chartgate_eval__";
+
 fn uses_v0_syntax_hint(text: &str) -> bool {
     // `import rego.v1` and `future.keywords` imports make a module parse identically as v0.
     !(text.contains(" if ") || text.contains(" if{") || text.contains(" contains "))
@@ -241,6 +244,25 @@ pub(super) fn load(
     packages.retain(|(p, _, _)| selected(p));
     all_rules.retain(|r| selected(&r.package));
 
+    // One generated rule per package listing its rules, so one `eval_rule` call evaluates them
+    // all and their shared helper rules once (regorus clears its rule cache between calls).
+    // Packages with `exception` keep per-rule calls: excepted rules are not evaluated at all.
+    let mut aggregates = std::collections::BTreeMap::new();
+    for (pkg, has_exception, rules) in &packages {
+        if *has_exception || rules.len() < 2 {
+            continue;
+        }
+        let names: Vec<&str> = rules.iter().map(|r| r.name.as_str()).collect();
+        let text = format!("package {pkg}\n\n{AGGREGATE} := [{}]\n", names.join(", "));
+        engine.set_rego_v0(false);
+        if engine
+            .add_policy(format!("<chartgate: rules of {pkg}>"), text)
+            .is_ok()
+        {
+            aggregates.insert(pkg.clone(), format!("data.{pkg}.{AGGREGATE}"));
+        }
+    }
+
     // Warm up: prepares (analyses) the modules once so clones start ready; this also reports
     // unknown functions and recursion.
     let mut warm = base.clone();
@@ -273,6 +295,66 @@ pub(super) fn load(
             all_rules,
             tests,
             opts,
+            aggregates,
         }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::rego::RegoInput;
+
+    fn input(doc: serde_json::Value) -> RegoInput {
+        RegoInput {
+            path: "m.yaml".into(),
+            doc,
+        }
+    }
+
+    #[test]
+    fn packages_with_several_rules_are_evaluated_in_one_call() {
+        let policy = "package team\nimport rego.v1\n\
+            deny_a contains \"a\" if input.a\n\
+            deny_b := \"b\" if input.b\n\
+            warn_c contains x if { x := sprintf(\"%d\", [input.c + 1]) }\n";
+        let opts = RegoOptions {
+            namespaces: vec!["team".into()],
+            ..RegoOptions::default()
+        };
+        let set = load(
+            vec![PolicySource {
+                path: "p.rego".into(),
+                text: policy.into(),
+            }],
+            vec![],
+            opts,
+        )
+        .expect("load");
+        assert_eq!(
+            set.inner.aggregates.get("team").map(String::as_str),
+            Some("data.team.chartgate_eval__")
+        );
+        let mut w = set.worker();
+        let mut run = |doc| {
+            set.eval(&mut w, &[input(doc)], &serde_json::json!({}))
+                .map(|f| f.into_iter().map(|f| f.message).collect::<Vec<_>>())
+                .map_err(|e| e.to_string())
+        };
+        // All defined: one call.
+        assert_eq!(
+            run(serde_json::json!({"a": true, "b": true, "c": 1})),
+            Ok(vec!["a".to_string(), "b".to_string(), "2".to_string()])
+        );
+        // deny_b (a complete rule) undefined: the list is undefined, per-rule fallback.
+        assert_eq!(
+            run(serde_json::json!({"a": true, "c": 1})),
+            Ok(vec!["a".to_string(), "2".to_string()])
+        );
+        // A runtime error in warn_c: the fallback names the rule.
+        assert_eq!(
+            run(serde_json::json!({"c": "x"})),
+            Err("p.rego:5:49: evaluating data.team.warn_c for m.yaml: `add` expects numeric argument. Got `\"x\"` instead".to_string())
+        );
+    }
 }

@@ -2,9 +2,12 @@
 //!
 //! * [`PolicySet::load`] parses every source once (Rego v1, falling back to v0 per file), adds the
 //!   data documents, reads `# METADATA` annotations and warms the engine up.
-//! * [`PolicySet::worker`] clones the prepared engine for one worker thread;
-//!   [`PolicySet::eval`] evaluates `deny*`/`violation*`/`warn*` rules of the selected packages
-//!   against each input, honouring `exception` rules, with `data.chartgate.context` set.
+//! * [`PolicySet::worker`] clones the prepared engine for one worker thread (or
+//!   [`PolicySet::eval_on_thread`] keeps one clone per thread); [`PolicySet::eval`] evaluates
+//!   `deny*`/`violation*`/`warn*` rules of the selected packages against each input, honouring
+//!   `exception` rules, with `data.chartgate.context` set. A package without `exception` is
+//!   evaluated in one call (a generated rule listing its rules), others rule by rule.
+//! * [`findings`] runs the policies inside `analyze` and feeds the engine's sink.
 //! * [`test_runner`] runs `test_*` rules like `opa test`.
 //!
 //! Everything fails closed: a parse error, a malformed result or a runtime error is a [`RegoError`].
@@ -174,6 +177,9 @@ pub(crate) struct Inner {
     pub all_rules: Vec<EvalRule>,
     pub tests: Vec<TestRule>,
     pub opts: RegoOptions,
+    /// Per package without `exception` and with several rules: the path of a generated rule
+    /// `[rule1, rule2, ...]` evaluating them all in one call (see `loader::AGGREGATE`).
+    pub aggregates: std::collections::BTreeMap<String, String>,
 }
 
 /// Compiled policies + data. `Send + Sync`, cheap to clone.
