@@ -426,6 +426,14 @@ fn function_results_are_bounded() {
             "{{ $s := repeat 40000000 \"y\" }}{{ $s = print $s $s }}",
             "template: f/templates/t.yaml:1:39: executing \"f/templates/t.yaml\" at <print $s $s>: error calling print: result is 80000000 bytes, over the limit of 67108864 bytes (limits.output-bytes)",
         ),
+        (
+            "{{ $l := list 1 }}{{ range until 40 }}{{ $l = list $l $l }}{{ end }}{{ toJson $l }}",
+            "template: f/templates/t.yaml:1:71: executing \"f/templates/t.yaml\" at <toJson $l>: error calling toJson: argument would print to more than 67108864 bytes (limits.output-bytes)",
+        ),
+        (
+            "{{ $l := list 1 }}{{ range until 40 }}{{ $l = list $l $l }}{{ end }}{{ $l }}",
+            "f/templates/t.yaml:1:68\n  executing \"f/templates/t.yaml\" at <>:\n    template output exceeds the limit of 67108864 bytes (limits.output-bytes)",
+        ),
         ("{{ printf \"%99999999999d|\" 1 }}", ""),
     ];
     for (tpl, msg) in cases {

@@ -294,9 +294,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         let parsed: Vec<std::result::Result<SourceFile, String>> = inputs
             .par_iter()
             .map(|i| {
-                let res = std::panic::catch_unwind(|| {
-                    crate::yaml::parse_stream(&i.text, &limits)
-                });
+                let res = std::panic::catch_unwind(|| crate::yaml::parse_stream(&i.text, &limits));
                 match res {
                     Ok(Ok(documents)) => Ok(SourceFile {
                         file: i.display.clone(),

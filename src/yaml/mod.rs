@@ -119,7 +119,10 @@ pub fn decode_utf8(bytes: Vec<u8>) -> Result<String, YamlError> {
         let at = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         let before = &bytes[..at];
-        let line_start = before.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let line_start = before
+            .iter()
+            .rposition(|b| *b == b'\n')
+            .map_or(0, |i| i + 1);
         let line = before.iter().filter(|b| **b == b'\n').count() + 1;
         // `before` is valid UTF-8 up to `at`.
         let col = std::str::from_utf8(&before[line_start..]).map_or(0, |t| t.chars().count()) + 1;

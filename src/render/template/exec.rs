@@ -178,6 +178,24 @@ impl State<'_> {
 
     /// Go's `printValue` of an action's result.
     fn print_value(&mut self, out: &mut Output, v: &Value, pos: Pos) -> R<()> {
+        if matches!(v, Value::List(_) | Value::Map(_))
+            && printed_size_exceeds(
+                v,
+                self.shared
+                    .limits
+                    .max_output_bytes
+                    .saturating_sub(self.shared.written),
+            )
+        {
+            return Err(self.error(
+                pos,
+                "",
+                format!(
+                    "template output exceeds the limit of {} bytes (limits.output-bytes)",
+                    self.shared.limits.max_output_bytes
+                ),
+            ));
+        }
         match v {
             Value::Nil => self.write(out, &Text::plain("<no value>"), pos),
             Value::Str(t) => self.write(out, t, pos),
@@ -799,6 +817,16 @@ impl State<'_> {
             _ => {}
         }
         let argv = self.eval_args(dot, cmd, fin)?;
+        if SERIALIZING.contains(&name) {
+            let max = self.shared.limits.max_output_bytes;
+            if argv.iter().any(|a| printed_size_exceeds(a, max)) {
+                return Err(self.call_err(
+                    cmd,
+                    name,
+                    format!("argument would print to more than {max} bytes (limits.output-bytes)"),
+                ));
+            }
+        }
         match name {
             "not" => {
                 self.want_args(cmd, name, &argv, 1)?;
@@ -1088,6 +1116,74 @@ impl State<'_> {
             Err(_) => Ok(Value::str("")),
         }
     }
+}
+
+/// Functions that print or serialise whole values: a list or map built by doubling itself
+/// (`$l = list $l $l`) is small in memory but exponential once printed, so its printed size is
+/// bounded before the call.
+const SERIALIZING: &[&str] = &[
+    "print",
+    "println",
+    "printf",
+    "toString",
+    "toJson",
+    "mustToJson",
+    "toPrettyJson",
+    "mustToPrettyJson",
+    "toRawJson",
+    "mustToRawJson",
+    "toYaml",
+    "mustToYaml",
+    "toYamlPretty",
+    "toToml",
+    "quote",
+    "squote",
+    "cat",
+    "join",
+    "toStrings",
+    "sha256sum",
+    "sha1sum",
+    "b64enc",
+];
+
+/// Whether `v` printed (or serialised) would take more than `budget` bytes, counting each
+/// scalar and collection at least one byte and shared sub-values every time they appear.
+/// Iterative and bounded: it stops as soon as the budget is spent.
+fn printed_size_exceeds(v: &Value, budget: usize) -> bool {
+    let mut left = budget as u64;
+    let mut stack: Vec<&Value> = vec![v];
+    let mut spend = |cost: u64| match left.checked_sub(cost) {
+        Some(l) => {
+            left = l;
+            true
+        }
+        None => false,
+    };
+    while let Some(v) = stack.pop() {
+        // A collection pays for its separators before its elements are queued, so the queue
+        // never holds more elements than the budget allows.
+        let ok = match v {
+            Value::Str(t) => spend(t.s.len() as u64 + 2),
+            Value::List(l) => {
+                spend(l.len() as u64 + 2) && {
+                    stack.extend(l.iter());
+                    true
+                }
+            }
+            Value::Map(m) => {
+                spend(2)
+                    && m.iter().all(|(k, x)| {
+                        stack.push(x);
+                        spend(k.len() as u64 + 3)
+                    })
+            }
+            _ => spend(1),
+        };
+        if !ok {
+            return true;
+        }
+    }
+    false
 }
 
 /// A function result within the output and list limits (a string or list built in one call
