@@ -376,7 +376,7 @@ fn packaged_chart_and_extra_values_files() {
         ("web/values.yaml", "tag: v1\n".to_string()),
         (
             "web/templates/pod.yaml",
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    - name: web\n      image: \"354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/web:{{ .Values.tag }}\"\n      resources:\n        requests: {cpu: 10m, memory: 10Mi}\n        limits: {memory: 10Mi}\n".to_string(),
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n  labels: {app.kubernetes.io/name: web, team: team-a, environment: prod}\nspec:\n  containers:\n    - name: web\n      image: \"354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/web:{{ .Values.tag }}\"\n      resources:\n        requests: {cpu: 10m, memory: 10Mi}\n        limits: {memory: 10Mi}\n".to_string(),
         ),
     ] {
         let mut h = tar::Header::new_gnu();

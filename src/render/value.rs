@@ -134,6 +134,10 @@ impl MapRef {
     pub fn ptr_eq(&self, other: &MapRef) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
+    /// The map's identity (its address), for cycle detection.
+    pub fn addr(&self) -> usize {
+        Arc::as_ptr(&self.0) as usize
+    }
     pub fn len(&self) -> usize {
         self.read().len()
     }

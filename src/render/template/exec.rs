@@ -819,7 +819,12 @@ impl State<'_> {
         let argv = self.eval_args(dot, cmd, fin)?;
         if SERIALIZING.contains(&name) {
             let max = self.shared.limits.max_output_bytes;
-            if argv.iter().any(|a| printed_size_exceeds(a, max)) {
+            // Helm's toYaml/toJson fail on a map that contains itself (encoding/json reports the
+            // cycle) and print nothing; the encoders here do the same, so let them.
+            let swallows_cycles = matches!(name, "toYaml" | "toYamlPretty" | "toJson");
+            if !(swallows_cycles && argv.iter().any(contains_cycle))
+                && argv.iter().any(|a| printed_size_exceeds(a, max))
+            {
                 return Err(self.call_err(
                     cmd,
                     name,
@@ -1146,12 +1151,42 @@ const SERIALIZING: &[&str] = &[
     "b64enc",
 ];
 
+/// Whether a map inside `v` contains itself (possible after `set $d "k" $d`, as in Go). Maps
+/// are visited once each, so the walk is linear in the number of distinct maps and lists.
+fn contains_cycle(v: &Value) -> bool {
+    fn walk(v: &Value, path: &mut Vec<usize>, done: &mut std::collections::HashSet<usize>) -> bool {
+        match v {
+            // A list built by doubling itself is shared, not copied: visit each list once.
+            Value::List(l) => {
+                done.insert(Arc::as_ptr(l) as *const () as usize)
+                    && l.iter().any(|x| walk(x, path, done))
+            }
+            Value::Map(m) => {
+                let id = m.addr();
+                if path.contains(&id) {
+                    return true;
+                }
+                if !done.insert(id) || path.len() >= crate::render::value::MAX_VALUE_DEPTH {
+                    return false;
+                }
+                path.push(id);
+                let found = m.read().values().any(|x| walk(x, path, done));
+                path.pop();
+                found
+            }
+            _ => false,
+        }
+    }
+    walk(v, &mut Vec::new(), &mut std::collections::HashSet::new())
+}
+
 /// Whether `v` printed (or serialised) would take more than `budget` bytes, counting each
 /// scalar and collection at least one byte and shared sub-values every time they appear.
 /// Iterative and bounded: it stops as soon as the budget is spent.
 fn printed_size_exceeds(v: &Value, budget: usize) -> bool {
     let mut left = budget as u64;
-    let mut stack: Vec<&Value> = vec![v];
+    // Owned entries: values are cheap handles (Arc'd lists, shared maps).
+    let mut stack: Vec<Value> = vec![v.clone()];
     let mut spend = |cost: u64| match left.checked_sub(cost) {
         Some(l) => {
             left = l;
@@ -1166,14 +1201,14 @@ fn printed_size_exceeds(v: &Value, budget: usize) -> bool {
             Value::Str(t) => spend(t.s.len() as u64 + 2),
             Value::List(l) => {
                 spend(l.len() as u64 + 2) && {
-                    stack.extend(l.iter());
+                    stack.extend(l.iter().cloned());
                     true
                 }
             }
             Value::Map(m) => {
                 spend(2)
-                    && m.iter().all(|(k, x)| {
-                        stack.push(x);
+                    && m.read().iter().all(|(k, x)| {
+                        stack.push(x.clone());
                         spend(k.len() as u64 + 3)
                     })
             }
