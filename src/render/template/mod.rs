@@ -98,7 +98,10 @@ pub struct TemplateSet {
 /// environments or values cases parses each file once). Keyed by template name and a hash of
 /// its source, so a stale entry is never used.
 #[derive(Clone, Debug, Default)]
-pub struct ParseCache(Arc<Mutex<HashMap<String, (u64, Arc<ParsedFile>)>>>);
+pub struct ParseCache(Arc<Mutex<ParsedFiles>>);
+
+/// Template name → (source hash, parsed file).
+type ParsedFiles = HashMap<String, (u64, Arc<ParsedFile>)>;
 
 /// One parsed file: its own template and its `define`s, in file order.
 #[derive(Debug)]

@@ -155,17 +155,17 @@ impl BuilderProfile for Profile {
         if self.is_ca {
             usage |= KeyUsages::KeyCertSign;
         }
-        exts.push(KeyUsage(usage).to_extension(&tbs.subject(), &exts)?);
+        exts.push(KeyUsage(usage).to_extension(tbs.subject(), &exts)?);
         exts.push(
             ExtendedKeyUsage(vec![ID_KP_SERVER_AUTH, ID_KP_CLIENT_AUTH])
-                .to_extension(&tbs.subject(), &exts)?,
+                .to_extension(tbs.subject(), &exts)?,
         );
         exts.push(
             BasicConstraints {
                 ca: self.is_ca,
                 path_len_constraint: None,
             }
-            .to_extension(&tbs.subject(), &exts)?,
+            .to_extension(tbs.subject(), &exts)?,
         );
         let mut names = Vec::new();
         for d in &self.dns {
@@ -179,7 +179,7 @@ impl BuilderProfile for Profile {
             names.push(GeneralName::IpAddress(OctetString::new(bytes)?));
         }
         if !names.is_empty() {
-            exts.push(SubjectAltName(names).to_extension(&tbs.subject(), &exts)?);
+            exts.push(SubjectAltName(names).to_extension(tbs.subject(), &exts)?);
         }
         Ok(exts)
     }
