@@ -59,18 +59,40 @@ fn to_node(v: &Value, depth: usize) -> Result<Node, String> {
                 .collect::<Result<_, _>>()?,
         ),
         Value::Map(m) => {
-            let mut entries: Vec<(String, Node)> = m
+            let entries: Vec<(String, Node)> = m
                 .read()
                 .iter()
                 .map(|(k, x)| Ok((k.clone(), to_node(x, depth + 1)?)))
                 .collect::<Result<_, String>>()?;
-            entries.sort_by(|a, b| key_order(&a.0, &b.0));
-            Node::Map(entries)
+            Node::Map(merge_sort(entries, &|a, b| key_order(&a.0, &b.0)))
         }
         Value::Object(_) => {
             return Err("toYaml: built-in objects cannot be serialised".into());
         }
     })
+}
+
+/// A stable merge sort that accepts a comparison which is not a total order. go-yaml's key
+/// order is not one for some keys (long digit runs, `0` prefixes: fuzz find) and `slice::sort_by`
+/// panics on such a comparison; for a consistent comparison the result is the same.
+fn merge_sort<T>(mut v: Vec<T>, less: &dyn Fn(&T, &T) -> Ordering) -> Vec<T> {
+    if v.len() <= 1 {
+        return v;
+    }
+    let right = v.split_off(v.len() / 2);
+    let (left, right) = (merge_sort(v, less), merge_sort(right, less));
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+    while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
+        if less(b, a) == Ordering::Less {
+            out.extend(r.next());
+        } else {
+            out.extend(l.next());
+        }
+    }
+    out.extend(l);
+    out.extend(r);
+    out
 }
 
 /// go-yaml v2's `keyList.Less` for string keys: letters compare as runes, non-letters sort
@@ -670,13 +692,13 @@ fn to_node_direct(v: &Value, depth: usize) -> Result<Node, String> {
                 .collect::<Result<_, _>>()?,
         ),
         Value::Map(m) => {
-            let mut entries: Vec<(String, Node)> = m
+            let entries: Vec<(String, Node)> = m
                 .read()
                 .iter()
                 .map(|(k, x)| Ok((k.clone(), to_node_direct(x, depth + 1)?)))
                 .collect::<Result<_, String>>()?;
-            entries.sort_by(|a, b| key_order(&a.0, &b.0));
-            Node::Map(entries)
+            // key_order is not a total order for some keys (as go-yaml's): no panicking sort.
+            Node::Map(merge_sort(entries, &|a, b| key_order(&a.0, &b.0)))
         }
         other => to_node(other, depth)?,
     })
