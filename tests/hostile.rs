@@ -452,3 +452,40 @@ fn function_results_are_bounded() {
         assert_eq!(r.code, Some(1), "{tpl}");
     }
 }
+
+/// An unreadable manifest (invalid UTF-8) is reported and the other inputs are still checked and
+/// reported; the exit code is 2.
+#[test]
+fn unreadable_manifest_does_not_hide_the_rest() {
+    let bad = format!("{H}/manifests/invalid-utf8.yaml");
+    let r = run(&[
+        "check",
+        "--format",
+        "json",
+        &bad,
+        "fixtures/manifests/image-tag-pinned/fail.yaml",
+        "fixtures/team-repo/services/web",
+    ]);
+    assert_eq!(
+        r.stderr.lines().next(),
+        Some(format!("chartgate: {bad}:6:7: invalid UTF-8 byte 0xff").as_str()),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.code, Some(2));
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let files: std::collections::BTreeSet<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert!(
+        files.contains("fixtures/manifests/image-tag-pinned/fail.yaml"),
+        "{files:?}"
+    );
+    assert!(
+        files.contains("fixtures/team-repo/services/web/values-dev.yaml"),
+        "{files:?}"
+    );
+}

@@ -265,6 +265,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
         return Ok(super::EXIT_OK);
     }
+    let unreadable = discovered.unreadable;
     let inputs = discovered.manifests;
     let limits = all_settings
         .first()
@@ -329,10 +330,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // An unreadable input is reported and makes the exit code 2; the other inputs are still
     // checked and reported (nothing is reported when no input could be read).
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
+    for e in &unreadable {
+        eprintln!("chartgate: {e}");
+    }
     for e in &errors {
         eprintln!("chartgate: invalid YAML: {e}");
     }
-    if errors.len() == parsed.len() && !parsed.is_empty() {
+    let nothing_read = errors.len() == parsed.len() && charts.renders == 0;
+    if nothing_read && (!parsed.is_empty() || !unreadable.is_empty()) {
         return Ok(super::EXIT_ERROR);
     }
     findings.append(&mut charts.findings);
@@ -406,7 +411,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
     }
-    if !errors.is_empty() {
+    if !errors.is_empty() || !unreadable.is_empty() {
         return Ok(super::EXIT_ERROR);
     }
     let fail_on = args.fail_on();

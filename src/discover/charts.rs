@@ -56,6 +56,8 @@ pub struct Discovered {
     pub services: Vec<Service>,
     /// Plain manifest files (and stdin), in walk order.
     pub manifests: Vec<ManifestInput>,
+    /// Manifest files that could not be read (`FILE: why`): reported, and the rest is checked.
+    pub unreadable: Vec<String>,
 }
 
 /// Options of discovery.
@@ -239,13 +241,10 @@ pub fn discover(
         .flat_map(|s| s.environments.iter().flat_map(|e| e.values.iter()))
         .collect();
     for f in manifest_files.iter().filter(|f| !values.contains(f)) {
-        out.manifests.extend(super::manifests::collect(
-            &[f.clone()],
-            &[],
-            &[],
-            cwd,
-            stdin,
-        )?);
+        match super::manifests::collect(&[f.clone()], &[], &[], cwd, stdin) {
+            Ok(m) => out.manifests.extend(m),
+            Err(e) => out.unreadable.push(e.to_string()),
+        }
     }
     out.services = services;
     Ok(out)
