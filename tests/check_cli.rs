@@ -246,7 +246,7 @@ fn directory_walk_is_deterministic() {
 fn rules_and_explain() {
     let out = chartgate().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    // 10 built-in rules, rego-error and 2 exemption rules, 5 bundled policy rules, in that order.
+    // 10 built-in rules, rego-error, render-error and 2 exemption rules, 5 bundled policy rules.
     let ids: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -265,6 +265,7 @@ fn rules_and_explain() {
             "timezone",
             "values-schema",
             "rego-error",
+            "render-error",
             "expired-exemption",
             "unused-exemption",
             "allowed-namespace",

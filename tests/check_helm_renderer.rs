@@ -108,3 +108,37 @@ fn check_without_helm_reports_a_render_error() {
         ]
     );
 }
+
+#[test]
+fn sarif_describes_render_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("PATH", dir.path())
+        .args([
+            "check",
+            "fixtures/team-repo/services/billing-scheduler",
+            "--env",
+            "dev",
+            "--renderer",
+            "helm",
+            "--format",
+            "sarif",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let i = rules
+        .iter()
+        .position(|r| r["id"] == "render-error")
+        .expect("render-error described");
+    assert_eq!(
+        rules[i]["shortDescription"]["text"],
+        "A chart failed to load or render in an environment (exit code 2)."
+    );
+    assert_eq!(run["results"][0]["ruleId"], "render-error");
+    assert_eq!(run["results"][0]["ruleIndex"], i);
+}

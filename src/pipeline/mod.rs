@@ -29,7 +29,7 @@ use locate::{ChartLocator, RUN_VALUES_BASE, ValuesRegistry};
 
 /// The rule id of a chart that failed to render (not a configurable rule: it always fails the run
 /// with exit code 2).
-pub const RENDER_ERROR: &str = "render-error";
+pub const RENDER_ERROR: &str = crate::analyze::rules::render_error::RenderError::INFO.id;
 
 /// What one render needs to know besides the config: the Rego helper's policy context
 /// (`data.chartgate.context`) is filled from it.

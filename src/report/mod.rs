@@ -113,10 +113,13 @@ impl Reporter for WriterReporter {
     }
 }
 
-/// Built-in rule metadata as the report writers need it (SARIF `tool.driver.rules`).
+/// Built-in rule metadata as the report writers need it (SARIF `tool.driver.rules`): the rules
+/// over resources and the rules the engine reports about the run (`rego-error`, `render-error`,
+/// the exemption rules).
 pub fn builtin_rules_info() -> Vec<rules_info::RuleInfo> {
     crate::analyze::registry::all()
         .iter()
+        .chain(crate::analyze::engine::ENGINE_RULES)
         .map(|r| rules_info::RuleInfo {
             id: r.id.to_string(),
             summary: r.summary.to_string(),

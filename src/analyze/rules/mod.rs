@@ -7,6 +7,7 @@ pub mod ingress_host_zone;
 pub mod manifest_validity;
 pub mod min_replicas;
 pub mod rego_error;
+pub mod render_error;
 pub mod resource_requests;
 pub mod singleton_replicas;
 pub mod timezone;
