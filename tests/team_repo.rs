@@ -421,3 +421,32 @@ fn packaged_chart_and_extra_values_files() {
         "the release is named after the package"
     );
 }
+
+/// JSON names the chart and the related locations (template line, rendered manifest line) of a
+/// finding located at a values line.
+#[test]
+fn json_has_chart_and_related_locations() {
+    let (code, out, _) = chartgate(
+        root(),
+        &[
+            "check",
+            "fixtures/team-repo/services/billing-scheduler",
+            "--env",
+            "prod",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "singleton-replicas");
+    assert_eq!(f["chart"], "fixtures/team-repo/services/billing-scheduler");
+    assert_eq!(
+        f["related"],
+        serde_json::json!([
+            {"label": "template", "file": "fixtures/team-repo/services/billing-scheduler/templates/deployment.yaml", "line": 10, "column": 13},
+            {"label": "rendered", "file": "billing-scheduler/templates/deployment.yaml", "line": 10, "column": 13}
+        ])
+    );
+}

@@ -1,6 +1,8 @@
 //! `--format json`: exactly one object, the stable shape tools read:
 //! `{"findings":[{"rule","severity","message","resource":{"apiVersion","kind","name","namespace"},
-//! "file","line","column","environment"}],"summary":{"error","warning","info"}}`.
+//! "file","line","column","environment","chart","related":[{"label","file","line","column"}]}],
+//! "summary":{"error","warning","info"}}`. `related` names the template line and the rendered
+//! manifest line of a finding located at a values line.
 
 use std::io::{self, Write};
 
@@ -28,6 +30,13 @@ pub fn finding_json(f: &Finding) -> Value {
         "line": f.location.line,
         "column": f.location.column,
         "environment": f.environment,
+        "chart": f.chart,
+        "related": f.related.iter().map(|(label, l)| json!({
+            "label": label,
+            "file": l.file,
+            "line": l.line,
+            "column": l.column,
+        })).collect::<Vec<_>>(),
     })
 }
 
