@@ -87,6 +87,8 @@ fn truth(v: &Value) -> bool {
         Value::Str(t) => !t.s.is_empty(),
         Value::List(l) => !l.is_empty(),
         Value::Map(m) => !m.is_empty(),
+        // A Go map or slice type (`.Files.Glob` with no match) is false when empty.
+        Value::Object(o) if matches!(o.kind(), "map" | "slice") => truth(&o.as_value()),
         Value::Object(_) => true,
     }
 }
@@ -767,9 +769,8 @@ impl State<'_> {
     /// map (empty for reading; `set` on it panics as Go does).
     fn nil_map_args(&self, dot: &Dot, cmd: &Cmd, name: &str, argv: Vec<Value>) -> R<Vec<Value>> {
         let is_map_param = |i: usize| match name {
-            "hasKey" | "get" | "set" | "unset" | "values" | "pick" | "omit" | "merge"
-            | "mustMerge" | "mergeOverwrite" | "mustMergeOverwrite" => i == 0,
-            "keys" => true,
+            "hasKey" | "get" | "set" | "unset" | "values" | "pick" | "omit" => i == 0,
+            "keys" | "merge" | "mustMerge" | "mergeOverwrite" | "mustMergeOverwrite" => true,
             "pluck" => i >= 1,
             _ => false,
         };
