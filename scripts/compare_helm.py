@@ -21,6 +21,8 @@ own values.yaml, two generated cases where they change something:
     features   `enabled: false` switched to true under commonly used feature keys (ingress,
                autoscaling, serviceMonitor, podDisruptionBudget, networkPolicy, ...)
     all-on     every `enabled: false` in values.yaml switched to true
+    filled     empty maps/lists under common keys (annotations, resources, tolerations, extraEnv,
+               extraVolumes, ...) given sample contents
 
 Every case is rendered like `helm template release CHART -n default -f VALUES` (the same settings as
 ../shared/corpus/render_golden.py) and with `chartgate render CHART -f VALUES --name release
@@ -107,6 +109,63 @@ def overrides(node, full, path=()):
     return {}
 
 
+# Sample contents for empty maps/lists under common keys (the "filled" case).
+FILL_MAP = {
+    "annotations": {"example.com/team": "platform", "example.com/note": "a: b"},
+    "podannotations": {"example.com/scrape": "true"},
+    "labels": {"team": "platform"},
+    "podlabels": {"tier": "backend"},
+    "commonlabels": {"owner": "team-a"},
+    "commonannotations": {"example.com/owner": "team-a"},
+    "nodeselector": {"kubernetes.io/os": "linux"},
+    "resources": {"limits": {"cpu": "500m", "memory": "512Mi"}, "requests": {"cpu": "100m", "memory": "128Mi"}},
+    "podsecuritycontext": {"runAsNonRoot": True, "runAsUser": 1000, "fsGroup": 2000},
+    "securitycontext": {"readOnlyRootFilesystem": True, "allowPrivilegeEscalation": False},
+    "containersecuritycontext": {"readOnlyRootFilesystem": True},
+    "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [
+        {"weight": 100, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname",
+                                             "labelSelector": {"matchLabels": {"app": "x"}}}}]}},
+    "extraargs": {"log-level": "debug"},
+}
+FILL_LIST = {
+    "tolerations": [{"key": "dedicated", "operator": "Equal", "value": "infra", "effect": "NoSchedule"}],
+    "extraenv": [{"name": "EXTRA_ONE", "value": "1"}],
+    "extraenvvars": [{"name": "EXTRA_ONE", "value": "1"}],
+    "env": [{"name": "EXTRA_ONE", "value": "1"}],
+    "extravolumes": [{"name": "extra", "emptyDir": {}}],
+    "extravolumemounts": [{"name": "extra", "mountPath": "/extra"}],
+    "volumes": [{"name": "extra", "emptyDir": {}}],
+    "volumemounts": [{"name": "extra", "mountPath": "/extra"}],
+    "extraargs": ["--extra-flag=1"],
+    "args": ["--extra-flag=1"],
+    "topologyspreadconstraints": [{"maxSkew": 1, "topologyKey": "topology.kubernetes.io/zone",
+                                   "whenUnsatisfiable": "ScheduleAnyway"}],
+    "imagepullsecrets": [{"name": "regcred"}],
+    "initcontainers": [{"name": "init", "image": "busybox:1.36", "command": ["true"]}],
+    "extracontainers": [{"name": "sidecar", "image": "busybox:1.36"}],
+    "sidecars": [{"name": "sidecar", "image": "busybox:1.36"}],
+    "hostaliases": [{"ip": "10.0.0.1", "hostnames": ["db.local"]}],
+}
+
+
+def fill(node):
+    """Sparse overrides giving empty maps/lists under common keys sample contents."""
+    out = {}
+    if not isinstance(node, dict):
+        return out
+    for k, v in node.items():
+        key = str(k).lower().replace("-", "").replace("_", "")
+        if isinstance(v, dict) and not v and key in FILL_MAP:
+            out[k] = FILL_MAP[key]
+        elif isinstance(v, list) and not v and key in FILL_LIST:
+            out[k] = FILL_LIST[key]
+        elif isinstance(v, dict):
+            sub = fill(v)
+            if sub:
+                out[k] = sub
+    return out
+
+
 def gen_cases(chart_dir, case_dir):
     try:
         vals = yaml.safe_load(open(os.path.join(chart_dir, "values.yaml"), encoding="utf-8")) or {}
@@ -120,6 +179,11 @@ def gen_cases(chart_dir, case_dir):
         if changed and not os.path.exists(path):
             with open(path, "w", encoding="utf-8") as f:
                 yaml.safe_dump(overrides(vals, full), f, sort_keys=False)
+    filled = fill(vals)
+    path = os.path.join(case_dir, "filled.values.yaml")
+    if filled and not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as f:
+            yaml.safe_dump(filled, f, sort_keys=False)
 
 
 TOKEN = re.compile(r"[A-Za-z0-9+/=_\-]+|[^A-Za-z0-9+/=_\-]+")
