@@ -202,6 +202,12 @@ pub trait Object: Send + Sync + std::fmt::Debug {
     fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>>;
     /// The plain value used to print, range over or compare this object.
     fn as_value(&self) -> Value;
+    /// Go's `reflect.Kind` of the object (`kindOf`): `ptr` for Helm's pointer objects; a Go
+    /// slice or map type (`VersionSet`, `.Files`) says `slice`/`map`, and Sprig's list and dict
+    /// functions then take it as its plain value, as their reflection does.
+    fn kind(&self) -> &'static str {
+        "ptr"
+    }
 }
 
 impl Value {

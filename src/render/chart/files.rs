@@ -196,6 +196,9 @@ impl Object for Files {
     fn type_name(&self) -> &'static str {
         "engine.files"
     }
+    fn kind(&self) -> &'static str {
+        "map"
+    }
     fn field(&self, name: &str) -> Option<Value> {
         match name {
             "AsConfig" => Some(Value::str(self.as_config())),
@@ -268,6 +271,9 @@ impl ApiVersions {
 impl Object for ApiVersions {
     fn type_name(&self) -> &'static str {
         "common.VersionSet"
+    }
+    fn kind(&self) -> &'static str {
+        "slice"
     }
     fn field(&self, _name: &str) -> Option<Value> {
         None
@@ -342,6 +348,10 @@ pub const DEFAULT_API_VERSIONS: &[&str] = &[
     "scheduling.k8s.io/v1",
     "storage.k8s.io/v1beta1",
     "storage.k8s.io/v1",
+    "storage.k8s.io/v1alpha1",
+    "storagemigration.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1beta1",
+    "apiextensions.k8s.io/v1",
 ];
 
 #[cfg(test)]

@@ -403,7 +403,10 @@ impl KubeVersion {
 
 impl Object for KubeVersion {
     fn type_name(&self) -> &'static str {
-        "*common.KubeVersion"
+        "common.KubeVersion"
+    }
+    fn kind(&self) -> &'static str {
+        "struct"
     }
     fn field(&self, name: &str) -> Option<Value> {
         match name {

@@ -87,6 +87,8 @@ fn truth(v: &Value) -> bool {
         Value::Str(t) => !t.s.is_empty(),
         Value::List(l) => !l.is_empty(),
         Value::Map(m) => !m.is_empty(),
+        // A Go map or slice type (`.Files.Glob` with no match) is false when empty.
+        Value::Object(o) if matches!(o.kind(), "map" | "slice") => truth(&o.as_value()),
         Value::Object(_) => true,
     }
 }
@@ -767,6 +769,55 @@ impl State<'_> {
         Err(self.error(pos, &ctx, msg))
     }
 
+    /// Whether a nil operand is a Go interface holding nil (a map field, a range element),
+    /// rather than an untyped nil (a variable set from a pipeline, a parenthesised pipeline:
+    /// Go's template unwraps those to an invalid value).
+    fn nil_is_iface(&self, dot: &Dot, node: Option<&Arg>) -> bool {
+        match node {
+            Some(Arg::Field(..)) => true,
+            Some(Arg::Chain(_, _, ids)) => !ids.is_empty(),
+            Some(Arg::Var(_, name, ids)) => !ids.is_empty() || self.var(name).iface,
+            Some(Arg::Dot(_)) => dot.iface,
+            _ => false,
+        }
+    }
+
+    /// Sprig's `map[string]interface{}` parameters given nil, as Go's template converts them:
+    /// an interface holding nil is a type error at the operand; an untyped nil becomes a nil
+    /// map (empty for reading; `set` on it panics as Go does).
+    fn nil_map_args(&self, dot: &Dot, cmd: &Cmd, name: &str, argv: Vec<Value>) -> R<Vec<Value>> {
+        let is_map_param = |i: usize| match name {
+            "hasKey" | "get" | "set" | "unset" | "values" | "pick" | "omit" => i == 0,
+            "keys" | "merge" | "mustMerge" | "mergeOverwrite" | "mustMergeOverwrite" => true,
+            "pluck" => i >= 1,
+            _ => false,
+        };
+        if !argv.iter().enumerate().any(|(i, v)| v.is_nil() && is_map_param(i)) {
+            return Ok(argv);
+        }
+        let mut out = Vec::with_capacity(argv.len());
+        for (i, v) in argv.into_iter().enumerate() {
+            if !(v.is_nil() && is_map_param(i)) {
+                out.push(v);
+                continue;
+            }
+            let node = cmd.args.get(i + 1);
+            if let Some(n) = node.filter(|n| self.nil_is_iface(dot, Some(n))) {
+                return Err(self.error(
+                    n.pos(),
+                    &n.to_string(),
+                    "wrong type for value; expected map[string]interface {}; got interface {}"
+                        .into(),
+                ));
+            }
+            if name == "set" {
+                return Err(self.call_err(cmd, name, "assignment to entry in nil map".into()));
+            }
+            out.push(Value::empty_map());
+        }
+        Ok(out)
+    }
+
     fn want_args(&self, cmd: &Cmd, name: &str, argv: &[Value], n: usize) -> R<()> {
         if argv.len() != n {
             return Err(self.error(
@@ -957,6 +1008,7 @@ impl State<'_> {
             "lookup" => Ok(Value::empty_map()),
             _ => match funcs::lookup(name) {
                 Some(f) => {
+                    let argv = self.nil_map_args(dot, cmd, name, argv)?;
                     let lim = &self.shared.limits;
                     let call = funcs::CallLimits {
                         regex_bytes: lim.max_regex_bytes,
@@ -1521,7 +1573,9 @@ fn le(a: &Value, b: &Value) -> Result<bool, String> {
     eq(a, std::slice::from_ref(b))
 }
 
-fn index_arg(i: &Value, len: usize) -> Result<usize, String> {
+/// Go's `indexArg` plus the element access: an index equal to the length passes Go's bound
+/// check (`x > cap`) and then panics in reflect, which the template reports.
+fn index_arg(i: &Value, len: usize, kind: &str) -> Result<usize, String> {
     let x = match i {
         Value::Int(x, _) => *x,
         Value::Nil => return Err("cannot index slice/array with nil".into()),
@@ -1532,8 +1586,11 @@ fn index_arg(i: &Value, len: usize) -> Result<usize, String> {
             ));
         }
     };
-    if x < 0 || x as usize >= len {
+    if x < 0 || x as usize > len {
         return Err(format!("index out of range: {x}"));
+    }
+    if x as usize == len {
+        return Err(format!("reflect: {kind} index out of range"));
     }
     Ok(x as usize)
 }
@@ -1549,11 +1606,11 @@ fn index(item: &Value, idx: &[Value]) -> Result<Value, String> {
     for (n, i) in idx.iter().enumerate() {
         cur = match &cur {
             Value::List(l) => {
-                let x = index_arg(i, l.len())?;
+                let x = index_arg(i, l.len(), "slice")?;
                 l[x].clone()
             }
             Value::Str(t) => {
-                let x = index_arg(i, t.s.len())?;
+                let x = index_arg(i, t.s.len(), "string")?;
                 Value::int(t.s.as_bytes()[x] as i64)
             }
             Value::Map(m) => match i {
@@ -1688,3 +1745,4 @@ fn parse_trace(s: &str) -> Option<(String, String, String)> {
     let sep = rem.rfind(": ")?;
     Some((rem[..sep].to_string(), String::new(), cut(&rem[sep + 2..])))
 }
+

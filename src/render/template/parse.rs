@@ -812,7 +812,10 @@ impl Parser<'_> {
         if (!is_hex && body.contains(['.', 'e', 'E'])) || (is_hex && body.contains(['.', 'p', 'P']))
         {
             let v: f64 = if is_hex {
-                return bad();
+                match hex_float(&lower[2..]) {
+                    Some(v) => v,
+                    None => return bad(),
+                }
             } else {
                 match body.parse() {
                     Ok(v) => v,
@@ -853,6 +856,23 @@ impl Parser<'_> {
             None => self.err("invalid syntax"),
         }
     }
+}
+
+/// A Go hexadecimal floating-point literal after `0x` (`1p60`, `1.8p-3`): hex mantissa with an
+/// optional point, and a binary exponent that Go requires.
+fn hex_float(body: &str) -> Option<f64> {
+    let (mant, exp) = body.split_once('p')?;
+    let exp: i32 = exp.parse().ok()?;
+    let (int, frac) = mant.split_once('.').unwrap_or((mant, ""));
+    if int.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let mut m: f64 = 0.0;
+    for c in int.chars().chain(frac.chars()) {
+        m = m * 16.0 + f64::from(c.to_digit(16)?);
+    }
+    let e = exp.checked_sub(i32::try_from(frac.len()).ok()?.checked_mul(4)?)?;
+    Some(m * 2f64.powi(e))
 }
 
 enum Item {

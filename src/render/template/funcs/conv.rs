@@ -269,7 +269,7 @@ pub(crate) fn kind_name(v: &Value) -> &'static str {
         Value::Str(_) => "string",
         Value::List(_) => "slice",
         Value::Map(_) => "map",
-        Value::Object(_) => "ptr",
+        Value::Object(o) => o.kind(),
     }
 }
 

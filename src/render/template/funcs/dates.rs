@@ -13,6 +13,9 @@ impl Object for Time {
     fn type_name(&self) -> &'static str {
         "time.Time"
     }
+    fn kind(&self) -> &'static str {
+        "struct"
+    }
     fn field(&self, name: &str) -> Option<Value> {
         match name {
             "Unix" => Some(Value::int(self.0.timestamp())),

@@ -2,12 +2,18 @@
 use super::conv::{deep_eq, kind_name, to_int64};
 use super::{arity, arity_min, is_empty};
 use crate::render::value::Value;
+use std::sync::Arc;
 
 const MAX_LEN: i64 = 1 << 20;
 
-fn as_list<'a>(name: &str, v: &'a Value) -> Result<&'a [Value], String> {
+fn as_list(name: &str, v: &Value) -> Result<Arc<Vec<Value>>, String> {
     match v {
-        Value::List(l) => Ok(l),
+        Value::List(l) => Ok(l.clone()),
+        // A Go slice type (`.Capabilities.APIVersions`): Sprig reflects on its kind.
+        Value::Object(o) if o.kind() == "slice" => match o.as_value() {
+            Value::List(l) => Ok(l),
+            _ => Err(format!("Cannot {name} on type slice")),
+        },
         // Sprig calls `reflect.TypeOf(list).Kind()`, which panics on nil; Go's template
         // engine turns the panic into this error.
         Value::Nil => {
@@ -31,14 +37,14 @@ pub(super) fn append(args: &[Value]) -> Result<Value, String> {
 pub(super) fn prepend(args: &[Value]) -> Result<Value, String> {
     arity("prepend", args, 2)?;
     let mut l = vec![args[1].clone()];
-    l.extend_from_slice(as_list("prepend", &args[0])?);
+    l.extend_from_slice(&as_list("prepend", &args[0])?);
     Ok(Value::list(l))
 }
 
 pub(super) fn concat(args: &[Value]) -> Result<Value, String> {
     let mut out = Vec::new();
     for a in args {
-        out.extend_from_slice(as_list("concat", a)?);
+        out.extend_from_slice(&as_list("concat", a)?);
     }
     Ok(Value::list(out))
 }
@@ -80,7 +86,7 @@ pub(super) fn initial(args: &[Value]) -> Result<Value, String> {
 pub(super) fn uniq(args: &[Value]) -> Result<Value, String> {
     arity("uniq", args, 1)?;
     let mut out: Vec<Value> = Vec::new();
-    for v in as_list("find uniq", &args[0])? {
+    for v in as_list("find uniq", &args[0])?.iter() {
         if !out.iter().any(|o| deep_eq(o, v)) {
             out.push(v.clone());
         }
