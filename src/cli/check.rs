@@ -145,8 +145,8 @@ fn settings_for(
     env: Option<&str>,
     cwd: &Path,
 ) -> std::result::Result<Settings, String> {
-    if let Some(env) = env {
-        if !config.environments.is_empty() && !config.environments.contains_key(env) {
+    if let Some(env) = env
+        && !config.environments.is_empty() && !config.environments.contains_key(env) {
             let shown = config
                 .path
                 .as_deref()
@@ -156,7 +156,6 @@ fn settings_for(
                 "{shown}: environment `{env}` is not defined under `environments:`"
             ));
         }
-    }
     Ok(Settings::from_config(config, env, args.cluster.as_deref()))
 }
 

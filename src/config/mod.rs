@@ -432,8 +432,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let mut message = e.to_string();
         if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
             e.kind()
-        {
-            if let Some(name) = unexpected.first() {
+            && let Some(name) = unexpected.first() {
                 if let Some((k, v)) = node
                     .as_map()
                     .and_then(|m| m.iter().rev().find(|(k, _)| k.key_string() == *name))
@@ -443,7 +442,6 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 }
                 message = format!("unknown key `{name}`");
             }
-        }
         if let jsonschema::error::ValidationErrorKind::Enum { options } = e.kind() {
             let opts: Vec<String> = options
                 .as_array()

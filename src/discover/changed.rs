@@ -120,7 +120,7 @@ pub fn select(
         }
         let config_dir = file.parent().filter(|_| is_config);
         for (m, input) in d.manifests.iter().enumerate() {
-            let Some(path) = input.path.as_deref().map(|p| abs(p)) else {
+            let Some(path) = input.path.as_deref().map(&abs) else {
                 continue;
             };
             if path == file || config_dir.is_some_and(|dir| path.starts_with(dir)) {

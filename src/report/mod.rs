@@ -187,7 +187,7 @@ fn checked_suites(
 /// The reporter for a `--format` name.
 pub fn reporter_for(format: &str) -> Option<Box<dyn Reporter>> {
     match format {
-        "text" => Some(Box::new(text::TextReporter::default())),
+        "text" => Some(Box::new(text::TextReporter)),
         "json" => Some(Box::new(json::JsonReporter)),
         "sarif" => Some(Box::new(WriterReporter(sarif_report))),
         "junit" => Some(Box::new(SuiteReporter(junit::junit))),

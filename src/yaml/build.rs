@@ -465,5 +465,5 @@ fn source_comment(src: &str, from: usize, to: usize) -> Option<String> {
                 .map(|s| s.trim().to_string())
         })
         .filter(|s| !s.is_empty())
-        .last()
+        .next_back()
 }

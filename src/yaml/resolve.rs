@@ -134,11 +134,10 @@ pub(crate) fn resolve_plain(s: &str) -> Resolved {
         if let Some(u) = go_parse_uint(&plain) {
             return Resolved::Uint(u);
         }
-        if yaml_style_float(&plain) {
-            if let Some(f) = go_parse_float(&plain) {
+        if yaml_style_float(&plain)
+            && let Some(f) = go_parse_float(&plain) {
                 return Resolved::Float(f);
             }
-        }
     }
     Resolved::Str(s.to_string())
 }
@@ -271,7 +270,7 @@ pub(crate) fn go_float_key(f: f64) -> String {
     let digits: String = mant.chars().filter(|c| *c != '.').collect();
     let sign = if neg { "-" } else { "" };
     // Go uses precision 6 for this decision when formatting the shortest representation.
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         // %e with at least two exponent digits.
         let (d0, rest) = digits.split_at(1);
         let frac = if rest.is_empty() {

@@ -138,8 +138,8 @@ impl Rule for ResourceRequests {
                     ));
                 }
                 for (res, req, lim) in [("cpu", req_cpu, lim_cpu), ("memory", req_mem, lim_mem)] {
-                    if let (Some(req), Some(lim)) = (req, lim) {
-                        if req > lim {
+                    if let (Some(req), Some(lim)) = (req, lim)
+                        && req > lim {
                             let node = get("requests", res).unwrap_or(at);
                             let (rt, lt) = (
                                 get("requests", res)
@@ -157,7 +157,6 @@ impl Rule for ResourceRequests {
                                 ),
                             ));
                         }
-                    }
                 }
             }
         }

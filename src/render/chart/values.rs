@@ -22,12 +22,11 @@ fn is_table(v: &Value) -> bool {
 /// merge recursively, everything else (including lists and `null`) replaces.
 pub fn merge_maps(dst: &mut Map, src: &Map) {
     for (k, v) in src {
-        if let Value::Map(sm) = v {
-            if let Some(Value::Map(dm)) = dst.get_mut(k) {
+        if let Value::Map(sm) = v
+            && let Some(Value::Map(dm)) = dst.get_mut(k) {
                 merge_maps(dm.make_mut(), &sm.read());
                 continue;
             }
-        }
         dst.insert(k.clone(), v.clone());
     }
 }

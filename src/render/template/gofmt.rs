@@ -352,8 +352,8 @@ fn fmt_integer(out: &mut String, i: i128, base: u32, verb: char, f: &Flags) {
     };
     let mut prec = f.prec;
     let mut zero_pad = false;
-    if prec.is_none() && f.zero && !f.minus {
-        if let Some(w) = f.width {
+    if prec.is_none() && f.zero && !f.minus
+        && let Some(w) = f.width {
             let mut p = w;
             if neg || f.plus || f.space {
                 p = p.saturating_sub(1);
@@ -361,7 +361,6 @@ fn fmt_integer(out: &mut String, i: i128, base: u32, verb: char, f: &Flags) {
             prec = Some(p);
             zero_pad = true;
         }
-    }
     if let Some(p) = f.prec
         && p == 0
         && u == 0

@@ -29,7 +29,7 @@ pub fn go_float(f: f64) -> String {
     let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
     let sign = if neg { "-" } else { "" };
     // strconv 'g' with shortest precision: %e iff exp < -4 || exp >= 6.
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         let mut m = String::from(sign);
         m.push_str(&digits[..1]);
         if digits.len() > 1 {
@@ -70,11 +70,10 @@ pub fn sprint_value(v: &Value) -> String {
 
 fn trim_zero_decimal(s: &str) -> &str {
     // cast's trimZeroDecimal: "12.000" → "12".
-    if let Some((int, frac)) = s.split_once('.') {
-        if !int.is_empty() && frac.chars().all(|c| c == '0') {
+    if let Some((int, frac)) = s.split_once('.')
+        && !int.is_empty() && frac.chars().all(|c| c == '0') {
             return int;
         }
-    }
     s
 }
 

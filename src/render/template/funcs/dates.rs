@@ -106,7 +106,7 @@ pub fn format(t: &DateTime<FixedOffset>, zone: &str, layout: &str) -> String {
         }
         s
     };
-    let h12 = |h: u32| if h % 12 == 0 { 12 } else { h % 12 };
+    let h12 = |h: u32| if h.is_multiple_of(12) { 12 } else { h % 12 };
     while !rest.is_empty() {
         let tokens: &[(&str, &dyn Fn() -> String)] = &[
             ("January", &|| MONTHS[t.month0() as usize].into()),

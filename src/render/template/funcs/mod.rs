@@ -320,7 +320,7 @@ pub(crate) fn type_name(v: &Value) -> String {
 }
 
 /// A `string` parameter: Go's text/template only accepts strings here.
-pub(crate) fn arg_str<'a>(v: &'a Value) -> Result<&'a str, String> {
+pub(crate) fn arg_str(v: &Value) -> Result<&str, String> {
     match v {
         Value::Str(t) => Ok(t.as_str()),
         other => Err(format!(
