@@ -489,3 +489,34 @@ fn unreadable_manifest_does_not_hide_the_rest() {
         "{files:?}"
     );
 }
+
+/// `check --limit NAME=VALUE` overrides the configs' `limits:` for every chart; a bad value is a
+/// usage error.
+#[test]
+fn check_limit_flag_overrides_the_config() {
+    let r = run(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/team-repo/services/web",
+        "--env",
+        "dev",
+        "--limit",
+        "output-bytes=100",
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert_eq!(f["rule"], "render-error");
+        let m = f["message"].as_str().unwrap();
+        assert!(m.contains("exceeds the limit of 100 bytes"), "{m}");
+    }
+    let r = run(&["check", "fixtures/team-repo", "--limit", "render-seconds=x"]);
+    assert_eq!(r.code, Some(2));
+    assert_eq!(
+        r.stderr,
+        "chartgate: invalid --limit `render-seconds=x`: the value must be a positive integer\n"
+    );
+}

@@ -93,6 +93,10 @@ pub struct CheckArgs {
     /// Renderer for charts: chartgate's own, or `helm template` from PATH.
     #[arg(long, value_enum, default_value_t = crate::render::Renderer::Native)]
     pub renderer: crate::render::Renderer,
+    /// Override a resource limit, `NAME=VALUE` (repeatable; names as in chartgate.yaml `limits:`,
+    /// e.g. `render-seconds=30`); applies over every config's `limits:`.
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    pub limits: Vec<String>,
     /// The PATHs are changed files (what the pre-commit hook passes): check only the charts ×
     /// environments and manifests they affect, from one discovery of the current directory.
     /// Nothing affected: exit 0 quietly.
@@ -180,13 +184,20 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         );
         return Ok(super::EXIT_ERROR);
     }
-    let config = match load_config(args, &paths, &cwd) {
+    let mut config = match load_config(args, &paths, &cwd) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("chartgate: config error: {e}");
             return Ok(super::EXIT_ERROR);
         }
     };
+    // `--limit NAME=VALUE` over the config's `limits:` (and every chart's config below).
+    for a in &args.limits {
+        if let Err(e) = config.limits.set_arg(a) {
+            eprintln!("chartgate: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    }
     // Rego policies and exemptions: prepared once, shared by every analysis of the run.
     let extras = match super::check_extras::prepare(args, &config, &cwd) {
         Ok(x) => x,
@@ -252,6 +263,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     };
     let mut discovered = discovered;
     for svc in &mut discovered.services {
+        for a in &args.limits {
+            // Already validated on the run's config above.
+            let _ = svc.config.limits.set_arg(a);
+        }
         for env in &mut svc.environments {
             env.values.extend(args.values.iter().map(|v| cwd.join(v)));
         }
