@@ -512,6 +512,8 @@ fn check_limit_flag_overrides_the_config() {
         assert_eq!(f["rule"], "render-error");
         let m = f["message"].as_str().unwrap();
         assert!(m.contains("exceeds the limit of 100 bytes"), "{m}");
+        // The template line that wrote past the limit (text nodes carry their position too).
+        assert!(f["line"].as_u64().unwrap() >= 1, "{f}");
     }
     let r = run(&["check", "fixtures/team-repo", "--limit", "render-seconds=x"]);
     assert_eq!(r.code, Some(2));

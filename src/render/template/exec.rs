@@ -229,7 +229,7 @@ impl State<'_> {
                     segs: None,
                 };
                 let start = out.text.len();
-                self.write(out, &t, Pos::default())?;
+                self.write(out, &t, *tpos)?;
                 self.mark(out, start, *tpos, true);
                 Ok(())
             }
