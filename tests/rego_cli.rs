@@ -183,7 +183,12 @@ fn rules_and_explain_list_policy_rules() {
         ]
     );
     chartgate()
-        .args(["explain", "team-ecr-only", "--policy", "fixtures/policies/v1"])
+        .args([
+            "explain",
+            "team-ecr-only",
+            "--policy",
+            "fixtures/policies/v1",
+        ])
         .assert()
         .code(0)
         .stdout(

@@ -233,13 +233,14 @@ pub fn resources_of<'a>(file: &'a str, index: usize, doc: &'a Document) -> Vec<R
     }
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default();
     if (kind.ends_with("List") && kind != "List" || kind == "List")
-        && let Some(items) = root.get("items").and_then(Node::as_seq) {
-            return items
-                .iter()
-                .filter(|n| n.as_map().is_some())
-                .map(|n| Resource::new(file, source, index, n))
-                .collect();
-        }
+        && let Some(items) = root.get("items").and_then(Node::as_seq)
+    {
+        return items
+            .iter()
+            .filter(|n| n.as_map().is_some())
+            .map(|n| Resource::new(file, source, index, n))
+            .collect();
+    }
     vec![Resource::new(file, source, index, root)]
 }
 

@@ -150,16 +150,18 @@ fn settings_for(
     cwd: &Path,
 ) -> std::result::Result<Settings, String> {
     if let Some(env) = env
-        && !config.environments.is_empty() && !config.environments.contains_key(env) {
-            let shown = config
-                .path
-                .as_deref()
-                .map(|p| display_path(p, cwd))
-                .unwrap_or_else(|| "config".into());
-            return Err(format!(
-                "{shown}: environment `{env}` is not defined under `environments:`"
-            ));
-        }
+        && !config.environments.is_empty()
+        && !config.environments.contains_key(env)
+    {
+        let shown = config
+            .path
+            .as_deref()
+            .map(|p| display_path(p, cwd))
+            .unwrap_or_else(|| "config".into());
+        return Err(format!(
+            "{shown}: environment `{env}` is not defined under `environments:`"
+        ));
+    }
     Ok(Settings::from_config(config, env, args.cluster.as_deref()))
 }
 
@@ -335,9 +337,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             .flat_map(|settings| analyze(&files, settings, &ManifestLocator))
             .collect();
         // A `--changed` run checks a part of the repository: no exemption is "unused" there.
-        findings.extend(extras.run_findings(&config).into_iter().filter(|f| {
-            !(args.changed && f.rule == crate::analyze::exemptions::UNUSED)
-        }));
+        findings.extend(
+            extras
+                .run_findings(&config)
+                .into_iter()
+                .filter(|f| !(args.changed && f.rule == crate::analyze::exemptions::UNUSED)),
+        );
         crate::report::sort_findings(&mut findings);
         (parsed, findings)
     });
@@ -406,7 +411,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;
-            out.write_all(&super::check_extras::with_fixed(format, buf, fixed.as_ref()))?;
+            out.write_all(&super::check_extras::with_fixed(
+                format,
+                buf,
+                fixed.as_ref(),
+            ))?;
         } else {
             let ctx = ReportContext {
                 sources: &sources,

@@ -432,16 +432,17 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let mut message = e.to_string();
         if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
             e.kind()
-            && let Some(name) = unexpected.first() {
-                if let Some((k, v)) = node
-                    .as_map()
-                    .and_then(|m| m.iter().rev().find(|(k, _)| k.key_string() == *name))
-                {
-                    key = Some(k);
-                    node = v;
-                }
-                message = format!("unknown key `{name}`");
+            && let Some(name) = unexpected.first()
+        {
+            if let Some((k, v)) = node
+                .as_map()
+                .and_then(|m| m.iter().rev().find(|(k, _)| k.key_string() == *name))
+            {
+                key = Some(k);
+                node = v;
             }
+            message = format!("unknown key `{name}`");
+        }
         if let jsonschema::error::ValidationErrorKind::Enum { options } = e.kind() {
             let opts: Vec<String> = options
                 .as_array()

@@ -1,4 +1,4 @@
 //! Discovery: charts, environments, values files, policies, manifests (walkdir + globset).
-pub mod manifests;
 pub mod changed;
 pub mod charts;
+pub mod manifests;

@@ -61,8 +61,7 @@ pub fn settings_for(
     s.context.namespace = Some(ctx.namespace.to_string());
     // Policies read the merged values; converting them costs a walk, so only when some run.
     if s.policies.is_some() {
-        s.context.values =
-            crate::render::chart::release::to_json(&Value::map(ctx.values.clone()));
+        s.context.values = crate::render::chart::release::to_json(&Value::map(ctx.values.clone()));
     }
     s
 }

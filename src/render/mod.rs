@@ -33,4 +33,3 @@ pub fn render_with(
         Renderer::Helm => helm::render_with_helm(chart, opts).map_err(|e| e.message),
     }
 }
-

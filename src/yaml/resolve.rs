@@ -135,9 +135,10 @@ pub(crate) fn resolve_plain(s: &str) -> Resolved {
             return Resolved::Uint(u);
         }
         if yaml_style_float(&plain)
-            && let Some(f) = go_parse_float(&plain) {
-                return Resolved::Float(f);
-            }
+            && let Some(f) = go_parse_float(&plain)
+        {
+            return Resolved::Float(f);
+        }
     }
     Resolved::Str(s.to_string())
 }

@@ -42,17 +42,19 @@ impl Rule for ImageTagPinned {
                 // The tag is the part a values file usually sets: findings focus on it.
                 let tag = node.as_str().and_then(tag_range);
                 match (&img.tag, &img.digest) {
-                    (Some(t), None) if t == "latest" => out.push(raw(
-                        r,
-                        node,
-                        field.clone(),
-                        format!(
-                            "{}: image `{}` uses the moving tag `latest`; pin a version",
-                            c.label(),
-                            img.normalised()
-                        ),
-                    )
-                    .with_focus(tag)),
+                    (Some(t), None) if t == "latest" => out.push(
+                        raw(
+                            r,
+                            node,
+                            field.clone(),
+                            format!(
+                                "{}: image `{}` uses the moving tag `latest`; pin a version",
+                                c.label(),
+                                img.normalised()
+                            ),
+                        )
+                        .with_focus(tag),
+                    ),
                     (None, None) => out.push(raw(
                         r,
                         node,
@@ -75,17 +77,19 @@ impl Rule for ImageTagPinned {
                         .environment
                         .as_deref()
                         .unwrap_or("this environment");
-                    out.push(raw(
-                        r,
-                        node,
-                        field,
-                        format!(
-                            "{}: image `{}` needs an `@sha256:` digest in {env} (pin-digests)",
-                            c.label(),
-                            img.normalised()
-                        ),
-                    )
-                    .with_focus(tag));
+                    out.push(
+                        raw(
+                            r,
+                            node,
+                            field,
+                            format!(
+                                "{}: image `{}` needs an `@sha256:` digest in {env} (pin-digests)",
+                                c.label(),
+                                img.normalised()
+                            ),
+                        )
+                        .with_focus(tag),
+                    );
                 }
             }
         }

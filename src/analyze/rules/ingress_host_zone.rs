@@ -52,9 +52,10 @@ pub fn exposed_hosts<'a>(r: &Resource<'a>) -> Vec<(String, &'a Node, String)> {
         out: &mut Vec<(String, &'a Node, String)>,
     ) {
         if let Some(h) = node
-            && let Some(s) = h.as_str() {
-                out.push((s.to_string(), h, field));
-            }
+            && let Some(s) = h.as_str()
+        {
+            out.push((s.to_string(), h, field));
+        }
     }
     let push_seq =
         |node: Option<&'a Node>, field: &str, out: &mut Vec<(String, &'a Node, String)>| {

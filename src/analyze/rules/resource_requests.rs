@@ -139,24 +139,25 @@ impl Rule for ResourceRequests {
                 }
                 for (res, req, lim) in [("cpu", req_cpu, lim_cpu), ("memory", req_mem, lim_mem)] {
                     if let (Some(req), Some(lim)) = (req, lim)
-                        && req > lim {
-                            let node = get("requests", res).unwrap_or(at);
-                            let (rt, lt) = (
-                                get("requests", res)
-                                    .and_then(scalar_text)
-                                    .unwrap_or_default(),
-                                get("limits", res).and_then(scalar_text).unwrap_or_default(),
-                            );
-                            out.push(raw(
-                                r,
-                                node,
-                                Some(format!("{}.resources.requests.{res}", c.path)),
-                                format!(
-                                    "{}: {res} request `{rt}` is above the limit `{lt}`",
-                                    c.label()
-                                ),
-                            ));
-                        }
+                        && req > lim
+                    {
+                        let node = get("requests", res).unwrap_or(at);
+                        let (rt, lt) = (
+                            get("requests", res)
+                                .and_then(scalar_text)
+                                .unwrap_or_default(),
+                            get("limits", res).and_then(scalar_text).unwrap_or_default(),
+                        );
+                        out.push(raw(
+                            r,
+                            node,
+                            Some(format!("{}.resources.requests.{res}", c.path)),
+                            format!(
+                                "{}: {res} request `{rt}` is above the limit `{lt}`",
+                                c.label()
+                            ),
+                        ));
+                    }
                 }
             }
         }

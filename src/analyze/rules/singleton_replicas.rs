@@ -115,14 +115,14 @@ impl Rule for SingletonReplicas {
                 "StatefulSet" => {
                     if let Some(p) = spec.and_then(|s| s.get("podManagementPolicy"))
                         && p.as_str() == Some("Parallel")
-                            && spec
-                                .and_then(|s| s.get("replicas"))
-                                .and_then(Node::as_i64)
-                                .unwrap_or(1)
-                                > 1
-                        {
-                            out.push(raw(r, p, Some("spec.podManagementPolicy".into()), "singleton StatefulSet with Parallel pod management starts pods at once".into()));
-                        }
+                        && spec
+                            .and_then(|s| s.get("replicas"))
+                            .and_then(Node::as_i64)
+                            .unwrap_or(1)
+                            > 1
+                    {
+                        out.push(raw(r, p, Some("spec.podManagementPolicy".into()), "singleton StatefulSet with Parallel pod management starts pods at once".into()));
+                    }
                 }
                 "Rollout" if r.group() == "argoproj.io" => {
                     // A Rollout's canary and blue-green strategies both run old and new pods together.

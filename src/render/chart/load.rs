@@ -452,10 +452,11 @@ fn build(
         parse_metadata(&cy).map_err(|e| ChartError::at(&format!("{base}/Chart.yaml"), e))?;
     if chart.metadata.api_version == "v1"
         && let Some(req) = requirements
-            && let Some(Value::List(deps)) = req.get("dependencies") {
-                chart.metadata.dependencies = parse_dependencies(deps)
-                    .map_err(|e| ChartError::at(&format!("{base}/requirements.yaml"), e))?;
-            }
+        && let Some(Value::List(deps)) = req.get("dependencies")
+    {
+        chart.metadata.dependencies = parse_dependencies(deps)
+            .map_err(|e| ChartError::at(&format!("{base}/requirements.yaml"), e))?;
+    }
     for (cname, files) in sub_files {
         if cname.starts_with(['_', '.']) {
             continue;

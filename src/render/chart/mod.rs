@@ -11,7 +11,8 @@ pub mod values;
 
 pub use engine::render_chart;
 pub use load::{
-    ChartError, LoadedChart, SourceFile, Sources, check_dependencies, load_chart, load_chart_limited, load_chart_with,
+    ChartError, LoadedChart, SourceFile, Sources, check_dependencies, load_chart,
+    load_chart_limited, load_chart_with,
 };
 pub use model::{Chart, ChartFile, Dependency, ImportValue, Metadata};
 pub use release::{PreparedValues, RenderOptions, prepare_values, user_values};

@@ -162,11 +162,12 @@ pub fn to_json(v: &Value) -> serde_json::Value {
         }
         Value::Str(t) => serde_json::Value::String(t.as_str().to_string()),
         Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
-        Value::Map(m) => {
-            serde_json::Value::Object(
-                m.read().iter().map(|(k, v)| (k.clone(), to_json(v))).collect(),
-            )
-        }
+        Value::Map(m) => serde_json::Value::Object(
+            m.read()
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect(),
+        ),
         Value::Object(o) => to_json(&o.as_value()),
     }
 }

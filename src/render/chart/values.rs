@@ -23,10 +23,11 @@ fn is_table(v: &Value) -> bool {
 pub fn merge_maps(dst: &mut Map, src: &Map) {
     for (k, v) in src {
         if let Value::Map(sm) = v
-            && let Some(Value::Map(dm)) = dst.get_mut(k) {
-                merge_maps(dm.make_mut(), &sm.read());
-                continue;
-            }
+            && let Some(Value::Map(dm)) = dst.get_mut(k)
+        {
+            merge_maps(dm.make_mut(), &sm.read());
+            continue;
+        }
         dst.insert(k.clone(), v.clone());
     }
 }

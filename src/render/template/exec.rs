@@ -792,7 +792,11 @@ impl State<'_> {
             "pluck" => i >= 1,
             _ => false,
         };
-        if !argv.iter().enumerate().any(|(i, v)| v.is_nil() && is_map_param(i)) {
+        if !argv
+            .iter()
+            .enumerate()
+            .any(|(i, v)| v.is_nil() && is_map_param(i))
+        {
             return Ok(argv);
         }
         let mut out = Vec::with_capacity(argv.len());
@@ -1745,4 +1749,3 @@ fn parse_trace(s: &str) -> Option<(String, String, String)> {
     let sep = rem.rfind(": ")?;
     Some((rem[..sep].to_string(), String::new(), cut(&rem[sep + 2..])))
 }
-

@@ -352,15 +352,18 @@ fn fmt_integer(out: &mut String, i: i128, base: u32, verb: char, f: &Flags) {
     };
     let mut prec = f.prec;
     let mut zero_pad = false;
-    if prec.is_none() && f.zero && !f.minus
-        && let Some(w) = f.width {
-            let mut p = w;
-            if neg || f.plus || f.space {
-                p = p.saturating_sub(1);
-            }
-            prec = Some(p);
-            zero_pad = true;
+    if prec.is_none()
+        && f.zero
+        && !f.minus
+        && let Some(w) = f.width
+    {
+        let mut p = w;
+        if neg || f.plus || f.space {
+            p = p.saturating_sub(1);
         }
+        prec = Some(p);
+        zero_pad = true;
+    }
     if let Some(p) = f.prec
         && p == 0
         && u == 0

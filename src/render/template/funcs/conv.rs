@@ -71,9 +71,11 @@ pub fn sprint_value(v: &Value) -> String {
 fn trim_zero_decimal(s: &str) -> &str {
     // cast's trimZeroDecimal: "12.000" → "12".
     if let Some((int, frac)) = s.split_once('.')
-        && !int.is_empty() && frac.chars().all(|c| c == '0') {
-            return int;
-        }
+        && !int.is_empty()
+        && frac.chars().all(|c| c == '0')
+    {
+        return int;
+    }
     s
 }
 
