@@ -152,22 +152,9 @@ fn check_manifests(root: &Root, envs: &[String]) -> (Vec<Check>, Vec<Finding>, V
         .discovered
         .manifests
         .par_iter()
-        .map(
-            |i| match std::panic::catch_unwind(|| crate::yaml::parse_stream(&i.text, &limits)) {
-                Ok(Ok(documents)) => Ok(SourceFile {
-                    file: i.display.clone(),
-                    documents,
-                }),
-                Ok(Err(e)) => Err(format!(
-                    "invalid YAML: {}:{}:{}: {}",
-                    i.display, e.pos.line, e.pos.col, e.message
-                )),
-                Err(_) => Err(format!(
-                    "{}: internal error while reading YAML; please report it",
-                    i.display
-                )),
-            },
-        )
+        .map(|i| {
+            crate::pipeline::parse_manifest(i, &limits).map_err(|e| format!("invalid YAML: {e}"))
+        })
         .collect();
     let mut errors = Vec::new();
     let mut files = Vec::new();

@@ -310,23 +310,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let (parsed, mut findings) = pool.install(|| {
         let parsed: Vec<std::result::Result<SourceFile, String>> = inputs
             .par_iter()
-            .map(|i| {
-                let res = std::panic::catch_unwind(|| crate::yaml::parse_stream(&i.text, &limits));
-                match res {
-                    Ok(Ok(documents)) => Ok(SourceFile {
-                        file: i.display.clone(),
-                        documents,
-                    }),
-                    Ok(Err(e)) => Err(format!(
-                        "{}:{}:{}: {}",
-                        i.display, e.pos.line, e.pos.col, e.message
-                    )),
-                    Err(_) => Err(format!(
-                        "{}: internal error while reading YAML; please report it",
-                        i.display
-                    )),
-                }
-            })
+            .map(|i| crate::pipeline::parse_manifest(i, &limits))
             .collect();
         let files: Vec<SourceFile> = parsed
             .iter()

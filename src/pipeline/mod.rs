@@ -98,6 +98,28 @@ pub struct ChartCheck {
     pub environments: BTreeMap<String, Vec<String>>,
 }
 
+/// Reads one plain manifest input into documents with positions. The error is
+/// `FILE:LINE:COL: message` (a panic in the reader is caught and reported for that file).
+pub fn parse_manifest(
+    input: &crate::discover::manifests::ManifestInput,
+    limits: &crate::yaml::Limits,
+) -> Result<SourceFile, String> {
+    match std::panic::catch_unwind(|| crate::yaml::parse_stream(&input.text, limits)) {
+        Ok(Ok(documents)) => Ok(SourceFile {
+            file: input.display.clone(),
+            documents,
+        }),
+        Ok(Err(e)) => Err(format!(
+            "{}:{}:{}: {}",
+            input.display, e.pos.line, e.pos.col, e.message
+        )),
+        Err(_) => Err(format!(
+            "{}: internal error while reading YAML; please report it",
+            input.display
+        )),
+    }
+}
+
 /// A values file parsed once per run.
 struct ParsedValues {
     map: Result<Map, Finding>,
