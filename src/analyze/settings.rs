@@ -49,7 +49,7 @@ pub struct Settings {
     /// `exemptions:` of the config, shared by every analysis of one run (they record use).
     pub exemptions: Option<Arc<ExemptionSet>>,
     /// `limits:` for reading and rendering untrusted input.
-    pub limits: crate::config::Limits,
+    pub limits: crate::model::Limits,
 }
 
 /// The context of one analysis, exposed to Rego policies as `data.chartgate.context`.
@@ -106,7 +106,7 @@ impl Default for Settings {
             policies: None,
             context: PolicyContext::default(),
             exemptions: None,
-            limits: crate::config::Limits::default(),
+            limits: crate::model::Limits::default(),
         }
     }
 }
