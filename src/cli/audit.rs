@@ -7,19 +7,11 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
-use rayon::prelude::*;
-
-use super::check::CheckArgs;
-use super::check_extras::CheckExtras;
 use super::rules::anyhow_like::Result;
-use crate::analyze::engine::{ManifestLocator, analyze};
-use crate::analyze::model::SourceFile;
-use crate::analyze::settings::Settings;
-use crate::config::Config;
-use crate::discover::charts::{DiscoverOptions, Discovered, Service, discover};
+use crate::discover::charts::Discovered;
 use crate::discover::manifests::display_path;
-use crate::pipeline::{ChartCheckOptions, check_charts, selected_envs};
+use crate::pipeline::session::{Prepared, Session};
+use crate::pipeline::{Progress, selected_envs};
 use crate::report::audit::{AuditRun, Check, json, markdown, summarise, text};
 use crate::report::finding::{Finding, Severity};
 
@@ -28,9 +20,9 @@ use crate::report::finding::{Finding, Severity};
 pub struct AuditArgs {
     /// Repositories or service folders to audit (default: the current directory).
     pub paths: Vec<PathBuf>,
-    /// Config file used for every path (default: each path's nearest chartgate.yaml files).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// The options `audit` shares with `check` (config, environments, policies, limits, ...).
+    #[command(flatten)]
+    pub run: super::run_args::RunArgs,
     /// Summary format.
     #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
     pub format: String,
@@ -44,88 +36,19 @@ pub struct AuditArgs {
     /// Exit 1 when a finding at or above this severity exists (default: never; audits report).
     #[arg(long, value_parser = ["error", "warning", "info"])]
     pub fail_on: Option<String>,
-    /// Only these environments (repeatable or comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub env: Vec<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub jobs: Option<usize>,
-    /// Rego policy file or directory added to every path's policies (repeatable).
-    #[arg(long = "policy", value_name = "PATH")]
-    pub policy: Vec<PathBuf>,
-    /// JSON or YAML document merged under `data` for the policies (repeatable).
-    #[arg(long = "data", value_name = "FILE")]
-    pub data: Vec<PathBuf>,
 }
 
-/// `check`'s arguments for the parts the audit shares with it (policies, data).
-#[derive(Parser)]
-struct CheckCli {
-    #[command(flatten)]
-    check: CheckArgs,
-}
-
-fn check_args(args: &AuditArgs) -> std::result::Result<CheckArgs, String> {
-    let mut argv: Vec<std::ffi::OsString> = vec!["check".into()];
-    for p in &args.policy {
-        argv.extend(["--policy".into(), p.clone().into_os_string()]);
-    }
-    for d in &args.data {
-        argv.extend(["--data".into(), d.clone().into_os_string()]);
-    }
-    CheckCli::try_parse_from(argv)
-        .map(|c| c.check)
-        .map_err(|e| e.to_string())
-}
-
-/// One audited path: its config, policies/exemptions and what discovery found.
+/// One audited path: its prepared config (policies, exemptions) and what discovery found.
 struct Root {
-    config: Config,
-    extras: CheckExtras,
+    prepared: Prepared,
     discovered: Discovered,
 }
 
-fn config_error(e: crate::config::ConfigError, cwd: &Path) -> String {
-    let file = display_path(&e.file, cwd);
-    if e.line == 0 {
-        format!("config error: {file}: {}", e.message)
-    } else {
-        format!(
-            "config error: {file}:{}:{}: {}",
-            e.line, e.column, e.message
-        )
-    }
-}
-
-fn prepare(
-    path: &Path,
-    args: &AuditArgs,
-    check: &CheckArgs,
-    cwd: &Path,
-) -> std::result::Result<Root, String> {
-    let overridden = match &args.config {
-        Some(c) => Some(crate::config::load_file(c).map_err(|e| config_error(e, cwd))?),
-        None => None,
-    };
-    let config = match &overridden {
-        Some(c) => c.clone(),
-        None => crate::config::find_for(&cwd.join(path)).map_err(|e| config_error(e, cwd))?,
-    };
-    let extras = super::check_extras::prepare(check, &config, cwd)?;
-    let discovered = discover(
-        &[path.to_path_buf()],
-        &DiscoverOptions {
-            include: &[],
-            exclude: &[],
-            config: overridden.as_ref(),
-            cwd,
-        },
-        &mut std::io::empty(),
-    )
-    .map_err(|e| e.to_string())?;
+fn prepare(session: &Session, path: &Path) -> std::result::Result<Root, String> {
+    let prepared = session.prepare(session.config_for(path)?)?;
+    let discovered = session.discover(&[path.to_path_buf()], &mut std::io::empty())?;
     Ok(Root {
-        config,
-        extras,
+        prepared,
         discovered,
     })
 }
@@ -146,16 +69,15 @@ fn progress(total: u64) -> indicatif::ProgressBar {
 
 /// Plain manifests of one root: parsed and analysed once per environment asked for (the
 /// config's global settings without `--env`). Returns the checks, findings and input errors.
-fn check_manifests(root: &Root, envs: &[String]) -> (Vec<Check>, Vec<Finding>, Vec<String>) {
-    let limits = root.config.limits.yaml();
-    let parsed: Vec<std::result::Result<SourceFile, String>> = root
-        .discovered
-        .manifests
-        .par_iter()
-        .map(|i| {
-            crate::pipeline::parse_manifest(i, &limits).map_err(|e| format!("invalid YAML: {e}"))
-        })
-        .collect();
+fn check_manifests(
+    session: &Session,
+    root: &Root,
+    envs: &[String],
+) -> (Vec<Check>, Vec<Finding>, Vec<String>) {
+    let parsed = session
+        .parse_manifests(&root.discovered.manifests, &root.prepared)
+        .into_iter()
+        .map(|p| p.map_err(|e| format!("invalid YAML: {e}")));
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for p in parsed {
@@ -172,10 +94,8 @@ fn check_manifests(root: &Root, envs: &[String]) -> (Vec<Check>, Vec<Finding>, V
     let mut checks = Vec::new();
     let mut findings = Vec::new();
     for env in envs {
-        let settings = root
-            .extras
-            .apply(Settings::from_config(&root.config, env, None));
-        findings.extend(analyze(&files, &settings, &ManifestLocator));
+        let settings = session.settings(&root.prepared, env);
+        findings.extend(session.analyze_manifests(&files, std::slice::from_ref(&settings)));
         checks.extend(files.iter().map(|f| Check {
             service: f.file.clone(),
             environment: env.map(str::to_string),
@@ -197,18 +117,19 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             paths.push(p);
         }
     }
-    let check = match check_args(args) {
-        Ok(c) => c,
+    let session = match Session::new(args.run.options(), cwd.clone()) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("chartgate: {e}");
             return Ok(super::EXIT_ERROR);
         }
     };
+    let envs = &args.run.env;
     let mut roots = Vec::with_capacity(paths.len());
     // A service folder inside a repository also given is audited once.
     let mut seen = std::collections::BTreeSet::new();
     for p in &paths {
-        match prepare(p, args, &check, &cwd) {
+        match prepare(&session, p) {
             Ok(mut r) => {
                 r.discovered
                     .services
@@ -224,49 +145,28 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()?;
-    let opts: Vec<ChartCheckOptions> = roots
-        .iter()
-        .map(|r| ChartCheckOptions {
-            envs: args.env.clone(),
-            cluster: None,
-            cwd: cwd.clone(),
-            policies: Some(r.extras.policies.clone()),
-            exemptions: r.extras.exemptions.clone(),
-            renderer: crate::render::Renderer::Native,
-        })
-        .collect();
-    // Jobs are services (each rendered in all its environments) so the bar moves as they end.
-    let jobs: Vec<(usize, &Service)> = roots
-        .iter()
-        .enumerate()
-        .flat_map(|(i, r)| r.discovered.services.iter().map(move |s| (i, s)))
-        .collect();
     let mut checks: Vec<Check> = Vec::new();
-    for (_, svc) in &jobs {
-        checks.extend(selected_envs(svc, &args.env).into_iter().map(|e| Check {
-            service: svc.display.clone(),
-            environment: e.name,
-        }));
+    for r in &roots {
+        for svc in &r.discovered.services {
+            checks.extend(selected_envs(svc, envs).into_iter().map(|e| Check {
+                service: svc.display.clone(),
+                environment: e.name,
+            }));
+        }
     }
     let bar = progress(checks.len() as u64);
-    let (chart_findings, manifests) = pool.install(|| {
-        let chart_findings: Vec<Finding> = jobs
-            .par_iter()
-            .flat_map_iter(|(i, svc)| {
-                let r = check_charts(std::slice::from_ref(*svc), &opts[*i]);
-                bar.inc(r.renders as u64);
-                r.findings
-            })
-            .collect();
-        let manifests: Vec<_> = roots
-            .iter()
-            .map(|r| check_manifests(r, &args.env))
-            .collect();
-        (chart_findings, manifests)
-    });
+    let tick = bar.clone();
+    let progress = Progress(std::sync::Arc::new(move |n| tick.inc(n)));
+    // Each root's charts in one pipeline call: a chart is loaded once, a values file parsed once.
+    let mut chart_findings = Vec::new();
+    for r in &roots {
+        let c = session.check_charts(&r.discovered.services, &r.prepared, Some(progress.clone()));
+        chart_findings.extend(c.findings);
+    }
+    let manifests: Vec<_> = roots
+        .iter()
+        .map(|r| check_manifests(&session, r, envs))
+        .collect();
     bar.finish_and_clear();
     let mut findings = chart_findings;
     let mut input_errors = Vec::new();
@@ -277,7 +177,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     }
     // Exemption findings once every analysis of a root is done (they record their use).
     for r in &roots {
-        findings.extend(r.extras.run_findings(&r.config));
+        findings.extend(r.prepared.run_findings());
     }
     crate::report::sort_findings(&mut findings);
     for e in &input_errors {

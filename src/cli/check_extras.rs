@@ -1,97 +1,14 @@
-//! What `chartgate check` adds around the analysis: Rego policies compiled once per run,
-//! `exemptions:` shared by every analysis (chart × environment) of the run, and baselines
-//! (`--baseline`, `--baseline-out`).
-
-use std::path::Path;
-use std::sync::Arc;
-
-use chrono::NaiveDate;
+//! What `chartgate check` adds around the report: baselines (`--baseline`, `--baseline-out`).
+//! (Policies and exemptions are prepared by `pipeline::session`.)
 
 use super::check::CheckArgs;
-use super::policy::{CheckPolicies, load_for_check};
-use crate::analyze::exemptions::ExemptionSet;
-use crate::analyze::rego::PolicySet;
-use crate::analyze::settings::Settings;
-use crate::config::{Config, Level};
-use crate::discover::manifests::display_path;
 use crate::report::baseline::{BaselineEntry, apply, load_baseline, write_baseline};
-use crate::report::finding::{Finding, Severity};
+use crate::report::finding::Finding;
 
-/// Environment variable that fixes "today" for exemption expiry (`YYYY-MM-DD`), so a CI run
-/// can be reproduced later.
-pub const TODAY_VAR: &str = "CHARTGATE_TODAY";
+pub use crate::pipeline::session::TODAY_VAR;
 
-/// Policies and exemptions prepared once for the run.
-pub struct CheckExtras {
-    /// The compiled policies (bundled + config + `--policy`).
-    pub policies: Arc<PolicySet>,
-    /// The config's exemptions (None when there are none).
-    pub exemptions: Option<Arc<ExemptionSet>>,
-}
-
-/// Compiles the policies and prepares the exemptions. Errors: `policy error: FILE:LINE:COL: ...`.
-pub fn prepare(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<CheckExtras, String> {
-    let opts = CheckPolicies {
-        policy: &args.policy,
-        data: &args.data,
-        namespaces: &args.namespace,
-        all_namespaces: args.all_namespaces,
-        combine: args.combine,
-        render_seconds: config.limits.render_seconds,
-    };
-    let policies =
-        load_for_check(&opts, &config.policies, cwd).map_err(|e| format!("policy error: {e}"))?;
-    let exemptions = if config.exemptions.is_empty() {
-        None
-    } else {
-        let items = config
-            .exemptions
-            .iter()
-            .cloned()
-            .map(|mut e| {
-                e.location.file = display_path(Path::new(&e.location.file), cwd);
-                e
-            })
-            .collect();
-        Some(Arc::new(ExemptionSet::new(items, today()?)))
-    };
-    Ok(CheckExtras {
-        policies: Arc::new(policies),
-        exemptions,
-    })
-}
-
-fn today() -> Result<NaiveDate, String> {
-    match std::env::var(TODAY_VAR) {
-        Ok(s) => NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-            .map_err(|_| format!("{TODAY_VAR} must be a date YYYY-MM-DD, got `{s}`")),
-        Err(_) => Ok(chrono::Local::now().date_naive()),
-    }
-}
-
-impl CheckExtras {
-    /// The settings with the run's policies and exemptions.
-    pub fn apply(&self, mut settings: Settings) -> Settings {
-        settings.policies = Some(self.policies.clone());
-        settings.exemptions = self.exemptions.clone();
-        settings
-    }
-
-    /// Findings about the run as a whole, once every analysis is done: expired and unused
-    /// exemptions (severity from the config's global `rules:`).
-    pub fn run_findings(&self, config: &Config) -> Vec<Finding> {
-        let Some(ex) = &self.exemptions else {
-            return Vec::new();
-        };
-        let level = |id: &str| -> Option<Option<Severity>> {
-            config.rule_setting(id, None).level.map(|l| match l {
-                Level::Off => None,
-                Level::On(s) => Some(s),
-            })
-        };
-        ex.findings(&level)
-    }
-}
+/// Policies and exemptions prepared once for the run (now [`crate::pipeline::session::Prepared`]).
+pub type CheckExtras = crate::pipeline::session::Prepared;
 
 /// `--baseline-out FILE` writes every current finding; `--baseline FILE` keeps the findings
 /// the baseline does not hold and returns its entries no finding matches any more (fixed).

@@ -6,6 +6,7 @@ pub mod explain;
 pub mod policy;
 pub mod render;
 pub mod rules;
+pub mod run_args;
 
 use clap::{Parser, Subcommand};
 

@@ -9,6 +9,7 @@
 
 pub mod locate;
 pub mod policies;
+pub mod session;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -82,6 +83,18 @@ pub struct ChartCheckOptions {
     pub exemptions: Option<Arc<crate::analyze::exemptions::ExemptionSet>>,
     /// Which renderer turns charts into manifests (`--renderer`).
     pub renderer: crate::render::Renderer,
+    /// Told the number of renders each finished service ran (`audit`'s progress bar).
+    pub progress: Option<Progress>,
+}
+
+/// A callback told of finished renders (by count).
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// The result of checking charts.
@@ -236,7 +249,11 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                     opts,
                 )
             };
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+            if let Some(p) = &opts.progress {
+                (p.0)(1);
+            }
+            match r {
                 Ok(r) => r,
                 Err(_) => (
                     vec![render_error(
