@@ -52,5 +52,9 @@ fn bundled_policies_evaluate_on_every_corpus_render() {
         checked += 1;
     }
     assert!(checked >= 60, "only {checked} corpus cases checked");
-    assert!(errors.is_empty(), "bundled policies failed to evaluate:\n{}", errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "bundled policies failed to evaluate:\n{}",
+        errors.join("\n")
+    );
 }

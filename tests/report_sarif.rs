@@ -111,7 +111,7 @@ fn sarif_has_githubs_required_fields() {
         assert!(!uri.starts_with('/') && !uri.starts_with("./"), "{uri}");
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1);
-        let fp = r["partialFingerprints"]["chartgate/v1"].as_str().unwrap();
+        let fp = r["partialFingerprints"]["chartgate/v2"].as_str().unwrap();
         assert!(
             findings
                 .iter()

@@ -149,7 +149,7 @@ fn sarif_valid_with_repo_relative_values_locations() {
                 ),
             }
         }
-        let fp = r["partialFingerprints"]["chartgate/v1"].as_str().unwrap();
+        let fp = r["partialFingerprints"]["chartgate/v2"].as_str().unwrap();
         assert_eq!(fp.len(), 32);
         assert!(
             fingerprints.insert(fp.to_string()),

@@ -11,7 +11,7 @@ use super::finding::{Finding, Location, Severity};
 use super::rules_info::{RuleInfo, repo_path, resource_label, sorted};
 
 /// Key of chartgate's entry in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "chartgate/v1";
+pub const FINGERPRINT_KEY: &str = "chartgate/v2";
 
 fn level(s: Severity) -> &'static str {
     match s {
