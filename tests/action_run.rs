@@ -428,12 +428,23 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
     // SARIF with repository-relative values-file locations.
     let sarif: Value =
         serde_json::from_str(&job.read("ws/reports/chartgate.sarif")).expect("SARIF written");
-    let first = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    // One run per environment, each its own code-scanning category.
+    let runs = sarif["runs"].as_array().unwrap();
+    let ids: Vec<&str> = runs
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["chartgate/dev/", "chartgate/prod/"]);
+    let prod = &runs[1]["results"][0]["locations"][0]["physicalLocation"];
     assert_eq!(
-        first["artifactLocation"]["uri"],
+        prod["artifactLocation"]["uri"],
         "fixtures/team-repo/services/billing-scheduler/values-prod.yaml"
     );
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 7);
+    let total: usize = runs
+        .iter()
+        .map(|r| r["results"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total, 7);
     assert_eq!(
         job.read("output"),
         "exit-code=1\nsarif=reports/chartgate.sarif\n"

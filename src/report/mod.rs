@@ -142,8 +142,41 @@ fn suites_of(findings: &[Finding]) -> Vec<rules_info::SuiteKey> {
     suites
 }
 
-fn sarif_report(findings: &[Finding]) -> String {
-    sarif::sarif(findings, &builtin_rules_info(), env!("CARGO_PKG_VERSION"))
+/// Every environment some chart was checked in, sorted.
+fn checked_environments(ctx: &ReportContext<'_>) -> Vec<String> {
+    let mut envs: Vec<String> = ctx.environments.values().flatten().cloned().collect();
+    envs.sort();
+    envs.dedup();
+    envs
+}
+
+/// The SARIF log of a run (one SARIF run per checked environment) and the notes on what
+/// GitHub's upload limits left out of it.
+pub fn sarif_log(findings: &[Finding], ctx: &ReportContext<'_>) -> (String, Vec<String>) {
+    sarif::sarif_capped(
+        findings,
+        &checked_environments(ctx),
+        &builtin_rules_info(),
+        env!("CARGO_PKG_VERSION"),
+        sarif::SarifLimits::default(),
+    )
+}
+
+struct SarifReporter;
+
+impl Reporter for SarifReporter {
+    fn report(
+        &self,
+        findings: &[Finding],
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let (log, notes) = sarif_log(findings, ctx);
+        for n in notes {
+            eprintln!("chartgate: {n}");
+        }
+        out.write_all(log.as_bytes())
+    }
 }
 
 /// Adapts the writers that list every checked chart × environment (`junit`, `markdown`) to
@@ -158,6 +191,26 @@ impl Reporter for SuiteReporter {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         out.write_all((self.0)(findings, &checked_suites(findings, ctx.environments)).as_bytes())
+    }
+}
+
+/// The markdown summary, with a note when GitHub's SARIF limits leave findings out of the
+/// SARIF report of the same run (the summary itself lists every finding).
+struct MarkdownReporter;
+
+impl Reporter for MarkdownReporter {
+    fn report(
+        &self,
+        findings: &[Finding],
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut text = markdown::markdown(findings, &checked_suites(findings, ctx.environments));
+        let (_, notes) = sarif_log(findings, ctx);
+        for n in notes {
+            text.push_str(&format!("\n> **Note:** {}\n", markdown::escape_line(&n)));
+        }
+        out.write_all(text.as_bytes())
     }
 }
 
@@ -189,10 +242,10 @@ pub fn reporter_for(format: &str) -> Option<Box<dyn Reporter>> {
     match format {
         "text" => Some(Box::new(text::TextReporter)),
         "json" => Some(Box::new(json::JsonReporter)),
-        "sarif" => Some(Box::new(WriterReporter(sarif_report))),
+        "sarif" => Some(Box::new(SarifReporter)),
         "junit" => Some(Box::new(SuiteReporter(junit::junit))),
         "github" => Some(Box::new(WriterReporter(github::github))),
-        "markdown" => Some(Box::new(SuiteReporter(markdown::markdown))),
+        "markdown" => Some(Box::new(MarkdownReporter)),
         _ => None,
     }
 }
