@@ -25,8 +25,11 @@ source_hash() {
 }
 
 cmd_key() {
-  local v="${INPUT_VERSION:-}"
-  local key="chartgate-${RUNNER_OS:-local}-${RUNNER_ARCH:-local}-${v:-src}-$(source_hash)"
+  local v="${INPUT_VERSION:-}" hash
+  # Not `local key=$(...)`: that would mask a failing hash with local's own exit status.
+  hash=$(source_hash) || die "cannot hash the action's source under $action_path"
+  [ ${#hash} -eq 16 ] || die "cannot hash the action's source under $action_path"
+  local key="chartgate-${RUNNER_OS:-local}-${RUNNER_ARCH:-local}-${v:-src}-$hash"
   {
     echo "key=$key"
     echo "root=$install_root"
@@ -35,13 +38,26 @@ cmd_key() {
   echo "chartgate cache key: $key"
 }
 
+# The action's own repository (owner/name). In a composite action's `run` steps
+# GITHUB_ACTION_REPOSITORY is empty (actions/runner#2473), so action.yml passes
+# `github.action_repository` through `env:` as ACTION_REPOSITORY, where it is set; the runner's
+# checkout path `.../_actions/OWNER/NAME/REF` is the last resort.
+action_repository() {
+  local repo="${ACTION_REPOSITORY:-${GITHUB_ACTION_REPOSITORY:-}}"
+  if [ -z "$repo" ] && [[ "$action_path" =~ /_actions/([^/]+)/([^/]+)/[^/]+ ]]; then
+    repo="${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+  fi
+  printf '%s' "$repo"
+}
+
 cmd_install() {
   local v="${INPUT_VERSION:-}"
   if [ -z "$v" ]; then
     cargo install --locked --root "$install_root" --path "$action_path"
   else
-    local repo="${GITHUB_ACTION_REPOSITORY:-}"
-    [ -n "$repo" ] || die "input 'version' needs GITHUB_ACTION_REPOSITORY"
+    local repo
+    repo=$(action_repository)
+    [ -n "$repo" ] || die "input 'version' needs the action's repository (github.action_repository is empty)"
     cargo install --locked --root "$install_root" \
       --git "${GITHUB_SERVER_URL:-https://github.com}/$repo" --rev "$v" chartgate
   fi

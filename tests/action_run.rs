@@ -488,3 +488,118 @@ fn pre_commit_entry_runs_on_the_staged_files() {
     // Nothing chartgate checks: silent success.
     assert_eq!(run(&["README.md"]), (0, String::new()));
 }
+
+/// A fake `cargo` that records its arguments.
+fn fake_cargo(job: &Job) {
+    let cargo = job.p("bin/cargo");
+    fs::write(
+        &cargo,
+        "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > \"$FAKE_LOG\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&cargo, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn install_of_a_version_with_the_variables_a_composite_step_gets() {
+    // In a composite action's run step GitHub sets GITHUB_ACTION_REPOSITORY to "" (and
+    // GITHUB_ACTION_PATH to the checkout of the action); action.yml passes
+    // github.action_repository through env as ACTION_REPOSITORY.
+    let job = Job::new();
+    fake_cargo(&job);
+    let (code, _) = job.run(
+        "install",
+        &[
+            ("INPUT_VERSION", "v1.2.0"),
+            ("GITHUB_ACTION_REPOSITORY", ""),
+            ("GITHUB_ACTION_REF", ""),
+            ("ACTION_REPOSITORY", "platform/chartgate"),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+        ],
+        0,
+    );
+    assert_eq!(code, 0);
+    let root = job.p("tmp/chartgate-install");
+    assert_eq!(
+        job.args(),
+        lines(&[
+            "install",
+            "--locked",
+            "--root",
+            &root.display().to_string(),
+            "--git",
+            "https://github.com/platform/chartgate",
+            "--rev",
+            "v1.2.0",
+            "chartgate"
+        ])
+    );
+    // Without ACTION_REPOSITORY: taken from the runner's checkout path of the action.
+    let job = Job::new();
+    fake_cargo(&job);
+    let (code, _) = job.run(
+        "install",
+        &[
+            ("INPUT_VERSION", "v1.2.0"),
+            ("GITHUB_ACTION_REPOSITORY", ""),
+            (
+                "GITHUB_ACTION_PATH",
+                "/home/runner/work/_actions/platform/chartgate/v1",
+            ),
+        ],
+        0,
+    );
+    assert_eq!(code, 0);
+    assert!(
+        job.args()
+            .contains(&"https://github.com/platform/chartgate".to_string()),
+        "{:?}",
+        job.args()
+    );
+    // Neither: a clear error, not a broken URL.
+    let job = Job::new();
+    fake_cargo(&job);
+    let (code, stdout) = job.run(
+        "install",
+        &[
+            ("INPUT_VERSION", "v1.2.0"),
+            ("GITHUB_ACTION_REPOSITORY", ""),
+        ],
+        0,
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stdout,
+        "::error title=chartgate action::input 'version' needs the action's repository (github.action_repository is empty)\n"
+    );
+    let a = load("action.yml");
+    let install = a["runs"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Install chartgate")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        install["env"]["ACTION_REPOSITORY"],
+        "${{ github.action_repository }}"
+    );
+}
+
+#[test]
+fn a_failing_cache_key_is_an_error() {
+    // The action's source is missing: no hash, so no key — the step fails instead of caching a
+    // key without the source hash.
+    let job = Job::new();
+    let (code, stdout) = job.run("key", &[("GITHUB_ACTION_PATH", "/nonexistent/action")], 0);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        stdout,
+        "::error title=chartgate action::cannot hash the action's source under /nonexistent/action\n"
+    );
+    assert_eq!(job.read("output"), "");
+}
