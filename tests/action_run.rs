@@ -100,11 +100,16 @@ fn action_yml_is_a_valid_composite_action() {
 fn pre_commit_hook_definition() {
     let h = load(".pre-commit-hooks.yaml");
     let hooks = h.as_array().unwrap();
-    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks.len(), 2);
+    // `script`: pre-commit's `rust` language would run `cargo install` without `--locked`.
+    assert_eq!(hooks[1]["id"], "chartgate-system");
+    assert_eq!(hooks[1]["language"], "system");
+    assert_eq!(hooks[1]["entry"], "chartgate check --changed");
+    assert_eq!(hooks[1]["files"], hooks[0]["files"]);
     let hook = &hooks[0];
     assert_eq!(hook["id"], "chartgate");
-    assert_eq!(hook["language"], "rust");
-    assert_eq!(hook["entry"], "chartgate check --changed");
+    assert_eq!(hook["language"], "script");
+    assert_eq!(hook["entry"], "scripts/pre-commit-hook.sh");
     assert_eq!(hook["pass_filenames"], true);
     assert_eq!(hook["require_serial"], true);
     let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
@@ -455,7 +460,7 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
 fn pre_commit_entry_runs_on_the_staged_files() {
     // pre-commit runs `entry` + the staged files (pass_filenames) from the repository root.
     let h = load(".pre-commit-hooks.yaml");
-    let entry: Vec<&str> = h[0]["entry"].as_str().unwrap().split_whitespace().collect();
+    let entry: Vec<&str> = h[1]["entry"].as_str().unwrap().split_whitespace().collect();
     assert_eq!(entry[0], "chartgate");
     let run = |files: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_chartgate"))
@@ -602,4 +607,58 @@ fn a_failing_cache_key_is_an_error() {
         "::error title=chartgate action::cannot hash the action's source under /nonexistent/action\n"
     );
     assert_eq!(job.read("output"), "");
+}
+
+#[test]
+fn pre_commit_script_builds_locked_once_and_checks_the_staged_files() {
+    // The `chartgate` hook as pre-commit runs it: the script from the hook repository, the
+    // staged files as arguments, the user's repository as the current directory. cargo is a fake
+    // that records its arguments and "installs" the real binary.
+    let job = Job::new();
+    let cargo = job.p("bin/cargo");
+    fs::write(
+        &cargo,
+        format!(
+            "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" >> \"$FAKE_LOG\"\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\nmkdir -p \"$root/bin\" && cp {} \"$root/bin/chartgate\"\n",
+            env!("CARGO_BIN_EXE_chartgate")
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&cargo, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = |files: &[&str]| {
+        let out = Command::new(root().join("scripts/pre-commit-hook.sh"))
+            .args(files)
+            .current_dir(root().join("fixtures/team-repo"))
+            .env("PATH", format!("{}:/usr/bin:/bin", job.p("bin").display()))
+            .env("CHARTGATE_HOOK_CACHE", job.p("tmp/hook-cache"))
+            .env("FAKE_LOG", job.p("args"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&["services/billing-scheduler/values-prod.yaml"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.ends_with("1 finding: 1 error, 0 warnings, 0 infos\n"),
+        "{out}"
+    );
+    let args = job.args();
+    assert_eq!(&args[..3], ["install", "--locked", "--quiet"]);
+    assert_eq!(args[5], "--path");
+    assert_eq!(
+        std::path::Path::new(&args[6]),
+        root().canonicalize().unwrap()
+    );
+    // Built once: the second commit runs the cached binary without cargo.
+    fs::remove_file(job.p("args")).unwrap();
+    assert_eq!(run(&["README.md"]), (0, String::new()));
+    assert!(job.args().is_empty());
 }
