@@ -385,6 +385,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
+    let policy_rules = crate::report::policy_rules_info(&extras.policies.rules());
     for (format, path) in &targets {
         let reporter = reporter_for(format).ok_or("unknown format")?;
         if path == "-" {
@@ -392,6 +393,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 sources: &sources,
                 color,
                 environments: &charts.environments,
+                policy_rules: &policy_rules,
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;
@@ -405,6 +407,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 sources: &sources,
                 color: false,
                 environments: &charts.environments,
+                policy_rules: &policy_rules,
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;

@@ -45,6 +45,9 @@ pub struct ReportContext<'a> {
     /// The environments each chart was checked in, in order (chart as printed → names), so the
     /// text report can say "dev, test — not prod". Empty for plain manifests.
     pub environments: &'a BTreeMap<String, Vec<String>>,
+    /// The Rego policy rules of the run (METADATA title and description), described in SARIF
+    /// like the built-in rules.
+    pub policy_rules: &'a [rules_info::RuleInfo],
 }
 
 /// One output format. Findings arrive sorted (file, line, column, rule).
@@ -130,6 +133,29 @@ pub fn builtin_rules_info() -> Vec<rules_info::RuleInfo> {
         .collect()
 }
 
+/// Rego policy rules as the report writers need them: METADATA title as the summary, the
+/// description as rationale and help, and where the policy is.
+pub fn policy_rules_info(
+    docs: &[crate::analyze::rego::PolicyRuleDoc],
+) -> Vec<rules_info::RuleInfo> {
+    docs.iter()
+        .map(|d| {
+            let summary = if d.title.is_empty() { d.id.clone() } else { d.title.clone() };
+            let description = if d.description.is_empty() { summary.clone() } else { d.description.clone() };
+            rules_info::RuleInfo {
+                id: d.id.clone(),
+                help: format!(
+                    "{description}\n\nRego policy rule `{}` ({}:{}); `chartgate explain {}` prints it.",
+                    d.id, d.file, d.line, d.id
+                ),
+                summary,
+                description,
+                default_severity: d.severity,
+            }
+        })
+        .collect()
+}
+
 /// The (chart × environment) suites present in `findings`; one anonymous suite when none.
 fn suites_of(findings: &[Finding]) -> Vec<rules_info::SuiteKey> {
     let mut suites: Vec<rules_info::SuiteKey> =
@@ -156,7 +182,10 @@ pub fn sarif_log(findings: &[Finding], ctx: &ReportContext<'_>) -> (String, Vec<
     sarif::sarif_capped(
         findings,
         &checked_environments(ctx),
-        &builtin_rules_info(),
+        &builtin_rules_info()
+            .into_iter()
+            .chain(ctx.policy_rules.iter().cloned())
+            .collect::<Vec<_>>(),
         env!("CARGO_PKG_VERSION"),
         sarif::SarifLimits::default(),
     )
