@@ -264,6 +264,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         discovered
     };
     let mut discovered = discovered;
+    // Rule ids in the services' own chartgate.yaml files must exist too.
+    for svc in &discovered.services {
+        if let Err(e) = super::check_extras::unknown_rules(&svc.config, &extras.policies, &cwd) {
+            eprintln!("chartgate: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    }
     for svc in &mut discovered.services {
         for a in &args.limits {
             // Already validated on the run's config above.
