@@ -83,6 +83,7 @@ macro_rules! declare_rule {
 pub fn all() -> &'static [RuleInfo] {
     use super::rules::*;
     const ALL: &[RuleInfo] = &[
+        deprecated_api::DeprecatedApi::INFO,
         ignore_without_reason::IgnoreWithoutReason::INFO,
         image_registry::ImageRegistry::INFO,
         image_tag_pinned::ImageTagPinned::INFO,
