@@ -90,6 +90,7 @@ pub fn all() -> &'static [RuleInfo] {
         ingress_host_zone::IngressHostZone::INFO,
         manifest_validity::ManifestValidity::INFO,
         min_replicas::MinReplicas::INFO,
+        pod_security::PodSecurity::INFO,
         resource_requests::ResourceRequests::INFO,
         singleton_replicas::SingletonReplicas::INFO,
         timezone::Timezone::INFO,

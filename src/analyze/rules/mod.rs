@@ -7,6 +7,7 @@ pub mod image_tag_pinned;
 pub mod ingress_host_zone;
 pub mod manifest_validity;
 pub mod min_replicas;
+pub mod pod_security;
 pub mod rego_error;
 pub mod render_error;
 pub mod resource_requests;
@@ -27,6 +28,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &ingress_host_zone::IngressHostZone,
         &manifest_validity::ManifestValidity,
         &min_replicas::MinReplicas,
+        &pod_security::PodSecurity,
         &resource_requests::ResourceRequests,
         &singleton_replicas::SingletonReplicas,
         &timezone::Timezone,
