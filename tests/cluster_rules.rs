@@ -98,7 +98,7 @@ fn chart_kube_version_and_values_lines() {
     );
 }
 
-/// `name: control field` for every pod-security finding, in report order.
+/// `name: control line:col` for every pod-security finding, in report order.
 fn psa(env: &str, file: &str) -> String {
     let (_, f) = check(env, file);
     let mut out = String::new();
@@ -106,9 +106,10 @@ fn psa(env: &str, file: &str) -> String {
         assert_eq!(x["rule"], "pod-security", "{x}");
         let control = x["message"].as_str().unwrap().split(':').next().unwrap();
         out.push_str(&format!(
-            "{}: {control} {}\n",
+            "{}: {control} {}:{}\n",
             x["resource"]["name"].as_str().unwrap(),
-            x["field"].as_str().unwrap_or("-")
+            x["line"],
+            x["column"]
         ));
     }
     out
