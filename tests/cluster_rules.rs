@@ -102,7 +102,7 @@ fn chart_kube_version_and_values_lines() {
 fn psa(env: &str, file: &str) -> String {
     let (_, f) = check(env, file);
     let mut out = String::new();
-    for x in &f {
+    for x in f.iter().filter(|x| x["rule"] != "schema-validity") {
         assert_eq!(x["rule"], "pod-security", "{x}");
         let control = x["message"].as_str().unwrap().split(':').next().unwrap();
         out.push_str(&format!(

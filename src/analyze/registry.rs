@@ -92,6 +92,7 @@ pub fn all() -> &'static [RuleInfo] {
         min_replicas::MinReplicas::INFO,
         pod_security::PodSecurity::INFO,
         resource_requests::ResourceRequests::INFO,
+        schema_validity::SchemaValidity::INFO,
         singleton_replicas::SingletonReplicas::INFO,
         timezone::Timezone::INFO,
         values_schema::ValuesSchema::INFO,

@@ -1,7 +1,9 @@
 //! What the cluster accepts, per Kubernetes version: the bundled versions, deprecated and removed
 //! APIs (Pluto's data), Pod Security Standards levels and the OpenAPI schemas.
 
+pub mod crds;
 pub mod deprecations;
+pub mod schemas;
 
 /// Kubernetes minor versions chartgate bundles data for, oldest first (the schema bundle holds
 /// exactly these; a test checks it).
@@ -106,6 +108,8 @@ pub struct KubeSettings {
     /// The rendered chart's `Chart.yaml` `kubeVersion` constraint (None for plain manifests or
     /// when unset), with the chart's name.
     pub chart_kube_version: Option<(String, String)>,
+    /// CRD objects (JSON) from the chart's `crds/` folder and the config's `crds:` files.
+    pub crds: Vec<std::sync::Arc<serde_json::Value>>,
 }
 
 impl Default for KubeSettings {
@@ -114,6 +118,7 @@ impl Default for KubeSettings {
             version: default_version().to_string(),
             pod_security: PodSecurityLevel::Baseline,
             chart_kube_version: None,
+            crds: Vec::new(),
         }
     }
 }
@@ -137,6 +142,7 @@ impl KubeSettings {
             version,
             pod_security,
             chart_kube_version: None,
+            crds: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod pod_security;
 pub mod rego_error;
 pub mod render_error;
 pub mod resource_requests;
+pub mod schema_validity;
 pub mod singleton_replicas;
 pub mod timezone;
 pub mod unused_exemption;
@@ -30,6 +31,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &min_replicas::MinReplicas,
         &pod_security::PodSecurity,
         &resource_requests::ResourceRequests,
+        &schema_validity::SchemaValidity,
         &singleton_replicas::SingletonReplicas,
         &timezone::Timezone,
         &values_schema::ValuesSchema,
