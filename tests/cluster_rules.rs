@@ -60,6 +60,9 @@ fn deprecated_api_per_version() {
         vec![
             "deprecated-api error fixtures/cluster/deprecated-fail.yaml:1:13 [PodDisruptionBudget/old-pdb] policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25 (this environment runs 1.29); use policy/v1",
             "deprecated-api warning fixtures/cluster/deprecated-fail.yaml:8:13 [FlowSchema/fs] flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema is deprecated since Kubernetes 1.24 and is removed in 1.32 (this environment runs 1.29); use flowcontrol.apiserver.k8s.io/v1",
+            // Beta APIs 1.29 does not serve by default (nor deprecate yet): no schema.
+            "schema-validity info fixtures/cluster/deprecated-fail.yaml:14:7 [VolumeAttributesClass/vac] no schema for storage.k8s.io/v1beta1 VolumeAttributesClass",
+            "schema-validity info fixtures/cluster/deprecated-fail.yaml:20:7 [DeviceClass/gpu] no schema for resource.k8s.io/v1beta1 DeviceClass",
         ]
     );
     let (_, f) = check("new", file);

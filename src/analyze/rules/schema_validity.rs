@@ -64,6 +64,13 @@ impl Rule for SchemaValidity {
                 // manifest-validity reports objects without apiVersion/kind.
                 continue;
             };
+            // An API the version no longer serves is deprecated-api's error, not a missing schema.
+            if crate::analyze::kube::deprecations::find(api, kind)
+                .and_then(|d| d.removed_in)
+                .is_some_and(|v| v <= crate::analyze::kube::minor_of(version))
+            {
+                continue;
+            }
             let found = schemas::validator(version, api, kind)
                 .map(|v| (v, format!("schema of Kubernetes {version}")))
                 .or_else(|| local.validator(api, kind).map(|v| (v, "CRD schema".to_string())))
@@ -71,6 +78,13 @@ impl Rule for SchemaValidity {
                     crds::bundled_validator(api, kind).map(|v| (v, "bundled CRD schema".to_string()))
                 });
             let Some((validator, source)) = found else {
+                // A deprecated API without a schema at this version: deprecated-api says it.
+                if crate::analyze::kube::deprecations::find(api, kind)
+                    .and_then(|d| d.deprecated_in)
+                    .is_some_and(|v| v <= crate::analyze::kube::minor_of(version))
+                {
+                    continue;
+                }
                 let mut f = raw(
                     r,
                     r.node.get("kind").unwrap_or(r.node),
