@@ -141,3 +141,48 @@ fn pod_security_pass_fixture() {
         assert_eq!((code, lines(&f)), (0, Vec::<String>::new()), "{env}");
     }
 }
+
+#[test]
+fn schema_validity_per_version_and_crds() {
+    let file = "fixtures/cluster/schema/fail.yaml";
+    let common = [
+        "schema-validity error fixtures/cluster/schema/fail.yaml:6:13 [Deployment/api] spec.replicas: expected an integer, got string \"2\"",
+        "schema-validity error fixtures/cluster/schema/fail.yaml:12:23 [Deployment/api] spec.strategy.rollingUpdate.maxUnavailable: expected an integer or a string, got boolean true",
+    ];
+    let (code, f) = check("old", file);
+    assert_eq!(code, 1);
+    let mut want: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+    want.extend([
+        "schema-validity error fixtures/cluster/schema/fail.yaml:20:11 [Deployment/api] spec.template.spec.containers[0].resourcs: unknown field `resourcs` (not in the apps/v1 Deployment schema of Kubernetes 1.29)".to_string(),
+        "schema-validity error fixtures/cluster/schema/fail.yaml:22:11 [Deployment/api] spec.template.spec.containers[1].name: missing required field `name`".to_string(),
+        // trafficDistribution exists from 1.30 on.
+        "schema-validity error fixtures/cluster/schema/fail.yaml:29:3 [Service/api] spec.trafficDistribution: unknown field `trafficDistribution` (not in the v1 Service schema of Kubernetes 1.29)".to_string(),
+        "schema-validity info fixtures/cluster/schema/fail.yaml:35:7 [Widget/w] no schema for example.com/v1 Widget".to_string(),
+    ]);
+    assert_eq!(lines(&f), want);
+    let (_, f) = check("mid", file);
+    assert!(!lines(&f).iter().any(|l| l.contains("trafficDistribution")));
+    assert_eq!(lines(&f).len(), 5);
+    for env in ["old", "mid", "new"] {
+        let (code, f) = check(env, "fixtures/cluster/schema/pass.yaml");
+        assert_eq!((code, lines(&f)), (0, Vec::<String>::new()), "{env}");
+    }
+    // A CRD among the checked manifests.
+    let (_, f) = check("new", "fixtures/cluster/schema/crd.yaml");
+    assert_eq!(
+        lines(&f),
+        vec![
+            "schema-validity error fixtures/cluster/schema/crd.yaml:38:3 [Widget/bad] spec.colour: unknown field `colour` (not in the example.com/v1 Widget CRD schema)",
+            "schema-validity error fixtures/cluster/schema/crd.yaml:38:3 [Widget/bad] spec.size: missing required field `size`",
+            "schema-validity error fixtures/cluster/schema/crd.yaml:39:10 [Widget/bad] spec.color: string \"green\" is not one of red, blue",
+        ]
+    );
+    // A CRD from the chart's crds/ folder; the finding is at the values line.
+    let (_, f) = check("mid", "fixtures/cluster/crd-chart");
+    assert_eq!(
+        lines(&f),
+        vec![
+            "schema-validity error fixtures/cluster/crd-chart/values.yaml:2:8 [Widget/w] spec.color: string \"green\" is not one of red, blue",
+        ]
+    );
+}

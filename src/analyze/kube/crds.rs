@@ -181,6 +181,31 @@ impl CrdSet {
     }
 }
 
+/// The CRD objects of a chart's `crds/` folders (its subcharts' too), as JSON; files that do not
+/// parse are skipped (Helm installs them verbatim; the API server would reject them).
+pub fn of_chart(chart: &crate::render::chart::Chart) -> Vec<Arc<Value>> {
+    let mut out = Vec::new();
+    let mut stack = vec![chart];
+    while let Some(c) = stack.pop() {
+        for f in &c.crds {
+            let Ok(text) = std::str::from_utf8(&f.data) else {
+                continue;
+            };
+            let Ok(docs) = crate::yaml::parse_stream(text, &crate::yaml::Limits::default()) else {
+                continue;
+            };
+            for d in docs {
+                let v = d.root.to_json();
+                if v.get("kind").and_then(Value::as_str) == Some("CustomResourceDefinition") {
+                    out.push(Arc::new(v));
+                }
+            }
+        }
+        stack.extend(c.dependencies.iter());
+    }
+    out
+}
+
 const BUNDLED_GZ: &[u8] = include_bytes!("data/crds.json.gz");
 
 /// `group/version/Kind` → schema of the bundled operator CRDs.
