@@ -258,6 +258,7 @@ fn rules_and_explain() {
             "image-registry",
             "image-tag-pinned",
             "ingress-host-zone",
+            "ingress-load-balancer",
             "manifest-validity",
             "min-replicas",
             "resource-requests",

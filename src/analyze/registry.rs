@@ -87,6 +87,7 @@ pub fn all() -> &'static [RuleInfo] {
         image_registry::ImageRegistry::INFO,
         image_tag_pinned::ImageTagPinned::INFO,
         ingress_host_zone::IngressHostZone::INFO,
+        ingress_load_balancer::IngressLoadBalancer::INFO,
         manifest_validity::ManifestValidity::INFO,
         min_replicas::MinReplicas::INFO,
         resource_requests::ResourceRequests::INFO,

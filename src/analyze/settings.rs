@@ -50,6 +50,10 @@ pub struct Settings {
     pub exemptions: Option<Arc<ExemptionSet>>,
     /// `limits:` for reading and rendering untrusted input.
     pub limits: crate::config::Limits,
+    /// Shared load balancers Ingresses may use (the environment's list, else the top-level one).
+    pub load_balancers: Vec<crate::config::LoadBalancer>,
+    /// Allowed Helm chart registry globs (`chart-registries:`).
+    pub chart_registries: Vec<String>,
 }
 
 /// The context of one analysis, exposed to Rego policies as `data.chartgate.context`.
@@ -107,6 +111,11 @@ impl Default for Settings {
             context: PolicyContext::default(),
             exemptions: None,
             limits: crate::config::Limits::default(),
+            load_balancers: Vec::new(),
+            chart_registries: crate::config::platform::DEFAULT_CHART_REGISTRIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }
@@ -155,6 +164,10 @@ impl Settings {
                 ..PolicyContext::default()
             },
             exemptions: None,
+            load_balancers: environment
+                .and_then(|e| e.load_balancers.clone())
+                .unwrap_or_else(|| config.load_balancers.clone()),
+            chart_registries: config.chart_registries.clone(),
         }
     }
 

@@ -4,6 +4,7 @@ pub mod ignore_without_reason;
 pub mod image_registry;
 pub mod image_tag_pinned;
 pub mod ingress_host_zone;
+pub mod ingress_load_balancer;
 pub mod manifest_validity;
 pub mod min_replicas;
 pub mod rego_error;
@@ -23,6 +24,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &image_registry::ImageRegistry,
         &image_tag_pinned::ImageTagPinned,
         &ingress_host_zone::IngressHostZone,
+        &ingress_load_balancer::IngressLoadBalancer,
         &manifest_validity::ManifestValidity,
         &min_replicas::MinReplicas,
         &resource_requests::ResourceRequests,
