@@ -333,6 +333,7 @@ fn provenance_for_every_rule() {
     assert_eq!(
         got,
         [
+            "ingress-load-balancer prod chart/templates/more.yaml:6:3",
             "manifest-validity prod chart/templates/more.yaml:19:1",
             "min-replicas prod chart/values-prod.yaml:1:10",
             "singleton-replicas prod chart/values.yaml:1:11",
