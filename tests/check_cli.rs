@@ -264,6 +264,7 @@ fn rules_and_explain() {
             "resource-requests",
             "singleton-replicas",
             "timezone",
+            "tls-hosts",
             "values-schema",
             "rego-error",
             "render-error",

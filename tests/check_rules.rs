@@ -15,6 +15,7 @@ const RULES: &[&str] = &[
     "resource-requests",
     "singleton-replicas",
     "timezone",
+    "tls-hosts",
     "values-schema",
 ];
 
@@ -150,6 +151,36 @@ fn ingress_host_zone_fail() {
             ("ingress-host-zone", "error", "HTTPRoute/shop", 41, 7),
             ("ingress-host-zone", "error", "Certificate/shop", 55, 7),
         ],
+    );
+}
+
+#[test]
+fn tls_hosts_fail() {
+    let (code, json) = check_json(&["--env", "dev", "fixtures/manifests/tls-hosts/fail.yaml"]);
+    assert_eq!(code, 1);
+    let got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {} {}/{} {}",
+                f["line"],
+                f["column"],
+                f["rule"].as_str().unwrap(),
+                f["resource"]["kind"].as_str().unwrap(),
+                f["resource"]["name"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "17:13 tls-hosts Ingress/shop host `shop.jppol.dk` has no certificate: no spec.tls[].hosts entry covers it and there is no alb.ingress.kubernetes.io/certificate-arn annotation",
+            "47:7 tls-hosts HTTPRoute/shop hostname `shop.jppol.dk` has no certificate: no HTTPS or TLS listener of Gateway store/public accepts it",
+            "61:7 tls-hosts HTTPRoute/shop-plain hostname `cart.dev-eu.idp.jppol.dk` has no certificate: no HTTPS or TLS listener of Gateway store/public accepts it",
+        ]
     );
 }
 

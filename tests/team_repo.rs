@@ -341,6 +341,7 @@ fn provenance_for_every_rule() {
             "image-tag-pinned prod chart/values.yaml:5:8",
             "timezone prod chart/values.yaml:6:5",
             "ingress-host-zone prod chart/values.yaml:8:7",
+            "tls-hosts prod chart/values.yaml:8:7",
             "manifest-validity prod chart/values.yaml:9:7",
             "resource-requests prod chart/values.yaml:12:10",
             "timezone prod chart/values.yaml:16:11",

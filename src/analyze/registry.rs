@@ -93,6 +93,7 @@ pub fn all() -> &'static [RuleInfo] {
         resource_requests::ResourceRequests::INFO,
         singleton_replicas::SingletonReplicas::INFO,
         timezone::Timezone::INFO,
+        tls_hosts::TlsHosts::INFO,
         values_schema::ValuesSchema::INFO,
     ];
     ALL

@@ -12,6 +12,7 @@ pub mod render_error;
 pub mod resource_requests;
 pub mod singleton_replicas;
 pub mod timezone;
+pub mod tls_hosts;
 pub mod unused_exemption;
 pub mod values_schema;
 
@@ -30,6 +31,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &resource_requests::ResourceRequests,
         &singleton_replicas::SingletonReplicas,
         &timezone::Timezone,
+        &tls_hosts::TlsHosts,
         &values_schema::ValuesSchema,
     ]
 }
