@@ -88,6 +88,7 @@ pub fn all() -> &'static [RuleInfo] {
         image_registry::ImageRegistry::INFO,
         image_tag_pinned::ImageTagPinned::INFO,
         ingress_host_zone::IngressHostZone::INFO,
+        ingress_load_balancer::IngressLoadBalancer::INFO,
         manifest_validity::ManifestValidity::INFO,
         min_replicas::MinReplicas::INFO,
         pod_security::PodSecurity::INFO,
@@ -95,6 +96,7 @@ pub fn all() -> &'static [RuleInfo] {
         schema_validity::SchemaValidity::INFO,
         singleton_replicas::SingletonReplicas::INFO,
         timezone::Timezone::INFO,
+        tls_hosts::TlsHosts::INFO,
         values_schema::ValuesSchema::INFO,
     ];
     ALL

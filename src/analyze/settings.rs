@@ -52,6 +52,10 @@ pub struct Settings {
     pub limits: crate::config::Limits,
     /// The cluster side: Kubernetes version, Pod Security level, the chart's `kubeVersion`.
     pub kube: super::kube::KubeSettings,
+    /// Shared load balancers Ingresses may use (the environment's list, else the top-level one).
+    pub load_balancers: Vec<crate::config::LoadBalancer>,
+    /// Allowed Helm chart registry globs (`chart-registries:`).
+    pub chart_registries: Vec<String>,
 }
 
 /// The context of one analysis, exposed to Rego policies as `data.chartgate.context`.
@@ -110,6 +114,11 @@ impl Default for Settings {
             exemptions: None,
             limits: crate::config::Limits::default(),
             kube: super::kube::KubeSettings::default(),
+            load_balancers: Vec::new(),
+            chart_registries: crate::config::platform::DEFAULT_CHART_REGISTRIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }
@@ -159,6 +168,10 @@ impl Settings {
             },
             exemptions: None,
             kube: super::kube::KubeSettings::from_config(config, environment),
+            load_balancers: environment
+                .and_then(|e| e.load_balancers.clone())
+                .unwrap_or_else(|| config.load_balancers.clone()),
+            chart_registries: config.chart_registries.clone(),
         }
     }
 

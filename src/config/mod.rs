@@ -18,10 +18,12 @@ use crate::report::finding::{Location, Severity};
 use crate::yaml::{Node, NodeKind, Pos};
 
 pub mod limits;
+pub mod platform;
 #[cfg(test)]
 mod tests;
 
 pub use limits::Limits;
+pub use platform::LoadBalancer;
 
 /// The default allowed registry: the platform's shared ECR in any region.
 pub const DEFAULT_REGISTRIES: &[&str] = &["354918371398.dkr.ecr.*.amazonaws.com/*"];
@@ -61,6 +63,10 @@ pub struct Config {
     pub kube_version: Option<String>,
     /// `pod-security:` level (`baseline` or `restricted`); None: baseline.
     pub pod_security: Option<String>,
+    /// `load-balancers:`: the shared load balancers Ingresses may use (see [`platform`]).
+    pub load_balancers: Vec<LoadBalancer>,
+    /// `chart-registries:`: allowed Helm chart registries (globs, like `registries`).
+    pub chart_registries: Vec<String>,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
@@ -89,6 +95,11 @@ impl Default for Config {
             limits: Limits::default(),
             kube_version: None,
             pod_security: None,
+            load_balancers: Vec::new(),
+            chart_registries: platform::DEFAULT_CHART_REGISTRIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             explicit: BTreeSet::new(),
             rule_refs: Vec::new(),
         }
@@ -115,6 +126,8 @@ pub struct Environment {
     pub kube_version: Option<String>,
     /// `pod-security:` of this environment.
     pub pod_security: Option<String>,
+    /// `load-balancers:` of this environment (replaces the top-level list when set).
+    pub load_balancers: Option<Vec<LoadBalancer>>,
 }
 
 /// A rule's level.
@@ -301,6 +314,17 @@ pub fn merge(parent: Config, child: Config) -> Config {
     };
     let registries = list("registries", parent.registries, child.registries);
     let hosts = list("hosts", parent.hosts, child.hosts);
+    let chart_registries = list(
+        "chart-registries",
+        parent.chart_registries,
+        child.chart_registries,
+    );
+    let mut load_balancers = parent.load_balancers;
+    for lb in child.load_balancers {
+        if !load_balancers.contains(&lb) {
+            load_balancers.push(lb);
+        }
+    }
     let singletons = add_unique(parent.singletons, child.singletons);
     let mut policies = parent.policies;
     for p in child.policies {
@@ -345,6 +369,11 @@ pub fn merge(parent: Config, child: Config) -> Config {
                 rules: merge_rules(p.rules, c.rules),
                 kube_version: c.kube_version.or(p.kube_version),
                 pod_security: c.pod_security.or(p.pod_security),
+                load_balancers: if set("load-balancers") {
+                    c.load_balancers
+                } else {
+                    p.load_balancers
+                },
             },
         };
         environments.insert(name, merged);
@@ -382,6 +411,8 @@ pub fn merge(parent: Config, child: Config) -> Config {
         limits,
         kube_version: child.kube_version.or(parent.kube_version),
         pod_security: child.pod_security.or(parent.pod_security),
+        load_balancers,
+        chart_registries,
         explicit,
         rule_refs,
     }
@@ -517,6 +548,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
         path: Some(path.to_path_buf()),
         registries: Vec::new(),
         hosts: Vec::new(),
+        chart_registries: Vec::new(),
         ..Config::default()
     };
     let Some(pairs) = root.as_map() else {
@@ -524,7 +556,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
     };
     for (k, v) in pairs {
         let key = k.key_string();
-        if matches!(key.as_str(), "registries" | "hosts" | "singletons") {
+        if matches!(
+            key.as_str(),
+            "registries" | "hosts" | "singletons" | "chart-registries"
+        ) {
             check_globs(v, &err_at)?;
         }
         c.explicit.insert(key.clone());
@@ -532,6 +567,8 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "registries" => c.registries = strings(v),
             "hosts" => c.hosts = strings(v),
             "singletons" => c.singletons = strings(v),
+            "chart-registries" => c.chart_registries = strings(v),
+            "load-balancers" => c.load_balancers = platform::load_balancers(v),
             "policies" => c.policies = strings(v).iter().map(|s| resolve(s)).collect(),
             "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
             "chart" => c.chart = v.as_str().map(resolve),
@@ -558,6 +595,9 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                                 e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
                             }
                             "values" => e.values = strings(fv),
+                            "load-balancers" => {
+                                e.load_balancers = Some(platform::load_balancers(fv));
+                            }
                             "rules" => {
                                 e.rules = rules(fv, &err_at)?;
                                 c.rule_refs.extend(rule_keys(fv, path));

@@ -5,6 +5,7 @@ pub mod ignore_without_reason;
 pub mod image_registry;
 pub mod image_tag_pinned;
 pub mod ingress_host_zone;
+pub mod ingress_load_balancer;
 pub mod manifest_validity;
 pub mod min_replicas;
 pub mod pod_security;
@@ -14,6 +15,7 @@ pub mod resource_requests;
 pub mod schema_validity;
 pub mod singleton_replicas;
 pub mod timezone;
+pub mod tls_hosts;
 pub mod unused_exemption;
 pub mod values_schema;
 
@@ -27,6 +29,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &image_registry::ImageRegistry,
         &image_tag_pinned::ImageTagPinned,
         &ingress_host_zone::IngressHostZone,
+        &ingress_load_balancer::IngressLoadBalancer,
         &manifest_validity::ManifestValidity,
         &min_replicas::MinReplicas,
         &pod_security::PodSecurity,
@@ -34,6 +37,7 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &schema_validity::SchemaValidity,
         &singleton_replicas::SingletonReplicas,
         &timezone::Timezone,
+        &tls_hosts::TlsHosts,
         &values_schema::ValuesSchema,
     ]
 }
