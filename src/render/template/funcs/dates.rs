@@ -482,3 +482,42 @@ pub(super) fn date_modify(args: &[Value]) -> Result<Value, String> {
 pub(super) fn must_date_modify(args: &[Value]) -> Result<Value, String> {
     modify(args, true)
 }
+
+/// Sprig's `durationRound`: the largest whole unit of a duration (`2h10m` → `2h`), from a Go
+/// duration string, an int64 of nanoseconds or the time since a `time.Time`; the sign is
+/// dropped, anything else is `0s`.
+pub(super) fn duration_round(args: &[Value]) -> Result<Value, String> {
+    arity("durationRound", args, 1)?;
+    let ns: i128 = match &args[0] {
+        Value::Str(t) => parse_go_duration(t.as_str())
+            .filter(|n| *n >= i64::MIN as i128 && *n <= i64::MAX as i128)
+            .unwrap_or(0),
+        Value::Int(i, _) => *i as i128,
+        Value::Object(o) if o.type_name() == "time.Time" => {
+            let (t, _) = as_time(&args[0]);
+            (Utc::now().fixed_offset() - t)
+                .num_nanoseconds()
+                .unwrap_or(i64::MAX) as i128
+        }
+        _ => 0,
+    };
+    let u = ns.unsigned_abs();
+    const SECOND: u128 = 1_000_000_000;
+    const MINUTE: u128 = 60 * SECOND;
+    const HOUR: u128 = 60 * MINUTE;
+    const DAY: u128 = 24 * HOUR;
+    let units: [(u128, &str); 6] = [
+        (365 * DAY, "y"),
+        (30 * DAY, "mo"),
+        (DAY, "d"),
+        (HOUR, "h"),
+        (MINUTE, "m"),
+        (SECOND, "s"),
+    ];
+    for (unit, name) in units {
+        if u > unit {
+            return Ok(Value::str(format!("{}{name}", u / unit)));
+        }
+    }
+    Ok(Value::str("0s"))
+}

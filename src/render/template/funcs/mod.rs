@@ -12,6 +12,7 @@ mod certs;
 mod conv;
 mod crypto;
 mod dates;
+mod decimal;
 mod dicts;
 mod json;
 mod lists;
@@ -20,6 +21,7 @@ mod regex;
 mod semver;
 mod strings;
 mod toml;
+mod url;
 mod yaml;
 
 pub use conv::{go_float, sprint_value, to_float64, to_int64};
@@ -242,6 +244,9 @@ pub fn lookup(name: &str) -> Option<Func> {
         "regexSplit" => regex::regex_split,
         "mustRegexSplit" => regex::must_regex_split,
         "regexQuoteMeta" => regex::regex_quote_meta,
+        // urls
+        "urlParse" => url::url_parse,
+        "urlJoin" => url::url_join,
         // semver
         "semverCompare" => semver::semver_compare,
         "semver" => semver::semver,
@@ -269,6 +274,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "htmlDateInZone" => dates::html_date_in_zone,
         "unixEpoch" => dates::unix_epoch,
         "duration" => dates::duration,
+        "durationRound" => dates::duration_round,
         "ago" => dates::ago,
         "toDate" | "mustToDate" => dates::to_date,
         "dateModify" | "date_modify" => dates::date_modify,
