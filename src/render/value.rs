@@ -208,6 +208,10 @@ pub trait Object: Send + Sync + std::fmt::Debug {
     fn kind(&self) -> &'static str {
         "ptr"
     }
+    /// The bytes of a Go `[]byte` (`.Files.GetBytes`), which Sprig's `toString` turns into text.
+    fn go_bytes(&self) -> Option<Arc<[u8]>> {
+        None
+    }
 }
 
 impl Value {

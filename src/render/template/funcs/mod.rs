@@ -264,6 +264,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "mustFromJson" => json::must_from_json,
         "fromJsonArray" => json::from_json_array,
         "toToml" | "mustToToml" => toml::to_toml_fn,
+        "fromToml" => toml::from_toml,
         "fromYaml" => yaml::from_yaml,
         "fromYamlArray" => yaml::from_yaml_array,
         // dates
@@ -365,6 +366,10 @@ pub(crate) fn is_empty(v: &Value) -> bool {
 pub(crate) fn strval(v: &Value) -> Text {
     match v {
         Value::Str(t) => t.clone(),
+        Value::Object(o) if o.go_bytes().is_some() => Text::from_origin(
+            crate::render::gobytes::decode(&o.go_bytes().unwrap_or_default()),
+            v.origin(),
+        ),
         other => Text::from_origin(sprint_value(other), other.origin()),
     }
 }
