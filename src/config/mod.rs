@@ -61,6 +61,9 @@ pub struct Config {
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
     pub explicit: BTreeSet<String>,
+    /// Every rule id the files name (`rules:` keys, per-environment `rules:`, exemptions), with
+    /// where: checked against the rules of the run once its policies are known.
+    pub rule_refs: Vec<(String, Location)>,
 }
 
 impl Default for Config {
@@ -81,6 +84,7 @@ impl Default for Config {
             exemptions: Vec::new(),
             limits: Limits::default(),
             explicit: BTreeSet::new(),
+            rule_refs: Vec::new(),
         }
     }
 }
@@ -344,6 +348,12 @@ pub fn merge(parent: Config, child: Config) -> Config {
     }
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
+    let mut rule_refs = parent.rule_refs;
+    for r in child.rule_refs {
+        if !rule_refs.contains(&r) {
+            rule_refs.push(r);
+        }
+    }
     Config {
         path: child.path.or(parent.path),
         registries,
@@ -359,6 +369,7 @@ pub fn merge(parent: Config, child: Config) -> Config {
         exemptions,
         limits,
         explicit,
+        rule_refs,
     }
 }
 
@@ -511,7 +522,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
             "chart" => c.chart = v.as_str().map(resolve),
             "root" => c.root = v.as_bool().unwrap_or(false),
-            "rules" => c.rules = rules(v, &err_at)?,
+            "rules" => {
+                c.rules = rules(v, &err_at)?;
+                c.rule_refs.extend(rule_keys(v, path));
+            }
             "environments" => {
                 for (name, env) in v.as_map().unwrap_or(&[]) {
                     let name = name.key_string();
@@ -528,7 +542,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                                 e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
                             }
                             "values" => e.values = strings(fv),
-                            "rules" => e.rules = rules(fv, &err_at)?,
+                            "rules" => {
+                                e.rules = rules(fv, &err_at)?;
+                                c.rule_refs.extend(rule_keys(fv, path));
+                            }
                             _ => {}
                         }
                     }
@@ -548,7 +565,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             }
             "exemptions" => {
                 for ex in v.as_seq().unwrap_or(&[]) {
-                    c.exemptions.push(exemption(ex, path, &err_at)?);
+                    let e = exemption(ex, path, &err_at)?;
+                    let at = ex.get("rule").map_or(ex.pos, |r| r.pos);
+                    c.rule_refs.push((e.rule.clone(), location(path, at)));
+                    c.exemptions.push(e);
                 }
             }
             _ => {}
@@ -649,6 +669,23 @@ fn rules(
         out.insert(k.key_string(), s);
     }
     Ok(out)
+}
+
+fn location(path: &Path, pos: Pos) -> Location {
+    Location {
+        file: path.display().to_string(),
+        line: pos.line,
+        column: pos.col,
+    }
+}
+
+/// The rule ids a `rules:` map names, at their keys.
+fn rule_keys(n: &Node, path: &Path) -> Vec<(String, Location)> {
+    n.as_map()
+        .unwrap_or(&[])
+        .iter()
+        .map(|(k, _)| (k.key_string(), location(path, k.pos)))
+        .collect()
 }
 
 fn exemption(
