@@ -18,7 +18,9 @@ fn json_value(v: &serde_json::Value) -> Value {
 }
 
 fn check(dir: &str) {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/funcs").join(dir);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/funcs")
+        .join(dir);
     let cases: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(root.join("cases.json")).unwrap()).unwrap();
     let expected: serde_json::Value =

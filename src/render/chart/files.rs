@@ -237,12 +237,7 @@ impl Object for Files {
         Value::map(
             self.files
                 .iter()
-                .map(|(n, d)| {
-                    (
-                        n.clone(),
-                        Value::str(crate::render::gobytes::decode(d)),
-                    )
-                })
+                .map(|(n, d)| (n.clone(), Value::str(crate::render::gobytes::decode(d))))
                 .collect(),
         )
     }

@@ -205,7 +205,13 @@ pub(super) fn until_step(args: &[Value]) -> Result<Value, String> {
 fn until_step_ints(start: i64, stop: i64, step: i64) -> Result<Vec<i64>, String> {
     let mut v = Vec::new();
     let mut i = start;
-    let more = |i: i64| if stop < start { step < 0 && i > stop } else { step > 0 && i < stop };
+    let more = |i: i64| {
+        if stop < start {
+            step < 0 && i > stop
+        } else {
+            step > 0 && i < stop
+        }
+    };
     while more(i) {
         if v.len() >= super::call_limits().output_bytes / 2 {
             return Err("seq: result over the output limit (limits.output-bytes)".into());

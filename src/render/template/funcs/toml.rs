@@ -187,7 +187,10 @@ pub(super) fn from_toml(args: &[Value]) -> Result<Value, String> {
                 .span()
                 .map(|sp| s[..sp.start.min(s.len())].matches('\n').count() + 1)
                 .unwrap_or(1);
-            m.insert("Error".into(), Value::str(format!("toml: line {line}: {msg}")));
+            m.insert(
+                "Error".into(),
+                Value::str(format!("toml: line {line}: {msg}")),
+            );
         }
     }
     Ok(Value::map(m))
