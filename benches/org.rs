@@ -370,13 +370,10 @@ fn main() {
     let start = Instant::now();
     // All built-in rules plus the bundled Rego policies, compiled once as `check` does.
     let policies = std::sync::Arc::new(
-        chartgate::cli::policy::load_for_check(
-            &chartgate::cli::policy::CheckPolicies {
-                policy: &[],
-                data: &[],
+        chartgate::pipeline::policies::load_for_check(
+            &chartgate::pipeline::policies::CheckPolicies {
                 namespaces: &["main".to_string()],
-                all_namespaces: false,
-                combine: false,
+                ..Default::default()
             },
             &[],
             root,

@@ -1,12 +1,14 @@
 //! chartgate: a policy and static-analysis linter for Helm charts and their per-environment values.
 //!
-//! The pipeline is the folder tree:
-//! `discover` → `render` (chart + values per environment) → `yaml` (every node keeps
-//! file:line:col) → `analyze` (built-in rules + Rego, in parallel) → `report`.
+//! The layers, bottom up: `model` (findings, limits, errors, rule metadata) → `yaml` (every
+//! node keeps file:line:col) → `render` (chart + values per environment) → `discover` →
+//! `pipeline` (one run: config, discovery, renders, analysis) → `analyze` (built-in rules +
+//! Rego, in parallel) → `report`; `cli` maps arguments onto the pipeline and prints.
 pub mod analyze;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod model;
 pub mod pipeline;
 pub mod render;
 pub mod report;

@@ -4,45 +4,8 @@
 //! [`declare_rule!`](crate::declare_rule), which captures the rule's `///` doc comment so the
 //! documentation printed by `chartgate explain` cannot drift from the code.
 
-use crate::report::finding::Severity;
-
-/// Metadata of one rule, as declared next to its code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RuleInfo {
-    /// Stable kebab-case id: what users type in config, annotations and what SARIF calls `ruleId`.
-    pub id: &'static str,
-    /// Severity when the config says nothing.
-    pub default_severity: Severity,
-    /// One line, shown by `chartgate rules`.
-    pub summary: &'static str,
-    /// Markdown documentation: `## What it does`, `## Why`, `## Failing example`,
-    /// `## Passing example` (and optionally `## Options`).
-    pub docs: &'static str,
-}
-
-impl RuleInfo {
-    /// The docs as Markdown (the one leading space of each `///` line removed).
-    pub fn docs_text(&self) -> String {
-        let mut out = String::new();
-        for line in self.docs.lines() {
-            out.push_str(line.strip_prefix(' ').unwrap_or(line));
-            out.push('\n');
-        }
-        out.trim().to_string() + "\n"
-    }
-
-    /// The text under a `## heading` of the docs, trimmed (empty when absent).
-    pub fn section(&self, heading: &str) -> String {
-        let docs = format!("\n{}", self.docs_text());
-        let marker = format!("\n## {heading}\n");
-        let Some(start) = docs.find(&marker) else {
-            return String::new();
-        };
-        let body = &docs[start + marker.len()..];
-        let end = body.find("\n## ").unwrap_or(body.len());
-        body[..end].trim().to_string()
-    }
-}
+/// Moved to [`crate::model::rule`]; re-exported for old paths.
+pub use crate::model::rule::RuleInfo;
 
 /// Declares a rule type with its metadata. The `///` doc comment becomes the rule's docs.
 ///
@@ -69,9 +32,9 @@ macro_rules! declare_rule {
 
         impl $name {
             /// This rule's metadata.
-            pub const INFO: $crate::analyze::registry::RuleInfo = $crate::analyze::registry::RuleInfo {
+            pub const INFO: $crate::model::RuleInfo = $crate::model::RuleInfo {
                 id: $id,
-                default_severity: $crate::report::finding::Severity::$sev,
+                default_severity: $crate::model::Severity::$sev,
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
             };

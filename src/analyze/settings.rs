@@ -49,7 +49,7 @@ pub struct Settings {
     /// `exemptions:` of the config, shared by every analysis of one run (they record use).
     pub exemptions: Option<Arc<ExemptionSet>>,
     /// `limits:` for reading and rendering untrusted input.
-    pub limits: crate::config::Limits,
+    pub limits: crate::model::Limits,
     /// The cluster side: Kubernetes version, Pod Security level, the chart's `kubeVersion`.
     pub kube: super::kube::KubeSettings,
     /// Shared load balancers Ingresses may use (the environment's list, else the top-level one).
@@ -112,7 +112,7 @@ impl Default for Settings {
             policies: None,
             context: PolicyContext::default(),
             exemptions: None,
-            limits: crate::config::Limits::default(),
+            limits: crate::model::Limits::default(),
             kube: super::kube::KubeSettings::default(),
             load_balancers: Vec::new(),
             chart_registries: crate::config::platform::DEFAULT_CHART_REGISTRIES

@@ -37,6 +37,7 @@ pub fn prepare(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<CheckExt
         namespaces: &args.namespace,
         all_namespaces: args.all_namespaces,
         combine: args.combine,
+        render_seconds: config.limits.render_seconds,
     };
     let policies =
         load_for_check(&opts, &config.policies, cwd).map_err(|e| format!("policy error: {e}"))?;

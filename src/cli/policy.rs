@@ -1,7 +1,6 @@
 //! `chartgate policy test [DIR...] [--run REGEX]`: runs `test_*` rules like `opa test`.
 
-use crate::analyze::rego::{PolicySet, PolicySource, RegoOptions, test_runner};
-use std::path::Path;
+use crate::analyze::rego::{PolicySet, RegoOptions, test_runner};
 
 /// Arguments of `chartgate policy`.
 #[derive(clap::Args, Debug, Clone)]
@@ -35,115 +34,7 @@ pub struct PolicyTestArgs {
     pub limits: Vec<String>,
 }
 
-/// Collects `.rego` files under `path` (sorted), or the file itself.
-pub fn collect_sources(path: &str) -> Result<Vec<PolicySource>, String> {
-    let p = Path::new(path);
-    let mut files = Vec::new();
-    if p.is_dir() {
-        for entry in walkdir::WalkDir::new(p).sort_by_file_name() {
-            let entry = entry.map_err(|e| format!("{path}: {e}"))?;
-            if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "rego")
-            {
-                files.push(entry.path().to_path_buf());
-            }
-        }
-    } else if p.is_file() {
-        files.push(p.to_path_buf());
-    } else {
-        return Err(format!("{path}: no such file or directory"));
-    }
-    files
-        .into_iter()
-        .map(|f| {
-            let shown = f.display().to_string();
-            std::fs::read_to_string(&f)
-                .map(|text| PolicySource {
-                    path: shown.clone(),
-                    text,
-                })
-                .map_err(|e| format!("{shown}: {e}"))
-        })
-        .collect()
-}
-
-/// Reads a `--data` file: JSON (`.json`) or YAML (anything else; one document, read with
-/// Helm's go-yaml v2 rules like values files). Errors name file:line:col.
-pub fn read_data(path: &str) -> Result<serde_json::Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    if path.ends_with(".json") {
-        return serde_json::from_str(&text)
-            .map_err(|e| format!("{path}:{}:{}: {e}", e.line(), e.column()));
-    }
-    let docs = crate::yaml::parse_stream(&text, &crate::yaml::Limits::default())
-        .map_err(|e| format!("{path}:{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
-    let mut docs = docs
-        .into_iter()
-        .filter(|d| !matches!(d.root.kind, crate::yaml::NodeKind::Null));
-    let Some(first) = docs.next() else {
-        return Ok(serde_json::json!({}));
-    };
-    if let Some(second) = docs.next() {
-        return Err(format!(
-            "{path}:{}:{}: a data file holds one YAML document",
-            second.root.pos.line, second.root.pos.col
-        ));
-    }
-    Ok(first.root.to_json())
-}
-
-/// The policy options of `chartgate check`.
-#[derive(Clone, Debug, Default)]
-pub struct CheckPolicies<'a> {
-    /// `--policy PATH...`
-    pub policy: &'a [std::path::PathBuf],
-    /// `--data FILE...`
-    pub data: &'a [std::path::PathBuf],
-    /// `--namespace NS...`
-    pub namespaces: &'a [String],
-    /// `--all-namespaces`
-    pub all_namespaces: bool,
-    /// `--combine`
-    pub combine: bool,
-}
-
-/// Compiles the policies `chartgate check` evaluates, once per run: the bundled platform
-/// policies, `policies:` of the config (already resolved against the file naming them) and
-/// `--policy`, with the `--data` documents. `_test.rego` files are not loaded (they are for
-/// `chartgate policy test`); a file identical to a bundled one is loaded once. Paths print
-/// relative to `cwd`. Errors are `FILE:LINE:COL: message`.
-pub fn load_for_check(
-    opts: &CheckPolicies<'_>,
-    config_policies: &[std::path::PathBuf],
-    cwd: &Path,
-) -> Result<PolicySet, String> {
-    let mut sources = PolicySet::bundled();
-    let shown = |p: &Path| {
-        let s = crate::discover::manifests::display_path(p, cwd);
-        if s.is_empty() { ".".to_string() } else { s }
-    };
-    for p in config_policies.iter().chain(opts.policy) {
-        for src in collect_sources(&shown(p))? {
-            let is_test = src.path.ends_with("_test.rego");
-            if !is_test && !sources.iter().any(|s| s.text == src.text) {
-                sources.push(src);
-            }
-        }
-    }
-    let mut data = Vec::new();
-    for d in opts.data {
-        let name = shown(d);
-        data.push((name.clone(), read_data(&name)?));
-    }
-    let mut rego = RegoOptions {
-        all_namespaces: opts.all_namespaces,
-        combine: opts.combine,
-        ..RegoOptions::default()
-    };
-    if !opts.namespaces.is_empty() {
-        rego.namespaces = opts.namespaces.to_vec();
-    }
-    PolicySet::load(sources, data, rego).map_err(|e| e.to_string())
-}
+pub use crate::pipeline::policies::{CheckPolicies, collect_sources, load_for_check, read_data};
 
 /// Runs the command; returns the exit code (0 all pass, 1 a test failed, 2 usage/load error).
 pub fn run(args: &PolicyArgs) -> i32 {
@@ -183,7 +74,7 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
             }
         }
     }
-    let mut limits = crate::config::Limits::default();
+    let mut limits = crate::model::Limits::default();
     for l in &args.limits {
         if let Err(e) = limits.set_arg(l) {
             eprintln!("error: {e}");

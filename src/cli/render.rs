@@ -62,8 +62,8 @@ pub struct RenderArgs {
 
 impl RenderArgs {
     /// The limits: defaults with every `--limit` applied.
-    pub fn limits(&self) -> Result<crate::config::Limits, String> {
-        let mut l = crate::config::Limits::default();
+    pub fn limits(&self) -> Result<crate::model::Limits, String> {
+        let mut l = crate::model::Limits::default();
         for a in &self.limits {
             l.set_arg(a)?;
         }

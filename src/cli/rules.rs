@@ -44,6 +44,7 @@ pub fn policy_rules(
     let opts = super::policy::CheckPolicies {
         policy,
         all_namespaces: true,
+        render_seconds: config.limits.render_seconds,
         ..Default::default()
     };
     let set = super::policy::load_for_check(&opts, &config.policies, &cwd)

@@ -17,8 +17,9 @@ use std::sync::OnceLock;
 use crate::report::finding::{Location, Severity};
 use crate::yaml::{Node, NodeKind, Pos};
 
-pub mod limits;
 pub mod platform;
+/// Moved to [`crate::model::limits`]; re-exported for old paths.
+pub use crate::model::limits;
 #[cfg(test)]
 mod tests;
 

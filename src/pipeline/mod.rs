@@ -8,6 +8,7 @@
 //! that chart and environment; the others go on.
 
 pub mod locate;
+pub mod policies;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -174,20 +175,28 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                 .map(move |e| (i, e))
         })
         .collect();
-    // Values files: each parsed once, ids above RUN_VALUES_BASE.
-    let mut paths: Vec<PathBuf> = jobs.iter().flat_map(|(_, e)| e.values.clone()).collect();
-    paths.sort();
-    paths.dedup();
+    // Values files: each parsed once per set of limits (the limits of the chart's config that
+    // names it), ids above RUN_VALUES_BASE.
+    let mut paths: Vec<(PathBuf, crate::model::Limits)> = jobs
+        .iter()
+        .flat_map(|(i, e)| {
+            let limits = services[*i].config.limits;
+            e.values.iter().map(move |p| (p.clone(), limits))
+        })
+        .collect();
+    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut seen = std::collections::HashSet::new();
+    paths.retain(|k| seen.insert(k.clone()));
     let parsed: Vec<(String, Arc<str>, ParsedValues)> = paths
         .par_iter()
         .enumerate()
-        .map(|(i, p)| parse_values_file(p, RUN_VALUES_BASE + i as u32, cwd))
+        .map(|(i, (p, l))| parse_values_file(p, RUN_VALUES_BASE + i as u32, cwd, l))
         .collect();
     let mut registry = ValuesRegistry::default();
-    let mut values: HashMap<&Path, &ParsedValues> = HashMap::new();
-    for (p, (display, text, v)) in paths.iter().zip(&parsed) {
+    let mut values: HashMap<(&Path, crate::model::Limits), &ParsedValues> = HashMap::new();
+    for ((p, l), (display, text, v)) in paths.iter().zip(&parsed) {
         registry.files.push((display.clone(), text.clone()));
-        values.insert(p.as_path(), v);
+        values.insert((p.as_path(), *l), v);
     }
     // Charts: each loaded once.
     let mut charts: Vec<&Path> = services.iter().map(|s| s.chart.as_path()).collect();
@@ -298,7 +307,12 @@ fn load_error(chart: &Path, message: String, cwd: &Path) -> Finding {
     }
 }
 
-fn parse_values_file(p: &Path, id: u32, cwd: &Path) -> (String, Arc<str>, ParsedValues) {
+fn parse_values_file(
+    p: &Path,
+    id: u32,
+    cwd: &Path,
+    limits: &crate::model::Limits,
+) -> (String, Arc<str>, ParsedValues) {
     let display = display_path(p, cwd);
     let text: Arc<str> = match std::fs::read_to_string(p) {
         Ok(t) => t.into(),
@@ -307,7 +321,7 @@ fn parse_values_file(p: &Path, id: u32, cwd: &Path) -> (String, Arc<str>, Parsed
             return (display, "".into(), ParsedValues { map: Err(f) });
         }
     };
-    let map = match crate::yaml::parse_values(&text, id, &crate::yaml::Limits::default()) {
+    let map = match crate::yaml::parse_values(&text, id, &limits.yaml()) {
         Ok(Value::Map(m)) => Ok(m.into_map()),
         Ok(_) => Ok(Map::new()),
         Err(e) => Err(bare_error(&display, e.pos.line, e.pos.col, e.message)),
@@ -389,7 +403,7 @@ fn check_one(
     svc: &Service,
     env: &EnvTarget,
     loaded: &Result<LoadedChart, Finding>,
-    values: &HashMap<&Path, &ParsedValues>,
+    values: &HashMap<(&Path, crate::model::Limits), &ParsedValues>,
     registry: &ValuesRegistry,
     contracts: &HashMap<&PathBuf, Result<jsonschema::Validator, String>>,
     opts: &ChartCheckOptions,
@@ -407,7 +421,10 @@ fn check_one(
     };
     let mut layers = Vec::with_capacity(env.values.len());
     for p in &env.values {
-        match values.get(p.as_path()).map(|v| &v.map) {
+        match values
+            .get(&(p.as_path(), svc.config.limits))
+            .map(|v| &v.map)
+        {
             Some(Ok(m)) => layers.push(m.clone()),
             Some(Err(f)) => return fail(f.clone()),
             None => {}

@@ -2,7 +2,8 @@
 //! implementing [`Reporter`].
 pub mod audit;
 pub mod baseline;
-pub mod finding;
+/// Moved to [`crate::model::finding`]; re-exported for old paths.
+pub use crate::model::finding;
 pub mod github;
 pub mod json;
 pub mod junit;

@@ -87,9 +87,20 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// The defaults of [`crate::config::Limits`] (the one place limits are defined).
+    /// The defaults of [`crate::model::Limits`] (the one place limits are defined).
     fn default() -> Self {
-        crate::config::Limits::default().yaml()
+        crate::model::Limits::default().yaml()
+    }
+}
+
+impl crate::model::Limits {
+    /// The YAML loader's view of the limits.
+    pub fn yaml(&self) -> Limits {
+        Limits {
+            max_alias_expansions: self.alias_nodes,
+            max_depth: self.yaml_depth,
+            max_bytes: self.file_bytes,
+        }
     }
 }
 

@@ -55,7 +55,7 @@ impl Default for RegoOptions {
             all_namespaces: false,
             combine: false,
             time_limit: std::time::Duration::from_secs(
-                crate::config::Limits::default().render_seconds,
+                crate::model::Limits::default().render_seconds,
             ),
         }
     }

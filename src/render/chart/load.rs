@@ -149,14 +149,14 @@ pub fn load_chart_with(path: &Path, parse: YamlParser) -> Result<LoadedChart, Ch
 /// Loads a chart directory or `.tgz` archive (Helm's YAML semantics for `Chart.yaml` and
 /// `values.yaml`; every values scalar carries its origin in the returned [`Sources`]).
 pub fn load_chart(path: &Path) -> Result<LoadedChart, ChartError> {
-    load_chart_limited(path, &crate::config::Limits::default())
+    load_chart_limited(path, &crate::model::Limits::default())
 }
 
 /// [`load_chart`] with the YAML limits of `limits` for `Chart.yaml` and `values.yaml` (chart
 /// files themselves are bounded by Helm's sizes, [`MAX_FILE_BYTES`] and [`MAX_CHART_BYTES`]).
 pub fn load_chart_limited(
     path: &Path,
-    limits: &crate::config::Limits,
+    limits: &crate::model::Limits,
 ) -> Result<LoadedChart, ChartError> {
     let limits = limits.yaml();
     let parse = |src: &str, id: u32| {

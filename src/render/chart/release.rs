@@ -38,7 +38,7 @@ pub struct RenderOptions {
     /// `--api-versions`, added to Helm's defaults.
     pub api_versions: Vec<String>,
     /// Limits for the values files read and the templates executed.
-    pub limits: crate::config::Limits,
+    pub limits: crate::model::Limits,
     /// Render even when `values.schema.json` rejects the values (the caller validates with
     /// [`validate_schemas`] and reports findings, as `chartgate check` does).
     pub skip_schema_validation: bool,
@@ -59,7 +59,7 @@ impl Default for RenderOptions {
             is_upgrade: false,
             kube_version: None,
             api_versions: Vec::new(),
-            limits: crate::config::Limits::default(),
+            limits: crate::model::Limits::default(),
             skip_schema_validation: false,
         }
     }
@@ -67,14 +67,14 @@ impl Default for RenderOptions {
 
 /// Reads and parses a user values file, registering it in `sources` (default limits).
 pub fn read_values_file(path: &std::path::Path, sources: &mut Sources) -> Result<Map, String> {
-    read_values_file_with(path, sources, &crate::config::Limits::default())
+    read_values_file_with(path, sources, &crate::model::Limits::default())
 }
 
 /// Reads and parses a user values file under `limits` (its size is checked before reading).
 pub fn read_values_file_with(
     path: &std::path::Path,
     sources: &mut Sources,
-    limits: &crate::config::Limits,
+    limits: &crate::model::Limits,
 ) -> Result<Map, String> {
     let display = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| format!("{display}: {e}"))?;
@@ -87,7 +87,7 @@ pub fn read_values_file_with(
 
 /// Parses values text (Helm's values semantics), registering it in `sources` under `display`.
 pub fn parse_values_text(text: &str, display: &str, sources: &mut Sources) -> Result<Map, String> {
-    parse_values_text_with(text, display, sources, &crate::config::Limits::default())
+    parse_values_text_with(text, display, sources, &crate::model::Limits::default())
 }
 
 /// [`parse_values_text`] under `limits`.
@@ -95,7 +95,7 @@ pub fn parse_values_text_with(
     text: &str,
     display: &str,
     sources: &mut Sources,
-    limits: &crate::config::Limits,
+    limits: &crate::model::Limits,
 ) -> Result<Map, String> {
     let id = sources.add(display.to_string(), text);
     match crate::yaml::parse_values(text, id, &limits.yaml()) {

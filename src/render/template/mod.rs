@@ -35,9 +35,22 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// The defaults of [`crate::config::Limits`] (the one place limits are defined).
+    /// The defaults of [`crate::model::Limits`] (the one place limits are defined).
     fn default() -> Self {
-        crate::config::Limits::default().template()
+        crate::model::Limits::default().template()
+    }
+}
+
+impl crate::model::Limits {
+    /// The template engine's view of the limits.
+    pub fn template(&self) -> Limits {
+        Limits {
+            max_depth: self.template_depth,
+            max_output_bytes: self.output_bytes,
+            max_range_iterations: self.range_iterations,
+            max_regex_bytes: self.regex_bytes,
+            time_budget: Duration::from_secs(self.render_seconds),
+        }
     }
 }
 

@@ -1,11 +1,11 @@
-//! Resource limits for untrusted input, in one place: defaults, the `limits:` section of
-//! `chartgate.yaml`, `--limit NAME=VALUE` on the command line, and the conversions into the
-//! YAML loader's and the template engine's own limit structs.
-
-use std::time::Duration;
+//! Resource limits for untrusted input, in one place: the one set of defaults, setting by name
+//! (the `limits:` section of `chartgate.yaml`, `--limit NAME=VALUE`). The YAML loader and the
+//! template engine read their bounds from it through views defined in their own modules
+//! ([`Limits::yaml`] in `yaml/`, [`Limits::template`] in `render/template/`), so this module
+//! imports nothing above it.
 
 /// Every limit chartgate applies to charts, values and manifests. See README "Limits".
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Limits {
     /// `file-bytes`: largest values file, manifest file or YAML document read (16 MiB).
     pub file_bytes: usize,
@@ -104,26 +104,6 @@ impl Limits {
         self.set(name.trim(), value)
     }
 
-    /// The YAML loader's limits.
-    pub fn yaml(&self) -> crate::yaml::Limits {
-        crate::yaml::Limits {
-            max_alias_expansions: self.alias_nodes,
-            max_depth: self.yaml_depth,
-            max_bytes: self.file_bytes,
-        }
-    }
-
-    /// The template engine's limits.
-    pub fn template(&self) -> crate::render::template::Limits {
-        crate::render::template::Limits {
-            max_depth: self.template_depth,
-            max_output_bytes: self.output_bytes,
-            max_range_iterations: self.range_iterations,
-            max_regex_bytes: self.regex_bytes,
-            time_budget: Duration::from_secs(self.render_seconds),
-        }
-    }
-
     /// Checks a file's size before reading it: `Err` names the limit.
     pub fn check_file_size(&self, display: &str, len: u64) -> Result<(), String> {
         if len > self.file_bytes as u64 {
@@ -146,7 +126,7 @@ mod tests {
         assert_eq!(l.set_arg("render-seconds=3"), Ok(()));
         assert_eq!(l.set("file-bytes", 10), Ok(()));
         assert_eq!(l.render_seconds, 3);
-        assert_eq!(l.template().time_budget, Duration::from_secs(3));
+        assert_eq!(l.template().time_budget, std::time::Duration::from_secs(3));
         assert_eq!(l.yaml().max_bytes, 10);
         assert_eq!(
             l.set_arg("nope=1"),

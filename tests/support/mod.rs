@@ -1,0 +1,65 @@
+//! The shared CLI harness of the integration tests: run the `chartgate` binary from the crate
+//! root (or a given directory) and get the exit code, stdout and stderr; fails the test on a
+//! panic message or when a run does not finish within 60 s.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// One finished run.
+#[derive(Debug)]
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// `chartgate` as a command, in the crate root.
+pub fn chartgate() -> Command {
+    let mut c = Command::cargo_bin("chartgate").unwrap_or_else(|e| panic!("{e}"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+/// Runs chartgate with `args` in the crate root.
+pub fn run(args: &[&str]) -> Run {
+    run_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs chartgate with `args` in `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let start = Instant::now();
+    let out = chartgate()
+        .current_dir(dir)
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "{args:?} did not finish"
+    );
+    let r = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
+        "{args:?} panicked: {}",
+        r.stderr
+    );
+    r
+}
+
+/// Writes `files` (relative path, content) under `root`, creating directories.
+pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
+    for (p, text) in files {
+        let path = root.join(p);
+        if let Some(d) = path.parent() {
+            std::fs::create_dir_all(d).unwrap_or_else(|e| panic!("{}: {e}", d.display()));
+        }
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    }
+}
