@@ -71,7 +71,7 @@ fn round_trip() {
     let base: Value =
         serde_json::from_str(&std::fs::read_to_string(d.join("base.json")).expect("read"))
             .expect("baseline json");
-    assert_eq!(base["version"], 1);
+    assert_eq!(base["version"], 2);
     assert_eq!(base["entries"].as_array().map(Vec::len), Some(3));
 
     // Nothing changed: nothing new, nothing fixed, exit 0.

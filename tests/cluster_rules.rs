@@ -33,7 +33,11 @@ fn lines(findings: &[Value]) -> Vec<String> {
         .iter()
         .map(|f| {
             let res = match f["resource"].as_object() {
-                Some(r) => format!(" [{}/{}]", r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()),
+                Some(r) => format!(
+                    " [{}/{}]",
+                    r["kind"].as_str().unwrap(),
+                    r["name"].as_str().unwrap()
+                ),
                 None => String::new(),
             };
             format!(
@@ -195,7 +199,11 @@ fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
         "root: true\nenvironments:\n  dev:\n    kube-version: \"1.28\"\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("m.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n").unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
     let out = Command::cargo_bin("chartgate")
         .unwrap()
         .current_dir(dir.path())
@@ -208,7 +216,11 @@ fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
         err.contains("chartgate.yaml:4:19: unknown kube-version `1.28` (supported: 1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36, 1.37)"),
         "{err}"
     );
-    std::fs::write(dir.path().join("chartgate.yaml"), "root: true\nkube-version: 1.30\n").unwrap();
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "root: true\nkube-version: 1.30\n",
+    )
+    .unwrap();
     let out = Command::cargo_bin("chartgate")
         .unwrap()
         .current_dir(dir.path())
@@ -217,7 +229,11 @@ fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("kube-version must be a quoted string"));
-    std::fs::write(dir.path().join("chartgate.yaml"), "root: true\npod-security: strict\n").unwrap();
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "root: true\npod-security: strict\n",
+    )
+    .unwrap();
     let out = Command::cargo_bin("chartgate")
         .unwrap()
         .current_dir(dir.path())
@@ -225,5 +241,10 @@ fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("`strict` is not one of baseline, restricted"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("`strict` is not one of baseline, restricted"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

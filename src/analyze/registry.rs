@@ -125,6 +125,11 @@ pub fn suggest(id: &str) -> Vec<&'static str> {
     scored.into_iter().map(|(_, id)| id).collect()
 }
 
+/// Edit distance between two ids (for did-you-mean hints over any list of ids).
+pub fn distance(a: &str, b: &str) -> usize {
+    levenshtein(a, b)
+}
+
 fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();

@@ -65,6 +65,9 @@ pub struct Config {
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
     pub explicit: BTreeSet<String>,
+    /// Every rule id the files name (`rules:` keys, per-environment `rules:`, exemptions), with
+    /// where: checked against the rules of the run once its policies are known.
+    pub rule_refs: Vec<(String, Location)>,
 }
 
 impl Default for Config {
@@ -87,6 +90,7 @@ impl Default for Config {
             kube_version: None,
             pod_security: None,
             explicit: BTreeSet::new(),
+            rule_refs: Vec::new(),
         }
     }
 }
@@ -356,6 +360,12 @@ pub fn merge(parent: Config, child: Config) -> Config {
     }
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
+    let mut rule_refs = parent.rule_refs;
+    for r in child.rule_refs {
+        if !rule_refs.contains(&r) {
+            rule_refs.push(r);
+        }
+    }
     Config {
         path: child.path.or(parent.path),
         registries,
@@ -373,6 +383,7 @@ pub fn merge(parent: Config, child: Config) -> Config {
         kube_version: child.kube_version.or(parent.kube_version),
         pod_security: child.pod_security.or(parent.pod_security),
         explicit,
+        rule_refs,
     }
 }
 
@@ -525,7 +536,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
             "chart" => c.chart = v.as_str().map(resolve),
             "root" => c.root = v.as_bool().unwrap_or(false),
-            "rules" => c.rules = rules(v, &err_at)?,
+            "rules" => {
+                c.rules = rules(v, &err_at)?;
+                c.rule_refs.extend(rule_keys(v, path));
+            }
             "kube-version" => c.kube_version = Some(kube_version(v, &err_at)?),
             "pod-security" => c.pod_security = v.as_str().map(str::to_string),
             "environments" => {
@@ -544,7 +558,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                                 e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
                             }
                             "values" => e.values = strings(fv),
-                            "rules" => e.rules = rules(fv, &err_at)?,
+                            "rules" => {
+                                e.rules = rules(fv, &err_at)?;
+                                c.rule_refs.extend(rule_keys(fv, path));
+                            }
                             "kube-version" => e.kube_version = Some(kube_version(fv, &err_at)?),
                             "pod-security" => e.pod_security = fv.as_str().map(str::to_string),
                             _ => {}
@@ -566,7 +583,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             }
             "exemptions" => {
                 for ex in v.as_seq().unwrap_or(&[]) {
-                    c.exemptions.push(exemption(ex, path, &err_at)?);
+                    let e = exemption(ex, path, &err_at)?;
+                    let at = ex.get("rule").map_or(ex.pos, |r| r.pos);
+                    c.rule_refs.push((e.rule.clone(), location(path, at)));
+                    c.exemptions.push(e);
                 }
             }
             _ => {}
@@ -576,7 +596,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// `kube-version:`: one of the bundled Kubernetes versions, normalised to `MAJOR.MINOR`.
-fn kube_version(n: &Node, err_at: &dyn Fn(Pos, String) -> ConfigError) -> Result<String, ConfigError> {
+fn kube_version(
+    n: &Node,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<String, ConfigError> {
     let Some(text) = n.as_str() else {
         return Err(err_at(
             n.pos,
@@ -679,6 +702,23 @@ fn rules(
         out.insert(k.key_string(), s);
     }
     Ok(out)
+}
+
+fn location(path: &Path, pos: Pos) -> Location {
+    Location {
+        file: path.display().to_string(),
+        line: pos.line,
+        column: pos.col,
+    }
+}
+
+/// The rule ids a `rules:` map names, at their keys.
+fn rule_keys(n: &Node, path: &Path) -> Vec<(String, Location)> {
+    n.as_map()
+        .unwrap_or(&[])
+        .iter()
+        .map(|(k, _)| (k.key_string(), location(path, k.pos)))
+        .collect()
 }
 
 fn exemption(
