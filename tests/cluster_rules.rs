@@ -33,7 +33,11 @@ fn lines(findings: &[Value]) -> Vec<String> {
         .iter()
         .map(|f| {
             let res = match f["resource"].as_object() {
-                Some(r) => format!(" [{}/{}]", r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()),
+                Some(r) => format!(
+                    " [{}/{}]",
+                    r["kind"].as_str().unwrap(),
+                    r["name"].as_str().unwrap()
+                ),
                 None => String::new(),
             };
             format!(
@@ -184,5 +188,63 @@ fn schema_validity_per_version_and_crds() {
         vec![
             "schema-validity error fixtures/cluster/crd-chart/values.yaml:2:8 [Widget/w] spec.color: string \"green\" is not one of red, blue",
         ]
+    );
+}
+
+#[test]
+fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "root: true\nenvironments:\n  dev:\n    kube-version: \"1.28\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--env", "dev", "m.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("chartgate.yaml:4:19: unknown kube-version `1.28` (supported: 1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36, 1.37)"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "root: true\nkube-version: 1.30\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "m.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kube-version must be a quoted string"));
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "root: true\npod-security: strict\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "m.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("`strict` is not one of baseline, restricted"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

@@ -637,7 +637,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
 }
 
 /// `kube-version:`: one of the bundled Kubernetes versions, normalised to `MAJOR.MINOR`.
-fn kube_version(n: &Node, err_at: &dyn Fn(Pos, String) -> ConfigError) -> Result<String, ConfigError> {
+fn kube_version(
+    n: &Node,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<String, ConfigError> {
     let Some(text) = n.as_str() else {
         return Err(err_at(
             n.pos,

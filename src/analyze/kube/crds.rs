@@ -63,10 +63,7 @@ fn to_json_schema(s: &Value, root: bool) -> Value {
         .get("x-kubernetes-preserve-unknown-fields")
         .and_then(Value::as_bool)
         == Some(true);
-    let int_or_string = m
-        .get("x-kubernetes-int-or-string")
-        .and_then(Value::as_bool)
-        == Some(true);
+    let int_or_string = m.get("x-kubernetes-int-or-string").and_then(Value::as_bool) == Some(true);
     let nullable = m.get("nullable").and_then(Value::as_bool) == Some(true);
     let embedded = m
         .get("x-kubernetes-embedded-resource")
@@ -171,7 +168,11 @@ impl CrdSet {
     }
 
     /// The validator for `api_version` `kind`, if one of the CRDs defines it.
-    pub fn validator(&mut self, api_version: &str, kind: &str) -> Option<Arc<jsonschema::Validator>> {
+    pub fn validator(
+        &mut self,
+        api_version: &str,
+        kind: &str,
+    ) -> Option<Arc<jsonschema::Validator>> {
         let key = format!("{api_version}/{kind}");
         let schema = self.schemas.get(&key)?;
         self.compiled

@@ -76,7 +76,11 @@ static CACHE: LazyLock<Mutex<HashMap<(String, String), Cached>>> =
 
 /// The validator of `api_version` `kind` at `version` (`1.31`); None when the version bundles
 /// no schema for it.
-pub fn validator(version: &str, api_version: &str, kind: &str) -> Option<Arc<jsonschema::Validator>> {
+pub fn validator(
+    version: &str,
+    api_version: &str,
+    kind: &str,
+) -> Option<Arc<jsonschema::Validator>> {
     let key = (version.to_string(), format!("{api_version}/{kind}"));
     let cell = {
         let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());

@@ -112,11 +112,17 @@ mod tests {
         assert_eq!(m("a", ">= 1.29, < 1.32", "1.31"), None);
         assert_eq!(
             m("a", "<1.30.0", "1.31").as_deref(),
-            Some("chart `a` requires kubeVersion `<1.30.0`, which excludes Kubernetes v1.31.0 of this environment")
+            Some(
+                "chart `a` requires kubeVersion `<1.30.0`, which excludes Kubernetes v1.31.0 of this environment"
+            )
         );
         assert_eq!(m("a", "~1.30.0 || ^1.33", "1.32").is_some(), true);
         assert_eq!(m("a", "~1.30.0 || ^1.33", "1.34"), None);
-        assert!(m("a", "not a version", "1.31").unwrap().contains("invalid kubeVersion"));
+        assert!(
+            m("a", "not a version", "1.31")
+                .unwrap()
+                .contains("invalid kubeVersion")
+        );
     }
 }
 
@@ -133,7 +139,11 @@ pub fn chart_finding(
     let (chart, constraint) = settings.kube.chart_kube_version.as_ref()?;
     let message = chart_kube_version_message(chart, constraint, &settings.kube.version)?;
     if let Some(ex) = &settings.exemptions
-        && ex.suppresses(DeprecatedApi::INFO.id, None, settings.environment.as_deref())
+        && ex.suppresses(
+            DeprecatedApi::INFO.id,
+            None,
+            settings.environment.as_deref(),
+        )
     {
         return None;
     }

@@ -166,7 +166,10 @@ impl<'a> Checker<'a, '_> {
             self.r,
             node,
             Some(field),
-            format!("{control}: {message} (Pod Security `{}`)", self.level.name()),
+            format!(
+                "{control}: {message} (Pod Security `{}`)",
+                self.level.name()
+            ),
         ));
     }
 
@@ -201,12 +204,7 @@ impl<'a> Checker<'a, '_> {
                 && n.as_bool() == Some(true)
             {
                 let field = format!("{}.{f}", self.path);
-                self.emit(
-                    "hostNamespaces",
-                    n,
-                    field,
-                    format!("{f}=true is forbidden"),
-                );
+                self.emit("hostNamespaces", n, field, format!("{f}=true is forbidden"));
             }
         }
     }
@@ -303,7 +301,9 @@ impl<'a> Checker<'a, '_> {
                     "seccompProfile_baseline",
                     t,
                     format!("{base}.seccompProfile.type"),
-                    format!("{who} must not set securityContext.seccompProfile.type to \"{value}\""),
+                    format!(
+                        "{who} must not set securityContext.seccompProfile.type to \"{value}\""
+                    ),
                 );
             }
         }
@@ -391,12 +391,7 @@ impl<'a> Checker<'a, '_> {
             let name = text(Some(n)).unwrap_or_default();
             if !sysctl_allowed(&name, self.version) {
                 let field = format!("{}.securityContext.sysctls[{i}].name", self.path);
-                self.emit(
-                    "sysctls",
-                    n,
-                    field,
-                    format!("forbidden sysctl \"{name}\""),
-                );
+                self.emit("sysctls", n, field, format!("forbidden sysctl \"{name}\""));
             }
         }
     }
@@ -519,7 +514,10 @@ impl<'a> Checker<'a, '_> {
                         "hostProbesAndHostLifecycle",
                         host,
                         format!("{}.{}.{action}.host", c.path, path.join(".")),
-                        format!("{who} must not set {}.{action}.host \"{value}\"", path.join(".")),
+                        format!(
+                            "{who} must not set {}.{action}.host \"{value}\"",
+                            path.join(".")
+                        ),
                     );
                 }
             }

@@ -73,9 +73,14 @@ impl Rule for SchemaValidity {
             }
             let found = schemas::validator(version, api, kind)
                 .map(|v| (v, format!("schema of Kubernetes {version}")))
-                .or_else(|| local.validator(api, kind).map(|v| (v, "CRD schema".to_string())))
                 .or_else(|| {
-                    crds::bundled_validator(api, kind).map(|v| (v, "bundled CRD schema".to_string()))
+                    local
+                        .validator(api, kind)
+                        .map(|v| (v, "CRD schema".to_string()))
+                })
+                .or_else(|| {
+                    crds::bundled_validator(api, kind)
+                        .map(|v| (v, "bundled CRD schema".to_string()))
                 });
             let Some((validator, source)) = found else {
                 // A deprecated API without a schema at this version: deprecated-api says it.
@@ -111,21 +116,35 @@ impl Rule for SchemaValidity {
                     K::AdditionalProperties { unexpected } => {
                         let name = unexpected.first().cloned().unwrap_or_default();
                         let key = node.as_map().and_then(|m| {
-                            m.iter().rev().find(|(k, _)| k.key_string() == name).map(|(k, _)| k)
+                            m.iter()
+                                .rev()
+                                .find(|(k, _)| k.key_string() == name)
+                                .map(|(k, _)| k)
                         });
                         let f = at(&name);
-                        let msg = format!("{f}: unknown field `{name}` (not in the {api} {kind} {source})");
+                        let msg = format!(
+                            "{f}: unknown field `{name}` (not in the {api} {kind} {source})"
+                        );
                         (key.unwrap_or(node), f, msg)
                     }
                     K::Required { property } => {
                         let name = property.as_str().unwrap_or_default().to_string();
                         let f = at(&name);
-                        (node, f.clone(), format!("{f}: missing required field `{name}`"))
+                        (
+                            node,
+                            f.clone(),
+                            format!("{f}: missing required field `{name}`"),
+                        )
                     }
                     K::Type { kind: t } => (
                         node,
                         path.clone(),
-                        format!("{}: expected {}, got {}", show_path(&path), type_name(t), describe(e.instance())),
+                        format!(
+                            "{}: expected {}, got {}",
+                            show_path(&path),
+                            type_name(t),
+                            describe(e.instance())
+                        ),
                     ),
                     K::OneOfNotValid { .. } | K::AnyOf { .. } => (
                         node,
@@ -142,12 +161,23 @@ impl Rule for SchemaValidity {
                     K::Enum { options } => {
                         let opts: Vec<String> = options
                             .as_array()
-                            .map(|a| a.iter().map(|o| o.as_str().map_or_else(|| o.to_string(), str::to_string)).collect())
+                            .map(|a| {
+                                a.iter()
+                                    .map(|o| {
+                                        o.as_str().map_or_else(|| o.to_string(), str::to_string)
+                                    })
+                                    .collect()
+                            })
                             .unwrap_or_default();
                         (
                             node,
                             path.clone(),
-                            format!("{}: {} is not one of {}", show_path(&path), describe(e.instance()), opts.join(", ")),
+                            format!(
+                                "{}: {} is not one of {}",
+                                show_path(&path),
+                                describe(e.instance()),
+                                opts.join(", ")
+                            ),
                         )
                     }
                     _ => (node, path.clone(), format!("{}: {e}", show_path(&path))),
