@@ -294,6 +294,14 @@ fn timezone_fail() {
             ("timezone", "error", "CronJob/nightly-report", 28, 23),
             ("timezone", "error", "CronJob/cleanup", 36, 13),
             ("timezone", "error", "CronJob/cleanup", 37, 13),
+            ("timezone", "error", "CronWorkflow/backup", 58, 7),
+            ("timezone", "error", "CronWorkflow/backup", 59, 13),
+            ("timezone", "error", "CronWorkflow/sync", 69, 13),
+            ("timezone", "info", "EventSource/timers", 82, 17),
+            ("timezone", "error", "EventSource/timers", 82, 17),
+            ("timezone", "error", "EventSource/timers", 84, 17),
+            ("timezone", "error", "EventSource/timers", 87, 17),
+            ("timezone", "info", "EventSource/timers", 89, 17),
         ],
     );
 }
