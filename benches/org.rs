@@ -13,6 +13,10 @@
 use std::path::Path;
 use std::time::Instant;
 
+/// The binary's allocator (src/main.rs), so the figure is what `chartgate check` gets.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use chartgate::discover::charts::{DiscoverOptions, discover};
 use chartgate::pipeline::{ChartCheckOptions, check_charts};
 

@@ -54,6 +54,8 @@ pub struct Settings {
     pub load_balancers: Vec<crate::config::LoadBalancer>,
     /// Allowed Helm chart registry globs (`chart-registries:`).
     pub chart_registries: Vec<String>,
+    /// The cluster side: Kubernetes version, Pod Security level, the chart's `kubeVersion`.
+    pub kube: super::kube::KubeSettings,
 }
 
 /// The context of one analysis, exposed to Rego policies as `data.chartgate.context`.
@@ -116,6 +118,7 @@ impl Default for Settings {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            kube: super::kube::KubeSettings::default(),
         }
     }
 }
@@ -168,6 +171,7 @@ impl Settings {
                 .and_then(|e| e.load_balancers.clone())
                 .unwrap_or_else(|| config.load_balancers.clone()),
             chart_registries: config.chart_registries.clone(),
+            kube: super::kube::KubeSettings::from_config(config, environment),
         }
     }
 

@@ -63,6 +63,10 @@ pub struct Config {
     pub load_balancers: Vec<LoadBalancer>,
     /// `chart-registries:`: allowed Helm chart registries (globs, like `registries`).
     pub chart_registries: Vec<String>,
+    /// `kube-version:` (`1.31`), normalised; None: the newest bundled version.
+    pub kube_version: Option<String>,
+    /// `pod-security:` level (`baseline` or `restricted`); None: baseline.
+    pub pod_security: Option<String>,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
@@ -94,6 +98,8 @@ impl Default for Config {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            kube_version: None,
+            pod_security: None,
             explicit: BTreeSet::new(),
             rule_refs: Vec::new(),
         }
@@ -118,6 +124,10 @@ pub struct Environment {
     pub rules: BTreeMap<String, RuleSetting>,
     /// `load-balancers:` of this environment (replaces the top-level list when set).
     pub load_balancers: Option<Vec<LoadBalancer>>,
+    /// `kube-version:` of this environment (normalised `1.31`).
+    pub kube_version: Option<String>,
+    /// `pod-security:` of this environment.
+    pub pod_security: Option<String>,
 }
 
 /// A rule's level.
@@ -362,6 +372,8 @@ pub fn merge(parent: Config, child: Config) -> Config {
                 } else {
                     p.load_balancers
                 },
+                kube_version: c.kube_version.or(p.kube_version),
+                pod_security: c.pod_security.or(p.pod_security),
             },
         };
         environments.insert(name, merged);
@@ -399,6 +411,8 @@ pub fn merge(parent: Config, child: Config) -> Config {
         limits,
         load_balancers,
         chart_registries,
+        kube_version: child.kube_version.or(parent.kube_version),
+        pod_security: child.pod_security.or(parent.pod_security),
         explicit,
         rule_refs,
     }
@@ -563,6 +577,8 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                 c.rules = rules(v, &err_at)?;
                 c.rule_refs.extend(rule_keys(v, path));
             }
+            "kube-version" => c.kube_version = Some(kube_version(v, &err_at)?),
+            "pod-security" => c.pod_security = v.as_str().map(str::to_string),
             "environments" => {
                 for (name, env) in v.as_map().unwrap_or(&[]) {
                     let name = name.key_string();
@@ -586,6 +602,8 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                                 e.rules = rules(fv, &err_at)?;
                                 c.rule_refs.extend(rule_keys(fv, path));
                             }
+                            "kube-version" => e.kube_version = Some(kube_version(fv, &err_at)?),
+                            "pod-security" => e.pod_security = fv.as_str().map(str::to_string),
                             _ => {}
                         }
                     }
@@ -615,6 +633,21 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     }
     Ok(c)
+}
+
+/// `kube-version:`: one of the bundled Kubernetes versions, normalised to `MAJOR.MINOR`.
+fn kube_version(
+    n: &Node,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<String, ConfigError> {
+    let Some(text) = n.as_str() else {
+        return Err(err_at(
+            n.pos,
+            "kube-version must be a quoted string such as \"1.31\" (unquoted 1.30 reads as 1.3)"
+                .into(),
+        ));
+    };
+    crate::analyze::kube::normalize_version(text).map_err(|m| err_at(n.pos, m))
 }
 
 /// The node at a JSON instance path, and the key node of its last map entry if any.

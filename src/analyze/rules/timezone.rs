@@ -253,7 +253,12 @@ fn check_cron_workflow<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<Raw
     let mut prefixed = false;
     for (node, field) in &schedules {
         let Some(text) = node.as_str() else {
-            out.push(raw(r, node, Some(field.clone()), format!("{field} is not a string")));
+            out.push(raw(
+                r,
+                node,
+                Some(field.clone()),
+                format!("{field} is not a string"),
+            ));
             continue;
         };
         match validate_schedule_as(text, Dialect::ArgoWorkflows) {
@@ -282,7 +287,11 @@ fn check_cron_workflow<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<Raw
 
 /// Argo Events `EventSource` calendars.
 fn check_calendars<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<RawFinding<'a>>) {
-    let Some(calendars) = r.node.get_path(&["spec", "calendar"]).and_then(Node::as_map) else {
+    let Some(calendars) = r
+        .node
+        .get_path(&["spec", "calendar"])
+        .and_then(Node::as_map)
+    else {
         return;
     };
     for (k, cal) in calendars {
@@ -315,7 +324,10 @@ fn check_calendars<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<RawFind
             let text = n.as_str().unwrap_or_default().trim();
             let positive = valid_go_duration(text)
                 && !text.starts_with('-')
-                && text.trim_start_matches('+').chars().any(|c| c.is_ascii_digit() && c != '0');
+                && text
+                    .trim_start_matches('+')
+                    .chars()
+                    .any(|c| c.is_ascii_digit() && c != '0');
             if !positive {
                 out.push(raw(
                     r,
@@ -342,7 +354,9 @@ fn check_calendars<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<RawFind
                 r,
                 n,
                 format!("{base}.timezone"),
-                format!("calendar `{name}` has no timezone: it runs in the event source's time zone (UTC)"),
+                format!(
+                    "calendar `{name}` has no timezone: it runs in the event source's time zone (UTC)"
+                ),
                 require,
                 out,
             );
