@@ -45,6 +45,13 @@ pub fn validate_schedule_as(schedule: &str, dialect: Dialect) -> Result<Option<S
                 "`{s}`: a TZ= or CRON_TZ= prefix is not supported by Kubernetes, set spec.timeZone instead"
             ));
         }
+        // robfig parses the prefix, but the CronWorkflow CRD's schedule pattern rejects it and
+        // Argo adds its own `CRON_TZ=` from spec.timezone.
+        if dialect == Dialect::ArgoWorkflows {
+            return Err(format!(
+                "`{s}`: a TZ= or CRON_TZ= prefix is rejected by the CronWorkflow schema, set spec.timezone instead"
+            ));
+        }
         // robfig: the zone runs to the first space; the rest is the schedule.
         let Some((prefix, rest)) = s.split_once(' ') else {
             return Err(format!("`{s}`: a time zone prefix without a schedule"));
@@ -236,9 +243,10 @@ mod tests {
     fn argo_dialects() {
         use Dialect::*;
         assert_eq!(
-            validate_schedule_as("CRON_TZ=Europe/Copenhagen 0 3 * * *", ArgoWorkflows),
+            validate_schedule_as("CRON_TZ=Europe/Copenhagen 0 3 * * *", ArgoEvents),
             Ok(Some("Europe/Copenhagen".into()))
         );
+        assert!(validate_schedule_as("CRON_TZ=UTC 0 3 * * *", ArgoWorkflows).is_err());
         assert_eq!(validate_schedule_as("@daily", ArgoWorkflows), Ok(None));
         assert_eq!(validate_schedule_as("0 3 * * *", ArgoEvents), Ok(None));
         assert_eq!(
@@ -246,7 +254,7 @@ mod tests {
             "`@daily`: Argo Events calendars take five cron fields, not `@` descriptors (use `interval` for `@every`)"
         );
         assert_eq!(
-            validate_schedule_as("TZ=Europe/Aarhus 0 3 * * *", ArgoWorkflows).unwrap_err(),
+            validate_schedule_as("TZ=Europe/Aarhus 0 3 * * *", ArgoEvents).unwrap_err(),
             "`TZ=Europe/Aarhus 0 3 * * *`: `Europe/Aarhus` is not an IANA time zone (e.g. Europe/Copenhagen, UTC)"
         );
         assert_eq!(

@@ -11,8 +11,8 @@ crate::declare_rule! {
     ///   which is UTC on the platform. Option `require-cronjob-timezone: true` makes it an error.
     /// - A `hostPath` volume of `/etc/localtime` is flagged: set `TZ` instead.
     /// - Argo Workflows `CronWorkflow`: each of `spec.schedule` / `spec.schedules[]` must parse
-    ///   as Argo's `cron.ParseStandard` does (five fields or a descriptor; a `CRON_TZ=` prefix
-    ///   names a zone, which must be valid and must not be combined with `spec.timezone`); setting
+    ///   as Argo's `cron.ParseStandard` does (five fields or a descriptor; a `CRON_TZ=` prefix is
+    ///   rejected, as the CronWorkflow CRD's schedule pattern rejects it: use `spec.timezone`); setting
     ///   both `schedule` and `schedules` is rejected as Argo rejects it; `spec.timezone` must be a
     ///   valid zone; without any zone an info finding says it runs in the controller's zone (UTC).
     /// - Argo Events `EventSource` calendars (`spec.calendar.<name>`): `schedule` must be five cron
