@@ -59,14 +59,14 @@ pub struct Config {
     pub exemptions: Vec<Exemption>,
     /// `limits:` for untrusted input (defaults where unset).
     pub limits: Limits,
-    /// `load-balancers:`: the shared load balancers Ingresses may use (see [`platform`]).
-    pub load_balancers: Vec<LoadBalancer>,
-    /// `chart-registries:`: allowed Helm chart registries (globs, like `registries`).
-    pub chart_registries: Vec<String>,
     /// `kube-version:` (`1.31`), normalised; None: the newest bundled version.
     pub kube_version: Option<String>,
     /// `pod-security:` level (`baseline` or `restricted`); None: baseline.
     pub pod_security: Option<String>,
+    /// `load-balancers:`: the shared load balancers Ingresses may use (see [`platform`]).
+    pub load_balancers: Vec<LoadBalancer>,
+    /// `chart-registries:`: allowed Helm chart registries (globs, like `registries`).
+    pub chart_registries: Vec<String>,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
@@ -93,13 +93,13 @@ impl Default for Config {
             root: false,
             exemptions: Vec::new(),
             limits: Limits::default(),
+            kube_version: None,
+            pod_security: None,
             load_balancers: Vec::new(),
             chart_registries: platform::DEFAULT_CHART_REGISTRIES
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
-            kube_version: None,
-            pod_security: None,
             explicit: BTreeSet::new(),
             rule_refs: Vec::new(),
         }
@@ -122,12 +122,12 @@ pub struct Environment {
     pub values: Vec<String>,
     /// Per-environment rule overrides.
     pub rules: BTreeMap<String, RuleSetting>,
-    /// `load-balancers:` of this environment (replaces the top-level list when set).
-    pub load_balancers: Option<Vec<LoadBalancer>>,
     /// `kube-version:` of this environment (normalised `1.31`).
     pub kube_version: Option<String>,
     /// `pod-security:` of this environment.
     pub pod_security: Option<String>,
+    /// `load-balancers:` of this environment (replaces the top-level list when set).
+    pub load_balancers: Option<Vec<LoadBalancer>>,
 }
 
 /// A rule's level.
@@ -367,13 +367,13 @@ pub fn merge(parent: Config, child: Config) -> Config {
                 },
                 values: if set("values") { c.values } else { p.values },
                 rules: merge_rules(p.rules, c.rules),
+                kube_version: c.kube_version.or(p.kube_version),
+                pod_security: c.pod_security.or(p.pod_security),
                 load_balancers: if set("load-balancers") {
                     c.load_balancers
                 } else {
                     p.load_balancers
                 },
-                kube_version: c.kube_version.or(p.kube_version),
-                pod_security: c.pod_security.or(p.pod_security),
             },
         };
         environments.insert(name, merged);
@@ -409,10 +409,10 @@ pub fn merge(parent: Config, child: Config) -> Config {
         root: child.root,
         exemptions,
         limits,
-        load_balancers,
-        chart_registries,
         kube_version: child.kube_version.or(parent.kube_version),
         pod_security: child.pod_security.or(parent.pod_security),
+        load_balancers,
+        chart_registries,
         explicit,
         rule_refs,
     }
