@@ -301,6 +301,14 @@ fn timezone_fail() {
             ("timezone", "error", "CronJob/nightly-report", 28, 23),
             ("timezone", "error", "CronJob/cleanup", 36, 13),
             ("timezone", "error", "CronJob/cleanup", 37, 13),
+            ("timezone", "error", "CronWorkflow/backup", 60, 7),
+            ("timezone", "error", "CronWorkflow/backup", 61, 13),
+            ("timezone", "error", "CronWorkflow/sync", 74, 7),
+            ("timezone", "info", "EventSource/timers", 87, 17),
+            ("timezone", "error", "EventSource/timers", 87, 17),
+            ("timezone", "error", "EventSource/timers", 89, 17),
+            ("timezone", "error", "EventSource/timers", 92, 17),
+            ("timezone", "info", "EventSource/timers", 94, 17),
         ],
     );
 }

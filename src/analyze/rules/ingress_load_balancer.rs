@@ -79,7 +79,11 @@ fn class<'a>(r: &Resource<'a>) -> Option<(&'a str, &'a Node, String)> {
     }
     let n: &'a Node = r.annotations.get(CLASS_ANNOTATION).copied()?;
     let s = n.as_str().filter(|s| !s.is_empty())?;
-    Some((s, n, format!("metadata.annotations[\"{CLASS_ANNOTATION}\"]")))
+    Some((
+        s,
+        n,
+        format!("metadata.annotations[\"{CLASS_ANNOTATION}\"]"),
+    ))
 }
 
 impl Rule for IngressLoadBalancer {

@@ -103,8 +103,7 @@ fn seq<'a>(n: Option<&'a Node>) -> &'a [Node] {
 }
 
 fn check_ingress<'a>(r: &'a Resource<'a>, out: &mut Vec<RawFinding<'a>>) {
-    if r
-        .annotation(CERTIFICATE_ARN)
+    if r.annotation(CERTIFICATE_ARN)
         .is_some_and(|a| !a.trim().is_empty())
     {
         return;
@@ -149,7 +148,10 @@ fn check_route<'a>(r: &'a Resource<'a>, gateways: &[&Resource<'a>], out: &mut Ve
     let parents: Vec<ParentRef<'a>> = seq(spec.and_then(|s| s.get("parentRefs")))
         .iter()
         .filter(|p| {
-            p.get("group").and_then(Node::as_str).unwrap_or(GATEWAY_GROUP) == GATEWAY_GROUP
+            p.get("group")
+                .and_then(Node::as_str)
+                .unwrap_or(GATEWAY_GROUP)
+                == GATEWAY_GROUP
                 && p.get("kind").and_then(Node::as_str).unwrap_or("Gateway") == "Gateway"
         })
         .filter_map(|p| {
@@ -176,9 +178,9 @@ fn check_route<'a>(r: &'a Resource<'a>, gateways: &[&Resource<'a>], out: &mut Ve
             .filter(|l| {
                 p.section
                     .is_none_or(|s| l.get("name").and_then(Node::as_str) == Some(s))
-                    && p.port
-                        .as_deref()
-                        .is_none_or(|port| l.get("port").and_then(scalar_text).as_deref() == Some(port))
+                    && p.port.as_deref().is_none_or(|port| {
+                        l.get("port").and_then(scalar_text).as_deref() == Some(port)
+                    })
             })
             .collect();
         known.push((gw, listeners));
@@ -186,7 +188,10 @@ fn check_route<'a>(r: &'a Resource<'a>, gateways: &[&Resource<'a>], out: &mut Ve
     if known.is_empty() {
         return;
     }
-    for (i, node) in seq(spec.and_then(|s| s.get("hostnames"))).iter().enumerate() {
+    for (i, node) in seq(spec.and_then(|s| s.get("hostnames")))
+        .iter()
+        .enumerate()
+    {
         let Some(host) = node.as_str().filter(|h| !h.is_empty()) else {
             continue;
         };
