@@ -11,6 +11,7 @@ pub mod render_error;
 pub mod resource_requests;
 pub mod singleton_replicas;
 pub mod timezone;
+pub mod unresolved_source;
 pub mod unused_exemption;
 pub mod values_schema;
 
