@@ -92,7 +92,7 @@ struct Doc {
     line: u32,
     column: u32,
     /// Found in a file (true) or produced by an app-of-apps chart / ApplicationSet.
-    in_file: bool,
+    _in_file: bool,
 }
 
 /// Reads the Argo CD documents of one file: (Applications, ApplicationSets), or an error.
@@ -108,7 +108,7 @@ fn read_docs(path: &Path, text: &str) -> Result<(Vec<Doc>, Vec<Doc>), (u32, u32,
             file: path.to_path_buf(),
             line: d.root.pos.line,
             column: d.root.pos.col,
-            in_file: true,
+            _in_file: true,
         };
         if application::is_kind(&json, "Application") {
             apps.push(doc(json));
@@ -362,7 +362,7 @@ impl Resolver<'_> {
         for app in x.applications {
             let child = Doc {
                 json: app,
-                in_file: false,
+                _in_file: false,
                 ..doc.clone()
             };
             self.application(&child, &mut Vec::new());
@@ -764,7 +764,7 @@ impl Resolver<'_> {
                 if application::is_kind(&json, "Application") {
                     out.push(Doc {
                         json,
-                        in_file: false,
+                        _in_file: false,
                         ..doc.clone()
                     });
                 }
