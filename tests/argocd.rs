@@ -47,25 +47,21 @@ fn applications_resolve_with_argo_cd_inputs() {
             "clusters/shared/web-dev.yaml:15 warning Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)"
         ]
     );
-    // The chart is rendered once, as the Application says: release web-dev in team-dev,
-    // environment dev (cluster shared + namespace team-dev), no convention environments.
-    let envs: std::collections::BTreeSet<(String, String, String)> = findings
-        .iter()
-        .filter(|f| f["resource"]["kind"] == "ConfigMap")
-        .map(|f| {
-            (
-                f["resource"]["name"].as_str().unwrap().to_string(),
-                f["resource"]["namespace"].as_str().unwrap().to_string(),
-                f["environment"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect();
+    // The chart is rendered once, as the Application says (environment dev from cluster
+    // shared + namespace team-dev), with no convention environments.
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/config-repo");
+    let out = Command::new(env!("CARGO_BIN_EXE_chartgate"))
+        .current_dir(&dir)
+        .args(["check", "--list", "."])
+        .output()
+        .unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/team/web");
+    let r = root.display();
     assert_eq!(
-        envs.into_iter().collect::<Vec<_>>(),
-        [(
-            "web-dev".to_string(),
-            "team-dev".to_string(),
-            "dev".to_string()
-        )]
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{r}  env dev: {r}/values.yaml, {r}/values-dev.yaml\nclusters/shared/web-dev.yaml  manifest\n"
+        )
     );
 }
