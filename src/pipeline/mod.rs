@@ -470,6 +470,7 @@ fn check_one(
         namespace: namespace.clone(),
         skip_schema_validation: true,
         limits: svc.config.limits,
+        kube_version: crate::analyze::kube::configured_version(&svc.config, config_env),
         ..Default::default()
     };
     // Argo CD's inline values, parameters, kube and API versions.
@@ -496,6 +497,9 @@ fn check_one(
         settings.cluster = env.cluster.clone();
         settings.context.cluster = env.cluster.clone();
     }
+    settings.kube.chart_kube_version =
+        crate::analyze::kube::chart_constraint(&loaded.chart.metadata.raw, loaded.chart.name());
+    settings.kube.crds = crate::analyze::kube::crds::of_chart(&loaded.chart);
     let locator = ChartLocator::new(&rendered, registry, cwd);
     let mut findings = Vec::new();
     let mut failed = false;
@@ -531,6 +535,12 @@ fn check_one(
         }
     }
     findings.extend(analyze(&files, &settings, &locator));
+    findings.extend(crate::analyze::rules::deprecated_api::chart_finding(
+        &svc.chart,
+        &svc.display,
+        &settings,
+        cwd,
+    ));
     // Values schemas.
     if let Some(level) = level_for(&ValuesSchema::INFO, &settings) {
         let mut compiled = Vec::new();
