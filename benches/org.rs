@@ -408,6 +408,7 @@ fn main() {
                 policies: Some(policies.clone()),
                 exemptions: None,
                 renderer: chartgate::render::Renderer::Native,
+                repos: Default::default(),
             },
         );
         let mut by_rule = std::collections::BTreeMap::new();

@@ -278,6 +278,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             policies: Some(r.extras.policies.clone()),
             exemptions: r.extras.exemptions.clone(),
             renderer: crate::render::Renderer::Native,
+            repos: Default::default(),
         })
         .collect();
     // Jobs are services (each rendered in all its environments) so the bar moves as they end.

@@ -105,6 +105,10 @@ pub struct CheckArgs {
     /// Values file applied to every chart after its environment's files (repeatable, in order).
     #[arg(short = 'f', long = "values")]
     pub values: Vec<PathBuf>,
+    /// A repository's local checkout, `URL=PATH` (repeatable): Argo CD Applications that use the
+    /// repository (Git, Helm repository or OCI registry) are resolved there.
+    #[arg(long = "repo", value_name = "URL=PATH")]
+    pub repos: Vec<String>,
 }
 
 impl CheckArgs {
@@ -245,6 +249,22 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             return Ok(super::EXIT_ERROR);
         }
     };
+    // Argo CD: the Applications of the run decide what is deployed where.
+    let mut discovered = discovered;
+    let argo = match crate::discover::argocd::apply(
+        &mut discovered,
+        &paths,
+        &args.repos,
+        &config,
+        config_override.as_ref(),
+        &cwd,
+    ) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("chartgate: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    };
     let discovered = if args.changed {
         let run_inputs: Vec<PathBuf> = (config.policies.iter())
             .chain(&args.policy)
@@ -304,6 +324,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         policies: Some(extras.policies.clone()),
         exemptions: extras.exemptions.clone(),
         renderer: args.renderer,
+        repos: argo.repos.clone(),
     };
     let mut charts =
         pool.install(|| crate::pipeline::check_charts(&discovered.services, &chart_opts));
@@ -351,6 +372,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         return Ok(super::EXIT_ERROR);
     }
     findings.append(&mut charts.findings);
+    findings.extend(argo.findings.iter().cloned());
     crate::report::sort_findings(&mut findings);
     let mut sources = SourceMap::default();
     for i in &inputs {
@@ -366,6 +388,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     };
     // A `--changed` run checks part of the repository: what it did not check is not "fixed".
     let fixed = fixed.filter(|_| !args.changed);
+    for (path, text) in argo.sources.iter() {
+        sources.insert(path.clone(), text.clone());
+    }
     for (path, text) in std::mem::take(&mut charts.sources) {
         sources.insert(path, text);
     }

@@ -60,6 +60,10 @@ pub struct Config {
     pub exemptions: Vec<Exemption>,
     /// `limits:` for untrusted input (defaults where unset).
     pub limits: Limits,
+    /// `repos:` repository URL → local checkout, resolved relative to the file that named it.
+    pub repos: Vec<(String, PathBuf)>,
+    /// `clusters:` Argo CD cluster name (or server) → settings (see [`Cluster`]).
+    pub clusters: BTreeMap<String, Cluster>,
     /// `kube-version:` (`1.31`), normalised; None: the newest bundled version.
     pub kube_version: Option<String>,
     /// `pod-security:` level (`baseline` or `restricted`); None: baseline.
@@ -94,6 +98,8 @@ impl Default for Config {
             root: false,
             exemptions: Vec::new(),
             limits: Limits::default(),
+            repos: Vec::new(),
+            clusters: BTreeMap::new(),
             kube_version: None,
             pod_security: None,
             load_balancers: Vec::new(),
@@ -129,6 +135,18 @@ pub struct Environment {
     pub pod_security: Option<String>,
     /// `load-balancers:` of this environment (replaces the top-level list when set).
     pub load_balancers: Option<Vec<LoadBalancer>>,
+}
+
+/// One `clusters:` entry: how an Argo CD destination cluster maps to chartgate settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cluster {
+    /// The cluster's API server URL (`spec.destination.server` of Applications).
+    pub server: Option<String>,
+    /// The environment Applications on this cluster belong to (unless an environment with this
+    /// `cluster` and the Application's `namespace` says otherwise).
+    pub environment: Option<String>,
+    /// Settings any environment takes; an environment's own settings override them.
+    pub settings: Environment,
 }
 
 /// A rule's level.
@@ -388,6 +406,14 @@ pub fn merge(parent: Config, child: Config) -> Config {
             let _ = limits.set(name, child.limits.get(name));
         }
     }
+    let mut repos = child.repos;
+    for r in parent.repos {
+        if !repos.iter().any(|(u, _)| *u == r.0) {
+            repos.push(r);
+        }
+    }
+    let mut clusters = parent.clusters;
+    clusters.extend(child.clusters);
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
     let mut rule_refs = parent.rule_refs;
@@ -410,6 +436,8 @@ pub fn merge(parent: Config, child: Config) -> Config {
         root: child.root,
         exemptions,
         limits,
+        repos,
+        clusters,
         kube_version: child.kube_version.or(parent.kube_version),
         pod_security: child.pod_security.or(parent.pod_security),
         load_balancers,
@@ -574,6 +602,33 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
             "chart" => c.chart = v.as_str().map(resolve),
             "root" => c.root = v.as_bool().unwrap_or(false),
+            "repos" => {
+                for (url, dir) in v.as_map().unwrap_or(&[]) {
+                    if let Some(d) = dir.as_str() {
+                        c.repos.push((url.key_string(), resolve(d)));
+                    }
+                }
+            }
+            "clusters" => {
+                for (name, cl) in v.as_map().unwrap_or(&[]) {
+                    let name = name.key_string();
+                    let mut cluster = Cluster::default();
+                    let mut settings = Vec::new();
+                    for (fk, fv) in cl.as_map().unwrap_or(&[]) {
+                        let f = fk.key_string();
+                        c.explicit.insert(format!("clusters.{name}.{f}"));
+                        match f.as_str() {
+                            "server" => cluster.server = fv.as_str().map(str::to_string),
+                            "environment" => cluster.environment = fv.as_str().map(str::to_string),
+                            _ => settings.push((fk.clone(), fv.clone())),
+                        }
+                    }
+                    let mut e = Environment::default();
+                    environment_fields(&mut e, &settings, &err_at)?;
+                    cluster.settings = e;
+                    c.clusters.insert(name, cluster);
+                }
+            }
             "rules" => {
                 c.rules = rules(v, &err_at)?;
                 c.rule_refs.extend(rule_keys(v, path));
@@ -634,6 +689,29 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
         }
     }
     Ok(c)
+}
+
+/// The settings of an environment (or a `clusters:` entry) from its map entries.
+fn environment_fields(
+    e: &mut Environment,
+    pairs: &[(Node, Node)],
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    for (fk, fv) in pairs {
+        match fk.key_string().as_str() {
+            "cluster" => e.cluster = fv.as_str().map(str::to_string),
+            "namespace" => e.namespace = fv.as_str().map(str::to_string),
+            "namespaces" => e.namespaces = strings(fv),
+            "pin-digests" => e.pin_digests = fv.as_bool().unwrap_or(false),
+            "min-replicas" => {
+                e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
+            }
+            "values" => e.values = strings(fv),
+            "rules" => e.rules = rules(fv, err_at)?,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// `kube-version:`: one of the bundled Kubernetes versions, normalised to `MAJOR.MINOR`.

@@ -24,12 +24,32 @@ use super::manifests::{DEFAULT_INCLUDE, DiscoverError, ManifestInput, display_pa
 use crate::config::{Config, FileCache};
 
 /// One environment of a service: its name and values files in the order they apply.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnvTarget {
     /// None when the service has no environments at all (rendered with its defaults).
     pub name: Option<String>,
     /// Values files (absolute), applied in order after the chart's own `values.yaml`.
     pub values: Vec<PathBuf>,
+    /// Where this render is declared: `path:line` of the Application (or config) that declares it.
+    pub source: Option<String>,
+    /// The destination cluster (Argo CD `destination.name`, or the `clusters:` name of its server).
+    pub cluster: Option<String>,
+    /// The namespace the release is rendered into (default: the environment's, else `default`).
+    pub namespace: Option<String>,
+    /// The release name (default: the service's name).
+    pub release: Option<String>,
+    /// Argo CD `helm.values`/`valuesObject`: applied after the values files.
+    pub inline_values: Option<serde_json::Value>,
+    /// `--set` arguments (`name=value`), applied after every values layer.
+    pub set: Vec<String>,
+    /// `--set-string` arguments.
+    pub set_string: Vec<String>,
+    /// `--set-file` arguments (`name=absolute path`).
+    pub set_file: Vec<String>,
+    /// `--kube-version` of the render.
+    pub kube_version: Option<String>,
+    /// `--api-versions` of the render.
+    pub api_versions: Vec<String>,
 }
 
 /// A chart to render, with the directory its values live in and its environments.
@@ -458,6 +478,7 @@ fn environments_of(
                 out.push(EnvTarget {
                     name: Some(name.clone()),
                     values: with_base(convention_files(dir, name)),
+                    ..Default::default()
                 });
                 continue;
             }
@@ -480,6 +501,7 @@ fn environments_of(
             out.push(EnvTarget {
                 name: Some(name.clone()),
                 values: with_base(files),
+                ..Default::default()
             });
         }
         return Ok(out);
@@ -489,6 +511,7 @@ fn environments_of(
         return Ok(vec![EnvTarget {
             name: None,
             values: base.to_vec(),
+            ..Default::default()
         }]);
     }
     Ok(envs
@@ -496,6 +519,7 @@ fn environments_of(
         .map(|e| EnvTarget {
             values: with_base(convention_files(dir, &e)),
             name: Some(e),
+            ..Default::default()
         })
         .collect())
 }

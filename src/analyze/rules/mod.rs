@@ -16,6 +16,7 @@ pub mod schema_validity;
 pub mod singleton_replicas;
 pub mod timezone;
 pub mod tls_hosts;
+pub mod unresolved_source;
 pub mod unused_exemption;
 pub mod values_schema;
 

@@ -146,6 +146,55 @@ pub fn load_chart_with(path: &Path, parse: YamlParser) -> Result<LoadedChart, Ch
     })
 }
 
+/// [`load_chart_limited`] with dependencies found outside the chart (`.tgz` files as
+/// `helm dependency build` downloads them, or chart directories) added under `charts/`.
+pub fn load_chart_with_archives(
+    path: &Path,
+    limits: &crate::config::Limits,
+    archives: &[PathBuf],
+) -> Result<LoadedChart, ChartError> {
+    let yaml = limits.yaml();
+    let parse = |src: &str, id: u32| {
+        crate::yaml::parse_values(src, id, &yaml).map_err(|e| (e.message, e.pos.line, e.pos.col))
+    };
+    let display = path.display().to_string();
+    let mut files = if path.is_dir() {
+        read_dir(path)?
+    } else {
+        let data = read_limited(path, MAX_CHART_BYTES).map_err(|e| ChartError::at(&display, e))?;
+        read_archive(&data).map_err(|e| ChartError::at(&display, e))?
+    };
+    for a in archives {
+        let name = a
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if a.is_dir() {
+            for f in read_dir(a)? {
+                files.push(RawFile {
+                    name: format!("charts/{name}/{}", f.name),
+                    data: f.data,
+                });
+            }
+            continue;
+        }
+        let data = read_limited(a, MAX_CHART_BYTES)
+            .map_err(|e| ChartError::at(&a.display().to_string(), e))?;
+        files.push(RawFile {
+            name: format!("charts/{name}"),
+            data,
+        });
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut sources = Sources::default();
+    let chart = build(files, &display, &mut sources, &parse, 0)?;
+    Ok(LoadedChart {
+        chart,
+        sources,
+        parse_cache: Default::default(),
+    })
+}
+
 /// Loads a chart directory or `.tgz` archive (Helm's YAML semantics for `Chart.yaml` and
 /// `values.yaml`; every values scalar carries its origin in the returned [`Sources`]).
 pub fn load_chart(path: &Path) -> Result<LoadedChart, ChartError> {
