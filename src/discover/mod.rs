@@ -1,4 +1,5 @@
 //! Discovery: charts, environments, values files, policies, manifests (walkdir + globset).
+pub mod argocd;
 pub mod changed;
 pub mod charts;
 pub mod manifests;

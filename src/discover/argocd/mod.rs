@@ -1,0 +1,2 @@
+//! Argo CD: Applications and ApplicationSets, resolved offline from checkouts.
+pub mod appset;
