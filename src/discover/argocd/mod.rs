@@ -21,6 +21,7 @@
 //!    Neither stops the rest.
 
 pub mod application;
+pub mod appset;
 pub mod deps;
 pub mod helm;
 pub mod repos;
@@ -300,15 +301,35 @@ pub struct Expanded {
     pub error: Option<String>,
 }
 
-/// Expands one ApplicationSet. The generators live in `appset` (a separate module); until it
-/// is part of the build, every ApplicationSet is reported as unresolved rather than dropped.
-fn expand_application_set(_doc: &Value, _ctx: &ExpansionContext<'_>) -> Expanded {
+/// `appset::Context` over the repo mapping and the `clusters:` inventory (cluster Secrets
+/// among the checked files are not read yet: a `clusters` generator without an inventory is
+/// unresolved, never silently empty).
+impl appset::Context for ExpansionContext<'_> {
+    fn local_root(&self, repo_url: &str) -> Option<PathBuf> {
+        ExpansionContext::local_root(self, repo_url)
+    }
+
+    fn clusters(&self) -> Vec<appset::ClusterInfo> {
+        self.config
+            .clusters
+            .iter()
+            .map(|(n, c)| appset::ClusterInfo {
+                name: n.clone(),
+                server: c.server.clone().unwrap_or_default(),
+                ..Default::default()
+            })
+            .collect()
+    }
+}
+
+/// Expands one ApplicationSet with Argo CD's generators and templates (`appset`); the
+/// generated Applications go through the normal Application resolution.
+fn expand_application_set(doc: &Value, ctx: &ExpansionContext<'_>) -> Expanded {
+    let e = appset::expand(doc, ctx);
     Expanded {
-        applications: Vec::new(),
-        unresolved: vec![
-            "ApplicationSet generators are not expanded by this build of chartgate; its Applications are not checked".into(),
-        ],
-        error: None,
+        applications: e.applications,
+        unresolved: e.unresolved,
+        error: e.error,
     }
 }
 

@@ -608,10 +608,18 @@ impl State<'_> {
                         format!("{name} is not a method but has arguments"),
                     ));
                 }
-                Ok(Dot {
-                    v: m.get(name).unwrap_or(Value::Nil),
-                    iface: true,
-                })
+                let v = match m.get(name) {
+                    Some(v) => v,
+                    None if self.set.dialect.missing_key_error => {
+                        return Err(self.error(
+                            pos,
+                            &node.to_string(),
+                            format!("map has no entry for key {name:?}"),
+                        ));
+                    }
+                    None => Value::Nil,
+                };
+                Ok(Dot { v, iface: true })
             }
             Value::Object(o) => {
                 if has_args || last {
@@ -1017,7 +1025,13 @@ impl State<'_> {
                 Err(self.helm_error(cmd, name, msg))
             }
             "lookup" => Ok(Value::empty_map()),
-            _ => match funcs::lookup(name) {
+            _ => match self
+                .set
+                .dialect
+                .funcs
+                .and_then(|f| f(name))
+                .or_else(|| funcs::lookup(name))
+            {
                 Some(f) => {
                     let argv = self.nil_map_args(dot, cmd, name, argv)?;
                     let lim = &self.shared.limits;
@@ -1677,9 +1691,14 @@ pub(crate) fn execute_tree(
     };
     let mut out = Output::default();
     match st.walk(&d, &tree.root, &mut out) {
+        Ok(()) | Err(Stop::Break) | Err(Stop::Continue) if set.dialect.plain_go => Ok(out),
         Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => Ok(replace_no_value(out)),
         Err(Stop::Err(e)) => Err(TemplateError {
-            message: helm_exec_error(&tree.name, &e.chain),
+            message: if set.dialect.plain_go {
+                e.chain.first().cloned().unwrap_or_default()
+            } else {
+                helm_exec_error(&tree.name, &e.chain)
+            },
             template: e.template,
             line: e.line,
             col: e.col,
