@@ -273,6 +273,7 @@ fn rules_and_explain() {
             "render-error",
             "expired-exemption",
             "unused-exemption",
+            "unresolved-source",
             "allowed-namespace",
             "argocd-allowed-destination",
             "argocd-no-default-project",
