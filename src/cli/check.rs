@@ -31,8 +31,13 @@ pub struct CheckArgs {
     /// Files, directories (recursive) or `-` for stdin. Default: the current directory.
     pub paths: Vec<PathBuf>,
     /// Config file (default: the nearest chartgate.yaml walking up from the first path).
+    /// A repository config: it may tighten the platform config, never loosen it.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// The trusted platform config (default: the bundled defaults). Repository configs may only
+    /// tighten it (README "Security").
+    #[arg(long, value_name = "FILE")]
+    pub platform_config: Option<PathBuf>,
     /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "json", "sarif", "junit", "github", "markdown"])]
     pub format: String,
@@ -186,17 +191,21 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         );
         return Ok(super::EXIT_ERROR);
     }
+    if let Err(e) = super::trusted::prepare(args.platform_config.as_deref(), &paths, &cwd) {
+        eprintln!("chartgate: config error: {}", crate::report::clean::controls(&e.to_string()));
+        return Ok(super::EXIT_ERROR);
+    }
     let mut config = match load_config(args, &paths, &cwd) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("chartgate: config error: {e}");
+            eprintln!("chartgate: config error: {}", crate::report::clean::controls(&e.to_string()));
             return Ok(super::EXIT_ERROR);
         }
     };
     // `--limit NAME=VALUE` over the config's `limits:` (and every chart's config below).
     for a in &args.limits {
         if let Err(e) = config.limits.set_arg(a) {
-            eprintln!("chartgate: {e}");
+            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
             return Ok(super::EXIT_ERROR);
         }
     }
@@ -204,7 +213,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let extras = match super::check_extras::prepare(args, &config, &cwd) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -213,7 +222,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         match settings_for(&config, args, env, &cwd) {
             Ok(s) => all_settings.push(extras.apply(s)),
             Err(e) => {
-                eprintln!("chartgate: config error: {e}");
+                eprintln!("chartgate: config error: {}", crate::report::clean::controls(&e.to_string()));
                 return Ok(super::EXIT_ERROR);
             }
         }
@@ -223,7 +232,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         Some(c) => match crate::config::load_file(c) {
             Ok(c) => Some(c),
             Err(e) => {
-                eprintln!("chartgate: config error: {e}");
+                eprintln!("chartgate: config error: {}", crate::report::clean::controls(&e.to_string()));
                 return Ok(super::EXIT_ERROR);
             }
         },
@@ -241,7 +250,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     ) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -267,7 +276,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // Rule ids in the services' own chartgate.yaml files must exist too.
     for svc in &discovered.services {
         if let Err(e) = super::check_extras::unknown_rules(&svc.config, &extras.policies, &cwd) {
-            eprintln!("chartgate: {e}");
+            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
             return Ok(super::EXIT_ERROR);
         }
     }
@@ -341,10 +350,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // checked and reported (nothing is reported when no input could be read).
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
     for e in &unreadable {
-        eprintln!("chartgate: {e}");
+        eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
     }
     for e in &errors {
-        eprintln!("chartgate: invalid YAML: {e}");
+        eprintln!("chartgate: invalid YAML: {}", crate::report::clean::controls(&e.to_string()));
     }
     let nothing_read = errors.len() == parsed.len() && charts.renders == 0;
     if nothing_read && (!parsed.is_empty() || !unreadable.is_empty()) {
@@ -360,7 +369,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let (findings, fixed) = match super::check_extras::apply_baseline(args, findings) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
             return Ok(super::EXIT_ERROR);
         }
     };

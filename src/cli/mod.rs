@@ -6,6 +6,8 @@ pub mod explain;
 pub mod policy;
 pub mod render;
 pub mod rules;
+pub mod trusted;
+mod panic_hook;
 
 use clap::{Parser, Subcommand};
 
@@ -82,6 +84,7 @@ pub const EXIT_ERROR: i32 = 2;
 
 /// Entry point: parses arguments, runs the command, returns the exit code.
 pub fn main() -> i32 {
+    panic_hook::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -113,7 +116,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
             EXIT_ERROR
         }
     }

@@ -329,6 +329,27 @@ fn package_name(chart: &Path) -> String {
 
 /// Files matching `pattern` (relative to `dir`, `{chart}`/`{env}` substituted), sorted.
 fn expand(dir: &Path, pattern: &str, chart: &str, env: &str) -> Result<Vec<PathBuf>, String> {
+    let found = expand_unconfined(dir, pattern, chart, env)?;
+    // Values files a repository config names stay inside the repository and are regular files.
+    let root = super::root::repo_root(dir);
+    for f in &found {
+        crate::config::confine::check_existing(&root, f, crate::config::confine::Kind::File)
+            .map_err(|why| {
+                format!(
+                    "values file `{}` {why}",
+                    crate::config::confine::show_path(f.strip_prefix(&root).unwrap_or(f))
+                )
+            })?;
+    }
+    Ok(found)
+}
+
+fn expand_unconfined(
+    dir: &Path,
+    pattern: &str,
+    chart: &str,
+    env: &str,
+) -> Result<Vec<PathBuf>, String> {
     let pattern = pattern.replace("{chart}", chart).replace("{env}", env);
     let has_glob = pattern.contains(['*', '?', '[', '{']);
     let full = normalise(&dir.join(&pattern));
@@ -388,7 +409,16 @@ fn convention_files(dir: &Path, env: &str) -> Vec<PathBuf> {
     ]
     .iter()
     .map(|f| dir.join(f))
-    .filter(|p| p.is_file())
+    // A convention file that is a link out of the repository (or a device) is never read.
+    .filter(|p| {
+        p.is_file()
+            && crate::config::confine::check_existing(
+                &super::root::repo_root(dir),
+                p,
+                crate::config::confine::Kind::File,
+            )
+            .is_ok()
+    })
     .collect()
 }
 

@@ -2,3 +2,4 @@
 pub mod changed;
 pub mod charts;
 pub mod manifests;
+pub mod root;

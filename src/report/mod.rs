@@ -2,6 +2,7 @@
 //! implementing [`Reporter`].
 pub mod audit;
 pub mod baseline;
+pub mod clean;
 pub mod finding;
 pub mod github;
 pub mod json;
@@ -10,6 +11,7 @@ pub mod markdown;
 pub mod rules_info;
 pub mod sarif;
 pub mod text;
+mod text_source;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
