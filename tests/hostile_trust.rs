@@ -129,10 +129,19 @@ fn symlinked_config_and_values_never_show_the_target() {
     std::fs::remove_file(&fifo).unwrap();
     std::os::unix::fs::symlink("/dev/stdin", dir.join("svc/schema.json")).unwrap();
     std::fs::write(dir.join("svc/chartgate.yaml"), "chart: ../chart\nvalues-schema: schema.json\n").unwrap();
-    config_error(
-        &dir,
-        &["check", "--format", "json", "."],
-        "svc/chartgate.yaml:2:16: `schema.json` resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)",
+    // (/dev/stdin is a link to /proc/self/fd/0, which does not resolve to a path.)
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: svc/chartgate.yaml:2:16: `schema.json` is a symbolic link that does not resolve\n"
+    );
+    assert_eq!(r.code, Some(2));
+    std::fs::remove_file(dir.join("svc/schema.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", dir.join("svc/schema.json")).unwrap();
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: svc/chartgate.yaml:2:16: `schema.json` resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)\n"
     );
 }
 

@@ -520,10 +520,10 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
     }
 
     let dir = path.parent().unwrap_or(Path::new(""));
-    let root = confined.then(|| crate::discover::root::repo_root(path));
+    let repo_root = confined.then(|| crate::discover::root::repo_root(path));
     let resolve_kind = |n: &Node, kind: confine::Kind| -> Result<PathBuf, ConfigError> {
         let s = n.as_str().unwrap_or_default();
-        match &root {
+        match &repo_root {
             Some(root) => confine::resolve(root, dir, s, kind).map_err(|m| err_at(n.pos, m)),
             None => {
                 let p = Path::new(s);
@@ -592,7 +592,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                                 e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
                             }
                             "values" => {
-                                if let Some(root) = &root {
+                                if let Some(root) = &repo_root {
                                     check_value_globs(root, dir, fv, &err_at)?;
                                 }
                                 e.values = strings(fv)

@@ -354,7 +354,9 @@ fn expand_unconfined(
     let has_glob = pattern.contains(['*', '?', '[', '{']);
     let full = normalise(&dir.join(&pattern));
     if !has_glob {
-        return Ok(if full.is_file() {
+        // Anything but a directory is returned, so that a link out of the repository or a
+        // device is refused by the confinement check, not silently skipped.
+        return Ok(if std::fs::symlink_metadata(&full).is_ok_and(|m| !m.is_dir()) {
             vec![full]
         } else {
             Vec::new()

@@ -29,10 +29,6 @@ impl IndexedSource {
         }
     }
 
-    pub fn text(&self) -> &str {
-        &self.text
-    }
-
     /// 0-based line holding byte `offset`.
     fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
