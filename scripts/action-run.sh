@@ -63,6 +63,31 @@ cmd_install() {
   fi
 }
 
+# GitHub drops a step summary above 1 MiB (with an error) — then the PR would show no finding at
+# all. The markdown lists every finding; when it does not fit, it is cut at a line boundary
+# below the limit (what the step summary already holds counts too) and a note says so.
+SUMMARY_LIMIT=${CHARTGATE_SUMMARY_LIMIT:-1048576}
+summary_append() {
+  local md=$1 have size room
+  have=$(wc -c <"$GITHUB_STEP_SUMMARY" 2>/dev/null || echo 0)
+  size=$(wc -c <"$md")
+  room=$((SUMMARY_LIMIT - have - 400))
+  if [ "$size" -le "$room" ]; then
+    cat "$md" >>"$GITHUB_STEP_SUMMARY"
+    return
+  fi
+  [ "$room" -gt 0 ] || room=0
+  local total shown
+  total=$(grep -c '^| \(error\|warning\|info\) |' "$md" || true)
+  head -c "$room" "$md" | sed '$d' >"$md.cut"
+  shown=$(grep -c '^| \(error\|warning\|info\) |' "$md.cut" || true)
+  {
+    cat "$md.cut"
+    printf '\n> **Note:** the summary is cut to fit GitHub'"'"'s 1 MiB step-summary limit: %s of %s findings are listed here; the SARIF report and the job log have every finding.\n' "$shown" "$total"
+  } >>"$GITHUB_STEP_SUMMARY"
+  rm -f "$md.cut"
+}
+
 cmd_check() {
   local path="${INPUT_PATH:-.}"
   local config="${INPUT_CONFIG:-}"
@@ -130,7 +155,7 @@ cmd_check() {
 
   if [ -n "$md" ] && [ -f "$md" ]; then
     if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-      cat "$md" >>"$GITHUB_STEP_SUMMARY"
+      summary_append "$md"
     fi
     rm -f "$md"
   fi

@@ -151,7 +151,14 @@ for a in "$@"; do
   case "$a" in
     markdown=-|sarif=-) ;;
     text=*) printf 'text report\n::add-mask::leak\n' > "${a#text=}" ;;
-    markdown=*) printf '## chartgate\n\nfake summary\n' > "${a#markdown=}" ;;
+    markdown=*)
+      if [ -n "${FAKE_MD_ROWS:-}" ]; then
+        { printf '## chartgate\n\n| Severity | Rule | Resource | Location | Message |\n|---|---|---|---|---|\n'
+          for i in $(seq 1 "$FAKE_MD_ROWS"); do printf '| error | `r` | - | `f.yaml:%d:1` | finding %d |\n' "$i" "$i"; done
+        } > "${a#markdown=}"
+      else
+        printf '## chartgate\n\nfake summary\n' > "${a#markdown=}"
+      fi ;;
     sarif=*) printf '{"version":"2.1.0","runs":[]}\n' > "${a#sarif=}" ;;
   esac
 done
@@ -281,11 +288,23 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
     // printed between stop-commands markers, so its `::add-mask::` is not a command.
     assert!(stdout.contains("\n::error file=values.yaml,line=1,col=1,title=fake::fake finding\n"));
     let l: Vec<&str> = stdout.lines().collect();
-    let at = l.iter().position(|x| x.starts_with("::stop-commands::")).expect("stop-commands");
+    let at = l
+        .iter()
+        .position(|x| x.starts_with("::stop-commands::"))
+        .expect("stop-commands");
     let token = l[at].trim_start_matches("::stop-commands::");
-    assert!(token.starts_with("chartgate-") && token.len() == "chartgate-".len() + 24, "{token}");
-    assert_eq!(&l[at + 1..at + 4], ["text report", "::add-mask::leak", &format!("::{token}::")]);
-    assert!(!stdout.contains("platform-config"), "no warning with a platform config");
+    assert!(
+        token.starts_with("chartgate-") && token.len() == "chartgate-".len() + 24,
+        "{token}"
+    );
+    assert_eq!(
+        &l[at + 1..at + 4],
+        ["text report", "::add-mask::leak", &format!("::{token}::")]
+    );
+    assert!(
+        !stdout.contains("platform-config"),
+        "no warning with a platform config"
+    );
     assert!(!job.p("tmp/chartgate-report.txt").exists());
     // The summary is appended after what earlier steps wrote; the temp file is removed.
     assert_eq!(
@@ -683,4 +702,43 @@ fn pre_commit_script_builds_locked_once_and_checks_the_staged_files() {
     fs::remove_file(job.p("args")).unwrap();
     assert_eq!(run(&["README.md"]), (0, String::new()));
     assert!(job.args().is_empty());
+}
+
+#[test]
+fn step_summary_is_cut_to_githubs_limit_with_a_note() {
+    let job = Job::new();
+    let (code, _) = job.run(
+        "check",
+        &[("FAKE_MD_ROWS", "100"), ("CHARTGATE_SUMMARY_LIMIT", "2000")],
+        1,
+    );
+    assert_eq!(code, 1);
+    let summary = job.read("summary.md");
+    assert!(summary.len() <= 2000, "{}", summary.len());
+    assert!(summary.starts_with("previous step\n## chartgate\n"));
+    let rows = summary
+        .lines()
+        .filter(|l| l.starts_with("| error |"))
+        .count();
+    assert!(rows > 10 && rows < 100, "{rows}");
+    assert!(summary.ends_with(&format!("\n> **Note:** the summary is cut to fit GitHub's 1 MiB step-summary limit: {rows} of 100 findings are listed here; the SARIF report and the job log have every finding.\n")), "{summary}");
+    // Every listed row is whole.
+    assert!(
+        summary
+            .lines()
+            .filter(|l| l.starts_with('|'))
+            .all(|l| l.ends_with('|'))
+    );
+    // Under the limit: the whole markdown.
+    let job = Job::new();
+    job.run("check", &[("FAKE_MD_ROWS", "100")], 1);
+    let summary = job.read("summary.md");
+    assert_eq!(
+        summary
+            .lines()
+            .filter(|l| l.starts_with("| error |"))
+            .count(),
+        100
+    );
+    assert!(!summary.contains("Note:"));
 }

@@ -5,13 +5,16 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 const RULES: &[&str] = &[
+    "deprecated-api",
     "ignore-without-reason",
     "image-registry",
     "image-tag-pinned",
     "ingress-host-zone",
     "manifest-validity",
     "min-replicas",
+    "pod-security",
     "resource-requests",
+    "schema-validity",
     "singleton-replicas",
     "timezone",
     "values-schema",
@@ -19,7 +22,11 @@ const RULES: &[&str] = &[
 
 /// The environment a rule's fixtures are checked in (`min-replicas` needs one that sets it).
 fn env_for(id: &str) -> &'static str {
-    if id == "min-replicas" { "ha" } else { "dev" }
+    match id {
+        "min-replicas" => "ha",
+        "pod-security" => "psa",
+        _ => "dev",
+    }
 }
 
 /// A rule's fixture: a manifest file, or a chart for rules about values.

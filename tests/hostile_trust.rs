@@ -51,7 +51,10 @@ fn copy_dir(src: &Path, dest: &Path) {
 fn repo(name: &str) -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("repo");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join(R).join(name), &dir);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(R).join(name),
+        &dir,
+    );
     std::fs::create_dir_all(dir.join(".git")).unwrap();
     (t, dir)
 }
@@ -62,7 +65,11 @@ fn platform() -> String {
 
 fn config_error(dir: &Path, args: &[&str], msg: &str) {
     let r = run_in(dir, args);
-    assert_eq!(r.stderr, format!("chartgate: config error: {msg}\n"), "{args:?}");
+    assert_eq!(
+        r.stderr,
+        format!("chartgate: config error: {msg}\n"),
+        "{args:?}"
+    );
     assert_eq!((r.code, r.stdout.as_str()), (Some(2), ""), "{args:?}");
 }
 
@@ -109,7 +116,11 @@ fn symlinked_config_and_values_never_show_the_target() {
     )
     .unwrap();
     std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
-    std::fs::write(dir.join("chart/Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n").unwrap();
+    std::fs::write(
+        dir.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
     std::os::unix::fs::symlink("/dev/zero", dir.join("svc/prod.yaml")).unwrap();
     let r = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(
@@ -119,7 +130,13 @@ fn symlinked_config_and_values_never_show_the_target() {
     assert_eq!(r.code, Some(2));
     std::fs::remove_file(dir.join("svc/prod.yaml")).unwrap();
     let fifo = dir.join("svc/prod.yaml");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let r = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(
         r.stderr,
@@ -128,7 +145,11 @@ fn symlinked_config_and_values_never_show_the_target() {
     // `values-schema:` naming a device through a link inside the repository.
     std::fs::remove_file(&fifo).unwrap();
     std::os::unix::fs::symlink("/dev/stdin", dir.join("svc/schema.json")).unwrap();
-    std::fs::write(dir.join("svc/chartgate.yaml"), "chart: ../chart\nvalues-schema: schema.json\n").unwrap();
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "chart: ../chart\nvalues-schema: schema.json\n",
+    )
+    .unwrap();
     // (/dev/stdin is a link to /proc/self/fd/0, which does not resolve to a path.)
     let r = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(
@@ -161,10 +182,14 @@ fn repository_configs_cannot_loosen_the_platform_config() {
     let (_t, dir) = repo("loosen");
     let p = platform();
     // root: true stops the walk over repository configs only: the platform policy still runs.
-    let r = run_in(&dir, &["check", "--platform-config", &p, "--format", "json", "svc"]);
+    let r = run_in(
+        &dir,
+        &["check", "--platform-config", &p, "--format", "json", "svc"],
+    );
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert!(
-        r.stdout.contains("platform policy: every Deployment is reviewed"),
+        r.stdout
+            .contains("platform policy: every Deployment is reviewed"),
         "{}",
         r.stdout
     );
@@ -208,15 +233,29 @@ fn repository_configs_cannot_loosen_the_platform_config() {
         "root: true\nregistries: [\"354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/*\"]\nlimits:\n  render-seconds: 5\n",
     )
     .unwrap();
-    let r = run_in(&dir, &["check", "--platform-config", &p, "--format", "json", "svc"]);
+    let r = run_in(
+        &dir,
+        &["check", "--platform-config", &p, "--format", "json", "svc"],
+    );
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     // `extend:` in the platform config lets repositories add registries.
     let ext = dir.join("../platform-ext.yaml");
     std::fs::write(&ext, "extend: [registries]\n").unwrap();
-    std::fs::write(dir.join("svc/chartgate.yaml"), "registries: [\"docker.io/*\"]\n").unwrap();
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "registries: [\"docker.io/*\"]\n",
+    )
+    .unwrap();
     let r = run_in(
         &dir,
-        &["check", "--platform-config", ext.to_str().unwrap(), "--format", "json", "svc"],
+        &[
+            "check",
+            "--platform-config",
+            ext.to_str().unwrap(),
+            "--format",
+            "json",
+            "svc",
+        ],
     );
     assert!(r.code == Some(0) || r.code == Some(1), "{}", r.stderr);
 }
@@ -231,7 +270,11 @@ fn without_a_platform_config_only_budgets_above_the_defaults_are_refused() {
     .unwrap();
     let r = run_in(&dir, &["check", "--format", "json", "svc"]);
     assert_ne!(r.code, Some(2), "{}", r.stderr);
-    std::fs::write(dir.join("svc/chartgate.yaml"), "limits:\n  range-iterations: 20000000\n").unwrap();
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "limits:\n  range-iterations: 20000000\n",
+    )
+    .unwrap();
     config_error(
         &dir,
         &["check", "--format", "json", "svc"],
@@ -243,14 +286,28 @@ fn without_a_platform_config_only_budgets_above_the_defaults_are_refused() {
 fn control_characters_are_escaped_in_every_format() {
     let (_t, dir) = repo("escapes");
     for format in ["text", "github", "markdown"] {
-        let r = run_in(&dir, &["check", "--color", "never", "--format", format, "."]);
+        let r = run_in(
+            &dir,
+            &["check", "--color", "never", "--format", format, "."],
+        );
         assert_eq!(r.code, Some(1), "{format}: {}", r.stderr);
         for bad in ['\x1b', '\x07', '\r'] {
-            assert!(!r.stdout.contains(bad), "{format}: {bad:?} in {:?}", r.stdout);
+            assert!(
+                !r.stdout.contains(bad),
+                "{format}: {bad:?} in {:?}",
+                r.stdout
+            );
         }
-        assert!(r.stdout.contains("\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J"), "{format}: {}", r.stdout);
+        assert!(
+            r.stdout.contains("\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J"),
+            "{format}: {}",
+            r.stdout
+        );
     }
-    let r = run_in(&dir, &["check", "--color", "never", "--format", "text", "."]);
+    let r = run_in(
+        &dir,
+        &["check", "--color", "never", "--format", "text", "."],
+    );
     assert!(r.stdout.contains("\\r::add-mask::y"), "{}", r.stdout);
 }
 
@@ -263,8 +320,14 @@ fn http_send_is_a_load_time_error_at_its_line() {
         "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tr := http.send({\"method\": \"get\", \"url\": \"https://x\"})\n\tr.status_code != 200\n\tmsg := \"down\"\n}\n",
     )
     .unwrap();
-    let m = format!("{}/fixtures/hostile/manifests/lf.yaml", env!("CARGO_MANIFEST_DIR"));
-    let r = run_in(t.path(), &["check", "--policy", "net.rego", "--format", "json", &m]);
+    let m = format!(
+        "{}/fixtures/hostile/manifests/lf.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let r = run_in(
+        t.path(),
+        &["check", "--policy", "net.rego", "--format", "json", &m],
+    );
     assert_eq!(r.code, Some(2));
     assert!(
         r.stderr.contains("net.rego:6:7: builtin `http.send` is not available (chartgate runs without network access); a policy depending on it cannot be evaluated"),
@@ -278,7 +341,11 @@ fn printf_with_a_huge_precision_does_not_panic() {
     let t = tempfile::tempdir().unwrap();
     let c = t.path().join("c");
     std::fs::create_dir_all(c.join("templates")).unwrap();
-    std::fs::write(c.join("Chart.yaml"), "apiVersion: v2\nname: c\nversion: 0.1.0\n").unwrap();
+    std::fs::write(
+        c.join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
     std::fs::write(
         c.join("templates/cm.yaml"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p\ndata:\n  f: {{ printf \"%.65536f\" 1.5 | len | quote }}\n  e: {{ printf \"%.70000e\" 1.5 | len | quote }}\n",
@@ -287,5 +354,9 @@ fn printf_with_a_huge_precision_does_not_panic() {
     let r = run_in(t.path(), &["render", "c"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     // "1." + 65536 digits; "1." + 70000 digits + "e+00".
-    assert!(r.stdout.contains("  f: \"65538\"\n  e: \"70006\"\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("  f: \"65538\"\n  e: \"70006\"\n"),
+        "{}",
+        r.stdout
+    );
 }

@@ -333,7 +333,11 @@ fn provenance_for_every_rule() {
     assert_eq!(
         got,
         [
+            // The Deployments have no selector (and workers no pod template): template lines.
+            "schema-validity prod chart/templates/deploy.yaml:6:3",
             "manifest-validity prod chart/templates/more.yaml:19:1",
+            "schema-validity prod chart/templates/workers.yaml:6:3",
+            "schema-validity prod chart/templates/workers.yaml:6:3",
             "min-replicas prod chart/values-prod.yaml:1:10",
             "singleton-replicas prod chart/values.yaml:1:11",
             "image-registry prod chart/values.yaml:3:13",

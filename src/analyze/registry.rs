@@ -83,13 +83,16 @@ macro_rules! declare_rule {
 pub fn all() -> &'static [RuleInfo] {
     use super::rules::*;
     const ALL: &[RuleInfo] = &[
+        deprecated_api::DeprecatedApi::INFO,
         ignore_without_reason::IgnoreWithoutReason::INFO,
         image_registry::ImageRegistry::INFO,
         image_tag_pinned::ImageTagPinned::INFO,
         ingress_host_zone::IngressHostZone::INFO,
         manifest_validity::ManifestValidity::INFO,
         min_replicas::MinReplicas::INFO,
+        pod_security::PodSecurity::INFO,
         resource_requests::ResourceRequests::INFO,
+        schema_validity::SchemaValidity::INFO,
         singleton_replicas::SingletonReplicas::INFO,
         timezone::Timezone::INFO,
         values_schema::ValuesSchema::INFO,

@@ -50,6 +50,8 @@ pub struct Settings {
     pub exemptions: Option<Arc<ExemptionSet>>,
     /// `limits:` for reading and rendering untrusted input.
     pub limits: crate::config::Limits,
+    /// The cluster side: Kubernetes version, Pod Security level, the chart's `kubeVersion`.
+    pub kube: super::kube::KubeSettings,
 }
 
 /// The context of one analysis, exposed to Rego policies as `data.chartgate.context`.
@@ -107,6 +109,7 @@ impl Default for Settings {
             context: PolicyContext::default(),
             exemptions: None,
             limits: crate::config::Limits::default(),
+            kube: super::kube::KubeSettings::default(),
         }
     }
 }
@@ -155,6 +158,7 @@ impl Settings {
                 ..PolicyContext::default()
             },
             exemptions: None,
+            kube: super::kube::KubeSettings::from_config(config, environment),
         }
     }
 

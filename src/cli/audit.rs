@@ -225,7 +225,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -245,7 +248,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let check = match check_args(args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -254,10 +260,15 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let mut seen = std::collections::BTreeSet::new();
     for p in &paths {
         // Each audited path is its own repository (the root of its confinement).
-        if let Err(e) =
-            super::trusted::prepare(args.platform_config.as_deref(), std::slice::from_ref(p), &cwd)
-        {
-            eprintln!("chartgate: config error: {}", crate::report::clean::controls(&e.to_string()));
+        if let Err(e) = super::trusted::prepare(
+            args.platform_config.as_deref(),
+            std::slice::from_ref(p),
+            &cwd,
+        ) {
+            eprintln!(
+                "chartgate: config error: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
         match prepare(p, args, &check, &cwd) {
@@ -271,7 +282,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
                 roots.push(r)
             }
             Err(e) => {
-                eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+                eprintln!(
+                    "chartgate: {}",
+                    crate::report::clean::controls(&e.to_string())
+                );
                 return Ok(super::EXIT_ERROR);
             }
         }
@@ -333,7 +347,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     }
     crate::report::sort_findings(&mut findings);
     for e in &input_errors {
-        eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+        eprintln!(
+            "chartgate: {}",
+            crate::report::clean::controls(&e.to_string())
+        );
     }
     if let Some(path) = &args.baseline_out {
         let text = crate::report::baseline::write_baseline(&findings);

@@ -192,20 +192,29 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         return Ok(super::EXIT_ERROR);
     }
     if let Err(e) = super::trusted::prepare(args.platform_config.as_deref(), &paths, &cwd) {
-        eprintln!("chartgate: config error: {}", crate::report::clean::controls(&e.to_string()));
+        eprintln!(
+            "chartgate: config error: {}",
+            crate::report::clean::controls(&e.to_string())
+        );
         return Ok(super::EXIT_ERROR);
     }
     let mut config = match load_config(args, &paths, &cwd) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("chartgate: config error: {}", crate::report::clean::controls(&e.to_string()));
+            eprintln!(
+                "chartgate: config error: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
     // `--limit NAME=VALUE` over the config's `limits:` (and every chart's config below).
     for a in &args.limits {
         if let Err(e) = config.limits.set_arg(a) {
-            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     }
@@ -213,7 +222,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let extras = match super::check_extras::prepare(args, &config, &cwd) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -222,7 +234,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         match settings_for(&config, args, env, &cwd) {
             Ok(s) => all_settings.push(extras.apply(s)),
             Err(e) => {
-                eprintln!("chartgate: config error: {}", crate::report::clean::controls(&e.to_string()));
+                eprintln!(
+                    "chartgate: config error: {}",
+                    crate::report::clean::controls(&e.to_string())
+                );
                 return Ok(super::EXIT_ERROR);
             }
         }
@@ -232,7 +247,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         Some(c) => match crate::config::load_file(c) {
             Ok(c) => Some(c),
             Err(e) => {
-                eprintln!("chartgate: config error: {}", crate::report::clean::controls(&e.to_string()));
+                eprintln!(
+                    "chartgate: config error: {}",
+                    crate::report::clean::controls(&e.to_string())
+                );
                 return Ok(super::EXIT_ERROR);
             }
         },
@@ -250,7 +268,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     ) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -276,7 +297,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // Rule ids in the services' own chartgate.yaml files must exist too.
     for svc in &discovered.services {
         if let Err(e) = super::check_extras::unknown_rules(&svc.config, &extras.policies, &cwd) {
-            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     }
@@ -350,10 +374,16 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // checked and reported (nothing is reported when no input could be read).
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
     for e in &unreadable {
-        eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+        eprintln!(
+            "chartgate: {}",
+            crate::report::clean::controls(&e.to_string())
+        );
     }
     for e in &errors {
-        eprintln!("chartgate: invalid YAML: {}", crate::report::clean::controls(&e.to_string()));
+        eprintln!(
+            "chartgate: invalid YAML: {}",
+            crate::report::clean::controls(&e.to_string())
+        );
     }
     let nothing_read = errors.len() == parsed.len() && charts.renders == 0;
     if nothing_read && (!parsed.is_empty() || !unreadable.is_empty()) {
@@ -369,7 +399,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let (findings, fixed) = match super::check_extras::apply_baseline(args, findings) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };

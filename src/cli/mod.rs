@@ -3,11 +3,11 @@ pub mod audit;
 pub mod check;
 pub mod check_extras;
 pub mod explain;
+mod panic_hook;
 pub mod policy;
 pub mod render;
 pub mod rules;
 pub mod trusted;
-mod panic_hook;
 
 use clap::{Parser, Subcommand};
 
@@ -116,7 +116,10 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("chartgate: {}", crate::report::clean::controls(&e.to_string()));
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             EXIT_ERROR
         }
     }

@@ -57,12 +57,15 @@ pub fn collect_sources(path: &str) -> Result<Vec<PolicySource>, String> {
         .map(|f| {
             let shown = f.display().to_string();
             // Bounded: size checked before reading; a device or FIFO is never opened.
-            crate::config::confine::read_bounded_text(&f, crate::config::Limits::default().file_bytes)
-                .map(|text| PolicySource {
-                    path: shown.clone(),
-                    text,
-                })
-                .map_err(|e| format!("{shown}: {e}"))
+            crate::config::confine::read_bounded_text(
+                &f,
+                crate::config::Limits::default().file_bytes,
+            )
+            .map(|text| PolicySource {
+                path: shown.clone(),
+                text,
+            })
+            .map_err(|e| format!("{shown}: {e}"))
         })
         .collect()
 }

@@ -14,16 +14,18 @@ pub fn prepare(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result
     crate::discover::root::set_checked_root(&first);
     let config = match platform {
         None => None,
-        Some(p) => Some(crate::config::load_platform_file(&cwd.join(p)).map_err(|e| {
-            let file = crate::config::confine::show_path(Path::new(
-                &crate::discover::manifests::display_path(&e.file, cwd),
-            ));
-            if e.line == 0 {
-                format!("{file}: {}", e.message)
-            } else {
-                format!("{file}:{}:{}: {}", e.line, e.column, e.message)
-            }
-        })?),
+        Some(p) => Some(
+            crate::config::load_platform_file(&cwd.join(p)).map_err(|e| {
+                let file = crate::config::confine::show_path(Path::new(
+                    &crate::discover::manifests::display_path(&e.file, cwd),
+                ));
+                if e.line == 0 {
+                    format!("{file}: {}", e.message)
+                } else {
+                    format!("{file}:{}:{}: {}", e.line, e.column, e.message)
+                }
+            })?,
+        ),
     };
     crate::config::trust::set_platform(config);
     Ok(())

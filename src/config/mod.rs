@@ -19,9 +19,9 @@ use crate::yaml::{Node, NodeKind, Pos};
 
 pub mod confine;
 pub mod limits;
-pub mod trust;
 #[cfg(test)]
 mod tests;
+pub mod trust;
 
 pub use limits::Limits;
 
@@ -61,6 +61,10 @@ pub struct Config {
     pub exemptions: Vec<Exemption>,
     /// `limits:` for untrusted input (defaults where unset).
     pub limits: Limits,
+    /// `kube-version:` (`1.31`), normalised; None: the newest bundled version.
+    pub kube_version: Option<String>,
+    /// `pod-security:` level (`baseline` or `restricted`); None: baseline.
+    pub pod_security: Option<String>,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
@@ -88,6 +92,8 @@ impl Default for Config {
             extend: Vec::new(),
             exemptions: Vec::new(),
             limits: Limits::default(),
+            kube_version: None,
+            pod_security: None,
             explicit: BTreeSet::new(),
             rule_refs: Vec::new(),
         }
@@ -110,6 +116,10 @@ pub struct Environment {
     pub values: Vec<String>,
     /// Per-environment rule overrides.
     pub rules: BTreeMap<String, RuleSetting>,
+    /// `kube-version:` of this environment (normalised `1.31`).
+    pub kube_version: Option<String>,
+    /// `pod-security:` of this environment.
+    pub pod_security: Option<String>,
 }
 
 /// A rule's level.
@@ -359,6 +369,8 @@ pub fn merge(parent: Config, child: Config) -> Config {
                 },
                 values: if set("values") { c.values } else { p.values },
                 rules: merge_rules(p.rules, c.rules),
+                kube_version: c.kube_version.or(p.kube_version),
+                pod_security: c.pod_security.or(p.pod_security),
             },
         };
         environments.insert(name, merged);
@@ -395,6 +407,8 @@ pub fn merge(parent: Config, child: Config) -> Config {
         extend: add_unique(parent.extend, child.extend),
         exemptions,
         limits,
+        kube_version: child.kube_version.or(parent.kube_version),
+        pod_security: child.pod_security.or(parent.pod_security),
         explicit,
         rule_refs,
     }
@@ -516,7 +530,10 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
             _ => node.pos,
         };
         // The message may quote the offending value: a short, escaped excerpt only.
-        return Err(err_at(pos, confine::excerpt(&format!("{where_}{message}"), 200)));
+        return Err(err_at(
+            pos,
+            confine::excerpt(&format!("{where_}{message}"), 200),
+        ));
     }
 
     let dir = path.parent().unwrap_or(Path::new(""));
@@ -576,6 +593,8 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                 c.rules = rules(v, &err_at)?;
                 c.rule_refs.extend(rule_keys(v, path));
             }
+            "kube-version" => c.kube_version = Some(kube_version(v, &err_at)?),
+            "pod-security" => c.pod_security = v.as_str().map(str::to_string),
             "environments" => {
                 for (name, env) in v.as_map().unwrap_or(&[]) {
                     let name = name.key_string();
@@ -601,6 +620,8 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                                 e.rules = rules(fv, &err_at)?;
                                 c.rule_refs.extend(rule_keys(fv, path));
                             }
+                            "kube-version" => e.kube_version = Some(kube_version(fv, &err_at)?),
+                            "pod-security" => e.pod_security = fv.as_str().map(str::to_string),
                             _ => {}
                         }
                     }
@@ -630,6 +651,21 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
         }
     }
     Ok(c)
+}
+
+/// `kube-version:`: one of the bundled Kubernetes versions, normalised to `MAJOR.MINOR`.
+fn kube_version(
+    n: &Node,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<String, ConfigError> {
+    let Some(text) = n.as_str() else {
+        return Err(err_at(
+            n.pos,
+            "kube-version must be a quoted string such as \"1.31\" (unquoted 1.30 reads as 1.3)"
+                .into(),
+        ));
+    };
+    crate::analyze::kube::normalize_version(text).map_err(|m| err_at(n.pos, m))
 }
 
 /// The node at a JSON instance path, and the key node of its last map entry if any.
@@ -679,14 +715,18 @@ fn check_value_globs(
         if Path::new(s).is_absolute() {
             return Err(err_at(
                 item.pos,
-                format!("`{shown}` is an absolute path: paths in a repository config must stay inside the repository"),
+                format!(
+                    "`{shown}` is an absolute path: paths in a repository config must stay inside the repository"
+                ),
             ));
         }
         let joined = crate::discover::charts::normalise(&dir.join(s));
         if !joined.starts_with(crate::discover::charts::normalise(root)) {
             return Err(err_at(
                 item.pos,
-                format!("`{shown}` leads outside the repository (paths in a repository config must stay inside it)"),
+                format!(
+                    "`{shown}` leads outside the repository (paths in a repository config must stay inside it)"
+                ),
             ));
         }
     }

@@ -356,11 +356,13 @@ fn expand_unconfined(
     if !has_glob {
         // Anything but a directory is returned, so that a link out of the repository or a
         // device is refused by the confinement check, not silently skipped.
-        return Ok(if std::fs::symlink_metadata(&full).is_ok_and(|m| !m.is_dir()) {
-            vec![full]
-        } else {
-            Vec::new()
-        });
+        return Ok(
+            if std::fs::symlink_metadata(&full).is_ok_and(|m| !m.is_dir()) {
+                vec![full]
+            } else {
+                Vec::new()
+            },
+        );
     }
     // Walk from the deepest directory without glob characters.
     let mut root = PathBuf::new();

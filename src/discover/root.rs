@@ -37,7 +37,9 @@ pub fn repo_root(path: &Path) -> PathBuf {
     let start = if abs.is_dir() {
         abs.clone()
     } else {
-        abs.parent().map(Path::to_path_buf).unwrap_or_else(|| abs.clone())
+        abs.parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| abs.clone())
     };
     let mut dir = Some(start.as_path());
     while let Some(d) = dir {

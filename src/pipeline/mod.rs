@@ -338,8 +338,8 @@ fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
 fn compile_schema(p: &Path, cwd: &Path) -> Result<jsonschema::Validator, String> {
     let display = display_path(p, cwd);
     let max = crate::config::Limits::default().file_bytes;
-    let text = crate::config::confine::read_bounded_text(p, max)
-        .map_err(|e| format!("{display}: {e}"))?;
+    let text =
+        crate::config::confine::read_bounded_text(p, max).map_err(|e| format!("{display}: {e}"))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{display}: {e}"))?;
     jsonschema::validator_for(&json).map_err(|e| format!("{display}: {e}"))
@@ -427,6 +427,7 @@ fn check_one(
         namespace: namespace.clone(),
         skip_schema_validation: true,
         limits: svc.config.limits,
+        kube_version: crate::analyze::kube::configured_version(&svc.config, config_env),
         ..Default::default()
     };
     let result = match opts.renderer {
@@ -446,7 +447,10 @@ fn check_one(
         namespace: &namespace,
         values: &rendered.values,
     };
-    let settings = settings_for(&svc.config, env_name, opts, &ctx);
+    let mut settings = settings_for(&svc.config, env_name, opts, &ctx);
+    settings.kube.chart_kube_version =
+        crate::analyze::kube::chart_constraint(&loaded.chart.metadata.raw, loaded.chart.name());
+    settings.kube.crds = crate::analyze::kube::crds::of_chart(&loaded.chart);
     let locator = ChartLocator::new(&rendered, registry, cwd);
     let mut findings = Vec::new();
     let mut failed = false;
@@ -482,6 +486,12 @@ fn check_one(
         }
     }
     findings.extend(analyze(&files, &settings, &locator));
+    findings.extend(crate::analyze::rules::deprecated_api::chart_finding(
+        &svc.chart,
+        &svc.display,
+        &settings,
+        cwd,
+    ));
     // Values schemas.
     if let Some(level) = level_for(&ValuesSchema::INFO, &settings) {
         let mut compiled = Vec::new();

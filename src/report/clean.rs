@@ -68,8 +68,14 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(controls("a\rb\x1b]52;c;eA==\x07\n"), "a\\rb\\x1b]52;c;eA==\\x07\n");
-        assert_eq!(report("\x1b[31mred\x1b[0m \x1b[2J", true), "\x1b[31mred\x1b[0m \\x1b[2J");
+        assert_eq!(
+            controls("a\rb\x1b]52;c;eA==\x07\n"),
+            "a\\rb\\x1b]52;c;eA==\\x07\n"
+        );
+        assert_eq!(
+            report("\x1b[31mred\x1b[0m \x1b[2J", true),
+            "\x1b[31mred\x1b[0m \\x1b[2J"
+        );
         assert_eq!(report("\x1b[31mred", false), "\\x1b[31mred");
         assert_eq!(controls("x\u{202e}y\t"), "x\\u{202e}y\t");
     }

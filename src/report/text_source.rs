@@ -31,7 +31,9 @@ impl IndexedSource {
 
     /// 0-based line holding byte `offset`.
     fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
     }
 
     /// Byte span of the token at 1-based `line`/`column` (column counted in characters): from
@@ -74,13 +76,8 @@ impl SourceCode for IndexedSource {
         let window = &self.text.as_bytes()[lo..hi];
         let inner_span = SourceSpan::new((span.offset() - lo).into(), span.len());
         let c = window.read_span(&inner_span, before, after)?;
-        let (data, sp, line, column, count) = (
-            c.data(),
-            *c.span(),
-            c.line(),
-            c.column(),
-            c.line_count(),
-        );
+        let (data, sp, line, column, count) =
+            (c.data(), *c.span(), c.line(), c.column(), c.line_count());
         Ok(Box::new(MietteSpanContents::new(
             data,
             SourceSpan::new((sp.offset() + lo).into(), sp.len()),

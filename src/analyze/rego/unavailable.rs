@@ -7,7 +7,10 @@ use super::RegoError;
 /// Builtins that need the network or the OPA runtime, with why they are unavailable.
 const UNAVAILABLE: &[(&str, &str)] = &[
     ("http.send", "chartgate runs without network access"),
-    ("net.lookup_ip_addr", "chartgate runs without network access"),
+    (
+        "net.lookup_ip_addr",
+        "chartgate runs without network access",
+    ),
     ("opa.runtime", "there is no OPA runtime"),
 ];
 
@@ -114,11 +117,7 @@ pub(crate) fn check_recursion(file: &str, text: &str) -> Result<(), RegoError> {
             h.3.push_str(&line);
         }
     }
-    let fns: BTreeSet<&str> = heads
-        .iter()
-        .filter(|h| h.2)
-        .map(|h| h.0.as_str())
-        .collect();
+    let fns: BTreeSet<&str> = heads.iter().filter(|h| h.2).map(|h| h.0.as_str()).collect();
     let mut calls: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut first_line: BTreeMap<&str, u32> = BTreeMap::new();
     for (name, line, is_fn, body) in &heads {
@@ -135,8 +134,7 @@ pub(crate) fn check_recursion(file: &str, text: &str) -> Result<(), RegoError> {
                 from = at + f.len();
                 let before = after_head[..at].chars().next_back();
                 let ident = |c: char| c.is_alphanumeric() || c == '_' || c == '.';
-                if !before.is_some_and(ident) && after_head[from..].trim_start().starts_with('(')
-                {
+                if !before.is_some_and(ident) && after_head[from..].trim_start().starts_with('(') {
                     set.insert(f);
                 }
             }
@@ -171,10 +169,23 @@ mod recursion_tests {
 
     #[test]
     fn direct_and_mutual_recursion() {
-        let e = check_recursion("r.rego", "package p\n\nf(x) := y if {\n  y := f(x)\n}\n").unwrap_err();
-        assert_eq!((e.line, e.message.as_str()), (3, "function `f` is recursive (Rego forbids recursion, as OPA's rego_recursion_error)"));
+        let e =
+            check_recursion("r.rego", "package p\n\nf(x) := y if {\n  y := f(x)\n}\n").unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (
+                3,
+                "function `f` is recursive (Rego forbids recursion, as OPA's rego_recursion_error)"
+            )
+        );
         let e = check_recursion("r.rego", "package p\na(x) := b(x)\nb(x) := a(x)\n").unwrap_err();
         assert_eq!(e.line, 2);
-        assert!(check_recursion("r.rego", "package p\nf(x) := g(x)\ng(x) := x + 1\nfoo := f(1)\n").is_ok());
+        assert!(
+            check_recursion(
+                "r.rego",
+                "package p\nf(x) := g(x)\ng(x) := x + 1\nfoo := f(1)\n"
+            )
+            .is_ok()
+        );
     }
 }

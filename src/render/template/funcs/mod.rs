@@ -17,7 +17,7 @@ mod json;
 mod lists;
 mod math;
 mod regex;
-mod semver;
+pub mod semver;
 mod strings;
 mod toml;
 mod yaml;
