@@ -302,7 +302,7 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
         ["text report", "::add-mask::leak", &format!("::{token}::")]
     );
     assert!(
-        !stdout.contains("platform-config"),
+        !stdout.contains("::warning title=chartgate::"),
         "no warning with a platform config"
     );
     assert!(!job.p("tmp/chartgate-report.txt").exists());
@@ -426,6 +426,8 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
         &job.p("ws/fixtures/team-repo"),
     );
     fs::create_dir_all(job.p("ws/schemas")).unwrap();
+    // A checkout: the repository root (config paths are confined to it) is the workspace.
+    fs::create_dir_all(job.p("ws/.git")).unwrap();
     fs::copy(
         root().join("schemas/service-chart.schema.json"),
         job.p("ws/schemas/service-chart.schema.json"),
