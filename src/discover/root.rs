@@ -29,7 +29,8 @@ pub fn checked_root() -> Option<PathBuf> {
 }
 
 /// The repository root of `path` (a file or a directory): the nearest ancestor holding `.git`;
-/// else the checked root when `path` is inside it; else `path`'s own directory.
+/// else the checked root when `path` is inside it; else `path`'s own directory (`/` when no
+/// checked root was set: library use).
 pub fn repo_root(path: &Path) -> PathBuf {
     let abs = crate::discover::charts::normalise(
         &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
@@ -50,7 +51,9 @@ pub fn repo_root(path: &Path) -> PathBuf {
     }
     match checked_root() {
         Some(c) if start.starts_with(&c) => c,
-        _ => start,
+        Some(_) => start,
+        // Library use without a checked root (the CLI always sets one): nothing to confine to.
+        None => PathBuf::from("/"),
     }
 }
 
