@@ -33,6 +33,7 @@ fn action_yml_is_a_valid_composite_action() {
         [
             "path",
             "config",
+            "platform-config",
             "environments",
             "fail-on",
             "sarif",
@@ -76,6 +77,7 @@ fn action_yml_is_a_valid_composite_action() {
     for (var, input) in [
         ("INPUT_PATH", "path"),
         ("INPUT_CONFIG", "config"),
+        ("INPUT_PLATFORM_CONFIG", "platform-config"),
         ("INPUT_ENVIRONMENTS", "environments"),
         ("INPUT_FAIL_ON", "fail-on"),
         ("INPUT_SARIF", "sarif"),
@@ -148,6 +150,7 @@ printf '%s\n' "$@" >> "$FAKE_LOG"
 for a in "$@"; do
   case "$a" in
     markdown=-|sarif=-) ;;
+    text=*) printf 'text report\n::add-mask::leak\n' > "${a#text=}" ;;
     markdown=*)
       if [ -n "${FAKE_MD_ROWS:-}" ]; then
         { printf '## chartgate\n\n| Severity | Rule | Resource | Location | Message |\n|---|---|---|---|---|\n'
@@ -243,6 +246,7 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
         &[
             ("INPUT_PATH", "services"),
             ("INPUT_CONFIG", "chartgate.yaml"),
+            ("INPUT_PLATFORM_CONFIG", "platform/chartgate.yaml"),
             ("INPUT_ENVIRONMENTS", "dev, prod"),
             ("INPUT_FAIL_ON", "warning"),
             ("INPUT_SARIF", "reports/chartgate.sarif"),
@@ -252,21 +256,24 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
     );
     assert_eq!(code, 1);
     let md = format!("markdown={}", job.p("tmp/chartgate-summary.md").display());
+    let txt = format!("text={}", job.p("tmp/chartgate-report.txt").display());
     assert_eq!(
         job.args(),
         lines(&[
             job.p("ws").to_str().unwrap(),
             "check",
             "--format",
-            "text",
+            "github",
             "--output",
-            "github=-",
+            &txt,
             "--output",
             "sarif=reports/chartgate.sarif",
             "--output",
             &md,
             "--config",
             "chartgate.yaml",
+            "--platform-config",
+            "platform/chartgate.yaml",
             "--env",
             "dev",
             "--env",
@@ -277,8 +284,28 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
             "services",
         ])
     );
-    // Annotations reach the log (stdout) untouched.
+    // Annotations reach the log (stdout) untouched; the text report (PR-controlled text) is
+    // printed between stop-commands markers, so its `::add-mask::` is not a command.
     assert!(stdout.contains("\n::error file=values.yaml,line=1,col=1,title=fake::fake finding\n"));
+    let l: Vec<&str> = stdout.lines().collect();
+    let at = l
+        .iter()
+        .position(|x| x.starts_with("::stop-commands::"))
+        .expect("stop-commands");
+    let token = l[at].trim_start_matches("::stop-commands::");
+    assert!(
+        token.starts_with("chartgate-") && token.len() == "chartgate-".len() + 24,
+        "{token}"
+    );
+    assert_eq!(
+        &l[at + 1..at + 4],
+        ["text report", "::add-mask::leak", &format!("::{token}::")]
+    );
+    assert!(
+        !stdout.contains("::warning title=chartgate::"),
+        "no warning with a platform config"
+    );
+    assert!(!job.p("tmp/chartgate-report.txt").exists());
     // The summary is appended after what earlier steps wrote; the temp file is removed.
     assert_eq!(
         job.read("summary.md"),
@@ -294,21 +321,23 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
 #[test]
 fn check_with_defaults() {
     let job = Job::new();
-    let (code, _) = job.run(
+    let (code, stdout) = job.run(
         "check",
         &[("INPUT_SARIF", ""), ("INPUT_SUMMARY", "false")],
         0,
     );
     assert_eq!(code, 0);
+    // Without a platform config the log warns (the summary is off here).
+    assert!(stdout.contains("::warning title=chartgate::chartgate ran without input 'platform-config': the repository's own chartgate.yaml decides the rules, so this run cannot gate untrusted pull requests\n"), "{stdout}");
     assert_eq!(
         job.args(),
         lines(&[
             job.p("ws").to_str().unwrap(),
             "check",
             "--format",
-            "text",
+            "github",
             "--output",
-            "github=-",
+            &format!("text={}", job.p("tmp/chartgate-report.txt").display()),
             "--fail-on",
             "error",
             "--",
@@ -397,6 +426,8 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
         &job.p("ws/fixtures/team-repo"),
     );
     fs::create_dir_all(job.p("ws/schemas")).unwrap();
+    // A checkout: the repository root (config paths are confined to it) is the workspace.
+    fs::create_dir_all(job.p("ws/.git")).unwrap();
     fs::copy(
         root().join("schemas/service-chart.schema.json"),
         job.p("ws/schemas/service-chart.schema.json"),
@@ -416,7 +447,7 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
     // Annotations with repository-relative paths reach the log: dev and prod, not test.
     let annotations: Vec<String> = stdout
         .lines()
-        .filter(|l| l.starts_with("::"))
+        .filter(|l| l.starts_with("::") && l.contains(" file="))
         .map(str::to_string)
         .collect();
     let expected: Vec<String> = include_str!("report_expected/team-repo.github")
@@ -436,6 +467,11 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
     assert!(summary.starts_with("previous step\n## chartgate\n\n**7 errors, 0 warnings, 0 info findings** in 6 service × environment pairs checked.\n"), "{summary}");
     assert!(
         summary.contains("| fixtures/team-repo/services/billing-scheduler | dev | 0 | 0 | 0 |\n")
+    );
+    // Run without a platform config: the summary warns.
+    assert!(
+        summary.ends_with("\n> **Warning:** chartgate ran without input 'platform-config': the repository's own chartgate.yaml decides the rules, so this run cannot gate untrusted pull requests.\n"),
+        "{summary}"
     );
     // SARIF with repository-relative values-file locations.
     let sarif: Value =

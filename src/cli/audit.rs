@@ -31,6 +31,9 @@ pub struct AuditArgs {
     /// Config file used for every path (default: each path's nearest chartgate.yaml files).
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// The trusted platform config (default: the bundled defaults); see `check --platform-config`.
+    #[arg(long, value_name = "FILE")]
+    pub platform_config: Option<PathBuf>,
     /// Summary format.
     #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
     pub format: String,
@@ -222,7 +225,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -242,7 +248,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let check = match check_args(args) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -250,6 +259,18 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     // A service folder inside a repository also given is audited once.
     let mut seen = std::collections::BTreeSet::new();
     for p in &paths {
+        // Each audited path is its own repository (the root of its confinement).
+        if let Err(e) = super::trusted::prepare(
+            args.platform_config.as_deref(),
+            std::slice::from_ref(p),
+            &cwd,
+        ) {
+            eprintln!(
+                "chartgate: config error: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
+            return Ok(super::EXIT_ERROR);
+        }
         match prepare(p, args, &check, &cwd) {
             Ok(mut r) => {
                 r.discovered
@@ -261,7 +282,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
                 roots.push(r)
             }
             Err(e) => {
-                eprintln!("chartgate: {e}");
+                eprintln!(
+                    "chartgate: {}",
+                    crate::report::clean::controls(&e.to_string())
+                );
                 return Ok(super::EXIT_ERROR);
             }
         }
@@ -324,7 +348,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     }
     crate::report::sort_findings(&mut findings);
     for e in &input_errors {
-        eprintln!("chartgate: {e}");
+        eprintln!(
+            "chartgate: {}",
+            crate::report::clean::controls(&e.to_string())
+        );
     }
     if let Some(path) = &args.baseline_out {
         let text = crate::report::baseline::write_baseline(&findings);

@@ -31,8 +31,13 @@ pub struct CheckArgs {
     /// Files, directories (recursive) or `-` for stdin. Default: the current directory.
     pub paths: Vec<PathBuf>,
     /// Config file (default: the nearest chartgate.yaml walking up from the first path).
+    /// A repository config: it may tighten the platform config, never loosen it.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// The trusted platform config (default: the bundled defaults). Repository configs may only
+    /// tighten it (README "Security").
+    #[arg(long, value_name = "FILE")]
+    pub platform_config: Option<PathBuf>,
     /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "json", "sarif", "junit", "github", "markdown"])]
     pub format: String,
@@ -190,17 +195,30 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         );
         return Ok(super::EXIT_ERROR);
     }
+    if let Err(e) = super::trusted::prepare(args.platform_config.as_deref(), &paths, &cwd) {
+        eprintln!(
+            "chartgate: config error: {}",
+            crate::report::clean::controls(&e.to_string())
+        );
+        return Ok(super::EXIT_ERROR);
+    }
     let mut config = match load_config(args, &paths, &cwd) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("chartgate: config error: {e}");
+            eprintln!(
+                "chartgate: config error: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
     // `--limit NAME=VALUE` over the config's `limits:` (and every chart's config below).
     for a in &args.limits {
         if let Err(e) = config.limits.set_arg(a) {
-            eprintln!("chartgate: {e}");
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     }
@@ -208,7 +226,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let extras = match super::check_extras::prepare(args, &config, &cwd) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -217,7 +238,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         match settings_for(&config, args, env, &cwd) {
             Ok(s) => all_settings.push(extras.apply(s)),
             Err(e) => {
-                eprintln!("chartgate: config error: {e}");
+                eprintln!(
+                    "chartgate: config error: {}",
+                    crate::report::clean::controls(&e.to_string())
+                );
                 return Ok(super::EXIT_ERROR);
             }
         }
@@ -227,7 +251,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         Some(c) => match crate::config::load_file(c) {
             Ok(c) => Some(c),
             Err(e) => {
-                eprintln!("chartgate: config error: {e}");
+                eprintln!(
+                    "chartgate: config error: {}",
+                    crate::report::clean::controls(&e.to_string())
+                );
                 return Ok(super::EXIT_ERROR);
             }
         },
@@ -245,7 +272,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     ) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };
@@ -287,7 +317,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // Rule ids in the services' own chartgate.yaml files must exist too.
     for svc in &discovered.services {
         if let Err(e) = super::check_extras::unknown_rules(&svc.config, &extras.policies, &cwd) {
-            eprintln!("chartgate: {e}");
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     }
@@ -362,10 +395,16 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // checked and reported (nothing is reported when no input could be read).
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
     for e in &unreadable {
-        eprintln!("chartgate: {e}");
+        eprintln!(
+            "chartgate: {}",
+            crate::report::clean::controls(&e.to_string())
+        );
     }
     for e in &errors {
-        eprintln!("chartgate: invalid YAML: {e}");
+        eprintln!(
+            "chartgate: invalid YAML: {}",
+            crate::report::clean::controls(&e.to_string())
+        );
     }
     let nothing_read = errors.len() == parsed.len() && charts.renders == 0;
     if nothing_read && (!parsed.is_empty() || !unreadable.is_empty()) {
@@ -382,7 +421,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let (findings, fixed) = match super::check_extras::apply_baseline(args, findings) {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             return Ok(super::EXIT_ERROR);
         }
     };

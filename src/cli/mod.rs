@@ -3,9 +3,11 @@ pub mod audit;
 pub mod check;
 pub mod check_extras;
 pub mod explain;
+mod panic_hook;
 pub mod policy;
 pub mod render;
 pub mod rules;
+pub mod trusted;
 
 use clap::{Parser, Subcommand};
 
@@ -82,6 +84,7 @@ pub const EXIT_ERROR: i32 = 2;
 
 /// Entry point: parses arguments, runs the command, returns the exit code.
 pub fn main() -> i32 {
+    panic_hook::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -113,7 +116,10 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             EXIT_ERROR
         }
     }

@@ -260,7 +260,8 @@ fn find_for_walks_up_to_the_repo_root() {
     let c = find_for(&svc.join("values.yaml")).unwrap();
     assert_eq!(c.registries, vec!["root/*", "mid/*"]);
     assert_eq!(c.hosts, vec!["h"]);
-    assert_eq!(c.chart, Some(svc.join("../../charts/web")));
+    // Resolved inside the repository, normalised.
+    assert_eq!(c.chart, Some(repo.join("charts/web")));
     assert_eq!(c.path, Some(svc.join("chartgate.yaml")));
 
     let empty = tempfile::tempdir().unwrap();

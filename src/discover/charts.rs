@@ -349,15 +349,40 @@ fn package_name(chart: &Path) -> String {
 
 /// Files matching `pattern` (relative to `dir`, `{chart}`/`{env}` substituted), sorted.
 fn expand(dir: &Path, pattern: &str, chart: &str, env: &str) -> Result<Vec<PathBuf>, String> {
+    let found = expand_unconfined(dir, pattern, chart, env)?;
+    // Values files a repository config names stay inside the repository and are regular files.
+    let root = super::root::repo_root(dir);
+    for f in &found {
+        crate::config::confine::check_existing(&root, f, crate::config::confine::Kind::File)
+            .map_err(|why| {
+                format!(
+                    "values file `{}` {why}",
+                    crate::config::confine::show_path(f.strip_prefix(&root).unwrap_or(f))
+                )
+            })?;
+    }
+    Ok(found)
+}
+
+fn expand_unconfined(
+    dir: &Path,
+    pattern: &str,
+    chart: &str,
+    env: &str,
+) -> Result<Vec<PathBuf>, String> {
     let pattern = pattern.replace("{chart}", chart).replace("{env}", env);
     let has_glob = pattern.contains(['*', '?', '[', '{']);
     let full = normalise(&dir.join(&pattern));
     if !has_glob {
-        return Ok(if full.is_file() {
-            vec![full]
-        } else {
-            Vec::new()
-        });
+        // Anything but a directory is returned, so that a link out of the repository or a
+        // device is refused by the confinement check, not silently skipped.
+        return Ok(
+            if std::fs::symlink_metadata(&full).is_ok_and(|m| !m.is_dir()) {
+                vec![full]
+            } else {
+                Vec::new()
+            },
+        );
     }
     // Walk from the deepest directory without glob characters.
     let mut root = PathBuf::new();
@@ -408,7 +433,16 @@ fn convention_files(dir: &Path, env: &str) -> Vec<PathBuf> {
     ]
     .iter()
     .map(|f| dir.join(f))
-    .filter(|p| p.is_file())
+    // A convention file that is a link out of the repository (or a device) is never read.
+    .filter(|p| {
+        p.is_file()
+            && crate::config::confine::check_existing(
+                &super::root::repo_root(dir),
+                p,
+                crate::config::confine::Kind::File,
+            )
+            .is_ok()
+    })
     .collect()
 }
 

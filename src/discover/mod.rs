@@ -3,3 +3,4 @@ pub mod argocd;
 pub mod changed;
 pub mod charts;
 pub mod manifests;
+pub mod root;

@@ -345,7 +345,9 @@ fn parse_values_file(
     limits: &crate::model::Limits,
 ) -> (String, Arc<str>, ParsedValues) {
     let display = display_path(p, cwd);
-    let text: Arc<str> = match std::fs::read_to_string(p) {
+    // Bounded: the size is checked before reading, devices and FIFOs are never opened.
+    let max = crate::config::Limits::default().file_bytes;
+    let text: Arc<str> = match crate::config::confine::read_bounded_text(p, max) {
         Ok(t) => t.into(),
         Err(e) => {
             let f = bare_error(&display, 1, 1, format!("cannot read values file: {e}"));
@@ -380,7 +382,9 @@ fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
 
 fn compile_schema(p: &Path, cwd: &Path) -> Result<jsonschema::Validator, String> {
     let display = display_path(p, cwd);
-    let text = std::fs::read_to_string(p).map_err(|e| format!("{display}: {e}"))?;
+    let max = crate::config::Limits::default().file_bytes;
+    let text =
+        crate::config::confine::read_bounded_text(p, max).map_err(|e| format!("{display}: {e}"))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{display}: {e}"))?;
     jsonschema::validator_for(&json).map_err(|e| format!("{display}: {e}"))

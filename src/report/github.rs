@@ -8,7 +8,9 @@ use super::rules_info::{repo_path, resource_label, sorted};
 
 /// Escapes a workflow-command message (`escapeData` in `@actions/core`).
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    // Other control characters (terminal escapes) are shown as `\x1b` & co in the log.
+    super::clean::controls(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
