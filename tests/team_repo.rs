@@ -161,8 +161,10 @@ fn chart(dir: &Path, at: &str, name: &str) {
 #[test]
 fn discovery_conventions() {
     let d = tempfile::tempdir().unwrap();
+    // One repository: paths its configs name stay inside it.
+    std::fs::create_dir_all(d.path().join(".git")).unwrap();
     let r = d.path();
-    std::fs::create_dir(r.join(".git")).unwrap();
+    std::fs::create_dir_all(r.join(".git")).unwrap();
     // values-<env>.yaml
     chart(r, "a", "a");
     write(
@@ -235,6 +237,8 @@ fn discovery_conventions() {
 #[test]
 fn render_error_does_not_hide_other_charts() {
     let d = tempfile::tempdir().unwrap();
+    // One repository: paths its configs name stay inside it.
+    std::fs::create_dir_all(d.path().join(".git")).unwrap();
     let r = d.path();
     let src = root().join("fixtures/team-repo");
     let dst = r.join("fixtures/team-repo");
@@ -294,8 +298,10 @@ fn render_error_does_not_hide_other_charts() {
 #[test]
 fn provenance_for_every_rule() {
     let d = tempfile::tempdir().unwrap();
+    // One repository: paths its configs name stay inside it.
+    std::fs::create_dir_all(d.path().join(".git")).unwrap();
     let r = d.path();
-    std::fs::create_dir(r.join(".git")).unwrap();
+    std::fs::create_dir_all(r.join(".git")).unwrap();
     write(
         r,
         &[
@@ -371,8 +377,10 @@ fn provenance_for_every_rule() {
 #[test]
 fn packaged_chart_and_extra_values_files() {
     let d = tempfile::tempdir().unwrap();
+    // One repository: paths its configs name stay inside it.
+    std::fs::create_dir_all(d.path().join(".git")).unwrap();
     let r = d.path();
-    std::fs::create_dir(r.join(".git")).unwrap();
+    std::fs::create_dir_all(r.join(".git")).unwrap();
     std::fs::create_dir(r.join("charts")).unwrap();
     let f = std::fs::File::create(r.join("charts/web-1.0.0.tgz")).unwrap();
     let gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());

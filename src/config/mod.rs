@@ -601,7 +601,11 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
     let resolve_kind = |n: &Node, kind: confine::Kind| -> Result<PathBuf, ConfigError> {
         let s = n.as_str().unwrap_or_default();
         match &repo_root {
-            Some(root) => confine::resolve(root, dir, s, kind).map_err(|m| err_at(n.pos, m)),
+            // Confined (checked on the normalised path), then kept as written relative to the
+            // config file, so messages print it as the user wrote it.
+            Some(root) => confine::resolve(root, dir, s, kind)
+                .map(|_| dir.join(s))
+                .map_err(|m| err_at(n.pos, m)),
             None => {
                 let p = Path::new(s);
                 Ok(if p.is_absolute() {
