@@ -541,7 +541,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
     let validator = schema_validator().map_err(|m| err_at(start, m))?;
     if let Some(e) = validator.iter_errors(&instance).next() {
         let segs: Vec<String> = e.instance_path().iter().map(|s| s.to_string()).collect();
-        let (mut node, mut key) = locate(&root, &segs);
+        let (mut node, mut key) = root.locate(&segs);
         let mut message = e.to_string();
         if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
             e.kind()
@@ -790,35 +790,6 @@ fn kube_version(
         ));
     };
     crate::analyze::kube::normalize_version(text).map_err(|m| err_at(n.pos, m))
-}
-
-/// The node at a JSON instance path, and the key node of its last map entry if any.
-fn locate<'a>(root: &'a Node, segs: &[String]) -> (&'a Node, Option<&'a Node>) {
-    let mut node = root;
-    let mut key = None;
-    for s in segs {
-        let next = match &node.kind {
-            NodeKind::Map(pairs) => pairs
-                .iter()
-                .rev()
-                .find(|(k, _)| k.key_string() == *s)
-                .map(|(k, v)| (v, Some(k))),
-            NodeKind::Seq(items) => s
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| items.get(i))
-                .map(|n| (n, None)),
-            _ => None,
-        };
-        match next {
-            Some((n, k)) => {
-                node = n;
-                key = k;
-            }
-            None => break,
-        }
-    }
-    (node, key)
 }
 
 /// Environment values globs of a repository config: relative, and not leading out of the

@@ -46,7 +46,6 @@ crate::declare_rule! {
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
 use crate::analyze::kube::{crds, schemas};
 use crate::report::finding::Severity;
-use crate::yaml::{Node, NodeKind};
 use jsonschema::error::ValidationErrorKind as K;
 
 /// At most this many schema errors are reported per object.
@@ -103,7 +102,7 @@ impl Rule for SchemaValidity {
             let instance = r.node.to_json();
             for e in validator.iter_errors(&instance).take(MAX_PER_OBJECT) {
                 let segs: Vec<String> = e.instance_path().iter().map(|s| s.to_string()).collect();
-                let (node, _key) = locate(r.node, &segs);
+                let (node, _key) = r.node.locate(&segs);
                 let path = field_path(&segs);
                 let at = |name: &str| {
                     if path.is_empty() {
@@ -243,33 +242,4 @@ pub fn field_path(segs: &[String]) -> String {
         }
     }
     out
-}
-
-/// The node at a JSON instance path, and the key node of its last map entry if any.
-fn locate<'a>(root: &'a Node, segs: &[String]) -> (&'a Node, Option<&'a Node>) {
-    let mut node = root;
-    let mut key = None;
-    for s in segs {
-        let next = match &node.kind {
-            NodeKind::Map(pairs) => pairs
-                .iter()
-                .rev()
-                .find(|(k, _)| k.key_string() == *s)
-                .map(|(k, v)| (v, Some(k))),
-            NodeKind::Seq(items) => s
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| items.get(i))
-                .map(|n| (n, None)),
-            _ => None,
-        };
-        match next {
-            Some((n, k)) => {
-                node = n;
-                key = k;
-            }
-            None => break,
-        }
-    }
-    (node, key)
 }

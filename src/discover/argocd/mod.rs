@@ -209,7 +209,9 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         configs: Default::default(),
     };
     let mut roots: Vec<PathBuf> = opts.paths.to_vec();
-    roots.extend(r.repos.iter().map(|(_, d)| d.to_path_buf()));
+    // Applications are read from the checked paths and the explicitly mapped repositories; the
+    // checkout's own origin mapping resolves references only (never widens the scan).
+    roots.extend(opts.repos.iter().map(|(_, d)| d.to_path_buf()));
     let mut seen_files = HashSet::new();
     let mut apps = Vec::new();
     let mut sets = Vec::new();
