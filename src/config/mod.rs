@@ -18,10 +18,23 @@ use crate::report::finding::{Location, Severity};
 use crate::yaml::{Node, NodeKind, Pos};
 
 pub mod limits;
+pub mod scoped;
 #[cfg(test)]
 mod tests;
 
 pub use limits::Limits;
+pub use scoped::ScopedGlob;
+
+/// Names that are environments when found by convention (`environment-names:` replaces them).
+pub const DEFAULT_ENVIRONMENT_NAMES: &[&str] = &[
+    "dev",
+    "test",
+    "staging",
+    "qa",
+    "preprod",
+    "prod",
+    "production",
+];
 
 /// The default allowed registry: the platform's shared ECR in any region.
 pub const DEFAULT_REGISTRIES: &[&str] = &["354918371398.dkr.ecr.*.amazonaws.com/*"];
@@ -57,6 +70,12 @@ pub struct Config {
     pub exemptions: Vec<Exemption>,
     /// `limits:` for untrusted input (defaults where unset).
     pub limits: Limits,
+    /// `environment-names:`: names that are environments by convention.
+    pub environment_names: Vec<String>,
+    /// `manifests:`: files where every document must be a valid Kubernetes object.
+    pub manifests: Vec<ScopedGlob>,
+    /// `exclude:`: files and directories never read as manifests or charts.
+    pub exclude: Vec<ScopedGlob>,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
@@ -80,6 +99,12 @@ impl Default for Config {
             root: false,
             exemptions: Vec::new(),
             limits: Limits::default(),
+            environment_names: DEFAULT_ENVIRONMENT_NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            manifests: Vec::new(),
+            exclude: Vec::new(),
             explicit: BTreeSet::new(),
         }
     }
@@ -97,10 +122,22 @@ pub struct Environment {
     pub pin_digests: bool,
     /// Minimum replicas for non-singleton workloads.
     pub min_replicas: Option<u32>,
-    /// Values-file globs relative to the chart directory, in order; may contain `{chart}`.
+    /// Values-file globs relative to the file that declares them (`origin`), in order; may
+    /// contain `{chart}`, `{env}` and `{service}`.
     pub values: Vec<String>,
+    /// Where the environment is declared: the file that set `values` (else the nearest file
+    /// naming the environment) and the line of its name there.
+    pub origin: Option<EnvOrigin>,
     /// Per-environment rule overrides.
     pub rules: BTreeMap<String, RuleSetting>,
+}
+
+/// The file and line of an environment's declaration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvOrigin {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// A rule's level.
@@ -327,6 +364,11 @@ pub fn merge(parent: Config, child: Config) -> Config {
                 } else {
                     p.min_replicas
                 },
+                origin: if set("values") || p.values.is_empty() {
+                    c.origin
+                } else {
+                    p.origin
+                },
                 values: if set("values") { c.values } else { p.values },
                 rules: merge_rules(p.rules, c.rules),
             },
@@ -342,6 +384,15 @@ pub fn merge(parent: Config, child: Config) -> Config {
             let _ = limits.set(name, child.limits.get(name));
         }
     }
+    let environment_names = list(
+        "environment-names",
+        parent.environment_names,
+        child.environment_names,
+    );
+    let mut manifests = parent.manifests;
+    manifests.extend(child.manifests);
+    let mut exclude = parent.exclude;
+    exclude.extend(child.exclude);
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
     Config {
@@ -358,6 +409,9 @@ pub fn merge(parent: Config, child: Config) -> Config {
         root: child.root,
         exemptions,
         limits,
+        environment_names,
+        manifests,
+        exclude,
         explicit,
     }
 }
@@ -499,7 +553,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
     };
     for (k, v) in pairs {
         let key = k.key_string();
-        if matches!(key.as_str(), "registries" | "hosts" | "singletons") {
+        if matches!(
+            key.as_str(),
+            "registries" | "hosts" | "singletons" | "manifests" | "exclude"
+        ) {
             check_globs(v, &err_at)?;
         }
         c.explicit.insert(key.clone());
@@ -511,11 +568,30 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
             "chart" => c.chart = v.as_str().map(resolve),
             "root" => c.root = v.as_bool().unwrap_or(false),
+            "environment-names" => c.environment_names = strings(v),
+            "manifests" | "exclude" => {
+                let globs = strings(v).into_iter().map(|glob| ScopedGlob {
+                    base: dir.to_path_buf(),
+                    glob,
+                });
+                if key == "manifests" {
+                    c.manifests = globs.collect();
+                } else {
+                    c.exclude = globs.collect();
+                }
+            }
             "rules" => c.rules = rules(v, &err_at)?,
             "environments" => {
-                for (name, env) in v.as_map().unwrap_or(&[]) {
-                    let name = name.key_string();
-                    let mut e = Environment::default();
+                for (name_node, env) in v.as_map().unwrap_or(&[]) {
+                    let name = name_node.key_string();
+                    let mut e = Environment {
+                        origin: Some(EnvOrigin {
+                            file: path.to_path_buf(),
+                            line: name_node.pos.line,
+                            column: name_node.pos.col,
+                        }),
+                        ..Environment::default()
+                    };
                     for (fk, fv) in env.as_map().unwrap_or(&[]) {
                         let f = fk.key_string();
                         c.explicit.insert(format!("environments.{name}.{f}"));

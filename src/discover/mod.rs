@@ -1,4 +1,7 @@
 //! Discovery: charts, environments, values files, policies, manifests (walkdir + globset).
 pub mod changed;
 pub mod charts;
+pub mod classify;
 pub mod manifests;
+pub mod matrix;
+pub mod root;

@@ -136,7 +136,7 @@ pub fn selected_envs(svc: &Service, envs: &[String]) -> Vec<EnvTarget> {
             .iter()
             .map(|e| EnvTarget {
                 name: Some(e.clone()),
-                values: svc.environments[0].values.clone(),
+                ..svc.environments[0].clone()
             })
             .collect();
     }
@@ -190,14 +190,24 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         values.insert(p.as_path(), v);
     }
     // Charts: each loaded once.
-    let mut charts: Vec<&Path> = services.iter().map(|s| s.chart.as_path()).collect();
+    let mut charts: Vec<(&Path, &Path)> = (services.iter())
+        .map(|s| (s.chart.as_path(), s.root.as_path()))
+        .collect();
     charts.sort();
-    charts.dedup();
+    charts.dedup_by(|a, b| a.0 == b.0);
     let loaded: HashMap<&Path, Result<LoadedChart, Finding>> = charts
         .par_iter()
-        .map(|c| {
-            let r = catch(|| load_chart(c)).and_then(|r| r.map_err(|e| e.to_string()));
-            (*c, r.map_err(|m| load_error(c, m, cwd)))
+        .map(|&(c, root)| {
+            // Symbolic links may lead anywhere in the chart's repository.
+            let load = || {
+                if root.as_os_str().is_empty() || !c.is_dir() {
+                    load_chart(c)
+                } else {
+                    crate::render::chart::load::load_chart_in(c, root)
+                }
+            };
+            let r = catch(load).and_then(|r| r.map_err(|e| e.to_string()));
+            (c, r.map_err(|m| load_error(c, m, cwd)))
         })
         .collect();
     // Contract schemas (`values-schema:`), compiled once.
@@ -414,12 +424,14 @@ fn check_one(
         }
     }
     let config_env = env_name.and_then(|e| svc.config.environments.get(e));
-    let namespace = config_env
-        .and_then(|e| e.namespace.clone())
+    // The render's own namespace and release (an Application's) over the config's.
+    let namespace = (env.namespace.clone())
+        .or_else(|| config_env.and_then(|e| e.namespace.clone()))
         .unwrap_or_else(|| "default".into());
+    let release = env.release.clone().unwrap_or_else(|| svc.name.clone());
     let ro = RenderOptions {
         values: layers,
-        release_name: svc.name.clone(),
+        release_name: release.clone(),
         namespace: namespace.clone(),
         skip_schema_validation: true,
         limits: svc.config.limits,
@@ -438,7 +450,7 @@ fn check_one(
     };
     let ctx = RenderContext {
         chart: rendered.chart.name(),
-        release: &svc.name,
+        release: &release,
         namespace: &namespace,
         values: &rendered.values,
     };
