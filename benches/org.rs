@@ -8,8 +8,14 @@
 //!
 //! `cargo bench --bench org` (release). `ORG_SERVICES=N` and `ORG_JOBS=N` (threads, default 2)
 //! change the size; the target is 500 services × 3 environments in ≤ 2 s on 2 cores, ≤ 500 MB.
+//! `ORG_KEEP=DIR` generates the organisation into DIR and keeps it (scripts/bench_vs_helm.py
+//! renders that same organisation with Helm's Go SDK for a side-by-side figure).
 use std::path::Path;
 use std::time::Instant;
+
+/// The binary's allocator (src/main.rs), so the figure is what `chartgate check` gets.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use chartgate::discover::charts::{DiscoverOptions, discover};
 use chartgate::pipeline::{ChartCheckOptions, check_charts};
@@ -339,7 +345,12 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
     let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
+    let keep = std::env::var_os("ORG_KEEP").map(std::path::PathBuf::from);
+    if let Some(k) = &keep {
+        let _ = std::fs::remove_dir_all(k);
+        std::fs::create_dir_all(k).expect("ORG_KEEP directory");
+    }
+    let root = keep.as_deref().unwrap_or(dir.path());
     std::fs::create_dir(root.join(".git")).expect("git marker");
     write(root, "chartgate.yaml", PLATFORM);
     write(

@@ -25,8 +25,11 @@ source_hash() {
 }
 
 cmd_key() {
-  local v="${INPUT_VERSION:-}"
-  local key="chartgate-${RUNNER_OS:-local}-${RUNNER_ARCH:-local}-${v:-src}-$(source_hash)"
+  local v="${INPUT_VERSION:-}" hash
+  # Not `local key=$(...)`: that would mask a failing hash with local's own exit status.
+  hash=$(source_hash) || die "cannot hash the action's source under $action_path"
+  [ ${#hash} -eq 16 ] || die "cannot hash the action's source under $action_path"
+  local key="chartgate-${RUNNER_OS:-local}-${RUNNER_ARCH:-local}-${v:-src}-$hash"
   {
     echo "key=$key"
     echo "root=$install_root"
@@ -35,16 +38,54 @@ cmd_key() {
   echo "chartgate cache key: $key"
 }
 
+# The action's own repository (owner/name). In a composite action's `run` steps
+# GITHUB_ACTION_REPOSITORY is empty (actions/runner#2473), so action.yml passes
+# `github.action_repository` through `env:` as ACTION_REPOSITORY, where it is set; the runner's
+# checkout path `.../_actions/OWNER/NAME/REF` is the last resort.
+action_repository() {
+  local repo="${ACTION_REPOSITORY:-${GITHUB_ACTION_REPOSITORY:-}}"
+  if [ -z "$repo" ] && [[ "$action_path" =~ /_actions/([^/]+)/([^/]+)/[^/]+ ]]; then
+    repo="${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+  fi
+  printf '%s' "$repo"
+}
+
 cmd_install() {
   local v="${INPUT_VERSION:-}"
   if [ -z "$v" ]; then
     cargo install --locked --root "$install_root" --path "$action_path"
   else
-    local repo="${GITHUB_ACTION_REPOSITORY:-}"
-    [ -n "$repo" ] || die "input 'version' needs GITHUB_ACTION_REPOSITORY"
+    local repo
+    repo=$(action_repository)
+    [ -n "$repo" ] || die "input 'version' needs the action's repository (github.action_repository is empty)"
     cargo install --locked --root "$install_root" \
       --git "${GITHUB_SERVER_URL:-https://github.com}/$repo" --rev "$v" chartgate
   fi
+}
+
+# GitHub drops a step summary above 1 MiB (with an error) — then the PR would show no finding at
+# all. The markdown lists every finding; when it does not fit, it is cut at a line boundary
+# below the limit (what the step summary already holds counts too) and a note says so.
+SUMMARY_LIMIT=${CHARTGATE_SUMMARY_LIMIT:-1048576}
+summary_append() {
+  local md=$1 have size room
+  have=$(wc -c <"$GITHUB_STEP_SUMMARY" 2>/dev/null || echo 0)
+  size=$(wc -c <"$md")
+  room=$((SUMMARY_LIMIT - have - 400))
+  if [ "$size" -le "$room" ]; then
+    cat "$md" >>"$GITHUB_STEP_SUMMARY"
+    return
+  fi
+  [ "$room" -gt 0 ] || room=0
+  local total shown
+  total=$(grep -c '^| \(error\|warning\|info\) |' "$md" || true)
+  head -c "$room" "$md" | sed '$d' >"$md.cut"
+  shown=$(grep -c '^| \(error\|warning\|info\) |' "$md.cut" || true)
+  {
+    cat "$md.cut"
+    printf '\n> **Note:** the summary is cut to fit GitHub'"'"'s 1 MiB step-summary limit: %s of %s findings are listed here; the SARIF report and the job log have every finding.\n' "$shown" "$total"
+  } >>"$GITHUB_STEP_SUMMARY"
+  rm -f "$md.cut"
 }
 
 cmd_check() {
@@ -90,7 +131,7 @@ cmd_check() {
 
   if [ -n "$md" ] && [ -f "$md" ]; then
     if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-      cat "$md" >>"$GITHUB_STEP_SUMMARY"
+      summary_append "$md"
     fi
     rm -f "$md"
   fi

@@ -333,13 +333,19 @@ fn provenance_for_every_rule() {
     assert_eq!(
         got,
         [
+            // The Deployments have no selector (and workers no pod template): template lines.
+            "schema-validity prod chart/templates/deploy.yaml:6:3",
+            "ingress-load-balancer prod chart/templates/more.yaml:6:3",
             "manifest-validity prod chart/templates/more.yaml:19:1",
+            "schema-validity prod chart/templates/workers.yaml:6:3",
+            "schema-validity prod chart/templates/workers.yaml:6:3",
             "min-replicas prod chart/values-prod.yaml:1:10",
             "singleton-replicas prod chart/values.yaml:1:11",
             "image-registry prod chart/values.yaml:3:13",
             "image-tag-pinned prod chart/values.yaml:5:8",
             "timezone prod chart/values.yaml:6:5",
             "ingress-host-zone prod chart/values.yaml:8:7",
+            "tls-hosts prod chart/values.yaml:8:7",
             "manifest-validity prod chart/values.yaml:9:7",
             "resource-requests prod chart/values.yaml:12:10",
             "timezone prod chart/values.yaml:16:11",

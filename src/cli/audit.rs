@@ -34,8 +34,9 @@ pub struct AuditArgs {
     /// Summary format.
     #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
     pub format: String,
-    /// Write the summary to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    /// Write the summary to this file instead of stdout: `FILE` (in `--format`) or
+    /// `FORMAT=FILE` (text, markdown or json).
+    #[arg(long, value_name = "[FORMAT=]FILE")]
     pub output: Option<PathBuf>,
     /// Record every current finding (by fingerprint) as accepted, in the baseline format that
     /// `chartgate check --baseline FILE` reads.
@@ -125,6 +126,9 @@ fn prepare(
         &mut std::io::empty(),
     )
     .map_err(|e| e.to_string())?;
+    for svc in &discovered.services {
+        super::check_extras::unknown_rules(&svc.config, &extras.policies, cwd)?;
+    }
     Ok(Root {
         config,
         extras,
@@ -186,9 +190,47 @@ fn check_manifests(root: &Root, envs: &[String]) -> (Vec<Check>, Vec<Finding>, V
     (checks, findings, errors)
 }
 
+/// The summary formats of `audit`.
+const AUDIT_FORMATS: &[&str] = &["text", "markdown", "json"];
+
+/// `--output`: `FORMAT=FILE` (a lowercase word before `=`, which must be a format `audit`
+/// writes) or a plain `FILE` in `--format`.
+fn output_target(arg: &Path, format: &str) -> std::result::Result<(String, PathBuf), String> {
+    let text = arg.to_string_lossy();
+    if let Some((f, p)) = text.split_once('=')
+        && !f.is_empty()
+        && f.bytes().all(|b| b.is_ascii_lowercase())
+    {
+        if !AUDIT_FORMATS.contains(&f) || p.is_empty() {
+            return Err(format!(
+                "invalid --output '{}': expected FILE or FORMAT=FILE, FORMAT one of {}",
+                text.escape_debug(),
+                AUDIT_FORMATS.join(", ")
+            ));
+        }
+        return Ok((f.to_string(), PathBuf::from(p)));
+    }
+    Ok((format.to_string(), arg.to_path_buf()))
+}
+
 /// Runs the audit; returns the exit code.
 pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let cwd = std::env::current_dir()?;
+    let target = match args
+        .output
+        .as_deref()
+        .map(|o| output_target(o, &args.format))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("chartgate: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    };
+    let format = target
+        .as_ref()
+        .map_or(args.format.as_str(), |(f, _)| f.as_str());
     let mut paths: Vec<PathBuf> = Vec::new();
     for p in if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -308,13 +350,13 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         checks,
         findings: findings.clone(),
     });
-    let report = match args.format.as_str() {
+    let report = match format {
         "markdown" => markdown(&summary),
         "json" => json(&summary, &findings),
         _ => text(&summary),
     };
-    match &args.output {
-        Some(path) => {
+    match &target {
+        Some((_, path)) => {
             if let Err(e) = std::fs::write(path, report) {
                 eprintln!("chartgate: cannot write {}: {e}", path.display());
                 return Ok(super::EXIT_ERROR);

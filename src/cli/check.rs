@@ -291,6 +291,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         discovered
     };
     let mut discovered = discovered;
+    // Rule ids in the services' own chartgate.yaml files must exist too.
+    for svc in &discovered.services {
+        if let Err(e) = super::check_extras::unknown_rules(&svc.config, &extras.policies, &cwd) {
+            eprintln!("chartgate: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    }
     for svc in &mut discovered.services {
         for a in &args.limits {
             // Already validated on the run's config above.
@@ -420,6 +427,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
+    let policy_rules = crate::report::policy_rules_info(&extras.policies.rules());
     for (format, path) in &targets {
         let reporter = reporter_for(format).ok_or("unknown format")?;
         if path == "-" {
@@ -427,6 +435,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 sources: &sources,
                 color,
                 environments: &charts.environments,
+                policy_rules: &policy_rules,
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;
@@ -440,6 +449,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 sources: &sources,
                 color: false,
                 environments: &charts.environments,
+                policy_rules: &policy_rules,
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;

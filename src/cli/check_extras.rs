@@ -40,6 +40,7 @@ pub fn prepare(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<CheckExt
     };
     let policies =
         load_for_check(&opts, &config.policies, cwd).map_err(|e| format!("policy error: {e}"))?;
+    unknown_rules(config, &policies, cwd)?;
     let exemptions = if config.exemptions.is_empty() {
         None
     } else {
@@ -58,6 +59,53 @@ pub fn prepare(args: &CheckArgs, config: &Config, cwd: &Path) -> Result<CheckExt
         policies: Arc::new(policies),
         exemptions,
     })
+}
+
+/// A rule id under `rules:` (top level or an environment's) or in an exemption that no built-in
+/// rule, engine rule or policy rule of the run has: a config error at its line, with a
+/// did-you-mean. A misspelt id would otherwise silently configure nothing.
+pub fn unknown_rules(config: &Config, policies: &PolicySet, cwd: &Path) -> Result<(), String> {
+    use crate::analyze::{engine::ENGINE_RULES, registry};
+    let known = |id: &str| {
+        registry::find(id).is_some()
+            || ENGINE_RULES.iter().any(|r| r.id == id)
+            || policies.defines_rule(id)
+    };
+    for (id, at) in &config.rule_refs {
+        if known(id) {
+            continue;
+        }
+        let mut candidates: Vec<String> = registry::all()
+            .iter()
+            .chain(ENGINE_RULES)
+            .map(|r| r.id.to_string())
+            .chain(policies.defined_ids().iter().cloned())
+            .collect();
+        candidates.sort_by_key(|c| crate::analyze::registry::distance(id, c));
+        let hint = candidates
+            .first()
+            .filter(|c| crate::analyze::registry::distance(id, c) <= id.len().max(3) / 3 + 1)
+            .map(|c| format!("; did you mean `{c}`?"))
+            .unwrap_or_else(|| "; `chartgate rules` lists every rule".to_string());
+        return Err(format!(
+            "config error: {}:{}:{}: unknown rule `{}`{hint}",
+            display_path(Path::new(&at.file), cwd),
+            at.line,
+            at.column,
+            excerpt(id)
+        ));
+    }
+    Ok(())
+}
+
+/// A short, printable excerpt of untrusted text for an error message: control characters
+/// escaped, at most 60 characters.
+fn excerpt(s: &str) -> String {
+    let mut out: String = s.chars().take(60).flat_map(char::escape_debug).collect();
+    if s.chars().count() > 60 {
+        out.push('…');
+    }
+    out
 }
 
 fn today() -> Result<NaiveDate, String> {

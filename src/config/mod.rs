@@ -18,6 +18,7 @@ use crate::report::finding::{Location, Severity};
 use crate::yaml::{Node, NodeKind, Pos};
 
 pub mod limits;
+pub mod platform;
 pub mod scoped;
 #[cfg(test)]
 mod tests;
@@ -35,6 +36,7 @@ pub const DEFAULT_ENVIRONMENT_NAMES: &[&str] = &[
     "prod",
     "production",
 ];
+pub use platform::LoadBalancer;
 
 /// The default allowed registry: the platform's shared ECR in any region.
 pub const DEFAULT_REGISTRIES: &[&str] = &["354918371398.dkr.ecr.*.amazonaws.com/*"];
@@ -76,10 +78,21 @@ pub struct Config {
     pub manifests: Vec<ScopedGlob>,
     /// `exclude:`: files and directories never read as manifests or charts.
     pub exclude: Vec<ScopedGlob>,
+    /// `kube-version:` (`1.31`), normalised; None: the newest bundled version.
+    pub kube_version: Option<String>,
+    /// `pod-security:` level (`baseline` or `restricted`); None: baseline.
+    pub pod_security: Option<String>,
+    /// `load-balancers:`: the shared load balancers Ingresses may use (see [`platform`]).
+    pub load_balancers: Vec<LoadBalancer>,
+    /// `chart-registries:`: allowed Helm chart registries (globs, like `registries`).
+    pub chart_registries: Vec<String>,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
     pub explicit: BTreeSet<String>,
+    /// Every rule id the files name (`rules:` keys, per-environment `rules:`, exemptions), with
+    /// where: checked against the rules of the run once its policies are known.
+    pub rule_refs: Vec<(String, Location)>,
 }
 
 impl Default for Config {
@@ -105,7 +118,15 @@ impl Default for Config {
                 .collect(),
             manifests: Vec::new(),
             exclude: Vec::new(),
+            kube_version: None,
+            pod_security: None,
+            load_balancers: Vec::new(),
+            chart_registries: platform::DEFAULT_CHART_REGISTRIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             explicit: BTreeSet::new(),
+            rule_refs: Vec::new(),
         }
     }
 }
@@ -130,6 +151,12 @@ pub struct Environment {
     pub origin: Option<EnvOrigin>,
     /// Per-environment rule overrides.
     pub rules: BTreeMap<String, RuleSetting>,
+    /// `kube-version:` of this environment (normalised `1.31`).
+    pub kube_version: Option<String>,
+    /// `pod-security:` of this environment.
+    pub pod_security: Option<String>,
+    /// `load-balancers:` of this environment (replaces the top-level list when set).
+    pub load_balancers: Option<Vec<LoadBalancer>>,
 }
 
 /// The file and line of an environment's declaration.
@@ -324,6 +351,17 @@ pub fn merge(parent: Config, child: Config) -> Config {
     };
     let registries = list("registries", parent.registries, child.registries);
     let hosts = list("hosts", parent.hosts, child.hosts);
+    let chart_registries = list(
+        "chart-registries",
+        parent.chart_registries,
+        child.chart_registries,
+    );
+    let mut load_balancers = parent.load_balancers;
+    for lb in child.load_balancers {
+        if !load_balancers.contains(&lb) {
+            load_balancers.push(lb);
+        }
+    }
     let singletons = add_unique(parent.singletons, child.singletons);
     let mut policies = parent.policies;
     for p in child.policies {
@@ -371,6 +409,13 @@ pub fn merge(parent: Config, child: Config) -> Config {
                 },
                 values: if set("values") { c.values } else { p.values },
                 rules: merge_rules(p.rules, c.rules),
+                kube_version: c.kube_version.or(p.kube_version),
+                pod_security: c.pod_security.or(p.pod_security),
+                load_balancers: if set("load-balancers") {
+                    c.load_balancers
+                } else {
+                    p.load_balancers
+                },
             },
         };
         environments.insert(name, merged);
@@ -395,6 +440,12 @@ pub fn merge(parent: Config, child: Config) -> Config {
     exclude.extend(child.exclude);
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
+    let mut rule_refs = parent.rule_refs;
+    for r in child.rule_refs {
+        if !rule_refs.contains(&r) {
+            rule_refs.push(r);
+        }
+    }
     Config {
         path: child.path.or(parent.path),
         registries,
@@ -412,7 +463,12 @@ pub fn merge(parent: Config, child: Config) -> Config {
         environment_names,
         manifests,
         exclude,
+        kube_version: child.kube_version.or(parent.kube_version),
+        pod_security: child.pod_security.or(parent.pod_security),
+        load_balancers,
+        chart_registries,
         explicit,
+        rule_refs,
     }
 }
 
@@ -546,6 +602,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
         path: Some(path.to_path_buf()),
         registries: Vec::new(),
         hosts: Vec::new(),
+        chart_registries: Vec::new(),
         ..Config::default()
     };
     let Some(pairs) = root.as_map() else {
@@ -555,7 +612,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let key = k.key_string();
         if matches!(
             key.as_str(),
-            "registries" | "hosts" | "singletons" | "manifests" | "exclude"
+            "registries" | "hosts" | "singletons" | "chart-registries" | "manifests" | "exclude"
         ) {
             check_globs(v, &err_at)?;
         }
@@ -564,6 +621,8 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "registries" => c.registries = strings(v),
             "hosts" => c.hosts = strings(v),
             "singletons" => c.singletons = strings(v),
+            "chart-registries" => c.chart_registries = strings(v),
+            "load-balancers" => c.load_balancers = platform::load_balancers(v),
             "policies" => c.policies = strings(v).iter().map(|s| resolve(s)).collect(),
             "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
             "chart" => c.chart = v.as_str().map(resolve),
@@ -580,7 +639,12 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     c.exclude = globs.collect();
                 }
             }
-            "rules" => c.rules = rules(v, &err_at)?,
+            "rules" => {
+                c.rules = rules(v, &err_at)?;
+                c.rule_refs.extend(rule_keys(v, path));
+            }
+            "kube-version" => c.kube_version = Some(kube_version(v, &err_at)?),
+            "pod-security" => c.pod_security = v.as_str().map(str::to_string),
             "environments" => {
                 for (name_node, env) in v.as_map().unwrap_or(&[]) {
                     let name = name_node.key_string();
@@ -604,7 +668,15 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                                 e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
                             }
                             "values" => e.values = strings(fv),
-                            "rules" => e.rules = rules(fv, &err_at)?,
+                            "load-balancers" => {
+                                e.load_balancers = Some(platform::load_balancers(fv));
+                            }
+                            "rules" => {
+                                e.rules = rules(fv, &err_at)?;
+                                c.rule_refs.extend(rule_keys(fv, path));
+                            }
+                            "kube-version" => e.kube_version = Some(kube_version(fv, &err_at)?),
+                            "pod-security" => e.pod_security = fv.as_str().map(str::to_string),
                             _ => {}
                         }
                     }
@@ -624,13 +696,31 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             }
             "exemptions" => {
                 for ex in v.as_seq().unwrap_or(&[]) {
-                    c.exemptions.push(exemption(ex, path, &err_at)?);
+                    let e = exemption(ex, path, &err_at)?;
+                    let at = ex.get("rule").map_or(ex.pos, |r| r.pos);
+                    c.rule_refs.push((e.rule.clone(), location(path, at)));
+                    c.exemptions.push(e);
                 }
             }
             _ => {}
         }
     }
     Ok(c)
+}
+
+/// `kube-version:`: one of the bundled Kubernetes versions, normalised to `MAJOR.MINOR`.
+fn kube_version(
+    n: &Node,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<String, ConfigError> {
+    let Some(text) = n.as_str() else {
+        return Err(err_at(
+            n.pos,
+            "kube-version must be a quoted string such as \"1.31\" (unquoted 1.30 reads as 1.3)"
+                .into(),
+        ));
+    };
+    crate::analyze::kube::normalize_version(text).map_err(|m| err_at(n.pos, m))
 }
 
 /// The node at a JSON instance path, and the key node of its last map entry if any.
@@ -725,6 +815,23 @@ fn rules(
         out.insert(k.key_string(), s);
     }
     Ok(out)
+}
+
+fn location(path: &Path, pos: Pos) -> Location {
+    Location {
+        file: path.display().to_string(),
+        line: pos.line,
+        column: pos.col,
+    }
+}
+
+/// The rule ids a `rules:` map names, at their keys.
+fn rule_keys(n: &Node, path: &Path) -> Vec<(String, Location)> {
+    n.as_map()
+        .unwrap_or(&[])
+        .iter()
+        .map(|(k, _)| (k.key_string(), location(path, k.pos)))
+        .collect()
 }
 
 fn exemption(

@@ -435,6 +435,7 @@ fn check_one(
         namespace: namespace.clone(),
         skip_schema_validation: true,
         limits: svc.config.limits,
+        kube_version: crate::analyze::kube::configured_version(&svc.config, config_env),
         ..Default::default()
     };
     let result = match opts.renderer {
@@ -454,7 +455,10 @@ fn check_one(
         namespace: &namespace,
         values: &rendered.values,
     };
-    let settings = settings_for(&svc.config, env_name, opts, &ctx);
+    let mut settings = settings_for(&svc.config, env_name, opts, &ctx);
+    settings.kube.chart_kube_version =
+        crate::analyze::kube::chart_constraint(&loaded.chart.metadata.raw, loaded.chart.name());
+    settings.kube.crds = crate::analyze::kube::crds::of_chart(&loaded.chart);
     let locator = ChartLocator::new(&rendered, registry, cwd);
     let mut findings = Vec::new();
     let mut failed = false;
@@ -490,6 +494,12 @@ fn check_one(
         }
     }
     findings.extend(analyze(&files, &settings, &locator));
+    findings.extend(crate::analyze::rules::deprecated_api::chart_finding(
+        &svc.chart,
+        &svc.display,
+        &settings,
+        cwd,
+    ));
     // Values schemas.
     if let Some(level) = level_for(&ValuesSchema::INFO, &settings) {
         let mut compiled = Vec::new();

@@ -17,6 +17,14 @@ fn cell(s: &str) -> String {
         .replace('\n', "<br>")
 }
 
+/// One line of text for a block quote: HTML-escaped, line breaks as spaces.
+pub fn escape_line(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\r', '\n'], " ")
+}
+
 /// Text for a code span inside a table cell: backticks dropped, `|` escaped (GFM unescapes
 /// `\|` inside code spans in tables), line breaks as spaces.
 fn code(s: &str) -> String {

@@ -690,6 +690,9 @@ impl State<'_> {
             Arg::Bool(_, b) => Ok(Value::bool(*b)),
             Arg::Number(_, Num::Int(i), _) => Ok(Value::int(*i)),
             Arg::Number(_, Num::Float(f), _) => Ok(Value::float(*f)),
+            Arg::Number(pos, Num::Uint(_), text) => {
+                Err(self.error(*pos, text, format!("{text} overflows int")))
+            }
             Arg::Str(_, s, _) => Ok(Value::Str(Text {
                 s: s.clone(),
                 segs: None,
@@ -824,9 +827,10 @@ impl State<'_> {
 
     fn want_args(&self, cmd: &Cmd, name: &str, argv: &[Value], n: usize) -> R<()> {
         if argv.len() != n {
+            // Go reports the arity at the function's identifier node: `at <ne>`.
             return Err(self.error(
                 cmd.pos,
-                &cmd.to_string(),
+                name,
                 format!(
                     "wrong number of args for {name}: want {n} got {}",
                     argv.len()
@@ -895,7 +899,7 @@ impl State<'_> {
             "len" => {
                 self.want_args(cmd, name, &argv, 1)?;
                 let n = match &argv[0] {
-                    Value::Str(t) => t.s.len(),
+                    Value::Str(t) => crate::render::gobytes::len(&t.s),
                     Value::List(l) => l.len(),
                     Value::Map(m) => m.len(),
                     Value::Object(o) => match o.as_value() {
@@ -969,6 +973,9 @@ impl State<'_> {
                         "wrong number of args for eq: want at least 1 got 0".into(),
                     ));
                 }
+                if argv.len() == 1 {
+                    return Err(self.call_err(cmd, name, "missing argument for comparison".into()));
+                }
                 eq(&argv[0], &argv[1..])
                     .map(Value::bool)
                     .map_err(|e| self.call_err(cmd, name, e))
@@ -1020,7 +1027,14 @@ impl State<'_> {
                     };
                     funcs::with_limits(call, || f(&argv))
                         .and_then(|v| result_within(v, lim))
-                        .map_err(|e| self.call_err(cmd, name, e))
+                        .map_err(|e| {
+                            // Go checks the arity before calling, at the identifier node.
+                            if e.starts_with(&format!("wrong number of args for {name}: ")) {
+                                self.error(cmd.pos, name, e)
+                            } else {
+                                self.call_err(cmd, name, e)
+                            }
+                        })
                 }
                 None => Err(self.error(
                     cmd.pos,

@@ -282,7 +282,7 @@ fn quote_char(out: &mut String, c: char, q: char, ascii_only: bool) {
         }
         c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
         c if (c as u32) < 0x80 => out.push(c),
-        c if ascii_only || c.is_control() => {
+        c if ascii_only || !go_is_print(c) => {
             if (c as u32) < 0x10000 {
                 out.push_str(&format!("\\u{:04x}", c as u32))
             } else {
@@ -291,6 +291,21 @@ fn quote_char(out: &mut String, c: char, q: char, ascii_only: bool) {
         }
         c => out.push(c),
     }
+}
+
+/// Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space
+/// (so U+00A0, U+2028 and U+FEFF are not printable and get escaped by `%q` and `quote`).
+pub fn go_is_print(c: char) -> bool {
+    use std::sync::OnceLock;
+    static PRINT: OnceLock<regex::Regex> = OnceLock::new();
+    if (c as u32) < 0x80 {
+        return (' '..='~').contains(&c);
+    }
+    let re = PRINT.get_or_init(|| {
+        regex::Regex::new(r"^[\p{L}\p{M}\p{N}\p{P}\p{S}]$").expect("unicode classes")
+    });
+    let mut buf = [0u8; 4];
+    re.is_match(c.encode_utf8(&mut buf))
 }
 
 fn quote_rune(c: char, ascii_only: bool) -> String {
