@@ -395,6 +395,7 @@ fn main() {
                 exclude: &[],
                 config: None,
                 cwd: root,
+                never_manifests: &[],
             },
             &mut std::io::empty(),
         )

@@ -125,7 +125,7 @@ fn symlinked_config_and_values_never_show_the_target() {
     let r = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(
         r.stderr,
-        "chartgate: svc/chartgate.yaml: values file `svc/prod.yaml` resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)\n"
+        "chartgate: svc/chartgate.yaml:3:3: values file `svc/prod.yaml` resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)\n"
     );
     assert_eq!(r.code, Some(2));
     std::fs::remove_file(dir.join("svc/prod.yaml")).unwrap();
@@ -140,7 +140,7 @@ fn symlinked_config_and_values_never_show_the_target() {
     let r = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(
         r.stderr,
-        "chartgate: svc/chartgate.yaml: values file `svc/prod.yaml` is not a regular file (a device, FIFO or socket is never read)\n"
+        "chartgate: svc/chartgate.yaml:3:3: values file `svc/prod.yaml` is not a regular file (a device, FIFO or socket is never read)\n"
     );
     // `values-schema:` naming a device through a link inside the repository.
     std::fs::remove_file(&fifo).unwrap();

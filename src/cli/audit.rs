@@ -116,6 +116,7 @@ fn prepare(
         None => crate::config::find_for(&cwd.join(path)).map_err(|e| config_error(e, cwd))?,
     };
     let extras = super::check_extras::prepare(check, &config, cwd)?;
+    let baseline_out = args.baseline_out.clone().unwrap_or_default();
     let discovered = discover(
         &[path.to_path_buf()],
         &DiscoverOptions {
@@ -123,6 +124,7 @@ fn prepare(
             exclude: &[],
             config: overridden.as_ref(),
             cwd,
+            never_manifests: std::slice::from_ref(&baseline_out),
         },
         &mut std::io::empty(),
     )
@@ -272,6 +274,17 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             return Ok(super::EXIT_ERROR);
         }
         match prepare(p, args, &check, &cwd) {
+            // An empty audit never passes: each path must hold something to check.
+            Ok(r)
+                if !crate::discover::charts::empty_paths(&r.discovered, &[p.clone()], &cwd)
+                    .is_empty() =>
+            {
+                eprintln!(
+                    "chartgate: nothing to check under {}",
+                    display_root(p, &cwd)
+                );
+                return Ok(super::EXIT_ERROR);
+            }
             Ok(mut r) => {
                 r.discovered
                     .services

@@ -174,6 +174,28 @@ fn settings_for(
     Ok(Settings::from_config(config, env, args.cluster.as_deref()))
 }
 
+/// An empty run never passes a gate: every path given must hold something to check (`--changed`
+/// excepted: it selects part of a repository). Prints why and returns 2, else 0.
+fn nothing_to_check(
+    d: &crate::discover::charts::Discovered,
+    paths: &[PathBuf],
+    changed: bool,
+    cwd: &Path,
+) -> i32 {
+    if changed {
+        return super::EXIT_OK;
+    }
+    let empty = crate::discover::charts::empty_paths(d, paths, cwd);
+    for p in &empty {
+        eprintln!("chartgate: nothing to check under {p}");
+    }
+    if empty.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_ERROR
+    }
+}
+
 /// Runs the check; returns the exit code.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let cwd = std::env::current_dir()?;
@@ -260,6 +282,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         },
         None => None,
     };
+    let baselines: Vec<PathBuf> = (args.baseline.iter())
+        .chain(&args.baseline_out)
+        .cloned()
+        .collect();
     let discovered = match crate::discover::charts::discover(
         &paths,
         &crate::discover::charts::DiscoverOptions {
@@ -267,6 +293,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             exclude: &args.exclude,
             config: config_override.as_ref(),
             cwd: &cwd,
+            never_manifests: &baselines,
         },
         &mut std::io::stdin(),
     ) {
@@ -338,8 +365,16 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         for svc in &mut d.services {
             svc.environments = crate::pipeline::selected_envs(svc, &args.env);
         }
-        write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
-        return Ok(super::EXIT_OK);
+        if args.format == "json" {
+            let m = crate::discover::matrix::json(&d, args.cluster.as_deref(), &cwd);
+            write!(out, "{m}")?;
+        } else {
+            write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
+        }
+        return Ok(nothing_to_check(&d, &paths, args.changed, &cwd));
+    }
+    if nothing_to_check(&discovered, &paths, args.changed, &cwd) != super::EXIT_OK {
+        return Ok(super::EXIT_ERROR);
     }
     let unreadable = discovered.unreadable;
     let inputs = discovered.manifests;

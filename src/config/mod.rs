@@ -21,11 +21,24 @@ pub mod confine;
 pub mod platform;
 /// Moved to [`crate::model::limits`]; re-exported for old paths.
 pub use crate::model::limits;
+pub mod scoped;
 #[cfg(test)]
 mod tests;
 pub mod trust;
 
 pub use limits::Limits;
+pub use scoped::ScopedGlob;
+
+/// Names that are environments when found by convention (`environment-names:` replaces them).
+pub const DEFAULT_ENVIRONMENT_NAMES: &[&str] = &[
+    "dev",
+    "test",
+    "staging",
+    "qa",
+    "preprod",
+    "prod",
+    "production",
+];
 pub use platform::LoadBalancer;
 
 /// The default allowed registry: the platform's shared ECR in any region.
@@ -68,6 +81,12 @@ pub struct Config {
     pub repos: Vec<(String, PathBuf)>,
     /// `clusters:` Argo CD cluster name (or server) → settings (see [`Cluster`]).
     pub clusters: BTreeMap<String, Cluster>,
+    /// `environment-names:`: names that are environments by convention.
+    pub environment_names: Vec<String>,
+    /// `manifests:`: files where every document must be a valid Kubernetes object.
+    pub manifests: Vec<ScopedGlob>,
+    /// `exclude:`: files and directories never read as manifests or charts.
+    pub exclude: Vec<ScopedGlob>,
     /// `kube-version:` (`1.31`), normalised; None: the newest bundled version.
     pub kube_version: Option<String>,
     /// `pod-security:` level (`baseline` or `restricted`); None: baseline.
@@ -105,6 +124,12 @@ impl Default for Config {
             limits: Limits::default(),
             repos: Vec::new(),
             clusters: BTreeMap::new(),
+            environment_names: DEFAULT_ENVIRONMENT_NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            manifests: Vec::new(),
+            exclude: Vec::new(),
             kube_version: None,
             pod_security: None,
             load_balancers: Vec::new(),
@@ -130,8 +155,12 @@ pub struct Environment {
     pub pin_digests: bool,
     /// Minimum replicas for non-singleton workloads.
     pub min_replicas: Option<u32>,
-    /// Values-file globs relative to the chart directory, in order; may contain `{chart}`.
+    /// Values-file globs relative to the file that declares them (`origin`), in order; may
+    /// contain `{chart}`, `{env}` and `{service}`.
     pub values: Vec<String>,
+    /// Where the environment is declared: the file that set `values` (else the nearest file
+    /// naming the environment) and the line of its name there.
+    pub origin: Option<EnvOrigin>,
     /// Per-environment rule overrides.
     pub rules: BTreeMap<String, RuleSetting>,
     /// `kube-version:` of this environment (normalised `1.31`).
@@ -152,6 +181,14 @@ pub struct Cluster {
     pub environment: Option<String>,
     /// Settings any environment takes; an environment's own settings override them.
     pub settings: Environment,
+}
+
+/// The file and line of an environment's declaration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvOrigin {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// A rule's level.
@@ -410,6 +447,11 @@ pub fn merge(parent: Config, child: Config) -> Config {
                 } else {
                     p.min_replicas
                 },
+                origin: if set("values") || p.values.is_empty() {
+                    c.origin
+                } else {
+                    p.origin
+                },
                 values: if set("values") { c.values } else { p.values },
                 rules: merge_rules(p.rules, c.rules),
                 kube_version: c.kube_version.or(p.kube_version),
@@ -440,6 +482,15 @@ pub fn merge(parent: Config, child: Config) -> Config {
     }
     let mut clusters = parent.clusters;
     clusters.extend(child.clusters);
+    let environment_names = list(
+        "environment-names",
+        parent.environment_names,
+        child.environment_names,
+    );
+    let mut manifests = parent.manifests;
+    manifests.extend(child.manifests);
+    let mut exclude = parent.exclude;
+    exclude.extend(child.exclude);
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
     let mut rule_refs = parent.rule_refs;
@@ -465,6 +516,9 @@ pub fn merge(parent: Config, child: Config) -> Config {
         limits,
         repos,
         clusters,
+        environment_names,
+        manifests,
+        exclude,
         kube_version: child.kube_version.or(parent.kube_version),
         pod_security: child.pod_security.or(parent.pod_security),
         load_balancers,
@@ -638,7 +692,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
         let key = k.key_string();
         if matches!(
             key.as_str(),
-            "registries" | "hosts" | "singletons" | "chart-registries"
+            "registries" | "hosts" | "singletons" | "chart-registries" | "manifests" | "exclude"
         ) {
             check_globs(v, &err_at)?;
         }
@@ -687,6 +741,18 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                     c.clusters.insert(name, cluster);
                 }
             }
+            "environment-names" => c.environment_names = strings(v),
+            "manifests" | "exclude" => {
+                let globs = strings(v).into_iter().map(|glob| ScopedGlob {
+                    base: dir.to_path_buf(),
+                    glob,
+                });
+                if key == "manifests" {
+                    c.manifests = globs.collect();
+                } else {
+                    c.exclude = globs.collect();
+                }
+            }
             "rules" => {
                 c.rules = rules(v, &err_at)?;
                 c.rule_refs.extend(rule_keys(v, path));
@@ -694,9 +760,16 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
             "kube-version" => c.kube_version = Some(kube_version(v, &err_at)?),
             "pod-security" => c.pod_security = v.as_str().map(str::to_string),
             "environments" => {
-                for (name, env) in v.as_map().unwrap_or(&[]) {
-                    let name = name.key_string();
-                    let mut e = Environment::default();
+                for (name_node, env) in v.as_map().unwrap_or(&[]) {
+                    let name = name_node.key_string();
+                    let mut e = Environment {
+                        origin: Some(EnvOrigin {
+                            file: path.to_path_buf(),
+                            line: name_node.pos.line,
+                            column: name_node.pos.col,
+                        }),
+                        ..Environment::default()
+                    };
                     for (fk, fv) in env.as_map().unwrap_or(&[]) {
                         let f = fk.key_string();
                         c.explicit.insert(format!("environments.{name}.{f}"));

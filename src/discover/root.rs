@@ -57,6 +57,27 @@ pub fn repo_root(path: &Path) -> PathBuf {
     }
 }
 
+/// Where a symbolic link leads, relative to the repository `root` (canonical).
+#[derive(Debug, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// The canonical target, inside the repository.
+    Inside(PathBuf),
+    /// The canonical target, outside the repository.
+    Outside(PathBuf),
+    /// The link (or a link in its chain) points at nothing.
+    Broken(String),
+}
+
+/// Resolves the link at `link` (every link of the chain) and says whether it stays in `root`.
+pub fn link_target(link: &Path, root: &Path) -> LinkTarget {
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    match std::fs::canonicalize(link) {
+        Ok(t) if t.starts_with(&root) => LinkTarget::Inside(t),
+        Ok(t) => LinkTarget::Outside(t),
+        Err(e) => LinkTarget::Broken(e.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +90,30 @@ mod tests {
         std::fs::create_dir_all(repo.join("a/b")).unwrap();
         assert_eq!(repo_root(&repo.join("a/b")), repo);
         assert_eq!(repo_root(&repo.join("a/b/chartgate.yaml")), repo);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_inside_outside_and_broken() {
+        let d = tempfile::tempdir().unwrap();
+        let r = std::fs::canonicalize(d.path()).unwrap();
+        std::fs::create_dir_all(r.join("repo/lib")).unwrap();
+        std::fs::create_dir_all(r.join("elsewhere")).unwrap();
+        std::os::unix::fs::symlink("lib", r.join("repo/in")).unwrap();
+        std::os::unix::fs::symlink("../elsewhere", r.join("repo/out")).unwrap();
+        std::os::unix::fs::symlink("nothing", r.join("repo/broken")).unwrap();
+        let root = r.join("repo");
+        assert_eq!(
+            link_target(&root.join("in"), &root),
+            LinkTarget::Inside(root.join("lib"))
+        );
+        assert_eq!(
+            link_target(&root.join("out"), &root),
+            LinkTarget::Outside(r.join("elsewhere"))
+        );
+        assert!(matches!(
+            link_target(&root.join("broken"), &root),
+            LinkTarget::Broken(_)
+        ));
     }
 }

@@ -202,14 +202,19 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         values.insert((p.as_path(), *l), v);
     }
     // Charts: each loaded once.
-    let mut charts: Vec<&Path> = services.iter().map(|s| s.chart.as_path()).collect();
+    let mut charts: Vec<(&Path, &Path)> = (services.iter())
+        .map(|s| (s.chart.as_path(), s.root.as_path()))
+        .collect();
     charts.sort();
-    charts.dedup();
+    charts.dedup_by(|a, b| a.0 == b.0);
     let loaded: HashMap<&Path, Result<LoadedChart, Finding>> = charts
         .par_iter()
-        .map(|c| {
-            let r =
-                catch(|| crate::discover::argocd::deps::load(c, &opts.repos, &Default::default()));
+        .map(|&(c, root)| {
+            // Symbolic links may lead anywhere in the chart's repository.
+            let root = Some(root);
+            let r = catch(|| {
+                crate::discover::argocd::deps::load(c, root, &opts.repos, &Default::default())
+            });
             let r = match r {
                 Ok(Ok(l)) => Ok(l),
                 Ok(Err(crate::discover::argocd::deps::LoadError::Missing(m))) => {
@@ -219,7 +224,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                     Err(load_error(c, m, cwd))
                 }
             };
-            (*c, r)
+            (c, r)
         })
         .collect();
     // Contract schemas (`values-schema:`), compiled once.
@@ -481,6 +486,7 @@ fn check_one(
         }
     }
     let config_env = env_name.and_then(|e| svc.config.environments.get(e));
+    // The render's own namespace and release (an Application's) over the config's.
     let namespace = (env.namespace.clone())
         .or_else(|| config_env.and_then(|e| e.namespace.clone()))
         .unwrap_or_else(|| "default".into());

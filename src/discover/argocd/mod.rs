@@ -260,10 +260,12 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "chart".into());
+        let root = crate::discover::root::repo_root(&dir);
         r.out.services.push(Service {
             display: display_path(if chart.is_dir() { &dir } else { &chart }, opts.cwd),
             chart,
             dir,
+            root,
             name,
             config,
             environments,
@@ -962,6 +964,14 @@ pub fn apply(
     d.services.extend(res.services.iter().cloned());
     d.services.sort_by(|a, b| a.display.cmp(&b.display));
     d.unreadable.extend(res.errors.iter().cloned());
+    d.unresolved.extend(
+        res.unresolved
+            .iter()
+            .map(|u| crate::discover::charts::Unresolved {
+                source: format!("{}:{}", u.file, u.line),
+                reason: u.reason.clone(),
+            }),
+    );
     let level =
         crate::analyze::settings::Settings::from_config(config, None, None).level(UNRESOLVED);
     let severity = match level {
