@@ -8,8 +8,14 @@
 //!
 //! `cargo bench --bench org` (release). `ORG_SERVICES=N` and `ORG_JOBS=N` (threads, default 2)
 //! change the size; the target is 500 services × 3 environments in ≤ 2 s on 2 cores, ≤ 500 MB.
+//! `ORG_KEEP=DIR` generates the organisation into DIR and keeps it (scripts/bench_vs_helm.py
+//! renders that same organisation with Helm's Go SDK for a side-by-side figure).
 use std::path::Path;
 use std::time::Instant;
+
+/// The binary's allocator (src/main.rs), so the figure is what `chartgate check` gets.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use chartgate::pipeline::session::{RunOptions, Session};
 
@@ -338,9 +344,21 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(2);
     let dir = tempfile::tempdir().expect("tempdir");
-    let root = dir.path();
+    let keep = std::env::var_os("ORG_KEEP").map(std::path::PathBuf::from);
+    if let Some(k) = &keep {
+        let _ = std::fs::remove_dir_all(k);
+        std::fs::create_dir_all(k).expect("ORG_KEEP directory");
+    }
+    let root = keep.as_deref().unwrap_or(dir.path());
     std::fs::create_dir(root.join(".git")).expect("git marker");
-    write(root, "chartgate.yaml", PLATFORM);
+    // `ORG_NO_CLUSTER_RULES=1`: without schema-validity, deprecated-api and pod-security (to
+    // measure what they add).
+    let platform = if std::env::var_os("ORG_NO_CLUSTER_RULES").is_some() {
+        format!("{PLATFORM}  schema-validity: off\n  deprecated-api: off\n  pod-security: off\n")
+    } else {
+        PLATFORM.to_string()
+    };
+    write(root, "chartgate.yaml", &platform);
     write(
         root,
         "service-chart.schema.json",
@@ -360,6 +378,7 @@ fn main() {
             ..Default::default()
         },
         root.to_path_buf(),
+        &[root.to_path_buf()],
     )
     .expect("session");
     let prepared = session
@@ -368,9 +387,9 @@ fn main() {
         .expect("config and bundled policies");
     let (renders, findings, errors) = {
         let d = session
-            .discover(&[root.to_path_buf()], &mut std::io::empty())
+            .discover(&[root.to_path_buf()], &prepared, &mut std::io::empty())
             .expect("discover");
-        let r = session.check_charts(&d.services, &prepared, None);
+        let r = session.check_charts(&d.discovered.services, &prepared, &d.argo.repos, None);
         let mut by_rule = std::collections::BTreeMap::new();
         for f in &r.findings {
             *by_rule.entry(f.rule.clone()).or_insert(0usize) += 1;

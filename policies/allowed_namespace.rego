@@ -19,6 +19,8 @@ allowed := {ns | some ns in list} if {
 #   severity: error
 deny contains {"msg": msg, "path": "metadata.namespace"} if {
 	ns := input.metadata.namespace
+	is_string(ns)
+	ns != ""
 	count(allowed) > 0
 	not ns in allowed
 	msg := sprintf("%s %s uses namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, object.get(input, ["metadata", "name"], ""), ns, object.get(data.chartgate.context, "environment", ""), concat(", ", sort(allowed))])

@@ -24,3 +24,11 @@ test_environment_list_from_data if {
 test_no_namespace_field_ok if {
 	count(allowed_namespace.deny) == 0 with input as {"kind": "ConfigMap", "metadata": {"name": "c"}} with data.chartgate.context as {"environment": "prod", "namespace": "web"}
 }
+
+# metadata or namespace absent, null or empty: nothing to check; no evaluation error.
+test_null_and_absent_namespace if {
+	count(allowed_namespace.deny) == 0 with input as {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": null}} with data.chartgate.context as {"namespace": "team"}
+	count(allowed_namespace.deny) == 0 with input as {"kind": "ConfigMap", "metadata": null} with data.chartgate.context as {"namespace": "team"}
+	count(allowed_namespace.deny) == 0 with input as {"kind": "ConfigMap"} with data.chartgate.context as {"namespace": "team"}
+	count(allowed_namespace.deny) == 0 with input as {"kind": "ConfigMap", "metadata": {"namespace": "x"}} with data.chartgate.context as {}
+}

@@ -3,13 +3,21 @@ package chartgate_platform.argocd
 import rego.v1
 
 # The Application spec: the resource itself, or an ApplicationSet's template.
-app_spec := input.spec if input.kind == "Application"
+# The Application spec, or the template spec of an ApplicationSet; {} when absent, null or not a map.
+app_spec := object_or_empty(object.get(input, "spec", {})) if input.kind == "Application"
 
-app_spec := input.spec.template.spec if input.kind == "ApplicationSet"
+app_spec := object_or_empty(object.get(object_or_empty(object.get(object_or_empty(object.get(input, "spec", {})), "template", {})), "spec", {})) if input.kind == "ApplicationSet"
+
+object_or_empty(x) := x if is_object(x)
+
+object_or_empty(x) := {} if not is_object(x)
 
 is_argo if startswith(object.get(input, "apiVersion", ""), "argoproj.io/")
 
-name := object.get(input, ["metadata", "name"], "")
+name := n if {
+	n := input.metadata.name
+	is_string(n)
+} else := ""
 
 spec_path := "spec" if input.kind == "Application"
 
@@ -45,7 +53,8 @@ allowed := {ns | some ns in list} if {
 deny_destination contains {"msg": msg, "path": concat(".", [spec_path, "destination.namespace"])} if {
 	is_argo
 	count(allowed) > 0
-	ns := object.get(app_spec, ["destination", "namespace"], "")
+	ns := object.get(object_or_empty(object.get(app_spec, "destination", {})), "namespace", "")
+	is_string(ns)
 	not ns in allowed
 	msg := sprintf("%s %s deploys to namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, name, ns, object.get(data.chartgate.context, "environment", ""), concat(", ", sort(allowed))])
 }

@@ -35,3 +35,12 @@ test_applicationset_template if {
 test_non_argo_ignored if {
 	count(argocd.deny) == 0 with input as {"kind": "Application", "apiVersion": "app.k8s.io/v1beta1", "metadata": {"name": "x"}, "spec": {}} with data.chartgate.context as ctx
 }
+
+# spec, template or destination absent, null or empty: evaluates; a missing project is "default".
+test_null_and_absent_spec if {
+	count(argocd.deny) == 1 with input as {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "a"}, "spec": null}
+	count(argocd.deny) == 1 with input as {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": null}
+	count(argocd.deny) == 1 with input as {"apiVersion": "argoproj.io/v1alpha1", "kind": "ApplicationSet", "metadata": {"name": "s"}, "spec": {"template": null}}
+	count(argocd.deny) == 0 with input as {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "spec": null}
+	count(argocd.deny_destination) == 0 with input as {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "spec": {"destination": null}} with data.chartgate.context as {}
+}

@@ -13,6 +13,15 @@ import rego.v1
 deny contains {"msg": msg, "path": field} if {
 	input.kind == "Secret"
 	some field in ["data", "stringData"]
-	count(object.get(input, field, {})) > 0
-	msg := sprintf("Secret %s has literal %s; use an ExternalSecret instead", [object.get(input, ["metadata", "name"], ""), field])
+
+	# Absent, null, empty or not a map (an invalid Secret the API server rejects anyway): no literal data.
+	value := object.get(input, field, {})
+	is_object(value)
+	count(value) > 0
+	msg := sprintf("Secret %s has literal %s; use an ExternalSecret instead", [name, field])
 }
+
+name := n if {
+	n := input.metadata.name
+	is_string(n)
+} else := ""

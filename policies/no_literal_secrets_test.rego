@@ -19,3 +19,15 @@ test_empty_secret_allowed if {
 test_external_secret_allowed if {
 	count(no_literal_secrets.deny) == 0 with input as {"kind": "ExternalSecret", "metadata": {"name": "db"}, "spec": {"data": [{"secretKey": "p"}]}}
 }
+
+# Optional fields absent, null, empty or of the wrong type: evaluates, and finds nothing.
+test_null_and_empty_data_allowed if {
+	count(no_literal_secrets.deny) == 0 with input as {"kind": "Secret", "metadata": {"name": "s"}, "data": null, "stringData": null}
+	count(no_literal_secrets.deny) == 0 with input as {"kind": "Secret", "metadata": {"name": "s"}, "data": {}, "stringData": {}}
+	count(no_literal_secrets.deny) == 0 with input as {"kind": "Secret", "data": "x"}
+	count(no_literal_secrets.deny) == 0 with input as {"kind": "Secret"}
+}
+
+test_secret_without_name if {
+	no_literal_secrets.deny == {{"msg": "Secret  has literal data; use an ExternalSecret instead", "path": "data"}} with input as {"kind": "Secret", "metadata": null, "data": {"a": "b"}}
+}

@@ -29,3 +29,12 @@ test_keys_from_data if {
 	count(required_labels.deny) == 0 with input as d with data.chartgate.required_labels as ["owner"]
 	count(required_labels.deny) == 1 with input as d with data.chartgate.required_labels as ["owner", "cost-center"]
 }
+
+# metadata or labels absent, null or empty: every key is missing; no evaluation error.
+test_null_and_empty_labels if {
+	count(required_labels.deny) == 3 with input as {"kind": "ConfigMap", "metadata": {"name": "c", "labels": null}}
+	count(required_labels.deny) == 3 with input as {"kind": "ConfigMap", "metadata": {"name": "c", "labels": {}}}
+	count(required_labels.deny) == 3 with input as {"kind": "ConfigMap", "metadata": null}
+	count(required_labels.deny) == 3 with input as {"kind": "ConfigMap"}
+	count(required_labels.deny) == 0 with input as {"metadata": null}
+}

@@ -25,8 +25,11 @@ source_hash() {
 }
 
 cmd_key() {
-  local v="${INPUT_VERSION:-}"
-  local key="chartgate-${RUNNER_OS:-local}-${RUNNER_ARCH:-local}-${v:-src}-$(source_hash)"
+  local v="${INPUT_VERSION:-}" hash
+  # Not `local key=$(...)`: that would mask a failing hash with local's own exit status.
+  hash=$(source_hash) || die "cannot hash the action's source under $action_path"
+  [ ${#hash} -eq 16 ] || die "cannot hash the action's source under $action_path"
+  local key="chartgate-${RUNNER_OS:-local}-${RUNNER_ARCH:-local}-${v:-src}-$hash"
   {
     echo "key=$key"
     echo "root=$install_root"
@@ -35,21 +38,60 @@ cmd_key() {
   echo "chartgate cache key: $key"
 }
 
+# The action's own repository (owner/name). In a composite action's `run` steps
+# GITHUB_ACTION_REPOSITORY is empty (actions/runner#2473), so action.yml passes
+# `github.action_repository` through `env:` as ACTION_REPOSITORY, where it is set; the runner's
+# checkout path `.../_actions/OWNER/NAME/REF` is the last resort.
+action_repository() {
+  local repo="${ACTION_REPOSITORY:-${GITHUB_ACTION_REPOSITORY:-}}"
+  if [ -z "$repo" ] && [[ "$action_path" =~ /_actions/([^/]+)/([^/]+)/[^/]+ ]]; then
+    repo="${BASH_REMATCH[1]}/${BASH_REMATCH[2]}"
+  fi
+  printf '%s' "$repo"
+}
+
 cmd_install() {
   local v="${INPUT_VERSION:-}"
   if [ -z "$v" ]; then
     cargo install --locked --root "$install_root" --path "$action_path"
   else
-    local repo="${GITHUB_ACTION_REPOSITORY:-}"
-    [ -n "$repo" ] || die "input 'version' needs GITHUB_ACTION_REPOSITORY"
+    local repo
+    repo=$(action_repository)
+    [ -n "$repo" ] || die "input 'version' needs the action's repository (github.action_repository is empty)"
     cargo install --locked --root "$install_root" \
       --git "${GITHUB_SERVER_URL:-https://github.com}/$repo" --rev "$v" chartgate
   fi
 }
 
+# GitHub drops a step summary above 1 MiB (with an error) — then the PR would show no finding at
+# all. The markdown lists every finding; when it does not fit, it is cut at a line boundary
+# below the limit (what the step summary already holds counts too) and a note says so.
+SUMMARY_LIMIT=${CHARTGATE_SUMMARY_LIMIT:-1048576}
+summary_append() {
+  local md=$1 have size room
+  have=$(wc -c <"$GITHUB_STEP_SUMMARY" 2>/dev/null || echo 0)
+  size=$(wc -c <"$md")
+  room=$((SUMMARY_LIMIT - have - 400))
+  if [ "$size" -le "$room" ]; then
+    cat "$md" >>"$GITHUB_STEP_SUMMARY"
+    return
+  fi
+  [ "$room" -gt 0 ] || room=0
+  local total shown
+  total=$(grep -c '^| \(error\|warning\|info\) |' "$md" || true)
+  head -c "$room" "$md" | sed '$d' >"$md.cut"
+  shown=$(grep -c '^| \(error\|warning\|info\) |' "$md.cut" || true)
+  {
+    cat "$md.cut"
+    printf '\n> **Note:** the summary is cut to fit GitHub'"'"'s 1 MiB step-summary limit: %s of %s findings are listed here; the SARIF report and the job log have every finding.\n' "$shown" "$total"
+  } >>"$GITHUB_STEP_SUMMARY"
+  rm -f "$md.cut"
+}
+
 cmd_check() {
   local path="${INPUT_PATH:-.}"
   local config="${INPUT_CONFIG:-}"
+  local platform="${INPUT_PLATFORM_CONFIG:-}"
   local envs="${INPUT_ENVIRONMENTS:-}"
   local fail_on="${INPUT_FAIL_ON:-error}"
   local sarif="${INPUT_SARIF:-}"
@@ -61,7 +103,13 @@ cmd_check() {
   # Paths in annotations and SARIF are relative to the repository root.
   cd "${GITHUB_WORKSPACE:-.}"
 
-  local args=(check --format text --output github=-)
+  # Annotations go to stdout; the text report and stderr (which quote PR-controlled text) are
+  # printed afterwards between ::stop-commands:: markers, so nothing in them runs as a workflow
+  # command.
+  local tmp="${RUNNER_TEMP:-/tmp}"
+  local txt="$tmp/chartgate-report.txt" err="$tmp/chartgate-stderr.txt"
+  rm -f "$txt" "$err"
+  local args=(check --format github --output "text=$txt")
   if [ -n "$sarif" ]; then
     mkdir -p "$(dirname "$sarif")"
     args+=(--output "sarif=$sarif")
@@ -75,6 +123,9 @@ cmd_check() {
   if [ -n "$config" ]; then
     args+=(--config "$config")
   fi
+  if [ -n "$platform" ]; then
+    args+=(--platform-config "$platform")
+  fi
   local env_list=() e
   IFS=$', \t\n' read -r -a env_list <<<"$envs" || true
   for e in "${env_list[@]}"; do
@@ -86,11 +137,25 @@ cmd_check() {
 
   echo "chartgate ${args[*]}"
   local code=0
-  chartgate "${args[@]}" || code=$?
+  chartgate "${args[@]}" 2>"$err" || code=$?
+  local token
+  token="chartgate-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  echo "::stop-commands::$token"
+  if [ -f "$txt" ]; then cat "$txt"; fi
+  if [ -f "$err" ]; then cat "$err" >&2; fi
+  echo "::$token::"
+  rm -f "$txt" "$err"
+  if [ -z "$platform" ]; then
+    local warn="chartgate ran without input 'platform-config': the repository's own chartgate.yaml decides the rules, so this run cannot gate untrusted pull requests"
+    echo "::warning title=chartgate::$warn"
+    if [ -n "$md" ] && [ -f "$md" ]; then
+      printf '\n> **Warning:** %s.\n' "$warn" >>"$md"
+    fi
+  fi
 
   if [ -n "$md" ] && [ -f "$md" ]; then
     if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-      cat "$md" >>"$GITHUB_STEP_SUMMARY"
+      summary_append "$md"
     fi
     rm -f "$md"
   fi

@@ -27,8 +27,10 @@ own values.yaml, two generated cases where they change something:
 Every case is rendered like `helm template release CHART -n default -f VALUES` (the same settings as
 ../shared/corpus/render_golden.py) and with `chartgate render CHART -f VALUES --name release
 --namespace default --output json`. Templates are compared as exact text. A template whose Helm output
-changes between two renders (randAlphaNum, uuidv4, genCA, now, ...) is compared token by token, letting
-long random-looking tokens differ. A case where Helm fails counts as identical when chartgate fails with
+changes between two renders (randAlphaNum, uuidv4, genCA, now, ...; found as render_golden.py does: two
+renders --pause seconds apart, or read from DIR/manifest.json) is compared token by token, letting long
+random-looking tokens differ, and masked (counted, printed) when even that differs. A values file that
+Helm's own loader cannot parse is an expected failure: identical when chartgate refuses it too. A case where Helm fails counts as identical when chartgate fails with
 the same message; when both fail with different messages, both are printed and counted apart.
 
 Output: one line per case (`ok`, or the first differing template and the first differing line), then a
@@ -42,6 +44,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 import helm_python as h
 import yaml
@@ -63,6 +66,24 @@ def helm_render(chart_dir, values):
         return dict(sorted(out.items()))
     except h.HelmError as e:
         return {"error": str(e)}
+
+
+def helm_values(vtext):
+    """(values, None), or (None, message) when Helm's own loader cannot parse the values file."""
+    try:
+        return (h.values_from_yaml(vtext) or {}), None
+    except Exception as e:  # HelmError and whatever the SDK raises for a broken file
+        return None, f"values file: {e}"
+
+
+def nondeterministic(chart_dir, values, first, pause):
+    """Templates whose Helm output changes between two renders `pause` seconds apart from a
+    freshly loaded chart (randAlphaNum, uuidv4, genCA, now, ...), as render_golden.py finds them."""
+    if "error" in first:
+        return []
+    time.sleep(pause)
+    again = helm_render(chart_dir, values)
+    return sorted(k for k in set(first) | set(again) if first.get(k) != again.get(k))
 
 
 def chartgate_render(binary, chart_dir, values_file):
@@ -217,6 +238,8 @@ def main(argv=None):
     ap.add_argument("--diff", type=int, default=0, help="print a unified diff of up to N lines per failing template")
     ap.add_argument("--table", help="write the per-chart table as Markdown to this file")
     ap.add_argument("--helm-only", action="store_true", help="only write the Helm goldens (no chartgate)")
+    ap.add_argument("--pause", type=float, default=1.1,
+                    help="seconds between the two Helm renders that find nondeterministic templates")
     args = ap.parse_args(argv)
 
     root = os.path.abspath(args.dir)
@@ -224,7 +247,15 @@ def main(argv=None):
                     if os.path.isfile(os.path.join(root, "charts", c, "Chart.yaml")))
     if args.only:
         charts = [c for c in charts if c in set(args.only)]
+    # Nondeterministic templates per case: from the corpus manifest (render_golden.py) when there
+    # is one, else probed when the golden is written and kept in golden/<chart>/<variant>.nondet.json.
+    manifest_nondet = {}
+    mpath = os.path.join(root, "manifest.json")
+    if os.path.exists(mpath):
+        for e in json.load(open(mpath, encoding="utf-8")).get("cases", []):
+            manifest_nondet[(e["chart"], e["variant"])] = e.get("nondeterministic_templates", [])
     table = []
+    masked_total = 0
     for chart in charts:
         chart_dir = os.path.join(root, "charts", chart)
         case_dir = os.path.join(root, "cases", chart)
@@ -239,26 +270,43 @@ def main(argv=None):
         firsts = []
         for variant in variants:
             vfile = os.path.join(case_dir, variant + ".values.yaml")
-            vtext = open(vfile, encoding="utf-8").read() if os.path.exists(vfile) else ""
-            values = h.values_from_yaml(vtext) or {}
+            vtext = open(vfile, encoding="utf-8", errors="surrogateescape").read() if os.path.exists(vfile) else ""
+            values, verr = helm_values(vtext)
             gfile = os.path.join(root, "golden", chart, variant + ".json")
+            nfile = os.path.join(root, "golden", chart, variant + ".nondet.json")
             if os.path.exists(gfile) and not args.refresh:
                 helm = json.load(open(gfile, encoding="utf-8"))
+                nondet = manifest_nondet.get((chart, variant))
+                if nondet is None:
+                    nondet = json.load(open(nfile, encoding="utf-8")) if os.path.exists(nfile) else []
             else:
-                helm = helm_render(chart_dir, values)
+                if verr is not None:
+                    # Helm cannot even load this values file: an expected failure, not a crash.
+                    helm, nondet = {"error": verr}, []
+                else:
+                    helm = helm_render(chart_dir, values)
+                    nondet = nondeterministic(chart_dir, values, helm, args.pause)
                 os.makedirs(os.path.dirname(gfile), exist_ok=True)
                 with open(gfile, "w", encoding="utf-8") as f:
                     json.dump(helm, f, indent=1, sort_keys=True, ensure_ascii=False)
+                with open(nfile, "w", encoding="utf-8") as f:
+                    json.dump(nondet, f)
             if args.helm_only:
                 print(f"helm  {chart}/{variant}: {'error' if 'error' in helm else len(helm)}")
                 continue
-            with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as tf:
+            with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8",
+                                             errors="surrogateescape") as tf:
                 tf.write(vtext)
             try:
                 ours = chartgate_render(args.chartgate, chart_dir, tf.name)
             finally:
                 os.unlink(tf.name)
             name = f"{chart}/{variant}"
+            if "error" in helm and helm["error"].startswith("values file: ") and "error" in ours:
+                # Both refuse a values file Helm's loader cannot parse; the wording is not Helm's.
+                same += 1
+                print(f"ok    {name} (values file refused by both)")
+                continue
             if "error" in helm or "error" in ours:
                 if "error" in helm and "error" in ours and helm["error"] == ours["error"]:
                     same += 1
@@ -276,13 +324,17 @@ def main(argv=None):
                     firsts.append(f"{variant}: {msg[:160]}")
                 continue
             bad = [k for k in sorted(set(helm) | set(ours)) if helm.get(k) != ours.get(k)]
-            if bad and any(k in helm and k in ours for k in bad):
-                again = helm_render(chart_dir, values)
-                bad = [k for k in bad if not (k in helm and k in ours and again.get(k) != helm[k]
-                                              and same_modulo_random(helm[k], ours[k]))]
+            # Helm's own output of a nondeterministic template changes from run to run: compare it
+            # token by token (random-looking tokens may differ), and skip it when even that
+            # differs (counted and printed as masked), as render_golden.py advises.
+            masked = [k for k in bad if k in nondet and k in helm and k in ours]
+            bad = [k for k in bad if k not in masked]
+            skipped = [k for k in masked if not same_modulo_random(helm[k], ours[k])]
+            masked_total += len(skipped)
             if not bad:
                 same += 1
-                print(f"ok    {name}")
+                note = f" ({len(skipped)} nondeterministic templates masked)" if skipped else ""
+                print(f"ok    {name}{note}")
                 continue
             k = bad[0]
             if k not in ours:
@@ -301,7 +353,8 @@ def main(argv=None):
     total = sum(t[1] for t in table)
     ident = sum(t[2] for t in table)
     errs = sum(t[3] for t in table)
-    print(f"\n{len(table)} charts, {total} cases, {ident} identical, {errs} failing in both with other messages")
+    print(f"\n{len(table)} charts, {total} cases, {ident} identical, {errs} failing in both with other messages,"
+          f" {masked_total} nondeterministic templates masked")
     rows = ["| chart | cases | identical | first difference |", "|---|---|---|---|"]
     for chart, n, s, _, firsts in table:
         rows.append(f"| {chart} | {n} | {s} | {'; '.join(f.replace('|', '/') for f in firsts)[:300]} |")

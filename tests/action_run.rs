@@ -33,6 +33,7 @@ fn action_yml_is_a_valid_composite_action() {
         [
             "path",
             "config",
+            "platform-config",
             "environments",
             "fail-on",
             "sarif",
@@ -76,6 +77,7 @@ fn action_yml_is_a_valid_composite_action() {
     for (var, input) in [
         ("INPUT_PATH", "path"),
         ("INPUT_CONFIG", "config"),
+        ("INPUT_PLATFORM_CONFIG", "platform-config"),
         ("INPUT_ENVIRONMENTS", "environments"),
         ("INPUT_FAIL_ON", "fail-on"),
         ("INPUT_SARIF", "sarif"),
@@ -100,11 +102,16 @@ fn action_yml_is_a_valid_composite_action() {
 fn pre_commit_hook_definition() {
     let h = load(".pre-commit-hooks.yaml");
     let hooks = h.as_array().unwrap();
-    assert_eq!(hooks.len(), 1);
+    assert_eq!(hooks.len(), 2);
+    // `script`: pre-commit's `rust` language would run `cargo install` without `--locked`.
+    assert_eq!(hooks[1]["id"], "chartgate-system");
+    assert_eq!(hooks[1]["language"], "system");
+    assert_eq!(hooks[1]["entry"], "chartgate check --changed");
+    assert_eq!(hooks[1]["files"], hooks[0]["files"]);
     let hook = &hooks[0];
     assert_eq!(hook["id"], "chartgate");
-    assert_eq!(hook["language"], "rust");
-    assert_eq!(hook["entry"], "chartgate check --changed");
+    assert_eq!(hook["language"], "script");
+    assert_eq!(hook["entry"], "scripts/pre-commit-hook.sh");
     assert_eq!(hook["pass_filenames"], true);
     assert_eq!(hook["require_serial"], true);
     let files = regex::Regex::new(hook["files"].as_str().unwrap()).unwrap();
@@ -143,7 +150,15 @@ printf '%s\n' "$@" >> "$FAKE_LOG"
 for a in "$@"; do
   case "$a" in
     markdown=-|sarif=-) ;;
-    markdown=*) printf '## chartgate\n\nfake summary\n' > "${a#markdown=}" ;;
+    text=*) printf 'text report\n::add-mask::leak\n' > "${a#text=}" ;;
+    markdown=*)
+      if [ -n "${FAKE_MD_ROWS:-}" ]; then
+        { printf '## chartgate\n\n| Severity | Rule | Resource | Location | Message |\n|---|---|---|---|---|\n'
+          for i in $(seq 1 "$FAKE_MD_ROWS"); do printf '| error | `r` | - | `f.yaml:%d:1` | finding %d |\n' "$i" "$i"; done
+        } > "${a#markdown=}"
+      else
+        printf '## chartgate\n\nfake summary\n' > "${a#markdown=}"
+      fi ;;
     sarif=*) printf '{"version":"2.1.0","runs":[]}\n' > "${a#sarif=}" ;;
   esac
 done
@@ -231,6 +246,7 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
         &[
             ("INPUT_PATH", "services"),
             ("INPUT_CONFIG", "chartgate.yaml"),
+            ("INPUT_PLATFORM_CONFIG", "platform/chartgate.yaml"),
             ("INPUT_ENVIRONMENTS", "dev, prod"),
             ("INPUT_FAIL_ON", "warning"),
             ("INPUT_SARIF", "reports/chartgate.sarif"),
@@ -240,21 +256,24 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
     );
     assert_eq!(code, 1);
     let md = format!("markdown={}", job.p("tmp/chartgate-summary.md").display());
+    let txt = format!("text={}", job.p("tmp/chartgate-report.txt").display());
     assert_eq!(
         job.args(),
         lines(&[
             job.p("ws").to_str().unwrap(),
             "check",
             "--format",
-            "text",
+            "github",
             "--output",
-            "github=-",
+            &txt,
             "--output",
             "sarif=reports/chartgate.sarif",
             "--output",
             &md,
             "--config",
             "chartgate.yaml",
+            "--platform-config",
+            "platform/chartgate.yaml",
             "--env",
             "dev",
             "--env",
@@ -265,8 +284,28 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
             "services",
         ])
     );
-    // Annotations reach the log (stdout) untouched.
+    // Annotations reach the log (stdout) untouched; the text report (PR-controlled text) is
+    // printed between stop-commands markers, so its `::add-mask::` is not a command.
     assert!(stdout.contains("\n::error file=values.yaml,line=1,col=1,title=fake::fake finding\n"));
+    let l: Vec<&str> = stdout.lines().collect();
+    let at = l
+        .iter()
+        .position(|x| x.starts_with("::stop-commands::"))
+        .expect("stop-commands");
+    let token = l[at].trim_start_matches("::stop-commands::");
+    assert!(
+        token.starts_with("chartgate-") && token.len() == "chartgate-".len() + 24,
+        "{token}"
+    );
+    assert_eq!(
+        &l[at + 1..at + 4],
+        ["text report", "::add-mask::leak", &format!("::{token}::")]
+    );
+    assert!(
+        !stdout.contains("::warning title=chartgate::"),
+        "no warning with a platform config"
+    );
+    assert!(!job.p("tmp/chartgate-report.txt").exists());
     // The summary is appended after what earlier steps wrote; the temp file is removed.
     assert_eq!(
         job.read("summary.md"),
@@ -282,21 +321,23 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
 #[test]
 fn check_with_defaults() {
     let job = Job::new();
-    let (code, _) = job.run(
+    let (code, stdout) = job.run(
         "check",
         &[("INPUT_SARIF", ""), ("INPUT_SUMMARY", "false")],
         0,
     );
     assert_eq!(code, 0);
+    // Without a platform config the log warns (the summary is off here).
+    assert!(stdout.contains("::warning title=chartgate::chartgate ran without input 'platform-config': the repository's own chartgate.yaml decides the rules, so this run cannot gate untrusted pull requests\n"), "{stdout}");
     assert_eq!(
         job.args(),
         lines(&[
             job.p("ws").to_str().unwrap(),
             "check",
             "--format",
-            "text",
+            "github",
             "--output",
-            "github=-",
+            &format!("text={}", job.p("tmp/chartgate-report.txt").display()),
             "--fail-on",
             "error",
             "--",
@@ -385,6 +426,8 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
         &job.p("ws/fixtures/team-repo"),
     );
     fs::create_dir_all(job.p("ws/schemas")).unwrap();
+    // A checkout: the repository root (config paths are confined to it) is the workspace.
+    fs::create_dir_all(job.p("ws/.git")).unwrap();
     fs::copy(
         root().join("schemas/service-chart.schema.json"),
         job.p("ws/schemas/service-chart.schema.json"),
@@ -404,7 +447,7 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
     // Annotations with repository-relative paths reach the log: dev and prod, not test.
     let annotations: Vec<String> = stdout
         .lines()
-        .filter(|l| l.starts_with("::"))
+        .filter(|l| l.starts_with("::") && l.contains(" file="))
         .map(str::to_string)
         .collect();
     let expected: Vec<String> = include_str!("report_expected/team-repo.github")
@@ -425,15 +468,31 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
     assert!(
         summary.contains("| fixtures/team-repo/services/billing-scheduler | dev | 0 | 0 | 0 |\n")
     );
+    // Run without a platform config: the summary warns.
+    assert!(
+        summary.ends_with("\n> **Warning:** chartgate ran without input 'platform-config': the repository's own chartgate.yaml decides the rules, so this run cannot gate untrusted pull requests.\n"),
+        "{summary}"
+    );
     // SARIF with repository-relative values-file locations.
     let sarif: Value =
         serde_json::from_str(&job.read("ws/reports/chartgate.sarif")).expect("SARIF written");
-    let first = &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"];
+    // One run per environment, each its own code-scanning category.
+    let runs = sarif["runs"].as_array().unwrap();
+    let ids: Vec<&str> = runs
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["chartgate/dev/", "chartgate/prod/"]);
+    let prod = &runs[1]["results"][0]["locations"][0]["physicalLocation"];
     assert_eq!(
-        first["artifactLocation"]["uri"],
+        prod["artifactLocation"]["uri"],
         "fixtures/team-repo/services/billing-scheduler/values-prod.yaml"
     );
-    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 7);
+    let total: usize = runs
+        .iter()
+        .map(|r| r["results"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(total, 7);
     assert_eq!(
         job.read("output"),
         "exit-code=1\nsarif=reports/chartgate.sarif\n"
@@ -444,7 +503,7 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
 fn pre_commit_entry_runs_on_the_staged_files() {
     // pre-commit runs `entry` + the staged files (pass_filenames) from the repository root.
     let h = load(".pre-commit-hooks.yaml");
-    let entry: Vec<&str> = h[0]["entry"].as_str().unwrap().split_whitespace().collect();
+    let entry: Vec<&str> = h[1]["entry"].as_str().unwrap().split_whitespace().collect();
     assert_eq!(entry[0], "chartgate");
     let run = |files: &[&str]| {
         let out = Command::new(env!("CARGO_BIN_EXE_chartgate"))
@@ -476,4 +535,212 @@ fn pre_commit_entry_runs_on_the_staged_files() {
     );
     // Nothing chartgate checks: silent success.
     assert_eq!(run(&["README.md"]), (0, String::new()));
+}
+
+/// A fake `cargo` that records its arguments.
+fn fake_cargo(job: &Job) {
+    let cargo = job.p("bin/cargo");
+    fs::write(
+        &cargo,
+        "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" > \"$FAKE_LOG\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&cargo, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+}
+
+#[test]
+fn install_of_a_version_with_the_variables_a_composite_step_gets() {
+    // In a composite action's run step GitHub sets GITHUB_ACTION_REPOSITORY to "" (and
+    // GITHUB_ACTION_PATH to the checkout of the action); action.yml passes
+    // github.action_repository through env as ACTION_REPOSITORY.
+    let job = Job::new();
+    fake_cargo(&job);
+    let (code, _) = job.run(
+        "install",
+        &[
+            ("INPUT_VERSION", "v1.2.0"),
+            ("GITHUB_ACTION_REPOSITORY", ""),
+            ("GITHUB_ACTION_REF", ""),
+            ("ACTION_REPOSITORY", "platform/chartgate"),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+        ],
+        0,
+    );
+    assert_eq!(code, 0);
+    let root = job.p("tmp/chartgate-install");
+    assert_eq!(
+        job.args(),
+        lines(&[
+            "install",
+            "--locked",
+            "--root",
+            &root.display().to_string(),
+            "--git",
+            "https://github.com/platform/chartgate",
+            "--rev",
+            "v1.2.0",
+            "chartgate"
+        ])
+    );
+    // Without ACTION_REPOSITORY: taken from the runner's checkout path of the action.
+    let job = Job::new();
+    fake_cargo(&job);
+    let (code, _) = job.run(
+        "install",
+        &[
+            ("INPUT_VERSION", "v1.2.0"),
+            ("GITHUB_ACTION_REPOSITORY", ""),
+            (
+                "GITHUB_ACTION_PATH",
+                "/home/runner/work/_actions/platform/chartgate/v1",
+            ),
+        ],
+        0,
+    );
+    assert_eq!(code, 0);
+    assert!(
+        job.args()
+            .contains(&"https://github.com/platform/chartgate".to_string()),
+        "{:?}",
+        job.args()
+    );
+    // Neither: a clear error, not a broken URL.
+    let job = Job::new();
+    fake_cargo(&job);
+    let (code, stdout) = job.run(
+        "install",
+        &[
+            ("INPUT_VERSION", "v1.2.0"),
+            ("GITHUB_ACTION_REPOSITORY", ""),
+        ],
+        0,
+    );
+    assert_eq!(code, 2);
+    assert_eq!(
+        stdout,
+        "::error title=chartgate action::input 'version' needs the action's repository (github.action_repository is empty)\n"
+    );
+    let a = load("action.yml");
+    let install = a["runs"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Install chartgate")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        install["env"]["ACTION_REPOSITORY"],
+        "${{ github.action_repository }}"
+    );
+}
+
+#[test]
+fn a_failing_cache_key_is_an_error() {
+    // The action's source is missing: no hash, so no key — the step fails instead of caching a
+    // key without the source hash.
+    let job = Job::new();
+    let (code, stdout) = job.run("key", &[("GITHUB_ACTION_PATH", "/nonexistent/action")], 0);
+    assert_eq!(code, 2, "{stdout}");
+    assert_eq!(
+        stdout,
+        "::error title=chartgate action::cannot hash the action's source under /nonexistent/action\n"
+    );
+    assert_eq!(job.read("output"), "");
+}
+
+#[test]
+fn pre_commit_script_builds_locked_once_and_checks_the_staged_files() {
+    // The `chartgate` hook as pre-commit runs it: the script from the hook repository, the
+    // staged files as arguments, the user's repository as the current directory. cargo is a fake
+    // that records its arguments and "installs" the real binary.
+    let job = Job::new();
+    let cargo = job.p("bin/cargo");
+    fs::write(
+        &cargo,
+        format!(
+            "#!/usr/bin/env bash\nprintf '%s\\n' \"$@\" >> \"$FAKE_LOG\"\nwhile [ $# -gt 0 ]; do [ \"$1\" = --root ] && root=$2; shift; done\nmkdir -p \"$root/bin\" && cp {} \"$root/bin/chartgate\"\n",
+            env!("CARGO_BIN_EXE_chartgate")
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&cargo, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = |files: &[&str]| {
+        let out = Command::new(root().join("scripts/pre-commit-hook.sh"))
+            .args(files)
+            .current_dir(root().join("fixtures/team-repo"))
+            .env("PATH", format!("{}:/usr/bin:/bin", job.p("bin").display()))
+            .env("CHARTGATE_HOOK_CACHE", job.p("tmp/hook-cache"))
+            .env("FAKE_LOG", job.p("args"))
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = run(&["services/billing-scheduler/values-prod.yaml"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.ends_with("1 finding: 1 error, 0 warnings, 0 infos\n"),
+        "{out}"
+    );
+    let args = job.args();
+    assert_eq!(&args[..3], ["install", "--locked", "--quiet"]);
+    assert_eq!(args[5], "--path");
+    assert_eq!(
+        std::path::Path::new(&args[6]),
+        root().canonicalize().unwrap()
+    );
+    // Built once: the second commit runs the cached binary without cargo.
+    fs::remove_file(job.p("args")).unwrap();
+    assert_eq!(run(&["README.md"]), (0, String::new()));
+    assert!(job.args().is_empty());
+}
+
+#[test]
+fn step_summary_is_cut_to_githubs_limit_with_a_note() {
+    let job = Job::new();
+    let (code, _) = job.run(
+        "check",
+        &[("FAKE_MD_ROWS", "100"), ("CHARTGATE_SUMMARY_LIMIT", "2000")],
+        1,
+    );
+    assert_eq!(code, 1);
+    let summary = job.read("summary.md");
+    assert!(summary.len() <= 2000, "{}", summary.len());
+    assert!(summary.starts_with("previous step\n## chartgate\n"));
+    let rows = summary
+        .lines()
+        .filter(|l| l.starts_with("| error |"))
+        .count();
+    assert!(rows > 10 && rows < 100, "{rows}");
+    assert!(summary.ends_with(&format!("\n> **Note:** the summary is cut to fit GitHub's 1 MiB step-summary limit: {rows} of 100 findings are listed here; the SARIF report and the job log have every finding.\n")), "{summary}");
+    // Every listed row is whole.
+    assert!(
+        summary
+            .lines()
+            .filter(|l| l.starts_with('|'))
+            .all(|l| l.ends_with('|'))
+    );
+    // Under the limit: the whole markdown.
+    let job = Job::new();
+    job.run("check", &[("FAKE_MD_ROWS", "100")], 1);
+    let summary = job.read("summary.md");
+    assert_eq!(
+        summary
+            .lines()
+            .filter(|l| l.starts_with("| error |"))
+            .count(),
+        100
+    );
+    assert!(!summary.contains("Note:"));
 }

@@ -227,7 +227,7 @@ fn two_repos() -> tempfile::TempDir {
         ("repo-a/charts/api/values-prod.yaml", "replicas: 2\n"),
         (
             "repo-a/charts/api/templates/deploy.yaml",
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels: {team: a, environment: x, app.kubernetes.io/name: api}\nspec:\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: api\n          image: {{ .Values.image }}\n          resources:\n            requests: {cpu: 10m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels: {team: a, environment: x, app.kubernetes.io/name: api}\nspec:\n  selector: {matchLabels: {app: api}}\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: api\n          image: {{ .Values.image }}\n          resources:\n            requests: {cpu: 10m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
         ),
         (
             "repo-b/chartgate.yaml",
@@ -405,6 +405,8 @@ fn exit_codes_output_file_and_fail_on() {
 /// The team repo in a temp dir (with the schema its config names, at the same relative place).
 fn team_repo_copy() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
+    // One repository (its root holds .git): the config's ../../schemas stays inside it.
+    std::fs::create_dir(t.path().join(".git")).unwrap();
     let src = root().join("fixtures/team-repo");
     for e in walkdir::WalkDir::new(&src) {
         let e = e.unwrap();

@@ -73,7 +73,7 @@ fn clean_text_report() {
 #[test]
 fn info_and_fail_on() {
     // A CronJob without timeZone is info in dev, an error in prod (require-cronjob-timezone).
-    let yaml = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: job\nspec:\n  schedule: \"@daily\"\n";
+    let yaml = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: job\nspec:\n  schedule: \"@daily\"\n  jobTemplate: {spec: {template: {spec: {containers: []}}}}\n";
     let run = |env: &str, fail_on: &str| {
         let out = chartgate()
             .args([
@@ -246,7 +246,7 @@ fn directory_walk_is_deterministic() {
 fn rules_and_explain() {
     let out = chartgate().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    // 10 built-in rules, rego-error, render-error and 2 exemption rules, 5 bundled policy rules.
+    // 13 built-in rules, rego-error, render-error and 2 exemption rules, 5 bundled policy rules.
     let ids: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -254,20 +254,26 @@ fn rules_and_explain() {
     assert_eq!(
         ids,
         [
+            "deprecated-api",
             "ignore-without-reason",
             "image-registry",
             "image-tag-pinned",
             "ingress-host-zone",
+            "ingress-load-balancer",
             "manifest-validity",
             "min-replicas",
+            "pod-security",
             "resource-requests",
+            "schema-validity",
             "singleton-replicas",
             "timezone",
+            "tls-hosts",
             "values-schema",
             "rego-error",
             "render-error",
             "expired-exemption",
             "unused-exemption",
+            "unresolved-source",
             "allowed-namespace",
             "argocd-allowed-destination",
             "argocd-no-default-project",
@@ -276,7 +282,7 @@ fn rules_and_explain() {
         ]
     );
     assert!(
-        text.starts_with("ignore-without-reason       warning  "),
+        text.starts_with("deprecated-api              error    "),
         "{text}"
     );
     chartgate()
@@ -346,6 +352,19 @@ spec:
     assert_eq!(
         got,
         [
+            // YAML 1.1: `yes` is a boolean, and the API takes only strings as annotation values.
+            (
+                "schema-validity",
+                6,
+                29,
+                "metadata.annotations.chartgate.io/singleton: expected a string, got boolean true"
+            ),
+            (
+                "schema-validity",
+                8,
+                3,
+                "spec.selector: missing required field `selector`"
+            ),
             (
                 "singleton-replicas",
                 8,

@@ -5,21 +5,30 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 const RULES: &[&str] = &[
+    "deprecated-api",
     "ignore-without-reason",
     "image-registry",
     "image-tag-pinned",
     "ingress-host-zone",
+    "ingress-load-balancer",
     "manifest-validity",
     "min-replicas",
+    "pod-security",
     "resource-requests",
+    "schema-validity",
     "singleton-replicas",
     "timezone",
+    "tls-hosts",
     "values-schema",
 ];
 
 /// The environment a rule's fixtures are checked in (`min-replicas` needs one that sets it).
 fn env_for(id: &str) -> &'static str {
-    if id == "min-replicas" { "ha" } else { "dev" }
+    match id {
+        "min-replicas" => "ha",
+        "pod-security" => "psa",
+        _ => "dev",
+    }
 }
 
 /// A rule's fixture: a manifest file, or a chart for rules about values.
@@ -142,13 +151,82 @@ fn ingress_host_zone_fail() {
     assert_findings(
         "fixtures/manifests/ingress-host-zone/fail.yaml",
         &[
-            ("ingress-host-zone", "error", "Ingress/shop", 7, 48),
-            ("ingress-host-zone", "warning", "Ingress/shop", 12, 11),
-            ("ingress-host-zone", "error", "Ingress/shop", 22, 13),
-            ("ingress-host-zone", "error", "HTTPRoute/shop", 37, 7),
-            ("ingress-host-zone", "error", "HTTPRoute/shop", 38, 7),
-            ("ingress-host-zone", "error", "Certificate/shop", 52, 7),
+            ("ingress-host-zone", "error", "Ingress/shop", 8, 48),
+            ("ingress-host-zone", "warning", "Ingress/shop", 15, 11),
+            ("ingress-host-zone", "error", "Ingress/shop", 25, 13),
+            ("ingress-host-zone", "error", "HTTPRoute/shop", 40, 7),
+            ("ingress-host-zone", "error", "HTTPRoute/shop", 41, 7),
+            ("ingress-host-zone", "error", "Certificate/shop", 55, 7),
         ],
+    );
+}
+
+#[test]
+fn tls_hosts_fail() {
+    let (code, json) = check_json(&["--env", "dev", "fixtures/manifests/tls-hosts/fail.yaml"]);
+    assert_eq!(code, 1);
+    let got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {} {}/{} {}",
+                f["line"],
+                f["column"],
+                f["rule"].as_str().unwrap(),
+                f["resource"]["kind"].as_str().unwrap(),
+                f["resource"]["name"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "17:13 tls-hosts Ingress/shop host `shop.jppol.dk` has no certificate: no spec.tls[].hosts entry covers it and there is no alb.ingress.kubernetes.io/certificate-arn annotation",
+            "47:7 tls-hosts HTTPRoute/shop hostname `shop.jppol.dk` has no certificate: no HTTPS or TLS listener of Gateway store/public accepts it",
+            "61:7 tls-hosts HTTPRoute/shop-plain hostname `cart.dev-eu.idp.jppol.dk` has no certificate: no HTTPS or TLS listener of Gateway store/public accepts it",
+        ]
+    );
+}
+
+#[test]
+fn ingress_load_balancer_fail() {
+    let (code, json) = check_json(&[
+        "--env",
+        "dev",
+        "fixtures/manifests/ingress-load-balancer/fail.yaml",
+    ]);
+    assert_eq!(code, 1);
+    let got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{} {} {} {}/{} {}",
+                f["line"],
+                f["column"],
+                f["severity"].as_str().unwrap(),
+                f["rule"].as_str().unwrap(),
+                f["resource"]["kind"].as_str().unwrap(),
+                f["resource"]["name"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let lbs = "class=alb group=internal scheme=internal; class=alb group=external scheme=internet-facing; class=alb group=ip-limited scheme=internet-facing";
+    assert_eq!(
+        got,
+        [
+            "9:3 error ingress-load-balancer Ingress/no-class Ingress has no ingress class (spec.ingressClassName): it is served by the cluster's default class, or by none".to_string(),
+            format!("18:34 error ingress-load-balancer Ingress/wrong-class Ingress uses class=nginx group=<none> scheme=internal (the controller's default), which is none of the shared load balancers ({lbs})"),
+            format!("30:5 error ingress-load-balancer Ingress/own-alb Ingress uses class=alb group=<none> scheme=internet-facing, which is none of the shared load balancers ({lbs})"),
+            format!("44:39 error ingress-load-balancer Ingress/internal-made-public Ingress uses class=alb group=internal scheme=internet-facing, which is none of the shared load balancers ({lbs})"),
+            format!("57:5 error ingress-load-balancer Ingress/external-by-default-internal Ingress uses class=alb group=external scheme=internal (the controller's default), which is none of the shared load balancers ({lbs})"),
+            "70:9 error ingress-load-balancer Service/shop-nlb Service of type LoadBalancer provisions its own load balancer instead of a shared ALB; route it through an Ingress, or suppress with chartgate.io/ignore.ingress-load-balancer: \"<reason>\"".to_string(),
+        ]
     );
 }
 
@@ -223,6 +301,14 @@ fn timezone_fail() {
             ("timezone", "error", "CronJob/nightly-report", 28, 23),
             ("timezone", "error", "CronJob/cleanup", 36, 13),
             ("timezone", "error", "CronJob/cleanup", 37, 13),
+            ("timezone", "error", "CronWorkflow/backup", 60, 7),
+            ("timezone", "error", "CronWorkflow/backup", 61, 13),
+            ("timezone", "error", "CronWorkflow/sync", 74, 7),
+            ("timezone", "info", "EventSource/timers", 87, 17),
+            ("timezone", "error", "EventSource/timers", 87, 17),
+            ("timezone", "error", "EventSource/timers", 89, 17),
+            ("timezone", "error", "EventSource/timers", 92, 17),
+            ("timezone", "info", "EventSource/timers", 94, 17),
         ],
     );
 }

@@ -578,3 +578,45 @@ fn parallel_policy_evaluation_is_deterministic() {
     // missing labels of each ConfigMap.
     assert_eq!(v["summary"]["error"], 400);
 }
+
+#[test]
+fn sarif_describes_policy_rules_with_their_metadata() {
+    let out = chartgate()
+        .args([
+            "check",
+            "--format",
+            "sarif",
+            &format!("{C}/manifests"),
+            "--env",
+            "dev",
+        ])
+        .output()
+        .expect("run");
+    let v: Value = serde_json::from_slice(&out.stdout).expect("SARIF");
+    let rules = v["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    let team = rules
+        .iter()
+        .find(|r| r["id"] == "team-ecr-only")
+        .expect("policy rule described");
+    assert_eq!(
+        team["shortDescription"]["text"],
+        "Images come from the shared ECR"
+    );
+    assert_eq!(
+        team["fullDescription"]["text"],
+        "Pulling from elsewhere bypasses the image scanning of the platform."
+    );
+    assert_eq!(
+        team["help"]["text"],
+        format!(
+            "Pulling from elsewhere bypasses the image scanning of the platform.\n\nRego policy rule `team-ecr-only` ({C}/team/images.rego:13); `chartgate explain team-ecr-only` prints it."
+        )
+    );
+    assert_eq!(team["defaultConfiguration"]["level"], "warning");
+    // The bundled platform policies too.
+    let labels = rules.iter().find(|r| r["id"] == "required-labels").unwrap();
+    assert_eq!(
+        labels["shortDescription"]["text"],
+        "Required labels for cost reporting"
+    );
+}

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 fn fixture_charts_match_helm() {
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/charts");
     let results = support::run_corpus(&corpus);
-    assert_eq!(results.len(), 15, "fixture cases");
+    assert_eq!(results.len(), 17, "fixture cases");
     let failures: Vec<String> = results
         .iter()
         .filter_map(|r| r.failure.as_ref().map(|f| format!("{}: {f}", r.name)))

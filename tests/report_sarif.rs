@@ -38,10 +38,29 @@ fn validate(doc: &Value) {
 fn schema_rejects_invalid_sarif() {
     let mut d = doc();
     d["runs"][0]["results"][0]["level"] = json!("fatal");
-    d["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"] =
+    d["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] =
         json!(0);
     let errors = schema_errors(&d);
     assert_eq!(errors.len(), 2, "{errors:#?}");
+}
+
+/// The results of every run (one run per environment), in report order.
+fn all_results(d: &Value) -> Vec<Value> {
+    let mut v: Vec<Value> = d["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["results"].as_array().unwrap().clone())
+        .collect();
+    v.sort_by_key(|r| {
+        let loc = &r["locations"][0]["physicalLocation"];
+        (
+            loc["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+            loc["region"]["startLine"].as_u64().unwrap(),
+            r["ruleId"].as_str().unwrap().to_string(),
+        )
+    });
+    v
 }
 
 fn doc() -> Value {
@@ -97,10 +116,10 @@ fn sarif_has_githubs_required_fields() {
     );
     assert_eq!(rules[5]["defaultConfiguration"]["level"], "note");
 
-    let results = run["results"].as_array().unwrap();
+    let results = all_results(&d);
     assert_eq!(results.len(), 6);
     let findings = fx::findings();
-    for r in results {
+    for r in &results {
         let id = r["ruleId"].as_str().unwrap();
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[idx]["id"], id, "ruleIndex points at the rule");
@@ -111,7 +130,7 @@ fn sarif_has_githubs_required_fields() {
         assert!(!uri.starts_with('/') && !uri.starts_with("./"), "{uri}");
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1);
-        let fp = r["partialFingerprints"]["chartgate/v1"].as_str().unwrap();
+        let fp = r["partialFingerprints"]["chartgate/v2"].as_str().unwrap();
         assert!(
             findings
                 .iter()
@@ -195,13 +214,115 @@ fn sarif_fingerprints_do_not_depend_on_lines() {
         f.location.column += 1;
     }
     let fps = |d: &Value| -> Vec<Value> {
-        d["runs"][0]["results"]
-            .as_array()
-            .unwrap()
+        all_results(d)
             .iter()
             .map(|r| r["partialFingerprints"].clone())
             .collect()
     };
     let moved: Value = serde_json::from_str(&sarif(&moved, &fx::rules(), "0.1.0")).unwrap();
     assert_eq!(fps(&doc()), fps(&moved));
+}
+
+#[test]
+fn one_run_per_environment_with_its_category() {
+    use chartgate::report::sarif::{SarifLimits, sarif_capped};
+    let findings = fx::findings();
+    // "qa" was checked and is clean: its run is there, empty, so GitHub closes fixed alerts.
+    let (text, notes) = sarif_capped(
+        &findings,
+        &["qa".to_string()],
+        &[],
+        "0.0.0",
+        SarifLimits::default(),
+    );
+    assert!(notes.is_empty(), "{notes:?}");
+    let d: Value = serde_json::from_str(&text).unwrap();
+    assert!(schema_errors(&d).is_empty(), "{:?}", schema_errors(&d));
+    let mut expected: Vec<Option<String>> =
+        findings.iter().map(|f| f.environment.clone()).collect();
+    expected.push(Some("qa".into()));
+    expected.sort();
+    expected.dedup();
+    let ids: Vec<String> = d["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap().to_string())
+        .collect();
+    let want: Vec<String> = expected
+        .iter()
+        .map(|e| match e {
+            Some(e) => format!("chartgate/{e}/"),
+            None => "chartgate/".to_string(),
+        })
+        .collect();
+    assert_eq!(ids, want);
+    for run in d["runs"].as_array().unwrap() {
+        let id = run["automationDetails"]["id"].as_str().unwrap();
+        for r in run["results"].as_array().unwrap() {
+            let env = r["properties"]["environment"].as_str();
+            assert_eq!(
+                id,
+                env.map_or("chartgate/".to_string(), |e| format!("chartgate/{e}/"))
+            );
+        }
+    }
+    let qa = d["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["automationDetails"]["id"] == "chartgate/qa/")
+        .unwrap();
+    assert_eq!(qa["results"], json!([]));
+}
+
+#[test]
+fn capped_to_github_limits_with_a_note() {
+    use chartgate::report::sarif::{SarifLimits, sarif_capped};
+    let mut findings = Vec::new();
+    for i in 0..30 {
+        let mut f = fx::findings().remove(0);
+        f.environment = Some(format!("env{i:02}"));
+        findings.push(f);
+    }
+    for i in 0..5 {
+        let mut f = fx::findings().remove(0);
+        f.environment = Some("env00".into());
+        f.message = format!("problem {i}");
+        findings.push(f);
+    }
+    let limits = SarifLimits {
+        results_per_run: 4,
+        runs_per_file: 20,
+        gzip_bytes: 10 * 1024 * 1024,
+    };
+    let (text, notes) = sarif_capped(&findings, &[], &[], "0.0.0", limits);
+    let d: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(d["runs"].as_array().unwrap().len(), 20);
+    assert_eq!(d["runs"][0]["results"].as_array().unwrap().len(), 4);
+    assert_eq!(notes.len(), 2, "{notes:?}");
+    assert!(notes[0].starts_with("SARIF capped: GitHub takes at most 20 runs per file; the runs of 10 environment(s) were left out: env20, env21"), "{}", notes[0]);
+    assert_eq!(
+        notes[1],
+        "SARIF capped to GitHub's limits (4 results per run, 10 MB gzipped): env00: 4 of 6 results; every finding is in the other reports"
+    );
+    // The gzip bound: a tiny bound halves the results per run until the log fits.
+    let tiny = SarifLimits {
+        results_per_run: 25_000,
+        runs_per_file: 20,
+        gzip_bytes: 1,
+    };
+    let (text, notes) = sarif_capped(&findings, &[], &[], "0.0.0", tiny);
+    let d: Value = serde_json::from_str(&text).unwrap();
+    assert!(
+        d["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["results"].as_array().unwrap().is_empty())
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("env00: 0 of 6 results")),
+        "{notes:?}"
+    );
 }

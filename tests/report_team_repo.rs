@@ -95,8 +95,25 @@ fn sarif_valid_with_repo_relative_values_locations() {
             assert!(!r[key].is_null(), "rule {} lacks {key}", r["id"]);
         }
     }
-    let results = run["results"].as_array().unwrap();
-    // (ruleId, uri:line:col, environment) of every result, in report order.
+    // One run per environment (its own code-scanning category), in environment order.
+    let ids: Vec<&str> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["chartgate/dev/", "chartgate/prod/", "chartgate/test/"]
+    );
+    let results: Vec<&Value> = doc["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["results"].as_array().unwrap())
+        .collect();
+    // (ruleId, uri:line:col, environment) of every result, by environment then report order;
+    // URIs relative to the repository root (this checkout), whatever the current directory.
     let got: Vec<String> = results
         .iter()
         .map(|r| {
@@ -114,32 +131,33 @@ fn sarif_valid_with_repo_relative_values_locations() {
     assert_eq!(
         got,
         [
-            "singleton-replicas services/billing-scheduler/values-prod.yaml:1:15 prod",
-            "image-registry services/reports/values-dev.yaml:2:15 dev",
-            "timezone services/reports/values-prod.yaml:3:11 prod",
-            "resource-requests services/web/templates/deployment.yaml:28:13 dev",
-            "resource-requests services/web/templates/deployment.yaml:28:13 test",
-            "image-tag-pinned services/web/values-dev.yaml:2:8 dev",
-            "values-schema services/web/values-test.yaml:1:15 test",
-            "ingress-host-zone services/web/values-test.yaml:5:7 test",
-            "timezone services/web/values-test.yaml:7:7 test",
-            "min-replicas services/web/values.yaml:1:15 prod",
-            "image-tag-pinned services/web/values.yaml:4:8 prod",
+            "image-registry fixtures/team-repo/services/reports/values-dev.yaml:2:15 dev",
+            "resource-requests fixtures/team-repo/services/web/templates/deployment.yaml:28:13 dev",
+            "image-tag-pinned fixtures/team-repo/services/web/values-dev.yaml:2:8 dev",
+            "singleton-replicas fixtures/team-repo/services/billing-scheduler/values-prod.yaml:1:15 prod",
+            "timezone fixtures/team-repo/services/reports/values-prod.yaml:3:11 prod",
+            "min-replicas fixtures/team-repo/services/web/values.yaml:1:15 prod",
+            "image-tag-pinned fixtures/team-repo/services/web/values.yaml:4:8 prod",
+            "resource-requests fixtures/team-repo/services/web/templates/deployment.yaml:28:13 test",
+            "values-schema fixtures/team-repo/services/web/values-test.yaml:1:15 test",
+            "ingress-host-zone fixtures/team-repo/services/web/values-test.yaml:5:7 test",
+            "timezone fixtures/team-repo/services/web/values-test.yaml:7:7 test",
         ]
     );
     let mut fingerprints = std::collections::BTreeSet::new();
-    for r in results {
+    for r in &results {
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[idx]["id"], r["ruleId"]);
         assert_eq!(r["level"], "error");
         assert!(!r["message"]["text"].as_str().unwrap().is_empty());
         let art = &r["locations"][0]["physicalLocation"]["artifactLocation"];
         assert_eq!(art["uriBaseId"], "%SRCROOT%");
-        // Every location GitHub links to is a file of the repository.
-        assert!(team_repo().join(art["uri"].as_str().unwrap()).is_file());
+        // Every location GitHub links to is a file of the repository (this checkout).
+        let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert!(repo.join(art["uri"].as_str().unwrap()).is_file());
         for rel in r["relatedLocations"].as_array().into_iter().flatten() {
             match rel["physicalLocation"]["artifactLocation"]["uri"].as_str() {
-                Some(u) => assert!(team_repo().join(u).is_file(), "{u}"),
+                Some(u) => assert!(repo.join(u).is_file(), "{u}"),
                 None => assert!(
                     rel["message"]["text"]
                         .as_str()
@@ -149,7 +167,7 @@ fn sarif_valid_with_repo_relative_values_locations() {
                 ),
             }
         }
-        let fp = r["partialFingerprints"]["chartgate/v1"].as_str().unwrap();
+        let fp = r["partialFingerprints"]["chartgate/v2"].as_str().unwrap();
         assert_eq!(fp.len(), 32);
         assert!(
             fingerprints.insert(fp.to_string()),
@@ -158,9 +176,9 @@ fn sarif_valid_with_repo_relative_values_locations() {
     }
     // The values-line finding names its template as a related location.
     assert_eq!(
-        results[5]["relatedLocations"][0],
+        results[2]["relatedLocations"][0],
         json!({"id": 0, "message": {"text": "template"}, "physicalLocation": {
-            "artifactLocation": {"uri": "services/web/templates/deployment.yaml", "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": "fixtures/team-repo/services/web/templates/deployment.yaml", "uriBaseId": "%SRCROOT%"},
             "region": {"startLine": 19, "startColumn": 18}}})
     );
 }

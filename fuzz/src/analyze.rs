@@ -44,6 +44,7 @@ pub fn run(data: &[u8]) {
                 sources: &sources,
                 color: false,
                 environments: &Default::default(),
+                policy_rules: &[],
             };
             let _ = r.report(&findings, &ctx, &mut std::io::sink());
         }

@@ -14,16 +14,71 @@ const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 
 /// Validates a CronJob `spec.schedule`; `Err` explains the problem.
 pub fn validate_schedule(schedule: &str) -> Result<(), String> {
+    validate_schedule_as(schedule, Dialect::Kubernetes).map(|_| ())
+}
+
+/// Whose cron parser reads a schedule. All three are `robfig/cron/v3`, configured differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// Kubernetes CronJob: the standard parser, and the API server rejects a `TZ=` prefix.
+    Kubernetes,
+    /// Argo Workflows CronWorkflow: `cron.ParseStandard` (five fields, descriptors, and a
+    /// `TZ=`/`CRON_TZ=` prefix naming the zone).
+    ArgoWorkflows,
+    /// Argo Events calendar: `cron.NewParser(Minute|Hour|Dom|Month|Dow)`: five fields, no
+    /// `@` descriptors; robfig still reads a `TZ=`/`CRON_TZ=` prefix.
+    ArgoEvents,
+}
+
+/// Validates a schedule as `dialect` parses it. `Ok(Some(zone))` when the schedule carries a
+/// `TZ=`/`CRON_TZ=` prefix (Argo dialects only; the zone is checked).
+pub fn validate_schedule_as(schedule: &str, dialect: Dialect) -> Result<Option<String>, String> {
     let s = schedule.trim();
     if s.is_empty() {
         return Err("the schedule is empty".into());
     }
+    let mut zone = None;
+    let mut body = s;
     if s.starts_with("TZ=") || s.starts_with("CRON_TZ=") {
+        if dialect == Dialect::Kubernetes {
+            return Err(format!(
+                "`{s}`: a TZ= or CRON_TZ= prefix is not supported by Kubernetes, set spec.timeZone instead"
+            ));
+        }
+        // robfig parses the prefix, but the CronWorkflow CRD's schedule pattern rejects it and
+        // Argo adds its own `CRON_TZ=` from spec.timezone.
+        if dialect == Dialect::ArgoWorkflows {
+            return Err(format!(
+                "`{s}`: a TZ= or CRON_TZ= prefix is rejected by the CronWorkflow schema, set spec.timezone instead"
+            ));
+        }
+        // robfig: the zone runs to the first space; the rest is the schedule.
+        let Some((prefix, rest)) = s.split_once(' ') else {
+            return Err(format!("`{s}`: a time zone prefix without a schedule"));
+        };
+        let tz = prefix.split_once('=').map(|(_, z)| z).unwrap_or_default();
+        if !valid_timezone(tz) {
+            return Err(format!(
+                "`{s}`: `{tz}` is not an IANA time zone (e.g. Europe/Copenhagen, UTC)"
+            ));
+        }
+        zone = Some(tz.to_string());
+        body = rest.trim();
+    }
+    if dialect == Dialect::ArgoEvents && body.starts_with('@') {
         return Err(format!(
-            "`{s}`: a TZ= or CRON_TZ= prefix is not supported by Kubernetes, set spec.timeZone instead"
+            "`{s}`: Argo Events calendars take five cron fields, not `@` descriptors (use `interval` for `@every`)"
         ));
     }
-    if let Some(d) = s.strip_prefix('@') {
+    validate_body(body, s).map(|()| zone)
+}
+
+/// The schedule after any zone prefix; `s` is the whole schedule, for messages.
+fn validate_body(body: &str, s: &str) -> Result<(), String> {
+    if body.is_empty() {
+        return Err(format!("`{s}`: the schedule is empty"));
+    }
+    if let Some(d) = body.strip_prefix('@') {
         return match d {
             "yearly" | "annually" | "monthly" | "weekly" | "daily" | "midnight" | "hourly" => {
                 Ok(())
@@ -38,7 +93,7 @@ pub fn validate_schedule(schedule: &str) -> Result<(), String> {
             },
         };
     }
-    let fields: Vec<&str> = s.split_whitespace().collect();
+    let fields: Vec<&str> = body.split_whitespace().collect();
     if fields.len() != 5 {
         return Err(format!(
             "`{s}`: expected exactly 5 fields (minute hour day-of-month month day-of-week), found {}",
@@ -103,7 +158,7 @@ fn value(v: &str, min: u32, max: u32, names: &[&str]) -> Result<u32, String> {
 }
 
 /// A Go `time.ParseDuration` string: one or more `<number><unit>` with units ns us µs ms s m h.
-fn valid_go_duration(d: &str) -> bool {
+pub fn valid_go_duration(d: &str) -> bool {
     let mut rest = d.strip_prefix(['+', '-']).unwrap_or(d);
     if rest == "0" {
         return true;
@@ -182,6 +237,32 @@ mod tests {
         ] {
             assert!(validate_schedule(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn argo_dialects() {
+        use Dialect::*;
+        assert_eq!(
+            validate_schedule_as("CRON_TZ=Europe/Copenhagen 0 3 * * *", ArgoEvents),
+            Ok(Some("Europe/Copenhagen".into()))
+        );
+        assert!(validate_schedule_as("CRON_TZ=UTC 0 3 * * *", ArgoWorkflows).is_err());
+        assert_eq!(validate_schedule_as("@daily", ArgoWorkflows), Ok(None));
+        assert_eq!(validate_schedule_as("0 3 * * *", ArgoEvents), Ok(None));
+        assert_eq!(
+            validate_schedule_as("@daily", ArgoEvents).unwrap_err(),
+            "`@daily`: Argo Events calendars take five cron fields, not `@` descriptors (use `interval` for `@every`)"
+        );
+        assert_eq!(
+            validate_schedule_as("TZ=Europe/Aarhus 0 3 * * *", ArgoEvents).unwrap_err(),
+            "`TZ=Europe/Aarhus 0 3 * * *`: `Europe/Aarhus` is not an IANA time zone (e.g. Europe/Copenhagen, UTC)"
+        );
+        assert_eq!(
+            validate_schedule_as("0 0 3 * * *", ArgoWorkflows).unwrap_err(),
+            "`0 0 3 * * *`: expected exactly 5 fields (minute hour day-of-month month day-of-week), found 6"
+        );
+        assert!(validate_schedule_as("CRON_TZ=UTC", ArgoWorkflows).is_err());
+        assert!(valid_go_duration("90s") && valid_go_duration("1h30m") && !valid_go_duration("1d"));
     }
 
     #[test]

@@ -196,6 +196,7 @@ pub const ENGINE_RULES: &[RuleInfo] = &[
     super::rules::render_error::RenderError::INFO,
     super::rules::expired_exemption::ExpiredExemption::INFO,
     super::rules::unused_exemption::UnusedExemption::INFO,
+    super::rules::unresolved_source::UnresolvedSource::INFO,
 ];
 
 /// The one place severities, suppressions and exemptions are applied.

@@ -4,6 +4,7 @@ pub mod engine;
 pub mod exemptions;
 pub mod hosts;
 pub mod image;
+pub mod kube;
 pub mod model;
 pub mod quantity;
 pub mod registry;

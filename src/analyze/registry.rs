@@ -46,15 +46,20 @@ macro_rules! declare_rule {
 pub fn all() -> &'static [RuleInfo] {
     use super::rules::*;
     const ALL: &[RuleInfo] = &[
+        deprecated_api::DeprecatedApi::INFO,
         ignore_without_reason::IgnoreWithoutReason::INFO,
         image_registry::ImageRegistry::INFO,
         image_tag_pinned::ImageTagPinned::INFO,
         ingress_host_zone::IngressHostZone::INFO,
+        ingress_load_balancer::IngressLoadBalancer::INFO,
         manifest_validity::ManifestValidity::INFO,
         min_replicas::MinReplicas::INFO,
+        pod_security::PodSecurity::INFO,
         resource_requests::ResourceRequests::INFO,
+        schema_validity::SchemaValidity::INFO,
         singleton_replicas::SingletonReplicas::INFO,
         timezone::Timezone::INFO,
+        tls_hosts::TlsHosts::INFO,
         values_schema::ValuesSchema::INFO,
     ];
     ALL
@@ -83,6 +88,11 @@ pub fn suggest(id: &str) -> Vec<&'static str> {
         .collect();
     scored.sort();
     scored.into_iter().map(|(_, id)| id).collect()
+}
+
+/// Edit distance between two ids (for did-you-mean hints over any list of ids).
+pub fn distance(a: &str, b: &str) -> usize {
+    levenshtein(a, b)
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {

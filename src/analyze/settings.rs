@@ -50,6 +50,12 @@ pub struct Settings {
     pub exemptions: Option<Arc<ExemptionSet>>,
     /// `limits:` for reading and rendering untrusted input.
     pub limits: crate::model::Limits,
+    /// The cluster side: Kubernetes version, Pod Security level, the chart's `kubeVersion`.
+    pub kube: super::kube::KubeSettings,
+    /// Shared load balancers Ingresses may use (the environment's list, else the top-level one).
+    pub load_balancers: Vec<crate::config::LoadBalancer>,
+    /// Allowed Helm chart registry globs (`chart-registries:`).
+    pub chart_registries: Vec<String>,
 }
 
 /// The context of one analysis, exposed to Rego policies as `data.chartgate.context`.
@@ -107,6 +113,12 @@ impl Default for Settings {
             context: PolicyContext::default(),
             exemptions: None,
             limits: crate::model::Limits::default(),
+            kube: super::kube::KubeSettings::default(),
+            load_balancers: Vec::new(),
+            chart_registries: crate::config::platform::DEFAULT_CHART_REGISTRIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }
@@ -155,6 +167,11 @@ impl Settings {
                 ..PolicyContext::default()
             },
             exemptions: None,
+            kube: super::kube::KubeSettings::from_config(config, environment),
+            load_balancers: environment
+                .and_then(|e| e.load_balancers.clone())
+                .unwrap_or_else(|| config.load_balancers.clone()),
+            chart_registries: config.chart_registries.clone(),
         }
     }
 

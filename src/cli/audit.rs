@@ -26,8 +26,9 @@ pub struct AuditArgs {
     /// Summary format.
     #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
     pub format: String,
-    /// Write the summary to this file instead of stdout.
-    #[arg(long, value_name = "FILE")]
+    /// Write the summary to this file instead of stdout: `FILE` (in `--format`) or
+    /// `FORMAT=FILE` (text, markdown or json).
+    #[arg(long, value_name = "[FORMAT=]FILE")]
     pub output: Option<PathBuf>,
     /// Record every current finding (by fingerprint) as accepted, in the baseline format that
     /// `chartgate check --baseline FILE` reads.
@@ -38,19 +39,47 @@ pub struct AuditArgs {
     pub fail_on: Option<String>,
 }
 
-/// One audited path: its prepared config (policies, exemptions) and what discovery found.
+/// One audited path: its prepared config (policies, exemptions), what discovery found and
+/// what its Argo CD Applications added.
 struct Root {
     prepared: Prepared,
     discovered: Discovered,
+    argo: crate::discover::argocd::ArgoRun,
 }
 
+/// Each audited path is its own repository (the root of its confinement).
 fn prepare(session: &Session, path: &Path) -> std::result::Result<Root, String> {
+    session.enter_root(path);
     let prepared = session.prepare(session.config_for(path)?)?;
-    let discovered = session.discover(&[path.to_path_buf()], &mut std::io::empty())?;
+    let d = session.discover(&[path.to_path_buf()], &prepared, &mut std::io::empty())?;
     Ok(Root {
         prepared,
-        discovered,
+        discovered: d.discovered,
+        argo: d.argo,
     })
+}
+
+/// The summary formats of `audit`.
+const AUDIT_FORMATS: &[&str] = &["text", "markdown", "json"];
+
+/// `--output`: `FORMAT=FILE` (a lowercase word before `=`, which must be a format `audit`
+/// writes) or a plain `FILE` in `--format`.
+fn output_target(arg: &Path, format: &str) -> std::result::Result<(String, PathBuf), String> {
+    let text = arg.to_string_lossy();
+    if let Some((f, p)) = text.split_once('=')
+        && !f.is_empty()
+        && f.bytes().all(|b| b.is_ascii_lowercase())
+    {
+        if !AUDIT_FORMATS.contains(&f) || p.is_empty() {
+            return Err(format!(
+                "invalid --output '{}': expected FILE or FORMAT=FILE, FORMAT one of {}",
+                text.escape_debug(),
+                AUDIT_FORMATS.join(", ")
+            ));
+        }
+        return Ok((f.to_string(), PathBuf::from(p)));
+    }
+    Ok((format.to_string(), arg.to_path_buf()))
 }
 
 /// The progress bar: drawn on stderr only when stderr is a terminal.
@@ -107,6 +136,18 @@ fn check_manifests(
 /// Runs the audit; returns the exit code.
 pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let cwd = std::env::current_dir()?;
+    let target = match args
+        .output
+        .as_deref()
+        .map(|o| output_target(o, &args.format))
+        .transpose()
+    {
+        Ok(t) => t,
+        Err(e) => return Ok(super::fail(&e)),
+    };
+    let format = target
+        .as_ref()
+        .map_or(args.format.as_str(), |(f, _)| f.as_str());
     let mut paths: Vec<PathBuf> = Vec::new();
     for p in if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -117,12 +158,11 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             paths.push(p);
         }
     }
-    let session = match Session::new(args.run.options(), cwd.clone()) {
+    let mut options = args.run.options();
+    options.never_manifests = args.baseline_out.iter().cloned().collect();
+    let session = match Session::new(options, cwd.clone(), &paths) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+        Err(e) => return Ok(super::fail(&e)),
     };
     let envs = &args.run.env;
     let mut roots = Vec::with_capacity(paths.len());
@@ -130,6 +170,16 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let mut seen = std::collections::BTreeSet::new();
     for p in &paths {
         match prepare(&session, p) {
+            // An empty audit never passes: each path must hold something to check.
+            Ok(r)
+                if !crate::discover::charts::empty_paths(&r.discovered, &[p.clone()], &cwd)
+                    .is_empty() =>
+            {
+                return Ok(super::fail(&format!(
+                    "nothing to check under {}",
+                    display_root(p, &cwd)
+                )));
+            }
             Ok(mut r) => {
                 r.discovered
                     .services
@@ -139,10 +189,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
                     .retain(|m| seen.insert(m.display.clone()));
                 roots.push(r)
             }
-            Err(e) => {
-                eprintln!("chartgate: {e}");
-                return Ok(super::EXIT_ERROR);
-            }
+            Err(e) => return Ok(super::fail(&e)),
         }
     }
     let mut checks: Vec<Check> = Vec::new();
@@ -160,8 +207,14 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     // Each root's charts in one pipeline call: a chart is loaded once, a values file parsed once.
     let mut chart_findings = Vec::new();
     for r in &roots {
-        let c = session.check_charts(&r.discovered.services, &r.prepared, Some(progress.clone()));
+        let c = session.check_charts(
+            &r.discovered.services,
+            &r.prepared,
+            &r.argo.repos,
+            Some(progress.clone()),
+        );
         chart_findings.extend(c.findings);
+        chart_findings.extend(r.argo.findings.iter().cloned());
     }
     let manifests: Vec<_> = roots
         .iter()
@@ -181,7 +234,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     }
     crate::report::sort_findings(&mut findings);
     for e in &input_errors {
-        eprintln!("chartgate: {e}");
+        eprintln!("chartgate: {}", crate::report::clean::controls(e));
     }
     if let Some(path) = &args.baseline_out {
         let text = crate::report::baseline::write_baseline(&findings);
@@ -195,13 +248,13 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         checks,
         findings: findings.clone(),
     });
-    let report = match args.format.as_str() {
+    let report = match format {
         "markdown" => markdown(&summary),
         "json" => json(&summary, &findings),
         _ => text(&summary),
     };
-    match &args.output {
-        Some(path) => {
+    match &target {
+        Some((_, path)) => {
             if let Err(e) = std::fs::write(path, report) {
                 eprintln!("chartgate: cannot write {}: {e}", path.display());
                 return Ok(super::EXIT_ERROR);

@@ -92,6 +92,32 @@ fn settings_for(
     Ok(session.settings(prepared, env))
 }
 
+/// An empty run never passes a gate: every path given must hold something to check (`--changed`
+/// excepted: it selects part of a repository). Prints why and returns 2, else 0.
+fn nothing_to_check(
+    d: &crate::discover::charts::Discovered,
+    paths: &[PathBuf],
+    changed: bool,
+    cwd: &std::path::Path,
+) -> i32 {
+    if changed {
+        return super::EXIT_OK;
+    }
+    let empty = crate::discover::charts::empty_paths(d, paths, cwd);
+    for p in &empty {
+        eprintln!("chartgate: nothing to check under {}", clean(p));
+    }
+    if empty.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_ERROR
+    }
+}
+
+fn clean(s: &str) -> String {
+    crate::report::clean::controls(s)
+}
+
 /// Runs the check; returns the exit code.
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let cwd = std::env::current_dir()?;
@@ -114,12 +140,15 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         );
         return Ok(super::EXIT_ERROR);
     }
-    let session = match Session::new(args.run.options(), cwd.clone()) {
+    let mut options = args.run.options();
+    // A baseline file is never a manifest.
+    options.never_manifests = (args.baseline.iter())
+        .chain(&args.baseline_out)
+        .cloned()
+        .collect();
+    let session = match Session::new(options, cwd.clone(), &paths) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+        Err(e) => return Ok(super::fail(&e)),
     };
     // The run's config: `--config`, else the nearest files walking up from the first path.
     let start = paths
@@ -130,28 +159,20 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // Rego policies and exemptions: prepared once, shared by every analysis of the run.
     let prepared = match session.config_for(&start).and_then(|c| session.prepare(c)) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+        Err(e) => return Ok(super::fail(&e)),
     };
     let mut all_settings = Vec::with_capacity(envs.len());
     for env in envs {
         match settings_for(&session, &prepared, env) {
             Ok(s) => all_settings.push(s),
-            Err(e) => {
-                eprintln!("chartgate: config error: {e}");
-                return Ok(super::EXIT_ERROR);
-            }
+            Err(e) => return Ok(super::fail(&format!("config error: {e}"))),
         }
     }
-    // Charts (with their environments), service folders and plain manifests.
-    let discovered = match session.discover(&paths, &mut std::io::stdin()) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+    // Charts (with their environments), service folders and plain manifests; Argo CD's
+    // Applications decide what is deployed where.
+    let (discovered, argo) = match session.discover(&paths, &prepared, &mut std::io::stdin()) {
+        Ok(d) => (d.discovered, d.argo),
+        Err(e) => return Ok(super::fail(&e)),
     };
     let discovered = if args.changed {
         let run_inputs: Vec<PathBuf> = (prepared.config.policies.iter())
@@ -176,12 +197,20 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         for svc in &mut d.services {
             svc.environments = crate::pipeline::selected_envs(svc, env_names);
         }
-        write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
-        return Ok(super::EXIT_OK);
+        if args.format == "json" {
+            let m = crate::discover::matrix::json(&d, args.run.cluster.as_deref(), &cwd);
+            write!(out, "{m}")?;
+        } else {
+            write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
+        }
+        return Ok(nothing_to_check(&d, &paths, args.changed, &cwd));
+    }
+    if nothing_to_check(&discovered, &paths, args.changed, &cwd) != super::EXIT_OK {
+        return Ok(super::EXIT_ERROR);
     }
     let unreadable = discovered.unreadable;
     let inputs = discovered.manifests;
-    let mut charts = session.check_charts(&discovered.services, &prepared, None);
+    let mut charts = session.check_charts(&discovered.services, &prepared, &argo.repos, None);
     if !env_names.is_empty() && charts.renders == 0 && inputs.is_empty() {
         eprintln!(
             "chartgate: no chart has environment {}",
@@ -207,16 +236,17 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // checked and reported (nothing is reported when no input could be read).
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
     for e in &unreadable {
-        eprintln!("chartgate: {e}");
+        eprintln!("chartgate: {}", clean(e));
     }
     for e in &errors {
-        eprintln!("chartgate: invalid YAML: {e}");
+        eprintln!("chartgate: invalid YAML: {}", clean(e));
     }
     let nothing_read = errors.len() == parsed.len() && charts.renders == 0;
     if nothing_read && (!parsed.is_empty() || !unreadable.is_empty()) {
         return Ok(super::EXIT_ERROR);
     }
     findings.append(&mut charts.findings);
+    findings.extend(argo.findings.iter().cloned());
     crate::report::sort_findings(&mut findings);
     let mut sources = SourceMap::default();
     for i in &inputs {
@@ -225,13 +255,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // `--baseline-out` records every current finding; `--baseline` keeps only new ones.
     let (findings, fixed) = match super::check_extras::apply_baseline(args, findings) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+        Err(e) => return Ok(super::fail(&e)),
     };
     // A `--changed` run checks part of the repository: what it did not check is not "fixed".
     let fixed = fixed.filter(|_| !args.changed);
+    for (path, text) in argo.sources.iter() {
+        sources.insert(path.clone(), text.clone());
+    }
     for (path, text) in std::mem::take(&mut charts.sources) {
         sources.insert(path, text);
     }
@@ -258,6 +288,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
+    let policy_rules = crate::report::policy_rules_info(&prepared.policies.rules());
     for (format, path) in &targets {
         let reporter = reporter_for(format).ok_or("unknown format")?;
         if path == "-" {
@@ -265,6 +296,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 sources: &sources,
                 color,
                 environments: &charts.environments,
+                policy_rules: &policy_rules,
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;
@@ -278,6 +310,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
                 sources: &sources,
                 color: false,
                 environments: &charts.environments,
+                policy_rules: &policy_rules,
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;

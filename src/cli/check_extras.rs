@@ -7,9 +7,6 @@ use crate::report::finding::Finding;
 
 pub use crate::pipeline::session::TODAY_VAR;
 
-/// Policies and exemptions prepared once for the run (now [`crate::pipeline::session::Prepared`]).
-pub type CheckExtras = crate::pipeline::session::Prepared;
-
 /// `--baseline-out FILE` writes every current finding; `--baseline FILE` keeps the findings
 /// the baseline does not hold and returns its entries no finding matches any more (fixed).
 pub fn apply_baseline(

@@ -7,8 +7,17 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, clap::Args)]
 pub struct RunArgs {
     /// Config file (default: the nearest chartgate.yaml files walking up from each path).
+    /// A repository config: it may tighten the platform config, never loosen it.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// The trusted platform config (default: the bundled defaults). Repository configs may only
+    /// tighten it (README "Security").
+    #[arg(long, value_name = "FILE")]
+    pub platform_config: Option<PathBuf>,
+    /// A repository's local checkout, `URL=PATH` (repeatable): Argo CD Applications that use the
+    /// repository (Git, Helm repository or OCI registry) are resolved there.
+    #[arg(long = "repo", value_name = "URL=PATH")]
+    pub repos: Vec<String>,
     /// Environment name (selects `environments.NAME` in the config; `{env}` in host patterns).
     /// Repeatable (or comma-separated): the inputs are checked once per environment.
     #[arg(long, value_delimiter = ',')]
@@ -73,6 +82,9 @@ impl RunArgs {
             renderer: self.renderer,
             limits: self.limits.clone(),
             values: self.values.clone(),
+            platform_config: self.platform_config.clone(),
+            repos: self.repos.clone(),
+            never_manifests: Vec::new(),
         }
     }
 }

@@ -17,12 +17,29 @@ use std::sync::OnceLock;
 use crate::report::finding::{Location, Severity};
 use crate::yaml::{Node, NodeKind, Pos};
 
+pub mod confine;
+pub mod platform;
 /// Moved to [`crate::model::limits`]; re-exported for old paths.
 pub use crate::model::limits;
+pub mod scoped;
 #[cfg(test)]
 mod tests;
+pub mod trust;
 
 pub use limits::Limits;
+pub use scoped::ScopedGlob;
+
+/// Names that are environments when found by convention (`environment-names:` replaces them).
+pub const DEFAULT_ENVIRONMENT_NAMES: &[&str] = &[
+    "dev",
+    "test",
+    "staging",
+    "qa",
+    "preprod",
+    "prod",
+    "production",
+];
+pub use platform::LoadBalancer;
 
 /// The default allowed registry: the platform's shared ECR in any region.
 pub const DEFAULT_REGISTRIES: &[&str] = &["354918371398.dkr.ecr.*.amazonaws.com/*"];
@@ -55,13 +72,36 @@ pub struct Config {
     pub chart: Option<PathBuf>,
     /// `root: true`: parent directories' files are not read (set by the file itself only).
     pub root: bool,
+    /// `extend:` (platform config): lists repository configs may extend, not only narrow.
+    pub extend: Vec<String>,
     pub exemptions: Vec<Exemption>,
     /// `limits:` for untrusted input (defaults where unset).
     pub limits: Limits,
+    /// `repos:` repository URL → local checkout, resolved relative to the file that named it.
+    pub repos: Vec<(String, PathBuf)>,
+    /// `clusters:` Argo CD cluster name (or server) → settings (see [`Cluster`]).
+    pub clusters: BTreeMap<String, Cluster>,
+    /// `environment-names:`: names that are environments by convention.
+    pub environment_names: Vec<String>,
+    /// `manifests:`: files where every document must be a valid Kubernetes object.
+    pub manifests: Vec<ScopedGlob>,
+    /// `exclude:`: files and directories never read as manifests or charts.
+    pub exclude: Vec<ScopedGlob>,
+    /// `kube-version:` (`1.31`), normalised; None: the newest bundled version.
+    pub kube_version: Option<String>,
+    /// `pod-security:` level (`baseline` or `restricted`); None: baseline.
+    pub pod_security: Option<String>,
+    /// `load-balancers:`: the shared load balancers Ingresses may use (see [`platform`]).
+    pub load_balancers: Vec<LoadBalancer>,
+    /// `chart-registries:`: allowed Helm chart registries (globs, like `registries`).
+    pub chart_registries: Vec<String>,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
     pub explicit: BTreeSet<String>,
+    /// Every rule id the files name (`rules:` keys, per-environment `rules:`, exemptions), with
+    /// where: checked against the rules of the run once its policies are known.
+    pub rule_refs: Vec<(String, Location)>,
 }
 
 impl Default for Config {
@@ -79,9 +119,26 @@ impl Default for Config {
             values_schema: Vec::new(),
             chart: None,
             root: false,
+            extend: Vec::new(),
             exemptions: Vec::new(),
             limits: Limits::default(),
+            repos: Vec::new(),
+            clusters: BTreeMap::new(),
+            environment_names: DEFAULT_ENVIRONMENT_NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            manifests: Vec::new(),
+            exclude: Vec::new(),
+            kube_version: None,
+            pod_security: None,
+            load_balancers: Vec::new(),
+            chart_registries: platform::DEFAULT_CHART_REGISTRIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             explicit: BTreeSet::new(),
+            rule_refs: Vec::new(),
         }
     }
 }
@@ -98,10 +155,40 @@ pub struct Environment {
     pub pin_digests: bool,
     /// Minimum replicas for non-singleton workloads.
     pub min_replicas: Option<u32>,
-    /// Values-file globs relative to the chart directory, in order; may contain `{chart}`.
+    /// Values-file globs relative to the file that declares them (`origin`), in order; may
+    /// contain `{chart}`, `{env}` and `{service}`.
     pub values: Vec<String>,
+    /// Where the environment is declared: the file that set `values` (else the nearest file
+    /// naming the environment) and the line of its name there.
+    pub origin: Option<EnvOrigin>,
     /// Per-environment rule overrides.
     pub rules: BTreeMap<String, RuleSetting>,
+    /// `kube-version:` of this environment (normalised `1.31`).
+    pub kube_version: Option<String>,
+    /// `pod-security:` of this environment.
+    pub pod_security: Option<String>,
+    /// `load-balancers:` of this environment (replaces the top-level list when set).
+    pub load_balancers: Option<Vec<LoadBalancer>>,
+}
+
+/// One `clusters:` entry: how an Argo CD destination cluster maps to chartgate settings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Cluster {
+    /// The cluster's API server URL (`spec.destination.server` of Applications).
+    pub server: Option<String>,
+    /// The environment Applications on this cluster belong to (unless an environment with this
+    /// `cluster` and the Application's `namespace` says otherwise).
+    pub environment: Option<String>,
+    /// Settings any environment takes; an environment's own settings override them.
+    pub settings: Environment,
+}
+
+/// The file and line of an environment's declaration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvOrigin {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// A rule's level.
@@ -191,20 +278,37 @@ impl Config {
 }
 
 /// Loads and validates one file; defaults apply for what it does not set.
+/// Loads and validates one repository config file (`--config`); defaults apply for what it does
+/// not set, and the trust rules ([`trust`]) over the platform config.
 pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let text = read_config(path)?;
+    let raw = parse_file(&text, path, true)?;
+    trust::enforce(merge(Config::default(), raw))
+}
+
+/// Loads the trusted platform config (`--platform-config`): its paths are not confined.
+pub fn load_platform_file(path: &Path) -> Result<Config, ConfigError> {
+    let text = read_config(path)?;
+    Ok(merge(Config::default(), parse_file(&text, path, false)?))
+}
+
+/// A config file's text: a regular file of at most 1 MiB, read with a bounded reader.
+fn read_config(path: &Path) -> Result<String, ConfigError> {
+    confine::read_bounded_text(path, CONFIG_BYTES).map_err(|e| ConfigError {
         file: path.to_path_buf(),
         line: 0,
         column: 0,
         message: format!("cannot read config: {e}"),
-    })?;
-    load_str(&text, path)
+    })
 }
+
+/// The largest config file read (1 MiB).
+pub const CONFIG_BYTES: usize = 1 << 20;
 
 /// Parses and validates config text as if read from `path` (relative paths resolve against its
 /// directory).
 pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let raw = parse_file(text, path)?;
+    let raw = parse_file(text, path, false)?;
     Ok(merge(Config::default(), raw))
 }
 
@@ -226,14 +330,18 @@ impl FileCache {
         self.files
             .entry(path.to_path_buf())
             .or_insert_with(|| {
-                std::fs::read_to_string(path)
-                    .map_err(|e| ConfigError {
+                // A config found in the tree is the repository's: it must not be a link out of
+                // the repository, nor anything but a regular file.
+                let root = crate::discover::root::repo_root(path);
+                confine::check_existing(&root, path, confine::Kind::File)
+                    .map_err(|why| ConfigError {
                         file: path.to_path_buf(),
                         line: 0,
                         column: 0,
-                        message: format!("cannot read config: {e}"),
+                        message: format!("cannot read config: the file {why}"),
                     })
-                    .and_then(|text| parse_file(&text, path))
+                    .and_then(|()| read_config(path))
+                    .and_then(|text| parse_file(&text, path, true))
             })
             .clone()
     }
@@ -271,7 +379,7 @@ pub fn find_for_cached(path: &Path, cache: &mut FileCache) -> Result<Config, Con
     for f in files.iter().rev() {
         config = merge(config, cache.file(f)?);
     }
-    Ok(config)
+    trust::enforce(config)
 }
 
 /// `child` over `parent`: scalars and map entries of the child win where it sets them, lists add
@@ -288,6 +396,17 @@ pub fn merge(parent: Config, child: Config) -> Config {
     };
     let registries = list("registries", parent.registries, child.registries);
     let hosts = list("hosts", parent.hosts, child.hosts);
+    let chart_registries = list(
+        "chart-registries",
+        parent.chart_registries,
+        child.chart_registries,
+    );
+    let mut load_balancers = parent.load_balancers;
+    for lb in child.load_balancers {
+        if !load_balancers.contains(&lb) {
+            load_balancers.push(lb);
+        }
+    }
     let singletons = add_unique(parent.singletons, child.singletons);
     let mut policies = parent.policies;
     for p in child.policies {
@@ -328,8 +447,20 @@ pub fn merge(parent: Config, child: Config) -> Config {
                 } else {
                     p.min_replicas
                 },
+                origin: if set("values") || p.values.is_empty() {
+                    c.origin
+                } else {
+                    p.origin
+                },
                 values: if set("values") { c.values } else { p.values },
                 rules: merge_rules(p.rules, c.rules),
+                kube_version: c.kube_version.or(p.kube_version),
+                pod_security: c.pod_security.or(p.pod_security),
+                load_balancers: if set("load-balancers") {
+                    c.load_balancers
+                } else {
+                    p.load_balancers
+                },
             },
         };
         environments.insert(name, merged);
@@ -343,8 +474,31 @@ pub fn merge(parent: Config, child: Config) -> Config {
             let _ = limits.set(name, child.limits.get(name));
         }
     }
+    let mut repos = child.repos;
+    for r in parent.repos {
+        if !repos.iter().any(|(u, _)| *u == r.0) {
+            repos.push(r);
+        }
+    }
+    let mut clusters = parent.clusters;
+    clusters.extend(child.clusters);
+    let environment_names = list(
+        "environment-names",
+        parent.environment_names,
+        child.environment_names,
+    );
+    let mut manifests = parent.manifests;
+    manifests.extend(child.manifests);
+    let mut exclude = parent.exclude;
+    exclude.extend(child.exclude);
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
+    let mut rule_refs = parent.rule_refs;
+    for r in child.rule_refs {
+        if !rule_refs.contains(&r) {
+            rule_refs.push(r);
+        }
+    }
     Config {
         path: child.path.or(parent.path),
         registries,
@@ -357,9 +511,20 @@ pub fn merge(parent: Config, child: Config) -> Config {
         values_schema,
         chart: child.chart.or(parent.chart),
         root: child.root,
+        extend: add_unique(parent.extend, child.extend),
         exemptions,
         limits,
+        repos,
+        clusters,
+        environment_names,
+        manifests,
+        exclude,
+        kube_version: child.kube_version.or(parent.kube_version),
+        pod_security: child.pod_security.or(parent.pod_security),
+        load_balancers,
+        chart_registries,
         explicit,
+        rule_refs,
     }
 }
 
@@ -399,7 +564,8 @@ fn schema_validator() -> Result<&'static jsonschema::Validator, String> {
 }
 
 /// Parses one file into a config with only what it sets (no defaults), `explicit` filled.
-fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
+/// `confined`: a repository config, whose paths must stay inside the repository.
+fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigError> {
     let err_at = |pos: Pos, message: String| ConfigError {
         file: path.to_path_buf(),
         line: pos.line,
@@ -429,7 +595,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let validator = schema_validator().map_err(|m| err_at(start, m))?;
     if let Some(e) = validator.iter_errors(&instance).next() {
         let segs: Vec<String> = e.instance_path().iter().map(|s| s.to_string()).collect();
-        let (mut node, mut key) = locate(&root, &segs);
+        let (mut node, mut key) = root.locate(&segs);
         let mut message = e.to_string();
         if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
             e.kind()
@@ -477,22 +643,46 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             Some(k) if unknown_key => k.pos,
             _ => node.pos,
         };
-        return Err(err_at(pos, format!("{where_}{message}")));
+        // The message may quote the offending value: a short, escaped excerpt only.
+        return Err(err_at(
+            pos,
+            confine::excerpt(&format!("{where_}{message}"), 200),
+        ));
     }
 
     let dir = path.parent().unwrap_or(Path::new(""));
-    let resolve = |p: &str| -> PathBuf {
-        let p = Path::new(p);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            dir.join(p)
+    let repo_root = confined.then(|| crate::discover::root::repo_root(path));
+    let resolve_kind = |n: &Node, kind: confine::Kind| -> Result<PathBuf, ConfigError> {
+        let s = n.as_str().unwrap_or_default();
+        match &repo_root {
+            // Confined (checked on the normalised path), then kept as written relative to the
+            // config file, so messages print it as the user wrote it.
+            Some(root) => confine::resolve(root, dir, s, kind)
+                .map(|_| dir.join(s))
+                .map_err(|m| err_at(n.pos, m)),
+            None => {
+                let p = Path::new(s);
+                Ok(if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    dir.join(p)
+                })
+            }
         }
+    };
+    let resolve_all = |n: &Node, kind: confine::Kind| -> Result<Vec<PathBuf>, ConfigError> {
+        let items: Vec<&Node> = match &n.kind {
+            NodeKind::Seq(items) => items.iter().filter(|i| i.as_str().is_some()).collect(),
+            NodeKind::Str(_) => vec![n],
+            _ => Vec::new(),
+        };
+        items.into_iter().map(|i| resolve_kind(i, kind)).collect()
     };
     let mut c = Config {
         path: Some(path.to_path_buf()),
         registries: Vec::new(),
         hosts: Vec::new(),
+        chart_registries: Vec::new(),
         ..Config::default()
     };
     let Some(pairs) = root.as_map() else {
@@ -500,7 +690,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
     };
     for (k, v) in pairs {
         let key = k.key_string();
-        if matches!(key.as_str(), "registries" | "hosts" | "singletons") {
+        if matches!(
+            key.as_str(),
+            "registries" | "hosts" | "singletons" | "chart-registries" | "manifests" | "exclude"
+        ) {
             check_globs(v, &err_at)?;
         }
         c.explicit.insert(key.clone());
@@ -508,15 +701,75 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "registries" => c.registries = strings(v),
             "hosts" => c.hosts = strings(v),
             "singletons" => c.singletons = strings(v),
-            "policies" => c.policies = strings(v).iter().map(|s| resolve(s)).collect(),
-            "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
-            "chart" => c.chart = v.as_str().map(resolve),
+            "chart-registries" => c.chart_registries = strings(v),
+            "load-balancers" => c.load_balancers = platform::load_balancers(v),
+            "policies" => c.policies = resolve_all(v, confine::Kind::FileOrDir)?,
+            "values-schema" => c.values_schema = resolve_all(v, confine::Kind::File)?,
+            "chart" => {
+                c.chart = match v.as_str() {
+                    Some(_) => Some(resolve_kind(v, confine::Kind::FileOrDir)?),
+                    None => None,
+                }
+            }
             "root" => c.root = v.as_bool().unwrap_or(false),
-            "rules" => c.rules = rules(v, &err_at)?,
-            "environments" => {
-                for (name, env) in v.as_map().unwrap_or(&[]) {
+            "extend" => c.extend = strings(v),
+            "repos" => {
+                for (url, local) in v.as_map().unwrap_or(&[]) {
+                    if let Some(d) = local.as_str() {
+                        // Another checkout beside this repository: not confined to it.
+                        c.repos.push((url.key_string(), dir.join(d)));
+                    }
+                }
+            }
+            "clusters" => {
+                for (name, cl) in v.as_map().unwrap_or(&[]) {
                     let name = name.key_string();
+                    let mut cluster = Cluster::default();
+                    let mut settings = Vec::new();
+                    for (fk, fv) in cl.as_map().unwrap_or(&[]) {
+                        let f = fk.key_string();
+                        c.explicit.insert(format!("clusters.{name}.{f}"));
+                        match f.as_str() {
+                            "server" => cluster.server = fv.as_str().map(str::to_string),
+                            "environment" => cluster.environment = fv.as_str().map(str::to_string),
+                            _ => settings.push((fk.clone(), fv.clone())),
+                        }
+                    }
                     let mut e = Environment::default();
+                    environment_fields(&mut e, &settings, &err_at)?;
+                    cluster.settings = e;
+                    c.clusters.insert(name, cluster);
+                }
+            }
+            "environment-names" => c.environment_names = strings(v),
+            "manifests" | "exclude" => {
+                let globs = strings(v).into_iter().map(|glob| ScopedGlob {
+                    base: dir.to_path_buf(),
+                    glob,
+                });
+                if key == "manifests" {
+                    c.manifests = globs.collect();
+                } else {
+                    c.exclude = globs.collect();
+                }
+            }
+            "rules" => {
+                c.rules = rules(v, &err_at)?;
+                c.rule_refs.extend(rule_keys(v, path));
+            }
+            "kube-version" => c.kube_version = Some(kube_version(v, &err_at)?),
+            "pod-security" => c.pod_security = v.as_str().map(str::to_string),
+            "environments" => {
+                for (name_node, env) in v.as_map().unwrap_or(&[]) {
+                    let name = name_node.key_string();
+                    let mut e = Environment {
+                        origin: Some(EnvOrigin {
+                            file: path.to_path_buf(),
+                            line: name_node.pos.line,
+                            column: name_node.pos.col,
+                        }),
+                        ..Environment::default()
+                    };
                     for (fk, fv) in env.as_map().unwrap_or(&[]) {
                         let f = fk.key_string();
                         c.explicit.insert(format!("environments.{name}.{f}"));
@@ -528,8 +781,21 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                             "min-replicas" => {
                                 e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
                             }
-                            "values" => e.values = strings(fv),
-                            "rules" => e.rules = rules(fv, &err_at)?,
+                            "values" => {
+                                if let Some(root) = &repo_root {
+                                    check_value_globs(root, dir, fv, &err_at)?;
+                                }
+                                e.values = strings(fv)
+                            }
+                            "load-balancers" => {
+                                e.load_balancers = Some(platform::load_balancers(fv));
+                            }
+                            "rules" => {
+                                e.rules = rules(fv, &err_at)?;
+                                c.rule_refs.extend(rule_keys(fv, path));
+                            }
+                            "kube-version" => e.kube_version = Some(kube_version(fv, &err_at)?),
+                            "pod-security" => e.pod_security = fv.as_str().map(str::to_string),
                             _ => {}
                         }
                     }
@@ -549,7 +815,10 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             }
             "exemptions" => {
                 for ex in v.as_seq().unwrap_or(&[]) {
-                    c.exemptions.push(exemption(ex, path, &err_at)?);
+                    let e = exemption(ex, path, &err_at)?;
+                    let at = ex.get("rule").map_or(ex.pos, |r| r.pos);
+                    c.rule_refs.push((e.rule.clone(), location(path, at)));
+                    c.exemptions.push(e);
                 }
             }
             _ => {}
@@ -558,33 +827,78 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
     Ok(c)
 }
 
-/// The node at a JSON instance path, and the key node of its last map entry if any.
-fn locate<'a>(root: &'a Node, segs: &[String]) -> (&'a Node, Option<&'a Node>) {
-    let mut node = root;
-    let mut key = None;
-    for s in segs {
-        let next = match &node.kind {
-            NodeKind::Map(pairs) => pairs
-                .iter()
-                .rev()
-                .find(|(k, _)| k.key_string() == *s)
-                .map(|(k, v)| (v, Some(k))),
-            NodeKind::Seq(items) => s
-                .parse::<usize>()
-                .ok()
-                .and_then(|i| items.get(i))
-                .map(|n| (n, None)),
-            _ => None,
-        };
-        match next {
-            Some((n, k)) => {
-                node = n;
-                key = k;
+/// The settings of an environment (or a `clusters:` entry) from its map entries.
+fn environment_fields(
+    e: &mut Environment,
+    pairs: &[(Node, Node)],
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    for (fk, fv) in pairs {
+        match fk.key_string().as_str() {
+            "cluster" => e.cluster = fv.as_str().map(str::to_string),
+            "namespace" => e.namespace = fv.as_str().map(str::to_string),
+            "namespaces" => e.namespaces = strings(fv),
+            "pin-digests" => e.pin_digests = fv.as_bool().unwrap_or(false),
+            "min-replicas" => {
+                e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
             }
-            None => break,
+            "values" => e.values = strings(fv),
+            "rules" => e.rules = rules(fv, err_at)?,
+            _ => {}
         }
     }
-    (node, key)
+    Ok(())
+}
+
+/// `kube-version:`: one of the bundled Kubernetes versions, normalised to `MAJOR.MINOR`.
+fn kube_version(
+    n: &Node,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<String, ConfigError> {
+    let Some(text) = n.as_str() else {
+        return Err(err_at(
+            n.pos,
+            "kube-version must be a quoted string such as \"1.31\" (unquoted 1.30 reads as 1.3)"
+                .into(),
+        ));
+    };
+    crate::analyze::kube::normalize_version(text).map_err(|m| err_at(n.pos, m))
+}
+
+/// Environment values globs of a repository config: relative, and not leading out of the
+/// repository (their matches are checked again when expanded).
+fn check_value_globs(
+    root: &Path,
+    dir: &Path,
+    n: &Node,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    let items: Vec<&Node> = match &n.kind {
+        NodeKind::Seq(items) => items.iter().collect(),
+        _ => vec![n],
+    };
+    for item in items {
+        let Some(s) = item.as_str() else { continue };
+        let shown = confine::excerpt(s, 80);
+        if Path::new(s).is_absolute() {
+            return Err(err_at(
+                item.pos,
+                format!(
+                    "`{shown}` is an absolute path: paths in a repository config must stay inside the repository"
+                ),
+            ));
+        }
+        let joined = crate::discover::charts::normalise(&dir.join(s));
+        if !joined.starts_with(crate::discover::charts::normalise(root)) {
+            return Err(err_at(
+                item.pos,
+                format!(
+                    "`{shown}` leads outside the repository (paths in a repository config must stay inside it)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every string of a list must be a valid glob.
@@ -650,6 +964,23 @@ fn rules(
         out.insert(k.key_string(), s);
     }
     Ok(out)
+}
+
+fn location(path: &Path, pos: Pos) -> Location {
+    Location {
+        file: path.display().to_string(),
+        line: pos.line,
+        column: pos.col,
+    }
+}
+
+/// The rule ids a `rules:` map names, at their keys.
+fn rule_keys(n: &Node, path: &Path) -> Vec<(String, Location)> {
+    n.as_map()
+        .unwrap_or(&[])
+        .iter()
+        .map(|(k, _)| (k.key_string(), location(path, k.pos)))
+        .collect()
 }
 
 fn exemption(

@@ -1,4 +1,8 @@
 //! Discovery: charts, environments, values files, policies, manifests (walkdir + globset).
+pub mod argocd;
 pub mod changed;
 pub mod charts;
+pub mod classify;
 pub mod manifests;
+pub mod matrix;
+pub mod root;

@@ -24,7 +24,7 @@ use crate::analyze::settings::Settings;
 use crate::config::Config;
 use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
-use crate::render::chart::{LoadedChart, RenderOptions, RenderedChart, load_chart, render_chart};
+use crate::render::chart::{LoadedChart, RenderOptions, RenderedChart, render_chart};
 use crate::render::value::{Map, Value};
 use crate::report::finding::{Finding, Location, Severity};
 use locate::{ChartLocator, RUN_VALUES_BASE, ValuesRegistry};
@@ -85,6 +85,9 @@ pub struct ChartCheckOptions {
     pub renderer: crate::render::Renderer,
     /// Told the number of renders each finished service ran (`audit`'s progress bar).
     pub progress: Option<Progress>,
+    /// Repository URL → local directory (`--repo`, `repos:`): where dependencies that are not
+    /// vendored are looked up.
+    pub repos: crate::discover::argocd::repos::RepoMap,
 }
 
 /// A callback told of finished renders (by count).
@@ -150,7 +153,7 @@ pub fn selected_envs(svc: &Service, envs: &[String]) -> Vec<EnvTarget> {
             .iter()
             .map(|e| EnvTarget {
                 name: Some(e.clone()),
-                values: svc.environments[0].values.clone(),
+                ..svc.environments[0].clone()
             })
             .collect();
     }
@@ -212,14 +215,29 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         values.insert((p.as_path(), *l), v);
     }
     // Charts: each loaded once.
-    let mut charts: Vec<&Path> = services.iter().map(|s| s.chart.as_path()).collect();
+    let mut charts: Vec<(&Path, &Path)> = (services.iter())
+        .map(|s| (s.chart.as_path(), s.root.as_path()))
+        .collect();
     charts.sort();
-    charts.dedup();
+    charts.dedup_by(|a, b| a.0 == b.0);
     let loaded: HashMap<&Path, Result<LoadedChart, Finding>> = charts
         .par_iter()
-        .map(|c| {
-            let r = catch(|| load_chart(c)).and_then(|r| r.map_err(|e| e.to_string()));
-            (*c, r.map_err(|m| load_error(c, m, cwd)))
+        .map(|&(c, root)| {
+            // Symbolic links may lead anywhere in the chart's repository.
+            let root = Some(root);
+            let r = catch(|| {
+                crate::discover::argocd::deps::load(c, root, &opts.repos, &Default::default())
+            });
+            let r = match r {
+                Ok(Ok(l)) => Ok(l),
+                Ok(Err(crate::discover::argocd::deps::LoadError::Missing(m))) => {
+                    Err(unresolved_deps(c, &m, cwd))
+                }
+                Ok(Err(crate::discover::argocd::deps::LoadError::Other(m))) | Err(m) => {
+                    Err(load_error(c, m, cwd))
+                }
+            };
+            (c, r)
         })
         .collect();
     // Contract schemas (`values-schema:`), compiled once.
@@ -298,6 +316,24 @@ fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
         .map_err(|_| "internal error while loading the chart; please report it".to_string())
 }
 
+/// The `unresolved-source` finding of a chart whose dependencies are not available locally (one
+/// per chart × environment; its severity is set per environment in `check_one`).
+fn unresolved_deps(
+    chart: &Path,
+    missing: &[crate::discover::argocd::deps::Missing],
+    cwd: &Path,
+) -> Finding {
+    let mut f = load_error(chart, String::new(), cwd);
+    f.rule = crate::discover::argocd::UNRESOLVED.into();
+    f.severity = Severity::Warning;
+    f.message = missing
+        .iter()
+        .map(|m| crate::discover::argocd::deps::message(m, &display_path(chart, cwd)))
+        .collect::<Vec<_>>()
+        .join("; ");
+    f
+}
+
 fn load_error(chart: &Path, message: String, cwd: &Path) -> Finding {
     // The loader names the file in its message; point at the chart's Chart.yaml otherwise.
     let abs = chart.display().to_string();
@@ -331,7 +367,9 @@ fn parse_values_file(
     limits: &crate::model::Limits,
 ) -> (String, Arc<str>, ParsedValues) {
     let display = display_path(p, cwd);
-    let text: Arc<str> = match std::fs::read_to_string(p) {
+    // Bounded: the size is checked before reading, devices and FIFOs are never opened.
+    let max = crate::config::Limits::default().file_bytes;
+    let text: Arc<str> = match crate::config::confine::read_bounded_text(p, max) {
         Ok(t) => t.into(),
         Err(e) => {
             let f = bare_error(&display, 1, 1, format!("cannot read values file: {e}"));
@@ -366,7 +404,9 @@ fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
 
 fn compile_schema(p: &Path, cwd: &Path) -> Result<jsonschema::Validator, String> {
     let display = display_path(p, cwd);
-    let text = std::fs::read_to_string(p).map_err(|e| format!("{display}: {e}"))?;
+    let max = crate::config::Limits::default().file_bytes;
+    let text =
+        crate::config::confine::read_bounded_text(p, max).map_err(|e| format!("{display}: {e}"))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{display}: {e}"))?;
     jsonschema::validator_for(&json).map_err(|e| format!("{display}: {e}"))
@@ -434,6 +474,21 @@ fn check_one(
     };
     let loaded = match loaded {
         Ok(l) => l,
+        // Not rendered, not a render error: a warning (by default) for this environment.
+        Err(f) if f.rule == crate::discover::argocd::UNRESOLVED => {
+            let settings = Settings::from_config(&svc.config, env_name, None);
+            let mut f = f.clone();
+            f.environment = env_name.map(str::to_string);
+            f.chart = Some(svc.display.clone());
+            return match settings.level(&f.rule) {
+                Some(None) => (Vec::new(), BTreeMap::new(), false),
+                Some(Some(level)) => {
+                    f.severity = level;
+                    (vec![f], BTreeMap::new(), false)
+                }
+                None => (vec![f], BTreeMap::new(), false),
+            };
+        }
         Err(f) => return fail(f.clone()),
     };
     let mut layers = Vec::with_capacity(env.values.len());
@@ -448,17 +503,22 @@ fn check_one(
         }
     }
     let config_env = env_name.and_then(|e| svc.config.environments.get(e));
-    let namespace = config_env
-        .and_then(|e| e.namespace.clone())
+    // The render's own namespace and release (an Application's) over the config's.
+    let namespace = (env.namespace.clone())
+        .or_else(|| config_env.and_then(|e| e.namespace.clone()))
         .unwrap_or_else(|| "default".into());
-    let ro = RenderOptions {
+    let release = env.release.clone().unwrap_or_else(|| svc.name.clone());
+    let mut ro = RenderOptions {
         values: layers,
-        release_name: svc.name.clone(),
+        release_name: release.clone(),
         namespace: namespace.clone(),
         skip_schema_validation: true,
         limits: svc.config.limits,
+        kube_version: crate::analyze::kube::configured_version(&svc.config, config_env),
         ..Default::default()
     };
+    // Argo CD's inline values, parameters, kube and API versions.
+    crate::discover::argocd::apply_helm_inputs(env, &mut ro);
     let result = match opts.renderer {
         crate::render::Renderer::Native => render_chart(loaded, &ro),
         crate::render::Renderer::Helm => crate::render::helm::render_with_helm(&svc.chart, &ro),
@@ -472,11 +532,18 @@ fn check_one(
     };
     let ctx = RenderContext {
         chart: rendered.chart.name(),
-        release: &svc.name,
+        release: &release,
         namespace: &namespace,
         values: &rendered.values,
     };
-    let settings = settings_for(&svc.config, env_name, opts, &ctx);
+    let mut settings = settings_for(&svc.config, env_name, opts, &ctx);
+    if settings.cluster.is_none() && env.cluster.is_some() {
+        settings.cluster = env.cluster.clone();
+        settings.context.cluster = env.cluster.clone();
+    }
+    settings.kube.chart_kube_version =
+        crate::analyze::kube::chart_constraint(&loaded.chart.metadata.raw, loaded.chart.name());
+    settings.kube.crds = crate::analyze::kube::crds::of_chart(&loaded.chart);
     let locator = ChartLocator::new(&rendered, registry, cwd);
     let mut findings = Vec::new();
     let mut failed = false;
@@ -512,6 +579,12 @@ fn check_one(
         }
     }
     findings.extend(analyze(&files, &settings, &locator));
+    findings.extend(crate::analyze::rules::deprecated_api::chart_finding(
+        &svc.chart,
+        &svc.display,
+        &settings,
+        cwd,
+    ));
     // Values schemas.
     if let Some(level) = level_for(&ValuesSchema::INFO, &settings) {
         let mut compiled = Vec::new();

@@ -57,6 +57,21 @@ pub struct RunOptions {
     pub limits: Vec<String>,
     /// `-f` values files added to every environment.
     pub values: Vec<PathBuf>,
+    /// `--platform-config`: the trusted platform config (None: the bundled defaults).
+    pub platform_config: Option<PathBuf>,
+    /// `--repo URL=PATH`: local checkouts of repositories Argo CD Applications use.
+    pub repos: Vec<String>,
+    /// Files that are never manifests (the run's baseline files).
+    pub never_manifests: Vec<PathBuf>,
+}
+
+/// What discovery found, Argo CD's resolution included.
+pub struct Discovery {
+    /// Charts with their environments, plain manifests, skipped and unresolved inputs.
+    pub discovered: Discovered,
+    /// What the Argo CD Applications added: `unresolved-source` findings, the Application files'
+    /// texts and the repository mapping.
+    pub argo: crate::discover::argocd::ArgoRun,
 }
 
 /// A session: the options, the current directory, the `--config` file (loaded once) and the
@@ -97,9 +112,12 @@ pub fn config_error(e: &ConfigError, cwd: &Path) -> String {
 }
 
 impl Session {
-    /// Starts a session: loads `--config` once and builds the worker pool. Errors are printed
-    /// as `chartgate: {error}`.
-    pub fn new(opts: RunOptions, cwd: PathBuf) -> Result<Session, String> {
+    /// Starts a session over `paths`: records the root of the check and the trusted platform
+    /// config, loads `--config` once and builds the worker pool. Errors are printed as
+    /// `chartgate: {error}`.
+    pub fn new(opts: RunOptions, cwd: PathBuf, paths: &[PathBuf]) -> Result<Session, String> {
+        trust(opts.platform_config.as_deref(), paths, &cwd)
+            .map_err(|e| format!("config error: {e}"))?;
         let config_override = match &opts.config {
             Some(c) => Some(crate::config::load_file(c).map_err(|e| config_error(&e, &cwd))?),
             None => None,
@@ -114,6 +132,12 @@ impl Session {
             config_override,
             pool,
         })
+    }
+
+    /// Makes `path` the root of the check (the repository root of files with no `.git` above
+    /// them): `audit` enters each audited repository in turn.
+    pub fn enter_root(&self, path: &Path) {
+        crate::discover::root::set_checked_root(&self.cwd.join(path));
     }
 
     /// Runs `f` on the session's worker pool.
@@ -148,6 +172,7 @@ impl Session {
         };
         let policies = load_for_check(&opts, &config.policies, &self.cwd)
             .map_err(|e| format!("policy error: {e}"))?;
+        unknown_rules(&config, &policies, &self.cwd)?;
         let exemptions = if config.exemptions.is_empty() {
             None
         } else {
@@ -170,12 +195,15 @@ impl Session {
     }
 
     /// Discovers charts (with their environments), service folders and plain manifests under
-    /// `paths`; every service's config gets `--limit`, every environment the `-f` files.
+    /// `paths`, then resolves the Argo CD Applications among them (they decide what is deployed
+    /// where). Every service's config gets `--limit` and must name known rules; every
+    /// environment gets the `-f` files.
     pub fn discover(
         &self,
         paths: &[PathBuf],
+        prepared: &Prepared,
         stdin: &mut dyn std::io::Read,
-    ) -> Result<Discovered, String> {
+    ) -> Result<Discovery, String> {
         let mut d = crate::discover::charts::discover(
             paths,
             &DiscoverOptions {
@@ -183,12 +211,27 @@ impl Session {
                 exclude: &self.opts.exclude,
                 config: self.config_override.as_ref(),
                 cwd: &self.cwd,
+                never_manifests: &self.opts.never_manifests,
             },
             stdin,
         )
         .map_err(|e| e.to_string())?;
+        let argo = crate::discover::argocd::apply(
+            &mut d,
+            paths,
+            &self.opts.repos,
+            &prepared.config,
+            self.config_override.as_ref(),
+            &self.cwd,
+        )?;
+        for svc in &d.services {
+            unknown_rules(&svc.config, &prepared.policies, &self.cwd)?;
+        }
         self.adjust(&mut d.services);
-        Ok(d)
+        Ok(Discovery {
+            discovered: d,
+            argo,
+        })
     }
 
     /// `--limit` on each service's config and `-f` on each environment.
@@ -206,7 +249,11 @@ impl Session {
     }
 
     /// The pipeline options of charts checked under `prepared`.
-    pub fn chart_options(&self, prepared: &Prepared) -> ChartCheckOptions {
+    pub fn chart_options(
+        &self,
+        prepared: &Prepared,
+        repos: &crate::discover::argocd::repos::RepoMap,
+    ) -> ChartCheckOptions {
         ChartCheckOptions {
             envs: self.opts.envs.clone(),
             cluster: self.opts.cluster.clone(),
@@ -215,6 +262,7 @@ impl Session {
             exemptions: prepared.exemptions.clone(),
             renderer: self.opts.renderer,
             progress: None,
+            repos: repos.clone(),
         }
     }
 
@@ -225,9 +273,10 @@ impl Session {
         &self,
         services: &[Service],
         prepared: &Prepared,
+        repos: &crate::discover::argocd::repos::RepoMap,
         progress: Option<Progress>,
     ) -> ChartCheck {
-        let mut opts = self.chart_options(prepared);
+        let mut opts = self.chart_options(prepared, repos);
         opts.progress = progress;
         self.install(|| super::check_charts(services, &opts))
     }
@@ -289,6 +338,71 @@ impl Prepared {
         settings.exemptions = self.exemptions.clone();
         settings
     }
+}
+
+/// Records the root of the check (the first path, else the current directory) and the trusted
+/// platform config (`--platform-config`: its paths are not confined; None: the bundled
+/// defaults). See `config::trust` and `config::confine`.
+fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), String> {
+    let first = paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .map(|p| cwd.join(p))
+        .unwrap_or_else(|| cwd.to_path_buf());
+    crate::discover::root::set_checked_root(&first);
+    let config = match platform {
+        None => None,
+        Some(p) => Some(
+            crate::config::load_platform_file(&cwd.join(p)).map_err(|e| {
+                let file =
+                    crate::config::confine::show_path(Path::new(&display_path(&e.file, cwd)));
+                if e.line == 0 {
+                    format!("{file}: {}", e.message)
+                } else {
+                    format!("{file}:{}:{}: {}", e.line, e.column, e.message)
+                }
+            })?,
+        ),
+    };
+    crate::config::trust::set_platform(config);
+    Ok(())
+}
+
+/// A rule id under `rules:` (top level or an environment's) or in an exemption that no built-in
+/// rule, engine rule or policy rule of the run has: a config error at its line, with a
+/// did-you-mean. A misspelt id would otherwise silently configure nothing.
+pub fn unknown_rules(config: &Config, policies: &PolicySet, cwd: &Path) -> Result<(), String> {
+    use crate::analyze::{engine::ENGINE_RULES, registry};
+    let known = |id: &str| {
+        registry::find(id).is_some()
+            || ENGINE_RULES.iter().any(|r| r.id == id)
+            || policies.defines_rule(id)
+    };
+    for (id, at) in &config.rule_refs {
+        if known(id) {
+            continue;
+        }
+        let mut candidates: Vec<String> = registry::all()
+            .iter()
+            .chain(ENGINE_RULES)
+            .map(|r| r.id.to_string())
+            .chain(policies.defined_ids().iter().cloned())
+            .collect();
+        candidates.sort_by_key(|c| registry::distance(id, c));
+        let hint = candidates
+            .first()
+            .filter(|c| registry::distance(id, c) <= id.len().max(3) / 3 + 1)
+            .map(|c| format!("; did you mean `{c}`?"))
+            .unwrap_or_else(|| "; `chartgate rules` lists every rule".to_string());
+        return Err(format!(
+            "config error: {}:{}:{}: unknown rule `{}`{hint}",
+            display_path(Path::new(&at.file), cwd),
+            at.line,
+            at.column,
+            crate::config::confine::excerpt(id, 60)
+        ));
+    }
+    Ok(())
 }
 
 fn today() -> Result<chrono::NaiveDate, String> {

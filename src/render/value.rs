@@ -208,6 +208,16 @@ pub trait Object: Send + Sync + std::fmt::Debug {
     fn kind(&self) -> &'static str {
         "ptr"
     }
+    /// The bytes of a Go `[]byte` (`.Files.GetBytes`), which Sprig's `toString` turns into text.
+    fn go_bytes(&self) -> Option<Arc<[u8]>> {
+        None
+    }
+    /// Go's `json.Marshal` of the object when it is a struct with its own field order and JSON
+    /// tags (`.Capabilities.KubeVersion`, `.Capabilities.HelmVersion`); `None` marshals
+    /// [`Object::as_value`].
+    fn go_json(&self) -> Option<String> {
+        None
+    }
 }
 
 impl Value {

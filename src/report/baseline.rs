@@ -1,11 +1,13 @@
 //! Finding fingerprints and the baseline file of accepted findings.
 //!
-//! A fingerprint is built from a finding's identity — rule, chart, environment, resource
-//! (kind, namespace, name) and field path — never from line numbers, so a finding keeps it when
-//! lines move. It is also SARIF's `partialFingerprints["chartgate/v1"]`.
+//! A fingerprint is built from a finding's identity — rule, chart relative to the repository,
+//! environment, resource (group, kind, namespace, name), field path and what is wrong (the
+//! message with numbers and file references masked) — never from line numbers, so a finding
+//! keeps it when lines move or chartgate runs from another directory. It is also SARIF's
+//! `partialFingerprints["chartgate/v2"]`.
 //!
 //! Baseline file (JSON):
-//! `{"version": 1, "entries": [{"fingerprint", "rule", "resource", "environment", "file", "message"}]}`.
+//! `{"version": 2, "entries": [{"fingerprint", "rule", "resource", "environment", "file", "message"}]}`.
 
 use std::collections::BTreeSet;
 
@@ -15,18 +17,62 @@ use sha2::{Digest, Sha256};
 use super::finding::Finding;
 use super::rules_info::{resource_label, sorted};
 
-/// The baseline format version this build writes and reads.
-pub const BASELINE_VERSION: u32 = 1;
+/// The baseline format version this build writes. Version 1 files (fingerprints of
+/// [`fingerprint_v1`]) are still read and matched.
+pub const BASELINE_VERSION: u32 = 2;
 
-/// The stable identity of a finding: hex SHA-256 (first 32 hex digits) of its identity fields.
+/// The stable identity of a finding: hex SHA-256 (first 32 hex digits) of what is wrong and where.
 ///
-/// Fields: rule, chart, environment, resource apiVersion-less kind/namespace/name, field path.
-/// When the finding has neither a resource nor a field, its message is used instead (so two
-/// different config-level findings of one rule stay distinct).
+/// Fields: rule; the chart (or, for a plain manifest, the file) relative to the repository root
+/// (the nearest directory holding `.git`, else as printed) so the identity does not depend on the
+/// current directory; environment; resource API group, kind, namespace and name; field path; and
+/// the message with its numbers and `file:line` references masked, which says what is wrong (which
+/// label is missing, which container's image) while a changed value or moved line keeps the
+/// identity. Never line numbers.
 pub fn fingerprint(f: &Finding) -> String {
     let mut h = Sha256::new();
     let mut put = |label: &str, v: Option<&str>| {
         // Length-prefixed so no two field lists hash the same.
+        let v = v.unwrap_or("\u{0}none");
+        h.update(format!("{label}:{}:{v}\n", v.len()).as_bytes());
+    };
+    put("v", Some("2"));
+    put("rule", Some(&f.rule));
+    let place = f.chart.as_deref().unwrap_or(&f.location.file);
+    put("place", Some(&super::rules_info::repo_relative(place)));
+    put("env", f.environment.as_deref());
+    let r = f.resource.as_ref();
+    put(
+        "group",
+        r.map(|r| r.api_version.rsplit_once('/').map_or("", |(g, _)| g)),
+    );
+    put("kind", r.map(|r| r.kind.as_str()));
+    put("ns", r.and_then(|r| r.namespace.as_deref()));
+    put("name", r.map(|r| r.name.as_str()));
+    put("field", f.field.as_deref());
+    put("what", Some(&what_is_wrong(&f.message)));
+    let digest = h.finalize();
+    hex::encode(digest)[..32].to_string()
+}
+
+/// The message as identity: file references (`path.yaml`, `path.yaml:line:col`, printed
+/// relative to the current directory) become `<file>` and every run of digits `0`, so moved
+/// lines, another working directory and changed numbers keep the identity.
+fn what_is_wrong(message: &str) -> String {
+    use std::sync::LazyLock;
+    static FILE_REF: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"[^\s`'\x22()]+\.(?:ya?ml|json|tpl|txt|rego|tgz)\b(?::\d+)*").unwrap()
+    });
+    static DIGITS: LazyLock<regex::Regex> = LazyLock::new(|| regex::Regex::new(r"\d+").unwrap());
+    let masked = FILE_REF.replace_all(message, "<file>");
+    DIGITS.replace_all(&masked, "0").into_owned()
+}
+
+/// The fingerprint of baseline version 1 (rule, chart as printed, environment, resource,
+/// field; the message only without resource and field). Kept to read version-1 baselines.
+pub fn fingerprint_v1(f: &Finding) -> String {
+    let mut h = Sha256::new();
+    let mut put = |label: &str, v: Option<&str>| {
         let v = v.unwrap_or("\u{0}none");
         h.update(format!("{label}:{}:{v}\n", v.len()).as_bytes());
     };
@@ -108,9 +154,9 @@ pub fn load_baseline(text: &str) -> Result<Baseline, String> {
             e.column()
         )
     })?;
-    if b.version != BASELINE_VERSION {
+    if b.version != 1 && b.version != BASELINE_VERSION {
         return Err(format!(
-            "unsupported baseline version {} (this chartgate reads version {BASELINE_VERSION})",
+            "unsupported baseline version {} (this chartgate reads versions 1 and {BASELINE_VERSION})",
             b.version
         ));
     }
@@ -126,10 +172,17 @@ pub fn apply(baseline: &Baseline, findings: &[Finding]) -> (Vec<Finding>, Vec<Ba
         .iter()
         .map(|e| e.fingerprint.as_str())
         .collect();
-    let current: BTreeSet<String> = findings.iter().map(fingerprint).collect();
+    // A version-1 baseline is matched with the fingerprints it was written with; writing it
+    // again (`--baseline-out`) migrates it to the current version.
+    let id: fn(&Finding) -> String = if baseline.version == 1 {
+        fingerprint_v1
+    } else {
+        fingerprint
+    };
+    let current: BTreeSet<String> = findings.iter().map(id).collect();
     let new = findings
         .iter()
-        .filter(|f| !accepted.contains(fingerprint(f).as_str()))
+        .filter(|f| !accepted.contains(id(f).as_str()))
         .cloned()
         .collect();
     let fixed = baseline

@@ -2,6 +2,7 @@
 //! implementing [`Reporter`].
 pub mod audit;
 pub mod baseline;
+pub mod clean;
 /// Moved to [`crate::model::finding`]; re-exported for old paths.
 pub use crate::model::finding;
 pub mod github;
@@ -11,6 +12,7 @@ pub mod markdown;
 pub mod rules_info;
 pub mod sarif;
 pub mod text;
+mod text_source;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -46,6 +48,9 @@ pub struct ReportContext<'a> {
     /// The environments each chart was checked in, in order (chart as printed → names), so the
     /// text report can say "dev, test — not prod". Empty for plain manifests.
     pub environments: &'a BTreeMap<String, Vec<String>>,
+    /// The Rego policy rules of the run (METADATA title and description), described in SARIF
+    /// like the built-in rules.
+    pub policy_rules: &'a [rules_info::RuleInfo],
 }
 
 /// One output format. Findings arrive sorted (file, line, column, rule).
@@ -131,6 +136,29 @@ pub fn builtin_rules_info() -> Vec<rules_info::RuleInfo> {
         .collect()
 }
 
+/// Rego policy rules as the report writers need them: METADATA title as the summary, the
+/// description as rationale and help, and where the policy is.
+pub fn policy_rules_info(
+    docs: &[crate::analyze::rego::PolicyRuleDoc],
+) -> Vec<rules_info::RuleInfo> {
+    docs.iter()
+        .map(|d| {
+            let summary = if d.title.is_empty() { d.id.clone() } else { d.title.clone() };
+            let description = if d.description.is_empty() { summary.clone() } else { d.description.clone() };
+            rules_info::RuleInfo {
+                id: d.id.clone(),
+                help: format!(
+                    "{description}\n\nRego policy rule `{}` ({}:{}); `chartgate explain {}` prints it.",
+                    d.id, d.file, d.line, d.id
+                ),
+                summary,
+                description,
+                default_severity: d.severity,
+            }
+        })
+        .collect()
+}
+
 /// The (chart × environment) suites present in `findings`; one anonymous suite when none.
 fn suites_of(findings: &[Finding]) -> Vec<rules_info::SuiteKey> {
     let mut suites: Vec<rules_info::SuiteKey> =
@@ -143,8 +171,44 @@ fn suites_of(findings: &[Finding]) -> Vec<rules_info::SuiteKey> {
     suites
 }
 
-fn sarif_report(findings: &[Finding]) -> String {
-    sarif::sarif(findings, &builtin_rules_info(), env!("CARGO_PKG_VERSION"))
+/// Every environment some chart was checked in, sorted.
+fn checked_environments(ctx: &ReportContext<'_>) -> Vec<String> {
+    let mut envs: Vec<String> = ctx.environments.values().flatten().cloned().collect();
+    envs.sort();
+    envs.dedup();
+    envs
+}
+
+/// The SARIF log of a run (one SARIF run per checked environment) and the notes on what
+/// GitHub's upload limits left out of it.
+pub fn sarif_log(findings: &[Finding], ctx: &ReportContext<'_>) -> (String, Vec<String>) {
+    sarif::sarif_capped(
+        findings,
+        &checked_environments(ctx),
+        &builtin_rules_info()
+            .into_iter()
+            .chain(ctx.policy_rules.iter().cloned())
+            .collect::<Vec<_>>(),
+        env!("CARGO_PKG_VERSION"),
+        sarif::SarifLimits::default(),
+    )
+}
+
+struct SarifReporter;
+
+impl Reporter for SarifReporter {
+    fn report(
+        &self,
+        findings: &[Finding],
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let (log, notes) = sarif_log(findings, ctx);
+        for n in notes {
+            eprintln!("chartgate: {n}");
+        }
+        out.write_all(log.as_bytes())
+    }
 }
 
 /// Adapts the writers that list every checked chart × environment (`junit`, `markdown`) to
@@ -159,6 +223,26 @@ impl Reporter for SuiteReporter {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         out.write_all((self.0)(findings, &checked_suites(findings, ctx.environments)).as_bytes())
+    }
+}
+
+/// The markdown summary, with a note when GitHub's SARIF limits leave findings out of the
+/// SARIF report of the same run (the summary itself lists every finding).
+struct MarkdownReporter;
+
+impl Reporter for MarkdownReporter {
+    fn report(
+        &self,
+        findings: &[Finding],
+        ctx: &ReportContext<'_>,
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
+        let mut text = markdown::markdown(findings, &checked_suites(findings, ctx.environments));
+        let (_, notes) = sarif_log(findings, ctx);
+        for n in notes {
+            text.push_str(&format!("\n> **Note:** {}\n", markdown::escape_line(&n)));
+        }
+        out.write_all(text.as_bytes())
     }
 }
 
@@ -190,10 +274,10 @@ pub fn reporter_for(format: &str) -> Option<Box<dyn Reporter>> {
     match format {
         "text" => Some(Box::new(text::TextReporter)),
         "json" => Some(Box::new(json::JsonReporter)),
-        "sarif" => Some(Box::new(WriterReporter(sarif_report))),
+        "sarif" => Some(Box::new(SarifReporter)),
         "junit" => Some(Box::new(SuiteReporter(junit::junit))),
         "github" => Some(Box::new(WriterReporter(github::github))),
-        "markdown" => Some(Box::new(SuiteReporter(markdown::markdown))),
+        "markdown" => Some(Box::new(MarkdownReporter)),
         _ => None,
     }
 }

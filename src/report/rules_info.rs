@@ -57,6 +57,51 @@ pub fn repo_path(file: &str) -> String {
     p.to_string()
 }
 
+/// A printed path (relative to the current directory, or absolute) relative to its repository
+/// root: the nearest ancestor holding `.git`. Unchanged when there is none or the path is not
+/// a file system path (`<stdin>`).
+pub fn repo_relative(printed: &str) -> String {
+    use std::collections::HashMap;
+    use std::path::{Component, Path, PathBuf};
+    use std::sync::Mutex;
+    static CACHE: Mutex<Option<HashMap<String, String>>> = Mutex::new(None);
+    if let Some(hit) = CACHE
+        .lock()
+        .ok()
+        .and_then(|c| c.as_ref().and_then(|m| m.get(printed).cloned()))
+    {
+        return hit;
+    }
+    let compute = || -> Option<String> {
+        let cwd = std::env::current_dir().ok()?;
+        // Lexical normalisation: `..` and `.` without touching the file system.
+        let mut abs = PathBuf::new();
+        for c in cwd.join(printed).components() {
+            match c {
+                Component::ParentDir => {
+                    abs.pop();
+                }
+                Component::CurDir => {}
+                other => abs.push(other),
+            }
+        }
+        let root = abs.ancestors().skip(1).find(|a| a.join(".git").exists())?;
+        let rel: Vec<String> = abs
+            .strip_prefix(root)
+            .ok()?
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(rel.join("/")).filter(|_| !Path::new(printed).as_os_str().is_empty())
+    };
+    let out = compute().unwrap_or_else(|| printed.trim_start_matches("./").to_string());
+    if let Ok(mut c) = CACHE.lock() {
+        c.get_or_insert_with(HashMap::new)
+            .insert(printed.to_string(), out.clone());
+    }
+    out
+}
+
 /// `Kind/name` or `Kind/namespace/name`.
 pub fn resource_label(r: &ResourceRef) -> String {
     match &r.namespace {

@@ -1,5 +1,13 @@
 //! `--format sarif`: SARIF 2.1.0 as GitHub code scanning accepts it.
 //!
+//! One run per checked environment, each with its own `automationDetails.id` of
+//! `chartgate/<env>/`: GitHub takes everything before the last `/` as the analysis category
+//! (`chartgate/dev`), and one commit may carry one analysis per category. An environment
+//! checked without findings still gets its (empty) run, so GitHub closes its fixed alerts.
+//! Findings without an environment (plain manifests) form the run `chartgate/`. GitHub's upload
+//! limits (25,000 results per run, 20 runs per file, 10 MB gzipped) are applied by
+//! [`sarif_capped`], which says what it left out.
+//!
 //! Built with `serde_json` values rather than `serde-sarif`'s generated builder types: the
 //! document is small, and `preserve_order` keeps the key order readable and stable. The output is
 //! validated against the official schema (`schemas/sarif-2.1.0.json`) in `tests/report_sarif.rs`.
@@ -8,10 +16,10 @@ use serde_json::{Map, Value, json};
 
 use super::baseline::fingerprint;
 use super::finding::{Finding, Location, Severity};
-use super::rules_info::{RuleInfo, repo_path, resource_label, sorted};
+use super::rules_info::{RuleInfo, repo_path, repo_relative, resource_label, sorted};
 
 /// Key of chartgate's entry in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "chartgate/v1";
+pub const FINGERPRINT_KEY: &str = "chartgate/v2";
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -25,7 +33,7 @@ fn level(s: Severity) -> &'static str {
 /// backslashes normalised, bytes outside RFC 3986 unreserved characters and `/` percent-encoded.
 /// Returns whether it is relative (absolute paths become `file://` URIs without a base).
 fn uri(path: &str) -> (String, bool) {
-    let p = repo_path(path);
+    let p = repo_path(&repo_relative(path));
     let absolute = p.starts_with('/');
     let mut enc = String::new();
     for b in p.bytes() {
@@ -67,9 +75,46 @@ fn rule_json(r: &RuleInfo) -> Value {
     })
 }
 
-/// The SARIF log for one run. Rules not in `rules` (e.g. Rego policies) get a minimal
-/// descriptor so every result has a valid `ruleIndex`.
+/// GitHub code scanning's upload limits.
+#[derive(Clone, Copy, Debug)]
+pub struct SarifLimits {
+    pub results_per_run: usize,
+    pub runs_per_file: usize,
+    pub gzip_bytes: usize,
+}
+
+impl Default for SarifLimits {
+    fn default() -> Self {
+        SarifLimits {
+            results_per_run: 25_000,
+            runs_per_file: 20,
+            gzip_bytes: 10 * 1024 * 1024,
+        }
+    }
+}
+
+/// The SARIF log with one run per environment (see the module docs), under GitHub's limits.
 pub fn sarif(findings: &[Finding], rules: &[RuleInfo], tool_version: &str) -> String {
+    sarif_capped(findings, &[], rules, tool_version, SarifLimits::default()).0
+}
+
+/// The `automationDetails.id` of an environment's run (`/` in a name becomes `-`).
+pub fn automation_id(environment: Option<&str>) -> String {
+    match environment {
+        Some(e) => format!("chartgate/{}/", e.replace('/', "-")),
+        None => "chartgate/".to_string(),
+    }
+}
+
+/// The SARIF log and the notes saying what GitHub's limits left out (empty when nothing).
+/// `environments` are every checked environment (runs without findings included).
+pub fn sarif_capped(
+    findings: &[Finding],
+    environments: &[String],
+    rules: &[RuleInfo],
+    tool_version: &str,
+    limits: SarifLimits,
+) -> (String, Vec<String>) {
     let mut descriptors: Vec<Value> = rules.iter().map(rule_json).collect();
     let mut ids: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
     let ordered = sorted(findings);
@@ -90,6 +135,111 @@ pub fn sarif(findings: &[Finding], rules: &[RuleInfo], tool_version: &str) -> St
         ids.push(id.to_string());
     }
 
+    // Runs: every checked environment, every environment findings name, and the run without
+    // environment when some finding has none (or nothing names an environment).
+    let mut groups: std::collections::BTreeMap<Option<&str>, Vec<&Finding>> = environments
+        .iter()
+        .map(|e| (Some(e.as_str()), Vec::new()))
+        .collect();
+    for f in &ordered {
+        groups.entry(f.environment.as_deref()).or_default().push(f);
+    }
+    if groups.is_empty() {
+        groups.insert(None, Vec::new());
+    }
+    let mut notes = Vec::new();
+    if groups.len() > limits.runs_per_file {
+        let dropped: Vec<String> = groups
+            .keys()
+            .skip(limits.runs_per_file)
+            .map(|e| e.unwrap_or("(none)").to_string())
+            .collect();
+        notes.push(format!(
+            "SARIF capped: GitHub takes at most {} runs per file; the runs of {} environment(s) were left out: {}",
+            limits.runs_per_file,
+            dropped.len(),
+            dropped.join(", ")
+        ));
+        let keep: Vec<Option<&str>> = groups.keys().take(limits.runs_per_file).copied().collect();
+        groups.retain(|k, _| keep.contains(k));
+    }
+    // Within a run, errors first when results must be left out.
+    for fs in groups.values_mut() {
+        fs.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    }
+    let mut per_run = limits.results_per_run;
+    loop {
+        let mut capped_runs = Vec::new();
+        let runs: Vec<Value> = groups
+            .iter()
+            .map(|(env, fs)| {
+                let mut kept: Vec<&Finding> = fs.iter().take(per_run).copied().collect();
+                if kept.len() < fs.len() {
+                    capped_runs.push(format!(
+                        "{}: {} of {} results",
+                        env.unwrap_or("(none)"),
+                        kept.len(),
+                        fs.len()
+                    ));
+                }
+                kept = sorted_refs(kept);
+                run_json(&kept, *env, &ids, &descriptors, tool_version)
+            })
+            .collect();
+        let doc = json!({
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "version": "2.1.0",
+            "runs": runs,
+        });
+        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        s.push('\n');
+        let too_big = per_run > 0 && gzip_len(s.as_bytes()) > limits.gzip_bytes;
+        if too_big {
+            per_run /= 2;
+            continue;
+        }
+        if !capped_runs.is_empty() {
+            notes.push(format!(
+                "SARIF capped to GitHub's limits ({} results per run, {} MB gzipped): {}; every finding is in the other reports",
+                limits.results_per_run,
+                limits.gzip_bytes / (1024 * 1024),
+                capped_runs.join("; ")
+            ));
+        }
+        return (s, notes);
+    }
+}
+
+/// Findings back in report order after a severity-first selection.
+fn sorted_refs(mut v: Vec<&Finding>) -> Vec<&Finding> {
+    v.sort_by_cached_key(|f| {
+        (
+            repo_path(&f.location.file),
+            f.location.line,
+            f.location.column,
+            f.rule.clone(),
+            f.chart.clone(),
+            f.message.clone(),
+        )
+    });
+    v
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    use std::io::Write;
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let _ = e.write_all(bytes);
+    e.finish().map(|v| v.len()).unwrap_or(usize::MAX)
+}
+
+/// One run: the tool, its category and results.
+fn run_json(
+    ordered: &[&Finding],
+    env: Option<&str>,
+    ids: &[String],
+    descriptors: &[Value],
+    tool_version: &str,
+) -> Value {
     let results: Vec<Value> = ordered
         .iter()
         .map(|f| {
@@ -151,20 +301,14 @@ pub fn sarif(findings: &[Finding], rules: &[RuleInfo], tool_version: &str) -> St
         })
         .collect();
 
-    let doc = json!({
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "chartgate",
-                "version": tool_version,
-                "rules": descriptors,
-            }},
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    json!({
+        "tool": {"driver": {
+            "name": "chartgate",
+            "version": tool_version,
+            "rules": descriptors,
+        }},
+        "automationDetails": {"id": automation_id(env)},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    })
 }

@@ -324,6 +324,35 @@ fn check_json(node: &Node) -> Result<(), YamlError> {
 }
 
 impl Node {
+    /// The node at a JSON instance path, and the key node of its last map entry if any.
+    pub fn locate(&self, segs: &[String]) -> (&Node, Option<&Node>) {
+        let mut node = self;
+        let mut key = None;
+        for s in segs {
+            let next = match &node.kind {
+                NodeKind::Map(pairs) => pairs
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k.key_string() == *s)
+                    .map(|(k, v)| (v, Some(k))),
+                NodeKind::Seq(items) => s
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| items.get(i))
+                    .map(|n| (n, None)),
+                _ => None,
+            };
+            match next {
+                Some((n, k)) => {
+                    node = n;
+                    key = k;
+                }
+                None => break,
+            }
+        }
+        (node, key)
+    }
+
     /// Map lookup by key as JSON sees it (`on:` is the key `"true"`); the last duplicate wins.
     pub fn get(&self, key: &str) -> Option<&Node> {
         let pairs = self.as_map()?;

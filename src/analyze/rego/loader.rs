@@ -137,6 +137,8 @@ pub(super) fn load(
     });
     let mut modules: Vec<(String, ModuleInfo)> = Vec::new();
     for src in &sources {
+        super::unavailable::check(&src.path, &src.text)?;
+        super::unavailable::check_recursion(&src.path, &src.text)?;
         add_module(&mut engine, src)?;
         modules.push((src.path.clone(), metadata::scan(&src.text)));
     }
@@ -242,6 +244,10 @@ pub(super) fn load(
             || p.starts_with(&format!("{}.", super::PLATFORM_PACKAGE_PREFIX))
     };
     packages.retain(|(p, _, _)| selected(p));
+    // Every rule the files define (selected package or not): what config may name.
+    let mut defined_ids: Vec<String> = all_rules.iter().map(|r: &EvalRule| r.id.clone()).collect();
+    defined_ids.sort();
+    defined_ids.dedup();
     all_rules.retain(|r| selected(&r.package));
 
     // One generated rule per package listing its rules, so one `eval_rule` call evaluates them
@@ -293,6 +299,7 @@ pub(super) fn load(
             base_data: base,
             packages,
             all_rules,
+            defined_ids,
             tests,
             opts,
             aggregates,

@@ -18,6 +18,7 @@ pub mod findings;
 pub mod loader;
 pub mod metadata;
 pub mod test_runner;
+mod unavailable;
 
 use crate::report::finding::Severity;
 use std::fmt;
@@ -175,6 +176,8 @@ pub(crate) struct Inner {
     /// Rules to evaluate, grouped by package (in package order).
     pub packages: Vec<(String, bool /* has exception */, Vec<EvalRule>)>,
     pub all_rules: Vec<EvalRule>,
+    /// Ids of every rule the policy files define, in packages this run evaluates or not (sorted).
+    pub defined_ids: Vec<String>,
     pub tests: Vec<TestRule>,
     pub opts: RegoOptions,
     /// Per package without `exception` and with several rules: the path of a generated rule
@@ -256,6 +259,20 @@ impl PolicySet {
     /// True when a rule of this set has id `id` (for suppression annotations naming it).
     pub fn has_rule(&self, id: &str) -> bool {
         self.inner.all_rules.iter().any(|r| r.id == id)
+    }
+
+    /// True when the policy files define a rule `id`, in a package this run evaluates or not
+    /// (config may set the severity of a rule of a package selected only by some runs).
+    pub fn defines_rule(&self, id: &str) -> bool {
+        self.inner
+            .defined_ids
+            .binary_search_by(|d| d.as_str().cmp(id))
+            .is_ok()
+    }
+
+    /// Ids of every rule the policy files define.
+    pub fn defined_ids(&self) -> &[String] {
+        &self.inner.defined_ids
     }
 
     /// Like [`PolicySet::eval`] on this thread's worker: each thread keeps one clone of the

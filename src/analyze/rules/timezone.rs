@@ -10,6 +10,16 @@ crate::declare_rule! {
     /// - A CronJob without `spec.timeZone` gets an info finding: it runs in the controller's zone,
     ///   which is UTC on the platform. Option `require-cronjob-timezone: true` makes it an error.
     /// - A `hostPath` volume of `/etc/localtime` is flagged: set `TZ` instead.
+    /// - Argo Workflows `CronWorkflow`: each of `spec.schedule` / `spec.schedules[]` must parse
+    ///   as Argo's `cron.ParseStandard` does (five fields or a descriptor; a `CRON_TZ=` prefix is
+    ///   rejected, as the CronWorkflow CRD's schedule pattern rejects it: use `spec.timezone`); setting
+    ///   both `schedule` and `schedules` is rejected as Argo rejects it; `spec.timezone` must be a
+    ///   valid zone; without any zone an info finding says it runs in the controller's zone (UTC).
+    /// - Argo Events `EventSource` calendars (`spec.calendar.<name>`): `schedule` must be five cron
+    ///   fields (Argo Events' parser takes no `@` descriptors), else `interval` a positive Go
+    ///   duration (`90s`, `1h30m`); one of them is required; `timezone` must be a valid zone;
+    ///   a schedule without one gets an info finding: the calendar runs in UTC.
+    ///   `require-cronjob-timezone: true` makes the missing-zone findings errors for these too.
     ///
     /// ## Why
     /// Clusters run in UTC. A wrong zone name silently falls back to UTC; a schedule written for
@@ -36,8 +46,11 @@ crate::declare_rule! {
     pub struct Timezone { id: "timezone", severity: Error, summary: "Time zones are valid IANA names, cron schedules are valid and CronJobs state their time zone." }
 }
 
-use crate::analyze::cron::{valid_timezone, validate_schedule};
+use crate::analyze::cron::{
+    Dialect, valid_go_duration, valid_timezone, validate_schedule, validate_schedule_as,
+};
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::model::Resource;
 use crate::report::finding::Severity;
 use crate::yaml::Node;
 
@@ -94,6 +107,14 @@ impl Rule for Timezone {
                     }
                 }
             }
+            if r.is("argoproj.io", "CronWorkflow") {
+                check_cron_workflow(r, require, out);
+                continue;
+            }
+            if r.is("argoproj.io", "EventSource") {
+                check_calendars(r, require, out);
+                continue;
+            }
             if !r.is("batch", "CronJob") {
                 continue;
             }
@@ -147,6 +168,198 @@ impl Rule for Timezone {
                     out.push(f);
                 }
             }
+        }
+    }
+}
+
+/// The missing-zone finding: info unless the option makes it an error.
+fn missing_zone<'a>(
+    r: &'a Resource<'a>,
+    node: &'a Node,
+    field: String,
+    message: String,
+    require: bool,
+    out: &mut Vec<RawFinding<'a>>,
+) {
+    let mut f = raw(r, node, Some(field), message);
+    if !require {
+        f.severity = Some(Severity::Info);
+    }
+    out.push(f);
+}
+
+/// An optional zone field: a finding when it is set and not an IANA zone. True when set.
+fn zone_field<'a>(
+    r: &'a Resource<'a>,
+    spec: &'a Node,
+    key: &str,
+    field: &str,
+    out: &mut Vec<RawFinding<'a>>,
+) -> bool {
+    let Some(tz) = spec.get(key).filter(|n| !n.is_null()) else {
+        return false;
+    };
+    let text = crate::analyze::model::scalar_text(tz).unwrap_or_default();
+    if text.is_empty() {
+        return false;
+    }
+    if !valid_timezone(&text) {
+        out.push(raw(
+            r,
+            tz,
+            Some(field.to_string()),
+            format!("{field} `{text}` is not an IANA time zone (e.g. Europe/Copenhagen, UTC)"),
+        ));
+    }
+    true
+}
+
+/// Argo Workflows `CronWorkflow`.
+fn check_cron_workflow<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<RawFinding<'a>>) {
+    let Some(spec) = r.node.get("spec") else {
+        return;
+    };
+    let has_zone = zone_field(r, spec, "timezone", "spec.timezone", out);
+    let mut schedules: Vec<(&'a Node, String)> = Vec::new();
+    let single = spec.get("schedule").filter(|n| !n.is_null());
+    let list = spec.get("schedules").filter(|n| !n.is_null());
+    if let Some(n) = single {
+        schedules.push((n, "spec.schedule".into()));
+    }
+    if let Some(l) = list {
+        if let (Some(_), Some(items)) = (single, l.as_seq())
+            && !items.is_empty()
+        {
+            out.push(raw(
+                r,
+                l,
+                Some("spec.schedules".into()),
+                "CronWorkflow sets both spec.schedule and spec.schedules; Argo Workflows rejects that (use spec.schedules)".into(),
+            ));
+        }
+        for (i, n) in l.as_seq().unwrap_or_default().iter().enumerate() {
+            schedules.push((n, format!("spec.schedules[{i}]")));
+        }
+    }
+    if schedules.is_empty() {
+        out.push(raw(
+            r,
+            spec,
+            Some("spec.schedules".into()),
+            "CronWorkflow has no spec.schedules (or spec.schedule)".into(),
+        ));
+        return;
+    }
+    let mut prefixed = false;
+    for (node, field) in &schedules {
+        let Some(text) = node.as_str() else {
+            out.push(raw(
+                r,
+                node,
+                Some(field.clone()),
+                format!("{field} is not a string"),
+            ));
+            continue;
+        };
+        match validate_schedule_as(text, Dialect::ArgoWorkflows) {
+            Err(e) => out.push(raw(r, node, Some(field.clone()), format!("invalid schedule {e}"))),
+            Ok(Some(_)) if has_zone => out.push(raw(
+                r,
+                node,
+                Some(field.clone()),
+                format!("{field} `{text}` has a CRON_TZ= prefix and spec.timezone is set: Argo Workflows adds a second prefix and the schedule no longer parses; keep only spec.timezone"),
+            )),
+            Ok(Some(_)) => prefixed = true,
+            Ok(None) => {}
+        }
+    }
+    if !has_zone && !prefixed {
+        missing_zone(
+            r,
+            schedules[0].0,
+            "spec.timezone".into(),
+            "CronWorkflow has no spec.timezone: its schedule runs in the workflow controller's time zone (UTC)".into(),
+            require,
+            out,
+        );
+    }
+}
+
+/// Argo Events `EventSource` calendars.
+fn check_calendars<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<RawFinding<'a>>) {
+    let Some(calendars) = r
+        .node
+        .get_path(&["spec", "calendar"])
+        .and_then(Node::as_map)
+    else {
+        return;
+    };
+    for (k, cal) in calendars {
+        let name = k.key_string();
+        let base = format!("spec.calendar.{name}");
+        if cal.as_map().is_none() {
+            continue;
+        }
+        let has_zone = zone_field(r, cal, "timezone", &format!("{base}.timezone"), out);
+        let schedule = cal
+            .get("schedule")
+            .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+        let interval = cal
+            .get("interval")
+            .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+        let mut prefixed = false;
+        // Argo Events uses the schedule when set and ignores the interval.
+        if let Some(n) = schedule {
+            let text = n.as_str().unwrap_or_default();
+            match validate_schedule_as(text, Dialect::ArgoEvents) {
+                Err(e) => out.push(raw(
+                    r,
+                    n,
+                    Some(format!("{base}.schedule")),
+                    format!("invalid schedule {e}"),
+                )),
+                Ok(zone) => prefixed = zone.is_some(),
+            }
+        } else if let Some(n) = interval {
+            let text = n.as_str().unwrap_or_default().trim();
+            let positive = valid_go_duration(text)
+                && !text.starts_with('-')
+                && text
+                    .trim_start_matches('+')
+                    .chars()
+                    .any(|c| c.is_ascii_digit() && c != '0');
+            if !positive {
+                out.push(raw(
+                    r,
+                    n,
+                    Some(format!("{base}.interval")),
+                    format!("invalid interval `{text}`: a positive Go duration is needed (e.g. 90s, 1h30m)"),
+                ));
+            }
+        } else {
+            out.push(raw(
+                r,
+                cal,
+                Some(format!("{base}.schedule")),
+                format!("calendar `{name}` has neither a schedule nor an interval"),
+            ));
+            continue;
+        }
+        // An interval is a constant delay: no time zone matters.
+        if let Some(n) = schedule
+            && !has_zone
+            && !prefixed
+        {
+            missing_zone(
+                r,
+                n,
+                format!("{base}.timezone"),
+                format!(
+                    "calendar `{name}` has no timezone: it runs in the event source's time zone (UTC)"
+                ),
+                require,
+                out,
+            );
         }
     }
 }

@@ -74,7 +74,7 @@ impl Files {
         let Some(d) = self.get(name) else {
             return Vec::new();
         };
-        let s = String::from_utf8_lossy(d);
+        let s = crate::render::gobytes::decode(d);
         let s = s.strip_suffix('\n').unwrap_or(&s);
         s.split('\n').map(str::to_string).collect()
     }
@@ -94,7 +94,7 @@ impl Files {
             return String::new();
         }
         (self.to_yaml)(&Value::map(
-            self.base_map(|d| String::from_utf8_lossy(d).into_owned()),
+            self.base_map(|d| crate::render::gobytes::decode(d)),
         ))
     }
 
@@ -211,17 +211,16 @@ impl Object for Files {
             "Get" => one_str(name, args).map(|n| {
                 Value::str(
                     self.get(&n)
-                        .map(|d| String::from_utf8_lossy(d).into_owned())
+                        .map(|d| crate::render::gobytes::decode(d))
                         .unwrap_or_default(),
                 )
             }),
-            // Go's []byte; text is the useful form for the functions templates pass it to.
+            // Go's []byte: prints as numbers, `toString` gives the text, string functions
+            // refuse it (`expected string; got []uint8`), as in Helm.
             "GetBytes" => one_str(name, args).map(|n| {
-                Value::str(
-                    self.get(&n)
-                        .map(|d| String::from_utf8_lossy(d).into_owned())
-                        .unwrap_or_default(),
-                )
+                Value::Object(Arc::new(Bytes(Arc::from(
+                    self.get(&n).map(|d| d.to_vec()).unwrap_or_default(),
+                ))))
             }),
             "Glob" => one_str(name, args)
                 .and_then(|p| self.glob(&p))
@@ -238,14 +237,34 @@ impl Object for Files {
         Value::map(
             self.files
                 .iter()
-                .map(|(n, d)| {
-                    (
-                        n.clone(),
-                        Value::str(String::from_utf8_lossy(d).into_owned()),
-                    )
-                })
+                .map(|(n, d)| (n.clone(), Value::str(crate::render::gobytes::decode(d))))
                 .collect(),
         )
+    }
+}
+
+/// Go's `[]byte` (`.Files.GetBytes`).
+#[derive(Clone, Debug)]
+pub struct Bytes(pub Arc<[u8]>);
+
+impl Object for Bytes {
+    fn type_name(&self) -> &'static str {
+        "[]uint8"
+    }
+    fn kind(&self) -> &'static str {
+        "slice"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn method(&self, _name: &str, _args: &[Value]) -> Option<Result<Value, String>> {
+        None
+    }
+    fn as_value(&self) -> Value {
+        Value::list(self.0.iter().map(|b| Value::int(*b as i64)).collect())
+    }
+    fn go_bytes(&self) -> Option<Arc<[u8]>> {
+        Some(self.0.clone())
     }
 }
 

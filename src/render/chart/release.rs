@@ -427,6 +427,59 @@ impl Object for KubeVersion {
     fn as_value(&self) -> Value {
         Value::str(self.version.as_str())
     }
+    fn go_json(&self) -> Option<String> {
+        Some(format!(
+            "{{\"Version\":{},\"Major\":{},\"Minor\":{}}}",
+            serde_json::Value::from(self.version.as_str()),
+            serde_json::Value::from(self.major.as_str()),
+            serde_json::Value::from(self.minor.as_str())
+        ))
+    }
+}
+
+/// `.Capabilities.HelmVersion` (Helm's `version.BuildInfo`: JSON tags, empty git fields
+/// omitted).
+#[derive(Debug, Clone)]
+pub struct HelmVersion;
+
+impl HelmVersion {
+    fn fields() -> Map {
+        let mut helm = Map::new();
+        helm.insert("Version".into(), Value::str("v4.2"));
+        helm.insert("GitCommit".into(), Value::str(""));
+        helm.insert("GitTreeState".into(), Value::str(""));
+        helm.insert("GoVersion".into(), Value::str("go1.26.6"));
+        helm.insert("KubeClientVersion".into(), Value::str("v1.36"));
+        helm
+    }
+}
+
+impl Object for HelmVersion {
+    fn type_name(&self) -> &'static str {
+        "version.BuildInfo"
+    }
+    fn kind(&self) -> &'static str {
+        "struct"
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        HelmVersion::fields().get(name).cloned()
+    }
+    fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        if args.is_empty() {
+            self.field(name).map(Ok)
+        } else {
+            None
+        }
+    }
+    fn as_value(&self) -> Value {
+        Value::map(HelmVersion::fields())
+    }
+    fn go_json(&self) -> Option<String> {
+        Some(
+            r#"{"version":"v4.2","go_version":"go1.26.6","kube_client_version":"v1.36"}"#
+                .to_string(),
+        )
+    }
 }
 
 /// `.Capabilities`.
@@ -434,19 +487,13 @@ pub fn capabilities_object(opts: &RenderOptions) -> Result<Value, String> {
     let kv = KubeVersion::parse(opts.kube_version.as_deref().unwrap_or("v1.36.0"))?;
     let mut apis: Vec<String> = DEFAULT_API_VERSIONS.iter().map(|s| s.to_string()).collect();
     apis.extend(opts.api_versions.iter().cloned());
-    let mut helm = Map::new();
-    helm.insert("Version".into(), Value::str("v4.2"));
-    helm.insert("GitCommit".into(), Value::str(""));
-    helm.insert("GitTreeState".into(), Value::str(""));
-    helm.insert("GoVersion".into(), Value::str("go1.26.6"));
-    helm.insert("KubeClientVersion".into(), Value::str("v1.36"));
     let mut m = Map::new();
     m.insert("KubeVersion".into(), Value::Object(Arc::new(kv)));
     m.insert(
         "APIVersions".into(),
         Value::Object(Arc::new(ApiVersions::new(apis))),
     );
-    m.insert("HelmVersion".into(), Value::map(helm));
+    m.insert("HelmVersion".into(), Value::Object(Arc::new(HelmVersion)));
     Ok(Value::map(m))
 }
 
@@ -519,11 +566,8 @@ pub fn chart_object(md: &Metadata, is_root: bool) -> Value {
     };
     m.insert(
         "Maintainers".into(),
-        if maintainers.is_empty() {
-            Value::Nil
-        } else {
-            Value::list(maintainers)
-        },
+        // Helm v4 hands templates empty lists, not nil (`.Chart | toJson` shows `[]`).
+        Value::list(maintainers),
     );
     let deps: Vec<Value> = md
         .dependencies
@@ -544,14 +588,7 @@ pub fn chart_object(md: &Metadata, is_root: bool) -> Value {
             Value::map(o)
         })
         .collect();
-    m.insert(
-        "Dependencies".into(),
-        if deps.is_empty() {
-            Value::Nil
-        } else {
-            Value::list(deps)
-        },
-    );
+    m.insert("Dependencies".into(), Value::list(deps));
     m.insert("IsRoot".into(), Value::bool(is_root));
     Value::map(m)
 }

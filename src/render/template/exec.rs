@@ -608,10 +608,18 @@ impl State<'_> {
                         format!("{name} is not a method but has arguments"),
                     ));
                 }
-                Ok(Dot {
-                    v: m.get(name).unwrap_or(Value::Nil),
-                    iface: true,
-                })
+                let v = match m.get(name) {
+                    Some(v) => v,
+                    None if self.set.dialect.missing_key_error => {
+                        return Err(self.error(
+                            pos,
+                            &node.to_string(),
+                            format!("map has no entry for key {name:?}"),
+                        ));
+                    }
+                    None => Value::Nil,
+                };
+                Ok(Dot { v, iface: true })
             }
             Value::Object(o) => {
                 if has_args || last {
@@ -690,6 +698,9 @@ impl State<'_> {
             Arg::Bool(_, b) => Ok(Value::bool(*b)),
             Arg::Number(_, Num::Int(i), _) => Ok(Value::int(*i)),
             Arg::Number(_, Num::Float(f), _) => Ok(Value::float(*f)),
+            Arg::Number(pos, Num::Uint(_), text) => {
+                Err(self.error(*pos, text, format!("{text} overflows int")))
+            }
             Arg::Str(_, s, _) => Ok(Value::Str(Text {
                 s: s.clone(),
                 segs: None,
@@ -824,9 +835,10 @@ impl State<'_> {
 
     fn want_args(&self, cmd: &Cmd, name: &str, argv: &[Value], n: usize) -> R<()> {
         if argv.len() != n {
+            // Go reports the arity at the function's identifier node: `at <ne>`.
             return Err(self.error(
                 cmd.pos,
-                &cmd.to_string(),
+                name,
                 format!(
                     "wrong number of args for {name}: want {n} got {}",
                     argv.len()
@@ -895,7 +907,7 @@ impl State<'_> {
             "len" => {
                 self.want_args(cmd, name, &argv, 1)?;
                 let n = match &argv[0] {
-                    Value::Str(t) => t.s.len(),
+                    Value::Str(t) => crate::render::gobytes::len(&t.s),
                     Value::List(l) => l.len(),
                     Value::Map(m) => m.len(),
                     Value::Object(o) => match o.as_value() {
@@ -969,6 +981,9 @@ impl State<'_> {
                         "wrong number of args for eq: want at least 1 got 0".into(),
                     ));
                 }
+                if argv.len() == 1 {
+                    return Err(self.call_err(cmd, name, "missing argument for comparison".into()));
+                }
                 eq(&argv[0], &argv[1..])
                     .map(Value::bool)
                     .map_err(|e| self.call_err(cmd, name, e))
@@ -1010,7 +1025,13 @@ impl State<'_> {
                 Err(self.helm_error(cmd, name, msg))
             }
             "lookup" => Ok(Value::empty_map()),
-            _ => match funcs::lookup(name) {
+            _ => match self
+                .set
+                .dialect
+                .funcs
+                .and_then(|f| f(name))
+                .or_else(|| funcs::lookup(name))
+            {
                 Some(f) => {
                     let argv = self.nil_map_args(dot, cmd, name, argv)?;
                     let lim = &self.shared.limits;
@@ -1020,7 +1041,14 @@ impl State<'_> {
                     };
                     funcs::with_limits(call, || f(&argv))
                         .and_then(|v| result_within(v, lim))
-                        .map_err(|e| self.call_err(cmd, name, e))
+                        .map_err(|e| {
+                            // Go checks the arity before calling, at the identifier node.
+                            if e.starts_with(&format!("wrong number of args for {name}: ")) {
+                                self.error(cmd.pos, name, e)
+                            } else {
+                                self.call_err(cmd, name, e)
+                            }
+                        })
                 }
                 None => Err(self.error(
                     cmd.pos,
@@ -1663,9 +1691,14 @@ pub(crate) fn execute_tree(
     };
     let mut out = Output::default();
     match st.walk(&d, &tree.root, &mut out) {
+        Ok(()) | Err(Stop::Break) | Err(Stop::Continue) if set.dialect.plain_go => Ok(out),
         Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => Ok(replace_no_value(out)),
         Err(Stop::Err(e)) => Err(TemplateError {
-            message: helm_exec_error(&tree.name, &e.chain),
+            message: if set.dialect.plain_go {
+                e.chain.first().cloned().unwrap_or_default()
+            } else {
+                helm_exec_error(&tree.name, &e.chain)
+            },
             template: e.template,
             line: e.line,
             col: e.col,

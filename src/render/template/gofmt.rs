@@ -219,18 +219,38 @@ pub fn format_float_g(f: f64, prec: Option<usize>, upper: bool) -> String {
     if neg { format!("-{body}") } else { body }
 }
 
+/// Digits after the point past which every f64 prints only zeros (its exact binary value has
+/// at most 767 significant decimal digits and 1074 fractional ones).
+const PREC_EXACT: usize = 1100;
+
+/// `s` (a formatted number) padded with zeros to `prec` digits after the point when the
+/// precision was capped at [`PREC_EXACT`].
+fn pad_zeros(s: &str, prec: usize) -> String {
+    let mut out = s.to_string();
+    if prec > PREC_EXACT {
+        if !out.contains('.') {
+            out.push('.');
+        }
+        out.extend(std::iter::repeat_n('0', prec - PREC_EXACT));
+    }
+    out
+}
+
 fn format_float_e(f: f64, prec: usize, upper: bool) -> String {
     if let Some(s) = special_float(f) {
         return s.to_string();
     }
-    let s = format!("{:.*e}", prec, f.abs());
+    // Rust's formatter panics past a precision of 65535; every f64 is exact within 800
+    // significant digits, so longer precisions are that many digits padded with zeros.
+    let s = format!("{:.*e}", prec.min(PREC_EXACT), f.abs());
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let mant = pad_zeros(mant, prec);
     let exp: i32 = exp.parse().unwrap_or(0);
     let mut out = String::new();
     if f.is_sign_negative() {
         out.push('-');
     }
-    out.push_str(mant);
+    out.push_str(&mant);
     out.push(if upper { 'E' } else { 'e' });
     out.push(if exp < 0 { '-' } else { '+' });
     if exp.unsigned_abs() < 10 {
@@ -244,7 +264,7 @@ fn format_float_f(f: f64, prec: usize) -> String {
     if let Some(s) = special_float(f) {
         return s.to_string();
     }
-    let s = format!("{:.*}", prec, f.abs());
+    let s = pad_zeros(&format!("{:.*}", prec.min(PREC_EXACT), f.abs()), prec);
     if f.is_sign_negative() {
         format!("-{s}")
     } else {
@@ -282,7 +302,7 @@ fn quote_char(out: &mut String, c: char, q: char, ascii_only: bool) {
         }
         c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
         c if (c as u32) < 0x80 => out.push(c),
-        c if ascii_only || c.is_control() => {
+        c if ascii_only || !go_is_print(c) => {
             if (c as u32) < 0x10000 {
                 out.push_str(&format!("\\u{:04x}", c as u32))
             } else {
@@ -291,6 +311,21 @@ fn quote_char(out: &mut String, c: char, q: char, ascii_only: bool) {
         }
         c => out.push(c),
     }
+}
+
+/// Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space
+/// (so U+00A0, U+2028 and U+FEFF are not printable and get escaped by `%q` and `quote`).
+pub fn go_is_print(c: char) -> bool {
+    use std::sync::OnceLock;
+    static PRINT: OnceLock<regex::Regex> = OnceLock::new();
+    if (c as u32) < 0x80 {
+        return (' '..='~').contains(&c);
+    }
+    let re = PRINT.get_or_init(|| {
+        regex::Regex::new(r"^[\p{L}\p{M}\p{N}\p{P}\p{S}]$").expect("unicode classes")
+    });
+    let mut buf = [0u8; 4];
+    re.is_match(c.encode_utf8(&mut buf))
 }
 
 fn quote_rune(c: char, ascii_only: bool) -> String {

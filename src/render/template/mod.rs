@@ -105,6 +105,21 @@ pub struct TplSeg {
 pub struct TemplateSet {
     pub(crate) limits: Limits,
     pub(crate) templates: HashMap<String, Arc<Tree>>,
+    pub(crate) dialect: Dialect,
+}
+
+/// How a caller other than Helm configures Go's text/template (Argo CD's ApplicationSet
+/// templates): the default is Helm's configuration.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Dialect {
+    /// Go's `missingkey=error`: reading a missing map key is an execution error
+    /// (`map has no entry for key "x"`) instead of the zero value.
+    pub missing_key_error: bool,
+    /// Plain text/template as Go runs it: `<no value>` stays in the output (Helm removes it)
+    /// and execution errors keep Go's text (no Helm rewrite).
+    pub plain_go: bool,
+    /// Functions of the caller, looked up before the built-in ones.
+    pub funcs: Option<fn(&str) -> Option<funcs::Func>>,
 }
 
 /// Parsed template files, shared by every render of one chart (a chart rendered for several
@@ -165,7 +180,39 @@ impl TemplateSet {
         TemplateSet {
             limits,
             templates: HashMap::new(),
+            dialect: Dialect::default(),
         }
+    }
+
+    /// An empty set executing with `dialect` instead of Helm's configuration.
+    pub fn with_dialect(limits: Limits, dialect: Dialect) -> Self {
+        TemplateSet {
+            limits,
+            templates: HashMap::new(),
+            dialect,
+        }
+    }
+
+    /// [`TemplateSet::add_file`] with the caller's own function set: `has_func` says which
+    /// function names parse (Go checks names at parse time). Errors keep Go's own text
+    /// (`template: NAME:LINE: msg`), not Helm's rewrite.
+    pub fn add_file_with_funcs(
+        &mut self,
+        name: &str,
+        src: &str,
+        has_func: &dyn Fn(&str) -> bool,
+    ) -> Result<(), TemplateError> {
+        let parsed = parse::parse(name, src, has_func).map_err(|e| TemplateError {
+            message: e.message,
+            template: name.to_string(),
+            line: e.line,
+            col: 0,
+        })?;
+        self.add_parsed(&ParsedFile {
+            main: Arc::new(parsed.main),
+            defines: parsed.defines.into_iter().map(Arc::new).collect(),
+        });
+        Ok(())
     }
 
     /// Parses a template file; its `define`s join the set. A later definition replaces an

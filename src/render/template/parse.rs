@@ -18,6 +18,9 @@ pub struct Pos {
 pub enum Num {
     Int(i64),
     Float(f64),
+    /// An integer that fits uint64 but not int64: Go parses it and fails when the template
+    /// uses it (`N overflows int`).
+    Uint(u64),
 }
 
 /// One operand of a command.
@@ -817,9 +820,10 @@ impl Parser<'_> {
                     None => return bad(),
                 }
             } else {
-                match body.parse() {
-                    Ok(v) => v,
-                    Err(_) => return bad(),
+                match body.parse::<f64>() {
+                    // Go's ParseFloat fails with ErrRange where Rust gives infinity.
+                    Ok(v) if v.is_finite() => v,
+                    _ => return bad(),
                 }
             };
             return Ok(Num::Float(if neg { -v } else { v }));
@@ -840,12 +844,17 @@ impl Parser<'_> {
                 let v = if neg { -(u as i128) } else { u as i128 };
                 match i64::try_from(v) {
                     Ok(i) => Ok(Num::Int(i)),
-                    Err(_) => self.err(format!("{text} overflows int")),
+                    Err(_) if !neg => Ok(Num::Uint(u)),
+                    // Go's parser then reads it as a float, which looks like an integer.
+                    Err(_) => self.err(format!("integer overflow: {text:?}")),
                 }
             }
+            // Too big for uint64: Go reads it as a float and rejects an integer-looking one.
             Err(_) => match body.parse::<f64>() {
-                Ok(v) => Ok(Num::Float(if neg { -v } else { v })),
-                Err(_) => bad(),
+                Ok(v) if v.is_finite() && !is_hex => {
+                    self.err(format!("integer overflow: {text:?}"))
+                }
+                _ => bad(),
             },
         }
     }

@@ -171,12 +171,8 @@ pub(super) fn to_string(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn to_strings(args: &[Value]) -> Result<Value, String> {
     arity("toStrings", args, 1)?;
-    // Sprig's toStrings keeps nil items as "<nil>"? No: it uses strval on every item.
-    let out = match &args[0] {
-        Value::List(l) => l.iter().map(|x| Value::Str(strval(x))).collect(),
-        Value::Nil => Vec::new(),
-        other => vec![Value::Str(strval(other))],
-    };
+    // Sprig's strslice: nil items of a list are dropped.
+    let out = strslice(&args[0]).into_iter().map(Value::Str).collect();
     Ok(Value::list(out))
 }
 
@@ -215,13 +211,8 @@ pub(super) fn to_decimal(args: &[Value]) -> Result<Value, String> {
 }
 
 pub(super) fn default(args: &[Value]) -> Result<Value, String> {
+    // Sprig's `dfault(d, given...)`: only the first of the given values counts.
     arity_min("default", args, 1)?;
-    if args.len() > 2 {
-        return Err(format!(
-            "wrong number of args for default: want at most 2 got {}",
-            args.len()
-        ));
-    }
     match args.get(1) {
         Some(given) if !is_empty(given) => Ok(given.clone()),
         _ => Ok(args[0].clone()),

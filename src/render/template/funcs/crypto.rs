@@ -1,5 +1,6 @@
 //! Encodings, hashes, bcrypt and random strings (certificates and keys are in `certs.rs`).
 use super::{arg_str, arity};
+use crate::render::gobytes;
 use crate::render::value::Value;
 use base64::Engine;
 use rand::RngExt;
@@ -8,7 +9,7 @@ use sha1::Digest;
 pub(super) fn b64enc(args: &[Value]) -> Result<Value, String> {
     arity("b64enc", args, 1)?;
     Ok(Value::str(
-        base64::engine::general_purpose::STANDARD.encode(arg_str(&args[0])?),
+        base64::engine::general_purpose::STANDARD.encode(gobytes::encode(arg_str(&args[0])?)),
     ))
 }
 
@@ -16,7 +17,7 @@ pub(super) fn b64enc(args: &[Value]) -> Result<Value, String> {
 pub(super) fn b64dec(args: &[Value]) -> Result<Value, String> {
     arity("b64dec", args, 1)?;
     match base64::engine::general_purpose::STANDARD.decode(arg_str(&args[0])?) {
-        Ok(b) => Ok(Value::str(String::from_utf8_lossy(&b).into_owned())),
+        Ok(b) => Ok(Value::str(gobytes::decode(&b))),
         Err(e) => Ok(Value::str(go_b64_error(&e))),
     }
 }
@@ -35,7 +36,7 @@ const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 pub(super) fn b32enc(args: &[Value]) -> Result<Value, String> {
     arity("b32enc", args, 1)?;
-    let data = arg_str(&args[0])?.as_bytes();
+    let data = gobytes::encode(arg_str(&args[0])?);
     let mut out = String::new();
     for chunk in data.chunks(5) {
         let mut buf = [0u8; 5];
@@ -71,34 +72,34 @@ pub(super) fn b32dec(args: &[Value]) -> Result<Value, String> {
             bits &= (1 << nbits) - 1;
         }
     }
-    Ok(Value::str(String::from_utf8_lossy(&out).into_owned()))
+    Ok(Value::str(gobytes::decode(&out)))
 }
 
 pub(super) fn sha1sum(args: &[Value]) -> Result<Value, String> {
     arity("sha1sum", args, 1)?;
     Ok(Value::str(hex::encode(sha1::Sha1::digest(
-        arg_str(&args[0])?.as_bytes(),
+        &*gobytes::encode(arg_str(&args[0])?),
     ))))
 }
 
 pub(super) fn sha256sum(args: &[Value]) -> Result<Value, String> {
     arity("sha256sum", args, 1)?;
     Ok(Value::str(hex::encode(sha2::Sha256::digest(
-        arg_str(&args[0])?.as_bytes(),
+        &*gobytes::encode(arg_str(&args[0])?),
     ))))
 }
 
 pub(super) fn sha512sum(args: &[Value]) -> Result<Value, String> {
     arity("sha512sum", args, 1)?;
     Ok(Value::str(hex::encode(sha2::Sha512::digest(
-        arg_str(&args[0])?.as_bytes(),
+        &*gobytes::encode(arg_str(&args[0])?),
     ))))
 }
 
 pub(super) fn adler32sum(args: &[Value]) -> Result<Value, String> {
     arity("adler32sum", args, 1)?;
     let (mut a, mut b) = (1u32, 0u32);
-    for &c in arg_str(&args[0])?.as_bytes() {
+    for &c in &*gobytes::encode(arg_str(&args[0])?) {
         a = (a + c as u32) % 65521;
         b = (b + a) % 65521;
     }

@@ -57,13 +57,10 @@ fn zone_abbrev(t: &DateTime<FixedOffset>, zone: &str) -> String {
     if !zone.is_empty() {
         return zone.to_string();
     }
+    // Go's `MST` of a zone without a name (an offset parsed by toDate): `-0700`.
     let s = t.offset().local_minus_utc();
     let (sign, s) = if s < 0 { ('-', -s) } else { ('+', s) };
-    if s % 3600 == 0 {
-        format!("{sign}{:02}", s / 3600)
-    } else {
-        format!("{sign}{:02}{:02}", s / 3600, s % 3600 / 60)
-    }
+    format!("{sign}{:02}{:02}", s / 3600, s % 3600 / 60)
 }
 
 /// Formats `t` with a Go layout.
@@ -227,9 +224,11 @@ pub(super) fn now(args: &[Value]) -> Result<Value, String> {
     Ok(time_value(Utc::now().fixed_offset(), "UTC"))
 }
 
+/// Sprig's `date` formats in the local zone; Helm's goldens (and chartgate) run in UTC.
 pub(super) fn date(args: &[Value]) -> Result<Value, String> {
     arity("date", args, 2)?;
-    let (t, z) = as_time(&args[1]);
+    let (t, _) = as_time(&args[1]);
+    let (t, z) = in_zone(t, "UTC");
     Ok(Value::str(format(&t, &z, arg_str(&args[0])?)))
 }
 
@@ -253,7 +252,8 @@ pub(super) fn date_in_zone(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn html_date(args: &[Value]) -> Result<Value, String> {
     arity("htmlDate", args, 1)?;
-    let (t, z) = as_time(&args[0]);
+    let (t, _) = as_time(&args[0]);
+    let (t, z) = in_zone(t, "UTC");
     Ok(Value::str(format(&t, &z, "2006-01-02")))
 }
 
@@ -340,11 +340,40 @@ pub(super) fn ago(args: &[Value]) -> Result<Value, String> {
     Ok(Value::str(go_duration(secs as i128 * 1_000_000_000)))
 }
 
+/// Sprig's `toDate`: Go's zero time when the text does not parse (`mustToDate` fails).
 pub(super) fn to_date(args: &[Value]) -> Result<Value, String> {
     arity("toDate", args, 2)?;
+    match must_to_date(args) {
+        Err(e) if e.starts_with("parsing time ") => {
+            let zero = chrono::NaiveDate::from_ymd_opt(1, 1, 1)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .unwrap_or_default()
+                .and_utc()
+                .fixed_offset();
+            Ok(time_value(zero, "UTC"))
+        }
+        r => r,
+    }
+}
+
+pub(super) fn must_to_date(args: &[Value]) -> Result<Value, String> {
+    arity("mustToDate", args, 2)?;
     let layout = arg_str(&args[0])?;
     let s = arg_str(&args[1])?;
     let fmt = layout_to_strftime(layout);
+    // Go's `Z07:00`/`Z0700` accept `Z` for UTC, chrono's `%z` does not.
+    let zulu;
+    let s = if (layout.contains("Z07:00") || layout.contains("Z0700")) && s.contains('Z') {
+        let repl = if layout.contains("Z07:00") {
+            "+00:00"
+        } else {
+            "+0000"
+        };
+        zulu = s.replacen('Z', repl, 1);
+        zulu.as_str()
+    } else {
+        s
+    };
     let t = DateTime::parse_from_str(s, &fmt)
         .or_else(|_| {
             chrono::NaiveDateTime::parse_from_str(s, &fmt).map(|n| n.and_utc().fixed_offset())
@@ -403,6 +432,11 @@ fn layout_to_strftime(layout: &str) -> String {
         for (g, c) in pairs {
             if let Some(r) = rest.strip_prefix(g) {
                 out.push_str(c);
+                // Go accepts a fractional second after the seconds even when the layout has
+                // none.
+                if g == "05" && !r.starts_with(['.', ',']) {
+                    out.push_str("%.f");
+                }
                 rest = r;
                 continue 'outer;
             }
@@ -481,4 +515,43 @@ pub(super) fn date_modify(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn must_date_modify(args: &[Value]) -> Result<Value, String> {
     modify(args, true)
+}
+
+/// Sprig's `durationRound`: the largest whole unit of a duration (`2h10m` → `2h`), from a Go
+/// duration string, an int64 of nanoseconds or the time since a `time.Time`; the sign is
+/// dropped, anything else is `0s`.
+pub(super) fn duration_round(args: &[Value]) -> Result<Value, String> {
+    arity("durationRound", args, 1)?;
+    let ns: i128 = match &args[0] {
+        Value::Str(t) => parse_go_duration(t.as_str())
+            .filter(|n| *n >= i64::MIN as i128 && *n <= i64::MAX as i128)
+            .unwrap_or(0),
+        Value::Int(i, _) => *i as i128,
+        Value::Object(o) if o.type_name() == "time.Time" => {
+            let (t, _) = as_time(&args[0]);
+            (Utc::now().fixed_offset() - t)
+                .num_nanoseconds()
+                .unwrap_or(i64::MAX) as i128
+        }
+        _ => 0,
+    };
+    let u = ns.unsigned_abs();
+    const SECOND: u128 = 1_000_000_000;
+    const MINUTE: u128 = 60 * SECOND;
+    const HOUR: u128 = 60 * MINUTE;
+    const DAY: u128 = 24 * HOUR;
+    let units: [(u128, &str); 6] = [
+        (365 * DAY, "y"),
+        (30 * DAY, "mo"),
+        (DAY, "d"),
+        (HOUR, "h"),
+        (MINUTE, "m"),
+        (SECOND, "s"),
+    ];
+    for (unit, name) in units {
+        if u > unit {
+            return Ok(Value::str(format!("{}{name}", u / unit)));
+        }
+    }
+    Ok(Value::str("0s"))
 }

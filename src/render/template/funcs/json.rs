@@ -114,7 +114,17 @@ fn write(
             nl(out, level);
             out.push('}');
         }
-        Value::Object(o) => write(&o.as_value(), html, pretty, out, depth + 1)?,
+        Value::Object(o) => match o.go_json() {
+            // Structs are small and flat: their compact form is also what MarshalIndent keeps
+            // on one line per field only for nested values, so pretty output re-indents it.
+            Some(j) if pretty.is_none() => out.push_str(&j),
+            Some(j) => {
+                let parsed: serde_json::Value =
+                    serde_json::from_str(&j).map_err(|e| e.to_string())?;
+                write(&from_serde(parsed, depth + 1), html, pretty, out, depth + 1)?
+            }
+            None => write(&o.as_value(), html, pretty, out, depth + 1)?,
+        },
     }
     Ok(())
 }

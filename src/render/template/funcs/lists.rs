@@ -69,7 +69,8 @@ pub(super) fn rest(args: &[Value]) -> Result<Value, String> {
     arity("rest", args, 1)?;
     let l = as_list("find rest", &args[0])?;
     if l.is_empty() {
-        return Ok(Value::Nil);
+        // Sprig returns a nil []interface{}, which prints as `[]`.
+        return Ok(Value::list(Vec::new()));
     }
     Ok(Value::list(l[1..].to_vec()))
 }
@@ -78,7 +79,8 @@ pub(super) fn initial(args: &[Value]) -> Result<Value, String> {
     arity("initial", args, 1)?;
     let l = as_list("find initial", &args[0])?;
     if l.is_empty() {
-        return Ok(Value::Nil);
+        // Sprig returns a nil []interface{}, which prints as `[]`.
+        return Ok(Value::list(Vec::new()));
     }
     Ok(Value::list(l[..l.len() - 1].to_vec()))
 }
@@ -199,25 +201,54 @@ pub(super) fn until_step(args: &[Value]) -> Result<Value, String> {
     int_range(a, b, s)
 }
 
-/// Sprig's `seq` (like GNU seq): returns a space-separated string.
+/// Sprig's `untilStep` over Go ints, as `seq` uses it (empty when the step points away).
+fn until_step_ints(start: i64, stop: i64, step: i64) -> Result<Vec<i64>, String> {
+    let mut v = Vec::new();
+    let mut i = start;
+    let more = |i: i64| {
+        if stop < start {
+            step < 0 && i > stop
+        } else {
+            step > 0 && i < stop
+        }
+    };
+    while more(i) {
+        if v.len() >= super::call_limits().output_bytes / 2 {
+            return Err("seq: result over the output limit (limits.output-bytes)".into());
+        }
+        v.push(i);
+        i = match i.checked_add(step) {
+            Some(n) => n,
+            None => break,
+        };
+    }
+    Ok(v)
+}
+
+/// Sprig's `seq` (like GNU seq): returns a space-separated string. With one argument it counts
+/// from 1 (down when the argument is below 1); `seq start step end` is empty when the step
+/// points away from `end`.
 pub(super) fn seq(args: &[Value]) -> Result<Value, String> {
     let p: Vec<i64> = args.iter().map(to_int64).collect();
-    let (start, step, end) = match p.as_slice() {
-        [] => return Ok(Value::str("")),
-        [e] => (1, 1, *e),
-        [s, e] => (*s, if e >= s { 1 } else { -1 }, *e),
-        [s, st, e, ..] => (*s, *st, *e),
+    let items = match p.as_slice() {
+        [end] => {
+            let inc = if *end < 1 { -1 } else { 1 };
+            until_step_ints(1, end.saturating_add(inc), inc)?
+        }
+        [start, end] => {
+            let step = if end < start { -1 } else { 1 };
+            until_step_ints(*start, end.saturating_add(step), step)?
+        }
+        [start, step, end] => {
+            let inc = if end < start { -1 } else { 1 };
+            if end < start && *step > 0 {
+                Vec::new()
+            } else {
+                until_step_ints(*start, end.saturating_add(inc), *step)?
+            }
+        }
+        _ => Vec::new(),
     };
-    let stop = if step > 0 { end + 1 } else { end - 1 };
-    if (step > 0 && start > end) || (step < 0 && start < end) || step == 0 {
-        return Ok(Value::str(""));
-    }
-    let l = int_range(start, stop, step)?;
-    let items: Vec<String> = l
-        .as_list()
-        .unwrap_or(&[])
-        .iter()
-        .map(super::sprint_value)
-        .collect();
+    let items: Vec<String> = items.iter().map(|i| i.to_string()).collect();
     Ok(Value::str(items.join(" ")))
 }

@@ -1,5 +1,6 @@
 //! Sprig's math functions: integer ones go through `cast.ToInt64`, float ones through
 //! `cast.ToFloat64`, as in Sprig.
+use super::decimal::Decimal;
 use super::{arity, arity_min, to_float64, to_int64};
 use crate::render::value::Value;
 use rand::RngExt;
@@ -56,29 +57,36 @@ pub(super) fn min(args: &[Value]) -> Result<Value, String> {
     arity_min("min", args, 1)?;
     Ok(Value::int(ints(args).into_iter().min().unwrap_or(0)))
 }
+/// Sprig's `execDecimalOp`: folds `rest` into `first` with decimal arithmetic.
+fn decimal_op(
+    first: f64,
+    rest: &[Value],
+    op: fn(&Decimal, &Decimal) -> Result<Decimal, String>,
+) -> Result<Value, String> {
+    let mut acc = Decimal::from_f64(first)?;
+    for x in rest {
+        acc = op(&acc, &Decimal::from_f64(to_float64(x))?)?;
+    }
+    Ok(Value::float(acc.to_f64()))
+}
 pub(super) fn addf(args: &[Value]) -> Result<Value, String> {
-    Ok(Value::float(floats(args).into_iter().sum()))
+    decimal_op(0.0, args, |a, b| Ok(a.add(b)))
 }
 pub(super) fn add1f(args: &[Value]) -> Result<Value, String> {
     arity("add1f", args, 1)?;
-    Ok(Value::float(to_float64(&args[0]) + 1.0))
+    decimal_op(to_float64(&args[0]), &[Value::int(1)], |a, b| Ok(a.add(b)))
 }
 pub(super) fn subf(args: &[Value]) -> Result<Value, String> {
     arity_min("subf", args, 1)?;
-    let f = floats(args);
-    Ok(Value::float(f[1..].iter().fold(f[0], |a, b| a - b)))
+    decimal_op(to_float64(&args[0]), &args[1..], |a, b| Ok(a.sub(b)))
 }
 pub(super) fn mulf(args: &[Value]) -> Result<Value, String> {
     arity_min("mulf", args, 1)?;
-    Ok(Value::float(floats(args).into_iter().product()))
+    decimal_op(to_float64(&args[0]), &args[1..], |a, b| Ok(a.mul(b)))
 }
 pub(super) fn divf(args: &[Value]) -> Result<Value, String> {
     arity_min("divf", args, 1)?;
-    let f = floats(args);
-    if f[1..].contains(&0.0) {
-        return Err("decimal division by 0".into());
-    }
-    Ok(Value::float(f[1..].iter().fold(f[0], |a, b| a / b)))
+    decimal_op(to_float64(&args[0]), &args[1..], Decimal::div)
 }
 pub(super) fn maxf(args: &[Value]) -> Result<Value, String> {
     arity_min("maxf", args, 1)?;

@@ -12,14 +12,16 @@ mod certs;
 mod conv;
 mod crypto;
 mod dates;
+mod decimal;
 mod dicts;
 mod json;
 mod lists;
 mod math;
 mod regex;
-mod semver;
+pub mod semver;
 mod strings;
 mod toml;
+mod url;
 mod yaml;
 
 pub use conv::{go_float, sprint_value, to_float64, to_int64};
@@ -242,6 +244,9 @@ pub fn lookup(name: &str) -> Option<Func> {
         "regexSplit" => regex::regex_split,
         "mustRegexSplit" => regex::must_regex_split,
         "regexQuoteMeta" => regex::regex_quote_meta,
+        // urls
+        "urlParse" => url::url_parse,
+        "urlJoin" => url::url_join,
         // semver
         "semverCompare" => semver::semver_compare,
         "semver" => semver::semver,
@@ -259,6 +264,7 @@ pub fn lookup(name: &str) -> Option<Func> {
         "mustFromJson" => json::must_from_json,
         "fromJsonArray" => json::from_json_array,
         "toToml" | "mustToToml" => toml::to_toml_fn,
+        "fromToml" => toml::from_toml,
         "fromYaml" => yaml::from_yaml,
         "fromYamlArray" => yaml::from_yaml_array,
         // dates
@@ -269,8 +275,10 @@ pub fn lookup(name: &str) -> Option<Func> {
         "htmlDateInZone" => dates::html_date_in_zone,
         "unixEpoch" => dates::unix_epoch,
         "duration" => dates::duration,
+        "durationRound" => dates::duration_round,
         "ago" => dates::ago,
-        "toDate" | "mustToDate" => dates::to_date,
+        "toDate" => dates::to_date,
+        "mustToDate" => dates::must_to_date,
         "dateModify" | "date_modify" => dates::date_modify,
         "mustDateModify" | "must_date_modify" => dates::must_date_modify,
         "getHostByName" => |_| Err("getHostByName: network access is disabled in chartgate".into()),
@@ -359,6 +367,10 @@ pub(crate) fn is_empty(v: &Value) -> bool {
 pub(crate) fn strval(v: &Value) -> Text {
     match v {
         Value::Str(t) => t.clone(),
+        Value::Object(o) if o.go_bytes().is_some() => Text::from_origin(
+            crate::render::gobytes::decode(&o.go_bytes().unwrap_or_default()),
+            v.origin(),
+        ),
         other => Text::from_origin(sprint_value(other), other.origin()),
     }
 }

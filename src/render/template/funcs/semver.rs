@@ -3,9 +3,10 @@
 //! `x`/`X`/`*` wildcards, `,`/space for AND, `||` for OR, hyphen ranges, and the pre-release
 //! rule (a pre-release version only satisfies a constraint that itself has a pre-release).
 use super::{arg_str, arity};
-use crate::render::value::{Map, Value};
+use crate::render::value::{Object, Value};
 use regex::Regex;
 use std::cmp::Ordering;
+use std::sync::Arc;
 use std::sync::LazyLock;
 
 const CV: &str = r"v?([0-9|xX*]+)(\.[0-9|xX*]+)?(\.[0-9|xX*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
@@ -278,12 +279,117 @@ pub(super) fn semver_compare(args: &[Value]) -> Result<Value, String> {
 pub(super) fn semver(args: &[Value]) -> Result<Value, String> {
     arity("semver", args, 1)?;
     let v = Version::parse(&str_arg(&args[0])?)?;
-    let mut m = Map::new();
-    m.insert("Major".into(), Value::int(v.major as i64));
-    m.insert("Minor".into(), Value::int(v.minor as i64));
-    m.insert("Patch".into(), Value::int(v.patch as i64));
-    m.insert("Prerelease".into(), Value::str(v.pre.as_str()));
-    m.insert("Metadata".into(), Value::str(v.metadata.as_str()));
-    m.insert("Original".into(), Value::str(v.original.as_str()));
-    Ok(Value::map(m))
+    Ok(Value::Object(Arc::new(SemverObj(v, true))))
+}
+
+impl Version {
+    /// Masterminds' `String()`: `MAJOR.MINOR.PATCH[-PRE][+META]` (no `v`).
+    pub fn canonical(&self) -> String {
+        let mut s = format!("{}.{}.{}", self.major, self.minor, self.patch);
+        if !self.pre.is_empty() {
+            s.push('-');
+            s.push_str(&self.pre);
+        }
+        if !self.metadata.is_empty() {
+            s.push('+');
+            s.push_str(&self.metadata);
+        }
+        s
+    }
+
+    fn next(&self, major: u64, minor: u64, patch: u64) -> Version {
+        let mut v = Version {
+            major,
+            minor,
+            patch,
+            pre: String::new(),
+            metadata: String::new(),
+            original: String::new(),
+        };
+        let prefix = if self.original.starts_with('v') {
+            "v"
+        } else {
+            ""
+        };
+        v.original = format!("{prefix}{}", v.canonical());
+        v
+    }
+}
+
+/// Masterminds' `*semver.Version` as `semver` returns it: fields and methods (`Major`,
+/// `Compare`, `LessThan`, `IncMinor`, ...), printing as the version string.
+/// The flag says whether it is the pointer `semver` returns (`IncMajor` and friends return a
+/// plain `semver.Version`).
+#[derive(Debug, Clone)]
+pub struct SemverObj(pub Version, pub bool);
+
+fn version_arg(method: &str, args: &[Value]) -> Result<Version, String> {
+    if args.len() != 1 {
+        return Err(format!(
+            "wrong number of args for {method}: want 1 got {}",
+            args.len()
+        ));
+    }
+    match &args[0] {
+        Value::Object(o) if o.type_name().ends_with("semver.Version") => {
+            Version::parse(o.as_value().as_str().unwrap_or_default())
+        }
+        other => Err(format!(
+            "can't handle {} for arg of type *semver.Version",
+            match other {
+                Value::Str(t) => format!("{:?}", t.as_str()),
+                v => super::sprint_value(v),
+            }
+        )),
+    }
+}
+
+impl Object for SemverObj {
+    fn type_name(&self) -> &'static str {
+        if self.1 {
+            "*semver.Version"
+        } else {
+            "semver.Version"
+        }
+    }
+    fn kind(&self) -> &'static str {
+        if self.1 { "ptr" } else { "struct" }
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        let v = &self.0;
+        let obj = |v: Version| Value::Object(Arc::new(SemverObj(v, false)));
+        Some(match name {
+            "Major" => Value::int(v.major as i64),
+            "Minor" => Value::int(v.minor as i64),
+            "Patch" => Value::int(v.patch as i64),
+            "Prerelease" => Value::str(v.pre.as_str()),
+            "Metadata" => Value::str(v.metadata.as_str()),
+            "Original" => Value::str(v.original.as_str()),
+            "String" => Value::str(v.canonical()),
+            "IncMajor" => obj(v.next(v.major + 1, 0, 0)),
+            "IncMinor" => obj(v.next(v.major, v.minor + 1, 0)),
+            "IncPatch" => {
+                // A pre-release increments to its release.
+                if v.pre.is_empty() {
+                    obj(v.next(v.major, v.minor, v.patch + 1))
+                } else {
+                    obj(v.next(v.major, v.minor, v.patch))
+                }
+            }
+            _ => return None,
+        })
+    }
+    fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
+        let cmp = |args: &[Value]| version_arg(name, args).map(|o| self.0.compare(&o));
+        Some(match name {
+            "Compare" => cmp(args).map(|o| Value::int(o as i64)),
+            "LessThan" => cmp(args).map(|o| Value::bool(o == Ordering::Less)),
+            "GreaterThan" => cmp(args).map(|o| Value::bool(o == Ordering::Greater)),
+            "Equal" => cmp(args).map(|o| Value::bool(o == Ordering::Equal)),
+            _ => return self.field(name).map(Ok),
+        })
+    }
+    fn as_value(&self) -> Value {
+        Value::str(self.0.canonical())
+    }
 }

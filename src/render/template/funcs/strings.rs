@@ -20,7 +20,7 @@ pub(crate) fn go_quote_body(s: &str) -> String {
             c if (c as u32) < 0x20 || c as u32 == 0x7f => {
                 out.push_str(&format!("\\x{:02x}", c as u32))
             }
-            c if c.is_control() || c == '\u{feff}' => {
+            c if !crate::render::template::gofmt::go_is_print(c) => {
                 if (c as u32) < 0x10000 {
                     out.push_str(&format!("\\u{:04x}", c as u32))
                 } else {
@@ -443,18 +443,50 @@ pub(super) fn kebabcase(args: &[Value]) -> Result<Value, String> {
     Ok(Value::str(w.join("-")))
 }
 
-/// xstrings `ToCamelCase`: `_`-separated words joined, each capitalised (first one too).
+/// xstrings (v1.5) `ToCamelCase`: words separated by `_`, `-` or white space are joined, each
+/// capitalised (the first too); leading connectors stay, and a connector repeated keeps all but
+/// the last of the run (`_complex__case_` → `_Complex_Case_`).
 pub(super) fn camelcase(args: &[Value]) -> Result<Value, String> {
     arity("camelcase", args, 1)?;
     let s = arg_str(&args[0])?;
+    let is_conn = |c: char| c == '_' || c == '-' || c.is_whitespace();
+    let upper = |c: char| c.to_uppercase().next().unwrap_or(c);
     let mut out = String::new();
-    for part in s.split('_').filter(|p| !p.is_empty()) {
-        let mut cs = part.chars();
-        if let Some(f) = cs.next() {
-            out.extend(f.to_uppercase());
-            out.push_str(cs.as_str());
+    let mut chars = s.chars();
+    let mut r0 = match chars.next() {
+        Some(c) => c,
+        None => return Ok(Value::str("")),
+    };
+    // Leading connectors appear in the output.
+    loop {
+        if !is_conn(r0) {
+            r0 = upper(r0);
+            break;
+        }
+        out.push(r0);
+        match chars.next() {
+            Some(c) => r0 = c,
+            None => {
+                // xstrings writes the last rune once more.
+                out.push(r0);
+                return Ok(Value::str(out));
+            }
         }
     }
+    for c in chars {
+        let r1 = r0;
+        r0 = c;
+        if is_conn(r0) && is_conn(r1) {
+            out.push(r1);
+            continue;
+        }
+        if is_conn(r1) {
+            r0 = upper(r0);
+        } else {
+            out.push(r1);
+        }
+    }
+    out.push(r0);
     Ok(Value::str(out))
 }
 

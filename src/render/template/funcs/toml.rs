@@ -151,3 +151,47 @@ pub(super) fn to_toml_fn(args: &[Value]) -> Result<Value, String> {
     arity("toToml", args, 1)?;
     Ok(Value::str(to_toml(&args[0]).unwrap_or_else(|e| e)))
 }
+
+fn from_toml_value(v: ::toml::Value) -> Value {
+    match v {
+        ::toml::Value::String(s) => Value::str(s),
+        // BurntSushi decodes integers into int64 and floats into float64.
+        ::toml::Value::Integer(i) => Value::int(i),
+        ::toml::Value::Float(f) => Value::float(f),
+        ::toml::Value::Boolean(b) => Value::bool(b),
+        ::toml::Value::Datetime(d) => Value::str(d.to_string()),
+        ::toml::Value::Array(a) => Value::list(a.into_iter().map(from_toml_value).collect()),
+        ::toml::Value::Table(t) => Value::map(
+            t.into_iter()
+                .map(|(k, v)| (k, from_toml_value(v)))
+                .collect::<Map>(),
+        ),
+    }
+}
+
+/// Helm's `fromToml`: a TOML document as a map; on a parse error the map holds the message
+/// under `Error` (the wording is the Rust parser's, not BurntSushi's).
+pub(super) fn from_toml(args: &[Value]) -> Result<Value, String> {
+    arity("fromToml", args, 1)?;
+    let s = super::arg_str(&args[0])?;
+    let mut m = Map::new();
+    match s.parse::<::toml::Table>() {
+        Ok(t) => {
+            for (k, v) in t {
+                m.insert(k, from_toml_value(v));
+            }
+        }
+        Err(e) => {
+            let msg = e.message().to_string();
+            let line = e
+                .span()
+                .map(|sp| s[..sp.start.min(s.len())].matches('\n').count() + 1)
+                .unwrap_or(1);
+            m.insert(
+                "Error".into(),
+                Value::str(format!("toml: line {line}: {msg}")),
+            );
+        }
+    }
+    Ok(Value::map(m))
+}

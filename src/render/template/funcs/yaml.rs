@@ -66,6 +66,10 @@ fn to_node(v: &Value, depth: usize) -> Result<Node, String> {
                 .collect::<Result<_, String>>()?;
             Node::Map(merge_sort(entries, &|a, b| key_order(&a.0, &b.0)))
         }
+        // A semver version marshals (through its MarshalJSON) as its string.
+        Value::Object(o) if o.type_name().ends_with("semver.Version") => {
+            return to_node(&o.as_value(), depth);
+        }
         Value::Object(_) => {
             return Err("toYaml: built-in objects cannot be serialised".into());
         }

@@ -1,0 +1,165 @@
+//! What the cluster accepts, per Kubernetes version: the bundled versions, deprecated and removed
+//! APIs (Pluto's data), Pod Security Standards levels and the OpenAPI schemas.
+
+pub mod crds;
+pub mod deprecations;
+pub mod schemas;
+
+/// Kubernetes minor versions chartgate bundles data for, oldest first (the schema bundle holds
+/// exactly these; a test checks it).
+pub const SUPPORTED_VERSIONS: &[&str] = &[
+    "1.29", "1.30", "1.31", "1.32", "1.33", "1.34", "1.35", "1.36", "1.37",
+];
+
+/// The default `kube-version`: the newest bundled one.
+pub fn default_version() -> &'static str {
+    SUPPORTED_VERSIONS[SUPPORTED_VERSIONS.len() - 1]
+}
+
+/// `1.31`, `v1.31`, `1.31.4` or `v1.31.4-eks-1` → `1.31` when bundled; otherwise an error
+/// listing the supported versions.
+pub fn normalize_version(text: &str) -> Result<String, String> {
+    let t = text.trim();
+    let t = t.strip_prefix('v').unwrap_or(t);
+    let mut parts = t.splitn(3, '.');
+    let major = parts.next().unwrap_or_default();
+    let minor = parts
+        .next()
+        .unwrap_or_default()
+        .split(|c: char| !c.is_ascii_digit())
+        .next()
+        .unwrap_or_default();
+    let candidate = format!("{major}.{minor}");
+    if major.bytes().all(|b| b.is_ascii_digit())
+        && !minor.is_empty()
+        && SUPPORTED_VERSIONS.contains(&candidate.as_str())
+    {
+        return Ok(candidate);
+    }
+    Err(format!(
+        "unknown kube-version `{text}` (supported: {})",
+        SUPPORTED_VERSIONS.join(", ")
+    ))
+}
+
+/// `(major, minor)` of a normalised version such as `1.31`.
+pub fn minor_of(version: &str) -> (u64, u64) {
+    let mut it = version
+        .trim_start_matches('v')
+        .split('.')
+        .map(|p| p.parse::<u64>().unwrap_or(0));
+    (it.next().unwrap_or(0), it.next().unwrap_or(0))
+}
+
+/// The Pod Security Standards level a namespace enforces.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PodSecurityLevel {
+    /// Known privilege escalations are prevented.
+    #[default]
+    Baseline,
+    /// Current pod hardening best practices.
+    Restricted,
+}
+
+impl PodSecurityLevel {
+    /// `baseline` or `restricted` (None otherwise).
+    pub fn parse(s: &str) -> Option<PodSecurityLevel> {
+        match s {
+            "baseline" => Some(PodSecurityLevel::Baseline),
+            "restricted" => Some(PodSecurityLevel::Restricted),
+            _ => None,
+        }
+    }
+
+    /// The level's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            PodSecurityLevel::Baseline => "baseline",
+            PodSecurityLevel::Restricted => "restricted",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_normalise_or_list_the_supported_ones() {
+        assert_eq!(normalize_version("1.31").as_deref(), Ok("1.31"));
+        assert_eq!(normalize_version("v1.30.2-eks-1").as_deref(), Ok("1.30"));
+        assert_eq!(
+            normalize_version("1.28"),
+            Err("unknown kube-version `1.28` (supported: 1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36, 1.37)".into())
+        );
+        assert!(normalize_version("1.3").is_err());
+        assert!(normalize_version("one").is_err());
+        assert_eq!(default_version(), "1.37");
+    }
+}
+
+/// The cluster-side settings of one analysis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KubeSettings {
+    /// Normalised Kubernetes version (`1.31`).
+    pub version: String,
+    /// The Pod Security level pods must meet.
+    pub pod_security: PodSecurityLevel,
+    /// The rendered chart's `Chart.yaml` `kubeVersion` constraint (None for plain manifests or
+    /// when unset), with the chart's name.
+    pub chart_kube_version: Option<(String, String)>,
+    /// CRD objects (JSON) from the chart's `crds/` folder and the config's `crds:` files.
+    pub crds: Vec<std::sync::Arc<serde_json::Value>>,
+}
+
+impl Default for KubeSettings {
+    fn default() -> Self {
+        KubeSettings {
+            version: default_version().to_string(),
+            pod_security: PodSecurityLevel::Baseline,
+            chart_kube_version: None,
+            crds: Vec::new(),
+        }
+    }
+}
+
+impl KubeSettings {
+    /// The environment's `kube-version`/`pod-security` over the top-level ones, defaults last.
+    pub fn from_config(
+        config: &crate::config::Config,
+        env: Option<&crate::config::Environment>,
+    ) -> KubeSettings {
+        let version = env
+            .and_then(|e| e.kube_version.clone())
+            .or_else(|| config.kube_version.clone())
+            .unwrap_or_else(|| default_version().to_string());
+        let pod_security = env
+            .and_then(|e| e.pod_security.as_deref())
+            .or(config.pod_security.as_deref())
+            .and_then(PodSecurityLevel::parse)
+            .unwrap_or_default();
+        KubeSettings {
+            version,
+            pod_security,
+            chart_kube_version: None,
+            crds: Vec::new(),
+        }
+    }
+}
+
+/// The `kubeVersion` constraint of a chart's `Chart.yaml` (raw map), with the chart's name.
+pub fn chart_constraint(raw: &crate::render::value::Map, chart: &str) -> Option<(String, String)> {
+    let c = raw.get("kubeVersion")?.as_str()?.trim().to_string();
+    (!c.is_empty()).then(|| (chart.to_string(), c))
+}
+
+/// The `kube-version` the config sets for an environment (`v1.31.0`, for
+/// `.Capabilities.KubeVersion`); None when only the default applies, so renders keep Helm's.
+pub fn configured_version(
+    config: &crate::config::Config,
+    env: Option<&crate::config::Environment>,
+) -> Option<String> {
+    env.and_then(|e| e.kube_version.clone())
+        .or_else(|| config.kube_version.clone())
+        .map(|v| format!("v{v}.0"))
+}

@@ -1,0 +1,126 @@
+//! Chart dependencies that are not vendored (issue 20). Argo CD runs `helm dependency build`
+//! before rendering; chartgate has no network. A dependency of `Chart.yaml` missing from
+//! `charts/` is looked up, at its exact version (or range), in
+//! 1. the chart directory of a `file://` repository (relative to the chart),
+//! 2. the local directory the repository mapping (`--repo`, `repos:`) gives for its repository
+//!    (Helm repositories and OCI registries alike): `NAME/Chart.yaml` or `NAME-VERSION.tgz`,
+//! 3. Helm's cache, `$HELM_CACHE_HOME/repository` (default `$XDG_CACHE_HOME/helm/repository`,
+//!    `~/.cache/helm/repository`), which holds the `.tgz` files `helm dependency build` downloads.
+//!
+//! When one is in none of them, the chart is not rendered: one `unresolved-source` finding per
+//! environment names the dependency, its repository and version, and what to do.
+
+use std::path::{Path, PathBuf};
+
+use super::repos::RepoMap;
+use crate::render::chart::LoadedChart;
+
+/// A dependency found nowhere.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Missing {
+    pub name: String,
+    pub version: String,
+    pub repository: String,
+}
+
+/// Why a chart was not loaded.
+#[derive(Debug)]
+pub enum LoadError {
+    /// Dependencies that are neither vendored nor found locally.
+    Missing(Vec<Missing>),
+    /// The loader's error.
+    Other(String),
+}
+
+/// Helm's repository cache directory.
+pub fn helm_cache() -> Option<PathBuf> {
+    let var = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    var("HELM_CACHE_HOME")
+        .or_else(|| var("XDG_CACHE_HOME").map(|d| d.join("helm")))
+        .or_else(|| var("HOME").map(|h| h.join(".cache").join("helm")))
+        .map(|d| d.join("repository"))
+}
+
+/// Where a missing dependency can be found locally.
+fn locate(
+    chart_dir: &Path,
+    d: &crate::render::chart::Dependency,
+    repos: &RepoMap,
+) -> Option<PathBuf> {
+    if let Some(rel) = d.repository.strip_prefix("file://") {
+        let dir = crate::discover::charts::normalise(&chart_dir.join(rel));
+        return dir.join("Chart.yaml").is_file().then_some(dir);
+    }
+    if let Some(dir) = repos.local(&d.repository)
+        && let Some(found) = super::find_chart(dir, &d.name, &d.version)
+    {
+        return Some(found);
+    }
+    let cache = helm_cache()?;
+    super::find_chart(&cache, &d.name, &d.version).filter(|p| p.is_file())
+}
+
+/// Loads a chart, completing dependencies missing from `charts/` from local places.
+pub fn load(
+    chart: &Path,
+    repo_root: Option<&Path>,
+    repos: &RepoMap,
+    limits: &crate::config::Limits,
+) -> Result<LoadedChart, LoadError> {
+    let loaded = crate::render::chart::load::load_chart_in(chart, limits, repo_root)
+        .map_err(|e| LoadError::Other(e.to_string()))?;
+    let absent: Vec<&crate::render::chart::Dependency> =
+        (loaded.chart.metadata.dependencies.iter())
+            .filter(|d| !loaded.chart.dependencies.iter().any(|c| c.name() == d.name))
+            .collect();
+    if absent.is_empty() {
+        return Ok(loaded);
+    }
+    let dir = if chart.is_dir() {
+        chart
+    } else {
+        chart.parent().unwrap_or(chart)
+    };
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for d in absent {
+        match locate(dir, d, repos) {
+            Some(p) => found.push(p),
+            None => missing.push(Missing {
+                name: d.name.clone(),
+                version: d.version.clone(),
+                repository: d.repository.clone(),
+            }),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(LoadError::Missing(missing));
+    }
+    crate::render::chart::load::load_chart_with_archives(chart, limits, &found, repo_root)
+        .map_err(|e| LoadError::Other(e.to_string()))
+}
+
+/// The `unresolved-source` message of a missing dependency.
+pub fn message(m: &Missing, chart: &str) -> String {
+    let repo = if m.repository.is_empty() {
+        "(no repository)".to_string()
+    } else {
+        m.repository.clone()
+    };
+    let cache = helm_cache()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "Helm's cache".into());
+    format!(
+        "dependency {} {} from {repo} is not vendored in {chart}/charts/ and was not found in the mapped repository directories or in {cache}: vendor it (`helm dependency build` and commit charts/), or map the repository with --repo {repo}=PATH",
+        m.name,
+        if m.version.is_empty() {
+            "(any version)"
+        } else {
+            &m.version
+        },
+    )
+}

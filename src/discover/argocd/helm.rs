@@ -1,0 +1,257 @@
+//! `helm.valueFiles` resolved the way Argo CD's repo server does (argoproj/argo-cd
+//! `reposerver/repository/repository.go` `getResolvedValueFiles`, `util/io/path`):
+//!
+//! - a relative path is relative to the chart (the source's `path`), a leading `/` is the
+//!   repository root, `$ref/...` is the root of the source whose `ref` is `ref`;
+//! - a path that leaves its repository is rejected;
+//! - a glob (`*`, `?`, `[`; `**` crosses directories) expands to its matches in lexical order;
+//!   a file that is also listed explicitly keeps its explicit position; duplicates are dropped;
+//! - a missing file or a glob matching nothing is skipped with `ignoreMissingValueFiles`, and
+//!   otherwise fails the render (chartgate: an `unresolved-source` finding);
+//! - the `values`/`valuesObject` text comes after every file, then `--set`, `--set-string` and
+//!   `--set-file` (Helm applies them in that order whatever their position on the command line).
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::discover::charts::normalise;
+
+/// What `$name` in a value file refers to.
+#[derive(Clone, Debug)]
+pub enum RefTarget {
+    /// The local checkout of the ref source.
+    Local(PathBuf),
+    /// The ref source's repository URL, which has no local mapping.
+    Unmapped(String),
+}
+
+fn is_glob(p: &str) -> bool {
+    p.contains(['*', '?', '['])
+}
+
+/// Resolves `file` against `app_path` (relative) or `root` (leading `/`), refusing escapes.
+fn resolve_in(app_path: &Path, root: &Path, file: &str, raw: &str) -> Result<PathBuf, String> {
+    let p = match file.strip_prefix('/') {
+        Some(rest) => root.join(rest),
+        None => app_path.join(file),
+    };
+    let p = normalise(&p);
+    if !p.starts_with(root) {
+        return Err(format!(
+            "value file `{raw}` resolves outside its repository; Argo CD refuses it"
+        ));
+    }
+    // A symbolic link must stay inside the repository too.
+    if let (Ok(real), Ok(real_root)) = (std::fs::canonicalize(&p), std::fs::canonicalize(root))
+        && !real.starts_with(&real_root)
+    {
+        return Err(format!(
+            "value file `{raw}` links outside its repository; Argo CD refuses it"
+        ));
+    }
+    Ok(p)
+}
+
+/// One value file entry resolved: (path, repository root it must stay in).
+fn resolve_one(
+    raw: &str,
+    app_path: &Path,
+    repo_root: &Path,
+    refs: &BTreeMap<String, RefTarget>,
+) -> Result<(PathBuf, PathBuf), String> {
+    if let Some(rest) = raw.strip_prefix('$') {
+        let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
+        return match refs.get(name) {
+            Some(RefTarget::Local(root)) => Ok((
+                resolve_in(root, root, &format!("/{path}"), raw)?,
+                root.clone(),
+            )),
+            Some(RefTarget::Unmapped(url)) => Err(format!(
+                "value file `{raw}`: the source with `ref: {name}` ({url}) has no local checkout; map it with --repo {url}=PATH or `repos:` in chartgate.yaml"
+            )),
+            None => Err(format!(
+                "value file `{raw}`: unknown `${name}`: no source of this Application has `ref: {name}`"
+            )),
+        };
+    }
+    if let Some((scheme, _)) = raw.split_once("://")
+        && !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '+')
+    {
+        return Err(format!(
+            "value file `{raw}` is a remote URL; chartgate works offline"
+        ));
+    }
+    Ok((
+        resolve_in(app_path, repo_root, raw, raw)?,
+        repo_root.to_path_buf(),
+    ))
+}
+
+fn glob_matches(pattern: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut root = PathBuf::new();
+    let mut rest = Vec::new();
+    for c in pattern.components() {
+        let s = c.as_os_str().to_string_lossy();
+        if rest.is_empty() && !is_glob(&s) {
+            root.push(c);
+        } else {
+            rest.push(s.into_owned());
+        }
+    }
+    let glob = globset::GlobBuilder::new(&rest.join("/"))
+        .literal_separator(true)
+        .build()
+        .map_err(|e| {
+            format!(
+                "invalid value file glob `{}`: {}",
+                pattern.display(),
+                e.kind()
+            )
+        })?
+        .compile_matcher();
+    let deep = rest.iter().any(|r| r.contains("**"));
+    let mut out = Vec::new();
+    if root.is_dir() {
+        let walker = walkdir::WalkDir::new(&root)
+            .max_depth(if deep { 32 } else { rest.len() })
+            .sort_by_file_name();
+        for e in walker.into_iter().filter_map(Result::ok) {
+            if e.file_type().is_file()
+                && let Ok(rel) = e.path().strip_prefix(&root)
+                && glob.is_match(rel)
+            {
+                out.push(e.path().to_path_buf());
+            }
+        }
+    }
+    // Lexical order of the full paths, as doublestar returns them.
+    out.sort_by(|a, b| a.to_string_lossy().cmp(&b.to_string_lossy()));
+    Ok(out)
+}
+
+/// The value files of one source in Helm's merge order, or why they cannot be resolved.
+pub fn value_files(
+    raw_files: &[String],
+    app_path: &Path,
+    repo_root: &Path,
+    refs: &BTreeMap<String, RefTarget>,
+    ignore_missing: bool,
+) -> Result<Vec<PathBuf>, String> {
+    let explicit: HashSet<PathBuf> = raw_files
+        .iter()
+        .filter(|r| !is_glob(r))
+        .filter_map(|r| resolve_one(r, app_path, repo_root, refs).ok())
+        .map(|(p, _)| p)
+        .collect();
+    let mut out: Vec<PathBuf> = Vec::new();
+    let push = |p: PathBuf, out: &mut Vec<PathBuf>| {
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    };
+    for raw in raw_files {
+        let (path, root) = resolve_one(raw, app_path, repo_root, refs)?;
+        if is_glob(raw) {
+            let matches = glob_matches(&path)?;
+            if matches.is_empty() {
+                if ignore_missing {
+                    continue;
+                }
+                return Err(format!(
+                    "value file glob `{raw}` matches no file (set `ignoreMissingValueFiles: true` if that is intended)"
+                ));
+            }
+            for m in matches {
+                if let (Ok(real), Ok(real_root)) =
+                    (std::fs::canonicalize(&m), std::fs::canonicalize(&root))
+                    && !real.starts_with(&real_root)
+                {
+                    return Err(format!(
+                        "value file glob `{raw}` matches {} outside its repository",
+                        m.display()
+                    ));
+                }
+                if !explicit.contains(&m) {
+                    push(m, &mut out);
+                }
+            }
+            continue;
+        }
+        if !path.is_file() {
+            if ignore_missing {
+                continue;
+            }
+            return Err(format!(
+                "value file `{raw}` does not exist (Argo CD fails this render; set `ignoreMissingValueFiles: true` if that is intended)"
+            ));
+        }
+        push(path, &mut out);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_explicit_entries_refs_and_escapes() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("repo");
+        let vals = d.path().join("vals");
+        for f in [
+            "repo/web/a.yaml",
+            "repo/web/b.yaml",
+            "repo/web/c.yaml",
+            "repo/common.yaml",
+            "vals/web/prod.yaml",
+        ] {
+            let p = d.path().join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, "x: 1\n").unwrap();
+        }
+        let app = root.join("web");
+        let mut refs = BTreeMap::new();
+        refs.insert("values".to_string(), RefTarget::Local(vals.clone()));
+        let raw = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            value_files(
+                &raw(&["/common.yaml", "*.yaml", "a.yaml", "$values/web/prod.yaml"]),
+                &app,
+                &root,
+                &refs,
+                false
+            )
+            .unwrap(),
+            vec![
+                root.join("common.yaml"),
+                app.join("b.yaml"),
+                app.join("c.yaml"),
+                app.join("a.yaml"),
+                vals.join("web/prod.yaml")
+            ]
+        );
+        assert!(
+            value_files(&raw(&["../../x.yaml"]), &app, &root, &refs, false)
+                .unwrap_err()
+                .contains("outside its repository")
+        );
+        assert!(
+            value_files(&raw(&["$nope/x.yaml"]), &app, &root, &refs, false)
+                .unwrap_err()
+                .contains("unknown `$nope`")
+        );
+        assert!(
+            value_files(&raw(&["missing.yaml"]), &app, &root, &refs, false)
+                .unwrap_err()
+                .contains("does not exist")
+        );
+        assert_eq!(
+            value_files(&raw(&["missing.yaml", "z*.yaml"]), &app, &root, &refs, true).unwrap(),
+            Vec::<PathBuf>::new()
+        );
+    }
+}

@@ -1,0 +1,1012 @@
+//! Argo CD, offline: what the `Application`s of the checked paths and of the mapped
+//! repositories deploy, as charts × environments with Argo CD's exact Helm inputs.
+//!
+//! 1. Every `*.yaml`/`*.yml`/`*.json` file under the checked paths and under the local
+//!    directories of `--repo URL=PATH` / `repos:` is read for `argoproj.io` `Application` and
+//!    `ApplicationSet` documents (chart directories are not: their templates are rendered).
+//! 2. Applications found under the checked paths are resolved first, then the other ones.
+//!    Each source ([`application::Source`]) is located in its repository's local directory
+//!    ([`repos::RepoMap`]): `path` relative to the repository root, or a Helm-repository/OCI
+//!    `chart` at its `targetRevision` in the mapped directory (`NAME/Chart.yaml` or
+//!    `NAME-VERSION.tgz`).
+//! 3. A chart source becomes one render ([`EnvTarget`]) with Argo CD's Helm inputs
+//!    ([`helm::value_files`], `values`/`valuesObject`, `parameters`, `fileParameters`, release
+//!    name, namespace, kube version, API versions); its environment comes from the destination
+//!    (`clusters:` and `environments:` of the config, see [`Resolver::environment`]).
+//! 4. App-of-apps: a source that is a directory of manifests, or a chart whose templates write
+//!    Applications, is read or rendered and the Applications in it are resolved as its
+//!    children, to depth [`MAX_DEPTH`]; a cycle is an error naming the chain.
+//! 5. What cannot be resolved offline is an [`Unresolved`] (rule `unresolved-source`) at the
+//!    Application's line with the reason; a malformed Application is an error at its line.
+//!    Neither stops the rest.
+
+pub mod application;
+pub mod appset;
+pub mod deps;
+pub mod helm;
+pub mod repos;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::config::{Config, Environment};
+use crate::discover::charts::{EnvTarget, Service, normalise};
+use crate::discover::manifests::display_path;
+use application::{Application, Source};
+use helm::RefTarget;
+use repos::RepoMap;
+
+/// How deep app-of-apps nesting is followed.
+pub const MAX_DEPTH: usize = 10;
+
+/// Something Argo CD would deploy that chartgate cannot resolve offline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unresolved {
+    /// The declaring manifest (printed path), line and column.
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// Why, and what to do.
+    pub reason: String,
+}
+
+/// What the Applications resolve to.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    /// Charts with the renders Applications define (sorted by display path).
+    pub services: Vec<Service>,
+    /// Sources that cannot be resolved offline.
+    pub unresolved: Vec<Unresolved>,
+    /// Malformed Applications and app-of-apps cycles: `FILE:LINE:COL: message`.
+    pub errors: Vec<String>,
+    /// Texts of the files holding Applications, by printed path (for report snippets).
+    pub sources: BTreeMap<String, Arc<str>>,
+    /// Every file holding an Application or ApplicationSet (absolute).
+    pub files: BTreeSet<PathBuf>,
+    /// How many Applications were resolved.
+    pub applications: usize,
+}
+
+/// Inputs of the resolution.
+pub struct ResolveOptions<'a> {
+    /// The checked paths (absolute).
+    pub paths: &'a [PathBuf],
+    /// Repository URL → local directory.
+    pub repos: &'a RepoMap,
+    /// The run's config (`clusters:`, `environments:`).
+    pub config: &'a Config,
+    /// `--config`: used for every chart instead of its nearest files.
+    pub config_override: Option<&'a Config>,
+    /// Paths are printed relative to it.
+    pub cwd: &'a Path,
+}
+
+/// An Argo CD document found in a file or produced by a parent.
+#[derive(Clone, Debug)]
+struct Doc {
+    json: Value,
+    /// The declaring manifest (absolute) and position.
+    file: PathBuf,
+    line: u32,
+    column: u32,
+    /// Found in a file (true) or produced by an app-of-apps chart / ApplicationSet.
+    _in_file: bool,
+}
+
+/// Reads the Argo CD documents of one file: (Applications, ApplicationSets), or an error.
+fn read_docs(path: &Path, text: &str) -> Result<(Vec<Doc>, Vec<Doc>), (u32, u32, String)> {
+    let docs = crate::yaml::parse_stream(text, &crate::yaml::Limits::default())
+        .map_err(|e| (e.pos.line, e.pos.col, e.message))?;
+    let mut apps = Vec::new();
+    let mut sets = Vec::new();
+    for d in docs {
+        let json = d.root.to_json();
+        let doc = |json| Doc {
+            json,
+            file: path.to_path_buf(),
+            line: d.root.pos.line,
+            column: d.root.pos.col,
+            _in_file: true,
+        };
+        if application::is_kind(&json, "Application") {
+            apps.push(doc(json));
+        } else if application::is_kind(&json, "ApplicationSet") {
+            sets.push(doc(json));
+        }
+    }
+    Ok((apps, sets))
+}
+
+/// The YAML/JSON files under `root` that may hold Argo CD documents (chart directories, hidden
+/// directories, `node_modules` and `target` skipped), sorted.
+fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
+    if root.is_file() {
+        return vec![root.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    let mut walker = walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .max_depth(if recurse { usize::MAX } else { 1 })
+        .sort_by_file_name()
+        .into_iter();
+    while let Some(Ok(e)) = walker.next() {
+        let name = e.file_name().to_string_lossy();
+        if e.file_type().is_dir() {
+            if e.depth() > 0
+                && (name.starts_with('.')
+                    || name == "node_modules"
+                    || name == "target"
+                    || e.path().join("Chart.yaml").is_file())
+            {
+                walker.skip_current_dir();
+            }
+            continue;
+        }
+        if e.file_type().is_file()
+            && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+        {
+            out.push(e.path().to_path_buf());
+        }
+    }
+    out
+}
+
+/// The repository an Application file lives in when no mapping names it: `remote.origin.url`
+/// of the nearest `.git/config` above `path`.
+fn origin_of(path: &Path) -> Option<(String, PathBuf)> {
+    let mut dir = if path.is_dir() {
+        Some(path)
+    } else {
+        path.parent()
+    };
+    while let Some(d) = dir {
+        let cfg = d.join(".git").join("config");
+        if let Ok(text) = std::fs::read_to_string(&cfg) {
+            let mut in_origin = false;
+            for line in text.lines() {
+                let l = line.trim();
+                if l.starts_with('[') {
+                    in_origin = l == "[remote \"origin\"]";
+                } else if in_origin && let Some(u) = l.strip_prefix("url") {
+                    let u = u.trim_start().strip_prefix('=')?.trim();
+                    return Some((u.to_string(), d.to_path_buf()));
+                }
+            }
+            return None;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+struct Resolver<'a> {
+    opts: &'a ResolveOptions<'a>,
+    repos: RepoMap,
+    out: Resolution,
+    visited: HashSet<(PathBuf, u32, String)>,
+    /// chart path → (service config, targets).
+    targets: BTreeMap<PathBuf, (Config, Vec<EnvTarget>)>,
+    configs: crate::config::FileCache,
+}
+
+/// Resolves every Application found under the checked paths and mapped repositories.
+pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
+    let mut repos = opts.repos.clone();
+    for p in opts.paths {
+        if let Some((url, dir)) = origin_of(p) {
+            repos.add(&url, dir);
+        }
+    }
+    let mut r = Resolver {
+        opts,
+        repos,
+        out: Resolution::default(),
+        visited: HashSet::new(),
+        targets: BTreeMap::new(),
+        configs: Default::default(),
+    };
+    let mut roots: Vec<PathBuf> = opts.paths.to_vec();
+    // Applications are read from the checked paths and the explicitly mapped repositories; the
+    // checkout's own origin mapping resolves references only (never widens the scan).
+    roots.extend(opts.repos.iter().map(|(_, d)| d.to_path_buf()));
+    let mut seen_files = HashSet::new();
+    let mut apps = Vec::new();
+    let mut sets = Vec::new();
+    for root in &roots {
+        for f in candidate_files(root, true) {
+            if !seen_files.insert(f.clone()) {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&f) else {
+                continue;
+            };
+            if !text.contains("argoproj.io") {
+                continue;
+            }
+            match read_docs(&f, &text) {
+                Ok((a, s)) => {
+                    if !a.is_empty() || !s.is_empty() {
+                        r.keep_source(&f, &text);
+                    }
+                    apps.extend(a);
+                    sets.extend(s);
+                }
+                Err((line, col, msg)) => {
+                    if text.contains("kind: Application") || text.contains("\"Application") {
+                        r.keep_source(&f, &text);
+                        r.error_at(&f, line, col, format!("invalid YAML: {msg}"));
+                    }
+                }
+            }
+        }
+    }
+    for s in &sets {
+        r.application_set(s);
+    }
+    for a in &apps {
+        r.application(a, &mut Vec::new());
+    }
+    let targets = std::mem::take(&mut r.targets);
+    for (chart, (config, environments)) in targets {
+        let dir = if chart.is_dir() {
+            chart.clone()
+        } else {
+            chart.parent().unwrap_or(&chart).to_path_buf()
+        };
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "chart".into());
+        let root = crate::discover::root::repo_root(&dir);
+        r.out.services.push(Service {
+            display: display_path(if chart.is_dir() { &dir } else { &chart }, opts.cwd),
+            chart,
+            dir,
+            root,
+            name,
+            config,
+            environments,
+        });
+    }
+    r.out.services.sort_by(|a, b| a.display.cmp(&b.display));
+    r.out
+}
+
+/// The local-root and cluster lookups an ApplicationSet expansion needs (the `appset`
+/// module's `Context` is implemented over this).
+pub struct ExpansionContext<'a> {
+    pub repos: &'a RepoMap,
+    pub config: &'a Config,
+}
+
+impl ExpansionContext<'_> {
+    /// The local directory of a repository URL.
+    pub fn local_root(&self, repo_url: &str) -> Option<PathBuf> {
+        self.repos.local(repo_url).map(Path::to_path_buf)
+    }
+
+    /// The `clusters:` inventory: (name, server, environment).
+    pub fn clusters(&self) -> Vec<(String, Option<String>, Option<String>)> {
+        self.config
+            .clusters
+            .iter()
+            .map(|(n, c)| (n.clone(), c.server.clone(), c.environment.clone()))
+            .collect()
+    }
+}
+
+/// What an ApplicationSet expands to (the `appset` module's `Expansion`).
+pub struct Expanded {
+    pub applications: Vec<Value>,
+    pub unresolved: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// `appset::Context` over the repo mapping and the `clusters:` inventory (cluster Secrets
+/// among the checked files are not read yet: a `clusters` generator without an inventory is
+/// unresolved, never silently empty).
+impl appset::Context for ExpansionContext<'_> {
+    fn local_root(&self, repo_url: &str) -> Option<PathBuf> {
+        ExpansionContext::local_root(self, repo_url)
+    }
+
+    fn clusters(&self) -> Vec<appset::ClusterInfo> {
+        self.config
+            .clusters
+            .iter()
+            .map(|(n, c)| appset::ClusterInfo {
+                name: n.clone(),
+                server: c.server.clone().unwrap_or_default(),
+                ..Default::default()
+            })
+            .collect()
+    }
+}
+
+/// Expands one ApplicationSet with Argo CD's generators and templates (`appset`); the
+/// generated Applications go through the normal Application resolution.
+fn expand_application_set(doc: &Value, ctx: &ExpansionContext<'_>) -> Expanded {
+    let e = appset::expand(doc, ctx);
+    Expanded {
+        applications: e.applications,
+        unresolved: e.unresolved,
+        error: e.error,
+    }
+}
+
+impl Resolver<'_> {
+    fn keep_source(&mut self, f: &Path, text: &str) {
+        self.out.files.insert(f.to_path_buf());
+        self.out
+            .sources
+            .insert(display_path(f, self.opts.cwd), text.into());
+    }
+
+    fn error_at(&mut self, f: &Path, line: u32, col: u32, msg: String) {
+        self.out.errors.push(format!(
+            "{}:{line}:{col}: {msg}",
+            display_path(f, self.opts.cwd)
+        ));
+    }
+
+    fn unresolved(&mut self, doc: &Doc, reason: String) {
+        self.out.unresolved.push(Unresolved {
+            file: display_path(&doc.file, self.opts.cwd),
+            line: doc.line,
+            column: doc.column,
+            reason,
+        });
+    }
+
+    fn application_set(&mut self, doc: &Doc) {
+        let ctx = ExpansionContext {
+            repos: &self.repos,
+            config: self.opts.config,
+        };
+        let x = expand_application_set(&doc.json, &ctx);
+        let name = doc
+            .json
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string();
+        if let Some(e) = x.error {
+            self.error_at(
+                &doc.file,
+                doc.line,
+                doc.column,
+                format!("ApplicationSet {name}: {e}"),
+            );
+        }
+        for u in x.unresolved {
+            self.unresolved(doc, format!("ApplicationSet {name}: {u}"));
+        }
+        for app in x.applications {
+            let child = Doc {
+                json: app,
+                _in_file: false,
+                ..doc.clone()
+            };
+            self.application(&child, &mut Vec::new());
+        }
+    }
+
+    /// Resolves one Application; `chain` holds the app-of-apps parents (name, location).
+    fn application(&mut self, doc: &Doc, chain: &mut Vec<(String, String)>) {
+        let name = doc
+            .json
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let key = (doc.file.clone(), doc.line, name.clone());
+        let at = format!("{}:{}", display_path(&doc.file, self.opts.cwd), doc.line);
+        if chain.iter().any(|(n, _)| *n == name) {
+            let mut names: Vec<String> = chain.iter().map(|(n, l)| format!("{n} ({l})")).collect();
+            names.push(format!("{name} ({at})"));
+            self.error_at(
+                &doc.file,
+                doc.line,
+                doc.column,
+                format!("app-of-apps cycle: {}", names.join(" → ")),
+            );
+            return;
+        }
+        if !self.visited.insert(key) {
+            return;
+        }
+        if chain.len() >= MAX_DEPTH {
+            self.error_at(
+                &doc.file,
+                doc.line,
+                doc.column,
+                format!("app-of-apps nesting deeper than {MAX_DEPTH} at Application {name}"),
+            );
+            return;
+        }
+        if let Some(expr) = application::unexpanded(&doc.json) {
+            self.unresolved(
+                doc,
+                format!("Application {name}: unexpanded template expression {expr}"),
+            );
+            return;
+        }
+        let app = match application::parse(&doc.json) {
+            Ok(a) => a,
+            Err(e) => {
+                let what = if name.is_empty() {
+                    "invalid Application".to_string()
+                } else {
+                    format!("invalid Application {name}")
+                };
+                self.error_at(&doc.file, doc.line, doc.column, format!("{what}: {e}"));
+                return;
+            }
+        };
+        self.out.applications += 1;
+        // Ref sources: `$ref` → local root.
+        let mut refs: BTreeMap<String, RefTarget> = BTreeMap::new();
+        for s in &app.sources {
+            if let Some(r) = &s.reference {
+                let t = match self.repos.local(&s.repo_url) {
+                    Some(d) => RefTarget::Local(d.to_path_buf()),
+                    None => RefTarget::Unmapped(s.repo_url.clone()),
+                };
+                refs.insert(r.clone(), t);
+            }
+        }
+        let mut children = Vec::new();
+        for (i, s) in app.sources.iter().enumerate() {
+            // A pure ref source only provides files.
+            if s.reference.is_some() && s.path.is_none() && s.chart.is_none() {
+                continue;
+            }
+            let label = if app.multi {
+                format!("Application {} (source {})", app.name, i + 1)
+            } else {
+                format!("Application {}", app.name)
+            };
+            match self.source(doc, &app, s, &refs, &at) {
+                Ok(c) => children.extend(c),
+                Err(reason) => self.unresolved(doc, format!("{label}: {reason}")),
+            }
+        }
+        if !children.is_empty() {
+            chain.push((app.name.clone(), at));
+            for c in children {
+                if c.json.pointer("/metadata/name").and_then(Value::as_str) == Some(&app.name) {
+                    // The root Application managing itself: nothing new.
+                    continue;
+                }
+                self.application(&c, chain);
+            }
+            chain.pop();
+        }
+    }
+
+    /// Resolves one source; returns the Applications it deploys (app-of-apps).
+    fn source(
+        &mut self,
+        doc: &Doc,
+        app: &Application,
+        s: &Source,
+        refs: &BTreeMap<String, RefTarget>,
+        at: &str,
+    ) -> Result<Vec<Doc>, String> {
+        if let Some(tool) = s.other_tool {
+            return Err(format!(
+                "{tool} sources are not rendered by chartgate ({})",
+                s.repo_url
+            ));
+        }
+        let Some(root) = self.repos.local(&s.repo_url).map(Path::to_path_buf) else {
+            return Err(format!(
+                "repository {} has no local mapping; check it out and pass --repo {}=PATH (or `repos:` in chartgate.yaml)",
+                s.repo_url, s.repo_url
+            ));
+        };
+        let (chart, app_path, repo_root) = if let Some(name) = &s.chart {
+            let version = s.target_revision.as_deref().unwrap_or("");
+            match find_chart(&root, name, version) {
+                Some(c) => {
+                    let dir = if c.is_dir() {
+                        c.clone()
+                    } else {
+                        c.parent().unwrap_or(&c).to_path_buf()
+                    };
+                    (c, dir.clone(), dir)
+                }
+                None => {
+                    return Err(format!(
+                        "chart {name} {} from {} is not available locally: put `{name}/Chart.yaml` (version {}) or `{name}-{}.tgz` in {}",
+                        if version.is_empty() {
+                            "(latest)"
+                        } else {
+                            version
+                        },
+                        s.repo_url,
+                        if version.is_empty() { "any" } else { version },
+                        if version.is_empty() {
+                            "VERSION"
+                        } else {
+                            version
+                        },
+                        display_path(&root, self.opts.cwd)
+                    ));
+                }
+            }
+        } else {
+            let rel = s.path.as_deref().unwrap_or(".");
+            let dir = normalise(&root.join(rel.trim_start_matches('/')));
+            if !dir.starts_with(&root) {
+                return Err(format!("path `{rel}` leaves the repository {}", s.repo_url));
+            }
+            if !dir.is_dir() {
+                return Err(format!(
+                    "path `{rel}` does not exist in {} ({})",
+                    s.repo_url,
+                    display_path(&dir, self.opts.cwd)
+                ));
+            }
+            if !dir.join("Chart.yaml").is_file() {
+                if dir.join("kustomization.yaml").is_file()
+                    || dir.join("kustomization.yml").is_file()
+                {
+                    return Err(format!(
+                        "path `{rel}` is a kustomization; chartgate renders Helm charts and plain manifests only"
+                    ));
+                }
+                // A directory of manifests: its Applications are this app's children.
+                let mut children = Vec::new();
+                for f in candidate_files(&dir, s.recurse) {
+                    let Ok(text) = std::fs::read_to_string(&f) else {
+                        continue;
+                    };
+                    if let Ok((apps, _)) = read_docs(&f, &text) {
+                        children.extend(apps);
+                    }
+                }
+                return Ok(children);
+            }
+            (dir.clone(), dir, root.clone())
+        };
+        let helm = s.helm.clone().unwrap_or_default();
+        let values = helm::value_files(
+            &helm.value_files,
+            &app_path,
+            &repo_root,
+            refs,
+            helm.ignore_missing_value_files,
+        )?;
+        let mut set_file = Vec::new();
+        for (k, p) in &helm.file_parameters {
+            let (path, _) = match p.strip_prefix('$') {
+                Some(_) => {
+                    let v = helm::value_files(
+                        std::slice::from_ref(p),
+                        &app_path,
+                        &repo_root,
+                        refs,
+                        false,
+                    )?;
+                    (v.into_iter().next().unwrap_or_default(), ())
+                }
+                None => {
+                    let v = helm::value_files(
+                        std::slice::from_ref(p),
+                        &app_path,
+                        &repo_root,
+                        refs,
+                        false,
+                    )
+                    .map_err(|e| e.replace("value file", "file parameter"))?;
+                    (v.into_iter().next().unwrap_or_default(), ())
+                }
+            };
+            set_file.push(format!("{k}={}", path.display()));
+        }
+        let (cluster, env_name, env_settings) = self.environment(app);
+        let namespace = helm
+            .namespace
+            .clone()
+            .or_else(|| app.dest_namespace.clone());
+        let chart_defaults = chart.is_dir().then(|| chart.join("values.yaml"));
+        let target = EnvTarget {
+            name: env_name.clone(),
+            values: values
+                .into_iter()
+                .filter(|v| Some(v) != chart_defaults.as_ref())
+                .collect(),
+            source: Some(at.to_string()),
+            cluster: cluster.clone(),
+            namespace,
+            release: Some(
+                helm.release_name
+                    .clone()
+                    .unwrap_or_else(|| app.name.clone()),
+            ),
+            inline_values: helm.values.clone(),
+            set: (helm.parameters.iter())
+                .filter(|p| !p.2)
+                .map(|(k, v, _)| format!("{k}={v}"))
+                .collect(),
+            set_string: (helm.parameters.iter())
+                .filter(|p| p.2)
+                .map(|(k, v, _)| format!("{k}={v}"))
+                .collect(),
+            set_file,
+            kube_version: helm.kube_version.clone(),
+            api_versions: helm.api_versions.clone(),
+        };
+        // App-of-apps chart: render it now for its Applications.
+        let children = if writes_applications(&chart) {
+            self.rendered_children(doc, &chart, &target)?
+        } else {
+            Vec::new()
+        };
+        let config = self.chart_config(&chart);
+        let entry = self
+            .targets
+            .entry(chart.clone())
+            .or_insert_with(|| (config, Vec::new()));
+        if let (Some(n), Some(e)) = (&env_name, env_settings) {
+            entry.0.environments.insert(n.clone(), e);
+            if !entry.0.environment_order.contains(n) {
+                entry.0.environment_order.push(n.clone());
+            }
+        }
+        entry.1.push(target);
+        Ok(children)
+    }
+
+    /// The config a chart's renders use: `--config`, else its nearest files over the run's
+    /// config (so `clusters:` and `environments:` of the run apply).
+    fn chart_config(&mut self, chart: &Path) -> Config {
+        if let Some(c) = self.opts.config_override {
+            return c.clone();
+        }
+        let nearest = crate::config::find_for_cached(chart, &mut self.configs)
+            .unwrap_or_else(|_| self.opts.config.clone());
+        if nearest.path.is_none() || nearest.path == self.opts.config.path {
+            return self.opts.config.clone();
+        }
+        let mut c = crate::config::merge(self.opts.config.clone(), nearest);
+        for (k, v) in &self.opts.config.clusters {
+            c.clusters.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        c
+    }
+
+    /// The destination's cluster, environment name and environment settings (cluster settings
+    /// overridden by the environment's): the environment whose `cluster` and `namespace` match,
+    /// else one with that `cluster` and no namespace, else the cluster's `environment:`, else
+    /// the cluster's name when `clusters:` knows it.
+    fn environment(
+        &self,
+        app: &Application,
+    ) -> (Option<String>, Option<String>, Option<Environment>) {
+        let config = self.opts.config;
+        let by_server = app.dest_server.as_ref().and_then(|s| {
+            let key = repos::normalize(s);
+            config
+                .clusters
+                .iter()
+                .find(|(n, c)| {
+                    c.server.as_deref().map(repos::normalize) == Some(key.clone())
+                        || repos::normalize(n) == key
+                })
+                .map(|(n, _)| n.clone())
+        });
+        let cluster = app.dest_name.clone().or(by_server).or_else(|| {
+            app.dest_server.as_ref().map(|s| {
+                if s == "https://kubernetes.default.svc" {
+                    "in-cluster".to_string()
+                } else {
+                    s.clone()
+                }
+            })
+        });
+        let Some(cluster) = cluster else {
+            return (None, None, None);
+        };
+        let cl = config.clusters.get(&cluster);
+        let ns = app.dest_namespace.as_deref();
+        let find = |want_ns: Option<&str>| {
+            config.environment_order.iter().find(|n| {
+                config.environments.get(*n).is_some_and(|e| {
+                    e.cluster.as_deref() == Some(cluster.as_str())
+                        && e.namespace.as_deref() == want_ns
+                })
+            })
+        };
+        let env_name = ns
+            .and_then(|n| find(Some(n)))
+            .or_else(|| find(None))
+            .cloned()
+            .or_else(|| cl.and_then(|c| c.environment.clone()))
+            .or_else(|| cl.map(|_| cluster.clone()));
+        let Some(env_name) = env_name else {
+            return (Some(cluster), None, None);
+        };
+        let mut e = cl.map(|c| c.settings.clone()).unwrap_or_default();
+        if let Some(over) = config.environments.get(&env_name) {
+            let set = |f: &str| {
+                config
+                    .explicit
+                    .contains(&format!("environments.{env_name}.{f}"))
+            };
+            if set("namespace") {
+                e.namespace = over.namespace.clone();
+            }
+            if set("namespaces") {
+                e.namespaces = over.namespaces.clone();
+            }
+            if set("pin-digests") {
+                e.pin_digests = over.pin_digests;
+            }
+            if set("min-replicas") {
+                e.min_replicas = over.min_replicas;
+            }
+            for (id, r) in &over.rules {
+                let merged = match e.rules.get(id) {
+                    Some(old) => old.overlay(r),
+                    None => r.clone(),
+                };
+                e.rules.insert(id.clone(), merged);
+            }
+        }
+        e.cluster = Some(cluster.clone());
+        if e.namespace.is_none() {
+            e.namespace = app.dest_namespace.clone();
+        }
+        (Some(cluster), Some(env_name), Some(e))
+    }
+
+    /// Renders an app-of-apps chart with the target's inputs and reads the Applications it
+    /// writes (each positioned at the parent Application).
+    fn rendered_children(
+        &self,
+        doc: &Doc,
+        chart: &Path,
+        t: &EnvTarget,
+    ) -> Result<Vec<Doc>, String> {
+        let loaded = crate::render::chart::load_chart(chart).map_err(|e| e.to_string())?;
+        let ro = render_options(t, "release", &crate::config::Limits::default())?;
+        let rendered = crate::render::chart::render_chart(&loaded, &ro)
+            .map_err(|e| format!("app-of-apps chart does not render: {}", e.message))?;
+        let mut out = Vec::new();
+        for (name, t) in &rendered.templates {
+            if name.ends_with("NOTES.txt") {
+                continue;
+            }
+            let docs = crate::yaml::parse_manifests(&t.text, &crate::yaml::Limits::default())
+                .map_err(|e| format!("{name}: {}", e.message))?;
+            for d in docs {
+                let json = d.root.to_json();
+                if application::is_kind(&json, "Application") {
+                    out.push(Doc {
+                        json,
+                        _in_file: false,
+                        ..doc.clone()
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The render options of a target (values files read by the renderer).
+pub fn render_options(
+    t: &EnvTarget,
+    default_release: &str,
+    limits: &crate::config::Limits,
+) -> Result<crate::render::chart::RenderOptions, String> {
+    let mut ro = crate::render::chart::RenderOptions {
+        values_files: t.values.clone(),
+        release_name: t
+            .release
+            .clone()
+            .unwrap_or_else(|| default_release.to_string()),
+        namespace: t.namespace.clone().unwrap_or_else(|| "default".into()),
+        skip_schema_validation: true,
+        limits: *limits,
+        ..Default::default()
+    };
+    apply_helm_inputs(t, &mut ro);
+    Ok(ro)
+}
+
+/// Adds a target's inline values (as the last values layer), `--set*` arguments, kube version
+/// and API versions to render options.
+pub fn apply_helm_inputs(t: &EnvTarget, ro: &mut crate::render::chart::RenderOptions) {
+    if let Some(v) = &t.inline_values
+        && let crate::render::value::Value::Map(m) = crate::render::chart::strvals::from_json(v)
+    {
+        ro.values.push(m.into_map());
+    }
+    ro.set.extend(t.set.iter().cloned());
+    ro.set_string.extend(t.set_string.iter().cloned());
+    ro.set_file.extend(t.set_file.iter().cloned());
+    if t.kube_version.is_some() {
+        ro.kube_version = t.kube_version.clone();
+    }
+    ro.api_versions.extend(t.api_versions.iter().cloned());
+}
+
+/// Whether a chart's templates write Applications (an app-of-apps chart).
+fn writes_applications(chart: &Path) -> bool {
+    if !chart.is_dir() {
+        return false;
+    }
+    walkdir::WalkDir::new(chart.join("templates"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .any(|e| {
+            std::fs::read_to_string(e.path()).is_ok_and(|t| {
+                t.contains("argoproj.io/") && t.lines().any(|l| l.trim() == "kind: Application")
+            })
+        })
+}
+
+/// A Helm-repository/OCI chart `name` at `version` (exact, or a semver range) in a mapped
+/// directory: `name/Chart.yaml`, `name-VERSION.tgz` or `name/name-VERSION.tgz`.
+pub fn find_chart(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
+    let want = version.trim_start_matches('v');
+    let matches = |v: &str| {
+        let v = v.trim_start_matches('v');
+        want.is_empty()
+            || want == "*"
+            || v == want
+            || crate::render::chart::values::is_compatible_range(version, v)
+    };
+    let chart_dir = dir.join(name);
+    if let Ok(text) = std::fs::read_to_string(chart_dir.join("Chart.yaml"))
+        && let Ok(docs) = crate::yaml::parse_stream(&text, &crate::yaml::Limits::default())
+        && let Some(v) = docs
+            .first()
+            .and_then(|d| d.root.get("version"))
+            .map(|v| v.to_json())
+    {
+        let v = match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        if matches(&v) {
+            return Some(chart_dir);
+        }
+    }
+    let mut best: Option<(semver::Version, PathBuf)> = None;
+    for d in [dir.to_path_buf(), chart_dir] {
+        let Ok(rd) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let f = e.file_name().to_string_lossy().into_owned();
+            let Some(v) = f
+                .strip_prefix(&format!("{name}-"))
+                .and_then(|r| r.strip_suffix(".tgz"))
+            else {
+                continue;
+            };
+            if !v.starts_with(|c: char| c.is_ascii_digit() || c == 'v') || !matches(v) {
+                continue;
+            }
+            let sv = semver::Version::parse(v.trim_start_matches('v'))
+                .unwrap_or(semver::Version::new(0, 0, 0));
+            if best.as_ref().is_none_or(|(b, _)| sv > *b) {
+                best = Some((sv, e.path()));
+            }
+        }
+    }
+    best.map(|(_, p)| p)
+}
+
+/// The rule id of what cannot be resolved offline.
+pub const UNRESOLVED: &str = crate::analyze::rules::unresolved_source::UnresolvedSource::INFO.id;
+
+/// The repository mapping of a run: `--repo URL=PATH` arguments (relative to `cwd`) first, then
+/// `repos:` of the config.
+pub fn repo_map(args: &[String], config: &Config, cwd: &Path) -> Result<RepoMap, String> {
+    let mut m = RepoMap::default();
+    for a in args {
+        m.add_arg(a, cwd)?;
+    }
+    for (url, dir) in &config.repos {
+        m.add(url, normalise(dir));
+    }
+    Ok(m)
+}
+
+/// What Argo CD resolution adds to a run.
+#[derive(Debug, Default)]
+pub struct ArgoRun {
+    /// `unresolved-source` findings (severity from the config; none when the rule is off).
+    pub findings: Vec<crate::report::finding::Finding>,
+    /// Texts of the Application files (for report snippets).
+    pub sources: BTreeMap<String, Arc<str>>,
+    /// The repository mapping (dependencies are looked up in it).
+    pub repos: RepoMap,
+    /// Files holding Applications or ApplicationSets.
+    pub files: BTreeSet<PathBuf>,
+}
+
+/// Resolves the Applications of the run and merges them into `d`: a chart that Applications
+/// deploy is checked with exactly their renders (no convention environments), malformed
+/// Applications join `d.unreadable` (reported, exit code 2, the rest checked).
+pub fn apply(
+    d: &mut crate::discover::charts::Discovered,
+    paths: &[PathBuf],
+    repo_args: &[String],
+    config: &Config,
+    config_override: Option<&Config>,
+    cwd: &Path,
+) -> Result<ArgoRun, String> {
+    let repos = repo_map(repo_args, config, cwd)?;
+    let abs: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .map(|p| normalise(&cwd.join(p)))
+        .collect();
+    let res = resolve(&ResolveOptions {
+        paths: &abs,
+        repos: &repos,
+        config,
+        config_override,
+        cwd,
+    });
+    let deployed: BTreeSet<&PathBuf> = res.services.iter().map(|s| &s.chart).collect();
+    d.services.retain(|s| !deployed.contains(&s.chart));
+    d.services.extend(res.services.iter().cloned());
+    d.services.sort_by(|a, b| a.display.cmp(&b.display));
+    d.unreadable.extend(res.errors.iter().cloned());
+    d.unresolved.extend(
+        res.unresolved
+            .iter()
+            .map(|u| crate::discover::charts::Unresolved {
+                source: format!("{}:{}", u.file, u.line),
+                reason: u.reason.clone(),
+            }),
+    );
+    let level =
+        crate::analyze::settings::Settings::from_config(config, None, None).level(UNRESOLVED);
+    let severity = match level {
+        Some(None) => None,
+        Some(Some(s)) => Some(s),
+        None => {
+            Some(crate::analyze::rules::unresolved_source::UnresolvedSource::INFO.default_severity)
+        }
+    };
+    let findings = match severity {
+        None => Vec::new(),
+        Some(severity) => res
+            .unresolved
+            .iter()
+            .map(|u| crate::report::finding::Finding {
+                rule: UNRESOLVED.into(),
+                severity,
+                message: u.reason.clone(),
+                resource: None,
+                location: crate::report::finding::Location {
+                    file: u.file.clone(),
+                    line: u.line,
+                    column: u.column,
+                },
+                related: Vec::new(),
+                environment: None,
+                chart: None,
+                field: None,
+            })
+            .collect(),
+    };
+    Ok(ArgoRun {
+        findings,
+        sources: res.sources,
+        repos,
+        files: res.files,
+    })
+}

@@ -1,0 +1,69 @@
+//! Argo CD resolution on fixtures/platform: a config repo whose Applications point at a team
+//! repo mapped with `repos:` in chartgate.yaml.
+use std::process::Command;
+
+fn run() -> (serde_json::Value, String, i32) {
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/config-repo");
+    let out = Command::new(env!("CARGO_BIN_EXE_chartgate"))
+        .current_dir(&dir)
+        .args(["check", "--format", "json", "--fail-on", "error", "."])
+        .output()
+        .expect("run chartgate");
+    let json = serde_json::from_slice(&out.stdout).expect("json report");
+    (
+        json,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn applications_resolve_with_argo_cd_inputs() {
+    let (json, stderr, code) = run();
+    // A malformed Application is an error at its line; the rest is still checked.
+    assert_eq!(
+        stderr,
+        "chartgate: clusters/shared/web-dev.yaml:23:1: invalid Application bad: `spec.source.repoURL` is required\n"
+    );
+    assert_eq!(code, 2);
+    let findings = json["findings"].as_array().unwrap();
+    let unresolved: Vec<String> = findings
+        .iter()
+        .filter(|f| f["rule"] == "unresolved-source")
+        .map(|f| {
+            format!(
+                "{}:{} {} {}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["severity"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        unresolved,
+        [
+            "clusters/shared/web-dev.yaml:15 warning Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)"
+        ]
+    );
+    // The chart is rendered once, as the Application says (environment dev from cluster
+    // shared + namespace team-dev), with no convention environments.
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/config-repo");
+    let out = Command::new(env!("CARGO_BIN_EXE_chartgate"))
+        .current_dir(&dir)
+        .args(["check", "--list", "."])
+        .output()
+        .unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/team/web");
+    let r = root.display();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!(
+            "{r}  env dev: {r}/values.yaml, {r}/values-dev.yaml  [from clusters/shared/web-dev.yaml:1]\n\
+             clusters/shared/web-dev.yaml  manifest\n\
+             clusters/shared/web-dev.yaml:15  unresolved: Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)\n"
+        )
+    );
+}

@@ -1,0 +1,250 @@
+//! The cluster rules (`deprecated-api`, `pod-security`, `schema-validity`) per Kubernetes
+//! version and Pod Security level: fixtures under fixtures/cluster/, exact findings.
+//! `pod-security` runs cases ported from k8s.io/pod-security-admission's test tables; the
+//! expected controls per environment are in fixtures/cluster/expected/ (reviewed by hand against
+//! policy/check_*.go).
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn check(env: &str, path: &str) -> (i32, Vec<Value>) {
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--format", "json", "--env", env, path])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code().unwrap(),
+        json["findings"].as_array().unwrap().clone(),
+    )
+}
+
+/// `rule severity file:line:col [Kind/name] message` per finding.
+fn lines(findings: &[Value]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| {
+            let res = match f["resource"].as_object() {
+                Some(r) => format!(
+                    " [{}/{}]",
+                    r["kind"].as_str().unwrap(),
+                    r["name"].as_str().unwrap()
+                ),
+                None => String::new(),
+            };
+            format!(
+                "{} {} {}:{}:{}{} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                res,
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn deprecated_api_per_version() {
+    let file = "fixtures/cluster/deprecated-fail.yaml";
+    let (code, f) = check("old", file);
+    assert_eq!(code, 1);
+    assert_eq!(
+        lines(&f),
+        vec![
+            "deprecated-api error fixtures/cluster/deprecated-fail.yaml:1:13 [PodDisruptionBudget/old-pdb] policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25 (this environment runs 1.29); use policy/v1",
+            "deprecated-api warning fixtures/cluster/deprecated-fail.yaml:8:13 [FlowSchema/fs] flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema is deprecated since Kubernetes 1.24 and is removed in 1.32 (this environment runs 1.29); use flowcontrol.apiserver.k8s.io/v1",
+            // Beta APIs 1.29 does not serve by default (nor deprecate yet): no schema.
+            "schema-validity info fixtures/cluster/deprecated-fail.yaml:14:7 [VolumeAttributesClass/vac] no schema for storage.k8s.io/v1beta1 VolumeAttributesClass",
+            "schema-validity info fixtures/cluster/deprecated-fail.yaml:20:7 [DeviceClass/gpu] no schema for resource.k8s.io/v1beta1 DeviceClass",
+        ]
+    );
+    let (_, f) = check("new", file);
+    assert_eq!(
+        lines(&f),
+        vec![
+            "deprecated-api error fixtures/cluster/deprecated-fail.yaml:1:13 [PodDisruptionBudget/old-pdb] policy/v1beta1 PodDisruptionBudget was removed in Kubernetes 1.25 (this environment runs 1.37); use policy/v1",
+            "deprecated-api error fixtures/cluster/deprecated-fail.yaml:8:13 [FlowSchema/fs] flowcontrol.apiserver.k8s.io/v1beta3 FlowSchema was removed in Kubernetes 1.32 (this environment runs 1.37); use flowcontrol.apiserver.k8s.io/v1",
+            "deprecated-api warning fixtures/cluster/deprecated-fail.yaml:13:13 [VolumeAttributesClass/vac] storage.k8s.io/v1beta1 VolumeAttributesClass is deprecated since Kubernetes 1.34 (this environment runs 1.37); use storage.k8s.io/v1",
+            "deprecated-api error fixtures/cluster/deprecated-fail.yaml:19:13 [DeviceClass/gpu] resource.k8s.io/v1beta1 DeviceClass was removed in Kubernetes 1.36 (this environment runs 1.37); use resource.k8s.io/v1beta2",
+        ]
+    );
+    for env in ["old", "mid", "new"] {
+        let (code, f) = check(env, "fixtures/cluster/deprecated-pass.yaml");
+        assert_eq!((code, lines(&f)), (0, Vec::<String>::new()), "{env}");
+    }
+}
+
+#[test]
+fn chart_kube_version_and_values_lines() {
+    let (_, f) = check("old", "fixtures/cluster/psa-chart");
+    assert_eq!(
+        lines(&f),
+        vec![
+            "pod-security error fixtures/cluster/psa-chart/values.yaml:3:15 [Deployment/psa-chart] privileged: container `api` must not set securityContext.privileged=true (Pod Security `baseline`)",
+            "pod-security error fixtures/cluster/psa-chart/values.yaml:5:9 [Deployment/psa-chart] sysctls: forbidden sysctl \"net.ipv4.tcp_rmem\" (Pod Security `baseline`)",
+        ]
+    );
+    let (_, f) = check("new", "fixtures/cluster/psa-chart");
+    assert_eq!(
+        lines(&f),
+        vec![
+            "deprecated-api error fixtures/cluster/psa-chart/Chart.yaml:4:1 chart `psa-chart` requires kubeVersion `>=1.29.0-0 <1.34.0-0`, which excludes Kubernetes v1.37.0 of this environment",
+            "pod-security error fixtures/cluster/psa-chart/values.yaml:3:15 [Deployment/psa-chart] privileged: container `api` must not set securityContext.privileged=true (Pod Security `baseline`)",
+        ]
+    );
+}
+
+/// `name: control line:col` for every pod-security finding, in report order.
+fn psa(env: &str, file: &str) -> String {
+    let (_, f) = check(env, file);
+    let mut out = String::new();
+    for x in f.iter().filter(|x| x["rule"] != "schema-validity") {
+        assert_eq!(x["rule"], "pod-security", "{x}");
+        let control = x["message"].as_str().unwrap().split(':').next().unwrap();
+        out.push_str(&format!(
+            "{}: {control} {}:{}\n",
+            x["resource"]["name"].as_str().unwrap(),
+            x["line"],
+            x["column"]
+        ));
+    }
+    out
+}
+
+#[test]
+fn pod_security_admission_cases_per_level_and_version() {
+    for env in ["old", "mid", "new", "locked", "strict"] {
+        let got = psa(env, "fixtures/cluster/pod-security/psa-cases.yaml");
+        let path = format!(
+            "{}/fixtures/cluster/expected/psa-cases.{env}.txt",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        if std::env::var_os("CHARTGATE_BLESS").is_some() {
+            std::fs::write(&path, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(got, want, "environment {env}");
+    }
+}
+
+#[test]
+fn pod_security_pass_fixture() {
+    for env in ["old", "new", "locked", "strict"] {
+        let (code, f) = check(env, "fixtures/cluster/pod-security/pass.yaml");
+        assert_eq!((code, lines(&f)), (0, Vec::<String>::new()), "{env}");
+    }
+}
+
+#[test]
+fn schema_validity_per_version_and_crds() {
+    let file = "fixtures/cluster/schema/fail.yaml";
+    let common = [
+        "schema-validity error fixtures/cluster/schema/fail.yaml:6:13 [Deployment/api] spec.replicas: expected an integer, got string \"2\"",
+        "schema-validity error fixtures/cluster/schema/fail.yaml:12:23 [Deployment/api] spec.strategy.rollingUpdate.maxUnavailable: expected an integer or a string, got boolean true",
+    ];
+    let (code, f) = check("old", file);
+    assert_eq!(code, 1);
+    let mut want: Vec<String> = common.iter().map(|s| s.to_string()).collect();
+    want.extend([
+        "schema-validity error fixtures/cluster/schema/fail.yaml:20:11 [Deployment/api] spec.template.spec.containers[0].resourcs: unknown field `resourcs` (not in the apps/v1 Deployment schema of Kubernetes 1.29)".to_string(),
+        "schema-validity error fixtures/cluster/schema/fail.yaml:22:11 [Deployment/api] spec.template.spec.containers[1].name: missing required field `name`".to_string(),
+        // trafficDistribution exists from 1.30 on.
+        "schema-validity error fixtures/cluster/schema/fail.yaml:29:3 [Service/api] spec.trafficDistribution: unknown field `trafficDistribution` (not in the v1 Service schema of Kubernetes 1.29)".to_string(),
+        "schema-validity info fixtures/cluster/schema/fail.yaml:35:7 [Widget/w] no schema for example.com/v1 Widget".to_string(),
+    ]);
+    assert_eq!(lines(&f), want);
+    let (_, f) = check("mid", file);
+    assert!(!lines(&f).iter().any(|l| l.contains("trafficDistribution")));
+    assert_eq!(lines(&f).len(), 5);
+    for env in ["old", "mid", "new"] {
+        let (code, f) = check(env, "fixtures/cluster/schema/pass.yaml");
+        assert_eq!((code, lines(&f)), (0, Vec::<String>::new()), "{env}");
+    }
+    // A CRD among the checked manifests.
+    let (_, f) = check("new", "fixtures/cluster/schema/crd.yaml");
+    assert_eq!(
+        lines(&f),
+        vec![
+            "schema-validity error fixtures/cluster/schema/crd.yaml:38:3 [Widget/bad] spec.colour: unknown field `colour` (not in the example.com/v1 Widget CRD schema)",
+            "schema-validity error fixtures/cluster/schema/crd.yaml:38:3 [Widget/bad] spec.size: missing required field `size`",
+            "schema-validity error fixtures/cluster/schema/crd.yaml:39:10 [Widget/bad] spec.color: string \"green\" is not one of red, blue",
+        ]
+    );
+    // A CRD from the chart's crds/ folder; the finding is at the values line.
+    let (_, f) = check("mid", "fixtures/cluster/crd-chart");
+    assert_eq!(
+        lines(&f),
+        vec![
+            "schema-validity error fixtures/cluster/crd-chart/values.yaml:2:8 [Widget/w] spec.color: string \"green\" is not one of red, blue",
+        ]
+    );
+}
+
+#[test]
+fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "root: true\nenvironments:\n  dev:\n    kube-version: \"1.28\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("m.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--env", "dev", "m.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("chartgate.yaml:4:19: unknown kube-version `1.28` (supported: 1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36, 1.37)"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "root: true\nkube-version: 1.30\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "m.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kube-version must be a quoted string"));
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "root: true\npod-security: strict\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "m.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("`strict` is not one of baseline, restricted"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
