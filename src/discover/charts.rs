@@ -248,7 +248,17 @@ pub fn discover(
                     continue;
                 }
                 if path.join("Chart.yaml").is_file() {
-                    charts.insert(path.to_path_buf(), root.clone());
+                    // Helm does not install a library chart: it is rendered through the charts
+                    // that depend on it.
+                    if is_library(path) {
+                        skip(
+                            &mut out,
+                            path,
+                            "library chart (`type: library`): checked through the charts that depend on it".into(),
+                        );
+                    } else {
+                        charts.insert(path.to_path_buf(), root.clone());
+                    }
                     walker.skip_current_dir();
                     continue;
                 }
@@ -403,6 +413,23 @@ pub fn discover(
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out.skipped.dedup();
     Ok(out)
+}
+
+/// Whether the chart directory `dir` is a library chart (`type: library` in its Chart.yaml).
+fn is_library(dir: &Path) -> bool {
+    let Ok(bytes) = crate::config::confine::read_bounded(&dir.join("Chart.yaml"), 1 << 20) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    crate::yaml::parse_stream(&text, &crate::yaml::Limits::default())
+        .ok()
+        .and_then(|docs| docs.into_iter().next())
+        .and_then(|d| {
+            d.root
+                .get("type")
+                .and_then(|t| t.as_str().map(str::to_string))
+        })
+        .is_some_and(|t| t == "library")
 }
 
 /// The merged config that applies in `dir` (`--config` when given).
