@@ -766,32 +766,51 @@ impl Resolver<'_> {
     }
 
     /// Renders an app-of-apps chart with the target's inputs and reads the Applications it
-    /// writes (each positioned at the parent Application).
+    /// writes, each positioned at the first line of the chart template that writes it.
     fn rendered_children(
         &self,
         doc: &Doc,
         chart: &Path,
         t: &EnvTarget,
     ) -> Result<Vec<Doc>, String> {
-        let loaded = crate::render::chart::load_chart(chart).map_err(|e| e.to_string())?;
+        // Messages name the chart as the user sees it, not by its absolute path.
+        let shown = display_path(chart, self.opts.cwd);
+        let relative = |m: String| m.replace(&chart.display().to_string(), &shown);
+        let loaded =
+            crate::render::chart::load_chart(chart).map_err(|e| relative(e.to_string()))?;
         let ro = render_options(t, "release", &crate::config::Limits::default())?;
         let rendered = crate::render::chart::render_chart(&loaded, &ro)
-            .map_err(|e| format!("app-of-apps chart does not render: {}", e.message))?;
+            .map_err(|e| relative(format!("app-of-apps chart does not render: {}", e.message)))?;
         let mut out = Vec::new();
         for (name, t) in &rendered.templates {
             if name.ends_with("NOTES.txt") {
                 continue;
             }
+            // `CHART/templates/x.yaml` (subcharts: `CHART/charts/SUB/templates/x.yaml`).
+            let template = name
+                .split_once('/')
+                .map(|(_, rest)| chart.join(rest))
+                .filter(|p| chart.is_dir() && p.is_file());
             let docs = crate::yaml::parse_manifests(&t.text, &crate::yaml::Limits::default())
                 .map_err(|e| format!("{name}: {}", e.message))?;
             for d in docs {
                 let json = d.root.to_json();
                 if application::is_kind(&json, "Application") {
-                    out.push(Doc {
-                        json,
-                        _in_file: false,
-                        ..doc.clone()
-                    });
+                    let at = match &template {
+                        Some(file) => Doc {
+                            json,
+                            file: file.clone(),
+                            line: 1,
+                            column: 1,
+                            _in_file: false,
+                        },
+                        None => Doc {
+                            json,
+                            _in_file: false,
+                            ..doc.clone()
+                        },
+                    };
+                    out.push(at);
                 }
             }
         }
