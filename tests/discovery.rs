@@ -404,3 +404,19 @@ fn list_json_is_the_render_matrix() {
         })
     );
 }
+
+/// The README's config reference loads: every key it shows exists and validates.
+#[test]
+fn readme_config_example_is_valid() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("## Configuration: `chartgate.yaml`").unwrap()..];
+    let start = section.find("```yaml\n").unwrap() + "```yaml\n".len();
+    let text = &section[start..start + section[start..].find("```").unwrap()];
+    let c = chartgate::config::load_str(text, Path::new("/repo/chartgate.yaml"))
+        .unwrap_or_else(|e| panic!("{}:{}: {}", e.line, e.column, e.message));
+    assert_eq!(c.environments.len(), 3);
+    assert_eq!(c.environment_names, ["dev", "test", "prod"]);
+    assert_eq!(c.clusters.len(), 2);
+    assert_eq!(c.repos.len(), 1);
+}
