@@ -90,6 +90,9 @@ summary_append() {
 
 cmd_check() {
   local path="${INPUT_PATH:-.}"
+  local paths_input="${INPUT_PATHS:-}"
+  local exclude="${INPUT_EXCLUDE:-}"
+  local repos="${INPUT_REPOS:-}"
   local config="${INPUT_CONFIG:-}"
   local platform="${INPUT_PLATFORM_CONFIG:-}"
   local envs="${INPUT_ENVIRONMENTS:-}"
@@ -133,7 +136,30 @@ cmd_check() {
       args+=(--env "$e")
     fi
   done
-  args+=(--fail-on "$fail_on" -- "$path")
+  # Multi-line inputs: one item per line, blank lines and surrounding spaces ignored.
+  local line
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    if [ -n "$line" ]; then args+=(--exclude "$line"); fi
+  done <<<"$exclude"
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    if [ -z "$line" ]; then continue; fi
+    case "$line" in
+      *=?*) args+=(--repo "$line") ;;
+      *) die "input 'repos' takes one URL=PATH per line, got '$line'" ;;
+    esac
+  done <<<"$repos"
+  local targets=()
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    if [ -n "$line" ]; then targets+=("$line"); fi
+  done <<<"$paths_input"
+  if [ "${#targets[@]}" -eq 0 ]; then targets=("$path"); fi
+  args+=(--fail-on "$fail_on" -- "${targets[@]}")
 
   echo "chartgate ${args[*]}"
   local code=0

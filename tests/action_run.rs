@@ -32,6 +32,9 @@ fn action_yml_is_a_valid_composite_action() {
         names,
         [
             "path",
+            "paths",
+            "exclude",
+            "repos",
             "config",
             "platform-config",
             "environments",
@@ -76,6 +79,9 @@ fn action_yml_is_a_valid_composite_action() {
     let check = steps.iter().find(|s| s["id"] == "check").unwrap();
     for (var, input) in [
         ("INPUT_PATH", "path"),
+        ("INPUT_PATHS", "paths"),
+        ("INPUT_EXCLUDE", "exclude"),
+        ("INPUT_REPOS", "repos"),
         ("INPUT_CONFIG", "config"),
         ("INPUT_PLATFORM_CONFIG", "platform-config"),
         ("INPUT_ENVIRONMENTS", "environments"),
@@ -244,7 +250,13 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
     let (code, stdout) = job.run(
         "check",
         &[
-            ("INPUT_PATH", "services"),
+            ("INPUT_PATH", "ignored-when-paths-is-set"),
+            ("INPUT_PATHS", "services\n  apps/web dir \n\n"),
+            ("INPUT_EXCLUDE", "vendor\n**/generated-*.yaml\n"),
+            (
+                "INPUT_REPOS",
+                "https://github.com/jppol/platform.git=../platform\n",
+            ),
             ("INPUT_CONFIG", "chartgate.yaml"),
             ("INPUT_PLATFORM_CONFIG", "platform/chartgate.yaml"),
             ("INPUT_ENVIRONMENTS", "dev, prod"),
@@ -278,10 +290,17 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
             "dev",
             "--env",
             "prod",
+            "--exclude",
+            "vendor",
+            "--exclude",
+            "**/generated-*.yaml",
+            "--repo",
+            "https://github.com/jppol/platform.git=../platform",
             "--fail-on",
             "warning",
             "--",
             "services",
+            "apps/web dir",
         ])
     );
     // Annotations reach the log (stdout) untouched; the text report (PR-controlled text) is
@@ -368,6 +387,13 @@ fn check_rejects_bad_inputs_without_running_chartgate() {
     assert!(!job.p("args").exists());
     let (code, _) = job.run("check", &[("INPUT_SUMMARY", "yes")], 0);
     assert_eq!(code, 2);
+    assert!(!job.p("args").exists());
+    let (code, stdout) = job.run("check", &[("INPUT_REPOS", "https://x.example/r.git\n")], 0);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stdout,
+        "::error title=chartgate action::input 'repos' takes one URL=PATH per line, got 'https://x.example/r.git'\n"
+    );
     assert!(!job.p("args").exists());
 }
 
