@@ -57,6 +57,50 @@ pub fn repo_root(path: &Path) -> PathBuf {
     }
 }
 
+/// Whether `path` (absolute, lexically normalised, below `root`) resolves outside `root` through
+/// a symbolic link. Only the components below `root` are examined (one `lstat` each); the
+/// canonical paths are computed only when one of them is a link, so the common case costs no
+/// `readlink`.
+pub fn leaves_through_link(path: &Path, root: &Path) -> bool {
+    let Ok(rest) = path.strip_prefix(root) else {
+        return false;
+    };
+    thread_local! {
+        // Directories already seen not to be links (a run reads the same chart folders for
+        // every environment); bounded.
+        static PLAIN: std::cell::RefCell<std::collections::HashSet<PathBuf>> =
+            Default::default();
+    }
+    let mut at = root.to_path_buf();
+    let last = rest.components().count();
+    for (i, c) in rest.components().enumerate() {
+        at.push(c);
+        let is_dir_prefix = i + 1 < last;
+        if is_dir_prefix && PLAIN.with(|p| p.borrow().contains(&at)) {
+            continue;
+        }
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return matches!(link_target(path, root), LinkTarget::Outside(_));
+            }
+            Ok(_) => {
+                if is_dir_prefix {
+                    PLAIN.with(|p| {
+                        let mut p = p.borrow_mut();
+                        if p.len() > 100_000 {
+                            p.clear();
+                        }
+                        p.insert(at.clone());
+                    });
+                }
+            }
+            // Missing: nothing below it can be a link.
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
 /// Where a symbolic link leads, relative to the repository `root` (canonical).
 #[derive(Debug, PartialEq, Eq)]
 pub enum LinkTarget {
@@ -90,6 +134,24 @@ mod tests {
         std::fs::create_dir_all(repo.join("a/b")).unwrap();
         assert_eq!(repo_root(&repo.join("a/b")), repo);
         assert_eq!(repo_root(&repo.join("a/b/chartgate.yaml")), repo);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn leaving_through_a_link_below_the_root() {
+        let d = tempfile::tempdir().unwrap();
+        let r = std::fs::canonicalize(d.path()).unwrap();
+        std::fs::create_dir_all(r.join("repo/a")).unwrap();
+        std::fs::create_dir_all(r.join("elsewhere")).unwrap();
+        std::fs::write(r.join("repo/a/v.yaml"), "x: 1\n").unwrap();
+        std::fs::write(r.join("elsewhere/v.yaml"), "x: 1\n").unwrap();
+        std::os::unix::fs::symlink("../elsewhere", r.join("repo/out")).unwrap();
+        std::os::unix::fs::symlink("a", r.join("repo/in")).unwrap();
+        let root = r.join("repo");
+        assert!(!leaves_through_link(&root.join("a/v.yaml"), &root));
+        assert!(!leaves_through_link(&root.join("in/v.yaml"), &root));
+        assert!(leaves_through_link(&root.join("out/v.yaml"), &root));
+        assert!(!leaves_through_link(&root.join("missing/v.yaml"), &root));
     }
 
     #[cfg(unix)]

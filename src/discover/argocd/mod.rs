@@ -39,6 +39,12 @@ use application::{Application, Source};
 use helm::RefTarget;
 use repos::RepoMap;
 
+/// A file the resolver reads (Argo CD manifests, chart metadata): a regular file within the
+/// configured `file-bytes` default, never a device; unreadable is `Err`.
+fn read_text(path: &Path) -> Result<String, String> {
+    crate::config::confine::read_bounded_text(path, crate::model::Limits::default().file_bytes)
+}
+
 /// How deep app-of-apps nesting is followed.
 pub const MAX_DEPTH: usize = 10;
 
@@ -164,7 +170,7 @@ fn origin_of(path: &Path) -> Option<(String, PathBuf)> {
     };
     while let Some(d) = dir {
         let cfg = d.join(".git").join("config");
-        if let Ok(text) = std::fs::read_to_string(&cfg) {
+        if let Ok(text) = read_text(&cfg) {
             let mut in_origin = false;
             for line in text.lines() {
                 let l = line.trim();
@@ -220,7 +226,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             if !seen_files.insert(f.clone()) {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&f) else {
+            let Ok(text) = read_text(&f) else {
                 continue;
             };
             if !text.contains("argoproj.io") {
@@ -562,7 +568,7 @@ impl Resolver<'_> {
                 // A directory of manifests: its Applications are this app's children.
                 let mut children = Vec::new();
                 for f in candidate_files(&dir, s.recurse) {
-                    let Ok(text) = std::fs::read_to_string(&f) else {
+                    let Ok(text) = read_text(&f) else {
                         continue;
                     };
                     if let Ok((apps, _)) = read_docs(&f, &text) {
@@ -866,7 +872,7 @@ fn writes_applications(chart: &Path) -> bool {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .any(|e| {
-            std::fs::read_to_string(e.path()).is_ok_and(|t| {
+            read_text(e.path()).is_ok_and(|t| {
                 t.contains("argoproj.io/") && t.lines().any(|l| l.trim() == "kind: Application")
             })
         })
@@ -884,7 +890,7 @@ pub fn find_chart(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
             || crate::render::chart::values::is_compatible_range(version, v)
     };
     let chart_dir = dir.join(name);
-    if let Ok(text) = std::fs::read_to_string(chart_dir.join("Chart.yaml"))
+    if let Ok(text) = read_text(&chart_dir.join("Chart.yaml"))
         && let Ok(docs) = crate::yaml::parse_stream(&text, &crate::yaml::Limits::default())
         && let Some(v) = docs
             .first()
