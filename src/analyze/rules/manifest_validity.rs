@@ -35,8 +35,20 @@ impl Rule for ManifestValidity {
         &Self::INFO
     }
     fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
-        let mut seen: HashMap<(&str, &str, &str, &str), &crate::analyze::model::Resource<'a>> =
-            HashMap::new();
+        // One render is one unit. Plain manifests: one directory is one unit (what
+        // `kubectl apply -f DIR` or an Argo CD directory source deploys together); two
+        // directories are independent apps that may each define an object of the same name
+        // (for different namespaces or clusters).
+        let rendered = ctx.settings.context.chart.is_some();
+        let unit = |file: &'a str| -> &'a str {
+            if rendered {
+                ""
+            } else {
+                file.rsplit_once('/').map_or("", |(dir, _)| dir)
+            }
+        };
+        type Key<'k> = (&'k str, &'k str, &'k str, &'k str, &'k str);
+        let mut seen: HashMap<Key<'a>, &crate::analyze::model::Resource<'a>> = HashMap::new();
         for r in ctx.resources {
             for (field, value) in [("apiVersion", r.api_version), ("kind", r.kind)] {
                 if value.is_none_or(|v| v.trim().is_empty()) {
@@ -67,7 +79,7 @@ impl Rule for ManifestValidity {
             let (Some(kind), Some(name)) = (r.kind, r.name) else {
                 continue;
             };
-            let key = (r.group(), kind, r.namespace.unwrap_or(""), name);
+            let key = (unit(r.file), r.group(), kind, r.namespace.unwrap_or(""), name);
             if let Some(first) = seen.get(&key) {
                 let node = r.node.get_path(&["metadata", "name"]).unwrap_or(r.node);
                 let first_pos = first
