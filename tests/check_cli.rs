@@ -254,6 +254,7 @@ fn rules_and_explain() {
     assert_eq!(
         ids,
         [
+            "chart-source",
             "deprecated-api",
             "ignore-without-reason",
             "image-registry",
@@ -282,7 +283,7 @@ fn rules_and_explain() {
         ]
     );
     assert!(
-        text.starts_with("deprecated-api              error    "),
+        text.starts_with("chart-source                error    "),
         "{text}"
     );
     chartgate()

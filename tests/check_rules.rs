@@ -5,6 +5,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 
 const RULES: &[&str] = &[
+    "chart-source",
     "deprecated-api",
     "ignore-without-reason",
     "image-registry",

@@ -46,6 +46,7 @@ macro_rules! declare_rule {
 pub fn all() -> &'static [RuleInfo] {
     use super::rules::*;
     const ALL: &[RuleInfo] = &[
+        chart_source::ChartSource::INFO,
         deprecated_api::DeprecatedApi::INFO,
         ignore_without_reason::IgnoreWithoutReason::INFO,
         image_registry::ImageRegistry::INFO,

@@ -476,18 +476,33 @@ fn check_one(
         Ok(l) => l,
         // Not rendered, not a render error: a warning (by default) for this environment.
         Err(f) if f.rule == crate::discover::argocd::UNRESOLVED => {
-            let settings = Settings::from_config(&svc.config, env_name, None);
+            let mut settings = Settings::from_config(&svc.config, env_name, None);
+            settings.exemptions = opts.exemptions.clone();
             let mut f = f.clone();
             f.environment = env_name.map(str::to_string);
             f.chart = Some(svc.display.clone());
-            return match settings.level(&f.rule) {
-                Some(None) => (Vec::new(), BTreeMap::new(), false),
+            // Where the dependencies come from is judged without rendering.
+            let mut out = crate::analyze::rules::chart_source::chart_findings(
+                &svc.chart,
+                &svc.display,
+                &settings,
+                cwd,
+            );
+            match settings.level(&f.rule) {
+                Some(None) => {}
                 Some(Some(level)) => {
                     f.severity = level;
-                    (vec![f], BTreeMap::new(), false)
+                    out.push(f);
                 }
-                None => (vec![f], BTreeMap::new(), false),
-            };
+                None => out.push(f),
+            }
+            let mut sources = BTreeMap::new();
+            for f in &out {
+                if let Ok(t) = std::fs::read_to_string(cwd.join(&f.location.file)) {
+                    sources.insert(f.location.file.clone(), Arc::from(t));
+                }
+            }
+            return (out, sources, false);
         }
         Err(f) => return fail(f.clone()),
     };
@@ -589,6 +604,12 @@ fn check_one(
     }
     findings.extend(analyze(&files, &settings, &locator));
     findings.extend(crate::analyze::rules::deprecated_api::chart_finding(
+        &svc.chart,
+        &svc.display,
+        &settings,
+        cwd,
+    ));
+    findings.extend(crate::analyze::rules::chart_source::chart_findings(
         &svc.chart,
         &svc.display,
         &settings,

@@ -1,4 +1,5 @@
 //! Built-in rules, one per file. Each file declares its metadata with `declare_rule!`.
+pub mod chart_source;
 pub mod deprecated_api;
 pub mod expired_exemption;
 pub mod ignore_without_reason;
@@ -25,6 +26,7 @@ use super::engine::Rule;
 /// Every built-in rule, in id order (the registry's metadata list is derived from it).
 pub fn all() -> &'static [&'static dyn Rule] {
     &[
+        &chart_source::ChartSource,
         &deprecated_api::DeprecatedApi,
         &ignore_without_reason::IgnoreWithoutReason,
         &image_registry::ImageRegistry,

@@ -1,0 +1,209 @@
+//! `chart-source`: Argo CD chart sources and Chart.yaml dependencies, with exact findings.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn findings(args: &[&str]) -> (i32, Vec<String>) {
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("CHARTGATE_TODAY", "2026-12-05")
+        .args(["check", "--format", "json", "--env", "dev"])
+        .args(args)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let got = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (out.status.code().unwrap(), got)
+}
+
+const ECR: &str = "354918371398.dkr.ecr.*.amazonaws.com/*";
+
+#[test]
+fn applications_fail() {
+    let f = "fixtures/manifests/chart-source/fail.yaml";
+    let (code, got) = findings(&[f]);
+    assert_eq!(code, 1);
+    let want = [
+        format!(
+            "chart-source error {f}:10:14 spec.source: chart `redis` comes from `https://charts.bitnami.com/bitnami`, which is not an allowed chart registry ({ECR})"
+        ),
+        format!(
+            "chart-source error {f}:12:21 spec.source: chart `redis` targetRevision `^18.0.0` is a range, not an exact version: Argo CD deploys the newest matching chart on every refresh; pin MAJOR.MINOR.PATCH"
+        ),
+        format!(
+            "chart-source error {f}:26:16 spec.sources[0]: chart `memcached` comes from `registry-1.docker.io/bitnamicharts`, which is not an allowed chart registry ({ECR})"
+        ),
+        format!(
+            "chart-source error {f}:30:16 spec.sources[1]: chart `cache` comes from `oci://111111111111.dkr.ecr.eu-west-1.amazonaws.com/charts/`, which is not an allowed chart registry ({ECR})"
+        ),
+        format!(
+            "chart-source error {f}:32:23 spec.sources[1]: chart `cache` targetRevision `*` is a range, not an exact version: Argo CD deploys the newest matching chart on every refresh; pin MAJOR.MINOR.PATCH"
+        ),
+        format!(
+            "chart-source error {f}:36:23 spec.sources[2]: chart `proxy` targetRevision is `HEAD`, which is no chart version; pin MAJOR.MINOR.PATCH"
+        ),
+        format!(
+            "chart-source error {f}:38:14 spec.sources[3]: chart `sidecar` has no targetRevision, so no chart version is pinned; pin MAJOR.MINOR.PATCH"
+        ),
+        format!(
+            "chart-source error {f}:60:18 spec.template.spec.source: chart `ingress-nginx` comes from `oci://354918371398.dkr.ecr.evil.example/x.amazonaws.com`, which is not an allowed chart registry ({ECR})"
+        ),
+        format!(
+            "chart-source error {f}:62:25 spec.template.spec.source: chart `ingress-nginx` targetRevision `1.2` is a range, not an exact version: Argo CD deploys the newest matching chart on every refresh; pin MAJOR.MINOR.PATCH"
+        ),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn applications_pass() {
+    let (code, got) = findings(&["fixtures/manifests/chart-source/pass.yaml"]);
+    assert_eq!((code, got), (0, Vec::<String>::new()));
+}
+
+#[test]
+fn chart_dependencies_fail() {
+    let f = "fixtures/rule-charts/chart-source/fail/Chart.yaml";
+    let (code, got) = findings(&["fixtures/rule-charts/chart-source/fail"]);
+    assert_eq!(code, 1);
+    let want = [
+        format!(
+            "chart-source error {f}:7:14 dependency `redis`: version `^18.0.0` is a range, not an exact version, and Chart.lock does not pin it: `helm dependency build` takes the newest matching chart; pin MAJOR.MINOR.PATCH or commit Chart.lock"
+        ),
+        format!(
+            "chart-source error {f}:8:17 dependency `redis`: repository `https://charts.bitnami.com/bitnami` is not an allowed chart registry ({ECR})"
+        ),
+        format!(
+            "chart-source error {f}:12:17 dependency `postgresql`: repository `@bitnami` names the Helm repository `bitnami` of the runner's `helm repo add` list, which nothing here pins to an allowed chart registry ({ECR}); write the registry as oci://HOST/PATH"
+        ),
+        format!(
+            "chart-source error {f}:16:17 dependency `memcached`: repository `oci://registry-1.docker.io/bitnamicharts` is not an allowed chart registry ({ECR})"
+        ),
+        format!(
+            "chart-source error {f}:19:14 dependency `web-base`: version `~2.3.0` is a range, not an exact version, and Chart.lock does not pin it: `helm dependency build` takes the newest matching chart; pin MAJOR.MINOR.PATCH or commit Chart.lock"
+        ),
+        format!(
+            "chart-source error {f}:24:17 dependency `metrics`: repository `354918371398.dkr.ecr.eu-west-1.amazonaws.com/charts` is not a URL Helm can fetch from (oci://, https:// or file://)"
+        ),
+        format!(
+            "chart-source error {f}:28:17 dependency `outside`: repository `file://../../../../../../../../../../tmp/outside` is outside the repository; a local dependency must live in the repository Argo CD checks out"
+        ),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn chart_dependencies_pass() {
+    let (code, got) = findings(&["fixtures/rule-charts/chart-source/pass"]);
+    assert_eq!((code, got), (0, Vec::<String>::new()));
+}
+
+/// A chart whose public dependency is not vendored is not rendered (`unresolved-source`), but
+/// where its dependency comes from is still judged.
+#[test]
+fn unvendored_dependency_is_still_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("api");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: api\nversion: 1.0.0\ndependencies:\n  - name: redis\n    version: 18.1.0\n    repository: https://charts.bitnami.com/bitnami\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("HELM_CACHE_HOME", dir.path().join("no-cache"))
+        .args(["check", "--format", "json", "--env", "dev", "api"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<(String, String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "unresolved-source".to_string(),
+                "api/Chart.yaml".to_string(),
+                1
+            ),
+            ("chart-source".to_string(), "api/Chart.yaml".to_string(), 7),
+        ]
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn allow_version_ranges_checks_registries_only() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("chartgate.yaml"),
+        "rules:\n  chart-source: {allow-version-ranges: true}\nchart-registries: [\"charts.example.com/*\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("apps.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a, namespace: argocd}\nspec:\n  project: team\n  source: {repoURL: \"oci://charts.example.com/team\", chart: a, targetRevision: \"^1\"}\n  destination: {name: dev, namespace: a}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: b, namespace: argocd}\nspec:\n  project: team\n  source: {repoURL: \"354918371398.dkr.ecr.eu-west-1.amazonaws.com\", chart: b, targetRevision: \"*\"}\n  destination: {name: dev, namespace: b}\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--format", "json", "apps.yaml"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "chart-source")
+        .map(|f| {
+            format!(
+                "{}:{} {}",
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "14:21 spec.source: chart `b` comes from `354918371398.dkr.ecr.eu-west-1.amazonaws.com`, which is not an allowed chart registry (charts.example.com/*)"
+        ]
+    );
+}
