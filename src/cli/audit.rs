@@ -57,6 +57,11 @@ pub struct AuditArgs {
     /// JSON or YAML document merged under `data` for the policies (repeatable).
     #[arg(long = "data", value_name = "FILE")]
     pub data: Vec<PathBuf>,
+    /// Combine `audit --format json` reports (one per CI job) into the report of one audit
+    /// over all their paths, instead of auditing.
+    #[arg(long, num_args = 1.., value_name = "JSON",
+          conflicts_with_all = ["paths", "config", "env", "jobs", "policy", "data"])]
+    pub merge: Vec<PathBuf>,
 }
 
 /// `check`'s arguments for the parts the audit shares with it (policies, data).
@@ -229,6 +234,20 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let format = target
         .as_ref()
         .map_or(args.format.as_str(), |(f, _)| f.as_str());
+    if !args.merge.is_empty() {
+        let files: Vec<(&Path, String)> = args
+            .merge
+            .iter()
+            .map(|p| (p.as_path(), display_path(p, &cwd)))
+            .collect();
+        return match crate::report::audit::merge::merge(&files) {
+            Ok(run) => finish(args, format, target.as_ref(), run, false, out),
+            Err(e) => {
+                eprintln!("chartgate: {e}");
+                Ok(super::EXIT_ERROR)
+            }
+        };
+    }
     let mut paths: Vec<PathBuf> = Vec::new();
     for p in if args.paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -287,11 +306,17 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         .enumerate()
         .flat_map(|(i, r)| r.discovered.services.iter().map(move |s| (i, s)))
         .collect();
-    let mut checks: Vec<Check> = Vec::new();
-    for (_, svc) in &jobs {
-        checks.extend(selected_envs(svc, &args.env).into_iter().map(|e| Check {
-            service: svc.display.clone(),
-            environment: e.name,
+    // Checks root by root (charts, then plain manifests): the order `--merge` rebuilds.
+    let mut checks: Vec<(usize, Check)> = Vec::new();
+    for (i, svc) in &jobs {
+        checks.extend(selected_envs(svc, &args.env).into_iter().map(|e| {
+            (
+                *i,
+                Check {
+                    service: svc.display.clone(),
+                    environment: e.name,
+                },
+            )
         }));
     }
     let bar = progress(checks.len() as u64);
@@ -313,8 +338,8 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     bar.finish_and_clear();
     let mut findings = chart_findings;
     let mut input_errors = Vec::new();
-    for (c, f, e) in manifests {
-        checks.extend(c);
+    for (i, (c, f, e)) in manifests.into_iter().enumerate() {
+        checks.extend(c.into_iter().map(|c| (i, c)));
         findings.extend(f);
         input_errors.extend(e);
     }
@@ -326,24 +351,55 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     for e in &input_errors {
         eprintln!("chartgate: {e}");
     }
+    checks.sort_by_key(|(i, _)| *i);
+    let run = AuditRun {
+        roots: paths.iter().map(|p| display_root(p, &cwd)).collect(),
+        checks: checks.into_iter().map(|(_, c)| c).collect(),
+        findings,
+        revisions: paths
+            .iter()
+            .map(|p| {
+                (
+                    display_root(p, &cwd),
+                    crate::report::audit::revisions::head(&cwd.join(p)),
+                )
+            })
+            .collect(),
+    };
+    finish(
+        args,
+        format,
+        target.as_ref(),
+        run,
+        !input_errors.is_empty(),
+        out,
+    )
+}
+
+/// Writes the baseline and the report of a run (audited or merged); returns the exit code.
+fn finish(
+    args: &AuditArgs,
+    format: &str,
+    target: Option<&(String, PathBuf)>,
+    run: AuditRun,
+    input_errors: bool,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let findings = &run.findings;
     if let Some(path) = &args.baseline_out {
-        let text = crate::report::baseline::write_baseline(&findings);
+        let text = crate::report::baseline::write_baseline(findings);
         if let Err(e) = std::fs::write(path, text) {
             eprintln!("chartgate: cannot write baseline {}: {e}", path.display());
             return Ok(super::EXIT_ERROR);
         }
     }
-    let summary = summarise(&AuditRun {
-        roots: paths.iter().map(|p| display_root(p, &cwd)).collect(),
-        checks,
-        findings: findings.clone(),
-    });
+    let summary = summarise(&run);
     let report = match format {
         "markdown" => markdown(&summary),
-        "json" => json(&summary, &findings),
+        "json" => json(&run, &summary),
         _ => text(&summary),
     };
-    match &target {
+    match target {
         Some((_, path)) => {
             if let Err(e) = std::fs::write(path, report) {
                 eprintln!("chartgate: cannot write {}: {e}", path.display());
@@ -352,7 +408,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         }
         None => out.write_all(report.as_bytes())?,
     }
-    if !input_errors.is_empty() {
+    if input_errors {
         return Ok(super::EXIT_ERROR);
     }
     let fail_on = args.fail_on.as_deref().and_then(Severity::parse);

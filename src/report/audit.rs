@@ -16,6 +16,13 @@ use serde_json::{Value, json};
 use super::Summary;
 use super::finding::{Finding, Severity};
 
+pub mod merge;
+pub mod revisions;
+
+/// The `report` marker of `--format json` and its version: `--merge` reads only these.
+pub const JSON_REPORT: &str = "chartgate-audit";
+pub const JSON_VERSION: u64 = 1;
+
 /// One chart × environment (or plain manifest) that the audit checked.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Check {
@@ -34,6 +41,8 @@ pub struct AuditRun {
     pub checks: Vec<Check>,
     /// Every finding (any order).
     pub findings: Vec<Finding>,
+    /// The git revision (`HEAD`) of each root that is a repository checkout, by root.
+    pub revisions: BTreeMap<String, Option<String>>,
 }
 
 /// One rule's counts in one service, per environment column.
@@ -95,7 +104,7 @@ impl AuditSummary {
 
 /// The check (or run-level group) a finding belongs to: its chart and environment, or for a
 /// finding outside any chart its file.
-fn key_of(f: &Finding) -> Check {
+pub(crate) fn key_of(f: &Finding) -> Check {
     Check {
         service: f.chart.clone().unwrap_or_else(|| f.location.file.clone()),
         environment: f.environment.clone(),
@@ -398,8 +407,11 @@ pub fn markdown(s: &AuditSummary) -> String {
 }
 
 /// `--format json`: one object with the score, per service × environment results with rule
-/// counts, rule totals and every finding (as `check --format json` prints them).
-pub fn json(s: &AuditSummary, findings: &[Finding]) -> String {
+/// counts, rule totals and every finding (as `check --format json` prints them, plus `field`).
+/// It also carries what `--merge` needs to summarise several reports as one run: the `report`
+/// marker and `version`, the `revisions` of the roots and every check (`checks`).
+pub fn json(run: &AuditRun, s: &AuditSummary) -> String {
+    let findings = &run.findings;
     let services: Vec<Value> = s
         .services
         .iter()
@@ -441,7 +453,10 @@ pub fn json(s: &AuditSummary, findings: &[Finding]) -> String {
         })
         .collect();
     let doc = json!({
+        "report": JSON_REPORT,
+        "version": JSON_VERSION,
         "roots": s.roots,
+        "revisions": run.revisions,
         "score": {
             "checks": s.checks,
             "passing": s.passing,
@@ -450,7 +465,17 @@ pub fn json(s: &AuditSummary, findings: &[Finding]) -> String {
         "summary": {"error": s.totals.error, "warning": s.totals.warning, "info": s.totals.info},
         "services": services,
         "rules": rules,
-        "findings": findings.iter().map(super::json::finding_json).collect::<Vec<_>>(),
+        "checks": run.checks.iter().map(|c| json!({
+            "service": c.service,
+            "environment": c.environment,
+        })).collect::<Vec<_>>(),
+        "findings": findings.iter().map(|f| {
+            let mut v = super::json::finding_json(f);
+            if let Value::Object(m) = &mut v {
+                m.insert("field".into(), json!(f.field));
+            }
+            v
+        }).collect::<Vec<_>>(),
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
@@ -534,6 +559,7 @@ mod tests {
                     "chartgate.yaml",
                 ),
             ],
+            ..Default::default()
         };
         let s = summarise(&run);
         // a/prod and m.yaml fail; a/dev (a warning only) and b pass.
