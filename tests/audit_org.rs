@@ -45,6 +45,10 @@ fn org() -> tempfile::TempDir {
             ),
             ("repo-a/.git/HEAD", "ref: refs/heads/main\n"),
             (
+                "repo-a/.github/CODEOWNERS",
+                "# owners\n*            @acme/api-team\n/manifests/ @acme/config @acme/other\n",
+            ),
+            (
                 "repo-a/.git/refs/heads/main",
                 "0123456789abcdef0123456789abcdef01234567\n",
             ),
@@ -68,7 +72,7 @@ fn org() -> tempfile::TempDir {
             ),
             (
                 "repo-b/chartgate.yaml",
-                "root: true\nregistries: [\"registry.b.example/*\"]\n",
+                "root: true\nregistries: [\"registry.b.example/*\"]\nteams:\n  jobs: [apps/*]\n",
             ),
             (
                 "repo-b/apps/job/Chart.yaml",
@@ -174,21 +178,28 @@ fn merged_reports_equal_one_audit_in_every_format() {
 const MERGED_TEXT: &str = "\
 chartgate audit of repo-a, repo-b: 6 errors, 0 warnings, 0 info findings in 5 checks
 
-repo-a/charts/api            dev  prod
-  image-registry (error)       1     .
-  image-tag-pinned (error)     1     .
-  status                    FAIL  pass
+repo-a/charts/api (team @acme/api-team)   dev  prod
+  image-registry (error)                    1     .
+  image-tag-pinned (error)                  1     .
+  status                                 FAIL  pass
 
-repo-a/manifests/cm.yaml     -
-  status                  pass
+repo-a/manifests/cm.yaml (team @acme/config)     -
+  status                                      pass
 
-repo-b/apps/job                -
-  image-tag-pinned (error)     1
-  status                    FAIL
-
-repo-b/manifests/pod.yaml       -
-  resource-requests (error)     3
+repo-b/apps/job (team jobs)     -
+  image-tag-pinned (error)      1
   status                     FAIL
+
+repo-b/manifests/pod.yaml (no team)     -
+  resource-requests (error)             3
+  status                             FAIL
+
+Teams
+  team            services  checks  passing  score  errors  warnings  info
+  @acme/api-team         1       2        1    50%       2         0     0
+  @acme/config           1       1        1   100%       0         0     0
+  jobs                   1       1        0     0%       1         0     0
+  -                      1       1        0     0%       3         0     0
 
 Rules
   rule               severity  findings  services  checks
@@ -199,6 +210,111 @@ Rules
 Score: 40% (2 of 5 checks passing)
 (a check is one chart × environment or plain manifest; it passes when it has no error finding)
 ";
+
+/// Teams from CODEOWNERS (repo-a: last matching line wins, first owner) and `teams:` (repo-b's
+/// config: `apps/*`); `--repos FILE` lists the repositories; markdown and JSON per team.
+#[test]
+fn teams_from_codeowners_and_config_with_a_repos_file() {
+    let t = org();
+    let d = t.path();
+    std::fs::write(d.join("repos.txt"), "# the estate\nrepo-a\n\n  repo-b  \n").unwrap();
+    let (code, out, err) = chartgate(d, &["audit", "--repos", "repos.txt"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(out, MERGED_TEXT);
+    let (_, md, _) = chartgate(
+        d,
+        &["audit", "--repos", "repos.txt", "--format", "markdown"],
+    );
+    let teams = &md[md.find("### Teams").unwrap()..md.find("### Rules").unwrap()];
+    assert_eq!(
+        teams,
+        "### Teams
+
+| Team | Services | Checks | Passing | Score | Errors | Warnings | Info |
+|---|---:|---:|---:|---:|---:|---:|---:|
+| @acme/api-team | 1 | 2 | 1 | 50% | 2 | 0 | 0 |
+| @acme/config | 1 | 1 | 1 | 100% | 0 | 0 | 0 |
+| jobs | 1 | 1 | 0 | 0% | 1 | 0 | 0 |
+| - | 1 | 1 | 0 | 0% | 3 | 0 | 0 |
+
+"
+    );
+    assert!(
+        md.contains("\n### repo-a/charts/api (team @acme/api-team)\n"),
+        "{md}"
+    );
+    let (_, json, _) = chartgate(d, &["audit", "--repos", "repos.txt", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["teams"][0],
+        serde_json::json!({
+            "team": "@acme/api-team",
+            "services": ["repo-a/charts/api"],
+            "score": {"checks": 2, "passing": 1, "percent": 50},
+            "summary": {"error": 2, "warning": 0, "info": 0},
+            "rules": [
+                {"rule": "image-registry", "severity": "error", "findings": 1},
+                {"rule": "image-tag-pinned", "severity": "error", "findings": 1},
+            ],
+        })
+    );
+    assert_eq!(v["teams"][3]["team"], serde_json::Value::Null);
+    assert_eq!(
+        (&v["services"][2]["team"], &v["services"][2]["score"]),
+        (
+            &serde_json::json!("jobs"),
+            &serde_json::json!({"checks": 1, "passing": 0, "percent": 0})
+        )
+    );
+    assert_eq!(
+        v["owners"],
+        serde_json::json!({
+            "repo-a/charts/api": "@acme/api-team",
+            "repo-a/manifests/cm.yaml": "@acme/config",
+            "repo-b/apps/job": "jobs",
+        })
+    );
+    // `teams:` decides before CODEOWNERS.
+    std::fs::write(
+        d.join("repo-a/chartgate.yaml"),
+        "root: true\nregistries: [\"registry.a.example/*\"]\nenvironments:\n  dev: {}\n  prod: {}\nteams:\n  platform: [charts]\n",
+    )
+    .unwrap();
+    let (_, json, _) = chartgate(d, &["audit", "repo-a", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["owners"],
+        serde_json::json!({"repo-a/charts/api": "platform", "repo-a/manifests/cm.yaml": "@acme/config"})
+    );
+    // A repos file that is missing or lists nothing is an input error.
+    std::fs::write(d.join("empty.txt"), "# nothing yet\n\n").unwrap();
+    let (code, _, err) = chartgate(d, &["audit", "--repos", "empty.txt"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (2, "chartgate: empty.txt: lists no repository\n")
+    );
+    let (code, _, err) = chartgate(d, &["audit", "--repos", "none.txt"]);
+    assert_eq!(
+        (code, err.as_str()),
+        (
+            2,
+            "chartgate: cannot read none.txt: No such file or directory (os error 2)\n"
+        )
+    );
+    // An invalid glob under teams: is a config error at its line.
+    std::fs::write(
+        d.join("repo-b/chartgate.yaml"),
+        "root: true\nteams:\n  jobs: [\"apps/[\"]\n",
+    )
+    .unwrap();
+    let (code, _, err) = chartgate(d, &["audit", "repo-b"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("chartgate: config error: repo-b/chartgate.yaml:3:"),
+        "{err}"
+    );
+    assert!(err.contains("teams.jobs: invalid glob `apps/[`"), "{err}");
+}
 
 #[test]
 fn merging_a_broken_or_foreign_file_is_an_error_naming_it() {

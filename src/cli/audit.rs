@@ -60,8 +60,11 @@ pub struct AuditArgs {
     /// Combine `audit --format json` reports (one per CI job) into the report of one audit
     /// over all their paths, instead of auditing.
     #[arg(long, num_args = 1.., value_name = "JSON",
-          conflicts_with_all = ["paths", "config", "env", "jobs", "policy", "data"])]
+          conflicts_with_all = ["paths", "config", "env", "jobs", "policy", "data", "repos"])]
     pub merge: Vec<PathBuf>,
+    /// File listing repositories to audit, one path a line (`#` comments), after PATH...
+    #[arg(long, value_name = "FILE")]
+    pub repos: Option<PathBuf>,
 }
 
 /// `check`'s arguments for the parts the audit shares with it (policies, data).
@@ -248,11 +251,21 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             }
         };
     }
+    let mut given = args.paths.clone();
+    if let Some(f) = &args.repos {
+        match crate::report::audit::owners::read_repos_file(f, &display_path(f, &cwd)) {
+            Ok(r) => given.extend(r),
+            Err(e) => {
+                eprintln!("chartgate: {e}");
+                return Ok(super::EXIT_ERROR);
+            }
+        }
+    }
     let mut paths: Vec<PathBuf> = Vec::new();
-    for p in if args.paths.is_empty() {
+    for p in if given.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        given
     } {
         if !paths.contains(&p) {
             paths.push(p);
@@ -268,6 +281,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let mut roots = Vec::with_capacity(paths.len());
     // A service folder inside a repository also given is audited once.
     let mut seen = std::collections::BTreeSet::new();
+    let mut teams = std::collections::BTreeMap::new();
     for p in &paths {
         match prepare(p, args, &check, &cwd) {
             Ok(mut r) => {
@@ -277,6 +291,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
                 r.discovered
                     .manifests
                     .retain(|m| seen.insert(m.display.clone()));
+                crate::report::audit::owners::assign(p, &cwd, &r.config, &r.discovered, &mut teams);
                 roots.push(r)
             }
             Err(e) => {
@@ -365,6 +380,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
                 )
             })
             .collect(),
+        teams,
     };
     finish(
         args,

@@ -18,6 +18,7 @@ use crate::report::finding::{Location, Severity};
 use crate::yaml::{Node, NodeKind, Pos};
 
 pub mod platform;
+pub mod teams;
 /// Moved to [`crate::model::limits`]; re-exported for old paths.
 pub use crate::model::limits;
 #[cfg(test)]
@@ -72,6 +73,8 @@ pub struct Config {
     pub load_balancers: Vec<LoadBalancer>,
     /// `chart-registries:`: allowed Helm chart registries (globs, like `registries`).
     pub chart_registries: Vec<String>,
+    /// `teams:` team → repository/service globs, nearest file first (see [`teams`]).
+    pub teams: Vec<teams::TeamPatterns>,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
@@ -109,6 +112,7 @@ impl Default for Config {
                 .collect(),
             explicit: BTreeSet::new(),
             rule_refs: Vec::new(),
+            teams: Vec::new(),
         }
     }
 }
@@ -444,6 +448,7 @@ pub fn merge(parent: Config, child: Config) -> Config {
         chart_registries,
         explicit,
         rule_refs,
+        teams: child.teams.into_iter().chain(parent.teams).collect(),
     }
 }
 
@@ -598,6 +603,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "singletons" => c.singletons = strings(v),
             "chart-registries" => c.chart_registries = strings(v),
             "load-balancers" => c.load_balancers = platform::load_balancers(v),
+            "teams" => c.teams = teams::parse(v, dir, &err_at)?,
             "policies" => c.policies = strings(v).iter().map(|s| resolve(s)).collect(),
             "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
             "chart" => c.chart = v.as_str().map(resolve),

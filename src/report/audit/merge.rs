@@ -22,6 +22,7 @@ struct ReportIn {
     roots: Vec<String>,
     revisions: BTreeMap<String, Option<String>>,
     checks: Vec<CheckIn>,
+    owners: BTreeMap<String, String>,
     findings: Vec<FindingIn>,
 }
 
@@ -178,6 +179,9 @@ pub fn merge(files: &[(&Path, String)]) -> Result<AuditRun, String> {
             }
         }
         checked.extend(mine);
+        for (service, team) in report.owners {
+            run.teams.entry(service).or_insert(team);
+        }
         for (i, f) in report.findings.into_iter().enumerate() {
             let f = finding(f, name, i)?;
             if !dropped.contains(&key_of(&f)) {
