@@ -411,3 +411,83 @@ fn merging_a_broken_or_foreign_file_is_an_error_naming_it() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot be used with"), "{err}");
 }
+
+/// `--history FILE` appends one exact JSON line per audit (the date from SOURCE_DATE_EPOCH),
+/// from a merge as from an audit.
+#[test]
+fn history_appends_one_line_per_audit() {
+    let t = org();
+    let d = t.path();
+    let run = |args: &[&str], epoch: &str| {
+        Command::cargo_bin("chartgate")
+            .unwrap()
+            .current_dir(d)
+            .env("SOURCE_DATE_EPOCH", epoch)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(
+        &["audit", "repo-a", "repo-b", "--history", "history.jsonl"],
+        "1764936000",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    run(
+        &["audit", "repo-a", "--format", "json", "--output", "a.json"],
+        "0",
+    );
+    run(
+        &["audit", "repo-b", "--format", "json", "--output", "b.json"],
+        "0",
+    );
+    let out = run(
+        &[
+            "audit",
+            "--merge",
+            "a.json",
+            "b.json",
+            "--history",
+            "history.jsonl",
+            "--output",
+            "merged.txt",
+        ],
+        "1765022400",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let history = std::fs::read_to_string(d.join("history.jsonl")).unwrap();
+    let line = |date: &str| {
+        format!(
+            concat!(
+                r#"{{"date":"{}","roots":["repo-a","repo-b"],"#,
+                r#""revisions":{{"repo-a":"0123456789abcdef0123456789abcdef01234567","repo-b":null}},"#,
+                r#""score":{{"checks":5,"passing":2,"percent":40}},"#,
+                r#""teams":[{{"team":"@acme/api-team","checks":2,"passing":1}},{{"team":"@acme/config","checks":1,"passing":1}},{{"team":"jobs","checks":1,"passing":0}},{{"team":null,"checks":1,"passing":0}}],"#,
+                r#""counts":["#,
+                r#"{{"team":null,"rule":"resource-requests","severity":"error","environment":null,"findings":3}},"#,
+                r#"{{"team":"@acme/api-team","rule":"image-registry","severity":"error","environment":"dev","findings":1}},"#,
+                r#"{{"team":"@acme/api-team","rule":"image-tag-pinned","severity":"error","environment":"dev","findings":1}},"#,
+                r#"{{"team":"jobs","rule":"image-tag-pinned","severity":"error","environment":null,"findings":1}}]}}"#,
+                "\n"
+            ),
+            date
+        )
+    };
+    assert_eq!(
+        history,
+        line("2025-12-05T12:00:00Z") + &line("2025-12-06T12:00:00Z")
+    );
+    // A malformed SOURCE_DATE_EPOCH is an error, and nothing is appended.
+    let out = run(
+        &["audit", "repo-b", "--history", "history.jsonl"],
+        "yesterday",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "chartgate: SOURCE_DATE_EPOCH: expected seconds since 1970-01-01, got 'yesterday'\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.join("history.jsonl")).unwrap(),
+        history
+    );
+}

@@ -62,6 +62,10 @@ pub struct AuditArgs {
     #[arg(long, num_args = 1.., value_name = "JSON",
           conflicts_with_all = ["paths", "config", "env", "jobs", "policy", "data", "repos"])]
     pub merge: Vec<PathBuf>,
+    /// Append one JSON line for this audit (date, revisions, counts per team × rule ×
+    /// severity × environment) to this file; `SOURCE_DATE_EPOCH` sets the date.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// File listing repositories to audit, one path a line (`#` comments), after PATH...
     #[arg(long, value_name = "FILE")]
     pub repos: Option<PathBuf>,
@@ -410,6 +414,17 @@ fn finish(
         }
     }
     let summary = summarise(&run);
+    if let Some(path) = &args.history {
+        use crate::report::audit::history;
+        let written = history::date().and_then(|d| {
+            history::append(path, &history::line(&run, &summary, &d))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        });
+        if let Err(e) = written {
+            eprintln!("chartgate: {e}");
+            return Ok(super::EXIT_ERROR);
+        }
+    }
     let report = match format {
         "markdown" => markdown(&summary),
         "json" => json(&run, &summary),

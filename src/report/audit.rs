@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use super::Summary;
 use super::finding::{Finding, Severity};
 
+pub mod history;
 pub mod merge;
 pub mod owners;
 pub mod revisions;
