@@ -94,7 +94,10 @@ pub fn run(args: &RenderArgs) -> i32 {
         eprintln!("Error: {e}");
         return super::EXIT_ERROR;
     }
-    let result = render_with(args.renderer, &args.chart, &args.options());
+    // Symbolic links inside the chart may lead anywhere in its repository, as in `check`.
+    crate::discover::root::set_checked_root(&args.chart);
+    let repo = crate::discover::root::repo_root(&args.chart);
+    let result = render_with(args.renderer, &args.chart, Some(&repo), &args.options());
     match (args.output, result) {
         (RenderOutput::Json, Ok(r)) => {
             let obj: serde_json::Map<String, serde_json::Value> = r

@@ -9,6 +9,7 @@
 
 pub mod locate;
 pub mod policies;
+pub mod session;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -82,9 +83,21 @@ pub struct ChartCheckOptions {
     pub exemptions: Option<Arc<crate::analyze::exemptions::ExemptionSet>>,
     /// Which renderer turns charts into manifests (`--renderer`).
     pub renderer: crate::render::Renderer,
+    /// Told the number of renders each finished service ran (`audit`'s progress bar).
+    pub progress: Option<Progress>,
     /// Repository URL → local directory (`--repo`, `repos:`): where dependencies that are not
     /// vendored are looked up.
     pub repos: crate::discover::argocd::repos::RepoMap,
+}
+
+/// A callback told of finished renders (by count).
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// The result of checking charts.
@@ -202,14 +215,19 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         values.insert((p.as_path(), *l), v);
     }
     // Charts: each loaded once.
-    let mut charts: Vec<&Path> = services.iter().map(|s| s.chart.as_path()).collect();
+    let mut charts: Vec<(&Path, &Path)> = (services.iter())
+        .map(|s| (s.chart.as_path(), s.root.as_path()))
+        .collect();
     charts.sort();
-    charts.dedup();
+    charts.dedup_by(|a, b| a.0 == b.0);
     let loaded: HashMap<&Path, Result<LoadedChart, Finding>> = charts
         .par_iter()
-        .map(|c| {
-            let r =
-                catch(|| crate::discover::argocd::deps::load(c, &opts.repos, &Default::default()));
+        .map(|&(c, root)| {
+            // Symbolic links may lead anywhere in the chart's repository.
+            let root = Some(root);
+            let r = catch(|| {
+                crate::discover::argocd::deps::load(c, root, &opts.repos, &Default::default())
+            });
             let r = match r {
                 Ok(Ok(l)) => Ok(l),
                 Ok(Err(crate::discover::argocd::deps::LoadError::Missing(m))) => {
@@ -219,7 +237,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                     Err(load_error(c, m, cwd))
                 }
             };
-            (*c, r)
+            (c, r)
         })
         .collect();
     // Contract schemas (`values-schema:`), compiled once.
@@ -249,7 +267,11 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                     opts,
                 )
             };
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+            if let Some(p) = &opts.progress {
+                (p.0)(1);
+            }
+            match r {
                 Ok(r) => r,
                 Err(_) => (
                     vec![render_error(
@@ -345,7 +367,9 @@ fn parse_values_file(
     limits: &crate::model::Limits,
 ) -> (String, Arc<str>, ParsedValues) {
     let display = display_path(p, cwd);
-    let text: Arc<str> = match std::fs::read_to_string(p) {
+    // Bounded: the size is checked before reading, devices and FIFOs are never opened.
+    let max = crate::config::Limits::default().file_bytes;
+    let text: Arc<str> = match crate::config::confine::read_bounded_text(p, max) {
         Ok(t) => t.into(),
         Err(e) => {
             let f = bare_error(&display, 1, 1, format!("cannot read values file: {e}"));
@@ -380,7 +404,9 @@ fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
 
 fn compile_schema(p: &Path, cwd: &Path) -> Result<jsonschema::Validator, String> {
     let display = display_path(p, cwd);
-    let text = std::fs::read_to_string(p).map_err(|e| format!("{display}: {e}"))?;
+    let max = crate::config::Limits::default().file_bytes;
+    let text =
+        crate::config::confine::read_bounded_text(p, max).map_err(|e| format!("{display}: {e}"))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{display}: {e}"))?;
     jsonschema::validator_for(&json).map_err(|e| format!("{display}: {e}"))
@@ -477,6 +503,7 @@ fn check_one(
         }
     }
     let config_env = env_name.and_then(|e| svc.config.environments.get(e));
+    // The render's own namespace and release (an Application's) over the config's.
     let namespace = (env.namespace.clone())
         .or_else(|| config_env.and_then(|e| e.namespace.clone()))
         .unwrap_or_else(|| "default".into());
