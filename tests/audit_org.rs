@@ -286,6 +286,29 @@ fn teams_from_codeowners_and_config_with_a_repos_file() {
         v["owners"],
         serde_json::json!({"repo-a/charts/api": "platform", "repo-a/manifests/cm.yaml": "@acme/config"})
     );
+    // The platform config's teams decide before a repository's own.
+    std::fs::write(
+        d.join("platform.yaml"),
+        "extend: [registries]\nteams:\n  platform-owned: [repo-b/apps]\n",
+    )
+    .unwrap();
+    let (code, json, err) = chartgate(
+        d,
+        &[
+            "audit",
+            "repo-b",
+            "--platform-config",
+            "platform.yaml",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!((code, err.as_str()), (0, ""));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        v["owners"],
+        serde_json::json!({"repo-b/apps/job": "platform-owned"})
+    );
     // A repos file that is missing or lists nothing is an input error.
     std::fs::write(d.join("empty.txt"), "# nothing yet\n\n").unwrap();
     let (code, _, err) = chartgate(d, &["audit", "--repos", "empty.txt"]);

@@ -11,7 +11,7 @@
 //! them) over paths relative to the directory of the file that names it. A pattern matches a
 //! service (or plain manifest) when it matches its path or any folder above it, so naming a
 //! repository owns every service in it. `teams:` decides before CODEOWNERS; among several
-//! matching teams the nearest file's come first, then the order of the file.
+//! matching teams the platform config's come first, then the nearest file's, then file order.
 
 use std::path::{Component, Path, PathBuf};
 
