@@ -2,7 +2,7 @@
 //! cluster (`shared` holds dev and test, split by namespace; `prod` its own) whose Applications
 //! point at team A's repo, where an app-of-apps chart writes one Application per service and
 //! environment (a multi-source one with `$values`, one with valuesObject, parameters and
-//! ignoreMissingValueFiles, a remote chart that is unresolved) and a directory of
+//! ignoreMissingValueFiles and skipCrds in prod, a remote chart that is unresolved) and a directory of
 //! ApplicationSets (a list generator over environments, a git files generator over
 //! `config.json`). Asserts the exact render matrix, the exact findings and what `--changed`
 //! selects.
@@ -100,6 +100,9 @@ fn findings_point_at_the_line_to_change() {
             "unresolved-source warning - ../team-a/argocd/templates/cache.yaml:1 Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
             "timezone info prod ../team-a/jobs/reports/values-prod.yaml:1 CronJob has no spec.timeZone: its schedule runs in UTC",
             "min-replicas error prod ../team-a/services/api/values-prod.yaml:1 Deployment runs 1 replica; prod requires at least 2 (min-replicas)",
+            // The chart's crds/ are deployed (Argo CD's --include-crds) except where skipCrds.
+            "deprecated-api error dev ../team-a/services/gateway/crds/routes.yaml:2 apiextensions.k8s.io/v1beta1 CustomResourceDefinition was removed in Kubernetes 1.22 (this environment runs 1.37); use apiextensions.k8s.io/v1",
+            "deprecated-api error test ../team-a/services/gateway/crds/routes.yaml:2 apiextensions.k8s.io/v1beta1 CustomResourceDefinition was removed in Kubernetes 1.22 (this environment runs 1.37); use apiextensions.k8s.io/v1",
             // valuesObject (replicas: 1) is applied after values-prod.yaml (replicas: 2).
             "min-replicas error prod ../team-a/services/gateway/templates/deployment.yaml:9 Deployment runs 1 replica; prod requires at least 2 (min-replicas)",
             "image-tag-pinned error prod ../team-a/services/web/values-prod.yaml:3 container `app`: image `354918371398.dkr.ecr.eu-west-1.amazonaws.com/team-a/web:latest` uses the moving tag `latest`; pin a version",

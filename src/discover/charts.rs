@@ -58,6 +58,9 @@ pub struct EnvTarget {
     pub kube_version: Option<String>,
     /// `--api-versions` of the render.
     pub api_versions: Vec<String>,
+    /// The chart's `crds/` files are deployed too (Argo CD runs `helm template --include-crds`
+    /// unless `skipCrds`; `helm install` installs them): they are checked as manifests.
+    pub include_crds: bool,
 }
 
 /// A file discovery looked at and did not check, with the reason.

@@ -578,6 +578,15 @@ fn check_one(
             }
         }
     }
+    // CRDs Argo CD installs with the chart (`--include-crds` unless `skipCrds`).
+    if env.include_crds {
+        files.extend(crd_files(
+            &loaded.chart,
+            &svc.chart,
+            cwd,
+            &settings.limits.yaml(),
+        ));
+    }
     findings.extend(analyze(&files, &settings, &locator));
     findings.extend(crate::analyze::rules::deprecated_api::chart_finding(
         &svc.chart,
@@ -650,4 +659,39 @@ fn check_one(
         }
     }
     (findings, sources, failed)
+}
+
+/// The `crds/` files of `chart` and its subcharts as manifests (Helm's `--include-crds` order:
+/// the chart's own, then each dependency's), named by their file in the chart directory when
+/// it exists (so findings point at it), else `CHART/crds/FILE`. Unparsable CRD files are left
+/// to Helm's own error (they are not templates).
+fn crd_files(
+    chart: &crate::render::chart::Chart,
+    dir: &Path,
+    cwd: &Path,
+    limits: &crate::yaml::Limits,
+) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&crate::render::chart::Chart, PathBuf)> = vec![(chart, dir.to_path_buf())];
+    while let Some((c, at)) = stack.pop() {
+        for f in &c.crds {
+            let Ok(text) = std::str::from_utf8(&f.data) else {
+                continue;
+            };
+            let Ok(documents) = crate::yaml::parse_manifests(text, limits) else {
+                continue;
+            };
+            let real = at.join(&f.name);
+            let file = if at.is_dir() && real.is_file() {
+                display_path(&real, cwd)
+            } else {
+                format!("{}/{}", c.name(), f.name)
+            };
+            out.push(SourceFile { file, documents });
+        }
+        for d in c.dependencies.iter().rev() {
+            stack.push((d, at.join("charts").join(d.name())));
+        }
+    }
+    out
 }

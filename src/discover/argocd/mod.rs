@@ -646,6 +646,7 @@ impl Resolver<'_> {
             set_file,
             kube_version: helm.kube_version.clone(),
             api_versions: helm.api_versions.clone(),
+            include_crds: !helm.skip_crds,
         };
         // App-of-apps chart: render it now for its Applications.
         let children = if writes_applications(&chart) {
