@@ -197,10 +197,21 @@ fn team_repo_json_summary() {
             "values-schema 1 1 1",
         ]
     );
-    // The findings are check's, in check's order.
+    // The findings are check's, in check's order, each with its field path (for `--merge`).
     let (_, check, _) = chartgate(root(), &["check", "fixtures/team-repo", "--format", "json"]);
     let check: Value = serde_json::from_str(&check).unwrap();
-    assert_eq!(v["findings"], check["findings"]);
+    let mut findings = v["findings"].clone();
+    for f in findings.as_array_mut().unwrap() {
+        assert!(f.as_object_mut().unwrap().remove("field").is_some());
+    }
+    assert_eq!(findings, check["findings"]);
+    assert_eq!(
+        (&v["findings"][0]["rule"], &v["findings"][0]["field"]),
+        (
+            &Value::from("singleton-replicas"),
+            &Value::from("spec.replicas")
+        )
+    );
 }
 
 /// Two repositories, each with its own `chartgate.yaml` (different allowed registries): a chart

@@ -37,6 +37,18 @@ pub struct AuditArgs {
     /// Exit 1 when a finding at or above this severity exists (default: never; audits report).
     #[arg(long, value_parser = ["error", "warning", "info"])]
     pub fail_on: Option<String>,
+    /// Combine `audit --format json` reports (one per CI job) into the report of one audit
+    /// over all their paths, instead of auditing.
+    #[arg(long, num_args = 1.., value_name = "JSON",
+          conflicts_with_all = ["paths", "config", "platform_config", "env", "jobs", "policy", "data", "repos_file"])]
+    pub merge: Vec<PathBuf>,
+    /// Append one JSON line for this audit (date, revisions, counts per team × rule ×
+    /// severity × environment) to this file; `SOURCE_DATE_EPOCH` sets the date.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// File listing repositories to audit, one path a line (`#` comments), after PATH...
+    #[arg(long = "repos", id = "repos_file", value_name = "FILE")]
+    pub repos_file: Option<PathBuf>,
 }
 
 /// One audited path: its prepared config (policies, exemptions), what discovery found and
@@ -148,11 +160,29 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let format = target
         .as_ref()
         .map_or(args.format.as_str(), |(f, _)| f.as_str());
+    if !args.merge.is_empty() {
+        let files: Vec<(&Path, String)> = args
+            .merge
+            .iter()
+            .map(|p| (p.as_path(), display_path(p, &cwd)))
+            .collect();
+        return match crate::report::audit::merge::merge(&files) {
+            Ok(run) => finish(args, format, target.as_ref(), run, false, out),
+            Err(e) => Ok(super::fail(&e)),
+        };
+    }
+    let mut given = args.paths.clone();
+    if let Some(f) = &args.repos_file {
+        match crate::report::audit::owners::read_repos_file(f, &display_path(f, &cwd)) {
+            Ok(r) => given.extend(r),
+            Err(e) => return Ok(super::fail(&e)),
+        }
+    }
     let mut paths: Vec<PathBuf> = Vec::new();
-    for p in if args.paths.is_empty() {
+    for p in if given.is_empty() {
         vec![PathBuf::from(".")]
     } else {
-        args.paths.clone()
+        given
     } {
         if !paths.contains(&p) {
             paths.push(p);
@@ -168,6 +198,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let mut roots = Vec::with_capacity(paths.len());
     // A service folder inside a repository also given is audited once.
     let mut seen = std::collections::BTreeSet::new();
+    let mut teams = std::collections::BTreeMap::new();
     for p in &paths {
         match prepare(&session, p) {
             // An empty audit never passes: each path must hold something to check.
@@ -187,17 +218,30 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
                 r.discovered
                     .manifests
                     .retain(|m| seen.insert(m.display.clone()));
+                crate::report::audit::owners::assign(
+                    p,
+                    &cwd,
+                    &r.prepared.config,
+                    &r.discovered,
+                    &mut teams,
+                );
                 roots.push(r)
             }
             Err(e) => return Ok(super::fail(&e)),
         }
     }
-    let mut checks: Vec<Check> = Vec::new();
-    for r in &roots {
+    // Checks root by root (charts, then plain manifests): the order `--merge` rebuilds.
+    let mut checks: Vec<(usize, Check)> = Vec::new();
+    for (i, r) in roots.iter().enumerate() {
         for svc in &r.discovered.services {
-            checks.extend(selected_envs(svc, envs).into_iter().map(|e| Check {
-                service: svc.display.clone(),
-                environment: e.name,
+            checks.extend(selected_envs(svc, envs).into_iter().map(|e| {
+                (
+                    i,
+                    Check {
+                        service: svc.display.clone(),
+                        environment: e.name,
+                    },
+                )
             }));
         }
     }
@@ -223,8 +267,8 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     bar.finish_and_clear();
     let mut findings = chart_findings;
     let mut input_errors = Vec::new();
-    for (c, f, e) in manifests {
-        checks.extend(c);
+    for (i, (c, f, e)) in manifests.into_iter().enumerate() {
+        checks.extend(c.into_iter().map(|c| (i, c)));
         findings.extend(f);
         input_errors.extend(e);
     }
@@ -236,24 +280,67 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     for e in &input_errors {
         eprintln!("chartgate: {}", crate::report::clean::controls(e));
     }
+    checks.sort_by_key(|(i, _)| *i);
+    let run = AuditRun {
+        roots: paths.iter().map(|p| display_root(p, &cwd)).collect(),
+        checks: checks.into_iter().map(|(_, c)| c).collect(),
+        findings,
+        revisions: paths
+            .iter()
+            .map(|p| {
+                (
+                    display_root(p, &cwd),
+                    crate::report::audit::revisions::head(&cwd.join(p)),
+                )
+            })
+            .collect(),
+        teams,
+    };
+    finish(
+        args,
+        format,
+        target.as_ref(),
+        run,
+        !input_errors.is_empty(),
+        out,
+    )
+}
+
+/// Writes the baseline, the history line and the report of a run (audited or merged);
+/// returns the exit code.
+fn finish(
+    args: &AuditArgs,
+    format: &str,
+    target: Option<&(String, PathBuf)>,
+    run: AuditRun,
+    input_errors: bool,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let findings = &run.findings;
     if let Some(path) = &args.baseline_out {
-        let text = crate::report::baseline::write_baseline(&findings);
+        let text = crate::report::baseline::write_baseline(findings);
         if let Err(e) = std::fs::write(path, text) {
             eprintln!("chartgate: cannot write baseline {}: {e}", path.display());
             return Ok(super::EXIT_ERROR);
         }
     }
-    let summary = summarise(&AuditRun {
-        roots: paths.iter().map(|p| display_root(p, &cwd)).collect(),
-        checks,
-        findings: findings.clone(),
-    });
+    let summary = summarise(&run);
+    if let Some(path) = &args.history {
+        use crate::report::audit::history;
+        let written = history::date().and_then(|d| {
+            history::append(path, &history::line(&run, &summary, &d))
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+        });
+        if let Err(e) = written {
+            return Ok(super::fail(&e));
+        }
+    }
     let report = match format {
         "markdown" => markdown(&summary),
-        "json" => json(&summary, &findings),
+        "json" => json(&run, &summary),
         _ => text(&summary),
     };
-    match &target {
+    match target {
         Some((_, path)) => {
             if let Err(e) = std::fs::write(path, report) {
                 eprintln!("chartgate: cannot write {}: {e}", path.display());
@@ -262,7 +349,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         }
         None => out.write_all(report.as_bytes())?,
     }
-    if !input_errors.is_empty() {
+    if input_errors {
         return Ok(super::EXIT_ERROR);
     }
     let fail_on = args.fail_on.as_deref().and_then(Severity::parse);

@@ -19,6 +19,7 @@ use crate::yaml::{Node, NodeKind, Pos};
 
 pub mod confine;
 pub mod platform;
+pub mod teams;
 /// Moved to [`crate::model::limits`]; re-exported for old paths.
 pub use crate::model::limits;
 pub mod scoped;
@@ -95,6 +96,8 @@ pub struct Config {
     pub load_balancers: Vec<LoadBalancer>,
     /// `chart-registries:`: allowed Helm chart registries (globs, like `registries`).
     pub chart_registries: Vec<String>,
+    /// `teams:` team → repository/service globs, nearest file first (see [`teams`]).
+    pub teams: Vec<teams::TeamPatterns>,
     /// Keys set explicitly by some file (`registries`, `environments.prod.pin-digests`, ...):
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
@@ -139,6 +142,7 @@ impl Default for Config {
                 .collect(),
             explicit: BTreeSet::new(),
             rule_refs: Vec::new(),
+            teams: Vec::new(),
         }
     }
 }
@@ -525,6 +529,7 @@ pub fn merge(parent: Config, child: Config) -> Config {
         chart_registries,
         explicit,
         rule_refs,
+        teams: child.teams.into_iter().chain(parent.teams).collect(),
     }
 }
 
@@ -703,6 +708,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
             "singletons" => c.singletons = strings(v),
             "chart-registries" => c.chart_registries = strings(v),
             "load-balancers" => c.load_balancers = platform::load_balancers(v),
+            "teams" => c.teams = teams::parse(v, dir, &err_at)?,
             "policies" => c.policies = resolve_all(v, confine::Kind::FileOrDir)?,
             "values-schema" => c.values_schema = resolve_all(v, confine::Kind::File)?,
             "chart" => {

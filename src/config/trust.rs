@@ -160,6 +160,9 @@ pub fn clamp(p: &Config, repo: Config) -> Result<Config, ConfigError> {
     let registries = narrowed(p, &repo, "registries", &p.registries, &repo.registries)?;
     let hosts = narrowed(p, &repo, "hosts", &p.hosts, &repo.hosts)?;
     let mut out = super::merge(p.clone(), repo);
+    // The platform's team assignments decide before the repositories' own (`teams:`).
+    out.teams.retain(|t| !p.teams.contains(t));
+    out.teams.splice(0..0, p.teams.iter().cloned());
     out.registries = registries;
     out.hosts = hosts;
     for (name, pe) in &p.environments {

@@ -16,6 +16,16 @@ use serde_json::{Value, json};
 use super::Summary;
 use super::finding::{Finding, Severity};
 
+pub mod history;
+pub mod merge;
+pub mod owners;
+pub mod revisions;
+pub mod teams;
+
+/// The `report` marker of `--format json` and its version: `--merge` reads only these.
+pub const JSON_REPORT: &str = "chartgate-audit";
+pub const JSON_VERSION: u64 = 1;
+
 /// One chart × environment (or plain manifest) that the audit checked.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Check {
@@ -34,6 +44,10 @@ pub struct AuditRun {
     pub checks: Vec<Check>,
     /// Every finding (any order).
     pub findings: Vec<Finding>,
+    /// The git revision (`HEAD`) of each root that is a repository checkout, by root.
+    pub revisions: BTreeMap<String, Option<String>>,
+    /// The team of each owned service (from `teams:` or CODEOWNERS), by service.
+    pub teams: BTreeMap<String, String>,
 }
 
 /// One rule's counts in one service, per environment column.
@@ -50,6 +64,8 @@ pub struct RuleRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceRow {
     pub service: String,
+    /// The team owning it, if any.
+    pub team: Option<String>,
     /// Environment columns (None: defaults / no environment).
     pub environments: Vec<Option<String>>,
     /// Whether each column is a check (false: findings about the run, not a check).
@@ -84,6 +100,8 @@ pub struct AuditSummary {
     pub checks: usize,
     /// Checks with no error finding.
     pub passing: usize,
+    /// Per team (empty when no service has a team).
+    pub teams: Vec<teams::TeamRow>,
 }
 
 impl AuditSummary {
@@ -95,7 +113,7 @@ impl AuditSummary {
 
 /// The check (or run-level group) a finding belongs to: its chart and environment, or for a
 /// finding outside any chart its file.
-fn key_of(f: &Finding) -> Check {
+pub(crate) fn key_of(f: &Finding) -> Check {
     Check {
         service: f.chart.clone().unwrap_or_else(|| f.location.file.clone()),
         environment: f.environment.clone(),
@@ -177,6 +195,7 @@ pub fn summarise(run: &AuditRun) -> AuditSummary {
         }
         services.push(ServiceRow {
             service: service.clone(),
+            team: run.teams.get(service).cloned(),
             environments: cols.iter().map(|(e, _)| e.clone()).collect(),
             checked: cols.iter().map(|(_, c)| *c).collect(),
             rules: rules.into_values().collect(),
@@ -196,21 +215,24 @@ pub fn summarise(run: &AuditRun) -> AuditSummary {
     // Most widespread first: checks affected, then findings, then id.
     rules.sort_by(|a, b| (b.checks, b.findings, &a.rule).cmp(&(a.checks, a.findings, &b.rule)));
     let checks = checked.len();
-    AuditSummary {
+    let mut summary = AuditSummary {
         roots: run.roots.clone(),
         services,
         rules,
         totals: Summary::of(&run.findings),
         checks,
         passing: checks - failing.len(),
-    }
+        teams: Vec::new(),
+    };
+    summary.teams = teams::team_rows(run, &summary);
+    summary
 }
 
 fn env_label(e: &Option<String>) -> &str {
     e.as_deref().unwrap_or("-")
 }
 
-fn plural(n: usize, word: &str) -> String {
+pub(crate) fn plural(n: usize, word: &str) -> String {
     if n == 1 {
         format!("{n} {word}")
     } else {
@@ -248,11 +270,12 @@ pub fn text(s: &AuditSummary) -> String {
         plural(s.checks, "check")
     );
     for svc in &s.services {
+        let heading = teams::service_label(!s.teams.is_empty(), &svc.service, svc.team.as_deref());
         let rule_w = svc
             .rules
             .iter()
             .map(|r| r.rule.len() + 3 + r.severity.as_str().len())
-            .chain([6, svc.service.chars().count().saturating_sub(2)])
+            .chain([6, heading.chars().count().saturating_sub(2)])
             .max()
             .unwrap_or(6);
         let col_w: Vec<usize> = svc
@@ -261,7 +284,7 @@ pub fn text(s: &AuditSummary) -> String {
             .map(|e| env_label(e).len().max(4))
             .collect();
         out.push('\n');
-        out.push_str(&format!("{:<w$}", svc.service, w = rule_w + 2));
+        out.push_str(&format!("{:<w$}", heading, w = rule_w + 2));
         for (e, w) in svc.environments.iter().zip(&col_w) {
             out.push_str(&format!("  {:>w$}", env_label(e)));
         }
@@ -290,6 +313,7 @@ pub fn text(s: &AuditSummary) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&teams::text(&s.teams));
     if !s.rules.is_empty() {
         let w = s
             .rules
@@ -322,7 +346,7 @@ pub fn text(s: &AuditSummary) -> String {
 }
 
 /// Text safe inside a markdown table cell.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -350,7 +374,11 @@ pub fn markdown(s: &AuditSummary) -> String {
     for svc in &s.services {
         out.push_str(&format!(
             "\n### {}\n\n| Rule | Severity |",
-            cell(&svc.service)
+            cell(&teams::service_label(
+                !s.teams.is_empty(),
+                &svc.service,
+                svc.team.as_deref()
+            ))
         ));
         for e in &svc.environments {
             out.push_str(&format!(" {} |", cell(env_label(e))));
@@ -380,6 +408,7 @@ pub fn markdown(s: &AuditSummary) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&teams::markdown(&s.teams));
     if !s.rules.is_empty() {
         out.push_str("\n### Rules\n\n| Rule | Severity | Findings | Services | Checks |\n");
         out.push_str("|---|---|---:|---:|---:|\n");
@@ -398,8 +427,11 @@ pub fn markdown(s: &AuditSummary) -> String {
 }
 
 /// `--format json`: one object with the score, per service × environment results with rule
-/// counts, rule totals and every finding (as `check --format json` prints them).
-pub fn json(s: &AuditSummary, findings: &[Finding]) -> String {
+/// counts, rule totals and every finding (as `check --format json` prints them, plus `field`).
+/// It also carries what `--merge` needs to summarise several reports as one run: the `report`
+/// marker and `version`, the `revisions` of the roots and every check (`checks`).
+pub fn json(run: &AuditRun, s: &AuditSummary) -> String {
+    let findings = &run.findings;
     let services: Vec<Value> = s
         .services
         .iter()
@@ -424,7 +456,23 @@ pub fn json(s: &AuditSummary, findings: &[Finding]) -> String {
                     })
                 })
                 .collect();
-            json!({"service": svc.service, "environments": envs})
+            let checks = svc.checked.iter().filter(|c| **c).count();
+            let passing = svc
+                .checked
+                .iter()
+                .zip(&svc.errors)
+                .filter(|(c, e)| **c && **e == 0)
+                .count();
+            json!({
+                "service": svc.service,
+                "team": svc.team,
+                "score": {
+                    "checks": checks,
+                    "passing": passing,
+                    "percent": (checks > 0).then(|| passing * 100 / checks),
+                },
+                "environments": envs,
+            })
         })
         .collect();
     let rules: Vec<Value> = s
@@ -441,16 +489,31 @@ pub fn json(s: &AuditSummary, findings: &[Finding]) -> String {
         })
         .collect();
     let doc = json!({
+        "report": JSON_REPORT,
+        "version": JSON_VERSION,
         "roots": s.roots,
+        "revisions": run.revisions,
         "score": {
             "checks": s.checks,
             "passing": s.passing,
             "percent": s.score_percent(),
         },
         "summary": {"error": s.totals.error, "warning": s.totals.warning, "info": s.totals.info},
+        "teams": teams::json(&s.teams),
         "services": services,
         "rules": rules,
-        "findings": findings.iter().map(super::json::finding_json).collect::<Vec<_>>(),
+        "checks": run.checks.iter().map(|c| json!({
+            "service": c.service,
+            "environment": c.environment,
+        })).collect::<Vec<_>>(),
+        "owners": run.teams,
+        "findings": findings.iter().map(|f| {
+            let mut v = super::json::finding_json(f);
+            if let Value::Object(m) = &mut v {
+                m.insert("field".into(), json!(f.field));
+            }
+            v
+        }).collect::<Vec<_>>(),
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
     out.push('\n');
@@ -534,6 +597,7 @@ mod tests {
                     "chartgate.yaml",
                 ),
             ],
+            ..Default::default()
         };
         let s = summarise(&run);
         // a/prod and m.yaml fail; a/dev (a warning only) and b pass.
