@@ -98,6 +98,8 @@ fn findings_point_at_the_line_to_change() {
         got,
         [
             "unresolved-source warning - ../team-a/argocd/templates/cache.yaml:1 Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
+            // Charts come only from the shared ECR (rule chart-source).
+            "chart-source error shared ../team-a/argocd/templates/cache.yaml:11 spec.source: chart `redis` comes from `https://charts.bitnami.com/bitnami`, which is not an allowed chart registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
             "timezone info prod ../team-a/jobs/reports/values-prod.yaml:1 CronJob has no spec.timeZone: its schedule runs in UTC",
             "min-replicas error prod ../team-a/services/api/values-prod.yaml:1 Deployment runs 1 replica; prod requires at least 2 (min-replicas)",
             // The chart's crds/ are deployed (Argo CD's --include-crds) except where skipCrds.

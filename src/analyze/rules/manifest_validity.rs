@@ -79,7 +79,13 @@ impl Rule for ManifestValidity {
             let (Some(kind), Some(name)) = (r.kind, r.name) else {
                 continue;
             };
-            let key = (unit(r.file), r.group(), kind, r.namespace.unwrap_or(""), name);
+            let key = (
+                unit(r.file),
+                r.group(),
+                kind,
+                r.namespace.unwrap_or(""),
+                name,
+            );
             if let Some(first) = seen.get(&key) {
                 let node = r.node.get_path(&["metadata", "name"]).unwrap_or(r.node);
                 let first_pos = first
