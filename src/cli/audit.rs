@@ -266,6 +266,8 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
+    // The run's budget (limits.run-seconds, run-memory) starts now.
+    crate::budget::start_run(&roots.first().map(|r| r.config.limits).unwrap_or_default());
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()?;

@@ -204,6 +204,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             return Ok(super::EXIT_ERROR);
         }
     }
+    // The run's budget (limits.run-seconds, run-memory) starts now.
+    crate::budget::start_run(&config.limits);
     // Rego policies and exemptions: prepared once, shared by every analysis of the run.
     let extras = match super::check_extras::prepare(args, &config, &cwd) {
         Ok(x) => x,

@@ -130,6 +130,18 @@ impl MapRef {
                 .clone(),
         }
     }
+    /// The map's contents when this is the last handle and no snapshot is held elsewhere
+    /// (for [`Value`]'s iterative drop); the map is left empty.
+    fn take_if_last(&mut self) -> Option<Map> {
+        let inner = Arc::get_mut(&mut self.0)?
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let map = Arc::get_mut(inner)?;
+        if !map.values().any(Value::is_container) {
+            return None;
+        }
+        Some(std::mem::take(map))
+    }
     /// Whether both handles name the same map (Go's pointer equality of maps).
     pub fn ptr_eq(&self, other: &MapRef) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
@@ -220,7 +232,93 @@ pub trait Object: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// Dropping a value is iterative: a chain of maps or lists built by a template loop
+/// (`$d = dict "a" $d` 100 000 times) would otherwise be freed by one native call per level and
+/// overflow the stack. The last owner of a list or map moves its elements to a per-thread queue
+/// that the outermost drop empties in a loop.
+impl Drop for Value {
+    fn drop(&mut self) {
+        let items: Vec<Value> = match self {
+            Value::List(l) => match Arc::get_mut(l) {
+                Some(v) if v.iter().any(Value::is_container) => std::mem::take(v),
+                _ => return,
+            },
+            Value::Map(m) => match m.take_if_last() {
+                Some(map) => map.into_values().collect(),
+                None => return,
+            },
+            _ => return,
+        };
+        drop_iteratively(items);
+    }
+}
+
+thread_local! {
+    /// Values whose drop was deferred by [`drop_iteratively`] (None: no drain running).
+    static DEFERRED: std::cell::RefCell<Option<Vec<Value>>> = const { std::cell::RefCell::new(None) };
+}
+
+fn drop_iteratively(items: Vec<Value>) {
+    let deferred = DEFERRED.try_with(|d| {
+        let mut d = d.borrow_mut();
+        match d.as_mut() {
+            Some(q) => {
+                q.extend(items);
+                None
+            }
+            None => {
+                *d = Some(Vec::new());
+                Some(items)
+            }
+        }
+    });
+    let mut pending = match deferred {
+        Ok(Some(items)) => items,
+        Ok(None) => return,
+        // Thread teardown: plain drop.
+        Err(_) => return,
+    };
+    // The outermost drop: free one value at a time; nested drops queue their elements.
+    loop {
+        while let Some(v) = pending.pop() {
+            drop(v);
+        }
+        let more = DEFERRED.with(|d| {
+            let mut d = d.borrow_mut();
+            match d.as_mut() {
+                Some(q) if !q.is_empty() => Some(std::mem::take(q)),
+                _ => {
+                    *d = None;
+                    None
+                }
+            }
+        });
+        match more {
+            Some(m) => pending = m,
+            None => break,
+        }
+    }
+}
+
 impl Value {
+    fn is_container(&self) -> bool {
+        matches!(self, Value::List(_) | Value::Map(_))
+    }
+
+    /// The map handle of a map value (`Value` has a `Drop`, so patterns cannot move out of it;
+    /// the handle is unique again once `self` is gone).
+    pub fn into_map_ref(self) -> Option<MapRef> {
+        match &self {
+            Value::Map(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+
+    /// The map of a map value, copied only if it is shared.
+    pub fn into_map(self) -> Option<Map> {
+        self.into_map_ref().map(MapRef::into_map)
+    }
+
     pub fn str(s: impl Into<Arc<str>>) -> Value {
         Value::Str(Text::plain(s))
     }

@@ -222,6 +222,13 @@ fn run(
         let (event, span) = ev.map_err(|e| scan_error(&e, pm))?;
         let start = pm.pos(&span.start);
         let end = pm.pos(&span.end);
+        // A huge stream of small objects is bounded by the render's (and run's) memory budget.
+        if let Err(e) = crate::budget::check() {
+            return Err(YamlError {
+                message: e.to_string(),
+                pos: start,
+            });
+        }
         let done: Option<(Node, usize)> = match event {
             Event::StreamStart | Event::Nothing => None,
             Event::StreamEnd => break,

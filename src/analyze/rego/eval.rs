@@ -204,6 +204,10 @@ fn eval_one(
             if excepted.contains(exception_name(&rule.name)) {
                 continue;
             }
+            // The evaluation's memory budget and the run's clock, between rules.
+            crate::budget::check_time().map_err(|e| {
+                runtime_error(&e, &rule.query, input_label, Some((&rule.file, rule.line)))
+            })?;
             let v = match all.as_ref().and_then(|a| a.get(i)) {
                 Some(v) => v.clone(),
                 None => worker.engine.eval_rule(rule.query.clone()).map_err(|e| {
