@@ -35,20 +35,25 @@ pub enum Exceeded {
     RunTime { seconds: u64 },
 }
 
+/// Bytes in MiB, rounded up (a budget of 512 MiB crossed by a few bytes shows as 513).
+fn mib(bytes: u64) -> u64 {
+    bytes.div_ceil(1 << 20)
+}
+
 impl std::fmt::Display for Exceeded {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Exceeded::RenderMemory { used, limit } => write!(
                 f,
                 "render memory exceeded: {} MiB allocated, over the budget of {} MiB (limits.render-memory)",
-                used >> 20,
-                limit >> 20
+                mib(*used),
+                mib(*limit)
             ),
             Exceeded::RunMemory { used, limit } => write!(
                 f,
                 "run memory exceeded: the process holds {} MiB, over the budget of {} MiB (limits.run-memory)",
-                used >> 20,
-                limit >> 20
+                mib(*used),
+                mib(*limit)
             ),
             Exceeded::RenderTime { seconds } => write!(
                 f,
@@ -135,6 +140,33 @@ pub fn scoped<T>(memory: u64, seconds: u64, f: impl FnOnce() -> T) -> T {
     };
     let _restore = Restore(SCOPE.with(|s| s.replace(Some(scope))));
     f()
+}
+
+/// The scope running on this thread, to carry into work it hands to other threads.
+#[derive(Clone, Copy)]
+pub struct Inherited(Option<Scope>);
+
+/// This thread's scope, for [`Inherited::run`] on a rayon worker.
+pub fn inherit() -> Inherited {
+    Inherited(SCOPE.with(Cell::get))
+}
+
+impl Inherited {
+    /// Runs `f` under the inherited scope's deadline and memory budget (counted from this
+    /// thread's live bytes now); without one, runs `f` as it is.
+    pub fn run<T>(self, f: impl FnOnce() -> T) -> T {
+        match self.0 {
+            Some(s) => {
+                let scope = Scope {
+                    base: alloc::thread_live(),
+                    ..s
+                };
+                let _restore = Restore(SCOPE.with(|c| c.replace(Some(scope))));
+                f()
+            }
+            None => f(),
+        }
+    }
 }
 
 /// [`scoped`] with the render limits of `limits`.

@@ -94,7 +94,12 @@ pub fn run(args: &RenderArgs) -> i32 {
         eprintln!("Error: {e}");
         return super::EXIT_ERROR;
     }
-    let result = render_with(args.renderer, &args.chart, &args.options());
+    // The run's and the render's budgets (time and memory), as under `check`.
+    let opts = args.options();
+    crate::budget::start_run(&opts.limits);
+    let result = crate::budget::render_scope(&opts.limits, || {
+        render_with(args.renderer, &args.chart, &opts)
+    });
     match (args.output, result) {
         (RenderOutput::Json, Ok(r)) => {
             let obj: serde_json::Map<String, serde_json::Value> = r

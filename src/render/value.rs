@@ -137,7 +137,7 @@ impl MapRef {
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner);
         let map = Arc::get_mut(inner)?;
-        if !map.values().any(Value::is_container) {
+        if map.is_empty() {
             return None;
         }
         Some(std::mem::take(map))
@@ -232,79 +232,70 @@ pub trait Object: Send + Sync + std::fmt::Debug {
     }
 }
 
-/// Dropping a value is iterative: a chain of maps or lists built by a template loop
+/// Dropping a value never recurses deeply: a chain of maps or lists built by a template loop
 /// (`$d = dict "a" $d` 100 000 times) would otherwise be freed by one native call per level and
-/// overflow the stack. The last owner of a list or map moves its elements to a per-thread queue
-/// that the outermost drop empties in a loop.
+/// overflow the stack. The last owner of a list or map takes its contents out and frees them
+/// itself, counting the nesting; past [`DROP_DEPTH`] levels the contents are queued, and the
+/// outermost drop frees the queue in a loop.
 impl Drop for Value {
     fn drop(&mut self) {
-        let items: Vec<Value> = match self {
+        let taken = match self {
             Value::List(l) => match Arc::get_mut(l) {
-                Some(v) if v.iter().any(Value::is_container) => std::mem::take(v),
+                Some(v) if !v.is_empty() => Taken::List(std::mem::take(v)),
                 _ => return,
             },
             Value::Map(m) => match m.take_if_last() {
-                Some(map) => map.into_values().collect(),
+                Some(map) => Taken::Map(map),
                 None => return,
             },
             _ => return,
         };
-        drop_iteratively(items);
+        let _ = DROPPING.try_with(|d| {
+            let depth = d.depth.get();
+            if depth >= DROP_DEPTH {
+                d.deferred.borrow_mut().push(taken);
+                return;
+            }
+            d.depth.set(depth + 1);
+            drop(taken);
+            if depth == 0 {
+                loop {
+                    let next = d.deferred.borrow_mut().pop();
+                    match next {
+                        Some(t) => drop(t),
+                        None => break,
+                    }
+                }
+            }
+            d.depth.set(depth);
+        });
     }
+}
+
+/// Nesting freed on the native stack before contents are queued.
+const DROP_DEPTH: u32 = 128;
+
+/// The contents of a list or map being freed.
+enum Taken {
+    List(#[allow(dead_code)] Vec<Value>),
+    Map(#[allow(dead_code)] Map),
+}
+
+struct Dropping {
+    depth: std::cell::Cell<u32>,
+    deferred: std::cell::RefCell<Vec<Taken>>,
 }
 
 thread_local! {
-    /// Values whose drop was deferred by [`drop_iteratively`] (None: no drain running).
-    static DEFERRED: std::cell::RefCell<Option<Vec<Value>>> = const { std::cell::RefCell::new(None) };
-}
-
-fn drop_iteratively(items: Vec<Value>) {
-    let deferred = DEFERRED.try_with(|d| {
-        let mut d = d.borrow_mut();
-        match d.as_mut() {
-            Some(q) => {
-                q.extend(items);
-                None
-            }
-            None => {
-                *d = Some(Vec::new());
-                Some(items)
-            }
+    static DROPPING: Dropping = const {
+        Dropping {
+            depth: std::cell::Cell::new(0),
+            deferred: std::cell::RefCell::new(Vec::new()),
         }
-    });
-    let mut pending = match deferred {
-        Ok(Some(items)) => items,
-        Ok(None) => return,
-        // Thread teardown: plain drop.
-        Err(_) => return,
     };
-    // The outermost drop: free one value at a time; nested drops queue their elements.
-    loop {
-        while let Some(v) = pending.pop() {
-            drop(v);
-        }
-        let more = DEFERRED.with(|d| {
-            let mut d = d.borrow_mut();
-            match d.as_mut() {
-                Some(q) if !q.is_empty() => Some(std::mem::take(q)),
-                _ => {
-                    *d = None;
-                    None
-                }
-            }
-        });
-        match more {
-            Some(m) => pending = m,
-            None => break,
-        }
-    }
 }
 
 impl Value {
-    fn is_container(&self) -> bool {
-        matches!(self, Value::List(_) | Value::Map(_))
-    }
-
     /// The map handle of a map value (`Value` has a `Drop`, so patterns cannot move out of it;
     /// the handle is unique again once `self` is gone).
     pub fn into_map_ref(self) -> Option<MapRef> {
