@@ -68,8 +68,8 @@ fn run_limited(kb: u64, args: &[&str]) -> Run {
 
 /// `Error: <prefix>NUMBER MiB allocated, over the budget of <limit> (limits.render-memory)`.
 fn assert_render_memory(r: &Run, prefix: &str, budget_mib: u64) {
-    let rest = r
-        .stderr
+    let stderr = mask_column(&r.stderr);
+    let rest = stderr
         .strip_prefix(prefix)
         .unwrap_or_else(|| panic!("expected {prefix:?}, got {:?}", r.stderr));
     let (used, tail) = rest.split_once(" MiB allocated, ").unwrap();
@@ -79,6 +79,18 @@ fn assert_render_memory(r: &Run, prefix: &str, budget_mib: u64) {
         tail,
         format!("over the budget of {budget_mib} MiB (limits.render-memory)\n")
     );
+}
+
+/// The column of `cm.yaml:LINE:COL` replaced by `N`: which action of a loop's body is running
+/// when the budget is crossed depends on how many steps the engine counts between checks.
+fn mask_column(s: &str) -> String {
+    match s.split_once("cm.yaml:3:") {
+        Some((a, b)) => format!(
+            "{a}cm.yaml:3:N{}",
+            b.trim_start_matches(|c: char| c.is_ascii_digit())
+        ),
+        None => s.to_string(),
+    }
 }
 
 #[test]
@@ -117,7 +129,7 @@ fn hoarding_large_strings_ends_at_the_render_memory_budget() {
     assert_eq!((r.code, r.stdout.as_str()), (Some(1), ""));
     assert_render_memory(
         &r,
-        "Error: string-hoard/templates/cm.yaml:3:35\n  executing \"string-hoard/templates/cm.yaml\" at <>:\n    render memory exceeded: ",
+        "Error: string-hoard/templates/cm.yaml:3:N\n  executing \"string-hoard/templates/cm.yaml\" at <>:\n    render memory exceeded: ",
         512,
     );
 }
@@ -149,7 +161,7 @@ fn a_manifest_of_150k_objects_is_bounded() {
     assert_eq!(f["environment"], "dev");
     let m = f["message"].as_str().unwrap();
     assert!(
-        m.starts_with("render memory exceeded: ")
+        m.starts_with("YAML parse error on many-objects/templates/cm.yaml: render memory exceeded: ")
             && m.ends_with("over the budget of 128 MiB (limits.render-memory)"),
         "{m}"
     );
@@ -255,7 +267,7 @@ fn renders_after_the_run_budget_are_reported_not_checked() {
             (
                 f["chart"].as_str().unwrap_or("").to_string(),
                 f["environment"].as_str().unwrap_or("").to_string(),
-                f["message"].as_str().unwrap().to_string(),
+                mask_column(f["message"].as_str().unwrap()),
             )
         })
         .collect();
@@ -264,12 +276,13 @@ fn renders_after_the_run_budget_are_reported_not_checked() {
     assert_eq!(
         got,
         vec![
+            // At the chart's Chart.yaml, then the failed render at its template line.
+            (c("a-slow"), "prod".into(), not_checked.into()),
             (
                 c("a-slow"),
                 "dev".into(),
-                "a-slow/templates/cm.yaml:3:45\n  executing \"a-slow/templates/cm.yaml\" at <>:\n    run time exceeded: over the budget of 1s (limits.run-seconds)".into()
+                "a-slow/templates/cm.yaml:3:N\n  executing \"a-slow/templates/cm.yaml\" at <>:\n    run time exceeded: over the budget of 1s (limits.run-seconds)".into()
             ),
-            (c("a-slow"), "prod".into(), not_checked.into()),
             (c("b-next"), "dev".into(), not_checked.into()),
             (c("b-next"), "prod".into(), not_checked.into()),
         ]

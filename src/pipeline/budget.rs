@@ -3,6 +3,7 @@
 
 use super::{JobResult, render_error};
 use crate::discover::charts::Service;
+use crate::discover::manifests::display_path;
 use crate::report::finding::Location;
 use std::collections::BTreeMap;
 
@@ -11,12 +12,19 @@ pub(super) fn not_checked(
     svc: &Service,
     env: Option<&str>,
     spent: crate::budget::Exceeded,
+    cwd: &std::path::Path,
 ) -> JobResult {
+    // At the chart's Chart.yaml (the archive for a packaged chart).
+    let file = if svc.chart.is_dir() {
+        display_path(&svc.chart.join("Chart.yaml"), cwd)
+    } else {
+        display_path(&svc.chart, cwd)
+    };
     let f = render_error(
         svc,
         env,
         Location {
-            file: svc.display.clone(),
+            file,
             line: 1,
             column: 1,
         },

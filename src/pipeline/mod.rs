@@ -241,7 +241,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
             let svc = &services[*i];
             // The run's time spent: reported as not checked, never skipped silently.
             if let Some(spent) = crate::budget::run_time_spent() {
-                return budget::not_checked(svc, env.name.as_deref(), spent);
+                return budget::not_checked(svc, env.name.as_deref(), spent, cwd);
             }
             // One render's budget (time and memory) covers rendering and analysis.
             let run = || {
