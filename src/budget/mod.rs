@@ -214,6 +214,16 @@ pub fn check_time() -> Result<(), Exceeded> {
     }
 }
 
+/// [`check`] plus the run's deadline only: for the template engine, which keeps the render's
+/// deadline itself (started with the render, reported with the template position).
+pub fn check_run_time() -> Result<(), Exceeded> {
+    check()?;
+    match run_time_spent() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 /// A cheap step counter for loops: [`Ticker::tick`] checks memory every 16 steps and time every
 /// 1024.
 #[derive(Default)]

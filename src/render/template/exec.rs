@@ -139,7 +139,7 @@ impl State<'_> {
         }
         // The render's and the run's memory budgets every 16 steps, the clocks every 256.
         let budget = if self.shared.steps & 255 == 0 {
-            crate::budget::check_time()
+            crate::budget::check_run_time()
         } else {
             crate::budget::check()
         };

@@ -123,7 +123,7 @@ impl Steps {
         if self.n & 1023 != 0 {
             return crate::budget::check().map_err(|e| e.to_string());
         }
-        crate::budget::check_time().map_err(|e| e.to_string())?;
+        crate::budget::check_run_time().map_err(|e| e.to_string())?;
         if self.deadline.is_some_and(|d| std::time::Instant::now() > d) {
             return Err(format!(
                 "template execution exceeded the time budget of {}s (limits.render-seconds)",
