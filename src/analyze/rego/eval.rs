@@ -204,8 +204,8 @@ fn eval_one(
             if excepted.contains(exception_name(&rule.name)) {
                 continue;
             }
-            // The evaluation's memory budget and the run's clock, between rules.
-            crate::budget::check_time().map_err(|e| {
+            // The evaluation's memory budget between rules (the clocks between inputs).
+            crate::budget::check().map_err(|e| {
                 runtime_error(&e, &rule.query, input_label, Some((&rule.file, rule.line)))
             })?;
             let v = match all.as_ref().and_then(|a| a.get(i)) {
@@ -308,6 +308,12 @@ pub(super) fn eval(
         eval_one(inner, worker, label, None, inputs, true, &mut out)?;
     }
     for (i, input) in inputs.iter().enumerate() {
+        crate::budget::check_time().map_err(|e| RegoError {
+            file: input.path.clone(),
+            line: 0,
+            column: 0,
+            message: format!("evaluating the policies for {}: {e}", input.path),
+        })?;
         worker.engine.set_input(to_value(&input.doc));
         eval_one(inner, worker, &input.path, Some(i), inputs, false, &mut out)?;
     }
