@@ -18,8 +18,7 @@ use std::time::Instant;
 static ALLOC: chartgate::budget::alloc::Counting<mimalloc::MiMalloc> =
     chartgate::budget::alloc::Counting(mimalloc::MiMalloc);
 
-use chartgate::discover::charts::{DiscoverOptions, discover};
-use chartgate::pipeline::{ChartCheckOptions, check_charts};
+use chartgate::pipeline::session::{RunOptions, Session};
 
 const PLATFORM: &str = r#"root: true
 registries: ["354918371398.dkr.ecr.*.amazonaws.com/*"]
@@ -370,54 +369,34 @@ fn main() {
         service(root, i);
     }
     let before = vm_hwm_kb().unwrap_or(0);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .expect("pool");
     let cpu0 = cpu_secs();
     let start = Instant::now();
-    // All built-in rules plus the bundled Rego policies, compiled once as `check` does.
-    let policies = std::sync::Arc::new(
-        chartgate::pipeline::policies::load_for_check(
-            &chartgate::pipeline::policies::CheckPolicies {
-                namespaces: &["main".to_string()],
-                ..Default::default()
-            },
-            &[],
-            root,
-        )
-        .expect("bundled policies"),
-    );
-    let (renders, findings, errors) = pool.install(|| {
-        let d = discover(
-            &[root.to_path_buf()],
-            &DiscoverOptions {
-                include: &[],
-                exclude: &[],
-                config: None,
-                cwd: root,
-            },
-            &mut std::io::empty(),
-        )
-        .expect("discover");
-        let r = check_charts(
-            &d.services,
-            &ChartCheckOptions {
-                envs: Vec::new(),
-                cluster: None,
-                cwd: root.to_path_buf(),
-                policies: Some(policies.clone()),
-                exemptions: None,
-                renderer: chartgate::render::Renderer::Native,
-                repos: Default::default(),
-            },
-        );
+    // The run as `check` does it: one session, the config prepared once (built-in rules plus
+    // the bundled Rego policies compiled once), discovery, every chart × environment.
+    let session = Session::new(
+        RunOptions {
+            jobs: Some(jobs),
+            ..Default::default()
+        },
+        root.to_path_buf(),
+        &[root.to_path_buf()],
+    )
+    .expect("session");
+    let prepared = session
+        .config_for(root)
+        .and_then(|c| session.prepare(c))
+        .expect("config and bundled policies");
+    let (renders, findings, errors) = {
+        let d = session
+            .discover(&[root.to_path_buf()], &prepared, &mut std::io::empty())
+            .expect("discover");
+        let r = session.check_charts(&d.discovered.services, &prepared, &d.argo.repos, None);
         let mut by_rule = std::collections::BTreeMap::new();
         for f in &r.findings {
             *by_rule.entry(f.rule.clone()).or_insert(0usize) += 1;
         }
         (r.renders, by_rule, r.render_errors)
-    });
+    };
     let secs = start.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu0;
     let hwm = vm_hwm_kb().unwrap_or(0);

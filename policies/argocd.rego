@@ -37,16 +37,23 @@ deny contains {"msg": msg, "path": concat(".", [spec_path, "project"])} if {
 	msg := sprintf("%s %s uses the ArgoCD project \"default\"; use the team's AppProject", [input.kind, name])
 }
 
-# Same as chartgate_platform.allowed_namespace.allowed (kept local: one package per file).
+# data.chartgate.allowed_namespaces of the environment, else the release namespace and the
+# namespaces the config's environments declare on this cluster (an app-of-apps in `argocd`
+# sends its Applications to them).
 allowed := {ns | some ns in list} if {
 	list := data.chartgate.allowed_namespaces[data.chartgate.context.environment]
-} else := {data.chartgate.context.namespace}
+} else := {ns | some ns in array.concat(own_namespace, cluster_namespaces)}
+
+own_namespace := [ns | ns := data.chartgate.context.namespace]
+
+cluster_namespaces := [ns | some ns in object.get(data.chartgate.context, "destinations", [])]
 
 # METADATA
 # title: ArgoCD destination namespace must be allowed
 # description: >
 #   An Application or ApplicationSet deploys only to a namespace the environment allows
-#   (data.chartgate.allowed_namespaces per environment, else the release namespace).
+#   (data.chartgate.allowed_namespaces per environment, else the release namespace and the
+#   namespaces the config's environments declare on the same cluster).
 # custom:
 #   id: argocd-allowed-destination
 #   severity: error

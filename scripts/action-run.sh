@@ -90,7 +90,11 @@ summary_append() {
 
 cmd_check() {
   local path="${INPUT_PATH:-.}"
+  local paths_input="${INPUT_PATHS:-}"
+  local exclude="${INPUT_EXCLUDE:-}"
+  local repos="${INPUT_REPOS:-}"
   local config="${INPUT_CONFIG:-}"
+  local platform="${INPUT_PLATFORM_CONFIG:-}"
   local envs="${INPUT_ENVIRONMENTS:-}"
   local fail_on="${INPUT_FAIL_ON:-error}"
   local sarif="${INPUT_SARIF:-}"
@@ -102,7 +106,13 @@ cmd_check() {
   # Paths in annotations and SARIF are relative to the repository root.
   cd "${GITHUB_WORKSPACE:-.}"
 
-  local args=(check --format text --output github=-)
+  # Annotations go to stdout; the text report and stderr (which quote PR-controlled text) are
+  # printed afterwards between ::stop-commands:: markers, so nothing in them runs as a workflow
+  # command.
+  local tmp="${RUNNER_TEMP:-/tmp}"
+  local txt="$tmp/chartgate-report.txt" err="$tmp/chartgate-stderr.txt"
+  rm -f "$txt" "$err"
+  local args=(check --format github --output "text=$txt")
   if [ -n "$sarif" ]; then
     mkdir -p "$(dirname "$sarif")"
     args+=(--output "sarif=$sarif")
@@ -116,6 +126,9 @@ cmd_check() {
   if [ -n "$config" ]; then
     args+=(--config "$config")
   fi
+  if [ -n "$platform" ]; then
+    args+=(--platform-config "$platform")
+  fi
   local env_list=() e
   IFS=$', \t\n' read -r -a env_list <<<"$envs" || true
   for e in "${env_list[@]}"; do
@@ -123,11 +136,48 @@ cmd_check() {
       args+=(--env "$e")
     fi
   done
-  args+=(--fail-on "$fail_on" -- "$path")
+  # Multi-line inputs: one item per line, blank lines and surrounding spaces ignored.
+  local line
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    if [ -n "$line" ]; then args+=(--exclude "$line"); fi
+  done <<<"$exclude"
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    if [ -z "$line" ]; then continue; fi
+    case "$line" in
+      *=?*) args+=(--repo "$line") ;;
+      *) die "input 'repos' takes one URL=PATH per line, got '$line'" ;;
+    esac
+  done <<<"$repos"
+  local targets=()
+  while IFS= read -r line; do
+    line="${line#"${line%%[![:space:]]*}"}"
+    line="${line%"${line##*[![:space:]]}"}"
+    if [ -n "$line" ]; then targets+=("$line"); fi
+  done <<<"$paths_input"
+  if [ "${#targets[@]}" -eq 0 ]; then targets=("$path"); fi
+  args+=(--fail-on "$fail_on" -- "${targets[@]}")
 
   echo "chartgate ${args[*]}"
   local code=0
-  chartgate "${args[@]}" || code=$?
+  chartgate "${args[@]}" 2>"$err" || code=$?
+  local token
+  token="chartgate-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+  echo "::stop-commands::$token"
+  if [ -f "$txt" ]; then cat "$txt"; fi
+  if [ -f "$err" ]; then cat "$err" >&2; fi
+  echo "::$token::"
+  rm -f "$txt" "$err"
+  if [ -z "$platform" ]; then
+    local warn="chartgate ran without input 'platform-config': the repository's own chartgate.yaml decides the rules, so this run cannot gate untrusted pull requests"
+    echo "::warning title=chartgate::$warn"
+    if [ -n "$md" ] && [ -f "$md" ]; then
+      printf '\n> **Warning:** %s.\n' "$warn" >>"$md"
+    fi
+  fi
 
   if [ -n "$md" ] && [ -f "$md" ]; then
     if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then

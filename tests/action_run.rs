@@ -32,7 +32,11 @@ fn action_yml_is_a_valid_composite_action() {
         names,
         [
             "path",
+            "paths",
+            "exclude",
+            "repos",
             "config",
+            "platform-config",
             "environments",
             "fail-on",
             "sarif",
@@ -75,7 +79,11 @@ fn action_yml_is_a_valid_composite_action() {
     let check = steps.iter().find(|s| s["id"] == "check").unwrap();
     for (var, input) in [
         ("INPUT_PATH", "path"),
+        ("INPUT_PATHS", "paths"),
+        ("INPUT_EXCLUDE", "exclude"),
+        ("INPUT_REPOS", "repos"),
         ("INPUT_CONFIG", "config"),
+        ("INPUT_PLATFORM_CONFIG", "platform-config"),
         ("INPUT_ENVIRONMENTS", "environments"),
         ("INPUT_FAIL_ON", "fail-on"),
         ("INPUT_SARIF", "sarif"),
@@ -148,6 +156,7 @@ printf '%s\n' "$@" >> "$FAKE_LOG"
 for a in "$@"; do
   case "$a" in
     markdown=-|sarif=-) ;;
+    text=*) printf 'text report\n::add-mask::leak\n' > "${a#text=}" ;;
     markdown=*)
       if [ -n "${FAKE_MD_ROWS:-}" ]; then
         { printf '## chartgate\n\n| Severity | Rule | Resource | Location | Message |\n|---|---|---|---|---|\n'
@@ -241,8 +250,15 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
     let (code, stdout) = job.run(
         "check",
         &[
-            ("INPUT_PATH", "services"),
+            ("INPUT_PATH", "ignored-when-paths-is-set"),
+            ("INPUT_PATHS", "services\n  apps/web dir \n\n"),
+            ("INPUT_EXCLUDE", "vendor\n**/generated-*.yaml\n"),
+            (
+                "INPUT_REPOS",
+                "https://github.com/jppol/platform.git=../platform\n",
+            ),
             ("INPUT_CONFIG", "chartgate.yaml"),
+            ("INPUT_PLATFORM_CONFIG", "platform/chartgate.yaml"),
             ("INPUT_ENVIRONMENTS", "dev, prod"),
             ("INPUT_FAIL_ON", "warning"),
             ("INPUT_SARIF", "reports/chartgate.sarif"),
@@ -252,33 +268,63 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
     );
     assert_eq!(code, 1);
     let md = format!("markdown={}", job.p("tmp/chartgate-summary.md").display());
+    let txt = format!("text={}", job.p("tmp/chartgate-report.txt").display());
     assert_eq!(
         job.args(),
         lines(&[
             job.p("ws").to_str().unwrap(),
             "check",
             "--format",
-            "text",
+            "github",
             "--output",
-            "github=-",
+            &txt,
             "--output",
             "sarif=reports/chartgate.sarif",
             "--output",
             &md,
             "--config",
             "chartgate.yaml",
+            "--platform-config",
+            "platform/chartgate.yaml",
             "--env",
             "dev",
             "--env",
             "prod",
+            "--exclude",
+            "vendor",
+            "--exclude",
+            "**/generated-*.yaml",
+            "--repo",
+            "https://github.com/jppol/platform.git=../platform",
             "--fail-on",
             "warning",
             "--",
             "services",
+            "apps/web dir",
         ])
     );
-    // Annotations reach the log (stdout) untouched.
+    // Annotations reach the log (stdout) untouched; the text report (PR-controlled text) is
+    // printed between stop-commands markers, so its `::add-mask::` is not a command.
     assert!(stdout.contains("\n::error file=values.yaml,line=1,col=1,title=fake::fake finding\n"));
+    let l: Vec<&str> = stdout.lines().collect();
+    let at = l
+        .iter()
+        .position(|x| x.starts_with("::stop-commands::"))
+        .expect("stop-commands");
+    let token = l[at].trim_start_matches("::stop-commands::");
+    assert!(
+        token.starts_with("chartgate-") && token.len() == "chartgate-".len() + 24,
+        "{token}"
+    );
+    assert_eq!(
+        &l[at + 1..at + 4],
+        ["text report", "::add-mask::leak", &format!("::{token}::")]
+    );
+    assert!(
+        !stdout.contains("::warning title=chartgate::"),
+        "no warning with a platform config"
+    );
+    assert!(!job.p("tmp/chartgate-report.txt").exists());
     // The summary is appended after what earlier steps wrote; the temp file is removed.
     assert_eq!(
         job.read("summary.md"),
@@ -294,21 +340,23 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
 #[test]
 fn check_with_defaults() {
     let job = Job::new();
-    let (code, _) = job.run(
+    let (code, stdout) = job.run(
         "check",
         &[("INPUT_SARIF", ""), ("INPUT_SUMMARY", "false")],
         0,
     );
     assert_eq!(code, 0);
+    // Without a platform config the log warns (the summary is off here).
+    assert!(stdout.contains("::warning title=chartgate::chartgate ran without input 'platform-config': the repository's own chartgate.yaml decides the rules, so this run cannot gate untrusted pull requests\n"), "{stdout}");
     assert_eq!(
         job.args(),
         lines(&[
             job.p("ws").to_str().unwrap(),
             "check",
             "--format",
-            "text",
+            "github",
             "--output",
-            "github=-",
+            &format!("text={}", job.p("tmp/chartgate-report.txt").display()),
             "--fail-on",
             "error",
             "--",
@@ -339,6 +387,13 @@ fn check_rejects_bad_inputs_without_running_chartgate() {
     assert!(!job.p("args").exists());
     let (code, _) = job.run("check", &[("INPUT_SUMMARY", "yes")], 0);
     assert_eq!(code, 2);
+    assert!(!job.p("args").exists());
+    let (code, stdout) = job.run("check", &[("INPUT_REPOS", "https://x.example/r.git\n")], 0);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stdout,
+        "::error title=chartgate action::input 'repos' takes one URL=PATH per line, got 'https://x.example/r.git'\n"
+    );
     assert!(!job.p("args").exists());
 }
 
@@ -397,6 +452,8 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
         &job.p("ws/fixtures/team-repo"),
     );
     fs::create_dir_all(job.p("ws/schemas")).unwrap();
+    // A checkout: the repository root (config paths are confined to it) is the workspace.
+    fs::create_dir_all(job.p("ws/.git")).unwrap();
     fs::copy(
         root().join("schemas/service-chart.schema.json"),
         job.p("ws/schemas/service-chart.schema.json"),
@@ -416,7 +473,7 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
     // Annotations with repository-relative paths reach the log: dev and prod, not test.
     let annotations: Vec<String> = stdout
         .lines()
-        .filter(|l| l.starts_with("::"))
+        .filter(|l| l.starts_with("::") && l.contains(" file="))
         .map(str::to_string)
         .collect();
     let expected: Vec<String> = include_str!("report_expected/team-repo.github")
@@ -436,6 +493,11 @@ fn check_step_with_the_real_chartgate_on_a_chart_repo() {
     assert!(summary.starts_with("previous step\n## chartgate\n\n**7 errors, 0 warnings, 0 info findings** in 6 service × environment pairs checked.\n"), "{summary}");
     assert!(
         summary.contains("| fixtures/team-repo/services/billing-scheduler | dev | 0 | 0 | 0 |\n")
+    );
+    // Run without a platform config: the summary warns.
+    assert!(
+        summary.ends_with("\n> **Warning:** chartgate ran without input 'platform-config': the repository's own chartgate.yaml decides the rules, so this run cannot gate untrusted pull requests.\n"),
+        "{summary}"
     );
     // SARIF with repository-relative values-file locations.
     let sarif: Value =

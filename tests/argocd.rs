@@ -56,12 +56,14 @@ fn applications_resolve_with_argo_cd_inputs() {
         .args(["check", "--list", "."])
         .output()
         .unwrap();
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/team/web");
-    let r = root.display();
+    // The team repo lies beside the config repo: printed relative to it.
+    let r = "../team/web";
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!(
-            "{r}  env dev: {r}/values.yaml, {r}/values-dev.yaml\nclusters/shared/web-dev.yaml  manifest\n"
+            "{r}  env dev: {r}/values.yaml, {r}/values-dev.yaml  [from clusters/shared/web-dev.yaml:1]\n\
+             clusters/shared/web-dev.yaml  manifest\n\
+             clusters/shared/web-dev.yaml:15  unresolved: Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)\n"
         )
     );
 }

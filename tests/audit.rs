@@ -405,6 +405,8 @@ fn exit_codes_output_file_and_fail_on() {
 /// The team repo in a temp dir (with the schema its config names, at the same relative place).
 fn team_repo_copy() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
+    // One repository (its root holds .git): the config's ../../schemas stays inside it.
+    std::fs::create_dir(t.path().join(".git")).unwrap();
     let src = root().join("fixtures/team-repo");
     for e in walkdir::WalkDir::new(&src) {
         let e = e.unwrap();

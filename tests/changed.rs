@@ -35,12 +35,9 @@ fn selection(dir: &Path, files: &[&str]) -> Vec<String> {
     out.lines().map(str::to_string).collect()
 }
 
-const WEB_DEV: &str =
-    "services/web  env dev: services/web/values.yaml, services/web/values-dev.yaml";
-const WEB_TEST: &str =
-    "services/web  env test: services/web/values.yaml, services/web/values-test.yaml";
-const WEB_PROD: &str =
-    "services/web  env prod: services/web/values.yaml, services/web/values-prod.yaml";
+const WEB_DEV: &str = "services/web  env dev: services/web/values.yaml, services/web/values-dev.yaml  [from chartgate.yaml:19]";
+const WEB_TEST: &str = "services/web  env test: services/web/values.yaml, services/web/values-test.yaml  [from chartgate.yaml:22]";
+const WEB_PROD: &str = "services/web  env prod: services/web/values.yaml, services/web/values-prod.yaml  [from chartgate.yaml:25]";
 
 #[test]
 fn team_repo_values_file_selects_its_environment() {
@@ -93,10 +90,10 @@ fn team_repo_chart_files_select_every_environment() {
     assert_eq!(
         got,
         [
-            "services/billing-scheduler  env prod: services/billing-scheduler/values.yaml, services/billing-scheduler/values-prod.yaml",
-            "services/reports  env dev: services/reports/values.yaml, services/reports/values-dev.yaml",
-            "services/reports  env test: services/reports/values.yaml, services/reports/values-test.yaml",
-            "services/reports  env prod: services/reports/values.yaml, services/reports/values-prod.yaml",
+            "services/billing-scheduler  env prod: services/billing-scheduler/values.yaml, services/billing-scheduler/values-prod.yaml  [from chartgate.yaml:25]",
+            "services/reports  env dev: services/reports/values.yaml, services/reports/values-dev.yaml  [from chartgate.yaml:19]",
+            "services/reports  env test: services/reports/values.yaml, services/reports/values-test.yaml  [from chartgate.yaml:22]",
+            "services/reports  env prod: services/reports/values.yaml, services/reports/values-prod.yaml  [from chartgate.yaml:25]",
         ]
     );
     // The repo's chartgate.yaml: everything (3 services × 3 environments).
@@ -155,7 +152,7 @@ fn temp_repo() -> tempfile::TempDir {
     let files: &[(&str, &str)] = &[
         (
             "chartgate.yaml",
-            "root: true\nenvironments:\n  dev: {values: [\"values-{env}.yaml\"]}\n  prod: {values: [\"values-{env}.yaml\"]}\npolicies: [policies]\n",
+            "root: true\nenvironments:\n  dev: {values: [\"{service}/values-{env}.yaml\"]}\n  prod: {values: [\"{service}/values-{env}.yaml\"]}\npolicies: [policies]\n",
         ),
         (
             "charts/common/Chart.yaml",
@@ -228,12 +225,12 @@ fn temp_repo() -> tempfile::TempDir {
 }
 
 const WEB: [&str; 2] = [
-    "apps/web  env dev: apps/web/values.yaml, apps/web/values-dev.yaml",
-    "apps/web  env prod: apps/web/values.yaml, apps/web/values-prod.yaml",
+    "apps/web  env dev: apps/web/values.yaml, apps/web/values-dev.yaml  [from chartgate.yaml:3]",
+    "apps/web  env prod: apps/web/values.yaml, apps/web/values-prod.yaml  [from chartgate.yaml:4]",
 ];
-const API_DEV: &str = "services/api (chart charts/common)  env dev: charts/common/values.yaml, services/api/values.yaml, services/api/values-dev.yaml";
-const API_PROD: &str = "services/api (chart charts/common)  env prod: charts/common/values.yaml, services/api/values.yaml, services/api/values-prod.yaml";
-const WORKER_DEV: &str = "services/worker (chart charts/common)  env dev: charts/common/values.yaml, services/worker/values-dev.yaml";
+const API_DEV: &str = "services/api (chart charts/common)  env dev: charts/common/values.yaml, services/api/values.yaml, services/api/values-dev.yaml  [from chartgate.yaml:3]";
+const API_PROD: &str = "services/api (chart charts/common)  env prod: charts/common/values.yaml, services/api/values.yaml, services/api/values-prod.yaml  [from chartgate.yaml:4]";
+const WORKER_DEV: &str = "services/worker (chart charts/common)  env dev: charts/common/values.yaml, services/worker/values-dev.yaml  [from chartgate.yaml:3]";
 
 #[test]
 fn service_folder_values_select_their_environments() {
@@ -250,7 +247,10 @@ fn service_folder_values_select_their_environments() {
     // A folder's config (its `chart:`) re-checks that folder only.
     assert_eq!(
         selection(t.path(), &["services/worker/chartgate.yaml"]),
-        [WORKER_DEV]
+        [
+            WORKER_DEV,
+            "services/worker/values-staging.yaml  skipped: not a values file of any environment of services/worker/chartgate.yaml"
+        ]
     );
     // Values files no environment lists are never rendered.
     assert!(selection(t.path(), &["services/worker/values-staging.yaml"]).is_empty());
@@ -291,6 +291,8 @@ fn manifests_policies_configs_and_other_files() {
         WORKER_DEV,
         "manifests/ns.yaml  manifest",
         "manifests/ns2.yaml  manifest",
+        "apps/web/values-staging.yaml  skipped: not a values file of any environment of chartgate.yaml",
+        "services/worker/values-staging.yaml  skipped: not a values file of any environment of services/worker/chartgate.yaml",
     ];
     // A policy of the config, and the repository's config: everything.
     assert_eq!(selection(t.path(), &["policies/team.rego"]), all);

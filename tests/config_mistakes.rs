@@ -60,7 +60,7 @@ fn unknown_rule_ids_are_config_errors_with_a_hint() {
     let d = repo("exemptions:\n  - rule: \"a\\e[2Jb\"\n    resource: x\n    reason: r\n");
     assert_eq!(
         run(d.path(), &["check", "."]).1,
-        "chartgate: config error: chartgate.yaml:2:11: unknown rule `a\\u{1b}[2Jb`; `chartgate rules` lists every rule\n"
+        "chartgate: config error: chartgate.yaml:2:11: unknown rule `a\\x1b[2Jb`; `chartgate rules` lists every rule\n"
     );
     // The same in audit.
     let d = repo("rules:\n  singelton-replicas: off\n");

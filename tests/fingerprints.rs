@@ -57,7 +57,8 @@ fn fingerprints_distinct_per_problem_and_independent_of_cwd() {
     let repo = tmp.path().join("fixtures/repo");
     copy_dir(&root.join("fixtures/team-repo"), &repo);
     copy_dir(&root.join("schemas"), &tmp.path().join("schemas"));
-    std::fs::create_dir(repo.join(".git")).unwrap();
+    // The repository is the whole temporary tree (the config names ../../schemas in it).
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
     let from_root = fingerprints(&repo, ".");
     assert!(from_root.len() > 10, "{from_root:?}");
     // Different problems never share a fingerprint (GitHub would merge their alerts).

@@ -129,7 +129,12 @@ fn list_prints_charts_environments_and_values_files() {
     for svc in ["billing-scheduler", "reports", "web"] {
         for env in ["dev", "test", "prod"] {
             want.push_str(&format!(
-                "{p}/{svc}  env {env}: {p}/{svc}/values.yaml, {p}/{svc}/values-{env}.yaml\n"
+                "{p}/{svc}  env {env}: {p}/{svc}/values.yaml, {p}/{svc}/values-{env}.yaml  [from fixtures/team-repo/chartgate.yaml:{line}]\n",
+                line = match env {
+                    "dev" => 19,
+                    "test" => 22,
+                    _ => 25,
+                }
             ));
         }
     }
@@ -161,8 +166,10 @@ fn chart(dir: &Path, at: &str, name: &str) {
 #[test]
 fn discovery_conventions() {
     let d = tempfile::tempdir().unwrap();
+    // One repository: paths its configs name stay inside it.
+    std::fs::create_dir_all(d.path().join(".git")).unwrap();
     let r = d.path();
-    std::fs::create_dir(r.join(".git")).unwrap();
+    std::fs::create_dir_all(r.join(".git")).unwrap();
     // values-<env>.yaml
     chart(r, "a", "a");
     write(
@@ -188,7 +195,7 @@ fn discovery_conventions() {
         &[
             (
                 "teams/chartgate.yaml",
-                "environments:\n  dev: {values: [\"values-dev.yaml\", \"../../overrides/{chart}-dev.yaml\"]}\n  prod: {values: [values-prod.yaml]}\nrules: {required-labels: off}\n",
+                "environments:\n  dev: {values: [\"{service}/values-dev.yaml\", \"../overrides/{chart}-dev.yaml\"]}\nrules: {required-labels: off}\n",
             ),
             ("teams/svc/chartgate.yaml", "chart: ../../shared/base\n"),
             ("teams/svc/values.yaml", "tag: v5\n"),
@@ -208,20 +215,20 @@ fn discovery_conventions() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
-        "a  env dev: a/values.yaml, a/values-dev.yaml\n\
-         a  env prod: a/values.yaml, a/values-prod.yaml\n\
-         b  env staging: b/values.yaml, b/values.staging.yaml\n\
-         c  env qa: c/values.yaml, c/env/qa/values.yaml\n\
-         d  env none: d/values.yaml\n\
-         teams/svc (chart shared/base)  env dev: shared/base/values.yaml, teams/svc/values.yaml, teams/svc/values-dev.yaml, overrides/svc-dev.yaml\n\
+        "a  env dev: a/values.yaml, a/values-dev.yaml  [from a/values-dev.yaml:1]\n\
+         a  env prod: a/values.yaml, a/values-prod.yaml  [from a/values-prod.yaml:1]\n\
+         b  env staging: b/values.yaml, b/values.staging.yaml  [from b/values.staging.yaml:1]\n\
+         c  env qa: c/values.yaml, c/env/qa/values.yaml  [from c/env/qa/values.yaml:1]\n\
+         d  env none: d/values.yaml  [from d/Chart.yaml:1]\n\
+         teams/svc (chart shared/base)  env dev: shared/base/values.yaml, teams/svc/values.yaml, teams/svc/values-dev.yaml, overrides/svc-dev.yaml  [from teams/chartgate.yaml:2]\n\
          manifests/cm.yaml  manifest\n"
     );
     // --env narrows; a chart without that environment is left out.
     let (_, out, _) = chartgate(r, &["check", "--list", "--env", "dev", "a", "teams"]);
     assert_eq!(
         out,
-        "a  env dev: a/values.yaml, a/values-dev.yaml\n\
-         teams/svc (chart shared/base)  env dev: shared/base/values.yaml, teams/svc/values.yaml, teams/svc/values-dev.yaml, overrides/svc-dev.yaml\n"
+        "a  env dev: a/values.yaml, a/values-dev.yaml  [from a/values-dev.yaml:1]\n\
+         teams/svc (chart shared/base)  env dev: shared/base/values.yaml, teams/svc/values.yaml, teams/svc/values-dev.yaml, overrides/svc-dev.yaml  [from teams/chartgate.yaml:2]\n"
     );
     // The values apply in order: the override file wins, and its line is where the value is.
     write(r, &[("overrides/svc-dev.yaml", "tag: latest\n")]);
@@ -235,6 +242,8 @@ fn discovery_conventions() {
 #[test]
 fn render_error_does_not_hide_other_charts() {
     let d = tempfile::tempdir().unwrap();
+    // One repository: paths its configs name stay inside it.
+    std::fs::create_dir_all(d.path().join(".git")).unwrap();
     let r = d.path();
     let src = root().join("fixtures/team-repo");
     let dst = r.join("fixtures/team-repo");
@@ -294,8 +303,10 @@ fn render_error_does_not_hide_other_charts() {
 #[test]
 fn provenance_for_every_rule() {
     let d = tempfile::tempdir().unwrap();
+    // One repository: paths its configs name stay inside it.
+    std::fs::create_dir_all(d.path().join(".git")).unwrap();
     let r = d.path();
-    std::fs::create_dir(r.join(".git")).unwrap();
+    std::fs::create_dir_all(r.join(".git")).unwrap();
     write(
         r,
         &[
@@ -371,8 +382,10 @@ fn provenance_for_every_rule() {
 #[test]
 fn packaged_chart_and_extra_values_files() {
     let d = tempfile::tempdir().unwrap();
+    // One repository: paths its configs name stay inside it.
+    std::fs::create_dir_all(d.path().join(".git")).unwrap();
     let r = d.path();
-    std::fs::create_dir(r.join(".git")).unwrap();
+    std::fs::create_dir_all(r.join(".git")).unwrap();
     std::fs::create_dir(r.join("charts")).unwrap();
     let f = std::fs::File::create(r.join("charts/web-1.0.0.tgz")).unwrap();
     let gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());
@@ -404,7 +417,7 @@ fn packaged_chart_and_extra_values_files() {
         (code, out.as_str()),
         (
             0,
-            "charts/web-1.0.0.tgz  env prod: charts/values-prod.yaml\n"
+            "charts/web-1.0.0.tgz  env prod: charts/values-prod.yaml  [from charts/values-prod.yaml:1]\n"
         ),
         "{err}"
     );

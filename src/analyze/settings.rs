@@ -74,6 +74,9 @@ pub struct PolicyContext {
     pub release: Option<String>,
     /// Merged values of the render (`null` for plain manifests).
     pub values: serde_json::Value,
+    /// Namespaces the config's environments declare on this cluster (`namespace`,
+    /// `namespaces`), sorted: where an app-of-apps on it may send its Applications.
+    pub destinations: Vec<String>,
 }
 
 impl PolicyContext {
@@ -93,6 +96,12 @@ impl PolicyContext {
         }
         if !self.values.is_null() {
             m.insert("values".to_string(), self.values.clone());
+        }
+        if !self.destinations.is_empty() {
+            m.insert(
+                "destinations".to_string(),
+                serde_json::json!(self.destinations),
+            );
         }
         serde_json::Value::Object(m)
     }
@@ -162,6 +171,10 @@ impl Settings {
             policies: None,
             context: PolicyContext {
                 environment: env.map(str::to_string),
+                destinations: cluster
+                    .as_deref()
+                    .map(|c| cluster_namespaces(config, c))
+                    .unwrap_or_default(),
                 cluster,
                 namespace: environment.and_then(|e| e.namespace.clone()),
                 ..PolicyContext::default()
@@ -185,4 +198,15 @@ impl Settings {
     pub fn option(&self, rule: &str, key: &str) -> Option<&serde_json::Value> {
         self.rules.get(rule)?.options.get(key)
     }
+}
+
+/// The namespaces the environments of `config` on cluster `cluster` declare, sorted, unique.
+fn cluster_namespaces(config: &Config, cluster: &str) -> Vec<String> {
+    let mut out: Vec<String> = (config.environments.values())
+        .filter(|e| e.cluster.as_deref() == Some(cluster))
+        .flat_map(|e| e.namespace.iter().chain(&e.namespaces).cloned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }

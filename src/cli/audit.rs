@@ -7,19 +7,11 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-use clap::Parser;
-use rayon::prelude::*;
-
-use super::check::CheckArgs;
-use super::check_extras::CheckExtras;
 use super::rules::anyhow_like::Result;
-use crate::analyze::engine::{ManifestLocator, analyze};
-use crate::analyze::model::SourceFile;
-use crate::analyze::settings::Settings;
-use crate::config::Config;
-use crate::discover::charts::{DiscoverOptions, Discovered, Service, discover};
+use crate::discover::charts::Discovered;
 use crate::discover::manifests::display_path;
-use crate::pipeline::{ChartCheckOptions, check_charts, selected_envs};
+use crate::pipeline::session::{Prepared, Session};
+use crate::pipeline::{Progress, selected_envs};
 use crate::report::audit::{AuditRun, Check, json, markdown, summarise, text};
 use crate::report::finding::{Finding, Severity};
 
@@ -28,9 +20,9 @@ use crate::report::finding::{Finding, Severity};
 pub struct AuditArgs {
     /// Repositories or service folders to audit (default: the current directory).
     pub paths: Vec<PathBuf>,
-    /// Config file used for every path (default: each path's nearest chartgate.yaml files).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// The options `audit` shares with `check` (config, environments, policies, limits, ...).
+    #[command(flatten)]
+    pub run: super::run_args::RunArgs,
     /// Summary format.
     #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
     pub format: String,
@@ -45,147 +37,26 @@ pub struct AuditArgs {
     /// Exit 1 when a finding at or above this severity exists (default: never; audits report).
     #[arg(long, value_parser = ["error", "warning", "info"])]
     pub fail_on: Option<String>,
-    /// Only these environments (repeatable or comma-separated).
-    #[arg(long, value_delimiter = ',')]
-    pub env: Vec<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub jobs: Option<usize>,
-    /// Rego policy file or directory added to every path's policies (repeatable).
-    #[arg(long = "policy", value_name = "PATH")]
-    pub policy: Vec<PathBuf>,
-    /// JSON or YAML document merged under `data` for the policies (repeatable).
-    #[arg(long = "data", value_name = "FILE")]
-    pub data: Vec<PathBuf>,
 }
 
-/// `check`'s arguments for the parts the audit shares with it (policies, data).
-#[derive(Parser)]
-struct CheckCli {
-    #[command(flatten)]
-    check: CheckArgs,
-}
-
-fn check_args(args: &AuditArgs) -> std::result::Result<CheckArgs, String> {
-    let mut argv: Vec<std::ffi::OsString> = vec!["check".into()];
-    for p in &args.policy {
-        argv.extend(["--policy".into(), p.clone().into_os_string()]);
-    }
-    for d in &args.data {
-        argv.extend(["--data".into(), d.clone().into_os_string()]);
-    }
-    CheckCli::try_parse_from(argv)
-        .map(|c| c.check)
-        .map_err(|e| e.to_string())
-}
-
-/// One audited path: its config, policies/exemptions and what discovery found.
+/// One audited path: its prepared config (policies, exemptions), what discovery found and
+/// what its Argo CD Applications added.
 struct Root {
-    config: Config,
-    extras: CheckExtras,
+    prepared: Prepared,
     discovered: Discovered,
+    argo: crate::discover::argocd::ArgoRun,
 }
 
-fn config_error(e: crate::config::ConfigError, cwd: &Path) -> String {
-    let file = display_path(&e.file, cwd);
-    if e.line == 0 {
-        format!("config error: {file}: {}", e.message)
-    } else {
-        format!(
-            "config error: {file}:{}:{}: {}",
-            e.line, e.column, e.message
-        )
-    }
-}
-
-fn prepare(
-    path: &Path,
-    args: &AuditArgs,
-    check: &CheckArgs,
-    cwd: &Path,
-) -> std::result::Result<Root, String> {
-    let overridden = match &args.config {
-        Some(c) => Some(crate::config::load_file(c).map_err(|e| config_error(e, cwd))?),
-        None => None,
-    };
-    let config = match &overridden {
-        Some(c) => c.clone(),
-        None => crate::config::find_for(&cwd.join(path)).map_err(|e| config_error(e, cwd))?,
-    };
-    let extras = super::check_extras::prepare(check, &config, cwd)?;
-    let discovered = discover(
-        &[path.to_path_buf()],
-        &DiscoverOptions {
-            include: &[],
-            exclude: &[],
-            config: overridden.as_ref(),
-            cwd,
-        },
-        &mut std::io::empty(),
-    )
-    .map_err(|e| e.to_string())?;
-    for svc in &discovered.services {
-        super::check_extras::unknown_rules(&svc.config, &extras.policies, cwd)?;
-    }
+/// Each audited path is its own repository (the root of its confinement).
+fn prepare(session: &Session, path: &Path) -> std::result::Result<Root, String> {
+    session.enter_root(path);
+    let prepared = session.prepare(session.config_for(path)?)?;
+    let d = session.discover(&[path.to_path_buf()], &prepared, &mut std::io::empty())?;
     Ok(Root {
-        config,
-        extras,
-        discovered,
+        prepared,
+        discovered: d.discovered,
+        argo: d.argo,
     })
-}
-
-/// The progress bar: drawn on stderr only when stderr is a terminal.
-fn progress(total: u64) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(total);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "auditing [{bar:30}] {pos}/{len} chart × environment checks ({elapsed})",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
-}
-
-/// Plain manifests of one root: parsed and analysed once per environment asked for (the
-/// config's global settings without `--env`). Returns the checks, findings and input errors.
-fn check_manifests(root: &Root, envs: &[String]) -> (Vec<Check>, Vec<Finding>, Vec<String>) {
-    let limits = root.config.limits.yaml();
-    let parsed: Vec<std::result::Result<SourceFile, String>> = root
-        .discovered
-        .manifests
-        .par_iter()
-        .map(|i| {
-            crate::pipeline::parse_manifest(i, &limits).map_err(|e| format!("invalid YAML: {e}"))
-        })
-        .collect();
-    let mut errors = Vec::new();
-    let mut files = Vec::new();
-    for p in parsed {
-        match p {
-            Ok(f) => files.push(f),
-            Err(e) => errors.push(e),
-        }
-    }
-    let envs: Vec<Option<&str>> = if envs.is_empty() {
-        vec![None]
-    } else {
-        envs.iter().map(|e| Some(e.as_str())).collect()
-    };
-    let mut checks = Vec::new();
-    let mut findings = Vec::new();
-    for env in envs {
-        let settings = root
-            .extras
-            .apply(Settings::from_config(&root.config, env, None));
-        findings.extend(analyze(&files, &settings, &ManifestLocator));
-        checks.extend(files.iter().map(|f| Check {
-            service: f.file.clone(),
-            environment: env.map(str::to_string),
-        }));
-    }
-    (checks, findings, errors)
 }
 
 /// The summary formats of `audit`.
@@ -211,6 +82,57 @@ fn output_target(arg: &Path, format: &str) -> std::result::Result<(String, PathB
     Ok((format.to_string(), arg.to_path_buf()))
 }
 
+/// The progress bar: drawn on stderr only when stderr is a terminal.
+fn progress(total: u64) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "auditing [{bar:30}] {pos}/{len} chart × environment checks ({elapsed})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+/// Plain manifests of one root: parsed and analysed once per environment asked for (the
+/// config's global settings without `--env`). Returns the checks, findings and input errors.
+fn check_manifests(
+    session: &Session,
+    root: &Root,
+    envs: &[String],
+) -> (Vec<Check>, Vec<Finding>, Vec<String>) {
+    let parsed = session
+        .parse_manifests(&root.discovered.manifests, &root.prepared)
+        .into_iter()
+        .map(|p| p.map_err(|e| format!("invalid YAML: {e}")));
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    for p in parsed {
+        match p {
+            Ok(f) => files.push(f),
+            Err(e) => errors.push(e),
+        }
+    }
+    let envs: Vec<Option<&str>> = if envs.is_empty() {
+        vec![None]
+    } else {
+        envs.iter().map(|e| Some(e.as_str())).collect()
+    };
+    let mut checks = Vec::new();
+    let mut findings = Vec::new();
+    for env in envs {
+        let settings = session.settings(&root.prepared, env);
+        findings.extend(session.analyze_manifests(&files, std::slice::from_ref(&settings)));
+        checks.extend(files.iter().map(|f| Check {
+            service: f.file.clone(),
+            environment: env.map(str::to_string),
+        }));
+    }
+    (checks, findings, errors)
+}
+
 /// Runs the audit; returns the exit code.
 pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let cwd = std::env::current_dir()?;
@@ -221,10 +143,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         .transpose()
     {
         Ok(t) => t,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+        Err(e) => return Ok(super::fail(&e)),
     };
     let format = target
         .as_ref()
@@ -239,18 +158,28 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             paths.push(p);
         }
     }
-    let check = match check_args(args) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+    let mut options = args.run.options();
+    options.never_manifests = args.baseline_out.iter().cloned().collect();
+    let session = match Session::new(options, cwd.clone(), &paths) {
+        Ok(s) => s,
+        Err(e) => return Ok(super::fail(&e)),
     };
+    let envs = &args.run.env;
     let mut roots = Vec::with_capacity(paths.len());
     // A service folder inside a repository also given is audited once.
     let mut seen = std::collections::BTreeSet::new();
     for p in &paths {
-        match prepare(p, args, &check, &cwd) {
+        match prepare(&session, p) {
+            // An empty audit never passes: each path must hold something to check.
+            Ok(r)
+                if !crate::discover::charts::empty_paths(&r.discovered, &[p.clone()], &cwd)
+                    .is_empty() =>
+            {
+                return Ok(super::fail(&format!(
+                    "nothing to check under {}",
+                    display_root(p, &cwd)
+                )));
+            }
             Ok(mut r) => {
                 r.discovered
                     .services
@@ -260,58 +189,39 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
                     .retain(|m| seen.insert(m.display.clone()));
                 roots.push(r)
             }
-            Err(e) => {
-                eprintln!("chartgate: {e}");
-                return Ok(super::EXIT_ERROR);
-            }
+            Err(e) => return Ok(super::fail(&e)),
         }
     }
     // The run's budget (limits.run-seconds, run-memory) starts now.
-    crate::budget::start_run(&roots.first().map(|r| r.config.limits).unwrap_or_default());
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()?;
-    let opts: Vec<ChartCheckOptions> = roots
-        .iter()
-        .map(|r| ChartCheckOptions {
-            envs: args.env.clone(),
-            cluster: None,
-            cwd: cwd.clone(),
-            policies: Some(r.extras.policies.clone()),
-            exemptions: r.extras.exemptions.clone(),
-            renderer: crate::render::Renderer::Native,
-            repos: Default::default(),
-        })
-        .collect();
-    // Jobs are services (each rendered in all its environments) so the bar moves as they end.
-    let jobs: Vec<(usize, &Service)> = roots
-        .iter()
-        .enumerate()
-        .flat_map(|(i, r)| r.discovered.services.iter().map(move |s| (i, s)))
-        .collect();
+    crate::budget::start_run(&roots.first().map(|r| r.prepared.config.limits).unwrap_or_default());
     let mut checks: Vec<Check> = Vec::new();
-    for (_, svc) in &jobs {
-        checks.extend(selected_envs(svc, &args.env).into_iter().map(|e| Check {
-            service: svc.display.clone(),
-            environment: e.name,
-        }));
+    for r in &roots {
+        for svc in &r.discovered.services {
+            checks.extend(selected_envs(svc, envs).into_iter().map(|e| Check {
+                service: svc.display.clone(),
+                environment: e.name,
+            }));
+        }
     }
     let bar = progress(checks.len() as u64);
-    let (chart_findings, manifests) = pool.install(|| {
-        let chart_findings: Vec<Finding> = jobs
-            .par_iter()
-            .flat_map_iter(|(i, svc)| {
-                let r = check_charts(std::slice::from_ref(*svc), &opts[*i]);
-                bar.inc(r.renders as u64);
-                r.findings
-            })
-            .collect();
-        let manifests: Vec<_> = roots
-            .iter()
-            .map(|r| check_manifests(r, &args.env))
-            .collect();
-        (chart_findings, manifests)
-    });
+    let tick = bar.clone();
+    let progress = Progress(std::sync::Arc::new(move |n| tick.inc(n)));
+    // Each root's charts in one pipeline call: a chart is loaded once, a values file parsed once.
+    let mut chart_findings = Vec::new();
+    for r in &roots {
+        let c = session.check_charts(
+            &r.discovered.services,
+            &r.prepared,
+            &r.argo.repos,
+            Some(progress.clone()),
+        );
+        chart_findings.extend(c.findings);
+        chart_findings.extend(r.argo.findings.iter().cloned());
+    }
+    let manifests: Vec<_> = roots
+        .iter()
+        .map(|r| check_manifests(&session, r, envs))
+        .collect();
     bar.finish_and_clear();
     let mut findings = chart_findings;
     let mut input_errors = Vec::new();
@@ -322,11 +232,11 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     }
     // Exemption findings once every analysis of a root is done (they record their use).
     for r in &roots {
-        findings.extend(r.extras.run_findings(&r.config));
+        findings.extend(r.prepared.run_findings());
     }
     crate::report::sort_findings(&mut findings);
     for e in &input_errors {
-        eprintln!("chartgate: {e}");
+        eprintln!("chartgate: {}", crate::report::clean::controls(e));
     }
     if let Some(path) = &args.baseline_out {
         let text = crate::report::baseline::write_baseline(&findings);

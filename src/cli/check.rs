@@ -1,14 +1,12 @@
 //! `chartgate check`: discover manifests, analyze, report.
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use rayon::prelude::*;
-
-use crate::analyze::engine::{ManifestLocator, analyze};
 use crate::analyze::model::SourceFile;
 use crate::analyze::settings::Settings;
 use crate::discover::manifests::display_path;
+use crate::pipeline::session::{Prepared, Session};
 use crate::report::{ReportContext, SourceMap, reporter_for};
 
 use super::rules::anyhow_like::Result;
@@ -30,9 +28,9 @@ pub enum ColorChoice {
 pub struct CheckArgs {
     /// Files, directories (recursive) or `-` for stdin. Default: the current directory.
     pub paths: Vec<PathBuf>,
-    /// Config file (default: the nearest chartgate.yaml walking up from the first path).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
+    /// The options `check` shares with `audit` (config, environments, policies, limits, ...).
+    #[command(flatten)]
+    pub run: super::run_args::RunArgs,
     /// Output format.
     #[arg(long, default_value = "text", value_parser = ["text", "json", "sarif", "junit", "github", "markdown"])]
     pub format: String,
@@ -43,43 +41,9 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit code 1.
     #[arg(long, default_value = "error", value_parser = ["error", "warning", "info"])]
     pub fail_on: String,
-    /// Environment name (selects `environments.NAME` in the config; `{env}` in host patterns).
-    /// Repeatable (or comma-separated): the inputs are checked once per environment.
-    #[arg(long, value_delimiter = ',')]
-    pub env: Vec<String>,
-    /// Cluster name (`{cluster}` in host patterns; overrides the environment's cluster).
-    #[arg(long)]
-    pub cluster: Option<String>,
-    /// Globs of files to read inside directories (default *.yaml, *.yml, *.json).
-    #[arg(long)]
-    pub include: Vec<String>,
-    /// Globs of files to skip inside directories.
-    #[arg(long)]
-    pub exclude: Vec<String>,
     /// Colors in the text report.
     #[arg(long, value_enum, default_value = "auto")]
     pub color: ColorChoice,
-    /// Worker threads (default: all cores).
-    #[arg(long)]
-    pub jobs: Option<usize>,
-    /// Rego policy file or directory, added to the bundled policies and `policies:` of the
-    /// config (repeatable).
-    #[arg(long = "policy", value_name = "PATH")]
-    pub policy: Vec<PathBuf>,
-    /// JSON or YAML document merged under `data` for the policies (repeatable).
-    #[arg(long = "data", value_name = "FILE")]
-    pub data: Vec<PathBuf>,
-    /// Rego package whose deny/violation/warn rules run (repeatable; default `main`; the
-    /// bundled `chartgate_platform.*` packages always run).
-    #[arg(long = "namespace", value_name = "NS")]
-    pub namespace: Vec<String>,
-    /// Run the rules of every Rego package.
-    #[arg(long)]
-    pub all_namespaces: bool,
-    /// conftest's --combine: policies see all documents of one input set at once, as
-    /// `input = [{"path": FILE, "contents": DOCUMENT}, ...]`.
-    #[arg(long)]
-    pub combine: bool,
     /// Report only findings not recorded in this baseline file, and list its entries that are
     /// now fixed.
     #[arg(long, value_name = "FILE")]
@@ -90,25 +54,11 @@ pub struct CheckArgs {
     /// Print the charts, environments and values files that would be checked, and exit.
     #[arg(long)]
     pub list: bool,
-    /// Renderer for charts: chartgate's own, or `helm template` from PATH.
-    #[arg(long, value_enum, default_value_t = crate::render::Renderer::Native)]
-    pub renderer: crate::render::Renderer,
-    /// Override a resource limit, `NAME=VALUE` (repeatable; names as in chartgate.yaml `limits:`,
-    /// e.g. `render-seconds=30`); applies over every config's `limits:`.
-    #[arg(long = "limit", value_name = "NAME=VALUE")]
-    pub limits: Vec<String>,
     /// The PATHs are changed files (what the pre-commit hook passes): check only the charts ×
     /// environments and manifests they affect, from one discovery of the current directory.
     /// Nothing affected: exit 0 quietly.
     #[arg(long)]
     pub changed: bool,
-    /// Values file applied to every chart after its environment's files (repeatable, in order).
-    #[arg(short = 'f', long = "values")]
-    pub values: Vec<PathBuf>,
-    /// A repository's local checkout, `URL=PATH` (repeatable): Argo CD Applications that use the
-    /// repository (Git, Helm repository or OCI registry) are resolved there.
-    #[arg(long = "repo", value_name = "URL=PATH")]
-    pub repos: Vec<String>,
 }
 
 impl CheckArgs {
@@ -118,41 +68,14 @@ impl CheckArgs {
     }
 }
 
-/// Loads the config: `--config`, else the nearest `chartgate.yaml` files walking up from the
-/// first path, merged. Errors are `FILE:LINE:COL: message`.
-fn load_config(
-    args: &CheckArgs,
-    paths: &[PathBuf],
-    cwd: &Path,
-) -> std::result::Result<crate::config::Config, String> {
-    match &args.config {
-        Some(c) => crate::config::load_file(c),
-        None => {
-            let start = paths
-                .iter()
-                .find(|p| p.as_os_str() != "-")
-                .map(|p| cwd.join(p))
-                .unwrap_or_else(|| cwd.to_path_buf());
-            crate::config::find_for(&start)
-        }
-    }
-    .map_err(|e| {
-        let file = display_path(&e.file, cwd);
-        if e.line == 0 {
-            format!("{file}: {}", e.message)
-        } else {
-            format!("{file}:{}:{}: {}", e.line, e.column, e.message)
-        }
-    })
-}
-
 /// The settings for `--env` (None: the global ones) from a loaded config.
 fn settings_for(
-    config: &crate::config::Config,
-    args: &CheckArgs,
+    session: &Session,
+    prepared: &Prepared,
     env: Option<&str>,
-    cwd: &Path,
 ) -> std::result::Result<Settings, String> {
+    let config = &prepared.config;
+    let cwd = session.cwd.as_path();
     if let Some(env) = env
         && !config.environments.is_empty()
         && !config.environments.contains_key(env)
@@ -166,7 +89,33 @@ fn settings_for(
             "{shown}: environment `{env}` is not defined under `environments:`"
         ));
     }
-    Ok(Settings::from_config(config, env, args.cluster.as_deref()))
+    Ok(session.settings(prepared, env))
+}
+
+/// An empty run never passes a gate: every path given must hold something to check (`--changed`
+/// excepted: it selects part of a repository). Prints why and returns 2, else 0.
+fn nothing_to_check(
+    d: &crate::discover::charts::Discovered,
+    paths: &[PathBuf],
+    changed: bool,
+    cwd: &std::path::Path,
+) -> i32 {
+    if changed {
+        return super::EXIT_OK;
+    }
+    let empty = crate::discover::charts::empty_paths(d, paths, cwd);
+    for p in &empty {
+        eprintln!("chartgate: nothing to check under {}", clean(p));
+    }
+    if empty.is_empty() {
+        super::EXIT_OK
+    } else {
+        super::EXIT_ERROR
+    }
+}
+
+fn clean(s: &str) -> String {
+    crate::report::clean::controls(s)
 }
 
 /// Runs the check; returns the exit code.
@@ -178,11 +127,12 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     } else {
         args.paths.clone()
     };
+    let env_names = &args.run.env;
     // One settings per environment asked for (none: the config's global settings).
-    let envs: Vec<Option<&str>> = if args.env.is_empty() {
+    let envs: Vec<Option<&str>> = if env_names.is_empty() {
         vec![None]
     } else {
-        args.env.iter().map(|e| Some(e.as_str())).collect()
+        env_names.iter().map(|e| Some(e.as_str())).collect()
     };
     if args.changed && args.baseline_out.is_some() {
         eprintln!(
@@ -190,94 +140,53 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         );
         return Ok(super::EXIT_ERROR);
     }
-    let mut config = match load_config(args, &paths, &cwd) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("chartgate: config error: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+    let mut options = args.run.options();
+    // A baseline file is never a manifest.
+    options.never_manifests = (args.baseline.iter())
+        .chain(&args.baseline_out)
+        .cloned()
+        .collect();
+    let session = match Session::new(options, cwd.clone(), &paths) {
+        Ok(s) => s,
+        Err(e) => return Ok(super::fail(&e)),
     };
-    // `--limit NAME=VALUE` over the config's `limits:` (and every chart's config below).
-    for a in &args.limits {
-        if let Err(e) = config.limits.set_arg(a) {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
-    }
-    // The run's budget (limits.run-seconds, run-memory) starts now.
-    crate::budget::start_run(&config.limits);
+    // The run's config: `--config`, else the nearest files walking up from the first path.
+    let start = paths
+        .iter()
+        .find(|p| p.as_os_str() != "-")
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
     // Rego policies and exemptions: prepared once, shared by every analysis of the run.
-    let extras = match super::check_extras::prepare(args, &config, &cwd) {
-        Ok(x) => x,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+    let prepared = match session.config_for(&start).and_then(|c| session.prepare(c)) {
+        Ok(p) => p,
+        Err(e) => return Ok(super::fail(&e)),
     };
+    // The run's budget (limits.run-seconds, run-memory) starts now.
+    crate::budget::start_run(&prepared.config.limits);
     let mut all_settings = Vec::with_capacity(envs.len());
     for env in envs {
-        match settings_for(&config, args, env, &cwd) {
-            Ok(s) => all_settings.push(extras.apply(s)),
-            Err(e) => {
-                eprintln!("chartgate: config error: {e}");
-                return Ok(super::EXIT_ERROR);
-            }
+        match settings_for(&session, &prepared, env) {
+            Ok(s) => all_settings.push(s),
+            Err(e) => return Ok(super::fail(&format!("config error: {e}"))),
         }
     }
-    // Charts (with their environments), service folders and plain manifests.
-    let config_override = match &args.config {
-        Some(c) => match crate::config::load_file(c) {
-            Ok(c) => Some(c),
-            Err(e) => {
-                eprintln!("chartgate: config error: {e}");
-                return Ok(super::EXIT_ERROR);
-            }
-        },
-        None => None,
-    };
-    let discovered = match crate::discover::charts::discover(
-        &paths,
-        &crate::discover::charts::DiscoverOptions {
-            include: &args.include,
-            exclude: &args.exclude,
-            config: config_override.as_ref(),
-            cwd: &cwd,
-        },
-        &mut std::io::stdin(),
-    ) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
-    };
-    // Argo CD: the Applications of the run decide what is deployed where.
-    let mut discovered = discovered;
-    let argo = match crate::discover::argocd::apply(
-        &mut discovered,
-        &paths,
-        &args.repos,
-        &config,
-        config_override.as_ref(),
-        &cwd,
-    ) {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+    // Charts (with their environments), service folders and plain manifests; Argo CD's
+    // Applications decide what is deployed where.
+    let (discovered, argo) = match session.discover(&paths, &prepared, &mut std::io::stdin()) {
+        Ok(d) => (d.discovered, d.argo),
+        Err(e) => return Ok(super::fail(&e)),
     };
     let discovered = if args.changed {
-        let run_inputs: Vec<PathBuf> = (config.policies.iter())
-            .chain(&args.policy)
-            .chain(&args.data)
+        let run_inputs: Vec<PathBuf> = (prepared.config.policies.iter())
+            .chain(&args.run.policy)
+            .chain(&args.run.data)
             .cloned()
             .collect();
         let sel = crate::discover::changed::select(&discovered, &args.paths, &run_inputs, &cwd);
         let d = crate::discover::changed::apply(discovered, &sel);
         // Nothing affected (in the environments asked for): a quiet success.
         let none = d.manifests.is_empty()
-            && (d.services.iter()).all(|s| crate::pipeline::selected_envs(s, &args.env).is_empty());
+            && (d.services.iter()).all(|s| crate::pipeline::selected_envs(s, env_names).is_empty());
         if sel.is_empty() || none {
             return Ok(super::EXIT_OK);
         }
@@ -285,89 +194,54 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     } else {
         discovered
     };
-    let mut discovered = discovered;
-    // Rule ids in the services' own chartgate.yaml files must exist too.
-    for svc in &discovered.services {
-        if let Err(e) = super::check_extras::unknown_rules(&svc.config, &extras.policies, &cwd) {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
-    }
-    for svc in &mut discovered.services {
-        for a in &args.limits {
-            // Already validated on the run's config above.
-            let _ = svc.config.limits.set_arg(a);
-        }
-        for env in &mut svc.environments {
-            env.values.extend(args.values.iter().map(|v| cwd.join(v)));
-        }
-    }
     if args.list {
         let mut d = discovered;
         for svc in &mut d.services {
-            svc.environments = crate::pipeline::selected_envs(svc, &args.env);
+            svc.environments = crate::pipeline::selected_envs(svc, env_names);
         }
-        write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
-        return Ok(super::EXIT_OK);
+        if args.format == "json" {
+            let m = crate::discover::matrix::json(&d, args.run.cluster.as_deref(), &cwd);
+            write!(out, "{m}")?;
+        } else {
+            write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
+        }
+        return Ok(nothing_to_check(&d, &paths, args.changed, &cwd));
+    }
+    if nothing_to_check(&discovered, &paths, args.changed, &cwd) != super::EXIT_OK {
+        return Ok(super::EXIT_ERROR);
     }
     let unreadable = discovered.unreadable;
     let inputs = discovered.manifests;
-    let limits = all_settings
-        .first()
-        .map(|s| s.limits.yaml())
-        .unwrap_or_default();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()?;
-    let chart_opts = crate::pipeline::ChartCheckOptions {
-        envs: args.env.clone(),
-        cluster: args.cluster.clone(),
-        cwd: cwd.clone(),
-        policies: Some(extras.policies.clone()),
-        exemptions: extras.exemptions.clone(),
-        renderer: args.renderer,
-        repos: argo.repos.clone(),
-    };
-    let mut charts =
-        pool.install(|| crate::pipeline::check_charts(&discovered.services, &chart_opts));
-    if !args.env.is_empty() && charts.renders == 0 && inputs.is_empty() {
+    let mut charts = session.check_charts(&discovered.services, &prepared, &argo.repos, None);
+    if !env_names.is_empty() && charts.renders == 0 && inputs.is_empty() {
         eprintln!(
             "chartgate: no chart has environment {}",
-            args.env.join(", ")
+            env_names.join(", ")
         );
         return Ok(super::EXIT_ERROR);
     }
-    let (parsed, mut findings) = pool.install(|| {
-        let parsed: Vec<std::result::Result<SourceFile, String>> = inputs
-            .par_iter()
-            .map(|i| crate::pipeline::parse_manifest(i, &limits))
-            .collect();
-        let files: Vec<SourceFile> = parsed
-            .iter()
-            .filter_map(|p| p.as_ref().ok().cloned())
-            .collect();
-        let mut findings: Vec<_> = all_settings
-            .iter()
-            .flat_map(|settings| analyze(&files, settings, &ManifestLocator))
-            .collect();
-        // A `--changed` run checks a part of the repository: no exemption is "unused" there.
-        findings.extend(
-            extras
-                .run_findings(&config)
-                .into_iter()
-                .filter(|f| !(args.changed && f.rule == crate::analyze::exemptions::UNUSED)),
-        );
-        crate::report::sort_findings(&mut findings);
-        (parsed, findings)
-    });
+    let parsed = session.parse_manifests(&inputs, &prepared);
+    let files: Vec<SourceFile> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok().cloned())
+        .collect();
+    let mut findings = session.analyze_manifests(&files, &all_settings);
+    // A `--changed` run checks a part of the repository: no exemption is "unused" there.
+    findings.extend(
+        prepared
+            .run_findings()
+            .into_iter()
+            .filter(|f| !(args.changed && f.rule == crate::analyze::exemptions::UNUSED)),
+    );
+    crate::report::sort_findings(&mut findings);
     // An unreadable input is reported and makes the exit code 2; the other inputs are still
     // checked and reported (nothing is reported when no input could be read).
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
     for e in &unreadable {
-        eprintln!("chartgate: {e}");
+        eprintln!("chartgate: {}", clean(e));
     }
     for e in &errors {
-        eprintln!("chartgate: invalid YAML: {e}");
+        eprintln!("chartgate: invalid YAML: {}", clean(e));
     }
     let nothing_read = errors.len() == parsed.len() && charts.renders == 0;
     if nothing_read && (!parsed.is_empty() || !unreadable.is_empty()) {
@@ -383,10 +257,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // `--baseline-out` records every current finding; `--baseline` keeps only new ones.
     let (findings, fixed) = match super::check_extras::apply_baseline(args, findings) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("chartgate: {e}");
-            return Ok(super::EXIT_ERROR);
-        }
+        Err(e) => return Ok(super::fail(&e)),
     };
     // A `--changed` run checks part of the repository: what it did not check is not "fixed".
     let fixed = fixed.filter(|_| !args.changed);
@@ -419,7 +290,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             }
         }
     }
-    let policy_rules = crate::report::policy_rules_info(&extras.policies.rules());
+    let policy_rules = crate::report::policy_rules_info(&prepared.policies.rules());
     for (format, path) in &targets {
         let reporter = reporter_for(format).ok_or("unknown format")?;
         if path == "-" {

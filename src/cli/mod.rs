@@ -3,9 +3,11 @@ pub mod audit;
 pub mod check;
 pub mod check_extras;
 pub mod explain;
+mod panic_hook;
 pub mod policy;
 pub mod render;
 pub mod rules;
+pub mod run_args;
 
 use clap::{Parser, Subcommand};
 
@@ -80,8 +82,16 @@ pub const EXIT_FINDINGS: i32 = 1;
 /// Exit code: usage, config or input error.
 pub const EXIT_ERROR: i32 = 2;
 
+/// Prints `chartgate: {message}` on stderr (control characters escaped) and returns
+/// [`EXIT_ERROR`].
+pub fn fail(message: &str) -> i32 {
+    eprintln!("chartgate: {}", crate::report::clean::controls(message));
+    EXIT_ERROR
+}
+
 /// Entry point: parses arguments, runs the command, returns the exit code.
 pub fn main() -> i32 {
+    panic_hook::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -113,7 +123,10 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!(
+                "chartgate: {}",
+                crate::report::clean::controls(&e.to_string())
+            );
             EXIT_ERROR
         }
     }

@@ -17,13 +17,28 @@ use std::sync::OnceLock;
 use crate::report::finding::{Location, Severity};
 use crate::yaml::{Node, NodeKind, Pos};
 
+pub mod confine;
 pub mod platform;
 /// Moved to [`crate::model::limits`]; re-exported for old paths.
 pub use crate::model::limits;
+pub mod scoped;
 #[cfg(test)]
 mod tests;
+pub mod trust;
 
 pub use limits::Limits;
+pub use scoped::ScopedGlob;
+
+/// Names that are environments when found by convention (`environment-names:` replaces them).
+pub const DEFAULT_ENVIRONMENT_NAMES: &[&str] = &[
+    "dev",
+    "test",
+    "staging",
+    "qa",
+    "preprod",
+    "prod",
+    "production",
+];
 pub use platform::LoadBalancer;
 
 /// The default allowed registry: the platform's shared ECR in any region.
@@ -57,6 +72,8 @@ pub struct Config {
     pub chart: Option<PathBuf>,
     /// `root: true`: parent directories' files are not read (set by the file itself only).
     pub root: bool,
+    /// `extend:` (platform config): lists repository configs may extend, not only narrow.
+    pub extend: Vec<String>,
     pub exemptions: Vec<Exemption>,
     /// `limits:` for untrusted input (defaults where unset).
     pub limits: Limits,
@@ -64,6 +81,12 @@ pub struct Config {
     pub repos: Vec<(String, PathBuf)>,
     /// `clusters:` Argo CD cluster name (or server) → settings (see [`Cluster`]).
     pub clusters: BTreeMap<String, Cluster>,
+    /// `environment-names:`: names that are environments by convention.
+    pub environment_names: Vec<String>,
+    /// `manifests:`: files where every document must be a valid Kubernetes object.
+    pub manifests: Vec<ScopedGlob>,
+    /// `exclude:`: files and directories never read as manifests or charts.
+    pub exclude: Vec<ScopedGlob>,
     /// `kube-version:` (`1.31`), normalised; None: the newest bundled version.
     pub kube_version: Option<String>,
     /// `pod-security:` level (`baseline` or `restricted`); None: baseline.
@@ -96,10 +119,17 @@ impl Default for Config {
             values_schema: Vec::new(),
             chart: None,
             root: false,
+            extend: Vec::new(),
             exemptions: Vec::new(),
             limits: Limits::default(),
             repos: Vec::new(),
             clusters: BTreeMap::new(),
+            environment_names: DEFAULT_ENVIRONMENT_NAMES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            manifests: Vec::new(),
+            exclude: Vec::new(),
             kube_version: None,
             pod_security: None,
             load_balancers: Vec::new(),
@@ -125,8 +155,12 @@ pub struct Environment {
     pub pin_digests: bool,
     /// Minimum replicas for non-singleton workloads.
     pub min_replicas: Option<u32>,
-    /// Values-file globs relative to the chart directory, in order; may contain `{chart}`.
+    /// Values-file globs relative to the file that declares them (`origin`), in order; may
+    /// contain `{chart}`, `{env}` and `{service}`.
     pub values: Vec<String>,
+    /// Where the environment is declared: the file that set `values` (else the nearest file
+    /// naming the environment) and the line of its name there.
+    pub origin: Option<EnvOrigin>,
     /// Per-environment rule overrides.
     pub rules: BTreeMap<String, RuleSetting>,
     /// `kube-version:` of this environment (normalised `1.31`).
@@ -147,6 +181,14 @@ pub struct Cluster {
     pub environment: Option<String>,
     /// Settings any environment takes; an environment's own settings override them.
     pub settings: Environment,
+}
+
+/// The file and line of an environment's declaration.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EnvOrigin {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
 }
 
 /// A rule's level.
@@ -236,20 +278,37 @@ impl Config {
 }
 
 /// Loads and validates one file; defaults apply for what it does not set.
+/// Loads and validates one repository config file (`--config`); defaults apply for what it does
+/// not set, and the trust rules ([`trust`]) over the platform config.
 pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+    let text = read_config(path)?;
+    let raw = parse_file(&text, path, true)?;
+    trust::enforce(merge(Config::default(), raw))
+}
+
+/// Loads the trusted platform config (`--platform-config`): its paths are not confined.
+pub fn load_platform_file(path: &Path) -> Result<Config, ConfigError> {
+    let text = read_config(path)?;
+    Ok(merge(Config::default(), parse_file(&text, path, false)?))
+}
+
+/// A config file's text: a regular file of at most 1 MiB, read with a bounded reader.
+fn read_config(path: &Path) -> Result<String, ConfigError> {
+    confine::read_bounded_text(path, CONFIG_BYTES).map_err(|e| ConfigError {
         file: path.to_path_buf(),
         line: 0,
         column: 0,
         message: format!("cannot read config: {e}"),
-    })?;
-    load_str(&text, path)
+    })
 }
+
+/// The largest config file read (1 MiB).
+pub const CONFIG_BYTES: usize = 1 << 20;
 
 /// Parses and validates config text as if read from `path` (relative paths resolve against its
 /// directory).
 pub fn load_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let raw = parse_file(text, path)?;
+    let raw = parse_file(text, path, false)?;
     Ok(merge(Config::default(), raw))
 }
 
@@ -271,14 +330,18 @@ impl FileCache {
         self.files
             .entry(path.to_path_buf())
             .or_insert_with(|| {
-                std::fs::read_to_string(path)
-                    .map_err(|e| ConfigError {
+                // A config found in the tree is the repository's: it must not be a link out of
+                // the repository, nor anything but a regular file.
+                let root = crate::discover::root::repo_root(path);
+                confine::check_existing(&root, path, confine::Kind::File)
+                    .map_err(|why| ConfigError {
                         file: path.to_path_buf(),
                         line: 0,
                         column: 0,
-                        message: format!("cannot read config: {e}"),
+                        message: format!("cannot read config: the file {why}"),
                     })
-                    .and_then(|text| parse_file(&text, path))
+                    .and_then(|()| read_config(path))
+                    .and_then(|text| parse_file(&text, path, true))
             })
             .clone()
     }
@@ -316,7 +379,7 @@ pub fn find_for_cached(path: &Path, cache: &mut FileCache) -> Result<Config, Con
     for f in files.iter().rev() {
         config = merge(config, cache.file(f)?);
     }
-    Ok(config)
+    trust::enforce(config)
 }
 
 /// `child` over `parent`: scalars and map entries of the child win where it sets them, lists add
@@ -384,6 +447,11 @@ pub fn merge(parent: Config, child: Config) -> Config {
                 } else {
                     p.min_replicas
                 },
+                origin: if set("values") || p.values.is_empty() {
+                    c.origin
+                } else {
+                    p.origin
+                },
                 values: if set("values") { c.values } else { p.values },
                 rules: merge_rules(p.rules, c.rules),
                 kube_version: c.kube_version.or(p.kube_version),
@@ -414,6 +482,15 @@ pub fn merge(parent: Config, child: Config) -> Config {
     }
     let mut clusters = parent.clusters;
     clusters.extend(child.clusters);
+    let environment_names = list(
+        "environment-names",
+        parent.environment_names,
+        child.environment_names,
+    );
+    let mut manifests = parent.manifests;
+    manifests.extend(child.manifests);
+    let mut exclude = parent.exclude;
+    exclude.extend(child.exclude);
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
     let mut rule_refs = parent.rule_refs;
@@ -434,10 +511,14 @@ pub fn merge(parent: Config, child: Config) -> Config {
         values_schema,
         chart: child.chart.or(parent.chart),
         root: child.root,
+        extend: add_unique(parent.extend, child.extend),
         exemptions,
         limits,
         repos,
         clusters,
+        environment_names,
+        manifests,
+        exclude,
         kube_version: child.kube_version.or(parent.kube_version),
         pod_security: child.pod_security.or(parent.pod_security),
         load_balancers,
@@ -483,7 +564,8 @@ fn schema_validator() -> Result<&'static jsonschema::Validator, String> {
 }
 
 /// Parses one file into a config with only what it sets (no defaults), `explicit` filled.
-fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
+/// `confined`: a repository config, whose paths must stay inside the repository.
+fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigError> {
     let err_at = |pos: Pos, message: String| ConfigError {
         file: path.to_path_buf(),
         line: pos.line,
@@ -561,17 +643,40 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             Some(k) if unknown_key => k.pos,
             _ => node.pos,
         };
-        return Err(err_at(pos, format!("{where_}{message}")));
+        // The message may quote the offending value: a short, escaped excerpt only.
+        return Err(err_at(
+            pos,
+            confine::excerpt(&format!("{where_}{message}"), 200),
+        ));
     }
 
     let dir = path.parent().unwrap_or(Path::new(""));
-    let resolve = |p: &str| -> PathBuf {
-        let p = Path::new(p);
-        if p.is_absolute() {
-            p.to_path_buf()
-        } else {
-            dir.join(p)
+    let repo_root = confined.then(|| crate::discover::root::repo_root(path));
+    let resolve_kind = |n: &Node, kind: confine::Kind| -> Result<PathBuf, ConfigError> {
+        let s = n.as_str().unwrap_or_default();
+        match &repo_root {
+            // Confined (checked on the normalised path), then kept as written relative to the
+            // config file, so messages print it as the user wrote it.
+            Some(root) => confine::resolve(root, dir, s, kind)
+                .map(|_| dir.join(s))
+                .map_err(|m| err_at(n.pos, m)),
+            None => {
+                let p = Path::new(s);
+                Ok(if p.is_absolute() {
+                    p.to_path_buf()
+                } else {
+                    dir.join(p)
+                })
+            }
         }
+    };
+    let resolve_all = |n: &Node, kind: confine::Kind| -> Result<Vec<PathBuf>, ConfigError> {
+        let items: Vec<&Node> = match &n.kind {
+            NodeKind::Seq(items) => items.iter().filter(|i| i.as_str().is_some()).collect(),
+            NodeKind::Str(_) => vec![n],
+            _ => Vec::new(),
+        };
+        items.into_iter().map(|i| resolve_kind(i, kind)).collect()
     };
     let mut c = Config {
         path: Some(path.to_path_buf()),
@@ -587,7 +692,7 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let key = k.key_string();
         if matches!(
             key.as_str(),
-            "registries" | "hosts" | "singletons" | "chart-registries"
+            "registries" | "hosts" | "singletons" | "chart-registries" | "manifests" | "exclude"
         ) {
             check_globs(v, &err_at)?;
         }
@@ -598,14 +703,21 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "singletons" => c.singletons = strings(v),
             "chart-registries" => c.chart_registries = strings(v),
             "load-balancers" => c.load_balancers = platform::load_balancers(v),
-            "policies" => c.policies = strings(v).iter().map(|s| resolve(s)).collect(),
-            "values-schema" => c.values_schema = strings(v).iter().map(|s| resolve(s)).collect(),
-            "chart" => c.chart = v.as_str().map(resolve),
+            "policies" => c.policies = resolve_all(v, confine::Kind::FileOrDir)?,
+            "values-schema" => c.values_schema = resolve_all(v, confine::Kind::File)?,
+            "chart" => {
+                c.chart = match v.as_str() {
+                    Some(_) => Some(resolve_kind(v, confine::Kind::FileOrDir)?),
+                    None => None,
+                }
+            }
             "root" => c.root = v.as_bool().unwrap_or(false),
+            "extend" => c.extend = strings(v),
             "repos" => {
-                for (url, dir) in v.as_map().unwrap_or(&[]) {
-                    if let Some(d) = dir.as_str() {
-                        c.repos.push((url.key_string(), resolve(d)));
+                for (url, local) in v.as_map().unwrap_or(&[]) {
+                    if let Some(d) = local.as_str() {
+                        // Another checkout beside this repository: not confined to it.
+                        c.repos.push((url.key_string(), dir.join(d)));
                     }
                 }
             }
@@ -629,6 +741,18 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                     c.clusters.insert(name, cluster);
                 }
             }
+            "environment-names" => c.environment_names = strings(v),
+            "manifests" | "exclude" => {
+                let globs = strings(v).into_iter().map(|glob| ScopedGlob {
+                    base: dir.to_path_buf(),
+                    glob,
+                });
+                if key == "manifests" {
+                    c.manifests = globs.collect();
+                } else {
+                    c.exclude = globs.collect();
+                }
+            }
             "rules" => {
                 c.rules = rules(v, &err_at)?;
                 c.rule_refs.extend(rule_keys(v, path));
@@ -636,9 +760,16 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
             "kube-version" => c.kube_version = Some(kube_version(v, &err_at)?),
             "pod-security" => c.pod_security = v.as_str().map(str::to_string),
             "environments" => {
-                for (name, env) in v.as_map().unwrap_or(&[]) {
-                    let name = name.key_string();
-                    let mut e = Environment::default();
+                for (name_node, env) in v.as_map().unwrap_or(&[]) {
+                    let name = name_node.key_string();
+                    let mut e = Environment {
+                        origin: Some(EnvOrigin {
+                            file: path.to_path_buf(),
+                            line: name_node.pos.line,
+                            column: name_node.pos.col,
+                        }),
+                        ..Environment::default()
+                    };
                     for (fk, fv) in env.as_map().unwrap_or(&[]) {
                         let f = fk.key_string();
                         c.explicit.insert(format!("environments.{name}.{f}"));
@@ -650,7 +781,12 @@ fn parse_file(text: &str, path: &Path) -> Result<Config, ConfigError> {
                             "min-replicas" => {
                                 e.min_replicas = fv.as_i64().and_then(|i| u32::try_from(i).ok());
                             }
-                            "values" => e.values = strings(fv),
+                            "values" => {
+                                if let Some(root) = &repo_root {
+                                    check_value_globs(root, dir, fv, &err_at)?;
+                                }
+                                e.values = strings(fv)
+                            }
                             "load-balancers" => {
                                 e.load_balancers = Some(platform::load_balancers(fv));
                             }
@@ -727,6 +863,42 @@ fn kube_version(
         ));
     };
     crate::analyze::kube::normalize_version(text).map_err(|m| err_at(n.pos, m))
+}
+
+/// Environment values globs of a repository config: relative, and not leading out of the
+/// repository (their matches are checked again when expanded).
+fn check_value_globs(
+    root: &Path,
+    dir: &Path,
+    n: &Node,
+    err_at: &dyn Fn(Pos, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    let items: Vec<&Node> = match &n.kind {
+        NodeKind::Seq(items) => items.iter().collect(),
+        _ => vec![n],
+    };
+    for item in items {
+        let Some(s) = item.as_str() else { continue };
+        let shown = confine::excerpt(s, 80);
+        if Path::new(s).is_absolute() {
+            return Err(err_at(
+                item.pos,
+                format!(
+                    "`{shown}` is an absolute path: paths in a repository config must stay inside the repository"
+                ),
+            ));
+        }
+        let joined = crate::discover::charts::normalise(&dir.join(s));
+        if !joined.starts_with(crate::discover::charts::normalise(root)) {
+            return Err(err_at(
+                item.pos,
+                format!(
+                    "`{shown}` leads outside the repository (paths in a repository config must stay inside it)"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every string of a list must be a valid glob.

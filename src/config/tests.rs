@@ -55,7 +55,20 @@ fn loads_every_key() {
     assert!(prod.pin_digests);
     assert_eq!(prod.min_replicas, Some(2));
     assert_eq!(prod.values, vec!["values.yaml", "values-prod.yaml"]);
-    assert_eq!(c.environments["dev"], Environment::default());
+    let dev = &c.environments["dev"];
+    assert_eq!(
+        dev.origin
+            .as_ref()
+            .map(|o| (o.file.as_path(), o.line, o.column)),
+        Some((Path::new("/repo/svc/chartgate.yaml"), 15, 3))
+    );
+    assert_eq!(
+        Environment {
+            origin: None,
+            ..dev.clone()
+        },
+        Environment::default()
+    );
     assert_eq!(
         c.rules["image-tag"].level,
         Some(Level::On(Severity::Warning))
@@ -260,6 +273,7 @@ fn find_for_walks_up_to_the_repo_root() {
     let c = find_for(&svc.join("values.yaml")).unwrap();
     assert_eq!(c.registries, vec!["root/*", "mid/*"]);
     assert_eq!(c.hosts, vec!["h"]);
+    // Confined to the repository, kept as written relative to the config.
     assert_eq!(c.chart, Some(svc.join("../../charts/web")));
     assert_eq!(c.path, Some(svc.join("chartgate.yaml")));
 

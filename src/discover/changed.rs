@@ -16,6 +16,9 @@
 //! - a **Rego policy or data file** the run uses (under a `policies:` path of the config, of a
 //!   service's config, or `--policy`/`--data`) → everything;
 //! - a **plain manifest** → itself;
+//! - an Argo CD **Application or ApplicationSet** file → the renders it declares (their
+//!   `source`);
+//! - a file discovery skipped → its `--list` line with the reason;
 //! - anything else (README, CI files, a file outside every chart) → nothing.
 //!
 //! Matching is by path only, so a deleted file still maps to its chart.
@@ -34,6 +37,10 @@ pub struct Selection {
     pub environments: BTreeSet<(usize, usize)>,
     /// Indices into [`Discovered::manifests`].
     pub manifests: BTreeSet<usize>,
+    /// Indices into [`Discovered::skipped`]: changed files discovery does not check.
+    pub skipped: BTreeSet<usize>,
+    /// Indices into [`Discovered::unresolved`] declared in changed files.
+    pub unresolved: BTreeSet<usize>,
 }
 
 impl Selection {
@@ -93,9 +100,21 @@ pub fn select(
                 }
                 continue;
             }
-            // Values files some environment lists: those environments only.
+            // Values files some environment lists, or the Application declaring it: those
+            // environments only.
+            let declares = |e: &super::charts::EnvTarget| {
+                e.source
+                    .as_deref()
+                    .and_then(|s| s.rsplit_once(':'))
+                    .is_some_and(|(f, line)| {
+                        line.chars().all(|c| c.is_ascii_digit()) && abs(Path::new(f)) == file
+                    })
+            };
             let using: Vec<usize> = (0..svc.environments.len())
-                .filter(|&e| svc.environments[e].values.contains(&file))
+                .filter(|&e| {
+                    let env = &svc.environments[e];
+                    env.values.contains(&file) || declares(env)
+                })
                 .collect();
             if !using.is_empty() {
                 sel.environments.extend(using.into_iter().map(|e| (i, e)));
@@ -119,6 +138,23 @@ pub fn select(
             }
         }
         let config_dir = file.parent().filter(|_| is_config);
+        // Skipped files and unresolved sources: the changed file itself, or under a changed
+        // config.
+        let hit = |p: &Path| p == file || config_dir.is_some_and(|dir| p.starts_with(dir));
+        for (k, skipped) in d.skipped.iter().enumerate() {
+            if hit(&abs(Path::new(&skipped.path))) {
+                sel.skipped.insert(k);
+            }
+        }
+        for (k, u) in d.unresolved.iter().enumerate() {
+            let f = u
+                .source
+                .rsplit_once(':')
+                .map_or(u.source.as_str(), |(f, _)| f);
+            if hit(&abs(Path::new(f))) {
+                sel.unresolved.insert(k);
+            }
+        }
         for (m, input) in d.manifests.iter().enumerate() {
             let Some(path) = input.path.as_deref().map(&abs) else {
                 continue;
@@ -158,6 +194,20 @@ pub fn apply(mut d: Discovered, sel: &Selection) -> Discovered {
         .enumerate()
         .filter(|(m, _)| sel.manifests.contains(m))
         .map(|(_, m)| m)
+        .collect();
+    let skipped = std::mem::take(&mut d.skipped);
+    d.skipped = skipped
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| sel.skipped.contains(k))
+        .map(|(_, s)| s)
+        .collect();
+    let unresolved = std::mem::take(&mut d.unresolved);
+    d.unresolved = unresolved
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| sel.unresolved.contains(k))
+        .map(|(_, u)| u)
         .collect();
     d
 }

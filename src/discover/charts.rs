@@ -9,21 +9,29 @@
 //! - **plain manifests**: every other `*.yaml`/`*.yml`/`*.json` file, checked as before.
 //!
 //! A service's environments come from `environments:` in its merged config (values-file globs
-//! relative to the service directory, `{chart}` and `{env}` placeholders, in the config's order);
-//! without any, from the files beside the chart: `values-<env>.yaml`, `values.<env>.yaml`,
+//! relative to the config file that declares them, `{chart}`, `{env}` and `{service}`
+//! placeholders, in the config's order); without any, from the files beside the chart whose name
+//! is an environment name (`environment-names:`): `values-<env>.yaml`, `values.<env>.yaml`,
 //! `env/<env>/values.yaml`. With neither, the chart is rendered once with its defaults
 //! (environment none). A chart that some service folder of the run names with `chart:` is not
 //! also checked on its own (its defaults alone are never deployed).
+//!
+//! Nothing is dropped silently: files that look like values or manifests but are not used are
+//! listed in [`Discovered::skipped`] with the reason, and an environment whose globs match no
+//! file for any chart is a config error at its line.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
+use super::classify::FileKind;
 use super::manifests::{DEFAULT_INCLUDE, DiscoverError, ManifestInput, display_path};
+use super::root::{LinkTarget, link_target, repo_root};
 use crate::config::{Config, FileCache};
 
-/// One environment of a service: its name and values files in the order they apply.
+/// One environment of a service: its name and values files in the order they apply, and where
+/// the render comes from.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EnvTarget {
     /// None when the service has no environments at all (rendered with its defaults).
@@ -50,6 +58,25 @@ pub struct EnvTarget {
     pub kube_version: Option<String>,
     /// `--api-versions` of the render.
     pub api_versions: Vec<String>,
+    /// The chart's `crds/` files are deployed too (Argo CD runs `helm template --include-crds`
+    /// unless `skipCrds`; `helm install` installs them): they are checked as manifests.
+    pub include_crds: bool,
+}
+
+/// A file discovery looked at and did not check, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Skipped {
+    /// Relative to the current directory.
+    pub path: String,
+    pub reason: String,
+}
+
+/// Something that is deployed but cannot be rendered offline, with the reason.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Unresolved {
+    /// `FILE:LINE` of what names it.
+    pub source: String,
+    pub reason: String,
 }
 
 /// A chart to render, with the directory its values live in and its environments.
@@ -67,6 +94,8 @@ pub struct Service {
     pub config: Config,
     /// Environments, in the config's order (alphabetical when found by convention).
     pub environments: Vec<EnvTarget>,
+    /// The repository root the chart's symbolic links may not leave ([`repo_root`]).
+    pub root: PathBuf,
 }
 
 /// Everything discovery found.
@@ -78,6 +107,10 @@ pub struct Discovered {
     pub manifests: Vec<ManifestInput>,
     /// Manifest files that could not be read (`FILE: why`): reported, and the rest is checked.
     pub unreadable: Vec<String>,
+    /// Files looked at and not checked, with the reason (`--list` shows them).
+    pub skipped: Vec<Skipped>,
+    /// Deployments that cannot be rendered offline.
+    pub unresolved: Vec<Unresolved>,
 }
 
 /// Options of discovery.
@@ -90,6 +123,9 @@ pub struct DiscoverOptions<'a> {
     pub config: Option<&'a Config>,
     /// The current directory (paths are printed relative to it).
     pub cwd: &'a Path,
+    /// Files that are never manifests (the baseline files of the run), absolute or relative to
+    /// `cwd`.
+    pub never_manifests: &'a [PathBuf],
 }
 
 fn globset(globs: &[String]) -> Result<GlobSet, DiscoverError> {
@@ -141,12 +177,21 @@ pub fn discover(
     };
     let inc = globset(&include)?;
     let exc = globset(opts.exclude)?;
+    let never: BTreeSet<PathBuf> = (opts.never_manifests.iter())
+        .map(|p| normalise(&cwd.join(p)))
+        .collect();
     let mut cache = FileCache::default();
-    // (chart path, service dir) pairs, plus manifest files.
-    let mut charts: BTreeSet<PathBuf> = BTreeSet::new();
+    // (chart path, service dir) pairs, plus manifest files with their repository roots.
+    let mut charts: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
     let mut folders: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
     let mut manifest_files: Vec<PathBuf> = Vec::new();
     let mut out = Discovered::default();
+    let skip = |out: &mut Discovered, path: &Path, reason: String| {
+        out.skipped.push(Skipped {
+            path: display_path(path, cwd),
+            reason,
+        })
+    };
     for p in paths {
         if p.as_os_str() == "-" {
             out.manifests.extend(super::manifests::collect(
@@ -167,12 +212,13 @@ pub fn discover(
             path: display_path(p, cwd),
             message: e.to_string(),
         })?;
+        let root = repo_root(&abs);
         if meta.is_file() {
             let name = abs.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if name.ends_with(".tgz") {
-                charts.insert(abs);
+                charts.insert(abs, root);
             } else if name == "Chart.yaml" {
-                charts.insert(abs.parent().unwrap_or(&abs).to_path_buf());
+                charts.insert(abs.parent().unwrap_or(&abs).to_path_buf(), root);
             } else {
                 manifest_files.push(abs);
             }
@@ -198,21 +244,74 @@ pub fn discover(
                     walker.skip_current_dir();
                     continue;
                 }
+                let config = dir_config(path, opts, &mut cache)?;
+                if entry.depth() > 0 && crate::config::scoped::any_match(&config.exclude, path) {
+                    skip(&mut out, path, excluded_reason(&config, path));
+                    walker.skip_current_dir();
+                    continue;
+                }
                 if path.join("Chart.yaml").is_file() {
-                    charts.insert(path.to_path_buf());
+                    // Helm does not install a library chart: it is rendered through the charts
+                    // that depend on it.
+                    if is_library(path) {
+                        skip(
+                            &mut out,
+                            path,
+                            "library chart (`type: library`): checked through the charts that depend on it".into(),
+                        );
+                    } else {
+                        charts.insert(path.to_path_buf(), root.clone());
+                    }
                     walker.skip_current_dir();
                     continue;
                 }
                 if let Some(f) = crate::config::file_in(path) {
                     let own = cache.file(&f).map_err(|e| cfg_err(e, cwd))?;
                     if let Some(chart) = own.chart {
-                        folders.insert(path.to_path_buf(), normalise(&chart));
+                        folders.insert(path.to_path_buf(), normalise(&cwd.join(chart)));
                         owned.push(path.to_path_buf());
                     }
                 }
                 continue;
             }
-            if !entry.file_type().is_file() {
+            let mut target = path.to_path_buf();
+            if entry.file_type().is_symlink() {
+                match link_target(path, &root) {
+                    LinkTarget::Broken(e) => {
+                        skip(&mut out, path, format!("broken symbolic link: {e}"));
+                        continue;
+                    }
+                    LinkTarget::Outside(t) => {
+                        skip(
+                            &mut out,
+                            path,
+                            format!(
+                                "symbolic link to {} leaves the repository ({})",
+                                t.display(),
+                                root.display()
+                            ),
+                        );
+                        continue;
+                    }
+                    LinkTarget::Inside(t) if t.is_dir() => {
+                        if t.join("Chart.yaml").is_file() {
+                            charts.insert(path.to_path_buf(), root.clone());
+                        } else {
+                            skip(
+                                &mut out,
+                                path,
+                                format!(
+                                    "symbolic link to directory {} is not followed (it is checked where it lies)",
+                                    display_path(&t, cwd)
+                                ),
+                            );
+                        }
+                        continue;
+                    }
+                    LinkTarget::Inside(t) => target = t,
+                }
+            }
+            if !target.is_file() {
                 continue;
             }
             if crate::config::FILE_NAMES.contains(&name.as_ref()) {
@@ -224,7 +323,11 @@ pub fn discover(
             }
             let rel = path.strip_prefix(&abs).unwrap_or(path);
             let matches = |set: &GlobSet| set.is_match(rel) || set.is_match(name.as_ref());
-            if !matches(&inc) || matches(&exc) {
+            if !matches(&inc) {
+                continue;
+            }
+            if matches(&exc) {
+                skip(&mut out, path, "excluded by --exclude".into());
                 continue;
             }
             manifest_files.push(path.to_path_buf());
@@ -233,7 +336,8 @@ pub fn discover(
     // A chart named by a service folder is rendered through that folder only.
     let referenced: BTreeSet<&PathBuf> = folders.values().collect();
     let mut services = Vec::new();
-    for chart in &charts {
+    let mut uses = EnvUses::default();
+    for (chart, root) in &charts {
         if referenced.contains(chart) {
             continue;
         }
@@ -242,7 +346,17 @@ pub fn discover(
         } else {
             chart.parent().unwrap_or(chart).to_path_buf()
         };
-        services.push(service(chart.clone(), dir, false, opts, &mut cache)?);
+        let mut svc = service(
+            chart.clone(),
+            dir,
+            false,
+            opts,
+            &mut cache,
+            &mut uses,
+            &mut out,
+        )?;
+        svc.root = root.clone();
+        services.push(svc);
     }
     for (dir, chart) in &folders {
         if !chart.exists() {
@@ -252,8 +366,19 @@ pub fn discover(
                 message: format!("`chart: {}` does not exist", display_path(chart, cwd)),
             });
         }
-        services.push(service(chart.clone(), dir.clone(), true, opts, &mut cache)?);
+        let mut svc = service(
+            chart.clone(),
+            dir.clone(),
+            true,
+            opts,
+            &mut cache,
+            &mut uses,
+            &mut out,
+        )?;
+        svc.root = repo_root(dir);
+        services.push(svc);
     }
+    uses.check(cwd)?;
     services.sort_by(|a, b| a.display.cmp(&b.display));
     // A file some environment uses as values is not a manifest.
     let values: BTreeSet<&PathBuf> = services
@@ -261,13 +386,110 @@ pub fn discover(
         .flat_map(|s| s.environments.iter().flat_map(|e| e.values.iter()))
         .collect();
     for f in manifest_files.iter().filter(|f| !values.contains(f)) {
+        if never.contains(f) {
+            skip(&mut out, f, "baseline file of this run".into());
+            continue;
+        }
+        let dir = f.parent().unwrap_or(f);
+        let config = dir_config(dir, opts, &mut cache)?;
+        if crate::config::scoped::any_match(&config.exclude, f) {
+            skip(&mut out, f, excluded_reason(&config, f));
+            continue;
+        }
+        let claimed = crate::config::scoped::any_match(&config.manifests, f);
         match super::manifests::collect(&[f.clone()], &[], &[], cwd, stdin) {
-            Ok(m) => out.manifests.extend(m),
+            Ok(m) => {
+                for input in m {
+                    if !claimed
+                        && let FileKind::NoObjects(reason) = super::classify::classify(&input.text)
+                    {
+                        skip(&mut out, f, reason);
+                        continue;
+                    }
+                    out.manifests.push(input);
+                }
+            }
             Err(e) => out.unreadable.push(e.to_string()),
         }
     }
     out.services = services;
+    out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
+    out.skipped.dedup();
     Ok(out)
+}
+
+/// Whether the chart directory `dir` is a library chart (`type: library` in its Chart.yaml).
+fn is_library(dir: &Path) -> bool {
+    let Ok(bytes) = crate::config::confine::read_bounded(&dir.join("Chart.yaml"), 1 << 20) else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    crate::yaml::parse_stream(&text, &crate::yaml::Limits::default())
+        .ok()
+        .and_then(|docs| docs.into_iter().next())
+        .and_then(|d| {
+            d.root
+                .get("type")
+                .and_then(|t| t.as_str().map(str::to_string))
+        })
+        .is_some_and(|t| t == "library")
+}
+
+/// The merged config that applies in `dir` (`--config` when given).
+fn dir_config(
+    dir: &Path,
+    opts: &DiscoverOptions<'_>,
+    cache: &mut FileCache,
+) -> Result<Config, DiscoverError> {
+    match opts.config {
+        Some(c) => Ok(c.clone()),
+        None => crate::config::find_for_cached(dir, cache).map_err(|e| cfg_err(e, opts.cwd)),
+    }
+}
+
+fn excluded_reason(config: &Config, path: &Path) -> String {
+    let g = config.exclude.iter().find(|g| g.matches(path));
+    match (g, &config.path) {
+        (Some(g), _) => format!("excluded by `exclude: {}`", g.glob),
+        (None, _) => "excluded".into(),
+    }
+}
+
+/// Which config environments matched a values file for some chart: an environment declared
+/// with `values:` that matches nothing for every chart is a config error at its line.
+#[derive(Default)]
+struct EnvUses {
+    /// (file, line, column, name) → (globs, matched anywhere).
+    seen: BTreeMap<(PathBuf, u32, u32, String), (Vec<String>, bool)>,
+}
+
+impl EnvUses {
+    fn record(&mut self, env: &str, e: &crate::config::Environment, matched: bool) {
+        let Some(o) = &e.origin else {
+            return;
+        };
+        let entry = self
+            .seen
+            .entry((o.file.clone(), o.line, o.column, env.to_string()))
+            .or_insert_with(|| (e.values.clone(), false));
+        entry.1 |= matched;
+    }
+
+    fn check(&self, cwd: &Path) -> Result<(), DiscoverError> {
+        for ((file, line, column, name), (globs, matched)) in &self.seen {
+            if !matched {
+                let globs: Vec<String> = globs.iter().map(|g| format!("`{g}`")).collect();
+                return Err(DiscoverError {
+                    path: format!("{}:{line}:{column}", display_path(file, cwd)),
+                    message: format!(
+                        "config error: environment `{name}`: its values {} match no file for any chart (paths are relative to this file)",
+                        globs.join(", ")
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 /// `a/./b/../c` → `a/c` without touching the file system.
@@ -293,11 +515,10 @@ fn service(
     folder: bool,
     opts: &DiscoverOptions<'_>,
     cache: &mut FileCache,
+    uses: &mut EnvUses,
+    out: &mut Discovered,
 ) -> Result<Service, DiscoverError> {
-    let config = match opts.config {
-        Some(c) => c.clone(),
-        None => crate::config::find_for_cached(&dir, cache).map_err(|e| cfg_err(e, opts.cwd))?,
-    };
+    let config = dir_config(&dir, opts, cache)?;
     let package = !folder && !chart.is_dir();
     let name = if package {
         package_name(&chart)
@@ -319,8 +540,34 @@ fn service(
         Vec::new()
     };
     let chart_defaults = chart.is_dir().then(|| chart.join("values.yaml"));
-    let environments =
-        environments_of(&dir, &name, &config, &base, chart_defaults.as_deref(), opts)?;
+    let svc = ServiceRef {
+        dir: &dir,
+        chart: &chart,
+        name: &name,
+        folder,
+    };
+    let environments = environments_of(
+        &svc,
+        &config,
+        &base,
+        chart_defaults.as_deref(),
+        opts,
+        uses,
+        out,
+    )?;
+    if environments.is_empty() {
+        let declared = config
+            .path
+            .as_deref()
+            .map(|p| display_path(p, opts.cwd))
+            .unwrap_or_else(|| "the config".into());
+        out.skipped.push(Skipped {
+            path: display.clone(),
+            reason: format!(
+                "no environment of {declared} deploys it: no values file of theirs matches for this chart"
+            ),
+        });
+    }
     Ok(Service {
         chart,
         dir,
@@ -328,7 +575,16 @@ fn service(
         name,
         config,
         environments,
+        root: PathBuf::new(),
     })
+}
+
+/// What environment discovery needs to know about a service.
+struct ServiceRef<'a> {
+    dir: &'a Path,
+    chart: &'a Path,
+    name: &'a str,
+    folder: bool,
 }
 
 /// The name of a packaged chart from its file name: `web-1.2.0.tgz` → `web`.
@@ -347,17 +603,70 @@ fn package_name(chart: &Path) -> String {
     }
 }
 
-/// Files matching `pattern` (relative to `dir`, `{chart}`/`{env}` substituted), sorted.
-fn expand(dir: &Path, pattern: &str, chart: &str, env: &str) -> Result<Vec<PathBuf>, String> {
-    let pattern = pattern.replace("{chart}", chart).replace("{env}", env);
+/// `to` relative to the directory `from` (both absolute and normalised), `.` when equal.
+fn relative(from: &Path, to: &Path) -> String {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); f.len() - common];
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
+/// Files matching `pattern` (relative to `dir`, placeholders substituted), sorted.
+fn expand(
+    dir: &Path,
+    pattern: &str,
+    chart: &str,
+    env: &str,
+    service: &str,
+) -> Result<Vec<PathBuf>, String> {
+    let found = expand_unconfined(dir, pattern, chart, env, service)?;
+    // Values files a repository config names stay inside the repository and are regular files.
+    let root = super::root::repo_root(dir);
+    for f in &found {
+        crate::config::confine::check_existing(&root, f, crate::config::confine::Kind::File)
+            .map_err(|why| {
+                format!(
+                    "values file `{}` {why}",
+                    crate::config::confine::show_path(f.strip_prefix(&root).unwrap_or(f))
+                )
+            })?;
+    }
+    Ok(found)
+}
+
+fn expand_unconfined(
+    dir: &Path,
+    pattern: &str,
+    chart: &str,
+    env: &str,
+    service: &str,
+) -> Result<Vec<PathBuf>, String> {
+    let pattern = pattern
+        .replace("{chart}", chart)
+        .replace("{env}", env)
+        .replace("{service}", service);
     let has_glob = pattern.contains(['*', '?', '[', '{']);
     let full = normalise(&dir.join(&pattern));
     if !has_glob {
-        return Ok(if full.is_file() {
-            vec![full]
-        } else {
-            Vec::new()
-        });
+        // Anything but a directory is returned, so that a link out of the repository or a
+        // device is refused by the confinement check, not silently skipped.
+        return Ok(
+            if std::fs::symlink_metadata(&full).is_ok_and(|m| !m.is_dir()) {
+                vec![full]
+            } else {
+                Vec::new()
+            },
+        );
     }
     // Walk from the deepest directory without glob characters.
     let mut root = PathBuf::new();
@@ -408,13 +717,23 @@ fn convention_files(dir: &Path, env: &str) -> Vec<PathBuf> {
     ]
     .iter()
     .map(|f| dir.join(f))
-    .filter(|p| p.is_file())
+    // A convention file that is a link out of the repository (or a device) is never read.
+    .filter(|p| {
+        p.is_file()
+            && crate::config::confine::check_existing(
+                &super::root::repo_root(dir),
+                p,
+                crate::config::confine::Kind::File,
+            )
+            .is_ok()
+    })
     .collect()
 }
 
-/// Environment names found by convention in `dir`, sorted.
-fn convention_envs(dir: &Path) -> BTreeSet<String> {
-    let mut envs = BTreeSet::new();
+/// Files in `dir` shaped like environment values files, by the environment name they suggest:
+/// `values-<x>.yaml`, `values.<x>.yaml` (x without dots), `env/<x>/values.yaml`.
+fn convention_candidates(dir: &Path) -> BTreeMap<String, Vec<PathBuf>> {
+    let mut envs: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     if let Ok(rd) = std::fs::read_dir(dir) {
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
@@ -426,31 +745,40 @@ fn convention_envs(dir: &Path) -> BTreeSet<String> {
                     s.strip_prefix("values-")
                         .or_else(|| s.strip_prefix("values."))
                 })
-                .filter(|e| !e.is_empty() && !e.contains('.'))
+                .filter(|e| !e.is_empty())
             {
-                envs.insert(env.to_string());
+                envs.entry(env.to_string()).or_default().push(e.path());
             }
         }
     }
     if let Ok(rd) = std::fs::read_dir(dir.join("env")) {
         for e in rd.flatten() {
             let p = e.path();
-            if p.join("values.yaml").is_file() || p.join("values.yml").is_file() {
-                envs.insert(e.file_name().to_string_lossy().into_owned());
+            for f in ["values.yaml", "values.yml"] {
+                if p.join(f).is_file() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    envs.entry(name).or_default().push(p.join(f));
+                }
             }
         }
+    }
+    for files in envs.values_mut() {
+        files.sort();
     }
     envs
 }
 
 fn environments_of(
-    dir: &Path,
-    chart: &str,
+    svc: &ServiceRef<'_>,
     config: &Config,
     base: &[PathBuf],
     chart_defaults: Option<&Path>,
     opts: &DiscoverOptions<'_>,
+    uses: &mut EnvUses,
+    out: &mut Discovered,
 ) -> Result<Vec<EnvTarget>, DiscoverError> {
+    let cwd = opts.cwd;
+    let dir = svc.dir;
     let with_base = |files: Vec<PathBuf>| -> Vec<PathBuf> {
         let mut v = base.to_vec();
         for f in files {
@@ -462,8 +790,14 @@ fn environments_of(
         }
         v
     };
+    let candidates = convention_candidates(dir);
+    let mut targets = Vec::new();
+    let config_shown = config
+        .path
+        .as_deref()
+        .map(|p| display_path(p, cwd))
+        .unwrap_or_else(|| "the config".into());
     if !config.environments.is_empty() {
-        let mut out = Vec::new();
         let mut names: Vec<&String> = config.environment_order.iter().collect();
         for n in config.environments.keys() {
             if !names.contains(&n) {
@@ -474,88 +808,157 @@ fn environments_of(
             let Some(env) = config.environments.get(name) else {
                 continue;
             };
+            let source = env
+                .origin
+                .as_ref()
+                .map(|o| format!("{}:{}", display_path(&o.file, cwd), o.line));
+            let target = |values: Vec<PathBuf>| EnvTarget {
+                name: Some(name.clone()),
+                values: with_base(values),
+                source: source.clone(),
+                cluster: env.cluster.clone(),
+                namespace: env.namespace.clone(),
+                release: Some(svc.name.to_string()),
+                ..Default::default()
+            };
             if env.values.is_empty() {
-                out.push(EnvTarget {
-                    name: Some(name.clone()),
-                    values: with_base(convention_files(dir, name)),
-                    ..Default::default()
-                });
+                targets.push(target(convention_files(dir, name)));
                 continue;
             }
+            // Globs are relative to the file that declares them.
+            let origin_dir = env
+                .origin
+                .as_ref()
+                .and_then(|o| o.file.parent())
+                .map(|d| normalise(&cwd.join(d)))
+                .unwrap_or_else(|| dir.to_path_buf());
+            let service = relative(&origin_dir, dir);
             let mut files = Vec::new();
             for pattern in &env.values {
-                let found = expand(dir, pattern, chart, name).map_err(|message| DiscoverError {
-                    path: config
-                        .path
-                        .as_deref()
-                        .map(|p| display_path(p, opts.cwd))
-                        .unwrap_or_else(|| "config".into()),
-                    message,
-                })?;
+                let found =
+                    expand(&origin_dir, pattern, svc.name, name, &service).map_err(|message| {
+                        DiscoverError {
+                            path: env
+                                .origin
+                                .as_ref()
+                                .map(|o| {
+                                    format!(
+                                        "{}:{}:{}",
+                                        display_path(&o.file, cwd),
+                                        o.line,
+                                        o.column
+                                    )
+                                })
+                                .unwrap_or_else(|| config_shown.clone()),
+                            message,
+                        }
+                    })?;
                 files.extend(found);
             }
+            uses.record(name, env, !files.is_empty());
             // An environment whose values files match nothing here does not deploy this service.
             if files.is_empty() {
                 continue;
             }
-            out.push(EnvTarget {
-                name: Some(name.clone()),
-                values: with_base(files),
+            targets.push(target(files));
+        }
+        let used: BTreeSet<&PathBuf> = targets.iter().flat_map(|t| t.values.iter()).collect();
+        for files in candidates.values() {
+            for f in files.iter().filter(|f| !used.contains(f)) {
+                out.skipped.push(Skipped {
+                    path: display_path(f, cwd),
+                    reason: format!("not a values file of any environment of {config_shown}"),
+                });
+            }
+        }
+        return Ok(targets);
+    }
+    for (env, files) in &candidates {
+        if config.environment_names.iter().any(|n| n == env) {
+            let values = convention_files(dir, env);
+            let source = values
+                .first()
+                .map(|f| format!("{}:1", display_path(f, cwd)));
+            targets.push(EnvTarget {
+                name: Some(env.clone()),
+                values: with_base(values),
+                source,
+                cluster: None,
+                namespace: None,
+                release: Some(svc.name.to_string()),
                 ..Default::default()
             });
+        } else {
+            for f in files {
+                out.skipped.push(Skipped {
+                    path: display_path(f, cwd),
+                    reason: format!(
+                        "`{env}` is not an environment name (environment-names: {})",
+                        config.environment_names.join(", ")
+                    ),
+                });
+            }
         }
-        return Ok(out);
     }
-    let envs = convention_envs(dir);
-    if envs.is_empty() {
-        return Ok(vec![EnvTarget {
+    if targets.is_empty() {
+        // No environment applies: the chart is checked with its plain values.
+        let origin = if svc.folder {
+            base.first()
+                .cloned()
+                .or_else(|| crate::config::file_in(dir))
+                .unwrap_or_else(|| dir.to_path_buf())
+        } else if svc.chart.is_dir() {
+            svc.chart.join("Chart.yaml")
+        } else {
+            svc.chart.to_path_buf()
+        };
+        let source = if origin.is_file() && !origin.to_string_lossy().ends_with(".tgz") {
+            format!("{}:1", display_path(&origin, cwd))
+        } else {
+            display_path(&origin, cwd)
+        };
+        targets.push(EnvTarget {
             name: None,
             values: base.to_vec(),
+            source: Some(source),
+            cluster: None,
+            namespace: None,
+            release: Some(svc.name.to_string()),
             ..Default::default()
-        }]);
+        });
     }
-    Ok(envs
-        .into_iter()
-        .map(|e| EnvTarget {
-            values: with_base(convention_files(dir, &e)),
-            name: Some(e),
-            ..Default::default()
-        })
-        .collect())
+    Ok(targets)
 }
 
-/// `--list`: one line per chart × environment: service, chart, environment, values files.
-pub fn list(d: &Discovered, cwd: &Path) -> String {
-    let mut s = String::new();
-    for svc in &d.services {
-        for e in &svc.environments {
-            let mut files: Vec<String> = Vec::new();
-            if svc.chart.is_dir() && svc.chart.join("values.yaml").is_file() {
-                files.push(display_path(&svc.chart.join("values.yaml"), cwd));
-            }
-            files.extend(e.values.iter().map(|f| display_path(f, cwd)));
-            let chart = display_path(&svc.chart, cwd);
-            let via = if chart == svc.display {
-                String::new()
-            } else {
-                format!(" (chart {chart})")
-            };
-            s.push_str(&format!(
-                "{}{via}  env {}: {}\n",
-                svc.display,
-                e.name.as_deref().unwrap_or("none"),
-                if files.is_empty() {
-                    "(no values files)".to_string()
-                } else {
-                    files.join(", ")
-                }
-            ));
+/// The paths (as given) under which `d` holds nothing to check: no chart render, no manifest
+/// and no unreadable file. `-` (stdin) always holds something.
+pub fn empty_paths(d: &Discovered, paths: &[PathBuf], cwd: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            continue;
+        }
+        let abs = normalise(&cwd.join(p));
+        let renders = d.services.iter().any(|s| {
+            !s.environments.is_empty() && (s.dir.starts_with(&abs) || s.chart.starts_with(&abs))
+        });
+        let manifests =
+            (d.manifests.iter()).any(|m| m.path.as_deref().is_some_and(|f| f.starts_with(&abs)));
+        // A file that could not be read is reported as an error: not an empty run.
+        let unreadable = (d.unreadable.iter())
+            .filter_map(|u| u.split(':').next())
+            .any(|f| normalise(&cwd.join(f)).starts_with(&abs));
+        if !renders && !manifests && !unreadable {
+            let shown = display_path(p, cwd);
+            out.push(if shown.is_empty() { ".".into() } else { shown });
         }
     }
-    for m in &d.manifests {
-        s.push_str(&format!("{}  manifest\n", m.display));
-    }
-    s
+    out
+}
+
+/// `--list`: see [`super::matrix::text`].
+pub fn list(d: &Discovered, cwd: &Path) -> String {
+    super::matrix::text(d, cwd)
 }
 
 #[cfg(test)]
@@ -586,9 +989,9 @@ mod tests {
             std::fs::write(r.join(f), "a: 1\n").unwrap();
         }
         let svc = r.join("svc");
-        let got = expand(&svc, "values-*.yaml", "web", "prod").unwrap();
+        let got = expand(&svc, "values-*.yaml", "web", "prod", ".").unwrap();
         assert_eq!(got, [svc.join("values-a.yaml"), svc.join("values-b.yaml")]);
-        let got = expand(&svc, "../vals/{chart}/{env}/*.yaml", "web", "prod").unwrap();
+        let got = expand(&r, "vals/{chart}/{env}/*.yaml", "web", "prod", "svc").unwrap();
         assert_eq!(
             got,
             [
@@ -597,10 +1000,15 @@ mod tests {
             ]
         );
         assert!(
-            expand(&svc, "missing.yaml", "web", "prod")
+            expand(&svc, "missing.yaml", "web", "prod", ".")
                 .unwrap()
                 .is_empty()
         );
-        assert!(expand(&svc, "[", "web", "prod").is_err());
+        assert!(expand(&svc, "[", "web", "prod", ".").is_err());
+        let got = expand(&r, "{service}/values-{env}.yaml", "svc", "a", "svc").unwrap();
+        assert_eq!(got, [svc.join("values-a.yaml")]);
+        assert_eq!(relative(Path::new("/r"), Path::new("/r/a/b")), "a/b");
+        assert_eq!(relative(Path::new("/r/x"), Path::new("/r/a")), "../a");
+        assert_eq!(relative(Path::new("/r"), Path::new("/r")), ".");
     }
 }

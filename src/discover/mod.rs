@@ -2,4 +2,7 @@
 pub mod argocd;
 pub mod changed;
 pub mod charts;
+pub mod classify;
 pub mod manifests;
+pub mod matrix;
+pub mod root;

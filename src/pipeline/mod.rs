@@ -10,6 +10,7 @@
 mod budget;
 pub mod locate;
 pub mod policies;
+pub mod session;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -83,9 +84,21 @@ pub struct ChartCheckOptions {
     pub exemptions: Option<Arc<crate::analyze::exemptions::ExemptionSet>>,
     /// Which renderer turns charts into manifests (`--renderer`).
     pub renderer: crate::render::Renderer,
+    /// Told the number of renders each finished service ran (`audit`'s progress bar).
+    pub progress: Option<Progress>,
     /// Repository URL → local directory (`--repo`, `repos:`): where dependencies that are not
     /// vendored are looked up.
     pub repos: crate::discover::argocd::repos::RepoMap,
+}
+
+/// A callback told of finished renders (by count).
+#[derive(Clone)]
+pub struct Progress(pub Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// The result of checking charts.
@@ -203,14 +216,19 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         values.insert((p.as_path(), *l), v);
     }
     // Charts: each loaded once.
-    let mut charts: Vec<&Path> = services.iter().map(|s| s.chart.as_path()).collect();
+    let mut charts: Vec<(&Path, &Path)> = (services.iter())
+        .map(|s| (s.chart.as_path(), s.root.as_path()))
+        .collect();
     charts.sort();
-    charts.dedup();
+    charts.dedup_by(|a, b| a.0 == b.0);
     let loaded: HashMap<&Path, Result<LoadedChart, Finding>> = charts
         .par_iter()
-        .map(|c| {
-            let r =
-                catch(|| crate::discover::argocd::deps::load(c, &opts.repos, &Default::default()));
+        .map(|&(c, root)| {
+            // Symbolic links may lead anywhere in the chart's repository.
+            let root = Some(root);
+            let r = catch(|| {
+                crate::discover::argocd::deps::load(c, root, &opts.repos, &Default::default())
+            });
             let r = match r {
                 Ok(Ok(l)) => Ok(l),
                 Ok(Err(crate::discover::argocd::deps::LoadError::Missing(m))) => {
@@ -220,7 +238,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                     Err(load_error(c, m, cwd))
                 }
             };
-            (*c, r)
+            (c, r)
         })
         .collect();
     // Contract schemas (`values-schema:`), compiled once.
@@ -257,7 +275,11 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                     )
                 })
             };
-            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)) {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+            if let Some(p) = &opts.progress {
+                (p.0)(1);
+            }
+            match r {
                 Ok(r) => r,
                 Err(_) => (
                     vec![render_error(
@@ -353,7 +375,9 @@ fn parse_values_file(
     limits: &crate::model::Limits,
 ) -> (String, Arc<str>, ParsedValues) {
     let display = display_path(p, cwd);
-    let text: Arc<str> = match std::fs::read_to_string(p) {
+    // Bounded: the size is checked before reading, devices and FIFOs are never opened.
+    let max = crate::config::Limits::default().file_bytes;
+    let text: Arc<str> = match crate::config::confine::read_bounded_text(p, max) {
         Ok(t) => t.into(),
         Err(e) => {
             let f = bare_error(&display, 1, 1, format!("cannot read values file: {e}"));
@@ -387,7 +411,9 @@ fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
 
 fn compile_schema(p: &Path, cwd: &Path) -> Result<jsonschema::Validator, String> {
     let display = display_path(p, cwd);
-    let text = std::fs::read_to_string(p).map_err(|e| format!("{display}: {e}"))?;
+    let max = crate::config::Limits::default().file_bytes;
+    let text =
+        crate::config::confine::read_bounded_text(p, max).map_err(|e| format!("{display}: {e}"))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| format!("{display}: {e}"))?;
     jsonschema::validator_for(&json).map_err(|e| format!("{display}: {e}"))
@@ -484,6 +510,7 @@ fn check_one(
         }
     }
     let config_env = env_name.and_then(|e| svc.config.environments.get(e));
+    // The render's own namespace and release (an Application's) over the config's.
     let namespace = (env.namespace.clone())
         .or_else(|| config_env.and_then(|e| e.namespace.clone()))
         .unwrap_or_else(|| "default".into());
@@ -558,6 +585,15 @@ fn check_one(
             }
         }
     }
+    // CRDs Argo CD installs with the chart (`--include-crds` unless `skipCrds`).
+    if env.include_crds {
+        files.extend(crd_files(
+            &loaded.chart,
+            &svc.chart,
+            cwd,
+            &settings.limits.yaml(),
+        ));
+    }
     findings.extend(analyze(&files, &settings, &locator));
     findings.extend(crate::analyze::rules::deprecated_api::chart_finding(
         &svc.chart,
@@ -630,4 +666,39 @@ fn check_one(
         }
     }
     (findings, sources, failed)
+}
+
+/// The `crds/` files of `chart` and its subcharts as manifests (Helm's `--include-crds` order:
+/// the chart's own, then each dependency's), named by their file in the chart directory when
+/// it exists (so findings point at it), else `CHART/crds/FILE`. Unparsable CRD files are left
+/// to Helm's own error (they are not templates).
+fn crd_files(
+    chart: &crate::render::chart::Chart,
+    dir: &Path,
+    cwd: &Path,
+    limits: &crate::yaml::Limits,
+) -> Vec<SourceFile> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(&crate::render::chart::Chart, PathBuf)> = vec![(chart, dir.to_path_buf())];
+    while let Some((c, at)) = stack.pop() {
+        for f in &c.crds {
+            let Ok(text) = std::str::from_utf8(&f.data) else {
+                continue;
+            };
+            let Ok(documents) = crate::yaml::parse_manifests(text, limits) else {
+                continue;
+            };
+            let real = at.join(&f.name);
+            let file = if at.is_dir() && real.is_file() {
+                display_path(&real, cwd)
+            } else {
+                format!("{}/{}", c.name(), f.name)
+            };
+            out.push(SourceFile { file, documents });
+        }
+        for d in c.dependencies.iter().rev() {
+            stack.push((d, at.join("charts").join(d.name())));
+        }
+    }
+    out
 }

@@ -9,7 +9,7 @@ pub mod value;
 
 use std::path::Path;
 
-use chart::{RenderOptions, RenderedChart, load_chart_limited, render_chart};
+use chart::{RenderOptions, RenderedChart, render_chart};
 
 /// Which renderer turns a chart into manifests.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,14 +21,16 @@ pub enum Renderer {
     Helm,
 }
 
-/// Renders `chart` with the chosen renderer; the error is Helm's (or the helm binary's) message.
+/// Renders `chart` (its symbolic links bounded by `repo`, else the chart directory) with the
+/// chosen renderer; the error is Helm's (or the helm binary's) message.
 pub fn render_with(
     renderer: Renderer,
     chart: &Path,
+    repo: Option<&Path>,
     opts: &RenderOptions,
 ) -> Result<RenderedChart, String> {
     match renderer {
-        Renderer::Native => load_chart_limited(chart, &opts.limits)
+        Renderer::Native => chart::load::load_chart_in(chart, &opts.limits, repo)
             .map_err(|e| e.to_string())
             .and_then(|lc| render_chart(&lc, opts).map_err(|e| e.message)),
         Renderer::Helm => helm::render_with_helm(chart, opts).map_err(|e| e.message),

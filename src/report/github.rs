@@ -8,9 +8,13 @@ use super::rules_info::{repo_path, resource_label, sorted};
 
 /// Escapes a workflow-command message (`escapeData` in `@actions/core`).
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    // `@actions/core`'s escaping first (so CR/LF stay GitHub's %0D/%0A); the other control
+    // characters (terminal escapes) are then shown as `\x1b` & co in the log.
+    super::clean::controls(
+        &s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A"),
+    )
 }
 
 /// Escapes a workflow-command property value (`escapeProperty` in `@actions/core`).

@@ -9,16 +9,18 @@ use super::rules_info::{SuiteKey, resource_label, sorted};
 /// Makes text safe inside a table cell: `|` escaped, line breaks as `<br>`, `<`/`>`/`&` as
 /// entities (GitHub renders raw HTML).
 fn cell(s: &str) -> String {
+    // A CR (alone) is shown as `\r`, never passed raw.
+    let s = super::clean::controls(&s.replace("\r\n", "\n"));
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('|', "\\|")
-        .replace("\r\n", "<br>")
         .replace('\n', "<br>")
 }
 
 /// One line of text for a block quote: HTML-escaped, line breaks as spaces.
 pub fn escape_line(s: &str) -> String {
+    let s = super::clean::controls(&s.replace(['\r', '\n'], " "));
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

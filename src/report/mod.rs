@@ -2,6 +2,7 @@
 //! implementing [`Reporter`].
 pub mod audit;
 pub mod baseline;
+pub mod clean;
 /// Moved to [`crate::model::finding`]; re-exported for old paths.
 pub use crate::model::finding;
 pub mod github;
@@ -11,6 +12,7 @@ pub mod markdown;
 pub mod rules_info;
 pub mod sarif;
 pub mod text;
+mod text_source;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};

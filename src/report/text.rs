@@ -23,7 +23,7 @@ struct FindingDiagnostic<'a> {
     /// "environment prod", "environments dev, test — not prod" (empty without environment).
     envs: String,
     title: String,
-    source: Option<NamedSource<String>>,
+    source: Option<NamedSource<super::text_source::IndexedSource>>,
     span: Option<SourceSpan>,
     label: String,
 }
@@ -86,6 +86,8 @@ pub fn group_by_environment(findings: &[Finding]) -> Vec<(&Finding, Vec<&str>)> 
         Option<&'a str>,
     );
     let mut index: std::collections::HashMap<Key<'_>, usize> = std::collections::HashMap::new();
+    // (group, environment) pairs already listed: linear in the number of findings.
+    let mut seen: std::collections::HashSet<(usize, &str)> = std::collections::HashSet::new();
     let mut out: Vec<(&Finding, Vec<&str>)> = Vec::new();
     for f in findings {
         let k: Key<'_> = (
@@ -98,13 +100,14 @@ pub fn group_by_environment(findings: &[Finding]) -> Vec<(&Finding, Vec<&str>)> 
         );
         match (f.environment.as_deref(), index.get(&k)) {
             (Some(env), Some(&i)) => {
-                if !out[i].1.contains(&env) {
+                if seen.insert((i, env)) {
                     out[i].1.push(env);
                 }
             }
             (env, _) => {
-                if env.is_some() {
+                if let Some(e) = env {
                     index.insert(k, out.len());
+                    seen.insert((out.len(), e));
                 }
                 out.push((f, env.into_iter().collect()));
             }
@@ -119,11 +122,19 @@ pub fn describe_envs(envs: &[&str], all: Option<&Vec<String>>) -> String {
     let mut envs: Vec<&str> = envs.to_vec();
     let mut missing: Vec<&str> = Vec::new();
     if let Some(all) = all {
-        envs.sort_by_key(|e| all.iter().position(|a| a == e).unwrap_or(usize::MAX));
+        // Positions and membership through hash maps: linear in the environments.
+        let pos: std::collections::HashMap<&str, usize> = all
+            .iter()
+            .enumerate()
+            .rev()
+            .map(|(i, a)| (a.as_str(), i))
+            .collect();
+        envs.sort_by_key(|e| pos.get(e).copied().unwrap_or(usize::MAX));
+        let have: std::collections::HashSet<&str> = envs.iter().copied().collect();
         missing = all
             .iter()
             .map(String::as_str)
-            .filter(|a| !envs.contains(a))
+            .filter(|a| !have.contains(a))
             .collect();
     }
     if envs.is_empty() {
@@ -176,6 +187,8 @@ impl Reporter for TextReporter {
             .with_links(false)
             .with_width(100)
             .with_context_lines(1);
+        let mut index: std::collections::HashMap<&str, super::text_source::IndexedSource> =
+            std::collections::HashMap::new();
         for (f, envs) in group_by_environment(findings) {
             let envs = describe_envs(
                 &envs,
@@ -186,11 +199,21 @@ impl Reporter for TextReporter {
                 .as_ref()
                 .map(|r| format!(" [{} {}]", r.kind, r.name))
                 .unwrap_or_default();
-            let (source, span) = match ctx.sources.get(&f.location.file) {
-                Some(text) => (
-                    Some(NamedSource::new(f.location.file.clone(), text.to_string())),
-                    span_at(text, f.location.line, f.location.column),
+            // Each file is indexed once; each frame reads only its lines (linear in total).
+            let indexed = match ctx.sources.get(&f.location.file) {
+                Some(text) => Some(
+                    index
+                        .entry(f.location.file.as_str())
+                        .or_insert_with(|| super::text_source::IndexedSource::new(text.clone()))
+                        .clone(),
                 ),
+                None => None,
+            };
+            let (source, span) = match indexed {
+                Some(src) => {
+                    let span = src.span_at(f.location.line, f.location.column);
+                    (Some(NamedSource::new(f.location.file.clone(), src)), span)
+                }
                 None => (None, None),
             };
             let diag = FindingDiagnostic {
@@ -205,7 +228,8 @@ impl Reporter for TextReporter {
             handler
                 .render_report(&mut s, &diag)
                 .map_err(io::Error::other)?;
-            writeln!(out, "{}", s.trim_end())?;
+            // Input text (messages, file names, source lines) is shown with visible escapes.
+            writeln!(out, "{}", super::clean::report(s.trim_end(), ctx.color))?;
             writeln!(out)?;
         }
         let s = Summary::of(findings);

@@ -315,7 +315,18 @@ pub(super) fn eval(
             message: format!("evaluating the policies for {}: {e}", input.path),
         })?;
         worker.engine.set_input(to_value(&input.doc));
-        eval_one(inner, worker, &input.path, Some(i), inputs, false, &mut out)?;
+        // A panic in the engine is this input's error, not the run's end.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            eval_one(inner, worker, &input.path, Some(i), inputs, false, &mut out)
+        }))
+        .unwrap_or_else(|_| {
+            Err(RegoError {
+                file: input.path.clone(),
+                line: 0,
+                column: 0,
+                message: "internal error while evaluating the policies on this input".into(),
+            })
+        })?;
     }
     Ok(out)
 }

@@ -137,6 +137,8 @@ pub(super) fn load(
     });
     let mut modules: Vec<(String, ModuleInfo)> = Vec::new();
     for src in &sources {
+        super::unavailable::check(&src.path, &src.text)?;
+        super::unavailable::check_recursion(&src.path, &src.text)?;
         add_module(&mut engine, src)?;
         modules.push((src.path.clone(), metadata::scan(&src.text)));
     }

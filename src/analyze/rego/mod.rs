@@ -18,6 +18,7 @@ pub mod findings;
 pub mod loader;
 pub mod metadata;
 pub mod test_runner;
+mod unavailable;
 
 use crate::report::finding::Severity;
 use std::fmt;

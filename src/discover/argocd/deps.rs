@@ -67,10 +67,11 @@ fn locate(
 /// Loads a chart, completing dependencies missing from `charts/` from local places.
 pub fn load(
     chart: &Path,
+    repo_root: Option<&Path>,
     repos: &RepoMap,
     limits: &crate::config::Limits,
 ) -> Result<LoadedChart, LoadError> {
-    let loaded = crate::render::chart::load_chart_limited(chart, limits)
+    let loaded = crate::render::chart::load::load_chart_in(chart, limits, repo_root)
         .map_err(|e| LoadError::Other(e.to_string()))?;
     let absent: Vec<&crate::render::chart::Dependency> =
         (loaded.chart.metadata.dependencies.iter())
@@ -99,7 +100,7 @@ pub fn load(
     if !missing.is_empty() {
         return Err(LoadError::Missing(missing));
     }
-    crate::render::chart::load::load_chart_with_archives(chart, limits, &found)
+    crate::render::chart::load::load_chart_with_archives(chart, limits, &found, repo_root)
         .map_err(|e| LoadError::Other(e.to_string()))
 }
 

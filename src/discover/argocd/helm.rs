@@ -42,9 +42,7 @@ fn resolve_in(app_path: &Path, root: &Path, file: &str, raw: &str) -> Result<Pat
         ));
     }
     // A symbolic link must stay inside the repository too.
-    if let (Ok(real), Ok(real_root)) = (std::fs::canonicalize(&p), std::fs::canonicalize(root))
-        && !real.starts_with(&real_root)
-    {
+    if crate::discover::root::leaves_through_link(&p, root) {
         return Err(format!(
             "value file `{raw}` links outside its repository; Argo CD refuses it"
         ));
@@ -165,10 +163,7 @@ pub fn value_files(
                 ));
             }
             for m in matches {
-                if let (Ok(real), Ok(real_root)) =
-                    (std::fs::canonicalize(&m), std::fs::canonicalize(&root))
-                    && !real.starts_with(&real_root)
-                {
+                if crate::discover::root::leaves_through_link(&normalise(&m), &root) {
                     return Err(format!(
                         "value file glob `{raw}` matches {} outside its repository",
                         m.display()

@@ -39,6 +39,12 @@ use application::{Application, Source};
 use helm::RefTarget;
 use repos::RepoMap;
 
+/// A file the resolver reads (Argo CD manifests, chart metadata): a regular file within the
+/// configured `file-bytes` default, never a device; unreadable is `Err`.
+fn read_text(path: &Path) -> Result<String, String> {
+    crate::config::confine::read_bounded_text(path, crate::model::Limits::default().file_bytes)
+}
+
 /// How deep app-of-apps nesting is followed.
 pub const MAX_DEPTH: usize = 10;
 
@@ -164,7 +170,7 @@ fn origin_of(path: &Path) -> Option<(String, PathBuf)> {
     };
     while let Some(d) = dir {
         let cfg = d.join(".git").join("config");
-        if let Ok(text) = std::fs::read_to_string(&cfg) {
+        if let Ok(text) = read_text(&cfg) {
             let mut in_origin = false;
             for line in text.lines() {
                 let l = line.trim();
@@ -220,7 +226,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             if !seen_files.insert(f.clone()) {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&f) else {
+            let Ok(text) = read_text(&f) else {
                 continue;
             };
             if !text.contains("argoproj.io") {
@@ -260,10 +266,12 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "chart".into());
+        let root = crate::discover::root::repo_root(&dir);
         r.out.services.push(Service {
             display: display_path(if chart.is_dir() { &dir } else { &chart }, opts.cwd),
             chart,
             dir,
+            root,
             name,
             config,
             environments,
@@ -560,7 +568,7 @@ impl Resolver<'_> {
                 // A directory of manifests: its Applications are this app's children.
                 let mut children = Vec::new();
                 for f in candidate_files(&dir, s.recurse) {
-                    let Ok(text) = std::fs::read_to_string(&f) else {
+                    let Ok(text) = read_text(&f) else {
                         continue;
                     };
                     if let Ok((apps, _)) = read_docs(&f, &text) {
@@ -638,6 +646,7 @@ impl Resolver<'_> {
             set_file,
             kube_version: helm.kube_version.clone(),
             api_versions: helm.api_versions.clone(),
+            include_crds: !helm.skip_crds,
         };
         // App-of-apps chart: render it now for its Applications.
         let children = if writes_applications(&chart) {
@@ -764,32 +773,51 @@ impl Resolver<'_> {
     }
 
     /// Renders an app-of-apps chart with the target's inputs and reads the Applications it
-    /// writes (each positioned at the parent Application).
+    /// writes, each positioned at the first line of the chart template that writes it.
     fn rendered_children(
         &self,
         doc: &Doc,
         chart: &Path,
         t: &EnvTarget,
     ) -> Result<Vec<Doc>, String> {
-        let loaded = crate::render::chart::load_chart(chart).map_err(|e| e.to_string())?;
+        // Messages name the chart as the user sees it, not by its absolute path.
+        let shown = display_path(chart, self.opts.cwd);
+        let relative = |m: String| m.replace(&chart.display().to_string(), &shown);
+        let loaded =
+            crate::render::chart::load_chart(chart).map_err(|e| relative(e.to_string()))?;
         let ro = render_options(t, "release", &crate::config::Limits::default())?;
         let rendered = crate::render::chart::render_chart(&loaded, &ro)
-            .map_err(|e| format!("app-of-apps chart does not render: {}", e.message))?;
+            .map_err(|e| relative(format!("app-of-apps chart does not render: {}", e.message)))?;
         let mut out = Vec::new();
         for (name, t) in &rendered.templates {
             if name.ends_with("NOTES.txt") {
                 continue;
             }
+            // `CHART/templates/x.yaml` (subcharts: `CHART/charts/SUB/templates/x.yaml`).
+            let template = name
+                .split_once('/')
+                .map(|(_, rest)| chart.join(rest))
+                .filter(|p| chart.is_dir() && p.is_file());
             let docs = crate::yaml::parse_manifests(&t.text, &crate::yaml::Limits::default())
                 .map_err(|e| format!("{name}: {}", e.message))?;
             for d in docs {
                 let json = d.root.to_json();
                 if application::is_kind(&json, "Application") {
-                    out.push(Doc {
-                        json,
-                        _in_file: false,
-                        ..doc.clone()
-                    });
+                    let at = match &template {
+                        Some(file) => Doc {
+                            json,
+                            file: file.clone(),
+                            line: 1,
+                            column: 1,
+                            _in_file: false,
+                        },
+                        None => Doc {
+                            json,
+                            _in_file: false,
+                            ..doc.clone()
+                        },
+                    };
+                    out.push(at);
                 }
             }
         }
@@ -845,7 +873,7 @@ fn writes_applications(chart: &Path) -> bool {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .any(|e| {
-            std::fs::read_to_string(e.path()).is_ok_and(|t| {
+            read_text(e.path()).is_ok_and(|t| {
                 t.contains("argoproj.io/") && t.lines().any(|l| l.trim() == "kind: Application")
             })
         })
@@ -863,7 +891,7 @@ pub fn find_chart(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
             || crate::render::chart::values::is_compatible_range(version, v)
     };
     let chart_dir = dir.join(name);
-    if let Ok(text) = std::fs::read_to_string(chart_dir.join("Chart.yaml"))
+    if let Ok(text) = read_text(&chart_dir.join("Chart.yaml"))
         && let Ok(docs) = crate::yaml::parse_stream(&text, &crate::yaml::Limits::default())
         && let Some(v) = docs
             .first()
@@ -962,6 +990,14 @@ pub fn apply(
     d.services.extend(res.services.iter().cloned());
     d.services.sort_by(|a, b| a.display.cmp(&b.display));
     d.unreadable.extend(res.errors.iter().cloned());
+    d.unresolved.extend(
+        res.unresolved
+            .iter()
+            .map(|u| crate::discover::charts::Unresolved {
+                source: format!("{}:{}", u.file, u.line),
+                reason: u.reason.clone(),
+            }),
+    );
     let level =
         crate::analyze::settings::Settings::from_config(config, None, None).level(UNRESOLVED);
     let severity = match level {

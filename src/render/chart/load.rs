@@ -128,11 +128,20 @@ struct RawFile {
 
 /// Loads a chart directory or `.tgz` archive with the given YAML parser.
 pub fn load_chart_with(path: &Path, parse: YamlParser) -> Result<LoadedChart, ChartError> {
+    load_chart_bounded(path, parse, None)
+}
+
+/// [`load_chart_with`]; symbolic links may not leave `bound` (default: the chart directory).
+fn load_chart_bounded(
+    path: &Path,
+    parse: YamlParser,
+    bound: Option<&Path>,
+) -> Result<LoadedChart, ChartError> {
     let display = path.display().to_string();
     let meta = std::fs::metadata(path)
         .map_err(|e| ChartError::at(&display, format!("cannot read chart: {e}")))?;
     let files = if meta.is_dir() {
-        read_dir(path)?
+        read_dir(path, bound)?
     } else {
         let data = read_limited(path, MAX_CHART_BYTES).map_err(|e| ChartError::at(&display, e))?;
         read_archive(&data).map_err(|e| ChartError::at(&display, e))?
@@ -152,6 +161,7 @@ pub fn load_chart_with_archives(
     path: &Path,
     limits: &crate::config::Limits,
     archives: &[PathBuf],
+    bound: Option<&Path>,
 ) -> Result<LoadedChart, ChartError> {
     let yaml = limits.yaml();
     let parse = |src: &str, id: u32| {
@@ -159,7 +169,7 @@ pub fn load_chart_with_archives(
     };
     let display = path.display().to_string();
     let mut files = if path.is_dir() {
-        read_dir(path)?
+        read_dir(path, bound)?
     } else {
         let data = read_limited(path, MAX_CHART_BYTES).map_err(|e| ChartError::at(&display, e))?;
         read_archive(&data).map_err(|e| ChartError::at(&display, e))?
@@ -170,7 +180,7 @@ pub fn load_chart_with_archives(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if a.is_dir() {
-            for f in read_dir(a)? {
+            for f in read_dir(a, bound)? {
                 files.push(RawFile {
                     name: format!("charts/{name}/{}", f.name),
                     data: f.data,
@@ -207,11 +217,24 @@ pub fn load_chart_limited(
     path: &Path,
     limits: &crate::model::Limits,
 ) -> Result<LoadedChart, ChartError> {
+    load_chart_in(path, limits, None)
+}
+
+/// [`load_chart_limited`] for a chart directory whose symbolic links may lead anywhere inside
+/// `repo` (the repository root, [`crate::discover::root::repo_root`]): followed as Helm follows
+/// them; a link leaving `repo` is refused. Charts that share a library chart by symlink load
+/// this way. Without `repo`, links may not leave the chart directory.
+pub fn load_chart_in(
+    path: &Path,
+    limits: &crate::model::Limits,
+    repo: Option<&Path>,
+) -> Result<LoadedChart, ChartError> {
     let limits = limits.yaml();
     let parse = |src: &str, id: u32| {
         crate::yaml::parse_values(src, id, &limits).map_err(|e| (e.message, e.pos.line, e.pos.col))
     };
-    load_chart_with(path, &parse)
+    let repo = repo.filter(|r| !r.as_os_str().is_empty() && path.is_dir());
+    load_chart_bounded(path, &parse, repo)
 }
 
 fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
@@ -226,10 +249,11 @@ fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>, String> {
     Ok(data)
 }
 
-/// Walks a chart directory applying its `.helmignore`.
-fn read_dir(root: &Path) -> Result<Vec<RawFile>, ChartError> {
+/// Walks a chart directory applying its `.helmignore`; symbolic links are followed while they
+/// stay inside `bound` (default: the chart directory).
+fn read_dir(root: &Path, bound: Option<&Path>) -> Result<Vec<RawFile>, ChartError> {
     let display = root.display().to_string();
-    let canon_root = std::fs::canonicalize(root)
+    let canon_root = std::fs::canonicalize(bound.unwrap_or(root))
         .map_err(|e| ChartError::at(&display, format!("cannot read chart: {e}")))?;
     let rules = match std::fs::read_to_string(root.join(".helmignore")) {
         Ok(t) => IgnoreRules::parse(&t)
@@ -260,7 +284,7 @@ fn read_dir(root: &Path) -> Result<Vec<RawFile>, ChartError> {
                 .file_type()
                 .map_err(|err| ChartError::at(&rel_path, err.to_string()))?;
             let (is_dir, is_file) = if ft.is_symlink() {
-                // Follow links only when they stay inside the chart.
+                // Follow links only when they stay inside the chart (or the repository).
                 let target = std::fs::canonicalize(&full).map_err(|err| {
                     ChartError::at(
                         &full.display().to_string(),
@@ -270,7 +294,15 @@ fn read_dir(root: &Path) -> Result<Vec<RawFile>, ChartError> {
                 if !target.starts_with(&canon_root) {
                     return Err(ChartError::at(
                         &full.display().to_string(),
-                        "symbolic link points outside the chart directory",
+                        if bound.is_some() {
+                            format!(
+                                "symbolic link to {} leaves the repository ({})",
+                                target.display(),
+                                canon_root.display()
+                            )
+                        } else {
+                            "symbolic link points outside the chart directory".to_string()
+                        },
                     ));
                 }
                 let m = std::fs::metadata(&target)

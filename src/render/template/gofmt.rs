@@ -219,18 +219,38 @@ pub fn format_float_g(f: f64, prec: Option<usize>, upper: bool) -> String {
     if neg { format!("-{body}") } else { body }
 }
 
+/// Digits after the point past which every f64 prints only zeros (its exact binary value has
+/// at most 767 significant decimal digits and 1074 fractional ones).
+const PREC_EXACT: usize = 1100;
+
+/// `s` (a formatted number) padded with zeros to `prec` digits after the point when the
+/// precision was capped at [`PREC_EXACT`].
+fn pad_zeros(s: &str, prec: usize) -> String {
+    let mut out = s.to_string();
+    if prec > PREC_EXACT {
+        if !out.contains('.') {
+            out.push('.');
+        }
+        out.extend(std::iter::repeat_n('0', prec - PREC_EXACT));
+    }
+    out
+}
+
 fn format_float_e(f: f64, prec: usize, upper: bool) -> String {
     if let Some(s) = special_float(f) {
         return s.to_string();
     }
-    let s = format!("{:.*e}", prec, f.abs());
+    // Rust's formatter panics past a precision of 65535; every f64 is exact within 800
+    // significant digits, so longer precisions are that many digits padded with zeros.
+    let s = format!("{:.*e}", prec.min(PREC_EXACT), f.abs());
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
+    let mant = pad_zeros(mant, prec);
     let exp: i32 = exp.parse().unwrap_or(0);
     let mut out = String::new();
     if f.is_sign_negative() {
         out.push('-');
     }
-    out.push_str(mant);
+    out.push_str(&mant);
     out.push(if upper { 'E' } else { 'e' });
     out.push(if exp < 0 { '-' } else { '+' });
     if exp.unsigned_abs() < 10 {
@@ -244,7 +264,7 @@ fn format_float_f(f: f64, prec: usize) -> String {
     if let Some(s) = special_float(f) {
         return s.to_string();
     }
-    let s = format!("{:.*}", prec, f.abs());
+    let s = pad_zeros(&format!("{:.*}", prec.min(PREC_EXACT), f.abs()), prec);
     if f.is_sign_negative() {
         format!("-{s}")
     } else {

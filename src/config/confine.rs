@@ -1,0 +1,199 @@
+//! Confinement of repository configs: every path a `chartgate.yaml` (or `--config`) names
+//! resolves inside the repository root (see [`crate::discover::root::repo_root`]): no absolute
+//! paths, no `..` leading out, no symbolic link pointing out, and files are regular files
+//! (never a device, FIFO or socket). Violations are config errors that name the path as
+//! written (escaped, shortened) and never the target's content.
+//!
+//! Files are read with [`read_bounded`]: the size is checked on the open file's metadata before
+//! reading, and the read itself stops past the limit (a file growing meanwhile cannot exceed it).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// What a named path must be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A regular file.
+    File,
+    /// A regular file or a directory (policies, charts).
+    FileOrDir,
+}
+
+/// At most `max` characters of `s`, control characters and non-ASCII escaped (`\x1b`, `\r`,
+/// `\u{202e}`), `…` appended when shortened: how input text is quoted in messages.
+pub fn excerpt(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        push_escaped(&mut out, c);
+    }
+    out
+}
+
+/// `c`, escaped when it is a control or invisible formatting character.
+pub fn push_escaped(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x20 || c == '\x7f' => out.push_str(&format!("\\x{:02x}", c as u32)),
+        c if ('\u{80}'..='\u{9f}').contains(&c)
+            || ('\u{200b}'..='\u{200f}').contains(&c)
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c) =>
+        {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32))
+        }
+        c => out.push(c),
+    }
+}
+
+/// A path (file name) for messages: escaped like [`excerpt`], at most 200 characters.
+pub fn show_path(p: &Path) -> String {
+    excerpt(&p.to_string_lossy(), 200)
+}
+
+/// Resolves `value`, written in a repository config in directory `dir`, inside `root`.
+/// Nonexistent paths pass (their absence is reported where they are used); existing ones must be
+/// of `kind` and must not resolve (through symbolic links) outside `root`.
+pub fn resolve(root: &Path, dir: &Path, value: &str, kind: Kind) -> Result<PathBuf, String> {
+    let shown = excerpt(value, 80);
+    let p = Path::new(value);
+    if p.is_absolute() {
+        return Err(format!(
+            "`{shown}` is an absolute path: paths in a repository config must stay inside the repository"
+        ));
+    }
+    let joined = crate::discover::charts::normalise(&dir.join(p));
+    let root_n = crate::discover::charts::normalise(root);
+    if !joined.starts_with(&root_n) {
+        return Err(format!(
+            "`{shown}` leads outside the repository (paths in a repository config must stay inside it)"
+        ));
+    }
+    check_existing(&root_n, &joined, kind).map_err(|why| format!("`{shown}` {why}"))?;
+    Ok(joined)
+}
+
+/// For a path inside `root` lexically: when it exists, it resolves inside `root` and is of `kind`.
+/// `Err` is the reason, to follow the path in a message.
+pub fn check_existing(root: &Path, path: &Path, kind: Kind) -> Result<(), String> {
+    let Ok(lmeta) = std::fs::symlink_metadata(path) else {
+        // Missing, or a component is not a directory: reported where it is used. A dangling
+        // link inside is reported the same way.
+        return Ok(());
+    };
+    let real = match std::fs::canonicalize(path) {
+        Ok(r) => r,
+        Err(_) if lmeta.file_type().is_symlink() => {
+            return Err("is a symbolic link that does not resolve".into());
+        }
+        Err(e) => return Err(format!("cannot be resolved: {e}")),
+    };
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if !real.starts_with(&real_root) {
+        return Err(
+            "resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)"
+                .into(),
+        );
+    }
+    let meta = std::fs::metadata(&real).map_err(|e| format!("cannot be read: {e}"))?;
+    match kind {
+        _ if meta.is_file() => Ok(()),
+        Kind::FileOrDir if meta.is_dir() => Ok(()),
+        Kind::File if meta.is_dir() => Err("is a directory, not a file".into()),
+        _ => Err("is not a regular file (a device, FIFO or socket is never read)".into()),
+    }
+}
+
+/// Reads a regular file of at most `max` bytes: its size is checked before reading, and the
+/// read stops past `max` whatever the file does meanwhile. Never opens a device or FIFO
+/// (checked on the path's metadata first, so opening cannot block).
+pub fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.is_dir() {
+        return Err("is a directory, not a file".into());
+    }
+    if !meta.is_file() {
+        return Err("is not a regular file (a device, FIFO or socket is never read)".into());
+    }
+    let too_big = |len: u64| {
+        format!("file is {len} bytes, over the limit of {max} bytes (limits.file-bytes)")
+    };
+    if meta.len() > max as u64 {
+        return Err(too_big(meta.len()));
+    }
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut buf = Vec::with_capacity(meta.len() as usize);
+    f.take(max as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    if buf.len() > max {
+        return Err(too_big(buf.len() as u64));
+    }
+    Ok(buf)
+}
+
+/// [`read_bounded`] as UTF-8 text (invalid UTF-8 is an error naming the byte offset).
+pub fn read_bounded_text(path: &Path, max: usize) -> Result<String, String> {
+    let bytes = read_bounded(path, max)?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "invalid UTF-8 at byte {} (the file is not shown)",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_shortens() {
+        assert_eq!(excerpt("a\x1b[2Jb\r\n", 80), "a\\x1b[2Jb\\r\\n");
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+        assert_eq!(excerpt("x\u{202e}y", 9), "x\\u{202e}y");
+    }
+
+    #[test]
+    fn confined_paths() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("repo");
+        std::fs::create_dir_all(root.join("svc")).unwrap();
+        std::fs::write(root.join("svc/v.yaml"), "a: 1\n").unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", root.join("svc/out.yaml")).unwrap();
+        let dir = root.join("svc");
+        assert_eq!(
+            resolve(&root, &dir, "v.yaml", Kind::File),
+            Ok(root.join("svc/v.yaml"))
+        );
+        assert_eq!(
+            resolve(&root, &dir, "/etc/passwd", Kind::File),
+            Err("`/etc/passwd` is an absolute path: paths in a repository config must stay inside the repository".into())
+        );
+        assert_eq!(
+            resolve(&root, &dir, "../../x", Kind::File),
+            Err("`../../x` leads outside the repository (paths in a repository config must stay inside it)".into())
+        );
+        assert_eq!(
+            resolve(&root, &dir, "out.yaml", Kind::File),
+            Err("`out.yaml` resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)".into())
+        );
+        assert_eq!(
+            resolve(&root, &dir, ".", Kind::File),
+            Err("`.` is a directory, not a file".into())
+        );
+        assert_eq!(
+            read_bounded(Path::new("/dev/zero"), 10),
+            Err("is not a regular file (a device, FIFO or socket is never read)".into())
+        );
+        assert_eq!(
+            read_bounded(&root.join("svc/v.yaml"), 2),
+            Err("file is 5 bytes, over the limit of 2 bytes (limits.file-bytes)".into())
+        );
+    }
+}

@@ -1,0 +1,81 @@
+//! Which YAML/JSON files are Kubernetes manifests.
+//!
+//! A document is a Kubernetes object only when it is a mapping with a string `apiVersion` and a
+//! string `kind`, and is not a kustomize configuration (`apiVersion: kustomize.config.k8s.io/...`:
+//! kustomize reads it, the API server never sees it). A file none of whose documents is an object
+//! (kustomization.yaml, helmfile.yaml, renovate.json, CI workflows, a baseline file) is skipped
+//! unless a `manifests:` glob of the config claims it.
+
+use crate::yaml::{Node, NodeKind};
+
+/// What a file found while walking holds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// At least one document is a Kubernetes object.
+    Objects,
+    /// No document is one (the reason says what the file looks like).
+    NoObjects(String),
+    /// The text is not YAML: kept as a manifest so the error is reported.
+    Unparsable,
+}
+
+/// Whether a document root is a Kubernetes object: a map with string `apiVersion` and `kind`
+/// (not a kustomize configuration).
+pub fn is_object(root: &Node) -> bool {
+    let string = |k: &str| match root.get(k).map(|n| &n.kind) {
+        Some(NodeKind::Str(s)) if !s.trim().is_empty() => Some(s.as_str()),
+        _ => None,
+    };
+    matches!(root.kind, NodeKind::Map(_))
+        && string("kind").is_some()
+        && string("apiVersion").is_some_and(|v| !v.starts_with("kustomize.config.k8s.io/"))
+}
+
+/// Classifies a manifest candidate's text.
+pub fn classify(text: &str) -> FileKind {
+    let Ok(docs) = crate::yaml::parse_stream(text, &crate::yaml::Limits::default()) else {
+        return FileKind::Unparsable;
+    };
+    if docs.iter().any(|d| is_object(&d.root)) {
+        return FileKind::Objects;
+    }
+    let reason = if docs.iter().all(|d| matches!(d.root.kind, NodeKind::Null)) {
+        "no Kubernetes object: the file holds no document".to_string()
+    } else {
+        "no Kubernetes object: no document has a string `apiVersion` and `kind`".to_string()
+    };
+    FileKind::NoObjects(reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn objects_need_string_api_version_and_kind() {
+        assert_eq!(
+            classify("apiVersion: v1\nkind: ConfigMap\n"),
+            FileKind::Objects
+        );
+        assert_eq!(
+            classify("releases: []\n---\napiVersion: v1\nkind: Service\n"),
+            FileKind::Objects
+        );
+        for text in [
+            "resources: [a.yaml]\n",
+            "{\"extends\": [\"config:base\"]}",
+            "on: push\njobs: {}\n",
+            "apiVersion: 1\nkind: X\n",
+            "kind: Pod\n",
+            "- apiVersion: v1\n  kind: Pod\n",
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n",
+        ] {
+            assert!(matches!(classify(text), FileKind::NoObjects(_)), "{text}");
+        }
+        assert_eq!(
+            classify("# only a comment\n"),
+            FileKind::NoObjects("no Kubernetes object: the file holds no document".into())
+        );
+        assert_eq!(classify("a: [\n"), FileKind::Unparsable);
+    }
+}

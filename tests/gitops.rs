@@ -1,0 +1,162 @@
+//! The platform's GitOps layout (fixtures/gitops): a central config repo with one folder per
+//! cluster (`shared` holds dev and test, split by namespace; `prod` its own) whose Applications
+//! point at team A's repo, where an app-of-apps chart writes one Application per service and
+//! environment (a multi-source one with `$values`, one with valuesObject, parameters and
+//! ignoreMissingValueFiles and skipCrds in prod, a remote chart that is unresolved) and a directory of
+//! ApplicationSets (a list generator over environments, a git files generator over
+//! `config.json`). Asserts the exact render matrix, the exact findings and what `--changed`
+//! selects.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::run_in;
+
+fn config_repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gitops/config-repo")
+}
+
+#[test]
+fn render_matrix_is_what_argo_cd_deploys() {
+    let r = run_in(
+        &config_repo(),
+        &["check", "--list", "--format", "json", "."],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let got: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let want: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(config_repo().join("../expected/matrix.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(got, want);
+    // Spot checks of Argo CD's semantics in that matrix.
+    let renders = got["renders"].as_array().unwrap();
+    let find = |release: &str| {
+        renders
+            .iter()
+            .find(|r| r["release"] == release)
+            .unwrap_or_else(|| panic!("{release}"))
+    };
+    // `$values/...` of the multi-source Application resolves in the `ref: values` source.
+    assert_eq!(
+        find("worker-prod")["values"],
+        serde_json::json!([
+            "../team-a/charts/worker/values.yaml",
+            "../team-a/env-values/worker/prod.yaml"
+        ])
+    );
+    // A missing value file with ignoreMissingValueFiles is left out, not an error.
+    assert_eq!(
+        find("gateway-dev")["values"],
+        serde_json::json!(["../team-a/services/gateway/values.yaml"])
+    );
+    // `releaseName` wins over the Application's name; dev and test share cluster `shared`
+    // and are told apart by namespace.
+    let web: Vec<(&str, &str, &str)> = renders
+        .iter()
+        .filter(|r| r["chart"] == "../team-a/services/web")
+        .map(|r| {
+            (
+                r["release"].as_str().unwrap(),
+                r["environment"].as_str().unwrap(),
+                r["namespace"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        web,
+        [
+            ("web", "prod", "team-a-prod"),
+            ("web", "dev", "team-a-dev"),
+            ("web", "test", "team-a-test"),
+        ]
+    );
+    // The git files generator's Go template names the release from config.json.
+    assert_eq!(find("reports")["source"], "../team-a/appsets/jobs.yaml:2");
+}
+
+#[test]
+fn findings_point_at_the_line_to_change() {
+    let r = run_in(&config_repo(), &["check", "--format", "json", "."]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let got: Vec<String> = (v["findings"].as_array().unwrap().iter())
+        .map(|f| {
+            format!(
+                "{} {} {} {}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["environment"].as_str().unwrap_or("-"),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "unresolved-source warning - ../team-a/argocd/templates/cache.yaml:1 Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
+            "timezone info prod ../team-a/jobs/reports/values-prod.yaml:1 CronJob has no spec.timeZone: its schedule runs in UTC",
+            "min-replicas error prod ../team-a/services/api/values-prod.yaml:1 Deployment runs 1 replica; prod requires at least 2 (min-replicas)",
+            // The chart's crds/ are deployed (Argo CD's --include-crds) except where skipCrds.
+            "deprecated-api error dev ../team-a/services/gateway/crds/routes.yaml:2 apiextensions.k8s.io/v1beta1 CustomResourceDefinition was removed in Kubernetes 1.22 (this environment runs 1.37); use apiextensions.k8s.io/v1",
+            "deprecated-api error test ../team-a/services/gateway/crds/routes.yaml:2 apiextensions.k8s.io/v1beta1 CustomResourceDefinition was removed in Kubernetes 1.22 (this environment runs 1.37); use apiextensions.k8s.io/v1",
+            // valuesObject (replicas: 1) is applied after values-prod.yaml (replicas: 2).
+            "min-replicas error prod ../team-a/services/gateway/templates/deployment.yaml:9 Deployment runs 1 replica; prod requires at least 2 (min-replicas)",
+            "image-tag-pinned error prod ../team-a/services/web/values-prod.yaml:3 container `app`: image `354918371398.dkr.ecr.eu-west-1.amazonaws.com/team-a/web:latest` uses the moving tag `latest`; pin a version",
+        ]
+    );
+}
+
+#[test]
+fn changed_application_files_select_their_renders() {
+    let lines = |files: &[&str]| -> Vec<String> {
+        let mut args = vec!["check", "--changed", "--list"];
+        args.extend(files);
+        let r = run_in(&config_repo(), &args);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        r.stdout.lines().map(str::to_string).collect()
+    };
+    // An ApplicationSet file: the renders it generates.
+    assert_eq!(
+        lines(&["../team-a/appsets/api.yaml"]),
+        [
+            "../team-a/services/api  env dev: ../team-a/services/api/values.yaml, ../team-a/services/api/values-dev.yaml  [from ../team-a/appsets/api.yaml:2]",
+            "../team-a/services/api  env test: ../team-a/services/api/values.yaml, ../team-a/services/api/values-test.yaml  [from ../team-a/appsets/api.yaml:2]",
+            "../team-a/services/api  env prod: ../team-a/services/api/values.yaml, ../team-a/services/api/values-prod.yaml  [from ../team-a/appsets/api.yaml:2]",
+        ]
+    );
+    // A values file: the one environment using it.
+    assert_eq!(
+        lines(&["../team-a/services/web/values-prod.yaml"]),
+        [
+            "../team-a/services/web  env prod: ../team-a/services/web/values.yaml, ../team-a/services/web/values-prod.yaml  [from ../team-a/argocd/templates/web.yaml:1]"
+        ]
+    );
+    // A template of the app-of-apps chart: that chart's renders and the Applications it writes.
+    let got = lines(&["../team-a/argocd/templates/gateway.yaml"]);
+    assert_eq!(got.len(), 6, "{got:#?}");
+    assert!(
+        got[..3]
+            .iter()
+            .all(|l| l.starts_with("../team-a/argocd  env "))
+    );
+    assert!(
+        got[3..]
+            .iter()
+            .all(|l| l.starts_with("../team-a/services/gateway  env ")
+                && l.ends_with("[from ../team-a/argocd/templates/gateway.yaml:1]"))
+    );
+    // The unresolved remote chart is listed when its file changes.
+    assert_eq!(
+        lines(&["../team-a/argocd/templates/cache.yaml"]),
+        [
+            "../team-a/argocd  env prod: ../team-a/argocd/values.yaml, ../team-a/argocd/values-prod.yaml  [from clusters/prod/team-a.yaml:2]",
+            "../team-a/argocd  env shared: ../team-a/argocd/values.yaml, ../team-a/argocd/values-dev.yaml  [from clusters/shared/team-a.yaml:2]",
+            "../team-a/argocd  env shared: ../team-a/argocd/values.yaml, ../team-a/argocd/values-test.yaml  [from clusters/shared/team-a.yaml:17]",
+            "../team-a/argocd/templates/cache.yaml:1  unresolved: Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
+        ]
+    );
+}

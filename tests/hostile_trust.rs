@@ -1,0 +1,362 @@
+//! Untrusted pull requests (issue 17): confinement of repository configs, the trust model
+//! (platform config vs repository configs), clean output, fail-closed builtins, no backtraces.
+//! Fixtures: fixtures/hostile/repos/ (copied into a temporary repository with its own `.git`).
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+const R: &str = "fixtures/hostile/repos";
+
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .timeout(Duration::from_secs(60))
+        .output()
+        .unwrap();
+    let r = Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
+        "{args:?}: {}",
+        r.stderr
+    );
+    r
+}
+
+fn copy_dir(src: &Path, dest: &Path) {
+    for e in walkdir::WalkDir::new(src) {
+        let e = e.unwrap();
+        let to = dest.join(e.path().strip_prefix(src).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(e.path(), &to).unwrap();
+        }
+    }
+}
+
+/// A temporary repository (with `.git`) holding a copy of fixture `name`.
+fn repo(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("repo");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(R).join(name),
+        &dir,
+    );
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    (t, dir)
+}
+
+fn platform() -> String {
+    format!("{}/{R}/platform/platform.yaml", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn config_error(dir: &Path, args: &[&str], msg: &str) {
+    let r = run_in(dir, args);
+    assert_eq!(
+        r.stderr,
+        format!("chartgate: config error: {msg}\n"),
+        "{args:?}"
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (Some(2), ""), "{args:?}");
+}
+
+#[test]
+fn absolute_path_in_a_repository_config_is_refused() {
+    let (_t, dir) = repo("config-absolute");
+    config_error(
+        &dir,
+        &["check", "--format", "json", "."],
+        "chartgate.yaml:1:16: `/etc/passwd` is an absolute path: paths in a repository config must stay inside the repository",
+    );
+}
+
+#[test]
+fn dotdot_out_of_the_repository_is_refused() {
+    let (_t, dir) = repo("config-dotdot");
+    config_error(
+        &dir,
+        &["check", "--format", "json", "."],
+        "chartgate.yaml:2:5: `../../../../etc` leads outside the repository (paths in a repository config must stay inside it)",
+    );
+}
+
+#[test]
+fn symlinked_config_and_values_never_show_the_target() {
+    // A chartgate.yaml that is a link to a system file: refused, its content never printed.
+    let (_t, dir) = repo("config-dotdot");
+    std::fs::remove_file(dir.join("chartgate.yaml")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("chartgate.yaml")).unwrap();
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: config error: chartgate.yaml: cannot read config: the file resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)\n"
+    );
+    assert_eq!(r.code, Some(2));
+    assert!(!r.stderr.contains("root:") && !r.stdout.contains("root:"));
+
+    // A values file named by the config that links to a device, and a FIFO.
+    std::fs::remove_file(dir.join("chartgate.yaml")).unwrap();
+    std::fs::create_dir_all(dir.join("svc")).unwrap();
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "chart: ../chart\nenvironments:\n  prod:\n    values: [prod.yaml]\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
+    std::fs::write(
+        dir.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("/dev/zero", dir.join("svc/prod.yaml")).unwrap();
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: svc/chartgate.yaml:3:3: values file `svc/prod.yaml` resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)\n"
+    );
+    assert_eq!(r.code, Some(2));
+    std::fs::remove_file(dir.join("svc/prod.yaml")).unwrap();
+    let fifo = dir.join("svc/prod.yaml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: svc/chartgate.yaml:3:3: values file `svc/prod.yaml` is not a regular file (a device, FIFO or socket is never read)\n"
+    );
+    // `values-schema:` naming a device through a link inside the repository.
+    std::fs::remove_file(&fifo).unwrap();
+    std::os::unix::fs::symlink("/dev/stdin", dir.join("svc/schema.json")).unwrap();
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "chart: ../chart\nvalues-schema: schema.json\n",
+    )
+    .unwrap();
+    // (/dev/stdin is a link to /proc/self/fd/0, which does not resolve to a path.)
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: svc/chartgate.yaml:2:16: `schema.json` is a symbolic link that does not resolve\n"
+    );
+    assert_eq!(r.code, Some(2));
+    std::fs::remove_file(dir.join("svc/schema.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", dir.join("svc/schema.json")).unwrap();
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: svc/chartgate.yaml:2:16: `schema.json` resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)\n"
+    );
+}
+
+#[test]
+fn a_config_error_quotes_a_short_escaped_excerpt_only() {
+    let (_t, dir) = repo("config-dotdot");
+    let long = format!("\"{}\x1b[2J{}\"", "a".repeat(50), "b".repeat(5000));
+    std::fs::write(dir.join("chartgate.yaml"), format!("registries: {long}\n")).unwrap();
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(r.code, Some(2));
+    assert!(!r.stderr.contains('\x1b'), "{}", r.stderr);
+    assert!(r.stderr.len() < 400, "{}", r.stderr);
+}
+
+#[test]
+fn repository_configs_cannot_loosen_the_platform_config() {
+    let (_t, dir) = repo("loosen");
+    let p = platform();
+    // root: true stops the walk over repository configs only: the platform policy still runs.
+    let r = run_in(
+        &dir,
+        &["check", "--platform-config", &p, "--format", "json", "svc"],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("platform policy: every Deployment is reviewed"),
+        "{}",
+        r.stdout
+    );
+    // Without the platform config the repository's own settings apply (no platform policy).
+    let r = run_in(&dir, &["check", "--format", "json", "svc"]);
+    assert!(!r.stdout.contains("platform policy"), "{}", r.stdout);
+
+    let cases = [
+        (
+            "root: true\nlimits:\n  render-seconds: 60\n",
+            "limits.render-seconds: 60 is above the platform's limit of 20 (a repository config may only lower limits)",
+        ),
+        (
+            "root: true\nrules:\n  image-registry: off\n",
+            "rules.image-registry: a repository config cannot turn off a rule under the platform config",
+        ),
+        (
+            "root: true\nrules:\n  image-registry: warning\n",
+            "rules.image-registry: a repository config cannot lower the platform's severity of a rule",
+        ),
+        (
+            "root: true\nenvironments:\n  prod:\n    rules:\n      pin-digests: false\n",
+            "environments.prod.rules.pin-digests: a repository config cannot turn off a rule under the platform config",
+        ),
+        (
+            "root: true\nregistries: [\"docker.io/*\"]\n",
+            "registries: `docker.io/*` is not within the platform's registries (the platform config does not allow extending them)",
+        ),
+    ];
+    for (cfg, msg) in cases {
+        std::fs::write(dir.join("svc/chartgate.yaml"), cfg).unwrap();
+        config_error(
+            &dir,
+            &["check", "--platform-config", &p, "--format", "json", "svc"],
+            &format!("svc/chartgate.yaml: {msg}"),
+        );
+    }
+    // Narrowing is allowed: a team's own ECR path within the platform's pattern.
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "root: true\nregistries: [\"354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/*\"]\nlimits:\n  render-seconds: 5\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &["check", "--platform-config", &p, "--format", "json", "svc"],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    // `extend:` in the platform config lets repositories add registries.
+    let ext = dir.join("../platform-ext.yaml");
+    std::fs::write(&ext, "extend: [registries]\n").unwrap();
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "registries: [\"docker.io/*\"]\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "check",
+            "--platform-config",
+            ext.to_str().unwrap(),
+            "--format",
+            "json",
+            "svc",
+        ],
+    );
+    assert!(r.code == Some(0) || r.code == Some(1), "{}", r.stderr);
+}
+
+#[test]
+fn without_a_platform_config_only_budgets_above_the_defaults_are_refused() {
+    let (_t, dir) = repo("loosen");
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "root: true\nrules:\n  image-registry: off\nregistries: [\"docker.io/*\"]\n",
+    )
+    .unwrap();
+    let r = run_in(&dir, &["check", "--format", "json", "svc"]);
+    assert_ne!(r.code, Some(2), "{}", r.stderr);
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "limits:\n  range-iterations: 20000000\n",
+    )
+    .unwrap();
+    config_error(
+        &dir,
+        &["check", "--format", "json", "svc"],
+        "svc/chartgate.yaml: limits.range-iterations: 20000000 is above the default limit of 10000000 (a repository config may only lower limits)",
+    );
+}
+
+#[test]
+fn control_characters_are_escaped_in_every_format() {
+    let (_t, dir) = repo("escapes");
+    for format in ["text", "github", "markdown"] {
+        let r = run_in(
+            &dir,
+            &["check", "--color", "never", "--format", format, "."],
+        );
+        assert_eq!(r.code, Some(1), "{format}: {}", r.stderr);
+        for bad in ['\x1b', '\x07', '\r'] {
+            assert!(
+                !r.stdout.contains(bad),
+                "{format}: {bad:?} in {:?}",
+                r.stdout
+            );
+        }
+        assert!(
+            r.stdout.contains("\\x1b]52;c;ZXZpbA==\\x07\\x1b[2J"),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+    let r = run_in(
+        &dir,
+        &["check", "--color", "never", "--format", "text", "."],
+    );
+    assert!(r.stdout.contains("\\r::add-mask::y"), "{}", r.stdout);
+}
+
+#[test]
+fn http_send_is_a_load_time_error_at_its_line() {
+    let t = tempfile::tempdir().unwrap();
+    let pol = t.path().join("net.rego");
+    std::fs::write(
+        &pol,
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tr := http.send({\"method\": \"get\", \"url\": \"https://x\"})\n\tr.status_code != 200\n\tmsg := \"down\"\n}\n",
+    )
+    .unwrap();
+    let m = format!(
+        "{}/fixtures/hostile/manifests/lf.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let r = run_in(
+        t.path(),
+        &["check", "--policy", "net.rego", "--format", "json", &m],
+    );
+    assert_eq!(r.code, Some(2));
+    assert!(
+        r.stderr.contains("net.rego:6:7: builtin `http.send` is not available (chartgate runs without network access); a policy depending on it cannot be evaluated"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn printf_with_a_huge_precision_does_not_panic() {
+    let t = tempfile::tempdir().unwrap();
+    let c = t.path().join("c");
+    std::fs::create_dir_all(c.join("templates")).unwrap();
+    std::fs::write(
+        c.join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        c.join("templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p\ndata:\n  f: {{ printf \"%.65536f\" 1.5 | len | quote }}\n  e: {{ printf \"%.70000e\" 1.5 | len | quote }}\n",
+    )
+    .unwrap();
+    let r = run_in(t.path(), &["render", "c"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // "1." + 65536 digits; "1." + 70000 digits + "e+00".
+    assert!(
+        r.stdout.contains("  f: \"65538\"\n  e: \"70006\"\n"),
+        "{}",
+        r.stdout
+    );
+}
