@@ -238,8 +238,19 @@ pub trait Object: Send + Sync + std::fmt::Debug {
 /// itself, counting the nesting; past [`DROP_DEPTH`] levels the contents are queued, and the
 /// outermost drop frees the queue in a loop.
 impl Drop for Value {
+    #[inline]
     fn drop(&mut self) {
-        let taken = match self {
+        if matches!(self, Value::List(_) | Value::Map(_)) {
+            drop_contents(self);
+        }
+    }
+}
+
+/// [`Value`]'s drop of a list or map: takes the contents out when this is the last owner.
+#[inline(never)]
+fn drop_contents(v: &mut Value) {
+    {
+        let taken = match v {
             Value::List(l) => match Arc::get_mut(l) {
                 Some(v) if !v.is_empty() => Taken::List(std::mem::take(v)),
                 _ => return,
