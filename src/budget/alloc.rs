@@ -1,7 +1,8 @@
 //! The counting global allocator: wraps another allocator (mimalloc in the binary) and keeps the
-//! live bytes of each thread in a thread-local counter (two plain thread-local adds per
-//! allocation, no atomics), publishing them to one process-wide atomic counter in batches of
-//! [`FLUSH_BYTES`]. Budgets ([`super`]) read these counters; nothing here ever fails an
+//! live bytes of each thread in a thread-local counter — one add to thread-local memory per
+//! allocation, no atomics, no branches. The process-wide figure is the sum of what threads
+//! publish ([`publish`], called by the budget checks once a thread's count moved by
+//! [`PUBLISH_BYTES`]). Budgets ([`super`]) read these counters; nothing here ever fails an
 //! allocation (an allocator may not unwind, and failing one aborts the process).
 //!
 //! A thread's counter is "bytes this thread allocated minus bytes it freed": memory allocated on
@@ -13,18 +14,17 @@ use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
-/// Thread deltas are published to the process counter once they exceed this many bytes either
-/// way, so the process-wide figure is exact to within this much per thread.
-pub const FLUSH_BYTES: i64 = 256 << 10;
+/// A thread publishes its count to the process total once it moved by this many bytes.
+pub const PUBLISH_BYTES: i64 = 256 << 10;
 
-/// A [`GlobalAlloc`] that counts live bytes per thread and per process around `A`.
+/// A [`GlobalAlloc`] that counts live bytes per thread around `A`.
 pub struct Counting<A>(pub A);
 
 struct Counters {
     /// Bytes allocated minus bytes freed by this thread since it started.
     live: Cell<i64>,
-    /// Part of `live` not yet added to [`PROCESS`].
-    pending: Cell<i64>,
+    /// The part of `live` already added to [`PROCESS`].
+    published: Cell<i64>,
 }
 
 thread_local! {
@@ -32,35 +32,23 @@ thread_local! {
     static LOCAL: Counters = const {
         Counters {
             live: Cell::new(0),
-            pending: Cell::new(0),
+            published: Cell::new(0),
         }
     };
 }
 
-/// Live bytes of the process (published part).
+/// Live bytes of the process, as published by its threads.
 static PROCESS: AtomicI64 = AtomicI64::new(0);
-/// Set by the first counted allocation: budgets are only enforced when counting is installed.
+/// Set once a thread published a non-zero count: budgets are only enforced with counting.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
 #[inline(always)]
 fn count(delta: i64) {
-    LOCAL.with(|c| {
-        c.live.set(c.live.get().wrapping_add(delta));
-        let p = c.pending.get().wrapping_add(delta);
-        if p > FLUSH_BYTES || p < -FLUSH_BYTES {
-            c.pending.set(0);
-            PROCESS.fetch_add(p, Ordering::Relaxed);
-            if !INSTALLED.load(Ordering::Relaxed) {
-                INSTALLED.store(true, Ordering::Relaxed);
-            }
-        } else {
-            c.pending.set(p);
-        }
-    });
+    LOCAL.with(|c| c.live.set(c.live.get().wrapping_add(delta)));
 }
 
-// SAFETY: every method forwards to `A` unchanged; counting touches only thread-local cells and
-// an atomic, never allocates and never unwinds.
+// SAFETY: every method forwards to `A` unchanged; counting touches only a thread-local cell,
+// never allocates and never unwinds.
 unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
@@ -100,6 +88,23 @@ unsafe impl<A: GlobalAlloc> GlobalAlloc for Counting<A> {
     }
 }
 
+/// Adds this thread's change since it last published to the process total, once it exceeds
+/// [`PUBLISH_BYTES`] either way.
+#[inline]
+pub fn publish() {
+    LOCAL.with(|c| {
+        let (live, published) = (c.live.get(), c.published.get());
+        let delta = live.wrapping_sub(published);
+        if delta > PUBLISH_BYTES || delta < -PUBLISH_BYTES {
+            c.published.set(live);
+            PROCESS.fetch_add(delta, Ordering::Relaxed);
+            if !INSTALLED.load(Ordering::Relaxed) {
+                INSTALLED.store(true, Ordering::Relaxed);
+            }
+        }
+    });
+}
+
 /// Bytes this thread allocated minus those it freed (0 without the counting allocator).
 #[inline]
 pub fn thread_live() -> i64 {
@@ -107,13 +112,14 @@ pub fn thread_live() -> i64 {
 }
 
 /// Live bytes of the whole process: the published total plus this thread's unpublished part
-/// (other threads' unpublished parts, under [`FLUSH_BYTES`] each, are not seen).
+/// (other threads' unpublished parts, each under [`PUBLISH_BYTES`] after their last check, are
+/// not seen).
 #[inline]
 pub fn process_live() -> i64 {
-    PROCESS.load(Ordering::Relaxed) + LOCAL.with(|c| c.pending.get())
+    PROCESS.load(Ordering::Relaxed) + LOCAL.with(|c| c.live.get().wrapping_sub(c.published.get()))
 }
 
-/// Whether the counting allocator is the global allocator (it has published a count): without
+/// Whether the counting allocator is the global allocator (a count was published): without
 /// it every counter stays 0 and memory budgets cannot be enforced.
 pub fn installed() -> bool {
     INSTALLED.load(Ordering::Relaxed)

@@ -3,7 +3,8 @@
 //! other render goes on.
 //!
 //! - Memory is counted by the global allocator ([`alloc::Counting`], installed in `main.rs` and
-//!   the benchmarks): a thread-local live-byte counter and a process-wide one.
+//!   the benchmarks): a thread-local live-byte counter, published to a process-wide one by the
+//!   checks below.
 //! - A **scope** ([`scoped`]) is one render (or one policy evaluation) on its worker thread: the
 //!   growth of the thread's live bytes since the scope began is held to `limits.render-memory`,
 //!   and its deadline to `limits.render-seconds` from the scope's start.
@@ -186,6 +187,7 @@ pub fn check() -> Result<(), Exceeded> {
             });
         }
     }
+    alloc::publish();
     let run = RUN_MEMORY.load(Ordering::Relaxed);
     if run != u64::MAX {
         let live = alloc::process_live();
