@@ -97,12 +97,7 @@ fn mask_column(s: &str) -> String {
 fn deep_value_chains_do_not_overflow_the_stack() {
     // 200 000 nested maps and lists are built, compared, serialised and freed.
     let r = run(&["render", &format!("{H}/charts/deep-chain")]);
-    assert_eq!(
-        (r.code, r.stderr.as_str()),
-        (Some(0), ""),
-        "{}",
-        r.stderr
-    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""), "{}", r.stderr);
     assert_eq!(
         r.stdout,
         "---\n# Source: deep-chain/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep-chain\ndata:\n  json: \"\"\n  equal: \"true\"\n"
@@ -161,8 +156,9 @@ fn a_manifest_of_150k_objects_is_bounded() {
     assert_eq!(f["environment"], "dev");
     let m = f["message"].as_str().unwrap();
     assert!(
-        m.starts_with("YAML parse error on many-objects/templates/cm.yaml: render memory exceeded: ")
-            && m.ends_with("over the budget of 128 MiB (limits.render-memory)"),
+        m.starts_with(
+            "YAML parse error on many-objects/templates/cm.yaml: render memory exceeded: "
+        ) && m.ends_with("over the budget of 128 MiB (limits.render-memory)"),
         "{m}"
     );
 }

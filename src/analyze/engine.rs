@@ -152,14 +152,21 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
                 if !resources.is_empty()
                     && let Err(e) = crate::budget::check_time()
                 {
-                    return (r.info(), out, Some(format!("rule `{}` not run: {e}", r.info().id)));
+                    return (
+                        r.info(),
+                        out,
+                        Some(format!("rule `{}` not run: {e}", r.info().id)),
+                    );
                 }
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     r.check(&ctx, &mut out)
                 }));
                 if run.is_err() {
                     out.clear();
-                    let m = format!("rule `{}` crashed on this input; please report it", r.info().id);
+                    let m = format!(
+                        "rule `{}` crashed on this input; please report it",
+                        r.info().id
+                    );
                     return (r.info(), out, Some(m));
                 }
                 (r.info(), out, None)

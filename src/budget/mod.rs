@@ -114,7 +114,9 @@ pub fn run_time_spent() -> Option<Exceeded> {
     if deadline == u64::MAX {
         return None;
     }
-    let now = Instant::now().saturating_duration_since(anchor()).as_nanos();
+    let now = Instant::now()
+        .saturating_duration_since(anchor())
+        .as_nanos();
     (now > u128::from(deadline)).then(|| Exceeded::RunTime {
         seconds: RUN_SECONDS.load(Ordering::Relaxed),
     })

@@ -193,7 +193,12 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         }
     }
     // The run's budget (limits.run-seconds, run-memory) starts now.
-    crate::budget::start_run(&roots.first().map(|r| r.prepared.config.limits).unwrap_or_default());
+    crate::budget::start_run(
+        &roots
+            .first()
+            .map(|r| r.prepared.config.limits)
+            .unwrap_or_default(),
+    );
     let mut checks: Vec<Check> = Vec::new();
     for r in &roots {
         for svc in &r.discovered.services {

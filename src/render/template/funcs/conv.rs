@@ -300,7 +300,12 @@ pub(crate) fn deep_eq(a: &Value, b: &Value) -> Result<bool, String> {
     deep_eq_at(a, b, 0, &mut super::Steps::new())
 }
 
-fn deep_eq_at(a: &Value, b: &Value, depth: usize, steps: &mut super::Steps) -> Result<bool, String> {
+fn deep_eq_at(
+    a: &Value,
+    b: &Value,
+    depth: usize,
+    steps: &mut super::Steps,
+) -> Result<bool, String> {
     if depth > crate::render::value::MAX_VALUE_DEPTH {
         return Ok(false);
     }

@@ -131,9 +131,8 @@ fn find_all(args: &[Value], name: &str) -> Result<Value, String> {
     let mut steps = super::Steps::new();
     for m in re.find_iter(arg_str(&args[1])?).take(max) {
         steps.step()?;
-        super::check_items(name, out.len() as u128 + 1).map_err(|_| {
-            format!("{name}: more than {limit} matches (limits.range-iterations)")
-        })?;
+        super::check_items(name, out.len() as u128 + 1)
+            .map_err(|_| format!("{name}: more than {limit} matches (limits.range-iterations)"))?;
         out.push(Value::str(m.as_str()));
     }
     Ok(Value::list(out))
@@ -151,7 +150,11 @@ fn replace(args: &[Value], name: &str, literal: bool) -> Result<Value, String> {
     let (s, repl) = (arg_str(&args[1])?, arg_str(&args[2])?);
     // Built match by match, each piece's size checked before it is appended: an empty pattern
     // matches at every position, so the result can be |s| × |repl|.
-    let refs = if literal { 0 } else { repl.matches('$').count() };
+    let refs = if literal {
+        0
+    } else {
+        repl.matches('$').count()
+    };
     let mut out = String::new();
     let mut last = 0;
     let mut steps = super::Steps::new();
@@ -204,9 +207,8 @@ fn split(args: &[Value], name: &str) -> Result<Value, String> {
     };
     for p in it {
         steps.step()?;
-        super::check_items(name, parts.len() as u128 + 1).map_err(|_| {
-            format!("{name}: more than {limit} pieces (limits.range-iterations)")
-        })?;
+        super::check_items(name, parts.len() as u128 + 1)
+            .map_err(|_| format!("{name}: more than {limit} pieces (limits.range-iterations)"))?;
         parts.push(Value::str(p));
     }
     Ok(Value::list(parts))

@@ -40,7 +40,11 @@ fn go_quote_len(s: &str) -> usize {
             '"' | '\\' | '\x07' | '\x08' | '\x0c' | '\n' | '\r' | '\t' | '\x0b' => 2,
             c if (c as u32) < 0x20 || c as u32 == 0x7f => 4,
             c if !crate::render::template::gofmt::go_is_print(c) => {
-                if (c as u32) < 0x10000 { 6 } else { 10 }
+                if (c as u32) < 0x10000 {
+                    6
+                } else {
+                    10
+                }
             }
             c => c.len_utf8(),
         })
