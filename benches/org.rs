@@ -15,7 +15,8 @@ use std::time::Instant;
 
 /// The binary's allocator (src/main.rs), so the figure is what `chartgate check` gets.
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: chartgate::budget::alloc::Counting<mimalloc::MiMalloc> =
+    chartgate::budget::alloc::Counting(mimalloc::MiMalloc);
 
 use chartgate::pipeline::session::{RunOptions, Session};
 

@@ -5,6 +5,7 @@
 //! `pipeline` (one run: config, discovery, renders, analysis) → `analyze` (built-in rules +
 //! Rego, in parallel) → `report`; `cli` maps arguments onto the pipeline and prints.
 pub mod analyze;
+pub mod budget;
 pub mod cli;
 pub mod config;
 pub mod discover;
@@ -13,3 +14,9 @@ pub mod pipeline;
 pub mod render;
 pub mod report;
 pub mod yaml;
+
+/// Unit tests run under the binary's counting allocator, so memory budgets are exercised.
+#[cfg(test)]
+#[global_allocator]
+static ALLOC: budget::alloc::Counting<mimalloc::MiMalloc> =
+    budget::alloc::Counting(mimalloc::MiMalloc);

@@ -1,7 +1,9 @@
 /// mimalloc instead of the system allocator: rendering and parsing allocate many small values,
-/// and glibc's malloc/free were a third of a check's CPU time (perf, org benchmark).
+/// and glibc's malloc/free were a third of a check's CPU time (perf, org benchmark). Wrapped in
+/// the counting allocator that the memory budgets read (`limits.render-memory`, `run-memory`).
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: chartgate::budget::alloc::Counting<mimalloc::MiMalloc> =
+    chartgate::budget::alloc::Counting(mimalloc::MiMalloc);
 
 fn main() {
     std::process::exit(chartgate::cli::main());

@@ -121,6 +121,9 @@ pub const IGNORE_PREFIX: &str = "chartgate.io/ignore.";
 /// Builds resources over every document, runs all enabled built-in rules and the Rego policies
 /// of `settings.policies`, and passes every finding through one sink (severity overrides,
 /// suppression annotations, exemptions, locating). Findings come back sorted.
+/// One rule's findings, and why it did not run to the end (a crash, a spent budget).
+type RuleRun<'a> = (&'static RuleInfo, Vec<RawFinding<'a>>, Option<String>);
+
 pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator) -> Vec<Finding> {
     let resources: Vec<Resource<'_>> = files
         .iter()
@@ -136,18 +139,38 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
         settings,
     };
     let rules = super::rules::all();
-    let per_rule: Vec<(&'static RuleInfo, Vec<RawFinding<'_>>, bool)> = rules
+    // The render's budget goes with each rule to its worker thread; a rule that would start
+    // after it is spent is reported, not skipped silently.
+    let budget = crate::budget::inherit();
+    let per_rule: Vec<RuleRun<'_>> = rules
         .par_iter()
         .filter(|r| level_for(r.info(), settings).is_some())
         .map(|r| {
-            let mut out = Vec::new();
-            let run =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| r.check(&ctx, &mut out)));
-            let panicked = run.is_err();
-            if panicked {
-                out.clear();
-            }
-            (r.info(), out, panicked)
+            budget.run(|| {
+                let mut out = Vec::new();
+                // Nothing to check (a run without plain manifests): nothing to report.
+                if !resources.is_empty()
+                    && let Err(e) = crate::budget::check_time()
+                {
+                    return (
+                        r.info(),
+                        out,
+                        Some(format!("rule `{}` not run: {e}", r.info().id)),
+                    );
+                }
+                let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    r.check(&ctx, &mut out)
+                }));
+                if run.is_err() {
+                    out.clear();
+                    let m = format!(
+                        "rule `{}` crashed on this input; please report it",
+                        r.info().id
+                    );
+                    return (r.info(), out, Some(m));
+                }
+                (r.info(), out, None)
+            })
         })
         .collect();
     if let Some(ex) = &settings.exemptions {
@@ -159,12 +182,13 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
         findings: Vec::new(),
     };
     let first_file = files.first().map(|f| f.file.clone()).unwrap_or_default();
-    for (info, raws, panicked) in per_rule {
-        if panicked {
-            // Last resort: a rule bug must not abort the run or hide the other rules' findings.
+    for (info, raws, failed) in per_rule {
+        if let Some(message) = failed {
+            // Last resort: a rule bug or a spent budget must not abort the run or hide the
+            // other rules' findings.
             sink.internal(
                 "internal-error",
-                format!("rule `{}` crashed on this input; please report it", info.id),
+                message,
                 Location {
                     file: first_file.clone(),
                     line: 1,

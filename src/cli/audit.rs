@@ -230,6 +230,13 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             Err(e) => return Ok(super::fail(&e)),
         }
     }
+    // The run's budget (limits.run-seconds, run-memory) starts now.
+    crate::budget::start_run(
+        &roots
+            .first()
+            .map(|r| r.prepared.config.limits)
+            .unwrap_or_default(),
+    );
     // Checks root by root (charts, then plain manifests): the order `--merge` rebuilds.
     let mut checks: Vec<(usize, Check)> = Vec::new();
     for (i, r) in roots.iter().enumerate() {

@@ -161,6 +161,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         Ok(p) => p,
         Err(e) => return Ok(super::fail(&e)),
     };
+    // The run's budget (limits.run-seconds, run-memory) starts now.
+    crate::budget::start_run(&prepared.config.limits);
     let mut all_settings = Vec::with_capacity(envs.len());
     for env in envs {
         match settings_for(&session, &prepared, env) {

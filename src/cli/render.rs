@@ -97,7 +97,12 @@ pub fn run(args: &RenderArgs) -> i32 {
     // Symbolic links inside the chart may lead anywhere in its repository, as in `check`.
     crate::discover::root::set_checked_root(&args.chart);
     let repo = crate::discover::root::repo_root(&args.chart);
-    let result = render_with(args.renderer, &args.chart, Some(&repo), &args.options());
+    // The run's and the render's budgets (time and memory), as under `check`.
+    let opts = args.options();
+    crate::budget::start_run(&opts.limits);
+    let result = crate::budget::render_scope(&opts.limits, || {
+        render_with(args.renderer, &args.chart, Some(&repo), &opts)
+    });
     match (args.output, result) {
         (RenderOutput::Json, Ok(r)) => {
             let obj: serde_json::Map<String, serde_json::Value> = r

@@ -21,8 +21,15 @@ pub struct Limits {
     pub range_iterations: u64,
     /// `regex-bytes`: compiled size of one regular expression in `regexMatch` & co (4 MiB).
     pub regex_bytes: usize,
-    /// `render-seconds`: wall-clock budget of one template execution (10 s).
+    /// `render-seconds`: wall-clock budget of one render, all its templates together (10 s).
     pub render_seconds: u64,
+    /// `render-memory`: bytes one render (or one policy evaluation) may allocate (512 MiB).
+    pub render_memory: u64,
+    /// `run-seconds`: wall-clock budget of the whole run; renders that would start later are
+    /// reported as not checked (300 s).
+    pub run_seconds: u64,
+    /// `run-memory`: bytes the whole process may hold (2 GiB).
+    pub run_memory: u64,
 }
 
 impl Default for Limits {
@@ -36,6 +43,9 @@ impl Default for Limits {
             range_iterations: 10_000_000,
             regex_bytes: 4 << 20,
             render_seconds: 10,
+            render_memory: 512 << 20,
+            run_seconds: 300,
+            run_memory: 2 << 30,
         }
     }
 }
@@ -50,6 +60,9 @@ pub const NAMES: &[&str] = &[
     "range-iterations",
     "regex-bytes",
     "render-seconds",
+    "render-memory",
+    "run-seconds",
+    "run-memory",
 ];
 
 impl Limits {
@@ -68,6 +81,9 @@ impl Limits {
             "range-iterations" => self.range_iterations = value,
             "regex-bytes" => self.regex_bytes = size,
             "render-seconds" => self.render_seconds = value,
+            "render-memory" => self.render_memory = value,
+            "run-seconds" => self.run_seconds = value,
+            "run-memory" => self.run_memory = value,
             _ => {
                 return Err(format!(
                     "unknown limit `{name}` (expected one of {})",
@@ -89,6 +105,9 @@ impl Limits {
             "range-iterations" => self.range_iterations,
             "regex-bytes" => self.regex_bytes as u64,
             "render-seconds" => self.render_seconds,
+            "render-memory" => self.render_memory,
+            "run-seconds" => self.run_seconds,
+            "run-memory" => self.run_memory,
             _ => 0,
         }
     }
@@ -130,7 +149,7 @@ mod tests {
         assert_eq!(l.yaml().max_bytes, 10);
         assert_eq!(
             l.set_arg("nope=1"),
-            Err("unknown limit `nope` (expected one of file-bytes, alias-nodes, yaml-depth, template-depth, output-bytes, range-iterations, regex-bytes, render-seconds)".into())
+            Err("unknown limit `nope` (expected one of file-bytes, alias-nodes, yaml-depth, template-depth, output-bytes, range-iterations, regex-bytes, render-seconds, render-memory, run-seconds, run-memory)".into())
         );
         assert_eq!(
             l.set_arg("yaml-depth=0"),

@@ -7,6 +7,7 @@
 //! loaded once and rendered per environment. One render's failure is a `render-error` finding for
 //! that chart and environment; the others go on.
 
+mod budget;
 pub mod locate;
 pub mod policies;
 pub mod session;
@@ -256,16 +257,23 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         .par_iter()
         .map(|(i, env)| {
             let svc = &services[*i];
+            // The run's time spent: reported as not checked, never skipped silently.
+            if let Some(spent) = crate::budget::run_time_spent() {
+                return budget::not_checked(svc, env.name.as_deref(), spent, cwd);
+            }
+            // One render's budget (time and memory) covers rendering and analysis.
             let run = || {
-                check_one(
-                    svc,
-                    env,
-                    &loaded[svc.chart.as_path()],
-                    &values,
-                    &registry,
-                    &contracts,
-                    opts,
-                )
+                crate::budget::render_scope(&svc.config.limits, || {
+                    check_one(
+                        svc,
+                        env,
+                        &loaded[svc.chart.as_path()],
+                        &values,
+                        &registry,
+                        &contracts,
+                        opts,
+                    )
+                })
             };
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
             if let Some(p) = &opts.progress {
@@ -377,8 +385,7 @@ fn parse_values_file(
         }
     };
     let map = match crate::yaml::parse_values(&text, id, &limits.yaml()) {
-        Ok(Value::Map(m)) => Ok(m.into_map()),
-        Ok(_) => Ok(Map::new()),
+        Ok(v) => Ok(v.into_map().unwrap_or_default()),
         Err(e) => Err(bare_error(&display, e.pos.line, e.pos.col, e.message)),
     };
     (display, text, ParsedValues { map })

@@ -130,6 +130,18 @@ impl MapRef {
                 .clone(),
         }
     }
+    /// The map's contents when this is the last handle and no snapshot is held elsewhere
+    /// (for [`Value`]'s iterative drop); the map is left empty.
+    fn take_if_last(&mut self) -> Option<Map> {
+        let inner = Arc::get_mut(&mut self.0)?
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner);
+        let map = Arc::get_mut(inner)?;
+        if map.is_empty() {
+            return None;
+        }
+        Some(std::mem::take(map))
+    }
     /// Whether both handles name the same map (Go's pointer equality of maps).
     pub fn ptr_eq(&self, other: &MapRef) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
@@ -220,7 +232,95 @@ pub trait Object: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// Dropping a value never recurses deeply: a chain of maps or lists built by a template loop
+/// (`$d = dict "a" $d` 100 000 times) would otherwise be freed by one native call per level and
+/// overflow the stack. The last owner of a list or map takes its contents out and frees them
+/// itself, counting the nesting; past [`DROP_DEPTH`] levels the contents are queued, and the
+/// outermost drop frees the queue in a loop.
+impl Drop for Value {
+    #[inline]
+    fn drop(&mut self) {
+        if matches!(self, Value::List(_) | Value::Map(_)) {
+            drop_contents(self);
+        }
+    }
+}
+
+/// [`Value`]'s drop of a list or map: takes the contents out when this is the last owner.
+#[inline(never)]
+fn drop_contents(v: &mut Value) {
+    {
+        let taken = match v {
+            Value::List(l) => match Arc::get_mut(l) {
+                Some(v) if !v.is_empty() => Taken::List(std::mem::take(v)),
+                _ => return,
+            },
+            Value::Map(m) => match m.take_if_last() {
+                Some(map) => Taken::Map(map),
+                None => return,
+            },
+            _ => return,
+        };
+        let _ = DROPPING.try_with(|d| {
+            let depth = d.depth.get();
+            if depth >= DROP_DEPTH {
+                d.deferred.borrow_mut().push(taken);
+                return;
+            }
+            d.depth.set(depth + 1);
+            drop(taken);
+            if depth == 0 {
+                loop {
+                    let next = d.deferred.borrow_mut().pop();
+                    match next {
+                        Some(t) => drop(t),
+                        None => break,
+                    }
+                }
+            }
+            d.depth.set(depth);
+        });
+    }
+}
+
+/// Nesting freed on the native stack before contents are queued.
+const DROP_DEPTH: u32 = 128;
+
+/// The contents of a list or map being freed.
+enum Taken {
+    List(#[allow(dead_code)] Vec<Value>),
+    Map(#[allow(dead_code)] Map),
+}
+
+struct Dropping {
+    depth: std::cell::Cell<u32>,
+    deferred: std::cell::RefCell<Vec<Taken>>,
+}
+
+thread_local! {
+    static DROPPING: Dropping = const {
+        Dropping {
+            depth: std::cell::Cell::new(0),
+            deferred: std::cell::RefCell::new(Vec::new()),
+        }
+    };
+}
+
 impl Value {
+    /// The map handle of a map value (`Value` has a `Drop`, so patterns cannot move out of it;
+    /// the handle is unique again once `self` is gone).
+    pub fn into_map_ref(self) -> Option<MapRef> {
+        match &self {
+            Value::Map(m) => Some(m.clone()),
+            _ => None,
+        }
+    }
+
+    /// The map of a map value, copied only if it is shared.
+    pub fn into_map(self) -> Option<Map> {
+        self.into_map_ref().map(MapRef::into_map)
+    }
+
     pub fn str(s: impl Into<Arc<str>>) -> Value {
         Value::Str(Text::plain(s))
     }

@@ -217,11 +217,23 @@ fn run(
     let mut root: Option<Node> = None;
     let mut doc_start = Pos::default();
     let mut prev_end = base_pos(pm);
+    let mut events: u32 = 0;
     loop {
         let Some(ev) = parser.next_event() else { break };
         let (event, span) = ev.map_err(|e| scan_error(&e, pm))?;
         let start = pm.pos(&span.start);
         let end = pm.pos(&span.end);
+        // A huge stream of small objects is bounded by the render's (and run's) memory budget,
+        // checked every 64 events.
+        events = events.wrapping_add(1);
+        if events & 63 == 0
+            && let Err(e) = crate::budget::check()
+        {
+            return Err(YamlError {
+                message: e.to_string(),
+                pos: start,
+            });
+        }
         let done: Option<(Node, usize)> = match event {
             Event::StreamStart | Event::Nothing => None,
             Event::StreamEnd => break,

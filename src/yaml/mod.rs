@@ -165,8 +165,15 @@ pub fn parse_manifests(src: &str, limits: &Limits) -> Result<Vec<Document>, Yaml
         return build::parse(src, limits, false);
     }
     let mut out = Vec::new();
+    // Pieces come in order: lines are counted from the previous piece, not from the start
+    // (150 000 small documents in one manifest were quadratic).
+    let mut at = LineCursor::default();
     for (start, piece) in split_manifests(src) {
-        let shift = Shift::at(src, start);
+        crate::budget::check().map_err(|e| YamlError {
+            message: e.to_string(),
+            pos: Pos::default(),
+        })?;
+        let shift = at.shift(src, start);
         match build::parse(piece, limits, true) {
             Ok(docs) => {
                 for mut d in docs {
@@ -218,18 +225,40 @@ struct Shift {
     col: u32,
 }
 
-impl Shift {
-    fn at(src: &str, start: usize) -> Shift {
-        let before = src.get(..start).unwrap_or("");
-        let line = before.matches('\n').count() as u32;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before[line_start..].chars().count() as u32;
+/// Line counting that moves forward through a text: [`LineCursor::shift`] for increasing
+/// offsets costs the bytes between them, not the bytes before.
+#[derive(Default)]
+struct LineCursor {
+    offset: usize,
+    /// Newlines before `offset`.
+    line: u32,
+    /// Where the line holding `offset` starts.
+    line_start: usize,
+}
+
+impl LineCursor {
+    fn shift(&mut self, src: &str, start: usize) -> Shift {
+        if start < self.offset {
+            *self = LineCursor::default();
+        }
+        let between = src.get(self.offset..start).unwrap_or("");
+        self.line += between.matches('\n').count() as u32;
+        if let Some(i) = between.rfind('\n') {
+            self.line_start = self.offset + i + 1;
+        }
+        self.offset = start;
+        let col = src
+            .get(self.line_start..start)
+            .map_or(0, |s| s.chars().count()) as u32;
         Shift {
             offset: start,
-            line,
+            line: self.line,
             col,
         }
     }
+}
+
+impl Shift {
     fn pos(&self, p: Pos) -> Pos {
         Pos {
             offset: p.offset + self.offset,

@@ -204,6 +204,10 @@ fn eval_one(
             if excepted.contains(exception_name(&rule.name)) {
                 continue;
             }
+            // The evaluation's memory budget between rules (the clocks between inputs).
+            crate::budget::check().map_err(|e| {
+                runtime_error(&e, &rule.query, input_label, Some((&rule.file, rule.line)))
+            })?;
             let v = match all.as_ref().and_then(|a| a.get(i)) {
                 Some(v) => v.clone(),
                 None => worker.engine.eval_rule(rule.query.clone()).map_err(|e| {
@@ -304,6 +308,12 @@ pub(super) fn eval(
         eval_one(inner, worker, label, None, inputs, true, &mut out)?;
     }
     for (i, input) in inputs.iter().enumerate() {
+        crate::budget::check_time().map_err(|e| RegoError {
+            file: input.path.clone(),
+            line: 0,
+            column: 0,
+            message: format!("evaluating the policies for {}: {e}", input.path),
+        })?;
         worker.engine.set_input(to_value(&input.doc));
         // A panic in the engine is this input's error, not the run's end.
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

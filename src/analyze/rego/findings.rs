@@ -35,12 +35,14 @@ pub(crate) fn run_policies(
     // time-out stops the remaining chunks, and the analysis then reports only the time-out (the
     // same finding whichever input hit it first), so output stays deterministic.
     let timed_out = std::sync::atomic::AtomicBool::new(false);
+    let limits = sink.settings.limits;
     let eval = |offset: usize, chunk: &[RegoInput]| {
         if timed_out.load(std::sync::atomic::Ordering::Relaxed) {
             return Ok(Vec::new());
         }
+        // Each evaluation has its own memory budget (limits.render-memory) on its thread.
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            policies.eval_on_thread(chunk, &context)
+            crate::budget::render_scope(&limits, || policies.eval_on_thread(chunk, &context))
         }));
         match run {
             Ok(Ok(mut found)) => {

@@ -850,9 +850,9 @@ pub fn render_options(
 /// and API versions to render options.
 pub fn apply_helm_inputs(t: &EnvTarget, ro: &mut crate::render::chart::RenderOptions) {
     if let Some(v) = &t.inline_values
-        && let crate::render::value::Value::Map(m) = crate::render::chart::strvals::from_json(v)
+        && let Some(m) = crate::render::chart::strvals::from_json(v).into_map()
     {
-        ro.values.push(m.into_map());
+        ro.values.push(m);
     }
     ro.set.extend(t.set.iter().cloned());
     ro.set_string.extend(t.set_string.iter().cloned());

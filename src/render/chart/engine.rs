@@ -43,6 +43,8 @@ pub fn render_chart(
     opts: &RenderOptions,
 ) -> Result<RenderedChart, RenderError> {
     let mut set = TemplateSet::new(opts.limits.template());
+    // `limits.render-seconds` is the whole render's budget, not each template's.
+    set.start_deadline();
     render_chart_with(&mut set, chart, opts)
 }
 

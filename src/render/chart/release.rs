@@ -99,8 +99,7 @@ pub fn parse_values_text_with(
 ) -> Result<Map, String> {
     let id = sources.add(display.to_string(), text);
     match crate::yaml::parse_values(text, id, &limits.yaml()) {
-        Ok(Value::Map(m)) => Ok(m.into_map()),
-        Ok(_) => Ok(Map::new()),
+        Ok(v) => Ok(v.into_map().unwrap_or_default()),
         Err(e) => Err(format!(
             "{display}:{}:{}: {}",
             e.pos.line, e.pos.col, e.message
@@ -124,7 +123,7 @@ pub fn user_values(opts: &RenderOptions, sources: &mut Sources) -> Result<Map, S
         if t.starts_with('{') {
             let j: serde_json::Value = serde_json::from_str(t)
                 .map_err(|e| format!("failed parsing --set-json data JSON: {v}: {e}"))?;
-            if let Value::Map(m) = strvals::from_json(&j) {
+            if let Value::Map(m) = &strvals::from_json(&j) {
                 values::merge_maps(&mut base, &m.read());
             }
         } else {

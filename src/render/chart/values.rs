@@ -142,7 +142,7 @@ fn coalesce(chart: &Chart, dest: &mut Map, merge: bool) -> Result<(), String> {
         let name = sub.name().to_string();
         let mut dv = match dest.remove(&name) {
             None => Map::new(),
-            Some(Value::Map(m)) => m.into_map(),
+            Some(v @ Value::Map(_)) => v.into_map().unwrap_or_default(),
             Some(other) => {
                 return Err(format!("type mismatch on {name}: {}", go_type_desc(&other)));
             }

@@ -50,7 +50,8 @@ pub(crate) struct Dot {
 /// Shared per-execution state (counters across include/tpl nesting).
 pub(crate) struct Shared {
     pub limits: Limits,
-    pub start: Instant,
+    /// When execution must end (the set's deadline, or `time_budget` from the start).
+    pub deadline: Instant,
     pub steps: u64,
     pub written: usize,
     pub range_iters: u64,
@@ -133,9 +134,19 @@ impl State<'_> {
 
     fn tick(&mut self, pos: Pos) -> R<()> {
         self.shared.steps += 1;
-        if self.shared.steps & 255 == 0
-            && self.shared.start.elapsed() > self.shared.limits.time_budget
-        {
+        if self.shared.steps & 15 != 0 {
+            return Ok(());
+        }
+        // The render's and the run's memory budgets every 16 steps, the clocks every 256.
+        let budget = if self.shared.steps & 255 == 0 {
+            crate::budget::check_run_time()
+        } else {
+            crate::budget::check()
+        };
+        if let Err(e) = budget {
+            return Err(self.error(pos, "", e.to_string()));
+        }
+        if self.shared.steps & 255 == 0 && Instant::now() > self.shared.deadline {
             return Err(self.error(
                 pos,
                 "",
@@ -328,9 +339,9 @@ impl State<'_> {
         let nvars = self.vars.len();
         // Declarations are bound per iteration, not to the pipeline's value.
         let v = self.eval_cmds(dot, pipe)?;
-        let v = match v {
+        let v = match &v {
             Value::Object(o) => o.as_value(),
-            v => v,
+            _ => v,
         };
         let mut items: Vec<(Value, Value)> = Vec::new();
         match &v {
@@ -910,7 +921,7 @@ impl State<'_> {
                     Value::Str(t) => crate::render::gobytes::len(&t.s),
                     Value::List(l) => l.len(),
                     Value::Map(m) => m.len(),
-                    Value::Object(o) => match o.as_value() {
+                    Value::Object(o) => match &o.as_value() {
                         Value::List(l) => l.len(),
                         Value::Map(m) => m.len(),
                         Value::Str(t) => t.s.len(),
@@ -1038,6 +1049,9 @@ impl State<'_> {
                     let call = funcs::CallLimits {
                         regex_bytes: lim.max_regex_bytes,
                         output_bytes: lim.max_output_bytes,
+                        items: lim.max_range_iterations,
+                        deadline: Some(self.shared.deadline),
+                        seconds: lim.time_budget.as_secs(),
                     };
                     funcs::with_limits(call, || f(&argv))
                         .and_then(|v| result_within(v, lim))
@@ -1240,10 +1254,18 @@ const SERIALIZING: &[&str] = &[
 fn contains_cycle(v: &Value) -> bool {
     fn walk(v: &Value, path: &mut Vec<usize>, done: &mut std::collections::HashSet<usize>) -> bool {
         match v {
-            // A list built by doubling itself is shared, not copied: visit each list once.
+            // A list built by doubling itself is shared, not copied: visit each list once. The
+            // path bounds the native stack: a chain of lists nested 100 000 deep (`$l = list
+            // $l` in a loop) is not walked past the printers' own depth limit.
             Value::List(l) => {
-                done.insert(Arc::as_ptr(l) as *const () as usize)
-                    && l.iter().any(|x| walk(x, path, done))
+                let id = Arc::as_ptr(l) as *const () as usize;
+                if !done.insert(id) || path.len() >= crate::render::value::MAX_VALUE_DEPTH {
+                    return false;
+                }
+                path.push(id);
+                let found = l.iter().any(|x| walk(x, path, done));
+                path.pop();
+                found
             }
             Value::Map(m) => {
                 let id = m.addr();
@@ -1281,7 +1303,7 @@ fn printed_size_exceeds(v: &Value, budget: usize) -> bool {
     while let Some(v) = stack.pop() {
         // A collection pays for its separators before its elements are queued, so the queue
         // never holds more elements than the budget allows.
-        let ok = match v {
+        let ok = match &v {
             Value::Str(t) => spend(t.s.len() as u64 + 2),
             Value::List(l) => {
                 spend(l.len() as u64 + 2) && {
@@ -1670,7 +1692,9 @@ pub(crate) fn execute_tree(
 ) -> Result<Output, TemplateError> {
     let mut shared = Shared {
         limits: set.limits.clone(),
-        start: Instant::now(),
+        deadline: set
+            .deadline
+            .unwrap_or_else(|| Instant::now() + set.limits.time_budget),
         steps: 0,
         written: 0,
         range_iters: 0,

@@ -106,6 +106,9 @@ pub struct TemplateSet {
     pub(crate) limits: Limits,
     pub(crate) templates: HashMap<String, Arc<Tree>>,
     pub(crate) dialect: Dialect,
+    /// When every execution of this set must end ([`TemplateSet::start_deadline`]); without
+    /// it each execution gets its own `time_budget`.
+    pub(crate) deadline: Option<std::time::Instant>,
 }
 
 /// How a caller other than Helm configures Go's text/template (Argo CD's ApplicationSet
@@ -181,6 +184,7 @@ impl TemplateSet {
             limits,
             templates: HashMap::new(),
             dialect: Dialect::default(),
+            deadline: None,
         }
     }
 
@@ -190,7 +194,14 @@ impl TemplateSet {
             limits,
             templates: HashMap::new(),
             dialect,
+            deadline: None,
         }
+    }
+
+    /// One time budget from now for every later execution of this set together (a chart's
+    /// render: `limits.render-seconds` covers all its templates, not each one).
+    pub fn start_deadline(&mut self) {
+        self.deadline = Some(std::time::Instant::now() + self.limits.time_budget);
     }
 
     /// [`TemplateSet::add_file`] with the caller's own function set: `has_func` says which

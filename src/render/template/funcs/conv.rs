@@ -293,41 +293,69 @@ pub(super) fn type_is_like(args: &[Value]) -> Result<Value, String> {
 }
 
 /// Deep equality as Go's `reflect.DeepEqual` sees Helm values (int and float64 differ).
-pub(crate) fn deep_eq(a: &Value, b: &Value) -> bool {
-    deep_eq_at(a, b, 0)
+/// Go's `reflect.DeepEqual` over template values. Shared lists and maps compare equal without
+/// a walk (a value doubled into itself is cheap to compare with itself); every step counts
+/// against the render's budgets, so comparing large or doubling values ends with an error.
+pub(crate) fn deep_eq(a: &Value, b: &Value) -> Result<bool, String> {
+    deep_eq_at(a, b, 0, &mut super::Steps::new())
 }
 
-fn deep_eq_at(a: &Value, b: &Value, depth: usize) -> bool {
+fn deep_eq_at(
+    a: &Value,
+    b: &Value,
+    depth: usize,
+    steps: &mut super::Steps,
+) -> Result<bool, String> {
     if depth > crate::render::value::MAX_VALUE_DEPTH {
-        return false;
+        return Ok(false);
     }
-    let deep_eq = |p: &Value, q: &Value| deep_eq_at(p, q, depth + 1);
-    match (a, b) {
+    steps.step()?;
+    Ok(match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x, _), Value::Bool(y, _)) => x == y,
         (Value::Int(x, _), Value::Int(y, _)) => x == y,
         (Value::Float(x, _), Value::Float(y, _)) => x == y,
         (Value::Str(x), Value::Str(y)) => x.s == y.s,
         (Value::List(x), Value::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| deep_eq(p, q))
+            if std::sync::Arc::ptr_eq(x, y) {
+                return Ok(true);
+            }
+            if x.len() != y.len() {
+                return Ok(false);
+            }
+            for (p, q) in x.iter().zip(y.iter()) {
+                if !deep_eq_at(p, q, depth + 1, steps)? {
+                    return Ok(false);
+                }
+            }
+            true
         }
         (Value::Map(x), Value::Map(y)) => {
             if x.ptr_eq(y) {
-                return true;
+                return Ok(true);
             }
             let (x, y) = (x.read(), y.read());
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| deep_eq(v, w)))
+            if x.len() != y.len() {
+                return Ok(false);
+            }
+            for (k, v) in x.iter() {
+                match y.get(k) {
+                    Some(w) if deep_eq_at(v, w, depth + 1, steps)? => {}
+                    _ => return Ok(false),
+                }
+            }
+            true
         }
-        (Value::Object(x), Value::Object(y)) => deep_eq(&x.as_value(), &y.as_value()),
+        (Value::Object(x), Value::Object(y)) => {
+            deep_eq_at(&x.as_value(), &y.as_value(), depth + 1, steps)?
+        }
         _ => false,
-    }
+    })
 }
 
 pub(super) fn deep_equal(args: &[Value]) -> Result<Value, String> {
     arity("deepEqual", args, 2)?;
-    Ok(Value::bool(deep_eq(&args[0], &args[1])))
+    Ok(Value::bool(deep_eq(&args[0], &args[1])?))
 }
 
 #[allow(dead_code)]

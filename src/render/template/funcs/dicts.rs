@@ -128,10 +128,17 @@ fn is_empty(v: &Value) -> bool {
 /// in Go; with `overwrite` every value of `src` (even `nil`) replaces `dst`'s; where both hold
 /// maps, `src`'s map is merged into `dst`'s map in place (which may itself be shared). No lock
 /// is held while recursing, so merging a map into itself or a map containing itself is safe.
-fn merge_into(dst: &MapRef, src: &MapRef, overwrite: bool, depth: usize) -> Result<(), String> {
+fn merge_into(
+    dst: &MapRef,
+    src: &MapRef,
+    overwrite: bool,
+    depth: usize,
+    steps: &mut super::Steps,
+) -> Result<(), String> {
     if depth > crate::render::value::MAX_VALUE_DEPTH {
         return Err("merge: maps nested too deeply".into());
     }
+    steps.step()?;
     if dst.ptr_eq(src) {
         return Ok(());
     }
@@ -146,7 +153,7 @@ fn merge_into(dst: &MapRef, src: &MapRef, overwrite: bool, depth: usize) -> Resu
         }
         let dv = dst.get(k);
         if let (Some(Value::Map(dm)), Value::Map(sm)) = (&dv, sv) {
-            merge_into(dm, sm, overwrite, depth + 1)?;
+            merge_into(dm, sm, overwrite, depth + 1, steps)?;
             if !dm.is_empty() {
                 continue;
             }
@@ -162,11 +169,12 @@ fn merge_into(dst: &MapRef, src: &MapRef, overwrite: bool, depth: usize) -> Resu
 fn merge_all(name: &str, args: &[Value], overwrite: bool) -> Result<Value, String> {
     arity_min(name, args, 1)?;
     let dst = map_ref(name, &args[0])?;
+    let mut steps = super::Steps::new();
     for s in &args[1..] {
         if s.is_nil() {
             continue;
         }
-        merge_into(dst, map_ref(name, s)?, overwrite, 0)?;
+        merge_into(dst, map_ref(name, s)?, overwrite, 0, &mut steps)?;
     }
     Ok(args[0].clone())
 }
@@ -181,7 +189,34 @@ pub(super) fn merge_overwrite(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn deep_copy(args: &[Value]) -> Result<Value, String> {
     arity("deepCopy", args, 1)?;
-    Ok(args[0].deep_copy())
+    copy_at(&args[0], 0, &mut super::Steps::new())
+}
+
+/// [`Value::deep_copy`] under the render's budgets: a map doubled into itself a few dozen times
+/// is small, its copy is exponential, so every copied node counts (memory every 16 nodes, the
+/// clocks every 1024).
+fn copy_at(v: &Value, depth: usize, steps: &mut super::Steps) -> Result<Value, String> {
+    if depth > crate::render::value::MAX_VALUE_DEPTH {
+        return Ok(Value::Nil);
+    }
+    steps.step()?;
+    Ok(match v {
+        Value::Map(m) => {
+            let mut out = Map::new();
+            for (k, x) in m.read().iter() {
+                out.insert(k.clone(), copy_at(x, depth + 1, steps)?);
+            }
+            Value::map(out)
+        }
+        Value::List(l) => {
+            let mut out = Vec::with_capacity(l.len());
+            for x in l.iter() {
+                out.push(copy_at(x, depth + 1, steps)?);
+            }
+            Value::list(out)
+        }
+        v => v.clone(),
+    })
 }
 
 /// `dig "a" "b" default $dict`.

@@ -10,8 +10,8 @@ fn as_list(name: &str, v: &Value) -> Result<Arc<Vec<Value>>, String> {
     match v {
         Value::List(l) => Ok(l.clone()),
         // A Go slice type (`.Capabilities.APIVersions`): Sprig reflects on its kind.
-        Value::Object(o) if o.kind() == "slice" => match o.as_value() {
-            Value::List(l) => Ok(l),
+        Value::Object(o) if o.kind() == "slice" => match &o.as_value() {
+            Value::List(l) => Ok(l.clone()),
             _ => Err(format!("Cannot {name} on type slice")),
         },
         // Sprig calls `reflect.TypeOf(list).Kind()`, which panics on nil; Go's template
@@ -42,6 +42,11 @@ pub(super) fn prepend(args: &[Value]) -> Result<Value, String> {
 }
 
 pub(super) fn concat(args: &[Value]) -> Result<Value, String> {
+    let mut total = 0u128;
+    for a in args {
+        total += as_list("concat", a)?.len() as u128;
+    }
+    super::check_items("concat", total)?;
     let mut out = Vec::new();
     for a in args {
         out.extend_from_slice(&as_list("concat", a)?);
@@ -88,10 +93,15 @@ pub(super) fn initial(args: &[Value]) -> Result<Value, String> {
 pub(super) fn uniq(args: &[Value]) -> Result<Value, String> {
     arity("uniq", args, 1)?;
     let mut out: Vec<Value> = Vec::new();
-    for v in as_list("find uniq", &args[0])?.iter() {
-        if !out.iter().any(|o| deep_eq(o, v)) {
-            out.push(v.clone());
+    let mut steps = super::Steps::new();
+    'items: for v in as_list("find uniq", &args[0])?.iter() {
+        for o in &out {
+            steps.step()?;
+            if deep_eq(o, v)? {
+                continue 'items;
+            }
         }
+        out.push(v.clone());
     }
     Ok(Value::list(out))
 }
@@ -100,23 +110,34 @@ pub(super) fn without(args: &[Value]) -> Result<Value, String> {
     arity_min("without", args, 1)?;
     let l = as_list("find without", &args[0])?;
     let omit = &args[1..];
-    Ok(Value::list(
-        l.iter()
-            .filter(|v| !omit.iter().any(|o| deep_eq(o, v)))
-            .cloned()
-            .collect(),
-    ))
+    let mut out = Vec::new();
+    let mut steps = super::Steps::new();
+    'items: for v in l.iter() {
+        for o in omit {
+            steps.step()?;
+            if deep_eq(o, v)? {
+                continue 'items;
+            }
+        }
+        out.push(v.clone());
+    }
+    Ok(Value::list(out))
 }
 
 pub(super) fn has(args: &[Value]) -> Result<Value, String> {
     arity("has", args, 2)?;
     match &args[1] {
         Value::Nil => Ok(Value::bool(false)),
-        hay => Ok(Value::bool(
-            as_list("find has", hay)?
-                .iter()
-                .any(|v| deep_eq(v, &args[0])),
-        )),
+        hay => {
+            let mut steps = super::Steps::new();
+            for v in as_list("find has", hay)?.iter() {
+                steps.step()?;
+                if deep_eq(v, &args[0])? {
+                    return Ok(Value::bool(true));
+                }
+            }
+            Ok(Value::bool(false))
+        }
     }
 }
 

@@ -39,6 +39,12 @@ pub struct CallLimits {
     pub regex_bytes: usize,
     /// Largest string a function may build (the template output limit).
     pub output_bytes: usize,
+    /// Longest list or map a function may build (`limits.range-iterations`).
+    pub items: u64,
+    /// When the executing render must end (checked inside long function loops).
+    pub deadline: Option<std::time::Instant>,
+    /// The render's time budget in seconds, for the message.
+    pub seconds: u64,
 }
 
 thread_local! {
@@ -60,6 +66,9 @@ pub fn call_limits() -> CallLimits {
         CallLimits {
             regex_bytes: d.max_regex_bytes,
             output_bytes: d.max_output_bytes,
+            items: d.max_range_iterations,
+            deadline: None,
+            seconds: d.time_budget.as_secs(),
         }
     })
 }
@@ -73,6 +82,56 @@ pub(crate) fn check_size(name: &str, bytes: u128) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Refuses to build a list or map of `n` elements (counted before building) over the limit.
+pub(crate) fn check_items(name: &str, n: u128) -> Result<(), String> {
+    let max = call_limits().items;
+    if n > u128::from(max) {
+        return Err(format!(
+            "{name}: result would have {n} elements, over the limit of {max} (limits.range-iterations)"
+        ));
+    }
+    Ok(())
+}
+
+/// The budgets inside a function's loop: [`Steps::step`] checks the render's and the run's
+/// memory every 16 steps and the clocks (the executing render's deadline, the run's) every 1024,
+/// so no single call (`uniq` of a long list, `deepCopy` of a doubling map) runs unbounded.
+pub(crate) struct Steps {
+    n: u32,
+    deadline: Option<std::time::Instant>,
+    seconds: u64,
+}
+
+impl Steps {
+    pub(crate) fn new() -> Steps {
+        let l = call_limits();
+        Steps {
+            n: 0,
+            deadline: l.deadline,
+            seconds: l.seconds,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn step(&mut self) -> Result<(), String> {
+        self.n = self.n.wrapping_add(1);
+        if self.n & 15 != 0 {
+            return Ok(());
+        }
+        if self.n & 1023 != 0 {
+            return crate::budget::check().map_err(|e| e.to_string());
+        }
+        crate::budget::check_run_time().map_err(|e| e.to_string())?;
+        if self.deadline.is_some_and(|d| std::time::Instant::now() > d) {
+            return Err(format!(
+                "template execution exceeded the time budget of {}s (limits.render-seconds)",
+                self.seconds
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// The function called `name` in templates, if there is one.
@@ -408,6 +467,10 @@ pub(crate) struct TextBuilder {
 }
 
 impl TextBuilder {
+    /// Bytes built so far.
+    pub(crate) fn len(&self) -> usize {
+        self.s.len()
+    }
     pub(crate) fn plain(&mut self, s: &str) {
         self.s.push_str(s);
     }

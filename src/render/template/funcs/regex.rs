@@ -125,14 +125,17 @@ fn find_all(args: &[Value], name: &str) -> Result<Value, String> {
     arity(name, args, 3)?;
     let re = compile(arg_str(&args[0])?)?;
     let n = arg_int(&args[2])?;
-    let it = re
-        .find_iter(arg_str(&args[1])?)
-        .map(|m| Value::str(m.as_str()));
-    Ok(Value::list(if n < 0 {
-        it.collect()
-    } else {
-        it.take(n as usize).collect()
-    }))
+    let max = if n < 0 { usize::MAX } else { n as usize };
+    let limit = super::call_limits().items;
+    let mut out = Vec::new();
+    let mut steps = super::Steps::new();
+    for m in re.find_iter(arg_str(&args[1])?).take(max) {
+        steps.step()?;
+        super::check_items(name, out.len() as u128 + 1)
+            .map_err(|_| format!("{name}: more than {limit} matches (limits.range-iterations)"))?;
+        out.push(Value::str(m.as_str()));
+    }
+    Ok(Value::list(out))
 }
 pub(super) fn regex_find_all(args: &[Value]) -> Result<Value, String> {
     find_all(args, "regexFindAll")
@@ -145,12 +148,33 @@ fn replace(args: &[Value], name: &str, literal: bool) -> Result<Value, String> {
     arity(name, args, 3)?;
     let re = compile(arg_str(&args[0])?)?;
     let (s, repl) = (arg_str(&args[1])?, arg_str(&args[2])?);
-    let out = if literal {
-        re.replace_all(s, regex::NoExpand(repl))
+    // Built match by match, each piece's size checked before it is appended: an empty pattern
+    // matches at every position, so the result can be |s| × |repl|.
+    let refs = if literal {
+        0
     } else {
-        re.replace_all(s, repl)
+        repl.matches('$').count()
     };
-    Ok(Value::str(out.into_owned()))
+    let mut out = String::new();
+    let mut last = 0;
+    let mut steps = super::Steps::new();
+    for caps in re.captures_iter(s) {
+        steps.step()?;
+        let Some(m) = caps.get(0) else { continue };
+        // Each `$group` expands to at most the whole match.
+        let piece = (m.start() - last) as u128 + repl.len() as u128 + (refs * m.len()) as u128;
+        super::check_size(name, out.len() as u128 + piece)?;
+        out.push_str(&s[last..m.start()]);
+        if literal {
+            out.push_str(repl);
+        } else {
+            caps.expand(repl, &mut out);
+        }
+        last = m.end();
+    }
+    super::check_size(name, (out.len() + s.len() - last) as u128)?;
+    out.push_str(&s[last..]);
+    Ok(Value::str(out))
 }
 pub(super) fn regex_replace_all(args: &[Value]) -> Result<Value, String> {
     replace(args, "regexReplaceAll", false)
@@ -173,11 +197,20 @@ fn split(args: &[Value], name: &str) -> Result<Value, String> {
     if n == 0 {
         return Ok(Value::list(vec![]));
     }
-    let parts: Vec<Value> = if n < 0 {
-        re.split(s).map(Value::str).collect()
+    let limit = super::call_limits().items;
+    let mut parts = Vec::new();
+    let mut steps = super::Steps::new();
+    let it: Box<dyn Iterator<Item = &str>> = if n < 0 {
+        Box::new(re.split(s))
     } else {
-        re.splitn(s, n as usize).map(Value::str).collect()
+        Box::new(re.splitn(s, n as usize))
     };
+    for p in it {
+        steps.step()?;
+        super::check_items(name, parts.len() as u128 + 1)
+            .map_err(|_| format!("{name}: more than {limit} pieces (limits.range-iterations)"))?;
+        parts.push(Value::str(p));
+    }
     Ok(Value::list(parts))
 }
 pub(super) fn regex_split(args: &[Value]) -> Result<Value, String> {

@@ -33,15 +33,42 @@ pub(crate) fn go_quote_body(s: &str) -> String {
     out
 }
 
-fn wrap_each(args: &[Value], q: char, go_escape: bool) -> Value {
+/// The length of [`go_quote_body`] of `s`, without building it.
+fn go_quote_len(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c {
+            '"' | '\\' | '\x07' | '\x08' | '\x0c' | '\n' | '\r' | '\t' | '\x0b' => 2,
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => 4,
+            c if !crate::render::template::gofmt::go_is_print(c) => {
+                if (c as u32) < 0x10000 {
+                    6
+                } else {
+                    10
+                }
+            }
+            c => c.len_utf8(),
+        })
+        .sum()
+}
+
+fn wrap_each(name: &str, args: &[Value], q: char, go_escape: bool) -> Result<Value, String> {
     let mut b = TextBuilder::default();
     let mut first = true;
+    let mut steps = super::Steps::new();
     for a in args.iter().filter(|a| !a.is_nil()) {
+        steps.step()?;
         if !first {
             b.plain(" ");
         }
         first = false;
         let t = strval(a);
+        // The exact size, counted before quoting.
+        let len = if go_escape {
+            go_quote_len(t.as_str())
+        } else {
+            t.s.len()
+        };
+        super::check_size(name, b.len() as u128 + len as u128 + 3)?;
         let body = if go_escape {
             go_quote_body(t.as_str())
         } else {
@@ -55,15 +82,15 @@ fn wrap_each(args: &[Value], q: char, go_escape: bool) -> Value {
         }
         b.plain(&q.to_string());
     }
-    b.value()
+    Ok(b.value())
 }
 
 pub(super) fn quote(args: &[Value]) -> Result<Value, String> {
-    Ok(wrap_each(args, '"', true))
+    wrap_each("quote", args, '"', true)
 }
 
 pub(super) fn squote(args: &[Value]) -> Result<Value, String> {
-    Ok(wrap_each(args, '\'', false))
+    wrap_each("squote", args, '\'', false)
 }
 
 fn str_text(v: &Value) -> Result<&Text, String> {
@@ -345,11 +372,15 @@ pub(super) fn has_suffix(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn cat(args: &[Value]) -> Result<Value, String> {
     let mut b = TextBuilder::default();
+    let mut steps = super::Steps::new();
     for (i, a) in args.iter().filter(|a| !a.is_nil()).enumerate() {
+        steps.step()?;
         if i > 0 {
             b.plain(" ");
         }
-        b.text(&strval(a));
+        let t = strval(a);
+        super::check_size("cat", b.len() as u128 + t.s.len() as u128 + 1)?;
+        b.text(&t);
     }
     Ok(b.value())
 }
@@ -578,39 +609,53 @@ fn go_split<'a>(s: &'a str, sep: &str, n: i64) -> Vec<(usize, usize)> {
     out
 }
 
-pub(super) fn split(args: &[Value]) -> Result<Value, String> {
-    arity("split", args, 2)?;
-    let sep = arg_str(&args[0])?;
-    let t = str_text(&args[1])?;
+/// How many pieces Go's `strings.SplitN(s, sep, n)` gives, counted before splitting.
+fn split_count(s: &str, sep: &str, n: i64) -> u128 {
+    let all = if sep.is_empty() {
+        s.chars().count() as u128
+    } else {
+        s.matches(sep).count() as u128 + 1
+    };
+    if n < 0 { all } else { all.min(n as u128) }
+}
+
+/// Go's split as `{_0: .., _1: ..}` (Sprig's `split`/`splitn`), the size checked first.
+fn split_map(name: &str, t: &Text, sep: &str, n: i64) -> Result<Value, String> {
+    super::check_items(name, split_count(&t.s, sep, n))?;
     let mut m = Map::new();
-    for (i, (a, b)) in go_split(&t.s, sep, -1).into_iter().enumerate() {
+    let mut steps = super::Steps::new();
+    for (i, (a, b)) in go_split(&t.s, sep, n).into_iter().enumerate() {
+        steps.step()?;
         m.insert(format!("_{i}"), text_slice(t, a, b));
     }
     Ok(Value::map(m))
+}
+
+pub(super) fn split(args: &[Value]) -> Result<Value, String> {
+    arity("split", args, 2)?;
+    let sep = arg_str(&args[0])?;
+    split_map("split", str_text(&args[1])?, sep, -1)
 }
 
 pub(super) fn splitn(args: &[Value]) -> Result<Value, String> {
     arity("splitn", args, 3)?;
     let sep = arg_str(&args[0])?;
     let n = arg_int(&args[1])?;
-    let t = str_text(&args[2])?;
-    let mut m = Map::new();
-    for (i, (a, b)) in go_split(&t.s, sep, n).into_iter().enumerate() {
-        m.insert(format!("_{i}"), text_slice(t, a, b));
-    }
-    Ok(Value::map(m))
+    split_map("splitn", str_text(&args[2])?, sep, n)
 }
 
 pub(super) fn split_list(args: &[Value]) -> Result<Value, String> {
     arity("splitList", args, 2)?;
     let sep = arg_str(&args[0])?;
     let t = str_text(&args[1])?;
-    Ok(Value::list(
-        go_split(&t.s, sep, -1)
-            .into_iter()
-            .map(|(a, b)| text_slice(t, a, b))
-            .collect(),
-    ))
+    super::check_items("splitList", split_count(&t.s, sep, -1))?;
+    let mut out = Vec::new();
+    let mut steps = super::Steps::new();
+    for (a, b) in go_split(&t.s, sep, -1) {
+        steps.step()?;
+        out.push(text_slice(t, a, b));
+    }
+    Ok(Value::list(out))
 }
 
 pub(super) fn join(args: &[Value]) -> Result<Value, String> {
