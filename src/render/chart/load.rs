@@ -261,8 +261,8 @@ fn read_dir(root: &Path, bound: Option<&Path>) -> Result<Vec<RawFile>, ChartErro
     let ignore_path = root.join(".helmignore");
     let rules = match std::fs::metadata(&ignore_path) {
         Ok(m) if m.is_file() => {
-            let inside = std::fs::canonicalize(&ignore_path)
-                .is_ok_and(|t| t.starts_with(&canon_root));
+            let inside =
+                std::fs::canonicalize(&ignore_path).is_ok_and(|t| t.starts_with(&canon_root));
             if !inside {
                 return Err(ChartError::at(
                     &format!("{display}/.helmignore"),
@@ -328,9 +328,8 @@ fn read_dir(root: &Path, bound: Option<&Path>) -> Result<Vec<RawFile>, ChartErro
                 (ft.is_dir(), ft.is_file())
             };
             // Matching costs rules × files (as in Helm): held to the render and run clocks.
-            crate::budget::check_time().map_err(|e| {
-                ChartError::at(&format!("{display}/.helmignore"), e.to_string())
-            })?;
+            crate::budget::check_time()
+                .map_err(|e| ChartError::at(&format!("{display}/.helmignore"), e.to_string()))?;
             if rules.ignore(&rel_path, is_dir) {
                 continue;
             }
@@ -877,9 +876,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let path = tmp.path().join("top-1.0.0.tgz");
         std::fs::write(&path, &top).unwrap_or_else(|e| panic!("{e}"));
-        let err = load_chart_with(&path, &json)
-            .map(|_| ())
-            .map_err(|e| (e.path.map(|p| p.replace(&path.display().to_string(), "TOP")), e.message));
+        let err = load_chart_with(&path, &json).map(|_| ()).map_err(|e| {
+            (
+                e.path
+                    .map(|p| p.replace(&path.display().to_string(), "TOP")),
+                e.message,
+            )
+        });
         assert_eq!(
             err,
             Err((
@@ -912,7 +915,12 @@ mod tests {
         let files = read_archive(&ar, &mut { MAX_CHART_BYTES }).unwrap_or_else(|e| panic!("{e}"));
         let got: Vec<(String, String)> = files
             .iter()
-            .map(|f| (f.name.clone(), String::from_utf8_lossy(&f.data).into_owned()))
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    String::from_utf8_lossy(&f.data).into_owned(),
+                )
+            })
             .collect();
         assert_eq!(
             got,
