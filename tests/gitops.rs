@@ -208,3 +208,54 @@ fn cluster_secrets_feed_the_clusters_generator() {
         }])
     );
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Checking a folder that holds the config repo and the team repo side by side: the config
+/// repo's `repos:`, `clusters:` and `environments:` still apply (nested configs add the
+/// inventory the run's own config does not have), so the matrix is the one of the config repo.
+#[test]
+fn a_folder_above_the_config_repo_keeps_its_inventory() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gitops");
+    let d = tempfile::tempdir().unwrap();
+    for repo in ["config-repo", "team-a"] {
+        copy_dir(&fixture.join(repo), &d.path().join(repo));
+    }
+    let r = run_in(d.path(), &["check", "--list", "--format", "json", "."]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let got: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let want: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture.join("expected/matrix.json")).unwrap(),
+    )
+    .unwrap();
+    // The same renders, with paths seen from the folder above.
+    let moved = |p: &str| match p.strip_prefix("../") {
+        Some(rest) => rest.to_string(),
+        None => format!("config-repo/{p}"),
+    };
+    let mut expected: Vec<serde_json::Value> = want["renders"].as_array().unwrap().clone();
+    for r in &mut expected {
+        r["chart"] = moved(r["chart"].as_str().unwrap()).into();
+        r["source"] = moved(r["source"].as_str().unwrap()).into();
+        let values: Vec<serde_json::Value> = (r["values"].as_array().unwrap().iter())
+            .map(|v| moved(v.as_str().unwrap()).into())
+            .collect();
+        r["values"] = values.into();
+    }
+    let key = |r: &serde_json::Value| r.to_string();
+    let mut got_renders = got["renders"].as_array().unwrap().clone();
+    got_renders.sort_by_key(key);
+    expected.sort_by_key(key);
+    assert_eq!(got_renders, expected);
+}

@@ -1019,6 +1019,70 @@ pub fn repo_map(args: &[String], config: &Config, cwd: &Path) -> Result<RepoMap,
     Ok(m)
 }
 
+/// The platform inventory of the config files inside the checked `paths`: a config repo
+/// checked from a folder above it keeps its `repos:` mapping and its `clusters:` and
+/// `environments:` (what destinations mean). The run's own config and `--repo` come first; a
+/// nested config only adds what they do not name.
+fn nested_inventory(
+    m: &mut RepoMap,
+    config: &mut Config,
+    paths: &[PathBuf],
+    cwd: &Path,
+) -> Result<(), String> {
+    let known: HashSet<String> = m.iter().map(|(u, _)| repos::normalize(u)).collect();
+    for p in paths.iter().filter(|p| p.is_dir()) {
+        let mut walker = walkdir::WalkDir::new(p)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(Ok(e)) = walker.next() {
+            if !e.file_type().is_dir() {
+                continue;
+            }
+            let name = e.file_name().to_string_lossy();
+            if e.depth() > 0
+                && (name.starts_with('.') || name == "node_modules" || name == "target")
+            {
+                walker.skip_current_dir();
+                continue;
+            }
+            let Some(file) = crate::config::file_in(e.path()) else {
+                continue;
+            };
+            let c = crate::config::load_file(&file)
+                .map_err(|e| crate::pipeline::session::config_error(&e, cwd))?;
+            for (url, dir) in &c.repos {
+                if !known.contains(&repos::normalize(url)) {
+                    m.add(url, normalise(dir));
+                }
+            }
+            for (name, cluster) in c.clusters {
+                if !config.clusters.contains_key(&name) {
+                    config.clusters.insert(name, cluster);
+                }
+            }
+            for name in &c.environment_order {
+                if config.environments.contains_key(name) {
+                    continue;
+                }
+                let Some(env) = c.environments.get(name) else {
+                    continue;
+                };
+                config.environments.insert(name.clone(), env.clone());
+                config.environment_order.push(name.clone());
+                let prefix = format!("environments.{name}.");
+                config.explicit.extend(
+                    c.explicit
+                        .iter()
+                        .filter(|k| k.starts_with(&prefix))
+                        .cloned(),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What Argo CD resolution adds to a run.
 #[derive(Debug, Default)]
 pub struct ArgoRun {
@@ -1043,12 +1107,15 @@ pub fn apply(
     config_override: Option<&Config>,
     cwd: &Path,
 ) -> Result<ArgoRun, String> {
-    let repos = repo_map(repo_args, config, cwd)?;
+    let mut repos = repo_map(repo_args, config, cwd)?;
     let abs: Vec<PathBuf> = paths
         .iter()
         .filter(|p| p.as_os_str() != "-")
         .map(|p| normalise(&cwd.join(p)))
         .collect();
+    let mut inventory = config.clone();
+    nested_inventory(&mut repos, &mut inventory, &abs, cwd)?;
+    let config = &inventory;
     let res = resolve(&ResolveOptions {
         paths: &abs,
         repos: &repos,
