@@ -203,6 +203,7 @@ fn team_repo_json_summary() {
     let mut findings = v["findings"].clone();
     for f in findings.as_array_mut().unwrap() {
         assert!(f.as_object_mut().unwrap().remove("field").is_some());
+        assert!(f.as_object_mut().unwrap().remove("fingerprint").is_some());
     }
     assert_eq!(findings, check["findings"]);
     assert_eq!(
