@@ -105,7 +105,7 @@ fn progress(total: u64) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(total);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "auditing [{bar:30}] {pos}/{len} chart × environment checks ({elapsed})",
+        "auditing [{bar:25}] {pos}/{len} renders, {msg} ({elapsed})",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
@@ -261,7 +261,9 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let progress = Progress(std::sync::Arc::new(move |n| tick.inc(n)));
     // Each root's charts in one pipeline call: a chart is loaded once, a values file parsed once.
     let mut chart_findings = Vec::new();
-    for r in &roots {
+    let repos = |done: usize| format!("{done}/{} repos", roots.len());
+    bar.set_message(repos(0));
+    for (done, r) in roots.iter().enumerate() {
         let c = session.check_charts(
             &r.discovered.services,
             &r.prepared,
@@ -270,6 +272,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         );
         chart_findings.extend(c.findings);
         chart_findings.extend(r.argo.findings.iter().cloned());
+        bar.set_message(repos(done + 1));
     }
     let manifests: Vec<_> = roots
         .iter()
