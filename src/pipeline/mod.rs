@@ -10,6 +10,7 @@
 mod budget;
 pub mod locate;
 pub mod policies;
+pub mod renders;
 pub mod session;
 
 use std::collections::{BTreeMap, HashMap};

@@ -1,0 +1,268 @@
+//! `chartgate check --base REF`: a markdown section listing, per environment, the rendered
+//! objects this PR changes versus the base revision. The base is checked out with
+//! `git worktree add --detach` into a temporary directory (removed afterwards), both revisions
+//! are discovered and rendered by the run engine, and each chart × environment is compared with
+//! the structural diff of `chartgate diff`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::report::diff::{self, ChartStatus, DiffReport};
+
+use super::diff::{Rendered, render_all};
+use super::run_args::RunArgs;
+use super::values::SourceArgs;
+
+/// Runs git in `dir`; its stdout (trimmed), or a one-line error.
+fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| format!("--base needs git: {e}"))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+/// A checked-out base revision, removed (worktree and directory) when dropped.
+struct Worktree {
+    repo: PathBuf,
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Worktree {
+    fn drop(&mut self) {
+        let path = self.path.display().to_string();
+        let _ = git(&self.repo, &["worktree", "remove", "--force", &path]);
+        let _ = git(&self.repo, &["worktree", "prune"]);
+    }
+}
+
+fn checkout(top: &Path, rev: &str) -> Result<Worktree, String> {
+    let dir = tempfile::Builder::new()
+        .prefix("chartgate-base-")
+        .tempdir()
+        .map_err(|e| format!("--base: cannot create a temporary directory: {e}"))?;
+    let path = dir.path().join("base");
+    let p = path.display().to_string();
+    git(top, &["worktree", "add", "--detach", "--quiet", &p, rev])
+        .map_err(|e| format!("--base: git worktree add failed: {e}"))?;
+    Ok(Worktree {
+        repo: top.to_path_buf(),
+        path,
+        _dir: dir,
+    })
+}
+
+/// The options both revisions are rendered with: the check's, with files given on the command
+/// line made absolute (they are the PR's).
+fn source_args(run: &RunArgs, cwd: &Path) -> SourceArgs {
+    SourceArgs {
+        config: run.config.as_ref().map(|p| cwd.join(p)),
+        platform_config: run.platform_config.as_ref().map(|p| cwd.join(p)),
+        repos: run.repos.clone(),
+        values: run.values.iter().map(|p| cwd.join(p)).collect(),
+        limits: run.limits.clone(),
+    }
+}
+
+fn renders(
+    source: &SourceArgs,
+    envs: &[String],
+    cwd: &Path,
+    paths: &[PathBuf],
+) -> Result<Vec<Rendered>, String> {
+    let (session, d) = super::values::discover(source, envs, cwd, paths)?;
+    Ok(render_all(
+        &session,
+        &d.discovered.services,
+        envs,
+        &d.argo.repos,
+        cwd,
+    ))
+}
+
+/// The markdown section comparing `rev` with the working tree for `paths` (relative to `cwd`).
+/// Errors (exit 2): git missing, not a repository, unknown revision, base not renderable as a
+/// whole (a failing render of one chart is a line of the section instead).
+pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Result<String, String> {
+    let top = git(cwd, &["rev-parse", "--show-toplevel"])
+        .map_err(|e| format!("--base: {} is not in a git repository: {e}", cwd.display()))?;
+    let top = PathBuf::from(top)
+        .canonicalize()
+        .map_err(|e| format!("--base: {e}"))?;
+    let sha = git(
+        cwd,
+        &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")],
+    )
+    .map_err(|_| {
+        format!(
+            "--base: unknown revision `{}`",
+            crate::config::confine::excerpt(rev, 80)
+        )
+    })?;
+    let here = cwd.canonicalize().map_err(|e| format!("--base: {e}"))?;
+    let prefix = here.strip_prefix(&top).unwrap_or(Path::new("")).to_path_buf();
+    let wt = checkout(&top, &sha)?;
+    let base_cwd = wt.path.join(&prefix);
+    // The check's paths in the base revision (those that do not exist there hold nothing).
+    let base_paths: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .filter_map(|p| {
+            let abs = cwd.join(p).canonicalize().ok()?;
+            let rel = abs.strip_prefix(&top).ok()?;
+            Some(wt.path.join(rel))
+        })
+        .filter(|p| p.exists())
+        .collect();
+    let source = source_args(run, cwd);
+    let mut head_paths: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| p.as_os_str() != "-")
+        .cloned()
+        .collect();
+    if head_paths.is_empty() {
+        head_paths.push(PathBuf::from("."));
+    }
+    let mut envs: Vec<String> = run.env.clone();
+    let head = renders(&source, &envs, cwd, &head_paths)?;
+    let base = if base_paths.is_empty() || !base_cwd.exists() {
+        Vec::new()
+    } else {
+        renders(&source, &envs, &base_cwd, &base_paths)?
+    };
+    if envs.is_empty() {
+        envs = head
+            .iter()
+            .chain(&base)
+            .filter_map(|r| r.1.clone())
+            .collect();
+        envs.sort();
+        envs.dedup();
+    }
+    let mut s = format!(
+        "## Changes versus `{}`\n\n",
+        crate::config::confine::excerpt(rev, 80).replace('`', "'")
+    );
+    let env_list: Vec<Option<String>> = if envs.is_empty() {
+        vec![None]
+    } else {
+        envs.into_iter().map(Some).collect()
+    };
+    for env in &env_list {
+        let name = env.as_deref().unwrap_or("(none)");
+        s.push_str(&format!("### Environment `{name}`\n\n"));
+        let mut charts: Vec<&str> = head
+            .iter()
+            .chain(&base)
+            .filter(|r| &r.1 == env)
+            .map(|r| r.0.as_str())
+            .collect();
+        charts.sort();
+        charts.dedup();
+        fn find<'r>(
+            side: &'r [Rendered],
+            c: &str,
+            env: &Option<String>,
+        ) -> Option<&'r Result<crate::pipeline::renders::EnvRender, String>> {
+            side.iter()
+                .find(|r| r.0 == c && &r.1 == env)
+                .map(|r| &r.2)
+        }
+        let mut report = DiffReport {
+            from: "base".into(),
+            to: "PR".into(),
+            charts: Vec::new(),
+        };
+        let mut failures = Vec::new();
+        for c in charts {
+            let (b, h) = (find(&base, c, env), find(&head, c, env));
+            let b = match b {
+                Some(Err(e)) => {
+                    failures.push(format!("- `{c}`: the base render failed: {}", one_line(e)));
+                    continue;
+                }
+                Some(Ok(r)) => Some(r),
+                None => None,
+            };
+            let h = match h {
+                Some(Err(e)) => {
+                    failures.push(format!("- `{c}`: the render failed: {}", one_line(e)));
+                    continue;
+                }
+                Some(Ok(r)) => Some(r),
+                None => None,
+            };
+            let d = diff::compare(c, b, h);
+            let changed = d.status != ChartStatus::Compared || !d.objects.is_empty();
+            if changed {
+                report.charts.push(d);
+            }
+        }
+        if report.charts.is_empty() && failures.is_empty() {
+            s.push_str("No object changes.\n\n");
+            continue;
+        }
+        s.push_str(&diff::markdown_charts(&report, 4));
+        for f in failures {
+            s.push_str(&f);
+            s.push('\n');
+        }
+        if !s.ends_with("\n\n") {
+            s.push('\n');
+        }
+    }
+    drop(wt);
+    Ok(s)
+}
+
+fn one_line(e: &str) -> String {
+    crate::report::clean::controls(&e.replace('\n', " "))
+}
+
+/// Adds the base section to a markdown report (other formats are left as they are).
+pub fn with_section(format: &str, mut report: Vec<u8>, section: Option<&str>) -> Vec<u8> {
+    if let (true, Some(s)) = (format == "markdown", section) {
+        if !report.ends_with(b"\n\n") && !report.is_empty() {
+            report.push(b'\n');
+        }
+        report.extend_from_slice(s.as_bytes());
+    }
+    report
+}
+
+/// `check --base REF`: the section when a markdown report is asked for (`--format markdown` or
+/// `--output markdown=PATH`); None without `--base`. The revision is checked either way.
+pub fn for_check(
+    args: &super::check::CheckArgs,
+    paths: &[PathBuf],
+    cwd: &Path,
+) -> Result<Option<String>, String> {
+    let Some(rev) = &args.base else {
+        return Ok(None);
+    };
+    let markdown =
+        args.format == "markdown" || args.outputs.iter().any(|o| o.starts_with("markdown="));
+    if !markdown {
+        git(cwd, &["rev-parse", "--show-toplevel"])
+            .map_err(|e| format!("--base: {} is not in a git repository: {e}", cwd.display()))?;
+        git(
+            cwd,
+            &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")],
+        )
+        .map_err(|_| {
+            format!(
+                "--base: unknown revision `{}`",
+                crate::config::confine::excerpt(rev, 80)
+            )
+        })?;
+        return Ok(None);
+    }
+    section(rev, paths, &args.run, cwd).map(Some)
+}
