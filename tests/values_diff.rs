@@ -295,3 +295,49 @@ fn check_base_outside_a_git_repository_is_an_error() {
         r.stderr
     );
 }
+
+fn gitops_config_repo() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gitops/config-repo")
+}
+
+/// Renders Argo CD resolves (fixtures/gitops): `valuesObject` and `parameters` of the
+/// Application are applied after the values files and attributed to the Application.
+#[test]
+fn values_of_an_argo_cd_render_name_the_application_for_parameters() {
+    let r = run_in(
+        &gitops_config_repo(),
+        &["values", "../team-a/services/gateway", "--env", "prod"],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "# ../team-a/services/gateway environment prod (release gateway-prod, namespace team-a-prod)
+host: \"gateway-prod.prod.idp.jppol.dk\"  # ../team-a/argocd/templates/gateway.yaml:1 (parameters)
+image.repository: \"354918371398.dkr.ecr.eu-west-1.amazonaws.com/team-a/gateway\"  # ../team-a/services/gateway/values.yaml:3
+image.tag: \"2.4.1\"  # ../team-a/argocd/templates/gateway.yaml:1 (parameters)
+replicas: 1  # ../team-a/argocd/templates/gateway.yaml:1 (parameters)
+"
+    );
+}
+
+/// Releases named per environment (`worker-dev`, `worker-prod`): objects are matched by their
+/// name with the release left out, and the values lines come from the environments' files.
+#[test]
+fn diff_matches_objects_of_releases_named_per_environment() {
+    let r = run_in(&gitops_config_repo(), &["diff", "--env", "dev", "--env", "prod"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout.contains(
+            "../team-a/charts/worker
+  ~ Deployment worker-dev -> worker-prod
+      ~ metadata.name: \"worker-dev\" -> \"worker-prod\"
+      ~ metadata.labels[\"app.kubernetes.io/instance\"]: \"worker-dev\" -> \"worker-prod\"
+      ~ spec.replicas: 1 -> 3
+          dev: ../team-a/env-values/worker/dev.yaml:1
+          prod: ../team-a/env-values/worker/prod.yaml:1
+"
+        ),
+        "{}",
+        r.stdout
+    );
+}

@@ -48,17 +48,34 @@ pub struct ObjectDiff {
     /// `metadata.namespace` as rendered (None: not set).
     pub namespace: Option<String>,
     pub name: String,
+    /// The left side's object (`Kind namespace/name`) when it is named differently (releases
+    /// or namespaces named per environment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_name: Option<String>,
     pub change: Change,
     /// The fields that differ (empty for an added or removed object).
     pub fields: Vec<FieldDiff>,
 }
 
 impl ObjectDiff {
-    /// `Deployment team-a/web`, `ConfigMap web`.
+    /// `Deployment team-a/web`, `ConfigMap web`; `Deployment web-dev -> web-prod` when the
+    /// two sides name it differently.
     pub fn label(&self) -> String {
-        match &self.namespace {
-            Some(ns) => format!("{} {ns}/{}", self.kind, self.name),
-            None => format!("{} {}", self.kind, self.name),
+        let new = Self::label_of(&self.kind, self.namespace.as_deref(), &self.name);
+        match &self.old_name {
+            Some(old) => format!(
+                "{old} -> {}",
+                new.strip_prefix(&format!("{} ", self.kind)).unwrap_or(&new)
+            ),
+            None => new,
+        }
+    }
+
+    /// `Kind namespace/name` or `Kind name`.
+    pub fn label_of(kind: &str, namespace: Option<&str>, name: &str) -> String {
+        match namespace {
+            Some(ns) => format!("{kind} {ns}/{name}"),
+            None => format!("{kind} {name}"),
         }
     }
 }
@@ -99,23 +116,43 @@ type ObjKey = (String, Option<String>, String);
 struct Obj<'a> {
     node: &'a Node,
     template: &'a str,
+    namespace: Option<&'a str>,
+    name: &'a str,
 }
 
-fn objects(r: &EnvRender) -> BTreeMap<ObjKey, Obj<'_>> {
+/// The objects of a render by (kind, namespace, name). With `generic`, the render's release
+/// name and namespace inside names are replaced by `{release}` / `{namespace}`, so that the
+/// same object matches across environments whose releases are named per environment
+/// (`web-dev`, `web-prod`).
+fn objects(r: &EnvRender, generic: bool) -> BTreeMap<ObjKey, Obj<'_>> {
+    let norm = |s: &str| {
+        if !generic {
+            return s.to_string();
+        }
+        let s = s.replace(&r.release, "{release}");
+        if r.namespace.is_empty() {
+            s
+        } else {
+            s.replace(&r.namespace, "{namespace}")
+        }
+    };
     let mut out = BTreeMap::new();
     for f in &r.files {
         for (i, doc) in f.documents.iter().enumerate() {
             for res in crate::analyze::model::resources_of(&f.file, i, doc) {
+                let name = res.name.unwrap_or_default();
                 let key = (
                     res.kind.unwrap_or_default().to_string(),
-                    res.namespace.map(str::to_string),
-                    res.name.unwrap_or_default().to_string(),
+                    res.namespace.map(norm),
+                    norm(name),
                 );
                 out.insert(
                     key,
                     Obj {
                         node: res.node,
                         template: &f.file,
+                        namespace: res.namespace,
+                        name,
                     },
                 );
             }
@@ -126,8 +163,13 @@ fn objects(r: &EnvRender) -> BTreeMap<ObjKey, Obj<'_>> {
 
 /// Compares two renders of the chart `chart` (either may be missing).
 pub fn compare(chart: &str, left: Option<&EnvRender>, right: Option<&EnvRender>) -> ChartDiff {
-    let lo = left.map(objects).unwrap_or_default();
-    let ro = right.map(objects).unwrap_or_default();
+    // Releases or namespaces named per environment: match objects by their generic names.
+    let generic = match (left, right) {
+        (Some(a), Some(b)) => a.release != b.release || a.namespace != b.namespace,
+        _ => false,
+    };
+    let lo = left.map(|r| objects(r, generic)).unwrap_or_default();
+    let ro = right.map(|r| objects(r, generic)).unwrap_or_default();
     let status = match (left, right) {
         (Some(_), None) => ChartStatus::Removed,
         (None, Some(_)) => ChartStatus::Added,
@@ -138,14 +180,24 @@ pub fn compare(chart: &str, left: Option<&EnvRender>, right: Option<&EnvRender>)
     keys.dedup();
     let mut objects = Vec::new();
     for k in keys {
+        let (a, b) = (lo.get(k), ro.get(k));
+        // Named as on the right side when it has the object, else as on the left.
+        let Some(named) = b.or(a) else { continue };
+        let old_name = match (a, b) {
+            (Some(a), Some(b)) if a.name != b.name || a.namespace != b.namespace => {
+                Some(ObjectDiff::label_of(&k.0, a.namespace, a.name))
+            }
+            _ => None,
+        };
         let obj = |change, fields| ObjectDiff {
             kind: k.0.clone(),
-            namespace: k.1.clone(),
-            name: k.2.clone(),
+            namespace: named.namespace.map(str::to_string),
+            name: named.name.to_string(),
+            old_name: old_name.clone(),
             change,
             fields,
         };
-        match (lo.get(k), ro.get(k)) {
+        match (a, b) {
             (Some(a), Some(b)) => {
                 let mut ctx = Ctx {
                     left: left.map(|r| (r, a.template)),
