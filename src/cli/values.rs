@@ -132,16 +132,17 @@ pub fn run(args: &ValuesArgs, out: &mut dyn Write) -> Result<i32> {
         });
         writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
     } else {
+        let clean = crate::report::clean::controls;
         writeln!(
             out,
             "# {} environment {} (release {}, namespace {})",
-            r.service,
-            r.environment.as_deref().unwrap_or("none"),
-            r.release,
-            r.namespace
+            clean(&r.service),
+            clean(r.environment.as_deref().unwrap_or("none")),
+            clean(&r.release),
+            clean(&r.namespace)
         )?;
         for l in &leaves {
-            let src = l.source.as_deref().unwrap_or("-");
+            let src = clean(l.source.as_deref().unwrap_or("-"));
             writeln!(out, "{}: {}  # {src}", l.path, l.value)?;
         }
     }
