@@ -248,3 +248,130 @@ fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs `check --format json ARGS` in `dir`: (exit code, finding lines, stderr).
+fn check_in(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<String>, String) {
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(dir)
+        .args(["check", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let findings = serde_json::from_slice::<Value>(&out.stdout)
+        .ok()
+        .and_then(|j| j["findings"].as_array().cloned())
+        .unwrap_or_default();
+    (out.status.code().unwrap(), lines(&findings), stderr)
+}
+
+/// A root config without the label policy (not what these tests are about).
+const ROOT: &str = "root: true\nrules: {required-labels: off}\n";
+
+#[test]
+fn crds_key_supplies_schemas_and_malformed_crds_are_errors_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join(".git")).unwrap();
+    std::fs::create_dir_all(d.join("platform-crds")).unwrap();
+    let crd = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/cluster/schema/crd.yaml"),
+    )
+    .unwrap();
+    // The CRD alone (the first document of the fixture), installed by the platform.
+    let crd_only = crd.split("\n---").next().unwrap().to_string();
+    std::fs::write(d.join("platform-crds/widget.yaml"), &crd_only).unwrap();
+    std::fs::write(
+        d.join("app.yaml"),
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  size: 1\n  colour: red\n",
+    )
+    .unwrap();
+    // Without `crds:` the kind has no schema: info only.
+    std::fs::write(d.join("chartgate.yaml"), ROOT).unwrap();
+    let (code, got, err) = check_in(d, &["app.yaml"]);
+    assert_eq!(
+        (code, got),
+        (
+            0,
+            vec![
+                "schema-validity info app.yaml:2:7 [Widget/w] no schema for example.com/v1 Widget"
+                    .to_string()
+            ]
+        ),
+        "{err}"
+    );
+    // `crds:` (a directory) gives the schema.
+    std::fs::write(
+        d.join("chartgate.yaml"),
+        &format!("{ROOT}crds: platform-crds\n"),
+    )
+    .unwrap();
+    let (code, got, err) = check_in(d, &["app.yaml"]);
+    assert_eq!(
+        (code, got),
+        (
+            1,
+            vec!["schema-validity error app.yaml:6:3 [Widget/w] spec.colour: unknown field `colour` (not in the example.com/v1 Widget CRD schema)".to_string()]
+        ),
+        "{err}"
+    );
+    // A `crds:` file holding something else, or a CRD whose schema is unusable: config errors
+    // at the document's line, exit 2.
+    std::fs::write(
+        d.join("platform-crds/widget.yaml"),
+        format!("{crd_only}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: x}}\n"),
+    )
+    .unwrap();
+    let n = crd_only.lines().count() + 2;
+    let (code, _, err) = check_in(d, &["app.yaml"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        format!(
+            "chartgate: config error: platform-crds/widget.yaml:{n}:1: crds: files listed under `crds:` hold CustomResourceDefinitions only; this is a ConfigMap\n"
+        )
+    );
+    std::fs::write(
+        d.join("platform-crds/widget.yaml"),
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: gadgets.example.com}\nspec:\n  group: example.com\n  names: {kind: Gadget}\n  versions:\n    - name: v1\n      served: true\n      schema: {openAPIV3Schema: [not, a, map]}\n",
+    )
+    .unwrap();
+    let (code, _, err) = check_in(d, &["app.yaml"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "chartgate: config error: platform-crds/widget.yaml:1:1: crds: CustomResourceDefinition gadgets.example.com: spec.versions[0].schema.openAPIV3Schema is not a map\n"
+    );
+    // The same CRD among the checked manifests: an error finding at the CRD, the run goes on.
+    std::fs::write(d.join("chartgate.yaml"), ROOT).unwrap();
+    std::fs::rename(
+        d.join("platform-crds/widget.yaml"),
+        d.join("gadget-crd.yaml"),
+    )
+    .unwrap();
+    let (code, got, err) = check_in(d, &["gadget-crd.yaml"]);
+    assert_eq!(
+        (code, got),
+        (
+            1,
+            vec![
+                "schema-validity error gadget-crd.yaml:5:3 [CustomResourceDefinition/gadgets.example.com] CustomResourceDefinition gives no usable schema: spec.versions[0].schema.openAPIV3Schema is not a map".to_string(),
+                // The CustomResourceDefinition schema of Kubernetes itself says the rest.
+                "schema-validity error gadget-crd.yaml:5:3 [CustomResourceDefinition/gadgets.example.com] spec.scope: missing required field `scope`".to_string(),
+                "schema-validity error gadget-crd.yaml:6:10 [CustomResourceDefinition/gadgets.example.com] spec.names.plural: missing required field `plural`".to_string(),
+                "schema-validity error gadget-crd.yaml:8:7 [CustomResourceDefinition/gadgets.example.com] spec.versions[0].storage: missing required field `storage`".to_string(),
+                "schema-validity error gadget-crd.yaml:10:33 [CustomResourceDefinition/gadgets.example.com] spec.versions[0].schema.openAPIV3Schema: expected a map, got a list".to_string(),
+            ]
+        ),
+        "{err}"
+    );
+    // A `crds:` path leaving the repository is refused like every config path.
+    std::fs::write(d.join("chartgate.yaml"), &format!("{ROOT}crds: /etc\n")).unwrap();
+    let (code, _, err) = check_in(d, &["app.yaml"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        err,
+        "chartgate: config error: chartgate.yaml:3:7: `/etc` is an absolute path: paths in a repository config must stay inside the repository\n"
+    );
+}

@@ -11,7 +11,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use support::run_in;
+use support::{finding_lines, run_in};
 
 fn config_repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gitops/config-repo")
@@ -80,22 +80,8 @@ fn render_matrix_is_what_argo_cd_deploys() {
 fn findings_point_at_the_line_to_change() {
     let r = run_in(&config_repo(), &["check", "--format", "json", "."]);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let got: Vec<String> = (v["findings"].as_array().unwrap().iter())
-        .map(|f| {
-            format!(
-                "{} {} {} {}:{} {}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["environment"].as_str().unwrap_or("-"),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        finding_lines(&r.stdout),
         [
             "unresolved-source warning - ../team-a/argocd/templates/cache.yaml:1 Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
             // Charts come only from the shared ECR (rule chart-source).
@@ -161,4 +147,115 @@ fn changed_application_files_select_their_renders() {
             "../team-a/argocd/templates/cache.yaml:1  unresolved: Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
         ]
     );
+}
+
+/// fixtures/gitops-addons: a platform repo whose Argo CD cluster Secrets (no `clusters:`
+/// inventory) feed an ApplicationSet's `clusters` generator with a label selector.
+#[test]
+fn cluster_secrets_feed_the_clusters_generator() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gitops-addons");
+    let r = run_in(&repo, &["check", "--list", "--format", "json", "."]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let got: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    // One render per selected cluster (sandbox is left out by the selector), its values file
+    // chosen by the Secret's label, its environment found through the Secret's server.
+    assert_eq!(
+        got["renders"],
+        serde_json::json!([
+            {
+                "chart": "charts/metrics-agent", "release": "metrics-agent",
+                "namespace": "monitoring", "cluster": "prod", "environment": "prod",
+                "values": ["charts/metrics-agent/values.yaml", "charts/metrics-agent/values-prod.yaml"],
+                "source": "addons/metrics-agent.yaml:2"
+            },
+            {
+                "chart": "charts/metrics-agent", "release": "metrics-agent",
+                "namespace": "monitoring", "cluster": "shared", "environment": "shared",
+                "values": ["charts/metrics-agent/values.yaml", "charts/metrics-agent/values-nonprod.yaml"],
+                "source": "addons/metrics-agent.yaml:2"
+            }
+        ])
+    );
+    // Values files the Applications use are not "skipped"; nothing is unresolved.
+    assert_eq!(got["skipped"], serde_json::json!([]));
+    assert_eq!(got["unresolved"], serde_json::json!([]));
+    let r = run_in(&repo, &["check", "--format", "json", "."]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(
+        finding_lines(&r.stdout),
+        [
+            "resource-requests error prod charts/metrics-agent/templates/deployment.yaml:19 container `agent`: no memory limit",
+            // Cluster Secrets are deployed objects too: credentials belong in an ExternalSecret.
+            "no-literal-secrets error - clusters/prod/cluster.yaml:13 Secret prod-cluster has literal data; use an ExternalSecret instead",
+            "no-literal-secrets error - clusters/sandbox/cluster.yaml:12 Secret sandbox-cluster has literal stringData; use an ExternalSecret instead",
+            "no-literal-secrets error - clusters/shared/cluster.yaml:12 Secret shared-cluster has literal stringData; use an ExternalSecret instead",
+        ]
+    );
+    // Without the Secrets the generator is unresolved, never silently empty.
+    let d = tempfile::tempdir().unwrap();
+    for f in ["chartgate.yaml", "addons/metrics-agent.yaml"] {
+        let to = d.path().join(f);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(repo.join(f), to).unwrap();
+    }
+    let r = run_in(d.path(), &["check", "--list", "--format", "json", "."]);
+    let got: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(
+        got["unresolved"],
+        serde_json::json!([{
+            "source": "addons/metrics-agent.yaml:2",
+            "reason": "ApplicationSet metrics-agent: spec.generators[0].clusters: the cluster list lives in the cluster: no cluster Secret is among the checked files and the `clusters:` inventory is empty"
+        }])
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+/// Checking a folder that holds the config repo and the team repo side by side: the config
+/// repo's `repos:`, `clusters:` and `environments:` still apply (nested configs add the
+/// inventory the run's own config does not have), so the matrix is the one of the config repo.
+#[test]
+fn a_folder_above_the_config_repo_keeps_its_inventory() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gitops");
+    let d = tempfile::tempdir().unwrap();
+    for repo in ["config-repo", "team-a"] {
+        copy_dir(&fixture.join(repo), &d.path().join(repo));
+    }
+    let r = run_in(d.path(), &["check", "--list", "--format", "json", "."]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let got: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let want: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture.join("expected/matrix.json")).unwrap(),
+    )
+    .unwrap();
+    // The same renders, with paths seen from the folder above.
+    let moved = |p: &str| match p.strip_prefix("../") {
+        Some(rest) => rest.to_string(),
+        None => format!("config-repo/{p}"),
+    };
+    let mut expected: Vec<serde_json::Value> = want["renders"].as_array().unwrap().clone();
+    for r in &mut expected {
+        r["chart"] = moved(r["chart"].as_str().unwrap()).into();
+        r["source"] = moved(r["source"].as_str().unwrap()).into();
+        let values: Vec<serde_json::Value> = (r["values"].as_array().unwrap().iter())
+            .map(|v| moved(v.as_str().unwrap()).into())
+            .collect();
+        r["values"] = values.into();
+    }
+    let key = |r: &serde_json::Value| r.to_string();
+    let mut got_renders = got["renders"].as_array().unwrap().clone();
+    got_renders.sort_by_key(key);
+    expected.sort_by_key(key);
+    assert_eq!(got_renders, expected);
 }

@@ -230,13 +230,6 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
             Err(e) => return Ok(super::fail(&e)),
         }
     }
-    // The run's budget (limits.run-seconds, run-memory) starts now.
-    crate::budget::start_run(
-        &roots
-            .first()
-            .map(|r| r.prepared.config.limits)
-            .unwrap_or_default(),
-    );
     // Checks root by root (charts, then plain manifests): the order `--merge` rebuilds.
     let mut checks: Vec<(usize, Check)> = Vec::new();
     for (i, r) in roots.iter().enumerate() {
@@ -256,8 +249,11 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     let tick = bar.clone();
     let progress = Progress(std::sync::Arc::new(move |n| tick.inc(n)));
     // Each root's charts in one pipeline call: a chart is loaded once, a values file parsed once.
+    // Each repository gets the run budget (limits.run-seconds, run-memory) of its own.
     let mut chart_findings = Vec::new();
+    let mut manifests = Vec::new();
     for r in &roots {
+        crate::budget::start_run(&r.prepared.config.limits);
         let c = session.check_charts(
             &r.discovered.services,
             &r.prepared,
@@ -266,11 +262,8 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         );
         chart_findings.extend(c.findings);
         chart_findings.extend(r.argo.findings.iter().cloned());
+        manifests.push(check_manifests(&session, r, envs));
     }
-    let manifests: Vec<_> = roots
-        .iter()
-        .map(|r| check_manifests(&session, r, envs))
-        .collect();
     bar.finish_and_clear();
     let mut findings = chart_findings;
     let mut input_errors = Vec::new();

@@ -69,6 +69,9 @@ pub struct Config {
     pub policies: Vec<PathBuf>,
     /// `values-schema:` files, resolved relative to the file that named them.
     pub values_schema: Vec<PathBuf>,
+    /// `crds:` files or directories of CustomResourceDefinitions (schemas for `schema-validity`),
+    /// resolved relative to the file that named them.
+    pub crds: Vec<PathBuf>,
     /// `chart:` of a values-only service folder, resolved relative to its file.
     pub chart: Option<PathBuf>,
     /// `root: true`: parent directories' files are not read (set by the file itself only).
@@ -120,6 +123,7 @@ impl Default for Config {
             rules: BTreeMap::new(),
             policies: Vec::new(),
             values_schema: Vec::new(),
+            crds: Vec::new(),
             chart: None,
             root: false,
             extend: Vec::new(),
@@ -424,6 +428,12 @@ pub fn merge(parent: Config, child: Config) -> Config {
             values_schema.push(p);
         }
     }
+    let mut crds = parent.crds;
+    for p in child.crds {
+        if !crds.contains(&p) {
+            crds.push(p);
+        }
+    }
     let mut environments = parent.environments;
     for (name, c) in child.environments {
         let set = |f: &str| c_exp.contains(&format!("environments.{name}.{f}"));
@@ -513,6 +523,7 @@ pub fn merge(parent: Config, child: Config) -> Config {
         rules: merge_rules(parent.rules, child.rules),
         policies,
         values_schema,
+        crds,
         chart: child.chart.or(parent.chart),
         root: child.root,
         extend: add_unique(parent.extend, child.extend),
@@ -711,6 +722,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
             "teams" => c.teams = teams::parse(v, dir, &err_at)?,
             "policies" => c.policies = resolve_all(v, confine::Kind::FileOrDir)?,
             "values-schema" => c.values_schema = resolve_all(v, confine::Kind::File)?,
+            "crds" => c.crds = resolve_all(v, confine::Kind::FileOrDir)?,
             "chart" => {
                 c.chart = match v.as_str() {
                     Some(_) => Some(resolve_kind(v, confine::Kind::FileOrDir)?),

@@ -26,7 +26,7 @@ pub struct Limits {
     /// `render-memory`: bytes one render (or one policy evaluation) may allocate (512 MiB).
     pub render_memory: u64,
     /// `run-seconds`: wall-clock budget of the whole run; renders that would start later are
-    /// reported as not checked (300 s).
+    /// reported as not checked (30 s).
     pub run_seconds: u64,
     /// `run-memory`: bytes the whole process may hold (2 GiB).
     pub run_memory: u64,
@@ -44,7 +44,7 @@ impl Default for Limits {
             regex_bytes: 4 << 20,
             render_seconds: 10,
             render_memory: 512 << 20,
-            run_seconds: 300,
+            run_seconds: 30,
             run_memory: 2 << 30,
         }
     }

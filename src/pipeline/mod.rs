@@ -566,7 +566,10 @@ fn check_one(
     }
     settings.kube.chart_kube_version =
         crate::analyze::kube::chart_constraint(&loaded.chart.metadata.raw, loaded.chart.name());
-    settings.kube.crds = crate::analyze::kube::crds::of_chart(&loaded.chart);
+    settings
+        .kube
+        .crds
+        .extend(crate::analyze::kube::crds::of_chart(&loaded.chart));
     let locator = ChartLocator::new(&rendered, registry, cwd);
     let mut findings = Vec::new();
     let mut failed = false;

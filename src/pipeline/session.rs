@@ -173,6 +173,8 @@ impl Session {
         let policies = load_for_check(&opts, &config.policies, &self.cwd)
             .map_err(|e| format!("policy error: {e}"))?;
         unknown_rules(&config, &policies, &self.cwd)?;
+        crate::analyze::kube::crds::load_files(&config.crds, &self.cwd)
+            .map_err(|e| format!("config error: {e}"))?;
         let exemptions = if config.exemptions.is_empty() {
             None
         } else {
@@ -226,6 +228,8 @@ impl Session {
         )?;
         for svc in &d.services {
             unknown_rules(&svc.config, &prepared.policies, &self.cwd)?;
+            crate::analyze::kube::crds::load_files(&svc.config.crds, &self.cwd)
+                .map_err(|e| format!("config error: {e}"))?;
         }
         self.adjust(&mut d.services);
         Ok(Discovery {

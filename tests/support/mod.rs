@@ -63,3 +63,25 @@ pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
         std::fs::write(&path, text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
 }
+
+/// The findings of a `--format json` report, one line each:
+/// `rule severity environment file:line message` (`-` for no environment).
+pub fn finding_lines(json_report: &str) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(json_report).unwrap_or_else(|e| panic!("json report: {e}"));
+    let findings = v["findings"].as_array().cloned().unwrap_or_default();
+    findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {} {}:{} {}",
+                f["rule"].as_str().unwrap_or("?"),
+                f["severity"].as_str().unwrap_or("?"),
+                f["environment"].as_str().unwrap_or("-"),
+                f["file"].as_str().unwrap_or("?"),
+                f["line"],
+                f["message"].as_str().unwrap_or("?")
+            )
+        })
+        .collect()
+}

@@ -207,6 +207,111 @@ pub fn of_chart(chart: &crate::render::chart::Chart) -> Vec<Arc<Value>> {
     out
 }
 
+/// Whether a CRD object (JSON) gives usable schemas: every served version named, every
+/// `openAPIV3Schema` a map that compiles.
+pub fn check_crd(crd: &Value) -> Result<(), String> {
+    for (gvk, schema) in schemas_of_crd(crd)? {
+        compile(&schema).map_err(|e| format!("the schema of {gvk} does not compile: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Largest `crds:` file read.
+const CRD_FILE_BYTES: usize = 16 << 20;
+
+type Loaded = Arc<Vec<Arc<Value>>>;
+static FILES: LazyLock<Mutex<HashMap<std::path::PathBuf, Result<Loaded, String>>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The CRDs of the config's `crds:` entries (files, or directories of `.yaml`/`.yml`/`.json`
+/// files, sorted), each file read once per process. Every document must be a valid
+/// CustomResourceDefinition: an error is `FILE:LINE:COL: message` (the file relative to `cwd`).
+pub fn load_files(
+    paths: &[std::path::PathBuf],
+    cwd: &std::path::Path,
+) -> Result<Vec<Arc<Value>>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        let files: Vec<std::path::PathBuf> = if p.is_dir() {
+            walkdir::WalkDir::new(p)
+                .follow_links(false)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_map(Result::ok)
+                .filter(|e| e.file_type().is_file())
+                .map(|e| e.into_path())
+                .filter(|f| {
+                    f.extension()
+                        .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+                })
+                .collect()
+        } else {
+            vec![p.clone()]
+        };
+        for f in files {
+            let cached = FILES
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get(&f)
+                .cloned();
+            let loaded = match cached {
+                Some(r) => r,
+                None => {
+                    let r = load_file(&f, cwd).map(Arc::new);
+                    FILES
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(f.clone(), r.clone());
+                    r
+                }
+            };
+            out.extend(loaded?.iter().cloned());
+        }
+    }
+    Ok(out)
+}
+
+fn load_file(path: &std::path::Path, cwd: &std::path::Path) -> Result<Vec<Arc<Value>>, String> {
+    let shown = crate::discover::manifests::display_path(path, cwd);
+    let text = crate::config::confine::read_bounded_text(path, CRD_FILE_BYTES)
+        .map_err(|e| format!("{shown}: crds: {e}"))?;
+    let docs = crate::yaml::parse_stream(&text, &crate::yaml::Limits::default()).map_err(|e| {
+        format!(
+            "{shown}:{}:{}: crds: invalid YAML: {}",
+            e.pos.line,
+            e.pos.col,
+            crate::config::confine::excerpt(&e.message, 200)
+        )
+    })?;
+    let mut out = Vec::new();
+    for d in docs {
+        let v = d.root.to_json();
+        if v.is_null() {
+            continue;
+        }
+        let at = format!("{shown}:{}:{}", d.root.pos.line, d.root.pos.col);
+        let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+        if kind != "CustomResourceDefinition" {
+            let what = if kind.is_empty() {
+                "a document without `kind`".to_string()
+            } else {
+                format!("a {}", crate::config::confine::excerpt(kind, 60))
+            };
+            return Err(format!(
+                "{at}: crds: files listed under `crds:` hold CustomResourceDefinitions only; this is {what}"
+            ));
+        }
+        let name = v
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .map(|n| crate::config::confine::excerpt(n, 80))
+            .unwrap_or_else(|| "(unnamed)".into());
+        check_crd(&v).map_err(|e| format!("{at}: crds: CustomResourceDefinition {name}: {e}"))?;
+        out.push(Arc::new(v));
+    }
+    Ok(out)
+}
+
 const BUNDLED_GZ: &[u8] = include_bytes!("data/crds.json.gz");
 
 /// `group/version/Kind` → schema of the bundled operator CRDs.

@@ -108,7 +108,7 @@ pub struct KubeSettings {
     /// The rendered chart's `Chart.yaml` `kubeVersion` constraint (None for plain manifests or
     /// when unset), with the chart's name.
     pub chart_kube_version: Option<(String, String)>,
-    /// CRD objects (JSON) from the chart's `crds/` folder and the config's `crds:` files.
+    /// CRD objects (JSON) from the config's `crds:` files and the chart's `crds/` folder.
     pub crds: Vec<std::sync::Arc<serde_json::Value>>,
 }
 
@@ -142,7 +142,8 @@ impl KubeSettings {
             version,
             pod_security,
             chart_kube_version: None,
-            crds: Vec::new(),
+            // Validated (and cached) when the config was prepared.
+            crds: crds::load_files(&config.crds, std::path::Path::new("")).unwrap_or_default(),
         }
     }
 }

@@ -11,8 +11,10 @@ crate::declare_rule! {
     ///
     /// Schemas: the Kubernetes OpenAPI schemas of 1.29 through the newest bundled release (from
     /// the `kubernetes-validate` package), CustomResourceDefinitions found among the checked
-    /// manifests (their `openAPIV3Schema`, every served version) and the bundled CRDs of the
-    /// platform's operators. An object whose kind has no schema gets an `info` finding
+    /// manifests and in charts' `crds/` folders (their `openAPIV3Schema`, every served version),
+    /// the files listed under `crds:` in chartgate.yaml, and the bundled CRDs of the platform's
+    /// operators. A CRD among the checked objects whose schema cannot be used is an error at the
+    /// CRD; a malformed `crds:` file is a config error at its line. An object whose kind has no schema gets an `info` finding
     /// ("no schema for example.com/v1 Widget"), never an error.
     ///
     /// ## Why
@@ -63,6 +65,18 @@ impl Rule for SchemaValidity {
                 // manifest-validity reports objects without apiVersion/kind.
                 continue;
             };
+            // A CRD whose schemas cannot be used validates nothing: say so at the CRD.
+            if api == "apiextensions.k8s.io/v1"
+                && kind == "CustomResourceDefinition"
+                && let Err(e) = crds::check_crd(&r.node.to_json())
+            {
+                out.push(raw(
+                    r,
+                    r.node.get("spec").unwrap_or(r.node),
+                    Some("spec".to_string()),
+                    format!("CustomResourceDefinition gives no usable schema: {e}"),
+                ));
+            }
             // An API the version no longer serves is deprecated-api's error, not a missing schema.
             if crate::analyze::kube::deprecations::find(api, kind)
                 .and_then(|d| d.removed_in)

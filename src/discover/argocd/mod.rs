@@ -102,12 +102,21 @@ struct Doc {
     _in_file: bool,
 }
 
-/// Reads the Argo CD documents of one file: (Applications, ApplicationSets), or an error.
-fn read_docs(path: &Path, text: &str) -> Result<(Vec<Doc>, Vec<Doc>), (u32, u32, String)> {
+/// The Argo CD documents of one file.
+#[derive(Default)]
+struct FileDocs {
+    applications: Vec<Doc>,
+    application_sets: Vec<Doc>,
+    /// Cluster Secrets (`argocd.argoproj.io/secret-type: cluster`): the clusters a `clusters`
+    /// generator sees.
+    cluster_secrets: Vec<Doc>,
+}
+
+/// Reads the Argo CD documents of one file, or an error.
+fn read_docs(path: &Path, text: &str) -> Result<FileDocs, (u32, u32, String)> {
     let docs = crate::yaml::parse_stream(text, &crate::yaml::Limits::default())
         .map_err(|e| (e.pos.line, e.pos.col, e.message))?;
-    let mut apps = Vec::new();
-    let mut sets = Vec::new();
+    let mut out = FileDocs::default();
     for d in docs {
         let json = d.root.to_json();
         let doc = |json| Doc {
@@ -118,12 +127,20 @@ fn read_docs(path: &Path, text: &str) -> Result<(Vec<Doc>, Vec<Doc>), (u32, u32,
             _in_file: true,
         };
         if application::is_kind(&json, "Application") {
-            apps.push(doc(json));
+            out.applications.push(doc(json));
         } else if application::is_kind(&json, "ApplicationSet") {
-            sets.push(doc(json));
+            out.application_sets.push(doc(json));
+        } else if json.get("kind").and_then(Value::as_str) == Some("Secret")
+            && json
+                .pointer("/metadata/labels")
+                .and_then(|l| l.get(appset::SECRET_TYPE_LABEL))
+                .and_then(Value::as_str)
+                == Some("cluster")
+        {
+            out.cluster_secrets.push(doc(json));
         }
     }
-    Ok((apps, sets))
+    Ok(out)
 }
 
 /// The YAML/JSON files under `root` that may hold Argo CD documents (chart directories, hidden
@@ -193,9 +210,13 @@ struct Resolver<'a> {
     repos: RepoMap,
     out: Resolution,
     visited: HashSet<(PathBuf, u32, String)>,
+    /// ApplicationSets already expanded (file, line, name).
+    visited_sets: HashSet<(PathBuf, u32, String)>,
     /// chart path → (service config, targets).
     targets: BTreeMap<PathBuf, (Config, Vec<EnvTarget>)>,
     configs: crate::config::FileCache,
+    /// Clusters from the cluster Secrets among the checked files.
+    cluster_secrets: Vec<appset::ClusterInfo>,
 }
 
 /// Resolves every Application found under the checked paths and mapped repositories.
@@ -211,8 +232,10 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         repos,
         out: Resolution::default(),
         visited: HashSet::new(),
+        visited_sets: HashSet::new(),
         targets: BTreeMap::new(),
         configs: Default::default(),
+        cluster_secrets: Vec::new(),
     };
     let mut roots: Vec<PathBuf> = opts.paths.to_vec();
     // Applications are read from the checked paths and the explicitly mapped repositories; the
@@ -233,12 +256,22 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
                 continue;
             }
             match read_docs(&f, &text) {
-                Ok((a, s)) => {
-                    if !a.is_empty() || !s.is_empty() {
+                Ok(docs) => {
+                    if !docs.applications.is_empty()
+                        || !docs.application_sets.is_empty()
+                        || !docs.cluster_secrets.is_empty()
+                    {
                         r.keep_source(&f, &text);
                     }
-                    apps.extend(a);
-                    sets.extend(s);
+                    apps.extend(docs.applications);
+                    sets.extend(docs.application_sets);
+                    for secret in docs.cluster_secrets {
+                        match appset::cluster_from_secret(&secret.json) {
+                            Ok(Some(c)) => r.cluster_secrets.push(c),
+                            Ok(None) => {}
+                            Err(e) => r.error_at(&secret.file, secret.line, secret.column, e),
+                        }
+                    }
                 }
                 Err((line, col, msg)) => {
                     if text.contains("kind: Application") || text.contains("\"Application") {
@@ -286,6 +319,8 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
 pub struct ExpansionContext<'a> {
     pub repos: &'a RepoMap,
     pub config: &'a Config,
+    /// Clusters from cluster Secrets among the checked files (before the `clusters:` inventory).
+    pub cluster_secrets: &'a [appset::ClusterInfo],
 }
 
 impl ExpansionContext<'_> {
@@ -311,24 +346,31 @@ pub struct Expanded {
     pub error: Option<String>,
 }
 
-/// `appset::Context` over the repo mapping and the `clusters:` inventory (cluster Secrets
-/// among the checked files are not read yet: a `clusters` generator without an inventory is
-/// unresolved, never silently empty).
+/// `appset::Context` over the repo mapping, the cluster Secrets among the checked files and the
+/// `clusters:` inventory (a Secret wins over an inventory entry of the same name or server). With
+/// neither, a `clusters` generator is unresolved, never silently empty.
 impl appset::Context for ExpansionContext<'_> {
     fn local_root(&self, repo_url: &str) -> Option<PathBuf> {
         ExpansionContext::local_root(self, repo_url)
     }
 
     fn clusters(&self) -> Vec<appset::ClusterInfo> {
-        self.config
-            .clusters
-            .iter()
-            .map(|(n, c)| appset::ClusterInfo {
+        let mut out: Vec<appset::ClusterInfo> = self.cluster_secrets.to_vec();
+        for (n, c) in &self.config.clusters {
+            let server = c.server.clone().unwrap_or_default();
+            if out
+                .iter()
+                .any(|k| k.name == *n || (!server.is_empty() && k.server == server))
+            {
+                continue;
+            }
+            out.push(appset::ClusterInfo {
                 name: n.clone(),
-                server: c.server.clone().unwrap_or_default(),
+                server,
                 ..Default::default()
-            })
-            .collect()
+            });
+        }
+        out
     }
 }
 
@@ -368,9 +410,23 @@ impl Resolver<'_> {
     }
 
     fn application_set(&mut self, doc: &Doc) {
+        // Found both in a scanned file and as an app-of-apps child: expanded once.
+        let key = (
+            doc.file.clone(),
+            doc.line,
+            doc.json
+                .pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+        );
+        if !self.visited_sets.insert(key) {
+            return;
+        }
         let ctx = ExpansionContext {
             repos: &self.repos,
             config: self.opts.config,
+            cluster_secrets: &self.cluster_secrets,
         };
         let x = expand_application_set(&doc.json, &ctx);
         let name = doc
@@ -483,6 +539,10 @@ impl Resolver<'_> {
         if !children.is_empty() {
             chain.push((app.name.clone(), at));
             for c in children {
+                if application::is_kind(&c.json, "ApplicationSet") {
+                    self.application_set(&c);
+                    continue;
+                }
                 if c.json.pointer("/metadata/name").and_then(Value::as_str) == Some(&app.name) {
                     // The root Application managing itself: nothing new.
                     continue;
@@ -565,14 +625,16 @@ impl Resolver<'_> {
                         "path `{rel}` is a kustomization; chartgate renders Helm charts and plain manifests only"
                     ));
                 }
-                // A directory of manifests: its Applications are this app's children.
+                // A directory of manifests: its Applications and ApplicationSets are this app's
+                // children.
                 let mut children = Vec::new();
                 for f in candidate_files(&dir, s.recurse) {
                     let Ok(text) = read_text(&f) else {
                         continue;
                     };
-                    if let Ok((apps, _)) = read_docs(&f, &text) {
-                        children.extend(apps);
+                    if let Ok(docs) = read_docs(&f, &text) {
+                        children.extend(docs.applications);
+                        children.extend(docs.application_sets);
                     }
                 }
                 return Ok(children);
@@ -706,6 +768,13 @@ impl Resolver<'_> {
                         || repos::normalize(n) == key
                 })
                 .map(|(n, _)| n.clone())
+                .or_else(|| {
+                    // Argo CD itself finds a server among its cluster Secrets.
+                    self.cluster_secrets
+                        .iter()
+                        .find(|c| repos::normalize(&c.server) == key)
+                        .map(|c| c.name.clone())
+                })
         });
         let cluster = app.dest_name.clone().or(by_server).or_else(|| {
             app.dest_server.as_ref().map(|s| {
@@ -802,7 +871,9 @@ impl Resolver<'_> {
                 .map_err(|e| format!("{name}: {}", e.message))?;
             for d in docs {
                 let json = d.root.to_json();
-                if application::is_kind(&json, "Application") {
+                if application::is_kind(&json, "Application")
+                    || application::is_kind(&json, "ApplicationSet")
+                {
                     let at = match &template {
                         Some(file) => Doc {
                             json,
@@ -948,6 +1019,70 @@ pub fn repo_map(args: &[String], config: &Config, cwd: &Path) -> Result<RepoMap,
     Ok(m)
 }
 
+/// The platform inventory of the config files inside the checked `paths`: a config repo
+/// checked from a folder above it keeps its `repos:` mapping and its `clusters:` and
+/// `environments:` (what destinations mean). The run's own config and `--repo` come first; a
+/// nested config only adds what they do not name.
+fn nested_inventory(
+    m: &mut RepoMap,
+    config: &mut Config,
+    paths: &[PathBuf],
+    cwd: &Path,
+) -> Result<(), String> {
+    let known: HashSet<String> = m.iter().map(|(u, _)| repos::normalize(u)).collect();
+    for p in paths.iter().filter(|p| p.is_dir()) {
+        let mut walker = walkdir::WalkDir::new(p)
+            .follow_links(false)
+            .sort_by_file_name()
+            .into_iter();
+        while let Some(Ok(e)) = walker.next() {
+            if !e.file_type().is_dir() {
+                continue;
+            }
+            let name = e.file_name().to_string_lossy();
+            if e.depth() > 0
+                && (name.starts_with('.') || name == "node_modules" || name == "target")
+            {
+                walker.skip_current_dir();
+                continue;
+            }
+            let Some(file) = crate::config::file_in(e.path()) else {
+                continue;
+            };
+            let c = crate::config::load_file(&file)
+                .map_err(|e| crate::pipeline::session::config_error(&e, cwd))?;
+            for (url, dir) in &c.repos {
+                if !known.contains(&repos::normalize(url)) {
+                    m.add(url, normalise(dir));
+                }
+            }
+            for (name, cluster) in c.clusters {
+                if !config.clusters.contains_key(&name) {
+                    config.clusters.insert(name, cluster);
+                }
+            }
+            for name in &c.environment_order {
+                if config.environments.contains_key(name) {
+                    continue;
+                }
+                let Some(env) = c.environments.get(name) else {
+                    continue;
+                };
+                config.environments.insert(name.clone(), env.clone());
+                config.environment_order.push(name.clone());
+                let prefix = format!("environments.{name}.");
+                config.explicit.extend(
+                    c.explicit
+                        .iter()
+                        .filter(|k| k.starts_with(&prefix))
+                        .cloned(),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What Argo CD resolution adds to a run.
 #[derive(Debug, Default)]
 pub struct ArgoRun {
@@ -972,12 +1107,15 @@ pub fn apply(
     config_override: Option<&Config>,
     cwd: &Path,
 ) -> Result<ArgoRun, String> {
-    let repos = repo_map(repo_args, config, cwd)?;
+    let mut repos = repo_map(repo_args, config, cwd)?;
     let abs: Vec<PathBuf> = paths
         .iter()
         .filter(|p| p.as_os_str() != "-")
         .map(|p| normalise(&cwd.join(p)))
         .collect();
+    let mut inventory = config.clone();
+    nested_inventory(&mut repos, &mut inventory, &abs, cwd)?;
+    let config = &inventory;
     let res = resolve(&ResolveOptions {
         paths: &abs,
         repos: &repos,
@@ -987,6 +1125,29 @@ pub fn apply(
     });
     let deployed: BTreeSet<&PathBuf> = res.services.iter().map(|s| &s.chart).collect();
     d.services.retain(|s| !deployed.contains(&s.chart));
+    // Values files of a chart Argo CD deploys are judged by its Applications, not by the
+    // config's environments.
+    let used: BTreeSet<String> = res
+        .services
+        .iter()
+        .flat_map(|s| s.environments.iter().flat_map(|t| t.values.iter()))
+        .map(|v| display_path(v, cwd))
+        .collect();
+    let argo_dirs: Vec<String> = res
+        .services
+        .iter()
+        .map(|s| format!("{}/", display_path(&s.dir, cwd)))
+        .collect();
+    d.skipped.retain_mut(|k| {
+        if !argo_dirs.iter().any(|dir| k.path.starts_with(dir.as_str())) {
+            return true;
+        }
+        if used.contains(&k.path) {
+            return false;
+        }
+        k.reason = "not a values file of any Argo CD Application deploying this chart".into();
+        true
+    });
     d.services.extend(res.services.iter().cloned());
     d.services.sort_by(|a, b| a.display.cmp(&b.display));
     d.unreadable.extend(res.errors.iter().cloned());

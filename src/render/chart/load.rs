@@ -138,16 +138,17 @@ fn load_chart_bounded(
     bound: Option<&Path>,
 ) -> Result<LoadedChart, ChartError> {
     let display = path.display().to_string();
+    let mut left = MAX_CHART_BYTES;
     let meta = std::fs::metadata(path)
         .map_err(|e| ChartError::at(&display, format!("cannot read chart: {e}")))?;
     let files = if meta.is_dir() {
         read_dir(path, bound)?
     } else {
         let data = read_limited(path, MAX_CHART_BYTES).map_err(|e| ChartError::at(&display, e))?;
-        read_archive(&data).map_err(|e| ChartError::at(&display, e))?
+        read_archive(&data, &mut left).map_err(|e| ChartError::at(&display, e))?
     };
     let mut sources = Sources::default();
-    let chart = build(files, &display, &mut sources, parse, 0)?;
+    let chart = build(files, &display, &mut sources, parse, 0, &mut left)?;
     Ok(LoadedChart {
         chart,
         sources,
@@ -168,11 +169,12 @@ pub fn load_chart_with_archives(
         crate::yaml::parse_values(src, id, &yaml).map_err(|e| (e.message, e.pos.line, e.pos.col))
     };
     let display = path.display().to_string();
+    let mut left = MAX_CHART_BYTES;
     let mut files = if path.is_dir() {
         read_dir(path, bound)?
     } else {
         let data = read_limited(path, MAX_CHART_BYTES).map_err(|e| ChartError::at(&display, e))?;
-        read_archive(&data).map_err(|e| ChartError::at(&display, e))?
+        read_archive(&data, &mut left).map_err(|e| ChartError::at(&display, e))?
     };
     for a in archives {
         let name = a
@@ -197,7 +199,7 @@ pub fn load_chart_with_archives(
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));
     let mut sources = Sources::default();
-    let chart = build(files, &display, &mut sources, &parse, 0)?;
+    let chart = build(files, &display, &mut sources, &parse, 0, &mut left)?;
     Ok(LoadedChart {
         chart,
         sources,
@@ -255,10 +257,24 @@ fn read_dir(root: &Path, bound: Option<&Path>) -> Result<Vec<RawFile>, ChartErro
     let display = root.display().to_string();
     let canon_root = std::fs::canonicalize(bound.unwrap_or(root))
         .map_err(|e| ChartError::at(&display, format!("cannot read chart: {e}")))?;
-    let rules = match std::fs::read_to_string(root.join(".helmignore")) {
-        Ok(t) => IgnoreRules::parse(&t)
-            .map_err(|e| ChartError::at(&format!("{display}/.helmignore"), e))?,
-        Err(_) => IgnoreRules::with_defaults(),
+    // `.helmignore` is read bounded like every chart file (a link to a device cannot block).
+    let ignore_path = root.join(".helmignore");
+    let rules = match std::fs::metadata(&ignore_path) {
+        Ok(m) if m.is_file() => {
+            let inside =
+                std::fs::canonicalize(&ignore_path).is_ok_and(|t| t.starts_with(&canon_root));
+            if !inside {
+                return Err(ChartError::at(
+                    &format!("{display}/.helmignore"),
+                    "symbolic link points outside the chart directory",
+                ));
+            }
+            let data = read_limited(&ignore_path, MAX_FILE_BYTES)
+                .map_err(|e| ChartError::at(&format!("{display}/.helmignore"), e))?;
+            IgnoreRules::parse(&String::from_utf8_lossy(&data))
+                .map_err(|e| ChartError::at(&format!("{display}/.helmignore"), e))?
+        }
+        _ => IgnoreRules::with_defaults(),
     };
     let mut out = Vec::new();
     let mut total = 0u64;
@@ -311,6 +327,9 @@ fn read_dir(root: &Path, bound: Option<&Path>) -> Result<Vec<RawFile>, ChartErro
             } else {
                 (ft.is_dir(), ft.is_file())
             };
+            // Matching costs rules × files (as in Helm): held to the render and run clocks.
+            crate::budget::check_time()
+                .map_err(|e| ChartError::at(&format!("{display}/.helmignore"), e.to_string()))?;
             if rules.ignore(&rel_path, is_dir) {
                 continue;
             }
@@ -346,11 +365,15 @@ fn read_dir(root: &Path, bound: Option<&Path>) -> Result<Vec<RawFile>, ChartErro
 }
 
 /// Reads a chart archive: the first path component (the chart's directory) is dropped.
-fn read_archive(data: &[u8]) -> Result<Vec<RawFile>, String> {
+/// `left` is what one chart load may still decompress: the chart's own archive and every
+/// subchart archive nested in it share [`MAX_CHART_BYTES`] (a small archive of archives
+/// cannot multiply it). Linear in the number of entries (a later entry with the same name
+/// replaces an earlier one through an index, not a search).
+fn read_archive(data: &[u8], left: &mut u64) -> Result<Vec<RawFile>, String> {
     let gz = flate2::read::GzDecoder::new(data);
     let mut ar = tar::Archive::new(gz.take(MAX_CHART_BYTES + 1));
     let mut out: Vec<RawFile> = Vec::new();
-    let mut total = 0u64;
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let entries = ar
         .entries()
         .map_err(|e| format!("error reading chart archive: {e}"))?;
@@ -400,13 +423,24 @@ fn read_archive(data: &[u8]) -> Result<Vec<RawFile>, String> {
                 "decompressed chart file {name:?} is larger than the maximum file size {MAX_FILE_BYTES}"
             ));
         }
-        total += buf.len() as u64;
-        if total > MAX_CHART_BYTES {
-            return Err("decompressed chart is larger than the maximum size".into());
+        match left.checked_sub(buf.len() as u64) {
+            Some(l) => *left = l,
+            None => {
+                return Err(format!(
+                    "decompressed chart is larger than the maximum size ({} MiB for a chart and the subchart archives inside it together)",
+                    MAX_CHART_BYTES >> 20
+                ));
+            }
         }
+        crate::budget::check().map_err(|e| e.to_string())?;
         // Later entries with the same name replace earlier ones.
-        out.retain(|f| f.name != name);
-        out.push(RawFile { name, data: buf });
+        match index.get(&name) {
+            Some(&i) => out[i].data = buf,
+            None => {
+                index.insert(name.clone(), out.len());
+                out.push(RawFile { name, data: buf });
+            }
+        }
     }
     if out.is_empty() {
         return Err("no files in chart archive".into());
@@ -440,6 +474,7 @@ fn build(
     sources: &mut Sources,
     parse: YamlParser,
     depth: usize,
+    left: &mut u64,
 ) -> Result<Chart, ChartError> {
     if depth > MAX_CHART_DEPTH {
         return Err(ChartError::at(base, "subcharts are nested too deeply"));
@@ -547,16 +582,16 @@ fn build(
             let Some(f) = files.into_iter().find(|f| f.name == cname) else {
                 continue;
             };
-            let inner = read_archive(&f.data).map_err(|e| {
+            let inner = read_archive(&f.data, left).map_err(|e| {
                 ChartError::at(
                     &sub_base,
                     format!("error unpacking subchart {cname} in {}: {e}", chart.name()),
                 )
             })?;
-            build(inner, &sub_base, sources, parse, depth + 1)?
+            build(inner, &sub_base, sources, parse, depth + 1, left)?
         } else {
             let files: Vec<RawFile> = files.into_iter().filter(|f| f.name != cname).collect();
-            build(files, &sub_base, sources, parse, depth + 1)?
+            build(files, &sub_base, sources, parse, depth + 1, left)?
         };
         chart.dependencies.push(sub);
     }
@@ -697,6 +732,11 @@ mod tests {
     }
 
     fn tgz(files: &[(&str, &str)]) -> Vec<u8> {
+        let files: Vec<(&str, &[u8])> = files.iter().map(|(n, t)| (*n, t.as_bytes())).collect();
+        tgz_bytes(&files)
+    }
+
+    fn tgz_bytes(files: &[(&str, &[u8])]) -> Vec<u8> {
         let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
             Vec::new(),
             flate2::Compression::fast(),
@@ -710,7 +750,7 @@ mod tests {
             let name = h.as_old_mut().name.as_mut();
             name[..n.len()].copy_from_slice(n.as_bytes());
             h.set_cksum();
-            let _ = b.append(&h, t.as_bytes());
+            let _ = b.append(&h, *t);
         }
         b.into_inner().and_then(|g| g.finish()).unwrap_or_default()
     }
@@ -809,6 +849,90 @@ mod tests {
     }
 
     #[test]
+    fn nested_archives_share_one_size_bound() {
+        // Each subchart archive holds 40 MiB (ten files of 4 MiB: under the per-file and the
+        // per-archive bound); three of them inside one small chart archive exceed 100 MiB.
+        let chunk = vec![b'a'; 4 << 20];
+        let mut sub_files: Vec<(String, &[u8])> = vec![(
+            "sub/Chart.yaml".into(),
+            br#"{"name":"sub","version":"1.0.0","apiVersion":"v2"}"#,
+        )];
+        for i in 0..10 {
+            sub_files.push((format!("sub/files/f{i}"), &chunk));
+        }
+        let sub_refs: Vec<(&str, &[u8])> =
+            sub_files.iter().map(|(n, d)| (n.as_str(), *d)).collect();
+        let sub = tgz_bytes(&sub_refs);
+        assert!(sub.len() < 1 << 20, "a 40 MiB subchart compresses small");
+        let top = tgz_bytes(&[
+            (
+                "top/Chart.yaml",
+                br#"{"name":"top","version":"1.0.0","apiVersion":"v2"}"#,
+            ),
+            ("top/charts/a.tgz", &sub),
+            ("top/charts/b.tgz", &sub),
+            ("top/charts/c.tgz", &sub),
+        ]);
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = tmp.path().join("top-1.0.0.tgz");
+        std::fs::write(&path, &top).unwrap_or_else(|e| panic!("{e}"));
+        let err = load_chart_with(&path, &json).map(|_| ()).map_err(|e| {
+            (
+                e.path
+                    .map(|p| p.replace(&path.display().to_string(), "TOP")),
+                e.message,
+            )
+        });
+        assert_eq!(
+            err,
+            Err((
+                Some("TOP/charts/c.tgz".to_string()),
+                "error unpacking subchart c.tgz in top: decompressed chart is larger than the maximum size (100 MiB for a chart and the subchart archives inside it together)".to_string()
+            ))
+        );
+        // Two of them fit.
+        let two = tgz_bytes(&[
+            (
+                "top/Chart.yaml",
+                br#"{"name":"top","version":"1.0.0","apiVersion":"v2"}"#,
+            ),
+            ("top/charts/a.tgz", &sub),
+            ("top/charts/b.tgz", &sub),
+        ]);
+        std::fs::write(&path, &two).unwrap_or_else(|e| panic!("{e}"));
+        let lc = load_chart_with(&path, &json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lc.chart.dependencies.len(), 2);
+    }
+
+    #[test]
+    fn archive_with_repeated_names_keeps_the_last_entry() {
+        let ar = tgz(&[
+            ("x/Chart.yaml", "{}"),
+            ("x/a.txt", "first"),
+            ("x/b.txt", "b"),
+            ("x/a.txt", "second"),
+        ]);
+        let files = read_archive(&ar, &mut { MAX_CHART_BYTES }).unwrap_or_else(|e| panic!("{e}"));
+        let got: Vec<(String, String)> = files
+            .iter()
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    String::from_utf8_lossy(&f.data).into_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Chart.yaml".to_string(), "{}".to_string()),
+                ("a.txt".to_string(), "second".to_string()),
+                ("b.txt".to_string(), "b".to_string()),
+            ]
+        );
+    }
+
+    #[test]
     fn missing_dependency_and_bad_archives() {
         let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         let d = tmp.path();
@@ -824,12 +948,12 @@ mod tests {
         );
         let evil = tgz(&[("x/Chart.yaml", "{}"), ("x/../../etc/passwd", "x")]);
         assert_eq!(
-            read_archive(&evil).map(|_| ()),
+            read_archive(&evil, &mut { MAX_CHART_BYTES }).map(|_| ()),
             Err("chart illegally contains content outside the base directory: \"x/../../etc/passwd\"".to_string())
         );
         let abs = tgz(&[("/etc/passwd", "x")]);
         assert_eq!(
-            read_archive(&abs).map(|_| ()),
+            read_archive(&abs, &mut { MAX_CHART_BYTES }).map(|_| ()),
             Err("chart illegally contains absolute paths: \"/etc/passwd\"".to_string())
         );
         let tmp2 = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
