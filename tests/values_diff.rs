@@ -65,7 +65,10 @@ replicaCount: 3  # web/values-prod.yaml:1
 #[test]
 fn values_json_is_one_object() {
     let d = fixture();
-    let r = run_in(d.path(), &["values", "web", "--env", "prod", "--format", "json"]);
+    let r = run_in(
+        d.path(),
+        &["values", "web", "--env", "prod", "--format", "json"],
+    );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         r.stdout,
@@ -114,7 +117,10 @@ fn values_of_an_unknown_service_or_environment_lists_the_choices() {
     let r = run_in(d.path(), &["values", "api", "--env", "prod"]);
     assert_eq!(r.code, Some(2));
     assert_eq!(r.stdout, "");
-    assert_eq!(r.stderr, "chartgate: unknown service `api`; services: web\n");
+    assert_eq!(
+        r.stderr,
+        "chartgate: unknown service `api`; services: web\n"
+    );
     let r = run_in(d.path(), &["values", "web", "--env", "qa"]);
     assert_eq!(r.code, Some(2));
     assert_eq!(
@@ -152,14 +158,22 @@ fn diff_text_between_two_environments() {
     assert_eq!(r.stdout, DIFF_TEXT);
     // The other way round: the ConfigMap is removed and old and new swap.
     let r = run_in(d.path(), &["diff", "--env", "prod,dev"]);
-    assert!(r.stdout.starts_with("diff prod -> dev\nweb\n  - ConfigMap web-extra (only in prod)\n"));
+    assert!(
+        r.stdout
+            .starts_with("diff prod -> dev\nweb\n  - ConfigMap web-extra (only in prod)\n")
+    );
     assert!(r.stdout.contains("      ~ spec.replicas: 3 -> 1\n          prod: web/values-prod.yaml:1\n          dev: web/values.yaml:1\n"));
 }
 
 #[test]
 fn diff_markdown_for_a_pr_comment() {
     let d = fixture();
-    let r = run_in(d.path(), &["diff", ".", "--env", "dev", "--env", "prod", "--format", "markdown"]);
+    let r = run_in(
+        d.path(),
+        &[
+            "diff", ".", "--env", "dev", "--env", "prod", "--format", "markdown",
+        ],
+    );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         r.stdout,
@@ -217,7 +231,11 @@ fn git(dir: &Path, args: &[&str]) {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -225,6 +243,13 @@ fn check_base_adds_the_objects_a_pr_changes_to_the_markdown_summary() {
     let d = fixture();
     let root = d.path();
     git(root, &["init", "-q"]);
+    let manifest = |level: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n  namespace: team-a\ndata:\n  level: \"{level}\"\n"
+        )
+    };
+    std::fs::create_dir_all(root.join("manifests")).unwrap();
+    std::fs::write(root.join("manifests/shared.yaml"), manifest("1")).unwrap();
     git(root, &["add", "-A"]);
     git(root, &["commit", "-q", "-m", "base"]);
     // The PR: prod gets 5 replicas, dev a new label value and a new ConfigMap template.
@@ -238,9 +263,14 @@ fn check_base_adds_the_objects_a_pr_changes_to_the_markdown_summary() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-added\ndata:\n  level: {{ .Values.env.LOG_LEVEL | quote }}\n",
     )
     .unwrap();
+    // A plain manifest changes too.
+    std::fs::write(root.join("manifests/shared.yaml"), manifest("2")).unwrap();
     git(root, &["add", "-A"]);
     git(root, &["commit", "-q", "-m", "pr"]);
-    let r = run_in(root, &["check", ".", "--format", "markdown", "--base", "HEAD~1"]);
+    let r = run_in(
+        root,
+        &["check", ".", "--format", "markdown", "--base", "HEAD~1"],
+    );
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     let (_, section) = r.stdout.split_once("## Changes versus").unwrap();
     assert_eq!(
@@ -264,6 +294,14 @@ fn check_base_adds_the_objects_a_pr_changes_to_the_markdown_summary() {
 | ConfigMap web-added | *object added* | | | |
 | Deployment web | `spec.replicas` | `3` | `5` | base: `web/values-prod.yaml:1`<br>PR: `web/values-prod.yaml:1` |
 
+### Plain manifests
+
+#### `manifests/shared.yaml`
+
+| Object | Field | `base` | `PR` | Set by |
+|---|---|---|---|---|
+| ConfigMap team-a/shared | `data.level` | `\"1\"` | `\"2\"` |  |
+
 "
     );
     // The temporary worktree is gone.
@@ -277,20 +315,40 @@ fn check_base_adds_the_objects_a_pr_changes_to_the_markdown_summary() {
     // Other formats are unchanged by --base; the revision is still checked.
     let r = run_in(root, &["check", ".", "--base", "no-such-ref"]);
     assert_eq!(r.code, Some(2));
-    assert_eq!(r.stderr, "chartgate: --base: unknown revision `no-such-ref`\n");
-    let r = run_in(root, &["check", ".", "--format", "markdown", "--base", "no-such-ref"]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: --base: unknown revision `no-such-ref`\n"
+    );
+    let r = run_in(
+        root,
+        &[
+            "check",
+            ".",
+            "--format",
+            "markdown",
+            "--base",
+            "no-such-ref",
+        ],
+    );
     assert_eq!(r.code, Some(2));
     assert_eq!(r.stdout, "");
-    assert_eq!(r.stderr, "chartgate: --base: unknown revision `no-such-ref`\n");
+    assert_eq!(
+        r.stderr,
+        "chartgate: --base: unknown revision `no-such-ref`\n"
+    );
 }
 
 #[test]
 fn check_base_outside_a_git_repository_is_an_error() {
     let d = fixture();
-    let r = run_in(d.path(), &["check", ".", "--format", "markdown", "--base", "main"]);
+    let r = run_in(
+        d.path(),
+        &["check", ".", "--format", "markdown", "--base", "main"],
+    );
     assert_eq!(r.code, Some(2));
     assert!(
-        r.stderr.starts_with("chartgate: --base: ") && r.stderr.contains("is not in a git repository"),
+        r.stderr.starts_with("chartgate: --base: ")
+            && r.stderr.contains("is not in a git repository"),
         "{}",
         r.stderr
     );
@@ -324,7 +382,10 @@ replicas: 1  # ../team-a/argocd/templates/gateway.yaml:1 (parameters)
 /// name with the release left out, and the values lines come from the environments' files.
 #[test]
 fn diff_matches_objects_of_releases_named_per_environment() {
-    let r = run_in(&gitops_config_repo(), &["diff", "--env", "dev", "--env", "prod"]);
+    let r = run_in(
+        &gitops_config_repo(),
+        &["diff", "--env", "dev", "--env", "prod"],
+    );
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert!(
         r.stdout.contains(

@@ -71,20 +71,29 @@ fn source_args(run: &RunArgs, cwd: &Path) -> SourceArgs {
     }
 }
 
+/// A plain manifest file: (path as printed, its documents or why they could not be read).
+type Manifest = (
+    String,
+    Result<Vec<crate::analyze::model::SourceFile>, String>,
+);
+
+/// The renders and the plain manifests of one revision.
 fn renders(
     source: &SourceArgs,
     envs: &[String],
     cwd: &Path,
     paths: &[PathBuf],
-) -> Result<Vec<Rendered>, String> {
+) -> Result<(Vec<Rendered>, Vec<Manifest>), String> {
     let (session, d) = super::values::discover(source, envs, cwd, paths)?;
-    Ok(render_all(
-        &session,
-        &d.discovered.services,
-        envs,
-        &d.argo.repos,
-        cwd,
-    ))
+    let limits = crate::model::Limits::default().yaml();
+    let manifests = (d.discovered.manifests.iter())
+        .map(|m| {
+            let parsed = crate::pipeline::parse_manifest(m, &limits).map(|f| vec![f]);
+            (m.display.clone(), parsed)
+        })
+        .collect();
+    let rendered = render_all(&session, &d.discovered.services, envs, &d.argo.repos, cwd);
+    Ok((rendered, manifests))
 }
 
 /// The markdown section comparing `rev` with the working tree for `paths` (relative to `cwd`).
@@ -98,7 +107,12 @@ pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Resul
         .map_err(|e| format!("--base: {e}"))?;
     let sha = git(
         cwd,
-        &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")],
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
     )
     .map_err(|_| {
         format!(
@@ -107,7 +121,10 @@ pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Resul
         )
     })?;
     let here = cwd.canonicalize().map_err(|e| format!("--base: {e}"))?;
-    let prefix = here.strip_prefix(&top).unwrap_or(Path::new("")).to_path_buf();
+    let prefix = here
+        .strip_prefix(&top)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
     let wt = checkout(&top, &sha)?;
     let base_cwd = wt.path.join(&prefix);
     // The check's paths in the base revision (those that do not exist there hold nothing).
@@ -131,9 +148,9 @@ pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Resul
         head_paths.push(PathBuf::from("."));
     }
     let mut envs: Vec<String> = run.env.clone();
-    let head = renders(&source, &envs, cwd, &head_paths)?;
-    let base = if base_paths.is_empty() || !base_cwd.exists() {
-        Vec::new()
+    let (head, head_manifests) = renders(&source, &envs, cwd, &head_paths)?;
+    let (base, base_manifests) = if base_paths.is_empty() || !base_cwd.exists() {
+        Default::default()
     } else {
         renders(&source, &envs, &base_cwd, &base_paths)?
     };
@@ -171,9 +188,7 @@ pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Resul
             c: &str,
             env: &Option<String>,
         ) -> Option<&'r Result<crate::pipeline::renders::EnvRender, String>> {
-            side.iter()
-                .find(|r| r.0 == c && &r.1 == env)
-                .map(|r| &r.2)
+            side.iter().find(|r| r.0 == c && &r.1 == env).map(|r| &r.2)
         }
         let mut report = DiffReport {
             from: "base".into(),
@@ -218,8 +233,71 @@ pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Resul
             s.push('\n');
         }
     }
+    s.push_str(&manifests_section(&base_manifests, &head_manifests));
     drop(wt);
     Ok(s)
+}
+
+/// The plain manifest files the PR changes (the same in every environment), or nothing when
+/// neither revision has any.
+fn manifests_section(base: &[Manifest], head: &[Manifest]) -> String {
+    if base.is_empty() && head.is_empty() {
+        return String::new();
+    }
+    let mut names: Vec<&str> = base.iter().chain(head).map(|m| m.0.as_str()).collect();
+    names.sort();
+    names.dedup();
+    let find = |side: &'_ [Manifest], n: &str| side.iter().position(|m| m.0 == n);
+    let mut report = DiffReport {
+        from: "base".into(),
+        to: "PR".into(),
+        charts: Vec::new(),
+    };
+    let mut failures = Vec::new();
+    for n in names {
+        let mut sides = [None, None];
+        for (i, side) in [base, head].into_iter().enumerate() {
+            if let Some(at) = find(side, n) {
+                match &side[at].1 {
+                    Ok(files) => sides[i] = Some(files.as_slice()),
+                    Err(e) => failures.push(format!(
+                        "- {}: cannot be read in the {}: {}",
+                        diff_code(n),
+                        if i == 0 { "base" } else { "PR" },
+                        one_line(e)
+                    )),
+                }
+            }
+        }
+        let [b, h] = sides.map(|f| {
+            f.map(|files| diff::Side {
+                files,
+                render: None,
+            })
+        });
+        let d = diff::compare_sides(n, b, h);
+        if d.status != ChartStatus::Compared || !d.objects.is_empty() {
+            report.charts.push(d);
+        }
+    }
+    let mut s = "### Plain manifests\n\n".to_string();
+    if report.charts.is_empty() && failures.is_empty() {
+        s.push_str("No object changes.\n\n");
+        return s;
+    }
+    s.push_str(&diff::markdown_charts(&report, 4));
+    for f in failures {
+        s.push_str(&f);
+        s.push('\n');
+    }
+    if !s.ends_with("\n\n") {
+        s.push('\n');
+    }
+    s
+}
+
+fn diff_code(s: &str) -> String {
+    format!("`{}`", crate::report::clean::controls(s).replace('`', "'"))
 }
 
 fn one_line(e: &str) -> String {
@@ -254,7 +332,12 @@ pub fn for_check(
             .map_err(|e| format!("--base: {} is not in a git repository: {e}", cwd.display()))?;
         git(
             cwd,
-            &["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")],
+            &[
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                &format!("{rev}^{{commit}}"),
+            ],
         )
         .map_err(|_| {
             format!(

@@ -32,7 +32,11 @@ pub struct DiffArgs {
 }
 
 /// One render job's result: (service as printed, environment, render or error).
-pub type Rendered = (String, Option<String>, std::result::Result<EnvRender, String>);
+pub type Rendered = (
+    String,
+    Option<String>,
+    std::result::Result<EnvRender, String>,
+);
 
 /// Renders every service × environment of `envs` (each service's environments as `check`
 /// selects them), in parallel on the session's pool; results in (service, environment) order.

@@ -244,8 +244,7 @@ pub fn path_text(segs: &[Seg]) -> String {
         match seg {
             Seg::Key(k)
                 if !k.is_empty()
-                    && k
-                        .chars()
+                    && k.chars()
                         .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
             {
                 if !s.is_empty() {

@@ -66,9 +66,8 @@ pub fn render_env(
     repos: &RepoMap,
     cwd: &Path,
 ) -> Result<EnvRender, String> {
-    let run = || {
-        crate::budget::render_scope(&svc.config.limits, || render_inner(svc, env, repos, cwd))
-    };
+    let run =
+        || crate::budget::render_scope(&svc.config.limits, || render_inner(svc, env, repos, cwd));
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
         Err(format!(
             "{}: internal error while rendering this chart; please report it",
@@ -83,20 +82,22 @@ fn render_inner(
     repos: &RepoMap,
     cwd: &Path,
 ) -> Result<EnvRender, String> {
-    let loaded =
-        crate::discover::argocd::deps::load(&svc.chart, Some(&svc.root), repos, &Default::default())
-            .map_err(|e| match e {
-                crate::discover::argocd::deps::LoadError::Missing(m) => m
-                    .iter()
-                    .map(|m| {
-                        crate::discover::argocd::deps::message(m, &display_path(&svc.chart, cwd))
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-                crate::discover::argocd::deps::LoadError::Other(m) => {
-                    m.replace(&svc.chart.display().to_string(), &svc.display)
-                }
-            })?;
+    let loaded = crate::discover::argocd::deps::load(
+        &svc.chart,
+        Some(&svc.root),
+        repos,
+        &Default::default(),
+    )
+    .map_err(|e| match e {
+        crate::discover::argocd::deps::LoadError::Missing(m) => m
+            .iter()
+            .map(|m| crate::discover::argocd::deps::message(m, &display_path(&svc.chart, cwd)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        crate::discover::argocd::deps::LoadError::Other(m) => {
+            m.replace(&svc.chart.display().to_string(), &svc.display)
+        }
+    })?;
     let limits = svc.config.limits;
     let max = crate::config::Limits::default().file_bytes;
     let mut registry = ValuesRegistry::default();
@@ -160,6 +161,15 @@ fn render_inner(
             file: name.clone(),
             documents,
         });
+    }
+    // CRDs Argo CD installs with the chart, as `check` reads them.
+    if env.include_crds {
+        files.extend(super::crd_files(
+            &loaded.chart,
+            &svc.chart,
+            cwd,
+            &limits.yaml(),
+        ));
     }
     Ok(EnvRender {
         service: svc.display.clone(),

@@ -124,11 +124,11 @@ struct Obj<'a> {
 /// name and namespace inside names are replaced by `{release}` / `{namespace}`, so that the
 /// same object matches across environments whose releases are named per environment
 /// (`web-dev`, `web-prod`).
-fn objects(r: &EnvRender, generic: bool) -> BTreeMap<ObjKey, Obj<'_>> {
+fn objects<'a>(side: &Side<'a>, generic: bool) -> BTreeMap<ObjKey, Obj<'a>> {
     let norm = |s: &str| {
-        if !generic {
+        let Some(r) = side.render.filter(|_| generic) else {
             return s.to_string();
-        }
+        };
         let s = s.replace(&r.release, "{release}");
         if r.namespace.is_empty() {
             s
@@ -137,7 +137,7 @@ fn objects(r: &EnvRender, generic: bool) -> BTreeMap<ObjKey, Obj<'_>> {
         }
     };
     let mut out = BTreeMap::new();
-    for f in &r.files {
+    for f in side.files {
         for (i, doc) in f.documents.iter().enumerate() {
             for res in crate::analyze::model::resources_of(&f.file, i, doc) {
                 let name = res.name.unwrap_or_default();
@@ -161,15 +161,38 @@ fn objects(r: &EnvRender, generic: bool) -> BTreeMap<ObjKey, Obj<'_>> {
     out
 }
 
+/// One side of a comparison: manifests, and the render they come from (for provenance and
+/// release names), if any.
+#[derive(Clone, Copy)]
+pub struct Side<'a> {
+    pub files: &'a [crate::analyze::model::SourceFile],
+    pub render: Option<&'a EnvRender>,
+}
+
+impl<'a> Side<'a> {
+    /// The side of a render.
+    pub fn of(r: &'a EnvRender) -> Side<'a> {
+        Side {
+            files: &r.files,
+            render: Some(r),
+        }
+    }
+}
+
 /// Compares two renders of the chart `chart` (either may be missing).
 pub fn compare(chart: &str, left: Option<&EnvRender>, right: Option<&EnvRender>) -> ChartDiff {
+    compare_sides(chart, left.map(Side::of), right.map(Side::of))
+}
+
+/// Compares two sides named `chart` (a chart, or a plain manifest file).
+pub fn compare_sides(chart: &str, left: Option<Side<'_>>, right: Option<Side<'_>>) -> ChartDiff {
     // Releases or namespaces named per environment: match objects by their generic names.
-    let generic = match (left, right) {
+    let generic = match (left.and_then(|s| s.render), right.and_then(|s| s.render)) {
         (Some(a), Some(b)) => a.release != b.release || a.namespace != b.namespace,
         _ => false,
     };
-    let lo = left.map(|r| objects(r, generic)).unwrap_or_default();
-    let ro = right.map(|r| objects(r, generic)).unwrap_or_default();
+    let lo = left.map(|s| objects(&s, generic)).unwrap_or_default();
+    let ro = right.map(|s| objects(&s, generic)).unwrap_or_default();
     let status = match (left, right) {
         (Some(_), None) => ChartStatus::Removed,
         (None, Some(_)) => ChartStatus::Added,
@@ -200,8 +223,8 @@ pub fn compare(chart: &str, left: Option<&EnvRender>, right: Option<&EnvRender>)
         match (a, b) {
             (Some(a), Some(b)) => {
                 let mut ctx = Ctx {
-                    left: left.map(|r| (r, a.template)),
-                    right: right.map(|r| (r, b.template)),
+                    left: left.and_then(|s| s.render).map(|r| (r, a.template)),
+                    right: right.and_then(|s| s.render).map(|r| (r, b.template)),
                     out: Vec::new(),
                 };
                 let mut segs = Vec::new();
