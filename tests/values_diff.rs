@@ -60,6 +60,15 @@ replicaCount: 3  # web/values-prod.yaml:1
         r.stdout
     );
     assert!(r.stdout.contains("replicaCount: 1  # web/values.yaml:1\n"));
+    // From inside the chart: the service is `.`, paths relative to it.
+    let r = run_in(
+        &d.path().join("web"),
+        &["values", ".", "--env", "prod", "--format", "json"],
+    );
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let j: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!((&j["service"], &j["chart"]), (&".".into(), &".".into()));
+    assert_eq!(j["sources"]["replicaCount"], "values-prod.yaml:1");
 }
 
 #[test]

@@ -91,6 +91,8 @@ pub fn discover(
 /// `/` ignored) or by service name.
 pub fn find_services<'a>(d: &'a Discovered, name: &str) -> Vec<&'a Service> {
     let want = name.trim_start_matches("./").trim_end_matches('/');
+    // The service in the current directory is printed as the empty path.
+    let want = if want == "." { "" } else { want };
     let by_path: Vec<&Service> = d.services.iter().filter(|s| s.display == want).collect();
     if !by_path.is_empty() {
         return by_path;

@@ -172,8 +172,8 @@ fn render_inner(
         ));
     }
     Ok(EnvRender {
-        service: svc.display.clone(),
-        chart: display_path(&svc.chart, cwd),
+        service: dot(svc.display.clone()),
+        chart: dot(display_path(&svc.chart, cwd)),
         environment: env.name.clone(),
         release,
         namespace,
@@ -185,4 +185,9 @@ fn render_inner(
         files,
         cwd: cwd.to_path_buf(),
     })
+}
+
+/// The current directory prints as `.` (display paths of it are empty).
+fn dot(s: String) -> String {
+    if s.is_empty() { ".".into() } else { s }
 }

@@ -239,7 +239,8 @@ pub fn compare_sides(chart: &str, left: Option<Side<'_>>, right: Option<Side<'_>
         }
     }
     ChartDiff {
-        chart: chart.to_string(),
+        // The chart in the current directory prints as `.`.
+        chart: if chart.is_empty() { "." } else { chart }.to_string(),
         status,
         objects,
     }
