@@ -322,6 +322,12 @@ fn check_base_adds_the_objects_a_pr_changes_to_the_markdown_summary() {
     let list = String::from_utf8_lossy(&list.stdout);
     assert_eq!(list.matches("worktree ").count(), 1, "{list}");
     // Other formats are unchanged by --base; the revision is still checked.
+    let r = run_in(root, &["check", ".", "--base=--output=x"]);
+    assert_eq!(r.code, Some(2));
+    assert_eq!(
+        r.stderr,
+        "chartgate: --base: unknown revision `--output=x`\n"
+    );
     let r = run_in(root, &["check", ".", "--base", "no-such-ref"]);
     assert_eq!(r.code, Some(2));
     assert_eq!(
@@ -344,6 +350,24 @@ fn check_base_adds_the_objects_a_pr_changes_to_the_markdown_summary() {
     assert_eq!(
         r.stderr,
         "chartgate: --base: unknown revision `no-such-ref`\n"
+    );
+}
+
+#[test]
+fn check_base_without_git_is_an_error() {
+    let d = fixture();
+    let out = support::chartgate()
+        .current_dir(d.path())
+        .env("PATH", "")
+        .args(["check", ".", "--format", "markdown", "--base", "main"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("chartgate: --base needs git on PATH: "),
+        "{err}"
     );
 }
 

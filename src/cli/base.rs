@@ -13,19 +13,55 @@ use super::diff::{Rendered, render_all};
 use super::run_args::RunArgs;
 use super::values::SourceArgs;
 
-/// Runs git in `dir`; its stdout (trimmed), or a one-line error.
+/// Runs git in `dir` (no hooks, no Git LFS downloads); its stdout (trimmed), or a one-line
+/// error.
 fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
+        .args(["-c", "core.hooksPath=/dev/null"])
         .args(args)
+        .env("GIT_LFS_SKIP_SMUDGE", "1")
+        .env("GIT_TERMINAL_PROMPT", "0")
         .output()
-        .map_err(|e| format!("--base needs git: {e}"))?;
+        .map_err(|e| format!("--base needs git on PATH: {e}"))?;
     if out.status.success() {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
     } else {
         Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
     }
+}
+
+/// The repository top of `cwd` and the commit `rev` names. Errors: git missing, not a
+/// repository, unknown revision.
+fn resolve(rev: &str, cwd: &Path) -> Result<(PathBuf, String), String> {
+    git(cwd, &["--version"])?;
+    let top = git(cwd, &["rev-parse", "--show-toplevel"])
+        .map_err(|e| format!("--base: {} is not in a git repository: {e}", cwd.display()))?;
+    let top = PathBuf::from(top)
+        .canonicalize()
+        .map_err(|e| format!("--base: {e}"))?;
+    let unknown = || {
+        format!(
+            "--base: unknown revision `{}`",
+            crate::config::confine::excerpt(rev, 80)
+        )
+    };
+    // A revision is never an option.
+    if rev.starts_with('-') || rev.is_empty() {
+        return Err(unknown());
+    }
+    let sha = git(
+        cwd,
+        &[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{rev}^{{commit}}"),
+        ],
+    )
+    .map_err(|_| unknown())?;
+    Ok((top, sha))
 }
 
 /// A checked-out base revision, removed (worktree and directory) when dropped.
@@ -100,26 +136,7 @@ fn renders(
 /// Errors (exit 2): git missing, not a repository, unknown revision, base not renderable as a
 /// whole (a failing render of one chart is a line of the section instead).
 pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Result<String, String> {
-    let top = git(cwd, &["rev-parse", "--show-toplevel"])
-        .map_err(|e| format!("--base: {} is not in a git repository: {e}", cwd.display()))?;
-    let top = PathBuf::from(top)
-        .canonicalize()
-        .map_err(|e| format!("--base: {e}"))?;
-    let sha = git(
-        cwd,
-        &[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("{rev}^{{commit}}"),
-        ],
-    )
-    .map_err(|_| {
-        format!(
-            "--base: unknown revision `{}`",
-            crate::config::confine::excerpt(rev, 80)
-        )
-    })?;
+    let (top, sha) = resolve(rev, cwd)?;
     let here = cwd.canonicalize().map_err(|e| format!("--base: {e}"))?;
     let prefix = here
         .strip_prefix(&top)
@@ -328,23 +345,7 @@ pub fn for_check(
     let markdown =
         args.format == "markdown" || args.outputs.iter().any(|o| o.starts_with("markdown="));
     if !markdown {
-        git(cwd, &["rev-parse", "--show-toplevel"])
-            .map_err(|e| format!("--base: {} is not in a git repository: {e}", cwd.display()))?;
-        git(
-            cwd,
-            &[
-                "rev-parse",
-                "--verify",
-                "--quiet",
-                &format!("{rev}^{{commit}}"),
-            ],
-        )
-        .map_err(|_| {
-            format!(
-                "--base: unknown revision `{}`",
-                crate::config::confine::excerpt(rev, 80)
-            )
-        })?;
+        resolve(rev, cwd)?;
         return Ok(None);
     }
     section(rev, paths, &args.run, cwd).map(Some)
