@@ -547,7 +547,92 @@ pub fn json(report: &DiffReport) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::differing;
+    use super::*;
+
+    fn side(text: &str) -> Vec<crate::analyze::model::SourceFile> {
+        vec![crate::analyze::model::SourceFile {
+            file: "m.yaml".into(),
+            documents: crate::yaml::parse_manifests(text, &Default::default()).unwrap(),
+        }]
+    }
+
+    fn fields(a: &str, b: &str) -> Vec<(String, Change, Option<String>, Option<String>)> {
+        let (a, b) = (side(a), side(b));
+        let d = compare_sides(
+            "m",
+            Some(Side {
+                files: &a,
+                render: None,
+            }),
+            Some(Side {
+                files: &b,
+                render: None,
+            }),
+        );
+        d.objects
+            .iter()
+            .flat_map(|o| o.fields.iter())
+            .map(|f| {
+                (
+                    f.path.clone(),
+                    f.change,
+                    f.old.as_ref().map(|v| v.to_string()),
+                    f.new.as_ref().map(|v| v.to_string()),
+                )
+            })
+            .collect()
+    }
+
+    const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n";
+
+    #[test]
+    fn lists_of_named_items_match_by_name() {
+        let a = format!(
+            "{POD}  - name: app\n    env:\n    - {{name: A, value: '1'}}\n    - {{name: B, value: '2'}}\n"
+        );
+        let b = format!(
+            "{POD}  - name: app\n    env:\n    - {{name: Z, value: '0'}}\n    - {{name: A, value: '1'}}\n    - {{name: B, value: '3'}}\n"
+        );
+        assert_eq!(
+            fields(&a, &b),
+            [
+                (
+                    "spec.containers[0].env[2].value".to_string(),
+                    Change::Changed,
+                    Some("\"2\"".to_string()),
+                    Some("\"3\"".to_string())
+                ),
+                (
+                    "spec.containers[0].env[0]".to_string(),
+                    Change::Added,
+                    None,
+                    Some(r#"{"name":"Z","value":"0"}"#.to_string())
+                ),
+            ]
+        );
+        // Lists without names compare by index; a type change is one change.
+        let a = format!("{POD}  - name: app\n    args: [a, b]\n    ports: 80\n");
+        let b = format!("{POD}  - name: app\n    args: [a]\n    ports: [{{containerPort: 80}}]\n");
+        assert_eq!(
+            fields(&a, &b),
+            [
+                (
+                    "spec.containers[0].args[1]".to_string(),
+                    Change::Removed,
+                    Some("\"b\"".to_string()),
+                    None
+                ),
+                (
+                    "spec.containers[0].ports".to_string(),
+                    Change::Changed,
+                    Some("80".to_string()),
+                    Some(r#"[{"containerPort":80}]"#.to_string())
+                ),
+            ]
+        );
+        // Identical objects: nothing.
+        assert!(fields(&a, &a).is_empty());
+    }
 
     #[test]
     fn differing_parts_of_two_strings() {
