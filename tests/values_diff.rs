@@ -322,6 +322,26 @@ fn check_base_adds_the_objects_a_pr_changes_to_the_markdown_summary() {
     let list = String::from_utf8_lossy(&list.stdout);
     assert_eq!(list.matches("worktree ").count(), 1, "{list}");
     // Other formats are unchanged by --base; the revision is still checked.
+    // A base whose config is broken: a line of the section, the check goes on.
+    std::fs::write(root.join("chartgate.yaml"), "environments: [\n").unwrap();
+    git(root, &["commit", "-q", "-am", "broken config"]);
+    std::fs::write(
+        root.join("chartgate.yaml"),
+        "environments:\n  dev:\n    namespace: team-a\n  prod:\n    namespace: team-a\n",
+    )
+    .unwrap();
+    let r = run_in(
+        root,
+        &["check", ".", "--format", "markdown", "--base", "HEAD"],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let (_, section) = r.stdout.split_once("## Changes versus").unwrap();
+    assert!(
+        section.starts_with(
+            " `HEAD`\n\nThe base revision could not be read: config error: chartgate.yaml:"
+        ),
+        "{section}"
+    );
     let r = run_in(root, &["check", ".", "--base=--output=x"]);
     assert_eq!(r.code, Some(2));
     assert_eq!(

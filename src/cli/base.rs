@@ -166,10 +166,24 @@ pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Resul
     }
     let mut envs: Vec<String> = run.env.clone();
     let (head, head_manifests) = renders(&source, &envs, cwd, &head_paths)?;
+    let heading = format!(
+        "## Changes versus `{}`\n\n",
+        crate::config::confine::excerpt(rev, 80).replace('`', "'")
+    );
     let (base, base_manifests) = if base_paths.is_empty() || !base_cwd.exists() {
         Default::default()
     } else {
-        renders(&source, &envs, &base_cwd, &base_paths)?
+        match renders(&source, &envs, &base_cwd, &base_paths) {
+            Ok(x) => x,
+            // A base that cannot be read (its config, say) does not fail the PR's check.
+            Err(e) => {
+                let root = format!("{}/", wt.path.display());
+                return Ok(format!(
+                    "{heading}The base revision could not be read: {}\n\n",
+                    one_line(&e.replace(&root, ""))
+                ));
+            }
+        }
     };
     if envs.is_empty() {
         envs = head
@@ -180,10 +194,7 @@ pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Resul
         envs.sort();
         envs.dedup();
     }
-    let mut s = format!(
-        "## Changes versus `{}`\n\n",
-        crate::config::confine::excerpt(rev, 80).replace('`', "'")
-    );
+    let mut s = heading;
     let env_list: Vec<Option<String>> = if envs.is_empty() {
         vec![None]
     } else {
