@@ -20,6 +20,8 @@ const TARGETS: &[(&str, fn(&[u8]))] = &[
     ("quantity_image", harness::quantity_image::run),
     ("rego_input", harness::rego_input::run),
     ("analyze", harness::analyze::run),
+    ("archive", harness::archive::run),
+    ("report", harness::report::run),
 ];
 
 #[test]

@@ -1,6 +1,8 @@
 //! Conformance with Helm on the shared corpus (`../shared/corpus`, searched from the repository
-//! root upwards; the test passes silently when it is absent). Prints failing cases with a short
-//! diff and the ratio; fails when fewer cases are identical than tests/conformance-floor.txt says.
+//! root upwards). Prints failing cases with a short diff and the ratio; fails when fewer cases
+//! are identical than tests/conformance-floor.txt says. A corpus directory without a readable
+//! `manifest.json`, or an unreadable floor file, fails the test; an absent corpus is said loudly
+//! on stderr, and fails under `CHARTGATE_CI=1` (set by `.ci/run`, which runs beside `../shared`).
 
 #[path = "render_support/mod.rs"]
 mod support;
@@ -13,10 +15,24 @@ fn shared_corpus_conformance() {
     let Some(corpus) = root
         .ancestors()
         .map(|a| a.join("shared/corpus"))
-        .find(|p| p.join("manifest.json").is_file())
+        .find(|p| p.is_dir())
     else {
+        assert!(
+            std::env::var_os("CHARTGATE_CI").is_none(),
+            "CHARTGATE_CI is set but no shared/corpus was found above {}",
+            root.display()
+        );
+        eprintln!(
+            "WARNING: shared/corpus not found above {}: Helm conformance NOT checked",
+            root.display()
+        );
         return;
     };
+    assert!(
+        std::fs::read_to_string(corpus.join("manifest.json")).is_ok(),
+        "{}/manifest.json is missing or unreadable",
+        corpus.display()
+    );
     let results = support::run_corpus(&corpus);
     let ok = results.iter().filter(|r| r.failure.is_none()).count();
     for r in &results {
@@ -25,14 +41,13 @@ fn shared_corpus_conformance() {
         }
     }
     println!("conformance: {ok}/{} cases identical", results.len());
-    let floor: usize = std::fs::read_to_string(root.join("tests/conformance-floor.txt"))
-        .ok()
-        .and_then(|t| {
-            t.lines()
-                .find(|l| !l.starts_with('#'))
-                .and_then(|l| l.trim().parse().ok())
-        })
-        .unwrap_or(0);
+    let floor_text = std::fs::read_to_string(root.join("tests/conformance-floor.txt"))
+        .unwrap_or_else(|e| panic!("tests/conformance-floor.txt: {e}"));
+    let floor: usize = floor_text
+        .lines()
+        .find(|l| !l.starts_with('#'))
+        .and_then(|l| l.trim().parse().ok())
+        .unwrap_or_else(|| panic!("tests/conformance-floor.txt holds no number"));
     assert!(
         ok >= floor,
         "only {ok} of {} corpus cases identical; floor is {floor}",

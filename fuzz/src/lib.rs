@@ -4,8 +4,10 @@
 //! with them, so a fixed crash stays fixed in the normal test suite. Only `chartgate` and
 //! `serde_json` are used here.
 pub mod analyze;
+pub mod archive;
 pub mod quantity_image;
 pub mod rego_input;
+pub mod report;
 pub mod strvals;
 pub mod template_exec;
 pub mod template_parse;

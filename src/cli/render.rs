@@ -112,7 +112,10 @@ pub fn run(args: &RenderArgs) -> i32 {
                 .collect();
             println!(
                 "{}",
-                serde_json::to_string_pretty(&serde_json::Value::Object(obj)).unwrap_or_default()
+                crate::report::clean::json(
+                    serde_json::to_string_pretty(&serde_json::Value::Object(obj))
+                        .unwrap_or_default()
+                )
             );
             0
         }

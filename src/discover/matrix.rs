@@ -76,8 +76,9 @@ pub fn matrix<'a>(d: &'a Discovered, cluster: Option<&str>, cwd: &Path) -> Matri
 /// `--list --format json`: the matrix as one JSON object (pretty, newline-terminated).
 pub fn json(d: &Discovered, cluster: Option<&str>, cwd: &Path) -> String {
     let m = matrix(d, cluster, cwd);
-    let mut s =
-        serde_json::to_string_pretty(&m).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut s = crate::report::clean::json(
+        serde_json::to_string_pretty(&m).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
+    );
     s.push('\n');
     s
 }

@@ -139,6 +139,14 @@ impl Limits {
 mod tests {
     use super::*;
 
+    /// The budgets issue 20 states: a check of one repository within 30 s and 2 GiB by default.
+    #[test]
+    fn default_run_budget() {
+        let l = Limits::default();
+        assert_eq!((l.run_seconds, l.run_memory), (30, 2 << 30));
+        assert!(l.render_seconds <= l.run_seconds && l.render_memory <= l.run_memory);
+    }
+
     #[test]
     fn set_by_name_and_arg() {
         let mut l = Limits::default();

@@ -515,7 +515,7 @@ pub fn json(run: &AuditRun, s: &AuditSummary) -> String {
             v
         }).collect::<Vec<_>>(),
     });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_default();
+    let mut out = super::clean::json(serde_json::to_string_pretty(&doc).unwrap_or_default());
     out.push('\n');
     out
 }

@@ -140,7 +140,7 @@ pub fn write_baseline(findings: &[Finding]) -> String {
         version: BASELINE_VERSION,
         entries,
     };
-    let mut s = serde_json::to_string_pretty(&b).unwrap_or_default();
+    let mut s = super::clean::json(serde_json::to_string_pretty(&b).unwrap_or_default());
     s.push('\n');
     s
 }

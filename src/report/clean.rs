@@ -19,6 +19,34 @@ pub fn controls(s: &str) -> String {
     out
 }
 
+/// Serialized JSON with the characters serde_json leaves raw inside strings (DEL, C1 controls,
+/// bidirectional and zero-width formatting) written as `\uXXXX` escapes: the same JSON value,
+/// safe to print. (serde_json already escapes C0 controls.)
+pub fn json(s: String) -> String {
+    escape_with(s, |c, out| out.push_str(&format!("\\u{:04x}", c as u32)))
+}
+
+/// Serialized XML with those characters (and any C0 control the writer let through) as
+/// numeric character references (`&#x7f;`), legal in XML text and attribute values.
+pub fn xml(s: String) -> String {
+    escape_with(s, |c, out| out.push_str(&format!("&#x{:x};", c as u32)))
+}
+
+fn escape_with(s: String, esc: impl Fn(char, &mut String)) -> String {
+    if !s.chars().any(needs_escape) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if needs_escape(c) {
+            esc(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn needs_escape(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || ('\u{200b}'..='\u{200f}').contains(&c)
@@ -78,5 +106,17 @@ mod tests {
         );
         assert_eq!(report("\x1b[31mred", false), "\\x1b[31mred");
         assert_eq!(controls("x\u{202e}y\t"), "x\\u{202e}y\t");
+    }
+
+    #[test]
+    fn json_and_xml_keep_their_value_and_print_no_control() {
+        let v = serde_json::json!({"m": "a\u{7f}b\u{9b}2Jc\u{202e}d\x1be\r"});
+        let s = json(serde_json::to_string(&v).unwrap());
+        assert_eq!(s, r#"{"m":"a\u007fb\u009b2Jc\u202ed\u001be\r"}"#);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+        assert_eq!(
+            xml("<m a=\"\u{7f}\">x\u{85}\ry</m>".to_string()),
+            "<m a=\"&#x7f;\">x&#x85;&#xd;y</m>"
+        );
     }
 }

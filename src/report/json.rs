@@ -52,7 +52,7 @@ impl Reporter for JsonReporter {
             "findings": findings.iter().map(finding_json).collect::<Vec<_>>(),
             "summary": {"error": s.error, "warning": s.warning, "info": s.info},
         });
-        serde_json::to_writer_pretty(&mut *out, &doc)?;
-        writeln!(out)
+        let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
+        writeln!(out, "{}", super::clean::json(text))
     }
 }

@@ -67,5 +67,5 @@ pub fn junit(findings: &[Finding], suites: &[SuiteKey]) -> String {
         }
         report.add_test_suite(suite);
     }
-    report.to_string().unwrap_or_default()
+    super::clean::xml(report.to_string().unwrap_or_default())
 }

@@ -116,7 +116,9 @@ impl Reporter for WriterReporter {
         _ctx: &ReportContext<'_>,
         out: &mut dyn Write,
     ) -> io::Result<()> {
-        out.write_all((self.0)(findings).as_bytes())
+        // Every control character left in the text shows escaped (the writers escape what they
+        // know; this is the last line of defence for a CI log).
+        out.write_all(clean::controls(&(self.0)(findings)).as_bytes())
     }
 }
 
@@ -243,7 +245,7 @@ impl Reporter for MarkdownReporter {
         for n in notes {
             text.push_str(&format!("\n> **Note:** {}\n", markdown::escape_line(&n)));
         }
-        out.write_all(text.as_bytes())
+        out.write_all(clean::controls(&text).as_bytes())
     }
 }
 

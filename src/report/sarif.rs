@@ -191,7 +191,7 @@ pub fn sarif_capped(
             "version": "2.1.0",
             "runs": runs,
         });
-        let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
+        let mut s = super::clean::json(serde_json::to_string_pretty(&doc).unwrap_or_default());
         s.push('\n');
         let too_big = per_run > 0 && gzip_len(s.as_bytes()) > limits.gzip_bytes;
         if too_big {

@@ -23,7 +23,8 @@ pub mod values_schema;
 
 use super::engine::Rule;
 
-/// Every built-in rule, in id order (the registry's metadata list is derived from it).
+/// Every built-in rule, in id order: the one place a rule is registered (`registry::all` derives
+/// the metadata list from it).
 pub fn all() -> &'static [&'static dyn Rule] {
     &[
         &chart_source::ChartSource,

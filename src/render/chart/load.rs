@@ -207,6 +207,30 @@ pub fn load_chart_with_archives(
     })
 }
 
+/// Loads a chart from the bytes of a `.tgz` archive (as a file's content would be read), with
+/// Helm's YAML semantics and default limits; `name` is the archive as messages show it.
+pub fn load_archive_bytes(data: &[u8], name: &str) -> Result<LoadedChart, ChartError> {
+    if data.len() as u64 > MAX_CHART_BYTES {
+        return Err(ChartError::at(
+            name,
+            "chart archive is larger than the maximum size",
+        ));
+    }
+    let limits = crate::model::Limits::default().yaml();
+    let parse = |src: &str, id: u32| {
+        crate::yaml::parse_values(src, id, &limits).map_err(|e| (e.message, e.pos.line, e.pos.col))
+    };
+    let mut left = MAX_CHART_BYTES;
+    let files = read_archive(data, &mut left).map_err(|e| ChartError::at(name, e))?;
+    let mut sources = Sources::default();
+    let chart = build(files, name, &mut sources, &parse, 0, &mut left)?;
+    Ok(LoadedChart {
+        chart,
+        sources,
+        parse_cache: Default::default(),
+    })
+}
+
 /// Loads a chart directory or `.tgz` archive (Helm's YAML semantics for `Chart.yaml` and
 /// `values.yaml`; every values scalar carries its origin in the returned [`Sources`]).
 pub fn load_chart(path: &Path) -> Result<LoadedChart, ChartError> {
