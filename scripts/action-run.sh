@@ -99,6 +99,7 @@ cmd_check() {
   local fail_on="${INPUT_FAIL_ON:-error}"
   local sarif="${INPUT_SARIF:-}"
   local summary="${INPUT_SUMMARY:-true}"
+  local base="${INPUT_BASE:-}"
 
   case "$fail_on" in error | warning | info) ;; *) die "input 'fail-on' must be error, warning or info, got '$fail_on'" ;; esac
   case "$summary" in true | false) ;; *) die "input 'summary' must be true or false, got '$summary'" ;; esac
@@ -128,6 +129,10 @@ cmd_check() {
   fi
   if [ -n "$platform" ]; then
     args+=(--platform-config "$platform")
+  fi
+  # The objects the PR changes go to the step summary.
+  if [ -n "$base" ] && [ "$summary" = true ]; then
+    args+=(--base "$base")
   fi
   local env_list=() e
   IFS=$', \t\n' read -r -a env_list <<<"$envs" || true

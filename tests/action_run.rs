@@ -41,6 +41,7 @@ fn action_yml_is_a_valid_composite_action() {
             "fail-on",
             "sarif",
             "summary",
+            "base",
             "version"
         ]
     );
@@ -88,6 +89,7 @@ fn action_yml_is_a_valid_composite_action() {
         ("INPUT_FAIL_ON", "fail-on"),
         ("INPUT_SARIF", "sarif"),
         ("INPUT_SUMMARY", "summary"),
+        ("INPUT_BASE", "base"),
     ] {
         assert_eq!(check["env"][var], format!("${{{{ inputs.{input} }}}}"));
     }
@@ -263,6 +265,7 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
             ("INPUT_FAIL_ON", "warning"),
             ("INPUT_SARIF", "reports/chartgate.sarif"),
             ("INPUT_SUMMARY", "true"),
+            ("INPUT_BASE", "origin/main"),
         ],
         1,
     );
@@ -286,6 +289,8 @@ fn check_with_all_inputs_passes_arguments_and_propagates_exit_code() {
             "chartgate.yaml",
             "--platform-config",
             "platform/chartgate.yaml",
+            "--base",
+            "origin/main",
             "--env",
             "dev",
             "--env",

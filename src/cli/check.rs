@@ -59,6 +59,10 @@ pub struct CheckArgs {
     /// Nothing affected: exit 0 quietly.
     #[arg(long)]
     pub changed: bool,
+    /// Base revision (a git ref): the markdown report gets a section listing, per environment,
+    /// the rendered objects this PR changes versus it.
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
 }
 
 impl CheckArgs {
@@ -146,6 +150,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         .chain(&args.baseline_out)
         .cloned()
         .collect();
+    // `--base`: rendered first (its sessions record their own root), into the markdown report.
+    let base_section = match super::base::for_check(args, &paths, &cwd) {
+        Ok(s) => s,
+        Err(e) => return Ok(super::fail(&e)),
+    };
     let session = match Session::new(options, cwd.clone(), &paths) {
         Ok(s) => s,
         Err(e) => return Ok(super::fail(&e)),
@@ -302,6 +311,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;
+            let buf = super::base::with_section(format, buf, base_section.as_deref());
             out.write_all(&super::check_extras::with_fixed(
                 format,
                 buf,
@@ -316,6 +326,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             };
             let mut buf = Vec::new();
             reporter.report(&findings, &ctx, &mut buf)?;
+            let buf = super::base::with_section(format, buf, base_section.as_deref());
             let buf = super::check_extras::with_fixed(format, buf, fixed.as_ref());
             let path = std::path::Path::new(path);
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

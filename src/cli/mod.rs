@@ -1,13 +1,16 @@
 //! Command-line interface (clap), one file per command.
 pub mod audit;
+pub mod base;
 pub mod check;
 pub mod check_extras;
+pub mod diff;
 pub mod explain;
 mod panic_hook;
 pub mod policy;
 pub mod render;
 pub mod rules;
 pub mod run_args;
+pub mod values;
 
 use clap::{Parser, Subcommand};
 
@@ -73,6 +76,18 @@ pub enum Command {
   chartgate policy test policies/
   chartgate policy test team-policies/ --run 'test_deny_.*'")]
     Policy(policy::PolicyArgs),
+    /// Print the effective values of one render (chart defaults, subcharts, the environment's
+    /// values files, Argo CD parameters), each with the file:line that set it.
+    #[command(after_help = "Examples:
+  chartgate values services/web --env prod
+  chartgate values web --env prod --format json")]
+    Values(values::ValuesArgs),
+    /// Show the rendered objects that differ between two environments, per object and field,
+    /// with the values lines that set each change.
+    #[command(after_help = "Examples:
+  chartgate diff --env staging --env prod
+  chartgate diff services/ --env dev,prod --format markdown > diff.md")]
+    Diff(diff::DiffArgs),
 }
 
 /// Exit code: no finding at or above `--fail-on`.
@@ -114,6 +129,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Explain(args) => explain::run(&args, &mut out),
         Command::Policy(args) => Ok(policy::run(&args)),
         Command::Render(args) => Ok(render::run(&args)),
+        Command::Values(args) => values::run(&args, &mut out),
+        Command::Diff(args) => diff::run(&args, &mut out),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "chartgate", &mut out);

@@ -10,6 +10,7 @@
 mod budget;
 pub mod locate;
 pub mod policies;
+pub mod renders;
 pub mod session;
 
 use std::collections::{BTreeMap, HashMap};
@@ -696,7 +697,7 @@ fn check_one(
 /// the chart's own, then each dependency's), named by their file in the chart directory when
 /// it exists (so findings point at it), else `CHART/crds/FILE`. Unparsable CRD files are left
 /// to Helm's own error (they are not templates).
-fn crd_files(
+pub fn crd_files(
     chart: &crate::render::chart::Chart,
     dir: &Path,
     cwd: &Path,

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod baseline;
 pub mod clean;
+pub mod diff;
 /// Moved to [`crate::model::finding`]; re-exported for old paths.
 pub use crate::model::finding;
 pub mod github;
