@@ -11,3 +11,5 @@ pub mod registry;
 pub mod rego;
 pub mod rules;
 pub mod settings;
+pub mod values_ignore;
+pub mod values_keys;

@@ -678,6 +678,16 @@ fn check_one(
             });
         }
     }
+    // Values files: unknown keys, then suppression comments on values lines.
+    findings.extend(crate::analyze::rules::values_unknown_key::for_render(
+        &rendered.chart,
+        &svc.chart,
+        &env.values,
+        &settings,
+        cwd,
+    ));
+    let today = session::today().unwrap_or_else(|_| chrono::Local::now().date_naive());
+    crate::analyze::values_ignore::apply(&mut findings, &env.values, &settings, today, cwd);
     for f in &mut findings {
         f.chart = Some(svc.display.clone());
     }

@@ -409,7 +409,8 @@ pub fn unknown_rules(config: &Config, policies: &PolicySet, cwd: &Path) -> Resul
     Ok(())
 }
 
-fn today() -> Result<chrono::NaiveDate, String> {
+/// Today, for expiry dates (`CHARTGATE_TODAY` when set).
+pub fn today() -> Result<chrono::NaiveDate, String> {
     match std::env::var(TODAY_VAR) {
         Ok(s) => chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
             .map_err(|_| format!("{TODAY_VAR} must be a date YYYY-MM-DD, got `{s}`")),

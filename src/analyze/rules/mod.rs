@@ -20,6 +20,7 @@ pub mod tls_hosts;
 pub mod unresolved_source;
 pub mod unused_exemption;
 pub mod values_schema;
+pub mod values_unknown_key;
 
 use super::engine::Rule;
 
@@ -43,5 +44,6 @@ pub fn all() -> &'static [&'static dyn Rule] {
         &timezone::Timezone,
         &tls_hosts::TlsHosts,
         &values_schema::ValuesSchema,
+        &values_unknown_key::ValuesUnknownKey,
     ]
 }

@@ -9,6 +9,7 @@ pub mod funcs;
 pub mod gofmt;
 pub mod lexer;
 pub mod parse;
+pub mod reads;
 
 use crate::render::value::{Seg, Value};
 use parse::Tree;

@@ -1,0 +1,166 @@
+//! `values-unknown-key`: a key in an environment's values file that the chart does not know.
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports, at its line in an environment's values file, each key the chart does not know:
+    /// not in its defaults (`values.yaml`; a subchart's defaults under the subchart's key;
+    /// `global` is always known), not allowed by its `values.schema.json` (`properties`,
+    /// `patternProperties`, `additionalProperties`) and not read by any of its templates
+    /// (`.Values.a.b`, `index .Values "a" "b"`, `get`/`hasKey`/`dig` with literal keys, `with`
+    /// scopes and `$var := .Values.x`, followed on the parsed templates). The message suggests
+    /// the closest known key.
+    ///
+    /// Free-form maps accept any key beneath them: an empty map in the defaults
+    /// (`podAnnotations: {}`), a map the templates `range` over or pass whole to a function
+    /// (`toYaml`, `tpl`, `include`, `dict`), a schema allowing additional properties, a key
+    /// whose default is a scalar or a list. A chart that passes `.Values` itself to a function
+    /// (`toYaml .Values`) accepts every key. Only environment values files are checked, not the
+    /// chart's own `values.yaml`; lists are not looked into.
+    ///
+    /// ## Why
+    /// Helm ignores keys no template reads: a misspelt `replicaCont: 3` deploys the default
+    /// replica count in silence.
+    ///
+    /// ## Failing example
+    /// ```yaml
+    /// # values-prod.yaml of a chart whose values.yaml has replicaCount
+    /// replicaCont: 3
+    /// ```
+    ///
+    /// ## Passing example
+    /// ```yaml
+    /// replicaCount: 3
+    /// ```
+    pub struct ValuesUnknownKey { id: "values-unknown-key", severity: Warning, summary: "Keys in environment values files are known to the chart (defaults, schema or templates)." }
+}
+
+use std::path::{Path, PathBuf};
+
+use crate::analyze::engine::{RawFinding, Rule, RuleContext};
+use crate::analyze::values_keys::{Known, of_chart, suggest};
+use crate::render::chart::Chart;
+use crate::report::finding::{Finding, Location, Severity};
+use crate::yaml::Node;
+
+impl Rule for ValuesUnknownKey {
+    fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
+        &Self::INFO
+    }
+    /// Manifests carry no values files: the chart pipeline calls [`findings`] per render.
+    fn check<'a>(&self, _ctx: &RuleContext<'a>, _out: &mut Vec<RawFinding<'a>>) {}
+}
+
+/// The unknown keys of `values_files` (an environment's, in order) for `chart` (after
+/// dependency processing), whose directory is `chart_dir`. The chart's own `values.yaml` is
+/// skipped; files that cannot be read or parsed are the renderer's error, not this rule's.
+pub fn findings(
+    chart: &Chart,
+    chart_dir: &Path,
+    values_files: &[PathBuf],
+    environment: Option<&str>,
+    severity: Severity,
+    cwd: &Path,
+    limits: &crate::yaml::Limits,
+) -> Vec<Finding> {
+    let own = chart_dir.join("values.yaml").canonicalize().ok();
+    let files: Vec<&PathBuf> = values_files
+        .iter()
+        .filter(|p| own.is_none() || p.canonicalize().ok() != own)
+        .collect();
+    if files.is_empty() {
+        return Vec::new();
+    }
+    let known = of_chart(chart);
+    if !known.checks_keys() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for p in files {
+        let Ok(text) = std::fs::read_to_string(p) else {
+            continue;
+        };
+        let Ok(docs) = crate::yaml::parse_stream(&text, limits) else {
+            continue;
+        };
+        let Some(doc) = docs.first() else {
+            continue;
+        };
+        let file = crate::discover::manifests::display_path(p, cwd);
+        let mut path = Vec::new();
+        walk(&doc.root, &known, &mut path, &mut |key: &Node, path: &[String], k: &Known| {
+            let name = path.join(".");
+            let last = path.last().cloned().unwrap_or_default();
+            let hint = match suggest(&last, k.children.keys()) {
+                Some(s) => {
+                    let mut p = path[..path.len() - 1].to_vec();
+                    p.push(s.to_string());
+                    format!("; did you mean `{}`?", p.join("."))
+                }
+                None => String::new(),
+            };
+            out.push(Finding {
+                rule: ValuesUnknownKey::INFO.id.into(),
+                severity,
+                message: format!(
+                    "`{name}` is not a value of chart `{}` (not in its defaults, values.schema.json or templates){hint}",
+                    chart.name()
+                ),
+                resource: None,
+                location: Location {
+                    file: file.clone(),
+                    line: key.pos.line,
+                    column: key.pos.col,
+                },
+                related: Vec::new(),
+                environment: environment.map(str::to_string),
+                chart: None,
+                field: Some(format!("values.{name}")),
+            });
+        });
+    }
+    out
+}
+
+/// [`findings`] for one render, at the rule's configured level (nothing when it is off).
+pub fn for_render(
+    chart: &Chart,
+    chart_dir: &Path,
+    values_files: &[PathBuf],
+    settings: &crate::analyze::settings::Settings,
+    cwd: &Path,
+) -> Vec<Finding> {
+    match crate::analyze::engine::level_for(&ValuesUnknownKey::INFO, settings) {
+        Some(level) => findings(
+            chart,
+            chart_dir,
+            values_files,
+            settings.environment.as_deref(),
+            level,
+            cwd,
+            &settings.limits.yaml(),
+        ),
+        None => Vec::new(),
+    }
+}
+
+fn walk(
+    node: &Node,
+    known: &Known,
+    path: &mut Vec<String>,
+    report: &mut dyn FnMut(&Node, &[String], &Known),
+) {
+    if !known.checks_keys() {
+        return;
+    }
+    let Some(entries) = node.as_map() else {
+        return;
+    };
+    for (key, value) in entries {
+        let name = key.key_string();
+        path.push(name.clone());
+        match known.child(&name) {
+            Some(child) => walk(value, &child, path, report),
+            None => report(key, path, known),
+        }
+        path.pop();
+    }
+}

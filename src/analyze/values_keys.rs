@@ -1,0 +1,260 @@
+//! The values keys a chart knows: its defaults (`values.yaml`), its `values.schema.json`, the
+//! `.Values` paths its templates read, and the same for each subchart under the subchart's key
+//! (`global` is always known). Used by rule `values-unknown-key`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as J;
+
+use crate::render::chart::Chart;
+use crate::render::template::reads::{Reads, collect};
+use crate::render::value::{Map, Value};
+
+/// What a chart knows about the keys beneath one values path.
+#[derive(Clone, Debug, Default)]
+pub struct Known {
+    /// Any key beneath is accepted (an empty map default, a map the templates range over or pass
+    /// whole to a function, a schema allowing additional properties).
+    pub open: bool,
+    /// Regular expressions of `patternProperties` allowed here.
+    pub patterns: Vec<regex::Regex>,
+    /// The keys known beneath.
+    pub children: BTreeMap<String, Known>,
+}
+
+impl Known {
+    fn open() -> Known {
+        Known {
+            open: true,
+            ..Known::default()
+        }
+    }
+
+    /// True when keys beneath are checked: something names keys here and nothing opens it.
+    /// A path known only as a leaf (a scalar default, a value a template prints) accepts
+    /// anything: a type mismatch is not an unknown key.
+    pub fn checks_keys(&self) -> bool {
+        !self.open && !self.children.is_empty()
+    }
+
+    /// The child for `key`, if known (a name or a `patternProperties` match).
+    pub fn child(&self, key: &str) -> Option<Known> {
+        if let Some(c) = self.children.get(key) {
+            return Some(c.clone());
+        }
+        self.patterns
+            .iter()
+            .any(|r| r.is_match(key))
+            .then(Known::open)
+    }
+
+    fn merge(&mut self, other: Known) {
+        self.open |= other.open;
+        self.patterns.extend(other.patterns);
+        for (k, v) in other.children {
+            self.children.entry(k).or_default().merge(v);
+        }
+    }
+
+    fn at(&mut self, path: &[String]) -> &mut Known {
+        let mut cur = self;
+        for p in path {
+            cur = cur.children.entry(p.clone()).or_default();
+        }
+        cur
+    }
+}
+
+/// Everything `chart` (with its subcharts) knows, rooted at `.Values`.
+pub fn of_chart(chart: &Chart) -> Known {
+    let mut k = of_defaults(&chart.values);
+    if let Some(s) = &chart.schema {
+        match serde_json::from_str::<J>(s) {
+            Ok(schema) => k.merge(of_schema(&schema, &schema, 0)),
+            // An unreadable schema is the values-schema rule's finding; judge nothing here.
+            Err(_) => k.open = true,
+        }
+    }
+    let mut reads = Reads::default();
+    for t in chart.templates.iter().chain(library_templates(chart)) {
+        let Ok(text) = std::str::from_utf8(&t.data) else {
+            continue;
+        };
+        match crate::render::template::parse::parse(&t.name, text, &|_| true) {
+            Ok(parsed) => {
+                collect(&parsed.main.root, &mut reads);
+                for d in &parsed.defines {
+                    collect(&d.root, &mut reads);
+                }
+            }
+            // A template that cannot be parsed fails the render; judge nothing.
+            Err(_) => k.open = true,
+        }
+    }
+    for p in &reads.read {
+        k.at(p);
+    }
+    for p in &reads.open {
+        k.at(p).open = true;
+    }
+    // Subcharts under their (alias) names; a dependency Chart.yaml names but that is not
+    // vendored (or was disabled) accepts anything.
+    for d in &chart.dependencies {
+        let sub = of_chart(d);
+        k.children
+            .entry(d.name().to_string())
+            .or_default()
+            .merge(sub);
+    }
+    for d in &chart.metadata.dependencies {
+        let key = if d.alias.is_empty() { &d.name } else { &d.alias };
+        let entry = k.children.entry(key.clone()).or_default();
+        if !chart.dependencies.iter().any(|c| c.name() == key) {
+            entry.open = true;
+        }
+        for cond in d.condition.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            let path: Vec<String> = cond.split('.').map(str::to_string).collect();
+            k.at(&path);
+        }
+        if !d.tags.is_empty() {
+            k.at(&["tags".to_string()]).open = true;
+        }
+        for iv in &d.import_values {
+            if let crate::render::chart::model::ImportValue::Map { parent, .. } = iv {
+                let path: Vec<String> = parent.split('.').map(str::to_string).collect();
+                k.at(&path).open = true;
+            }
+        }
+    }
+    k.children.insert("global".into(), Known::open());
+    k
+}
+
+/// Templates of library subcharts: their `define`s run with the parent's context.
+fn library_templates(chart: &Chart) -> impl Iterator<Item = &crate::render::chart::ChartFile> {
+    chart
+        .dependencies
+        .iter()
+        .filter(|d| d.is_library())
+        .flat_map(|d| d.templates.iter())
+}
+
+fn of_defaults(m: &Map) -> Known {
+    let mut k = Known::default();
+    for (key, v) in m {
+        let child = match v {
+            Value::Map(_) => match v.as_map() {
+                Some(inner) if inner.is_empty() => Known::open(),
+                Some(inner) => of_defaults(&inner),
+                None => Known::default(),
+            },
+            _ => Known::default(),
+        };
+        k.children.insert(key.clone(), child);
+    }
+    k
+}
+
+/// What a JSON schema allows beneath an object. `root` resolves local `$ref`s.
+fn of_schema(s: &J, root: &J, depth: usize) -> Known {
+    if depth > 32 {
+        return Known::open();
+    }
+    let o = match s {
+        J::Bool(true) => return Known::open(),
+        J::Object(o) => o,
+        _ => return Known::default(),
+    };
+    let mut k = Known::default();
+    if let Some(r) = o.get("$ref").and_then(J::as_str) {
+        match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+            Some(target) => k.merge(of_schema(target, root, depth + 1)),
+            // A remote reference cannot be followed offline.
+            None => return Known::open(),
+        }
+    }
+    if let Some(props) = o.get("properties").and_then(J::as_object) {
+        for (name, sub) in props {
+            k.children
+                .entry(name.clone())
+                .or_default()
+                .merge(of_schema(sub, root, depth + 1));
+        }
+    }
+    if let Some(pp) = o.get("patternProperties").and_then(J::as_object) {
+        for pat in pp.keys() {
+            match regex::Regex::new(pat) {
+                Ok(r) => k.patterns.push(r),
+                Err(_) => k.open = true,
+            }
+        }
+    }
+    match o.get("additionalProperties") {
+        Some(J::Bool(false)) | None => {}
+        Some(_) => k.open = true,
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(list) = o.get(key).and_then(J::as_array) {
+            for sub in list {
+                k.merge(of_schema(sub, root, depth + 1));
+            }
+        }
+    }
+    for key in ["then", "else"] {
+        if let Some(sub) = o.get(key) {
+            k.merge(of_schema(sub, root, depth + 1));
+        }
+    }
+    k
+}
+
+/// The known key closest to `key` among `candidates`, if close enough to be a likely typo.
+pub fn suggest<'a>(key: &str, candidates: impl Iterator<Item = &'a String>) -> Option<&'a str> {
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = if c.eq_ignore_ascii_case(key) {
+            0
+        } else {
+            strsim::damerau_levenshtein(&key.to_lowercase(), &c.to_lowercase())
+        };
+        let limit = (key.chars().count().max(c.chars().count()) / 3).clamp(1, 3);
+        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+            best = Some((d, c.as_str()));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_properties_patterns_and_additional() {
+        let schema: J = serde_json::from_str(
+            r##"{"properties": {"a": {"properties": {"b": {}}, "additionalProperties": false},
+                "c": {"additionalProperties": {"type": "string"}},
+                "d": {"$ref": "#/definitions/d"}},
+                "patternProperties": {"^x-": {}},
+                "definitions": {"d": {"properties": {"e": {}}}}}"##,
+        )
+        .unwrap();
+        let k = of_schema(&schema, &schema, 0);
+        assert!(k.checks_keys());
+        assert!(k.child("x-y").is_some() && k.child("y").is_none());
+        assert!(k.children["a"].checks_keys() && k.children["a"].children.contains_key("b"));
+        assert!(k.children["c"].open);
+        assert!(k.children["d"].children.contains_key("e"));
+    }
+
+    #[test]
+    fn suggestions() {
+        let keys: Vec<String> = ["replicaCount", "resources", "image", "ingress"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(suggest("replicaCont", keys.iter()), Some("replicaCount"));
+        assert_eq!(suggest("resourcs", keys.iter()), Some("resources"));
+        assert_eq!(suggest("zzz", keys.iter()), None);
+    }
+}
