@@ -34,7 +34,7 @@ impl Known {
     /// A path known only as a leaf (a scalar default, a value a template prints) accepts
     /// anything: a type mismatch is not an unknown key.
     pub fn checks_keys(&self) -> bool {
-        !self.open && !self.children.is_empty()
+        !self.open && (!self.children.is_empty() || !self.patterns.is_empty())
     }
 
     /// The child for `key`, if known (a name or a `patternProperties` match).
@@ -91,6 +91,17 @@ pub fn of_chart(chart: &Chart) -> Known {
             Err(_) => k.open = true,
         }
     }
+    // Default values that are templates themselves (rendered with `tpl`).
+    let mut strings = Vec::new();
+    template_strings(&Value::map(chart.values.clone()), &mut strings, 0);
+    for text in strings {
+        if let Ok(parsed) = crate::render::template::parse::parse("values", &text, &|_| true) {
+            collect(&parsed.main.root, &mut reads);
+            for d in &parsed.defines {
+                collect(&d.root, &mut reads);
+            }
+        }
+    }
     for p in &reads.read {
         k.at(p);
     }
@@ -137,6 +148,29 @@ fn library_templates(chart: &Chart) -> impl Iterator<Item = &crate::render::char
         .iter()
         .filter(|d| d.is_library())
         .flat_map(|d| d.templates.iter())
+}
+
+/// Every string in `v` that holds a template action.
+fn template_strings(v: &Value, out: &mut Vec<String>, depth: usize) {
+    if depth > crate::render::value::MAX_VALUE_DEPTH {
+        return;
+    }
+    match v {
+        Value::Str(t) if t.as_str().contains("{{") => out.push(t.as_str().to_string()),
+        Value::Map(_) => {
+            if let Some(m) = v.as_map() {
+                for x in m.values() {
+                    template_strings(x, out, depth + 1);
+                }
+            }
+        }
+        Value::List(l) => {
+            for x in l.iter() {
+                template_strings(x, out, depth + 1);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn of_defaults(m: &Map) -> Known {
@@ -217,7 +251,7 @@ pub fn suggest<'a>(key: &str, candidates: impl Iterator<Item = &'a String>) -> O
         } else {
             strsim::damerau_levenshtein(&key.to_lowercase(), &c.to_lowercase())
         };
-        let limit = (key.chars().count().max(c.chars().count()) / 3).clamp(1, 3);
+        let limit = (key.chars().count().min(c.chars().count()) / 4).clamp(1, 3);
         if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, c.as_str()));
         }

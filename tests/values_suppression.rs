@@ -1,0 +1,148 @@
+//! `# chartgate: ignore <rule> reason="..." [expires=...]` comments in an environment's values
+//! file (`fixtures/values-unknown-key/web/values-dev.yaml`): trailing or on the line above, with
+//! the reason and expiry rules of `exemptions:`; unknown rule ids and bad dates are reported.
+//! The fixture is copied into a temporary directory so no parent `chartgate.yaml` takes part.
+
+mod support;
+
+use std::path::Path;
+
+use support::chartgate;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn fixture() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/values-unknown-key"),
+        d.path(),
+    );
+    d
+}
+
+/// `check web --env ENV --format json` on `today`: exit code and one line per finding,
+/// `rule severity file:line:col message`.
+fn check(dir: &Path, env: &str, today: &str) -> (Option<i32>, Vec<String>) {
+    let out = chartgate()
+        .current_dir(dir)
+        .env("CHARTGATE_TODAY", today)
+        .args(["check", "web", "--env", env, "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let rows = j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    (out.status.code(), rows)
+}
+
+const UNKNOWN: &str = "is not a value of chart `web` (not in its defaults, values.schema.json or templates)";
+
+#[test]
+fn values_comments_suppress_their_line_with_reason_and_expiry() {
+    let d = fixture();
+    let (code, rows) = check(d.path(), "dev", "2026-06-01");
+    // Only warnings remain: the check passes.
+    assert_eq!(code, Some(0), "{rows:#?}");
+    assert_eq!(
+        rows,
+        [
+            // Line 2 (`replicaCont`, comment on the line above) and line 4 (image-registry,
+            // trailing, expires today: still active) are suppressed. Line 5's comment names
+            // another rule.
+            format!("values-unknown-key warning web/values-dev.yaml:5:3 `image.pullPolcy` {UNKNOWN}; did you mean `image.pullPolicy`?"),
+            // No reason: suppresses nothing.
+            format!("values-unknown-key warning web/values-dev.yaml:6:1 `resourcs` {UNKNOWN}; did you mean `resources`?"),
+            "ignore-without-reason warning web/values-dev.yaml:6:15 suppression for rule `values-unknown-key` needs a reason (reason=\"...\"); it suppresses nothing".to_string(),
+            // Expired: suppresses nothing, reported like an expired exemption.
+            format!("values-unknown-key warning web/values-dev.yaml:8:3 `config.levle` {UNKNOWN}; did you mean `config.level`?"),
+            "expired-exemption warning web/values-dev.yaml:8:16 suppression of `values-unknown-key` for web/values-dev.yaml:8 expired on 2026-01-01; it no longer suppresses findings (reason: old key)".to_string(),
+            // A misspelt rule id.
+            format!("values-unknown-key warning web/values-dev.yaml:9:3 `config.lvl` {UNKNOWN}"),
+            "ignore-without-reason warning web/values-dev.yaml:9:11 unknown rule `values-unknwn-key`; did you mean `values-unknown-key`?".to_string(),
+            // An `expires` that is no date.
+            format!("values-unknown-key warning web/values-dev.yaml:10:3 `config.leve` {UNKNOWN}; did you mean `config.level`?"),
+            "ignore-without-reason warning web/values-dev.yaml:10:12 suppression `expires` must be a date YYYY-MM-DD, got `soon`".to_string(),
+            // A comment above a blank line covers the blank line, not the key after it.
+            format!("values-unknown-key warning web/values-dev.yaml:13:3 `config.lev` {UNKNOWN}"),
+        ]
+    );
+}
+
+#[test]
+fn suppression_ends_the_day_after_expires() {
+    let d = fixture();
+    let (_, rows) = check(d.path(), "dev", "2026-06-02");
+    assert_eq!(
+        rows.iter().filter(|r| r.contains(":4:")).collect::<Vec<_>>(),
+        [
+            "image-registry error web/values-dev.yaml:4:15 container `web`: image `docker.io/library/nginx:1.0` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
+            "expired-exemption warning web/values-dev.yaml:4:40 suppression of `image-registry` for web/values-dev.yaml:4 expired on 2026-06-01; it no longer suppresses findings (reason: upstream image in dev only)",
+        ]
+    );
+}
+
+#[test]
+fn without_the_comments_the_lines_are_reported() {
+    let d = fixture();
+    let p = d.path().join("web/values-dev.yaml");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let stripped: String = text
+        .lines()
+        .map(|l| l.split("  # chartgate").next().unwrap())
+        .map(|l| if l.trim_start().starts_with("# chartgate") { "" } else { l })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&p, stripped).unwrap();
+    let (_, rows) = check(d.path(), "dev", "2026-06-01");
+    let at = |n: &str| rows.iter().filter(|r| r.contains(&format!("values-dev.yaml:{n}:"))).count();
+    assert_eq!(
+        rows.iter().filter(|r| r.contains("values-dev.yaml:2:") || r.contains("values-dev.yaml:4:")).collect::<Vec<_>>(),
+        [
+            format!("values-unknown-key warning web/values-dev.yaml:2:1 `replicaCont` {UNKNOWN}; did you mean `replicaCount`?").as_str(),
+            "image-registry error web/values-dev.yaml:4:15 container `web`: image `docker.io/library/nginx:1.0` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
+        ]
+    );
+    assert_eq!((at("6"), at("8"), at("9"), at("10")), (1, 1, 1, 1), "{rows:#?}");
+    assert!(!rows.iter().any(|r| r.starts_with("ignore-without-reason") || r.starts_with("expired-exemption")), "{rows:#?}");
+}
+
+#[test]
+fn a_suppressed_rule_turned_off_reports_nothing_about_the_comment() {
+    // Findings about the comments follow the levels of their rules.
+    let d = fixture();
+    let cfg = d.path().join("chartgate.yaml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("rules:\n  ignore-without-reason: off\n  expired-exemption: error\n");
+    std::fs::write(&cfg, text).unwrap();
+    let (_, rows) = check(d.path(), "dev", "2026-06-01");
+    assert!(!rows.iter().any(|r| r.starts_with("ignore-without-reason")), "{rows:#?}");
+    assert!(rows.iter().any(|r| r.starts_with("expired-exemption error web/values-dev.yaml:8:16 ")), "{rows:#?}");
+}
