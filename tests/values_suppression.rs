@@ -63,7 +63,8 @@ fn check(dir: &Path, env: &str, today: &str) -> (Option<i32>, Vec<String>) {
     (out.status.code(), rows)
 }
 
-const UNKNOWN: &str = "is not a value of chart `web` (not in its defaults, values.schema.json or templates)";
+const UNKNOWN: &str =
+    "is not a value of chart `web` (not in its defaults, values.schema.json or templates)";
 
 #[test]
 fn values_comments_suppress_their_line_with_reason_and_expiry() {
@@ -101,7 +102,9 @@ fn suppression_ends_the_day_after_expires() {
     let d = fixture();
     let (_, rows) = check(d.path(), "dev", "2026-06-02");
     assert_eq!(
-        rows.iter().filter(|r| r.contains(":4:")).collect::<Vec<_>>(),
+        rows.iter()
+            .filter(|r| r.contains(":4:"))
+            .collect::<Vec<_>>(),
         [
             "image-registry error web/values-dev.yaml:4:15 container `web`: image `docker.io/library/nginx:1.0` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
             "expired-exemption warning web/values-dev.yaml:4:40 suppression of `image-registry` for web/values-dev.yaml:4 expired on 2026-06-01; it no longer suppresses findings (reason: upstream image in dev only)",
@@ -117,12 +120,22 @@ fn without_the_comments_the_lines_are_reported() {
     let stripped: String = text
         .lines()
         .map(|l| l.split("  # chartgate").next().unwrap())
-        .map(|l| if l.trim_start().starts_with("# chartgate") { "" } else { l })
+        .map(|l| {
+            if l.trim_start().starts_with("# chartgate") {
+                ""
+            } else {
+                l
+            }
+        })
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&p, stripped).unwrap();
     let (_, rows) = check(d.path(), "dev", "2026-06-01");
-    let at = |n: &str| rows.iter().filter(|r| r.contains(&format!("values-dev.yaml:{n}:"))).count();
+    let at = |n: &str| {
+        rows.iter()
+            .filter(|r| r.contains(&format!("values-dev.yaml:{n}:")))
+            .count()
+    };
     assert_eq!(
         rows.iter().filter(|r| r.contains("values-dev.yaml:2:") || r.contains("values-dev.yaml:4:")).collect::<Vec<_>>(),
         [
@@ -130,8 +143,17 @@ fn without_the_comments_the_lines_are_reported() {
             "image-registry error web/values-dev.yaml:4:15 container `web`: image `docker.io/library/nginx:1.0` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
         ]
     );
-    assert_eq!((at("6"), at("8"), at("9"), at("10")), (1, 1, 1, 1), "{rows:#?}");
-    assert!(!rows.iter().any(|r| r.starts_with("ignore-without-reason") || r.starts_with("expired-exemption")), "{rows:#?}");
+    assert_eq!(
+        (at("6"), at("8"), at("9"), at("10")),
+        (1, 1, 1, 1),
+        "{rows:#?}"
+    );
+    assert!(
+        !rows
+            .iter()
+            .any(|r| r.starts_with("ignore-without-reason") || r.starts_with("expired-exemption")),
+        "{rows:#?}"
+    );
 }
 
 #[test]
@@ -143,6 +165,13 @@ fn a_suppressed_rule_turned_off_reports_nothing_about_the_comment() {
     text.push_str("rules:\n  ignore-without-reason: off\n  expired-exemption: error\n");
     std::fs::write(&cfg, text).unwrap();
     let (_, rows) = check(d.path(), "dev", "2026-06-01");
-    assert!(!rows.iter().any(|r| r.starts_with("ignore-without-reason")), "{rows:#?}");
-    assert!(rows.iter().any(|r| r.starts_with("expired-exemption error web/values-dev.yaml:8:16 ")), "{rows:#?}");
+    assert!(
+        !rows.iter().any(|r| r.starts_with("ignore-without-reason")),
+        "{rows:#?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("expired-exemption error web/values-dev.yaml:8:16 ")),
+        "{rows:#?}"
+    );
 }

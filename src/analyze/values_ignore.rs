@@ -61,9 +61,7 @@ pub fn parse(text: &str, file: &str) -> Vec<Suppression> {
                 attrs = r.get(end + 1..).unwrap_or("");
             } else if let Some(r) = attrs.strip_prefix("expires=") {
                 let v: String = r.chars().take_while(|c| !c.is_whitespace()).collect();
-                expires = Some(
-                    NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| v.clone()),
-                );
+                expires = Some(NaiveDate::parse_from_str(&v, "%Y-%m-%d").map_err(|_| v.clone()));
                 attrs = &r[v.len()..];
             } else {
                 break;
@@ -235,10 +233,21 @@ mod tests {
         let got = parse(text, "v.yaml");
         assert_eq!(got.len(), 2);
         assert_eq!(
-            (got[0].line, got[0].at.column, got[0].rule.as_str(), got[0].reason.as_str()),
+            (
+                got[0].line,
+                got[0].at.column,
+                got[0].rule.as_str(),
+                got[0].reason.as_str()
+            ),
             (1, 6, "timezone", "batch, PLAT-9")
         );
-        assert_eq!(got[0].expires, Some(Ok(NaiveDate::from_ymd_opt(2027, 1, 31).unwrap())));
-        assert_eq!((got[1].line, got[1].at.line, got[1].reason.as_str()), (3, 2, ""));
+        assert_eq!(
+            got[0].expires,
+            Some(Ok(NaiveDate::from_ymd_opt(2027, 1, 31).unwrap()))
+        );
+        assert_eq!(
+            (got[1].line, got[1].at.line, got[1].reason.as_str()),
+            (3, 2, "")
+        );
     }
 }

@@ -118,12 +118,21 @@ pub fn of_chart(chart: &Chart) -> Known {
             .merge(sub);
     }
     for d in &chart.metadata.dependencies {
-        let key = if d.alias.is_empty() { &d.name } else { &d.alias };
+        let key = if d.alias.is_empty() {
+            &d.name
+        } else {
+            &d.alias
+        };
         let entry = k.children.entry(key.clone()).or_default();
         if !chart.dependencies.iter().any(|c| c.name() == key) {
             entry.open = true;
         }
-        for cond in d.condition.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        for cond in d
+            .condition
+            .split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
             let path: Vec<String> = cond.split('.').map(str::to_string).collect();
             k.at(&path);
         }

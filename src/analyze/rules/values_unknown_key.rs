@@ -86,18 +86,22 @@ pub fn findings(
         };
         let file = crate::discover::manifests::display_path(p, cwd);
         let mut path = Vec::new();
-        walk(&doc.root, &known, &mut path, &mut |key: &Node, path: &[String], k: &Known| {
-            let name = path.join(".");
-            let last = path.last().cloned().unwrap_or_default();
-            let hint = match suggest(&last, k.children.keys()) {
-                Some(s) => {
-                    let mut p = path[..path.len() - 1].to_vec();
-                    p.push(s.to_string());
-                    format!("; did you mean `{}`?", p.join("."))
-                }
-                None => String::new(),
-            };
-            out.push(Finding {
+        walk(
+            &doc.root,
+            &known,
+            &mut path,
+            &mut |key: &Node, path: &[String], k: &Known| {
+                let name = path.join(".");
+                let last = path.last().cloned().unwrap_or_default();
+                let hint = match suggest(&last, k.children.keys()) {
+                    Some(s) => {
+                        let mut p = path[..path.len() - 1].to_vec();
+                        p.push(s.to_string());
+                        format!("; did you mean `{}`?", p.join("."))
+                    }
+                    None => String::new(),
+                };
+                out.push(Finding {
                 rule: ValuesUnknownKey::INFO.id.into(),
                 severity,
                 message: format!(
@@ -115,7 +119,8 @@ pub fn findings(
                 chart: None,
                 field: Some(format!("values.{name}")),
             });
-        });
+            },
+        );
     }
     out
 }
