@@ -21,6 +21,7 @@ const RULES: &[&str] = &[
     "timezone",
     "tls-hosts",
     "values-schema",
+    "values-unknown-key",
 ];
 
 /// The environment a rule's fixtures are checked in (`min-replicas` needs one that sets it).
@@ -34,7 +35,7 @@ fn env_for(id: &str) -> &'static str {
 
 /// A rule's fixture: a manifest file, or a chart for rules about values.
 fn fixture(id: &str, kind: &str) -> String {
-    if id == "values-schema" {
+    if id == "values-schema" || id == "values-unknown-key" {
         format!("fixtures/rule-charts/{id}/{kind}")
     } else {
         format!("fixtures/manifests/{id}/{kind}.yaml")
@@ -366,6 +367,43 @@ fn values_schema_fail() {
         [
             "fixtures/rule-charts/values-schema/fail/values-dev.yaml:1:15 `replicaCount` breaks values.schema.json of chart `api`: 0 is less than the minimum of 1",
             "fixtures/rule-charts/values-schema/fail/values-dev.yaml:3:8 `image.tag` breaks values.schema.json of chart `api`: got number, want string",
+        ]
+    );
+}
+
+#[test]
+fn values_unknown_key_fail() {
+    let (code, json) = check_json(&[
+        "--env",
+        "dev",
+        "fixtures/rule-charts/values-unknown-key/fail",
+    ]);
+    // Warnings only: the check passes.
+    assert_eq!(code, 0);
+    let got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}:{}:{} {}",
+                f["severity"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let at = |l: u32, c: u32| format!("warning fixtures/rule-charts/values-unknown-key/fail/values-dev.yaml:{l}:{c}");
+    let unknown = "is not a value of chart `api` (not in its defaults, values.schema.json or templates)";
+    assert_eq!(
+        got,
+        [
+            format!("{} `replicaCont` {unknown}; did you mean `replicaCount`?", at(1, 1)),
+            format!("{} `image.tga` {unknown}; did you mean `image.tag`?", at(3, 3)),
+            format!("{} `resourcs` {unknown}; did you mean `resources`?", at(6, 1)),
+            format!("{} `loglevel` {unknown}; did you mean `logLevel`?", at(8, 1)),
         ]
     );
 }
