@@ -270,6 +270,7 @@ fn rules_and_explain() {
             "timezone",
             "tls-hosts",
             "values-schema",
+            "values-unknown-key",
             "rego-error",
             "render-error",
             "expired-exemption",
