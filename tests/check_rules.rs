@@ -395,15 +395,30 @@ fn values_unknown_key_fail() {
             )
         })
         .collect();
-    let at = |l: u32, c: u32| format!("warning fixtures/rule-charts/values-unknown-key/fail/values-dev.yaml:{l}:{c}");
-    let unknown = "is not a value of chart `api` (not in its defaults, values.schema.json or templates)";
+    let at = |l: u32, c: u32| {
+        format!("warning fixtures/rule-charts/values-unknown-key/fail/values-dev.yaml:{l}:{c}")
+    };
+    let unknown =
+        "is not a value of chart `api` (not in its defaults, values.schema.json or templates)";
     assert_eq!(
         got,
         [
-            format!("{} `replicaCont` {unknown}; did you mean `replicaCount`?", at(1, 1)),
-            format!("{} `image.tga` {unknown}; did you mean `image.tag`?", at(3, 3)),
-            format!("{} `resourcs` {unknown}; did you mean `resources`?", at(6, 1)),
-            format!("{} `loglevel` {unknown}; did you mean `logLevel`?", at(8, 1)),
+            format!(
+                "{} `replicaCont` {unknown}; did you mean `replicaCount`?",
+                at(1, 1)
+            ),
+            format!(
+                "{} `image.tga` {unknown}; did you mean `image.tag`?",
+                at(3, 3)
+            ),
+            format!(
+                "{} `resourcs` {unknown}; did you mean `resources`?",
+                at(6, 1)
+            ),
+            format!(
+                "{} `loglevel` {unknown}; did you mean `logLevel`?",
+                at(8, 1)
+            ),
         ]
     );
 }

@@ -1,0 +1,263 @@
+//! Rule `values-unknown-key` through `chartgate check` on `fixtures/values-unknown-key` (a chart
+//! whose `values-prod.yaml` has typos), on charts using `.Values` whole and on subcharts, and
+//! over the shared corpus (each chart's own values and every case's values file as an
+//! environment's values: no finding).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use chartgate::analyze::rules::values_unknown_key::findings;
+use support::{chartgate, write_tree};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn fixture() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/values-unknown-key"),
+        d.path(),
+    );
+    d
+}
+
+/// `check CHART --env ENV --format json` in `dir`: one line per finding,
+/// `rule severity file:line:col message`.
+fn check(dir: &Path, chart: &str, env: &str) -> Vec<String> {
+    let out = chartgate()
+        .current_dir(dir)
+        .env("CHARTGATE_TODAY", "2026-06-01")
+        .args(["check", chart, "--env", env, "--format", "json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {} {stderr}", String::from_utf8_lossy(&out.stdout)));
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+const UNKNOWN: &str =
+    "is not a value of chart `web` (not in its defaults, values.schema.json or templates)";
+
+#[test]
+fn typos_in_an_environment_values_file_are_reported_at_their_line() {
+    let d = fixture();
+    let rows = check(d.path(), "web", "prod");
+    assert_eq!(
+        rows,
+        [
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:1:1 `replicaCont` {UNKNOWN}; did you mean `replicaCount`?"
+            ),
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:4:3 `image.pullPolcy` {UNKNOWN}; did you mean `image.pullPolicy`?"
+            ),
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:5:1 `resourcs` {UNKNOWN}; did you mean `resources`?"
+            ),
+            // `podAnnotations: {}` (free-form default), `nodeSelector` (`with` + `toYaml .`),
+            // `config.level` (`$cfg := .Values.config`), `extra.flag` (`index`),
+            // `metrics.enabled` / `labels.*` / `features.x-*` (schema), `global` are known.
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:14:3 `config.levle` {UNKNOWN}; did you mean `config.level`?"
+            ),
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:23:3 `features.beta` {UNKNOWN}"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn the_rule_can_be_turned_off() {
+    let d = fixture();
+    let cfg = d.path().join("chartgate.yaml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("rules:\n  values-unknown-key: off\n");
+    std::fs::write(&cfg, text).unwrap();
+    let rows = check(d.path(), "web", "prod");
+    assert!(
+        !rows.iter().any(|r| r.starts_with("values-unknown-key")),
+        "{rows:#?}"
+    );
+}
+
+#[test]
+fn a_chart_reading_values_whole_accepts_every_key() {
+    let d = fixture();
+    write_tree(
+        d.path(),
+        &[(
+            "web/templates/all.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: all\n  labels: {team: shop, environment: x}\ndata:\n  values: {{ toYaml .Values | quote }}\n",
+        )],
+    );
+    let rows = check(d.path(), "web", "prod");
+    assert!(
+        !rows.iter().any(|r| r.starts_with("values-unknown-key")),
+        "{rows:#?}"
+    );
+    // `include` with a dict carrying `.Values` and a dynamic key opens everything too.
+    std::fs::write(
+        d.path().join("web/templates/all.yaml"),
+        "{{- define \"get\" }}{{ index .v .k }}{{ end }}\n{{- $k := \"replicaCount\" }}\n# {{ include \"get\" (dict \"v\" .Values \"k\" $k) }}\n",
+    )
+    .unwrap();
+    let rows = check(d.path(), "web", "prod");
+    assert!(
+        !rows.iter().any(|r| r.starts_with("values-unknown-key")),
+        "{rows:#?}"
+    );
+}
+
+#[test]
+fn subchart_values_live_under_the_subchart_key() {
+    let d = tempfile::tempdir().unwrap();
+    write_tree(
+        d.path(),
+        &[
+            (
+                "chartgate.yaml",
+                "environments:\n  prod: {namespace: team-a}\n",
+            ),
+            (
+                "app/Chart.yaml",
+                "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n  - {name: cache, version: 0.1.0, repository: \"file://charts/cache\", condition: cache.enabled}\n",
+            ),
+            ("app/values.yaml", "name: app\n"),
+            (
+                "app/templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n  labels: {team: shop, environment: prod}\n",
+            ),
+            (
+                "app/charts/cache/Chart.yaml",
+                "apiVersion: v2\nname: cache\nversion: 0.1.0\n",
+            ),
+            ("app/charts/cache/values.yaml", "policy: lru\nsize: 64Mi\n"),
+            (
+                "app/charts/cache/templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache\n  labels: {team: shop, environment: prod}\ndata:\n  policy: {{ .Values.policy }}\n  size: {{ .Values.size }}\n  region: {{ .Values.global.region | default \"eu\" }}\n",
+            ),
+            (
+                "app/values-prod.yaml",
+                "nmae: web\ncache:\n  enabled: true\n  polcy: lfu\n  size: 128Mi\nglobal:\n  region: us\n",
+            ),
+        ],
+    );
+    let rows: Vec<String> = check(d.path(), "app", "prod")
+        .into_iter()
+        .filter(|r| r.starts_with("values-unknown-key"))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "values-unknown-key warning app/values-prod.yaml:1:1 `nmae` is not a value of chart `app` (not in its defaults, values.schema.json or templates); did you mean `name`?",
+            "values-unknown-key warning app/values-prod.yaml:4:3 `cache.polcy` is not a value of chart `app` (not in its defaults, values.schema.json or templates); did you mean `cache.policy`?",
+        ]
+    );
+}
+
+/// `../shared/corpus` from the repository root (or an ancestor, for worktrees).
+fn corpus() -> Option<PathBuf> {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .skip(1)
+        .map(|a| a.join("shared/corpus"))
+        .find(|p| p.is_dir())
+}
+
+#[test]
+fn corpus_charts_know_their_own_values_and_their_cases_values() {
+    let Some(corpus) = corpus() else {
+        assert!(
+            std::env::var_os("CHARTGATE_CI").is_none(),
+            "CHARTGATE_CI is set but no shared/corpus was found"
+        );
+        eprintln!("SKIPPED: ../shared/corpus not found");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let limits = chartgate::yaml::Limits::default();
+    let mut charts = 0;
+    let mut files = 0;
+    let mut found = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(corpus.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("Chart.yaml").is_file())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let lc = chartgate::render::chart::load::load_chart(&dir)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        // The chart's own values.yaml as an environment's file, then every corpus case's.
+        let own = tmp.path().join(format!("{name}-values.yaml"));
+        std::fs::copy(dir.join("values.yaml"), &own).unwrap();
+        let mut values = vec![own];
+        if let Ok(rd) = std::fs::read_dir(corpus.join("cases").join(&name)) {
+            let mut cases: Vec<PathBuf> = rd.map(|e| e.unwrap().path()).collect();
+            cases.sort();
+            values.extend(
+                cases
+                    .into_iter()
+                    .filter(|p| p.extension().is_some_and(|e| e == "yaml")),
+            );
+        }
+        charts += 1;
+        files += values.len();
+        for f in findings(
+            &lc.chart,
+            &dir,
+            &values,
+            None,
+            chartgate::model::Severity::Warning,
+            &corpus,
+            &limits,
+        ) {
+            found.push(format!(
+                "{name}: {}:{} {}",
+                f.location.file, f.location.line, f.message
+            ));
+        }
+    }
+    eprintln!("values-unknown-key over {charts} corpus charts, {files} values files");
+    assert!(charts >= 20, "{charts}");
+    // The charts' own values: nothing. The corpus cases: two keys the charts really ignore
+    // (this loki-distributed sets the storage class per claim, `persistence.claims[]`;
+    // promtail has no PodDisruptionBudget template).
+    assert_eq!(
+        found,
+        [
+            "loki-distributed: cases/loki-distributed/s3-ha.values.yaml:30 `ingester.persistence.storageClass` is not a value of chart `loki-distributed` (not in its defaults, values.schema.json or templates)",
+            "promtail: cases/promtail/deployment-syslog.values.yaml:10 `podDisruptionBudget` is not a value of chart `promtail` (not in its defaults, values.schema.json or templates)",
+        ]
+    );
+}
