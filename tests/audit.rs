@@ -203,6 +203,7 @@ fn team_repo_json_summary() {
     let mut findings = v["findings"].clone();
     for f in findings.as_array_mut().unwrap() {
         assert!(f.as_object_mut().unwrap().remove("field").is_some());
+        assert!(f.as_object_mut().unwrap().remove("fingerprint").is_some());
     }
     assert_eq!(findings, check["findings"]);
     assert_eq!(
@@ -576,7 +577,9 @@ fn progress_bar_on_a_terminal() {
     assert_eq!(out.status.code(), Some(0));
     let tty = String::from_utf8_lossy(&out.stdout);
     assert!(tty.contains("auditing ["), "{tty:?}");
-    assert!(tty.contains("] 9/9 chart × environment checks"), "{tty:?}");
+    // Renders (chart × environment) and repositories done / total.
+    assert!(tty.contains("] 0/9 renders, 0/1 repos ("), "{tty:?}");
+    assert!(tty.contains("] 9/9 renders, 1/1 repos ("), "{tty:?}");
     assert!(
         tty.ends_with("\r\u{1b}[2K"),
         "the bar is cleared at the end: {tty:?}"

@@ -82,7 +82,7 @@ fn audit_output_format_names_are_validated() {
     assert_eq!(code, 2);
     assert_eq!(
         err,
-        "chartgate: invalid --output 'sarif=x.sarif': expected FILE or FORMAT=FILE, FORMAT one of text, markdown, json\n"
+        "chartgate: invalid --output 'sarif=x.sarif': expected FILE or FORMAT=FILE, FORMAT one of text, markdown, json, html\n"
     );
     assert!(!d.path().join("x.sarif").exists());
     let (code, _) = run(d.path(), &["audit", ".", "--output", "json=out/a.json"]);

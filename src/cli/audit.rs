@@ -12,7 +12,7 @@ use crate::discover::charts::Discovered;
 use crate::discover::manifests::display_path;
 use crate::pipeline::session::{Prepared, Session};
 use crate::pipeline::{Progress, selected_envs};
-use crate::report::audit::{AuditRun, Check, json, markdown, summarise, text};
+use crate::report::audit::{AuditRun, Check, summarise};
 use crate::report::finding::{Finding, Severity};
 
 /// Arguments of `chartgate audit`.
@@ -24,10 +24,10 @@ pub struct AuditArgs {
     #[command(flatten)]
     pub run: super::run_args::RunArgs,
     /// Summary format.
-    #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
+    #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json", "html"])]
     pub format: String,
     /// Write the summary to this file instead of stdout: `FILE` (in `--format`) or
-    /// `FORMAT=FILE` (text, markdown or json).
+    /// `FORMAT=FILE` (text, markdown, json or html).
     #[arg(long, value_name = "[FORMAT=]FILE")]
     pub output: Option<PathBuf>,
     /// Record every current finding (by fingerprint) as accepted, in the baseline format that
@@ -49,6 +49,10 @@ pub struct AuditArgs {
     /// File listing repositories to audit, one path a line (`#` comments), after PATH...
     #[arg(long = "repos", id = "repos_file", value_name = "FILE")]
     pub repos_file: Option<PathBuf>,
+    /// An earlier `audit --format json` report: count the findings new and fixed since then
+    /// (matched by fingerprint); the HTML report lists them.
+    #[arg(long, value_name = "OLD.json")]
+    pub compare: Option<PathBuf>,
 }
 
 /// One audited path: its prepared config (policies, exemptions), what discovery found and
@@ -72,7 +76,7 @@ fn prepare(session: &Session, path: &Path) -> std::result::Result<Root, String> 
 }
 
 /// The summary formats of `audit`.
-const AUDIT_FORMATS: &[&str] = &["text", "markdown", "json"];
+const AUDIT_FORMATS: &[&str] = &["text", "markdown", "json", "html"];
 
 /// `--output`: `FORMAT=FILE` (a lowercase word before `=`, which must be a format `audit`
 /// writes) or a plain `FILE` in `--format`.
@@ -101,7 +105,7 @@ fn progress(total: u64) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(total);
     if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "auditing [{bar:30}] {pos}/{len} chart × environment checks ({elapsed})",
+        "auditing [{bar:25}] {pos}/{len} renders, {msg} ({elapsed})",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
@@ -252,7 +256,9 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     // Each repository gets the run budget (limits.run-seconds, run-memory) of its own.
     let mut chart_findings = Vec::new();
     let mut manifests = Vec::new();
-    for r in &roots {
+    let repos = |done: usize| format!("{done}/{} repos", roots.len());
+    bar.set_message(repos(0));
+    for (done, r) in roots.iter().enumerate() {
         crate::budget::start_run(&r.prepared.config.limits);
         let c = session.check_charts(
             &r.discovered.services,
@@ -263,6 +269,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         chart_findings.extend(c.findings);
         chart_findings.extend(r.argo.findings.iter().cloned());
         manifests.push(check_manifests(&session, r, envs));
+        bar.set_message(repos(done + 1));
     }
     bar.finish_and_clear();
     let mut findings = chart_findings;
@@ -335,10 +342,15 @@ fn finish(
             return Ok(super::fail(&e));
         }
     }
-    let report = match format {
-        "markdown" => markdown(&summary),
-        "json" => json(&run, &summary),
-        _ => text(&summary),
+    let report = match crate::report::audit::report(
+        format,
+        &run,
+        &summary,
+        args.compare.as_deref(),
+        args.history.as_deref(),
+    ) {
+        Ok(r) => r,
+        Err(e) => return Ok(super::fail(&e)),
     };
     match target {
         Some((_, path)) => {

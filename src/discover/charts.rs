@@ -605,19 +605,11 @@ fn package_name(chart: &Path) -> String {
 
 /// `to` relative to the directory `from` (both absolute and normalised), `.` when equal.
 fn relative(from: &Path, to: &Path) -> String {
-    let f: Vec<_> = from.components().collect();
-    let t: Vec<_> = to.components().collect();
-    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".into(); f.len() - common];
-    parts.extend(
-        t[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
-    if parts.is_empty() {
+    let rel = super::root::relative_path(to, from);
+    if rel.as_os_str().is_empty() {
         ".".into()
     } else {
-        parts.join("/")
+        rel.to_string_lossy().replace('\\', "/")
     }
 }
 

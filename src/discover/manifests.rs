@@ -77,14 +77,7 @@ fn sibling(path: &Path, cwd: &Path) -> Option<PathBuf> {
     if common < 2 {
         return None;
     }
-    let mut out = PathBuf::new();
-    for _ in common..c.len() {
-        out.push("..");
-    }
-    for x in &p[common..] {
-        out.push(x.as_os_str());
-    }
-    Some(out)
+    Some(super::root::relative_path(path, cwd))
 }
 
 /// Collects manifest inputs from `paths` (`-` is stdin, read from `stdin`). Directories are walked

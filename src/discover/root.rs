@@ -179,3 +179,20 @@ mod tests {
         ));
     }
 }
+
+/// `to` seen from the directory `from`, component by component: the shared leading components
+/// dropped, one `..` per remaining component of `from` (empty when they are equal). Both paths
+/// must be normalised alike (both absolute, or both relative to the same directory).
+pub fn relative_path(to: &Path, from: &Path) -> PathBuf {
+    let t: Vec<_> = to.components().collect();
+    let f: Vec<_> = from.components().collect();
+    let common = t.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}

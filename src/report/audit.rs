@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use super::Summary;
 use super::finding::{Finding, Severity};
 
+pub mod compare;
 pub mod history;
+pub mod html;
 pub mod merge;
 pub mod owners;
 pub mod revisions;
@@ -426,8 +428,46 @@ pub fn markdown(s: &AuditSummary) -> String {
     out
 }
 
+/// The report in `format` (text, markdown, json or html), with the findings new and fixed since
+/// the `--compare` report and, in HTML, the trend of the `--history` file (already appended).
+pub fn report(
+    format: &str,
+    run: &AuditRun,
+    s: &AuditSummary,
+    compare: Option<&std::path::Path>,
+    history: Option<&std::path::Path>,
+) -> Result<String, String> {
+    let compared = compare
+        .map(|p| compare::compare(run, p, &p.display().to_string()))
+        .transpose()?;
+    Ok(match format {
+        "html" => {
+            let points = history
+                .map(|p| history::read(p, &p.display().to_string()))
+                .transpose()?
+                .unwrap_or_default();
+            let name = history.map(|p| p.display().to_string());
+            return Ok(html::html(
+                run,
+                s,
+                compared.as_ref(),
+                &points,
+                name.as_deref(),
+            ));
+        }
+        "markdown" => markdown(s),
+        "json" => json(run, s),
+        _ => text(s),
+    })
+    .map(|r| match &compared {
+        Some(c) => compare::annotate(format, r, c),
+        None => r,
+    })
+}
+
 /// `--format json`: one object with the score, per service × environment results with rule
-/// counts, rule totals and every finding (as `check --format json` prints them, plus `field`).
+/// counts, rule totals and every finding (as `check --format json` prints them, plus `field`
+/// and the baseline `fingerprint`, which `--compare` matches).
 /// It also carries what `--merge` needs to summarise several reports as one run: the `report`
 /// marker and `version`, the `revisions` of the roots and every check (`checks`).
 pub fn json(run: &AuditRun, s: &AuditSummary) -> String {
@@ -511,6 +551,7 @@ pub fn json(run: &AuditRun, s: &AuditSummary) -> String {
             let mut v = super::json::finding_json(f);
             if let Value::Object(m) = &mut v {
                 m.insert("field".into(), json!(f.field));
+                m.insert("fingerprint".into(), json!(super::baseline::fingerprint(f)));
             }
             v
         }).collect::<Vec<_>>(),

@@ -71,3 +71,66 @@ pub fn append(path: &Path, line: &str) -> std::io::Result<()> {
         .open(path)?;
     f.write_all(format!("{line}\n").as_bytes())
 }
+
+/// One audit of a history file, as the HTML trend shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Point {
+    pub date: String,
+    /// Score in whole percent (None: nothing checked).
+    pub percent: Option<u64>,
+    pub checks: u64,
+    pub passing: u64,
+    /// Findings per severity: error, warning, info.
+    pub errors: u64,
+    pub warnings: u64,
+    pub infos: u64,
+}
+
+/// Reads a history file (`name`: as printed in errors): one [`Point`] per line, in file order;
+/// blank lines are skipped. A line that is not a history line is an error `name:LINE: ...`.
+pub fn read(path: &Path, name: &str) -> Result<Vec<Point>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let mut points = Vec::new();
+    for (i, l) in text.lines().enumerate() {
+        if l.trim().is_empty() {
+            continue;
+        }
+        let bad = |what: &str| format!("{name}:{}: not an audit history line: {what}", i + 1);
+        let v: serde_json::Value =
+            serde_json::from_str(l).map_err(|e| bad(&format!("invalid JSON: {e}")))?;
+        let date = v["date"]
+            .as_str()
+            .ok_or_else(|| bad("no \"date\" string"))?
+            .to_string();
+        let score = &v["score"];
+        let num = |v: &serde_json::Value, key: &str| {
+            v[key]
+                .as_u64()
+                .ok_or_else(|| bad(&format!("no \"{key}\" count")))
+        };
+        let (checks, passing) = (num(score, "checks")?, num(score, "passing")?);
+        let counts = v["counts"]
+            .as_array()
+            .ok_or_else(|| bad("no \"counts\" list"))?;
+        let (mut errors, mut warnings, mut infos) = (0, 0, 0);
+        for c in counts {
+            let n = num(c, "findings")?;
+            match c["severity"].as_str() {
+                Some("error") => errors += n,
+                Some("warning") => warnings += n,
+                Some("info") => infos += n,
+                _ => return Err(bad("a count without a known \"severity\"")),
+            }
+        }
+        points.push(Point {
+            date,
+            percent: score["percent"].as_u64(),
+            checks,
+            passing,
+            errors,
+            warnings,
+            infos,
+        });
+    }
+    Ok(points)
+}

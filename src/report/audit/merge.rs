@@ -62,6 +62,9 @@ struct FindingIn {
     chart: Option<String>,
     related: Vec<RelatedIn>,
     field: Option<String>,
+    /// Written since `--compare` (absent in older reports: then computed).
+    #[serde(default)]
+    fingerprint: Option<String>,
 }
 
 /// serde_json's message without its ` at line L column C` (given separately as `file:L:C`).
@@ -147,6 +150,20 @@ fn finding(f: FindingIn, name: &str, index: usize) -> Result<Finding, String> {
         chart: f.chart,
         field: f.field,
     })
+}
+
+/// The findings of one report with their fingerprints (as written, else computed), for
+/// `--compare`. Errors name the file.
+pub(crate) fn read_findings(path: &Path, name: &str) -> Result<Vec<(Finding, String)>, String> {
+    let report = read(path, name)?;
+    let mut out = Vec::with_capacity(report.findings.len());
+    for (i, f) in report.findings.into_iter().enumerate() {
+        let written = f.fingerprint.clone();
+        let f = finding(f, name, i)?;
+        let fp = written.unwrap_or_else(|| crate::report::baseline::fingerprint(&f));
+        out.push((f, fp));
+    }
+    Ok(out)
 }
 
 /// Reads the reports (`(path, name as printed)`) and merges them, in the order given, into the
