@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value as J;
 
 use crate::render::chart::Chart;
+use crate::render::template::ParseCache;
 use crate::render::template::reads::{Reads, collect};
 use crate::render::value::{Map, Value};
 
@@ -65,8 +66,13 @@ impl Known {
     }
 }
 
-/// Everything `chart` (with its subcharts) knows, rooted at `.Values`.
-pub fn of_chart(chart: &Chart) -> Known {
+/// Everything `chart` (with its subcharts) knows, rooted at `.Values`. Templates are parsed
+/// once per chart: `cache` is the renderer's parse cache (names as the renderer gives them).
+pub fn of_chart(chart: &Chart, cache: &ParseCache) -> Known {
+    of_chart_at(chart, cache, chart.name())
+}
+
+fn of_chart_at(chart: &Chart, cache: &ParseCache, full_path: &str) -> Known {
     let mut k = of_defaults(&chart.values);
     if let Some(s) = &chart.schema {
         match serde_json::from_str::<J>(s) {
@@ -76,14 +82,21 @@ pub fn of_chart(chart: &Chart) -> Known {
         }
     }
     let mut reads = Reads::default();
-    for t in chart.templates.iter().chain(library_templates(chart)) {
-        let Ok(text) = std::str::from_utf8(&t.data) else {
-            continue;
-        };
-        match crate::render::template::parse::parse(&t.name, text, &|_| true) {
+    let library = chart
+        .dependencies
+        .iter()
+        .filter(|d| d.is_library())
+        .flat_map(|d| {
+            let at = format!("{full_path}/charts/{}", d.name());
+            d.templates.iter().map(move |t| (at.clone(), t))
+        });
+    let own = chart.templates.iter().map(|t| (full_path.to_string(), t));
+    for (at, t) in own.chain(library) {
+        let text = String::from_utf8_lossy(&t.data);
+        match cache.parsed(&format!("{at}/{}", t.name), &text) {
             Ok(parsed) => {
-                collect(&parsed.main.root, &mut reads);
-                for d in &parsed.defines {
+                collect(&parsed.main().root, &mut reads);
+                for d in parsed.defines() {
                     collect(&d.root, &mut reads);
                 }
             }
@@ -111,7 +124,7 @@ pub fn of_chart(chart: &Chart) -> Known {
     // Subcharts under their (alias) names; a dependency Chart.yaml names but that is not
     // vendored (or was disabled) accepts anything.
     for d in &chart.dependencies {
-        let sub = of_chart(d);
+        let sub = of_chart_at(d, cache, &format!("{full_path}/charts/{}", d.name()));
         k.children
             .entry(d.name().to_string())
             .or_default()
@@ -148,15 +161,6 @@ pub fn of_chart(chart: &Chart) -> Known {
     }
     k.children.insert("global".into(), Known::open());
     k
-}
-
-/// Templates of library subcharts: their `define`s run with the parent's context.
-fn library_templates(chart: &Chart) -> impl Iterator<Item = &crate::render::chart::ChartFile> {
-    chart
-        .dependencies
-        .iter()
-        .filter(|d| d.is_library())
-        .flat_map(|d| d.templates.iter())
 }
 
 /// Every string in `v` that holds a template action.

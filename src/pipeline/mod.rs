@@ -685,6 +685,7 @@ fn check_one(
         &env.values,
         &settings,
         cwd,
+        &loaded.parse_cache,
     ));
     let today = session::today().unwrap_or_else(|_| chrono::Local::now().date_naive());
     crate::analyze::values_ignore::apply(&mut findings, &env.values, &settings, today, cwd);

@@ -61,6 +61,31 @@ pub fn findings(
     cwd: &Path,
     limits: &crate::yaml::Limits,
 ) -> Vec<Finding> {
+    let cache = crate::render::template::ParseCache::default();
+    findings_cached(
+        chart,
+        chart_dir,
+        values_files,
+        environment,
+        severity,
+        cwd,
+        limits,
+        &cache,
+    )
+}
+
+/// [`findings`] with the renderer's parse cache of the chart (its templates are parsed once).
+#[allow(clippy::too_many_arguments)]
+pub fn findings_cached(
+    chart: &Chart,
+    chart_dir: &Path,
+    values_files: &[PathBuf],
+    environment: Option<&str>,
+    severity: Severity,
+    cwd: &Path,
+    limits: &crate::yaml::Limits,
+    cache: &crate::render::template::ParseCache,
+) -> Vec<Finding> {
     let own = chart_dir.join("values.yaml").canonicalize().ok();
     let files: Vec<&PathBuf> = values_files
         .iter()
@@ -69,7 +94,7 @@ pub fn findings(
     if files.is_empty() {
         return Vec::new();
     }
-    let known = of_chart(chart);
+    let known = of_chart(chart, cache);
     if !known.checks_keys() {
         return Vec::new();
     }
@@ -132,9 +157,10 @@ pub fn for_render(
     values_files: &[PathBuf],
     settings: &crate::analyze::settings::Settings,
     cwd: &Path,
+    cache: &crate::render::template::ParseCache,
 ) -> Vec<Finding> {
     match crate::analyze::engine::level_for(&ValuesUnknownKey::INFO, settings) {
-        Some(level) => findings(
+        Some(level) => findings_cached(
             chart,
             chart_dir,
             values_files,
@@ -142,6 +168,7 @@ pub fn for_render(
             level,
             cwd,
             &settings.limits.yaml(),
+            cache,
         ),
         None => Vec::new(),
     }

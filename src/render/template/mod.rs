@@ -142,6 +142,43 @@ pub struct ParsedFile {
     defines: Vec<Arc<Tree>>,
 }
 
+impl ParseCache {
+    /// The parsed file `name` with source `src` (Helm's parse, with Helm's function names), from
+    /// the cache; parsed and cached on a miss. Static analyses of a chart use the renderer's
+    /// own trees this way.
+    pub fn parsed(&self, name: &str, src: &str) -> Result<Arc<ParsedFile>, TemplateError> {
+        let h = source_hash(src);
+        let hit = {
+            let m = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+            m.get(name)
+                .filter(|(ch, _)| *ch == h)
+                .map(|(_, p)| p.clone())
+        };
+        match hit {
+            Some(p) => Ok(p),
+            None => {
+                let p = Arc::new(TemplateSet::parse_file(name, src)?);
+                self.0
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(name.to_string(), (h, p.clone()));
+                Ok(p)
+            }
+        }
+    }
+}
+
+impl ParsedFile {
+    /// The file's own template.
+    pub fn main(&self) -> &Tree {
+        &self.main
+    }
+    /// Its `define`s, in file order.
+    pub fn defines(&self) -> impl Iterator<Item = &Tree> {
+        self.defines.iter().map(|d| d.as_ref())
+    }
+}
+
 fn source_hash(src: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     src.hash(&mut h);
@@ -243,25 +280,7 @@ impl TemplateSet {
         src: &str,
         cache: &ParseCache,
     ) -> Result<(), TemplateError> {
-        let h = source_hash(src);
-        let hit = {
-            let m = cache.0.lock().unwrap_or_else(PoisonError::into_inner);
-            m.get(name)
-                .filter(|(ch, _)| *ch == h)
-                .map(|(_, p)| p.clone())
-        };
-        let parsed = match hit {
-            Some(p) => p,
-            None => {
-                let p = Arc::new(Self::parse_file(name, src)?);
-                cache
-                    .0
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .insert(name.to_string(), (h, p.clone()));
-                p
-            }
-        };
+        let parsed = cache.parsed(name, src)?;
         self.add_parsed(&parsed);
         Ok(())
     }
