@@ -327,8 +327,8 @@ mod tests {
         assert_eq!(
             read,
             [
-                "", "a", "a.b", "c", "c.d", "e", "e.f", "g", "g.h", "i", "j", "j.k", "m", "m.n",
-                "o", "o.p", "q", "q.r"
+                "", "a.b", "c", "c.d", "e", "e.f", "g", "g.h", "i", "j", "j.k", "m", "m.n", "o",
+                "o.p", "q", "q.r"
             ]
         );
         assert!(open.is_empty(), "{open:?}");
