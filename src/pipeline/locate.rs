@@ -83,6 +83,22 @@ impl<'a> ChartLocator<'a> {
         })
     }
 
+    /// The `include` action that printed byte `offset` of the rendered template `name`, when
+    /// a helper wrote it.
+    pub fn include_location(&self, name: &str, offset: usize) -> Option<Location> {
+        let rt = self.rendered.templates.get(name)?;
+        let off = offset as u32;
+        let i = rt.tpl.partition_point(|s| s.end <= off);
+        let seg = rt.tpl.get(i).filter(|s| s.start <= off)?;
+        let (tpl, line, col) = seg.via.as_ref()?;
+        let id = *self.rendered.template_files.get(&**tpl)?;
+        Some(Location {
+            file: self.remember(id)?,
+            line: *line,
+            column: col + 1,
+        })
+    }
+
     /// The template file:line:col that wrote byte `offset` of the rendered template `name`.
     pub fn template_location(&self, name: &str, offset: usize) -> Option<Location> {
         let rt = self.rendered.templates.get(name)?;
@@ -193,15 +209,25 @@ impl Locator for ChartLocator<'_> {
         let template = self.template_location(resource.file, node.pos.offset);
         let value = values_seg(rt, node, focus).and_then(|s| self.origin_location(s.origin));
         let mut related = Vec::new();
+        let include = self.include_location(resource.file, node.pos.offset);
         let primary = match (value, template) {
             (Some(v), Some(t)) => {
                 related.push(("template".to_string(), t));
                 v
             }
+            (None, Some(t)) if include.is_some() => {
+                related.extend(include.clone().map(|i| ("include".to_string(), i)));
+                t
+            }
             (Some(v), None) => v,
             (None, Some(t)) => t,
             (None, None) => return (rendered_loc, Vec::new()),
         };
+        if let Some(i) = include
+            && !related.iter().any(|(k, _)| k == "include")
+        {
+            related.push(("include".to_string(), i));
+        }
         related.push(("rendered".to_string(), rendered_loc));
         (primary, related)
     }
@@ -229,6 +255,7 @@ mod tests {
             line,
             col,
             literal,
+            via: None,
         };
         RenderedTemplate {
             segs: vec![
