@@ -118,6 +118,35 @@ fn ref_to_a_missing_chart_file_is_one_clear_finding() {
 }
 
 #[test]
+fn http_ref_inside_a_chart_file_is_named_at_the_schema() {
+    let schema =
+        "{\"type\": \"object\", \"properties\": {\"image\": {\"$ref\": \"schemas/image.json\"}}}\n";
+    let image = r#"{"properties": {"tag": {"$ref": "https://schemas.example.com/tag.json"}}}"#;
+    let got = check_schema(
+        schema,
+        "replicas: 2\n",
+        &[("api/schemas/image.json", image)],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values.schema.json:1 values.schema.json of chart `api` does not compile: schema refers to https://schemas.example.com/tag.json, which chartgate does not fetch",
+        ]
+    );
+}
+
+#[test]
+fn schema_that_does_not_compile_is_reported_at_the_schema() {
+    let got = check_schema("{\"type\": 12}\n", "replicas: 2\n", &[]);
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values.schema.json:1 values.schema.json of chart `api` does not compile: 12 is not valid under any of the schemas listed in the 'anyOf' keyword",
+        ]
+    );
+}
+
+#[test]
 fn schema_findings_are_the_same_on_every_run() {
     let schema = r#"{"type": "object", "additionalProperties": false, "properties": {"image": {"type": "object", "additionalProperties": false}, "replicas": {"type": "integer"}}, "required": ["zone", "app"]}"#;
     let dev = "image:\n  tag: v1\n  b: 1\n  a: 2\nextra: 1\nreplicas: x\n";

@@ -33,7 +33,7 @@ crate::declare_rule! {
 use crate::analyze::engine::{RawFinding, Rule, RuleContext};
 use crate::render::chart::Chart;
 use crate::render::chart::release::{
-    helm_message, origin_at, schema_url_refs, to_json, validate_schemas,
+    helm_message, origin_at, schema_compile_error, schema_url_refs, to_json, validate_schemas,
 };
 use crate::render::value::{Map, Origin, Value};
 
@@ -94,12 +94,22 @@ pub fn check_values(
             origin: v.origin,
             standalone: false,
         })),
-        Err(e) => out.push(ValuesViolation {
-            schema: format!("values.schema.json of chart `{}`", chart.name()),
-            pointer: String::new(),
-            message: e,
-            origin: Origin::NONE,
-            standalone: false,
+        Err(e) => out.push(match schema_compile_error(chart) {
+            // A schema that does not compile is the schema's finding, at the schema.
+            Some((name, e, origin)) => ValuesViolation {
+                schema: format!("values.schema.json of chart `{name}`"),
+                pointer: String::new(),
+                message: format!("values.schema.json of chart `{name}` does not compile: {e}"),
+                origin,
+                standalone: true,
+            },
+            None => ValuesViolation {
+                schema: format!("values.schema.json of chart `{}`", chart.name()),
+                pointer: String::new(),
+                message: e,
+                origin: Origin::NONE,
+                standalone: false,
+            },
         }),
     }
     // A `$ref` to a URL or out of the chart is left out of the schema and reported on its own.

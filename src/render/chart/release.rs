@@ -211,6 +211,35 @@ pub fn schema_url_refs(chart: &Chart) -> Vec<SchemaUrlRef> {
     out
 }
 
+/// The first chart (top chart first, then subcharts in order) whose `values.schema.json` does not
+/// compile: its name, the error and an origin at the schema file's first line.
+pub fn schema_compile_error(chart: &Chart) -> Option<(String, String, Origin)> {
+    let mut stack = vec![chart];
+    while let Some(c) = stack.pop() {
+        if let Some(text) = &c.schema
+            && let Err(e) = c.schema_validator.get(text, &c.files)
+        {
+            // The retriever's own words, without the registry's preamble around them.
+            let e = match e.split_once("retrieving it failed: ") {
+                Some((_, ours)) if ours.starts_with("schema refers to") => ours.to_string(),
+                _ => e,
+            };
+            let origin = if c.schema_source == 0 {
+                Origin::NONE
+            } else {
+                Origin {
+                    file: c.schema_source,
+                    line: 1,
+                    col: 1,
+                }
+            };
+            return Some((c.name().to_string(), e, origin));
+        }
+        stack.extend(c.dependencies.iter().rev());
+    }
+    None
+}
+
 /// One schema violation: Helm's message and, when known, where the offending value was set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaViolation {
