@@ -70,6 +70,19 @@ fn relative_ref_under_an_http_id_is_a_url() {
 }
 
 #[test]
+fn fragment_ref_under_an_http_id_is_internal() {
+    let schema = "{\n  \"$id\": \"https://schemas.example.com/api/values.json\",\n  \"type\": \"object\",\n  \"properties\": {\n    \"replicas\": {\"$ref\": \"#/$defs/count\"},\n    \"image\": {\"$ref\": \"https://schemas.example.com/api/values.json#/$defs/image\"}\n  },\n  \"$defs\": {\"count\": {\"type\": \"integer\", \"maximum\": 3}, \"image\": {\"required\": [\"digest\"]}}\n}\n";
+    let got = check_schema(schema, "replicas: 4\n", &[]);
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values-dev.yaml:1 `image` breaks values.schema.json of chart `api`: missing property 'digest'",
+            "values-schema error dev api/values-dev.yaml:1 `replicas` breaks values.schema.json of chart `api`: 4 is greater than the maximum of 3",
+        ]
+    );
+}
+
+#[test]
 fn ref_to_a_file_of_the_chart_is_resolved() {
     let schema = "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"image\": {\"$ref\": \"schemas/image.json\"},\n    \"replicas\": {\"$ref\": \"schemas/image.json#/$defs/count\"}\n  }\n}\n";
     let image = r#"{"type": "object", "required": ["tag"], "properties": {"tag": {"type": "string", "pattern": "^v[0-9]+$"}}, "$defs": {"count": {"type": "integer", "maximum": 5}}}"#;

@@ -41,7 +41,9 @@ pub fn compile(text: &str, files: &[ChartFile]) -> Result<CompiledSchema, String
     let mut schema: Json = serde_json::from_str(text).map_err(|e| e.to_string())?;
     let base = Url::parse(BASE).expect("valid base");
     let mut found = Vec::new();
-    collect_url_refs(&schema, &base, String::new(), &mut found);
+    let mut ids = vec![without_fragment(&base)];
+    collect_ids(&schema, &base, &mut ids);
+    collect_url_refs(&schema, &base, &ids, String::new(), &mut found);
     // A `$ref` to a file the chart does not have is named as written, at its line.
     let mut missing = Vec::new();
     collect_file_refs(&schema, &base, String::new(), &mut |pointer, r, name| {
@@ -85,9 +87,46 @@ fn is_remote(u: &Url) -> bool {
     !matches!(u.scheme(), "file" | "urn" | "tag" | "json-schema")
 }
 
+fn without_fragment(u: &Url) -> String {
+    let mut u = u.clone();
+    u.set_fragment(None);
+    u.to_string()
+}
+
+/// The resources the document defines itself (every `$id`, resolved, without fragment): a `$ref`
+/// into one of them is internal, whatever its scheme.
+fn collect_ids(v: &Json, base: &Url, out: &mut Vec<String>) {
+    match v {
+        Json::Object(m) => {
+            let mut base = base.clone();
+            if let Some(Json::String(id)) = m.get("$id")
+                && let Ok(u) = base.join(id)
+            {
+                out.push(without_fragment(&u));
+                base = u;
+            }
+            for child in m.values() {
+                collect_ids(child, &base, out);
+            }
+        }
+        Json::Array(a) => {
+            for child in a {
+                collect_ids(child, base, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Walks a schema, tracking `$id` bases, and collects `(pointer of the object, message)` for
 /// every `$ref` that resolves to a remote URL or to a file outside the chart.
-fn collect_url_refs(v: &Json, base: &Url, pointer: String, out: &mut Vec<(String, String)>) {
+fn collect_url_refs(
+    v: &Json,
+    base: &Url,
+    ids: &[String],
+    pointer: String,
+    out: &mut Vec<(String, String)>,
+) {
     match v {
         Json::Object(m) => {
             let mut base = base.clone();
@@ -98,6 +137,7 @@ fn collect_url_refs(v: &Json, base: &Url, pointer: String, out: &mut Vec<(String
             }
             if let Some(Json::String(r)) = m.get("$ref")
                 && let Ok(u) = base.join(r)
+                && !ids.contains(&without_fragment(&u))
             {
                 // An absolute URL is reported as written; a relative one as resolved.
                 let shown = if Url::parse(r).is_ok() {
@@ -119,12 +159,12 @@ fn collect_url_refs(v: &Json, base: &Url, pointer: String, out: &mut Vec<(String
             }
             for (k, child) in m {
                 let key = k.replace('~', "~0").replace('/', "~1");
-                collect_url_refs(child, &base, format!("{pointer}/{key}"), out);
+                collect_url_refs(child, &base, ids, format!("{pointer}/{key}"), out);
             }
         }
         Json::Array(a) => {
             for (i, child) in a.iter().enumerate() {
-                collect_url_refs(child, base, format!("{pointer}/{i}"), out);
+                collect_url_refs(child, base, ids, format!("{pointer}/{i}"), out);
             }
         }
         _ => {}
