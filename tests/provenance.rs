@@ -63,6 +63,8 @@ fn image_registry_points_at_the_registry_value_of_a_built_image() {
     assert_eq!(
         got,
         vec![
+            // printf of a helper's registry and a value's tag: the registry is the helper's.
+            "image-registry templates/_helpers.tpl:10:1 include=templates/deploy.yaml:20:18",
             // A helper's literal image: the helper's line, the `include` line related.
             "image-registry templates/_helpers.tpl:2:1 include=templates/deploy.yaml:18:18",
             // printf "%s/%s:%s" registry repository tag: the registry, not the first value

@@ -455,3 +455,76 @@ fn diff_matches_objects_of_releases_named_per_environment() {
         r.stdout
     );
 }
+
+const APPLICATION: &str = "apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web-prod
+  namespace: argocd
+spec:
+  project: team-a
+  source:
+    repoURL: https://git.example/team-a.git
+    targetRevision: main
+    path: web
+    helm:
+      valueFiles: [values-prod.yaml]
+      values: |
+        env:
+          LOG_LEVEL: warn
+      valuesObject:
+        cache:
+          size: 128Mi
+      parameters:
+        - name: image.tag
+          value: \"2.0\"
+  destination: {name: prod, namespace: team-a}
+";
+
+/// An Application in the repository: its `parameters` and `valuesObject` (which replaces
+/// `values`, as in Argo CD) are applied last, each key at its own line of the Application.
+#[test]
+fn values_set_by_an_application_point_at_its_lines() {
+    let d = fixture();
+    let root = d.path();
+    std::fs::write(
+        root.join("chartgate.yaml"),
+        "repos:\n  https://git.example/team-a.git: .\n",
+    )
+    .unwrap();
+    support::write_tree(root, &[("apps/web-prod.yaml", APPLICATION)]);
+    let r = run_in(root, &["values", "web", "--env", "prod"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "# web environment prod (release web-prod, namespace team-a)
+cache.global: {}  # -
+cache.policy: \"lru\"  # web/charts/cache/values.yaml:2
+cache.size: \"128Mi\"  # apps/web-prod.yaml:19
+env.LOG_LEVEL: \"info\"  # web/values.yaml:7
+extraConfig: true  # web/values-prod.yaml:4
+image.repository: \"registry.example/web\"  # web/values.yaml:3
+image.tag: \"2.0\"  # apps/web-prod.yaml:21
+podAnnotations: {}  # web/values.yaml:5
+replicaCount: 3  # web/values-prod.yaml:1
+"
+    );
+    // Without valuesObject, `values` applies: its keys point into the block.
+    let app = APPLICATION.replace(
+        "      valuesObject:\n        cache:\n          size: 128Mi\n",
+        "",
+    );
+    support::write_tree(root, &[("apps/web-prod.yaml", &app)]);
+    let r = run_in(root, &["values", "web", "--env", "prod"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("env.LOG_LEVEL: \"warn\"  # apps/web-prod.yaml:16\n")
+            && r.stdout
+                .contains("image.tag: \"2.0\"  # apps/web-prod.yaml:18\n")
+            && r.stdout
+                .contains("cache.size: \"64Mi\"  # web/values.yaml:9\n"),
+        "{}",
+        r.stdout
+    );
+}

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use crate::discover::charts::{Discovered, EnvTarget, Service};
 use crate::pipeline::renders::{EnvRender, render_env};
 use crate::pipeline::session::{RunOptions, Session};
+use crate::render::chart::strvals::{self, ValueKind};
 use crate::render::value::{Map, Value};
 use crate::yaml::{Node, NodeKind};
 
@@ -281,6 +282,7 @@ pub fn leaves(r: &EnvRender) -> Vec<Leaf> {
             (name.clone(), doc)
         })
         .collect();
+    let app = Application::read(r);
     let mut out = Vec::new();
     let mut segs = Vec::new();
     walk(
@@ -291,10 +293,13 @@ pub fn leaves(r: &EnvRender) -> Vec<Leaf> {
             let source = if let Some(loc) = r.origin(o) {
                 Some(format!("{}:{}", loc.file, loc.line))
             } else if has_path(&r.parameters, segs) {
-                Some(match &r.source {
-                    Some(s) => format!("{s} (parameters)"),
-                    None => "(parameters)".to_string(),
-                })
+                Some(
+                    match (&r.source, app.as_ref().and_then(|a| a.line_of(segs))) {
+                        (_, Some((file, line))) => format!("{file}:{line}"),
+                        (Some(s), None) => format!("{s} (parameters)"),
+                        (None, None) => "(parameters)".to_string(),
+                    },
+                )
             } else {
                 layers.iter().rev().find_map(|(name, root)| {
                     let line = node_at(root.as_ref()?, segs)?;
@@ -309,6 +314,97 @@ pub fn leaves(r: &EnvRender) -> Vec<Leaf> {
         },
     );
     out
+}
+
+/// The `helm:` block of the Argo CD Application a render comes from, when its file is a
+/// plain Application (not a template or an ApplicationSet): where its `parameters`,
+/// `valuesObject` and `values` set each key.
+struct Application {
+    file: String,
+    text: String,
+    helm: Vec<Node>,
+}
+
+impl Application {
+    fn read(r: &EnvRender) -> Option<Application> {
+        let (file, line) = r.source.as_deref()?.rsplit_once(':')?;
+        let line: u32 = line.parse().ok()?;
+        let max = crate::config::Limits::default().file_bytes;
+        let text = crate::config::confine::read_bounded_text(&r.cwd.join(file), max).ok()?;
+        let docs = crate::yaml::parse_stream(&text, &Default::default()).ok()?;
+        let doc = docs.iter().rev().find(|d| d.start.line <= line)?;
+        let root = &doc.root;
+        if root.get("kind").and_then(Node::as_str) != Some("Application") {
+            return None;
+        }
+        let spec = root.get("spec")?;
+        let mut helm: Vec<Node> = Vec::new();
+        if let Some(h) = spec.get_path(&["source", "helm"]) {
+            helm.push(h.clone());
+        }
+        for s in spec
+            .get("sources")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            if let Some(h) = s.get("helm") {
+                helm.push(h.clone());
+            }
+        }
+        Some(Application {
+            file: file.to_string(),
+            text,
+            helm,
+        })
+    }
+
+    /// The line that sets the key `segs`, in Argo CD's order of precedence: `parameters` over
+    /// `valuesObject`, which replaces `values` when both are given.
+    fn line_of(&self, segs: &[Seg]) -> Option<(String, u32)> {
+        for h in &self.helm {
+            let params = h
+                .get("parameters")
+                .and_then(Node::as_seq)
+                .unwrap_or_default();
+            let param = params.iter().rev().find(|p| {
+                let Some(name) = p.get("name").and_then(Node::as_str) else {
+                    return false;
+                };
+                let mut m = Map::new();
+                strvals::parse_into(&format!("{name}=x"), &mut m, &ValueKind::String).is_ok()
+                    && has_leaf(&m, segs)
+            });
+            if let Some(p) = param {
+                return Some((self.file.clone(), p.pos.line));
+            }
+            if let Some(object) = h.get("valuesObject").filter(|v| !v.is_null()) {
+                if let Some(line) = node_at(object, segs) {
+                    return Some((self.file.clone(), line));
+                }
+            } else if let Some(v) = h.get("values")
+                && let Some(text) = v.as_str()
+                && let Ok(docs) = crate::yaml::parse_stream(text, &Default::default())
+                && let Some(line) = docs.first().and_then(|d| node_at(&d.root, segs))
+            {
+                // A block scalar's text starts on the line after its `|`/`>` indicator.
+                let at_indicator =
+                    (self.text.get(v.pos.offset..)).is_some_and(|t| t.starts_with(['|', '>']));
+                let first = v.pos.line + u32::from(at_indicator);
+                return Some((self.file.clone(), first + line - 1));
+            }
+        }
+        None
+    }
+}
+
+/// Whether `segs` names exactly a leaf of `m` (a single `--set` path).
+fn has_leaf(m: &Map, segs: &[Seg]) -> bool {
+    let mut found = false;
+    let mut path = Vec::new();
+    walk(&Value::map(m.clone()), &mut path, &mut |p, _| {
+        found |= p == segs;
+    });
+    found
 }
 
 fn walk(v: &Value, segs: &mut Vec<Seg>, f: &mut dyn FnMut(&[Seg], &Value)) {

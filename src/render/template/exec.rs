@@ -1481,17 +1481,15 @@ fn print_text(text: String, args: &[Value]) -> Value {
 /// from a values file marks the bytes it printed.
 fn printf_text(text: String, spans: &[(usize, usize, usize)], args: &[Value]) -> Text {
     let mut segs = Vec::new();
+    let mut tpl = Vec::new();
     for &(start, end, i) in spans {
         let Some(arg) = args.get(i) else { continue };
         if let Value::Str(t) = arg
             && text.get(start..end) == Some(t.as_str())
-            && let Some(ss) = &t.segs
+            && (t.segs.is_some() || t.tpl.is_some())
         {
-            segs.extend(ss.iter().map(|s| Seg {
-                start: s.start + start as u32,
-                end: s.end + start as u32,
-                origin: s.origin,
-            }));
+            funcs::sub_segs(t, 0, t.s.len(), start, &mut segs);
+            funcs::sub_tpl(t, 0, t.s.len(), start, &mut tpl);
             continue;
         }
         let o = arg.origin();
@@ -1506,7 +1504,7 @@ fn printf_text(text: String, spans: &[(usize, usize, usize)], args: &[Value]) ->
     Text {
         s: Arc::from(text),
         segs: (!segs.is_empty()).then(|| Arc::from(segs)),
-        tpl: None,
+        tpl: (!tpl.is_empty()).then(|| Arc::from(tpl)),
     }
 }
 
