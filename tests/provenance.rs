@@ -102,6 +102,9 @@ fn host_zone_points_at_the_zone_value_through_tpl_string_functions_and_helpers()
         "values.yaml:26:9 template=templates/ingress.yaml:19:13",
         // tpl of a values string whose zone is literal text in it: that string's line.
         "values.yaml:27:13 template=templates/ingress.yaml:20:13",
+        // Bitnami's `common.tplvalues.render` (include of a helper that `tpl`s the value): the
+        // value, the helper's `tpl` line, the include line.
+        "values.yaml:29:13 template=templates/_helpers.tpl:16:1 include=templates/ingress.yaml:21:13",
     ];
     let want: Vec<String> = want
         .iter()
