@@ -80,6 +80,9 @@ fn image_registry_points_at_the_registry_value_of_a_built_image() {
 fn host_zone_points_at_the_zone_value_through_tpl_string_functions_and_helpers() {
     let got = findings(&["ingress-host-zone"]);
     let want = [
+        // printf "%s.literal.example.org" name: the zone is the template's own text, so the
+        // finding is at the template, not at the name's values line.
+        "templates/ingress.yaml:22:13",
         // tpl of a plain values string: the string's own line.
         "values.yaml:10:12 template=templates/ingress.yaml:7:13",
         // tpl of a template-literal building name.zone: the zone's value.
