@@ -17,5 +17,5 @@ cd "$dir"
 "$bin" audit --repos repos.txt --format json --output /dev/null "$@" 2>/dev/null
 /usr/bin/time -v "$bin" audit --repos repos.txt --format html --output report.html "$@" 2> time.txt
 grep -E "Elapsed \(wall clock\)|Maximum resident set size|User time|System time|Percent of CPU" time.txt
-"$bin" audit --repos repos.txt "$@" | tail -3 | head -1
+"$bin" audit --repos repos.txt "$@" | tail -2 | head -1
 echo "report: $dir/report.html ($(wc -c < report.html) bytes)"
