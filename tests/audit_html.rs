@@ -373,7 +373,7 @@ fn html_report_renders_in_headless_chromium() {
              error image-registry new # \
              container `reports`: image `docker.io/library/busybox:1.36` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*) \
              at payments/services/reports/values-test.yaml:2:15 \
-             template payments/services/reports/templates/cronjob.yaml:21:22 \
+             template payments/services/reports/templates/cronjob.yaml:21:23 \
              rendered reports/templates/cronjob.yaml:19:22 \
              resource CronJob/reports field spec.jobTemplate.spec.template.spec.containers[0].image \
              chart payments/services/reports environment test fingerprint {}",

@@ -174,11 +174,12 @@ fn sarif_valid_with_repo_relative_values_locations() {
             "duplicate fingerprint {fp}"
         );
     }
-    // The values-line finding names its template as a related location.
+    // The values-line finding names its template as a related location: the action that
+    // printed the part the finding is about (the tag of `"{{ repository }}:{{ tag }}"`).
     assert_eq!(
         results[2]["relatedLocations"][0],
         json!({"id": 0, "message": {"text": "template"}, "physicalLocation": {
             "artifactLocation": {"uri": "fixtures/team-repo/services/web/templates/deployment.yaml", "uriBaseId": "%SRCROOT%"},
-            "region": {"startLine": 19, "startColumn": 18}}})
+            "region": {"startLine": 19, "startColumn": 50}}})
     );
 }

@@ -83,6 +83,22 @@ impl<'a> ChartLocator<'a> {
         })
     }
 
+    /// The `include` action that printed byte `offset` of the rendered template `name`, when
+    /// a helper wrote it.
+    pub fn include_location(&self, name: &str, offset: usize) -> Option<Location> {
+        let rt = self.rendered.templates.get(name)?;
+        let off = offset as u32;
+        let i = rt.tpl.partition_point(|s| s.end <= off);
+        let seg = rt.tpl.get(i).filter(|s| s.start <= off)?;
+        let (tpl, line, col) = seg.via.as_ref()?;
+        let id = *self.rendered.template_files.get(&**tpl)?;
+        Some(Location {
+            file: self.remember(id)?,
+            line: *line,
+            column: col + 1,
+        })
+    }
+
     /// The template file:line:col that wrote byte `offset` of the rendered template `name`.
     pub fn template_location(&self, name: &str, offset: usize) -> Option<Location> {
         let rt = self.rendered.templates.get(name)?;
@@ -149,30 +165,34 @@ pub fn values_seg(
             .copied();
     }
     let segs: Vec<&Seg> = overlapping.collect();
-    if let Some((fs, fe)) = focus {
-        let text = rt.text.get(start as usize..end as usize).unwrap_or("");
-        let value = node.as_str().unwrap_or("");
-        if let Some(part) = value.get(fs..fe).filter(|p| !p.is_empty()) {
-            // The focus bytes in the rendered text: at the same offset after a quote for a
-            // quoted scalar without escapes before it, else the last occurrence.
-            let quoted = text.starts_with(['"', '\'']);
-            let direct = usize::from(quoted) + fs;
-            let at = if text.get(direct..direct + part.len()) == Some(part) {
-                Some(direct)
-            } else {
-                text.rfind(part)
-            };
-            if let Some(at) = at {
-                let (a, b) = (start + at as u32, start + (at + part.len()) as u32);
-                if let Some(s) = segs.iter().find(|s| s.start < b && s.end > a) {
-                    return Some(**s);
-                }
-                // The focused part was template text: no values line set it.
-                return None;
-            }
-        }
+    if let Some((a, b)) = focus_range(rt, node, focus) {
+        let (a, b) = (a as u32, b as u32);
+        // None: the focused part was template text, no values line set it.
+        return segs.iter().find(|s| s.start < b && s.end > a).map(|s| **s);
     }
     segs.first().map(|s| **s)
+}
+
+/// The rendered bytes of a scalar's `focus` (a range of its value): at the same offset after a
+/// quote for a quoted scalar without escapes before it, else the last occurrence.
+pub fn focus_range(
+    rt: &RenderedTemplate,
+    node: &Node,
+    focus: Option<(usize, usize)>,
+) -> Option<(usize, usize)> {
+    let (fs, fe) = focus?;
+    let start = node.pos.offset;
+    let end = node.end.offset.max(start);
+    let text = rt.text.get(start..end).unwrap_or("");
+    let part = node.as_str()?.get(fs..fe).filter(|p| !p.is_empty())?;
+    let quoted = text.starts_with(['"', '\'']);
+    let direct = usize::from(quoted) + fs;
+    let at = if text.get(direct..direct + part.len()) == Some(part) {
+        Some(direct)
+    } else {
+        text.rfind(part)
+    }?;
+    Some((start + at, start + at + part.len()))
 }
 
 impl Locator for ChartLocator<'_> {
@@ -190,18 +210,30 @@ impl Locator for ChartLocator<'_> {
         let Some(rt) = self.rendered.templates.get(resource.file) else {
             return (rendered_loc, Vec::new());
         };
-        let template = self.template_location(resource.file, node.pos.offset);
+        // The template that wrote the focused part (a helper's registry in a built image).
+        let at = focus_range(rt, node, focus).map_or(node.pos.offset, |(a, _)| a);
+        let template = self.template_location(resource.file, at);
         let value = values_seg(rt, node, focus).and_then(|s| self.origin_location(s.origin));
         let mut related = Vec::new();
+        let include = self.include_location(resource.file, at);
         let primary = match (value, template) {
             (Some(v), Some(t)) => {
                 related.push(("template".to_string(), t));
                 v
             }
+            (None, Some(t)) if include.is_some() => {
+                related.extend(include.clone().map(|i| ("include".to_string(), i)));
+                t
+            }
             (Some(v), None) => v,
             (None, Some(t)) => t,
             (None, None) => return (rendered_loc, Vec::new()),
         };
+        if let Some(i) = include
+            && !related.iter().any(|(k, _)| k == "include")
+        {
+            related.push(("include".to_string(), i));
+        }
         related.push(("rendered".to_string(), rendered_loc));
         (primary, related)
     }
@@ -229,6 +261,7 @@ mod tests {
             line,
             col,
             literal,
+            via: None,
         };
         RenderedTemplate {
             segs: vec![

@@ -674,7 +674,7 @@ fn check_one(
                 related: Vec::new(),
                 environment: env_name.map(str::to_string),
                 chart: None,
-                field: Some(format!("values{}", v.pointer.replace('/', "."))),
+                field: (!v.standalone).then(|| format!("values{}", v.pointer.replace('/', "."))),
             });
         }
     }

@@ -40,6 +40,10 @@ pub struct Seg {
 pub struct Text {
     pub s: Arc<str>,
     pub segs: Option<Arc<[Seg]>>,
+    /// Template positions that wrote byte ranges of the text (an `include`d helper's output
+    /// remembers the helper's lines), sorted and non-overlapping; bytes outside them are
+    /// attributed to the action that prints the text.
+    pub tpl: Option<Arc<[crate::render::template::TplSeg]>>,
 }
 
 impl Text {
@@ -47,13 +51,18 @@ impl Text {
         Text {
             s: s.into(),
             segs: None,
+            tpl: None,
         }
     }
     /// A whole string that came from one place.
     pub fn from_origin(s: impl Into<Arc<str>>, origin: Origin) -> Text {
         let s: Arc<str> = s.into();
         if origin.is_none() {
-            return Text { s, segs: None };
+            return Text {
+                s,
+                segs: None,
+                tpl: None,
+            };
         }
         let end = s.len() as u32;
         Text {
@@ -63,6 +72,7 @@ impl Text {
                 end,
                 origin,
             }])),
+            tpl: None,
         }
     }
     pub fn as_str(&self) -> &str {

@@ -42,6 +42,15 @@ use crate::yaml::Node;
 /// The annotation external-dns reads.
 pub const EXTERNAL_DNS: &str = "external-dns.alpha.kubernetes.io/hostname";
 
+/// Byte range, in `node`'s string, of the zone of `host` (what follows its first label, or the
+/// whole host when it has one label): the part a finding about the host is about, so a host
+/// built from a name and a zone points at the zone's values line.
+pub fn zone_range(node: &Node, host: &str) -> Option<(usize, usize)> {
+    let at = node.as_str()?.find(host)?;
+    let start = host.find('.').map_or(0, |d| d + 1);
+    Some((at + start, at + host.len()))
+}
+
 /// Every (host, node, field) a resource exposes.
 pub fn exposed_hosts<'a>(r: &Resource<'a>) -> Vec<(String, &'a Node, String)> {
     let mut out = Vec::new();
@@ -173,7 +182,7 @@ impl Rule for IngressHostZone {
                         names.join(", ")
                     ));
                 }
-                out.push(raw(r, node, Some(field), msg));
+                out.push(raw(r, node, Some(field), msg).with_focus(zone_range(node, &host)));
             }
             if r.kind == Some("Ingress") {
                 let spec = r.node.get("spec");

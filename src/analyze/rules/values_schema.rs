@@ -8,7 +8,9 @@ crate::declare_rule! {
     /// under `values-schema:` (the platform's contract for a standard service chart ships as
     /// `schemas/service-chart.schema.json`). Each violation is reported at the values-file line
     /// that set the offending value; a missing required value is reported at the environment's
-    /// last values file.
+    /// last values file. chartgate never fetches a schema: a `$ref` to a URL (or to a file
+    /// outside the chart) is a finding of its own at its line in `values.schema.json`, and the
+    /// part it names goes unchecked; `$ref`s to other files of the chart are resolved.
     ///
     /// ## Why
     /// Helm refuses to install a release whose values break the chart's schema, so the mistake
@@ -30,7 +32,9 @@ crate::declare_rule! {
 
 use crate::analyze::engine::{RawFinding, Rule, RuleContext};
 use crate::render::chart::Chart;
-use crate::render::chart::release::{helm_message, origin_at, to_json, validate_schemas};
+use crate::render::chart::release::{
+    helm_message, origin_at, schema_compile_error, schema_url_refs, to_json, validate_schemas,
+};
 use crate::render::value::{Map, Origin, Value};
 
 impl Rule for ValuesSchema {
@@ -49,13 +53,19 @@ pub struct ValuesViolation {
     /// JSON pointer of the offending value (`/image/tag`; empty for the root).
     pub pointer: String,
     pub message: String,
-    /// Where the value was set, if it came from a values file.
+    /// Where the value was set, if it came from a values file (for a URL `$ref`: its line in
+    /// `values.schema.json`).
     pub origin: Origin,
+    /// The message is the whole finding (a schema problem, not a value's).
+    pub standalone: bool,
 }
 
 impl ValuesViolation {
     /// The finding's message.
     pub fn text(&self) -> String {
+        if self.standalone {
+            return self.message.clone();
+        }
         let at = if self.pointer.is_empty() {
             "values".to_string()
         } else {
@@ -82,14 +92,34 @@ pub fn check_values(
             pointer: v.path,
             message: v.message,
             origin: v.origin,
+            standalone: false,
         })),
-        Err(e) => out.push(ValuesViolation {
-            schema: format!("values.schema.json of chart `{}`", chart.name()),
-            pointer: String::new(),
-            message: e,
-            origin: Origin::NONE,
+        Err(e) => out.push(match schema_compile_error(chart) {
+            // A schema that does not compile is the schema's finding, at the schema.
+            Some((name, e, origin)) => ValuesViolation {
+                schema: format!("values.schema.json of chart `{name}`"),
+                pointer: String::new(),
+                message: format!("values.schema.json of chart `{name}` does not compile: {e}"),
+                origin,
+                standalone: true,
+            },
+            None => ValuesViolation {
+                schema: format!("values.schema.json of chart `{}`", chart.name()),
+                pointer: String::new(),
+                message: e,
+                origin: Origin::NONE,
+                standalone: false,
+            },
         }),
     }
+    // A `$ref` to a URL or out of the chart is left out of the schema and reported on its own.
+    out.extend(schema_url_refs(chart).into_iter().map(|r| ValuesViolation {
+        schema: format!("values.schema.json of chart `{}`", r.chart),
+        pointer: String::new(),
+        message: r.message,
+        origin: r.origin,
+        standalone: true,
+    }));
     if !contracts.is_empty() {
         let inst = to_json(&Value::map(values.clone()));
         for (name, validator) in contracts {
@@ -100,9 +130,20 @@ pub fn check_values(
                     message: helm_message(e.kind(), e.instance(), &e.to_string()),
                     origin: origin_at(values, &pointer),
                     pointer,
+                    standalone: false,
                 });
             }
         }
     }
+    // Same input, same text in the same order.
+    out.sort_by(|a, b| {
+        (a.standalone, &a.schema, &a.pointer, &a.message).cmp(&(
+            b.standalone,
+            &b.schema,
+            &b.pointer,
+            &b.message,
+        ))
+    });
+    out.dedup();
     out
 }

@@ -523,7 +523,11 @@ fn build(
                 chart.values = v.as_map().map(|m| m.as_ref().clone()).unwrap_or_default();
                 chart.values_source = id;
             }
-            "values.schema.json" => chart.schema = Some(text_of(&f, &display)?),
+            "values.schema.json" => {
+                let t = text_of(&f, &display)?;
+                chart.schema_source = sources.add(display.clone(), t.as_str());
+                chart.schema = Some(t);
+            }
             "requirements.yaml" => {
                 let t = text_of(&f, &display)?;
                 let id = sources.add(display.clone(), t.as_str());

@@ -6,6 +6,7 @@ pub mod load;
 pub mod model;
 pub mod release;
 pub mod render;
+pub mod schema;
 pub mod strvals;
 pub mod values;
 

@@ -64,6 +64,8 @@ pub struct Chart {
     pub values_source: u32,
     /// `values.schema.json` text, if present.
     pub schema: Option<String>,
+    /// Source id of `values.schema.json` (0 when absent).
+    pub schema_source: u32,
     /// The schema compiled on first use, shared by every clone of this chart (each render
     /// works on a clone).
     pub schema_validator: SchemaCache,
@@ -80,19 +82,18 @@ pub struct Chart {
 
 /// A compiled `values.schema.json` (or the compile error, without the chart name).
 #[derive(Clone, Default)]
-pub struct SchemaCache(Arc<OnceLock<Result<Arc<jsonschema::Validator>, String>>>);
+pub struct SchemaCache(Arc<OnceLock<Result<Arc<super::schema::CompiledSchema>, String>>>);
 
 impl SchemaCache {
-    /// The validator for `schema_text`, compiled once.
-    pub fn get(&self, schema_text: &str) -> Result<Arc<jsonschema::Validator>, String> {
+    /// The validator for `schema_text` (with `files`, the chart's files, as what its `$ref`s
+    /// may name), compiled once.
+    pub fn get(
+        &self,
+        schema_text: &str,
+        files: &[ChartFile],
+    ) -> Result<Arc<super::schema::CompiledSchema>, String> {
         self.0
-            .get_or_init(|| {
-                let schema: serde_json::Value =
-                    serde_json::from_str(schema_text).map_err(|e| e.to_string())?;
-                jsonschema::validator_for(&schema)
-                    .map(Arc::new)
-                    .map_err(|e| e.to_string())
-            })
+            .get_or_init(|| super::schema::compile(schema_text, files).map(Arc::new))
             .clone()
     }
 }

@@ -171,6 +171,75 @@ pub fn to_json(v: &Value) -> serde_json::Value {
     }
 }
 
+/// A `$ref` of a chart's (or subchart's) `values.schema.json` that chartgate does not follow
+/// (a URL, or a file outside the chart).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SchemaUrlRef {
+    /// The chart whose schema has it.
+    pub chart: String,
+    /// `schema refers to https://…, which chartgate does not fetch`.
+    pub message: String,
+    /// The `$ref` in `values.schema.json`.
+    pub origin: Origin,
+}
+
+/// The unfollowed `$ref`s of every chart's and subchart's `values.schema.json` (schemas that do not
+/// compile have none: their error is [`validate_schemas`]'s).
+pub fn schema_url_refs(chart: &Chart) -> Vec<SchemaUrlRef> {
+    let mut out = Vec::new();
+    let mut stack = vec![chart];
+    while let Some(c) = stack.pop() {
+        if let Some(text) = &c.schema
+            && let Ok(compiled) = c.schema_validator.get(text, &c.files)
+        {
+            out.extend(compiled.external.iter().map(|r| SchemaUrlRef {
+                chart: c.name().to_string(),
+                message: r.message.clone(),
+                origin: if c.schema_source == 0 {
+                    Origin::NONE
+                } else {
+                    Origin {
+                        file: c.schema_source,
+                        line: r.line,
+                        col: r.col,
+                    }
+                },
+            }));
+        }
+        stack.extend(c.dependencies.iter().rev());
+    }
+    out
+}
+
+/// The first chart (top chart first, then subcharts in order) whose `values.schema.json` does not
+/// compile: its name, the error and an origin at the schema file's first line.
+pub fn schema_compile_error(chart: &Chart) -> Option<(String, String, Origin)> {
+    let mut stack = vec![chart];
+    while let Some(c) = stack.pop() {
+        if let Some(text) = &c.schema
+            && let Err(e) = c.schema_validator.get(text, &c.files)
+        {
+            // The retriever's own words, without the registry's preamble around them.
+            let e = match e.split_once("retrieving it failed: ") {
+                Some((_, ours)) if ours.starts_with("schema refers to") => ours.to_string(),
+                _ => e,
+            };
+            let origin = if c.schema_source == 0 {
+                Origin::NONE
+            } else {
+                Origin {
+                    file: c.schema_source,
+                    line: 1,
+                    col: 1,
+                }
+            };
+            return Some((c.name().to_string(), e, origin));
+        }
+        stack.extend(c.dependencies.iter().rev());
+    }
+    None
+}
+
 /// One schema violation: Helm's message and, when known, where the offending value was set.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SchemaViolation {
@@ -193,12 +262,12 @@ pub fn validate_schemas(chart: &Chart, vals: &Map) -> Result<Vec<SchemaViolation
 
 fn validate_rec(chart: &Chart, vals: &Map, out: &mut Vec<SchemaViolation>) -> Result<(), String> {
     if let Some(schema_text) = &chart.schema {
-        let validator = chart
+        let compiled = chart
             .schema_validator
-            .get(schema_text)
+            .get(schema_text, &chart.files)
             .map_err(|e| format!("{}: values.schema.json: {e}", chart.name()))?;
         let inst = to_json(&Value::map(vals.clone()));
-        for e in validator.iter_errors(&inst) {
+        for e in compiled.validator.iter_errors(&inst) {
             let path = e.instance_path().as_str().to_string();
             let message = helm_message(e.kind(), e.instance(), &e.to_string());
             let origin = origin_at(vals, &path);

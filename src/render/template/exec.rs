@@ -67,6 +67,9 @@ pub(crate) struct State<'a> {
     pub vars: Vec<(String, Dot)>,
     pub depth: usize,
     pub include_counts: &'a mut HashMap<String, usize>,
+    /// While executing a `tpl` string: its parsed tree and the string with its provenance, so
+    /// literal text of the string keeps the values position it came from.
+    pub tpl_src: Option<(Arc<Tree>, Text)>,
 }
 
 /// Names of functions the executor implements itself.
@@ -104,6 +107,15 @@ fn push_text(out: &mut Output, t: &Text) {
                 start: s.start + base,
                 end: s.end + base,
                 origin: s.origin,
+            });
+        }
+    }
+    if let Some(tpl) = &t.tpl {
+        for s in tpl.iter() {
+            out.tpl.push(TplSeg {
+                start: s.start + base,
+                end: s.end + base,
+                ..s.clone()
             });
         }
     }
@@ -176,16 +188,72 @@ impl State<'_> {
     }
 
     /// Records that `out.text[start..]` was written by the node at `pos` of the current tree.
+    /// Template positions a printed text brought with it (an `include`d helper's lines) stay;
+    /// they now name this action as the `include` that printed them, and the rest of the
+    /// bytes are the node's own.
     fn mark(&self, out: &mut Output, start: usize, pos: Pos, literal: bool) {
-        if out.text.len() > start {
-            out.tpl.push(TplSeg {
-                start: start as u32,
-                end: out.text.len() as u32,
-                template: self.tree.parse_name.clone(),
-                line: pos.line,
-                col: pos.col,
-                literal,
-            });
+        let end = out.text.len() as u32;
+        if end as usize <= start {
+            return;
+        }
+        let start = start as u32;
+        let k = out.tpl.partition_point(|s| s.start < start);
+        let nested = out.tpl.split_off(k);
+        let own = |a: u32, b: u32| TplSeg {
+            start: a,
+            end: b,
+            template: self.tree.parse_name.clone(),
+            line: pos.line,
+            col: pos.col,
+            literal,
+            via: None,
+        };
+        let mut at = start;
+        for mut s in nested {
+            if s.start > at {
+                out.tpl.push(own(at, s.start));
+            }
+            at = s.end;
+            s.via = Some((self.tree.parse_name.clone(), pos.line, pos.col));
+            out.tpl.push(s);
+        }
+        if end > at {
+            out.tpl.push(own(at, end));
+        }
+    }
+
+    /// Literal template text; inside a `tpl` string, with the provenance of the string's bytes
+    /// it repeats (a host written in a values file and passed through `tpl`).
+    fn literal_text(&self, t: &Arc<str>, pos: Pos) -> Text {
+        let Some((tree, src)) = &self.tpl_src else {
+            return Text::plain(t.clone());
+        };
+        if !Arc::ptr_eq(tree, &self.tree) || t.is_empty() {
+            return Text::plain(t.clone());
+        }
+        let s = src.as_str();
+        let line_start = if pos.line <= 1 {
+            Some(0)
+        } else {
+            s.match_indices('\n')
+                .nth(pos.line as usize - 2)
+                .map(|(i, _)| i + 1)
+        };
+        let at = line_start
+            .map(|l| l + pos.col as usize)
+            .filter(|&o| o <= s.len() && s.is_char_boundary(o))
+            .and_then(|o| s[o..].find(&**t).map(|i| o + i));
+        match at {
+            Some(a) => {
+                let mut segs = Vec::new();
+                funcs::sub_segs(src, a, a + t.len(), 0, &mut segs);
+                Text {
+                    s: t.clone(),
+                    segs: (!segs.is_empty()).then(|| Arc::from(segs)),
+                    tpl: None,
+                }
+            }
+            None => Text::plain(t.clone()),
         }
     }
 
@@ -235,10 +303,7 @@ impl State<'_> {
     fn walk_node(&mut self, dot: &Dot, node: &Node, out: &mut Output) -> R<()> {
         match node {
             Node::Text(t, tpos) => {
-                let t = Text {
-                    s: t.clone(),
-                    segs: None,
-                };
+                let t = self.literal_text(t, *tpos);
                 let start = out.text.len();
                 self.write(out, &t, *tpos)?;
                 self.mark(out, start, *tpos, true);
@@ -712,10 +777,7 @@ impl State<'_> {
             Arg::Number(pos, Num::Uint(_), text) => {
                 Err(self.error(*pos, text, format!("{text} overflows int")))
             }
-            Arg::Str(_, s, _) => Ok(Value::Str(Text {
-                s: s.clone(),
-                segs: None,
-            })),
+            Arg::Str(_, s, _) => Ok(Value::Str(Text::plain(s.clone()))),
             Arg::Ident(pos, name) => {
                 let cmd = Cmd {
                     pos: *pos,
@@ -956,7 +1018,7 @@ impl State<'_> {
                 }
                 index(&argv[0], &argv[1..]).map_err(|e| self.call_err(cmd, name, e))
             }
-            "print" => result_within(Value::str(sprint(&argv)), &self.shared.limits)
+            "print" => result_within(print_text(sprint(&argv), &argv), &self.shared.limits)
                 .map_err(|e| self.call_err(cmd, name, e)),
             "println" => result_within(Value::str(sprintln(&argv)), &self.shared.limits)
                 .map_err(|e| self.call_err(cmd, name, e)),
@@ -1201,12 +1263,22 @@ impl State<'_> {
                 vars: vec![("$".to_string(), d.clone())],
                 depth,
                 include_counts: &mut *self.include_counts,
+                tpl_src: match &argv[0] {
+                    Value::Str(t) if t.segs.is_some() => Some((main.clone(), t.clone())),
+                    _ => None,
+                },
             };
             let mut out = Output::default();
             grow(depth, || st.walk(&d, &main.root, &mut out)).map(|_| out)
         };
         match r {
-            Ok(out) => Ok(Value::Str(out_to_text(replace_no_value(out)))),
+            Ok(out) => {
+                // Positions inside the tpl string are not template files: the `tpl` action
+                // printed it.
+                let mut t = out_to_text(replace_no_value(out));
+                t.tpl = None;
+                Ok(Value::Str(t))
+            }
             Err(Stop::Err(e)) => {
                 let mut chain = vec![format!(
                     "error during tpl function execution for {:?}: {}",
@@ -1384,21 +1456,40 @@ fn grow<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> T {
     })
 }
 
+/// `print`'s result with provenance: strings are printed side by side (Go adds spaces only
+/// between two non-strings), so an all-string print keeps each string's segments; one scalar
+/// printed alone keeps its origin.
+fn print_text(text: String, args: &[Value]) -> Value {
+    if args.iter().all(|a| matches!(a, Value::Str(_))) {
+        let mut b = funcs::TextBuilder::default();
+        for a in args {
+            if let Value::Str(t) = a {
+                b.text(t);
+            }
+        }
+        let t = b.finish();
+        if t.as_str() == text {
+            return Value::Str(t);
+        }
+    } else if let [a] = args {
+        return Value::Str(Text::from_origin(text, a.origin()));
+    }
+    Value::str(text)
+}
+
 /// `printf`'s result with provenance: an argument printed verbatim keeps its segments, a scalar
 /// from a values file marks the bytes it printed.
 fn printf_text(text: String, spans: &[(usize, usize, usize)], args: &[Value]) -> Text {
     let mut segs = Vec::new();
+    let mut tpl = Vec::new();
     for &(start, end, i) in spans {
         let Some(arg) = args.get(i) else { continue };
         if let Value::Str(t) = arg
             && text.get(start..end) == Some(t.as_str())
-            && let Some(ss) = &t.segs
+            && (t.segs.is_some() || t.tpl.is_some())
         {
-            segs.extend(ss.iter().map(|s| Seg {
-                start: s.start + start as u32,
-                end: s.end + start as u32,
-                origin: s.origin,
-            }));
+            funcs::sub_segs(t, 0, t.s.len(), start, &mut segs);
+            funcs::sub_tpl(t, 0, t.s.len(), start, &mut tpl);
             continue;
         }
         let o = arg.origin();
@@ -1413,6 +1504,7 @@ fn printf_text(text: String, spans: &[(usize, usize, usize)], args: &[Value]) ->
     Text {
         s: Arc::from(text),
         segs: (!segs.is_empty()).then(|| Arc::from(segs)),
+        tpl: (!tpl.is_empty()).then(|| Arc::from(tpl)),
     }
 }
 
@@ -1423,6 +1515,11 @@ pub(crate) fn out_to_text(out: Output) -> Text {
             None
         } else {
             Some(Arc::from(out.segs))
+        },
+        tpl: if out.tpl.is_empty() {
+            None
+        } else {
+            Some(Arc::from(out.tpl))
         },
     }
 }
@@ -1712,6 +1809,7 @@ pub(crate) fn execute_tree(
         vars: vec![("$".to_string(), d.clone())],
         depth: 0,
         include_counts: &mut counts,
+        tpl_src: None,
     };
     let mut out = Output::default();
     match st.walk(&d, &tree.root, &mut out) {

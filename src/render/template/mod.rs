@@ -98,6 +98,9 @@ pub struct TplSeg {
     pub col: u32,
     /// Literal template text (true) or an action's output (false).
     pub literal: bool,
+    /// For bytes an `include`d helper wrote: the `include` action (template, line, col) in the
+    /// template that printed them.
+    pub via: Option<(Arc<str>, u32, u32)>,
 }
 
 /// All parsed templates of a chart tree, shared by name (Helm parses every template file of the

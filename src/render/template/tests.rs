@@ -1,6 +1,7 @@
 //! Unit tests of the template engine: exact outputs per construct.
 use super::*;
 use crate::render::value::{Map, Origin, Text};
+use std::sync::Arc;
 
 fn dot(values: Value) -> Value {
     let mut m = Map::new();
@@ -285,6 +286,86 @@ fn provenance_segments() {
     assert_eq!((r.segs[0].start, r.segs[0].end), (3, 8));
     assert_eq!((r.segs[1].start, r.segs[1].end), (12, 13));
     assert_eq!(r.segs[0].origin, o);
+}
+
+/// An `include`d helper's bytes keep the helper's lines through `nindent` (the inserted
+/// indentation is the action's), and name the `include` action.
+#[test]
+fn include_output_keeps_the_helpers_template_lines() {
+    let mut set = TemplateSet::new(Limits::default());
+    set.add_file(
+        "c/templates/_h.tpl",
+        "{{- define \"h\" -}}\na: 1\nb: {{ 2 }}\n{{- end -}}",
+    )
+    .unwrap();
+    set.add_file(
+        "c/templates/x.yaml",
+        "m:\n  {{- include \"h\" . | nindent 2 }}\n",
+    )
+    .unwrap();
+    let r = set
+        .execute("c/templates/x.yaml", &dot(Value::map(Map::new())))
+        .unwrap();
+    assert_eq!(r.text, "m:\n  a: 1\n  b: 2\n");
+    let at = |s: &str| r.text.find(s).unwrap() as u32;
+    let seg = |off: u32| {
+        r.tpl
+            .iter()
+            .find(|t| t.start <= off && off < t.end)
+            .unwrap()
+    };
+    let via = Some((Arc::from("c/templates/x.yaml"), 2, 2));
+    // `a: 1` is literal text of the helper at 2:0; `b: ` starts its next line; `2` is the
+    // helper's action at 3:3.
+    let a = seg(at("a: 1"));
+    assert_eq!(
+        (&*a.template, a.line, a.col, a.literal),
+        ("c/templates/_h.tpl", 2, 0, true)
+    );
+    assert_eq!(a.via, via);
+    let b = seg(at("b: "));
+    assert_eq!(
+        (&*b.template, b.line, b.col, b.literal),
+        ("c/templates/_h.tpl", 3, 0, true)
+    );
+    let two = seg(at("2"));
+    assert_eq!(
+        (&*two.template, two.line, two.col, two.literal),
+        ("c/templates/_h.tpl", 3, 3, false)
+    );
+    // The indentation `nindent` inserted is the include action's own.
+    let pad = seg(at("  a"));
+    assert_eq!(
+        (&*pad.template, pad.line, pad.col, pad.via.clone()),
+        ("c/templates/x.yaml", 2, 2, None)
+    );
+}
+
+/// Literal text of a `tpl` string keeps the values position of the bytes it repeats; text an
+/// action of the string printed keeps its own value's.
+#[test]
+fn tpl_literal_text_keeps_the_strings_origin() {
+    let o = |line| Origin {
+        file: 1,
+        line,
+        col: 3,
+    };
+    let mut vals = Map::new();
+    vals.insert(
+        "host".into(),
+        Value::Str(Text::from_origin("{{ .Values.name }}.zone.example", o(1))),
+    );
+    vals.insert("name".into(), Value::Str(Text::from_origin("api", o(2))));
+    let mut set = TemplateSet::new(Limits::default());
+    set.add_file("f", "h: {{ tpl .Values.host . }}").unwrap();
+    let r = set.execute("f", &dot(Value::map(vals))).unwrap();
+    assert_eq!(r.text, "h: api.zone.example");
+    let segs: Vec<(u32, u32, u32)> = r
+        .segs
+        .iter()
+        .map(|s| (s.start, s.end, s.origin.line))
+        .collect();
+    assert_eq!(segs, vec![(3, 6, 2), (6, 19, 1)]);
 }
 
 #[test]

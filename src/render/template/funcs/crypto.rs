@@ -8,9 +8,11 @@ use sha1::Digest;
 
 pub(super) fn b64enc(args: &[Value]) -> Result<Value, String> {
     arity("b64enc", args, 1)?;
-    Ok(Value::str(
-        base64::engine::general_purpose::STANDARD.encode(gobytes::encode(arg_str(&args[0])?)),
-    ))
+    let out = base64::engine::general_purpose::STANDARD.encode(gobytes::encode(arg_str(&args[0])?));
+    match &args[0] {
+        Value::Str(t) if out.len() != t.s.len() => Ok(super::derived(t, out)),
+        _ => Ok(Value::str(out)),
+    }
 }
 
 /// Sprig returns the decode error's text instead of failing.

@@ -5,6 +5,7 @@
 //! Functions are plain functions over values. Maps are shared handles with Go's reference
 //! semantics, so Sprig's `set`/`unset`/`merge*` change their first argument in place
 //! (see [`crate::render::value::MapRef`]).
+use crate::render::template::TplSeg;
 use crate::render::value::{Origin, Seg, Text, Value};
 use std::sync::Arc;
 
@@ -459,11 +460,40 @@ pub(crate) fn sub_segs(t: &Text, start: usize, end: usize, at: usize, out: &mut 
     }
 }
 
+/// Template positions of `t` inside byte range `start..end`, shifted so `start` becomes `at`
+/// (a literal range cut after its start begins on the line and column of its first byte).
+pub(crate) fn sub_tpl(t: &Text, start: usize, end: usize, at: usize, out: &mut Vec<TplSeg>) {
+    let Some(tpl) = &t.tpl else { return };
+    for s in tpl.iter() {
+        let (a, b) = ((s.start as usize).max(start), (s.end as usize).min(end));
+        if a >= b {
+            continue;
+        }
+        let mut seg = TplSeg {
+            start: (a - start + at) as u32,
+            end: (b - start + at) as u32,
+            ..s.clone()
+        };
+        if s.literal && a > s.start as usize {
+            let skipped = t.s.get(s.start as usize..a).unwrap_or("");
+            match skipped.rfind('\n') {
+                Some(nl) => {
+                    seg.line += skipped.matches('\n').count() as u32;
+                    seg.col = (skipped.len() - nl - 1) as u32;
+                }
+                None => seg.col += skipped.len() as u32,
+            }
+        }
+        out.push(seg);
+    }
+}
+
 /// Builds a [`Text`] from pieces, each either plain text or a slice of an existing text.
 #[derive(Default)]
 pub(crate) struct TextBuilder {
     s: String,
     segs: Vec<Seg>,
+    tpl: Vec<TplSeg>,
 }
 
 impl TextBuilder {
@@ -479,6 +509,7 @@ impl TextBuilder {
         let at = self.s.len();
         self.s.push_str(&t.s[start..end]);
         sub_segs(t, start, end, at, &mut self.segs);
+        sub_tpl(t, start, end, at, &mut self.tpl);
     }
     pub(crate) fn text(&mut self, t: &Text) {
         self.slice(t, 0, t.s.len());
@@ -504,6 +535,10 @@ impl TextBuilder {
                 s.end = s.end.min(end);
                 s.start < s.end
             });
+            self.tpl.retain_mut(|s| {
+                s.end = s.end.min(end);
+                s.start < s.end
+            });
         }
     }
     pub(crate) fn finish(self) -> Text {
@@ -515,11 +550,33 @@ impl TextBuilder {
         Text {
             s: Arc::from(self.s),
             segs,
+            tpl: (!self.tpl.is_empty()).then(|| Arc::from(self.tpl)),
         }
     }
     pub(crate) fn value(self) -> Value {
         Value::Str(self.finish())
     }
+}
+
+/// A string computed from `t` as a whole (`upper`, `b64enc`): when every byte of `t` that has a
+/// values position has the same one, the whole result has it; same-length results keep `t`'s
+/// segments byte for byte.
+pub(crate) fn derived(t: &Text, out: String) -> Value {
+    let Some(segs) = &t.segs else {
+        return Value::str(out);
+    };
+    if out.len() == t.s.len() {
+        return Value::Str(Text {
+            s: Arc::from(out),
+            segs: Some(segs.clone()),
+            tpl: None,
+        });
+    }
+    let first = segs[0].origin;
+    if segs.iter().all(|s| s.origin == first) {
+        return Value::Str(Text::from_origin(out, first));
+    }
+    Value::str(out)
 }
 
 /// A sub-slice of a text with provenance.

@@ -142,12 +142,14 @@ pub(super) fn trim_prefix(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn upper(args: &[Value]) -> Result<Value, String> {
     arity("upper", args, 1)?;
-    Ok(Value::str(arg_str(&args[0])?.to_uppercase()))
+    let t = str_text(&args[0])?;
+    Ok(super::derived(t, t.as_str().to_uppercase()))
 }
 
 pub(super) fn lower(args: &[Value]) -> Result<Value, String> {
     arity("lower", args, 1)?;
-    Ok(Value::str(arg_str(&args[0])?.to_lowercase()))
+    let t = str_text(&args[0])?;
+    Ok(super::derived(t, t.as_str().to_lowercase()))
 }
 
 /// Go's deprecated `strings.Title`: upper-cases letters that follow a separator.

@@ -1,0 +1,117 @@
+//! Provenance end to end: a finding about a rendered value points at the values line that
+//! produced it (the part it is about, for strings built from several values), through `tpl`,
+//! string building and `include`d helpers; a helper's bytes are at the helper's line with the
+//! `include` line as a related location. Fixture: fixtures/provenance/prov-chart (each template
+//! line exercises one construct; values.yaml puts each input on its own line).
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+const CHART: &str = "fixtures/provenance/prov-chart";
+
+/// `rule file:line:col` then `label=file:line:col` for each related location but `rendered`,
+/// for the findings of `rules`.
+fn findings(rules: &[&str]) -> Vec<String> {
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--format", "json", "--env", "dev", CHART])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let short = |f: &str| f.trim_start_matches(&format!("{CHART}/")).to_string();
+    let mut got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| rules.contains(&f["rule"].as_str().unwrap()))
+        .map(|f| {
+            let mut s = format!(
+                "{} {}:{}:{}",
+                f["rule"].as_str().unwrap(),
+                short(f["file"].as_str().unwrap()),
+                f["line"],
+                f["column"]
+            );
+            for r in f["related"].as_array().unwrap() {
+                if r["label"] != "rendered" {
+                    s.push_str(&format!(
+                        " {}={}:{}:{}",
+                        r["label"].as_str().unwrap(),
+                        short(r["file"].as_str().unwrap()),
+                        r["line"],
+                        r["column"]
+                    ));
+                }
+            }
+            s
+        })
+        .collect();
+    got.sort();
+    got
+}
+
+#[test]
+fn image_registry_points_at_the_registry_value_of_a_built_image() {
+    let got = findings(&["image-registry"]);
+    assert_eq!(
+        got,
+        vec![
+            // printf of a helper's registry and a value's tag: the registry is the helper's.
+            "image-registry templates/_helpers.tpl:10:1 include=templates/deploy.yaml:20:18",
+            // A helper's literal image: the helper's line, the `include` line related.
+            "image-registry templates/_helpers.tpl:2:1 include=templates/deploy.yaml:18:18",
+            // printf "%s/%s:%s" registry repository tag: the registry, not the first value
+            // that happens to be fine.
+            "image-registry values.yaml:3:13 template=templates/deploy.yaml:14:18",
+            // print registry "/" repository ":1.0".
+            "image-registry values.yaml:7:13 template=templates/deploy.yaml:16:18",
+        ]
+    );
+}
+
+#[test]
+fn host_zone_points_at_the_zone_value_through_tpl_string_functions_and_helpers() {
+    let got = findings(&["ingress-host-zone"]);
+    let want = [
+        // printf "%s.literal.example.org" name: the zone is the template's own text, so the
+        // finding is at the template, not at the name's values line.
+        "templates/ingress.yaml:22:13",
+        // tpl of a plain values string: the string's own line.
+        "values.yaml:10:12 template=templates/ingress.yaml:7:13",
+        // tpl of a template-literal building name.zone: the zone's value.
+        "values.yaml:12:12 template=templates/ingress.yaml:8:13",
+        // printf "%s.%s" name zone, and `list name zone | join "."`: the zone.
+        "values.yaml:14:9 template=templates/ingress.yaml:11:13",
+        "values.yaml:14:9 template=templates/ingress.yaml:9:13",
+        // cat name zone | replace " " ".".
+        "values.yaml:15:12 template=templates/ingress.yaml:10:13",
+        // replace, trimSuffix, lower, upper|lower inside printf, trunc, b64enc.
+        "values.yaml:16:13 template=templates/ingress.yaml:12:13",
+        "values.yaml:17:12 template=templates/ingress.yaml:13:13",
+        "values.yaml:18:10 template=templates/ingress.yaml:14:13",
+        "values.yaml:19:14 template=templates/ingress.yaml:15:13",
+        "values.yaml:20:9 template=templates/ingress.yaml:16:13",
+        "values.yaml:21:12 template=templates/ingress.yaml:17:13",
+        // A helper printing a value: the value, the helper's line, the include line.
+        "values.yaml:23:9 template=templates/_helpers.tpl:6:1 include=templates/ingress.yaml:18:13",
+        // tpl of a values string that builds name.zone: the zone's value.
+        "values.yaml:26:9 template=templates/ingress.yaml:19:13",
+        // tpl of a values string whose zone is literal text in it: that string's line.
+        "values.yaml:27:13 template=templates/ingress.yaml:20:13",
+        // Bitnami's `common.tplvalues.render` (include of a helper that `tpl`s the value): the
+        // value, the helper's `tpl` line, the include line.
+        "values.yaml:29:13 template=templates/_helpers.tpl:16:1 include=templates/ingress.yaml:21:13",
+    ];
+    let want: Vec<String> = want
+        .iter()
+        .map(|w| format!("ingress-host-zone {w}"))
+        .collect();
+    assert_eq!(got, want);
+}

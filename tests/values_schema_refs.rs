@@ -1,0 +1,180 @@
+//! `values.schema.json` `$ref`s: a URL is a finding of its own at the `$ref`'s line (never
+//! fetched), a file of the chart is resolved, a path out of the chart is refused, and the
+//! findings are the same text in the same order on every run.
+
+mod support;
+
+use support::{finding_lines, write_tree};
+
+const CHART: &str = "apiVersion: v2\nname: api\nversion: 1.0.0\n";
+const TEMPLATE: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n  tag: {{ .Values.image.tag | quote }}\n";
+
+/// Writes a chart with `schema` (and `extra` files) into a fresh directory and runs
+/// `check --format json --env dev` on it; returns the `values-schema` finding lines.
+fn check_schema(schema: &str, dev: &str, extra: &[(&str, &str)]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = vec![
+        ("api/Chart.yaml", CHART),
+        ("api/values.yaml", "image:\n  tag: v1\nreplicas: 1\n"),
+        ("api/values-dev.yaml", dev),
+        ("api/templates/cm.yaml", TEMPLATE),
+        ("api/values.schema.json", schema),
+    ];
+    files.extend_from_slice(extra);
+    write_tree(dir.path(), &files);
+    let r = support::run_in(
+        dir.path(),
+        &["check", "--format", "json", "--env", "dev", "api"],
+    );
+    finding_lines(&r.stdout)
+        .into_iter()
+        .filter(|l| l.starts_with("values-schema "))
+        .collect()
+}
+
+const URL_SCHEMA: &str = r##"{
+  "type": "object",
+  "properties": {
+    "image": {
+      "$ref": "https://schemas.example.com/image.json"
+    },
+    "replicas": {"type": "integer", "minimum": 1},
+    "pod": {"$ref": "https://schemas.example.com/pod.json#/definitions/pod"}
+  }
+}
+"##;
+
+#[test]
+fn url_ref_is_its_own_finding_at_its_line_and_the_rest_still_validates() {
+    let got = check_schema(URL_SCHEMA, "replicas: 0\n", &[]);
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values-dev.yaml:1 `replicas` breaks values.schema.json of chart `api`: 0 is less than the minimum of 1",
+            "values-schema error dev api/values.schema.json:5 schema refers to https://schemas.example.com/image.json, which chartgate does not fetch",
+            "values-schema error dev api/values.schema.json:8 schema refers to https://schemas.example.com/pod.json#/definitions/pod, which chartgate does not fetch",
+        ]
+    );
+}
+
+#[test]
+fn relative_ref_under_an_http_id_is_a_url() {
+    let schema = "{\n  \"$id\": \"https://schemas.example.com/api/values.json\",\n  \"type\": \"object\",\n  \"properties\": {\"image\": {\"$ref\": \"image.json\"}}\n}\n";
+    let got = check_schema(schema, "replicas: 2\n", &[]);
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values.schema.json:4 schema refers to https://schemas.example.com/api/image.json, which chartgate does not fetch",
+        ]
+    );
+}
+
+#[test]
+fn fragment_ref_under_an_http_id_is_internal() {
+    let schema = "{\n  \"$id\": \"https://schemas.example.com/api/values.json\",\n  \"type\": \"object\",\n  \"properties\": {\n    \"replicas\": {\"$ref\": \"#/$defs/count\"},\n    \"image\": {\"$ref\": \"https://schemas.example.com/api/values.json#/$defs/image\"}\n  },\n  \"$defs\": {\"count\": {\"type\": \"integer\", \"maximum\": 3}, \"image\": {\"required\": [\"digest\"]}}\n}\n";
+    let got = check_schema(schema, "replicas: 4\n", &[]);
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values-dev.yaml:1 `image` breaks values.schema.json of chart `api`: missing property 'digest'",
+            "values-schema error dev api/values-dev.yaml:1 `replicas` breaks values.schema.json of chart `api`: 4 is greater than the maximum of 3",
+        ]
+    );
+}
+
+#[test]
+fn ref_to_a_file_of_the_chart_is_resolved() {
+    let schema = "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"image\": {\"$ref\": \"schemas/image.json\"},\n    \"replicas\": {\"$ref\": \"schemas/image.json#/$defs/count\"}\n  }\n}\n";
+    let image = r#"{"type": "object", "required": ["tag"], "properties": {"tag": {"type": "string", "pattern": "^v[0-9]+$"}}, "$defs": {"count": {"type": "integer", "maximum": 5}}}"#;
+    let got = check_schema(
+        schema,
+        "image:\n  tag: latest\nreplicas: 9\n",
+        &[("api/schemas/image.json", image)],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values-dev.yaml:2 `image.tag` breaks values.schema.json of chart `api`: \"latest\" does not match \"^v[0-9]+$\"",
+            "values-schema error dev api/values-dev.yaml:3 `replicas` breaks values.schema.json of chart `api`: 9 is greater than the maximum of 5",
+        ]
+    );
+}
+
+#[test]
+fn ref_leaving_the_chart_is_refused_at_its_line() {
+    let dir_schema = "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"image\": {\"$ref\": \"../secret.json\"},\n    \"replicas\": {\"$ref\": \"file:///etc/passwd\"}\n  }\n}\n";
+    let got = check_schema(
+        dir_schema,
+        "replicas: 2\n",
+        &[("secret.json", r#"{"type": "string"}"#)],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values.schema.json:4 schema refers to ../secret.json, which is outside the chart",
+            "values-schema error dev api/values.schema.json:5 schema refers to file:///etc/passwd, which is outside the chart",
+        ]
+    );
+}
+
+#[test]
+fn ref_to_a_missing_chart_file_is_one_clear_finding() {
+    let schema =
+        "{\"type\": \"object\", \"properties\": {\"image\": {\"$ref\": \"schemas/nope.json\"}}}\n";
+    let got = check_schema(schema, "replicas: 2\n", &[]);
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values.schema.json:1 schema refers to schemas/nope.json, which is not a file of the chart",
+        ]
+    );
+}
+
+#[test]
+fn http_ref_inside_a_chart_file_is_named_at_the_schema() {
+    let schema =
+        "{\"type\": \"object\", \"properties\": {\"image\": {\"$ref\": \"schemas/image.json\"}}}\n";
+    let image = r#"{"properties": {"tag": {"$ref": "https://schemas.example.com/tag.json"}}}"#;
+    let got = check_schema(
+        schema,
+        "replicas: 2\n",
+        &[("api/schemas/image.json", image)],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values.schema.json:1 values.schema.json of chart `api` does not compile: schema refers to https://schemas.example.com/tag.json, which chartgate does not fetch",
+        ]
+    );
+}
+
+#[test]
+fn schema_that_does_not_compile_is_reported_at_the_schema() {
+    let got = check_schema("{\"type\": 12}\n", "replicas: 2\n", &[]);
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/values.schema.json:1 values.schema.json of chart `api` does not compile: 12 is not valid under any of the schemas listed in the 'anyOf' keyword",
+        ]
+    );
+}
+
+#[test]
+fn schema_findings_are_the_same_on_every_run() {
+    let schema = r#"{"type": "object", "additionalProperties": false, "properties": {"image": {"type": "object", "additionalProperties": false}, "replicas": {"type": "integer"}}, "required": ["zone", "app"]}"#;
+    let dev = "image:\n  tag: v1\n  b: 1\n  a: 2\nextra: 1\nreplicas: x\n";
+    let first = check_schema(schema, dev, &[]);
+    assert_eq!(
+        first,
+        vec![
+            "values-schema error dev api/values-dev.yaml:1 `image` breaks values.schema.json of chart `api`: False schema does not allow 2",
+            "values-schema error dev api/values-dev.yaml:1 values breaks values.schema.json of chart `api`: additional properties 'extra' not allowed",
+            "values-schema error dev api/values-dev.yaml:1 values breaks values.schema.json of chart `api`: missing property 'app'",
+            "values-schema error dev api/values-dev.yaml:1 values breaks values.schema.json of chart `api`: missing property 'zone'",
+            "values-schema error dev api/values-dev.yaml:6 `replicas` breaks values.schema.json of chart `api`: got string, want integer",
+        ]
+    );
+    for _ in 0..4 {
+        assert_eq!(check_schema(schema, dev, &[]), first);
+    }
+}
