@@ -8,6 +8,11 @@ use std::time::Instant;
 
 use chartgate::discover::argocd::{ResolveOptions, repos::RepoMap, resolve};
 
+// The allocator the chartgate binary runs with (src/main.rs).
+#[global_allocator]
+static ALLOC: chartgate::budget::alloc::Counting<mimalloc::MiMalloc> =
+    chartgate::budget::alloc::Counting(mimalloc::MiMalloc);
+
 fn write(root: &Path, rel: &str, text: &str) {
     let p = root.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
