@@ -354,11 +354,17 @@ fn main() {
     std::fs::create_dir(root.join(".git")).expect("git marker");
     // `ORG_NO_CLUSTER_RULES=1`: without schema-validity, deprecated-api and pod-security (to
     // measure what they add).
-    let platform = if std::env::var_os("ORG_NO_CLUSTER_RULES").is_some() {
+    // `ORG_RULES_OFF=a,b`: those rules off too (to measure what any rule adds).
+    let mut platform = if std::env::var_os("ORG_NO_CLUSTER_RULES").is_some() {
         format!("{PLATFORM}  schema-validity: off\n  deprecated-api: off\n  pod-security: off\n")
     } else {
         PLATFORM.to_string()
     };
+    for id in std::env::var("ORG_RULES_OFF").unwrap_or_default().split(',') {
+        if !id.trim().is_empty() {
+            platform.push_str(&format!("  {}: off\n", id.trim()));
+        }
+    }
     write(root, "chartgate.yaml", &platform);
     write(
         root,
