@@ -360,7 +360,10 @@ fn main() {
     } else {
         PLATFORM.to_string()
     };
-    for id in std::env::var("ORG_RULES_OFF").unwrap_or_default().split(',') {
+    for id in std::env::var("ORG_RULES_OFF")
+        .unwrap_or_default()
+        .split(',')
+    {
         if !id.trim().is_empty() {
             platform.push_str(&format!("  {}: off\n", id.trim()));
         }
