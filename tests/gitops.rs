@@ -9,6 +9,8 @@
 
 mod support;
 
+use support::copy_dir;
+
 use std::path::{Path, PathBuf};
 
 use support::{finding_lines, run_in};
@@ -207,19 +209,6 @@ fn cluster_secrets_feed_the_clusters_generator() {
             "reason": "ApplicationSet metrics-agent: spec.generators[0].clusters: the cluster list lives in the cluster: no cluster Secret is among the checked files and the `clusters:` inventory is empty"
         }])
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 /// Checking a folder that holds the config repo and the team repo side by side: the config

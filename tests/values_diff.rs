@@ -4,23 +4,12 @@
 
 mod support;
 
+use support::copy_dir;
+
 use std::path::Path;
 use std::process::Command;
 
 use support::run_in;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
 
 fn fixture() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();

@@ -5,23 +5,12 @@
 
 mod support;
 
+use support::copy_dir;
+
 use std::path::{Path, PathBuf};
 
 use chartgate::analyze::rules::values_unknown_key::findings;
 use support::{chartgate, write_tree};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
 
 fn fixture() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();

@@ -85,3 +85,17 @@ pub fn finding_lines(json_report: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// Copies the directory tree `from` to `to` (created), for tests that change a fixture.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
