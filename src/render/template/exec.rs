@@ -819,6 +819,76 @@ impl State<'_> {
         }
     }
 
+    /// An argument a Sprig function cannot take because of its Go parameter type (`b64enc` of a
+    /// map): Go's template converts arguments before the call, so the error is not `error
+    /// calling F:` but the conversion's own, at the operand being converted. An explicit operand
+    /// is converted as it is evaluated (a literal of the wrong kind is `expected string; found
+    /// 5`); the piped final value is converted after the explicit operands, at the last one
+    /// evaluated, or at the function's name when there is none. `None` when `e` is not a
+    /// conversion error or no argument has the type it names.
+    fn conversion_error(
+        &self,
+        dot: &Dot,
+        cmd: &Cmd,
+        name: &str,
+        argv: &[Value],
+        has_fin: bool,
+        e: &str,
+    ) -> Option<Stop> {
+        let rest = e.strip_prefix("wrong type for value; expected ")?;
+        let (want, got) = rest.split_once("; got ")?;
+        let i = argv.iter().position(|v| funcs::type_name(v) == got)?;
+        let explicit = cmd.args.len().saturating_sub(1);
+        // A nil operand: an interface holding nil (a map field, a missing key under Helm's
+        // `missingkey=zero`) has Go type `interface {}`; an untyped nil is an invalid value.
+        let e = if argv[i].is_nil() {
+            match cmd.args.get(i + 1).filter(|_| i < explicit) {
+                Some(Arg::Nil(_)) => format!("cannot assign nil to {want}"),
+                Some(node) if !self.nil_is_iface(dot, Some(node)) => {
+                    format!("invalid value; expected {want}")
+                }
+                _ => format!("wrong type for value; expected {want}; got interface {{}}"),
+            }
+        } else {
+            e.to_string()
+        };
+        let e = e.as_str();
+        if i < explicit {
+            let node = &cmd.args[i + 1];
+            let msg = match node {
+                Arg::Number(..) | Arg::Bool(..) | Arg::Str(..) => {
+                    let kind = match want {
+                        "string" => "string",
+                        "int" | "int64" | "int32" => "integer",
+                        "uint" | "uint64" | "uint32" | "uint8" => "unsigned integer",
+                        "float64" | "float32" => "float",
+                        "bool" => "bool",
+                        _ => return None,
+                    };
+                    format!("expected {kind}; found {node}")
+                }
+                _ => e.to_string(),
+            };
+            let (pos, ctx) = last_evaluated(node);
+            return Some(self.error(pos, &ctx, msg));
+        }
+        if !has_fin || i + 1 != argv.len() {
+            return None;
+        }
+        // A piped nil is the previous command's result, unwrapped to an invalid value.
+        let e = if argv[i].is_nil() {
+            format!("invalid value; expected {want}")
+        } else {
+            e.to_string()
+        };
+        let (pos, ctx) = if explicit > 0 {
+            last_evaluated(&cmd.args[explicit])
+        } else {
+            (cmd.pos, name.to_string())
+        };
+        Some(self.error(pos, &ctx, e))
+    }
+
     /// Go's conversion of argument `i` to a `string` parameter, with its errors.
     fn string_arg(&self, cmd: &Cmd, argv: &[Value], i: usize) -> R<Arc<str>> {
         let node = cmd.args.get(i + 1);
@@ -956,6 +1026,7 @@ impl State<'_> {
             }
             _ => {}
         }
+        let has_fin = fin.is_some();
         let argv = self.eval_args(dot, cmd, fin)?;
         if SERIALIZING.contains(&name) {
             let max = self.shared.limits.max_output_bytes;
@@ -1121,6 +1192,10 @@ impl State<'_> {
                             // Go checks the arity before calling, at the identifier node.
                             if e.starts_with(&format!("wrong number of args for {name}: ")) {
                                 self.error(cmd.pos, name, e)
+                            } else if let Some(stop) =
+                                self.conversion_error(dot, cmd, name, &argv, has_fin, &e)
+                            {
+                                stop
                             } else {
                                 self.call_err(cmd, name, e)
                             }
@@ -1414,6 +1489,24 @@ fn result_within(v: Value, lim: &Limits) -> Result<Value, String> {
             lim.max_range_iterations
         )),
         _ => Ok(v),
+    }
+}
+
+/// Where Go's executor stands after evaluating an operand (`s.at` of the last node it
+/// visited): the operand itself, or, for a parenthesised pipeline, the last operand of its last
+/// command (the function's name when that command has no operands).
+fn last_evaluated(arg: &Arg) -> (Pos, String) {
+    match arg {
+        Arg::Chain(_, pipe, ids) if ids.is_empty() => match pipe.cmds.last() {
+            Some(c) if c.args.len() > 1 => last_evaluated(&c.args[c.args.len() - 1]),
+            Some(c) => match c.args.first() {
+                Some(Arg::Ident(p, n)) => (*p, n.clone()),
+                Some(a) => last_evaluated(a),
+                None => (arg.pos(), arg.to_string()),
+            },
+            None => (arg.pos(), arg.to_string()),
+        },
+        _ => (arg.pos(), arg.to_string()),
     }
 }
 
