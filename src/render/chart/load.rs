@@ -630,7 +630,7 @@ fn str_field(m: &Map, k: &str) -> String {
     match m.get(k) {
         Some(Value::Str(t)) => t.as_str().to_string(),
         Some(Value::Float(f, _)) => crate::render::chart::values::format_number(*f),
-        Some(Value::Int(i, _)) => i.to_string(),
+        Some(Value::Int(i, _, _)) => i.to_string(),
         Some(Value::Bool(b, _)) => b.to_string(),
         _ => String::new(),
     }

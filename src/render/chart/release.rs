@@ -149,7 +149,7 @@ pub fn to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Nil => serde_json::Value::Null,
         Value::Bool(b, _) => serde_json::Value::Bool(*b),
-        Value::Int(i, _) => serde_json::Value::from(*i),
+        Value::Int(i, _, _) => serde_json::Value::from(*i),
         Value::Float(f, _) => {
             if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
                 serde_json::Value::from(*f as i64)

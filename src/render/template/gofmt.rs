@@ -28,7 +28,7 @@ fn write_value_at(out: &mut String, v: &Value, depth: usize) {
     match v {
         Value::Nil => out.push_str("<nil>"),
         Value::Bool(b, _) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i, _) => out.push_str(&i.to_string()),
+        Value::Int(i, _, _) => out.push_str(&i.to_string()),
         Value::Float(f, _) => out.push_str(&format_float_g(*f, None, false)),
         Value::Str(t) => out.push_str(t.as_str()),
         Value::List(l) => {
@@ -91,6 +91,7 @@ pub fn go_type_name(v: &Value) -> String {
     match v {
         Value::Nil => "<nil>".to_string(),
         Value::Bool(..) => "bool".to_string(),
+        Value::Int(_, _, crate::render::value::GoInt::Int64) => "int64".to_string(),
         Value::Int(..) => "int".to_string(),
         Value::Float(..) => "float64".to_string(),
         Value::Str(_) => "string".to_string(),
@@ -538,7 +539,7 @@ fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) 
             'v' | 't' => pad(out, if *b { "true" } else { "false" }, f),
             _ => bad_verb(out, verb, v),
         },
-        Value::Int(i, _) => {
+        Value::Int(i, _, _) => {
             let i = *i as i128;
             match verb {
                 'v' | 'd' => fmt_integer(out, i, 10, verb, f),
@@ -701,7 +702,7 @@ pub fn sprintf_spans(
             i += 1;
             match args.get(argi) {
                 // Go's intFromArg: a width beyond ±1e6 is BADWIDTH.
-                Some(Value::Int(w, _)) if w.unsigned_abs() <= TOO_LARGE => {
+                Some(Value::Int(w, _, _)) if w.unsigned_abs() <= TOO_LARGE => {
                     if *w < 0 {
                         f.minus = true;
                         f.zero = false;
@@ -725,7 +726,7 @@ pub fn sprintf_spans(
             if i < n && chars[i] == '*' {
                 i += 1;
                 match args.get(argi) {
-                    Some(Value::Int(p, _)) if *p >= 0 && p.unsigned_abs() <= TOO_LARGE => {
+                    Some(Value::Int(p, _, _)) if *p >= 0 && p.unsigned_abs() <= TOO_LARGE => {
                         f.prec = Some(*p as usize)
                     }
                     _ => out.push_str("%!(BADPREC)"),

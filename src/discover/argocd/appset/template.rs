@@ -266,7 +266,7 @@ fn slugify_fn(args: &[V]) -> Result<V, String> {
                 .to_string();
         } else if i == 0 {
             max = match a {
-                V::Int(i, _) => usize::try_from(*i).unwrap_or(0),
+                V::Int(i, _, _) => usize::try_from(*i).unwrap_or(0),
                 V::Float(f, _) if *f >= 0.0 => *f as usize,
                 _ => return Err("slugify: the first argument must be an int".into()),
             };

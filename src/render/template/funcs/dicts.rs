@@ -114,7 +114,7 @@ fn is_empty(v: &Value) -> bool {
     match v {
         Value::Nil => true,
         Value::Bool(b, _) => !b,
-        Value::Int(i, _) => *i == 0,
+        Value::Int(i, _, _) => *i == 0,
         Value::Float(f, _) => *f == 0.0,
         Value::Str(t) => t.s.is_empty(),
         Value::List(l) => l.is_empty(),
