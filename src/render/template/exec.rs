@@ -55,6 +55,10 @@ pub(crate) struct Shared {
     pub steps: u64,
     pub written: usize,
     pub range_iters: u64,
+    /// Maps that are Helm's `common.Values` (a chart scope's `.Values`, and what their `Table`
+    /// method returns), by address: their fields include the methods `AsMap`, `YAML`, `Table`
+    /// and `PathValue`.
+    pub values_maps: Vec<usize>,
 }
 
 /// The state of executing one template (Go's `state`).
@@ -86,7 +90,7 @@ fn truth(v: &Value) -> bool {
     match v {
         Value::Nil => false,
         Value::Bool(b, _) => *b,
-        Value::Int(i, _) => *i != 0,
+        Value::Int(i, _, _) => *i != 0,
         Value::Float(f, _) => *f != 0.0,
         Value::Str(t) => !t.s.is_empty(),
         Value::List(l) => !l.is_empty(),
@@ -280,7 +284,7 @@ impl State<'_> {
         match v {
             Value::Nil => self.write(out, &Text::plain("<no value>"), pos),
             Value::Str(t) => self.write(out, t, pos),
-            Value::Bool(_, o) | Value::Int(_, o) | Value::Float(_, o) => {
+            Value::Bool(_, o) | Value::Int(_, o, _) | Value::Float(_, o) => {
                 let s = sprint_value(v);
                 self.write(out, &Text::from_origin(s, *o), pos)
             }
@@ -420,7 +424,7 @@ impl State<'_> {
                     items.push((Value::str(k.as_str()), e.clone()));
                 }
             }
-            Value::Int(n, _) => {
+            Value::Int(n, _, _) => {
                 if pipe.decl.len() > 1 {
                     return Err(self.error(
                         pos,
@@ -676,6 +680,42 @@ impl State<'_> {
                     iface: false,
                 })
             }
+            Value::Map(m)
+                if VALUES_METHODS.contains(&name)
+                    && self.shared.values_maps.contains(&m.addr()) =>
+            {
+                let mut argv = Vec::with_capacity(args.len() + 1);
+                for a in args {
+                    // Go converts a literal operand to the `string` parameter as it goes.
+                    if let Arg::Number(..) | Arg::Bool(..) = a {
+                        if matches!(name, "Table" | "PathValue") {
+                            return Err(self.error(
+                                a.pos(),
+                                &a.to_string(),
+                                format!("expected string; found {a}"),
+                            ));
+                        }
+                    }
+                    argv.push(self.eval_arg(dot, a)?);
+                }
+                argv.extend(fin);
+                match self.values_method(m, name, &argv) {
+                    Ok(v) => Ok(Dot { v, iface: false }),
+                    Err((true, e)) => Err(self.error(pos, &node.to_string(), e)),
+                    // Go's `error calling NAME: %w` around the method's error.
+                    Err((false, e)) => match self.error(
+                        pos,
+                        &node.to_string(),
+                        format!("error calling {name}: {e}"),
+                    ) {
+                        Stop::Err(mut x) => {
+                            x.chain.push(e);
+                            Err(Stop::Err(x))
+                        }
+                        other => Err(other),
+                    },
+                }
+            }
             Value::Map(m) => {
                 if has_args && last {
                     return Err(self.error(
@@ -744,6 +784,77 @@ impl State<'_> {
                     &node.to_string(),
                     format!("can't evaluate field {name} in type {ty}"),
                 ))
+            }
+        }
+    }
+
+    /// Helm's `common.Values` methods. Errors: `(true, e)` before the call (arity, argument
+    /// type), `(false, e)` returned by the method.
+    fn values_method(
+        &mut self,
+        m: &crate::render::value::MapRef,
+        name: &str,
+        argv: &[Value],
+    ) -> Result<Value, (bool, String)> {
+        let want = if matches!(name, "Table" | "PathValue") {
+            1
+        } else {
+            0
+        };
+        if argv.len() != want {
+            return Err((
+                true,
+                format!(
+                    "wrong number of args for {name}: want {want} got {}",
+                    argv.len()
+                ),
+            ));
+        }
+        let path = match argv.first() {
+            None => None,
+            Some(Value::Str(t)) => Some(t.s.to_string()),
+            Some(other) => {
+                return Err((
+                    true,
+                    format!(
+                        "wrong type for value; expected string; got {}",
+                        funcs::type_name(other)
+                    ),
+                ));
+            }
+        };
+        match name {
+            "AsMap" => Ok(Value::Map(m.clone())),
+            "YAML" => {
+                let mut t = funcs::to_yaml(&Value::Map(m.clone())).map_err(|e| (false, e))?;
+                if !t.s.ends_with('\n') {
+                    t = Text::plain(format!("{}\n", t.s));
+                }
+                Ok(Value::Str(t))
+            }
+            "Table" => {
+                let t = values_table(m, path.as_deref().unwrap_or_default())
+                    .map_err(|k| (false, format!("{k:?} is not a table")))?;
+                self.shared.values_maps.push(t.addr());
+                Ok(Value::Map(t))
+            }
+            _ => {
+                // PathValue: a leaf (not a table) at a dotted path.
+                let path = path.unwrap_or_default();
+                if path.is_empty() {
+                    return Err((false, "YAML path cannot be empty".into()));
+                }
+                let (table, key) = match path.rsplit_once('.') {
+                    Some((t, k)) => (
+                        values_table(m, t).map_err(|_| (false, format!("{k:?} is not a value")))?,
+                        k.to_string(),
+                    ),
+                    None => (m.clone(), path.clone()),
+                };
+                match table.get(&key) {
+                    Some(v) if !matches!(v, Value::Map(_)) => Ok(v),
+                    _ => Err((false, format!("{key:?} is not a value"))),
+                }
             }
         }
     }
@@ -1169,6 +1280,13 @@ impl State<'_> {
                 Err(self.helm_error(cmd, name, msg))
             }
             "lookup" => Ok(Value::empty_map()),
+            // A chart scope's `.Values` (and a `Table` of it) is Helm's `common.Values`.
+            "typeOf"
+                if matches!(argv.as_slice(), [Value::Map(m)]
+                    if self.shared.values_maps.contains(&m.addr())) =>
+            {
+                Ok(Value::str("common.Values"))
+            }
             _ => match self
                 .set
                 .dialect
@@ -1510,6 +1628,44 @@ fn last_evaluated(arg: &Arg) -> (Pos, String) {
     }
 }
 
+/// The methods of Helm's `common.Values` reachable as fields.
+const VALUES_METHODS: &[&str] = &["AsMap", "YAML", "Table", "PathValue"];
+
+/// The `common.Values` maps of a template's scope: its `.Values` and those of the subchart
+/// scopes under `.Subcharts`.
+fn values_maps(dot: &Value) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = vec![dot.clone()];
+    while let Some(v) = stack.pop() {
+        let Value::Map(scope) = &v else { continue };
+        if out.len() > 10_000 || scope.get("Release").is_none() {
+            continue;
+        }
+        if let Some(Value::Map(v)) = &scope.get("Values") {
+            out.push(v.addr());
+        }
+        if let Some(Value::Map(subs)) = &scope.get("Subcharts") {
+            stack.extend(subs.read().values().cloned());
+        }
+    }
+    out
+}
+
+/// Helm's `Values.Table`: the map at a dotted path (each step a map), or the step that is not.
+fn values_table(
+    m: &crate::render::value::MapRef,
+    path: &str,
+) -> Result<crate::render::value::MapRef, String> {
+    let mut t = m.clone();
+    for step in path.split('.') {
+        match &t.get(step) {
+            Some(Value::Map(next)) => t = next.clone(),
+            _ => return Err(step.to_string()),
+        }
+    }
+    Ok(t)
+}
+
 /// Go's `String()` of a template node: `{{template "name" pipe}}`.
 fn template_ctx(name: &str, pipe: Option<&Pipe>) -> String {
     match pipe {
@@ -1768,7 +1924,7 @@ fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
         } else {
             match (&a, &b) {
                 (Value::Bool(x, _), Value::Bool(y, _)) => x == y,
-                (Value::Int(x, _), Value::Int(y, _)) => x == y,
+                (Value::Int(x, _, _), Value::Int(y, _, _)) => x == y,
                 (Value::Float(x, _), Value::Float(y, _)) => x == y,
                 (Value::Str(x), Value::Str(y)) => x.s == y.s,
                 (Value::Nil, Value::Nil) => true,
@@ -1803,7 +1959,7 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
         ));
     }
     match (a, b) {
-        (Value::Int(x, _), Value::Int(y, _)) => Ok(x < y),
+        (Value::Int(x, _, _), Value::Int(y, _, _)) => Ok(x < y),
         (Value::Float(x, _), Value::Float(y, _)) => Ok(x < y),
         (Value::Str(x), Value::Str(y)) => Ok(x.s < y.s),
         _ => Err(BAD_CMP_TYPE.into()),
@@ -1821,7 +1977,7 @@ fn le(a: &Value, b: &Value) -> Result<bool, String> {
 /// check (`x > cap`) and then panics in reflect, which the template reports.
 fn index_arg(i: &Value, len: usize, kind: &str) -> Result<usize, String> {
     let x = match i {
-        Value::Int(x, _) => *x,
+        Value::Int(x, _, _) => *x,
         Value::Nil => return Err("cannot index slice/array with nil".into()),
         other => {
             return Err(format!(
@@ -1888,6 +2044,7 @@ pub(crate) fn execute_tree(
         steps: 0,
         written: 0,
         range_iters: 0,
+        values_maps: values_maps(dot),
     };
     let mut counts = HashMap::new();
     let d = Dot {
