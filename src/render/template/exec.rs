@@ -974,7 +974,15 @@ impl State<'_> {
                         "uint" | "uint64" | "uint32" | "uint8" => "unsigned integer",
                         "float64" | "float32" => "float",
                         "bool" => "bool",
-                        _ => return None,
+                        // A map, slice or struct parameter takes no literal.
+                        _ => {
+                            let (pos, ctx) = last_evaluated(node);
+                            return Some(self.error(
+                                pos,
+                                &ctx,
+                                format!("can't handle {node} for arg of type {want}"),
+                            ));
+                        }
                     };
                     format!("expected {kind}; found {node}")
                 }
