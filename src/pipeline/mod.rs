@@ -8,6 +8,7 @@
 //! that chart and environment; the others go on.
 
 mod budget;
+mod contracts;
 pub mod locate;
 pub mod policies;
 pub mod renders;
@@ -26,6 +27,7 @@ use crate::analyze::settings::Settings;
 use crate::config::Config;
 use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
+use crate::render::chart::schema::CompiledSchema as Compiled;
 use crate::render::chart::{LoadedChart, RenderOptions, RenderedChart, render_chart};
 use crate::render::value::{Map, Value};
 use crate::report::finding::{Finding, Location, Severity};
@@ -249,9 +251,9 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         .collect();
     schema_paths.sort();
     schema_paths.dedup();
-    let contracts: HashMap<&PathBuf, Result<jsonschema::Validator, String>> = schema_paths
+    let contracts: HashMap<&PathBuf, Result<Compiled, String>> = schema_paths
         .into_iter()
-        .map(|p| (p, compile_schema(p, cwd)))
+        .map(|p| (p, contracts::compile(p, cwd)))
         .collect();
 
     let results: Vec<(Vec<Finding>, BTreeMap<String, Arc<str>>, bool)> = jobs
@@ -410,16 +412,6 @@ fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
     }
 }
 
-fn compile_schema(p: &Path, cwd: &Path) -> Result<jsonschema::Validator, String> {
-    let display = display_path(p, cwd);
-    let max = crate::config::Limits::default().file_bytes;
-    let text =
-        crate::config::confine::read_bounded_text(p, max).map_err(|e| format!("{display}: {e}"))?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{display}: {e}"))?;
-    jsonschema::validator_for(&json).map_err(|e| format!("{display}: {e}"))
-}
-
 /// The finding of a renderer error message: at the template file:line it names, when it names
 /// one of this chart's templates, else at the chart.
 fn render_failure(
@@ -470,7 +462,7 @@ fn check_one(
     loaded: &Result<LoadedChart, Finding>,
     values: &HashMap<(&Path, crate::model::Limits), &ParsedValues>,
     registry: &ValuesRegistry,
-    contracts: &HashMap<&PathBuf, Result<jsonschema::Validator, String>>,
+    contracts: &HashMap<&PathBuf, Result<Compiled, String>>,
     opts: &ChartCheckOptions,
 ) -> JobResult {
     let cwd = opts.cwd.as_path();
@@ -631,7 +623,10 @@ fn check_one(
         let mut compiled = Vec::new();
         for p in &svc.config.values_schema {
             match contracts.get(p) {
-                Some(Ok(v)) => compiled.push((format!("`{}`", display_path(p, cwd)), v)),
+                Some(Ok(v)) => {
+                    findings.extend(contracts::external_findings(p, v, level, env_name, cwd));
+                    compiled.push((format!("`{}`", display_path(p, cwd)), &v.validator));
+                }
                 Some(Err(e)) => {
                     failed = true;
                     findings.push(render_error(
