@@ -197,3 +197,50 @@ fn host_built_from_name_and_zone_points_at_the_wrong_zone_only() {
         ]
     );
 }
+
+#[test]
+fn tpl_of_a_subchart_values_string_points_at_the_value_it_names_wherever_it_is_set() {
+    // charts/web/templates/ingress.yaml renders `tpl .Values.host .` (and apiHost, adminHost):
+    // strings in the subchart's values.yaml naming `{{ .Values.zone }}`-like values, which are
+    // set by the subchart itself, by the umbrella's values.yaml, and by its values-dev.yaml.
+    const UMBRELLA: &str = "fixtures/provenance/umbrella-chart";
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--format", "json", "--env", "dev", UMBRELLA])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "ingress-host-zone")
+        .map(|f| {
+            let t = f["related"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["label"] == "template")
+                .unwrap();
+            format!(
+                "{}:{}:{} template={}:{}:{}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                t["file"].as_str().unwrap(),
+                t["line"],
+                t["column"]
+            )
+        })
+        .collect();
+    let tpl = format!("{UMBRELLA}/charts/web/templates/ingress.yaml");
+    assert_eq!(
+        got,
+        vec![
+            format!("{UMBRELLA}/charts/web/values.yaml:3:7 template={tpl}:7:13"),
+            format!("{UMBRELLA}/values-dev.yaml:3:14 template={tpl}:9:13"),
+            format!("{UMBRELLA}/values.yaml:3:12 template={tpl}:8:13"),
+        ]
+    );
+}
