@@ -9,8 +9,9 @@ crate::declare_rule! {
     /// `schemas/service-chart.schema.json`). Each violation is reported at the values-file line
     /// that set the offending value; a missing required value is reported at the environment's
     /// last values file. chartgate never fetches a schema: a `$ref` to a URL (or to a file
-    /// outside the chart) is a finding of its own at its line in `values.schema.json`, and the
-    /// part it names goes unchecked; `$ref`s to other files of the chart are resolved.
+    /// outside the chart) is a finding of its own at its line in the schema file holding it, and
+    /// the part it names goes unchecked; `$ref`s to other files of the chart (of the repository,
+    /// for contracts) are resolved offline.
     ///
     /// ## Why
     /// Helm refuses to install a release whose values break the chart's schema, so the mistake
