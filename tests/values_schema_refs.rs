@@ -233,6 +233,37 @@ fn schema_findings_across_referred_files_are_byte_identical_on_every_run() {
 }
 
 #[test]
+fn a_part_taken_out_never_rejects_through_one_of_or_not_elsewhere() {
+    // `port` is oneOf [named (a URL), integer]: with `named` accepting anything, 80 would match
+    // both and be rejected; `tag` is `not` banned (a URL, in another file): `not` of anything
+    // would reject every tag. Both keywords go; `replicas` is still checked.
+    let schema = r##"{
+  "type": "object",
+  "properties": {
+    "port": {"oneOf": [{"$ref": "#/$defs/named"}, {"type": "integer", "maximum": 65535}]},
+    "image": {"properties": {"tag": {"not": {"$ref": "defs.json#/$defs/banned"}}}},
+    "replicas": {"type": "integer", "maximum": 3}
+  },
+  "$defs": {"named": {"$ref": "https://schemas.example.com/named-port.json"}}
+}
+"##;
+    let defs = "{\n  \"$defs\": {\n    \"banned\": {\"$ref\": \"https://schemas.example.com/banned.json\"}\n  }\n}\n";
+    let got = check_schema(
+        schema,
+        "port: 80\nreplicas: 9\n",
+        &[("api/defs.json", defs)],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/defs.json:3 schema refers to https://schemas.example.com/banned.json, which chartgate does not fetch",
+            "values-schema error dev api/values-dev.yaml:2 `replicas` breaks values.schema.json of chart `api`: 9 is greater than the maximum of 3",
+            "values-schema error dev api/values.schema.json:8 schema refers to https://schemas.example.com/named-port.json, which chartgate does not fetch",
+        ]
+    );
+}
+
+#[test]
 fn schema_that_does_not_compile_is_reported_at_the_schema() {
     let got = check_schema("{\"type\": 12}\n", "replicas: 2\n", &[]);
     assert_eq!(

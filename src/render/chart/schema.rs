@@ -192,6 +192,16 @@ pub fn compile_with(
         collect_url_refs(&d.json, &doc_url(&d.name), &ids, scope, String::new(), &mut out);
         found.extend(out.into_iter().map(|(p, m)| (i, p, m)));
     }
+    // A kept `$ref` under `not`, `oneOf` or `if` naming a part that is taken out would turn
+    // "accepts anything" into rejections: that keyword goes too.
+    for (i, pointer) in lenient_closure(&docs, &found) {
+        let (target, keys) = strip_target(&pointer);
+        if let Some(obj) = docs[i].json.pointer_mut(&target).and_then(Json::as_object_mut) {
+            for k in keys {
+                obj.shift_remove(*k);
+            }
+        }
+    }
     let mut external = Vec::new();
     let mut positions: HashMap<usize, HashMap<String, (u32, u32)>> = HashMap::new();
     for (i, pointer, message) in found {
@@ -265,6 +275,95 @@ fn strip_target(pointer: &str) -> (String, &'static [&'static str]) {
         i += step;
     }
     (pointer.to_string(), &["$ref"])
+}
+
+/// The kept `$ref`s (file index, pointer of the object holding it) under `not`, `oneOf` or `if`
+/// whose target, directly or through other `$ref`s, holds a part taken out for `found`.
+fn lenient_closure(docs: &[Doc], found: &[(usize, String, String)]) -> Vec<(usize, String)> {
+    // Every `$ref` into one of the files: (file, pointer, target file, target pointer).
+    let mut refs: Vec<(usize, String, usize, String)> = Vec::new();
+    for (i, d) in docs.iter().enumerate() {
+        let taken: Vec<&String> = found.iter().filter(|f| f.0 == i).map(|f| &f.1).collect();
+        collect_refs(&d.json, &doc_url(&d.name), String::new(), &mut |pointer, u| {
+            if taken.contains(&&pointer) || u.scheme() != "file" {
+                return;
+            }
+            let Some(name) = u.path().strip_prefix(ROOT).map(percent_decode) else {
+                return;
+            };
+            let Some(t) = docs.iter().position(|d| d.name == name) else {
+                return;
+            };
+            // A JSON-pointer fragment; an anchor (or none) stands for the whole file.
+            let frag = u.fragment().map(percent_decode).unwrap_or_default();
+            let frag = if frag.starts_with('/') { frag } else { String::new() };
+            refs.push((i, pointer, t, frag));
+        });
+    }
+    // Parts made to accept more: (file, pointer).
+    let mut changed: Vec<(usize, String)> = found
+        .iter()
+        .map(|(i, p, _)| (*i, strip_target(p).0))
+        .collect();
+    let mut done = vec![false; refs.len()];
+    let mut out = Vec::new();
+    loop {
+        let mut more = false;
+        for (n, (i, p, t, frag)) in refs.iter().enumerate() {
+            if done[n]
+                || !changed.iter().any(|(d, m)| {
+                    d == t
+                        && (frag.is_empty()
+                            || m == frag
+                            || m.strip_prefix(frag.as_str())
+                                .is_some_and(|r| r.starts_with('/')))
+                })
+            {
+                continue;
+            }
+            done[n] = true;
+            more = true;
+            let (target, keys) = strip_target(p);
+            if keys == ["$ref"] {
+                changed.push((*i, p.clone()));
+            } else {
+                changed.push((*i, target));
+                out.push((*i, p.clone()));
+            }
+        }
+        if !more {
+            return out;
+        }
+    }
+}
+
+/// Calls `f(pointer of the object, resolved URL)` for every `$ref` of a schema.
+fn collect_refs(v: &Json, base: &Url, pointer: String, f: &mut dyn FnMut(String, Url)) {
+    match v {
+        Json::Object(m) => {
+            let mut base = base.clone();
+            if let Some(Json::String(id)) = m.get("$id")
+                && let Ok(u) = base.join(id)
+            {
+                base = u;
+            }
+            if let Some(Json::String(r)) = m.get("$ref")
+                && let Ok(u) = base.join(r)
+            {
+                f(pointer.clone(), u);
+            }
+            for (k, child) in m {
+                let key = k.replace('~', "~0").replace('/', "~1");
+                collect_refs(child, &base, format!("{pointer}/{key}"), f);
+            }
+        }
+        Json::Array(a) => {
+            for (i, child) in a.iter().enumerate() {
+                collect_refs(child, base, format!("{pointer}/{i}"), f);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Whether `u` is a URL chartgate would have to fetch.
