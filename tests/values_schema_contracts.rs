@@ -116,3 +116,26 @@ fn contract_findings_are_byte_identical_on_every_run() {
         }
     }
 }
+
+#[test]
+fn changing_a_file_a_contract_refers_to_rechecks_the_services_using_it() {
+    let (_t, repo) = repo();
+    std::fs::write(repo.join("schemas/other.json"), "{}").unwrap();
+    let list = |file: &str| {
+        let r = support::run_in(&repo, &["check", "--changed", "--list", file]);
+        assert_eq!(r.code, Some(0), "{}", r.stderr);
+        r.stdout
+    };
+    // (A changed `.json` file is also a manifest candidate, skipped as it holds no object.)
+    let skipped = |f: &str| {
+        format!("{f}  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n")
+    };
+    assert_eq!(
+        list("schemas/common/image.json"),
+        format!(
+            "api  env dev: api/values.yaml, api/values-dev.yaml  [from api/values-dev.yaml:1]\n{}",
+            skipped("schemas/common/image.json")
+        )
+    );
+    assert_eq!(list("schemas/other.json"), "");
+}

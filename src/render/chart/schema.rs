@@ -40,6 +40,8 @@ pub struct ExternalRef {
 pub struct CompiledSchema {
     pub validator: jsonschema::Validator,
     pub external: Vec<ExternalRef>,
+    /// The other files its `$ref`s brought in (relative to the root), in the order read.
+    pub files: Vec<String>,
 }
 
 /// What a `$ref`d file name gives.
@@ -228,6 +230,7 @@ pub fn compile_with(
     external.sort_by(|(a, x), (b, y)| {
         (*a != 0, &x.file, x.line, x.col, &x.message).cmp(&(*b != 0, &y.file, y.line, y.col, &y.message))
     });
+    let files = docs.iter().skip(1).map(|d| d.name.clone()).collect();
     let mut docs = docs.into_iter();
     let root = docs.next().expect("the root file").json;
     let retriever = DocRetriever {
@@ -241,6 +244,7 @@ pub fn compile_with(
     Ok(CompiledSchema {
         validator,
         external: external.into_iter().map(|(_, e)| e).collect(),
+        files,
     })
 }
 
