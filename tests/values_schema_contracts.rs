@@ -57,13 +57,25 @@ fn repo() -> (tempfile::TempDir, std::path::PathBuf) {
     write_tree(
         t.path(),
         &[
-            ("outside/secret.json", r#"{"description": "SECRET-CONTENT"}"#),
-            ("repo/chartgate.yaml", "root: true\nvalues-schema: [schemas/contract.json]\n"),
+            (
+                "outside/secret.json",
+                r#"{"description": "SECRET-CONTENT"}"#,
+            ),
+            (
+                "repo/chartgate.yaml",
+                "root: true\nvalues-schema: [schemas/contract.json]\n",
+            ),
             ("repo/schemas/contract.json", CONTRACT),
             ("repo/schemas/common/image.json", IMAGE),
-            ("repo/api/Chart.yaml", "apiVersion: v2\nname: api\nversion: 1.0.0\n"),
+            (
+                "repo/api/Chart.yaml",
+                "apiVersion: v2\nname: api\nversion: 1.0.0\n",
+            ),
             ("repo/api/values.yaml", "image:\n  tag: v1\nreplicas: 1\n"),
-            ("repo/api/values-dev.yaml", "image:\n  tag: latest\nreplicas: 9\n"),
+            (
+                "repo/api/values-dev.yaml",
+                "image:\n  tag: latest\nreplicas: 9\n",
+            ),
             (
                 "repo/api/templates/cm.yaml",
                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n  tag: {{ .Values.image.tag | quote }}\n",
@@ -128,7 +140,9 @@ fn changing_a_file_a_contract_refers_to_rechecks_the_services_using_it() {
     };
     // (A changed `.json` file is also a manifest candidate, skipped as it holds no object.)
     let skipped = |f: &str| {
-        format!("{f}  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n")
+        format!(
+            "{f}  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
+        )
     };
     assert_eq!(
         list("schemas/common/image.json"),

@@ -189,7 +189,11 @@ fn url_ref_inside_a_referred_file_is_its_own_finding_at_its_line_in_that_file() 
 fn report(files: &[(&str, &str)], format: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     write_tree(dir.path(), files);
-    support::run_in(dir.path(), &["check", "--format", format, "--env", "dev", "api"]).stdout
+    support::run_in(
+        dir.path(),
+        &["check", "--format", format, "--env", "dev", "api"],
+    )
+    .stdout
 }
 
 #[test]
@@ -198,7 +202,10 @@ fn schema_findings_across_referred_files_are_byte_identical_on_every_run() {
     let files = [
         ("api/Chart.yaml", CHART),
         ("api/values.yaml", "image:\n  tag: v1\nreplicas: 1\n"),
-        ("api/values-dev.yaml", "image:\n  tag: latest\n  extra: 1\nreplicas: 9\npod: 3\n"),
+        (
+            "api/values-dev.yaml",
+            "image:\n  tag: latest\n  extra: 1\nreplicas: 9\npod: 3\n",
+        ),
         ("api/templates/cm.yaml", TEMPLATE),
         ("api/values.schema.json", schema.as_str()),
         ("api/definitions.json", DEFINITIONS),

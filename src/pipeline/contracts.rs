@@ -36,7 +36,9 @@ pub fn external_findings(
         .external
         .iter()
         .map(|r| Finding {
-            rule: crate::analyze::rules::values_schema::ValuesSchema::INFO.id.into(),
+            rule: crate::analyze::rules::values_schema::ValuesSchema::INFO
+                .id
+                .into(),
             severity: level,
             message: r.message.clone(),
             resource: None,

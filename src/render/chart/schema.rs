@@ -191,14 +191,25 @@ pub fn compile_with(
     }
     for (i, d) in docs.iter().enumerate() {
         let mut out = Vec::new();
-        collect_url_refs(&d.json, &doc_url(&d.name), &ids, scope, String::new(), &mut out);
+        collect_url_refs(
+            &d.json,
+            &doc_url(&d.name),
+            &ids,
+            scope,
+            String::new(),
+            &mut out,
+        );
         found.extend(out.into_iter().map(|(p, m)| (i, p, m)));
     }
     // A kept `$ref` under `not`, `oneOf` or `if` naming a part that is taken out would turn
     // "accepts anything" into rejections: that keyword goes too.
     for (i, pointer) in lenient_closure(&docs, &found) {
         let (target, keys) = strip_target(&pointer);
-        if let Some(obj) = docs[i].json.pointer_mut(&target).and_then(Json::as_object_mut) {
+        if let Some(obj) = docs[i]
+            .json
+            .pointer_mut(&target)
+            .and_then(Json::as_object_mut)
+        {
             for k in keys {
                 obj.shift_remove(*k);
             }
@@ -208,7 +219,11 @@ pub fn compile_with(
     let mut positions: HashMap<usize, HashMap<String, (u32, u32)>> = HashMap::new();
     for (i, pointer, message) in found {
         let (target, keys) = strip_target(&pointer);
-        if let Some(obj) = docs[i].json.pointer_mut(&target).and_then(Json::as_object_mut) {
+        if let Some(obj) = docs[i]
+            .json
+            .pointer_mut(&target)
+            .and_then(Json::as_object_mut)
+        {
             for k in keys {
                 obj.shift_remove(*k);
             }
@@ -219,16 +234,25 @@ pub fn compile_with(
             .get(&pointer)
             .copied()
             .unwrap_or((1, 1));
-        external.push((i, ExternalRef {
-            message,
-            file: docs[i].name.clone(),
-            line,
-            col,
-        }));
+        external.push((
+            i,
+            ExternalRef {
+                message,
+                file: docs[i].name.clone(),
+                line,
+                col,
+            },
+        ));
     }
     // The root file first, then the others by name; in each, by position.
     external.sort_by(|(a, x), (b, y)| {
-        (*a != 0, &x.file, x.line, x.col, &x.message).cmp(&(*b != 0, &y.file, y.line, y.col, &y.message))
+        (*a != 0, &x.file, x.line, x.col, &x.message).cmp(&(
+            *b != 0,
+            &y.file,
+            y.line,
+            y.col,
+            &y.message,
+        ))
     });
     let files = docs.iter().skip(1).map(|d| d.name.clone()).collect();
     let mut docs = docs.into_iter();
@@ -288,21 +312,30 @@ fn lenient_closure(docs: &[Doc], found: &[(usize, String, String)]) -> Vec<(usiz
     let mut refs: Vec<(usize, String, usize, String)> = Vec::new();
     for (i, d) in docs.iter().enumerate() {
         let taken: Vec<&String> = found.iter().filter(|f| f.0 == i).map(|f| &f.1).collect();
-        collect_refs(&d.json, &doc_url(&d.name), String::new(), &mut |pointer, u| {
-            if taken.contains(&&pointer) || u.scheme() != "file" {
-                return;
-            }
-            let Some(name) = u.path().strip_prefix(ROOT).map(percent_decode) else {
-                return;
-            };
-            let Some(t) = docs.iter().position(|d| d.name == name) else {
-                return;
-            };
-            // A JSON-pointer fragment; an anchor (or none) stands for the whole file.
-            let frag = u.fragment().map(percent_decode).unwrap_or_default();
-            let frag = if frag.starts_with('/') { frag } else { String::new() };
-            refs.push((i, pointer, t, frag));
-        });
+        collect_refs(
+            &d.json,
+            &doc_url(&d.name),
+            String::new(),
+            &mut |pointer, u| {
+                if taken.contains(&&pointer) || u.scheme() != "file" {
+                    return;
+                }
+                let Some(name) = u.path().strip_prefix(ROOT).map(percent_decode) else {
+                    return;
+                };
+                let Some(t) = docs.iter().position(|d| d.name == name) else {
+                    return;
+                };
+                // A JSON-pointer fragment; an anchor (or none) stands for the whole file.
+                let frag = u.fragment().map(percent_decode).unwrap_or_default();
+                let frag = if frag.starts_with('/') {
+                    frag
+                } else {
+                    String::new()
+                };
+                refs.push((i, pointer, t, frag));
+            },
+        );
     }
     // Parts made to accept more: (file, pointer).
     let mut changed: Vec<(usize, String)> = found
@@ -664,15 +697,30 @@ mod tests {
 
     #[test]
     fn strip_targets_keep_the_schema_lenient() {
-        assert_eq!(strip_target("/properties/a"), ("/properties/a".into(), &["$ref"][..]));
-        assert_eq!(strip_target("/properties/not"), ("/properties/not".into(), &["$ref"][..]));
+        assert_eq!(
+            strip_target("/properties/a"),
+            ("/properties/a".into(), &["$ref"][..])
+        );
+        assert_eq!(
+            strip_target("/properties/not"),
+            ("/properties/not".into(), &["$ref"][..])
+        );
         assert_eq!(
             strip_target("/properties/a/not/allOf/0"),
             ("/properties/a".into(), &["not"][..])
         );
-        assert_eq!(strip_target("/$defs/x/oneOf/1"), ("/$defs/x".into(), &["oneOf"][..]));
-        assert_eq!(strip_target("/if"), (String::new(), &["if", "then", "else"][..]));
-        assert_eq!(strip_target("/then/anyOf/0"), ("/then/anyOf/0".into(), &["$ref"][..]));
+        assert_eq!(
+            strip_target("/$defs/x/oneOf/1"),
+            ("/$defs/x".into(), &["oneOf"][..])
+        );
+        assert_eq!(
+            strip_target("/if"),
+            (String::new(), &["if", "then", "else"][..])
+        );
+        assert_eq!(
+            strip_target("/then/anyOf/0"),
+            ("/then/anyOf/0".into(), &["$ref"][..])
+        );
     }
 
     #[test]
