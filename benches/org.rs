@@ -336,6 +336,7 @@ fn cpu_secs() -> f64 {
 }
 
 fn main() {
+    chartgate::budget::alloc::no_huge_pages();
     let n: usize = std::env::var("ORG_SERVICES")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -7,6 +7,7 @@ pub mod image;
 pub mod kube;
 pub mod model;
 pub mod quantity;
+pub mod registries;
 pub mod registry;
 pub mod rego;
 pub mod rules;
