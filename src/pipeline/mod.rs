@@ -254,7 +254,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         .map(|p| (p, compile_schema(p, cwd)))
         .collect();
 
-    let results: Vec<(Vec<Finding>, BTreeMap<String, Arc<str>>, bool)> = jobs
+    let results: Vec<JobResult> = jobs
         .par_iter()
         .map(|(i, env)| {
             let svc = &services[*i];

@@ -81,8 +81,9 @@ impl Rule for SingletonReplicas {
         for r in ctx.resources.iter().filter(|r| is_singleton(r)) {
             let kind = r.kind.unwrap_or_default();
             let spec = r.node.get("spec");
-            match spec.and_then(|s| s.get("replicas")) {
-                Some(n) => match n.as_i64() {
+            // Absent replicas default to 1.
+            if let Some(n) = spec.and_then(|s| s.get("replicas")) {
+                match n.as_i64() {
                     Some(v) if v <= 1 => {}
                     Some(v) => out.push(raw(
                         r,
@@ -96,9 +97,7 @@ impl Rule for SingletonReplicas {
                         Some("spec.replicas".into()),
                         "spec.replicas is not an integer".into(),
                     )),
-                },
-                // Absent replicas default to 1.
-                None => {}
+                }
             }
             match kind {
                 "Deployment" => {

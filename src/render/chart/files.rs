@@ -94,7 +94,7 @@ impl Files {
             return String::new();
         }
         (self.to_yaml)(&Value::map(
-            self.base_map(|d| crate::render::gobytes::decode(d)),
+            self.base_map(crate::render::gobytes::decode),
         ))
     }
 
@@ -211,7 +211,7 @@ impl Object for Files {
             "Get" => one_str(name, args).map(|n| {
                 Value::str(
                     self.get(&n)
-                        .map(|d| crate::render::gobytes::decode(d))
+                        .map(crate::render::gobytes::decode)
                         .unwrap_or_default(),
                 )
             }),

@@ -1479,7 +1479,7 @@ fn print_text(text: String, args: &[Value]) -> Value {
 
 /// `printf`'s result with provenance: an argument printed verbatim keeps its segments, a scalar
 /// from a values file marks the bytes it printed.
-fn printf_text(text: String, spans: &[(usize, usize, usize)], args: &[Value]) -> Text {
+fn printf_text(text: String, spans: &[super::gofmt::ArgSpan], args: &[Value]) -> Text {
     let mut segs = Vec::new();
     let mut tpl = Vec::new();
     for &(start, end, i) in spans {
