@@ -280,7 +280,11 @@ fn service(root: &Path, i: usize) {
             host("dev-eks")
         ),
     );
-    let bad_tag = if i.is_multiple_of(50) { "latest" } else { "2.0.1" };
+    let bad_tag = if i.is_multiple_of(50) {
+        "latest"
+    } else {
+        "2.0.1"
+    };
     write(
         &d,
         "values-dev.yaml",

@@ -93,9 +93,7 @@ impl Files {
         if self.files.is_empty() {
             return String::new();
         }
-        (self.to_yaml)(&Value::map(
-            self.base_map(crate::render::gobytes::decode),
-        ))
+        (self.to_yaml)(&Value::map(self.base_map(crate::render::gobytes::decode)))
     }
 
     /// `AsSecrets`: base name → base64 of the content, as YAML (for a Secret's `data`).

@@ -223,7 +223,10 @@ fn validate(p: &[char]) -> Result<(), BadPattern> {
                 i += 2;
             }
             '[' => {
-                let close = p[i + 1..].iter().position(|c| *c == ']').ok_or(BadPattern)?;
+                let close = p[i + 1..]
+                    .iter()
+                    .position(|c| *c == ']')
+                    .ok_or(BadPattern)?;
                 i += close + 2;
             }
             _ => i += 1,
