@@ -621,7 +621,10 @@ impl State<'_> {
             })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one field step of text/template's evalFieldChain: dot, receiver, name, position, node, arguments, final value"
+    )]
     fn eval_field_chain(
         &mut self,
         dot: &Dot,
@@ -649,7 +652,10 @@ impl State<'_> {
         Ok(recv.v)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "text/template's evalField: dot, receiver, name, position, node, arguments, final value, last step"
+    )]
     fn eval_field(
         &mut self,
         dot: &Dot,
