@@ -1,7 +1,8 @@
 //! `values-schema` findings (built at values-file lines, outside the resource model) pass
 //! through the engine's one sink like every other finding: a config exemption accepts them (an
 //! exemption without `resource`; a resource glob names resources and values have none), the
-//! configured severity applies, and a baseline entry accepts them. Exact text outputs.
+//! configured severity applies, a suppression comment on the values line and a baseline entry
+//! accept them. Exact text outputs.
 
 mod support;
 
@@ -104,6 +105,22 @@ unused-exemption
 2 findings: 1 error, 1 warning, 0 infos
 "
         )
+    );
+    assert_eq!(code, Some(1));
+}
+
+#[test]
+fn values_comment_suppresses_a_values_schema_finding() {
+    let d = chart(NO_LABELS);
+    std::fs::write(
+        d.path().join("api/values-dev.yaml"),
+        "replicas: 0  # chartgate: ignore values-schema reason=\"dev scales to zero\"\n",
+    )
+    .unwrap();
+    let (code, out) = check(d.path(), &[]);
+    assert_eq!(
+        out,
+        format!("{PROD}\n1 finding: 1 error, 0 warnings, 0 infos\n")
     );
     assert_eq!(code, Some(1));
 }
