@@ -11,6 +11,7 @@ pub mod registries;
 pub mod registry;
 pub mod rego;
 pub mod rules;
+pub mod scaling;
 pub mod settings;
 pub mod values_ignore;
 pub mod values_keys;

@@ -91,7 +91,7 @@ pub fn publish() {
     LOCAL.with(|c| {
         let (live, published) = (c.live.get(), c.published.get());
         let delta = live.wrapping_sub(published);
-        if delta > PUBLISH_BYTES || delta < -PUBLISH_BYTES {
+        if !(-PUBLISH_BYTES..=PUBLISH_BYTES).contains(&delta) {
             c.published.set(live);
             PROCESS.fetch_add(delta, Ordering::Relaxed);
             if !INSTALLED.load(Ordering::Relaxed) {
