@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use crate::analyze::rules::values_schema::ValuesSchema;
 use crate::discover::manifests::display_path;
 use crate::render::chart::schema::{CompiledSchema, compile_file};
-use crate::report::finding::{Finding, Location, Severity};
+use crate::report::finding::{Finding, Location};
 
 /// Compiles the contract schema `p`; `Err` is the message, naming the file.
 pub fn compile(p: &Path, cwd: &Path) -> Result<CompiledSchema, String> {
@@ -16,11 +17,11 @@ pub fn compile(p: &Path, cwd: &Path) -> Result<CompiledSchema, String> {
     compile_file(p, &root, max).map_err(|e| format!("{display}: {e}"))
 }
 
-/// The findings of the `$ref`s the contract `p` left unfollowed, for environment `env`.
+/// The findings of the `$ref`s the contract `p` left unfollowed, for environment `env`, at the
+/// rule's default severity (pass them through the engine's sink).
 pub fn external_findings(
     p: &Path,
     compiled: &CompiledSchema,
-    level: Severity,
     env: Option<&str>,
     cwd: &Path,
 ) -> Vec<Finding> {
@@ -36,10 +37,9 @@ pub fn external_findings(
         .external
         .iter()
         .map(|r| Finding {
-            rule: crate::analyze::rules::values_schema::ValuesSchema::INFO
-                .id
-                .into(),
-            severity: level,
+            rule: ValuesSchema::INFO.id.into(),
+            // The configured level is applied by the sink the caller passes these through.
+            severity: ValuesSchema::INFO.default_severity,
             message: r.message.clone(),
             resource: None,
             location: Location {

@@ -625,7 +625,10 @@ fn check_one(
         for p in &svc.config.values_schema {
             match contracts.get(p) {
                 Some(Ok(v)) => {
-                    findings.extend(contracts::external_findings(p, v, level, env_name, cwd));
+                    findings.extend(sink_located(
+                        &settings,
+                        contracts::external_findings(p, v, env_name, cwd),
+                    ));
                     compiled.push((format!("`{}`", display_path(p, cwd)), &v.validator));
                 }
                 Some(Err(e)) => {
