@@ -307,8 +307,8 @@ const DROP_DEPTH: u32 = 128;
 
 /// The contents of a list or map being freed.
 enum Taken {
-    List(#[allow(dead_code)] Vec<Value>),
-    Map(#[allow(dead_code)] Map),
+    List(#[allow(dead_code, reason = "held only to be freed off the recursion")] Vec<Value>),
+    Map(#[allow(dead_code, reason = "held only to be freed off the recursion")] Map),
 }
 
 struct Dropping {

@@ -293,8 +293,7 @@ fn run(
     let mut doc_start = Pos::default();
     let mut prev_end = base_pos(pm);
     let mut events: u32 = 0;
-    loop {
-        let Some(ev) = parser.next_event() else { break };
+    while let Some(ev) = parser.next_event() {
         let (event, span) = ev.map_err(|e| scan_error(&e, pm))?;
         let start = pm.pos(&span.start);
         let end = pm.pos(&span.end);
@@ -551,6 +550,5 @@ fn source_comment(src: &str, from: usize, to: usize) -> Option<String> {
                 .strip_prefix("# Source:")
                 .map(|s| s.trim().to_string())
         })
-        .filter(|s| !s.is_empty())
-        .next_back()
+        .rfind(|s| !s.is_empty())
 }

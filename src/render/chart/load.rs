@@ -581,10 +581,16 @@ fn build(
                         source_id: 0,
                     });
                 }
+                // A JSON file may be a schema `$ref`d by `values.schema.json`: findings point
+                // into it.
+                let source_id = match std::str::from_utf8(&f.data) {
+                    Ok(t) if f.name.ends_with(".json") => sources.add(display, t),
+                    _ => 0,
+                };
                 chart.files.push(ChartFile {
                     name: f.name,
                     data: f.data.into(),
-                    source_id: 0,
+                    source_id,
                 });
             }
         }

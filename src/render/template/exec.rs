@@ -625,7 +625,10 @@ impl State<'_> {
             })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one field step of text/template's evalFieldChain: dot, receiver, name, position, node, arguments, final value"
+    )]
     fn eval_field_chain(
         &mut self,
         dot: &Dot,
@@ -653,7 +656,10 @@ impl State<'_> {
         Ok(recv.v)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "text/template's evalField: dot, receiver, name, position, node, arguments, final value, last step"
+    )]
     fn eval_field(
         &mut self,
         dot: &Dot,
@@ -1736,7 +1742,7 @@ fn print_text(text: String, args: &[Value]) -> Value {
 
 /// `printf`'s result with provenance: an argument printed verbatim keeps its segments, a scalar
 /// from a values file marks the bytes it printed.
-fn printf_text(text: String, spans: &[(usize, usize, usize)], args: &[Value]) -> Text {
+fn printf_text(text: String, spans: &[super::gofmt::ArgSpan], args: &[Value]) -> Text {
     let mut segs = Vec::new();
     let mut tpl = Vec::new();
     for &(start, end, i) in spans {

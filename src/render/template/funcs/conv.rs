@@ -1,6 +1,6 @@
 //! Conversions (Go's `cast` rules as Sprig uses them), type predicates, `default`/`empty`/...
 use super::{arg_str, arity, arity_min, is_empty, strslice, strval, type_name};
-use crate::render::value::{GoInt, Text, Value};
+use crate::render::value::{GoInt, Value};
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)`, which is also what `%v` prints for a float64.
 pub fn go_float(f: f64) -> String {
@@ -357,9 +357,4 @@ fn deep_eq_at(
 pub(super) fn deep_equal(args: &[Value]) -> Result<Value, String> {
     arity("deepEqual", args, 2)?;
     Ok(Value::bool(deep_eq(&args[0], &args[1])?))
-}
-
-#[allow(dead_code)]
-pub(crate) fn texts(v: &Value) -> Vec<Text> {
-    strslice(v)
 }
