@@ -4,7 +4,7 @@ import rego.v1
 
 # The namespaces an environment allows: data.chartgate.allowed_namespaces[<environment>] when set,
 # else the namespace chartgate deploys the release to (data.chartgate.context.namespace).
-# One complete rule (not a set built by two rules) so each evaluation reads `data` once.
+# One complete rule (not a set built by two rules) so each evaluation reads the data document once.
 allowed := {ns | some ns in list} if {
 	list := data.chartgate.allowed_namespaces[data.chartgate.context.environment]
 } else := {data.chartgate.context.namespace}

@@ -46,7 +46,16 @@ allowed := {ns | some ns in list} if {
 
 own_namespace := [ns | ns := data.chartgate.context.namespace]
 
-cluster_namespaces := [ns | some ns in object.get(data.chartgate.context, "destinations", [])]
+cluster_namespaces := [ns | some ns in destinations]
+
+# The context's fields by name (chartgate then passes only the fields policies read).
+destinations := d if {
+	d := data.chartgate.context.destinations
+} else := []
+
+environment := e if {
+	e := data.chartgate.context.environment
+} else := ""
 
 # METADATA
 # title: ArgoCD destination namespace must be allowed
@@ -63,5 +72,5 @@ deny_destination contains {"msg": msg, "path": concat(".", [spec_path, "destinat
 	ns := object.get(object_or_empty(object.get(app_spec, "destination", {})), "namespace", "")
 	is_string(ns)
 	not ns in allowed
-	msg := sprintf("%s %s deploys to namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, name, ns, object.get(data.chartgate.context, "environment", ""), concat(", ", sort(allowed))])
+	msg := sprintf("%s %s deploys to namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, name, ns, environment, concat(", ", sort(allowed))])
 }

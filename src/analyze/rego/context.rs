@@ -11,7 +11,7 @@
 //! The scan is conservative: any reference that could read the whole object — `data` alone or
 //! indexed (`data[x]`), `data.chartgate` or `data.chartgate.context` not followed by a field name
 //! (an import, `object.get(data.chartgate.context, ...)`, `with ... as`) — means every field.
-//! Comments and strings are scanned too; a mention there can only widen the set.
+//! Comments and string literals are not code and are skipped.
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
@@ -61,8 +61,53 @@ fn ident(s: &str) -> &str {
     &s[..s.find(|c: char| !is_ident(c)).unwrap_or(s.len())]
 }
 
+/// `text` with comments and string literals (`"..."` with escapes, raw `` `...` ``) blanked
+/// out, so only code is scanned.
+fn code_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' => {
+                out.push(' ');
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            '"' => {
+                out.push(' ');
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+                out.push(' ');
+            }
+            '`' => {
+                out.push(' ');
+                for c in chars.by_ref() {
+                    if c == '`' {
+                        break;
+                    }
+                }
+                out.push(' ');
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Adds the fields `text` reads to `fields`; false when it may read the whole context.
 fn scan_one(text: &str, fields: &mut BTreeSet<String>) -> bool {
+    let text = &code_only(text);
     for (i, _) in text.match_indices("data") {
         let before = text[..i].chars().next_back();
         let rest = &text[i + 4..];
@@ -116,6 +161,13 @@ mod tests {
             ContextUse::scan(["package main\ndeny contains 1 if input.x"]),
             fields(&[])
         );
+        // Comments and string literals are not references.
+        let p = r#"# reads `data` once
+x := "data"
+y := `data[1]`
+z := "a\"data" # data
+w := data.chartgate.context.cluster"#;
+        assert_eq!(ContextUse::scan([p]), fields(&["cluster"]));
     }
 
     #[test]
@@ -135,6 +187,15 @@ mod tests {
                 "{p}"
             );
         }
+    }
+
+    #[test]
+    fn the_bundled_policies_read_named_fields_only() {
+        let sources = crate::analyze::rego::PolicySet::bundled();
+        assert_eq!(
+            ContextUse::scan(sources.iter().map(|s| s.text.as_str())),
+            fields(&["destinations", "environment", "namespace"])
+        );
     }
 
     #[test]
