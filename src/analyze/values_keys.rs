@@ -372,6 +372,47 @@ mod tests {
     }
 
     #[test]
+    fn list_elements_from_defaults_schema_and_paths() {
+        let yaml = "hosts:\n  - host: a\n    paths: [{path: /}]\n  - tls: true\nargs: [a]\nfree: []\nodd: [{}]\n";
+        let mut sources = crate::render::chart::load::Sources::default();
+        let m = crate::render::chart::release::parse_values_text(yaml, "v.yaml", &mut sources)
+            .unwrap();
+        let k = of_defaults(&m);
+        let hosts = k.children["hosts"].item_keys().unwrap();
+        assert_eq!(
+            hosts.children.keys().collect::<Vec<_>>(),
+            ["host", "paths", "tls"]
+        );
+        let paths = hosts.children["paths"].item_keys().unwrap();
+        assert!(paths.children.contains_key("path"));
+        // Scalars, an empty list, an empty map element: nothing to check.
+        assert!(k.children["args"].item_keys().is_none());
+        assert!(k.children["free"].item_keys().is_none());
+        assert!(k.children["odd"].item_keys().is_none());
+        // `at` with ITEM segments (template reads), and open elements.
+        let mut k = Known::default();
+        k.at(&["c".into(), ITEM.into(), "name".into()]);
+        assert_eq!(
+            k.children["c"].item_keys().unwrap().children.keys().collect::<Vec<_>>(),
+            ["name"]
+        );
+        k.at(&["c".into(), ITEM.into()]).open = true;
+        assert!(k.children["c"].item_keys().is_none());
+        // The schema's `items` (object and array forms).
+        let schema: J = serde_json::from_str(
+            r#"{"properties": {"p": {"items": {"properties": {"port": {}}}},
+                "t": {"items": [{"properties": {"a": {}}}, {"properties": {"b": {}}}]}}}"#,
+        )
+        .unwrap();
+        let k = of_schema(&schema, &schema, 0);
+        assert!(k.children["p"].item_keys().unwrap().children.contains_key("port"));
+        assert_eq!(
+            k.children["t"].item_keys().unwrap().children.keys().collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+    }
+
+    #[test]
     fn suggestions() {
         let keys: Vec<String> = ["replicaCount", "resources", "image", "ingress"]
             .iter()
