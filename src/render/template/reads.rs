@@ -170,6 +170,10 @@ impl Walker<'_> {
         let mut cur = base;
         for k in keys {
             match (Self::literal(k), &cur) {
+                // `index .Values.list 0`: an element.
+                (Some(_), _) if matches!(k, Arg::Number(..)) => {
+                    cur = self.field(cur, &[ITEM.to_string()])
+                }
                 (Some(k), _) => cur = self.field(cur, &[k]),
                 (None, _) => {
                     self.open(&cur);
@@ -393,27 +397,20 @@ mod tests {
         assert_eq!(
             read,
             [
-                "",
                 "extra",
-                "extra.[]",
                 "extra.[].env",
                 "extra.[].name",
                 "free",
-                "ingress",
                 "ingress.hosts",
-                "ingress.hosts.[]",
                 "ingress.hosts.[].host",
                 "ingress.hosts.[].paths",
-                "ingress.hosts.[].paths.[]",
                 "ingress.hosts.[].paths.[].path",
                 "ingress.hosts.[].paths.[].pathType",
                 "ports",
                 "ports.[]",
                 "ports.[].number",
                 "sidecars",
-                "sidecars.[]",
                 "sidecars.[].image",
-                "svc",
                 "svc.port"
             ]
         );
