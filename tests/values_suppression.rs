@@ -252,7 +252,10 @@ fn a_comment_in_a_file_an_unchecked_environment_reads_is_not_judged() {
             "unused-exemption warning web/values-prod.yaml:2:65 [prod] suppression of `image-registry` for web/values-prod.yaml:2 suppresses no finding; remove it",
         ]
     );
-    assert_eq!(check_args(d.path(), &["--env", "dev"]), Vec::<String>::new());
+    assert_eq!(
+        check_args(d.path(), &["--env", "dev"]),
+        Vec::<String>::new()
+    );
     // Turned off like any rule.
     let cfg = d.path().join("chartgate.yaml");
     let mut text = std::fs::read_to_string(&cfg).unwrap();

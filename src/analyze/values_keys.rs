@@ -375,8 +375,8 @@ mod tests {
     fn list_elements_from_defaults_schema_and_paths() {
         let yaml = "hosts:\n  - host: a\n    paths: [{path: /}]\n  - tls: true\nargs: [a]\nfree: []\nodd: [{}]\n";
         let mut sources = crate::render::chart::load::Sources::default();
-        let m = crate::render::chart::release::parse_values_text(yaml, "v.yaml", &mut sources)
-            .unwrap();
+        let m =
+            crate::render::chart::release::parse_values_text(yaml, "v.yaml", &mut sources).unwrap();
         let k = of_defaults(&m);
         let hosts = k.children["hosts"].item_keys().unwrap();
         assert_eq!(
@@ -393,7 +393,12 @@ mod tests {
         let mut k = Known::default();
         k.at(&["c".into(), ITEM.into(), "name".into()]);
         assert_eq!(
-            k.children["c"].item_keys().unwrap().children.keys().collect::<Vec<_>>(),
+            k.children["c"]
+                .item_keys()
+                .unwrap()
+                .children
+                .keys()
+                .collect::<Vec<_>>(),
             ["name"]
         );
         k.at(&["c".into(), ITEM.into()]).open = true;
@@ -405,9 +410,20 @@ mod tests {
         )
         .unwrap();
         let k = of_schema(&schema, &schema, 0);
-        assert!(k.children["p"].item_keys().unwrap().children.contains_key("port"));
+        assert!(
+            k.children["p"]
+                .item_keys()
+                .unwrap()
+                .children
+                .contains_key("port")
+        );
         assert_eq!(
-            k.children["t"].item_keys().unwrap().children.keys().collect::<Vec<_>>(),
+            k.children["t"]
+                .item_keys()
+                .unwrap()
+                .children
+                .keys()
+                .collect::<Vec<_>>(),
             ["a", "b"]
         );
     }

@@ -417,7 +417,13 @@ mod tests {
         assert_eq!(open, ["extra.[].env", "free.[]"]);
         assert_eq!(
             ranged,
-            ["extra", "free", "ingress.hosts", "ingress.hosts.[].paths", "sidecars"]
+            [
+                "extra",
+                "free",
+                "ingress.hosts",
+                "ingress.hosts.[].paths",
+                "sidecars"
+            ]
         );
     }
 }
