@@ -20,6 +20,7 @@ fn write(root: &Path, rel: &str, text: &str) {
 }
 
 fn main() {
+    chartgate::budget::alloc::no_huge_pages();
     let n: usize = std::env::var("ARGO_APPS")
         .ok()
         .and_then(|v| v.parse().ok())

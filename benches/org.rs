@@ -280,7 +280,11 @@ fn service(root: &Path, i: usize) {
             host("dev-eks")
         ),
     );
-    let bad_tag = if i % 50 == 0 { "latest" } else { "2.0.1" };
+    let bad_tag = if i.is_multiple_of(50) {
+        "latest"
+    } else {
+        "2.0.1"
+    };
     write(
         &d,
         "values-dev.yaml",
@@ -295,7 +299,7 @@ fn service(root: &Path, i: usize) {
         &format!(
             "ingress:\n  hosts: [{}]\nenv:\n  TZ: {}\nglobal:\n  environment: test\n",
             host("test-eks"),
-            if i % 70 == 0 {
+            if i.is_multiple_of(70) {
                 "Europe/Kopenhagen"
             } else {
                 "UTC"
@@ -307,10 +311,10 @@ fn service(root: &Path, i: usize) {
         "values-prod.yaml",
         &format!(
             "replicaCount: {}\nimage:\n  tag: \"2.{i}.0@sha256:{:064x}\"\ningress:\n  hosts: [{}, www.example.dk]\nautoscaling:\n  enabled: true\nredis:\n  enabled: {}\nglobal:\n  environment: prod\n",
-            if i % 40 == 0 { 1 } else { 3 },
+            if i.is_multiple_of(40) { 1 } else { 3 },
             i,
             host("prod-eks"),
-            i % 2 == 0
+            i.is_multiple_of(2)
         ),
     );
 }
@@ -336,6 +340,7 @@ fn cpu_secs() -> f64 {
 }
 
 fn main() {
+    chartgate::budget::alloc::no_huge_pages();
     let n: usize = std::env::var("ORG_SERVICES")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -9,6 +9,13 @@ allowed := {ns | some ns in list} if {
 	list := data.chartgate.allowed_namespaces[data.chartgate.context.environment]
 } else := {data.chartgate.context.namespace}
 
+# The environment's name ("" for plain manifests). Policies name the context's fields
+# (data.chartgate.context.environment) rather than the whole object: chartgate then gives the
+# engine only those fields and keeps one prepared engine per distinct context.
+environment := e if {
+	e := data.chartgate.context.environment
+} else := ""
+
 # METADATA
 # title: Namespace must be allowed in the environment
 # description: >
@@ -23,5 +30,5 @@ deny contains {"msg": msg, "path": "metadata.namespace"} if {
 	ns != ""
 	count(allowed) > 0
 	not ns in allowed
-	msg := sprintf("%s %s uses namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, object.get(input, ["metadata", "name"], ""), ns, object.get(data.chartgate.context, "environment", ""), concat(", ", sort(allowed))])
+	msg := sprintf("%s %s uses namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, object.get(input, ["metadata", "name"], ""), ns, environment, concat(", ", sort(allowed))])
 }

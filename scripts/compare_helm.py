@@ -7,6 +7,7 @@ and a built chartgate (`cargo build --release`; default binary target/release/ch
 Usage:
     python3 scripts/compare_helm.py DIR [--chartgate BIN] [--only CHART ...] [--gen-cases]
                                         [--refresh] [--diff N] [--table FILE] [--helm-only]
+                                        [--render-seconds N]
 
 DIR has the layout of the shared corpus (../shared/corpus/README.md):
 
@@ -86,8 +87,9 @@ def nondeterministic(chart_dir, values, first, pause):
     return sorted(k for k in set(first) | set(again) if first.get(k) != again.get(k))
 
 
-def chartgate_render(binary, chart_dir, values_file):
-    cmd = [binary, "render", chart_dir, "--name", RELEASE, "--namespace", NAMESPACE, "--output", "json"]
+def chartgate_render(binary, chart_dir, values_file, seconds):
+    cmd = [binary, "render", chart_dir, "--name", RELEASE, "--namespace", NAMESPACE, "--output", "json",
+           "--limit", f"render-seconds={seconds}", "--limit", f"run-seconds={seconds}"]
     if values_file:
         cmd += ["-f", values_file]
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
@@ -238,6 +240,8 @@ def main(argv=None):
     ap.add_argument("--diff", type=int, default=0, help="print a unified diff of up to N lines per failing template")
     ap.add_argument("--table", help="write the per-chart table as Markdown to this file")
     ap.add_argument("--helm-only", action="store_true", help="only write the Helm goldens (no chartgate)")
+    ap.add_argument("--render-seconds", type=int, default=120,
+                    help="chartgate's render time budget (fidelity, not speed: a debug build on a busy machine is slow)")
     ap.add_argument("--pause", type=float, default=1.1,
                     help="seconds between the two Helm renders that find nondeterministic templates")
     args = ap.parse_args(argv)
@@ -298,7 +302,7 @@ def main(argv=None):
                                              errors="surrogateescape") as tf:
                 tf.write(vtext)
             try:
-                ours = chartgate_render(args.chartgate, chart_dir, tf.name)
+                ours = chartgate_render(args.chartgate, chart_dir, tf.name, args.render_seconds)
             finally:
                 os.unlink(tf.name)
             name = f"{chart}/{variant}"

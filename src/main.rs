@@ -6,5 +6,6 @@ static ALLOC: chartgate::budget::alloc::Counting<mimalloc::MiMalloc> =
     chartgate::budget::alloc::Counting(mimalloc::MiMalloc);
 
 fn main() {
+    chartgate::budget::alloc::no_huge_pages();
     std::process::exit(chartgate::cli::main());
 }

@@ -1,7 +1,10 @@
 //! A minimal YAML → JSON tree for the action tests (built from saphyr-parser events): plain
 //! `true`/`false` become booleans, every other scalar a string; duplicate keys and aliases are
 //! errors (GitHub rejects duplicate keys; our files use no anchors).
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "shared by the action test crates; each uses a part"
+)]
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use serde_json::{Map, Value};

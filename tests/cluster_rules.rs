@@ -304,7 +304,7 @@ fn crds_key_supplies_schemas_and_malformed_crds_are_errors_at_their_line() {
     // `crds:` (a directory) gives the schema.
     std::fs::write(
         d.join("chartgate.yaml"),
-        &format!("{ROOT}crds: platform-crds\n"),
+        format!("{ROOT}crds: platform-crds\n"),
     )
     .unwrap();
     let (code, got, err) = check_in(d, &["app.yaml"]);
@@ -367,7 +367,7 @@ fn crds_key_supplies_schemas_and_malformed_crds_are_errors_at_their_line() {
         "{err}"
     );
     // A `crds:` path leaving the repository is refused like every config path.
-    std::fs::write(d.join("chartgate.yaml"), &format!("{ROOT}crds: /etc\n")).unwrap();
+    std::fs::write(d.join("chartgate.yaml"), format!("{ROOT}crds: /etc\n")).unwrap();
     let (code, _, err) = check_in(d, &["app.yaml"]);
     assert_eq!(code, 2);
     assert_eq!(

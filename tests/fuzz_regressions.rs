@@ -9,8 +9,11 @@ mod harness;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// A fuzz target's entry point (the body of its `fuzz_target!`).
+type Target = fn(&[u8]);
+
 /// Every target's run function, by directory name.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+const TARGETS: &[(&str, Target)] = &[
     ("yaml", harness::yaml::run),
     ("template_parse", harness::template_parse::run),
     ("template_exec", harness::template_exec::run),

@@ -115,3 +115,132 @@ fn host_zone_points_at_the_zone_value_through_tpl_string_functions_and_helpers()
         .collect();
     assert_eq!(got, want);
 }
+
+/// `check --format json --env dev` of fixtures/provenance/labels-chart with the `known-team`
+/// policy: `rule file:line:col label=file:line:col…` (all related locations), for `rules`.
+fn labels_chart_findings(rules: &[&str]) -> Vec<String> {
+    const LABELS: &str = "fixtures/provenance/labels-chart";
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "check",
+            "--format",
+            "json",
+            "--env",
+            "dev",
+            "--policy",
+            "fixtures/provenance/policies/known_team.rego",
+            LABELS,
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| rules.contains(&f["rule"].as_str().unwrap()))
+        .map(|f| {
+            let mut s = format!(
+                "{} {}:{}:{}",
+                f["rule"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"]
+            );
+            for r in f["related"].as_array().unwrap() {
+                s.push_str(&format!(
+                    " {}={}:{}:{}",
+                    r["label"].as_str().unwrap(),
+                    r["file"].as_str().unwrap(),
+                    r["line"],
+                    r["column"]
+                ));
+            }
+            s
+        })
+        .collect()
+}
+
+#[test]
+fn label_from_an_included_helper_points_at_the_values_line_then_helper_then_include() {
+    // templates/ingress.yaml:6 `{{- include "x.labels" . | nindent 4 }}`; the helper's line 4
+    // `team: {{ .Values.team }}`; values-dev.yaml:2 `team: nobody` overrides values.yaml.
+    assert_eq!(
+        labels_chart_findings(&["known-team"]),
+        vec![
+            "known-team fixtures/provenance/labels-chart/values-dev.yaml:2:7 \
+             template=fixtures/provenance/labels-chart/templates/_helpers.tpl:4:7 \
+             include=fixtures/provenance/labels-chart/templates/ingress.yaml:6:5 \
+             rendered=labels-chart/templates/ingress.yaml:7:11"
+        ]
+    );
+}
+
+#[test]
+fn host_built_from_name_and_zone_points_at_the_wrong_zone_only() {
+    // `printf "%s.%s" .Values.name .Values.zone`: the name (values.yaml:2) is fine, the zone
+    // (values-dev.yaml:3) is not in `*.dev-eu.idp.example.com`.
+    assert_eq!(
+        labels_chart_findings(&["ingress-host-zone"]),
+        vec![
+            "ingress-host-zone fixtures/provenance/labels-chart/values-dev.yaml:3:7 \
+             template=fixtures/provenance/labels-chart/templates/ingress.yaml:9:13 \
+             rendered=labels-chart/templates/ingress.yaml:10:13"
+        ]
+    );
+}
+
+#[test]
+fn tpl_of_a_subchart_values_string_points_at_the_value_it_names_wherever_it_is_set() {
+    // charts/web/templates/ingress.yaml renders `tpl .Values.host .` (and apiHost, adminHost):
+    // strings in the subchart's values.yaml naming `{{ .Values.zone }}`-like values, which are
+    // set by the subchart itself, by the umbrella's values.yaml, and by its values-dev.yaml.
+    const UMBRELLA: &str = "fixtures/provenance/umbrella-chart";
+    let out = Command::cargo_bin("chartgate")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--format", "json", "--env", "dev", UMBRELLA])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let got: Vec<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "ingress-host-zone")
+        .map(|f| {
+            let t = f["related"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["label"] == "template")
+                .unwrap();
+            format!(
+                "{}:{}:{} template={}:{}:{}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                t["file"].as_str().unwrap(),
+                t["line"],
+                t["column"]
+            )
+        })
+        .collect();
+    let tpl = format!("{UMBRELLA}/charts/web/templates/ingress.yaml");
+    assert_eq!(
+        got,
+        vec![
+            format!("{UMBRELLA}/charts/web/values.yaml:3:7 template={tpl}:7:13"),
+            format!("{UMBRELLA}/values-dev.yaml:3:14 template={tpl}:9:13"),
+            format!("{UMBRELLA}/values.yaml:3:12 template={tpl}:8:13"),
+        ]
+    );
+}

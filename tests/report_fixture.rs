@@ -1,5 +1,5 @@
 //! A hand-built list of findings across charts × environments, shared by the report tests.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "shared by several test crates; each uses a part")]
 
 use chartgate::report::finding::{Finding, Location, ResourceRef, Severity};
 use chartgate::report::rules_info::{RuleInfo, SuiteKey};
@@ -21,7 +21,10 @@ pub fn res(kind: &str, ns: Option<&str>, name: &str) -> Option<ResourceRef> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one parameter per Finding field, for tables of expected findings"
+)]
 pub fn finding(
     rule: &str,
     severity: Severity,

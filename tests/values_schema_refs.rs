@@ -130,20 +130,142 @@ fn ref_to_a_missing_chart_file_is_one_clear_finding() {
     );
 }
 
+/// values.schema.json → definitions.json → schemas/tag.json: each file's URL, escaping and
+/// missing `$ref`s are findings at their own line in their own file; what the files say
+/// otherwise still validates the values.
+const DEFINITIONS: &str = r##"{
+  "$defs": {
+    "image": {
+      "type": "object", "additionalProperties": false,
+      "properties": {
+        "tag": {"$ref": "schemas/tag.json"},
+        "digest": {
+          "$ref": "https://schemas.example.com/digest.json"
+        }
+      }
+    },
+    "count": {"type": "integer", "maximum": 3},
+    "pod": {"$ref": "schemas/../../secret.json"},
+    "sidecar": {"$ref": "schemas/none.json"}
+  }
+}
+"##;
+const TAG: &str = r##"{
+  "type": "string",
+  "pattern": "^v[0-9]+$",
+  "not": {"$ref": "http://schemas.example.com/banned-tags.json#/latest"}
+}
+"##;
+
+fn ref_chain_schema() -> String {
+    "{\n  \"type\": \"object\",\n  \"properties\": {\n    \"image\": {\"$ref\": \"definitions.json#/$defs/image\"},\n    \"replicas\": {\"$ref\": \"definitions.json#/$defs/count\"},\n    \"pod\": {\"$ref\": \"definitions.json#/$defs/pod\"},\n    \"sidecar\": {\"$ref\": \"definitions.json#/$defs/sidecar\"}\n  }\n}\n".to_string()
+}
+
 #[test]
-fn http_ref_inside_a_chart_file_is_named_at_the_schema() {
-    let schema =
-        "{\"type\": \"object\", \"properties\": {\"image\": {\"$ref\": \"schemas/image.json\"}}}\n";
-    let image = r#"{"properties": {"tag": {"$ref": "https://schemas.example.com/tag.json"}}}"#;
+fn url_ref_inside_a_referred_file_is_its_own_finding_at_its_line_in_that_file() {
     let got = check_schema(
-        schema,
-        "replicas: 2\n",
-        &[("api/schemas/image.json", image)],
+        &ref_chain_schema(),
+        "image:\n  tag: latest\nreplicas: 9\n",
+        &[
+            ("api/definitions.json", DEFINITIONS),
+            ("api/schemas/tag.json", TAG),
+            ("secret.json", r#"{"type": "string"}"#),
+        ],
     );
     assert_eq!(
         got,
         vec![
-            "values-schema error dev api/values.schema.json:1 values.schema.json of chart `api` does not compile: schema refers to https://schemas.example.com/tag.json, which chartgate does not fetch",
+            "values-schema error dev api/definitions.json:8 schema refers to https://schemas.example.com/digest.json, which chartgate does not fetch",
+            "values-schema error dev api/definitions.json:13 schema refers to schemas/../../secret.json, which is outside the chart",
+            "values-schema error dev api/definitions.json:14 schema refers to schemas/none.json, which is not a file of the chart",
+            "values-schema error dev api/schemas/tag.json:4 schema refers to http://schemas.example.com/banned-tags.json#/latest, which chartgate does not fetch",
+            "values-schema error dev api/values-dev.yaml:2 `image.tag` breaks values.schema.json of chart `api`: \"latest\" does not match \"^v[0-9]+$\"",
+            "values-schema error dev api/values-dev.yaml:3 `replicas` breaks values.schema.json of chart `api`: 9 is greater than the maximum of 3",
+        ]
+    );
+}
+
+/// The whole report (text or JSON) of one `check` of `files` in a fresh directory.
+fn report(files: &[(&str, &str)], format: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    write_tree(dir.path(), files);
+    support::run_in(
+        dir.path(),
+        &["check", "--format", format, "--env", "dev", "api"],
+    )
+    .stdout
+}
+
+#[test]
+fn schema_findings_across_referred_files_are_byte_identical_on_every_run() {
+    let schema = ref_chain_schema();
+    let files = [
+        ("api/Chart.yaml", CHART),
+        ("api/values.yaml", "image:\n  tag: v1\nreplicas: 1\n"),
+        (
+            "api/values-dev.yaml",
+            "image:\n  tag: latest\n  extra: 1\nreplicas: 9\npod: 3\n",
+        ),
+        ("api/templates/cm.yaml", TEMPLATE),
+        ("api/values.schema.json", schema.as_str()),
+        ("api/definitions.json", DEFINITIONS),
+        ("api/schemas/tag.json", TAG),
+    ];
+    for format in ["json", "text"] {
+        let first = report(&files, format);
+        assert!(
+            first.matches("values-schema").count() >= 7,
+            "{format}: {first}"
+        );
+        for _ in 0..3 {
+            assert_eq!(report(&files, format), first, "{format}");
+        }
+    }
+    let lines: Vec<String> = finding_lines(&report(&files, "json"))
+        .into_iter()
+        .filter(|l| l.starts_with("values-schema "))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            "values-schema error dev api/definitions.json:8 schema refers to https://schemas.example.com/digest.json, which chartgate does not fetch",
+            "values-schema error dev api/definitions.json:13 schema refers to schemas/../../secret.json, which is outside the chart",
+            "values-schema error dev api/definitions.json:14 schema refers to schemas/none.json, which is not a file of the chart",
+            "values-schema error dev api/schemas/tag.json:4 schema refers to http://schemas.example.com/banned-tags.json#/latest, which chartgate does not fetch",
+            "values-schema error dev api/values-dev.yaml:1 `image` breaks values.schema.json of chart `api`: additional properties 'extra' not allowed",
+            "values-schema error dev api/values-dev.yaml:2 `image.tag` breaks values.schema.json of chart `api`: \"latest\" does not match \"^v[0-9]+$\"",
+            "values-schema error dev api/values-dev.yaml:4 `replicas` breaks values.schema.json of chart `api`: 9 is greater than the maximum of 3",
+        ]
+    );
+}
+
+#[test]
+fn a_part_taken_out_never_rejects_through_one_of_or_not_elsewhere() {
+    // `port` is oneOf [named (a URL), integer]: with `named` accepting anything, 80 would match
+    // both and be rejected; `tag` is `not` banned (a URL, in another file): `not` of anything
+    // would reject every tag. Both keywords go; `replicas` is still checked.
+    let schema = r##"{
+  "type": "object",
+  "properties": {
+    "port": {"oneOf": [{"$ref": "#/$defs/named"}, {"type": "integer", "maximum": 65535}]},
+    "image": {"properties": {"tag": {"not": {"$ref": "defs.json#/$defs/banned"}}}},
+    "replicas": {"type": "integer", "maximum": 3}
+  },
+  "$defs": {"named": {"$ref": "https://schemas.example.com/named-port.json"}}
+}
+"##;
+    let defs = "{\n  \"$defs\": {\n    \"banned\": {\"$ref\": \"https://schemas.example.com/banned.json\"}\n  }\n}\n";
+    let got = check_schema(
+        schema,
+        "port: 80\nreplicas: 9\n",
+        &[("api/defs.json", defs)],
+    );
+    assert_eq!(
+        got,
+        vec![
+            "values-schema error dev api/defs.json:3 schema refers to https://schemas.example.com/banned.json, which chartgate does not fetch",
+            "values-schema error dev api/values-dev.yaml:2 `replicas` breaks values.schema.json of chart `api`: 9 is greater than the maximum of 3",
+            "values-schema error dev api/values.schema.json:8 schema refers to https://schemas.example.com/named-port.json, which chartgate does not fetch",
         ]
     );
 }

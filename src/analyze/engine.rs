@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::model::{Resource, SourceFile, resources_of};
 use super::registry::RuleInfo;
 use super::settings::Settings;
-use crate::report::finding::{Finding, Location, Severity};
+use crate::report::finding::{Finding, Location, ResourceRef, Severity};
 use crate::yaml::Node;
 
 /// Maps a node of a document to the place a person fixes it. For plain manifests it is the
@@ -223,7 +223,9 @@ pub const ENGINE_RULES: &[RuleInfo] = &[
     super::rules::unresolved_source::UnresolvedSource::INFO,
 ];
 
-/// The one place severities, suppressions and exemptions are applied.
+/// The one place severities, suppressions and exemptions are applied: to the raw findings of
+/// rules and policies over resources ([`Sink::emit`]) and to the findings rules build already
+/// located outside the resource model ([`Sink::emit_located`], see [`sink_located`]).
 pub(crate) struct Sink<'s> {
     pub(crate) settings: &'s Settings,
     locator: &'s dyn Locator,
@@ -231,12 +233,26 @@ pub(crate) struct Sink<'s> {
 }
 
 impl Sink<'_> {
+    /// The configured severity of rule `id`, else `default`; None when the rule is `off`.
+    fn level(&self, id: &str, default: Severity) -> Option<Severity> {
+        match self.settings.level(id) {
+            Some(level) => level,
+            None => Some(default),
+        }
+    }
+
+    /// True when an exemption of the config accepts this finding (and marks it used).
+    fn exempted(&self, id: &str, resource: Option<&ResourceRef>) -> bool {
+        self.settings
+            .exemptions
+            .as_ref()
+            .is_some_and(|ex| ex.suppresses(id, resource, self.settings.environment.as_deref()))
+    }
+
     /// A finding of rule `id` (built-in or policy) with its default severity.
     pub(crate) fn emit(&mut self, id: &str, default: Severity, raw: RawFinding<'_>) {
-        let level = match self.settings.level(id) {
-            Some(None) => return,
-            Some(Some(s)) => s,
-            None => default,
+        let Some(level) = self.level(id, default) else {
+            return;
         };
         // Suppression: the annotation names the rule (ignore-without-reason itself cannot be
         // suppressed this way, so an empty reason always surfaces).
@@ -249,9 +265,7 @@ impl Sink<'_> {
             return;
         }
         let reference = raw.resource.reference();
-        if let Some(ex) = &self.settings.exemptions
-            && ex.suppresses(id, Some(&reference), self.settings.environment.as_deref())
-        {
+        if self.exempted(id, Some(&reference)) {
             return;
         }
         let (location, related) = self.locator.locate(raw.resource, raw.node, raw.focus);
@@ -268,6 +282,22 @@ impl Sink<'_> {
         });
     }
 
+    /// A finding built already located (a values-file or `Chart.yaml` line), whose severity is
+    /// its rule's default: the configured severity replaces it (`off` drops the finding) and the
+    /// exemptions apply to its rule and resource (none: only exemptions without `resource`).
+    /// Suppression comments on values lines apply later, to every finding of a render
+    /// ([`super::values_ignore::apply`]); baselines to the run's findings.
+    pub(crate) fn emit_located(&mut self, mut finding: Finding) {
+        let Some(level) = self.level(&finding.rule, finding.severity) else {
+            return;
+        };
+        if self.exempted(&finding.rule, finding.resource.as_ref()) {
+            return;
+        }
+        finding.severity = level;
+        self.findings.push(finding);
+    }
+
     /// An error finding nothing can suppress (a crashed rule, a failing policy).
     pub(crate) fn internal(&mut self, rule: &str, message: String, location: Location) {
         self.findings.push(Finding {
@@ -282,6 +312,26 @@ impl Sink<'_> {
             field: None,
         });
     }
+}
+
+/// Passes findings rules build already located, outside the resource model, through the one
+/// sink (see [`Sink::emit_located`]): `values-schema`, `values-unknown-key`, a chart's
+/// `kubeVersion` (`deprecated-api`), `Chart.yaml` dependency sources (`chart-source`), an
+/// unresolved chart (`unresolved-source`). Each finding's severity is its rule's default (or
+/// already the configured level: applying it again changes nothing). Order is kept.
+pub fn sink_located(
+    settings: &Settings,
+    findings: impl IntoIterator<Item = Finding>,
+) -> Vec<Finding> {
+    let mut sink = Sink {
+        settings,
+        locator: &ManifestLocator,
+        findings: Vec::new(),
+    };
+    for f in findings {
+        sink.emit_located(f);
+    }
+    sink.findings
 }
 
 /// The configured severity of a rule; None when it is `off`.

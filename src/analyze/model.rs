@@ -232,7 +232,7 @@ pub fn resources_of<'a>(file: &'a str, index: usize, doc: &'a Document) -> Vec<R
         return Vec::new();
     }
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default();
-    if (kind.ends_with("List") && kind != "List" || kind == "List")
+    if kind.ends_with("List")
         && let Some(items) = root.get("items").and_then(Node::as_seq)
     {
         return items

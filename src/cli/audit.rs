@@ -207,8 +207,12 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         match prepare(&session, p) {
             // An empty audit never passes: each path must hold something to check.
             Ok(r)
-                if !crate::discover::charts::empty_paths(&r.discovered, &[p.clone()], &cwd)
-                    .is_empty() =>
+                if !crate::discover::charts::empty_paths(
+                    &r.discovered,
+                    std::slice::from_ref(p),
+                    &cwd,
+                )
+                .is_empty() =>
             {
                 return Ok(super::fail(&format!(
                     "nothing to check under {}",

@@ -76,6 +76,8 @@ pub fn select(
         inputs.extend(svc.config.policies.iter().map(|p| abs(p)));
     }
     let mut sel = Selection::default();
+    // The files each contract schema `$ref`s, read once.
+    let mut contract_files: std::collections::HashMap<PathBuf, Vec<PathBuf>> = Default::default();
     for file in changed {
         let file = abs(file);
         if inputs.iter().any(|root| within(&file, root)) {
@@ -120,7 +122,15 @@ pub fn select(
                 sel.environments.extend(using.into_iter().map(|e| (i, e)));
                 continue;
             }
-            if svc.config.values_schema.iter().any(|s| abs(s) == file) {
+            if svc.config.values_schema.iter().any(|s| abs(s) == file)
+                || (name.ends_with(".json")
+                    && svc.config.values_schema.iter().any(|s| {
+                        contract_files
+                            .entry(s.clone())
+                            .or_insert_with(|| referred_files(s))
+                            .contains(&file)
+                    }))
+            {
                 all(&mut sel);
                 continue;
             }
@@ -210,4 +220,13 @@ pub fn apply(mut d: Discovered, sel: &Selection) -> Discovered {
         .map(|(_, u)| u)
         .collect();
     d
+}
+
+/// The files the contract schema `contract` `$ref`s (directly or through other files).
+fn referred_files(contract: &Path) -> Vec<PathBuf> {
+    let root = super::root::repo_root(contract);
+    let max = crate::config::Limits::default().file_bytes;
+    crate::render::chart::schema::compile_file(contract, &root, max)
+        .map(|c| c.files.iter().map(|f| root.join(f)).collect())
+        .unwrap_or_default()
 }

@@ -195,7 +195,7 @@ pub fn discover(
     for p in paths {
         if p.as_os_str() == "-" {
             out.manifests.extend(super::manifests::collect(
-                &[p.clone()],
+                std::slice::from_ref(p),
                 &[],
                 &[],
                 cwd,
@@ -397,7 +397,7 @@ pub fn discover(
             continue;
         }
         let claimed = crate::config::scoped::any_match(&config.manifests, f);
-        match super::manifests::collect(&[f.clone()], &[], &[], cwd, stdin) {
+        match super::manifests::collect(std::slice::from_ref(f), &[], &[], cwd, stdin) {
             Ok(m) => {
                 for input in m {
                     if !claimed
@@ -460,8 +460,11 @@ fn excluded_reason(config: &Config, path: &Path) -> String {
 #[derive(Default)]
 struct EnvUses {
     /// (file, line, column, name) → (globs, matched anywhere).
-    seen: BTreeMap<(PathBuf, u32, u32, String), (Vec<String>, bool)>,
+    seen: BTreeMap<UseSite, (Vec<String>, bool)>,
 }
+
+/// Where an environment's values glob is written: (file, line, column, environment name).
+type UseSite = (PathBuf, u32, u32, String);
 
 impl EnvUses {
     fn record(&mut self, env: &str, e: &crate::config::Environment, matched: bool) {
@@ -983,7 +986,7 @@ mod tests {
         let svc = r.join("svc");
         let got = expand(&svc, "values-*.yaml", "web", "prod", ".").unwrap();
         assert_eq!(got, [svc.join("values-a.yaml"), svc.join("values-b.yaml")]);
-        let got = expand(&r, "vals/{chart}/{env}/*.yaml", "web", "prod", "svc").unwrap();
+        let got = expand(r, "vals/{chart}/{env}/*.yaml", "web", "prod", "svc").unwrap();
         assert_eq!(
             got,
             [
@@ -997,7 +1000,7 @@ mod tests {
                 .is_empty()
         );
         assert!(expand(&svc, "[", "web", "prod", ".").is_err());
-        let got = expand(&r, "{service}/values-{env}.yaml", "svc", "a", "svc").unwrap();
+        let got = expand(r, "{service}/values-{env}.yaml", "svc", "a", "svc").unwrap();
         assert_eq!(got, [svc.join("values-a.yaml")]);
         assert_eq!(relative(Path::new("/r"), Path::new("/r/a/b")), "a/b");
         assert_eq!(relative(Path::new("/r/x"), Path::new("/r/a")), "../a");

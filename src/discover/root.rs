@@ -122,6 +122,23 @@ pub fn link_target(link: &Path, root: &Path) -> LinkTarget {
     }
 }
 
+/// `to` seen from the directory `from`, component by component: the shared leading components
+/// dropped, one `..` per remaining component of `from` (empty when they are equal). Both paths
+/// must be normalised alike (both absolute, or both relative to the same directory).
+pub fn relative_path(to: &Path, from: &Path) -> PathBuf {
+    let t: Vec<_> = to.components().collect();
+    let f: Vec<_> = from.components().collect();
+    let common = t.iter().zip(&f).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,21 +195,4 @@ mod tests {
             LinkTarget::Broken(_)
         ));
     }
-}
-
-/// `to` seen from the directory `from`, component by component: the shared leading components
-/// dropped, one `..` per remaining component of `from` (empty when they are equal). Both paths
-/// must be normalised alike (both absolute, or both relative to the same directory).
-pub fn relative_path(to: &Path, from: &Path) -> PathBuf {
-    let t: Vec<_> = to.components().collect();
-    let f: Vec<_> = from.components().collect();
-    let common = t.iter().zip(&f).take_while(|(a, b)| a == b).count();
-    let mut out = PathBuf::new();
-    for _ in common..f.len() {
-        out.push("..");
-    }
-    for c in &t[common..] {
-        out.push(c.as_os_str());
-    }
-    out
 }

@@ -8,6 +8,7 @@
 //! that chart and environment; the others go on.
 
 mod budget;
+mod contracts;
 pub mod locate;
 pub mod policies;
 pub mod renders;
@@ -19,13 +20,14 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::analyze::engine::{analyze, level_for};
+use crate::analyze::engine::{analyze, level_for, sink_located};
 use crate::analyze::model::SourceFile;
 use crate::analyze::rules::values_schema::{self, ValuesSchema};
 use crate::analyze::settings::Settings;
 use crate::config::Config;
 use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
+use crate::render::chart::schema::CompiledSchema as Compiled;
 use crate::render::chart::{LoadedChart, RenderOptions, RenderedChart, render_chart};
 use crate::render::value::{Map, Value};
 use crate::report::finding::{Finding, Location, Severity};
@@ -249,14 +251,14 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         .collect();
     schema_paths.sort();
     schema_paths.dedup();
-    let contracts: HashMap<&PathBuf, Result<jsonschema::Validator, String>> = schema_paths
+    let contracts: HashMap<&PathBuf, Result<Compiled, String>> = schema_paths
         .into_iter()
-        .map(|p| (p, compile_schema(p, cwd)))
+        .map(|p| (p, contracts::compile(p, cwd)))
         .collect();
 
     // Values-file suppression comments: what each did over the run.
     let uses = crate::analyze::values_ignore::Uses::default();
-    let results: Vec<(Vec<Finding>, BTreeMap<String, Arc<str>>, bool)> = jobs
+    let results: Vec<JobResult> = jobs
         .par_iter()
         .map(|(i, env)| {
             let svc = &services[*i];
@@ -430,16 +432,6 @@ fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
     }
 }
 
-fn compile_schema(p: &Path, cwd: &Path) -> Result<jsonschema::Validator, String> {
-    let display = display_path(p, cwd);
-    let max = crate::config::Limits::default().file_bytes;
-    let text =
-        crate::config::confine::read_bounded_text(p, max).map_err(|e| format!("{display}: {e}"))?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{display}: {e}"))?;
-    jsonschema::validator_for(&json).map_err(|e| format!("{display}: {e}"))
-}
-
 /// The finding of a renderer error message: at the template file:line it names, when it names
 /// one of this chart's templates, else at the chart.
 fn render_failure(
@@ -491,7 +483,7 @@ fn check_one(
     loaded: &Result<LoadedChart, Finding>,
     values: &HashMap<(&Path, crate::model::Limits), &ParsedValues>,
     registry: &ValuesRegistry,
-    contracts: &HashMap<&PathBuf, Result<jsonschema::Validator, String>>,
+    contracts: &HashMap<&PathBuf, Result<Compiled, String>>,
     opts: &ChartCheckOptions,
     uses: &crate::analyze::values_ignore::Uses,
 ) -> JobResult {
@@ -518,14 +510,8 @@ fn check_one(
                 &settings,
                 cwd,
             );
-            match settings.level(&f.rule) {
-                Some(None) => {}
-                Some(Some(level)) => {
-                    f.severity = level;
-                    out.push(f);
-                }
-                None => out.push(f),
-            }
+            out.push(f);
+            let out = sink_located(&settings, out);
             let mut sources = BTreeMap::new();
             for f in &out {
                 if let Ok(t) = std::fs::read_to_string(cwd.join(&f.location.file)) {
@@ -636,24 +622,37 @@ fn check_one(
         ));
     }
     findings.extend(analyze(&files, &settings, &locator));
-    findings.extend(crate::analyze::rules::deprecated_api::chart_finding(
-        &svc.chart,
-        &svc.display,
+    // Findings located outside the manifests pass through the engine's sink too.
+    findings.extend(sink_located(
         &settings,
-        cwd,
+        crate::analyze::rules::deprecated_api::chart_finding(
+            &svc.chart,
+            &svc.display,
+            &settings,
+            cwd,
+        ),
     ));
-    findings.extend(crate::analyze::rules::chart_source::chart_findings(
-        &svc.chart,
-        &svc.display,
+    findings.extend(sink_located(
         &settings,
-        cwd,
+        crate::analyze::rules::chart_source::chart_findings(
+            &svc.chart,
+            &svc.display,
+            &settings,
+            cwd,
+        ),
     ));
     // Values schemas.
-    if let Some(level) = level_for(&ValuesSchema::INFO, &settings) {
+    if level_for(&ValuesSchema::INFO, &settings).is_some() {
         let mut compiled = Vec::new();
         for p in &svc.config.values_schema {
             match contracts.get(p) {
-                Some(Ok(v)) => compiled.push((format!("`{}`", display_path(p, cwd)), v)),
+                Some(Ok(v)) => {
+                    findings.extend(sink_located(
+                        &settings,
+                        contracts::external_findings(p, v, env_name, cwd),
+                    ));
+                    compiled.push((format!("`{}`", display_path(p, cwd)), &v.validator));
+                }
                 Some(Err(e)) => {
                     failed = true;
                     findings.push(render_error(
@@ -681,33 +680,30 @@ fn check_one(
                     .then(|| display_path(&svc.chart.join("values.yaml"), cwd))
             })
             .unwrap_or_else(|| svc.display.clone());
-        for v in values_schema::check_values(&rendered.chart, &rendered.values, &compiled) {
-            let location = locator.origin_location(v.origin).unwrap_or(Location {
-                file: fallback.clone(),
-                line: 1,
-                column: 1,
-            });
-            findings.push(Finding {
-                rule: ValuesSchema::INFO.id.into(),
-                severity: level,
-                message: v.text(),
-                resource: None,
-                location,
-                related: Vec::new(),
-                environment: env_name.map(str::to_string),
-                chart: None,
-                field: (!v.standalone).then(|| format!("values{}", v.pointer.replace('/', "."))),
-            });
-        }
+        let violations = values_schema::check_values(&rendered.chart, &rendered.values, &compiled);
+        findings.extend(sink_located(
+            &settings,
+            violations.iter().map(|v| {
+                let location = locator.origin_location(v.origin).unwrap_or(Location {
+                    file: fallback.clone(),
+                    line: 1,
+                    column: 1,
+                });
+                v.finding(location, env_name)
+            }),
+        ));
     }
     // Values files: unknown keys, then suppression comments on values lines.
-    findings.extend(crate::analyze::rules::values_unknown_key::for_render(
-        &rendered.chart,
-        &svc.chart,
-        &env.values,
+    findings.extend(sink_located(
         &settings,
-        cwd,
-        &loaded.parse_cache,
+        crate::analyze::rules::values_unknown_key::for_render(
+            &rendered.chart,
+            &svc.chart,
+            &env.values,
+            &settings,
+            cwd,
+            &loaded.parse_cache,
+        ),
     ));
     let today = session::today().unwrap_or_else(|_| chrono::Local::now().date_naive());
     crate::analyze::values_ignore::apply(

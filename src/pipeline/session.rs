@@ -218,7 +218,7 @@ impl Session {
             stdin,
         )
         .map_err(|e| e.to_string())?;
-        let argo = crate::discover::argocd::apply(
+        let mut argo = crate::discover::argocd::apply(
             &mut d,
             paths,
             &self.opts.repos,
@@ -226,6 +226,9 @@ impl Session {
             self.config_override.as_ref(),
             &self.cwd,
         )?;
+        // Unresolved Argo CD sources pass through the engine's one sink too (exemptions).
+        let settings = self.settings(prepared, None);
+        argo.findings = crate::analyze::engine::sink_located(&settings, argo.findings);
         for svc in &d.services {
             unknown_rules(&svc.config, &prepared.policies, &self.cwd)?;
             crate::analyze::kube::crds::load_files(&svc.config.crds, &self.cwd)

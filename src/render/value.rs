@@ -198,13 +198,22 @@ impl std::fmt::Debug for ShallowDebug<'_> {
 /// marker instead of recursing forever. The bound is the YAML loader's nesting limit.
 pub const MAX_VALUE_DEPTH: usize = 256;
 
+/// The Go type of an integer value: `int`, or `int64` (Sprig's integer math). They print and
+/// compare alike; Go's template refuses an `int64` for an `int` parameter (`trunc (sub 5 1)`),
+/// and `typeOf`, `kindOf` and `deepEqual` tell them apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GoInt {
+    Int,
+    Int64,
+}
+
 #[derive(Clone, Debug)]
 pub enum Value {
     Nil,
     Bool(bool, Origin),
     /// Integers computed by templates (`len`, `int`, `add` of ints). Values from YAML/JSON are
-    /// `Float`, as in Helm.
-    Int(i64, Origin),
+    /// `Float`, as in Helm. The Go type is `int` or, for Sprig's math results, `int64`.
+    Int(i64, Origin, GoInt),
     Float(f64, Origin),
     Str(Text),
     List(Arc<Vec<Value>>),
@@ -298,8 +307,8 @@ const DROP_DEPTH: u32 = 128;
 
 /// The contents of a list or map being freed.
 enum Taken {
-    List(#[allow(dead_code)] Vec<Value>),
-    Map(#[allow(dead_code)] Map),
+    List(#[allow(dead_code, reason = "held only to be freed off the recursion")] Vec<Value>),
+    Map(#[allow(dead_code, reason = "held only to be freed off the recursion")] Map),
 }
 
 struct Dropping {
@@ -335,7 +344,11 @@ impl Value {
         Value::Str(Text::plain(s))
     }
     pub fn int(i: i64) -> Value {
-        Value::Int(i, Origin::NONE)
+        Value::Int(i, Origin::NONE, GoInt::Int)
+    }
+    /// A Go `int64` (what Sprig's `add`, `sub`, `max`, ... and `int64` return).
+    pub fn int64(i: i64) -> Value {
+        Value::Int(i, Origin::NONE, GoInt::Int64)
     }
     pub fn float(f: f64) -> Value {
         Value::Float(f, Origin::NONE)
@@ -395,7 +408,7 @@ impl Value {
     /// The origin of a scalar taken whole from a values file, if known.
     pub fn origin(&self) -> Origin {
         match self {
-            Value::Bool(_, o) | Value::Int(_, o) | Value::Float(_, o) => *o,
+            Value::Bool(_, o) | Value::Int(_, o, _) | Value::Float(_, o) => *o,
             Value::Str(t) => match &t.segs {
                 Some(segs)
                     if segs.len() == 1

@@ -276,9 +276,12 @@ fn source_of(
     Some(format!("{}:{}", loc.file, loc.line))
 }
 
+/// A byte range `(start, end)` of a line.
+type ByteRange = (usize, usize);
+
 /// The byte ranges of `a` and `b` that differ (after their common prefix and suffix), on
 /// character boundaries; None for a side where nothing is left.
-fn differing(a: &str, b: &str) -> (Option<(usize, usize)>, Option<(usize, usize)>) {
+fn differing(a: &str, b: &str) -> (Option<ByteRange>, Option<ByteRange>) {
     let prefix: usize = a
         .chars()
         .zip(b.chars())

@@ -6,7 +6,10 @@
 
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::model::ResourceRef;
 
 use super::finding::Finding;
 use super::{ReportContext, Reporter, Summary};
@@ -14,30 +17,70 @@ use super::{ReportContext, Reporter, Summary};
 /// The JSON reporter.
 pub struct JsonReporter;
 
-/// The JSON value of one finding (`resource` is null when the finding is not about a resource).
+/// One finding in the stable shape (`resource` is null when the finding is not about a
+/// resource); serialized field by field, in this order.
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    resource: Option<&'a ResourceRef>,
+    file: &'a str,
+    line: u32,
+    column: u32,
+    environment: &'a Option<String>,
+    chart: &'a Option<String>,
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    label: &'a str,
+    file: &'a str,
+    line: u32,
+    column: u32,
+}
+
+impl<'a> From<&'a Finding> for JsonFinding<'a> {
+    fn from(f: &'a Finding) -> Self {
+        JsonFinding {
+            rule: &f.rule,
+            severity: f.severity.as_str(),
+            message: &f.message,
+            resource: f.resource.as_ref(),
+            file: &f.location.file,
+            line: f.location.line,
+            column: f.location.column,
+            environment: &f.environment,
+            chart: &f.chart,
+            related: (f.related.iter())
+                .map(|(label, l)| JsonRelated {
+                    label,
+                    file: &l.file,
+                    line: l.line,
+                    column: l.column,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The JSON value of one finding.
 pub fn finding_json(f: &Finding) -> Value {
-    json!({
-        "rule": f.rule,
-        "severity": f.severity.as_str(),
-        "message": f.message,
-        "resource": f.resource.as_ref().map(|r| json!({
-            "apiVersion": r.api_version,
-            "kind": r.kind,
-            "name": r.name,
-            "namespace": r.namespace,
-        })),
-        "file": f.location.file,
-        "line": f.location.line,
-        "column": f.location.column,
-        "environment": f.environment,
-        "chart": f.chart,
-        "related": f.related.iter().map(|(label, l)| json!({
-            "label": label,
-            "file": l.file,
-            "line": l.line,
-            "column": l.column,
-        })).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(JsonFinding::from(f)).unwrap_or(Value::Null)
+}
+
+#[derive(Serialize)]
+struct Document<'a> {
+    findings: Vec<JsonFinding<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    error: usize,
+    warning: usize,
+    info: usize,
 }
 
 impl Reporter for JsonReporter {
@@ -48,11 +91,18 @@ impl Reporter for JsonReporter {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         let s = Summary::of(findings);
-        let doc = json!({
-            "findings": findings.iter().map(finding_json).collect::<Vec<_>>(),
-            "summary": {"error": s.error, "warning": s.warning, "info": s.info},
-        });
-        let text = serde_json::to_string_pretty(&doc).map_err(io::Error::other)?;
-        writeln!(out, "{}", super::clean::json(text))
+        let doc = Document {
+            findings: findings.iter().map(JsonFinding::from).collect(),
+            summary: JsonSummary {
+                error: s.error,
+                warning: s.warning,
+                info: s.info,
+            },
+        };
+        // Streamed: a run with many findings never holds its whole report in memory.
+        let mut w = io::BufWriter::new(out);
+        super::clean::write_json_pretty(&mut w, &doc)?;
+        writeln!(w)?;
+        w.flush()
     }
 }

@@ -200,15 +200,12 @@ impl Reporter for TextReporter {
                 .map(|r| format!(" [{} {}]", r.kind, r.name))
                 .unwrap_or_default();
             // Each file is indexed once; each frame reads only its lines (linear in total).
-            let indexed = match ctx.sources.get(&f.location.file) {
-                Some(text) => Some(
-                    index
-                        .entry(f.location.file.as_str())
-                        .or_insert_with(|| super::text_source::IndexedSource::new(text.clone()))
-                        .clone(),
-                ),
-                None => None,
-            };
+            let indexed = ctx.sources.get(&f.location.file).map(|text| {
+                index
+                    .entry(f.location.file.as_str())
+                    .or_insert_with(|| super::text_source::IndexedSource::new(text.clone()))
+                    .clone()
+            });
             let (source, span) = match indexed {
                 Some(src) => {
                     let span = src.span_at(f.location.line, f.location.column);

@@ -19,6 +19,18 @@ struct PosMap {
     /// Line and column just past the last character (saphyr reports an error at the end of
     /// input without a final line break on the line after it).
     eof: (u32, u32),
+    /// Spaces inserted at line starts of the parsed text (see [`parse`]), in insertion order.
+    pads: Vec<Pad>,
+}
+
+/// `n` spaces inserted at character `at_char` (byte `at_byte`), the start of line `line`, of
+/// the text as it was before the insertion.
+#[derive(Clone, Copy)]
+struct Pad {
+    at_char: usize,
+    at_byte: usize,
+    line: usize,
+    n: usize,
 }
 
 impl PosMap {
@@ -44,11 +56,39 @@ impl PosMap {
                 u32::try_from(line).unwrap_or(u32::MAX),
                 u32::try_from(col).unwrap_or(u32::MAX),
             ),
+            pads: Vec::new(),
         }
     }
 
+    /// A marker of the padded text as (character index, 0-based column) of the source text.
+    fn unpad(&self, m: &Marker) -> (usize, usize) {
+        let (mut idx, mut col) = (m.index(), m.col());
+        for p in self.pads.iter().rev() {
+            if idx >= p.at_char + p.n {
+                idx -= p.n;
+                if m.line() == p.line {
+                    col = col.saturating_sub(p.n);
+                }
+            } else if idx >= p.at_char {
+                idx = p.at_char;
+                col = 0;
+            }
+        }
+        (idx, col)
+    }
+
+    /// A byte offset of the source text in the padded text.
+    fn pad_offset(&self, mut b: usize) -> usize {
+        for p in &self.pads {
+            if b >= p.at_byte {
+                b += p.n;
+            }
+        }
+        b
+    }
+
     fn pos(&self, m: &Marker) -> Pos {
-        let idx = m.index();
+        let (idx, mcol) = self.unpad(m);
         let byte = match &self.offsets {
             None => idx.min(self.len),
             Some(v) => v.get(idx).copied().unwrap_or(self.len),
@@ -64,7 +104,7 @@ impl PosMap {
         Pos {
             offset: self.base + byte,
             line,
-            col: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+            col: u32::try_from(mcol + 1).unwrap_or(u32::MAX),
         }
     }
 }
@@ -140,16 +180,23 @@ pub(super) fn parse(
         Some(t) => (t, src.len() - t.len()),
         None => (src, 0),
     };
-    let pm = PosMap::new(text, base);
+    let mut pm = PosMap::new(text, base);
     // go-yaml (libyaml) accepts a tab after a mapping `:` (`key:<TAB>value`), saphyr does not:
     // where saphyr stops on exactly that, the tab is a separator, never content, so it is read
     // as a space and parsing restarts (bounded; positions are unchanged, a tab is one byte).
+    //
+    // libyaml checks no indentation inside a flow collection (`args: [` … `]` closing at the
+    // key's column, a flow item left of its key); saphyr requires flow lines to be indented
+    // past the enclosing block. Where saphyr stops on that, the offending token starts its
+    // line inside a flow collection, where leading spaces are never content: the line is
+    // padded with spaces and parsing restarts. Positions are moved back to the source text.
     let mut fixed: Option<String> = None;
+    let mut last_pad: Option<(usize, usize)> = None;
     for _ in 0..=MAX_TAB_SEPARATOR_FIXES {
         let t = fixed.as_deref().unwrap_or(text);
         let result = run_guarded(t, src, &pm, limits, first_only);
         if let Err(e) = &result {
-            let at = e.pos.offset.saturating_sub(base);
+            let at = pm.pad_offset(e.pos.offset.saturating_sub(base));
             let b = t.as_bytes();
             if e.message == "':' must be followed by a valid YAML whitespace"
                 && at >= 2
@@ -160,6 +207,33 @@ pub(super) fn parse(
                 owned.replace_range(at - 1..at, " ");
                 fixed = Some(owned);
                 continue;
+            }
+            if matches!(
+                e.message.as_str(),
+                "invalid indentation" | "invalid indentation in flow construct"
+            ) && at <= t.len()
+                && t.is_char_boundary(at)
+            {
+                let line_start = t[..at].rfind('\n').map_or(0, |i| i + 1);
+                if t[line_start..at].bytes().all(|c| c == b' ') {
+                    // More spaces each time the same line stops again.
+                    let n = match last_pad {
+                        Some((l, n)) if l == line_start => n * 2,
+                        _ => 1,
+                    };
+                    last_pad = Some((line_start, n));
+                    let at_char = t[..line_start].chars().count();
+                    pm.pads.push(Pad {
+                        at_char,
+                        at_byte: line_start,
+                        line: e.pos.line as usize,
+                        n,
+                    });
+                    let mut owned = t.to_string();
+                    owned.insert_str(line_start, &" ".repeat(n));
+                    fixed = Some(owned);
+                    continue;
+                }
             }
         }
         return result;
@@ -173,8 +247,9 @@ pub(super) fn parse(
     )
 }
 
-/// How many `key:<TAB>value` separators are repaired before giving up.
-const MAX_TAB_SEPARATOR_FIXES: usize = 32;
+/// How many `key:<TAB>value` separators and flow lines left of their block are repaired
+/// before giving up.
+const MAX_TAB_SEPARATOR_FIXES: usize = 64;
 
 fn run_guarded(
     text: &str,
@@ -218,8 +293,7 @@ fn run(
     let mut doc_start = Pos::default();
     let mut prev_end = base_pos(pm);
     let mut events: u32 = 0;
-    loop {
-        let Some(ev) = parser.next_event() else { break };
+    while let Some(ev) = parser.next_event() {
         let (event, span) = ev.map_err(|e| scan_error(&e, pm))?;
         let start = pm.pos(&span.start);
         let end = pm.pos(&span.end);
@@ -476,6 +550,5 @@ fn source_comment(src: &str, from: usize, to: usize) -> Option<String> {
                 .strip_prefix("# Source:")
                 .map(|s| s.trim().to_string())
         })
-        .filter(|s| !s.is_empty())
-        .next_back()
+        .rfind(|s| !s.is_empty())
 }

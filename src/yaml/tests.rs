@@ -422,3 +422,38 @@ fn error_at_end_of_input_stays_on_the_last_line() {
         )
     );
 }
+
+#[test]
+fn flow_lines_left_of_their_block_as_go_yaml() {
+    // go-yaml checks no indentation inside a flow collection: a closing bracket at its key's
+    // column, items left of the key, a flow mapping closing at column 1.
+    let src = "vault:\n  server:\n    args: [\n      \"server\",\n      \"-dev\"\n    ]\n    env: é\nm: {\na: 1,\n  b: [x,\nz]\n}\nlast: [1,\n 2]\n";
+    assert_eq!(
+        json(src),
+        serde_json::json!({
+            "vault": {"server": {"args": ["server", "-dev"], "env": "é"}},
+            "m": {"a": 1, "b": ["x", "z"]},
+            "last": [1, 2]
+        })
+    );
+    // Positions are the source's, before and after the repaired lines.
+    let r = root(src);
+    let server = r.get_path(&["vault", "server"]).unwrap();
+    assert_eq!(server.get("env").unwrap().pos, p(73, 7, 10));
+    let args = server.get("args").unwrap().as_seq().unwrap();
+    assert_eq!(args[1].pos, p(51, 5, 7));
+    let m = r.get("m").unwrap();
+    assert_eq!(m.get("a").unwrap().pos, p(84, 9, 4));
+    assert_eq!(m.get("b").unwrap().as_seq().unwrap()[1].pos, p(96, 11, 1));
+    let last = r.get("last").unwrap().as_seq().unwrap();
+    assert_eq!(last[1].pos, p(112, 14, 2));
+    // The block goes on after the flow collection; a plain scalar folds across such lines.
+    assert_eq!(
+        json("a:\n  b: [1,\n  2]\n  c: d\n"),
+        serde_json::json!({"a": {"b": [1, 2], "c": "d"}})
+    );
+    assert_eq!(
+        json("a:\n  b: [1, x\n y]\n"),
+        serde_json::json!({"a": {"b": [1, "x y"]}})
+    );
+}

@@ -121,8 +121,9 @@ fn compare_random(name: &str, want: &str, got: &str) -> Option<String> {
     }
 }
 
-/// Renders one manifest case and compares it with its golden file.
-pub fn run_case(corpus: &Path, case: &serde_json::Value) -> CaseResult {
+/// Renders one manifest case and compares it with its golden file. With `exact_errors`, a
+/// failing case must also fail with Helm's message, word for word.
+pub fn run_case(corpus: &Path, case: &serde_json::Value, exact_errors: bool) -> CaseResult {
     let chart = case["chart"].as_str().unwrap_or_default();
     let variant = case["variant"].as_str().unwrap_or_default();
     let name = format!("{chart}/{variant}");
@@ -147,6 +148,9 @@ pub fn run_case(corpus: &Path, case: &serde_json::Value) -> CaseResult {
     .unwrap_or_else(|_| Err("PANIC".to_string()));
     let want_err = golden.get("error").and_then(|e| e.as_str());
     let failure = match (want_err, got) {
+        (Some(w), Err(e)) if exact_errors && w != e => Some(format!(
+            "error differs:\n  helm:      {w:?}\n  chartgate: {e:?}"
+        )),
         (Some(_), Err(_)) => None,
         (Some(w), Ok(_)) => Some(format!(
             "expected error {:?}, rendered fine",
@@ -188,12 +192,23 @@ pub fn run_case(corpus: &Path, case: &serde_json::Value) -> CaseResult {
     CaseResult { name, failure }
 }
 
-/// Runs every case of a corpus directory.
+/// Runs every case of a corpus directory (a failing case passes when chartgate fails too).
+#[allow(dead_code)]
 pub fn run_corpus(corpus: &Path) -> Vec<CaseResult> {
+    run_corpus_with(corpus, false)
+}
+
+/// Runs every case of a corpus directory; with `exact_errors`, error messages must be Helm's.
+pub fn run_corpus_with(corpus: &Path, exact_errors: bool) -> Vec<CaseResult> {
     let text = std::fs::read_to_string(corpus.join("manifest.json")).unwrap_or_default();
     let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
     manifest["cases"]
         .as_array()
-        .map(|cases| cases.iter().map(|c| run_case(corpus, c)).collect())
+        .map(|cases| {
+            cases
+                .iter()
+                .map(|c| run_case(corpus, c, exact_errors))
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -1,7 +1,10 @@
 //! The shared CLI harness of the integration tests: run the `chartgate` binary from the crate
 //! root (or a given directory) and get the exit code, stdout and stderr; fails the test on a
 //! panic message or when a run does not finish within 60 s.
-#![allow(dead_code)]
+#![allow(
+    dead_code,
+    reason = "the harness of every test crate; each uses a part"
+)]
 
 use assert_cmd::Command;
 use std::path::Path;

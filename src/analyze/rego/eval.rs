@@ -27,11 +27,17 @@ impl std::fmt::Debug for RegoWorker {
 }
 
 impl RegoWorker {
+    /// A worker on a clone of the loader's prepared engine, which holds the empty context.
     pub(crate) fn new(engine: regorus::Engine) -> Self {
         RegoWorker {
             engine,
-            context: None,
+            context: Some(serde_json::json!({})),
         }
+    }
+
+    /// True when the engine holds `context` (evaluating with it needs no new preparation).
+    pub(crate) fn holds(&self, context: &serde_json::Value) -> bool {
+        self.context.as_ref() == Some(context)
     }
 }
 
@@ -288,7 +294,7 @@ pub(super) fn eval(
     inputs: &[RegoInput],
     context: &serde_json::Value,
 ) -> Result<Vec<RegoFinding>, RegoError> {
-    set_context(inner, worker, context)?;
+    set_context(inner, worker, &inner.context_use.trim(context))?;
     let mut out = Vec::new();
     if inner.packages.iter().all(|p| p.2.is_empty()) {
         return Ok(out);

@@ -118,14 +118,9 @@ pub(crate) fn run_policies(
                         }
                         None => {
                             // A `--combine` result that names no input: about the whole render.
-                            let level = match sink.settings.level(&f.rule) {
-                                Some(None) => continue,
-                                Some(Some(s)) => s,
-                                None => f.severity,
-                            };
-                            sink.findings.push(Finding {
+                            sink.emit_located(Finding {
                                 rule: f.rule,
-                                severity: level,
+                                severity: f.severity,
                                 message: f.message,
                                 resource: None,
                                 location: Location {

@@ -143,6 +143,7 @@ pub(super) fn load(
         modules.push((src.path.clone(), metadata::scan(&src.text)));
     }
 
+    let context_use = super::context::ContextUse::scan(sources.iter().map(|s| s.text.as_str()));
     let mut base = serde_json::json!({});
     for (file, doc) in data {
         if !doc.is_object() {
@@ -297,6 +298,7 @@ pub(super) fn load(
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             engine,
             base_data: base,
+            context_use,
             packages,
             all_rules,
             defined_ids,

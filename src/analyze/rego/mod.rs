@@ -13,6 +13,7 @@
 //! Everything fails closed: a parse error, a malformed result or a runtime error is a [`RegoError`].
 
 pub mod bundled;
+pub mod context;
 pub mod eval;
 pub mod findings;
 pub mod loader;
@@ -173,6 +174,8 @@ pub(crate) struct Inner {
     pub id: usize,
     pub engine: regorus::Engine,
     pub base_data: serde_json::Value,
+    /// The fields of `data.chartgate.context` the policies read (the rest is left out).
+    pub context_use: context::ContextUse,
     /// Rules to evaluate, grouped by package (in package order).
     pub packages: Vec<(String, bool /* has exception */, Vec<EvalRule>)>,
     pub all_rules: Vec<EvalRule>,
@@ -284,20 +287,32 @@ impl PolicySet {
         context: &serde_json::Value,
     ) -> Result<Vec<RegoFinding>, RegoError> {
         use std::cell::RefCell;
+        /// Prepared engines kept per thread, most recently used first (see [`context`]).
+        const KEPT: usize = 8;
         thread_local! {
-            static WORKER: RefCell<Option<(usize, RegoWorker)>> = const { RefCell::new(None) };
+            static WORKERS: RefCell<Vec<(usize, RegoWorker)>> = const { RefCell::new(Vec::new()) };
         }
-        let mut worker = WORKER
-            .with(|w| w.borrow_mut().take())
-            .filter(|(id, _)| *id == self.inner.id)
-            .map(|(_, w)| w)
+        let id = self.inner.id;
+        let trimmed = self.inner.context_use.trim(context);
+        let mut worker = WORKERS
+            .with(|w| {
+                let mut w = w.borrow_mut();
+                let at = (w.iter())
+                    .position(|(i, k)| *i == id && k.holds(&trimmed))
+                    .or_else(|| (w.len() >= KEPT && w[KEPT - 1].0 == id).then_some(KEPT - 1));
+                at.map(|p| w.remove(p).1)
+            })
             .unwrap_or_else(|| self.worker());
-        let result = self.eval(&mut worker, inputs, context);
+        let result = self.eval(&mut worker, inputs, &trimmed);
         if result.is_err() {
             // The engine may hold a half-evaluated state: start the next call from the prepared one.
             worker = self.worker();
         }
-        WORKER.with(|w| *w.borrow_mut() = Some((self.inner.id, worker)));
+        WORKERS.with(|w| {
+            let mut w = w.borrow_mut();
+            w.insert(0, (id, worker));
+            w.truncate(KEPT);
+        });
         result
     }
 

@@ -56,8 +56,6 @@ crate::declare_rule! {
 
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobBuilder, GlobMatcher};
-
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, level_for, raw};
 use crate::analyze::model::{Resource, scalar_text};
 use crate::analyze::settings::Settings;
@@ -109,40 +107,24 @@ impl ChartRef {
     }
 }
 
-/// The compiled `chart-registries:` globs (`HOST-GLOB/PATH-GLOB` or `HOST-GLOB`). The host part
-/// is matched against the host alone, so `*` cannot cross into the path.
+/// The `chart-registries:` allow-list (see [`crate::analyze::registries`]).
 pub struct Registries {
-    patterns: Vec<(GlobMatcher, GlobMatcher)>,
+    globs: std::sync::Arc<crate::analyze::registries::RegistryGlobs>,
     listed: String,
 }
 
 impl Registries {
-    /// Compiles the configured globs (an invalid glob matches nothing).
+    /// The compiled globs (an invalid glob matches nothing).
     pub fn new(globs: &[String]) -> Registries {
-        let patterns = globs
-            .iter()
-            .filter_map(|p| {
-                let (host, repo) = p.split_once('/').unwrap_or((p.as_str(), "**"));
-                let host = GlobBuilder::new(host)
-                    .case_insensitive(true)
-                    .literal_separator(true)
-                    .build()
-                    .ok()?;
-                let repo = Glob::new(repo).ok()?;
-                Some((host.compile_matcher(), repo.compile_matcher()))
-            })
-            .collect();
         Registries {
-            patterns,
+            globs: crate::analyze::registries::RegistryGlobs::compiled(globs),
             listed: globs.join(", "),
         }
     }
 
     /// Whether a chart at `r` is allowed.
     pub fn allows(&self, r: &ChartRef) -> bool {
-        self.patterns
-            .iter()
-            .any(|(h, p)| h.is_match(&r.host) && p.is_match(&r.path))
+        self.globs.allows(&r.host, &r.path)
     }
 }
 

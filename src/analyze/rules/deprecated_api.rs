@@ -102,30 +102,6 @@ pub fn chart_kube_version_message(chart: &str, constraint: &str, version: &str) 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::chart_kube_version_message as m;
-
-    #[test]
-    fn chart_kube_version_constraints() {
-        assert_eq!(m("a", ">=1.25.0-0", "1.31"), None);
-        assert_eq!(m("a", ">= 1.29, < 1.32", "1.31"), None);
-        assert_eq!(
-            m("a", "<1.30.0", "1.31").as_deref(),
-            Some(
-                "chart `a` requires kubeVersion `<1.30.0`, which excludes Kubernetes v1.31.0 of this environment"
-            )
-        );
-        assert_eq!(m("a", "~1.30.0 || ^1.33", "1.32").is_some(), true);
-        assert_eq!(m("a", "~1.30.0 || ^1.33", "1.34"), None);
-        assert!(
-            m("a", "not a version", "1.31")
-                .unwrap()
-                .contains("invalid kubeVersion")
-        );
-    }
-}
-
 /// The `deprecated-api` finding of a chart whose `kubeVersion` excludes the environment's
 /// Kubernetes version, at the `kubeVersion:` line of its `Chart.yaml` (None when it admits it or
 /// the rule is off).
@@ -175,4 +151,28 @@ pub fn chart_finding(
         chart: Some(chart_display.to_string()),
         field: Some("kubeVersion".to_string()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chart_kube_version_message as m;
+
+    #[test]
+    fn chart_kube_version_constraints() {
+        assert_eq!(m("a", ">=1.25.0-0", "1.31"), None);
+        assert_eq!(m("a", ">= 1.29, < 1.32", "1.31"), None);
+        assert_eq!(
+            m("a", "<1.30.0", "1.31").as_deref(),
+            Some(
+                "chart `a` requires kubeVersion `<1.30.0`, which excludes Kubernetes v1.31.0 of this environment"
+            )
+        );
+        assert!(m("a", "~1.30.0 || ^1.33", "1.32").is_some());
+        assert_eq!(m("a", "~1.30.0 || ^1.33", "1.34"), None);
+        assert!(
+            m("a", "not a version", "1.31")
+                .unwrap()
+                .contains("invalid kubeVersion")
+        );
+    }
 }

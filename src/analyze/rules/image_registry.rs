@@ -27,8 +27,6 @@ crate::declare_rule! {
     pub struct ImageRegistry { id: "image-registry", severity: Error, summary: "Every image comes from an allowed registry (default: the shared ECR)." }
 }
 
-use globset::{Glob, GlobBuilder, GlobMatcher};
-
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
 use crate::analyze::image::ImageRef;
 
@@ -37,30 +35,9 @@ impl Rule for ImageRegistry {
         &Self::INFO
     }
     fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
-        // A pattern is `HOST-GLOB/REPOSITORY-GLOB` (or just `HOST-GLOB`): the host part is matched
-        // against the registry alone so `*` cannot cross into the path
-        // (`354918371398.dkr.ecr.evil.com/x.amazonaws.com/y` must not match
-        // `354918371398.dkr.ecr.*.amazonaws.com/*`); in the repository part `*` spans `/`.
-        let patterns: Vec<(GlobMatcher, GlobMatcher)> = ctx
-            .settings
-            .registries
-            .iter()
-            .filter_map(|p| {
-                let (host, repo) = p.split_once('/').unwrap_or((p.as_str(), "**"));
-                let host = GlobBuilder::new(host)
-                    .case_insensitive(true)
-                    .literal_separator(true)
-                    .build()
-                    .ok()?;
-                let repo = Glob::new(repo).ok()?;
-                Some((host.compile_matcher(), repo.compile_matcher()))
-            })
-            .collect();
-        let allowed = |img: &ImageRef| {
-            patterns
-                .iter()
-                .any(|(h, r)| h.is_match(&img.registry) && r.is_match(&img.repository))
-        };
+        let registries =
+            crate::analyze::registries::RegistryGlobs::compiled(&ctx.settings.registries);
+        let allowed = |img: &ImageRef| registries.allows(&img.registry, &img.repository);
         for r in ctx.resources {
             for c in &r.containers {
                 let Some(node) = c.node.get("image") else {

@@ -32,14 +32,8 @@ crate::declare_rule! {
     pub struct MinReplicas { id: "min-replicas", severity: Error, summary: "Non-singleton workloads run at least the environment's min-replicas pods." }
 }
 
-use globset::{Glob, GlobSetBuilder};
-
-use super::singleton_replicas::SINGLETON_ANNOTATION;
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
-use crate::analyze::model::Resource;
-use crate::yaml::Node;
-
-const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "ReplicaSet", "Rollout"];
+use crate::analyze::scaling::{Singletons, autoscalers_of, workload_kind};
 
 impl Rule for MinReplicas {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
@@ -54,58 +48,25 @@ impl Rule for MinReplicas {
             .environment
             .as_deref()
             .unwrap_or("this environment");
-        let mut b = GlobSetBuilder::new();
-        for g in &ctx.settings.singletons {
-            if let Ok(glob) = Glob::new(g) {
-                b.add(glob);
-            }
-        }
-        let names = b.build().unwrap_or_else(|_| globset::GlobSet::empty());
-        let is_singleton = |r: &Resource<'_>| {
-            r.annotation(SINGLETON_ANNOTATION)
-                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-                || r.annotations
-                    .get(SINGLETON_ANNOTATION)
-                    .and_then(|n| n.as_bool())
-                    == Some(true)
-                || r.name.is_some_and(|n| names.is_match(n))
-        };
+        let singletons = Singletons::new(ctx.settings);
         for r in ctx.resources {
-            let Some(kind) = r.kind.filter(|k| WORKLOADS.contains(k)) else {
+            let Some(kind) = workload_kind(r) else {
                 continue;
             };
-            if is_singleton(r) {
+            if singletons.marks(r) {
                 continue;
             }
-            // An autoscaler targeting the workload decides its minimum.
-            let scaler = ctx.resources.iter().find_map(|a| {
-                let (min_key, default) = match (a.group(), a.kind.unwrap_or_default()) {
-                    ("autoscaling", "HorizontalPodAutoscaler") => ("minReplicas", 1),
-                    ("keda.sh", "ScaledObject") => ("minReplicaCount", 0),
-                    _ => return None,
-                };
-                if a.namespace != r.namespace {
-                    return None;
-                }
-                let target = a.node.get_path(&["spec", "scaleTargetRef"])?;
-                let t_kind = target.get("kind").and_then(Node::as_str).unwrap_or(
-                    if a.kind == Some("ScaledObject") {
-                        "Deployment"
-                    } else {
-                        ""
-                    },
-                );
-                (t_kind == kind && target.get("name").and_then(Node::as_str) == r.name)
-                    .then(|| (a, a.node.get_path(&["spec", min_key]), min_key, default))
-            });
-            if let Some((a, node, key, default)) = scaler {
-                let got = node.and_then(Node::as_i64).unwrap_or(default);
+            // An autoscaler targeting the workload decides its minimum (the first one).
+            if let Some(scaler) = autoscalers_of(ctx.resources, r, kind).next() {
+                let a = scaler.resource;
+                let bound = scaler.min();
+                let got = bound.value();
                 if got < min {
-                    let at = node.or_else(|| a.node.get("spec")).unwrap_or(a.node);
+                    let at = bound.node.or_else(|| a.node.get("spec")).unwrap_or(a.node);
                     out.push(raw(
                         a,
                         at,
-                        Some(format!("spec.{key}")),
+                        Some(format!("spec.{}", bound.key)),
                         format!(
                             "{} `{}` lets {kind} `{}` scale down to {got} replicas; {env} requires at least {min} (min-replicas)",
                             a.kind.unwrap_or_default(),

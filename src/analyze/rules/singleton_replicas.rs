@@ -44,45 +44,24 @@ crate::declare_rule! {
     pub struct SingletonReplicas { id: "singleton-replicas", severity: Error, summary: "A singleton workload has at most one replica, a Recreate strategy and no autoscaler above 1." }
 }
 
-use globset::{Glob, GlobSetBuilder};
-
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
-use crate::analyze::model::Resource;
+use crate::analyze::scaling::{Singletons, autoscalers_of, workload_kind};
 use crate::yaml::Node;
-
-/// The annotation that marks a singleton.
-pub const SINGLETON_ANNOTATION: &str = "chartgate.io/singleton";
-
-const WORKLOADS: &[&str] = &["Deployment", "StatefulSet", "ReplicaSet", "Rollout"];
 
 impl Rule for SingletonReplicas {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
     fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
-        let mut b = GlobSetBuilder::new();
-        for g in &ctx.settings.singletons {
-            if let Ok(glob) = Glob::new(g) {
-                b.add(glob);
-            }
-        }
-        let names = b.build().unwrap_or_else(|_| globset::GlobSet::empty());
-        let is_singleton = |r: &Resource<'_>| {
-            r.kind.is_some_and(|k| WORKLOADS.contains(&k))
-                && (r
-                    .annotation(SINGLETON_ANNOTATION)
-                    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
-                    || r.annotations
-                        .get(SINGLETON_ANNOTATION)
-                        .and_then(|n| n.as_bool())
-                        == Some(true)
-                    || r.name.is_some_and(|n| names.is_match(n)))
-        };
-        for r in ctx.resources.iter().filter(|r| is_singleton(r)) {
-            let kind = r.kind.unwrap_or_default();
+        let singletons = Singletons::new(ctx.settings);
+        for r in ctx.resources {
+            let Some(kind) = workload_kind(r).filter(|_| singletons.marks(r)) else {
+                continue;
+            };
             let spec = r.node.get("spec");
-            match spec.and_then(|s| s.get("replicas")) {
-                Some(n) => match n.as_i64() {
+            // Absent replicas default to 1.
+            if let Some(n) = spec.and_then(|s| s.get("replicas")) {
+                match n.as_i64() {
                     Some(v) if v <= 1 => {}
                     Some(v) => out.push(raw(
                         r,
@@ -96,9 +75,7 @@ impl Rule for SingletonReplicas {
                         Some("spec.replicas".into()),
                         "spec.replicas is not an integer".into(),
                     )),
-                },
-                // Absent replicas default to 1.
-                None => {}
+                }
             }
             match kind {
                 "Deployment" => {
@@ -135,49 +112,16 @@ impl Rule for SingletonReplicas {
                 _ => {}
             }
             // Autoscalers targeting this workload.
-            for a in ctx.resources {
-                if a.namespace != r.namespace {
-                    continue;
-                }
-                let (target, max_node, field) = match (a.group(), a.kind.unwrap_or_default()) {
-                    ("autoscaling", "HorizontalPodAutoscaler") => (
-                        a.node.get_path(&["spec", "scaleTargetRef"]),
-                        a.node.get_path(&["spec", "maxReplicas"]),
-                        "spec.maxReplicas",
-                    ),
-                    ("keda.sh", "ScaledObject") => (
-                        a.node.get_path(&["spec", "scaleTargetRef"]),
-                        a.node.get_path(&["spec", "maxReplicaCount"]),
-                        "spec.maxReplicaCount",
-                    ),
-                    _ => continue,
-                };
-                let Some(target) = target else { continue };
-                let t_kind = target.get("kind").and_then(Node::as_str).unwrap_or(
-                    if a.kind == Some("ScaledObject") {
-                        "Deployment"
-                    } else {
-                        ""
-                    },
-                );
-                if t_kind != kind || target.get("name").and_then(Node::as_str) != r.name {
-                    continue;
-                }
-                // KEDA's default maxReplicaCount is 100.
-                let max =
-                    max_node
-                        .and_then(Node::as_i64)
-                        .unwrap_or(if a.kind == Some("ScaledObject") {
-                            100
-                        } else {
-                            0
-                        });
+            for scaler in autoscalers_of(ctx.resources, r, kind) {
+                let a = scaler.resource;
+                let bound = scaler.max();
+                let max = bound.value();
                 if max > 1 {
-                    let node = max_node.unwrap_or(target);
+                    let node = bound.node.unwrap_or(scaler.target);
                     out.push(raw(
                         a,
                         node,
-                        Some(field.into()),
+                        Some(format!("spec.{}", bound.key)),
                         format!("{} `{}` scales singleton {kind} `{}` up to {max} replicas; it must allow at most 1", a.kind.unwrap_or_default(), a.name.unwrap_or_default(), r.name.unwrap_or_default()),
                     ));
                 }

@@ -98,7 +98,7 @@ impl Rule for TlsHosts {
     }
 }
 
-fn seq<'a>(n: Option<&'a Node>) -> &'a [Node] {
+fn seq(n: Option<&Node>) -> &[Node] {
     n.and_then(Node::as_seq).unwrap_or_default()
 }
 

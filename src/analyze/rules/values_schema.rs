@@ -9,8 +9,9 @@ crate::declare_rule! {
     /// `schemas/service-chart.schema.json`). Each violation is reported at the values-file line
     /// that set the offending value; a missing required value is reported at the environment's
     /// last values file. chartgate never fetches a schema: a `$ref` to a URL (or to a file
-    /// outside the chart) is a finding of its own at its line in `values.schema.json`, and the
-    /// part it names goes unchecked; `$ref`s to other files of the chart are resolved.
+    /// outside the chart) is a finding of its own at its line in the schema file holding it, and
+    /// the part it names goes unchecked; `$ref`s to other files of the chart (of the repository,
+    /// for contracts) are resolved offline.
     ///
     /// ## Why
     /// Helm refuses to install a release whose values break the chart's schema, so the mistake
@@ -36,6 +37,7 @@ use crate::render::chart::release::{
     helm_message, origin_at, schema_compile_error, schema_url_refs, to_json, validate_schemas,
 };
 use crate::render::value::{Map, Origin, Value};
+use crate::report::finding::{Finding, Location};
 
 impl Rule for ValuesSchema {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
@@ -75,6 +77,23 @@ impl ValuesViolation {
             )
         };
         format!("{at} breaks {}: {}", self.schema, self.message)
+    }
+
+    /// The `values-schema` finding of this violation at `location` (the values line that set
+    /// the value), at the rule's default severity: the engine's sink
+    /// ([`crate::analyze::engine::sink_located`]) applies the configured one and exemptions.
+    pub fn finding(&self, location: Location, environment: Option<&str>) -> Finding {
+        Finding {
+            rule: ValuesSchema::INFO.id.into(),
+            severity: ValuesSchema::INFO.default_severity,
+            message: self.text(),
+            resource: None,
+            location,
+            related: Vec::new(),
+            environment: environment.map(str::to_string),
+            chart: None,
+            field: (!self.standalone).then(|| format!("values{}", self.pointer.replace('/', "."))),
+        }
     }
 }
 

@@ -83,7 +83,10 @@ pub fn findings(
 }
 
 /// [`findings`] with the renderer's parse cache of the chart (its templates are parsed once).
-#[allow(clippy::too_many_arguments)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the public `findings` signature plus the render's parse cache"
+)]
 pub fn findings_cached(
     chart: &Chart,
     chart_dir: &Path,

@@ -1057,9 +1057,7 @@ fn nested_inventory(
                 }
             }
             for (name, cluster) in c.clusters {
-                if !config.clusters.contains_key(&name) {
-                    config.clusters.insert(name, cluster);
-                }
+                config.clusters.entry(name).or_insert(cluster);
             }
             for name in &c.environment_order {
                 if config.environments.contains_key(name) {

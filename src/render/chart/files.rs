@@ -93,9 +93,7 @@ impl Files {
         if self.files.is_empty() {
             return String::new();
         }
-        (self.to_yaml)(&Value::map(
-            self.base_map(|d| crate::render::gobytes::decode(d)),
-        ))
+        (self.to_yaml)(&Value::map(self.base_map(crate::render::gobytes::decode)))
     }
 
     /// `AsSecrets`: base name → base64 of the content, as YAML (for a Secret's `data`).
@@ -211,7 +209,7 @@ impl Object for Files {
             "Get" => one_str(name, args).map(|n| {
                 Value::str(
                     self.get(&n)
-                        .map(|d| crate::render::gobytes::decode(d))
+                        .map(crate::render::gobytes::decode)
                         .unwrap_or_default(),
                 )
             }),

@@ -4,6 +4,7 @@
 //! - `pat/` only matches directories;
 //! - `/pat` and patterns containing `/` match the whole relative path, others the base name;
 //! - matching is Go's `filepath.Match` (`*` and `?` never cross `/`, `[...]` classes, `\` escapes).
+//!
 //! The default rule `templates/.?*` (dotfiles in templates) is always present.
 
 /// One parsed rule.
@@ -102,14 +103,18 @@ impl IgnoreRules {
     }
 }
 
+/// A malformed pattern (Go's `filepath.ErrBadPattern`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BadPattern;
+
 /// Go's `path/filepath.Match` on `/`-separated names. `Err` for a malformed pattern.
-pub fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
+pub fn go_match(pattern: &str, name: &str) -> Result<bool, BadPattern> {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     match_from(&p, &n)
 }
 
-fn match_from(p: &[char], n: &[char]) -> Result<bool, ()> {
+fn match_from(p: &[char], n: &[char]) -> Result<bool, BadPattern> {
     let (mut pi, mut ni) = (0usize, 0usize);
     // Backtracking point for the last `*`: (pattern index after star, name index).
     let mut star: Option<(usize, usize)> = None;
@@ -154,11 +159,11 @@ fn match_from(p: &[char], n: &[char]) -> Result<bool, ()> {
 
 /// Matches one pattern element at `p[pi]` (not `*`) against `c`; `Some(next pattern index)` on a
 /// match, `None` on a mismatch.
-fn match_one(p: &[char], pi: usize, c: char, pc: char) -> Result<Option<usize>, ()> {
+fn match_one(p: &[char], pi: usize, c: char, pc: char) -> Result<Option<usize>, BadPattern> {
     match pc {
         '?' => Ok(if c == '/' { None } else { Some(pi + 1) }),
         '\\' => {
-            let e = *p.get(pi + 1).ok_or(())?;
+            let e = *p.get(pi + 1).ok_or(BadPattern)?;
             Ok(if e == c { Some(pi + 2) } else { None })
         }
         '[' => {
@@ -170,7 +175,7 @@ fn match_one(p: &[char], pi: usize, c: char, pc: char) -> Result<Option<usize>, 
             let mut matched = false;
             let mut first = true;
             loop {
-                let ch = *p.get(i).ok_or(())?;
+                let ch = *p.get(i).ok_or(BadPattern)?;
                 if ch == ']' && !first {
                     i += 1;
                     break;
@@ -178,7 +183,7 @@ fn match_one(p: &[char], pi: usize, c: char, pc: char) -> Result<Option<usize>, 
                 first = false;
                 let lo = if ch == '\\' {
                     i += 1;
-                    *p.get(i).ok_or(())?
+                    *p.get(i).ok_or(BadPattern)?
                 } else {
                     ch
                 };
@@ -186,10 +191,10 @@ fn match_one(p: &[char], pi: usize, c: char, pc: char) -> Result<Option<usize>, 
                 let mut hi = lo;
                 if p.get(i) == Some(&'-') && p.get(i + 1).is_some_and(|x| *x != ']') {
                     i += 1;
-                    hi = *p.get(i).ok_or(())?;
+                    hi = *p.get(i).ok_or(BadPattern)?;
                     if hi == '\\' {
                         i += 1;
-                        hi = *p.get(i).ok_or(())?;
+                        hi = *p.get(i).ok_or(BadPattern)?;
                     }
                     i += 1;
                 }
@@ -207,18 +212,21 @@ fn match_one(p: &[char], pi: usize, c: char, pc: char) -> Result<Option<usize>, 
     }
 }
 
-fn validate(p: &[char]) -> Result<(), ()> {
+fn validate(p: &[char]) -> Result<(), BadPattern> {
     let mut i = 0;
     while i < p.len() {
         match p[i] {
             '\\' => {
                 if i + 1 >= p.len() {
-                    return Err(());
+                    return Err(BadPattern);
                 }
                 i += 2;
             }
             '[' => {
-                let close = p[i + 1..].iter().position(|c| *c == ']').ok_or(())?;
+                let close = p[i + 1..]
+                    .iter()
+                    .position(|c| *c == ']')
+                    .ok_or(BadPattern)?;
                 i += close + 2;
             }
             _ => i += 1,
@@ -240,7 +248,7 @@ mod tests {
         assert_eq!(go_match("[a-c]x", "bx"), Ok(true));
         assert_eq!(go_match("[^a-c]x", "bx"), Ok(false));
         assert_eq!(go_match("\\*", "*"), Ok(true));
-        assert_eq!(go_match("[", "a"), Err(()));
+        assert_eq!(go_match("[", "a"), Err(BadPattern));
         assert_eq!(go_match("*x*y", "axbxy"), Ok(true));
     }
 

@@ -581,10 +581,16 @@ fn build(
                         source_id: 0,
                     });
                 }
+                // A JSON file may be a schema `$ref`d by `values.schema.json`: findings point
+                // into it.
+                let source_id = match std::str::from_utf8(&f.data) {
+                    Ok(t) if f.name.ends_with(".json") => sources.add(display, t),
+                    _ => 0,
+                };
                 chart.files.push(ChartFile {
                     name: f.name,
                     data: f.data.into(),
-                    source_id: 0,
+                    source_id,
                 });
             }
         }
@@ -630,7 +636,7 @@ fn str_field(m: &Map, k: &str) -> String {
     match m.get(k) {
         Some(Value::Str(t)) => t.as_str().to_string(),
         Some(Value::Float(f, _)) => crate::render::chart::values::format_number(*f),
-        Some(Value::Int(i, _)) => i.to_string(),
+        Some(Value::Int(i, _, _)) => i.to_string(),
         Some(Value::Bool(b, _)) => b.to_string(),
         _ => String::new(),
     }

@@ -149,7 +149,7 @@ pub fn to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Nil => serde_json::Value::Null,
         Value::Bool(b, _) => serde_json::Value::Bool(*b),
-        Value::Int(i, _) => serde_json::Value::from(*i),
+        Value::Int(i, _, _) => serde_json::Value::from(*i),
         Value::Float(f, _) => {
             if f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15 {
                 serde_json::Value::from(*f as i64)
@@ -179,7 +179,7 @@ pub struct SchemaUrlRef {
     pub chart: String,
     /// `schema refers to https://…, which chartgate does not fetch`.
     pub message: String,
-    /// The `$ref` in `values.schema.json`.
+    /// The `$ref` in `values.schema.json` or in the chart file holding it.
     pub origin: Origin,
 }
 
@@ -192,18 +192,29 @@ pub fn schema_url_refs(chart: &Chart) -> Vec<SchemaUrlRef> {
         if let Some(text) = &c.schema
             && let Ok(compiled) = c.schema_validator.get(text, &c.files)
         {
-            out.extend(compiled.external.iter().map(|r| SchemaUrlRef {
-                chart: c.name().to_string(),
-                message: r.message.clone(),
-                origin: if c.schema_source == 0 {
-                    Origin::NONE
+            out.extend(compiled.external.iter().map(|r| {
+                // `values.schema.json` itself, or the chart file holding the `$ref`.
+                let source = if r.file == "values.schema.json" {
+                    c.schema_source
                 } else {
-                    Origin {
-                        file: c.schema_source,
-                        line: r.line,
-                        col: r.col,
-                    }
-                },
+                    c.files
+                        .iter()
+                        .find(|f| f.name == r.file)
+                        .map_or(0, |f| f.source_id)
+                };
+                SchemaUrlRef {
+                    chart: c.name().to_string(),
+                    message: r.message.clone(),
+                    origin: if source == 0 {
+                        Origin::NONE
+                    } else {
+                        Origin {
+                            file: source,
+                            line: r.line,
+                            col: r.col,
+                        }
+                    },
+                }
             }));
         }
         stack.extend(c.dependencies.iter().rev());

@@ -326,7 +326,7 @@ mod tests {
         match v {
             Value::Nil => "nil".into(),
             Value::Bool(b, _) => format!("{b}"),
-            Value::Int(i, _) => format!("int:{i}"),
+            Value::Int(i, _, _) => format!("int:{i}"),
             Value::Float(f, _) => format!("float:{f}"),
             Value::Str(t) => format!("{:?}", t.as_str()),
             Value::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(" ")),

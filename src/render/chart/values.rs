@@ -435,7 +435,7 @@ mod tests {
         match v {
             Value::Nil => "nil".into(),
             Value::Bool(b, _) => format!("{b}"),
-            Value::Int(i, _) => format!("{i}"),
+            Value::Int(i, _, _) => format!("{i}"),
             Value::Float(f, _) => format!("{f}"),
             Value::Str(t) => t.as_str().to_string(),
             Value::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(" ")),

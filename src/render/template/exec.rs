@@ -55,6 +55,10 @@ pub(crate) struct Shared {
     pub steps: u64,
     pub written: usize,
     pub range_iters: u64,
+    /// Maps that are Helm's `common.Values` (a chart scope's `.Values`, and what their `Table`
+    /// method returns), by address: their fields include the methods `AsMap`, `YAML`, `Table`
+    /// and `PathValue`.
+    pub values_maps: Vec<usize>,
 }
 
 /// The state of executing one template (Go's `state`).
@@ -86,7 +90,7 @@ fn truth(v: &Value) -> bool {
     match v {
         Value::Nil => false,
         Value::Bool(b, _) => *b,
-        Value::Int(i, _) => *i != 0,
+        Value::Int(i, _, _) => *i != 0,
         Value::Float(f, _) => *f != 0.0,
         Value::Str(t) => !t.s.is_empty(),
         Value::List(l) => !l.is_empty(),
@@ -280,7 +284,7 @@ impl State<'_> {
         match v {
             Value::Nil => self.write(out, &Text::plain("<no value>"), pos),
             Value::Str(t) => self.write(out, t, pos),
-            Value::Bool(_, o) | Value::Int(_, o) | Value::Float(_, o) => {
+            Value::Bool(_, o) | Value::Int(_, o, _) | Value::Float(_, o) => {
                 let s = sprint_value(v);
                 self.write(out, &Text::from_origin(s, *o), pos)
             }
@@ -420,7 +424,7 @@ impl State<'_> {
                     items.push((Value::str(k.as_str()), e.clone()));
                 }
             }
-            Value::Int(n, _) => {
+            Value::Int(n, _, _) => {
                 if pipe.decl.len() > 1 {
                     return Err(self.error(
                         pos,
@@ -621,7 +625,10 @@ impl State<'_> {
             })
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one field step of text/template's evalFieldChain: dot, receiver, name, position, node, arguments, final value"
+    )]
     fn eval_field_chain(
         &mut self,
         dot: &Dot,
@@ -649,7 +656,10 @@ impl State<'_> {
         Ok(recv.v)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "text/template's evalField: dot, receiver, name, position, node, arguments, final value, last step"
+    )]
     fn eval_field(
         &mut self,
         dot: &Dot,
@@ -675,6 +685,42 @@ impl State<'_> {
                     v: Value::Nil,
                     iface: false,
                 })
+            }
+            Value::Map(m)
+                if VALUES_METHODS.contains(&name)
+                    && self.shared.values_maps.contains(&m.addr()) =>
+            {
+                let mut argv = Vec::with_capacity(args.len() + 1);
+                for a in args {
+                    // Go converts a literal operand to the `string` parameter as it goes.
+                    if let Arg::Number(..) | Arg::Bool(..) = a {
+                        if matches!(name, "Table" | "PathValue") {
+                            return Err(self.error(
+                                a.pos(),
+                                &a.to_string(),
+                                format!("expected string; found {a}"),
+                            ));
+                        }
+                    }
+                    argv.push(self.eval_arg(dot, a)?);
+                }
+                argv.extend(fin);
+                match self.values_method(m, name, &argv) {
+                    Ok(v) => Ok(Dot { v, iface: false }),
+                    Err((true, e)) => Err(self.error(pos, &node.to_string(), e)),
+                    // Go's `error calling NAME: %w` around the method's error.
+                    Err((false, e)) => match self.error(
+                        pos,
+                        &node.to_string(),
+                        format!("error calling {name}: {e}"),
+                    ) {
+                        Stop::Err(mut x) => {
+                            x.chain.push(e);
+                            Err(Stop::Err(x))
+                        }
+                        other => Err(other),
+                    },
+                }
             }
             Value::Map(m) => {
                 if has_args && last {
@@ -748,6 +794,77 @@ impl State<'_> {
         }
     }
 
+    /// Helm's `common.Values` methods. Errors: `(true, e)` before the call (arity, argument
+    /// type), `(false, e)` returned by the method.
+    fn values_method(
+        &mut self,
+        m: &crate::render::value::MapRef,
+        name: &str,
+        argv: &[Value],
+    ) -> Result<Value, (bool, String)> {
+        let want = if matches!(name, "Table" | "PathValue") {
+            1
+        } else {
+            0
+        };
+        if argv.len() != want {
+            return Err((
+                true,
+                format!(
+                    "wrong number of args for {name}: want {want} got {}",
+                    argv.len()
+                ),
+            ));
+        }
+        let path = match argv.first() {
+            None => None,
+            Some(Value::Str(t)) => Some(t.s.to_string()),
+            Some(other) => {
+                return Err((
+                    true,
+                    format!(
+                        "wrong type for value; expected string; got {}",
+                        funcs::type_name(other)
+                    ),
+                ));
+            }
+        };
+        match name {
+            "AsMap" => Ok(Value::Map(m.clone())),
+            "YAML" => {
+                let mut t = funcs::to_yaml(&Value::Map(m.clone())).map_err(|e| (false, e))?;
+                if !t.s.ends_with('\n') {
+                    t = Text::plain(format!("{}\n", t.s));
+                }
+                Ok(Value::Str(t))
+            }
+            "Table" => {
+                let t = values_table(m, path.as_deref().unwrap_or_default())
+                    .map_err(|k| (false, format!("{k:?} is not a table")))?;
+                self.shared.values_maps.push(t.addr());
+                Ok(Value::Map(t))
+            }
+            _ => {
+                // PathValue: a leaf (not a table) at a dotted path.
+                let path = path.unwrap_or_default();
+                if path.is_empty() {
+                    return Err((false, "YAML path cannot be empty".into()));
+                }
+                let (table, key) = match path.rsplit_once('.') {
+                    Some((t, k)) => (
+                        values_table(m, t).map_err(|_| (false, format!("{k:?} is not a value")))?,
+                        k.to_string(),
+                    ),
+                    None => (m.clone(), path.clone()),
+                };
+                match table.get(&key) {
+                    Some(v) if !matches!(v, Value::Map(_)) => Ok(v),
+                    _ => Err((false, format!("{key:?} is not a value"))),
+                }
+            }
+        }
+    }
+
     fn eval_arg(&mut self, dot: &Dot, arg: &Arg) -> R<Value> {
         match arg {
             Arg::Field(pos, ids) => {
@@ -817,6 +934,84 @@ impl State<'_> {
             }
             s => s,
         }
+    }
+
+    /// An argument a Sprig function cannot take because of its Go parameter type (`b64enc` of a
+    /// map): Go's template converts arguments before the call, so the error is not `error
+    /// calling F:` but the conversion's own, at the operand being converted. An explicit operand
+    /// is converted as it is evaluated (a literal of the wrong kind is `expected string; found
+    /// 5`); the piped final value is converted after the explicit operands, at the last one
+    /// evaluated, or at the function's name when there is none. `None` when `e` is not a
+    /// conversion error or no argument has the type it names.
+    fn conversion_error(
+        &self,
+        dot: &Dot,
+        cmd: &Cmd,
+        name: &str,
+        argv: &[Value],
+        has_fin: bool,
+        e: &str,
+    ) -> Option<Stop> {
+        let rest = e.strip_prefix("wrong type for value; expected ")?;
+        let (want, got) = rest.split_once("; got ")?;
+        let i = argv.iter().position(|v| funcs::type_name(v) == got)?;
+        let explicit = cmd.args.len().saturating_sub(1);
+        // A nil operand: an interface holding nil (a map field, a missing key under Helm's
+        // `missingkey=zero`) has Go type `interface {}`; an untyped nil is an invalid value.
+        let e = if argv[i].is_nil() {
+            match cmd.args.get(i + 1).filter(|_| i < explicit) {
+                Some(Arg::Nil(_)) => format!("cannot assign nil to {want}"),
+                Some(node) if !self.nil_is_iface(dot, Some(node)) => {
+                    format!("invalid value; expected {want}")
+                }
+                _ => format!("wrong type for value; expected {want}; got interface {{}}"),
+            }
+        } else {
+            e.to_string()
+        };
+        let e = e.as_str();
+        if i < explicit {
+            let node = &cmd.args[i + 1];
+            let msg = match node {
+                Arg::Number(..) | Arg::Bool(..) | Arg::Str(..) => {
+                    let kind = match want {
+                        "string" => "string",
+                        "int" | "int64" | "int32" => "integer",
+                        "uint" | "uint64" | "uint32" | "uint8" => "unsigned integer",
+                        "float64" | "float32" => "float",
+                        "bool" => "bool",
+                        // A map, slice or struct parameter takes no literal.
+                        _ => {
+                            let (pos, ctx) = last_evaluated(node);
+                            return Some(self.error(
+                                pos,
+                                &ctx,
+                                format!("can't handle {node} for arg of type {want}"),
+                            ));
+                        }
+                    };
+                    format!("expected {kind}; found {node}")
+                }
+                _ => e.to_string(),
+            };
+            let (pos, ctx) = last_evaluated(node);
+            return Some(self.error(pos, &ctx, msg));
+        }
+        if !has_fin || i + 1 != argv.len() {
+            return None;
+        }
+        // A piped nil is the previous command's result, unwrapped to an invalid value.
+        let e = if argv[i].is_nil() {
+            format!("invalid value; expected {want}")
+        } else {
+            e.to_string()
+        };
+        let (pos, ctx) = if explicit > 0 {
+            last_evaluated(&cmd.args[explicit])
+        } else {
+            (cmd.pos, name.to_string())
+        };
+        Some(self.error(pos, &ctx, e))
     }
 
     /// Go's conversion of argument `i` to a `string` parameter, with its errors.
@@ -956,6 +1151,7 @@ impl State<'_> {
             }
             _ => {}
         }
+        let has_fin = fin.is_some();
         let argv = self.eval_args(dot, cmd, fin)?;
         if SERIALIZING.contains(&name) {
             let max = self.shared.limits.max_output_bytes;
@@ -1098,6 +1294,13 @@ impl State<'_> {
                 Err(self.helm_error(cmd, name, msg))
             }
             "lookup" => Ok(Value::empty_map()),
+            // A chart scope's `.Values` (and a `Table` of it) is Helm's `common.Values`.
+            "typeOf"
+                if matches!(argv.as_slice(), [Value::Map(m)]
+                    if self.shared.values_maps.contains(&m.addr())) =>
+            {
+                Ok(Value::str("common.Values"))
+            }
             _ => match self
                 .set
                 .dialect
@@ -1121,6 +1324,10 @@ impl State<'_> {
                             // Go checks the arity before calling, at the identifier node.
                             if e.starts_with(&format!("wrong number of args for {name}: ")) {
                                 self.error(cmd.pos, name, e)
+                            } else if let Some(stop) =
+                                self.conversion_error(dot, cmd, name, &argv, has_fin, &e)
+                            {
+                                stop
                             } else {
                                 self.call_err(cmd, name, e)
                             }
@@ -1417,6 +1624,62 @@ fn result_within(v: Value, lim: &Limits) -> Result<Value, String> {
     }
 }
 
+/// Where Go's executor stands after evaluating an operand (`s.at` of the last node it
+/// visited): the operand itself, or, for a parenthesised pipeline, the last operand of its last
+/// command (the function's name when that command has no operands).
+fn last_evaluated(arg: &Arg) -> (Pos, String) {
+    match arg {
+        Arg::Chain(_, pipe, ids) if ids.is_empty() => match pipe.cmds.last() {
+            Some(c) if c.args.len() > 1 => last_evaluated(&c.args[c.args.len() - 1]),
+            Some(c) => match c.args.first() {
+                Some(Arg::Ident(p, n)) => (*p, n.clone()),
+                Some(a) => last_evaluated(a),
+                None => (arg.pos(), arg.to_string()),
+            },
+            None => (arg.pos(), arg.to_string()),
+        },
+        _ => (arg.pos(), arg.to_string()),
+    }
+}
+
+/// The methods of Helm's `common.Values` reachable as fields.
+const VALUES_METHODS: &[&str] = &["AsMap", "YAML", "Table", "PathValue"];
+
+/// The `common.Values` maps of a template's scope: its `.Values` and those of the subchart
+/// scopes under `.Subcharts`.
+fn values_maps(dot: &Value) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut stack = vec![dot.clone()];
+    while let Some(v) = stack.pop() {
+        let Value::Map(scope) = &v else { continue };
+        if out.len() > 10_000 || scope.get("Release").is_none() {
+            continue;
+        }
+        if let Some(Value::Map(v)) = &scope.get("Values") {
+            out.push(v.addr());
+        }
+        if let Some(Value::Map(subs)) = &scope.get("Subcharts") {
+            stack.extend(subs.read().values().cloned());
+        }
+    }
+    out
+}
+
+/// Helm's `Values.Table`: the map at a dotted path (each step a map), or the step that is not.
+fn values_table(
+    m: &crate::render::value::MapRef,
+    path: &str,
+) -> Result<crate::render::value::MapRef, String> {
+    let mut t = m.clone();
+    for step in path.split('.') {
+        match &t.get(step) {
+            Some(Value::Map(next)) => t = next.clone(),
+            _ => return Err(step.to_string()),
+        }
+    }
+    Ok(t)
+}
+
 /// Go's `String()` of a template node: `{{template "name" pipe}}`.
 fn template_ctx(name: &str, pipe: Option<&Pipe>) -> String {
     match pipe {
@@ -1479,7 +1742,7 @@ fn print_text(text: String, args: &[Value]) -> Value {
 
 /// `printf`'s result with provenance: an argument printed verbatim keeps its segments, a scalar
 /// from a values file marks the bytes it printed.
-fn printf_text(text: String, spans: &[(usize, usize, usize)], args: &[Value]) -> Text {
+fn printf_text(text: String, spans: &[super::gofmt::ArgSpan], args: &[Value]) -> Text {
     let mut segs = Vec::new();
     let mut tpl = Vec::new();
     for &(start, end, i) in spans {
@@ -1675,7 +1938,7 @@ fn eq(a: &Value, rest: &[Value]) -> Result<bool, String> {
         } else {
             match (&a, &b) {
                 (Value::Bool(x, _), Value::Bool(y, _)) => x == y,
-                (Value::Int(x, _), Value::Int(y, _)) => x == y,
+                (Value::Int(x, _, _), Value::Int(y, _, _)) => x == y,
                 (Value::Float(x, _), Value::Float(y, _)) => x == y,
                 (Value::Str(x), Value::Str(y)) => x.s == y.s,
                 (Value::Nil, Value::Nil) => true,
@@ -1710,7 +1973,7 @@ fn lt(a: &Value, b: &Value) -> Result<bool, String> {
         ));
     }
     match (a, b) {
-        (Value::Int(x, _), Value::Int(y, _)) => Ok(x < y),
+        (Value::Int(x, _, _), Value::Int(y, _, _)) => Ok(x < y),
         (Value::Float(x, _), Value::Float(y, _)) => Ok(x < y),
         (Value::Str(x), Value::Str(y)) => Ok(x.s < y.s),
         _ => Err(BAD_CMP_TYPE.into()),
@@ -1728,7 +1991,7 @@ fn le(a: &Value, b: &Value) -> Result<bool, String> {
 /// check (`x > cap`) and then panics in reflect, which the template reports.
 fn index_arg(i: &Value, len: usize, kind: &str) -> Result<usize, String> {
     let x = match i {
-        Value::Int(x, _) => *x,
+        Value::Int(x, _, _) => *x,
         Value::Nil => return Err("cannot index slice/array with nil".into()),
         other => {
             return Err(format!(
@@ -1795,6 +2058,7 @@ pub(crate) fn execute_tree(
         steps: 0,
         written: 0,
         range_iters: 0,
+        values_maps: values_maps(dot),
     };
     let mut counts = HashMap::new();
     let d = Dot {

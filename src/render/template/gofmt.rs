@@ -28,7 +28,7 @@ fn write_value_at(out: &mut String, v: &Value, depth: usize) {
     match v {
         Value::Nil => out.push_str("<nil>"),
         Value::Bool(b, _) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i, _) => out.push_str(&i.to_string()),
+        Value::Int(i, _, _) => out.push_str(&i.to_string()),
         Value::Float(f, _) => out.push_str(&format_float_g(*f, None, false)),
         Value::Str(t) => out.push_str(t.as_str()),
         Value::List(l) => {
@@ -91,6 +91,7 @@ pub fn go_type_name(v: &Value) -> String {
     match v {
         Value::Nil => "<nil>".to_string(),
         Value::Bool(..) => "bool".to_string(),
+        Value::Int(_, _, crate::render::value::GoInt::Int64) => "int64".to_string(),
         Value::Int(..) => "int".to_string(),
         Value::Float(..) => "float64".to_string(),
         Value::Str(_) => "string".to_string(),
@@ -538,7 +539,7 @@ fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) 
             'v' | 't' => pad(out, if *b { "true" } else { "false" }, f),
             _ => bad_verb(out, verb, v),
         },
-        Value::Int(i, _) => {
+        Value::Int(i, _, _) => {
             let i = *i as i128;
             match verb {
                 'v' | 'd' => fmt_integer(out, i, 10, verb, f),
@@ -636,12 +637,12 @@ pub fn sprintf(format: &str, args: &[Value]) -> Result<String, String> {
     sprintf_spans(format, args).map(|(s, _)| s)
 }
 
+/// The bytes `start..end` of a `printf` output that argument `index` printed: `(start, end, index)`.
+pub type ArgSpan = (usize, usize, usize);
+
 /// [`sprintf`], also returning which byte range of the output each argument printed
-/// (`(start, end, argument index)`), so provenance can follow values through `printf`.
-pub fn sprintf_spans(
-    format: &str,
-    args: &[Value],
-) -> Result<(String, Vec<(usize, usize, usize)>), String> {
+/// ([`ArgSpan`]s), so provenance can follow values through `printf`.
+pub fn sprintf_spans(format: &str, args: &[Value]) -> Result<(String, Vec<ArgSpan>), String> {
     let mut spans = Vec::new();
     let mut out = String::with_capacity(format.len() + 16);
     let mut argi = 0usize;
@@ -701,7 +702,7 @@ pub fn sprintf_spans(
             i += 1;
             match args.get(argi) {
                 // Go's intFromArg: a width beyond ±1e6 is BADWIDTH.
-                Some(Value::Int(w, _)) if w.unsigned_abs() <= TOO_LARGE => {
+                Some(Value::Int(w, _, _)) if w.unsigned_abs() <= TOO_LARGE => {
                     if *w < 0 {
                         f.minus = true;
                         f.zero = false;
@@ -725,7 +726,7 @@ pub fn sprintf_spans(
             if i < n && chars[i] == '*' {
                 i += 1;
                 match args.get(argi) {
-                    Some(Value::Int(p, _)) if *p >= 0 && p.unsigned_abs() <= TOO_LARGE => {
+                    Some(Value::Int(p, _, _)) if *p >= 0 && p.unsigned_abs() <= TOO_LARGE => {
                         f.prec = Some(*p as usize)
                     }
                     _ => out.push_str("%!(BADPREC)"),
@@ -803,7 +804,7 @@ mod tests {
     fn floats_print_like_strconv_g() {
         assert_eq!(sprint_value(&fl(1e6)), "1e+06");
         assert_eq!(sprint_value(&fl(100000.0)), "100000");
-        assert_eq!(sprint_value(&fl(3.14)), "3.14");
+        assert_eq!(sprint_value(&fl(1.25)), "1.25");
         assert_eq!(sprint_value(&fl(1e21)), "1e+21");
         assert_eq!(sprint_value(&fl(0.0001)), "0.0001");
         assert_eq!(sprint_value(&fl(0.00001)), "1e-05");
@@ -862,8 +863,8 @@ mod tests {
             "ff FF 0xff 10 101"
         );
         assert_eq!(
-            f("%.2f %e %g", &[fl(3.14159), fl(1234.5678), fl(0.000012)]),
-            "3.14 1.234568e+03 1.2e-05"
+            f("%.2f %e %g", &[fl(1.23456), fl(1234.5678), fl(0.000012)]),
+            "1.23 1.234568e+03 1.2e-05"
         );
         assert_eq!(f("%t %v", &[Value::bool(true), Value::Nil]), "true <nil>");
         assert_eq!(f("%s", &[Value::Nil]), "%!s(<nil>)");
@@ -874,8 +875,8 @@ mod tests {
         assert_eq!(f("100%%", &[]), "100%");
         assert_eq!(f("%x", &[s("hi")]), "6869");
         assert_eq!(
-            f("%.3g|%8.3f|%+d", &[fl(3.14159), fl(2.5), Value::int(3)]),
-            "3.14|   2.500|+3"
+            f("%.3g|%8.3f|%+d", &[fl(1.23456), fl(2.5), Value::int(3)]),
+            "1.23|   2.500|+3"
         );
         assert_eq!(
             f("%s", &[Value::list(vec![s("a"), fl(1.0)])]),

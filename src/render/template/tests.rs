@@ -61,11 +61,11 @@ fn text_and_trim() {
 
 #[test]
 fn fields_and_missing() {
-    let v = j!({"a": {"b": "x"}, "n": 1000000, "f": 3.14, "l": [1, "two"], "m": {"k": 1}});
+    let v = j!({"a": {"b": "x"}, "n": 1000000, "f": 1.25, "l": [1, "two"], "m": {"k": 1}});
     assert_eq!(ok("{{ .Values.a.b }}", v.clone()), "x");
     assert_eq!(
         ok("{{ .Values.n }} {{ .Values.f }}", v.clone()),
-        "1e+06 3.14"
+        "1e+06 1.25"
     );
     assert_eq!(ok("[{{ .Values.missing }}]", v.clone()), "[]");
     assert_eq!(

@@ -35,7 +35,9 @@ pub fn date() -> Result<String, String> {
 
 /// The history line of one audit (without the newline).
 pub fn line(run: &AuditRun, s: &AuditSummary, date: &str) -> String {
-    let mut counts: BTreeMap<(Option<&str>, &str, &str, Option<&str>), usize> = BTreeMap::new();
+    // (team, service, rule, environment) → findings.
+    type Key<'a> = (Option<&'a str>, &'a str, &'a str, Option<&'a str>);
+    let mut counts: BTreeMap<Key<'_>, usize> = BTreeMap::new();
     for f in &run.findings {
         let service = key_of(f).service;
         let team = run.teams.get(&service).map(String::as_str);

@@ -84,10 +84,9 @@ pub fn repo_of<'a>(roots: &'a [String], service: &str) -> Option<&'a str> {
 }
 
 fn score_text(checks: usize, passing: usize) -> String {
-    if checks == 0 {
-        "-".into()
-    } else {
-        format!("{}%", passing * 100 / checks)
+    match (passing * 100).checked_div(checks) {
+        Some(score) => format!("{score}%"),
+        None => "-".into(),
     }
 }
 
@@ -505,7 +504,7 @@ pub fn html(
 
     // Organisation summary.
     let with_teams = s.teams.iter().filter(|t| t.team.is_some()).count();
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<section id=\"summary\"><div class=\"cards\">\
 <div class=\"card\"><b id=\"score\">{}</b>score</div>\
@@ -516,7 +515,7 @@ pub fn html(
 <div class=\"card\"><b>{}</b>charts and manifests</div>\
 <div class=\"card\"><b>{}</b>repositories</div>\
 <div class=\"card\"><b>{}</b>teams</div></div>\
-<p class=\"muted\">A check is one chart × environment (or plain manifest); it passes when it has no error finding. Score = passing checks / checks, rounded down.</p></section>\n",
+<p class=\"muted\">A check is one chart × environment (or plain manifest); it passes when it has no error finding. Score = passing checks / checks, rounded down.</p></section>",
         score_text(s.checks, s.passing),
         s.passing,
         esc(&plural(s.checks, "check")),
@@ -631,8 +630,9 @@ pub fn html(
 
 /// What the drill-down script reads.
 fn data(run: &AuditRun, s: &AuditSummary, compare: Option<&Comparison>) -> Value {
-    let mut per_check: BTreeMap<(&str, Option<&str>), (usize, std::collections::BTreeSet<&str>)> =
-        BTreeMap::new();
+    // (service, environment) → (findings, rules).
+    type Check<'a> = (usize, std::collections::BTreeSet<&'a str>);
+    let mut per_check: BTreeMap<(&str, Option<&str>), Check<'_>> = BTreeMap::new();
     let keys: Vec<_> = run.findings.iter().map(key_of).collect();
     for (f, k) in run.findings.iter().zip(&keys) {
         let e = per_check

@@ -153,6 +153,47 @@ fn lexical(path: &Path) -> PathBuf {
     out
 }
 
+/// Records the team of every service and plain manifest one audited root discovered (by the
+/// name reports print), from the services' configs (`teams:`) and the root's CODEOWNERS.
+pub fn assign(
+    root: &Path,
+    cwd: &Path,
+    config: &crate::config::Config,
+    discovered: &crate::discover::charts::Discovered,
+    teams: &mut std::collections::BTreeMap<String, String>,
+) {
+    let owners = Owners::of_root(root, cwd);
+    for svc in &discovered.services {
+        if let Some(t) = owners.team(&svc.config.teams, &svc.dir, true, cwd) {
+            teams.insert(svc.display.clone(), t);
+        }
+    }
+    for m in &discovered.manifests {
+        if let Some(p) = &m.path
+            && let Some(t) = owners.team(&config.teams, p, false, cwd)
+        {
+            teams.insert(m.display.clone(), t);
+        }
+    }
+}
+
+/// `--repos FILE`: one path a line; blank lines and lines starting with `#` are skipped, and
+/// surrounding spaces trimmed. Paths are as on the command line (relative to the current
+/// directory).
+pub fn read_repos_file(path: &Path, name: &str) -> Result<Vec<PathBuf>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let repos: Vec<PathBuf> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(PathBuf::from)
+        .collect();
+    if repos.is_empty() {
+        return Err(format!("{name}: lists no repository"));
+    }
+    Ok(repos)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,45 +248,4 @@ mod tests {
         std::fs::write(r.join(".github/CODEOWNERS"), "* @github\n").unwrap();
         assert_eq!(of(r).as_deref(), Some("@github"));
     }
-}
-
-/// Records the team of every service and plain manifest one audited root discovered (by the
-/// name reports print), from the services' configs (`teams:`) and the root's CODEOWNERS.
-pub fn assign(
-    root: &Path,
-    cwd: &Path,
-    config: &crate::config::Config,
-    discovered: &crate::discover::charts::Discovered,
-    teams: &mut std::collections::BTreeMap<String, String>,
-) {
-    let owners = Owners::of_root(root, cwd);
-    for svc in &discovered.services {
-        if let Some(t) = owners.team(&svc.config.teams, &svc.dir, true, cwd) {
-            teams.insert(svc.display.clone(), t);
-        }
-    }
-    for m in &discovered.manifests {
-        if let Some(p) = &m.path
-            && let Some(t) = owners.team(&config.teams, p, false, cwd)
-        {
-            teams.insert(m.display.clone(), t);
-        }
-    }
-}
-
-/// `--repos FILE`: one path a line; blank lines and lines starting with `#` are skipped, and
-/// surrounding spaces trimmed. Paths are as on the command line (relative to the current
-/// directory).
-pub fn read_repos_file(path: &Path, name: &str) -> Result<Vec<PathBuf>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
-    let repos: Vec<PathBuf> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(PathBuf::from)
-        .collect();
-    if repos.is_empty() {
-        return Err(format!("{name}: lists no repository"));
-    }
-    Ok(repos)
 }

@@ -13,6 +13,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// A hook of [`Renderer::replace_deep_with`]: `special(path, value)` replaces a subtree itself
+/// (Some) or leaves it to the ordinary replacement (None).
+type Special<'a> = dyn Fn(&str, &Value) -> Option<Result<Value, String>> + 'a;
+
 /// Go's `text/template` options Argo CD accepts in `goTemplateOptions` (`Template.Option`
 /// panics on anything else; we report it).
 const MISSINGKEY_OPTIONS: &[&str] = &[
@@ -182,7 +186,7 @@ impl Renderer {
         v: &Value,
         params: &Params,
         at: &str,
-        special: &dyn Fn(&str, &Value) -> Option<Result<Value, String>>,
+        special: &Special<'_>,
     ) -> Result<Value, String> {
         if let Some(r) = special(at, v) {
             return r;
@@ -266,7 +270,7 @@ fn slugify_fn(args: &[V]) -> Result<V, String> {
                 .to_string();
         } else if i == 0 {
             max = match a {
-                V::Int(i, _) => usize::try_from(*i).unwrap_or(0),
+                V::Int(i, _, _) => usize::try_from(*i).unwrap_or(0),
                 V::Float(f, _) if *f >= 0.0 => *f as usize,
                 _ => return Err("slugify: the first argument must be an int".into()),
             };

@@ -208,7 +208,7 @@ fn cn_name(cn: &str) -> Result<Name, String> {
 /// Go's conversion of a template argument to an `int` parameter.
 fn int_arg(v: &Value) -> Result<i64, String> {
     match v {
-        Value::Int(i, _) => Ok(*i),
+        Value::Int(i, _, crate::render::value::GoInt::Int) => Ok(*i),
         other => Err(format!(
             "wrong type for value; expected int; got {}",
             type_name(other)

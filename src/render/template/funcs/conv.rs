@@ -1,6 +1,6 @@
 //! Conversions (Go's `cast` rules as Sprig uses them), type predicates, `default`/`empty`/...
 use super::{arg_str, arity, arity_min, is_empty, strslice, strval, type_name};
-use crate::render::value::{Text, Value};
+use crate::render::value::{GoInt, Value};
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)`, which is also what `%v` prints for a float64.
 pub fn go_float(f: f64) -> String {
@@ -117,7 +117,7 @@ fn parse_int_base0(s: &str) -> Option<i64> {
 /// Go's `cast.ToInt64` (errors become 0).
 pub fn to_int64(v: &Value) -> i64 {
     match v {
-        Value::Int(i, _) => *i,
+        Value::Int(i, _, _) => *i,
         Value::Float(f, _) => {
             if f.is_nan() {
                 0
@@ -134,7 +134,7 @@ pub fn to_int64(v: &Value) -> i64 {
 /// Go's `cast.ToFloat64` (errors become 0).
 pub fn to_float64(v: &Value) -> f64 {
     match v {
-        Value::Int(i, _) => *i as f64,
+        Value::Int(i, _, _) => *i as f64,
         Value::Float(f, _) => *f,
         Value::Bool(b, _) => *b as i64 as f64,
         Value::Str(t) => parse_go_float(t.as_str()).unwrap_or(0.0),
@@ -160,8 +160,8 @@ fn parse_go_float(s: &str) -> Option<f64> {
     l.replace('_', "").parse::<f64>().ok()
 }
 
-fn with_origin_int(i: i64, v: &Value) -> Value {
-    Value::Int(i, v.origin())
+fn with_origin_int(i: i64, v: &Value, ty: GoInt) -> Value {
+    Value::Int(i, v.origin(), ty)
 }
 
 pub(super) fn to_string(args: &[Value]) -> Result<Value, String> {
@@ -178,12 +178,12 @@ pub(super) fn to_strings(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn int(args: &[Value]) -> Result<Value, String> {
     arity("int", args, 1)?;
-    Ok(with_origin_int(to_int64(&args[0]), &args[0]))
+    Ok(with_origin_int(to_int64(&args[0]), &args[0], GoInt::Int))
 }
 
 pub(super) fn int64(args: &[Value]) -> Result<Value, String> {
     arity("int64", args, 1)?;
-    Ok(with_origin_int(to_int64(&args[0]), &args[0]))
+    Ok(with_origin_int(to_int64(&args[0]), &args[0], GoInt::Int64))
 }
 
 pub(super) fn float64(args: &[Value]) -> Result<Value, String> {
@@ -200,7 +200,7 @@ pub(super) fn atoi(args: &[Value]) -> Result<Value, String> {
     } else {
         0
     };
-    Ok(with_origin_int(v, &args[0]))
+    Ok(with_origin_int(v, &args[0], GoInt::Int))
 }
 
 pub(super) fn to_decimal(args: &[Value]) -> Result<Value, String> {
@@ -256,6 +256,7 @@ pub(crate) fn kind_name(v: &Value) -> &'static str {
     match v {
         Value::Nil => "invalid",
         Value::Bool(..) => "bool",
+        Value::Int(_, _, GoInt::Int64) => "int64",
         Value::Int(..) => "int",
         Value::Float(..) => "float64",
         Value::Str(_) => "string",
@@ -313,7 +314,7 @@ fn deep_eq_at(
     Ok(match (a, b) {
         (Value::Nil, Value::Nil) => true,
         (Value::Bool(x, _), Value::Bool(y, _)) => x == y,
-        (Value::Int(x, _), Value::Int(y, _)) => x == y,
+        (Value::Int(x, _, tx), Value::Int(y, _, ty)) => x == y && tx == ty,
         (Value::Float(x, _), Value::Float(y, _)) => x == y,
         (Value::Str(x), Value::Str(y)) => x.s == y.s,
         (Value::List(x), Value::List(y)) => {
@@ -356,9 +357,4 @@ fn deep_eq_at(
 pub(super) fn deep_equal(args: &[Value]) -> Result<Value, String> {
     arity("deepEqual", args, 2)?;
     Ok(Value::bool(deep_eq(&args[0], &args[1])?))
-}
-
-#[allow(dead_code)]
-pub(crate) fn texts(v: &Value) -> Vec<Text> {
-    strslice(v)
 }

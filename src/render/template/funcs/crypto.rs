@@ -279,7 +279,7 @@ pub(super) fn derive_password(args: &[Value]) -> Result<Value, String> {
     use hmac::{KeyInit, Mac};
     arity("derivePassword", args, 5)?;
     let counter = match &args[0] {
-        Value::Int(i, _) if (0..=u32::MAX as i64).contains(i) => *i as u32,
+        Value::Int(i, _, _) if (0..=u32::MAX as i64).contains(i) => *i as u32,
         other => {
             return Err(format!(
                 "wrong type for value; expected uint32; got {}",

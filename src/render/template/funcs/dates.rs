@@ -283,7 +283,7 @@ pub(super) fn duration(args: &[Value]) -> Result<Value, String> {
     arity("duration", args, 1)?;
     let n = match &args[0] {
         Value::Str(t) => t.as_str().parse::<i64>().unwrap_or(0),
-        Value::Int(i, _) => *i,
+        Value::Int(i, _, _) => *i,
         _ => 0,
     };
     Ok(Value::str(go_duration(n as i128 * 1_000_000_000)))
@@ -526,7 +526,7 @@ pub(super) fn duration_round(args: &[Value]) -> Result<Value, String> {
         Value::Str(t) => parse_go_duration(t.as_str())
             .filter(|n| *n >= i64::MIN as i128 && *n <= i64::MAX as i128)
             .unwrap_or(0),
-        Value::Int(i, _) => *i as i128,
+        Value::Int(i, _, _) => *i as i128,
         Value::Object(o) if o.type_name() == "time.Time" => {
             let (t, _) = as_time(&args[0]);
             (Utc::now().fixed_offset() - t)

@@ -5,21 +5,21 @@ use super::{arg_str, arity, arity_min, sprint_value, type_name};
 use crate::render::value::{Map, MapRef, Value};
 use std::sync::Arc;
 
-fn map_ref<'a>(name: &str, v: &'a Value) -> Result<&'a MapRef, String> {
+fn map_ref<'a>(_name: &str, v: &'a Value) -> Result<&'a MapRef, String> {
     match v {
         Value::Map(m) => Ok(m),
         other => Err(format!(
-            "wrong type for value; expected map[string]interface {{}}; got {} (in {name})",
+            "wrong type for value; expected map[string]interface {{}}; got {}",
             type_name(other)
         )),
     }
 }
 
-fn as_map(name: &str, v: &Value) -> Result<Arc<Map>, String> {
+fn as_map(_name: &str, v: &Value) -> Result<Arc<Map>, String> {
     match v {
         Value::Map(m) => Ok(m.read()),
         other => Err(format!(
-            "wrong type for value; expected map[string]interface {{}}; got {} (in {name})",
+            "wrong type for value; expected map[string]interface {{}}; got {}",
             type_name(other)
         )),
     }
@@ -114,7 +114,7 @@ fn is_empty(v: &Value) -> bool {
     match v {
         Value::Nil => true,
         Value::Bool(b, _) => !b,
-        Value::Int(i, _) => *i == 0,
+        Value::Int(i, _, _) => *i == 0,
         Value::Float(f, _) => *f == 0.0,
         Value::Str(t) => t.s.is_empty(),
         Value::List(l) => l.is_empty(),

@@ -71,7 +71,7 @@ fn write(
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b, _) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Int(i, _) => out.push_str(&i.to_string()),
+        Value::Int(i, _, _) => out.push_str(&i.to_string()),
         Value::Float(f, _) => out.push_str(
             &json_float(*f).ok_or_else(|| format!("json: unsupported value: {}", go_float(*f)))?,
         ),

@@ -1,6 +1,6 @@
 //! Sprig's list functions. Lists are immutable; functions return new lists as Sprig does.
 use super::conv::{deep_eq, kind_name, to_int64};
-use super::{arity, arity_min, is_empty};
+use super::{arg_int, arity, arity_min, is_empty};
 use crate::render::value::Value;
 use std::sync::Arc;
 
@@ -250,7 +250,8 @@ fn until_step_ints(start: i64, stop: i64, step: i64) -> Result<Vec<i64>, String>
 /// from 1 (down when the argument is below 1); `seq start step end` is empty when the step
 /// points away from `end`.
 pub(super) fn seq(args: &[Value]) -> Result<Value, String> {
-    let p: Vec<i64> = args.iter().map(to_int64).collect();
+    // `seq(params ...int)`: each operand converts to a Go `int` (an `int64` or float64 does not).
+    let p: Vec<i64> = args.iter().map(arg_int).collect::<Result<_, _>>()?;
     let items = match p.as_slice() {
         [end] => {
             let inc = if *end < 1 { -1 } else { 1 };

@@ -13,23 +13,23 @@ fn floats(args: &[Value]) -> Vec<f64> {
 }
 
 pub(super) fn add(args: &[Value]) -> Result<Value, String> {
-    Ok(Value::int(
+    Ok(Value::int64(
         ints(args).into_iter().fold(0i64, |a, b| a.wrapping_add(b)),
     ))
 }
 pub(super) fn add1(args: &[Value]) -> Result<Value, String> {
     arity("add1", args, 1)?;
-    Ok(Value::int(to_int64(&args[0]).wrapping_add(1)))
+    Ok(Value::int64(to_int64(&args[0]).wrapping_add(1)))
 }
 pub(super) fn sub(args: &[Value]) -> Result<Value, String> {
     arity("sub", args, 2)?;
-    Ok(Value::int(
+    Ok(Value::int64(
         to_int64(&args[0]).wrapping_sub(to_int64(&args[1])),
     ))
 }
 pub(super) fn mul(args: &[Value]) -> Result<Value, String> {
     arity_min("mul", args, 1)?;
-    Ok(Value::int(
+    Ok(Value::int64(
         ints(args).into_iter().fold(1i64, |a, b| a.wrapping_mul(b)),
     ))
 }
@@ -39,7 +39,7 @@ pub(super) fn div(args: &[Value]) -> Result<Value, String> {
     if b == 0 {
         return Err("runtime error: integer divide by zero".into());
     }
-    Ok(Value::int(to_int64(&args[0]).wrapping_div(b)))
+    Ok(Value::int64(to_int64(&args[0]).wrapping_div(b)))
 }
 pub(super) fn modulo(args: &[Value]) -> Result<Value, String> {
     arity("mod", args, 2)?;
@@ -47,15 +47,15 @@ pub(super) fn modulo(args: &[Value]) -> Result<Value, String> {
     if b == 0 {
         return Err("runtime error: integer divide by zero".into());
     }
-    Ok(Value::int(to_int64(&args[0]).wrapping_rem(b)))
+    Ok(Value::int64(to_int64(&args[0]).wrapping_rem(b)))
 }
 pub(super) fn max(args: &[Value]) -> Result<Value, String> {
     arity_min("max", args, 1)?;
-    Ok(Value::int(ints(args).into_iter().max().unwrap_or(0)))
+    Ok(Value::int64(ints(args).into_iter().max().unwrap_or(0)))
 }
 pub(super) fn min(args: &[Value]) -> Result<Value, String> {
     arity_min("min", args, 1)?;
-    Ok(Value::int(ints(args).into_iter().min().unwrap_or(0)))
+    Ok(Value::int64(ints(args).into_iter().min().unwrap_or(0)))
 }
 /// Sprig's `execDecimalOp`: folds `rest` into `first` with decimal arithmetic.
 fn decimal_op(

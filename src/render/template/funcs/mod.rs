@@ -378,6 +378,7 @@ pub(crate) fn type_name(v: &Value) -> String {
     match v {
         Value::Nil => "<nil>".into(),
         Value::Bool(..) => "bool".into(),
+        Value::Int(_, _, crate::render::value::GoInt::Int64) => "int64".into(),
         Value::Int(..) => "int".into(),
         Value::Float(..) => "float64".into(),
         Value::Str(_) => "string".into(),
@@ -401,7 +402,7 @@ pub(crate) fn arg_str(v: &Value) -> Result<&str, String> {
 /// An `int` parameter: Go's text/template only accepts integers here.
 pub(crate) fn arg_int(v: &Value) -> Result<i64, String> {
     match v {
-        Value::Int(i, _) => Ok(*i),
+        Value::Int(i, _, crate::render::value::GoInt::Int) => Ok(*i),
         other => Err(format!(
             "wrong type for value; expected int; got {}",
             type_name(other)
@@ -414,7 +415,7 @@ pub(crate) fn is_empty(v: &Value) -> bool {
     match v {
         Value::Nil => true,
         Value::Bool(b, _) => !b,
-        Value::Int(i, _) => *i == 0,
+        Value::Int(i, _, _) => *i == 0,
         Value::Float(f, _) => *f == 0.0,
         Value::Str(t) => t.s.is_empty(),
         Value::List(l) => l.is_empty(),

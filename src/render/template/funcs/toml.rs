@@ -48,7 +48,7 @@ fn inline(v: &Value, depth: usize) -> Result<String, String> {
     }
     Ok(match v {
         Value::Bool(b, _) => b.to_string(),
-        Value::Int(i, _) => i.to_string(),
+        Value::Int(i, _, _) => i.to_string(),
         Value::Float(f, _) => {
             if f.is_nan() {
                 "nan".into()

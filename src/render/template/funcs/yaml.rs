@@ -34,7 +34,7 @@ fn to_node(v: &Value, depth: usize) -> Result<Node, String> {
     Ok(match v {
         Value::Nil => Node::Null,
         Value::Bool(b, o) => Node::Bool(*b, *o),
-        Value::Int(i, o) => Node::Int(i.to_string(), *o),
+        Value::Int(i, o, _) => Node::Int(i.to_string(), *o),
         Value::Float(f, o) => {
             let text = json_float(*f)
                 .ok_or_else(|| format!("json: unsupported value: {}", go_float(*f)))?;
