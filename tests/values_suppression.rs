@@ -65,9 +65,11 @@ fn values_comments_suppress_their_line_with_reason_and_expiry() {
         rows,
         [
             // Line 2 (`replicaCont`, comment on the line above) and line 4 (image-registry,
-            // trailing, expires today: still active) are suppressed. Line 5's comment names
-            // another rule.
+            // trailing, expires today: still active) are suppressed, and line 16 (a key of a
+            // list item). Line 5's comment names another rule: it suppresses nothing, and is
+            // reported as an unused exemption is.
             format!("values-unknown-key warning web/values-dev.yaml:5:3 `image.pullPolcy` {UNKNOWN}; did you mean `image.pullPolicy`?"),
+            "unused-exemption warning web/values-dev.yaml:5:22 suppression of `image-registry` for web/values-dev.yaml:5 suppresses no finding; remove it".to_string(),
             // No reason: suppresses nothing.
             format!("values-unknown-key warning web/values-dev.yaml:6:1 `resourcs` {UNKNOWN}; did you mean `resources`?"),
             "ignore-without-reason warning web/values-dev.yaml:6:15 suppression for rule `values-unknown-key` needs a reason (reason=\"...\"); it suppresses nothing".to_string(),
@@ -80,7 +82,8 @@ fn values_comments_suppress_their_line_with_reason_and_expiry() {
             // An `expires` that is no date.
             format!("values-unknown-key warning web/values-dev.yaml:10:3 `config.leve` {UNKNOWN}; did you mean `config.level`?"),
             "ignore-without-reason warning web/values-dev.yaml:10:12 suppression `expires` must be a date YYYY-MM-DD, got `soon`".to_string(),
-            // A comment above a blank line covers the blank line, not the key after it.
+            // A comment above a blank line covers the blank line, not the key after it: unused.
+            "unused-exemption warning web/values-dev.yaml:11:3 suppression of `values-unknown-key` for web/values-dev.yaml:12 suppresses no finding; remove it".to_string(),
             format!("values-unknown-key warning web/values-dev.yaml:13:3 `config.lev` {UNKNOWN}"),
         ]
     );
@@ -163,4 +166,100 @@ fn a_suppressed_rule_turned_off_reports_nothing_about_the_comment() {
             .any(|r| r.starts_with("expired-exemption error web/values-dev.yaml:8:16 ")),
         "{rows:#?}"
     );
+}
+
+/// `check web [ARGS]` on 2026-06-01: one line per finding,
+/// `rule severity file:line:col [environment] message`.
+fn check_args(dir: &Path, args: &[&str]) -> Vec<String> {
+    let out = chartgate()
+        .current_dir(dir)
+        .env("CHARTGATE_TODAY", "2026-06-01")
+        .args(["check", "web", "--format", "json"])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {} {stderr}", String::from_utf8_lossy(&out.stdout)));
+    j["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {} {}:{}:{} [{}] {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["environment"].as_str().unwrap_or("-"),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// dev and prod both read `web/values-common.yaml`, then their own file.
+fn shared_file_fixture() -> tempfile::TempDir {
+    let d = fixture();
+    support::write_tree(
+        d.path(),
+        &[
+            (
+                "chartgate.yaml",
+                "environments:\n  dev:\n    namespace: team-a\n    values: [\"web/values-common.yaml\", \"web/values-{env}.yaml\"]\n  prod:\n    namespace: team-a\n    values: [\"web/values-common.yaml\", \"web/values-{env}.yaml\"]\n",
+            ),
+            (
+                "web/values-common.yaml",
+                "image:\n  repository: docker.io/library/nginx  # chartgate: ignore image-registry reason=\"dev pulls upstream, PLAT-9\"\n  tag: \"1.0\"  # chartgate: ignore values-unknown-key reason=\"stale\"\n",
+            ),
+            ("web/values-dev.yaml", "replicaCount: 1\n"),
+            (
+                "web/values-prod.yaml",
+                "image:\n  repository: 354918371398.dkr.ecr.eu-west-1.amazonaws.com/web  # chartgate: ignore image-registry reason=\"was upstream\"\n",
+            ),
+        ],
+    );
+    d
+}
+
+#[test]
+fn a_comment_that_suppresses_nothing_in_any_render_is_an_unused_exemption_once() {
+    let d = shared_file_fixture();
+    // Both environments: the image-registry comment of the shared file suppresses dev's
+    // finding (prod overrides the repository), so it is used; the comment on `tag` suppresses
+    // nothing in either environment and is reported once, with no environment; prod's own
+    // comment suppresses nothing in prod, the only environment that reads its file.
+    assert_eq!(
+        check_args(d.path(), &[]),
+        [
+            "unused-exemption warning web/values-common.yaml:3:15 [-] suppression of `values-unknown-key` for web/values-common.yaml:3 suppresses no finding; remove it",
+            "unused-exemption warning web/values-prod.yaml:2:65 [prod] suppression of `image-registry` for web/values-prod.yaml:2 suppresses no finding; remove it",
+        ]
+    );
+}
+
+#[test]
+fn a_comment_in_a_file_an_unchecked_environment_reads_is_not_judged() {
+    let d = shared_file_fixture();
+    // `--env prod`: dev, which also reads values-common.yaml, was not rendered, so its
+    // comments are not judged (the image-registry one is used there); prod's own file is.
+    assert_eq!(
+        check_args(d.path(), &["--env", "prod"]),
+        [
+            "unused-exemption warning web/values-prod.yaml:2:65 [prod] suppression of `image-registry` for web/values-prod.yaml:2 suppresses no finding; remove it",
+        ]
+    );
+    assert_eq!(
+        check_args(d.path(), &["--env", "dev"]),
+        Vec::<String>::new()
+    );
+    // Turned off like any rule.
+    let cfg = d.path().join("chartgate.yaml");
+    let mut text = std::fs::read_to_string(&cfg).unwrap();
+    text.push_str("rules:\n  unused-exemption: off\n");
+    std::fs::write(&cfg, text).unwrap();
+    assert_eq!(check_args(d.path(), &[]), Vec::<String>::new());
 }

@@ -80,6 +80,54 @@ fn typos_in_an_environment_values_file_are_reported_at_their_line() {
             format!(
                 "values-unknown-key warning web/values-prod.yaml:23:3 `features.beta` {UNKNOWN}"
             ),
+            // List items. `ingress.hosts`: keys of the default's elements and of the range
+            // bodies (`port` is read only by the template), nested lists too.
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:31:7 `ingress.hosts[0].pathss` {UNKNOWN}; did you mean `ingress.hosts[0].paths`?"
+            ),
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:36:11 `ingress.hosts[1].paths[0].pathTyp` {UNKNOWN}; did you mean `ingress.hosts[1].paths[0].pathType`?"
+            ),
+            // `extraContainers: []`: the keys a `range $i, $c :=` body reads on `$c`; `env`
+            // is handed to `toYaml`, so anything goes beneath it.
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:40:5 `extraContainers[0].imagee` {UNKNOWN}; did you mean `extraContainers[0].image`?"
+            ),
+            // Free-form lists: `tolerations` (`toYaml` of the list), `extraVolumes` (empty
+            // default, no template reads it), `initContainers` (`toYaml` of each element).
+            // `ports`: the schema's `items`.
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:54:5 `ports[0].prot` {UNKNOWN}; did you mean `ports[0].port`?"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn free_form_lists_are_checked_once_a_template_reads_their_elements_keys() {
+    // The fixture's `tolerations` (handed to `toYaml`) and `extraVolumes` (no template reads
+    // it) accept anything; ranged over with the keys read, their items are checked.
+    let d = fixture();
+    let routes = d.path().join("web/templates/routes.yaml");
+    let text = std::fs::read_to_string(&routes).unwrap().replace(
+        "  tolerations: {{ toYaml .Values.tolerations | quote }}\n",
+        "  tolerations: |\n    {{- range .Values.tolerations }}\n    {{ .key }} {{ .operator }} {{ .value }}\n    {{- end }}\n  volumes: {{ range .Values.extraVolumes }}{{ .name }}{{ with .emptyDir }}{{ .medium }}{{ end }} {{ end }}\n",
+    );
+    assert!(text.contains("range .Values.tolerations"));
+    std::fs::write(&routes, text).unwrap();
+    let rows: Vec<String> = check(d.path(), "web", "prod")
+        .into_iter()
+        .filter(|r| r.contains(":45:") || r.contains(":48:"))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:45:5 `tolerations[0].operatorr` {UNKNOWN}; did you mean `tolerations[0].operator`?"
+            ),
+            format!(
+                "values-unknown-key warning web/values-prod.yaml:48:5 `extraVolumes[0].emptyDirr` {UNKNOWN}; did you mean `extraVolumes[0].emptyDir`?"
+            ),
         ]
     );
 }

@@ -6,15 +6,22 @@
 //! The rules are those of `exemptions:` ([`super::exemptions`]): a reason is required (a
 //! suppression without one suppresses nothing and is reported, as the config rejects an
 //! exemption without one), an expired suppression no longer suppresses and becomes an
-//! `expired-exemption` finding, and a rule id that no rule has is reported with a did-you-mean.
+//! `expired-exemption` finding, a rule id that no rule has is reported with a did-you-mean, and
+//! an active suppression that suppressed nothing in any render of the run that read its file is
+//! an `unused-exemption` finding. One [`Uses`] is shared by the renders of a run, so each
+//! comment is reported once, however many environments read its file.
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::exemptions::EXPIRED;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use super::exemptions::{EXPIRED, UNUSED};
 use super::rules::expired_exemption::ExpiredExemption;
 use super::rules::ignore_without_reason::IgnoreWithoutReason;
+use super::rules::unused_exemption::UnusedExemption;
 use super::settings::Settings;
 use crate::model::{Finding, Location, Severity};
 
@@ -104,22 +111,179 @@ fn comment_start(line: &str) -> Option<usize> {
     None
 }
 
-/// Applies the suppression comments of `values_files` (an environment's) to `findings`, and
-/// adds the findings about the comments themselves (unknown rule, no reason, bad or past
-/// expiry date).
+/// What one suppression comment did over the renders of a run that read its file.
+#[derive(Debug)]
+struct Seen {
+    at: Location,
+    /// The values line it covers.
+    line: u32,
+    rule: String,
+    /// A finding about the comment itself (rule id, severity per render, message), found the
+    /// same in every render; `None` for an active comment.
+    problem: Option<(&'static str, String)>,
+    /// The highest severity the comment's finding has in any render (`None`: off everywhere).
+    severity: Option<Severity>,
+    /// Whether it suppressed a finding in some render.
+    used: bool,
+    environments: BTreeSet<Option<String>>,
+    charts: BTreeSet<String>,
+}
+
+/// The suppression comments of a run's values files, shared by every render: which ones
+/// suppressed something, and how many renders read each file. Once the run is over,
+/// [`Uses::findings`] reports each comment's problems once (however many environments read the
+/// file), and the active comments that suppressed nothing in any render — as
+/// [`ExemptionSet`](super::exemptions::ExemptionSet) does for `exemptions:`.
+#[derive(Debug, Default)]
+pub struct Uses {
+    seen: Mutex<BTreeMap<(String, u32, u32), Seen>>,
+    /// Renders that applied the comments of a file (file as printed).
+    renders: Mutex<BTreeMap<String, usize>>,
+}
+
+impl Uses {
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        file: &str,
+        s: &Suppression,
+        problem: Option<(&'static str, String)>,
+        severity: Option<Severity>,
+        used: bool,
+        settings: &Settings,
+        chart: &str,
+    ) {
+        let Ok(mut seen) = self.seen.lock() else {
+            return;
+        };
+        let e = seen
+            .entry((file.to_string(), s.at.line, s.at.column))
+            .or_insert_with(|| Seen {
+                at: s.at.clone(),
+                line: s.line,
+                rule: s.rule.clone(),
+                problem,
+                severity: None,
+                used: false,
+                environments: BTreeSet::new(),
+                charts: BTreeSet::new(),
+            });
+        e.severity = e.severity.max(severity);
+        e.used |= used;
+        e.environments.insert(settings.environment.clone());
+        e.charts.insert(chart.to_string());
+    }
+
+    /// The findings about the comments, once every render is done: each comment's problem
+    /// once, and `unused-exemption` for an active comment that suppressed nothing in any
+    /// render. A comment is only judged unused when `judged(file, renders)` says the renders
+    /// that read its file are all the renders that should have (none failed, none was left out
+    /// by `--env`).
+    pub fn findings(&self, judged: &dyn Fn(&str, usize) -> bool) -> Vec<Finding> {
+        let seen = match self.seen.lock() {
+            Ok(s) => s,
+            Err(_) => return Vec::new(),
+        };
+        let renders = self.renders.lock().map(|r| r.clone()).unwrap_or_default();
+        let mut out = Vec::new();
+        for ((file, _, _), s) in seen.iter() {
+            let (rule, message) = match &s.problem {
+                Some((rule, message)) => (*rule, message.clone()),
+                None if s.used => continue,
+                None => {
+                    if !judged(file, renders.get(file).copied().unwrap_or(0)) {
+                        continue;
+                    }
+                    (
+                        UNUSED,
+                        format!(
+                            "suppression of `{}` for {}:{} suppresses no finding; remove it",
+                            s.rule, file, s.line
+                        ),
+                    )
+                }
+            };
+            let Some(severity) = s.severity else {
+                continue;
+            };
+            let one = |set: &BTreeSet<Option<String>>| {
+                if set.len() == 1 {
+                    set.iter().next().cloned().flatten()
+                } else {
+                    None
+                }
+            };
+            out.push(Finding {
+                rule: rule.to_string(),
+                severity,
+                message,
+                resource: None,
+                location: s.at.clone(),
+                related: Vec::new(),
+                environment: one(&s.environments),
+                chart: if s.charts.len() == 1 {
+                    s.charts.iter().next().cloned()
+                } else {
+                    None
+                },
+                field: None,
+            });
+        }
+        out
+    }
+}
+
+impl Uses {
+    /// [`Uses::findings`] for a run whose renders read the values files `rendered` (one list
+    /// per render, in job order) and left out the environments whose files are `left_out`
+    /// (`--env` selected others): a comment is judged unused only when every render that
+    /// should read its file did (none failed or ran out of time) and no left-out environment
+    /// reads it.
+    pub fn run_findings<'a>(
+        &self,
+        rendered: impl Iterator<Item = &'a [PathBuf]>,
+        left_out: impl Iterator<Item = &'a [PathBuf]>,
+        cwd: &Path,
+    ) -> Vec<Finding> {
+        let files = |values: &[PathBuf]| -> BTreeSet<String> {
+            values
+                .iter()
+                .map(|p| crate::discover::manifests::display_path(p, cwd))
+                .collect()
+        };
+        let mut expected: BTreeMap<String, usize> = BTreeMap::new();
+        for v in rendered {
+            for f in files(v) {
+                *expected.entry(f).or_default() += 1;
+            }
+        }
+        let skipped: BTreeSet<String> = left_out.flat_map(files).collect();
+        self.findings(&|file, n| {
+            !skipped.contains(file) && expected.get(file).is_some_and(|e| *e == n)
+        })
+    }
+}
+
+/// Applies the suppression comments of `values_files` (an environment's, rendering `chart`)
+/// to `findings`, and records in `uses` what each comment did and the findings about the
+/// comments themselves (unknown rule, no reason, bad or past expiry date).
 pub fn apply(
     findings: &mut Vec<Finding>,
     values_files: &[PathBuf],
     settings: &Settings,
     today: NaiveDate,
     cwd: &Path,
+    uses: &Uses,
+    chart: &str,
 ) {
-    let mut extra = Vec::new();
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for p in values_files {
         let file = crate::discover::manifests::display_path(p, cwd);
         if !seen.insert(file.clone()) {
             continue;
+        }
+        if let Ok(mut r) = uses.renders.lock() {
+            *r.entry(file.clone()).or_default() += 1;
         }
         let Ok(text) = std::fs::read_to_string(p) else {
             continue;
@@ -133,14 +297,12 @@ pub fn apply(
                 active = false;
                 Some((
                     IgnoreWithoutReason::INFO.id,
-                    IgnoreWithoutReason::INFO.default_severity,
                     format!("unknown rule `{}`{}", s.rule, hint(&s.rule)),
                 ))
             } else if s.reason.trim().is_empty() {
                 active = false;
                 Some((
                     IgnoreWithoutReason::INFO.id,
-                    IgnoreWithoutReason::INFO.default_severity,
                     format!(
                         "suppression for rule `{}` needs a reason (reason=\"...\"); it suppresses nothing",
                         s.rule
@@ -152,7 +314,6 @@ pub fn apply(
                         active = false;
                         Some((
                             IgnoreWithoutReason::INFO.id,
-                            IgnoreWithoutReason::INFO.default_severity,
                             format!(
                                 "suppression `expires` must be a date YYYY-MM-DD, got `{text}`"
                             ),
@@ -162,7 +323,6 @@ pub fn apply(
                         active = false;
                         Some((
                             EXPIRED,
-                            ExpiredExemption::INFO.default_severity,
                             format!(
                                 "suppression of `{}` for {}:{} expired on {d}; it no longer suppresses findings (reason: {})",
                                 s.rule, file, s.line, s.reason
@@ -172,32 +332,28 @@ pub fn apply(
                     _ => None,
                 }
             };
+            let mut used = false;
             if active {
+                let before = findings.len();
                 findings.retain(|f| {
                     !(f.rule == s.rule && f.location.file == file && f.location.line == s.line)
                 });
+                used = findings.len() < before;
             }
-            if let Some((rule, default, message)) = problem {
-                let severity: Severity = match settings.level(rule) {
-                    Some(None) => continue,
-                    Some(Some(s)) => s,
-                    None => default,
-                };
-                extra.push(Finding {
-                    rule: rule.to_string(),
-                    severity,
-                    message,
-                    resource: None,
-                    location: s.at.clone(),
-                    related: Vec::new(),
-                    environment: settings.environment.clone(),
-                    chart: None,
-                    field: None,
-                });
-            }
+            let rule = problem.as_ref().map_or(UNUSED, |p| p.0);
+            let default = match rule {
+                EXPIRED => ExpiredExemption::INFO.default_severity,
+                UNUSED => UnusedExemption::INFO.default_severity,
+                _ => IgnoreWithoutReason::INFO.default_severity,
+            };
+            let severity = match settings.level(rule) {
+                Some(None) => None,
+                Some(Some(s)) => Some(s),
+                None => Some(default),
+            };
+            uses.record(&file, &s, problem, severity, used, settings, chart);
         }
     }
-    findings.extend(extra);
 }
 
 fn is_rule(id: &str, settings: &Settings) -> bool {

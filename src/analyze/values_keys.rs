@@ -1,6 +1,12 @@
 //! The values keys a chart knows: its defaults (`values.yaml`), its `values.schema.json`, the
 //! `.Values` paths its templates read, and the same for each subchart under the subchart's key
 //! (`global` is always known). Used by rule `values-unknown-key`.
+//!
+//! Lists of maps are known too: the keys of an element are the keys of the default's elements,
+//! the schema's `items`, and what templates read on each element of a `range` over the list
+//! ([`ITEM`] paths). A list with none of these (an empty default `[]` that no template ranges
+//! over, a list of scalars) or one handed whole to a function (`toYaml`), or whose elements are,
+//! accepts anything.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +14,7 @@ use serde_json::Value as J;
 
 use crate::render::chart::Chart;
 use crate::render::template::ParseCache;
-use crate::render::template::reads::{Reads, collect};
+use crate::render::template::reads::{ITEM, Reads, collect};
 use crate::render::value::{Map, Value};
 
 /// What a chart knows about the keys beneath one values path.
@@ -21,6 +27,11 @@ pub struct Known {
     pub patterns: Vec<regex::Regex>,
     /// The keys known beneath.
     pub children: BTreeMap<String, Known>,
+    /// Templates `range` over this path: as a map, any key beneath is accepted (as `open`); as
+    /// a list, its elements are checked against `items`.
+    pub ranged: bool,
+    /// What is known about the elements of a list here.
+    pub items: Option<Box<Known>>,
 }
 
 impl Known {
@@ -35,32 +46,50 @@ impl Known {
     /// A path known only as a leaf (a scalar default, a value a template prints) accepts
     /// anything: a type mismatch is not an unknown key.
     pub fn checks_keys(&self) -> bool {
-        !self.open && (!self.children.is_empty() || !self.patterns.is_empty())
+        !self.open && !self.ranged && (!self.children.is_empty() || !self.patterns.is_empty())
+    }
+
+    /// What elements of a list here must satisfy, when their keys are checked: nothing when
+    /// the list is open (`toYaml` of it) or nothing names its elements' keys.
+    pub fn item_keys(&self) -> Option<&Known> {
+        if self.open {
+            return None;
+        }
+        self.items.as_deref().filter(|i| i.checks_keys())
     }
 
     /// The child for `key`, if known (a name or a `patternProperties` match).
-    pub fn child(&self, key: &str) -> Option<Known> {
+    pub fn child(&self, key: &str) -> Option<std::borrow::Cow<'_, Known>> {
         if let Some(c) = self.children.get(key) {
-            return Some(c.clone());
+            return Some(std::borrow::Cow::Borrowed(c));
         }
         self.patterns
             .iter()
             .any(|r| r.is_match(key))
-            .then(Known::open)
+            .then(|| std::borrow::Cow::Owned(Known::open()))
     }
 
     fn merge(&mut self, other: Known) {
         self.open |= other.open;
+        self.ranged |= other.ranged;
         self.patterns.extend(other.patterns);
         for (k, v) in other.children {
             self.children.entry(k).or_default().merge(v);
         }
+        if let Some(i) = other.items {
+            self.items.get_or_insert_default().merge(*i);
+        }
     }
 
+    /// The node at `path` ([`ITEM`] segments: a list's elements), created as needed.
     fn at(&mut self, path: &[String]) -> &mut Known {
         let mut cur = self;
         for p in path {
-            cur = cur.children.entry(p.clone()).or_default();
+            cur = if p == ITEM {
+                cur.items.get_or_insert_default()
+            } else {
+                cur.children.entry(p.clone()).or_default()
+            };
         }
         cur
     }
@@ -120,6 +149,9 @@ fn of_chart_at(chart: &Chart, cache: &ParseCache, full_path: &str) -> Known {
     }
     for p in &reads.open {
         k.at(p).open = true;
+    }
+    for p in &reads.ranged {
+        k.at(p).ranged = true;
     }
     // Subcharts under their (alias) names; a dependency Chart.yaml names but that is not
     // vendored (or was disabled) accepts anything.
@@ -187,19 +219,42 @@ fn template_strings(v: &Value, out: &mut Vec<String>, depth: usize) {
 }
 
 fn of_defaults(m: &Map) -> Known {
+    of_defaults_at(m, 0)
+}
+
+fn of_defaults_at(m: &Map, depth: usize) -> Known {
     let mut k = Known::default();
+    if depth > crate::render::value::MAX_VALUE_DEPTH {
+        return Known::open();
+    }
     for (key, v) in m {
-        let child = match v {
-            Value::Map(_) => match v.as_map() {
-                Some(inner) if inner.is_empty() => Known::open(),
-                Some(inner) => of_defaults(&inner),
-                None => Known::default(),
-            },
-            _ => Known::default(),
-        };
-        k.children.insert(key.clone(), child);
+        k.children.insert(key.clone(), of_default(v, depth + 1));
     }
     k
+}
+
+/// What a default value says about the keys beneath it: an empty map accepts any key; a list
+/// knows its elements' keys from the maps (and lists) among them.
+fn of_default(v: &Value, depth: usize) -> Known {
+    match v {
+        Value::Map(_) => match v.as_map() {
+            Some(inner) if inner.is_empty() => Known::open(),
+            Some(inner) => of_defaults_at(&inner, depth),
+            None => Known::default(),
+        },
+        Value::List(l) => {
+            let mut k = Known::default();
+            for x in l.iter() {
+                if matches!(x, Value::Map(_) | Value::List(_)) {
+                    k.items
+                        .get_or_insert_default()
+                        .merge(of_default(x, depth + 1));
+                }
+            }
+            k
+        }
+        _ => Known::default(),
+    }
 }
 
 /// What a JSON schema allows beneath an object. `root` resolves local `$ref`s.
@@ -234,6 +289,28 @@ fn of_schema(s: &J, root: &J, depth: usize) -> Known {
                 Ok(r) => k.patterns.push(r),
                 Err(_) => k.open = true,
             }
+        }
+    }
+    // A list's elements (`prefixItems` and the older array form of `items`: each position).
+    match o.get("items") {
+        Some(J::Array(list)) => {
+            for sub in list {
+                k.items
+                    .get_or_insert_default()
+                    .merge(of_schema(sub, root, depth + 1));
+            }
+        }
+        Some(sub) => k
+            .items
+            .get_or_insert_default()
+            .merge(of_schema(sub, root, depth + 1)),
+        None => {}
+    }
+    if let Some(list) = o.get("prefixItems").and_then(J::as_array) {
+        for sub in list {
+            k.items
+                .get_or_insert_default()
+                .merge(of_schema(sub, root, depth + 1));
         }
     }
     match o.get("additionalProperties") {
@@ -292,6 +369,63 @@ mod tests {
         assert!(k.children["a"].checks_keys() && k.children["a"].children.contains_key("b"));
         assert!(k.children["c"].open);
         assert!(k.children["d"].children.contains_key("e"));
+    }
+
+    #[test]
+    fn list_elements_from_defaults_schema_and_paths() {
+        let yaml = "hosts:\n  - host: a\n    paths: [{path: /}]\n  - tls: true\nargs: [a]\nfree: []\nodd: [{}]\n";
+        let mut sources = crate::render::chart::load::Sources::default();
+        let m =
+            crate::render::chart::release::parse_values_text(yaml, "v.yaml", &mut sources).unwrap();
+        let k = of_defaults(&m);
+        let hosts = k.children["hosts"].item_keys().unwrap();
+        assert_eq!(
+            hosts.children.keys().collect::<Vec<_>>(),
+            ["host", "paths", "tls"]
+        );
+        let paths = hosts.children["paths"].item_keys().unwrap();
+        assert!(paths.children.contains_key("path"));
+        // Scalars, an empty list, an empty map element: nothing to check.
+        assert!(k.children["args"].item_keys().is_none());
+        assert!(k.children["free"].item_keys().is_none());
+        assert!(k.children["odd"].item_keys().is_none());
+        // `at` with ITEM segments (template reads), and open elements.
+        let mut k = Known::default();
+        k.at(&["c".into(), ITEM.into(), "name".into()]);
+        assert_eq!(
+            k.children["c"]
+                .item_keys()
+                .unwrap()
+                .children
+                .keys()
+                .collect::<Vec<_>>(),
+            ["name"]
+        );
+        k.at(&["c".into(), ITEM.into()]).open = true;
+        assert!(k.children["c"].item_keys().is_none());
+        // The schema's `items` (object and array forms).
+        let schema: J = serde_json::from_str(
+            r#"{"properties": {"p": {"items": {"properties": {"port": {}}}},
+                "t": {"items": [{"properties": {"a": {}}}, {"properties": {"b": {}}}]}}}"#,
+        )
+        .unwrap();
+        let k = of_schema(&schema, &schema, 0);
+        assert!(
+            k.children["p"]
+                .item_keys()
+                .unwrap()
+                .children
+                .contains_key("port")
+        );
+        assert_eq!(
+            k.children["t"]
+                .item_keys()
+                .unwrap()
+                .children
+                .keys()
+                .collect::<Vec<_>>(),
+            ["a", "b"]
+        );
     }
 
     #[test]

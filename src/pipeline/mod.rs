@@ -256,6 +256,8 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         .map(|p| (p, contracts::compile(p, cwd)))
         .collect();
 
+    // Values-file suppression comments: what each did over the run.
+    let uses = crate::analyze::values_ignore::Uses::default();
     let results: Vec<JobResult> = jobs
         .par_iter()
         .map(|(i, env)| {
@@ -275,6 +277,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                         &registry,
                         &contracts,
                         opts,
+                        &uses,
                     )
                 })
             };
@@ -317,6 +320,23 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         out.findings.extend(findings);
         out.sources.extend(sources);
         out.render_errors += usize::from(failed);
+    }
+    let left_out = |e: &&EnvTarget| {
+        !opts.envs.is_empty() && e.name.as_ref().is_some_and(|n| !opts.envs.contains(n))
+    };
+    for f in uses.run_findings(
+        jobs.iter().map(|(_, e)| e.values.as_slice()),
+        (services.iter())
+            .flat_map(|s| s.environments.iter().filter(left_out))
+            .map(|e| e.values.as_slice()),
+        cwd,
+    ) {
+        if !out.sources.contains_key(&f.location.file)
+            && let Ok(t) = std::fs::read_to_string(cwd.join(&f.location.file))
+        {
+            out.sources.insert(f.location.file.clone(), t.into());
+        }
+        out.findings.push(f);
     }
     crate::report::sort_findings(&mut out.findings);
     out
@@ -456,6 +476,7 @@ fn render_failure(
 
 type JobResult = (Vec<Finding>, BTreeMap<String, Arc<str>>, bool);
 
+#[allow(clippy::too_many_arguments)]
 fn check_one(
     svc: &Service,
     env: &EnvTarget,
@@ -464,6 +485,7 @@ fn check_one(
     registry: &ValuesRegistry,
     contracts: &HashMap<&PathBuf, Result<Compiled, String>>,
     opts: &ChartCheckOptions,
+    uses: &crate::analyze::values_ignore::Uses,
 ) -> JobResult {
     let cwd = opts.cwd.as_path();
     let env_name = env.name.as_deref();
@@ -684,7 +706,15 @@ fn check_one(
         ),
     ));
     let today = session::today().unwrap_or_else(|_| chrono::Local::now().date_naive());
-    crate::analyze::values_ignore::apply(&mut findings, &env.values, &settings, today, cwd);
+    crate::analyze::values_ignore::apply(
+        &mut findings,
+        &env.values,
+        &settings,
+        today,
+        cwd,
+        uses,
+        &svc.display,
+    );
     for f in &mut findings {
         f.chart = Some(svc.display.clone());
     }

@@ -12,9 +12,17 @@ crate::declare_rule! {
     /// Free-form maps accept any key beneath them: an empty map in the defaults
     /// (`podAnnotations: {}`), a map the templates `range` over or pass whole to a function
     /// (`toYaml`, `tpl`, `include`, `dict`), a schema allowing additional properties, a key
-    /// whose default is a scalar or a list. A chart that passes `.Values` itself to a function
+    /// whose default is a scalar. A chart that passes `.Values` itself to a function
     /// (`toYaml .Values`) accepts every key. Only environment values files are checked, not the
-    /// chart's own `values.yaml`; lists are not looked into.
+    /// chart's own `values.yaml`.
+    ///
+    /// Each element of a list of maps is checked the same way (reported as
+    /// `ingress.hosts[0].pathss`): its known keys are those of the default's elements, of the
+    /// schema's `items`, and those the templates read on the element in a `range` over the
+    /// list (`{{ range .Values.ingress.hosts }}{{ .host }}{{ range .paths }}...`, nested lists
+    /// included). A list the chart treats as free-form accepts anything: an empty default `[]`
+    /// that no template ranges over reading keys, a list (or its element) handed whole to a
+    /// function such as `toYaml`.
     ///
     /// ## Why
     /// Helm ignores keys no template reads: a misspelt `replicaCont: 3` deploys the default
@@ -118,14 +126,17 @@ pub fn findings_cached(
             &doc.root,
             &known,
             &mut path,
-            &mut |key: &Node, path: &[String], k: &Known| {
-                let name = path.join(".");
-                let last = path.last().cloned().unwrap_or_default();
+            &mut |key: &Node, path: &[Step], k: &Known| {
+                let name = dotted(path);
+                let last = match path.last() {
+                    Some(Step::Key(k)) => k.clone(),
+                    _ => String::new(),
+                };
                 let hint = match suggest(&last, k.children.keys()) {
                     Some(s) => {
                         let mut p = path[..path.len() - 1].to_vec();
-                        p.push(s.to_string());
-                        format!("; did you mean `{}`?", p.join("."))
+                        p.push(Step::Key(s.to_string()));
+                        format!("; did you mean `{}`?", dotted(&p))
                     }
                     None => String::new(),
                 };
@@ -177,12 +188,48 @@ pub fn for_render(
     }
 }
 
+/// One step of a values path: a key, or a list position.
+#[derive(Clone, Debug)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// `a.b[0].c`.
+fn dotted(path: &[Step]) -> String {
+    let mut s = String::new();
+    for p in path {
+        match p {
+            Step::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Step::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
 fn walk(
     node: &Node,
     known: &Known,
-    path: &mut Vec<String>,
-    report: &mut dyn FnMut(&Node, &[String], &Known),
+    path: &mut Vec<Step>,
+    report: &mut dyn FnMut(&Node, &[Step], &Known),
 ) {
+    if let Some(items) = node.as_seq() {
+        // A list: each element against what the chart knows of its elements.
+        let Some(item) = known.item_keys() else {
+            return;
+        };
+        for (i, x) in items.iter().enumerate() {
+            path.push(Step::Index(i));
+            walk(x, item, path, report);
+            path.pop();
+        }
+        return;
+    }
     if !known.checks_keys() {
         return;
     }
@@ -191,7 +238,7 @@ fn walk(
     };
     for (key, value) in entries {
         let name = key.key_string();
-        path.push(name.clone());
+        path.push(Step::Key(name.clone()));
         match known.child(&name) {
             Some(child) => walk(value, &child, path, report),
             None => report(key, path, known),

@@ -3,22 +3,34 @@
 //!
 //! The walk follows `.Values.a.b`, `$.Values.a`, `index .Values "a" "b"`, `get`/`hasKey`/`dig`
 //! with literal keys, `with` scopes (dot becomes the value), `$var := .Values.x` bindings and
-//! `default`/`required` pass-through. It is conservative: a values path that is ranged over or
-//! handed whole to any function that may read its keys (`toYaml`, `tpl`, `include`, `dict`, ...)
-//! is *open* — every key beneath it may be read. `.Values` itself handed to such a function opens
-//! the whole tree.
+//! `default`/`required` pass-through. It is conservative: a values path handed whole to any
+//! function that may read its keys (`toYaml`, `tpl`, `include`, `dict`, ...) is *open* — every
+//! key beneath it may be read. `.Values` itself handed to such a function opens the whole tree.
+//!
+//! A path that is `range`d over is *ranged*: as a map, every key beneath it may be read; as a
+//! list, its elements are what the range body reads on its dot or value variable, recorded
+//! under the path followed by [`ITEM`] (`range .Values.hosts` then `.host` reads
+//! `hosts.[].host`; an element handed to `toYaml` opens `hosts.[]`). A literal number given to
+//! `index` reads an element too.
 
 use std::collections::{BTreeSet, HashMap};
 
 use super::parse::{Arg, Cmd, Node, Pipe};
+
+/// The path segment that stands for "an element of the list here" (no YAML key is a NUL).
+pub const ITEM: &str = "\u{0}[]";
 
 /// The values paths one or more templates read.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reads {
     /// Paths read (each prefix of a path is read too).
     pub read: BTreeSet<Vec<String>>,
-    /// Paths whose every key may be read (ranged over, passed whole to a function).
+    /// Paths whose every key (and every list element's key) may be read (passed whole to a
+    /// function).
     pub open: BTreeSet<Vec<String>>,
+    /// Paths ranged over: every map key beneath may be read; list elements are read as the
+    /// paths under `path + [ITEM]` say.
+    pub ranged: BTreeSet<Vec<String>>,
 }
 
 /// What an expression stands for, as far as the walk can tell.
@@ -158,6 +170,10 @@ impl Walker<'_> {
         let mut cur = base;
         for k in keys {
             match (Self::literal(k), &cur) {
+                // `index .Values.list 0`: an element.
+                (Some(_), _) if matches!(k, Arg::Number(..)) => {
+                    cur = self.field(cur, &[ITEM.to_string()])
+                }
                 (Some(k), _) => cur = self.field(cur, &[k]),
                 (None, _) => {
                     self.open(&cur);
@@ -264,12 +280,26 @@ impl Walker<'_> {
                 Node::Range(_, p, body, els) => {
                     let mut inner = vars.clone();
                     let v = self.pipe(p, dot, &mut inner);
-                    // Ranging over a map reads every key.
-                    self.open(&v);
-                    for name in &p.decl {
-                        inner.insert(name.clone(), Av::Unknown);
+                    // Ranging over a map reads every key; over a list, what the body reads on
+                    // each element (dot, or the last declared variable).
+                    let elem = match &v {
+                        Av::Vals(path) => {
+                            self.reads.ranged.insert(path.clone());
+                            let mut e = path.clone();
+                            e.push(ITEM.to_string());
+                            Av::Vals(e)
+                        }
+                        _ => Av::Unknown,
+                    };
+                    for (i, name) in p.decl.iter().enumerate() {
+                        let bound = if i + 1 == p.decl.len() {
+                            elem.clone()
+                        } else {
+                            Av::Unknown
+                        };
+                        inner.insert(name.clone(), bound);
                     }
-                    self.nodes(body, &Av::Unknown, &mut inner.clone());
+                    self.nodes(body, &elem, &mut inner.clone());
                     if let Some(e) = els {
                         self.nodes(e, dot, &mut inner);
                     }
@@ -305,16 +335,24 @@ mod tests {
     use super::*;
 
     fn reads(src: &str) -> (Vec<String>, Vec<String>) {
+        let (read, open, _) = reads3(src);
+        (read, open)
+    }
+
+    /// Read, open and ranged paths, `[]` for an element.
+    fn reads3(src: &str) -> (Vec<String>, Vec<String>, Vec<String>) {
         let parsed = super::super::parse::parse("t", src, &|_| true).unwrap();
         let mut r = Reads::default();
         collect(&parsed.main.root, &mut r);
         for d in &parsed.defines {
             collect(&d.root, &mut r);
         }
-        (
-            r.read.iter().map(|p| p.join(".")).collect(),
-            r.open.iter().map(|p| p.join(".")).collect(),
-        )
+        let show = |set: &BTreeSet<Vec<String>>| -> Vec<String> {
+            set.iter()
+                .map(|p| p.join(".").replace(ITEM, "[]"))
+                .collect()
+        };
+        (show(&r.read), show(&r.open), show(&r.ranged))
     }
 
     #[test]
@@ -341,8 +379,51 @@ mod tests {
 {{ define "x" }}{{ include "y" (dict "v" .Values.sub) }}{{ end }}{{ with .Values.w }}{{ toYaml . }}{{ end }}
 {{ $key := "a" }}{{ index .Values.dyn $key }}{{ template "z" .Values.t }}"#,
         );
-        assert_eq!(open, ["dyn", "env", "res", "sub", "t", "w"]);
+        assert_eq!(open, ["dyn", "res", "sub", "t", "w"]);
+        let (_, _, ranged) = reads3(r#"{{ range $k, $v := .Values.env }}{{ $k }}{{ end }}"#);
+        assert_eq!(ranged, ["env"]);
         let (_, open) = reads(r#"{{ tpl (toYaml .Values) . }}"#);
         assert_eq!(open, [""]);
+    }
+
+    #[test]
+    fn list_elements_read_in_range_bodies() {
+        let (read, open, ranged) = reads3(
+            r#"{{ range .Values.ingress.hosts }}{{ .host | quote }}{{ range .paths }}{{ .path }}{{ .pathType | default "Prefix" }}{{ $.Values.svc.port }}{{ end }}{{ end }}
+{{- range $i, $c := .Values.extra }}{{ $c.name }}{{ with $c.env }}{{ toYaml . }}{{ end }}{{ end }}
+{{- range $c := .Values.sidecars }}{{ $c.image }}{{ end }}{{ range .Values.free }}{{ toYaml . }}{{ end }}
+{{- (index .Values.ports 0).number }}"#,
+        );
+        assert_eq!(
+            read,
+            [
+                "extra",
+                "extra.[].env",
+                "extra.[].name",
+                "free",
+                "ingress.hosts",
+                "ingress.hosts.[].host",
+                "ingress.hosts.[].paths",
+                "ingress.hosts.[].paths.[].path",
+                "ingress.hosts.[].paths.[].pathType",
+                "ports",
+                "ports.[]",
+                "ports.[].number",
+                "sidecars",
+                "sidecars.[].image",
+                "svc.port"
+            ]
+        );
+        assert_eq!(open, ["extra.[].env", "free.[]"]);
+        assert_eq!(
+            ranged,
+            [
+                "extra",
+                "free",
+                "ingress.hosts",
+                "ingress.hosts.[].paths",
+                "sidecars"
+            ]
+        );
     }
 }
