@@ -2,12 +2,12 @@
 pub mod cron;
 pub mod engine;
 pub mod exemptions;
+pub mod globs;
 pub mod hosts;
 pub mod image;
 pub mod kube;
 pub mod model;
 pub mod quantity;
-pub mod registries;
 pub mod registry;
 pub mod rego;
 pub mod rules;

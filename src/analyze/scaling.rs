@@ -2,7 +2,7 @@
 //! workloads, which workloads are singletons, and which autoscalers (Kubernetes
 //! HorizontalPodAutoscalers, KEDA ScaledObjects) scale a workload, with their bounds.
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 
 use super::model::Resource;
 use super::settings::Settings;
@@ -22,20 +22,14 @@ pub fn workload_kind<'a>(r: &Resource<'a>) -> Option<&'a str> {
 /// Which workloads must run as one pod: marked with [`SINGLETON_ANNOTATION`], or named by a
 /// `singletons:` glob of the config.
 pub struct Singletons {
-    names: GlobSet,
+    names: std::sync::Arc<GlobSet>,
 }
 
 impl Singletons {
     /// The `singletons:` globs of `settings` (a glob that does not compile matches nothing).
     pub fn new(settings: &Settings) -> Singletons {
-        let mut b = GlobSetBuilder::new();
-        for g in &settings.singletons {
-            if let Ok(glob) = Glob::new(g) {
-                b.add(glob);
-            }
-        }
         Singletons {
-            names: b.build().unwrap_or_else(|_| GlobSet::empty()),
+            names: crate::analyze::globs::name_set(&settings.singletons),
         }
     }
 

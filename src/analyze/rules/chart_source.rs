@@ -107,9 +107,9 @@ impl ChartRef {
     }
 }
 
-/// The `chart-registries:` allow-list (see [`crate::analyze::registries`]).
+/// The `chart-registries:` allow-list (see [`crate::analyze::globs`]).
 pub struct Registries {
-    globs: std::sync::Arc<crate::analyze::registries::RegistryGlobs>,
+    globs: std::sync::Arc<crate::analyze::globs::RegistryGlobs>,
     listed: String,
 }
 
@@ -117,7 +117,7 @@ impl Registries {
     /// The compiled globs (an invalid glob matches nothing).
     pub fn new(globs: &[String]) -> Registries {
         Registries {
-            globs: crate::analyze::registries::RegistryGlobs::compiled(globs),
+            globs: crate::analyze::globs::RegistryGlobs::compiled(globs),
             listed: globs.join(", "),
         }
     }

@@ -35,8 +35,7 @@ impl Rule for ImageRegistry {
         &Self::INFO
     }
     fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
-        let registries =
-            crate::analyze::registries::RegistryGlobs::compiled(&ctx.settings.registries);
+        let registries = crate::analyze::globs::RegistryGlobs::compiled(&ctx.settings.registries);
         let allowed = |img: &ImageRef| registries.allows(&img.registry, &img.repository);
         for r in ctx.resources {
             for c in &r.containers {
