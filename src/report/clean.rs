@@ -90,37 +90,6 @@ pub fn report(s: &str, colors: bool) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes() {
-        assert_eq!(
-            controls("a\rb\x1b]52;c;eA==\x07\n"),
-            "a\\rb\\x1b]52;c;eA==\\x07\n"
-        );
-        assert_eq!(
-            report("\x1b[31mred\x1b[0m \x1b[2J", true),
-            "\x1b[31mred\x1b[0m \\x1b[2J"
-        );
-        assert_eq!(report("\x1b[31mred", false), "\\x1b[31mred");
-        assert_eq!(controls("x\u{202e}y\t"), "x\\u{202e}y\t");
-    }
-
-    #[test]
-    fn json_and_xml_keep_their_value_and_print_no_control() {
-        let v = serde_json::json!({"m": "a\u{7f}b\u{9b}2Jc\u{202e}d\x1be\r"});
-        let s = json(serde_json::to_string(&v).unwrap());
-        assert_eq!(s, r#"{"m":"a\u007fb\u009b2Jc\u202ed\u001be\r"}"#);
-        assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
-        assert_eq!(
-            xml("<m a=\"\u{7f}\">x\u{85}\ry</m>".to_string()),
-            "<m a=\"&#x7f;\">x&#x85;&#xd;y</m>"
-        );
-    }
-}
-
 /// A `serde_json` formatter that writes what [`json`] would make of its output while it
 /// serializes: the characters serde_json leaves raw inside strings go out as `\uXXXX` escapes.
 /// Lets a report stream to its writer instead of building the whole text first.
@@ -134,7 +103,7 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for JsonFormatter
     ) -> std::io::Result<()> {
         let mut rest = fragment;
         while let Some((i, c)) = rest.char_indices().find(|&(_, c)| needs_escape(c)) {
-            w.write_all(rest[..i].as_bytes())?;
+            w.write_all(&rest.as_bytes()[..i])?;
             write!(w, "\\u{:04x}", c as u32)?;
             rest = &rest[i + c.len_utf8()..];
         }
@@ -190,4 +159,48 @@ pub fn write_json_pretty<W: std::io::Write, T: serde::Serialize + ?Sized>(
         JsonFormatter(serde_json::ser::PrettyFormatter::new()),
     );
     value.serialize(&mut ser).map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            controls("a\rb\x1b]52;c;eA==\x07\n"),
+            "a\\rb\\x1b]52;c;eA==\\x07\n"
+        );
+        assert_eq!(
+            report("\x1b[31mred\x1b[0m \x1b[2J", true),
+            "\x1b[31mred\x1b[0m \\x1b[2J"
+        );
+        assert_eq!(report("\x1b[31mred", false), "\\x1b[31mred");
+        assert_eq!(controls("x\u{202e}y\t"), "x\\u{202e}y\t");
+    }
+
+    #[test]
+    fn json_and_xml_keep_their_value_and_print_no_control() {
+        let v = serde_json::json!({"m": "a\u{7f}b\u{9b}2Jc\u{202e}d\x1be\r"});
+        let s = json(serde_json::to_string(&v).unwrap());
+        assert_eq!(s, r#"{"m":"a\u007fb\u009b2Jc\u202ed\u001be\r"}"#);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+        assert_eq!(
+            xml("<m a=\"\u{7f}\">x\u{85}\ry</m>".to_string()),
+            "<m a=\"&#x7f;\">x&#x85;&#xd;y</m>"
+        );
+    }
+
+    #[test]
+    fn streamed_json_equals_escaped_json() {
+        let v = serde_json::json!({
+            "m": "a\u{7f}b\u{85}\u{202e}c\u{200b}\r\u{1b}[2J é 😀",
+            "list": [1, null, {"k\u{9b}": "v"}],
+        });
+        let mut streamed = Vec::new();
+        write_json_pretty(&mut streamed, &v).unwrap();
+        let whole = json(serde_json::to_string_pretty(&v).unwrap());
+        assert_eq!(String::from_utf8(streamed).unwrap(), whole);
+        assert!(whole.contains("\\u007f") && whole.contains("\\u202e"));
+    }
 }

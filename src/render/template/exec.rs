@@ -693,14 +693,14 @@ impl State<'_> {
                 let mut argv = Vec::with_capacity(args.len() + 1);
                 for a in args {
                     // Go converts a literal operand to the `string` parameter as it goes.
-                    if let Arg::Number(..) | Arg::Bool(..) = a {
-                        if matches!(name, "Table" | "PathValue") {
-                            return Err(self.error(
-                                a.pos(),
-                                &a.to_string(),
-                                format!("expected string; found {a}"),
-                            ));
-                        }
+                    if let Arg::Number(..) | Arg::Bool(..) = a
+                        && matches!(name, "Table" | "PathValue")
+                    {
+                        return Err(self.error(
+                            a.pos(),
+                            &a.to_string(),
+                            format!("expected string; found {a}"),
+                        ));
                     }
                     argv.push(self.eval_arg(dot, a)?);
                 }
