@@ -288,13 +288,15 @@ fn eval_one(
     Ok(())
 }
 
+/// Evaluates with `context` already trimmed to the fields the policies read
+/// ([`super::context::ContextUse::trim`]).
 pub(super) fn eval(
     inner: &Inner,
     worker: &mut RegoWorker,
     inputs: &[RegoInput],
     context: &serde_json::Value,
 ) -> Result<Vec<RegoFinding>, RegoError> {
-    set_context(inner, worker, &inner.context_use.trim(context))?;
+    set_context(inner, worker, context)?;
     let mut out = Vec::new();
     if inner.packages.iter().all(|p| p.2.is_empty()) {
         return Ok(out);

@@ -303,7 +303,7 @@ impl PolicySet {
                 at.map(|p| w.remove(p).1)
             })
             .unwrap_or_else(|| self.worker());
-        let result = self.eval(&mut worker, inputs, &trimmed);
+        let result = eval::eval(&self.inner, &mut worker, inputs, &trimmed);
         if result.is_err() {
             // The engine may hold a half-evaluated state: start the next call from the prepared one.
             worker = self.worker();
@@ -324,6 +324,11 @@ impl PolicySet {
         inputs: &[RegoInput],
         context: &serde_json::Value,
     ) -> Result<Vec<RegoFinding>, RegoError> {
-        eval::eval(&self.inner, worker, inputs, context)
+        eval::eval(
+            &self.inner,
+            worker,
+            inputs,
+            &self.inner.context_use.trim(context),
+        )
     }
 }

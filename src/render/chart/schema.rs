@@ -316,7 +316,7 @@ fn lenient_closure(docs: &[Doc], found: &[(usize, String, String)]) -> Vec<(usiz
             &d.json,
             &doc_url(&d.name),
             String::new(),
-            &mut |pointer, u| {
+            &mut |pointer, _, u| {
                 if taken.contains(&&pointer) || u.scheme() != "file" {
                     return;
                 }
@@ -374,8 +374,8 @@ fn lenient_closure(docs: &[Doc], found: &[(usize, String, String)]) -> Vec<(usiz
     }
 }
 
-/// Calls `f(pointer of the object, resolved URL)` for every `$ref` of a schema.
-fn collect_refs(v: &Json, base: &Url, pointer: String, f: &mut dyn FnMut(String, Url)) {
+/// Calls `f(pointer of the object, $ref as written, resolved URL)` for every `$ref` of a schema.
+fn collect_refs(v: &Json, base: &Url, pointer: String, f: &mut dyn FnMut(String, &str, Url)) {
     match v {
         Json::Object(m) => {
             let mut base = base.clone();
@@ -387,7 +387,7 @@ fn collect_refs(v: &Json, base: &Url, pointer: String, f: &mut dyn FnMut(String,
             if let Some(Json::String(r)) = m.get("$ref")
                 && let Ok(u) = base.join(r)
             {
-                f(pointer.clone(), u);
+                f(pointer.clone(), r, u);
             }
             for (k, child) in m {
                 let key = k.replace('~', "~0").replace('/', "~1");
@@ -501,33 +501,13 @@ fn collect_file_refs(
     pointer: String,
     f: &mut dyn FnMut(String, &str, String),
 ) {
-    match v {
-        Json::Object(m) => {
-            let mut base = base.clone();
-            if let Some(Json::String(id)) = m.get("$id")
-                && let Ok(u) = base.join(id)
-            {
-                base = u;
-            }
-            if let Some(Json::String(r)) = m.get("$ref")
-                && let Ok(u) = base.join(r)
-                && u.scheme() == "file"
-                && let Some(name) = u.path().strip_prefix(ROOT)
-            {
-                f(pointer.clone(), r, percent_decode(name));
-            }
-            for (k, child) in m {
-                let key = k.replace('~', "~0").replace('/', "~1");
-                collect_file_refs(child, &base, format!("{pointer}/{key}"), f);
-            }
+    collect_refs(v, base, pointer, &mut |pointer, r, u| {
+        if u.scheme() == "file"
+            && let Some(name) = u.path().strip_prefix(ROOT)
+        {
+            f(pointer, r, percent_decode(name));
         }
-        Json::Array(a) => {
-            for (i, child) in a.iter().enumerate() {
-                collect_file_refs(child, base, format!("{pointer}/{i}"), f);
-            }
-        }
-        _ => {}
-    }
+    });
 }
 
 /// The 1-based line and column of each `"$ref"` key in JSON `text`, by the JSON pointer of the
