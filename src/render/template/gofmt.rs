@@ -276,65 +276,8 @@ fn format_float_f(f: f64, prec: usize) -> String {
 // ---------------------------------------------------------------------------------------------
 // Quoting
 
-/// Go's `strconv.Quote` (`ascii_only` is `QuoteToASCII`, used by `%+q`).
-pub fn go_quote(s: &str, ascii_only: bool) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        quote_char(&mut out, c, '"', ascii_only);
-    }
-    out.push('"');
-    out
-}
-
-fn quote_char(out: &mut String, c: char, q: char, ascii_only: bool) {
-    match c {
-        '\x07' => out.push_str("\\a"),
-        '\x08' => out.push_str("\\b"),
-        '\x0c' => out.push_str("\\f"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        '\x0b' => out.push_str("\\v"),
-        '\\' => out.push_str("\\\\"),
-        c if c == q => {
-            out.push('\\');
-            out.push(c);
-        }
-        c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
-        c if (c as u32) < 0x80 => out.push(c),
-        c if ascii_only || !go_is_print(c) => {
-            if (c as u32) < 0x10000 {
-                out.push_str(&format!("\\u{:04x}", c as u32))
-            } else {
-                out.push_str(&format!("\\U{:08x}", c as u32))
-            }
-        }
-        c => out.push(c),
-    }
-}
-
-/// Go's `strconv.IsPrint`: letters, marks, numbers, punctuation, symbols and the ASCII space
-/// (so U+00A0, U+2028 and U+FEFF are not printable and get escaped by `%q` and `quote`).
-pub fn go_is_print(c: char) -> bool {
-    use std::sync::OnceLock;
-    static PRINT: OnceLock<regex::Regex> = OnceLock::new();
-    if (c as u32) < 0x80 {
-        return (' '..='~').contains(&c);
-    }
-    let re = PRINT.get_or_init(|| {
-        regex::Regex::new(r"^[\p{L}\p{M}\p{N}\p{P}\p{S}]$").expect("unicode classes")
-    });
-    let mut buf = [0u8; 4];
-    re.is_match(c.encode_utf8(&mut buf))
-}
-
-fn quote_rune(c: char, ascii_only: bool) -> String {
-    let mut out = String::from("'");
-    quote_char(&mut out, c, '\'', ascii_only);
-    out.push('\'');
-    out
-}
+// `strconv.Quote`, `QuoteToASCII` (`%+q`) and `QuoteRune` are in [`crate::gocompat::quote`].
+use crate::gocompat::quote::{quote_rune, quote_with as go_quote};
 
 // ---------------------------------------------------------------------------------------------
 // Sprintf
