@@ -11,11 +11,13 @@
 //! * [`semver`]: Masterminds/semver v3 versions and constraints (Sprig's `semver` and
 //!   `semverCompare`, Chart.yaml `kubeVersion`, dependency versions, `--kube-version`).
 //! * [`quote`]: `strconv.Quote` / `QuoteToASCII` / `QuoteRune` and `strconv.IsPrint`.
+//! * [`float`]: `strconv.FormatFloat` ('g', 'e', 'f'; 64 and 32 bits).
 //! * [`duration`]: `time.ParseDuration` and `time.Duration.String`.
 //! * [`yaml_resolve`]: go-yaml v2's plain-scalar resolution (YAML 1.1 booleans, octal, `<<`,
 //!   timestamps), for reading values and for deciding what `toYaml` must quote.
 
 pub mod duration;
+pub mod float;
 pub mod manifests;
 pub mod no_value;
 pub mod quote;

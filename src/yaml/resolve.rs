@@ -121,58 +121,14 @@ pub(crate) fn resolve_plain(s: &str) -> Resolved {
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 32)` as sigs.k8s.io/yaml uses it for float map keys,
-/// with go-yaml's `.inf`/`-.inf`/`.nan` spellings.
+/// with go-yaml's `.inf`/`-.inf`/`.nan` spellings for what that prints as `+Inf`, `-Inf`, `NaN`
+/// (also a float64 beyond float32's range, which the old copy printed as `i.nf`).
 pub(crate) fn go_float_key(f: f64) -> String {
-    if f.is_nan() {
-        return ".nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            ".inf".into()
-        } else {
-            "-.inf".into()
-        };
-    }
-    let f32v = f as f32;
-    if f32v == 0.0 {
-        return if f32v.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    // Shortest round-trip digits for f32, in scientific form "d.ddde±x".
-    let sci = format!("{:e}", f32v);
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mant) = match mant.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mant),
-    };
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    let sign = if neg { "-" } else { "" };
-    // Go uses precision 6 for this decision when formatting the shortest representation.
-    if !(-4..6).contains(&exp) {
-        // %e with at least two exponent digits.
-        let (d0, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{d0}{frac}e{esign}{:02}", exp.abs());
-    }
-    if exp < 0 {
-        format!("{sign}0.{}{}", "0".repeat((-exp - 1) as usize), digits)
-    } else if (exp as usize) + 1 >= digits.len() {
-        format!(
-            "{sign}{}{}",
-            digits,
-            "0".repeat(exp as usize + 1 - digits.len())
-        )
-    } else {
-        let (a, b) = digits.split_at(exp as usize + 1);
-        format!("{sign}{a}.{b}")
+    let s = crate::gocompat::float::format_g32(f);
+    match s.as_str() {
+        "+Inf" => ".inf".into(),
+        "-Inf" => "-.inf".into(),
+        "NaN" => ".nan".into(),
+        _ => s,
     }
 }
