@@ -157,32 +157,10 @@ fn value(v: &str, min: u32, max: u32, names: &[&str]) -> Result<u32, String> {
     Ok(n)
 }
 
-/// A Go `time.ParseDuration` string: one or more `<number><unit>` with units ns us µs ms s m h.
+/// Whether Go's `time.ParseDuration` takes `d` ([`crate::gocompat::duration`]): one or more
+/// `<number><unit>` with units ns us µs ms s m h, within int64 nanoseconds.
 pub fn valid_go_duration(d: &str) -> bool {
-    let mut rest = d.strip_prefix(['+', '-']).unwrap_or(d);
-    if rest == "0" {
-        return true;
-    }
-    if rest.is_empty() {
-        return false;
-    }
-    while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if n == 0 || rest[..n] == *"." {
-            return false;
-        }
-        rest = &rest[n..];
-        let unit = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"]
-            .iter()
-            .find(|u| rest.starts_with(**u));
-        match unit {
-            Some(u) => rest = &rest[u.len()..],
-            None => return false,
-        }
-    }
-    true
+    crate::gocompat::duration::parse_duration(d).is_ok()
 }
 
 /// True when `tz` is an IANA time zone name known to the tz database (as Go's
@@ -263,6 +241,12 @@ mod tests {
         );
         assert!(validate_schedule_as("CRON_TZ=UTC", ArgoWorkflows).is_err());
         assert!(valid_go_duration("90s") && valid_go_duration("1h30m") && !valid_go_duration("1d"));
+        // The old hand-written check took these; Go's ParseDuration does not.
+        assert!(!valid_go_duration("1..5s") && !valid_go_duration("9999999999999h"));
+        assert_eq!(
+            validate_schedule("@every 1..5s").unwrap_err(),
+            "`@every 1..5s`: `1..5s` is not a Go duration (e.g. 1h30m)"
+        );
     }
 
     #[test]

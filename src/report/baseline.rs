@@ -193,3 +193,41 @@ pub fn apply(baseline: &Baseline, findings: &[Finding]) -> (Vec<Finding>, Vec<Ba
         .collect();
     (new, fixed)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Location, ResourceRef, Severity};
+
+    /// Moved from model/finding.rs, whose second fingerprint function nothing used.
+    #[test]
+    fn fingerprint_ignores_lines() {
+        let mut f = Finding {
+            rule: "image-tag-pinned".into(),
+            severity: Severity::Error,
+            message: "image at values-prod.yaml:3 has no tag".into(),
+            resource: Some(ResourceRef {
+                api_version: "apps/v1".into(),
+                kind: "Deployment".into(),
+                name: "api".into(),
+                namespace: None,
+            }),
+            location: Location {
+                file: "values-prod.yaml".into(),
+                line: 3,
+                column: 1,
+            },
+            related: Vec::new(),
+            environment: Some("prod".into()),
+            chart: Some("services/api".into()),
+            field: Some("spec.template.spec.containers[0].image".into()),
+        };
+        let a = fingerprint(&f);
+        assert_eq!(a.len(), 32);
+        f.location.line = 30;
+        f.message = "image at values-prod.yaml:30 has no tag".into();
+        assert_eq!(fingerprint(&f), a);
+        f.environment = Some("dev".into());
+        assert_ne!(fingerprint(&f), a);
+    }
+}

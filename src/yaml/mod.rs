@@ -191,30 +191,11 @@ pub fn parse_manifests(src: &str, limits: &Limits) -> Result<Vec<Document>, Yaml
     Ok(out)
 }
 
-/// Helm's manifest split: (byte offset, trimmed piece), empty pieces dropped.
+/// Helm's manifest split ([`crate::gocompat::manifests`]): (byte offset, trimmed piece), pieces
+/// that trim to nothing dropped (they hold no document).
 fn split_manifests(src: &str) -> Vec<(usize, &str)> {
-    static SEP: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
-    // Go's `\s` is ASCII whitespace.
-    let sep =
-        SEP.get_or_init(|| regex::Regex::new(r"(?:^|[\t\n\x0C\r ]*\n)---[\t\n\x0C\r ]*").ok());
-    let trimmed = src.trim();
-    let base = src.len() - src.trim_start().len();
-    let mut pieces = Vec::new();
-    let mut push = |from: usize, to: usize| {
-        let raw = &trimmed[from..to];
-        let t = raw.trim();
-        if !t.is_empty() {
-            pieces.push((base + from + (raw.len() - raw.trim_start().len()), t));
-        }
-    };
-    let mut last = 0;
-    if let Some(sep) = sep {
-        for m in sep.find_iter(trimmed) {
-            push(last, m.start());
-            last = m.end();
-        }
-    }
-    push(last, trimmed.len());
+    let mut pieces = crate::gocompat::manifests::split_manifests(src);
+    pieces.retain(|(_, d)| !d.is_empty());
     pieces
 }
 

@@ -1,5 +1,7 @@
 //! Scalar resolution with go-yaml v2's rules (its `resolve.go`), which is what Helm and
-//! Kubernetes apply through `sigs.k8s.io/yaml`. Ported from the documented behaviour, not the code:
+//! Kubernetes apply through `sigs.k8s.io/yaml`. The plain-scalar rules are the one copy in
+//! [`crate::gocompat::yaml_resolve`] (which `toYaml` also uses to decide what to quote); this
+//! file adds explicit tags. In short:
 //!
 //! - plain `~`, `null`, `Null`, `NULL` and the empty scalar are null;
 //! - YAML 1.1 booleans: `y Y yes Yes YES n N no No NO true True TRUE false False FALSE on On ON
@@ -86,7 +88,11 @@ pub(crate) fn resolve_scalar(
                 ("!!float", Resolved::Int(i)) => Ok(Resolved::Float(*i as f64)),
                 ("!!float", Resolved::Uint(u)) => Ok(Resolved::Float(*u as f64)),
                 // Timestamps reach `interface{}` as their text in go-yaml v2.
-                ("!!timestamp", Resolved::Str(_)) if looks_like_timestamp(value) => Ok(r),
+                ("!!timestamp", Resolved::Str(_))
+                    if crate::gocompat::yaml_resolve::is_timestamp(value) =>
+                {
+                    Ok(r)
+                }
                 _ => Err(format!("cannot decode {rtag} `{value}` as a {tag}")),
             }
         }
@@ -96,202 +102,33 @@ pub(crate) fn resolve_scalar(
     }
 }
 
-fn looks_like_timestamp(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() >= 8 && b.iter().take(4).all(u8::is_ascii_digit) && b.get(4) == Some(&b'-')
-}
-
-/// Resolves an untagged plain scalar.
+/// Resolves an untagged plain scalar with go-yaml v2's rules ([`crate::gocompat::yaml_resolve`]);
+/// `<<` is the merge key where it is a key (go-yaml recognises it by its text).
 pub(crate) fn resolve_plain(s: &str) -> Resolved {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Resolved::Null,
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Resolved::Bool(true);
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Resolved::Bool(false);
-        }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Resolved::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Resolved::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Resolved::Float(f64::NAN),
-        "<<" => return Resolved::Merge,
-        _ => {}
+    use crate::gocompat::yaml_resolve::{Plain, resolve_plain};
+    if s == "<<" {
+        return Resolved::Merge;
     }
-    let first = s.as_bytes().first().copied().unwrap_or(b' ');
-    if first == b'.' {
-        if let Some(f) = go_parse_float(s) {
-            return Resolved::Float(f);
-        }
-        return Resolved::Str(s.to_string());
-    }
-    if first.is_ascii_digit() || first == b'+' || first == b'-' {
-        let plain: String = s.chars().filter(|&c| c != '_').collect();
-        if let Some(i) = go_parse_int(&plain) {
-            return Resolved::Int(i);
-        }
-        if let Some(u) = go_parse_uint(&plain) {
-            return Resolved::Uint(u);
-        }
-        if yaml_style_float(&plain)
-            && let Some(f) = go_parse_float(&plain)
-        {
-            return Resolved::Float(f);
-        }
-    }
-    Resolved::Str(s.to_string())
-}
-
-/// `strconv.ParseFloat(s, 64)` for the decimal forms reachable here; overflow is an error.
-fn go_parse_float(s: &str) -> Option<f64> {
-    let b = s.as_bytes();
-    // Only decimal digits, sign, dot and exponent (Rust also accepts "inf"/"nan" words).
-    if !b
-        .iter()
-        .all(|c| c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.' | b'e' | b'E'))
-    {
-        return None;
-    }
-    let f: f64 = s.parse().ok()?;
-    if f.is_infinite() { None } else { Some(f) }
-}
-
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if matches!(b.first(), Some(b'+' | b'-')) {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'+' | b'-')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Base prefix as Go's `ParseInt(s, 0, ...)` reads it: (radix, digits).
-fn go_base(s: &str) -> (u32, &str) {
-    let b = s.as_bytes();
-    if b.len() >= 2 && b[0] == b'0' {
-        match b[1] {
-            b'x' | b'X' => return (16, &s[2..]),
-            b'o' | b'O' => return (8, &s[2..]),
-            b'b' | b'B' => return (2, &s[2..]),
-            _ => return (8, &s[1..]),
-        }
-    }
-    (10, s)
-}
-
-fn go_parse_uint(s: &str) -> Option<u64> {
-    let (radix, digits) = go_base(s);
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
-}
-
-fn go_parse_int(s: &str) -> Option<i64> {
-    let (neg, rest) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let u = go_parse_uint(rest)?;
-    if neg {
-        if u <= i64::MAX as u64 + 1 {
-            Some((u as i128).wrapping_neg() as i64)
-        } else {
-            None
-        }
-    } else if u <= i64::MAX as u64 {
-        Some(u as i64)
-    } else {
-        None
+    match resolve_plain(s) {
+        Plain::Null => Resolved::Null,
+        Plain::Bool(b) => Resolved::Bool(b),
+        Plain::Int(i) => Resolved::Int(i),
+        Plain::Uint(u) => Resolved::Uint(u),
+        Plain::Float(f) => Resolved::Float(f),
+        // Timestamps reach `interface{}` as their text in go-yaml v2.
+        Plain::Timestamp | Plain::Str => Resolved::Str(s.to_string()),
     }
 }
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 32)` as sigs.k8s.io/yaml uses it for float map keys,
-/// with go-yaml's `.inf`/`-.inf`/`.nan` spellings.
+/// with go-yaml's `.inf`/`-.inf`/`.nan` spellings for what that prints as `+Inf`, `-Inf`, `NaN`
+/// (also a float64 beyond float32's range, which the old copy printed as `i.nf`).
 pub(crate) fn go_float_key(f: f64) -> String {
-    if f.is_nan() {
-        return ".nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 {
-            ".inf".into()
-        } else {
-            "-.inf".into()
-        };
-    }
-    let f32v = f as f32;
-    if f32v == 0.0 {
-        return if f32v.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
-    }
-    // Shortest round-trip digits for f32, in scientific form "d.ddde±x".
-    let sci = format!("{:e}", f32v);
-    let (mant, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (neg, mant) = match mant.strip_prefix('-') {
-        Some(m) => (true, m),
-        None => (false, mant),
-    };
-    let digits: String = mant.chars().filter(|c| *c != '.').collect();
-    let sign = if neg { "-" } else { "" };
-    // Go uses precision 6 for this decision when formatting the shortest representation.
-    if !(-4..6).contains(&exp) {
-        // %e with at least two exponent digits.
-        let (d0, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        let esign = if exp < 0 { '-' } else { '+' };
-        return format!("{sign}{d0}{frac}e{esign}{:02}", exp.abs());
-    }
-    if exp < 0 {
-        format!("{sign}0.{}{}", "0".repeat((-exp - 1) as usize), digits)
-    } else if (exp as usize) + 1 >= digits.len() {
-        format!(
-            "{sign}{}{}",
-            digits,
-            "0".repeat(exp as usize + 1 - digits.len())
-        )
-    } else {
-        let (a, b) = digits.split_at(exp as usize + 1);
-        format!("{sign}{a}.{b}")
+    let s = crate::gocompat::float::format_g32(f);
+    match s.as_str() {
+        "+Inf" => ".inf".into(),
+        "-Inf" => "-.inf".into(),
+        "NaN" => ".nan".into(),
+        _ => s,
     }
 }

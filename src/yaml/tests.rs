@@ -236,6 +236,10 @@ fn duplicate_keys_last_wins_and_key_strings() {
     assert_eq!(resolve::go_float_key(0.0001), "0.0001");
     assert_eq!(resolve::go_float_key(0.00001), "1e-05");
     assert_eq!(resolve::go_float_key(0.1), "0.1");
+    // Beyond float32: FormatFloat(.., 32) is +Inf, which sigs.k8s.io/yaml spells `.inf`.
+    assert_eq!(resolve::go_float_key(1e39), ".inf");
+    assert_eq!(resolve::go_float_key(-1e39), "-.inf");
+    assert_eq!(resolve::go_float_key(f64::NAN), ".nan");
 }
 
 #[test]

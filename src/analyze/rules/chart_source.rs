@@ -137,7 +137,7 @@ pub fn is_exact_version(s: &str, constraint: bool) -> bool {
         s = r.trim_start();
     }
     let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
-    semver::Version::parse(s).is_ok()
+    crate::gocompat::semver::Version::parse_strict(s).is_ok()
 }
 
 fn templated(s: &str) -> bool {

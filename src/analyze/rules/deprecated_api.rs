@@ -88,7 +88,7 @@ impl Rule for DeprecatedApi {
 /// The message when a chart's `kubeVersion` constraint excludes the environment's version
 /// (None when it admits it). An unparsable constraint is reported too (Helm fails on it).
 pub fn chart_kube_version_message(chart: &str, constraint: &str, version: &str) -> Option<String> {
-    use crate::render::template::funcs::semver::{Constraints, Version};
+    use crate::gocompat::semver::{Constraints, Version};
     let full = format!("v{version}.0");
     let v = Version::parse(&full).ok()?;
     match Constraints::parse(constraint) {

@@ -959,7 +959,7 @@ pub fn find_chart(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
         want.is_empty()
             || want == "*"
             || v == want
-            || crate::render::chart::values::is_compatible_range(version, v)
+            || crate::gocompat::semver::is_compatible_range(version, v)
     };
     let chart_dir = dir.join(name);
     if let Ok(text) = read_text(&chart_dir.join("Chart.yaml"))
@@ -977,7 +977,7 @@ pub fn find_chart(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
             return Some(chart_dir);
         }
     }
-    let mut best: Option<(semver::Version, PathBuf)> = None;
+    let mut best: Option<(crate::gocompat::semver::Version, PathBuf)> = None;
     for d in [dir.to_path_buf(), chart_dir] {
         let Ok(rd) = std::fs::read_dir(&d) else {
             continue;
@@ -993,9 +993,13 @@ pub fn find_chart(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
             if !v.starts_with(|c: char| c.is_ascii_digit() || c == 'v') || !matches(v) {
                 continue;
             }
-            let sv = semver::Version::parse(v.trim_start_matches('v'))
-                .unwrap_or(semver::Version::new(0, 0, 0));
-            if best.as_ref().is_none_or(|(b, _)| sv > *b) {
+            let sv = crate::gocompat::semver::Version::parse(v)
+                .or_else(|_| crate::gocompat::semver::Version::parse("0.0.0"))
+                .expect("a version");
+            if best
+                .as_ref()
+                .is_none_or(|(b, _)| sv.compare(b) == std::cmp::Ordering::Greater)
+            {
                 best = Some((sv, e.path()));
             }
         }

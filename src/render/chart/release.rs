@@ -451,32 +451,14 @@ pub struct KubeVersion {
 }
 
 impl KubeVersion {
-    /// Helm's `ParseKubeVersion` (lenient semver: `1.28` is `v1.28.0`).
+    /// Helm's `ParseKubeVersion`: Masterminds `NewVersion` (`1.28` is `v1.28.0`).
     pub fn parse(s: &str) -> Result<KubeVersion, String> {
-        let t = s.trim().trim_start_matches('v');
-        let (core, rest) = match t.find(['-', '+']) {
-            Some(i) => (&t[..i], &t[i..]),
-            None => (t, ""),
-        };
-        let mut parts = core.split('.');
-        let num = |p: Option<&str>| -> Result<u64, String> {
-            match p {
-                None => Ok(0),
-                Some(x) => x
-                    .parse::<u64>()
-                    .map_err(|_| format!("invalid kube version {s:?}: Invalid Semantic Version")),
-            }
-        };
-        let (major, minor, patch) = (num(parts.next())?, num(parts.next())?, num(parts.next())?);
-        if parts.next().is_some() || core.is_empty() {
-            return Err(format!(
-                "invalid kube version {s:?}: Invalid Semantic Version"
-            ));
-        }
+        let v = crate::gocompat::semver::Version::parse(s.trim())
+            .map_err(|e| format!("invalid kube version {s:?}: {e}"))?;
         Ok(KubeVersion {
-            version: format!("v{major}.{minor}.{patch}{rest}"),
-            major: major.to_string(),
-            minor: minor.to_string(),
+            version: format!("v{}", v.canonical()),
+            major: v.major.to_string(),
+            minor: v.minor.to_string(),
         })
     }
 }

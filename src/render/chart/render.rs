@@ -32,7 +32,8 @@ pub trait TemplateEngine {
         let _ = cache;
         self.add_file(name, src)
     }
-    /// Executes a parsed template with `dot`.
+    /// Executes a parsed template with `dot`; the output is Helm's, `<no value>` already removed
+    /// (once, as Helm's `strings.ReplaceAll`).
     fn execute(&self, name: &str, dot: &Value) -> Result<RenderedTemplate, String>;
     /// Helm's `toYaml`, for `.Files.AsConfig` / `.AsSecrets`.
     fn to_yaml(&self) -> ToYaml;
@@ -158,59 +159,6 @@ pub fn helm_template_order<'a>(names: impl Iterator<Item = &'a String>) -> Vec<&
     v
 }
 
-/// Removes Go's `<no value>` markers as Helm does, keeping provenance segments aligned.
-fn strip_no_value(r: RenderedTemplate) -> RenderedTemplate {
-    const MARK: &str = "<no value>";
-    if !r.text.contains(MARK) {
-        return r;
-    }
-    let mut text = String::with_capacity(r.text.len());
-    // Map of removed ranges (start in the original text).
-    let mut removed: Vec<usize> = Vec::new();
-    let mut rest = r.text.as_str();
-    let mut offset = 0;
-    while let Some(i) = rest.find(MARK) {
-        text.push_str(&rest[..i]);
-        removed.push(offset + i);
-        offset += i + MARK.len();
-        rest = &rest[i + MARK.len()..];
-    }
-    text.push_str(rest);
-    let shift = |pos: u32| -> u32 {
-        let p = pos as usize;
-        let mut d = 0usize;
-        for &s in &removed {
-            if s + MARK.len() <= p {
-                d += MARK.len();
-            } else if s < p {
-                d += p - s;
-            }
-        }
-        (p - d) as u32
-    };
-    let segs = r
-        .segs
-        .into_iter()
-        .map(|s| Seg {
-            start: shift(s.start),
-            end: shift(s.end),
-            origin: s.origin,
-        })
-        .filter(|s| s.end > s.start)
-        .collect();
-    let tpl = r
-        .tpl
-        .into_iter()
-        .map(|s| TplSeg {
-            start: shift(s.start),
-            end: shift(s.end),
-            ..s
-        })
-        .filter(|s| s.end > s.start)
-        .collect();
-    RenderedTemplate { text, segs, tpl }
-}
-
 /// Renders a loaded chart with `engine` (a fresh, empty template set) like `helm template`.
 pub fn render_chart_with(
     engine: &mut dyn TemplateEngine,
@@ -259,7 +207,7 @@ pub fn render_chart_with(
         let out = engine
             .execute(name, &Value::Map(r.dot.clone()))
             .map_err(err)?;
-        templates.insert(name.clone(), strip_no_value(out));
+        templates.insert(name.clone(), out);
     }
     let template_files = tpls
         .iter()
@@ -316,15 +264,12 @@ pub const INSTALL_ORDER: &[&str] = &[
     "ValidatingWebhookConfiguration",
 ];
 
-/// Helm's `SplitManifests`: documents separated by `---` lines, trimmed, empty ones dropped.
+/// Helm's `SplitManifests` ([`crate::gocompat::manifests`]): the documents of a template's
+/// output, trimmed; one that trims to nothing is kept, as Helm keeps it.
 pub fn split_manifests(text: &str) -> Vec<String> {
-    // Helm's separator regex: (?:^|\s*\n)---\s*
-    static SEP: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let sep = SEP
-        .get_or_init(|| regex::Regex::new(r"(?:^|\s*\n)---\s*").unwrap_or_else(|_| unreachable!()));
-    sep.split(text.trim())
-        .filter(|d| !d.is_empty())
-        .map(|d| d.trim().to_string())
+    crate::gocompat::manifests::split_manifests(text)
+        .into_iter()
+        .map(|(_, d)| d.to_string())
         .collect()
 }
 
@@ -431,26 +376,18 @@ mod tests {
     }
 
     #[test]
-    fn splits_and_strips() {
+    fn splits() {
         assert_eq!(
             split_manifests("\n---\na: 1\n---   \nb: 2\n\n---\n"),
             vec!["a: 1", "b: 2"]
         );
-        let r = strip_no_value(RenderedTemplate {
-            text: "a: <no value>\nb: x\n".into(),
-            segs: vec![Seg {
-                start: 14,
-                end: 15,
-                origin: crate::render::value::Origin {
-                    file: 1,
-                    line: 1,
-                    col: 1,
-                },
-            }],
-            tpl: vec![],
-        });
-        assert_eq!(r.text, "a: \nb: x\n");
-        assert_eq!((r.segs[0].start, r.segs[0].end), (4, 5));
+        // Go's `\s` is ASCII: the no-break space after the first `---` is a document of its own
+        // (empty once trimmed) and the second `---` still separates. The renderer's old copy
+        // (Unicode `\s`) swallowed the line break and printed `---\nb: 2` as one document.
+        assert_eq!(
+            split_manifests("a: 1\n---\u{a0}\n---\nb: 2\n"),
+            vec!["a: 1", "", "b: 2"]
+        );
     }
 
     #[test]

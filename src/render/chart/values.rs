@@ -196,59 +196,7 @@ pub fn path_value(v: &Map, path: &str) -> Option<Value> {
     found.filter(|x| !is_table(x))
 }
 
-/// Semantic-version range check as Helm's `IsCompatibleRange` (Masterminds constraints:
-/// `||` alternatives, space- or comma-separated conjunctions, `v` prefixes, `x` wildcards).
-pub fn is_compatible_range(constraint: &str, version: &str) -> bool {
-    let Ok(ver) = semver::Version::parse(version.trim().trim_start_matches('v')) else {
-        return false;
-    };
-    constraint.split("||").any(|alt| {
-        let mut parts: Vec<String> = Vec::new();
-        // Join an operator written apart from its version (`>= 1.2`).
-        for tok in alt.split([' ', ',']).filter(|t| !t.is_empty()) {
-            match parts.last_mut() {
-                Some(last) if last.chars().all(|c| "<>=~^!".contains(c)) => last.push_str(tok),
-                _ => parts.push(tok.to_string()),
-            }
-        }
-        if parts.is_empty() {
-            return false;
-        }
-        parts.iter().all(|p| {
-            let p = p.replacen(
-                "v",
-                "",
-                usize::from(
-                    p.trim_start_matches(['<', '>', '=', '~', '^', '!'])
-                        .starts_with('v'),
-                ),
-            );
-            if let Some(rest) = p.strip_prefix("!=") {
-                return semver::Version::parse(rest)
-                    .map(|x| x != ver)
-                    .unwrap_or(false);
-            }
-            // Masterminds treats a bare version as `=` with wildcards for missing parts; semver's
-            // default is caret, so make it explicit.
-            let p = if p
-                .starts_with(|c: char| c.is_ascii_digit() || c == 'x' || c == 'X' || c == '*')
-            {
-                format!("={p}")
-            } else {
-                p
-            };
-            let p = p.replace(".x", ".*").replace(".X", ".*");
-            let p = if p == "=x" || p == "=X" || p == "=*" {
-                "*".to_string()
-            } else {
-                p
-            };
-            semver::VersionReq::parse(&p)
-                .map(|r| r.matches(&ver))
-                .unwrap_or(false)
-        })
-    })
-}
+use crate::gocompat::semver::is_compatible_range;
 
 /// Applies aliases, then `tags` and `condition` against the coalesced values, removing disabled
 /// dependencies, recursively (Helm's `processDependencyEnabled`). `all` is the top-level
@@ -529,16 +477,5 @@ mod tests {
             c2.dependencies.iter().map(|d| d.name()).collect::<Vec<_>>(),
             vec!["other"]
         );
-    }
-
-    #[test]
-    fn version_ranges() {
-        assert!(is_compatible_range("2.x.x", "2.31.10"));
-        assert!(is_compatible_range("~1.2", "1.2.9"));
-        assert!(is_compatible_range(">= 1.0.0, < 2.0.0", "1.5.0"));
-        assert!(is_compatible_range("1.0.0 || 2.0.0", "2.0.0"));
-        assert!(!is_compatible_range("2.x.x", "3.0.0"));
-        assert!(is_compatible_range("*", "v0.0.0"));
-        assert!(!is_compatible_range("", "1.0.0"));
     }
 }

@@ -1787,25 +1787,13 @@ pub(crate) fn out_to_text(out: Output) -> Text {
     }
 }
 
-/// Helm's `strings.ReplaceAll(out, "<no value>", "")`, keeping provenance segments aligned.
+/// Helm's `strings.ReplaceAll(out, "<no value>", "")` ([`crate::gocompat::no_value`]), keeping
+/// provenance segments aligned.
 pub(crate) fn replace_no_value(out: Output) -> Output {
-    const NV: &str = "<no value>";
-    if !out.text.contains(NV) {
+    let Some(removed) = crate::gocompat::no_value::remove(&out.text) else {
         return out;
-    }
-    let starts: Vec<usize> = out.text.match_indices(NV).map(|(i, _)| i).collect();
-    let map = |p: u32| -> u32 {
-        let p = p as usize;
-        let mut removed = 0usize;
-        for &s in &starts {
-            if s >= p {
-                break;
-            }
-            removed += (p - s).min(NV.len());
-        }
-        (p - removed) as u32
     };
-    let text = out.text.replace(NV, "");
+    let map = |p: u32| removed.map(p);
     let segs = out
         .segs
         .into_iter()
@@ -1826,7 +1814,11 @@ pub(crate) fn replace_no_value(out: Output) -> Output {
         })
         .filter(|s| s.end > s.start)
         .collect();
-    Output { text, segs, tpl }
+    Output {
+        text: removed.text,
+        segs,
+        tpl,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

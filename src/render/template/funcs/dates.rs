@@ -1,6 +1,7 @@
 //! Date functions with Go time layouts (`2006-01-02T15:04:05Z07:00`). Times are a built-in
 //! object ([`Time`]) that prints like Go's `time.Time`.
 use super::{arg_str, arity, to_int64, type_name};
+use crate::gocompat::duration::{format_duration, parse_duration};
 use crate::render::value::{Object, Value};
 use chrono::{DateTime, Datelike, FixedOffset, Offset, TimeZone, Timelike, Utc};
 use std::sync::Arc;
@@ -286,58 +287,17 @@ pub(super) fn duration(args: &[Value]) -> Result<Value, String> {
         Value::Int(i, _, _) => *i,
         _ => 0,
     };
-    Ok(Value::str(go_duration(n as i128 * 1_000_000_000)))
-}
-
-/// Go's `time.Duration.String()` for nanoseconds.
-pub fn go_duration(ns: i128) -> String {
-    if ns == 0 {
-        return "0s".into();
-    }
-    let neg = ns < 0;
-    let u = ns.unsigned_abs();
-    let mut s = String::new();
-    if u < 1_000_000_000 {
-        let (unit, div) = if u < 1_000 {
-            ("ns", 1)
-        } else if u < 1_000_000 {
-            ("µs", 1_000)
-        } else {
-            ("ms", 1_000_000)
-        };
-        s.push_str(&trim_frac(u, div));
-        s.push_str(unit);
-    } else {
-        let h = u / 3_600_000_000_000;
-        let m = (u / 60_000_000_000) % 60;
-        let rest = u % 60_000_000_000;
-        if h > 0 {
-            s.push_str(&format!("{h}h"));
-        }
-        if h > 0 || m > 0 {
-            s.push_str(&format!("{m}m"));
-        }
-        s.push_str(&trim_frac(rest, 1_000_000_000));
-        s.push('s');
-    }
-    if neg { format!("-{s}") } else { s }
-}
-
-fn trim_frac(v: u128, div: u128) -> String {
-    let (i, f) = (v / div, v % div);
-    if f == 0 {
-        return i.to_string();
-    }
-    let width = div.to_string().len() - 1;
-    let frac = format!("{f:0width$}");
-    format!("{i}.{}", frac.trim_end_matches('0'))
+    // Go multiplies int64 nanoseconds, wrapping on overflow.
+    Ok(Value::str(format_duration(n.wrapping_mul(1_000_000_000))))
 }
 
 pub(super) fn ago(args: &[Value]) -> Result<Value, String> {
     arity("ago", args, 1)?;
     let (t, _) = as_time(&args[0]);
     let secs = (Utc::now().fixed_offset() - t).num_seconds();
-    Ok(Value::str(go_duration(secs as i128 * 1_000_000_000)))
+    Ok(Value::str(format_duration(
+        secs.wrapping_mul(1_000_000_000),
+    )))
 }
 
 /// Sprig's `toDate`: Go's zero time when the text does not parse (`mustToDate` fails).
@@ -451,61 +411,16 @@ fn layout_to_strftime(layout: &str) -> String {
     out
 }
 
-/// Go's `time.ParseDuration` in nanoseconds (`1h30m`, `-1.5h`, `300ms`).
-pub fn parse_go_duration(s: &str) -> Option<i128> {
-    let (neg, mut rest) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if rest == "0" {
-        return Some(0);
-    }
-    if rest.is_empty() {
-        return None;
-    }
-    let mut total: f64 = 0.0;
-    while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if n == 0 {
-            return None;
-        }
-        let num: f64 = rest[..n].parse().ok()?;
-        rest = &rest[n..];
-        let u = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let mult = match &rest[..u] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return None,
-        };
-        total += num * mult;
-        rest = &rest[u..];
-    }
-    let v = total as i128;
-    Some(if neg { -v } else { v })
-}
-
 /// `dateModify "-1.5h" $t`: the time plus a Go duration; Sprig returns the time unchanged on a
 /// bad duration, `mustDateModify` fails.
 fn modify(args: &[Value], must: bool) -> Result<Value, String> {
     arity(if must { "mustDateModify" } else { "dateModify" }, args, 2)?;
     let fmt = arg_str(&args[0])?;
     let (t, z) = as_time(&args[1]);
-    match parse_go_duration(fmt) {
-        Some(ns) => {
-            let d =
-                chrono::Duration::nanoseconds(ns.clamp(i64::MIN as i128, i64::MAX as i128) as i64);
-            Ok(time_value(t + d, &z))
-        }
-        None if must => Err(format!("time: invalid duration {fmt:?}")),
-        None => Ok(time_value(t, &z)),
+    match parse_duration(fmt) {
+        Ok(ns) => Ok(time_value(t + chrono::Duration::nanoseconds(ns), &z)),
+        Err(e) if must => Err(e),
+        Err(_) => Ok(time_value(t, &z)),
     }
 }
 
@@ -523,9 +438,7 @@ pub(super) fn must_date_modify(args: &[Value]) -> Result<Value, String> {
 pub(super) fn duration_round(args: &[Value]) -> Result<Value, String> {
     arity("durationRound", args, 1)?;
     let ns: i128 = match &args[0] {
-        Value::Str(t) => parse_go_duration(t.as_str())
-            .filter(|n| *n >= i64::MIN as i128 && *n <= i64::MAX as i128)
-            .unwrap_or(0),
+        Value::Str(t) => parse_duration(t.as_str()).unwrap_or(0) as i128,
         Value::Int(i, _, _) => *i as i128,
         Value::Object(o) if o.type_name() == "time.Time" => {
             let (t, _) = as_time(&args[0]);

@@ -3,52 +3,11 @@ use super::{TextBuilder, arg_int, arg_str, arity, arity_min, strslice, strval, t
 use crate::render::value::{Map, Text, Value};
 use rand::seq::SliceRandom;
 
-/// Go's `strconv.Quote` body (without the surrounding quotes).
-pub(crate) fn go_quote_body(s: &str) -> String {
+/// Go's `strconv.Quote` body (without the surrounding quotes), [`crate::gocompat::quote`].
+fn go_quote_body(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if !crate::render::template::gofmt::go_is_print(c) => {
-                if (c as u32) < 0x10000 {
-                    out.push_str(&format!("\\u{:04x}", c as u32))
-                } else {
-                    out.push_str(&format!("\\U{:08x}", c as u32))
-                }
-            }
-            c => out.push(c),
-        }
-    }
+    crate::gocompat::quote::push_escaped(&mut out, s, '"', false);
     out
-}
-
-/// The length of [`go_quote_body`] of `s`, without building it.
-fn go_quote_len(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c {
-            '"' | '\\' | '\x07' | '\x08' | '\x0c' | '\n' | '\r' | '\t' | '\x0b' => 2,
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => 4,
-            c if !crate::render::template::gofmt::go_is_print(c) => {
-                if (c as u32) < 0x10000 {
-                    6
-                } else {
-                    10
-                }
-            }
-            c => c.len_utf8(),
-        })
-        .sum()
 }
 
 fn wrap_each(name: &str, args: &[Value], q: char, go_escape: bool) -> Result<Value, String> {
@@ -64,7 +23,7 @@ fn wrap_each(name: &str, args: &[Value], q: char, go_escape: bool) -> Result<Val
         let t = strval(a);
         // The exact size, counted before quoting.
         let len = if go_escape {
-            go_quote_len(t.as_str())
+            crate::gocompat::quote::escaped_len_double(t.as_str())
         } else {
             t.s.len()
         };

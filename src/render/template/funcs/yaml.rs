@@ -7,10 +7,8 @@
 use super::json::json_float;
 use super::{TextBuilder, arity, go_float};
 use crate::render::value::{Origin, Value};
-use regex::Regex;
 use std::cmp::Ordering;
 use std::sync::Arc;
-use std::sync::LazyLock;
 
 const BEST_WIDTH: usize = 80;
 const MAX_DEPTH: usize = crate::render::value::MAX_VALUE_DEPTH;
@@ -153,132 +151,13 @@ fn key_order(a: &str, b: &str) -> Ordering {
     ar.len().cmp(&br.len())
 }
 
-static YAML_FLOAT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").expect("valid regex")
-});
-static BASE60: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").expect("valid regex")
-});
-static TIMESTAMP: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:(?:[Tt]([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2}))|(?: ([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.[0-9]+)?))?$").expect("valid regex")
-});
-
-/// Go's `strconv.ParseInt(s, 0, 64)` / `ParseUint` acceptance (after `_` removal by go-yaml).
-fn go_parses_int(s: &str) -> bool {
-    let body = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let l = body.to_ascii_lowercase();
-    let (radix, digits) = if let Some(d) = l.strip_prefix("0x") {
-        (16, d)
-    } else if let Some(d) = l.strip_prefix("0b") {
-        (2, d)
-    } else if let Some(d) = l.strip_prefix("0o") {
-        (8, d)
-    } else if l.len() > 1 && l.starts_with('0') {
-        (8, &l[1..])
-    } else {
-        (10, l.as_str())
-    };
-    !digits.is_empty() && u64::from_str_radix(digits, radix).is_ok()
-}
-
-fn go_parses_float(s: &str) -> bool {
-    let l = s.to_ascii_lowercase();
-    let b = l.strip_prefix(['-', '+']).unwrap_or(&l);
-    if matches!(b, "inf" | "infinity" | "nan") {
-        return true;
-    }
-    if b.starts_with("0x") {
-        return false;
-    }
-    !b.is_empty()
-        && b.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
-        && b.parse::<f64>().is_ok()
-}
-
-fn valid_timestamp(s: &str) -> bool {
-    let Some(c) = TIMESTAMP.captures(s) else {
-        return false;
-    };
-    let n = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<u32>().ok());
-    let (Some(y), Some(mo), Some(d)) = (n(1), n(2), n(3)) else {
-        return false;
-    };
-    if chrono::NaiveDate::from_ymd_opt(y as i32, mo, d).is_none() {
-        return false;
-    }
-    let time_ok = |h: Option<u32>, m: Option<u32>, s: Option<u32>| match (h, m, s) {
-        (Some(h), Some(m), Some(s)) => h < 24 && m < 60 && s < 60,
-        _ => true,
-    };
-    time_ok(n(4), n(5), n(6)) && time_ok(n(7), n(8), n(9))
-}
-
-/// Whether go-yaml v2 would read `s` as a plain scalar of a type other than string.
+/// Whether go-yaml v2 would read `s` as a plain scalar of a type other than string (or a
+/// timestamp), [`crate::gocompat::yaml_resolve`].
 fn resolves_non_string(s: &str) -> bool {
-    if matches!(
-        s,
-        "y" | "Y"
-            | "yes"
-            | "Yes"
-            | "YES"
-            | "true"
-            | "True"
-            | "TRUE"
-            | "on"
-            | "On"
-            | "ON"
-            | "n"
-            | "N"
-            | "no"
-            | "No"
-            | "NO"
-            | "false"
-            | "False"
-            | "FALSE"
-            | "off"
-            | "Off"
-            | "OFF"
-            | ""
-            | "~"
-            | "null"
-            | "Null"
-            | "NULL"
-            | ".nan"
-            | ".NaN"
-            | ".NAN"
-            | ".inf"
-            | ".Inf"
-            | ".INF"
-            | "+.inf"
-            | "+.Inf"
-            | "+.INF"
-            | "-.inf"
-            | "-.Inf"
-            | "-.INF"
-            | "<<"
-    ) {
-        return true;
-    }
-    match s.as_bytes()[0] {
-        b'.' => go_parses_float(s),
-        b'+' | b'-' | b'0'..=b'9' => {
-            if valid_timestamp(s) {
-                return true;
-            }
-            let plain = s.replace('_', "");
-            if go_parses_int(&plain) {
-                return true;
-            }
-            if YAML_FLOAT.is_match(&plain) && plain.parse::<f64>().is_ok() {
-                return true;
-            }
-            let bin = plain.strip_prefix('-').unwrap_or(&plain);
-            bin.strip_prefix("0b")
-                .is_some_and(|d| !d.is_empty() && i64::from_str_radix(d, 2).is_ok())
-        }
-        _ => false,
-    }
+    !matches!(
+        crate::gocompat::yaml_resolve::resolve_plain(s),
+        crate::gocompat::yaml_resolve::Plain::Str
+    )
 }
 
 /// libyaml's `is_printable`.
@@ -313,7 +192,7 @@ enum Style {
 
 /// libyaml's `analyze_scalar` + `select_scalar_style` for block context.
 fn choose_style(s: &str, simple_key: bool) -> Style {
-    let requested = if resolves_non_string(s) || BASE60.is_match(s) {
+    let requested = if resolves_non_string(s) || crate::gocompat::yaml_resolve::is_base60_float(s) {
         Style::Double
     } else if s.contains('\n') {
         Style::Literal
