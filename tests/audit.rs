@@ -2,24 +2,14 @@
 //! repositories with their own configs, the baseline round trip with `check --baseline`, exit
 //! codes, `--output`, and no progress bar when stderr is not a terminal.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn chartgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::cli(args).dir(dir).env("NO_COLOR", "1").run().into_parts()
 }
 
 fn root() -> &'static Path {
@@ -574,8 +564,9 @@ fn progress_bar_on_a_terminal() {
         .current_dir(root())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let tty = String::from_utf8_lossy(&out.stdout);
+    let out = support::Run::from(out);
+    assert_eq!(out.code, Some(0));
+    let tty = out.stdout.as_str();
     assert!(tty.contains("auditing ["), "{tty:?}");
     // Renders (chart × environment) and repositories done / total.
     assert!(tty.contains("] 0/9 renders, 0/1 repos ("), "{tty:?}");

@@ -2,24 +2,13 @@
 //! `audit --merge` equal one audit over all the paths (every format, byte for byte); a merge of
 //! a broken or foreign file is a clear error naming it.
 
+mod support;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 
 fn chartgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::cli(args).dir(dir).env("NO_COLOR", "1").run().into_parts()
 }
 
 fn write_all(root: &Path, files: &[(&str, &str)]) {
@@ -442,19 +431,17 @@ fn history_appends_one_line_per_audit() {
     let t = org();
     let d = t.path();
     let run = |args: &[&str], epoch: &str| {
-        Command::cargo_bin("chartgate")
-            .unwrap()
+        support::cmd()
             .current_dir(d)
             .env("SOURCE_DATE_EPOCH", epoch)
             .args(args)
-            .output()
-            .unwrap()
+            .run()
     };
     let out = run(
         &["audit", "repo-a", "repo-b", "--history", "history.jsonl"],
         "1764936000",
     );
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.code, Some(0));
     run(
         &["audit", "repo-a", "--format", "json", "--output", "a.json"],
         "0",
@@ -476,7 +463,7 @@ fn history_appends_one_line_per_audit() {
         ],
         "1765022400",
     );
-    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.code, Some(0));
     let history = std::fs::read_to_string(d.join("history.jsonl")).unwrap();
     let line = |date: &str| {
         format!(
@@ -504,9 +491,9 @@ fn history_appends_one_line_per_audit() {
         &["audit", "repo-b", "--history", "history.jsonl"],
         "yesterday",
     );
-    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(out.code, Some(2));
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        out.stderr.as_str(),
         "chartgate: SOURCE_DATE_EPOCH: expected seconds since 1970-01-01, got 'yesterday'\n"
     );
     assert_eq!(

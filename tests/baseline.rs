@@ -1,7 +1,8 @@
 //! `chartgate check --baseline-out FILE` / `--baseline FILE`: record, fix one, the check reports
 //! it fixed; add one, the check reports only the new one (text and JSON).
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 
 // The Deployments are minimal (no selector): schema-validity is not what this test is about.
@@ -19,18 +20,11 @@ fn app(images: &[&str]) -> String {
 }
 
 fn check(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("chartgate")
-        .expect("binary")
-        .current_dir(dir)
-        .args(["check", "app.yaml", "--color", "never"])
+    support::cli(["check", "app.yaml", "--color", "never"])
         .args(args)
-        .output()
-        .expect("run");
-    (
-        out.status.code().expect("code"),
-        String::from_utf8_lossy(&out.stdout).to_string(),
-        String::from_utf8_lossy(&out.stderr).to_string(),
-    )
+        .dir(dir)
+        .run()
+        .into_parts()
 }
 
 fn rules_of(json: &str) -> Vec<(String, u64)> {

@@ -1,7 +1,8 @@
 //! End to end: each rule's failing fixture gives exactly these findings (rule, severity,
 //! resource, line, column) with `--env dev`, and every passing fixture gives none.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 
 const RULES: &[&str] = &[
@@ -43,23 +44,21 @@ fn fixture(id: &str, kind: &str) -> String {
 }
 
 fn check_json(args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .arg("check")
         .arg("--format")
         .arg("json")
         .args(args)
-        .output()
-        .unwrap();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        .run();
+    let json = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            out.stdout.as_str(),
+            out.stderr.as_str()
         )
     });
-    (out.status.code().unwrap(), json)
+    (out.code(), json)
 }
 
 fn assert_findings(file: &str, want: &[(&str, &str, &str, u64, u64)]) {

@@ -4,27 +4,13 @@
 //! expected controls per environment are in fixtures/cluster/expected/ (reviewed by hand against
 //! policy/check_*.go).
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 
 fn check(env: &str, path: &str) -> (i32, Vec<Value>) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", "--format", "json", "--env", env, path])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (
-        out.status.code().unwrap(),
-        json["findings"].as_array().unwrap().clone(),
-    )
+    let r = support::run(&["check", "--format", "json", "--env", env, path]);
+    (r.code(), support::findings_of(&r.json()))
 }
 
 /// `rule severity file:line:col [Kind/name] message` per finding.
@@ -204,14 +190,12 @@ fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(dir.path())
         .args(["check", "--env", "dev", "m.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+        .run();
+    assert_eq!(out.code, Some(2));
+    let err = out.stderr.as_str();
     assert!(
         err.contains("chartgate.yaml:4:19: unknown kube-version `1.28` (supported: 1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36, 1.37)"),
         "{err}"
@@ -221,49 +205,43 @@ fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
         "root: true\nkube-version: 1.30\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(dir.path())
         .args(["check", "m.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("kube-version must be a quoted string"));
+        .run();
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.as_str().contains("kube-version must be a quoted string"));
     std::fs::write(
         dir.path().join("chartgate.yaml"),
         "root: true\npod-security: strict\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(dir.path())
         .args(["check", "m.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+        .run();
+    assert_eq!(out.code, Some(2));
     assert!(
-        String::from_utf8_lossy(&out.stderr)
+        out.stderr.as_str()
             .contains("`strict` is not one of baseline, restricted"),
         "{}",
-        String::from_utf8_lossy(&out.stderr)
+        out.stderr.as_str()
     );
 }
 
 /// Runs `check --format json ARGS` in `dir`: (exit code, finding lines, stderr).
 fn check_in(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<String>, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(dir)
         .args(["check", "--format", "json"])
         .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let findings = serde_json::from_slice::<Value>(&out.stdout)
+        .run();
+    let stderr = out.stderr.clone();
+    let findings = serde_json::from_str::<Value>(&out.stdout)
         .ok()
         .and_then(|j| j["findings"].as_array().cloned())
         .unwrap_or_default();
-    (out.status.code().unwrap(), lines(&findings), stderr)
+    (out.code(), lines(&findings), stderr)
 }
 
 /// A root config without the label policy (not what these tests are about).

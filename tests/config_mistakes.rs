@@ -1,21 +1,20 @@
 //! Config mistakes are named: unknown rule ids (with a did-you-mean) and `--output` format names.
 
+mod support;
+
 use std::fs;
 
-use assert_cmd::Command;
 
 const MANIFEST: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {app.kubernetes.io/name: a, team: t, environment: dev}\n";
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(dir)
         .args(args)
-        .output()
-        .unwrap();
+        .run();
     (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.code.unwrap_or(-1),
+        out.stderr.clone(),
     )
 }
 

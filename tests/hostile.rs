@@ -2,44 +2,14 @@
 //! exact error and exit code, no panic, and a bounded run time. CRLF and BOM inputs must behave
 //! exactly like their LF / no-BOM twins.
 
-use assert_cmd::Command;
+mod support;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 const H: &str = "fixtures/hostile";
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs chartgate from the crate root; fails the test on a panic or after 60 s.
-fn run(args: &[&str]) -> Run {
-    let start = Instant::now();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    assert!(
-        start.elapsed() < Duration::from_secs(60),
-        "{args:?} did not finish"
-    );
-    let r = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
-        "{args:?} panicked: {}",
-        r.stderr
-    );
-    r
-}
+use support::run;
 
 /// `chartgate render CHART ARGS...` must fail with exit code 1 and exactly `Error: MSG\n`.
 fn render_fails(chart: &str, extra: &[&str], msg: &str) {
@@ -302,13 +272,11 @@ fn no_environment_functions() {
         "a: {{ toJson . | b64enc }}\n",
     )
     .unwrap();
-    let r = Command::cargo_bin("chartgate")
-        .unwrap()
+    let r = support::cmd()
         .args(["render", &chart.display().to_string()])
         .env("CHARTGATE_SECRET_PROBE", "s3cr3t-value")
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&r.stdout);
+        .run();
+    let out = r.stdout.as_str();
     let encoded = out.trim().rsplit(' ').next().unwrap_or("");
     use base64::Engine;
     let decoded = base64::engine::general_purpose::STANDARD

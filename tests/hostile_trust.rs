@@ -2,38 +2,13 @@
 //! (platform config vs repository configs), clean output, fail-closed builtins, no backtraces.
 //! Fixtures: fixtures/hostile/repos/ (copied into a temporary repository with its own `.git`).
 
-use assert_cmd::Command;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 const R: &str = "fixtures/hostile/repos";
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let r = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
-        "{args:?}: {}",
-        r.stderr
-    );
-    r
-}
+use support::run_in;
 
 fn copy_dir(src: &Path, dest: &Path) {
     for e in walkdir::WalkDir::new(src) {

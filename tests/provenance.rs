@@ -4,7 +4,8 @@
 //! `include` line as a related location. Fixture: fixtures/provenance/prov-chart (each template
 //! line exercises one construct; values.yaml puts each input on its own line).
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 
 const CHART: &str = "fixtures/provenance/prov-chart";
@@ -12,17 +13,15 @@ const CHART: &str = "fixtures/provenance/prov-chart";
 /// `rule file:line:col` then `label=file:line:col` for each related location but `rendered`,
 /// for the findings of `rules`.
 fn findings(rules: &[&str]) -> Vec<String> {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["check", "--format", "json", "--env", "dev", CHART])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        .run();
+    let json: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            out.stdout.as_str(),
+            out.stderr.as_str()
         )
     });
     let short = |f: &str| f.trim_start_matches(&format!("{CHART}/")).to_string();
@@ -120,8 +119,7 @@ fn host_zone_points_at_the_zone_value_through_tpl_string_functions_and_helpers()
 /// policy: `rule file:line:col label=file:line:col…` (all related locations), for `rules`.
 fn labels_chart_findings(rules: &[&str]) -> Vec<String> {
     const LABELS: &str = "fixtures/provenance/labels-chart";
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "check",
@@ -133,13 +131,12 @@ fn labels_chart_findings(rules: &[&str]) -> Vec<String> {
             "fixtures/provenance/policies/known_team.rego",
             LABELS,
         ])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        .run();
+    let json: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            out.stdout.as_str(),
+            out.stderr.as_str()
         )
     });
     json["findings"]
@@ -204,13 +201,11 @@ fn tpl_of_a_subchart_values_string_points_at_the_value_it_names_wherever_it_is_s
     // strings in the subchart's values.yaml naming `{{ .Values.zone }}`-like values, which are
     // set by the subchart itself, by the umbrella's values.yaml, and by its values-dev.yaml.
     const UMBRELLA: &str = "fixtures/provenance/umbrella-chart";
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(["check", "--format", "json", "--env", "dev", UMBRELLA])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
     let got: Vec<String> = json["findings"]
         .as_array()
         .unwrap()

@@ -4,16 +4,13 @@
 //! suppression annotations on policy ids, `--data` YAML, `data.chartgate.context`, field paths
 //! located to their line, and every error path failing closed.
 
-use assert_cmd::Command;
+mod support;
+
+use support::chartgate;
 use serde_json::{Value, json};
 
 const C: &str = "fixtures/policies/check";
 
-fn chartgate() -> Command {
-    let mut c = Command::cargo_bin("chartgate").expect("binary");
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
 
 /// (rule, severity, environment, resource, file:line:col, message) of every finding.
 type Row = (String, String, String, String, String, String);

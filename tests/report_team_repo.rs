@@ -3,9 +3,10 @@
 //! pairs included) and markdown; SARIF valid against schemas/sarif-2.1.0.json with values-file
 //! locations whose URIs are repository-relative, and GitHub's required fields.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
 fn team_repo() -> PathBuf {
@@ -14,16 +15,14 @@ fn team_repo() -> PathBuf {
 
 /// `chartgate check . --format FORMAT` in the team repo: (exit code, stdout).
 fn check(format: &str) -> (i32, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(team_repo())
         .args(["check", ".", "--format", format])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+        .run();
+    assert_eq!(out.stderr.as_str(), "");
     (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
+        out.code.unwrap_or(-1),
+        out.stdout.clone(),
     )
 }
 
