@@ -321,11 +321,10 @@ fn teams_from_codeowners_and_config_with_a_repos_file() {
     .unwrap();
     let (code, _, err) = chartgate(d, &["audit", "repo-b"]);
     assert_eq!(code, 2);
-    assert!(
-        err.starts_with("chartgate: config error: repo-b/chartgate.yaml:3:"),
-        "{err}"
+    assert_eq!(
+        err,
+        "chartgate: config error: repo-b/chartgate.yaml:3:10: teams.jobs: invalid glob `apps/[`: unclosed character class; missing ']'\n"
     );
-    assert!(err.contains("teams.jobs: invalid glob `apps/[`"), "{err}");
 }
 
 #[test]
@@ -400,10 +399,9 @@ fn merging_a_broken_or_foreign_file_is_an_error_naming_it() {
     }
     let (code, out, err) = chartgate(d, &["audit", "--merge", "a.json", "nochecks.json"]);
     assert_eq!((code, out.as_str()), (2, ""));
-    assert!(
-        err.starts_with("chartgate: nochecks.json:")
-            && err.ends_with(": invalid chartgate audit report: missing field `checks`\n"),
-        "{err}"
+    assert_eq!(
+        err,
+        "chartgate: nochecks.json:215:1: invalid chartgate audit report: missing field `checks`\n"
     );
     let (code, _, err) = chartgate(d, &["audit", "--merge", "badsev.json"]);
     assert_eq!(code, 2);
@@ -413,15 +411,17 @@ fn merging_a_broken_or_foreign_file_is_an_error_naming_it() {
     );
     let (code, _, err) = chartgate(d, &["audit", "--merge", "badline.json"]);
     assert_eq!(code, 2);
-    assert!(
-        err.starts_with("chartgate: badline.json:")
-            && err.contains(": invalid chartgate audit report: invalid value: integer `-"),
-        "{err}"
+    assert_eq!(
+        err,
+        "chartgate: badline.json:161:16: invalid chartgate audit report: invalid value: integer `-1`, expected u32\n"
     );
     // --merge does not audit: paths and audit-only options are refused.
     let (code, _, err) = chartgate(d, &["audit", "repo-a", "--merge", "a.json"]);
     assert_eq!(code, 2);
-    assert!(err.contains("cannot be used with"), "{err}");
+    assert_eq!(
+        err,
+        "error: the argument '[PATHS]...' cannot be used with '--merge <JSON>...'\n\nUsage: chartgate audit <PATHS>...\n\nFor more information, try '--help'.\n"
+    );
 }
 
 /// `--history FILE` appends one exact JSON line per audit (the date from SOURCE_DATE_EPOCH),

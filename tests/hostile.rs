@@ -477,6 +477,10 @@ fn check_limit_flag_overrides_the_config() {
         "output-bytes=100",
     ]);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: 1 of 1 chart renders failed (see the `render-error` findings)\n"
+    );
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let findings = v["findings"].as_array().unwrap();
     assert!(!findings.is_empty());

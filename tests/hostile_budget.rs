@@ -180,6 +180,10 @@ fn one_chart_over_budget_the_others_checked_and_every_report_written() {
     }
     let r = run(&args);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: 1 of 3 chart renders failed (see the `render-error` findings)\n"
+    );
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let findings = json["findings"].as_array().unwrap();
     let of = |chart: &str| -> Vec<(String, String)> {
@@ -245,6 +249,10 @@ fn renders_after_the_run_budget_are_reported_not_checked() {
         "fixtures/hostile/repos/run-budget",
     ]);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: 4 of 4 chart renders failed (see the `render-error` findings)\n"
+    );
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let got: Vec<(String, String, String)> = json["findings"]
         .as_array()

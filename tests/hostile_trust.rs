@@ -304,10 +304,9 @@ fn http_send_is_a_load_time_error_at_its_line() {
         &["check", "--policy", "net.rego", "--format", "json", &m],
     );
     assert_eq!(r.code, Some(2));
-    assert!(
-        r.stderr.contains("net.rego:6:7: builtin `http.send` is not available (chartgate runs without network access); a policy depending on it cannot be evaluated"),
-        "{}",
-        r.stderr
+    assert_eq!(
+        r.stderr,
+        "chartgate: policy error: net.rego:6:7: builtin `http.send` is not available (chartgate runs without network access); a policy depending on it cannot be evaluated\n"
     );
 }
 

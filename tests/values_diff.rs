@@ -388,11 +388,12 @@ fn check_base_outside_a_git_repository_is_an_error() {
         &["check", ".", "--format", "markdown", "--base", "main"],
     );
     assert_eq!(r.code, Some(2));
-    assert!(
-        r.stderr.starts_with("chartgate: --base: ")
-            && r.stderr.contains("is not in a git repository"),
-        "{}",
-        r.stderr
+    assert_eq!(
+        r.stderr,
+        format!(
+            "chartgate: --base: {} is not in a git repository: fatal: not a git repository (or any of the parent directories): .git\n",
+            d.path().display()
+        )
     );
 }
 
