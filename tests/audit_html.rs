@@ -8,6 +8,7 @@
 
 mod support;
 
+use support::copy_dir;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -21,18 +22,6 @@ fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 fn write(root: &Path, path: &str, text: &str) {
     let p = root.join(path);

@@ -48,21 +48,7 @@ fn check(path_var: &Path) -> (i32, Value) {
 }
 
 fn rows(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}:{} {}",
-                f["rule"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect()
+    support::finding_lines_as(&v.to_string(), "{rule} {file}:{line}:{column} {message}")
 }
 
 #[test]

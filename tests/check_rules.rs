@@ -44,21 +44,8 @@ fn fixture(id: &str, kind: &str) -> String {
 }
 
 fn check_json(args: &[&str]) -> (i32, Value) {
-    let out = support::cmd()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("check")
-        .arg("--format")
-        .arg("json")
-        .args(args)
-        .run();
-    let json = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            out.stdout.as_str(),
-            out.stderr.as_str()
-        )
-    });
-    (out.code(), json)
+    let r = support::cli(["check", "--format", "json"]).args(args).run();
+    (r.code(), r.json())
 }
 
 fn assert_findings(file: &str, want: &[(&str, &str, &str, u64, u64)]) {

@@ -8,14 +8,8 @@ use std::fs;
 const MANIFEST: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {app.kubernetes.io/name: a, team: t, environment: dev}\n";
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
-    let out = support::cmd()
-        .current_dir(dir)
-        .args(args)
-        .run();
-    (
-        out.code.unwrap_or(-1),
-        out.stderr.clone(),
-    )
+    let r = support::run_in(dir, args);
+    (r.code(), r.stderr)
 }
 
 fn repo(config: &str) -> tempfile::TempDir {

@@ -2,22 +2,10 @@
 
 mod support;
 
+use support::copy_dir;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
 
 /// (rule, message) → fingerprint of every SARIF result of `check PATH` run in `cwd`.
 fn fingerprints(cwd: &Path, path: &str) -> BTreeMap<(String, String, String), String> {

@@ -4,23 +4,13 @@
 
 mod support;
 
+use support::copy_dir;
 use std::path::{Path, PathBuf};
 
 const R: &str = "fixtures/hostile/repos";
 
 use support::run_in;
 
-fn copy_dir(src: &Path, dest: &Path) {
-    for e in walkdir::WalkDir::new(src) {
-        let e = e.unwrap();
-        let to = dest.join(e.path().strip_prefix(src).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(e.path(), &to).unwrap();
-        }
-    }
-}
 
 /// A temporary repository (with `.git`) holding a copy of fixture `name`.
 fn repo(name: &str) -> (tempfile::TempDir, PathBuf) {

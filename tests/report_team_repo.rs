@@ -15,15 +15,9 @@ fn team_repo() -> PathBuf {
 
 /// `chartgate check . --format FORMAT` in the team repo: (exit code, stdout).
 fn check(format: &str) -> (i32, String) {
-    let out = support::cmd()
-        .current_dir(team_repo())
-        .args(["check", ".", "--format", format])
-        .run();
-    assert_eq!(out.stderr.as_str(), "");
-    (
-        out.code.unwrap_or(-1),
-        out.stdout.clone(),
-    )
+    let r = support::run_in(&team_repo(), &["check", ".", "--format", format]);
+    assert_eq!(r.stderr, "");
+    (r.code(), r.stdout)
 }
 
 #[test]
