@@ -39,37 +39,30 @@ spec:
 type Row = (String, String, String, String, String);
 
 fn run(dir: &std::path::Path, config: &str, args: &[&str]) -> (i32, Vec<Row>, String) {
-    let out = support::cmd()
-        .current_dir(dir)
-        .env("CHARTGATE_TODAY", "2026-06-01")
-        .args(["check", "app.yaml", "--format", "json", "--config", config])
+    let r = support::cli(["check", "app.yaml", "--format", "json", "--config", config])
         .args(args)
+        .dir(dir)
+        .env("CHARTGATE_TODAY", "2026-06-01")
         .run();
-    let stderr = out.stderr.clone();
-    let rows = serde_json::from_str::<Value>(&out.stdout)
+    // A config error prints no report: no rows.
+    let rows = serde_json::from_str::<Value>(&r.stdout)
         .map(|v| {
-            v["findings"]
-                .as_array()
-                .expect("findings")
+            support::findings_of(&v)
                 .iter()
                 .map(|f| {
+                    let field = |template| support::format_finding(f, template);
                     (
-                        f["rule"].as_str().unwrap().to_string(),
-                        f["severity"].as_str().unwrap().to_string(),
-                        f["environment"].as_str().unwrap_or("-").to_string(),
-                        format!(
-                            "{}:{}:{}",
-                            f["file"].as_str().unwrap(),
-                            f["line"],
-                            f["column"]
-                        ),
-                        f["message"].as_str().unwrap().to_string(),
+                        field("{rule}"),
+                        field("{severity}"),
+                        field("{env}"),
+                        field("{file}:{line}:{column}"),
+                        field("{message}"),
                     )
                 })
                 .collect()
         })
         .unwrap_or_default();
-    (out.code.expect("code"), rows, stderr)
+    (r.code(), rows, r.stderr)
 }
 
 fn setup() -> tempfile::TempDir {

@@ -16,46 +16,22 @@ const C: &str = "fixtures/policies/check";
 type Row = (String, String, String, String, String, String);
 
 fn check(args: &[&str]) -> (i32, Vec<Row>) {
-    let out = chartgate()
-        .args(["check", "--format", "json"])
-        .args(args)
-        .output()
-        .expect("run");
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let rows = v["findings"]
-        .as_array()
-        .expect("findings")
+    let r = support::cli(["check", "--format", "json"]).args(args).run();
+    let rows = support::findings_of(&r.json())
         .iter()
         .map(|f| {
+            let field = |template| support::format_finding(f, template);
             (
-                f["rule"].as_str().unwrap_or_default().to_string(),
-                f["severity"].as_str().unwrap_or_default().to_string(),
-                f["environment"].as_str().unwrap_or("-").to_string(),
-                match &f["resource"] {
-                    Value::Null => "-".to_string(),
-                    r => format!(
-                        "{}/{}",
-                        r["kind"].as_str().unwrap(),
-                        r["name"].as_str().unwrap()
-                    ),
-                },
-                format!(
-                    "{}:{}:{}",
-                    f["file"].as_str().unwrap(),
-                    f["line"],
-                    f["column"]
-                ),
-                f["message"].as_str().unwrap_or_default().to_string(),
+                field("{rule}"),
+                field("{severity}"),
+                field("{env}"),
+                field("{resource}"),
+                field("{file}:{line}:{column}"),
+                field("{message}"),
             )
         })
         .collect();
-    (out.status.code().expect("exit code"), rows)
+    (r.code(), rows)
 }
 
 fn row(rule: &str, sev: &str, env: &str, res: &str, at: &str, msg: &str) -> Row {
