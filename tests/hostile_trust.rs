@@ -222,7 +222,21 @@ fn repository_configs_cannot_loosen_the_platform_config() {
             "svc",
         ],
     );
-    assert!(r.code == Some(0) || r.code == Some(1), "{}", r.stderr);
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+    // The docker.io image is allowed: no image-registry finding, nothing else changes.
+    assert_eq!(
+        r.finding_lines_as("{rule} {file}:{line}:{column}"),
+        [
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "schema-validity svc/web.yaml:6:3",
+            "resource-requests svc/web.yaml:10:11",
+            "resource-requests svc/web.yaml:10:11",
+            "resource-requests svc/web.yaml:10:11",
+            "image-tag-pinned svc/web.yaml:11:18",
+        ]
+    );
 }
 
 #[test]
@@ -234,7 +248,21 @@ fn without_a_platform_config_only_budgets_above_the_defaults_are_refused() {
     )
     .unwrap();
     let r = run_in(&dir, &["check", "--format", "json", "svc"]);
-    assert_ne!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+    // The docker.io image is allowed: no image-registry finding, nothing else changes.
+    assert_eq!(
+        r.finding_lines_as("{rule} {file}:{line}:{column}"),
+        [
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "schema-validity svc/web.yaml:6:3",
+            "resource-requests svc/web.yaml:10:11",
+            "resource-requests svc/web.yaml:10:11",
+            "resource-requests svc/web.yaml:10:11",
+            "image-tag-pinned svc/web.yaml:11:18",
+        ]
+    );
     std::fs::write(
         dir.join("svc/chartgate.yaml"),
         "limits:\n  range-iterations: 20000000\n",

@@ -373,10 +373,9 @@ fn check_base_without_git_is_an_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.starts_with("chartgate: --base needs git on PATH: "),
-        "{err}"
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "chartgate: --base needs git on PATH: No such file or directory (os error 2)\n"
     );
 }
 
