@@ -11,36 +11,36 @@ const ALLOWED: &[(&str, &str)] = &[
     // `serde::Serialize`/`serde::Deserialize` derives, both named as paths.
 ];
 
-/// Dependency names of every `[dependencies]`, `[dev-dependencies]`, `[build-dependencies]` and
-/// `[target.'cfg(..)'.*dependencies]` table of a Cargo.toml (the package name when renamed).
-fn dependencies(cargo_toml: &str) -> Result<Vec<String>, String> {
+/// Dependencies of a Cargo.toml, each with whether it is a dev-dependency: every
+/// `[dependencies]`, `[dev-dependencies]`, `[build-dependencies]` and
+/// `[target.'cfg(..)'.*dependencies]` table (the key, i.e. the package name unless renamed).
+fn dependencies(cargo_toml: &str) -> Result<Vec<(String, bool)>, String> {
     let doc: toml::Table = toml::from_str(cargo_toml).map_err(|e| format!("Cargo.toml: {e}"))?;
-    let mut tables: Vec<&toml::Table> = Vec::new();
-    let kinds = ["dependencies", "dev-dependencies", "build-dependencies"];
-    for k in kinds {
-        if let Some(t) = doc.get(k).and_then(|v| v.as_table()) {
-            tables.push(t);
-        }
-    }
-    for target in doc
+    let mut tables: Vec<(&toml::Table, bool)> = Vec::new();
+    let kinds = [
+        ("dependencies", false),
+        ("dev-dependencies", true),
+        ("build-dependencies", false),
+    ];
+    let targets = doc
         .get("target")
         .and_then(|v| v.as_table())
         .into_iter()
-        .flat_map(|t| t.values())
-    {
-        for k in kinds {
-            if let Some(t) = target.get(k).and_then(|v| v.as_table()) {
-                tables.push(t);
+        .flat_map(|t| t.values().filter_map(|v| v.as_table()));
+    for table in std::iter::once(&doc).chain(targets) {
+        for (k, dev) in kinds {
+            if let Some(t) = table.get(k).and_then(|v| v.as_table()) {
+                tables.push((t, dev));
             }
         }
     }
-    let mut names: Vec<String> = tables
+    let mut deps: Vec<(String, bool)> = tables
         .iter()
-        .flat_map(|t| t.keys().cloned())
+        .flat_map(|(t, dev)| t.keys().map(|k| (k.clone(), *dev)))
         .collect();
-    names.sort();
-    names.dedup();
-    Ok(names)
+    deps.sort();
+    deps.dedup();
+    Ok(deps)
 }
 
 /// Whether `source` (Rust text) names crate `ident` outside `//` comments.
@@ -70,16 +70,28 @@ fn mentions(source: &str, ident: &str) -> bool {
         })
 }
 
-/// The dependencies of `cargo_toml` that no source of `sources` names and [`ALLOWED`] does not list.
-fn unused(cargo_toml: &str, sources: &[String]) -> Result<Vec<String>, String> {
-    Ok(dependencies(cargo_toml)?
+/// The dependencies of `cargo_toml` that nothing uses and [`ALLOWED`] does not list: a
+/// dev-dependency no source of `lib` or `tests` names, or a dependency no source of `lib` (src/,
+/// build.rs) names (one only tests use belongs in `[dev-dependencies]`).
+fn unused(cargo_toml: &str, lib: &[String], tests: &[String]) -> Result<Vec<String>, String> {
+    let named = |ident: &str, sources: &[String]| sources.iter().any(|s| mentions(s, ident));
+    let mut out: Vec<String> = dependencies(cargo_toml)?
         .into_iter()
-        .filter(|name| !ALLOWED.iter().any(|(a, _)| a == name))
-        .filter(|name| {
+        .filter(|(name, _)| !ALLOWED.iter().any(|(a, _)| a == name))
+        .filter(|(name, dev)| {
             let ident = name.replace('-', "_");
-            !sources.iter().any(|s| mentions(s, &ident))
+            !(named(&ident, lib) || *dev && named(&ident, tests))
         })
-        .collect())
+        .map(|(name, dev)| {
+            if dev {
+                name
+            } else {
+                format!("{name} (not in src/)")
+            }
+        })
+        .collect();
+    out.dedup();
+    Ok(out)
 }
 
 /// Every `.rs` file under `dir` (recursively), except this test (it names every crate).
@@ -104,18 +116,19 @@ fn rust_sources(dir: &Path, out: &mut Vec<String>) {
 fn every_dependency_is_used() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let toml_text = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    let mut sources = Vec::new();
-    for d in ["src", "tests", "benches"] {
-        rust_sources(&root.join(d), &mut sources);
-    }
+    let (mut lib, mut tests) = (Vec::new(), Vec::new());
+    rust_sources(&root.join("src"), &mut lib);
     if let Ok(b) = std::fs::read_to_string(root.join("build.rs")) {
-        sources.push(b);
+        lib.push(b);
     }
-    assert!(sources.len() > 50, "only {} sources found", sources.len());
-    let names = dependencies(&toml_text).unwrap();
-    assert!(names.len() > 20, "only {} dependencies parsed", names.len());
+    for d in ["tests", "benches"] {
+        rust_sources(&root.join(d), &mut tests);
+    }
+    assert!(lib.len() > 50 && tests.len() > 20, "{} + {} sources", lib.len(), tests.len());
+    let deps = dependencies(&toml_text).unwrap();
+    assert!(deps.len() > 20, "only {} dependencies parsed", deps.len());
     assert_eq!(
-        unused(&toml_text, &sources),
+        unused(&toml_text, &lib, &tests),
         Ok(Vec::<String>::new()),
         "dependencies nothing uses: remove them from Cargo.toml (or list them in ALLOWED, with why)"
     );
@@ -132,6 +145,7 @@ serde_json = "1"
 md-5 = "0.10"
 hex = "0.4"
 fake-hex = "1"
+only-in-tests = "1"
 
 [target.'cfg(unix)'.dependencies]
 libc = "0.2"
@@ -140,18 +154,22 @@ libc = "0.2"
 insta = "1"
 ryu = "1"
 "#;
-    let sources = vec![
+    let lib = vec![
         "use serde_json::Value;\nfn f() { let _ = hex::encode(b\"\"); }".to_string(),
         // In a comment only, and as the tail of another identifier: not a use.
         "// md_5::Md5 is gone\nfn g() { my_ryu::x(); fake_hexa::y(); }".to_string(),
-        "extern crate libc;\n#[test] fn t() { insta::assert_snapshot!(\"a\"); }".to_string(),
+        "extern crate libc;".to_string(),
+    ];
+    let tests = vec![
+        "#[test] fn t() { insta::assert_snapshot!(\"a\"); only_in_tests::f(); }".to_string(),
     ];
     assert_eq!(
-        unused(cargo, &sources),
+        unused(cargo, &lib, &tests),
         Ok(vec![
-            "fake-hex".to_string(),
-            "md-5".to_string(),
-            "ryu".to_string()
+            "fake-hex (not in src/)".to_string(),
+            "md-5 (not in src/)".to_string(),
+            "only-in-tests (not in src/)".to_string(),
+            "ryu".to_string(),
         ])
     );
 }
@@ -159,7 +177,7 @@ ryu = "1"
 #[test]
 fn a_broken_cargo_toml_is_an_error() {
     assert_eq!(
-        unused("[dependencies\nx = 1", &[]).map_err(|e| e.lines().next().map(str::to_string)),
+        unused("[dependencies\nx = 1", &[], &[]).map_err(|e| e.lines().next().map(str::to_string)),
         Err(Some(
             "Cargo.toml: TOML parse error at line 1, column 14".to_string()
         ))
