@@ -9,7 +9,11 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 fn chartgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    support::cli(args).dir(dir).env("NO_COLOR", "1").run().into_parts()
+    support::cli(args)
+        .dir(dir)
+        .env("NO_COLOR", "1")
+        .run()
+        .into_parts()
 }
 
 fn root() -> &'static Path {
@@ -401,7 +405,10 @@ fn exit_codes_output_file_and_fail_on() {
     // A path that does not exist.
     let (code, _, err) = chartgate(t.path(), &["audit", "nope"]);
     assert_eq!(code, 2);
-    assert_eq!(err, "chartgate: nope: No such file or directory (os error 2)\n");
+    assert_eq!(
+        err,
+        "chartgate: nope: No such file or directory (os error 2)\n"
+    );
 }
 
 /// The team repo in a temp dir (with the schema its config names, at the same relative place).

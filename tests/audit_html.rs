@@ -8,20 +8,23 @@
 
 mod support;
 
-use support::copy_dir;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use support::copy_dir;
 
 use serde_json::Value;
 
 fn chartgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    support::cli(args).dir(dir).env("NO_COLOR", "1").run().into_parts()
+    support::cli(args)
+        .dir(dir)
+        .env("NO_COLOR", "1")
+        .run()
+        .into_parts()
 }
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
-
 
 fn write(root: &Path, path: &str, text: &str) {
     let p = root.join(path);
@@ -129,10 +132,7 @@ fn report(d: &Path) -> PathBuf {
             "history.jsonl",
         ])
         .run();
-    assert_eq!(
-        (out.code, out.stderr.as_str()),
-        (Some(0), "".into())
-    );
+    assert_eq!((out.code, out.stderr.as_str()), (Some(0), "".into()));
     d.join("report.html")
 }
 
@@ -276,11 +276,7 @@ fn browse(browser: &Path, profile: &Path, url: &str, extra: &[String]) -> String
         .output()
         .unwrap();
     let out = support::Run::from(out);
-    assert!(
-        out.success(),
-        "chromium failed: {}",
-        out.stderr.as_str()
-    );
+    assert!(out.success(), "chromium failed: {}", out.stderr.as_str());
     out.stdout.clone()
 }
 

@@ -6,7 +6,6 @@ mod support;
 
 use std::path::PathBuf;
 
-
 #[test]
 fn bundled_policies_evaluate_on_every_corpus_render() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -6,9 +6,12 @@ mod support;
 
 use std::path::Path;
 
-
 fn chartgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    support::cli(args).dir(dir).env("NO_COLOR", "1").run().into_parts()
+    support::cli(args)
+        .dir(dir)
+        .env("NO_COLOR", "1")
+        .run()
+        .into_parts()
 }
 
 fn team_repo() -> std::path::PathBuf {

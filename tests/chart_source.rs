@@ -111,7 +111,10 @@ fn unvendored_dependency_is_still_judged() {
         .run();
     assert_eq!(
         r.finding_lines_as("{rule} {file}:{line}"),
-        ["unresolved-source api/Chart.yaml:1", "chart-source api/Chart.yaml:7"]
+        [
+            "unresolved-source api/Chart.yaml:1",
+            "chart-source api/Chart.yaml:7"
+        ]
     );
     assert_eq!(r.code, Some(1));
 }

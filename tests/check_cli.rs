@@ -4,7 +4,6 @@ mod support;
 
 use support::chartgate;
 
-
 #[test]
 fn text_report_is_exact() {
     let out = chartgate()

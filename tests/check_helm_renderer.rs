@@ -41,10 +41,7 @@ fn check(path_var: &Path) -> (i32, Value) {
             "json",
         ])
         .run();
-    (
-        out.code(),
-        serde_json::from_str(&out.stdout).unwrap(),
-    )
+    (out.code(), serde_json::from_str(&out.stdout).unwrap())
 }
 
 fn rows(v: &Value) -> Vec<String> {

@@ -4,7 +4,6 @@ mod support;
 
 use support::chartgate;
 
-
 const FAIL: &str = "fixtures/manifests/image-tag-pinned/fail.yaml";
 
 #[test]

@@ -2,7 +2,6 @@
 
 mod support;
 
-
 #[test]
 fn every_command_help_has_examples() {
     for cmd in [
@@ -14,9 +13,7 @@ fn every_command_help_has_examples() {
         "completions",
         "policy",
     ] {
-        let out = support::cmd()
-            .args([cmd, "--help"])
-            .run();
+        let out = support::cmd().args([cmd, "--help"]).run();
         assert!(out.success(), "{cmd} --help failed");
         let text = out.stdout;
         let examples = text

@@ -18,24 +18,12 @@ fn lines(findings: &[Value]) -> Vec<String> {
     findings
         .iter()
         .map(|f| {
-            let res = match f["resource"].as_object() {
-                Some(r) => format!(
-                    " [{}/{}]",
-                    r["kind"].as_str().unwrap(),
-                    r["name"].as_str().unwrap()
-                ),
-                None => String::new(),
+            let template = if f["resource"].is_object() {
+                "{rule} {severity} {file}:{line}:{column} [{resource}] {message}"
+            } else {
+                "{rule} {severity} {file}:{line}:{column} {message}"
             };
-            format!(
-                "{} {} {}:{}:{}{} {}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                res,
-                f["message"].as_str().unwrap()
-            )
+            support::format_finding(f, template)
         })
         .collect()
 }
@@ -231,17 +219,16 @@ fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
 
 /// Runs `check --format json ARGS` in `dir`: (exit code, finding lines, stderr).
 fn check_in(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<String>, String) {
-    let out = support::cmd()
-        .current_dir(dir)
-        .args(["check", "--format", "json"])
+    let r = support::cli(["check", "--format", "json"])
         .args(args)
+        .dir(dir)
         .run();
-    let stderr = out.stderr.clone();
-    let findings = serde_json::from_str::<Value>(&out.stdout)
+    // A config error prints no report: no lines.
+    let findings = serde_json::from_str::<Value>(&r.stdout)
         .ok()
         .and_then(|j| j["findings"].as_array().cloned())
         .unwrap_or_default();
-    (out.code(), lines(&findings), stderr)
+    (r.code(), lines(&findings), r.stderr)
 }
 
 /// A root config without the label policy (not what these tests are about).

@@ -4,7 +4,6 @@ mod support;
 
 use std::fs;
 
-
 const MANIFEST: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {app.kubernetes.io/name: a, team: t, environment: dev}\n";
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String) {

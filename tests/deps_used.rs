@@ -100,7 +100,9 @@ fn rust_sources(dir: &Path, out: &mut Vec<String>) {
         return;
     };
     for e in entries {
-        let path = e.unwrap_or_else(|e| panic!("{}: {e}", dir.display())).path();
+        let path = e
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .path();
         if path.is_dir() {
             rust_sources(&path, out);
         } else if path.extension().is_some_and(|x| x == "rs") && !path.ends_with("deps_used.rs") {
@@ -124,7 +126,12 @@ fn every_dependency_is_used() {
     for d in ["tests", "benches"] {
         rust_sources(&root.join(d), &mut tests);
     }
-    assert!(lib.len() > 50 && tests.len() > 20, "{} + {} sources", lib.len(), tests.len());
+    assert!(
+        lib.len() > 50 && tests.len() > 20,
+        "{} + {} sources",
+        lib.len(),
+        tests.len()
+    );
     let deps = dependencies(&toml_text).unwrap();
     assert!(deps.len() > 20, "only {} dependencies parsed", deps.len());
     assert_eq!(
@@ -160,9 +167,8 @@ ryu = "1"
         "// md_5::Md5 is gone\nfn g() { my_ryu::x(); fake_hexa::y(); }".to_string(),
         "extern crate libc;".to_string(),
     ];
-    let tests = vec![
-        "#[test] fn t() { insta::assert_snapshot!(\"a\"); only_in_tests::f(); }".to_string(),
-    ];
+    let tests =
+        vec!["#[test] fn t() { insta::assert_snapshot!(\"a\"); only_in_tests::f(); }".to_string()];
     assert_eq!(
         unused(cargo, &lib, &tests),
         Ok(vec![

@@ -2,10 +2,9 @@
 
 mod support;
 
-use support::copy_dir;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
+use support::copy_dir;
 
 /// (rule, message) → fingerprint of every SARIF result of `check PATH` run in `cwd`.
 fn fingerprints(cwd: &Path, path: &str) -> BTreeMap<(String, String, String), String> {

@@ -484,7 +484,9 @@ fn check_limit_flag_overrides_the_config() {
     // At the template line that wrote past the limit (text nodes carry their position too).
     assert_eq!(
         r.finding_lines_as("{rule} {severity} {env} {file}:{line}:{column} {message}"),
-        ["render-error error dev fixtures/team-repo/services/web/templates/service.yaml:6:8 web/templates/service.yaml:6:8\n  executing \"web/templates/service.yaml\" at <include \"web.labels\" .>:\n    error calling include:\nweb/templates/_helpers.tpl:6:41\n  executing \"web.labels\" at <>:\n    template output exceeds the limit of 100 bytes (limits.output-bytes)"]
+        [
+            "render-error error dev fixtures/team-repo/services/web/templates/service.yaml:6:8 web/templates/service.yaml:6:8\n  executing \"web/templates/service.yaml\" at <include \"web.labels\" .>:\n    error calling include:\nweb/templates/_helpers.tpl:6:41\n  executing \"web.labels\" at <>:\n    template output exceeds the limit of 100 bytes (limits.output-bytes)"
+        ]
     );
     let r = run(&["check", "fixtures/team-repo", "--limit", "render-seconds=x"]);
     assert_eq!(r.code, Some(2));

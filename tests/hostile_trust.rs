@@ -4,13 +4,12 @@
 
 mod support;
 
-use support::copy_dir;
 use std::path::{Path, PathBuf};
+use support::copy_dir;
 
 const R: &str = "fixtures/hostile/repos";
 
 use support::run_in;
-
 
 /// A temporary repository (with `.git`) holding a copy of fixture `name`.
 fn repo(name: &str) -> (tempfile::TempDir, PathBuf) {

@@ -6,7 +6,6 @@
 
 mod support;
 
-
 const CHART: &str = "fixtures/provenance/prov-chart";
 
 /// `rule file:line:col` then `label=file:line:col` for each related location but `rendered`,

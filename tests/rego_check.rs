@@ -6,11 +6,10 @@
 
 mod support;
 
-use support::chartgate;
 use serde_json::{Value, json};
+use support::chartgate;
 
 const C: &str = "fixtures/policies/check";
-
 
 /// (rule, severity, environment, resource, file:line:col, message) of every finding.
 type Row = (String, String, String, String, String, String);

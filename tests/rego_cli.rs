@@ -4,7 +4,6 @@ mod support;
 
 use support::chartgate;
 
-
 #[test]
 fn bundled_policy_tests_pass() {
     let out = chartgate().args(["policy", "test"]).output().expect("run");

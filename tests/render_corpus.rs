@@ -17,9 +17,11 @@ use std::path::{Path, PathBuf};
 fn shared_corpus_conformance_or_loud_warning_when_absent() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     // The floor first: a broken floor file fails even without a corpus.
-    let floor = corpus::floor(&root.join("tests/conformance-floor.txt")).unwrap_or_else(|e| panic!("{e}"));
+    let floor =
+        corpus::floor(&root.join("tests/conformance-floor.txt")).unwrap_or_else(|e| panic!("{e}"));
     let Some(dir) = corpus::locate(&root).unwrap_or_else(|e| panic!("{e}")) else {
-        corpus::absent("Helm render conformance", &root, corpus::ci()).unwrap_or_else(|e| panic!("{e}"));
+        corpus::absent("Helm render conformance", &root, corpus::ci())
+            .unwrap_or_else(|e| panic!("{e}"));
         return;
     };
     corpus::manifest(&dir).unwrap_or_else(|e| panic!("{e}"));
@@ -111,7 +113,10 @@ fn an_unreadable_or_empty_manifest_fails() {
         "Err(T/manifest.json: EOF while parsing a list at line 1 column 11)"
     );
     std::fs::write(c.join("manifest.json"), "{\"cases\": []}").unwrap();
-    assert_eq!(shown(corpus::manifest(c), c), "Err(T/manifest.json: no cases)");
+    assert_eq!(
+        shown(corpus::manifest(c), c),
+        "Err(T/manifest.json: no cases)"
+    );
     std::fs::write(c.join("manifest.json"), "{\"cases\": [{\"chart\": \"a\"}]}").unwrap();
     assert_eq!(
         shown(corpus::manifest(c), c),
@@ -145,5 +150,8 @@ fn an_unreadable_or_unparsable_floor_fails_instead_of_counting_as_zero() {
     std::fs::write(&f, "# comment\n\n 67 \n").unwrap();
     assert_eq!(corpus::floor(&f), Ok(67));
     // The committed floor parses.
-    assert!(corpus::floor(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance-floor.txt")).is_ok_and(|n| n > 0));
+    assert!(
+        corpus::floor(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance-floor.txt"))
+            .is_ok_and(|n| n > 0)
+    );
 }

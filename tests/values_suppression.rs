@@ -9,7 +9,6 @@ use support::copy_dir;
 
 use std::path::Path;
 
-
 fn fixture() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     copy_dir(

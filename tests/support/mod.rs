@@ -145,14 +145,17 @@ impl Cli {
 
     /// Removes an environment variable (`PATH`, say).
     pub fn env_remove(mut self, key: impl AsRef<OsStr>) -> Self {
-        self.removed.push(key.as_ref().to_string_lossy().into_owned());
+        self.removed
+            .push(key.as_ref().to_string_lossy().into_owned());
         self
     }
 
     /// More arguments.
     pub fn args<S: AsRef<OsStr>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
-        self.args
-            .extend(args.into_iter().map(|a| a.as_ref().to_string_lossy().into_owned()));
+        self.args.extend(
+            args.into_iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned()),
+        );
         self
     }
 
@@ -222,7 +225,10 @@ pub fn write_tree(root: &Path, files: &[(&str, &str)]) {
 /// The findings of a `--format json` report, one line each:
 /// `rule severity environment file:line message` (`-` for no environment).
 pub fn finding_lines(json_report: &str) -> Vec<String> {
-    finding_lines_as(json_report, "{rule} {severity} {env} {file}:{line} {message}")
+    finding_lines_as(
+        json_report,
+        "{rule} {severity} {env} {file}:{line} {message}",
+    )
 }
 
 /// The findings of a `--format json` report, one line each, as `template` says: `{rule}`,
@@ -247,7 +253,11 @@ pub fn findings_of(report: &serde_json::Value) -> Vec<serde_json::Value> {
 
 /// One JSON finding as `template` says (see [`finding_lines_as`]).
 pub fn format_finding(f: &serde_json::Value, template: &str) -> String {
-    let s = |v: &serde_json::Value| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
+    let s = |v: &serde_json::Value| {
+        v.as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| v.to_string())
+    };
     let mut out = String::new();
     let mut rest = template;
     while let Some(i) = rest.find('{') {
@@ -265,7 +275,10 @@ pub fn format_finding(f: &serde_json::Value, template: &str) -> String {
                 Some(kind) => format!("{kind}/{}", s(&f["resource"]["name"])),
                 None => "-".to_string(),
             },
-            "namespace" => f["resource"]["namespace"].as_str().unwrap_or("-").to_string(),
+            "namespace" => f["resource"]["namespace"]
+                .as_str()
+                .unwrap_or("-")
+                .to_string(),
             "related" => f["related"]
                 .as_array()
                 .into_iter()
