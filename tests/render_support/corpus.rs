@@ -54,9 +54,8 @@ pub fn floor(path: &Path) -> Result<usize, String> {
         .map_err(|e| format!("{}: {line:?} is not a number: {e}", path.display()))
 }
 
-/// What the tests do when the corpus is absent: fail under `ci`, else say so loudly on the
-/// terminal (written to the process's stderr, which the test harness does not capture).
-pub fn absent(what: &str, start: &Path, ci: bool) -> Result<(), String> {
+/// What the tests do when the corpus is absent: fail under `ci`, else the banner to [`say`].
+pub fn absent(what: &str, start: &Path, ci: bool) -> Result<String, String> {
     let msg = format!(
         "no shared/corpus found above {}: {what} NOT checked",
         start.display()
@@ -65,8 +64,13 @@ pub fn absent(what: &str, start: &Path, ci: bool) -> Result<(), String> {
         return Err(format!("CHARTGATE_CI is set but {msg}"));
     }
     let bar = "!".repeat(78);
-    let _ = writeln!(std::io::stderr(), "\n{bar}\nWARNING: {msg}\n{bar}\n");
-    Ok(())
+    Ok(format!("\n{bar}\nWARNING: {msg}\n{bar}\n"))
+}
+
+/// Says `banner` loudly: written to the process's stderr, which the test harness does not
+/// capture (`eprintln!` in a passing test would be).
+pub fn say(banner: &str) {
+    let _ = writeln!(std::io::stderr(), "{banner}");
 }
 
 /// Whether this run is CI (`CHARTGATE_CI` set, as `.ci/run` does).
