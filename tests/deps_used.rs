@@ -62,8 +62,9 @@ fn mentions(source: &str, ident: &str) -> bool {
                     let after = code[i + p.len()..].chars().next();
                     let starts = !before.is_some_and(|c| c.is_alphanumeric() || c == '_');
                     // `use name` must end there (`use name;`, `use name::`, `use name as`).
-                    let ends = !p.starts_with("use ") && !p.starts_with("extern ")
-                        || !after.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                    let whole_word = p.starts_with("use ") || p.starts_with("extern ");
+                    let ends =
+                        !whole_word || !after.is_some_and(|c| c.is_alphanumeric() || c == '_');
                     starts && ends
                 })
             })
