@@ -122,9 +122,9 @@ fn unreadable_or_invalid_baseline_exits_2() {
     std::fs::write(d.join("app.yaml"), app(&[ECR])).expect("write");
     let (code, out, err) = check(d, &["--baseline", "missing.json"]);
     assert_eq!((code, out.as_str()), (2, ""));
-    assert!(
-        err.starts_with("chartgate: cannot read baseline missing.json: "),
-        "{err}"
+    assert_eq!(
+        err,
+        "chartgate: cannot read baseline missing.json: No such file or directory (os error 2)\n"
     );
     std::fs::write(d.join("bad.json"), "{\"version\": 1,\n \"entries\": [}").expect("write");
     let (code, _, err) = check(d, &["--baseline", "bad.json"]);
