@@ -132,7 +132,7 @@ fn report(d: &Path) -> PathBuf {
             "history.jsonl",
         ])
         .run();
-    assert_eq!((out.code, out.stderr.as_str()), (Some(0), "".into()));
+    assert_eq!((out.code, out.stderr.as_str()), (Some(0), ""));
     d.join("report.html")
 }
 

@@ -81,7 +81,7 @@ fn unused(cargo_toml: &str, lib: &[String], tests: &[String]) -> Result<Vec<Stri
         .filter(|(name, _)| !ALLOWED.iter().any(|(a, _)| a == name))
         .filter(|(name, dev)| {
             let ident = name.replace('-', "_");
-            !(named(&ident, lib) || *dev && named(&ident, tests))
+            !(named(&ident, lib) || (*dev && named(&ident, tests)))
         })
         .map(|(name, dev)| {
             if dev {
