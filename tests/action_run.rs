@@ -3,6 +3,8 @@
 //! environment variables against a fake `chartgate` that records its arguments, and against the
 //! real one on the fixture team repo; the hook's entry run as pre-commit runs it.
 
+mod support;
+
 #[path = "action_yaml.rs"]
 mod yaml;
 
@@ -11,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
+use support::copy_dir;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -430,17 +433,6 @@ fn key_step_is_stable_and_adds_the_install_root_to_path() {
 }
 
 /// Copies `src` (a directory) to `dest`.
-fn copy_dir(src: &Path, dest: &Path) {
-    for e in walkdir::WalkDir::new(src) {
-        let e = e.unwrap();
-        let to = dest.join(e.path().strip_prefix(src).unwrap());
-        if e.file_type().is_dir() {
-            fs::create_dir_all(&to).unwrap();
-        } else {
-            fs::copy(e.path(), &to).unwrap();
-        }
-    }
-}
 
 #[test]
 fn check_step_with_the_real_chartgate_on_a_chart_repo() {
@@ -537,17 +529,12 @@ fn pre_commit_entry_runs_on_the_staged_files() {
     let entry: Vec<&str> = h[1]["entry"].as_str().unwrap().split_whitespace().collect();
     assert_eq!(entry[0], "chartgate");
     let run = |files: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_chartgate"))
-            .args(&entry[1..])
+        let out = support::cli(&entry[1..])
             .args(files)
-            .current_dir(root().join("fixtures/team-repo"))
+            .dir(root().join("fixtures/team-repo"))
             .env("NO_COLOR", "1")
-            .output()
-            .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
+            .run();
+        (out.code(), out.stdout)
     };
     // A clean environment's values: the commit goes through.
     assert_eq!(

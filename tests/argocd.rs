@@ -1,21 +1,18 @@
 //! Argo CD resolution on fixtures/platform: a config repo whose Applications point at a team
 //! repo mapped with `repos:` in chartgate.yaml.
-use std::process::Command;
+
+mod support;
+
+fn config_repo() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/config-repo")
+}
 
 fn run() -> (serde_json::Value, String, i32) {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/config-repo");
-    let out = Command::new(env!("CARGO_BIN_EXE_chartgate"))
-        .current_dir(&dir)
-        .args(["check", "--format", "json", "--fail-on", "error", "."])
-        .output()
-        .expect("run chartgate");
-    let json = serde_json::from_slice(&out.stdout).expect("json report");
-    (
-        json,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
+    let r = support::run_in(
+        &config_repo(),
+        &["check", "--format", "json", "--fail-on", "error", "."],
+    );
+    (r.json(), r.stderr.clone(), r.code())
 }
 
 #[test]
@@ -49,17 +46,11 @@ fn applications_resolve_with_argo_cd_inputs() {
     );
     // The chart is rendered once, as the Application says (environment dev from cluster
     // shared + namespace team-dev), with no convention environments.
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/platform/config-repo");
-    let out = Command::new(env!("CARGO_BIN_EXE_chartgate"))
-        .current_dir(&dir)
-        .args(["check", "--list", "."])
-        .output()
-        .unwrap();
+    let out = support::run_in(&config_repo(), &["check", "--list", "."]);
     // The team repo lies beside the config repo: printed relative to it.
     let r = "../team/web";
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        out.stdout,
         format!(
             "{r}  env dev: {r}/values.yaml, {r}/values-dev.yaml  [from clusters/shared/web-dev.yaml:1]\n\
              clusters/shared/web-dev.yaml  manifest\n\

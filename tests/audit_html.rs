@@ -6,43 +6,24 @@
 //! The browser tests FAIL when `chromium` is not on PATH (`.ci/run` installs it), unless
 //! `CHARTGATE_SKIP_BROWSER=1` is set.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use support::copy_dir;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn chartgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir)
+    support::cli(args)
+        .dir(dir)
         .env("NO_COLOR", "1")
-        .env_remove("SOURCE_DATE_EPOCH")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run()
+        .into_parts()
 }
 
 fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
 }
 
 fn write(root: &Path, path: &str, text: &str) {
@@ -129,17 +110,14 @@ fn report(d: &Path) -> PathBuf {
         ],
     );
     assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(d)
         .env("SOURCE_DATE_EPOCH", "1764547200")
         .args(["audit", "payments", "evil", "--history", "history.jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
+        .run();
+    assert_eq!(out.code, Some(0));
     change(d);
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(d)
         .env("SOURCE_DATE_EPOCH", "1764633600")
         .args([
@@ -153,12 +131,8 @@ fn report(d: &Path) -> PathBuf {
             "--history",
             "history.jsonl",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        (out.status.code(), String::from_utf8_lossy(&out.stderr)),
-        (Some(0), "".into())
-    );
+        .run();
+    assert_eq!((out.code, out.stderr.as_str()), (Some(0), ""));
     d.join("report.html")
 }
 
@@ -285,7 +259,7 @@ fn chromium() -> Option<PathBuf> {
 /// Loads `url` in headless chromium (the script runs within the virtual time budget) and
 /// returns the DOM after it ran; `extra` adds arguments (a screenshot).
 fn browse(browser: &Path, profile: &Path, url: &str, extra: &[String]) -> String {
-    let out = Command::new(browser)
+    let out = assert_cmd::Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -301,12 +275,9 @@ fn browse(browser: &Path, profile: &Path, url: &str, extra: &[String]) -> String
         .timeout(Duration::from_secs(120))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let out = support::Run::from(out);
+    assert!(out.success(), "chromium failed: {}", out.stderr.as_str());
+    out.stdout.clone()
 }
 
 #[test]

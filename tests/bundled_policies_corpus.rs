@@ -2,9 +2,9 @@
 //! (`../shared/corpus`, real charts) is rendered and checked with the bundled policies, and no
 //! `rego-error` may result. Absent corpus: says so loudly and checks nothing.
 
-use std::path::PathBuf;
+mod support;
 
-use assert_cmd::Command;
+use std::path::PathBuf;
 
 #[test]
 fn bundled_policies_evaluate_on_every_corpus_render() {
@@ -32,20 +32,18 @@ fn bundled_policies_evaluate_on_every_corpus_render() {
         }
         let chart = corpus.join("charts").join(case["chart"].as_str().unwrap());
         let values = corpus.join(case["values"].as_str().unwrap());
-        let out = Command::cargo_bin("chartgate")
-            .unwrap()
+        let out = support::cmd()
             .arg("check")
             .arg(&chart)
             .arg("-f")
             .arg(&values)
             .args(["--format", "json"])
-            .output()
-            .unwrap();
-        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            .run();
+        let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
             panic!(
                 "{}: no JSON report ({e}); stderr: {}",
                 values.display(),
-                String::from_utf8_lossy(&out.stderr)
+                out.stderr.as_str()
             )
         });
         for f in report["findings"].as_array().unwrap() {

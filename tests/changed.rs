@@ -2,23 +2,16 @@
 //! mapping with `--list`, on the fixture team repo and on a temp repo with a shared chart used by
 //! two values-only service folders, a subchart, unused values files, manifests and a policy.
 
+mod support;
+
 use std::path::Path;
 
-use assert_cmd::Command;
-
 fn chartgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir)
+    support::cli(args)
+        .dir(dir)
         .env("NO_COLOR", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+        .run()
+        .into_parts()
 }
 
 fn team_repo() -> std::path::PathBuf {

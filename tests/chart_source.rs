@@ -1,41 +1,14 @@
 //! `chart-source`: Argo CD chart sources and Chart.yaml dependencies, with exact findings.
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod support;
 
 fn findings(args: &[&str]) -> (i32, Vec<String>) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("CHARTGATE_TODAY", "2026-12-05")
-        .args(["check", "--format", "json", "--env", "dev"])
+    let r = support::cli(["check", "--format", "json", "--env", "dev"])
         .args(args)
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    let got = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}:{}:{} {}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
-    (out.status.code().unwrap(), got)
+        .env("CHARTGATE_TODAY", "2026-12-05")
+        .run();
+    let got = r.finding_lines_as("{rule} {severity} {file}:{line}:{column} {message}");
+    (r.code(), got)
 }
 
 const ECR: &str = "354918371398.dkr.ecr.*.amazonaws.com/*";
@@ -132,38 +105,18 @@ fn unvendored_dependency_is_still_judged() {
         "apiVersion: v2\nname: api\nversion: 1.0.0\ndependencies:\n  - name: redis\n    version: 18.1.0\n    repository: https://charts.bitnami.com/bitnami\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir.path())
+    let r = support::cli(["check", "--format", "json", "--env", "dev", "api"])
+        .dir(dir.path())
         .env("HELM_CACHE_HOME", dir.path().join("no-cache"))
-        .args(["check", "--format", "json", "--env", "dev", "api"])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let got: Vec<(String, String, u64)> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["file"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+        .run();
     assert_eq!(
-        got,
+        r.finding_lines_as("{rule} {file}:{line}"),
         [
-            (
-                "unresolved-source".to_string(),
-                "api/Chart.yaml".to_string(),
-                1
-            ),
-            ("chart-source".to_string(), "api/Chart.yaml".to_string(), 7),
+            "unresolved-source api/Chart.yaml:1",
+            "chart-source api/Chart.yaml:7"
         ]
     );
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(r.code, Some(1));
 }
 
 #[test]
@@ -179,26 +132,12 @@ fn allow_version_ranges_checks_registries_only() {
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a, namespace: argocd}\nspec:\n  project: team\n  source: {repoURL: \"oci://charts.example.com/team\", chart: a, targetRevision: \"^1\"}\n  destination: {name: dev, namespace: a}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: b, namespace: argocd}\nspec:\n  project: team\n  source: {repoURL: \"354918371398.dkr.ecr.eu-west-1.amazonaws.com\", chart: b, targetRevision: \"*\"}\n  destination: {name: dev, namespace: b}\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir.path())
-        .args(["check", "--format", "json", "apps.yaml"])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let got: Vec<String> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["rule"] == "chart-source")
-        .map(|f| {
-            format!(
-                "{}:{} {}",
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
+    let got: Vec<String> = support::cli(["check", "--format", "json", "apps.yaml"])
+        .dir(dir.path())
+        .run()
+        .finding_lines_as("{rule} {line}:{column} {message}")
+        .into_iter()
+        .filter_map(|l| l.strip_prefix("chart-source ").map(str::to_string))
         .collect();
     assert_eq!(
         got,

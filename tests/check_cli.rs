@@ -1,12 +1,8 @@
 //! CLI behaviour: exact text report, exit codes, stdin, config levels, `rules` and `explain`.
 
-use assert_cmd::Command;
+mod support;
 
-fn chartgate() -> Command {
-    let mut c = Command::cargo_bin("chartgate").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use support::chartgate;
 
 #[test]
 fn text_report_is_exact() {
@@ -186,8 +182,7 @@ fn invalid_config_names_its_line() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
     )
     .unwrap();
-    Command::cargo_bin("chartgate")
-        .unwrap()
+    chartgate()
         .current_dir(dir.path())
         .args(["check", "a.yaml"])
         .assert()

@@ -1,7 +1,8 @@
 //! `chartgate check --renderer helm`: charts are rendered by a `helm` on PATH (a fake one written
 //! by the test prints a known stream); without helm each render is a `render-error`, exit 2.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 use std::path::Path;
 
@@ -26,8 +27,7 @@ fn fake_helm(dir: &Path) {
 }
 
 fn check(path_var: &Path) -> (i32, Value) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("PATH", path_var)
         .args([
@@ -40,30 +40,12 @@ fn check(path_var: &Path) -> (i32, Value) {
             "--format",
             "json",
         ])
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        serde_json::from_slice(&out.stdout).unwrap(),
-    )
+        .run();
+    (out.code(), serde_json::from_str(&out.stdout).unwrap())
 }
 
 fn rows(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}:{} {}",
-                f["rule"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect()
+    support::finding_lines_as(&v.to_string(), "{rule} {file}:{line}:{column} {message}")
 }
 
 #[test]
@@ -112,8 +94,7 @@ fn check_without_helm_reports_a_render_error() {
 #[test]
 fn sarif_describes_render_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("PATH", dir.path())
         .args([
@@ -126,9 +107,8 @@ fn sarif_describes_render_error() {
             "--format",
             "sarif",
         ])
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
     let run = &v["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     let i = rules

@@ -1,10 +1,8 @@
 //! `chartgate check --format/--output`: every format comes from one analysis.
 
-use assert_cmd::Command;
+mod support;
 
-fn chartgate() -> Command {
-    Command::cargo_bin("chartgate").unwrap()
-}
+use support::chartgate;
 
 const FAIL: &str = "fixtures/manifests/image-tag-pinned/fail.yaml";
 

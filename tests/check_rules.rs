@@ -1,7 +1,8 @@
 //! End to end: each rule's failing fixture gives exactly these findings (rule, severity,
 //! resource, line, column) with `--env dev`, and every passing fixture gives none.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 
 const RULES: &[&str] = &[
@@ -43,52 +44,21 @@ fn fixture(id: &str, kind: &str) -> String {
 }
 
 fn check_json(args: &[&str]) -> (i32, Value) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("check")
-        .arg("--format")
-        .arg("json")
-        .args(args)
-        .output()
-        .unwrap();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (out.status.code().unwrap(), json)
+    let r = support::cli(["check", "--format", "json"]).args(args).run();
+    (r.code(), r.json())
 }
 
 fn assert_findings(file: &str, want: &[(&str, &str, &str, u64, u64)]) {
     let (code, json) = check_json(&["--env", "dev", file]);
-    let got: Vec<(String, String, String, u64, u64)> = json["findings"]
-        .as_array()
-        .unwrap()
+    let got = support::finding_lines_as(
+        &json.to_string(),
+        "{rule} {severity} {resource} {file} {env} {line}:{column}",
+    );
+    let want_lines: Vec<String> = want
         .iter()
-        .map(|f| {
-            assert_eq!(f["file"], file);
-            assert_eq!(f["environment"], "dev");
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["severity"].as_str().unwrap().to_string(),
-                format!(
-                    "{}/{}",
-                    f["resource"]["kind"].as_str().unwrap(),
-                    f["resource"]["name"].as_str().unwrap()
-                ),
-                f["line"].as_u64().unwrap(),
-                f["column"].as_u64().unwrap(),
-            )
-        })
+        .map(|(r, s, res, l, c)| format!("{r} {s} {res} {file} dev {l}:{c}"))
         .collect();
-    let want: Vec<(String, String, String, u64, u64)> = want
-        .iter()
-        .map(|(r, s, res, l, c)| (r.to_string(), s.to_string(), res.to_string(), *l, *c))
-        .collect();
-    assert_eq!(got, want);
+    assert_eq!(got, want_lines);
     let errors = want.iter().filter(|w| w.1 == "error").count();
     assert_eq!(code, if errors > 0 { 1 } else { 0 });
 }
@@ -167,22 +137,10 @@ fn ingress_host_zone_fail() {
 fn tls_hosts_fail() {
     let (code, json) = check_json(&["--env", "dev", "fixtures/manifests/tls-hosts/fail.yaml"]);
     assert_eq!(code, 1);
-    let got: Vec<String> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{}:{} {} {}/{} {}",
-                f["line"],
-                f["column"],
-                f["rule"].as_str().unwrap(),
-                f["resource"]["kind"].as_str().unwrap(),
-                f["resource"]["name"].as_str().unwrap(),
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let got: Vec<String> = support::finding_lines_as(
+        &json.to_string(),
+        "{line}:{column} {rule} {resource} {message}",
+    );
     assert_eq!(
         got,
         [
@@ -201,23 +159,10 @@ fn ingress_load_balancer_fail() {
         "fixtures/manifests/ingress-load-balancer/fail.yaml",
     ]);
     assert_eq!(code, 1);
-    let got: Vec<String> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{}:{} {} {} {}/{} {}",
-                f["line"],
-                f["column"],
-                f["severity"].as_str().unwrap(),
-                f["rule"].as_str().unwrap(),
-                f["resource"]["kind"].as_str().unwrap(),
-                f["resource"]["name"].as_str().unwrap(),
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let got: Vec<String> = support::finding_lines_as(
+        &json.to_string(),
+        "{line}:{column} {severity} {rule} {resource} {message}",
+    );
     let lbs = "class=alb group=internal scheme=internal; class=alb group=external scheme=internet-facing; class=alb group=ip-limited scheme=internet-facing";
     assert_eq!(
         got,
@@ -319,21 +264,8 @@ fn timezone_fail() {
 fn min_replicas_fail() {
     let (code, json) = check_json(&["--env", "ha", "fixtures/manifests/min-replicas/fail.yaml"]);
     assert_eq!(code, 1);
-    let got: Vec<String> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{}:{} {}/{} {}",
-                f["line"],
-                f["column"],
-                f["resource"]["kind"].as_str().unwrap(),
-                f["resource"]["name"].as_str().unwrap(),
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let got: Vec<String> =
+        support::finding_lines_as(&json.to_string(), "{line}:{column} {resource} {message}");
     assert_eq!(
         got,
         [
@@ -348,20 +280,8 @@ fn min_replicas_fail() {
 fn values_schema_fail() {
     let (code, json) = check_json(&["--env", "dev", "fixtures/rule-charts/values-schema/fail"]);
     assert_eq!(code, 1);
-    let got: Vec<String> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{}:{}:{} {}",
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let got: Vec<String> =
+        support::finding_lines_as(&json.to_string(), "{file}:{line}:{column} {message}");
     assert_eq!(
         got,
         [
@@ -380,21 +300,10 @@ fn values_unknown_key_fail() {
     ]);
     // Warnings only: the check passes.
     assert_eq!(code, 0);
-    let got: Vec<String> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {}:{}:{} {}",
-                f["severity"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let got: Vec<String> = support::finding_lines_as(
+        &json.to_string(),
+        "{severity} {file}:{line}:{column} {message}",
+    );
     let at = |l: u32, c: u32| {
         format!("warning fixtures/rule-charts/values-unknown-key/fail/values-dev.yaml:{l}:{c}")
     };

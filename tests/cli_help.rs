@@ -1,6 +1,6 @@
 //! Every command's `--help` ends with examples that use the command itself.
 
-use assert_cmd::Command;
+mod support;
 
 #[test]
 fn every_command_help_has_examples() {
@@ -13,13 +13,9 @@ fn every_command_help_has_examples() {
         "completions",
         "policy",
     ] {
-        let out = Command::cargo_bin("chartgate")
-            .unwrap()
-            .args([cmd, "--help"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{cmd} --help failed");
-        let text = String::from_utf8(out.stdout).unwrap();
+        let out = support::cmd().args([cmd, "--help"]).run();
+        assert!(out.success(), "{cmd} --help failed");
+        let text = out.stdout;
         let examples = text
             .split_once("\nExamples:\n")
             .unwrap_or_else(|| panic!("{cmd} --help has no Examples section:\n{text}"))

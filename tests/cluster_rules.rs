@@ -4,27 +4,13 @@
 //! expected controls per environment are in fixtures/cluster/expected/ (reviewed by hand against
 //! policy/check_*.go).
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 
 fn check(env: &str, path: &str) -> (i32, Vec<Value>) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", "--format", "json", "--env", env, path])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    (
-        out.status.code().unwrap(),
-        json["findings"].as_array().unwrap().clone(),
-    )
+    let r = support::run(&["check", "--format", "json", "--env", env, path]);
+    (r.code(), support::findings_of(&r.json()))
 }
 
 /// `rule severity file:line:col [Kind/name] message` per finding.
@@ -32,24 +18,12 @@ fn lines(findings: &[Value]) -> Vec<String> {
     findings
         .iter()
         .map(|f| {
-            let res = match f["resource"].as_object() {
-                Some(r) => format!(
-                    " [{}/{}]",
-                    r["kind"].as_str().unwrap(),
-                    r["name"].as_str().unwrap()
-                ),
-                None => String::new(),
+            let template = if f["resource"].is_object() {
+                "{rule} {severity} {file}:{line}:{column} [{resource}] {message}"
+            } else {
+                "{rule} {severity} {file}:{line}:{column} {message}"
             };
-            format!(
-                "{} {} {}:{}:{}{} {}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                res,
-                f["message"].as_str().unwrap()
-            )
+            support::format_finding(f, template)
         })
         .collect()
 }
@@ -204,66 +178,57 @@ fn unknown_kube_version_is_a_config_error_listing_the_supported_ones() {
         "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(dir.path())
         .args(["check", "--env", "dev", "m.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("chartgate.yaml:4:19: unknown kube-version `1.28` (supported: 1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36, 1.37)"),
-        "{err}"
+        .run();
+    assert_eq!(out.code, Some(2));
+    assert_eq!(
+        out.stderr,
+        "chartgate: config error: chartgate.yaml:4:19: unknown kube-version `1.28` (supported: 1.29, 1.30, 1.31, 1.32, 1.33, 1.34, 1.35, 1.36, 1.37)\n"
     );
     std::fs::write(
         dir.path().join("chartgate.yaml"),
         "root: true\nkube-version: 1.30\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(dir.path())
         .args(["check", "m.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("kube-version must be a quoted string"));
+        .run();
+    assert_eq!(out.code, Some(2));
+    assert_eq!(
+        out.stderr,
+        "chartgate: config error: chartgate.yaml:2:15: kube-version must be a quoted string such as \"1.31\" (unquoted 1.30 reads as 1.3)\n"
+    );
     std::fs::write(
         dir.path().join("chartgate.yaml"),
         "root: true\npod-security: strict\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(dir.path())
         .args(["check", "m.yaml"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("`strict` is not one of baseline, restricted"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        .run();
+    assert_eq!(out.code, Some(2));
+    assert_eq!(
+        out.stderr,
+        "chartgate: config error: chartgate.yaml:2:15: pod-security: `strict` is not one of baseline, restricted\n"
     );
 }
 
 /// Runs `check --format json ARGS` in `dir`: (exit code, finding lines, stderr).
 fn check_in(dir: &std::path::Path, args: &[&str]) -> (i32, Vec<String>, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir)
-        .args(["check", "--format", "json"])
+    let r = support::cli(["check", "--format", "json"])
         .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let findings = serde_json::from_slice::<Value>(&out.stdout)
+        .dir(dir)
+        .run();
+    // A config error prints no report: no lines.
+    let findings = serde_json::from_str::<Value>(&r.stdout)
         .ok()
         .and_then(|j| j["findings"].as_array().cloned())
         .unwrap_or_default();
-    (out.status.code().unwrap(), lines(&findings), stderr)
+    (r.code(), lines(&findings), r.stderr)
 }
 
 /// A root config without the label policy (not what these tests are about).

@@ -1,22 +1,14 @@
 //! Config mistakes are named: unknown rule ids (with a did-you-mean) and `--output` format names.
 
-use std::fs;
+mod support;
 
-use assert_cmd::Command;
+use std::fs;
 
 const MANIFEST: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {app.kubernetes.io/name: a, team: t, environment: dev}\n";
 
 fn run(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = support::run_in(dir, args);
+    (r.code(), r.stderr)
 }
 
 fn repo(config: &str) -> tempfile::TempDir {

@@ -1,16 +1,13 @@
 //! Determinism: the same input gives byte-identical output on every run and whatever the thread
 //! count (`--jobs 1`, `--jobs 2`, default), for every report format and for chart renders.
 
-use assert_cmd::Command;
+mod support;
+
 use std::path::Path;
 
+/// The raw bytes of a run (compared byte for byte, so not through `support::Run`'s text).
 fn output(args: &[&str]) -> (Option<i32>, Vec<u8>, Vec<u8>) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .output()
-        .unwrap();
+    let out = support::chartgate().args(args).output().unwrap();
     (out.status.code(), out.stdout, out.stderr)
 }
 

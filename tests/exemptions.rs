@@ -1,7 +1,8 @@
 //! `exemptions:` in chartgate.yaml through `chartgate check`: active, expired, other
 //! environment, unused, on a Rego policy id, and the config errors.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 
 const CONFIG: &str = r#"rules:
@@ -38,39 +39,30 @@ spec:
 type Row = (String, String, String, String, String);
 
 fn run(dir: &std::path::Path, config: &str, args: &[&str]) -> (i32, Vec<Row>, String) {
-    let out = Command::cargo_bin("chartgate")
-        .expect("binary")
-        .current_dir(dir)
-        .env("CHARTGATE_TODAY", "2026-06-01")
-        .args(["check", "app.yaml", "--format", "json", "--config", config])
+    let r = support::cli(["check", "app.yaml", "--format", "json", "--config", config])
         .args(args)
-        .output()
-        .expect("run");
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    let rows = serde_json::from_slice::<Value>(&out.stdout)
+        .dir(dir)
+        .env("CHARTGATE_TODAY", "2026-06-01")
+        .run();
+    // A config error prints no report: no rows.
+    let rows = serde_json::from_str::<Value>(&r.stdout)
         .map(|v| {
-            v["findings"]
-                .as_array()
-                .expect("findings")
+            support::findings_of(&v)
                 .iter()
                 .map(|f| {
+                    let field = |template| support::format_finding(f, template);
                     (
-                        f["rule"].as_str().unwrap().to_string(),
-                        f["severity"].as_str().unwrap().to_string(),
-                        f["environment"].as_str().unwrap_or("-").to_string(),
-                        format!(
-                            "{}:{}:{}",
-                            f["file"].as_str().unwrap(),
-                            f["line"],
-                            f["column"]
-                        ),
-                        f["message"].as_str().unwrap().to_string(),
+                        field("{rule}"),
+                        field("{severity}"),
+                        field("{env}"),
+                        field("{file}:{line}:{column}"),
+                        field("{message}"),
                     )
                 })
                 .collect()
         })
         .unwrap_or_default();
-    (out.status.code().expect("code"), rows, stderr)
+    (r.code(), rows, r.stderr)
 }
 
 fn setup() -> tempfile::TempDir {
@@ -205,16 +197,14 @@ fn missing_reason_and_bad_today_are_errors() {
         stderr,
         "chartgate: config error: noreason.yaml:2:45: exemption for rule `timezone` needs a reason\n"
     );
-    let out = Command::cargo_bin("chartgate")
-        .expect("binary")
+    let out = support::cmd()
         .current_dir(dir.path())
         .env("CHARTGATE_TODAY", "someday")
         .args(["check", "app.yaml"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
+        .run();
+    assert_eq!(out.code, Some(2));
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        out.stderr.as_str(),
         "chartgate: CHARTGATE_TODAY must be a date YYYY-MM-DD, got `someday`\n"
     );
 }

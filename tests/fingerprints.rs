@@ -1,32 +1,18 @@
 //! SARIF fingerprints: distinct for different problems, equal across working directories.
 
+mod support;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-
-use assert_cmd::Command;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
+use support::copy_dir;
 
 /// (rule, message) → fingerprint of every SARIF result of `check PATH` run in `cwd`.
 fn fingerprints(cwd: &Path, path: &str) -> BTreeMap<(String, String, String), String> {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(cwd)
         .args(["check", path, "--format", "sarif"])
-        .output()
-        .unwrap();
-    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    let sarif: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let mut map = BTreeMap::new();
     for run in sarif["runs"].as_array().unwrap() {
         for r in run["results"].as_array().unwrap() {

@@ -2,44 +2,14 @@
 //! exact error and exit code, no panic, and a bounded run time. CRLF and BOM inputs must behave
 //! exactly like their LF / no-BOM twins.
 
-use assert_cmd::Command;
+mod support;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 const H: &str = "fixtures/hostile";
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs chartgate from the crate root; fails the test on a panic or after 60 s.
-fn run(args: &[&str]) -> Run {
-    let start = Instant::now();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    assert!(
-        start.elapsed() < Duration::from_secs(60),
-        "{args:?} did not finish"
-    );
-    let r = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
-        "{args:?} panicked: {}",
-        r.stderr
-    );
-    r
-}
+use support::run;
 
 /// `chartgate render CHART ARGS...` must fail with exit code 1 and exactly `Error: MSG\n`.
 fn render_fails(chart: &str, extra: &[&str], msg: &str) {
@@ -302,13 +272,11 @@ fn no_environment_functions() {
         "a: {{ toJson . | b64enc }}\n",
     )
     .unwrap();
-    let r = Command::cargo_bin("chartgate")
-        .unwrap()
+    let r = support::cmd()
         .args(["render", &chart.display().to_string()])
         .env("CHARTGATE_SECRET_PROBE", "s3cr3t-value")
-        .output()
-        .unwrap();
-    let out = String::from_utf8_lossy(&r.stdout);
+        .run();
+    let out = r.stdout.as_str();
     let encoded = out.trim().rsplit(' ').next().unwrap_or("");
     use base64::Engine;
     let decoded = base64::engine::general_purpose::STANDARD
@@ -509,16 +477,17 @@ fn check_limit_flag_overrides_the_config() {
         "output-bytes=100",
     ]);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
-    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    let findings = v["findings"].as_array().unwrap();
-    assert!(!findings.is_empty());
-    for f in findings {
-        assert_eq!(f["rule"], "render-error");
-        let m = f["message"].as_str().unwrap();
-        assert!(m.contains("exceeds the limit of 100 bytes"), "{m}");
-        // The template line that wrote past the limit (text nodes carry their position too).
-        assert!(f["line"].as_u64().unwrap() >= 1, "{f}");
-    }
+    assert_eq!(
+        r.stderr,
+        "chartgate: 1 of 1 chart renders failed (see the `render-error` findings)\n"
+    );
+    // At the template line that wrote past the limit (text nodes carry their position too).
+    assert_eq!(
+        r.finding_lines_as("{rule} {severity} {env} {file}:{line}:{column} {message}"),
+        [
+            "render-error error dev fixtures/team-repo/services/web/templates/service.yaml:6:8 web/templates/service.yaml:6:8\n  executing \"web/templates/service.yaml\" at <include \"web.labels\" .>:\n    error calling include:\nweb/templates/_helpers.tpl:6:41\n  executing \"web.labels\" at <>:\n    template output exceeds the limit of 100 bytes (limits.output-bytes)"
+        ]
+    );
     let r = run(&["check", "fixtures/team-repo", "--limit", "render-seconds=x"]);
     assert_eq!(r.code, Some(2));
     assert_eq!(

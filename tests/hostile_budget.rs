@@ -4,27 +4,19 @@
 //! after the run's time budget are reported as not checked, and memory bounds hold under
 //! `ulimit -v` (the process would be killed or abort without them).
 
-use assert_cmd::Command;
+mod support;
+
 use std::time::{Duration, Instant};
 
 const H: &str = "fixtures/hostile";
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
+use support::Run;
 
-fn finish(out: std::process::Output, what: &str, start: Instant) -> Run {
+fn finish(r: Run, what: &str, start: Instant) -> Run {
     assert!(
         start.elapsed() < Duration::from_secs(120),
         "{what} did not finish"
     );
-    let r = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
     // A stack overflow or an allocation failure aborts (no exit code); a panic prints.
     assert!(r.code.is_some(), "{what} was killed: {}", r.stderr);
     assert!(
@@ -40,13 +32,11 @@ fn finish(out: std::process::Output, what: &str, start: Instant) -> Run {
 /// Runs chartgate from the crate root.
 fn run(args: &[&str]) -> Run {
     let start = Instant::now();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .timeout(Duration::from_secs(120))
-        .output()
-        .unwrap();
+        .run();
     finish(out, &format!("{args:?}"), start)
 }
 
@@ -63,6 +53,7 @@ fn run_limited(kb: u64, args: &[&str]) -> Run {
         .args(args)
         .output()
         .unwrap();
+    let out = Run::from(out);
     finish(out, &format!("ulimit -v {kb}: {args:?}"), start)
 }
 
@@ -189,6 +180,10 @@ fn one_chart_over_budget_the_others_checked_and_every_report_written() {
     }
     let r = run(&args);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: 1 of 3 chart renders failed (see the `render-error` findings)\n"
+    );
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let findings = json["findings"].as_array().unwrap();
     let of = |chart: &str| -> Vec<(String, String)> {
@@ -254,6 +249,10 @@ fn renders_after_the_run_budget_are_reported_not_checked() {
         "fixtures/hostile/repos/run-budget",
     ]);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: 4 of 4 chart renders failed (see the `render-error` findings)\n"
+    );
     let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     let got: Vec<(String, String, String)> = json["findings"]
         .as_array()

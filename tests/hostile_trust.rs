@@ -2,50 +2,14 @@
 //! (platform config vs repository configs), clean output, fail-closed builtins, no backtraces.
 //! Fixtures: fixtures/hostile/repos/ (copied into a temporary repository with its own `.git`).
 
-use assert_cmd::Command;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use support::copy_dir;
 
 const R: &str = "fixtures/hostile/repos";
 
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .timeout(Duration::from_secs(60))
-        .output()
-        .unwrap();
-    let r = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
-    assert!(
-        !r.stderr.contains("panicked") && !r.stderr.contains("RUST_BACKTRACE"),
-        "{args:?}: {}",
-        r.stderr
-    );
-    r
-}
-
-fn copy_dir(src: &Path, dest: &Path) {
-    for e in walkdir::WalkDir::new(src) {
-        let e = e.unwrap();
-        let to = dest.join(e.path().strip_prefix(src).unwrap());
-        if e.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(e.path(), &to).unwrap();
-        }
-    }
-}
+use support::run_in;
 
 /// A temporary repository (with `.git`) holding a copy of fixture `name`.
 fn repo(name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -257,7 +221,21 @@ fn repository_configs_cannot_loosen_the_platform_config() {
             "svc",
         ],
     );
-    assert!(r.code == Some(0) || r.code == Some(1), "{}", r.stderr);
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+    // The docker.io image is allowed: no image-registry finding, nothing else changes.
+    assert_eq!(
+        r.finding_lines_as("{rule} {file}:{line}:{column}"),
+        [
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "schema-validity svc/web.yaml:6:3",
+            "resource-requests svc/web.yaml:10:11",
+            "resource-requests svc/web.yaml:10:11",
+            "resource-requests svc/web.yaml:10:11",
+            "image-tag-pinned svc/web.yaml:11:18",
+        ]
+    );
 }
 
 #[test]
@@ -269,7 +247,21 @@ fn without_a_platform_config_only_budgets_above_the_defaults_are_refused() {
     )
     .unwrap();
     let r = run_in(&dir, &["check", "--format", "json", "svc"]);
-    assert_ne!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+    // The docker.io image is allowed: no image-registry finding, nothing else changes.
+    assert_eq!(
+        r.finding_lines_as("{rule} {file}:{line}:{column}"),
+        [
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "schema-validity svc/web.yaml:6:3",
+            "resource-requests svc/web.yaml:10:11",
+            "resource-requests svc/web.yaml:10:11",
+            "resource-requests svc/web.yaml:10:11",
+            "image-tag-pinned svc/web.yaml:11:18",
+        ]
+    );
     std::fs::write(
         dir.join("svc/chartgate.yaml"),
         "limits:\n  range-iterations: 20000000\n",
@@ -329,10 +321,9 @@ fn http_send_is_a_load_time_error_at_its_line() {
         &["check", "--policy", "net.rego", "--format", "json", &m],
     );
     assert_eq!(r.code, Some(2));
-    assert!(
-        r.stderr.contains("net.rego:6:7: builtin `http.send` is not available (chartgate runs without network access); a policy depending on it cannot be evaluated"),
-        "{}",
-        r.stderr
+    assert_eq!(
+        r.stderr,
+        "chartgate: policy error: net.rego:6:7: builtin `http.send` is not available (chartgate runs without network access); a policy depending on it cannot be evaluated\n"
     );
 }
 

@@ -68,6 +68,10 @@ fn environment_values_files_use_the_limit_option() {
         r.stderr
     );
     assert_eq!(r.code, Some(2));
+    assert_eq!(
+        r.stderr,
+        "chartgate: 1 of 1 chart renders failed (see the `render-error` findings)\n"
+    );
     // Without the limit the same chart renders (only policy findings remain).
     let r = run_in(tmp.path(), &["check", "svc", "--format", "json"]);
     let found = json_findings(&r.stdout);
@@ -91,6 +95,10 @@ fn environment_values_files_use_the_config_limits() {
         ("render-error", "svc/values-prod.yaml", 4)
     );
     assert_eq!(r.code, Some(2));
+    assert_eq!(
+        r.stderr,
+        "chartgate: 1 of 1 chart renders failed (see the `render-error` findings)\n"
+    );
 }
 
 #[test]

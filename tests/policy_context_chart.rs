@@ -1,7 +1,8 @@
 //! Rego policies see the render they check in `data.chartgate.context`: chart name, release,
 //! namespace, environment, cluster and the merged values of that environment.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
 
 #[test]
@@ -12,8 +13,7 @@ fn chart_renders_expose_their_context_to_policies() {
         "package main\nimport rego.v1\nwarn contains msg if {\n  input.kind == \"Deployment\"\n  c := data.chartgate.context\n  msg := sprintf(\"chart=%s release=%s namespace=%s env=%s cluster=%s replicaCount=%v\", [c.chart, c.release, c.namespace, c.environment, c.cluster, c.values.replicaCount])\n}\n",
     )
     .unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args([
             "check",
@@ -23,9 +23,8 @@ fn chart_renders_expose_their_context_to_policies() {
         ])
         .arg("--policy")
         .arg(dir.path())
-        .output()
-        .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
     let got: Vec<String> = v["findings"]
         .as_array()
         .unwrap()

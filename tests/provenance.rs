@@ -4,27 +4,14 @@
 //! `include` line as a related location. Fixture: fixtures/provenance/prov-chart (each template
 //! line exercises one construct; values.yaml puts each input on its own line).
 
-use assert_cmd::Command;
-use serde_json::Value;
+mod support;
 
 const CHART: &str = "fixtures/provenance/prov-chart";
 
 /// `rule file:line:col` then `label=file:line:col` for each related location but `rendered`,
 /// for the findings of `rules`.
 fn findings(rules: &[&str]) -> Vec<String> {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", "--format", "json", "--env", "dev", CHART])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let json = support::run(&["check", "--format", "json", "--env", "dev", CHART]).json();
     let short = |f: &str| f.trim_start_matches(&format!("{CHART}/")).to_string();
     let mut got: Vec<String> = json["findings"]
         .as_array()
@@ -120,53 +107,20 @@ fn host_zone_points_at_the_zone_value_through_tpl_string_functions_and_helpers()
 /// policy: `rule file:line:col label=file:line:col…` (all related locations), for `rules`.
 fn labels_chart_findings(rules: &[&str]) -> Vec<String> {
     const LABELS: &str = "fixtures/provenance/labels-chart";
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "check",
-            "--format",
-            "json",
-            "--env",
-            "dev",
-            "--policy",
-            "fixtures/provenance/policies/known_team.rego",
-            LABELS,
-        ])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{e}: {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| rules.contains(&f["rule"].as_str().unwrap()))
-        .map(|f| {
-            let mut s = format!(
-                "{} {}:{}:{}",
-                f["rule"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"]
-            );
-            for r in f["related"].as_array().unwrap() {
-                s.push_str(&format!(
-                    " {}={}:{}:{}",
-                    r["label"].as_str().unwrap(),
-                    r["file"].as_str().unwrap(),
-                    r["line"],
-                    r["column"]
-                ));
-            }
-            s
-        })
-        .collect()
+    support::run(&[
+        "check",
+        "--format",
+        "json",
+        "--env",
+        "dev",
+        "--policy",
+        "fixtures/provenance/policies/known_team.rego",
+        LABELS,
+    ])
+    .finding_lines_as("{rule} {file}:{line}:{column}{related}")
+    .into_iter()
+    .filter(|l| rules.iter().any(|r| l.starts_with(&format!("{r} "))))
+    .collect()
 }
 
 #[test]
@@ -204,13 +158,7 @@ fn tpl_of_a_subchart_values_string_points_at_the_value_it_names_wherever_it_is_s
     // strings in the subchart's values.yaml naming `{{ .Values.zone }}`-like values, which are
     // set by the subchart itself, by the umbrella's values.yaml, and by its values-dev.yaml.
     const UMBRELLA: &str = "fixtures/provenance/umbrella-chart";
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", "--format", "json", "--env", "dev", UMBRELLA])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = support::run(&["check", "--format", "json", "--env", "dev", UMBRELLA]).json();
     let got: Vec<String> = json["findings"]
         .as_array()
         .unwrap()

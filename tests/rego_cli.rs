@@ -1,12 +1,8 @@
 //! `chartgate policy test` and the bundled policies' own tests.
 
-use assert_cmd::Command;
+mod support;
 
-fn chartgate() -> Command {
-    let mut c = Command::cargo_bin("chartgate").expect("binary");
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c
-}
+use support::chartgate;
 
 #[test]
 fn bundled_policy_tests_pass() {

@@ -2,7 +2,8 @@
 //! script written by the test) records its arguments and prints a known stream; PATH is set for
 //! the child process only.
 
-use assert_cmd::Command;
+mod support;
+
 use std::path::Path;
 
 const STREAM: &str = "---\n# Source: legacy/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\n\
@@ -33,8 +34,7 @@ fn chart() -> String {
 fn helm_renderer_runs_helm_template_with_the_same_flags() {
     let dir = tempfile::tempdir().unwrap();
     fake_helm(dir.path(), STREAM, 0);
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .env("PATH", dir.path())
         .args([
             "render",
@@ -56,11 +56,10 @@ fn helm_renderer_runs_helm_template_with_the_same_flags() {
             "-o",
             "json",
         ])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    assert_eq!(out.status.code(), Some(0));
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .run();
+    assert_eq!(out.stderr.as_str(), "");
+    assert_eq!(out.code, Some(0));
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(
         json,
         serde_json::json!({"legacy/templates/cm.yaml":
@@ -84,13 +83,11 @@ fn helm_renderer_runs_helm_template_with_the_same_flags() {
         ]
     );
     // The manifest stream is printed in Helm's install order (Secret before ConfigMap).
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .env("PATH", dir.path())
         .args(["render", &chart(), "--renderer", "helm"])
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+        .run();
+    let text = out.stdout.as_str();
     assert!(
         text.find("kind: Secret").unwrap() < text.find("kind: ConfigMap").unwrap(),
         "{text}"
@@ -101,27 +98,23 @@ fn helm_renderer_runs_helm_template_with_the_same_flags() {
 fn helm_errors_and_a_missing_helm_are_reported() {
     let dir = tempfile::tempdir().unwrap();
     fake_helm(dir.path(), "", 1);
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .env("PATH", dir.path())
         .args(["render", &chart(), "--renderer", "helm", "-o", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        .run();
+    assert_eq!(out.code, Some(1));
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
+        out.stdout.as_str().trim(),
         r#"{"error":"helm renderer: boom from helm"}"#
     );
     let empty = tempfile::tempdir().unwrap();
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
+    let out = support::cmd()
         .env("PATH", empty.path())
         .args(["render", &chart(), "--renderer", "helm"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+        .run();
+    assert_eq!(out.code, Some(1));
     assert_eq!(
-        String::from_utf8_lossy(&out.stderr),
+        out.stderr.as_str(),
         "Error: helm renderer: no `helm` binary on PATH\n"
     );
 }

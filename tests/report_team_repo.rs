@@ -3,9 +3,10 @@
 //! pairs included) and markdown; SARIF valid against schemas/sarif-2.1.0.json with values-file
 //! locations whose URIs are repository-relative, and GitHub's required fields.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 
 fn team_repo() -> PathBuf {
@@ -14,17 +15,9 @@ fn team_repo() -> PathBuf {
 
 /// `chartgate check . --format FORMAT` in the team repo: (exit code, stdout).
 fn check(format: &str) -> (i32, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(team_repo())
-        .args(["check", ".", "--format", format])
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+    let r = support::run_in(&team_repo(), &["check", ".", "--format", format]);
+    assert_eq!(r.stderr, "");
+    (r.code(), r.stdout)
 }
 
 #[test]

@@ -2,23 +2,14 @@
 //! values-line provenance, the grouped text report, `--list`, discovery conventions, provenance
 //! through template functions for every rule, and a render error that hides nothing else.
 
+mod support;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 fn chartgate(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("chartgate")
-        .unwrap()
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::run_in(dir, args).into_parts()
 }
 
 fn root() -> &'static Path {
@@ -27,22 +18,7 @@ fn root() -> &'static Path {
 
 /// (rule, environment, file:line:col) of each JSON finding, in report order.
 fn findings(json: &str) -> Vec<String> {
-    let v: Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}:{}:{}",
-                f["rule"].as_str().unwrap(),
-                f["environment"].as_str().unwrap_or("-"),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"]
-            )
-        })
-        .collect()
+    support::finding_lines_as(json, "{rule} {env} {file}:{line}:{column}")
 }
 
 const TEAM_REPO_FINDINGS: &[&str] = &[
@@ -280,7 +256,10 @@ fn render_error_does_not_hide_other_charts() {
     );
     let (code, out, err) = chartgate(r, &["check", "fixtures/team-repo", "--format", "json"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("3 of 12 chart renders failed"), "{err}");
+    assert_eq!(
+        err,
+        "chartgate: 3 of 12 chart renders failed (see the `render-error` findings)\n"
+    );
     let mut want: Vec<String> = TEAM_REPO_FINDINGS.iter().map(|s| s.to_string()).collect();
     // The platform config's environments apply to every chart: the broken one fails in each.
     for (i, env) in ["dev", "prod", "test"].iter().enumerate() {

@@ -9,8 +9,6 @@ use support::copy_dir;
 
 use std::path::Path;
 
-use support::chartgate;
-
 fn fixture() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
     copy_dir(
@@ -23,33 +21,12 @@ fn fixture() -> tempfile::TempDir {
 /// `check web --env ENV --format json` on `today`: exit code and one line per finding,
 /// `rule severity file:line:col message`.
 fn check(dir: &Path, env: &str, today: &str) -> (Option<i32>, Vec<String>) {
-    let out = chartgate()
-        .current_dir(dir)
+    let r = support::cli(["check", "web", "--env", env, "--format", "json"])
+        .dir(dir)
         .env("CHARTGATE_TODAY", today)
-        .args(["check", "web", "--env", env, "--format", "json"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
-    let rows = j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}:{}:{} {}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
-    (out.status.code(), rows)
+        .run();
+    let rows = r.finding_lines_as("{rule} {severity} {file}:{line}:{column} {message}");
+    (r.code, rows)
 }
 
 const UNKNOWN: &str =
@@ -171,34 +148,12 @@ fn a_suppressed_rule_turned_off_reports_nothing_about_the_comment() {
 /// `check web [ARGS]` on 2026-06-01: one line per finding,
 /// `rule severity file:line:col [environment] message`.
 fn check_args(dir: &Path, args: &[&str]) -> Vec<String> {
-    let out = chartgate()
-        .current_dir(dir)
-        .env("CHARTGATE_TODAY", "2026-06-01")
-        .args(["check", "web", "--format", "json"])
+    support::cli(["check", "web", "--format", "json"])
         .args(args)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {} {stderr}", String::from_utf8_lossy(&out.stdout)));
-    j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}:{}:{} [{}] {}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["environment"].as_str().unwrap_or("-"),
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect()
+        .dir(dir)
+        .env("CHARTGATE_TODAY", "2026-06-01")
+        .run()
+        .finding_lines_as("{rule} {severity} {file}:{line}:{column} [{env}] {message}")
 }
 
 /// dev and prod both read `web/values-common.yaml`, then their own file.

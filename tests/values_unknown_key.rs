@@ -10,7 +10,7 @@ use support::copy_dir;
 use std::path::{Path, PathBuf};
 
 use chartgate::analyze::rules::values_unknown_key::findings;
-use support::{chartgate, write_tree};
+use support::write_tree;
 
 fn fixture() -> tempfile::TempDir {
     let d = tempfile::tempdir().unwrap();
@@ -24,32 +24,11 @@ fn fixture() -> tempfile::TempDir {
 /// `check CHART --env ENV --format json` in `dir`: one line per finding,
 /// `rule severity file:line:col message`.
 fn check(dir: &Path, chart: &str, env: &str) -> Vec<String> {
-    let out = chartgate()
-        .current_dir(dir)
+    support::cli(["check", chart, "--env", env, "--format", "json"])
+        .dir(dir)
         .env("CHARTGATE_TODAY", "2026-06-01")
-        .args(["check", chart, "--env", env, "--format", "json"])
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    let j: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {} {stderr}", String::from_utf8_lossy(&out.stdout)));
-    j["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {} {}:{}:{} {}",
-                f["rule"].as_str().unwrap(),
-                f["severity"].as_str().unwrap(),
-                f["file"].as_str().unwrap(),
-                f["line"],
-                f["column"],
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect()
+        .run()
+        .finding_lines_as("{rule} {severity} {file}:{line}:{column} {message}")
 }
 
 const UNKNOWN: &str =

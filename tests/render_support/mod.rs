@@ -200,15 +200,15 @@ pub fn run_corpus(corpus: &Path) -> Vec<CaseResult> {
 
 /// Runs every case of a corpus directory; with `exact_errors`, error messages must be Helm's.
 pub fn run_corpus_with(corpus: &Path, exact_errors: bool) -> Vec<CaseResult> {
-    let text = std::fs::read_to_string(corpus.join("manifest.json")).unwrap_or_default();
-    let manifest: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    // Never an empty result for an unreadable corpus: that would pass as "no failures".
+    let path = corpus.join("manifest.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let manifest: serde_json::Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     manifest["cases"]
         .as_array()
-        .map(|cases| {
-            cases
-                .iter()
-                .map(|c| run_case(corpus, c, exact_errors))
-                .collect()
-        })
-        .unwrap_or_default()
+        .unwrap_or_else(|| panic!("{}: no cases", path.display()))
+        .iter()
+        .map(|c| run_case(corpus, c, exact_errors))
+        .collect()
 }
