@@ -62,8 +62,12 @@ for line in open("scripts/crd-sources.tsv"):
         versions = [{"name": v["name"], "served": v.get("served", True),
                      "schema": strip(v.get("schema", {}))}
                     for v in spec.get("versions", []) if v.get("served", True)]
-        crds.append({"spec": {"group": spec["group"], "names": {"kind": spec["names"]["kind"]},
-                              "versions": versions}})
+        crd = {"spec": {"group": spec["group"], "names": {"kind": spec["names"]["kind"]},
+                        "versions": versions}}
+        # The CRD as JSON text, parsed by chartgate only when a check meets one of its kinds.
+        crds.append({"kinds": [f'{spec["group"]}/{v["name"]}/{spec["names"]["kind"]}'
+                               for v in versions],
+                     "crd": json.dumps(crd, sort_keys=True, separators=(",", ":"))})
         sources.append(f'{project} @ {tag} ({license_}) {repo}@{commit[:12]} {path}: '
                        f'{spec["group"]} {spec["names"]["kind"]} '
                        f'{",".join(v["name"] for v in versions)}')

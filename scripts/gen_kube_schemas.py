@@ -8,8 +8,11 @@ Shared definitions stay `$ref`s; identical definitions across versions are store
 Descriptions and `format` are dropped (they do not affect validation as chartgate runs it).
 
 Usage: scripts/gen_kube_schemas.py [kubernetes_validate-X.whl]   (default: pip download it)
-Layout: {"source": ..., "pool": [schema, ...],
-         "versions": {"1.31": {"defs": {name: pool index}, "kinds": {"apps/v1/Deployment": name}}}}
+Layout: {"source": ..., "pool": ["<schema as JSON text>", ...],
+         "versions": {"1.31": "<JSON text of {"defs": {name: pool index},
+                                              "kinds": {"apps/v1/Deployment": name}}>"}}
+Definitions and versions are JSON texts inside the JSON, so chartgate parses only the version
+and the definitions a check uses (parsing the whole bundle was most of a one-file check).
 """
 import glob
 import gzip
@@ -71,7 +74,7 @@ for vdir in versions:
         text = json.dumps(body, sort_keys=True, separators=(",", ":"))
         if text not in index:
             index[text] = len(pool)
-            pool.append(body)
+            pool.append(text)
         vdefs[name] = index[text]
         for g in gvks:
             api = g["version"] if not g["group"] else f'{g["group"]}/{g["version"]}'
@@ -79,7 +82,8 @@ for vdir in versions:
             # Top-level kinds only: the definition must have apiVersion/kind properties.
             if "kind" in body.get("properties", {}):
                 kinds[k] = name
-    out_versions[key] = {"defs": vdefs, "kinds": kinds}
+    out_versions[key] = json.dumps({"defs": vdefs, "kinds": kinds}, sort_keys=True,
+                                   separators=(",", ":"))
 
 src = os.path.basename(wheel)
 data = {"source": src, "pool": pool, "versions": out_versions}

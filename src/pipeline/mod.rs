@@ -22,6 +22,7 @@ use rayon::prelude::*;
 
 use crate::analyze::engine::{analyze, level_for, sink_located};
 use crate::analyze::model::SourceFile;
+use crate::analyze::rules::chart_source::DependencyFiles;
 use crate::analyze::rules::values_schema::{self, ValuesSchema};
 use crate::analyze::settings::Settings;
 use crate::config::Config;
@@ -65,8 +66,8 @@ pub fn settings_for(
     s.context.chart = Some(ctx.chart.to_string());
     s.context.release = Some(ctx.release.to_string());
     s.context.namespace = Some(ctx.namespace.to_string());
-    // Policies read the merged values; converting them costs a walk, so only when some run.
-    if s.policies.is_some() {
+    // Policies may read the merged values; converting them costs a walk, so only when one does.
+    if (s.policies.as_ref()).is_some_and(|p| p.reads_context("values")) {
         s.context.values = crate::render::chart::release::to_json(&Value::map(ctx.values.clone()));
     }
     s
@@ -244,6 +245,22 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
             (c, r)
         })
         .collect();
+    // Each chart's dependency files, read once (judged per environment by chart-source).
+    let dependency_files: HashMap<&Path, Option<DependencyFiles>> = charts
+        .par_iter()
+        .map(|&(c, _)| {
+            let limits = (services.iter())
+                .find(|s| s.chart == c)
+                .map(|s| s.config.limits.yaml())
+                .unwrap_or_default();
+            (
+                c,
+                catch(|| DependencyFiles::read(c, &limits, cwd))
+                    .ok()
+                    .flatten(),
+            )
+        })
+        .collect();
     // Contract schemas (`values-schema:`), compiled once.
     let mut schema_paths: Vec<&PathBuf> = services
         .iter()
@@ -273,6 +290,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                         svc,
                         env,
                         &loaded[svc.chart.as_path()],
+                        dependency_files[svc.chart.as_path()].as_ref(),
                         &values,
                         &registry,
                         &contracts,
@@ -481,6 +499,7 @@ fn check_one(
     svc: &Service,
     env: &EnvTarget,
     loaded: &Result<LoadedChart, Finding>,
+    dependency_files: Option<&DependencyFiles>,
     values: &HashMap<(&Path, crate::model::Limits), &ParsedValues>,
     registry: &ValuesRegistry,
     contracts: &HashMap<&PathBuf, Result<Compiled, String>>,
@@ -505,6 +524,7 @@ fn check_one(
             f.chart = Some(svc.display.clone());
             // Where the dependencies come from is judged without rendering.
             let mut out = crate::analyze::rules::chart_source::chart_findings(
+                dependency_files,
                 &svc.chart,
                 &svc.display,
                 &settings,
@@ -635,6 +655,7 @@ fn check_one(
     findings.extend(sink_located(
         &settings,
         crate::analyze::rules::chart_source::chart_findings(
+            dependency_files,
             &svc.chart,
             &svc.display,
             &settings,

@@ -314,8 +314,21 @@ fn load_file(path: &std::path::Path, cwd: &std::path::Path) -> Result<Vec<Arc<Va
 
 const BUNDLED_GZ: &[u8] = include_bytes!("data/crds.json.gz");
 
-/// `group/version/Kind` → schema of the bundled operator CRDs.
-static BUNDLED: LazyLock<HashMap<String, Value>> = LazyLock::new(|| {
+/// One bundled CRD: its `group/version/Kind`s and its JSON text, parsed only when a check meets
+/// one of its kinds.
+#[derive(serde::Deserialize)]
+struct BundledCrd {
+    kinds: Vec<String>,
+    crd: String,
+}
+
+#[derive(serde::Deserialize)]
+struct BundledCrds {
+    crds: Vec<BundledCrd>,
+}
+
+/// `group/version/Kind` → the bundled CRD that serves it.
+static BUNDLED: LazyLock<HashMap<String, Arc<BundledCrd>>> = LazyLock::new(|| {
     let mut text = String::new();
     if flate2::read::GzDecoder::new(BUNDLED_GZ)
         .read_to_string(&mut text)
@@ -323,16 +336,14 @@ static BUNDLED: LazyLock<HashMap<String, Value>> = LazyLock::new(|| {
     {
         return HashMap::new();
     }
-    let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    let Ok(bundle) = serde_json::from_str::<BundledCrds>(&text) else {
+        return HashMap::new();
+    };
     let mut out = HashMap::new();
-    for crd in v
-        .get("crds")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Ok(list) = schemas_of_crd(crd) {
-            out.extend(list);
+    for crd in bundle.crds {
+        let crd = Arc::new(crd);
+        for k in &crd.kinds {
+            out.insert(k.clone(), crd.clone());
         }
     }
     out
@@ -342,15 +353,25 @@ type Cached = Arc<OnceLock<Option<Arc<jsonschema::Validator>>>>;
 static BUNDLED_CACHE: LazyLock<Mutex<HashMap<String, Cached>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
+/// The schema of `gvk` in a bundled CRD's JSON text.
+fn bundled_schema(crd: &BundledCrd, gvk: &str) -> Option<Value> {
+    let crd: Value = serde_json::from_str(&crd.crd).ok()?;
+    schemas_of_crd(&crd)
+        .ok()?
+        .into_iter()
+        .find_map(|(k, schema)| (k == gvk).then_some(schema))
+}
+
 /// The validator of a bundled operator CRD kind.
 pub fn bundled_validator(api_version: &str, kind: &str) -> Option<Arc<jsonschema::Validator>> {
     let key = format!("{api_version}/{kind}");
-    let schema = BUNDLED.get(&key)?;
+    let crd = BUNDLED.get(&key)?;
     let cell = {
         let mut cache = BUNDLED_CACHE.lock().unwrap_or_else(|e| e.into_inner());
-        cache.entry(key).or_default().clone()
+        cache.entry(key.clone()).or_default().clone()
     };
-    cell.get_or_init(|| compile(schema).ok()).clone()
+    cell.get_or_init(|| compile(&bundled_schema(crd, &key)?).ok())
+        .clone()
 }
 
 /// `group/version/Kind` of every bundled CRD (for docs and tests).
@@ -363,6 +384,27 @@ pub fn bundled_kinds() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bundled_kinds_are_the_kinds_their_crds_serve() {
+        let mut listed = 0;
+        for (gvk, crd) in BUNDLED.iter() {
+            let served: Vec<String> = schemas_of_crd(&serde_json::from_str(&crd.crd).unwrap())
+                .unwrap()
+                .into_iter()
+                .map(|(k, _)| k)
+                .collect();
+            assert_eq!(served, crd.kinds, "{gvk}");
+            assert!(bundled_validator_of(gvk).is_some(), "{gvk}");
+            listed += 1;
+        }
+        assert!(listed > 50, "{listed} bundled kinds");
+    }
+
+    fn bundled_validator_of(gvk: &str) -> Option<Arc<jsonschema::Validator>> {
+        let (api, kind) = gvk.rsplit_once('/')?;
+        bundled_validator(api, kind)
+    }
 
     #[test]
     fn crd_schema_is_strict_with_int_or_string_and_preserve() {

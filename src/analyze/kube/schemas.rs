@@ -10,6 +10,8 @@ use serde_json::{Map, Value};
 
 const BUNDLE_GZ: &[u8] = include_bytes!("data/schemas.json.gz");
 
+/// One version's index into the pool.
+#[derive(serde::Deserialize)]
 struct VersionData {
     /// Definition name → index into the pool.
     defs: HashMap<String, usize>,
@@ -17,9 +19,13 @@ struct VersionData {
     kinds: HashMap<String, String>,
 }
 
+/// The bundle as stored: each definition and each version's index is a JSON text of its own,
+/// parsed when a check needs it (a one-file check uses one version and a few dozen of the
+/// pool's thousand definitions; parsing them all was most of its time).
+#[derive(serde::Deserialize)]
 struct Bundle {
-    pool: Vec<Value>,
-    versions: HashMap<String, VersionData>,
+    pool: Vec<String>,
+    versions: HashMap<String, String>,
 }
 
 static BUNDLE: LazyLock<Result<Bundle, String>> = LazyLock::new(load);
@@ -29,35 +35,21 @@ fn load() -> Result<Bundle, String> {
     flate2::read::GzDecoder::new(BUNDLE_GZ)
         .read_to_string(&mut text)
         .map_err(|e| format!("bundled schemas: {e}"))?;
-    let mut v: Value = serde_json::from_str(&text).map_err(|e| format!("bundled schemas: {e}"))?;
-    let pool = match v.get_mut("pool").map(Value::take) {
-        Some(Value::Array(a)) => a,
-        _ => return Err("bundled schemas: no pool".into()),
+    serde_json::from_str(&text).map_err(|e| format!("bundled schemas: {e}"))
+}
+
+/// The index of `version`, parsed once.
+fn version_data(version: &str) -> Option<Arc<VersionData>> {
+    type Parsed = Arc<OnceLock<Option<Arc<VersionData>>>>;
+    static PARSED: LazyLock<Mutex<HashMap<String, Parsed>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let text = BUNDLE.as_ref().ok()?.versions.get(version)?;
+    let cell = {
+        let mut parsed = PARSED.lock().unwrap_or_else(|e| e.into_inner());
+        parsed.entry(version.to_string()).or_default().clone()
     };
-    let mut versions = HashMap::new();
-    for (ver, data) in v
-        .get("versions")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        let map = |key: &str| -> Map<String, Value> {
-            data.get(key)
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default()
-        };
-        let defs = map("defs")
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, v.as_u64()? as usize)))
-            .collect();
-        let kinds = map("kinds")
-            .into_iter()
-            .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))
-            .collect();
-        versions.insert(ver.clone(), VersionData { defs, kinds });
-    }
-    Ok(Bundle { pool, versions })
+    cell.get_or_init(|| serde_json::from_str(text).ok().map(Arc::new))
+        .clone()
 }
 
 /// The versions the bundle holds (sorted by minor).
@@ -91,7 +83,7 @@ pub fn validator(
 
 fn compile(version: &str, gvk: &str) -> Option<Arc<jsonschema::Validator>> {
     let bundle = BUNDLE.as_ref().ok()?;
-    let data = bundle.versions.get(version)?;
+    let data = version_data(version)?;
     let root = data.kinds.get(gvk)?;
     // The definitions reachable from the kind, kept as `$ref`s.
     let mut defs = Map::new();
@@ -101,11 +93,14 @@ fn compile(version: &str, gvk: &str) -> Option<Arc<jsonschema::Validator>> {
         if !seen.insert(name.clone()) {
             continue;
         }
-        let Some(body) = data.defs.get(&name).and_then(|i| bundle.pool.get(*i)) else {
+        let Some(text) = data.defs.get(&name).and_then(|i| bundle.pool.get(*i)) else {
             continue;
         };
-        collect_refs(body, &mut todo);
-        defs.insert(name, body.clone());
+        let Ok(body) = serde_json::from_str::<Value>(text) else {
+            continue;
+        };
+        collect_refs(&body, &mut todo);
+        defs.insert(name, body);
     }
     let schema = serde_json::json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -37,6 +37,14 @@ impl ContextUse {
         ContextUse::Fields(fields)
     }
 
+    /// Whether the policies may read the context's `field`.
+    pub fn reads(&self, field: &str) -> bool {
+        match self {
+            ContextUse::Fields(fields) => fields.contains(field),
+            ContextUse::All => true,
+        }
+    }
+
     /// `context` with only the fields the policies read.
     pub fn trim<'a>(&self, context: &'a serde_json::Value) -> Cow<'a, serde_json::Value> {
         match (self, context) {

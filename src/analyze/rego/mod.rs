@@ -244,6 +244,12 @@ impl PolicySet {
         docs
     }
 
+    /// Whether any policy may read `data.chartgate.context.<field>` (what the loader found
+    /// named in the policy code; a reference to the whole object reads every field).
+    pub fn reads_context(&self, field: &str) -> bool {
+        self.inner.context_use.reads(field)
+    }
+
     /// A per-thread evaluator (a clone of the prepared engine).
     pub fn worker(&self) -> RegoWorker {
         RegoWorker::new(self.inner.engine.clone())

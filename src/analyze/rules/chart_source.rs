@@ -270,10 +270,62 @@ fn check_source<'a>(
     }
 }
 
-/// The findings about a chart's own dependencies (`Chart.yaml`, or `requirements.yaml` of an
-/// `apiVersion: v1` chart), for one environment's settings. Called by the chart pipeline for
-/// every chart × environment, rendered or not.
+/// A directory chart's dependency list as written on disk: `Chart.yaml` (or `requirements.yaml`
+/// of an `apiVersion: v1` chart) with its lock file. Read once per chart and run
+/// ([`DependencyFiles::read`]), judged per environment ([`chart_findings`]).
+#[derive(Debug)]
+pub struct DependencyFiles {
+    /// The file listing the dependencies.
+    file: PathBuf,
+    /// Its `dependencies:` list.
+    deps: Vec<Node>,
+    /// The matching lock file's root.
+    lock: Option<Node>,
+    /// The repository the chart belongs to (where `file://` dependencies must stay).
+    root: PathBuf,
+}
+
+impl DependencyFiles {
+    /// The dependency files of the chart at `chart_path`; `None` for a packaged chart, a chart
+    /// without readable `Chart.yaml` or without dependencies.
+    pub fn read(chart_path: &Path, limits: &crate::yaml::Limits, cwd: &Path) -> Option<Self> {
+        if !chart_path.is_dir() {
+            // A packaged chart: its dependencies are inside the archive.
+            return None;
+        }
+        let read = |name: &str| -> Option<(PathBuf, Node)> {
+            let file = chart_path.join(name);
+            let text = std::fs::read_to_string(&file).ok()?;
+            let mut docs = crate::yaml::parse_stream(&text, limits).ok()?;
+            (!docs.is_empty()).then(|| (file, docs.swap_remove(0).root))
+        };
+        let (mut file, chart_yaml) = read("Chart.yaml")?;
+        let mut deps_root = chart_yaml;
+        let mut lock = read("Chart.lock").map(|(_, n)| n);
+        if deps_root.get("dependencies").is_none()
+            && let Some((f, req)) = read("requirements.yaml")
+        {
+            file = f;
+            deps_root = req;
+            lock = read("requirements.lock").map(|(_, n)| n);
+        }
+        let deps = deps_root
+            .get("dependencies")
+            .and_then(Node::as_seq)?
+            .to_vec();
+        Some(DependencyFiles {
+            file,
+            deps,
+            lock,
+            root: repository_root(chart_path, cwd),
+        })
+    }
+}
+
+/// The findings about a chart's own dependencies ([`DependencyFiles`]), for one environment's
+/// settings. Called by the chart pipeline for every chart × environment, rendered or not.
 pub fn chart_findings(
+    files: Option<&DependencyFiles>,
     chart_path: &Path,
     chart_display: &str,
     settings: &Settings,
@@ -282,30 +334,13 @@ pub fn chart_findings(
     let Some(level) = level_for(&ChartSource::INFO, settings) else {
         return Vec::new();
     };
-    if !chart_path.is_dir() {
-        // A packaged chart: its dependencies are inside the archive.
-        return Vec::new();
-    }
-    let limits = settings.limits.yaml();
-    let read = |name: &str| -> Option<(PathBuf, Node)> {
-        let file = chart_path.join(name);
-        let text = std::fs::read_to_string(&file).ok()?;
-        let mut docs = crate::yaml::parse_stream(&text, &limits).ok()?;
-        (!docs.is_empty()).then(|| (file, docs.swap_remove(0).root))
-    };
-    let Some((mut file, chart_yaml)) = read("Chart.yaml") else {
-        return Vec::new();
-    };
-    let mut deps_root = chart_yaml;
-    let mut lock = read("Chart.lock").map(|(_, n)| n);
-    if deps_root.get("dependencies").is_none()
-        && let Some((f, req)) = read("requirements.yaml")
-    {
-        file = f;
-        deps_root = req;
-        lock = read("requirements.lock").map(|(_, n)| n);
-    }
-    let Some(deps) = deps_root.get("dependencies").and_then(Node::as_seq) else {
+    let Some(DependencyFiles {
+        file,
+        deps,
+        lock,
+        root,
+    }) = files
+    else {
         return Vec::new();
     };
     let registries = Registries::new(&settings.chart_registries);
@@ -313,8 +348,7 @@ pub fn chart_findings(
         .option(ChartSource::INFO.id, ALLOW_RANGES)
         .and_then(serde_json::Value::as_bool)
         .unwrap_or(false);
-    let root = repository_root(chart_path, cwd);
-    let display = crate::discover::manifests::display_path(&file, cwd);
+    let display = crate::discover::manifests::display_path(file, cwd);
     let mut out = Vec::new();
     let mut push = |node: &Node, field: String, message: String| {
         out.push(Finding {
