@@ -387,7 +387,7 @@ pub fn chart_findings(
             };
             let resolved = std::fs::canonicalize(&target)
                 .unwrap_or_else(|_| crate::discover::charts::normalise(&target));
-            if !resolved.starts_with(&root) {
+            if !resolved.starts_with(root) {
                 push(
                     at,
                     field,
