@@ -228,6 +228,44 @@ pub fn check_run_time() -> Result<(), Exceeded> {
     }
 }
 
+/// What is left of the memory budgets on this thread: the bytes the current scope (and the
+/// run) may still grow by, and the `limits.` key of the tighter one. None without any budget
+/// (no scope and no run budget). Without the counting allocator nothing counts as used.
+pub fn remaining_memory() -> Option<(u64, &'static str)> {
+    let mut left: Option<(u64, &'static str)> = None;
+    if let Some(s) = SCOPE.with(Cell::get) {
+        let used = alloc::thread_live().saturating_sub(s.base).max(0) as u64;
+        left = Some((s.memory.saturating_sub(used), "limits.render-memory"));
+    }
+    let run = RUN_MEMORY.load(Ordering::Relaxed);
+    if run != u64::MAX {
+        let live = alloc::process_live().max(0) as u64;
+        let run_left = run.saturating_sub(live);
+        if left.is_none_or(|(l, _)| run_left < l) {
+            left = Some((run_left, "limits.run-memory"));
+        }
+    }
+    left
+}
+
+/// What is left of the wall-clock budgets on this thread: the time until the scope's or the
+/// run's deadline, whichever comes first. None without any.
+pub fn remaining_time() -> Option<Duration> {
+    let now = Instant::now();
+    let scope = SCOPE
+        .with(Cell::get)
+        .map(|s| s.deadline.saturating_duration_since(now));
+    let deadline = RUN_DEADLINE.load(Ordering::Relaxed);
+    let run = (deadline != u64::MAX).then(|| {
+        let at = anchor() + Duration::from_nanos(deadline);
+        at.saturating_duration_since(now)
+    });
+    match (scope, run) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// A cheap step counter for loops: [`Ticker::tick`] checks memory every 16 steps and time every
 /// 1024.
 #[derive(Default)]
@@ -285,6 +323,21 @@ mod tests {
             .to_string(),
             "render memory exceeded: 3 MiB allocated, over the budget of 1 MiB (limits.render-memory)"
         );
+    }
+
+    #[test]
+    fn remaining_budgets_shrink_as_the_scope_allocates() {
+        scoped(8 << 20, 60, || {
+            let (before, which) = remaining_memory().expect("a scope");
+            assert_eq!(which, "limits.render-memory");
+            assert!(before <= 8 << 20 && before > 7 << 20, "{before}");
+            let big = vec![1u8; 4 << 20];
+            let (after, _) = remaining_memory().expect("a scope");
+            assert!(after + (4 << 20) <= before + 4096, "{before} {after}");
+            drop(big);
+            let t = remaining_time().expect("a deadline");
+            assert!(t <= Duration::from_secs(60) && t > Duration::from_secs(50));
+        });
     }
 
     #[test]
