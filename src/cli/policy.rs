@@ -93,7 +93,10 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
             return 2;
         }
     };
-    let results = test_runner::run_tests(&set, filter.as_ref());
+    // Each run of the tests is held to the render budgets, as a check's evaluation is (the
+    // bounded builtins measure what is left of it).
+    let results =
+        crate::budget::render_scope(&limits, || test_runner::run_tests(&set, filter.as_ref()));
     let mut failed = 0;
     for r in &results {
         let status = if r.passed { "PASS" } else { "FAIL" };

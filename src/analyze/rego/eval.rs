@@ -146,15 +146,70 @@ fn is_platform(package: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('.'))
 }
 
+/// True for an error of a budget (memory, time, a bounded builtin refusing to build its
+/// result): the rule would fail the same way on the next input.
+pub(crate) fn is_budget_error(e: &RegoError) -> bool {
+    e.is_time_limit()
+        || e.message.contains("memory exceeded: ")
+        || e.message.contains("time exceeded: ")
+        || e.message.contains(" would allocate about ")
+}
+
+/// What one evaluation of the rules on one input (or the combined inputs) gets: the engine
+/// holding the input, and where errors go. After an error the engine is replaced by a fresh
+/// clone of the prepared one (a failed evaluation may leave state behind), holding the same
+/// context and input, and the next rule is evaluated: one rule's error never hides another
+/// rule's findings.
+struct Run<'a> {
+    inner: &'a Inner,
+    worker: &'a mut RegoWorker,
+    context: &'a serde_json::Value,
+    input: &'a Value,
+    errors: &'a mut Vec<RegoError>,
+    /// Rules (queries) that ran out of a budget: not evaluated again in this call.
+    spent: &'a mut BTreeSet<String>,
+}
+
+impl Run<'_> {
+    /// A fresh clone of the prepared engine, holding this run's context and input.
+    fn reset(&mut self) -> Result<(), RegoError> {
+        self.worker.engine = self.inner.engine.clone();
+        self.worker.context = Some(serde_json::json!({}));
+        set_context(self.inner, self.worker, self.context)?;
+        self.worker.engine.set_input(self.input.clone());
+        Ok(())
+    }
+
+    /// Records `e` and starts the engine afresh; Err only when the engine cannot be restored
+    /// or the time limit stopped the evaluation (nothing more is evaluated then).
+    fn fail(&mut self, e: RegoError, query: &str) -> Result<(), RegoError> {
+        let stop = e.is_time_limit();
+        if is_budget_error(&e) {
+            self.spent.insert(query.to_string());
+        }
+        self.errors.push(e);
+        self.reset()?;
+        if stop {
+            return Err(self.errors.last().cloned().unwrap_or_else(|| RegoError {
+                file: String::new(),
+                line: 0,
+                column: 0,
+                message: TIME_LIMIT_MESSAGE.into(),
+            }));
+        }
+        Ok(())
+    }
+}
+
 fn eval_one(
-    inner: &Inner,
-    worker: &mut RegoWorker,
+    run: &mut Run<'_>,
     input_label: &str,
     input_index: Option<usize>,
     inputs: &[RegoInput],
     combined: bool,
     out: &mut Vec<RegoFinding>,
 ) -> Result<(), RegoError> {
+    let inner = run.inner;
     for (package, has_exception, rules) in &inner.packages {
         // With --combine, user packages run once on the combined input and platform packages
         // once per manifest.
@@ -164,17 +219,28 @@ fn eval_one(
         let mut excepted: BTreeSet<String> = BTreeSet::new();
         if *has_exception {
             let q = format!("data.{package}.exception");
-            let v = worker
-                .engine
-                .eval_rule(q.clone())
-                .map_err(|e| runtime_error(&e, &q, input_label, None))?;
+            if run.spent.contains(&q) {
+                continue;
+            }
+            let v = match run.worker.engine.eval_rule(q.clone()) {
+                Ok(v) => v,
+                Err(e) => {
+                    // Without its exceptions no rule of the package can be evaluated.
+                    run.fail(runtime_error(&e, &q, input_label, None), &q)?;
+                    continue;
+                }
+            };
             if !matches!(v, Value::Undefined) {
-                let items = members(&v).ok_or_else(|| RegoError {
-                    file: input_label.to_string(),
-                    line: 0,
-                    column: 0,
-                    message: format!("{q} must be a set of arrays of rule names"),
-                })?;
+                let Some(items) = members(&v) else {
+                    run.errors.push(RegoError {
+                        file: input_label.to_string(),
+                        line: 0,
+                        column: 0,
+                        message: format!("{q} must be a set of arrays of rule names"),
+                    });
+                    continue;
+                };
+                let mut bad = None;
                 for item in items {
                     let names = members(&item).unwrap_or_else(|| vec![item.clone()]);
                     for n in names {
@@ -183,7 +249,7 @@ fn eval_one(
                                 excepted.insert(s.to_string());
                             }
                             other => {
-                                return Err(RegoError {
+                                bad.get_or_insert(RegoError {
                                     file: input_label.to_string(),
                                     line: 0,
                                     column: 0,
@@ -195,45 +261,71 @@ fn eval_one(
                         }
                     }
                 }
+                if let Some(e) = bad {
+                    run.errors.push(e);
+                    continue;
+                }
             }
         }
         // All rules in one call when the package has an aggregate; any surprise (an undefined
         // complete rule makes the whole list undefined, an error) falls back to one call per
         // rule, which also names the failing rule.
-        let all: Option<Vec<Value>> = inner.aggregates.get(package).and_then(|path| {
-            match worker.engine.eval_rule(path.clone()) {
+        // Not after a rule of the package ran out of a budget: the fallback below skips it.
+        let all: Option<Vec<Value>> = inner
+            .aggregates
+            .get(package)
+            .filter(|_| !rules.iter().any(|r| run.spent.contains(&r.query)))
+            .and_then(|path| match run.worker.engine.eval_rule(path.clone()) {
                 Ok(Value::Array(a)) if a.len() == rules.len() => Some(a.iter().cloned().collect()),
-                _ => None,
-            }
-        });
+                Ok(_) => None,
+                Err(_) => {
+                    // The per-rule fallback starts from a clean engine and names the rule.
+                    run.reset().ok();
+                    None
+                }
+            });
         for (i, rule) in rules.iter().enumerate() {
-            if excepted.contains(exception_name(&rule.name)) {
+            if excepted.contains(exception_name(&rule.name)) || run.spent.contains(&rule.query) {
                 continue;
             }
+            let at = Some((rule.file.as_str(), rule.line));
             // The evaluation's memory budget between rules (the clocks between inputs).
-            crate::budget::check().map_err(|e| {
-                runtime_error(&e, &rule.query, input_label, Some((&rule.file, rule.line)))
-            })?;
+            if let Err(e) = crate::budget::check() {
+                run.fail(runtime_error(&e, &rule.query, input_label, at), &rule.query)?;
+                continue;
+            }
             let v = match all.as_ref().and_then(|a| a.get(i)) {
                 Some(v) => v.clone(),
-                None => worker.engine.eval_rule(rule.query.clone()).map_err(|e| {
-                    runtime_error(&e, &rule.query, input_label, Some((&rule.file, rule.line)))
-                })?,
+                None => match run.worker.engine.eval_rule(rule.query.clone()) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        run.fail(runtime_error(&e, &rule.query, input_label, at), &rule.query)?;
+                        continue;
+                    }
+                },
             };
             let items = match v {
                 Value::Undefined | Value::Bool(false) => continue,
                 Value::Bool(true) => vec![Value::String(rule.id.as_str().into())],
                 Value::String(_) => vec![v],
-                ref other => members(other).ok_or_else(|| RegoError {
-                    file: rule.file.clone(),
-                    line: rule.line,
-                    column: 1,
-                    message: format!(
-                        "{} must be a set of strings or of objects with `msg`, got {other}",
-                        rule.query
-                    ),
-                })?,
+                ref other => match members(other) {
+                    Some(items) => items,
+                    None => {
+                        run.errors.push(RegoError {
+                            file: rule.file.clone(),
+                            line: rule.line,
+                            column: 1,
+                            message: format!(
+                                "{} must be a set of strings or of objects with `msg`, got {other}",
+                                rule.query
+                            ),
+                        });
+                        continue;
+                    }
+                },
             };
+            let mut found = Vec::new();
+            let mut bad_item = None;
             for item in items {
                 let bad = |what: &str| RegoError {
                     file: rule.file.clone(),
@@ -250,8 +342,14 @@ fn eval_one(
                         let get = |k: &str| o.get(&Value::String(k.into()));
                         let msg = match get("msg") {
                             Some(Value::String(s)) => s.to_string(),
-                            Some(other) => return Err(bad(&format!("`msg` = {other}"))),
-                            None => return Err(bad(&format!("an object without `msg`: {item}"))),
+                            Some(other) => {
+                                bad_item = Some(bad(&format!("`msg` = {other}")));
+                                break;
+                            }
+                            None => {
+                                bad_item = Some(bad(&format!("an object without `msg`: {item}")));
+                                break;
+                            }
                         };
                         let path = match get("path") {
                             Some(Value::String(s)) => Some(s.to_string()),
@@ -272,10 +370,13 @@ fn eval_one(
                         };
                         (msg, path, (text("file"), text("kind"), text("name")))
                     }
-                    other => return Err(bad(&other.to_string())),
+                    other => {
+                        bad_item = Some(bad(&other.to_string()));
+                        break;
+                    }
                 };
                 let input = input_index.or_else(|| combined_input(inputs, &file));
-                out.push(RegoFinding {
+                found.push(RegoFinding {
                     rule: rule.id.clone(),
                     severity: rule.severity,
                     message,
@@ -283,60 +384,164 @@ fn eval_one(
                     path,
                 });
             }
+            // A malformed result fails the rule: none of its results are reported.
+            match bad_item {
+                Some(e) => run.errors.push(e),
+                None => out.extend(found),
+            }
         }
     }
     Ok(())
 }
 
 /// Evaluates with `context` already trimmed to the fields the policies read
-/// ([`super::context::ContextUse::trim`]).
+/// ([`super::context::ContextUse::trim`]): the findings, or the first error.
 pub(super) fn eval(
     inner: &Inner,
     worker: &mut RegoWorker,
     inputs: &[RegoInput],
     context: &serde_json::Value,
 ) -> Result<Vec<RegoFinding>, RegoError> {
-    set_context(inner, worker, context)?;
-    let mut out = Vec::new();
-    if inner.packages.iter().all(|p| p.2.is_empty()) {
-        return Ok(out);
+    let (found, errors) = eval_collect(inner, worker, inputs, context);
+    match errors.into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(found),
     }
+}
+
+/// Deepest nesting of an input document or of the context given to the engine: converting,
+/// comparing and freeing regorus values recurses once per level. Inputs parsed from YAML stop
+/// at `limits.yaml-depth` (256) long before.
+pub const MAX_VALUE_DEPTH: usize = 512;
+
+/// Whether `v` nests deeper than [`MAX_VALUE_DEPTH`] (checked without recursion).
+pub fn too_deep(v: &serde_json::Value) -> bool {
+    let mut stack = vec![(v, 0usize)];
+    while let Some((v, d)) = stack.pop() {
+        if d > MAX_VALUE_DEPTH {
+            return true;
+        }
+        match v {
+            serde_json::Value::Array(a) => stack.extend(a.iter().map(|c| (c, d + 1))),
+            serde_json::Value::Object(o) => stack.extend(o.values().map(|c| (c, d + 1))),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Like [`eval`], but an error of one rule on one input is recorded and the other rules and
+/// inputs are still evaluated: every finding and every error. Only the time limit stops the
+/// evaluation (the remaining inputs would all run into it).
+pub(super) fn eval_collect(
+    inner: &Inner,
+    worker: &mut RegoWorker,
+    inputs: &[RegoInput],
+    context: &serde_json::Value,
+) -> (Vec<RegoFinding>, Vec<RegoError>) {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    if inner.packages.iter().all(|p| p.2.is_empty()) {
+        return (out, errors);
+    }
+    let label = inputs
+        .first()
+        .map(|i| i.path.as_str())
+        .unwrap_or("<combined>");
+    if too_deep(context) {
+        errors.push(RegoError {
+            file: label.to_string(),
+            line: 0,
+            column: 0,
+            message: format!(
+                "data.chartgate.context nests deeper than {MAX_VALUE_DEPTH} levels; the policies were not evaluated"
+            ),
+        });
+        return (out, errors);
+    }
+    if let Err(e) = set_context(inner, worker, context) {
+        errors.push(e);
+        return (out, errors);
+    }
+    let mut spent = BTreeSet::new();
     if inner.opts.combine {
         let combined: Vec<serde_json::Value> = inputs
             .iter()
+            .filter(|i| !too_deep(&i.doc))
             .map(|i| serde_json::json!({"path": i.path, "contents": i.doc}))
             .collect();
-        worker
-            .engine
-            .set_input(Value::from(serde_json::Value::Array(combined)));
-        let label = inputs
-            .first()
-            .map(|i| i.path.as_str())
-            .unwrap_or("<combined>");
-        eval_one(inner, worker, label, None, inputs, true, &mut out)?;
+        let value = Value::from(serde_json::Value::Array(combined));
+        worker.engine.set_input(value.clone());
+        let mut run = Run {
+            inner,
+            worker: &mut *worker,
+            context,
+            input: &value,
+            errors: &mut errors,
+            spent: &mut spent,
+        };
+        if eval_one(&mut run, label, None, inputs, true, &mut out).is_err() {
+            return (out, errors);
+        }
     }
     for (i, input) in inputs.iter().enumerate() {
-        crate::budget::check_time().map_err(|e| RegoError {
-            file: input.path.clone(),
-            line: 0,
-            column: 0,
-            message: format!("evaluating the policies for {}: {e}", input.path),
-        })?;
-        worker.engine.set_input(to_value(&input.doc));
-        // A panic in the engine is this input's error, not the run's end.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            eval_one(inner, worker, &input.path, Some(i), inputs, false, &mut out)
-        }))
-        .unwrap_or_else(|_| {
-            Err(RegoError {
+        if let Err(e) = crate::budget::check_time() {
+            errors.push(RegoError {
                 file: input.path.clone(),
                 line: 0,
                 column: 0,
-                message: "internal error while evaluating the policies on this input".into(),
-            })
-        })?;
+                message: format!("evaluating the policies for {}: {e}", input.path),
+            });
+            break;
+        }
+        if too_deep(&input.doc) {
+            errors.push(RegoError {
+                file: input.path.clone(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "evaluating the policies for {}: the document nests deeper than {MAX_VALUE_DEPTH} levels; the policies were not evaluated on it",
+                    input.path
+                ),
+            });
+            continue;
+        }
+        let value = to_value(&input.doc);
+        worker.engine.set_input(value.clone());
+        let mut run = Run {
+            inner,
+            worker: &mut *worker,
+            context,
+            input: &value,
+            errors: &mut errors,
+            spent: &mut spent,
+        };
+        // A panic in the engine is this input's error, not the run's end.
+        let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            eval_one(&mut run, &input.path, Some(i), inputs, false, &mut out)
+        }));
+        match done {
+            Ok(Ok(())) => {}
+            // The time limit: nothing more is evaluated.
+            Ok(Err(_)) => break,
+            Err(_) => {
+                errors.push(RegoError {
+                    file: input.path.clone(),
+                    line: 0,
+                    column: 0,
+                    message: "internal error while evaluating the policies on this input".into(),
+                });
+                // Start the next input from the prepared engine.
+                worker.engine = inner.engine.clone();
+                worker.context = Some(serde_json::json!({}));
+                if let Err(e) = set_context(inner, worker, context) {
+                    errors.push(e);
+                    break;
+                }
+            }
+        }
     }
-    Ok(out)
+    (out, errors)
 }
 
 /// The manifest as a regorus value, deserialized from a reference (what `Value::from` does
@@ -348,4 +553,20 @@ fn to_value(doc: &serde_json::Value) -> Value {
 /// Sets an empty context (used by the test runner).
 pub(super) fn reset_context(inner: &Inner, worker: &mut RegoWorker) -> Result<(), RegoError> {
     set_context(inner, worker, &serde_json::json!({}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn depth_is_measured_without_recursion() {
+        let mut v = serde_json::json!(1);
+        for _ in 0..MAX_VALUE_DEPTH {
+            v = serde_json::json!([v]);
+        }
+        assert!(!too_deep(&v));
+        let deep = serde_json::json!({"a": v});
+        assert!(too_deep(&deep));
+    }
 }

@@ -36,46 +36,56 @@ pub(crate) fn run_policies(
     // same finding whichever input hit it first), so output stays deterministic.
     let timed_out = std::sync::atomic::AtomicBool::new(false);
     let limits = sink.settings.limits;
-    let eval = |offset: usize, chunk: &[RegoInput]| {
+    // One chunk's outcome: its findings and errors, or the time-out that stopped it.
+    type Located = (String, String, u32, u32);
+    let eval = |offset: usize, chunk: &[RegoInput]| -> Result<(Vec<_>, Vec<Located>), Located> {
         if timed_out.load(std::sync::atomic::Ordering::Relaxed) {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), Vec::new()));
         }
         // Each evaluation has its own memory budget (limits.render-memory) on its thread.
         let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            crate::budget::render_scope(&limits, || policies.eval_on_thread(chunk, &context))
+            crate::budget::render_scope(&limits, || {
+                policies.eval_collect_on_thread(chunk, &context)
+            })
         }));
         match run {
-            Ok(Ok(mut found)) => {
+            Ok((mut found, errors)) => {
+                if let Some(e) = errors.iter().find(|e| e.is_time_limit()) {
+                    timed_out.store(true, std::sync::atomic::Ordering::Relaxed);
+                    // "evaluating data.main.deny for m.yaml: ..." → the rule, not the input.
+                    let rule = e
+                        .message
+                        .strip_prefix("evaluating ")
+                        .and_then(|m| m.split(" for ").next())
+                        .unwrap_or("a policy rule")
+                        .to_string();
+                    return Err((
+                        format!(
+                            "{rule} exceeded the time limit of {} s for one input; the policies were not evaluated further",
+                            policies.time_limit().as_secs_f64()
+                        ),
+                        e.file.clone(),
+                        e.line,
+                        e.column,
+                    ));
+                }
                 for f in &mut found {
                     f.input = f.input.map(|i| i + offset);
                 }
-                Ok(found)
+                let errors = errors
+                    .into_iter()
+                    .map(|e| (e.message, e.file, e.line, e.column))
+                    .collect();
+                Ok((found, errors))
             }
-            Ok(Err(e)) if e.is_time_limit() => {
-                timed_out.store(true, std::sync::atomic::Ordering::Relaxed);
-                // "evaluating data.main.deny for m.yaml: ..." → the rule, not the input.
-                let rule = e
-                    .message
-                    .strip_prefix("evaluating ")
-                    .and_then(|m| m.split(" for ").next())
-                    .unwrap_or("a policy rule")
-                    .to_string();
-                Err((
-                    format!(
-                        "{rule} exceeded the time limit of {} s for one input; the policies were not evaluated further",
-                        policies.time_limit().as_secs_f64()
-                    ),
-                    e.file,
-                    e.line,
-                    e.column,
-                ))
-            }
-            Ok(Err(e)) => Err((e.message, e.file, e.line, e.column)),
-            Err(_) => Err((
-                "internal error while evaluating Rego policies; please report it".to_string(),
-                chunk.first().map(|i| i.path.clone()).unwrap_or_default(),
-                1,
-                1,
+            Err(_) => Ok((
+                Vec::new(),
+                vec![(
+                    "internal error while evaluating Rego policies; please report it".to_string(),
+                    chunk.first().map(|i| i.path.clone()).unwrap_or_default(),
+                    1,
+                    1,
+                )],
             )),
         }
     };
@@ -88,11 +98,21 @@ pub(crate) fn run_policies(
             .map(|(i, chunk)| eval(i * POLICY_CHUNK, chunk))
             .collect()
     };
+    // After a time-out only the time-out is reported (the same finding whichever input hit
+    // it first), so output stays deterministic.
     let results: Vec<_> = if timed_out.into_inner() {
         results.into_iter().filter(|r| r.is_err()).collect()
     } else {
         results
     };
+    let results = results.into_iter().flat_map(|r| match r {
+        Ok((found, errors)) => {
+            let mut v: Vec<Result<Vec<_>, Located>> = vec![Ok(found)];
+            v.extend(errors.into_iter().map(Err));
+            v
+        }
+        Err(e) => vec![Err(e)],
+    });
     for result in results {
         match result {
             Ok(found) => {

@@ -135,6 +135,13 @@ pub(super) fn load(
         limit: opts.time_limit,
         check_interval: std::num::NonZeroU32::new(64).unwrap_or(std::num::NonZeroU32::MIN),
     });
+    // Builtins that could build huge results are replaced by bounded ones (see `bounded`).
+    super::bounded::install(&mut engine).map_err(|e| RegoError {
+        file: String::new(),
+        line: 0,
+        column: 0,
+        message: e.to_string(),
+    })?;
     let mut modules: Vec<(String, ModuleInfo)> = Vec::new();
     for src in &sources {
         super::unavailable::check(&src.path, &src.text)?;

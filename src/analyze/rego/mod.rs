@@ -12,6 +12,7 @@
 //!
 //! Everything fails closed: a parse error, a malformed result or a runtime error is a [`RegoError`].
 
+pub mod bounded;
 pub mod bundled;
 pub mod context;
 pub mod eval;
@@ -292,6 +293,21 @@ impl PolicySet {
         inputs: &[RegoInput],
         context: &serde_json::Value,
     ) -> Result<Vec<RegoFinding>, RegoError> {
+        let (found, errors) = self.eval_collect_on_thread(inputs, context);
+        match errors.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(found),
+        }
+    }
+
+    /// Like [`PolicySet::eval_on_thread`], but keeps going after an error: every finding, and
+    /// every error of a rule on an input (see [`eval::eval_collect`]). Only the time limit
+    /// stops the evaluation; [`RegoError::is_time_limit`] tells.
+    pub fn eval_collect_on_thread(
+        &self,
+        inputs: &[RegoInput],
+        context: &serde_json::Value,
+    ) -> (Vec<RegoFinding>, Vec<RegoError>) {
         use std::cell::RefCell;
         /// Prepared engines kept per thread, most recently used first (see [`context`]).
         const KEPT: usize = 8;
@@ -309,8 +325,8 @@ impl PolicySet {
                 at.map(|p| w.remove(p).1)
             })
             .unwrap_or_else(|| self.worker());
-        let result = eval::eval(&self.inner, &mut worker, inputs, &trimmed);
-        if result.is_err() {
+        let result = eval::eval_collect(&self.inner, &mut worker, inputs, &trimmed);
+        if !result.1.is_empty() {
             // The engine may hold a half-evaluated state: start the next call from the prepared one.
             worker = self.worker();
         }

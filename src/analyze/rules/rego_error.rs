@@ -7,8 +7,12 @@ crate::declare_rule! {
     /// Reports a Rego policy that failed at run time — conflicting values of a complete rule, a
     /// builtin regorus does not implement (named in the message), a `deny`/`warn`/`violation`
     /// result that is neither a string nor an object with a string `msg`, or an evaluation that
-    /// ran into the time limit (5 s per rule and input) — at the policy's file and line. It is
-    /// always an error, and no config level, annotation or exemption can silence it.
+    /// ran into the time limit (`limits.render-seconds` per rule and input), a builtin refused to
+    /// build a result larger than what is left of the memory budget (`numbers.range would
+    /// allocate about … MiB, more than the … MiB left of the memory budget`) — at the policy's
+    /// file and line, once per rule and input: the other rules, inputs and charts are still
+    /// evaluated and reported. It is always an error, and no config level, annotation or
+    /// exemption can silence it.
     ///
     /// ## Why
     /// A policy that cannot be evaluated has not checked anything: passing silently would let
