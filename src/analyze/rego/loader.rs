@@ -149,6 +149,8 @@ pub(super) fn load(
         add_module(&mut engine, src)?;
         modules.push((src.path.clone(), metadata::scan(&src.text)));
     }
+    // Recursion through functions of several modules (regorus would overflow the stack).
+    super::recursion::check(engine.get_modules())?;
 
     let context_use = super::context::ContextUse::scan(sources.iter().map(|s| s.text.as_str()));
     let mut base = serde_json::json!({});

@@ -19,6 +19,7 @@ pub mod eval;
 pub mod findings;
 pub mod loader;
 pub mod metadata;
+mod recursion;
 pub mod test_runner;
 mod unavailable;
 
