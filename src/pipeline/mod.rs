@@ -68,7 +68,12 @@ pub fn settings_for(
     s.context.namespace = Some(ctx.namespace.to_string());
     // Policies may read the merged values; converting them costs a walk, so only when one does.
     if (s.policies.as_ref()).is_some_and(|p| p.reads_context("values")) {
-        s.context.values = crate::render::chart::release::to_json(&Value::map(ctx.values.clone()));
+        // Bounded: values nested deeper than the engine takes reach it cut off, and the
+        // evaluation reports them (`rego-error`) instead of recursing on them.
+        s.context.values = crate::render::chart::release::to_json_depth(
+            &Value::map(ctx.values.clone()),
+            crate::analyze::rego::eval::MAX_VALUE_DEPTH + 1,
+        );
     }
     s
 }

@@ -146,6 +146,18 @@ pub fn user_values(opts: &RenderOptions, sources: &mut Sources) -> Result<Map, S
 
 /// Values → JSON for schema validation (integral floats as integers, as Go's JSON prints them).
 pub fn to_json(v: &Value) -> serde_json::Value {
+    to_json_depth(v, usize::MAX)
+}
+
+/// [`to_json`] down to `depth` levels of maps and lists: what lies deeper becomes `null`, so
+/// the result nests at most `depth + 1` levels and converting a deep chain (values nested by
+/// `--set a.a.a...` or a template loop) never recurses past the bound. Callers that must not
+/// see a truncated value check the depth of the result (Rego: `eval::too_deep`).
+pub fn to_json_depth(v: &Value, depth: usize) -> serde_json::Value {
+    if depth == 0 && matches!(v, Value::List(_) | Value::Map(_) | Value::Object(_)) {
+        return serde_json::Value::Null;
+    }
+    let to_json = |v: &Value| to_json_depth(v, depth.saturating_sub(1));
     match v {
         Value::Nil => serde_json::Value::Null,
         Value::Bool(b, _) => serde_json::Value::Bool(*b),
@@ -167,7 +179,7 @@ pub fn to_json(v: &Value) -> serde_json::Value {
                 .map(|(k, v)| (k.clone(), to_json(v)))
                 .collect(),
         ),
-        Value::Object(o) => to_json(&o.as_value()),
+        Value::Object(o) => to_json_depth(&o.as_value(), depth),
     }
 }
 
