@@ -1,0 +1,316 @@
+//! Hostile Rego policies (fixtures/hostile/policies/, README in fixtures/hostile/): builtins
+//! that would build a huge result fail before allocating it with a `rego-error` naming the
+//! builtin and the budget, at the call's file:line, and the process stays inside `ulimit -v`
+//! (without the bounds it aborts in an allocation failure); the same builtins on ordinary sizes
+//! give the results they always gave; functions recursing through two packages are a load
+//! error instead of a stack overflow; and one policy blowing up on one chart leaves every other
+//! finding and every `--output` file in place.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use support::Run;
+
+const H: &str = "fixtures/hostile";
+const MANIFEST: &str = "fixtures/hostile/manifests/lf.yaml";
+
+fn finish(r: Run, what: &str, start: Instant) -> Run {
+    assert!(
+        start.elapsed() < Duration::from_secs(120),
+        "{what} did not finish"
+    );
+    // A stack overflow or an allocation failure aborts (no exit code); a panic prints.
+    assert!(r.code.is_some(), "{what} was killed: {}", r.stderr);
+    assert!(
+        !r.stderr.contains("panicked")
+            && !r.stderr.contains("overflowed its stack")
+            && !r.stderr.contains("memory allocation of"),
+        "{what} crashed: {}",
+        r.stderr
+    );
+    r
+}
+
+/// Runs chartgate under `ulimit -v KB` (address space): a builtin that builds its whole
+/// result first dies there in an allocation failure instead of reporting the limit.
+fn run_limited(kb: u64, args: &[&str]) -> Run {
+    let start = Instant::now();
+    let bin = assert_cmd::cargo::cargo_bin("chartgate");
+    let out = std::process::Command::new("sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("-c")
+        .arg(format!("ulimit -v {kb}; exec \"$0\" \"$@\""))
+        .arg(&bin)
+        .args(args)
+        .output()
+        .unwrap();
+    finish(Run::from(out), &format!("ulimit -v {kb}: {args:?}"), start)
+}
+
+/// `… more than the 61 MiB left of …`: what is left depends on what the run holds.
+fn mask_left(s: &str) -> String {
+    match (s.find("more than the "), s.find(" MiB left")) {
+        (Some(a), Some(b)) if a < b => {
+            format!("{}more than the N{}", &s[..a], &s[b..])
+        }
+        _ => s.to_string(),
+    }
+}
+
+/// `FILE:LINE: MESSAGE` of every `rego-error` finding of a `--format json` report.
+fn rego_errors(r: &Run) -> Vec<String> {
+    let json = r.json();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "rego-error")
+        .map(|f| {
+            format!(
+                "{}:{}: {}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                mask_left(f["message"].as_str().unwrap())
+            )
+        })
+        .collect()
+}
+
+/// `chartgate check MANIFEST --policy POLICY` with a 64 MiB evaluation budget, under a 1 GiB
+/// address space: exit 1 (the `rego-error` findings fail the check) and those findings.
+fn bounded_case(policy: &str) -> Vec<String> {
+    let policy = format!("{H}/policies/bounded/{policy}");
+    let r = run_limited(
+        1 << 20,
+        &[
+            "check",
+            "--format",
+            "json",
+            "--limit",
+            "render-memory=67108864",
+            "--policy",
+            &policy,
+            MANIFEST,
+        ],
+    );
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    rego_errors(&r)
+}
+
+/// The message of a refused call of `builtin` in rule `rule`.
+fn refused(file: &str, line: u32, rule: &str, builtin: &str, mib: u64) -> String {
+    format!(
+        "{H}/policies/bounded/{file}:{line}: policy evaluation failed: evaluating data.main.{rule} for {MANIFEST}: {builtin} would allocate about {mib} MiB, more than the N MiB left of the memory budget (limits.render-memory)"
+    )
+}
+
+#[test]
+fn numbers_range_family() {
+    assert_eq!(
+        bounded_case("range.rego"),
+        vec![
+            refused("range.rego", 7, "deny_range", "numbers.range", 22888184),
+            refused(
+                "range.rego",
+                11,
+                "deny_step",
+                "numbers.range_step",
+                22888184
+            ),
+        ]
+    );
+}
+
+#[test]
+fn net_cidr_expand() {
+    assert_eq!(
+        bounded_case("cidr.rego"),
+        vec![
+            refused("cidr.rego", 7, "deny_v4", "net.cidr_expand", 290817),
+            refused(
+                "cidr.rego",
+                11,
+                "deny_v6",
+                "net.cidr_expand",
+                17592186044416
+            ),
+        ]
+    );
+}
+
+#[test]
+fn string_builders() {
+    assert_eq!(
+        bounded_case("strings.rego"),
+        vec![
+            refused("strings.rego", 15, "deny_sprintf", "sprintf", 954),
+            refused("strings.rego", 19, "deny_concat", "concat", 101),
+            refused("strings.rego", 23, "deny_replace", "replace", 102),
+            refused(
+                "strings.rego",
+                27,
+                "deny_replace_n",
+                "strings.replace_n",
+                102
+            ),
+            refused("strings.rego", 31, "deny_regex", "regex.replace", 102),
+        ]
+    );
+}
+
+#[test]
+fn serialisers_and_walk_of_a_value_doubled_into_itself() {
+    assert_eq!(
+        bounded_case("marshal.rego"),
+        vec![
+            refused("marshal.rego", 52, "deny_json", "json.marshal", 17825793),
+            refused(
+                "marshal.rego",
+                56,
+                "deny_json_options",
+                "json.marshal_with_options",
+                411041792
+            ),
+            refused("marshal.rego", 60, "deny_yaml", "yaml.marshal", 288358400),
+            refused("marshal.rego", 64, "deny_walk", "walk", 3523215360),
+        ]
+    );
+}
+
+#[test]
+fn array_concat_doubling_and_huge_shifts() {
+    assert_eq!(
+        bounded_case("arrays.rego"),
+        vec![
+            refused("arrays.rego", 8, "deny_array", "array.concat", 69),
+            refused("arrays.rego", 14, "deny_bits", "bits.lsh", 119210),
+        ]
+    );
+}
+
+#[test]
+fn the_same_builtins_on_ordinary_sizes_are_unchanged() {
+    let r = support::run(&[
+        "check",
+        "--format",
+        "json",
+        "--policy",
+        &format!("{H}/policies/bounded/ok.rego"),
+        MANIFEST,
+    ]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(rego_errors(&r), Vec::<String>::new());
+    let messages: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "main.deny_ok")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        messages,
+        vec![
+            r#"[3, 2, 1] [0, 5, 10] 4 {"a":[1,2]} a: 1 4 {| "a": [|  1| ]|} a+b xx a#b# [1, 2] 1024"#
+                .to_string()
+        ]
+    );
+}
+
+#[test]
+fn functions_recursing_through_two_packages_are_a_load_error() {
+    let r = support::run(&[
+        "check",
+        "--all-namespaces",
+        "--policy",
+        &format!("{H}/policies/recursion"),
+        MANIFEST,
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "chartgate: policy error: {H}/policies/recursion/a.rego:9:1: function `data.a.f` is recursive: data.a.f → data.b.g → data.a.f (Rego forbids recursion, as OPA's rego_recursion_error)\n"
+        )
+    );
+}
+
+#[test]
+fn one_policy_blows_up_on_one_chart_the_rest_is_reported_and_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |f: &str| dir.path().join(f).display().to_string();
+    let outputs = [
+        format!("sarif={}", out("r.sarif")),
+        format!("junit={}", out("r.xml")),
+        format!("markdown={}", out("r.md")),
+        format!("json={}", out("r.json")),
+    ];
+    let policies = format!("{H}/policies/blowup");
+    let mut args = vec![
+        "check",
+        "--format",
+        "json",
+        "--env",
+        "dev",
+        "--limit",
+        "render-memory=67108864",
+        "--policy",
+        &policies,
+        "fixtures/hostile/repos/rego",
+    ];
+    for o in &outputs {
+        args.push("--output");
+        args.push(o);
+    }
+    let r = run_limited(1 << 20, &args);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let json = r.json();
+    let findings = json["findings"].as_array().unwrap();
+    let of = |chart: &str| -> Vec<String> {
+        let mut v: Vec<String> = findings
+            .iter()
+            .filter(|f| f["chart"] == format!("fixtures/hostile/repos/rego/{chart}"))
+            .filter(|f| {
+                ["rego-error", "main.warn_owner", "image-tag-pinned"]
+                    .contains(&f["rule"].as_str().unwrap())
+            })
+            .map(|f| {
+                format!(
+                    "{} {}:{}: {}",
+                    f["rule"].as_str().unwrap(),
+                    f["file"].as_str().unwrap(),
+                    f["line"],
+                    mask_left(f["message"].as_str().unwrap())
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        of("a"),
+        vec![
+            "image-tag-pinned fixtures/hostile/repos/rego/a/templates/deploy.yaml:15: container `app`: image `docker.io/library/nginx:latest` uses the moving tag `latest`; pin a version".to_string(),
+            "main.warn_owner fixtures/hostile/repos/rego/a/templates/deploy.yaml:1: Deployment a has no `owner` label".to_string(),
+        ]
+    );
+    assert_eq!(
+        of("b"),
+        vec![
+            "image-tag-pinned fixtures/hostile/repos/rego/b/templates/deploy.yaml:15: container `app`: image `docker.io/library/nginx:latest` uses the moving tag `latest`; pin a version".to_string(),
+            "main.warn_owner fixtures/hostile/repos/rego/b/templates/deploy.yaml:1: Deployment b has no `owner` label".to_string(),
+            format!("rego-error {policies}/boom.rego:8: policy evaluation failed: evaluating data.main.deny_boom for b/templates/deploy.yaml: numbers.range would allocate about 22888184 MiB, more than the N MiB left of the memory budget (limits.render-memory)"),
+        ]
+    );
+    // Every report file is written and names both the failure and the healthy findings.
+    for f in ["r.sarif", "r.xml", "r.md", "r.json"] {
+        let text = std::fs::read_to_string(dir.path().join(f)).unwrap();
+        assert!(text.contains("would allocate about"), "{f}");
+        assert!(text.contains("Deployment a has no"), "{f}");
+        assert!(text.contains("Deployment b has no"), "{f}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("r.json")).unwrap(),
+        r.stdout
+    );
+}
