@@ -671,6 +671,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_conversion_stops_at_its_depth() {
+        // A chain of 100 000 lists (what `--set a.a.a...` or a template loop can build).
+        let mut v = Value::int(1);
+        for _ in 0..100_000 {
+            v = Value::list(vec![v]);
+        }
+        let j = to_json_depth(&v, 3);
+        assert_eq!(j, serde_json::json!([[[null]]]));
+        let shallow = Value::list(vec![Value::list(vec![Value::int(1)])]);
+        assert_eq!(to_json_depth(&shallow, 3), serde_json::json!([[1]]));
+        assert_eq!(to_json(&shallow), serde_json::json!([[1]]));
+    }
+
+    #[test]
     fn kube_version_parsing() {
         let k = KubeVersion::parse("1.28").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
