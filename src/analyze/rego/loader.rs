@@ -375,4 +375,48 @@ mod tests {
             Err("p.rego:5:49: evaluating data.team.warn_c for m.yaml: `add` expects numeric argument. Got `\"x\"` instead".to_string())
         );
     }
+
+    #[test]
+    fn an_error_of_one_rule_on_one_input_keeps_every_other_result() {
+        let policy = "package main\nimport rego.v1\n\
+            deny_add contains x if { x := sprintf(\"%d\", [input.c + 1]) }\n\
+            warn_name contains input.name if input.name\n";
+        let set = load(
+            vec![PolicySource {
+                path: "p.rego".into(),
+                text: policy.into(),
+            }],
+            vec![],
+            RegoOptions::default(),
+        )
+        .expect("load");
+        let inputs = [
+            RegoInput {
+                path: "bad.yaml".into(),
+                doc: serde_json::json!({"name": "bad", "c": "x"}),
+            },
+            RegoInput {
+                path: "good.yaml".into(),
+                doc: serde_json::json!({"name": "good", "c": 1}),
+            },
+        ];
+        let (found, errors) = set.eval_collect_on_thread(&inputs, &serde_json::json!({}));
+        let found: Vec<(Option<usize>, String)> =
+            found.into_iter().map(|f| (f.input, f.message)).collect();
+        assert_eq!(
+            found,
+            vec![
+                (Some(0), "bad".to_string()),
+                (Some(1), "2".to_string()),
+                (Some(1), "good".to_string()),
+            ]
+        );
+        let errors: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("p.rego:3:")
+                && errors[0].contains("evaluating data.main.deny_add for bad.yaml"),
+            "{errors:?}"
+        );
+    }
 }
