@@ -1,8 +1,8 @@
 //! Benchmark of template execution: a typical Deployment template with helpers (include,
 //! range over maps and lists, with/if, printf) executed repeatedly. Run with
 //! `cargo bench --bench template` (or `cargo test --bench template` for a quick debug figure).
+use chartgate::model::value::{Map, Value};
 use chartgate::render::template::{Limits, TemplateSet};
-use chartgate::render::value::{Map, Value};
 use std::time::Instant;
 
 const HELPERS: &str = r#"

@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod budget;
 pub mod cli;
 pub mod config;
+pub mod confine;
 pub mod discover;
 pub mod gocompat;
 pub mod model;

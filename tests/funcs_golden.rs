@@ -1,8 +1,8 @@
 //! Sprig and Helm functions through the template engine, against real Helm: every expression of
 //! fixtures/funcs/sprig/cases.json was rendered as `{{ expr }}` by Helm v4 (fixtures/funcs/regen.py)
 //! and must render byte for byte the same here.
+use chartgate::model::value::{Map, Value};
 use chartgate::render::template::{Limits, TemplateSet};
-use chartgate::render::value::{Map, Value};
 
 fn json_value(v: &serde_json::Value) -> Value {
     match v {

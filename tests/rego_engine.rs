@@ -3,7 +3,7 @@
 use chartgate::analyze::rego::{
     PolicySet, PolicySource, RegoError, RegoFinding, RegoInput, RegoOptions,
 };
-use chartgate::report::finding::Severity;
+use chartgate::model::Severity;
 use serde_json::{Value, json};
 
 fn src(path: &str) -> PolicySource {

@@ -3,8 +3,8 @@
 #[path = "report_fixture.rs"]
 mod fx;
 
+use chartgate::model::Severity;
 use chartgate::report::baseline::{apply, fingerprint, load_baseline, write_baseline};
-use chartgate::report::finding::Severity;
 
 #[test]
 fn fingerprint_stable_when_only_location_or_numbers_change() {

@@ -1,7 +1,7 @@
 //! A hand-built list of findings across charts × environments, shared by the report tests.
 #![allow(dead_code, reason = "shared by several test crates; each uses a part")]
 
-use chartgate::report::finding::{Finding, Location, ResourceRef, Severity};
+use chartgate::model::{Finding, Location, ResourceRef, Severity};
 use chartgate::report::rules_info::{RuleInfo, SuiteKey};
 
 pub fn loc(file: &str, line: u32, column: u32) -> Location {

@@ -1,8 +1,8 @@
 //! Golden tests of the template engine: every chart under fixtures/templates/ was rendered by
 //! real Helm (fixtures/templates/regen.py); we parse every template file into one set, execute
 //! each non-partial template and compare the output (or the first error) byte for byte.
+use chartgate::model::value::{Map, Value};
 use chartgate::render::template::{Limits, TemplateSet, helm_parse_order};
-use chartgate::render::value::{Map, Value};
 use std::path::Path;
 
 fn json_value(v: &serde_json::Value) -> Value {

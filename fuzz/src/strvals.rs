@@ -1,7 +1,7 @@
 //! `--set` parsing (Helm's strvals) in every flavour, into an empty and a pre-filled map.
+use chartgate::model::value::Value;
 use chartgate::render::chart::release::to_json;
 use chartgate::render::chart::strvals::{ValueKind, parse, parse_into};
-use chartgate::render::value::Value;
 
 /// Runs one input.
 pub fn run(data: &[u8]) {

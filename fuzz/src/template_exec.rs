@@ -1,8 +1,8 @@
 //! Template execution: arbitrary template text run against a fixed values tree (every value
 //! type, nested maps and lists, strings that are templates themselves for `tpl`), with a
 //! helper file defining `include`-able templates.
+use chartgate::model::value::{Map, Value};
 use chartgate::render::template::{Limits, TemplateSet};
-use chartgate::render::value::{Map, Value};
 use std::sync::OnceLock;
 use std::time::Duration;
 

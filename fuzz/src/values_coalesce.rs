@@ -2,10 +2,10 @@
 //! the parent chart's `values.yaml`, a subchart's `values.yaml` and the user's values. They go
 //! through Helm's pipeline (`prepare_values`: conditions, tags, aliases, import-values,
 //! globals, coalescing, null removal) and through plain `merge_maps`.
+use chartgate::model::value::Map;
 use chartgate::render::chart::release::{parse_values_text, prepare_values};
 use chartgate::render::chart::values::{coalesce_values, merge_maps, merge_values};
 use chartgate::render::chart::{Chart, Dependency, ImportValue, Metadata, Sources};
-use chartgate::render::value::Map;
 
 fn chart(name: &str, values: Map, deps: Vec<Dependency>, subs: Vec<Chart>) -> Chart {
     Chart {

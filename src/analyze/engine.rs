@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::model::{Resource, SourceFile, resources_of};
 use super::registry::RuleInfo;
 use super::settings::Settings;
-use crate::report::finding::{Finding, Location, ResourceRef, Severity};
+use crate::model::{Finding, Location, ResourceRef, Severity};
 use crate::yaml::Node;
 
 /// Maps a node of a document to the place a person fixes it. For plain manifests it is the
@@ -204,7 +204,7 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
         super::rego::findings::run_policies(policies, &resources, &first_file, &mut sink);
     }
     let mut findings = sink.findings;
-    crate::report::sort_findings(&mut findings);
+    crate::model::finding::sort_findings(&mut findings);
     findings.dedup();
     findings
 }

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::NaiveDate;
 
 use crate::config::Exemption;
-use crate::report::finding::{Finding, Location, ResourceRef, Severity};
+use crate::model::{Finding, Location, ResourceRef, Severity};
 
 use super::rules::{expired_exemption::ExpiredExemption, unused_exemption::UnusedExemption};
 

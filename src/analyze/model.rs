@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::report::finding::ResourceRef;
+use crate::model::ResourceRef;
 use crate::yaml::{Document, Node, NodeKind};
 
 /// A parsed input: one file (or one rendered template) and its documents.

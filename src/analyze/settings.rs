@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::exemptions::ExemptionSet;
 use super::rego::PolicySet;
 use crate::config::{Config, Level};
-use crate::report::finding::Severity;
+use crate::model::Severity;
 
 /// Default registry glob: the shared ECR.
 pub const DEFAULT_REGISTRIES: &[&str] = &["354918371398.dkr.ecr.*.amazonaws.com/*"];

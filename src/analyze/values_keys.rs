@@ -12,10 +12,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value as J;
 
+use crate::model::value::{Map, Value};
 use crate::render::chart::Chart;
 use crate::render::template::ParseCache;
 use crate::render::template::reads::{ITEM, Reads, collect};
-use crate::render::value::{Map, Value};
 
 /// What a chart knows about the keys beneath one values path.
 #[derive(Clone, Debug, Default)]
@@ -197,7 +197,7 @@ fn of_chart_at(chart: &Chart, cache: &ParseCache, full_path: &str) -> Known {
 
 /// Every string in `v` that holds a template action.
 fn template_strings(v: &Value, out: &mut Vec<String>, depth: usize) {
-    if depth > crate::render::value::MAX_VALUE_DEPTH {
+    if depth > crate::model::value::MAX_VALUE_DEPTH {
         return;
     }
     match v {
@@ -224,7 +224,7 @@ fn of_defaults(m: &Map) -> Known {
 
 fn of_defaults_at(m: &Map, depth: usize) -> Known {
     let mut k = Known::default();
-    if depth > crate::render::value::MAX_VALUE_DEPTH {
+    if depth > crate::model::value::MAX_VALUE_DEPTH {
         return Known::open();
     }
     for (key, v) in m {

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use super::rules::anyhow_like::Result;
 use crate::discover::charts::Discovered;
 use crate::discover::manifests::display_path;
+use crate::model::{Finding, Severity};
 use crate::pipeline::session::{Prepared, Session};
 use crate::pipeline::{Progress, selected_envs};
 use crate::report::audit::{AuditRun, Check, summarise};
-use crate::report::finding::{Finding, Severity};
 
 /// Arguments of `chartgate audit`.
 #[derive(Debug, clap::Args)]
@@ -287,7 +287,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     for r in &roots {
         findings.extend(r.prepared.run_findings());
     }
-    crate::report::sort_findings(&mut findings);
+    crate::model::finding::sort_findings(&mut findings);
     for e in &input_errors {
         eprintln!("chartgate: {}", crate::report::clean::controls(e));
     }

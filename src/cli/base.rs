@@ -44,7 +44,7 @@ fn resolve(rev: &str, cwd: &Path) -> Result<(PathBuf, String), String> {
     let unknown = || {
         format!(
             "--base: unknown revision `{}`",
-            crate::config::confine::excerpt(rev, 80)
+            crate::confine::excerpt(rev, 80)
         )
     };
     // A revision is never an option.
@@ -168,7 +168,7 @@ pub fn section(rev: &str, paths: &[PathBuf], run: &RunArgs, cwd: &Path) -> Resul
     let (head, head_manifests) = renders(&source, &envs, cwd, &head_paths)?;
     let heading = format!(
         "## Changes versus `{}`\n\n",
-        crate::config::confine::excerpt(rev, 80).replace('`', "'")
+        crate::confine::excerpt(rev, 80).replace('`', "'")
     );
     let (base, base_manifests) = if base_paths.is_empty() || !base_cwd.exists() {
         Default::default()

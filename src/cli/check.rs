@@ -10,7 +10,7 @@ use crate::pipeline::session::{Prepared, Session};
 use crate::report::{ReportContext, SourceMap, reporter_for};
 
 use super::rules::anyhow_like::Result;
-use crate::report::finding::Severity;
+use crate::model::Severity;
 
 /// When to use colors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -242,7 +242,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             .into_iter()
             .filter(|f| !(args.changed && f.rule == crate::analyze::exemptions::UNUSED)),
     );
-    crate::report::sort_findings(&mut findings);
+    crate::model::finding::sort_findings(&mut findings);
     // An unreadable input is reported and makes the exit code 2; the other inputs are still
     // checked and reported (nothing is reported when no input could be read).
     let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
@@ -258,7 +258,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     }
     findings.append(&mut charts.findings);
     findings.extend(argo.findings.iter().cloned());
-    crate::report::sort_findings(&mut findings);
+    crate::model::finding::sort_findings(&mut findings);
     let mut sources = SourceMap::default();
     for i in &inputs {
         sources.insert(i.display.clone(), i.text.as_str());

@@ -2,8 +2,8 @@
 //! (Policies and exemptions are prepared by `pipeline::session`.)
 
 use super::check::CheckArgs;
+use crate::model::Finding;
 use crate::report::baseline::{BaselineEntry, apply, load_baseline, write_baseline};
-use crate::report::finding::Finding;
 
 pub use crate::pipeline::session::TODAY_VAR;
 

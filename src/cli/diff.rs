@@ -96,7 +96,7 @@ pub fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<i32> {
         if !known.is_empty() && !known.contains(e) {
             return Ok(super::fail(&format!(
                 "no chart has environment `{}`; environments: {}",
-                crate::config::confine::excerpt(e, 80),
+                crate::confine::excerpt(e, 80),
                 known.join(", ")
             )));
         }

@@ -16,7 +16,7 @@ pub fn install() {
             .unwrap_or_default();
         eprintln!(
             "chartgate: internal error: {}{at}",
-            crate::config::confine::excerpt(&payload, 200)
+            crate::confine::excerpt(&payload, 200)
         );
     }));
 }

@@ -95,8 +95,8 @@ pub fn run(args: &RenderArgs) -> i32 {
         return super::EXIT_ERROR;
     }
     // Symbolic links inside the chart may lead anywhere in its repository, as in `check`.
-    crate::discover::root::set_checked_root(&args.chart);
-    let repo = crate::discover::root::repo_root(&args.chart);
+    crate::confine::root::set_checked_root(&args.chart);
+    let repo = crate::confine::root::repo_root(&args.chart);
     // The run's and the render's budgets (time and memory), as under `check`.
     let opts = args.options();
     crate::budget::start_run(&opts.limits);

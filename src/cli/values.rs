@@ -10,10 +10,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::discover::charts::{Discovered, EnvTarget, Service};
+use crate::model::value::{Map, Value};
 use crate::pipeline::renders::{EnvRender, render_env};
 use crate::pipeline::session::{RunOptions, Session};
 use crate::render::chart::strvals::{self, ValueKind};
-use crate::render::value::{Map, Value};
 use crate::yaml::{Node, NodeKind};
 
 use super::rules::anyhow_like::Result;
@@ -163,7 +163,7 @@ fn select<'a>(
         let names: Vec<&str> = d.services.iter().map(|s| s.display.as_str()).collect();
         return Err(format!(
             "unknown service `{}`; services: {}",
-            crate::config::confine::excerpt(service, 80),
+            crate::confine::excerpt(service, 80),
             if names.is_empty() {
                 "(none found)".to_string()
             } else {
@@ -193,7 +193,7 @@ fn select<'a>(
         0 => Err(format!(
             "service `{}` has no environment `{}`; environments: {}",
             found[0].display,
-            crate::config::confine::excerpt(env.unwrap_or("none"), 80),
+            crate::confine::excerpt(env.unwrap_or("none"), 80),
             if known.is_empty() {
                 "(none)".to_string()
             } else {
@@ -207,7 +207,7 @@ fn select<'a>(
         )),
         _ => Err(format!(
             "`{}` in environment `{}` names {} renders ({}); name the service by its directory",
-            crate::config::confine::excerpt(service, 80),
+            crate::confine::excerpt(service, 80),
             env.unwrap_or("none"),
             matches.len(),
             matches
@@ -329,8 +329,8 @@ impl Application {
     fn read(r: &EnvRender) -> Option<Application> {
         let (file, line) = r.source.as_deref()?.rsplit_once(':')?;
         let line: u32 = line.parse().ok()?;
-        let max = crate::config::Limits::default().file_bytes;
-        let text = crate::config::confine::read_bounded_text(&r.cwd.join(file), max).ok()?;
+        let max = crate::model::Limits::default().file_bytes;
+        let text = crate::confine::read_bounded_text(&r.cwd.join(file), max).ok()?;
         let docs = crate::yaml::parse_stream(&text, &Default::default()).ok()?;
         let doc = docs.iter().rev().find(|d| d.start.line <= line)?;
         let root = &doc.root;
@@ -408,7 +408,7 @@ fn has_leaf(m: &Map, segs: &[Seg]) -> bool {
 }
 
 fn walk(v: &Value, segs: &mut Vec<Seg>, f: &mut dyn FnMut(&[Seg], &Value)) {
-    if segs.len() > crate::render::value::MAX_VALUE_DEPTH {
+    if segs.len() > crate::model::value::MAX_VALUE_DEPTH {
         return;
     }
     match v {

@@ -14,10 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::report::finding::{Location, Severity};
+use crate::confine;
+use crate::model::{Location, Severity};
 use crate::yaml::{Node, NodeKind, Pos};
 
-pub mod confine;
 pub mod platform;
 pub mod teams;
 /// Moved to [`crate::model::limits`]; re-exported for old paths.
@@ -340,7 +340,7 @@ impl FileCache {
             .or_insert_with(|| {
                 // A config found in the tree is the repository's: it must not be a link out of
                 // the repository, nor anything but a regular file.
-                let root = crate::discover::root::repo_root(path);
+                let root = crate::confine::root::repo_root(path);
                 confine::check_existing(&root, path, confine::Kind::File)
                     .map_err(|why| ConfigError {
                         file: path.to_path_buf(),
@@ -667,7 +667,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
     }
 
     let dir = path.parent().unwrap_or(Path::new(""));
-    let repo_root = confined.then(|| crate::discover::root::repo_root(path));
+    let repo_root = confined.then(|| crate::confine::root::repo_root(path));
     let resolve_kind = |n: &Node, kind: confine::Kind| -> Result<PathBuf, ConfigError> {
         let s = n.as_str().unwrap_or_default();
         match &repo_root {
@@ -906,8 +906,8 @@ fn check_value_globs(
                 ),
             ));
         }
-        let joined = crate::discover::charts::normalise(&dir.join(s));
-        if !joined.starts_with(crate::discover::charts::normalise(root)) {
+        let joined = crate::confine::normalise(&dir.join(s));
+        if !joined.starts_with(crate::confine::normalise(root)) {
             return Err(err_at(
                 item.pos,
                 format!(

@@ -135,7 +135,7 @@ fn narrowed(
                 repo,
                 format!(
                     "{key}: `{}` is not within the platform's {key} (the platform config does not allow extending them)",
-                    super::confine::excerpt(m, 80)
+                    crate::confine::excerpt(m, 80)
                 ),
             ));
         }

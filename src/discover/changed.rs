@@ -26,7 +26,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::charts::{Discovered, is_values_name, normalise};
+use super::charts::{Discovered, is_values_name};
+use crate::confine::normalise;
 
 /// What a set of changed files selects.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -224,8 +225,8 @@ pub fn apply(mut d: Discovered, sel: &Selection) -> Discovered {
 
 /// The files the contract schema `contract` `$ref`s (directly or through other files).
 fn referred_files(contract: &Path) -> Vec<PathBuf> {
-    let root = super::root::repo_root(contract);
-    let max = crate::config::Limits::default().file_bytes;
+    let root = crate::confine::root::repo_root(contract);
+    let max = crate::model::Limits::default().file_bytes;
     crate::render::chart::schema::compile_file(contract, &root, max)
         .map(|c| c.files.iter().map(|f| root.join(f)).collect())
         .unwrap_or_default()

@@ -27,8 +27,9 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 use super::classify::FileKind;
 use super::manifests::{DEFAULT_INCLUDE, DiscoverError, ManifestInput, display_path};
-use super::root::{LinkTarget, link_target, repo_root};
 use crate::config::{Config, FileCache};
+use crate::confine::normalise;
+use crate::confine::root::{LinkTarget, link_target, repo_root};
 
 /// One environment of a service: its name and values files in the order they apply, and where
 /// the render comes from.
@@ -420,7 +421,7 @@ pub fn discover(
 
 /// Whether the chart directory `dir` is a library chart (`type: library` in its Chart.yaml).
 fn is_library(dir: &Path) -> bool {
-    let Ok(bytes) = crate::config::confine::read_bounded(&dir.join("Chart.yaml"), 1 << 20) else {
+    let Ok(bytes) = crate::confine::read_bounded(&dir.join("Chart.yaml"), 1 << 20) else {
         return false;
     };
     let text = String::from_utf8_lossy(&bytes);
@@ -493,23 +494,6 @@ impl EnvUses {
         }
         Ok(())
     }
-}
-
-/// `a/./b/../c` → `a/c` without touching the file system.
-pub(crate) fn normalise(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn service(
@@ -608,7 +592,7 @@ fn package_name(chart: &Path) -> String {
 
 /// `to` relative to the directory `from` (both absolute and normalised), `.` when equal.
 fn relative(from: &Path, to: &Path) -> String {
-    let rel = super::root::relative_path(to, from);
+    let rel = crate::confine::root::relative_path(to, from);
     if rel.as_os_str().is_empty() {
         ".".into()
     } else {
@@ -626,15 +610,14 @@ fn expand(
 ) -> Result<Vec<PathBuf>, String> {
     let found = expand_unconfined(dir, pattern, chart, env, service)?;
     // Values files a repository config names stay inside the repository and are regular files.
-    let root = super::root::repo_root(dir);
+    let root = crate::confine::root::repo_root(dir);
     for f in &found {
-        crate::config::confine::check_existing(&root, f, crate::config::confine::Kind::File)
-            .map_err(|why| {
-                format!(
-                    "values file `{}` {why}",
-                    crate::config::confine::show_path(f.strip_prefix(&root).unwrap_or(f))
-                )
-            })?;
+        crate::confine::check_existing(&root, f, crate::confine::Kind::File).map_err(|why| {
+            format!(
+                "values file `{}` {why}",
+                crate::confine::show_path(f.strip_prefix(&root).unwrap_or(f))
+            )
+        })?;
     }
     Ok(found)
 }
@@ -715,10 +698,10 @@ fn convention_files(dir: &Path, env: &str) -> Vec<PathBuf> {
     // A convention file that is a link out of the repository (or a device) is never read.
     .filter(|p| {
         p.is_file()
-            && crate::config::confine::check_existing(
-                &super::root::repo_root(dir),
+            && crate::confine::check_existing(
+                &crate::confine::root::repo_root(dir),
                 p,
-                crate::config::confine::Kind::File,
+                crate::confine::Kind::File,
             )
             .is_ok()
     })

@@ -77,7 +77,7 @@ fn sibling(path: &Path, cwd: &Path) -> Option<PathBuf> {
     if common < 2 {
         return None;
     }
-    Some(super::root::relative_path(path, cwd))
+    Some(crate::confine::root::relative_path(path, cwd))
 }
 
 /// Collects manifest inputs from `paths` (`-` is stdin, read from `stdin`). Directories are walked

@@ -5,4 +5,3 @@ pub mod charts;
 pub mod classify;
 pub mod manifests;
 pub mod matrix;
-pub mod root;

@@ -67,3 +67,15 @@ pub struct Finding {
     /// keeps its identity when lines move.
     pub field: Option<String>,
 }
+
+/// Sorts findings into report order: file, line, column, rule, then message and environment.
+pub fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        (&a.location, &a.rule, &a.message, &a.environment).cmp(&(
+            &b.location,
+            &b.rule,
+            &b.message,
+            &b.environment,
+        ))
+    });
+}

@@ -11,6 +11,7 @@ pub mod error;
 pub mod finding;
 pub mod limits;
 pub mod rule;
+pub mod value;
 
 pub use error::InputError;
 pub use finding::{Finding, Location, ResourceRef, Severity};

@@ -4,7 +4,7 @@
 use super::{JobResult, render_error};
 use crate::discover::charts::Service;
 use crate::discover::manifests::display_path;
-use crate::report::finding::Location;
+use crate::model::Location;
 use std::collections::BTreeMap;
 
 /// The `render-error` finding of a chart × environment the run had no time left for.

@@ -6,14 +6,14 @@ use std::path::Path;
 
 use crate::analyze::rules::values_schema::ValuesSchema;
 use crate::discover::manifests::display_path;
+use crate::model::{Finding, Location};
 use crate::render::chart::schema::{CompiledSchema, compile_file};
-use crate::report::finding::{Finding, Location};
 
 /// Compiles the contract schema `p`; `Err` is the message, naming the file.
 pub fn compile(p: &Path, cwd: &Path) -> Result<CompiledSchema, String> {
     let display = display_path(p, cwd);
-    let max = crate::config::Limits::default().file_bytes;
-    let root = crate::discover::root::repo_root(p);
+    let max = crate::model::Limits::default().file_bytes;
+    let root = crate::confine::root::repo_root(p);
     compile_file(p, &root, max).map_err(|e| format!("{display}: {e}"))
 }
 
@@ -28,7 +28,7 @@ pub fn external_findings(
     if compiled.external.is_empty() {
         return Vec::new();
     }
-    let root = crate::discover::root::repo_root(p);
+    let root = crate::confine::root::repo_root(p);
     let base = match p.strip_prefix(&root) {
         Ok(_) => root,
         Err(_) => p.parent().map(Path::to_path_buf).unwrap_or_default(),

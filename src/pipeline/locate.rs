@@ -11,9 +11,9 @@ use std::sync::Arc;
 use crate::analyze::engine::Locator;
 use crate::analyze::model::Resource;
 use crate::discover::manifests::display_path;
+use crate::model::Location;
+use crate::model::value::{Origin, Seg};
 use crate::render::chart::{RenderedChart, RenderedTemplate};
-use crate::render::value::{Origin, Seg};
-use crate::report::finding::Location;
 use crate::yaml::{Node, NodeKind};
 
 /// `Origin.file` ids at or above this refer to the run's shared values files (parsed once per

@@ -28,10 +28,10 @@ use crate::analyze::settings::Settings;
 use crate::config::Config;
 use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
+use crate::model::value::{Map, Value};
+use crate::model::{Finding, Location, Severity};
 use crate::render::chart::schema::CompiledSchema as Compiled;
 use crate::render::chart::{LoadedChart, RenderOptions, RenderedChart, render_chart};
-use crate::render::value::{Map, Value};
-use crate::report::finding::{Finding, Location, Severity};
 use locate::{ChartLocator, RUN_VALUES_BASE, ValuesRegistry};
 
 /// The rule id of a chart that failed to render (not a configurable rule: it always fails the run
@@ -361,7 +361,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         }
         out.findings.push(f);
     }
-    crate::report::sort_findings(&mut out.findings);
+    crate::model::finding::sort_findings(&mut out.findings);
     out
 }
 
@@ -422,8 +422,8 @@ fn parse_values_file(
 ) -> (String, Arc<str>, ParsedValues) {
     let display = display_path(p, cwd);
     // Bounded: the size is checked before reading, devices and FIFOs are never opened.
-    let max = crate::config::Limits::default().file_bytes;
-    let text: Arc<str> = match crate::config::confine::read_bounded_text(p, max) {
+    let max = crate::model::Limits::default().file_bytes;
+    let text: Arc<str> = match crate::confine::read_bounded_text(p, max) {
         Ok(t) => t.into(),
         Err(e) => {
             let f = bare_error(&display, 1, 1, format!("cannot read values file: {e}"));

@@ -16,10 +16,10 @@ use crate::analyze::model::SourceFile;
 use crate::discover::argocd::repos::RepoMap;
 use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
+use crate::model::Location;
+use crate::model::value::{Map, Origin};
 use crate::render::chart::strvals::{self, ValueKind};
 use crate::render::chart::{RenderOptions, RenderedChart, render_chart};
-use crate::render::value::{Map, Origin};
-use crate::report::finding::Location;
 
 use super::locate::{ChartLocator, RUN_VALUES_BASE, ValuesRegistry};
 
@@ -99,12 +99,12 @@ fn render_inner(
         }
     })?;
     let limits = svc.config.limits;
-    let max = crate::config::Limits::default().file_bytes;
+    let max = crate::model::Limits::default().file_bytes;
     let mut registry = ValuesRegistry::default();
     let mut values = Vec::with_capacity(env.values.len());
     for (i, p) in env.values.iter().enumerate() {
         let display = display_path(p, cwd);
-        let text: Arc<str> = crate::config::confine::read_bounded_text(p, max)
+        let text: Arc<str> = crate::confine::read_bounded_text(p, max)
             .map_err(|e| format!("{display}: cannot read values file: {e}"))?
             .into();
         let v = crate::yaml::parse_values(&text, RUN_VALUES_BASE + i as u32, &limits.yaml())

@@ -137,7 +137,7 @@ impl Session {
     /// Makes `path` the root of the check (the repository root of files with no `.git` above
     /// them): `audit` enters each audited repository in turn.
     pub fn enter_root(&self, path: &Path) {
-        crate::discover::root::set_checked_root(&self.cwd.join(path));
+        crate::confine::root::set_checked_root(&self.cwd.join(path));
     }
 
     /// Runs `f` on the session's worker pool.
@@ -356,13 +356,12 @@ fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), S
         .find(|p| p.as_os_str() != "-")
         .map(|p| cwd.join(p))
         .unwrap_or_else(|| cwd.to_path_buf());
-    crate::discover::root::set_checked_root(&first);
+    crate::confine::root::set_checked_root(&first);
     let config = match platform {
         None => None,
         Some(p) => Some(
             crate::config::load_platform_file(&cwd.join(p)).map_err(|e| {
-                let file =
-                    crate::config::confine::show_path(Path::new(&display_path(&e.file, cwd)));
+                let file = crate::confine::show_path(Path::new(&display_path(&e.file, cwd)));
                 if e.line == 0 {
                     format!("{file}: {}", e.message)
                 } else {
@@ -406,7 +405,7 @@ pub fn unknown_rules(config: &Config, policies: &PolicySet, cwd: &Path) -> Resul
             display_path(Path::new(&at.file), cwd),
             at.line,
             at.column,
-            crate::config::confine::excerpt(id, 60)
+            crate::confine::excerpt(id, 60)
         ));
     }
     Ok(())

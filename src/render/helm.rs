@@ -14,11 +14,11 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::model::value::Value;
 use crate::render::chart::{
     Chart, RenderError, RenderOptions, RenderedChart, RenderedTemplate, load_chart, prepare_values,
     user_values,
 };
-use crate::render::value::Value;
 
 /// Renders `chart_dir` with `helm template` from PATH.
 pub fn render_with_helm(
@@ -129,7 +129,7 @@ fn helm_args(
         opts.namespace.clone().into(),
     ];
     if !opts.values.is_empty() {
-        let mut merged = crate::render::value::Map::new();
+        let mut merged = crate::model::value::Map::new();
         for layer in &opts.values {
             crate::render::chart::values::merge_maps(&mut merged, layer);
         }

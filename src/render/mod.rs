@@ -5,7 +5,6 @@ pub mod chart;
 pub mod gobytes;
 pub mod helm;
 pub mod template;
-pub mod value;
 
 use std::path::Path;
 

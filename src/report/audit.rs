@@ -564,7 +564,7 @@ pub fn json(run: &AuditRun, s: &AuditSummary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::finding::Location;
+    use crate::model::Location;
 
     fn finding(
         rule: &str,

@@ -11,7 +11,7 @@ pub fn controls(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         if needs_escape(c) {
-            crate::config::confine::push_escaped(&mut out, c);
+            crate::confine::push_escaped(&mut out, c);
         } else {
             out.push(c);
         }
@@ -81,7 +81,7 @@ pub fn report(s: &str, colors: bool) -> String {
             }
         }
         if needs_escape(c) {
-            crate::config::confine::push_escaped(&mut out, c);
+            crate::confine::push_escaped(&mut out, c);
         } else {
             out.push(c);
         }

@@ -354,7 +354,7 @@ impl Ctx<'_> {
 
     fn diff(&mut self, a: Option<&Node>, b: Option<&Node>, segs: &mut Vec<Seg>) {
         // The renderer's output is bounded by the YAML loader's nesting limit; stay below it.
-        if segs.len() > crate::render::value::MAX_VALUE_DEPTH {
+        if segs.len() > crate::model::value::MAX_VALUE_DEPTH {
             return;
         }
         let (a, b) = match (a, b) {

@@ -91,18 +91,6 @@ impl Summary {
     }
 }
 
-/// Sorts findings into report order: file, line, column, rule, then message and environment.
-pub fn sort_findings(findings: &mut [Finding]) {
-    findings.sort_by(|a, b| {
-        (&a.location, &a.rule, &a.message, &a.environment).cmp(&(
-            &b.location,
-            &b.rule,
-            &b.message,
-            &b.environment,
-        ))
-    });
-}
-
 /// Every output format, as `--format` and `--output FORMAT=PATH` name them.
 pub const FORMATS: &[&str] = &["text", "json", "sarif", "junit", "github", "markdown"];
 

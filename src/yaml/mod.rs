@@ -22,7 +22,7 @@ mod resolve;
 #[cfg(test)]
 mod tests;
 
-use crate::render::value::{Map as ValueMap, Origin, Text, Value};
+use crate::model::value::{Map as ValueMap, Origin, Text, Value};
 
 /// A position in the source text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

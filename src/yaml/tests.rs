@@ -1,5 +1,5 @@
 use super::*;
-use crate::render::value::Origin;
+use crate::model::value::Origin;
 
 fn docs(src: &str) -> Vec<Document> {
     parse_stream(src, &Limits::default()).unwrap()

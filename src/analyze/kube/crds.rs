@@ -273,14 +273,14 @@ pub fn load_files(
 
 fn load_file(path: &std::path::Path, cwd: &std::path::Path) -> Result<Vec<Arc<Value>>, String> {
     let shown = crate::discover::manifests::display_path(path, cwd);
-    let text = crate::config::confine::read_bounded_text(path, CRD_FILE_BYTES)
+    let text = crate::confine::read_bounded_text(path, CRD_FILE_BYTES)
         .map_err(|e| format!("{shown}: crds: {e}"))?;
     let docs = crate::yaml::parse_stream(&text, &crate::yaml::Limits::default()).map_err(|e| {
         format!(
             "{shown}:{}:{}: crds: invalid YAML: {}",
             e.pos.line,
             e.pos.col,
-            crate::config::confine::excerpt(&e.message, 200)
+            crate::confine::excerpt(&e.message, 200)
         )
     })?;
     let mut out = Vec::new();
@@ -295,7 +295,7 @@ fn load_file(path: &std::path::Path, cwd: &std::path::Path) -> Result<Vec<Arc<Va
             let what = if kind.is_empty() {
                 "a document without `kind`".to_string()
             } else {
-                format!("a {}", crate::config::confine::excerpt(kind, 60))
+                format!("a {}", crate::confine::excerpt(kind, 60))
             };
             return Err(format!(
                 "{at}: crds: files listed under `crds:` hold CustomResourceDefinitions only; this is {what}"
@@ -304,7 +304,7 @@ fn load_file(path: &std::path::Path, cwd: &std::path::Path) -> Result<Vec<Arc<Va
         let name = v
             .pointer("/metadata/name")
             .and_then(Value::as_str)
-            .map(|n| crate::config::confine::excerpt(n, 80))
+            .map(|n| crate::confine::excerpt(n, 80))
             .unwrap_or_else(|| "(unnamed)".into());
         check_crd(&v).map_err(|e| format!("{at}: crds: CustomResourceDefinition {name}: {e}"))?;
         out.push(Arc::new(v));

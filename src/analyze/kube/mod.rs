@@ -149,7 +149,7 @@ impl KubeSettings {
 }
 
 /// The `kubeVersion` constraint of a chart's `Chart.yaml` (raw map), with the chart's name.
-pub fn chart_constraint(raw: &crate::render::value::Map, chart: &str) -> Option<(String, String)> {
+pub fn chart_constraint(raw: &crate::model::value::Map, chart: &str) -> Option<(String, String)> {
     let c = raw.get("kubeVersion")?.as_str()?.trim().to_string();
     (!c.is_empty()).then(|| (chart.to_string(), c))
 }

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use super::{PolicySet, RegoInput};
 use crate::analyze::engine::{REGO_ERROR, RawFinding, Sink};
 use crate::analyze::model::Resource;
-use crate::report::finding::{Finding, Location};
+use crate::model::{Finding, Location};
 use crate::yaml::Node;
 
 /// Inputs evaluated per parallel task when there are many resources.

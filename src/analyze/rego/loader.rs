@@ -3,7 +3,7 @@
 
 use super::metadata::{self, ModuleInfo};
 use super::{EvalRule, Inner, PolicySet, PolicySource, RegoError, RegoOptions, TestRule};
-use crate::report::finding::Severity;
+use crate::model::Severity;
 use std::sync::Arc;
 
 /// Turns a regorus error text (`\n--> FILE:LINE:COL\n ... \nerror: MESSAGE`) into a [`RegoError`].

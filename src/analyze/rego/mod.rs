@@ -23,7 +23,7 @@ mod recursion;
 pub mod test_runner;
 mod unavailable;
 
-use crate::report::finding::Severity;
+use crate::model::Severity;
 use std::fmt;
 use std::sync::Arc;
 

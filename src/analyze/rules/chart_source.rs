@@ -59,7 +59,7 @@ use std::path::{Path, PathBuf};
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, level_for, raw};
 use crate::analyze::model::{Resource, scalar_text};
 use crate::analyze::settings::Settings;
-use crate::report::finding::{Finding, Location};
+use crate::model::{Finding, Location};
 use crate::yaml::Node;
 
 /// The rule option that turns the version checks off.
@@ -386,7 +386,7 @@ pub fn chart_findings(
                 chart_path.join(p)
             };
             let resolved = std::fs::canonicalize(&target)
-                .unwrap_or_else(|_| crate::discover::charts::normalise(&target));
+                .unwrap_or_else(|_| crate::confine::normalise(&target));
             if !resolved.starts_with(root) {
                 push(
                     at,

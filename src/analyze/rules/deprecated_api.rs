@@ -32,7 +32,7 @@ crate::declare_rule! {
 
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
 use crate::analyze::kube::{deprecations, minor_of};
-use crate::report::finding::Severity;
+use crate::model::Severity;
 
 impl Rule for DeprecatedApi {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
@@ -110,7 +110,7 @@ pub fn chart_finding(
     chart_display: &str,
     settings: &crate::analyze::settings::Settings,
     cwd: &std::path::Path,
-) -> Option<crate::report::finding::Finding> {
+) -> Option<crate::model::Finding> {
     let level = crate::analyze::engine::level_for(&DeprecatedApi::INFO, settings)?;
     let (chart, constraint) = settings.kube.chart_kube_version.as_ref()?;
     let message = chart_kube_version_message(chart, constraint, &settings.kube.version)?;
@@ -136,12 +136,12 @@ pub fn chart_finding(
                 .map(|i| i as u32 + 1)
         })
         .unwrap_or(1);
-    Some(crate::report::finding::Finding {
+    Some(crate::model::Finding {
         rule: DeprecatedApi::INFO.id.to_string(),
         severity: level,
         message,
         resource: None,
-        location: crate::report::finding::Location {
+        location: crate::model::Location {
             file: crate::discover::manifests::display_path(&file, cwd),
             line,
             column: 1,

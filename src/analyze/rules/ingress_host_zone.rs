@@ -36,7 +36,7 @@ crate::declare_rule! {
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
 use crate::analyze::hosts::{expand_pattern, host_covers, host_matches};
 use crate::analyze::model::Resource;
-use crate::report::finding::Severity;
+use crate::model::Severity;
 use crate::yaml::Node;
 
 /// The annotation external-dns reads.

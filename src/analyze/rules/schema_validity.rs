@@ -47,7 +47,7 @@ crate::declare_rule! {
 
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
 use crate::analyze::kube::{crds, schemas};
-use crate::report::finding::Severity;
+use crate::model::Severity;
 use jsonschema::error::ValidationErrorKind as K;
 
 /// At most this many schema errors are reported per object.

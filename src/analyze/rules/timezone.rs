@@ -51,7 +51,7 @@ use crate::analyze::cron::{
 };
 use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
 use crate::analyze::model::Resource;
-use crate::report::finding::Severity;
+use crate::model::Severity;
 use crate::yaml::Node;
 
 impl Rule for Timezone {

@@ -32,12 +32,12 @@ crate::declare_rule! {
 }
 
 use crate::analyze::engine::{RawFinding, Rule, RuleContext};
+use crate::model::value::{Map, Origin, Value};
+use crate::model::{Finding, Location};
 use crate::render::chart::Chart;
 use crate::render::chart::release::{
     helm_message, origin_at, schema_compile_error, schema_url_refs, to_json, validate_schemas,
 };
-use crate::render::value::{Map, Origin, Value};
-use crate::report::finding::{Finding, Location};
 
 impl Rule for ValuesSchema {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {

@@ -45,8 +45,8 @@ use std::path::{Path, PathBuf};
 
 use crate::analyze::engine::{RawFinding, Rule, RuleContext};
 use crate::analyze::values_keys::{Known, of_chart, suggest};
+use crate::model::{Finding, Location, Severity};
 use crate::render::chart::Chart;
-use crate::report::finding::{Finding, Location, Severity};
 use crate::yaml::Node;
 
 impl Rule for ValuesUnknownKey {

@@ -52,7 +52,7 @@ fn locate(
     repos: &RepoMap,
 ) -> Option<PathBuf> {
     if let Some(rel) = d.repository.strip_prefix("file://") {
-        let dir = crate::discover::charts::normalise(&chart_dir.join(rel));
+        let dir = crate::confine::normalise(&chart_dir.join(rel));
         return dir.join("Chart.yaml").is_file().then_some(dir);
     }
     if let Some(dir) = repos.local(&d.repository)
@@ -69,7 +69,7 @@ pub fn load(
     chart: &Path,
     repo_root: Option<&Path>,
     repos: &RepoMap,
-    limits: &crate::config::Limits,
+    limits: &crate::model::Limits,
 ) -> Result<LoadedChart, LoadError> {
     let loaded = crate::render::chart::load::load_chart_in(chart, limits, repo_root)
         .map_err(|e| LoadError::Other(e.to_string()))?;

@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::discover::charts::normalise;
+use crate::confine::normalise;
 
 /// What `$name` in a value file refers to.
 #[derive(Clone, Debug)]
@@ -42,7 +42,7 @@ fn resolve_in(app_path: &Path, root: &Path, file: &str, raw: &str) -> Result<Pat
         ));
     }
     // A symbolic link must stay inside the repository too.
-    if crate::discover::root::leaves_through_link(&p, root) {
+    if crate::confine::root::leaves_through_link(&p, root) {
         return Err(format!(
             "value file `{raw}` links outside its repository; Argo CD refuses it"
         ));
@@ -163,7 +163,7 @@ pub fn value_files(
                 ));
             }
             for m in matches {
-                if crate::discover::root::leaves_through_link(&normalise(&m), &root) {
+                if crate::confine::root::leaves_through_link(&normalise(&m), &root) {
                     return Err(format!(
                         "value file glob `{raw}` matches {} outside its repository",
                         m.display()

@@ -33,7 +33,8 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::config::{Config, Environment};
-use crate::discover::charts::{EnvTarget, Service, normalise};
+use crate::confine::normalise;
+use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
 use application::{Application, Source};
 use helm::RefTarget;
@@ -42,7 +43,7 @@ use repos::RepoMap;
 /// A file the resolver reads (Argo CD manifests, chart metadata): a regular file within the
 /// configured `file-bytes` default, never a device; unreadable is `Err`.
 fn read_text(path: &Path) -> Result<String, String> {
-    crate::config::confine::read_bounded_text(path, crate::model::Limits::default().file_bytes)
+    crate::confine::read_bounded_text(path, crate::model::Limits::default().file_bytes)
 }
 
 /// How deep app-of-apps nesting is followed.
@@ -299,7 +300,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "chart".into());
-        let root = crate::discover::root::repo_root(&dir);
+        let root = crate::confine::root::repo_root(&dir);
         r.out.services.push(Service {
             display: display_path(if chart.is_dir() { &dir } else { &chart }, opts.cwd),
             chart,
@@ -854,7 +855,7 @@ impl Resolver<'_> {
         let relative = |m: String| m.replace(&chart.display().to_string(), &shown);
         let loaded =
             crate::render::chart::load_chart(chart).map_err(|e| relative(e.to_string()))?;
-        let ro = render_options(t, "release", &crate::config::Limits::default())?;
+        let ro = render_options(t, "release", &crate::model::Limits::default())?;
         let rendered = crate::render::chart::render_chart(&loaded, &ro)
             .map_err(|e| relative(format!("app-of-apps chart does not render: {}", e.message)))?;
         let mut out = Vec::new();
@@ -900,7 +901,7 @@ impl Resolver<'_> {
 pub fn render_options(
     t: &EnvTarget,
     default_release: &str,
-    limits: &crate::config::Limits,
+    limits: &crate::model::Limits,
 ) -> Result<crate::render::chart::RenderOptions, String> {
     let mut ro = crate::render::chart::RenderOptions {
         values_files: t.values.clone(),
@@ -1089,7 +1090,7 @@ fn nested_inventory(
 #[derive(Debug, Default)]
 pub struct ArgoRun {
     /// `unresolved-source` findings (severity from the config; none when the rule is off).
-    pub findings: Vec<crate::report::finding::Finding>,
+    pub findings: Vec<crate::model::Finding>,
     /// Texts of the Application files (for report snippets).
     pub sources: BTreeMap<String, Arc<str>>,
     /// The repository mapping (dependencies are looked up in it).
@@ -1175,12 +1176,12 @@ pub fn apply(
         Some(severity) => res
             .unresolved
             .iter()
-            .map(|u| crate::report::finding::Finding {
+            .map(|u| crate::model::Finding {
                 rule: UNRESOLVED.into(),
                 severity,
                 message: u.reason.clone(),
                 resource: None,
-                location: crate::report::finding::Location {
+                location: crate::model::Location {
                     file: u.file.clone(),
                     line: u.line,
                     column: u.column,

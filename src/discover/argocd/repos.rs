@@ -69,7 +69,7 @@ impl RepoMap {
         if url.trim().is_empty() || path.trim().is_empty() {
             return Err(format!("invalid --repo '{arg}': expected URL=PATH"));
         }
-        let dir = super::super::charts::normalise(&cwd.join(path));
+        let dir = crate::confine::normalise(&cwd.join(path));
         if !dir.is_dir() {
             return Err(format!(
                 "--repo {url}={path}: {} is not a directory",

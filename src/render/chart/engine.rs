@@ -6,8 +6,8 @@ use super::release::RenderOptions;
 use super::render::{
     RenderError, RenderedChart, RenderedTemplate, TemplateEngine, render_chart_with,
 };
+use crate::model::value::Value;
 use crate::render::template::{ParseCache, TemplateSet, funcs};
-use crate::render::value::Value;
 
 /// Helm's `toYaml` as `.Files.AsConfig`/`.AsSecrets` use it (an error yields empty text, as in Helm).
 fn to_yaml(v: &Value) -> String {

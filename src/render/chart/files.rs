@@ -9,7 +9,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 use super::model::ChartFile;
-use crate::render::value::{Map, Object, Value};
+use crate::model::value::{Map, Object, Value};
 
 /// Encodes a value as Helm's `toYaml` does; set by the renderer (the template functions own the
 /// YAML encoder).

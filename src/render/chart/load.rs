@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::ignore::IgnoreRules;
 use super::model::{Chart, ChartFile, Dependency, ImportValue, Metadata};
-use crate::render::value::{Map, Value};
+use crate::model::value::{Map, Value};
 
 /// Largest single file accepted (Helm's default for archives).
 pub const MAX_FILE_BYTES: u64 = 5 << 20;
@@ -160,7 +160,7 @@ fn load_chart_bounded(
 /// `helm dependency build` downloads them, or chart directories) added under `charts/`.
 pub fn load_chart_with_archives(
     path: &Path,
-    limits: &crate::config::Limits,
+    limits: &crate::model::Limits,
     archives: &[PathBuf],
     bound: Option<&Path>,
 ) -> Result<LoadedChart, ChartError> {
@@ -247,7 +247,7 @@ pub fn load_chart_limited(
 }
 
 /// [`load_chart_limited`] for a chart directory whose symbolic links may lead anywhere inside
-/// `repo` (the repository root, [`crate::discover::root::repo_root`]): followed as Helm follows
+/// `repo` (the repository root, [`crate::confine::root::repo_root`]): followed as Helm follows
 /// them; a link leaving `repo` is refused. Charts that share a library chart by symlink load
 /// this way. Without `repo`, links may not leave the chart directory.
 pub fn load_chart_in(

@@ -1,7 +1,7 @@
 //! The loaded chart: metadata from `Chart.yaml`, default values, templates, other files and
 //! vendored dependencies, as Helm's `chart.Chart` holds them.
 
-use crate::render::value::Map;
+use crate::model::value::Map;
 use std::sync::{Arc, OnceLock};
 
 /// A file of a chart, by its path relative to the chart root (`templates/x.yaml`, `files/a.conf`).

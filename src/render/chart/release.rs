@@ -10,7 +10,7 @@ use super::load::Sources;
 use super::model::{Chart, Metadata};
 use super::strvals::{self, ValueKind};
 use super::values::{self, format_number};
-use crate::render::value::{Map, Object, Origin, Value};
+use crate::model::value::{Map, Object, Origin, Value};
 
 /// How to render a chart (what `helm template` takes on its command line).
 #[derive(Clone, Debug)]
@@ -573,7 +573,7 @@ pub fn capabilities_object(opts: &RenderOptions) -> Result<Value, String> {
 fn raw_str(raw: &Map, k: &str) -> Value {
     match raw.get(k) {
         Some(Value::Str(t)) => Value::Str(t.clone()),
-        Some(Value::Float(f, o)) => Value::Str(crate::render::value::Text::from_origin(
+        Some(Value::Float(f, o)) => Value::Str(crate::model::value::Text::from_origin(
             format_number(*f),
             *o,
         )),

@@ -10,8 +10,8 @@ use super::files::{Files, ToYaml};
 use super::load::{LoadedChart, Sources};
 use super::model::Chart;
 use super::release::{self, RenderOptions};
+use crate::model::value::{Map, MapRef, Seg, Value};
 use crate::render::template::{ParseCache, TplSeg};
-use crate::render::value::{Map, MapRef, Seg, Value};
 
 /// One template's output with provenance.
 #[derive(Clone, Debug, Default)]

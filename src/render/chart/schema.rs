@@ -72,7 +72,7 @@ pub fn compile(text: &str, files: &[ChartFile]) -> Result<CompiledSchema, String
 /// files of the repository offline: no absolute path, no `..` out, no symbolic link out (refused
 /// without reading), files of at most `max` bytes.
 pub fn compile_file(path: &Path, root: &Path, max: usize) -> Result<CompiledSchema, String> {
-    let text = crate::config::confine::read_bounded_text(path, max)?;
+    let text = crate::confine::read_bounded_text(path, max)?;
     let (root, name) = match path.strip_prefix(root) {
         Ok(rel) => (root.to_path_buf(), rel),
         // Not below the root (library use): its own directory is the root.
@@ -97,12 +97,10 @@ pub fn compile_file(path: &Path, root: &Path, max: usize) -> Result<CompiledSche
         if std::fs::symlink_metadata(&p).is_err() {
             return Ok(Lookup::Missing);
         }
-        if let Err(why) =
-            crate::config::confine::check_existing(&root, &p, crate::config::confine::Kind::File)
-        {
+        if let Err(why) = crate::confine::check_existing(&root, &p, crate::confine::Kind::File) {
             return Ok(Lookup::Refused(why));
         }
-        crate::config::confine::read_bounded_text(&p, max)
+        crate::confine::read_bounded_text(&p, max)
             .map(Lookup::Found)
             .map_err(|e| format!("{name}: {e}"))
     };

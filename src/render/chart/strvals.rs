@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use crate::render::value::{Map, Value};
+use crate::model::value::{Map, Value};
 
 /// Largest list index accepted (Helm's limit, so `a[99999999]=x` cannot allocate gigabytes).
 pub const MAX_INDEX: usize = 65536;

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use super::model::{Chart, Dependency, ImportValue};
-use crate::render::value::{Map, Value};
+use crate::model::value::{Map, Value};
 
 /// The key holding values shared with every subchart.
 pub const GLOBAL_KEY: &str = "global";

@@ -4,7 +4,7 @@
 use super::gofmt::{go_type_name, sprint, sprint_value, sprintf_spans, sprintln};
 use super::parse::{Arg, Cmd, Node, Num, Pipe, Pos, Tree};
 use super::{Limits, TemplateError, TemplateSet, TplSeg, funcs};
-use crate::render::value::{Seg, Text, Value};
+use crate::model::value::{Seg, Text, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
@@ -798,7 +798,7 @@ impl State<'_> {
     /// type), `(false, e)` returned by the method.
     fn values_method(
         &mut self,
-        m: &crate::render::value::MapRef,
+        m: &crate::model::value::MapRef,
         name: &str,
         argv: &[Value],
     ) -> Result<Value, (bool, String)> {
@@ -1538,7 +1538,7 @@ fn contains_cycle(v: &Value) -> bool {
             // $l` in a loop) is not walked past the printers' own depth limit.
             Value::List(l) => {
                 let id = Arc::as_ptr(l) as *const () as usize;
-                if !done.insert(id) || path.len() >= crate::render::value::MAX_VALUE_DEPTH {
+                if !done.insert(id) || path.len() >= crate::model::value::MAX_VALUE_DEPTH {
                     return false;
                 }
                 path.push(id);
@@ -1551,7 +1551,7 @@ fn contains_cycle(v: &Value) -> bool {
                 if path.contains(&id) {
                     return true;
                 }
-                if !done.insert(id) || path.len() >= crate::render::value::MAX_VALUE_DEPTH {
+                if !done.insert(id) || path.len() >= crate::model::value::MAX_VALUE_DEPTH {
                     return false;
                 }
                 path.push(id);
@@ -1667,9 +1667,9 @@ fn values_maps(dot: &Value) -> Vec<usize> {
 
 /// Helm's `Values.Table`: the map at a dotted path (each step a map), or the step that is not.
 fn values_table(
-    m: &crate::render::value::MapRef,
+    m: &crate::model::value::MapRef,
     path: &str,
-) -> Result<crate::render::value::MapRef, String> {
+) -> Result<crate::model::value::MapRef, String> {
     let mut t = m.clone();
     for step in path.split('.') {
         match &t.get(step) {

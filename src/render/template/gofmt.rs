@@ -3,7 +3,7 @@
 //! `%!v(MISSING)`, `%!(EXTRA ...)`). Behaviour follows Go's `fmt` and `strconv` packages
 //! (written from their documentation and observed output, not ported).
 
-use crate::render::value::{MAX_VALUE_DEPTH, Value};
+use crate::model::value::{MAX_VALUE_DEPTH, Value};
 
 /// Go's `%v` of a value: floats in `strconv` 'g' shortest form (`1e+06`, `3.14`), maps as
 /// `map[a:1 b:[x y]]` in sorted key order, lists as `[a b]`, nil as `<nil>`.
@@ -91,7 +91,7 @@ pub fn go_type_name(v: &Value) -> String {
     match v {
         Value::Nil => "<nil>".to_string(),
         Value::Bool(..) => "bool".to_string(),
-        Value::Int(_, _, crate::render::value::GoInt::Int64) => "int64".to_string(),
+        Value::Int(_, _, crate::model::value::GoInt::Int64) => "int64".to_string(),
         Value::Int(..) => "int".to_string(),
         Value::Float(..) => "float64".to_string(),
         Value::Str(_) => "string".to_string(),
@@ -568,7 +568,7 @@ pub fn sprintf_spans(format: &str, args: &[Value]) -> Result<(String, Vec<ArgSpa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::value::Map;
+    use crate::model::value::Map;
 
     fn s(x: &str) -> Value {
         Value::str(x)

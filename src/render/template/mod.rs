@@ -11,7 +11,7 @@ pub mod lexer;
 pub mod parse;
 pub mod reads;
 
-use crate::render::value::{Seg, Value};
+use crate::model::value::{Seg, Value};
 use parse::Tree;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -85,23 +85,7 @@ pub struct Rendered {
     pub tpl: Vec<TplSeg>,
 }
 
-/// A byte range of rendered output and the template position that wrote it: literal text that
-/// starts at `line`:`col` of `template` (later bytes are on later lines as the text's newlines
-/// say), or the output of the action at `line`:`col` (an `include` counts as its action).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TplSeg {
-    pub start: u32,
-    pub end: u32,
-    /// The file the template was parsed from (`chart/templates/x.yaml`, `chart/templates/_h.tpl`).
-    pub template: Arc<str>,
-    pub line: u32,
-    pub col: u32,
-    /// Literal template text (true) or an action's output (false).
-    pub literal: bool,
-    /// For bytes an `include`d helper wrote: the `include` action (template, line, col) in the
-    /// template that printed them.
-    pub via: Option<(Arc<str>, u32, u32)>,
-}
+pub use crate::model::value::TplSeg;
 
 /// All parsed templates of a chart tree, shared by name (Helm parses every template file of the
 /// chart and its subcharts into one set). `Send + Sync`; each execution has its own state.

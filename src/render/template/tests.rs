@@ -1,6 +1,6 @@
 //! Unit tests of the template engine: exact outputs per construct.
 use super::*;
-use crate::render::value::{Map, Origin, Text};
+use crate::model::value::{Map, Origin, Text};
 use std::sync::Arc;
 
 fn dot(values: Value) -> Value {

@@ -13,8 +13,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use super::AuditRun;
+use crate::model::Finding;
 use crate::report::baseline::fingerprint;
-use crate::report::finding::Finding;
 
 /// The result of comparing the current run with an old report.
 #[derive(Clone, Debug, Default)]

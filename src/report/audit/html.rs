@@ -19,9 +19,9 @@ use serde_json::{Value, json};
 use super::compare::Comparison;
 use super::history::Point;
 use super::{AuditRun, AuditSummary, key_of, plural};
+use crate::model::{Finding, Severity};
 use crate::report::Summary;
 use crate::report::baseline::fingerprint;
-use crate::report::finding::{Finding, Severity};
 use crate::report::rules_info::resource_label;
 
 /// Text (or attribute value) as HTML.

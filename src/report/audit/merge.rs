@@ -15,7 +15,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::{AuditRun, Check, JSON_REPORT, JSON_VERSION, key_of};
-use crate::report::finding::{Finding, Location, ResourceRef, Severity};
+use crate::model::{Finding, Location, ResourceRef, Severity};
 
 #[derive(Deserialize)]
 struct ReportIn {
@@ -206,6 +206,6 @@ pub fn merge(files: &[(&Path, String)]) -> Result<AuditRun, String> {
             }
         }
     }
-    crate::report::sort_findings(&mut run.findings);
+    crate::model::finding::sort_findings(&mut run.findings);
     Ok(run)
 }

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{AuditRun, AuditSummary, key_of};
+use crate::model::Severity;
 use crate::report::Summary;
-use crate::report::finding::Severity;
 
 /// One team's totals.
 #[derive(Clone, Debug, PartialEq, Eq)]

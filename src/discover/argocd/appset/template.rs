@@ -6,8 +6,8 @@
 //! `template` (mergo without override) and `templatePatch` (a merge patch over the Application).
 
 use super::Params;
+use crate::model::value::{Map as VMap, Value as V};
 use crate::render::template::{Dialect, Limits, TemplateSet, funcs::Func, gofmt};
-use crate::render::value::{Map as VMap, Value as V};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -6,7 +6,7 @@
 //! (PEM `CERTIFICATE`) and `.Key` (PEM `RSA PRIVATE KEY`, `EC PRIVATE KEY` or `PRIVATE KEY`,
 //! as Go's `pemBlockForKey` writes them). Output is random, as in Helm.
 use super::{arg_str, arity, type_name};
-use crate::render::value::{Map, Value};
+use crate::model::value::{Map, Value};
 use std::time::Duration;
 use x509_cert::builder::{Builder, CertificateBuilder, profile::BuilderProfile};
 use x509_cert::certificate::{Certificate, TbsCertificate};
@@ -208,7 +208,7 @@ fn cn_name(cn: &str) -> Result<Name, String> {
 /// Go's conversion of a template argument to an `int` parameter.
 fn int_arg(v: &Value) -> Result<i64, String> {
     match v {
-        Value::Int(i, _, crate::render::value::GoInt::Int) => Ok(*i),
+        Value::Int(i, _, crate::model::value::GoInt::Int) => Ok(*i),
         other => Err(format!(
             "wrong type for value; expected int; got {}",
             type_name(other)

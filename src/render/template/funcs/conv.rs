@@ -1,6 +1,6 @@
 //! Conversions (Go's `cast` rules as Sprig uses them), type predicates, `default`/`empty`/...
 use super::{arg_str, arity, arity_min, is_empty, strslice, strval, type_name};
-use crate::render::value::{GoInt, Value};
+use crate::model::value::{GoInt, Value};
 
 /// Go's `strconv.FormatFloat(f, 'g', -1, 64)`, which is also what `%v` prints for a float64
 /// ([`crate::gocompat::float`]).
@@ -252,7 +252,7 @@ fn deep_eq_at(
     depth: usize,
     steps: &mut super::Steps,
 ) -> Result<bool, String> {
-    if depth > crate::render::value::MAX_VALUE_DEPTH {
+    if depth > crate::model::value::MAX_VALUE_DEPTH {
         return Ok(false);
     }
     steps.step()?;

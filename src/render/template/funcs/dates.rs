@@ -2,7 +2,7 @@
 //! object ([`Time`]) that prints like Go's `time.Time`.
 use super::{arg_str, arity, to_int64, type_name};
 use crate::gocompat::duration::{format_duration, parse_duration};
-use crate::render::value::{Object, Value};
+use crate::model::value::{Object, Value};
 use chrono::{DateTime, Datelike, FixedOffset, Offset, TimeZone, Timelike, Utc};
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! first argument in place and return it, so every alias of that map (`.Values.x`, a dict
 //! passed through `include`, a dict inside a list) sees the change, as in Helm.
 use super::{arg_str, arity, arity_min, sprint_value, type_name};
-use crate::render::value::{Map, MapRef, Value};
+use crate::model::value::{Map, MapRef, Value};
 use std::sync::Arc;
 
 fn map_ref<'a>(_name: &str, v: &'a Value) -> Result<&'a MapRef, String> {
@@ -135,7 +135,7 @@ fn merge_into(
     depth: usize,
     steps: &mut super::Steps,
 ) -> Result<(), String> {
-    if depth > crate::render::value::MAX_VALUE_DEPTH {
+    if depth > crate::model::value::MAX_VALUE_DEPTH {
         return Err("merge: maps nested too deeply".into());
     }
     steps.step()?;
@@ -196,7 +196,7 @@ pub(super) fn deep_copy(args: &[Value]) -> Result<Value, String> {
 /// is small, its copy is exponential, so every copied node counts (memory every 16 nodes, the
 /// clocks every 1024).
 fn copy_at(v: &Value, depth: usize, steps: &mut super::Steps) -> Result<Value, String> {
-    if depth > crate::render::value::MAX_VALUE_DEPTH {
+    if depth > crate::model::value::MAX_VALUE_DEPTH {
         return Ok(Value::Nil);
     }
     steps.step()?;

@@ -1,7 +1,7 @@
 //! `toJson`, `toRawJson`, `toPrettyJson`, `fromJson`, `fromJsonArray`, byte-compatible with Go's
 //! `encoding/json` (sorted keys, HTML escaping in toJson, float formatting).
 use super::{arg_str, arity, go_float};
-use crate::render::value::{Map, Value};
+use crate::model::value::{Map, Value};
 
 /// Go's `encoding/json` number text for a float64 (`None` for NaN/Inf, which Go rejects).
 pub(crate) fn json_float(f: f64) -> Option<String> {
@@ -58,7 +58,7 @@ fn write(
     out: &mut String,
     depth: usize,
 ) -> Result<(), String> {
-    if depth > crate::render::value::MAX_VALUE_DEPTH {
+    if depth > crate::model::value::MAX_VALUE_DEPTH {
         return Err("json: value nested too deeply".into());
     }
     let nl = |out: &mut String, level: usize| {
@@ -174,16 +174,14 @@ pub(crate) fn from_serde(v: serde_json::Value, depth: usize) -> Value {
         serde_json::Value::Bool(b) => Value::bool(b),
         serde_json::Value::Number(n) => Value::float(n.as_f64().unwrap_or(0.0)),
         serde_json::Value::String(s) => Value::str(s),
-        serde_json::Value::Array(a) if depth < crate::render::value::MAX_VALUE_DEPTH => {
+        serde_json::Value::Array(a) if depth < crate::model::value::MAX_VALUE_DEPTH => {
             Value::list(a.into_iter().map(|x| from_serde(x, depth + 1)).collect())
         }
-        serde_json::Value::Object(o) if depth < crate::render::value::MAX_VALUE_DEPTH => {
-            Value::map(
-                o.into_iter()
-                    .map(|(k, x)| (k, from_serde(x, depth + 1)))
-                    .collect(),
-            )
-        }
+        serde_json::Value::Object(o) if depth < crate::model::value::MAX_VALUE_DEPTH => Value::map(
+            o.into_iter()
+                .map(|(k, x)| (k, from_serde(x, depth + 1)))
+                .collect(),
+        ),
         _ => Value::Nil,
     }
 }

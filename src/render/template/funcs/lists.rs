@@ -1,7 +1,7 @@
 //! Sprig's list functions. Lists are immutable; functions return new lists as Sprig does.
 use super::conv::{deep_eq, kind_name, to_int64};
 use super::{arg_int, arity, arity_min, is_empty};
-use crate::render::value::Value;
+use crate::model::value::Value;
 use std::sync::Arc;
 
 const MAX_LEN: i64 = 1 << 20;

@@ -2,7 +2,7 @@
 //! `cast.ToFloat64`, as in Sprig.
 use super::decimal::Decimal;
 use super::{arity, arity_min, to_float64, to_int64};
-use crate::render::value::Value;
+use crate::model::value::Value;
 use rand::RngExt;
 
 fn ints(args: &[Value]) -> Vec<i64> {

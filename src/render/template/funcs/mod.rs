@@ -4,9 +4,9 @@
 //!
 //! Functions are plain functions over values. Maps are shared handles with Go's reference
 //! semantics, so Sprig's `set`/`unset`/`merge*` change their first argument in place
-//! (see [`crate::render::value::MapRef`]).
+//! (see [`crate::model::value::MapRef`]).
+use crate::model::value::{Origin, Seg, Text, Value};
 use crate::render::template::TplSeg;
-use crate::render::value::{Origin, Seg, Text, Value};
 use std::sync::Arc;
 
 mod certs;
@@ -378,7 +378,7 @@ pub(crate) fn type_name(v: &Value) -> String {
     match v {
         Value::Nil => "<nil>".into(),
         Value::Bool(..) => "bool".into(),
-        Value::Int(_, _, crate::render::value::GoInt::Int64) => "int64".into(),
+        Value::Int(_, _, crate::model::value::GoInt::Int64) => "int64".into(),
         Value::Int(..) => "int".into(),
         Value::Float(..) => "float64".into(),
         Value::Str(_) => "string".into(),
@@ -402,7 +402,7 @@ pub(crate) fn arg_str(v: &Value) -> Result<&str, String> {
 /// An `int` parameter: Go's text/template only accepts integers here.
 pub(crate) fn arg_int(v: &Value) -> Result<i64, String> {
     match v {
-        Value::Int(i, _, crate::render::value::GoInt::Int) => Ok(*i),
+        Value::Int(i, _, crate::model::value::GoInt::Int) => Ok(*i),
         other => Err(format!(
             "wrong type for value; expected int; got {}",
             type_name(other)

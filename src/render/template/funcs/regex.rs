@@ -1,7 +1,7 @@
 //! Sprig's regex functions (Go RE2 syntax via the `regex` crate, whose syntax and `$1`/`${name}`
 //! expansion match Go's for the features charts use).
 use super::{arg_int, arg_str, arity};
-use crate::render::value::Value;
+use crate::model::value::Value;
 use regex::Regex;
 
 /// Rewrites the two places where Go's RE2 syntax and the `regex` crate's differ for the same

@@ -2,7 +2,7 @@
 //! the template functions and the `*semver.Version` object they return.
 use super::{arg_str, arity};
 use crate::gocompat::semver::{Constraints, Version};
-use crate::render::value::{Object, Value};
+use crate::model::value::{Object, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! Sprig's string functions.
 use super::{TextBuilder, arg_int, arg_str, arity, arity_min, strslice, strval, text_slice};
-use crate::render::value::{Map, Text, Value};
+use crate::model::value::{Map, Text, Value};
 use rand::seq::SliceRandom;
 
 /// Go's `strconv.Quote` body (without the surrounding quotes), [`crate::gocompat::quote`].

@@ -1,6 +1,6 @@
 //! Helm's `toToml` (BurntSushi/toml encoder, default two-space indent for sub-tables).
 use super::arity;
-use crate::render::value::{Map, Value};
+use crate::model::value::{Map, Value};
 
 fn key(k: &str) -> String {
     if !k.is_empty()
@@ -43,7 +43,7 @@ fn is_table_array(v: &Value) -> bool {
 }
 
 fn inline(v: &Value, depth: usize) -> Result<String, String> {
-    if depth > crate::render::value::MAX_VALUE_DEPTH {
+    if depth > crate::model::value::MAX_VALUE_DEPTH {
         return Err("toml: value nested too deeply".into());
     }
     Ok(match v {
@@ -87,7 +87,7 @@ fn inline(v: &Value, depth: usize) -> Result<String, String> {
 }
 
 fn table(out: &mut String, path: &[String], m: &Map, depth: usize) -> Result<(), String> {
-    if depth > crate::render::value::MAX_VALUE_DEPTH {
+    if depth > crate::model::value::MAX_VALUE_DEPTH {
         return Err("toml: value nested too deeply".into());
     }
     let kind = ind_for_keys(path);

@@ -1,7 +1,7 @@
 //! Sprig's `urlParse` and `urlJoin`, which go through Go's `net/url` (`url.Parse` and
 //! `URL.String`): the parsing and escaping rules here are net/url's, not WHATWG's.
 use super::{TextBuilder, arg_str, arity, type_name};
-use crate::render::value::{Map, Text, Value};
+use crate::model::value::{Map, Text, Value};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Mode {

@@ -6,12 +6,12 @@
 //! quoted scalars folded at column 80. Each printed scalar keeps its value's origin.
 use super::json::json_float;
 use super::{TextBuilder, arity, go_float};
-use crate::render::value::{Origin, Value};
+use crate::model::value::{Origin, Value};
 use std::cmp::Ordering;
 use std::sync::Arc;
 
 const BEST_WIDTH: usize = 80;
-const MAX_DEPTH: usize = crate::render::value::MAX_VALUE_DEPTH;
+const MAX_DEPTH: usize = crate::model::value::MAX_VALUE_DEPTH;
 
 /// A node after the JSON round trip.
 enum Node {
@@ -551,14 +551,14 @@ fn block(out: &mut Out, n: &Node, indent: usize, inline: bool) {
 }
 
 /// Helm's `toYaml` text (without the final newline, as Helm trims it).
-pub fn to_yaml(v: &Value) -> Result<crate::render::value::Text, String> {
+pub fn to_yaml(v: &Value) -> Result<crate::model::value::Text, String> {
     encode(to_node(v, 0)?, false)
 }
 
 /// Helm's `toYamlPretty`: go-yaml v3's encoder with indent 2 straight from the values (no JSON
 /// round trip, so floats print as Go's `%v`: `1e+06`), sequences indented under mapping keys,
 /// long scalars not folded.
-pub fn to_yaml_pretty(v: &Value) -> Result<crate::render::value::Text, String> {
+pub fn to_yaml_pretty(v: &Value) -> Result<crate::model::value::Text, String> {
     encode(to_node_direct(v, 0)?, true)
 }
 
@@ -587,7 +587,7 @@ fn to_node_direct(v: &Value, depth: usize) -> Result<Node, String> {
     })
 }
 
-fn encode(node: Node, pretty: bool) -> Result<crate::render::value::Text, String> {
+fn encode(node: Node, pretty: bool) -> Result<crate::model::value::Text, String> {
     let mut out = Out {
         b: TextBuilder::default(),
         col: 0,
@@ -644,7 +644,7 @@ pub(super) fn from_yaml(args: &[Value]) -> Result<Value, String> {
             // The values loader reports Helm's `common.Values` target type; fromYaml decodes
             // into a plain `map[string]interface {}`, so Helm names that type instead.
             let msg = yaml_error(&e).replace("common.Values", "map[string]interface {}");
-            let mut m = crate::render::value::Map::new();
+            let mut m = crate::model::value::Map::new();
             m.insert("Error".into(), Value::str(msg));
             Ok(Value::map(m))
         }

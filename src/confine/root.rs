@@ -17,7 +17,7 @@ pub fn set_checked_root(path: &Path) {
     } else {
         abs.parent().map(Path::to_path_buf).unwrap_or(abs)
     };
-    let dir = crate::discover::charts::normalise(&dir);
+    let dir = crate::confine::normalise(&dir);
     if let Ok(mut g) = CHECKED_ROOT.write() {
         *g = Some(dir);
     }
@@ -32,7 +32,7 @@ pub fn checked_root() -> Option<PathBuf> {
 /// else the checked root when `path` is inside it; else `path`'s own directory (`/` when no
 /// checked root was set: library use).
 pub fn repo_root(path: &Path) -> PathBuf {
-    let abs = crate::discover::charts::normalise(
+    let abs = crate::confine::normalise(
         &std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
     );
     let start = if abs.is_dir() {

@@ -1,11 +1,16 @@
+//! The repository boundary: [`root`] finds the repository root (nearest `.git`, else the checked
+//! root) and whether a symbolic link leaves it; [`normalise`] is lexical path normalisation.
+//!
 //! Confinement of repository configs: every path a `chartgate.yaml` (or `--config`) names
-//! resolves inside the repository root (see [`crate::discover::root::repo_root`]): no absolute
+//! resolves inside the repository root (see [`crate::confine::root::repo_root`]): no absolute
 //! paths, no `..` leading out, no symbolic link pointing out, and files are regular files
 //! (never a device, FIFO or socket). Violations are config errors that name the path as
 //! written (escaped, shortened) and never the target's content.
 //!
 //! Files are read with [`read_bounded`]: the size is checked on the open file's metadata before
 //! reading, and the read itself stops past the limit (a file growing meanwhile cannot exceed it).
+
+pub mod root;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -67,8 +72,8 @@ pub fn resolve(root: &Path, dir: &Path, value: &str, kind: Kind) -> Result<PathB
             "`{shown}` is an absolute path: paths in a repository config must stay inside the repository"
         ));
     }
-    let joined = crate::discover::charts::normalise(&dir.join(p));
-    let root_n = crate::discover::charts::normalise(root);
+    let joined = crate::confine::normalise(&dir.join(p));
+    let root_n = crate::confine::normalise(root);
     if !joined.starts_with(&root_n) {
         return Err(format!(
             "`{shown}` leads outside the repository (paths in a repository config must stay inside it)"
@@ -196,4 +201,21 @@ mod tests {
             Err("file is 5 bytes, over the limit of 2 bytes (limits.file-bytes)".into())
         );
     }
+}
+
+/// `a/./b/../c` → `a/c` without touching the file system.
+pub fn normalise(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }

@@ -43,7 +43,7 @@ pub struct Text {
     /// Template positions that wrote byte ranges of the text (an `include`d helper's output
     /// remembers the helper's lines), sorted and non-overlapping; bytes outside them are
     /// attributed to the action that prints the text.
-    pub tpl: Option<Arc<[crate::render::template::TplSeg]>>,
+    pub tpl: Option<Arc<[TplSeg]>>,
 }
 
 impl Text {
@@ -432,4 +432,22 @@ impl Value {
     pub fn is_nil(&self) -> bool {
         matches!(self, Value::Nil)
     }
+}
+
+/// A byte range of rendered output and the template position that wrote it: literal text that
+/// starts at `line`:`col` of `template` (later bytes are on later lines as the text's newlines
+/// say), or the output of the action at `line`:`col` (an `include` counts as its action).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TplSeg {
+    pub start: u32,
+    pub end: u32,
+    /// The file the template was parsed from (`chart/templates/x.yaml`, `chart/templates/_h.tpl`).
+    pub template: Arc<str>,
+    pub line: u32,
+    pub col: u32,
+    /// Literal template text (true) or an action's output (false).
+    pub literal: bool,
+    /// For bytes an `include`d helper wrote: the `include` action (template, line, col) in the
+    /// template that printed them.
+    pub via: Option<(Arc<str>, u32, u32)>,
 }
