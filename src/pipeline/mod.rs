@@ -577,7 +577,7 @@ fn check_one(
     let rendered: RenderedChart = match result {
         Ok(r) => r,
         Err(e) => {
-            let f = render_failure(svc, env_name, loaded, &e.message, cwd);
+            let f = render_failure(svc, env_name, loaded, &e.to_string(), cwd);
             return (vec![f], BTreeMap::new(), true);
         }
     };

@@ -131,7 +131,7 @@ fn render_inner(
         ..Default::default()
     };
     crate::discover::argocd::apply_helm_inputs(env, &mut ro);
-    let rendered = render_chart(&loaded, &ro).map_err(|e| e.message)?;
+    let rendered = render_chart(&loaded, &ro).map_err(|e| e.to_string())?;
     // What the parameters set, for provenance of values without a file line.
     let mut parameters = Map::new();
     if let Some(v) = &env.inline_values

@@ -32,7 +32,7 @@ pub fn render_with(
     match renderer {
         Renderer::Native => chart::load::load_chart_in(chart, &opts.limits, repo)
             .map_err(|e| e.to_string())
-            .and_then(|lc| render_chart(&lc, opts).map_err(|e| e.message)),
-        Renderer::Helm => helm::render_with_helm(chart, opts).map_err(|e| e.message),
+            .and_then(|lc| render_chart(&lc, opts).map_err(|e| e.to_string())),
+        Renderer::Helm => helm::render_with_helm(chart, opts).map_err(|e| e.to_string()),
     }
 }

@@ -856,7 +856,7 @@ impl Resolver<'_> {
             crate::render::chart::load_chart(chart).map_err(|e| relative(e.to_string()))?;
         let ro = render_options(t, "release", &crate::config::Limits::default())?;
         let rendered = crate::render::chart::render_chart(&loaded, &ro)
-            .map_err(|e| relative(format!("app-of-apps chart does not render: {}", e.message)))?;
+            .map_err(|e| relative(format!("app-of-apps chart does not render: {}", e)))?;
         let mut out = Vec::new();
         for (name, t) in &rendered.templates {
             if name.ends_with("NOTES.txt") {

@@ -11,6 +11,26 @@ use std::sync::Arc;
 use super::model::{Chart, Dependency, ImportValue};
 use crate::render::value::{Map, Value};
 
+/// Why the values of a render could not be prepared. `Display` prints Helm's message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ValuesError {
+    /// A values file: unreadable, too large, not UTF-8 or not YAML (at its file:line:col).
+    #[error(transparent)]
+    File(#[from] crate::model::InputError),
+    /// A `--set`, `--set-string`, `--set-json` or `--set-file` argument (Helm's text).
+    #[error("{0}")]
+    Set(String),
+    /// Dependencies in `Chart.yaml` that are missing from `charts/`.
+    #[error("{}", .0.message)]
+    MissingDependencies(super::load::ChartError),
+    /// Processing dependencies (conditions, tags, aliases, import-values) or coalescing.
+    #[error("{0}")]
+    Coalesce(String),
+    /// A `values.schema.json` that cannot be compiled, or values that do not meet it.
+    #[error("{0}")]
+    Schema(String),
+}
+
 /// The key holding values shared with every subchart.
 pub const GLOBAL_KEY: &str = "global";
 
