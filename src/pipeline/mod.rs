@@ -29,7 +29,8 @@ use crate::config::Config;
 use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
 use crate::render::chart::schema::CompiledSchema as Compiled;
-use crate::render::chart::{LoadedChart, RenderOptions, RenderedChart, render_chart};
+use crate::render::chart::{LoadedChart, RenderError, RenderOptions, RenderedChart, render_chart};
+use crate::render::template::TemplatePos;
 use crate::render::value::{Map, Value};
 use crate::report::finding::{Finding, Location, Severity};
 use locate::{ChartLocator, RUN_VALUES_BASE, ValuesRegistry};
@@ -450,46 +451,83 @@ fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
     }
 }
 
-/// The finding of a renderer error message: at the template file:line it names, when it names
-/// one of this chart's templates, else at the chart.
+/// The finding of a failed render: at the position the error carries — the values-file line of
+/// a value whose text failed (`tpl` of a value), else the template file:line:col (the root chart's
+/// or a subchart's `charts/<sub>/templates/...`) — else at the chart.
 fn render_failure(
     svc: &Service,
     env: Option<&str>,
     loaded: &LoadedChart,
-    message: &str,
+    registry: &ValuesRegistry,
+    error: &RenderError,
     cwd: &Path,
 ) -> Finding {
-    static LOC: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = LOC.get_or_init(|| {
-        regex::Regex::new(r"([A-Za-z0-9_.\-/]+/templates/[A-Za-z0-9_.\-/]+):(\d+)(?::(\d+))?")
-            .unwrap_or_else(|_| unreachable!())
-    });
-    let root = loaded.chart.name();
     let chart_file = if svc.chart.is_dir() {
         display_path(&svc.chart.join("Chart.yaml"), cwd)
     } else {
         display_path(&svc.chart, cwd)
     };
-    let mut location = Location {
-        file: chart_file,
-        line: 1,
-        column: 1,
+    let (value, at) = match error {
+        RenderError::Template(e) => (e.value, Some(&e.at)),
+        RenderError::Helm { at, .. } => (None, at.as_ref()),
+        _ => (None, None),
     };
-    if let Some(c) = re.captures(message) {
-        let name = &c[1];
-        // `root/templates/x` or `root/charts/sub/templates/x` → the chart's file.
-        if let Some(rest) = name.strip_prefix(&format!("{root}/")) {
-            let file = svc.chart.join(rest);
-            if file.is_file() {
-                location = Location {
-                    file: display_path(&file, cwd),
-                    line: c[2].parse().unwrap_or(1),
-                    column: c.get(3).and_then(|m| m.as_str().parse().ok()).unwrap_or(1),
-                };
-            }
-        }
+    let location = value
+        .and_then(|o| value_location(o, loaded, registry, cwd))
+        .or_else(|| at.and_then(|p| template_file_location(svc, loaded, p, cwd)))
+        .unwrap_or(Location {
+            file: chart_file,
+            line: 1,
+            column: 1,
+        });
+    render_error(svc, env, location, error.to_string())
+}
+
+/// Where a values origin is: a values file of the run, or the chart's own `values.yaml`.
+fn value_location(
+    o: crate::render::value::Origin,
+    loaded: &LoadedChart,
+    registry: &ValuesRegistry,
+    cwd: &Path,
+) -> Option<Location> {
+    if o.is_none() || o.line == 0 {
+        return None;
     }
-    render_error(svc, env, location, message.to_string())
+    let file = match registry.get(o.file) {
+        Some((display, _)) => display.clone(),
+        None if o.file < RUN_VALUES_BASE => {
+            display_path(Path::new(&loaded.sources.get(o.file)?.path), cwd)
+        }
+        None => return None,
+    };
+    Some(Location {
+        file,
+        line: o.line,
+        column: o.col.max(1),
+    })
+}
+
+/// The chart file of a template position: `root/templates/x` or `root/charts/sub/templates/x`
+/// under the chart's directory, when that file exists. The column is Go's as printed.
+fn template_file_location(
+    svc: &Service,
+    loaded: &LoadedChart,
+    at: &TemplatePos,
+    cwd: &Path,
+) -> Option<Location> {
+    if at.line == 0 {
+        return None;
+    }
+    let rest = at
+        .template
+        .strip_prefix(loaded.chart.name())?
+        .strip_prefix('/')?;
+    let file = svc.chart.join(rest);
+    file.is_file().then(|| Location {
+        file: display_path(&file, cwd),
+        line: at.line,
+        column: at.col.max(1),
+    })
 }
 
 type JobResult = (Vec<Finding>, BTreeMap<String, Arc<str>>, bool);
@@ -577,7 +615,7 @@ fn check_one(
     let rendered: RenderedChart = match result {
         Ok(r) => r,
         Err(e) => {
-            let f = render_failure(svc, env_name, loaded, &e.to_string(), cwd);
+            let f = render_failure(svc, env_name, loaded, registry, &e, cwd);
             return (vec![f], BTreeMap::new(), true);
         }
     };
