@@ -223,3 +223,79 @@ fn range_limit_at_the_range() {
         ]
     );
 }
+
+/// A chart whose files are `files` (paths relative to the repository), checked; the
+/// `render-error` findings.
+fn load_errors(files: &[(&str, &str)]) -> Vec<String> {
+    let d = tempfile::tempdir().unwrap();
+    let r = d.path();
+    std::fs::create_dir_all(r.join(".git")).unwrap();
+    let mut all = vec![("chartgate.yaml", "root: true\n")];
+    all.extend_from_slice(files);
+    support::write_tree(r, &all);
+    let out = support::cli(["check", "c", "--format", "json"])
+        .dir(r)
+        .run();
+    assert_eq!(out.code(), 2, "{}\n{}", out.stdout, out.stderr);
+    rows(&out.stdout)
+}
+
+/// `Chart.yaml` validation: at the offending key's value (was line 1:1); a missing key stays at
+/// 1:1. The message is Helm's, unchanged.
+#[test]
+fn chart_yaml_validation_at_the_key() {
+    assert_eq!(
+        load_errors(&[(
+            "c/Chart.yaml",
+            "apiVersion: v2\ndescription: x\nname: a/b\nversion: 1.0.0\n"
+        )]),
+        ["c/Chart.yaml:3:7 c/Chart.yaml: validation: chart.metadata.name \"a/b\" is invalid"]
+    );
+    assert_eq!(
+        load_errors(&[(
+            "c/Chart.yaml",
+            "apiVersion: v2\nname: c\nversion: 1.0.0\n\ntype:   plugin\n"
+        )]),
+        [
+            "c/Chart.yaml:5:9 c/Chart.yaml: validation: chart.metadata.type must be application or library"
+        ]
+    );
+    assert_eq!(
+        load_errors(&[("c/Chart.yaml", "apiVersion: v2\nname: c\nversion: ''\n")]),
+        ["c/Chart.yaml:3:10 c/Chart.yaml: validation: chart.metadata.version is required"]
+    );
+    assert_eq!(
+        load_errors(&[("c/Chart.yaml", "apiVersion: v2\nname: c\n")]),
+        ["c/Chart.yaml:1:1 c/Chart.yaml: validation: chart.metadata.version is required"]
+    );
+    assert_eq!(
+        load_errors(&[(
+            "c/Chart.yaml",
+            "apiVersion: v2\nname: c\nversion: 1.0.0\ndependencies:\n  - repository: file://../x\n    version: 1.0.0\n"
+        )]),
+        ["c/Chart.yaml:5:17 c/Chart.yaml: validation: dependencies must have a name"]
+    );
+}
+
+/// A subchart's invalid `Chart.yaml` and a chart's broken `values.yaml`: in that file.
+#[test]
+fn chart_files_at_their_line() {
+    assert_eq!(
+        load_errors(&[
+            ("c/Chart.yaml", CHART),
+            (
+                "c/charts/sub/Chart.yaml",
+                "apiVersion: v2\nname: sub\nversion: 1.0.0\ntype: app\n"
+            )
+        ]),
+        [
+            "c/charts/sub/Chart.yaml:4:7 c/charts/sub/Chart.yaml: validation: chart.metadata.type must be application or library"
+        ]
+    );
+    assert_eq!(
+        load_errors(&[("c/Chart.yaml", CHART), ("c/values.yaml", "a: 1\nb: [\n")]),
+        [
+            "c/values.yaml:3:1 c/values.yaml:3:1: while parsing a node, did not find expected node content"
+        ]
+    );
+}

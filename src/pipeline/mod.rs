@@ -239,9 +239,10 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                 Ok(Err(crate::discover::argocd::deps::LoadError::Missing(m))) => {
                     Err(unresolved_deps(c, &m, cwd))
                 }
-                Ok(Err(crate::discover::argocd::deps::LoadError::Other(m))) | Err(m) => {
-                    Err(load_error(c, m, cwd))
+                Ok(Err(crate::discover::argocd::deps::LoadError::Chart(e))) => {
+                    Err(chart_error(c, &e, cwd))
                 }
+                Err(m) => Err(load_error(c, m, cwd)),
             };
             (c, r)
         })
@@ -381,6 +382,23 @@ fn unresolved_deps(
         .map(|m| crate::discover::argocd::deps::message(m, &display_path(chart, cwd)))
         .collect::<Vec<_>>()
         .join("; ");
+    f
+}
+
+/// The finding of a chart that did not load: at the position in the chart's file the error
+/// carries (a `Chart.yaml` key Helm's validation refuses, a YAML error), else as
+/// [`load_error`].
+fn chart_error(chart: &Path, e: &crate::render::chart::ChartError, cwd: &Path) -> Finding {
+    let mut f = load_error(chart, e.to_string(), cwd);
+    if let (Some(path), (line @ 1.., col)) = (&e.path, e.position())
+        && Path::new(path).is_file()
+    {
+        f.location = Location {
+            file: display_path(Path::new(path), cwd),
+            line,
+            column: col.max(1),
+        };
+    }
     f
 }
 

@@ -94,9 +94,9 @@ fn render_inner(
             .map(|m| crate::discover::argocd::deps::message(m, &display_path(&svc.chart, cwd)))
             .collect::<Vec<_>>()
             .join("; "),
-        crate::discover::argocd::deps::LoadError::Other(m) => {
-            m.replace(&svc.chart.display().to_string(), &svc.display)
-        }
+        crate::discover::argocd::deps::LoadError::Chart(e) => e
+            .to_string()
+            .replace(&svc.chart.display().to_string(), &svc.display),
     })?;
     let limits = svc.config.limits;
     let max = crate::config::Limits::default().file_bytes;
