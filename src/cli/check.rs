@@ -245,7 +245,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     crate::report::sort_findings(&mut findings);
     // An unreadable input is reported and makes the exit code 2; the other inputs are still
     // checked and reported (nothing is reported when no input could be read).
-    let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
+    let errors: Vec<String> = (parsed.iter())
+        .filter_map(|p| p.as_ref().err().map(|e| e.to_string()))
+        .collect();
     for e in &unreadable {
         eprintln!("chartgate: {}", clean(e));
     }

@@ -9,12 +9,12 @@ use crate::discover::manifests::display_path;
 use crate::render::chart::schema::{CompiledSchema, compile_file};
 use crate::report::finding::{Finding, Location};
 
-/// Compiles the contract schema `p`; `Err` is the message, naming the file.
-pub fn compile(p: &Path, cwd: &Path) -> Result<CompiledSchema, String> {
+/// Compiles the contract schema `p`; the error names the file.
+pub fn compile(p: &Path, cwd: &Path) -> Result<CompiledSchema, crate::model::InputError> {
     let display = display_path(p, cwd);
     let max = crate::config::Limits::default().file_bytes;
     let root = crate::discover::root::repo_root(p);
-    compile_file(p, &root, max).map_err(|e| format!("{display}: {e}"))
+    compile_file(p, &root, max).map_err(|e| crate::model::InputError::file(display, e))
 }
 
 /// The findings of the `$ref`s the contract `p` left unfollowed, for environment `env`, at the

@@ -28,6 +28,7 @@ use crate::analyze::settings::Settings;
 use crate::config::Config;
 use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
+use crate::model::InputError;
 use crate::render::chart::schema::CompiledSchema as Compiled;
 use crate::render::chart::{LoadedChart, RenderError, RenderOptions, RenderedChart, render_chart};
 use crate::render::template::TemplatePos;
@@ -126,19 +127,21 @@ pub struct ChartCheck {
 pub fn parse_manifest(
     input: &crate::discover::manifests::ManifestInput,
     limits: &crate::yaml::Limits,
-) -> Result<SourceFile, String> {
+) -> Result<SourceFile, InputError> {
     match std::panic::catch_unwind(|| crate::yaml::parse_stream(&input.text, limits)) {
         Ok(Ok(documents)) => Ok(SourceFile {
             file: input.display.clone(),
             documents,
         }),
-        Ok(Err(e)) => Err(format!(
-            "{}:{}:{}: {}",
-            input.display, e.pos.line, e.pos.col, e.message
+        Ok(Err(e)) => Err(InputError::new(
+            &input.display,
+            e.pos.line,
+            e.pos.col,
+            e.message,
         )),
-        Err(_) => Err(format!(
-            "{}: internal error while reading YAML; please report it",
-            input.display
+        Err(_) => Err(InputError::file(
+            &input.display,
+            "internal error while reading YAML; please report it",
         )),
     }
 }
@@ -270,7 +273,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         .collect();
     schema_paths.sort();
     schema_paths.dedup();
-    let contracts: HashMap<&PathBuf, Result<Compiled, String>> = schema_paths
+    let contracts: HashMap<&PathBuf, Result<Compiled, InputError>> = schema_paths
         .into_iter()
         .map(|p| (p, contracts::compile(p, cwd)))
         .collect();
@@ -558,7 +561,7 @@ fn check_one(
     dependency_files: Option<&DependencyFiles>,
     values: &HashMap<(&Path, crate::model::Limits), &ParsedValues>,
     registry: &ValuesRegistry,
-    contracts: &HashMap<&PathBuf, Result<Compiled, String>>,
+    contracts: &HashMap<&PathBuf, Result<Compiled, InputError>>,
     opts: &ChartCheckOptions,
     uses: &crate::analyze::values_ignore::Uses,
 ) -> JobResult {

@@ -302,7 +302,7 @@ impl Session {
         &self,
         inputs: &[ManifestInput],
         prepared: &Prepared,
-    ) -> Vec<Result<SourceFile, String>> {
+    ) -> Vec<Result<SourceFile, crate::model::InputError>> {
         let limits = prepared.config.limits.yaml();
         self.install(|| {
             inputs

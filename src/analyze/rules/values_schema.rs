@@ -125,7 +125,7 @@ pub fn check_values(
             None => ValuesViolation {
                 schema: format!("values.schema.json of chart `{}`", chart.name()),
                 pointer: String::new(),
-                message: e,
+                message: e.to_string(),
                 origin: Origin::NONE,
                 standalone: false,
             },

@@ -268,18 +268,24 @@ pub struct SchemaViolation {
 }
 
 /// Validates each chart's and subchart's `values.schema.json` against its coalesced values.
-pub fn validate_schemas(chart: &Chart, vals: &Map) -> Result<Vec<SchemaViolation>, String> {
+pub fn validate_schemas(chart: &Chart, vals: &Map) -> Result<Vec<SchemaViolation>, ValuesError> {
     let mut out = Vec::new();
     validate_rec(chart, vals, &mut out)?;
     Ok(out)
 }
 
-fn validate_rec(chart: &Chart, vals: &Map, out: &mut Vec<SchemaViolation>) -> Result<(), String> {
+fn validate_rec(
+    chart: &Chart,
+    vals: &Map,
+    out: &mut Vec<SchemaViolation>,
+) -> Result<(), ValuesError> {
     if let Some(schema_text) = &chart.schema {
         let compiled = chart
             .schema_validator
             .get(schema_text, &chart.files)
-            .map_err(|e| format!("{}: values.schema.json: {e}", chart.name()))?;
+            .map_err(|e| {
+                ValuesError::Schema(format!("{}: values.schema.json: {e}", chart.name()))
+            })?;
         let inst = to_json(&Value::map(vals.clone()));
         for e in compiled.validator.iter_errors(&inst) {
             let path = e.instance_path().as_str().to_string();
@@ -419,10 +425,10 @@ pub fn prepare_values_with(
 ) -> Result<PreparedValues, ValuesError> {
     super::load::check_dependencies(chart).map_err(ValuesError::MissingDependencies)?;
     let mut chart = chart.clone();
-    values::process_dependencies(&mut chart, user).map_err(ValuesError::Coalesce)?;
-    let vals = values::coalesce_values(&chart, user).map_err(ValuesError::Coalesce)?;
+    values::process_dependencies(&mut chart, user)?;
+    let vals = values::coalesce_values(&chart, user)?;
     if validate {
-        let violations = validate_schemas(&chart, &vals).map_err(ValuesError::Schema)?;
+        let violations = validate_schemas(&chart, &vals)?;
         if !violations.is_empty() {
             return Err(ValuesError::Schema(schema_error_message(&violations)));
         }
