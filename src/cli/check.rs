@@ -157,7 +157,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     };
     let session = match Session::new(options, cwd.clone(), &paths) {
         Ok(s) => s,
-        Err(e) => return Ok(super::fail(&e)),
+        Err(e) => return Ok(super::fail(&e.to_string())),
     };
     // The run's config: `--config`, else the nearest files walking up from the first path.
     let start = paths
@@ -168,7 +168,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // Rego policies and exemptions: prepared once, shared by every analysis of the run.
     let prepared = match session.config_for(&start).and_then(|c| session.prepare(c)) {
         Ok(p) => p,
-        Err(e) => return Ok(super::fail(&e)),
+        Err(e) => return Ok(super::fail(&e.to_string())),
     };
     // The run's budget (limits.run-seconds, run-memory) starts now.
     crate::budget::start_run(&prepared.config.limits);
@@ -183,7 +183,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // Applications decide what is deployed where.
     let (discovered, argo) = match session.discover(&paths, &prepared, &mut std::io::stdin()) {
         Ok(d) => (d.discovered, d.argo),
-        Err(e) => return Ok(super::fail(&e)),
+        Err(e) => return Ok(super::fail(&e.to_string())),
     };
     let discovered = if args.changed {
         let run_inputs: Vec<PathBuf> = (prepared.config.policies.iter())
