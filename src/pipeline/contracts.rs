@@ -36,21 +36,19 @@ pub fn external_findings(
     compiled
         .external
         .iter()
-        .map(|r| Finding {
-            rule: ValuesSchema::INFO.id.into(),
+        .map(|r| {
             // The configured level is applied by the sink the caller passes these through.
-            severity: ValuesSchema::INFO.default_severity,
-            message: r.message.clone(),
-            resource: None,
-            location: Location {
-                file: display_path(&base.join(&r.file), cwd),
-                line: r.line,
-                column: r.col,
-            },
-            related: Vec::new(),
-            environment: env.map(str::to_string),
-            chart: None,
-            field: None,
+            Finding::new(
+                ValuesSchema::INFO.id,
+                ValuesSchema::INFO.default_severity,
+                r.message.clone(),
+                Location {
+                    file: display_path(&base.join(&r.file), cwd),
+                    line: r.line,
+                    column: r.col,
+                },
+            )
+            .with_environment(env)
         })
         .collect()
 }

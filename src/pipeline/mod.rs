@@ -174,17 +174,9 @@ pub fn selected_envs(svc: &Service, envs: &[String]) -> Vec<EnvTarget> {
 }
 
 fn render_error(svc: &Service, env: Option<&str>, location: Location, message: String) -> Finding {
-    Finding {
-        rule: RENDER_ERROR.into(),
-        severity: Severity::Error,
-        message,
-        resource: None,
-        location,
-        related: Vec::new(),
-        environment: env.map(str::to_string),
-        chart: Some(svc.display.clone()),
-        field: None,
-    }
+    Finding::new(RENDER_ERROR, Severity::Error, message, location)
+        .with_environment(env)
+        .with_chart(Some(svc.display.clone()))
 }
 
 /// Renders and checks every service × selected environment, in parallel on the current rayon
@@ -414,21 +406,12 @@ fn load_error(chart: &Path, message: String, cwd: &Path) -> Finding {
     } else {
         display_path(chart, cwd)
     };
-    Finding {
-        rule: RENDER_ERROR.into(),
-        severity: Severity::Error,
-        message,
-        resource: None,
-        location: Location {
-            file,
-            line: 1,
-            column: 1,
-        },
-        related: Vec::new(),
-        environment: None,
-        chart: None,
-        field: None,
-    }
+    let at = Location {
+        file,
+        line: 1,
+        column: 1,
+    };
+    Finding::new(RENDER_ERROR, Severity::Error, message, at)
 }
 
 fn parse_values_file(
@@ -455,21 +438,12 @@ fn parse_values_file(
 }
 
 fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
-    Finding {
-        rule: RENDER_ERROR.into(),
-        severity: Severity::Error,
-        message,
-        resource: None,
-        location: Location {
-            file: file.to_string(),
-            line,
-            column,
-        },
-        related: Vec::new(),
-        environment: None,
-        chart: None,
-        field: None,
-    }
+    let at = Location {
+        file: file.to_string(),
+        line,
+        column,
+    };
+    Finding::new(RENDER_ERROR, Severity::Error, message, at)
 }
 
 /// The finding of a failed render: at the position the error carries — the values-file line of

@@ -1175,20 +1175,17 @@ pub fn apply(
         Some(severity) => res
             .unresolved
             .iter()
-            .map(|u| crate::report::finding::Finding {
-                rule: UNRESOLVED.into(),
-                severity,
-                message: u.reason.clone(),
-                resource: None,
-                location: crate::report::finding::Location {
-                    file: u.file.clone(),
-                    line: u.line,
-                    column: u.column,
-                },
-                related: Vec::new(),
-                environment: None,
-                chart: None,
-                field: None,
+            .map(|u| {
+                crate::report::finding::Finding::new(
+                    UNRESOLVED,
+                    severity,
+                    u.reason.clone(),
+                    crate::report::finding::Location {
+                        file: u.file.clone(),
+                        line: u.line,
+                        column: u.column,
+                    },
+                )
             })
             .collect(),
     };
