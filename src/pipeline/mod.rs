@@ -237,7 +237,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                 Ok(Err(crate::discover::argocd::deps::LoadError::Chart(e))) => {
                     Err(chart_error(c, &e, cwd))
                 }
-                Err(m) => Err(load_error(c, m, cwd)),
+                Err(p) => Err(load_error(c, p.to_string(), cwd)),
             };
             (c, r)
         })
@@ -357,9 +357,13 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
     out
 }
 
-fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .map_err(|_| "internal error while loading the chart; please report it".to_string())
+/// A panic while loading a chart (reported as a `render-error`, never propagated).
+#[derive(Debug, thiserror::Error)]
+#[error("internal error while loading the chart; please report it")]
+struct LoadPanic;
+
+fn catch<T>(f: impl FnOnce() -> T) -> Result<T, LoadPanic> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| LoadPanic)
 }
 
 /// The `unresolved-source` finding of a chart whose dependencies are not available locally (one

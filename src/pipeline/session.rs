@@ -4,6 +4,7 @@
 //! file parsed once per call of [`Session::check_charts`]). `cli/` maps its arguments onto
 //! [`RunOptions`] and prints what the session returns.
 
+use crate::model::InputError;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -107,12 +108,12 @@ pub enum SessionError {
     Config(String),
     /// A Rego policy that does not load or compile: `policy error: FILE:LINE:COL: ...`.
     #[error("policy error: {0}")]
-    Policy(String),
+    Policy(#[from] super::policies::PolicyError),
     /// An invalid `--limit`.
     #[error("{0}")]
     Limit(String),
     /// `CHARTGATE_TODAY` is not a date.
-    #[error("{0}")]
+    #[error("{TODAY_VAR} must be a date YYYY-MM-DD, got `{0}`")]
     Today(String),
     /// Discovery of the inputs failed (an unreadable path, stdin, Argo CD resolution).
     #[error("{0}")]
@@ -131,8 +132,7 @@ impl From<SessionError> for String {
 /// `FILE:LINE:COL: message` of a config error (`FILE: message` without a line), the file
 /// relative to `cwd`.
 fn config_input_error(e: &ConfigError, cwd: &Path) -> String {
-    crate::model::InputError::new(display_path(&e.file, cwd), e.line, e.column, &e.message)
-        .to_string()
+    InputError::new(display_path(&e.file, cwd), e.line, e.column, &e.message).to_string()
 }
 
 /// `FILE:LINE:COL: message` of a config error, the file relative to `cwd`.
@@ -153,7 +153,8 @@ impl Session {
     /// config, loads `--config` once and builds the worker pool. Errors are printed as
     /// `chartgate: {error}`.
     pub fn new(opts: RunOptions, cwd: PathBuf, paths: &[PathBuf]) -> Result<Session, SessionError> {
-        trust(opts.platform_config.as_deref(), paths, &cwd).map_err(SessionError::Config)?;
+        trust(opts.platform_config.as_deref(), paths, &cwd)
+            .map_err(|e| SessionError::Config(e.to_string()))?;
         let config_override = match &opts.config {
             Some(c) => Some(
                 crate::config::load_file(c)
@@ -226,10 +227,7 @@ impl Session {
                     e
                 })
                 .collect();
-            Some(Arc::new(ExemptionSet::new(
-                items,
-                today().map_err(SessionError::Today)?,
-            )))
+            Some(Arc::new(ExemptionSet::new(items, today()?)))
         };
         Ok(Prepared {
             config,
@@ -393,7 +391,7 @@ impl Prepared {
 /// Records the root of the check (the first path, else the current directory) and the trusted
 /// platform config (`--platform-config`: its paths are not confined; None: the bundled
 /// defaults). See `config::trust` and `config::confine`.
-fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), String> {
+fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), InputError> {
     let first = paths
         .iter()
         .find(|p| p.as_os_str() != "-")
@@ -406,11 +404,7 @@ fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), S
             crate::config::load_platform_file(&cwd.join(p)).map_err(|e| {
                 let file =
                     crate::config::confine::show_path(Path::new(&display_path(&e.file, cwd)));
-                if e.line == 0 {
-                    format!("{file}: {}", e.message)
-                } else {
-                    format!("{file}:{}:{}: {}", e.line, e.column, e.message)
-                }
+                InputError::new(file, e.line, e.column, e.message)
             })?,
         ),
     };
@@ -449,7 +443,7 @@ pub fn unknown_rules(
             .map(|c| format!("; did you mean `{c}`?"))
             .unwrap_or_else(|| "; `chartgate rules` lists every rule".to_string());
         return Err(SessionError::Config(
-            crate::model::InputError::new(
+            InputError::new(
                 display_path(Path::new(&at.file), cwd),
                 at.line,
                 at.column,
@@ -465,10 +459,11 @@ pub fn unknown_rules(
 }
 
 /// Today, for expiry dates (`CHARTGATE_TODAY` when set).
-pub fn today() -> Result<chrono::NaiveDate, String> {
+pub fn today() -> Result<chrono::NaiveDate, SessionError> {
     match std::env::var(TODAY_VAR) {
-        Ok(s) => chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-            .map_err(|_| format!("{TODAY_VAR} must be a date YYYY-MM-DD, got `{s}`")),
+        Ok(s) => {
+            chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| SessionError::Today(s))
+        }
         Err(_) => Ok(chrono::Local::now().date_naive()),
     }
 }
