@@ -648,7 +648,8 @@ impl Resolver<'_> {
             &repo_root,
             refs,
             helm.ignore_missing_value_files,
-        )?;
+        )
+        .map_err(|e| e.to_string())?;
         let mut set_file = Vec::new();
         for (k, p) in &helm.file_parameters {
             let (path, _) = match p.strip_prefix('$') {
@@ -659,7 +660,8 @@ impl Resolver<'_> {
                         &repo_root,
                         refs,
                         false,
-                    )?;
+                    )
+                    .map_err(|e| e.to_string())?;
                     (v.into_iter().next().unwrap_or_default(), ())
                 }
                 None => {
@@ -670,7 +672,7 @@ impl Resolver<'_> {
                         refs,
                         false,
                     )
-                    .map_err(|e| e.replace("value file", "file parameter"))?;
+                    .map_err(|e| e.file_parameter().to_string())?;
                     (v.into_iter().next().unwrap_or_default(), ())
                 }
             };
