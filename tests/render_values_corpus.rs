@@ -39,8 +39,10 @@ fn corpus_values_pipeline_or_loud_warning_when_absent() {
                     values_files: vec![dir.join(case["values"].as_str().unwrap_or_default())],
                     ..Default::default()
                 };
-                let user = user_values(&opts, &mut sources)?;
-                prepare_values(&lc.chart, &user).map(|_| ())
+                let user = user_values(&opts, &mut sources).map_err(|e| e.to_string())?;
+                prepare_values(&lc.chart, &user)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             });
         let schema_error = case["error_type"].as_str() == Some("HelmValuesError");
         match (&result, schema_error) {

@@ -269,17 +269,13 @@ impl Sink<'_> {
             return;
         }
         let (location, related) = self.locator.locate(raw.resource, raw.node, raw.focus);
-        self.findings.push(Finding {
-            rule: id.to_string(),
-            severity: raw.severity.unwrap_or(level),
-            message: raw.message,
-            resource: Some(reference),
-            location,
-            related,
-            environment: self.settings.environment.clone(),
-            chart: None,
-            field: raw.field,
-        });
+        self.findings.push(
+            Finding::new(id, raw.severity.unwrap_or(level), raw.message, location)
+                .with_resource(reference)
+                .with_related(related)
+                .with_environment(self.settings.environment.clone())
+                .with_field(raw.field),
+        );
     }
 
     /// A finding built already located (a values-file or `Chart.yaml` line), whose severity is
@@ -300,17 +296,10 @@ impl Sink<'_> {
 
     /// An error finding nothing can suppress (a crashed rule, a failing policy).
     pub(crate) fn internal(&mut self, rule: &str, message: String, location: Location) {
-        self.findings.push(Finding {
-            rule: rule.into(),
-            severity: Severity::Error,
-            message,
-            resource: None,
-            location,
-            related: Vec::new(),
-            environment: self.settings.environment.clone(),
-            chart: None,
-            field: None,
-        });
+        self.findings.push(
+            Finding::new(rule, Severity::Error, message, location)
+                .with_environment(self.settings.environment.clone()),
+        );
     }
 }
 

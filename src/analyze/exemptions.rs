@@ -192,21 +192,12 @@ impl ExemptionSet {
                 Some(Some(s)) => s,
                 None => default,
             };
-            out.push(Finding {
-                rule: rule.to_string(),
-                severity,
-                message,
-                resource: None,
-                location: Location {
-                    file: e.location.file.clone(),
-                    line: e.location.line,
-                    column: e.location.column,
-                },
-                related: Vec::new(),
-                environment: None,
-                chart: None,
-                field: None,
-            });
+            let at = Location {
+                file: e.location.file.clone(),
+                line: e.location.line,
+                column: e.location.column,
+            };
+            out.push(Finding::new(rule, severity, message, at));
         }
         out
     }

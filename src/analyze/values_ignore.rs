@@ -213,21 +213,16 @@ impl Uses {
                     None
                 }
             };
-            out.push(Finding {
-                rule: rule.to_string(),
-                severity,
-                message,
-                resource: None,
-                location: s.at.clone(),
-                related: Vec::new(),
-                environment: one(&s.environments),
-                chart: if s.charts.len() == 1 {
-                    s.charts.iter().next().cloned()
-                } else {
-                    None
-                },
-                field: None,
-            });
+            let chart = if s.charts.len() == 1 {
+                s.charts.iter().next().cloned()
+            } else {
+                None
+            };
+            out.push(
+                Finding::new(rule, severity, message, s.at.clone())
+                    .with_environment(one(&s.environments))
+                    .with_chart(chart),
+            );
         }
         out
     }

@@ -196,7 +196,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     options.never_manifests = args.baseline_out.iter().cloned().collect();
     let session = match Session::new(options, cwd.clone(), &paths) {
         Ok(s) => s,
-        Err(e) => return Ok(super::fail(&e)),
+        Err(e) => return Ok(super::fail(&e.to_string())),
     };
     let envs = &args.run.env;
     let mut roots = Vec::with_capacity(paths.len());

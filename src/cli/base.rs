@@ -124,7 +124,9 @@ fn renders(
     let limits = crate::model::Limits::default().yaml();
     let manifests = (d.discovered.manifests.iter())
         .map(|m| {
-            let parsed = crate::pipeline::parse_manifest(m, &limits).map(|f| vec![f]);
+            let parsed = crate::pipeline::parse_manifest(m, &limits)
+                .map(|f| vec![f])
+                .map_err(|e| e.to_string());
             (m.display.clone(), parsed)
         })
         .collect();

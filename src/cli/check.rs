@@ -157,7 +157,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     };
     let session = match Session::new(options, cwd.clone(), &paths) {
         Ok(s) => s,
-        Err(e) => return Ok(super::fail(&e)),
+        Err(e) => return Ok(super::fail(&e.to_string())),
     };
     // The run's config: `--config`, else the nearest files walking up from the first path.
     let start = paths
@@ -168,7 +168,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // Rego policies and exemptions: prepared once, shared by every analysis of the run.
     let prepared = match session.config_for(&start).and_then(|c| session.prepare(c)) {
         Ok(p) => p,
-        Err(e) => return Ok(super::fail(&e)),
+        Err(e) => return Ok(super::fail(&e.to_string())),
     };
     // The run's budget (limits.run-seconds, run-memory) starts now.
     crate::budget::start_run(&prepared.config.limits);
@@ -183,7 +183,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     // Applications decide what is deployed where.
     let (discovered, argo) = match session.discover(&paths, &prepared, &mut std::io::stdin()) {
         Ok(d) => (d.discovered, d.argo),
-        Err(e) => return Ok(super::fail(&e)),
+        Err(e) => return Ok(super::fail(&e.to_string())),
     };
     let discovered = if args.changed {
         let run_inputs: Vec<PathBuf> = (prepared.config.policies.iter())
@@ -245,7 +245,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     crate::model::finding::sort_findings(&mut findings);
     // An unreadable input is reported and makes the exit code 2; the other inputs are still
     // checked and reported (nothing is reported when no input could be read).
-    let errors: Vec<&String> = parsed.iter().filter_map(|p| p.as_ref().err()).collect();
+    let errors: Vec<String> = (parsed.iter())
+        .filter_map(|p| p.as_ref().err().map(|e| e.to_string()))
+        .collect();
     for e in &unreadable {
         eprintln!("chartgate: {}", clean(e));
     }

@@ -61,7 +61,7 @@ pub fn render_all(
                 (
                     s.display.clone(),
                     e.name.clone(),
-                    render_env(s, e, repos, cwd),
+                    render_env(s, e, repos, cwd).map_err(|e| e.to_string()),
                 )
             })
             .collect()

@@ -120,7 +120,7 @@ pub fn run(args: &RenderArgs) -> i32 {
             0
         }
         (RenderOutput::Json, Err(e)) => {
-            println!("{}", serde_json::json!({ "error": e }));
+            println!("{}", serde_json::json!({ "error": e.to_string() }));
             1
         }
         (RenderOutput::Yaml, Ok(r)) => match helm_template_stream(&r) {

@@ -68,6 +68,59 @@ pub struct Finding {
     pub field: Option<String>,
 }
 
+impl Finding {
+    /// A finding of `rule` with `severity` and `message` at `location`, about no resource, with no
+    /// related location, environment, chart or field (the `with_*` builders set them).
+    pub fn new(
+        rule: impl Into<String>,
+        severity: Severity,
+        message: impl Into<String>,
+        location: Location,
+    ) -> Self {
+        Finding {
+            rule: rule.into(),
+            severity,
+            message: message.into(),
+            resource: None,
+            location,
+            related: Vec::new(),
+            environment: None,
+            chart: None,
+            field: None,
+        }
+    }
+
+    /// The resource the finding is about.
+    pub fn with_resource(mut self, resource: impl Into<Option<ResourceRef>>) -> Self {
+        self.resource = resource.into();
+        self
+    }
+
+    /// Other useful places, each with a label.
+    pub fn with_related(mut self, related: Vec<(String, Location)>) -> Self {
+        self.related = related;
+        self
+    }
+
+    /// The environment it occurs in.
+    pub fn with_environment(mut self, environment: Option<impl Into<String>>) -> Self {
+        self.environment = environment.map(Into::into);
+        self
+    }
+
+    /// The chart (directory as printed) it was rendered from.
+    pub fn with_chart(mut self, chart: Option<impl Into<String>>) -> Self {
+        self.chart = chart.map(Into::into);
+        self
+    }
+
+    /// The field it is about.
+    pub fn with_field(mut self, field: Option<impl Into<String>>) -> Self {
+        self.field = field.map(Into::into);
+        self
+    }
+}
+
 /// Sorts findings into report order: file, line, column, rule, then message and environment.
 pub fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
@@ -78,4 +131,44 @@ pub fn sort_findings(findings: &mut [Finding]) {
             &b.environment,
         ))
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_and_builders() {
+        let at = Location {
+            file: "v.yaml".into(),
+            line: 3,
+            column: 7,
+        };
+        let f = Finding::new("r", Severity::Warning, "m", at.clone())
+            .with_environment(Some("dev"))
+            .with_chart(Some("svc"))
+            .with_field(Some("a.b"))
+            .with_related(vec![("template".into(), at.clone())])
+            .with_resource(ResourceRef::default());
+        assert_eq!(
+            f,
+            Finding {
+                rule: "r".into(),
+                severity: Severity::Warning,
+                message: "m".into(),
+                resource: Some(ResourceRef::default()),
+                location: at.clone(),
+                related: vec![("template".into(), at)],
+                environment: Some("dev".into()),
+                chart: Some("svc".into()),
+                field: Some("a.b".into()),
+            }
+        );
+        let plain = Finding::new("r", Severity::Info, "m", f.location.clone());
+        assert_eq!(
+            (plain.resource, plain.environment, plain.chart, plain.field),
+            (None, None, None, None)
+        );
+        assert!(plain.related.is_empty());
+    }
 }

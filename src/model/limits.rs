@@ -124,11 +124,14 @@ impl Limits {
     }
 
     /// Checks a file's size before reading it: `Err` names the limit.
-    pub fn check_file_size(&self, display: &str, len: u64) -> Result<(), String> {
+    pub fn check_file_size(&self, display: &str, len: u64) -> Result<(), super::InputError> {
         if len > self.file_bytes as u64 {
-            return Err(format!(
-                "{display}: file is {len} bytes, over the limit of {} bytes (limits.file-bytes)",
-                self.file_bytes
+            return Err(super::InputError::file(
+                display,
+                format!(
+                    "file is {len} bytes, over the limit of {} bytes (limits.file-bytes)",
+                    self.file_bytes
+                ),
             ));
         }
         Ok(())
@@ -168,7 +171,7 @@ mod tests {
             Err("invalid --limit `yaml-depth`: expected NAME=VALUE".into())
         );
         assert_eq!(
-            l.check_file_size("v.yaml", 11),
+            l.check_file_size("v.yaml", 11).map_err(|e| e.to_string()),
             Err("v.yaml: file is 11 bytes, over the limit of 10 bytes (limits.file-bytes)".into())
         );
     }

@@ -9,12 +9,12 @@ use crate::discover::manifests::display_path;
 use crate::model::{Finding, Location};
 use crate::render::chart::schema::{CompiledSchema, compile_file};
 
-/// Compiles the contract schema `p`; `Err` is the message, naming the file.
-pub fn compile(p: &Path, cwd: &Path) -> Result<CompiledSchema, String> {
+/// Compiles the contract schema `p`; the error names the file.
+pub fn compile(p: &Path, cwd: &Path) -> Result<CompiledSchema, crate::model::InputError> {
     let display = display_path(p, cwd);
     let max = crate::model::Limits::default().file_bytes;
     let root = crate::confine::root::repo_root(p);
-    compile_file(p, &root, max).map_err(|e| format!("{display}: {e}"))
+    compile_file(p, &root, max).map_err(|e| crate::model::InputError::file(display, e))
 }
 
 /// The findings of the `$ref`s the contract `p` left unfollowed, for environment `env`, at the
@@ -36,21 +36,19 @@ pub fn external_findings(
     compiled
         .external
         .iter()
-        .map(|r| Finding {
-            rule: ValuesSchema::INFO.id.into(),
+        .map(|r| {
             // The configured level is applied by the sink the caller passes these through.
-            severity: ValuesSchema::INFO.default_severity,
-            message: r.message.clone(),
-            resource: None,
-            location: Location {
-                file: display_path(&base.join(&r.file), cwd),
-                line: r.line,
-                column: r.col,
-            },
-            related: Vec::new(),
-            environment: env.map(str::to_string),
-            chart: None,
-            field: None,
+            Finding::new(
+                ValuesSchema::INFO.id,
+                ValuesSchema::INFO.default_severity,
+                r.message.clone(),
+                Location {
+                    file: display_path(&base.join(&r.file), cwd),
+                    line: r.line,
+                    column: r.col,
+                },
+            )
+            .with_environment(env)
         })
         .collect()
 }

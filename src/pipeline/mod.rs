@@ -28,10 +28,12 @@ use crate::analyze::settings::Settings;
 use crate::config::Config;
 use crate::discover::charts::{EnvTarget, Service};
 use crate::discover::manifests::display_path;
+use crate::model::InputError;
 use crate::model::value::{Map, Value};
 use crate::model::{Finding, Location, Severity};
 use crate::render::chart::schema::CompiledSchema as Compiled;
-use crate::render::chart::{LoadedChart, RenderOptions, RenderedChart, render_chart};
+use crate::render::chart::{LoadedChart, RenderError, RenderOptions, RenderedChart, render_chart};
+use crate::render::template::TemplatePos;
 use locate::{ChartLocator, RUN_VALUES_BASE, ValuesRegistry};
 
 /// The rule id of a chart that failed to render (not a configurable rule: it always fails the run
@@ -130,19 +132,21 @@ pub struct ChartCheck {
 pub fn parse_manifest(
     input: &crate::discover::manifests::ManifestInput,
     limits: &crate::yaml::Limits,
-) -> Result<SourceFile, String> {
+) -> Result<SourceFile, InputError> {
     match std::panic::catch_unwind(|| crate::yaml::parse_stream(&input.text, limits)) {
         Ok(Ok(documents)) => Ok(SourceFile {
             file: input.display.clone(),
             documents,
         }),
-        Ok(Err(e)) => Err(format!(
-            "{}:{}:{}: {}",
-            input.display, e.pos.line, e.pos.col, e.message
+        Ok(Err(e)) => Err(InputError::new(
+            &input.display,
+            e.pos.line,
+            e.pos.col,
+            e.message,
         )),
-        Err(_) => Err(format!(
-            "{}: internal error while reading YAML; please report it",
-            input.display
+        Err(_) => Err(InputError::file(
+            &input.display,
+            "internal error while reading YAML; please report it",
         )),
     }
 }
@@ -175,17 +179,9 @@ pub fn selected_envs(svc: &Service, envs: &[String]) -> Vec<EnvTarget> {
 }
 
 fn render_error(svc: &Service, env: Option<&str>, location: Location, message: String) -> Finding {
-    Finding {
-        rule: RENDER_ERROR.into(),
-        severity: Severity::Error,
-        message,
-        resource: None,
-        location,
-        related: Vec::new(),
-        environment: env.map(str::to_string),
-        chart: Some(svc.display.clone()),
-        field: None,
-    }
+    Finding::new(RENDER_ERROR, Severity::Error, message, location)
+        .with_environment(env)
+        .with_chart(Some(svc.display.clone()))
 }
 
 /// Renders and checks every service × selected environment, in parallel on the current rayon
@@ -243,9 +239,10 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
                 Ok(Err(crate::discover::argocd::deps::LoadError::Missing(m))) => {
                     Err(unresolved_deps(c, &m, cwd))
                 }
-                Ok(Err(crate::discover::argocd::deps::LoadError::Other(m))) | Err(m) => {
-                    Err(load_error(c, m, cwd))
+                Ok(Err(crate::discover::argocd::deps::LoadError::Chart(e))) => {
+                    Err(chart_error(c, &e, cwd))
                 }
+                Err(p) => Err(load_error(c, p.to_string(), cwd)),
             };
             (c, r)
         })
@@ -273,7 +270,7 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         .collect();
     schema_paths.sort();
     schema_paths.dedup();
-    let contracts: HashMap<&PathBuf, Result<Compiled, String>> = schema_paths
+    let contracts: HashMap<&PathBuf, Result<Compiled, InputError>> = schema_paths
         .into_iter()
         .map(|p| (p, contracts::compile(p, cwd)))
         .collect();
@@ -365,9 +362,13 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
     out
 }
 
-fn catch<T>(f: impl FnOnce() -> T) -> Result<T, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
-        .map_err(|_| "internal error while loading the chart; please report it".to_string())
+/// A panic while loading a chart (reported as a `render-error`, never propagated).
+#[derive(Debug, thiserror::Error)]
+#[error("internal error while loading the chart; please report it")]
+struct LoadPanic;
+
+fn catch<T>(f: impl FnOnce() -> T) -> Result<T, LoadPanic> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| LoadPanic)
 }
 
 /// The `unresolved-source` finding of a chart whose dependencies are not available locally (one
@@ -388,6 +389,23 @@ fn unresolved_deps(
     f
 }
 
+/// The finding of a chart that did not load: at the position in the chart's file the error
+/// carries (a `Chart.yaml` key Helm's validation refuses, a YAML error), else as
+/// [`load_error`].
+fn chart_error(chart: &Path, e: &crate::render::chart::ChartError, cwd: &Path) -> Finding {
+    let mut f = load_error(chart, e.to_string(), cwd);
+    if let (Some(path), (line @ 1.., col)) = (&e.path, e.position())
+        && Path::new(path).is_file()
+    {
+        f.location = Location {
+            file: display_path(Path::new(path), cwd),
+            line,
+            column: col.max(1),
+        };
+    }
+    f
+}
+
 fn load_error(chart: &Path, message: String, cwd: &Path) -> Finding {
     // The loader names the file in its message; point at the chart's Chart.yaml otherwise.
     let abs = chart.display().to_string();
@@ -397,21 +415,12 @@ fn load_error(chart: &Path, message: String, cwd: &Path) -> Finding {
     } else {
         display_path(chart, cwd)
     };
-    Finding {
-        rule: RENDER_ERROR.into(),
-        severity: Severity::Error,
-        message,
-        resource: None,
-        location: Location {
-            file,
-            line: 1,
-            column: 1,
-        },
-        related: Vec::new(),
-        environment: None,
-        chart: None,
-        field: None,
-    }
+    let at = Location {
+        file,
+        line: 1,
+        column: 1,
+    };
+    Finding::new(RENDER_ERROR, Severity::Error, message, at)
 }
 
 fn parse_values_file(
@@ -438,63 +447,91 @@ fn parse_values_file(
 }
 
 fn bare_error(file: &str, line: u32, column: u32, message: String) -> Finding {
-    Finding {
-        rule: RENDER_ERROR.into(),
-        severity: Severity::Error,
-        message,
-        resource: None,
-        location: Location {
-            file: file.to_string(),
-            line,
-            column,
-        },
-        related: Vec::new(),
-        environment: None,
-        chart: None,
-        field: None,
-    }
+    let at = Location {
+        file: file.to_string(),
+        line,
+        column,
+    };
+    Finding::new(RENDER_ERROR, Severity::Error, message, at)
 }
 
-/// The finding of a renderer error message: at the template file:line it names, when it names
-/// one of this chart's templates, else at the chart.
+/// The finding of a failed render: at the position the error carries — the values-file line of
+/// a value whose text failed (`tpl` of a value), else the template file:line:col (the root chart's
+/// or a subchart's `charts/<sub>/templates/...`) — else at the chart.
 fn render_failure(
     svc: &Service,
     env: Option<&str>,
     loaded: &LoadedChart,
-    message: &str,
+    registry: &ValuesRegistry,
+    error: &RenderError,
     cwd: &Path,
 ) -> Finding {
-    static LOC: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = LOC.get_or_init(|| {
-        regex::Regex::new(r"([A-Za-z0-9_.\-/]+/templates/[A-Za-z0-9_.\-/]+):(\d+)(?::(\d+))?")
-            .unwrap_or_else(|_| unreachable!())
-    });
-    let root = loaded.chart.name();
     let chart_file = if svc.chart.is_dir() {
         display_path(&svc.chart.join("Chart.yaml"), cwd)
     } else {
         display_path(&svc.chart, cwd)
     };
-    let mut location = Location {
-        file: chart_file,
-        line: 1,
-        column: 1,
+    let (value, at) = match error {
+        RenderError::Template(e) => (e.value, Some(&e.at)),
+        RenderError::Helm { at, .. } => (None, at.as_ref()),
+        _ => (None, None),
     };
-    if let Some(c) = re.captures(message) {
-        let name = &c[1];
-        // `root/templates/x` or `root/charts/sub/templates/x` → the chart's file.
-        if let Some(rest) = name.strip_prefix(&format!("{root}/")) {
-            let file = svc.chart.join(rest);
-            if file.is_file() {
-                location = Location {
-                    file: display_path(&file, cwd),
-                    line: c[2].parse().unwrap_or(1),
-                    column: c.get(3).and_then(|m| m.as_str().parse().ok()).unwrap_or(1),
-                };
-            }
-        }
+    let location = value
+        .and_then(|o| value_location(o, loaded, registry, cwd))
+        .or_else(|| at.and_then(|p| template_file_location(svc, loaded, p, cwd)))
+        .unwrap_or(Location {
+            file: chart_file,
+            line: 1,
+            column: 1,
+        });
+    render_error(svc, env, location, error.to_string())
+}
+
+/// Where a values origin is: a values file of the run, or the chart's own `values.yaml`.
+fn value_location(
+    o: crate::model::value::Origin,
+    loaded: &LoadedChart,
+    registry: &ValuesRegistry,
+    cwd: &Path,
+) -> Option<Location> {
+    if o.is_none() || o.line == 0 {
+        return None;
     }
-    render_error(svc, env, location, message.to_string())
+    let file = match registry.get(o.file) {
+        Some((display, _)) => display.clone(),
+        None if o.file < RUN_VALUES_BASE => {
+            display_path(Path::new(&loaded.sources.get(o.file)?.path), cwd)
+        }
+        None => return None,
+    };
+    Some(Location {
+        file,
+        line: o.line,
+        column: o.col.max(1),
+    })
+}
+
+/// The chart file of a template position: `root/templates/x` or `root/charts/sub/templates/x`
+/// under the chart's directory, when that file exists. The column is Go's as printed.
+fn template_file_location(
+    svc: &Service,
+    loaded: &LoadedChart,
+    at: &TemplatePos,
+    cwd: &Path,
+) -> Option<Location> {
+    if at.line == 0 {
+        return None;
+    }
+    let rest = at
+        .template
+        .strip_prefix(loaded.chart.name())?
+        .strip_prefix('/')?;
+    let file = svc.chart.join(rest);
+    file.is_file().then(|| Location {
+        file: display_path(&file, cwd),
+        line: at.line,
+        column: at.col.max(1),
+    })
 }
 
 type JobResult = (Vec<Finding>, BTreeMap<String, Arc<str>>, bool);
@@ -507,7 +544,7 @@ fn check_one(
     dependency_files: Option<&DependencyFiles>,
     values: &HashMap<(&Path, crate::model::Limits), &ParsedValues>,
     registry: &ValuesRegistry,
-    contracts: &HashMap<&PathBuf, Result<Compiled, String>>,
+    contracts: &HashMap<&PathBuf, Result<Compiled, InputError>>,
     opts: &ChartCheckOptions,
     uses: &crate::analyze::values_ignore::Uses,
 ) -> JobResult {
@@ -582,7 +619,7 @@ fn check_one(
     let rendered: RenderedChart = match result {
         Ok(r) => r,
         Err(e) => {
-            let f = render_failure(svc, env_name, loaded, &e.message, cwd);
+            let f = render_failure(svc, env_name, loaded, registry, &e, cwd);
             return (vec![f], BTreeMap::new(), true);
         }
     };

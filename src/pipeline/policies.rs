@@ -2,16 +2,27 @@
 //! `--policy`, with `--data` documents, compiled once (used by `check`, `audit`, `rules` and the
 //! benchmarks; `policy test` reads its sources with the same helpers).
 
-use crate::analyze::rego::{PolicySet, PolicySource, RegoOptions};
+use crate::analyze::rego::{PolicySet, PolicySource, RegoError, RegoOptions};
+use crate::model::InputError;
 use std::path::Path;
 
+/// Why the policies of a run cannot be loaded: a file (`FILE: message`, `FILE:LINE:COL:
+/// message`) or the Rego compiler's error.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Rego(#[from] RegoError),
+}
+
 /// Collects `.rego` files under `path` (sorted), or the file itself.
-pub fn collect_sources(path: &str) -> Result<Vec<PolicySource>, String> {
+pub fn collect_sources(path: &str) -> Result<Vec<PolicySource>, InputError> {
     let p = Path::new(path);
     let mut files = Vec::new();
     if p.is_dir() {
         for entry in walkdir::WalkDir::new(p).sort_by_file_name() {
-            let entry = entry.map_err(|e| format!("{path}: {e}"))?;
+            let entry = entry.map_err(|e| InputError::file(path, e.to_string()))?;
             if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "rego")
             {
                 files.push(entry.path().to_path_buf());
@@ -20,7 +31,7 @@ pub fn collect_sources(path: &str) -> Result<Vec<PolicySource>, String> {
     } else if p.is_file() {
         files.push(p.to_path_buf());
     } else {
-        return Err(format!("{path}: no such file or directory"));
+        return Err(InputError::file(path, "no such file or directory"));
     }
     files
         .into_iter()
@@ -32,21 +43,21 @@ pub fn collect_sources(path: &str) -> Result<Vec<PolicySource>, String> {
                     path: shown.clone(),
                     text,
                 })
-                .map_err(|e| format!("{shown}: {e}"))
+                .map_err(|e| InputError::file(&shown, e))
         })
         .collect()
 }
 
 /// Reads a `--data` file: JSON (`.json`) or YAML (anything else; one document, read with
 /// Helm's go-yaml v2 rules like values files). Errors name file:line:col.
-pub fn read_data(path: &str) -> Result<serde_json::Value, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+pub fn read_data(path: &str) -> Result<serde_json::Value, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InputError::file(path, e.to_string()))?;
     if path.ends_with(".json") {
         return serde_json::from_str(&text)
-            .map_err(|e| format!("{path}:{}:{}: {e}", e.line(), e.column()));
+            .map_err(|e| InputError::new(path, e.line() as u32, e.column() as u32, e.to_string()));
     }
     let docs = crate::yaml::parse_stream(&text, &crate::yaml::Limits::default())
-        .map_err(|e| format!("{path}:{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
+        .map_err(|e| InputError::new(path, e.pos.line, e.pos.col, e.message))?;
     let mut docs = docs
         .into_iter()
         .filter(|d| !matches!(d.root.kind, crate::yaml::NodeKind::Null));
@@ -54,9 +65,11 @@ pub fn read_data(path: &str) -> Result<serde_json::Value, String> {
         return Ok(serde_json::json!({}));
     };
     if let Some(second) = docs.next() {
-        return Err(format!(
-            "{path}:{}:{}: a data file holds one YAML document",
-            second.root.pos.line, second.root.pos.col
+        return Err(InputError::new(
+            path,
+            second.root.pos.line,
+            second.root.pos.col,
+            "a data file holds one YAML document",
         ));
     }
     Ok(first.root.to_json())
@@ -102,7 +115,7 @@ pub fn load_for_check(
     opts: &CheckPolicies<'_>,
     config_policies: &[std::path::PathBuf],
     cwd: &Path,
-) -> Result<PolicySet, String> {
+) -> Result<PolicySet, PolicyError> {
     let mut sources = PolicySet::bundled();
     let shown = |p: &Path| {
         let s = crate::discover::manifests::display_path(p, cwd);
@@ -130,5 +143,5 @@ pub fn load_for_check(
     if !opts.namespaces.is_empty() {
         rego.namespaces = opts.namespaces.to_vec();
     }
-    PolicySet::load(sources, data, rego).map_err(|e| e.to_string())
+    Ok(PolicySet::load(sources, data, rego)?)
 }

@@ -9,6 +9,7 @@
 //! Kept apart from `check_one` on purpose (several engineers edit that function); the few lines
 //! that build [`RenderOptions`] mirror it and must change with it.
 
+use crate::model::InputError;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -58,22 +59,41 @@ impl EnvRender {
     }
 }
 
-/// Renders `env` of `svc`. Errors are one line: `FILE:LINE:COL: message` for a broken values
-/// file, the renderer's message otherwise.
+/// Why one environment's render failed; prints one line: `FILE:LINE:COL: message` for a broken
+/// values file, the renderer's message otherwise.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvRenderError {
+    /// Dependencies that are not available locally (each one's `unresolved-source` reason).
+    #[error("{0}")]
+    Unresolved(String),
+    /// The chart does not load (the loader's message, naming the chart as printed).
+    #[error("{0}")]
+    Chart(String),
+    /// A values file of the environment cannot be read or parsed.
+    #[error(transparent)]
+    Values(#[from] crate::model::InputError),
+    /// The renderer failed.
+    #[error(transparent)]
+    Render(#[from] crate::render::chart::RenderError),
+    /// A rendered template is not YAML.
+    #[error("YAML parse error on {template}: {message}")]
+    Manifest { template: String, message: String },
+    /// A panic while rendering the service (printed as named).
+    #[error("{0}: internal error while rendering this chart; please report it")]
+    Internal(String),
+}
+
+/// Renders `env` of `svc`.
 pub fn render_env(
     svc: &Service,
     env: &EnvTarget,
     repos: &RepoMap,
     cwd: &Path,
-) -> Result<EnvRender, String> {
+) -> Result<EnvRender, EnvRenderError> {
     let run =
         || crate::budget::render_scope(&svc.config.limits, || render_inner(svc, env, repos, cwd));
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).unwrap_or_else(|_| {
-        Err(format!(
-            "{}: internal error while rendering this chart; please report it",
-            svc.display
-        ))
-    })
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .unwrap_or_else(|_| Err(EnvRenderError::Internal(svc.display.clone())))
 }
 
 fn render_inner(
@@ -81,7 +101,7 @@ fn render_inner(
     env: &EnvTarget,
     repos: &RepoMap,
     cwd: &Path,
-) -> Result<EnvRender, String> {
+) -> Result<EnvRender, EnvRenderError> {
     let loaded = crate::discover::argocd::deps::load(
         &svc.chart,
         Some(&svc.root),
@@ -89,14 +109,16 @@ fn render_inner(
         &Default::default(),
     )
     .map_err(|e| match e {
-        crate::discover::argocd::deps::LoadError::Missing(m) => m
-            .iter()
-            .map(|m| crate::discover::argocd::deps::message(m, &display_path(&svc.chart, cwd)))
-            .collect::<Vec<_>>()
-            .join("; "),
-        crate::discover::argocd::deps::LoadError::Other(m) => {
-            m.replace(&svc.chart.display().to_string(), &svc.display)
-        }
+        crate::discover::argocd::deps::LoadError::Missing(m) => EnvRenderError::Unresolved(
+            m.iter()
+                .map(|m| crate::discover::argocd::deps::message(m, &display_path(&svc.chart, cwd)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        crate::discover::argocd::deps::LoadError::Chart(e) => EnvRenderError::Chart(
+            e.to_string()
+                .replace(&svc.chart.display().to_string(), &svc.display),
+        ),
     })?;
     let limits = svc.config.limits;
     let max = crate::model::Limits::default().file_bytes;
@@ -105,10 +127,10 @@ fn render_inner(
     for (i, p) in env.values.iter().enumerate() {
         let display = display_path(p, cwd);
         let text: Arc<str> = crate::confine::read_bounded_text(p, max)
-            .map_err(|e| format!("{display}: cannot read values file: {e}"))?
+            .map_err(|e| InputError::file(&display, format!("cannot read values file: {e}")))?
             .into();
         let v = crate::yaml::parse_values(&text, RUN_VALUES_BASE + i as u32, &limits.yaml())
-            .map_err(|e| format!("{display}:{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
+            .map_err(|e| InputError::new(&display, e.pos.line, e.pos.col, e.message))?;
         values.push(v.into_map().unwrap_or_default());
         registry.files.push((display, text));
     }
@@ -131,7 +153,7 @@ fn render_inner(
         ..Default::default()
     };
     crate::discover::argocd::apply_helm_inputs(env, &mut ro);
-    let rendered = render_chart(&loaded, &ro).map_err(|e| e.message)?;
+    let rendered = render_chart(&loaded, &ro)?;
     // What the parameters set, for provenance of values without a file line.
     let mut parameters = Map::new();
     if let Some(v) = &env.inline_values
@@ -155,8 +177,12 @@ fn render_inner(
         if name.ends_with("/NOTES.txt") || t.text.trim().is_empty() {
             continue;
         }
-        let documents = crate::yaml::parse_manifests(&t.text, &limits.yaml())
-            .map_err(|e| format!("YAML parse error on {name}: {}", e.message))?;
+        let documents = crate::yaml::parse_manifests(&t.text, &limits.yaml()).map_err(|e| {
+            EnvRenderError::Manifest {
+                template: name.clone(),
+                message: e.message,
+            }
+        })?;
         files.push(SourceFile {
             file: name.clone(),
             documents,

@@ -4,6 +4,7 @@
 //! file parsed once per call of [`Session::check_charts`]). `cli/` maps its arguments onto
 //! [`RunOptions`] and prints what the session returns.
 
+use crate::model::InputError;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -98,6 +99,42 @@ pub struct Prepared {
     pub exemptions: Option<Arc<ExemptionSet>>,
 }
 
+/// Why a run cannot start or go on (exit code 2). `Display` is what `chartgate: ` prefixes.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// A config file (`chartgate.yaml`, `--config`, `--platform-config`, CRD files) or a rule
+    /// id the config names that no rule has: `config error: FILE:LINE:COL: ...`.
+    #[error("config error: {0}")]
+    Config(String),
+    /// A Rego policy that does not load or compile: `policy error: FILE:LINE:COL: ...`.
+    #[error("policy error: {0}")]
+    Policy(#[from] super::policies::PolicyError),
+    /// An invalid `--limit`.
+    #[error("{0}")]
+    Limit(String),
+    /// `CHARTGATE_TODAY` is not a date.
+    #[error("{TODAY_VAR} must be a date YYYY-MM-DD, got `{0}`")]
+    Today(String),
+    /// Discovery of the inputs failed (an unreadable path, stdin, Argo CD resolution).
+    #[error("{0}")]
+    Discovery(String),
+    /// The worker pool could not start.
+    #[error("{0}")]
+    Pool(String),
+}
+
+impl From<SessionError> for String {
+    fn from(e: SessionError) -> String {
+        e.to_string()
+    }
+}
+
+/// `FILE:LINE:COL: message` of a config error (`FILE: message` without a line), the file
+/// relative to `cwd`.
+fn config_input_error(e: &ConfigError, cwd: &Path) -> String {
+    InputError::new(display_path(&e.file, cwd), e.line, e.column, &e.message).to_string()
+}
+
 /// `FILE:LINE:COL: message` of a config error, the file relative to `cwd`.
 pub fn config_error(e: &ConfigError, cwd: &Path) -> String {
     let file = display_path(&e.file, cwd);
@@ -115,17 +152,20 @@ impl Session {
     /// Starts a session over `paths`: records the root of the check and the trusted platform
     /// config, loads `--config` once and builds the worker pool. Errors are printed as
     /// `chartgate: {error}`.
-    pub fn new(opts: RunOptions, cwd: PathBuf, paths: &[PathBuf]) -> Result<Session, String> {
+    pub fn new(opts: RunOptions, cwd: PathBuf, paths: &[PathBuf]) -> Result<Session, SessionError> {
         trust(opts.platform_config.as_deref(), paths, &cwd)
-            .map_err(|e| format!("config error: {e}"))?;
+            .map_err(|e| SessionError::Config(e.to_string()))?;
         let config_override = match &opts.config {
-            Some(c) => Some(crate::config::load_file(c).map_err(|e| config_error(&e, &cwd))?),
+            Some(c) => Some(
+                crate::config::load_file(c)
+                    .map_err(|e| SessionError::Config(config_input_error(&e, &cwd)))?,
+            ),
             None => None,
         };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(opts.jobs.unwrap_or(0))
             .build()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| SessionError::Pool(e.to_string()))?;
         Ok(Session {
             opts,
             cwd,
@@ -147,21 +187,21 @@ impl Session {
 
     /// The config of a run starting at `start` (`--config`, else the nearest files walking up),
     /// with `--limit` applied.
-    pub fn config_for(&self, start: &Path) -> Result<Config, String> {
+    pub fn config_for(&self, start: &Path) -> Result<Config, SessionError> {
         let mut config = match &self.config_override {
             Some(c) => c.clone(),
             None => crate::config::find_for(&self.cwd.join(start))
-                .map_err(|e| config_error(&e, &self.cwd))?,
+                .map_err(|e| SessionError::Config(config_input_error(&e, &self.cwd)))?,
         };
         for a in &self.opts.limits {
-            config.limits.set_arg(a)?;
+            config.limits.set_arg(a).map_err(SessionError::Limit)?;
         }
         Ok(config)
     }
 
     /// Compiles the policies and prepares the exemptions of `config`. Errors:
     /// `policy error: FILE:LINE:COL: ...`.
-    pub fn prepare(&self, config: Config) -> Result<Prepared, String> {
+    pub fn prepare(&self, config: Config) -> Result<Prepared, SessionError> {
         let opts = CheckPolicies {
             policy: &self.opts.policy,
             data: &self.opts.data,
@@ -170,11 +210,11 @@ impl Session {
             combine: self.opts.combine,
             render_seconds: config.limits.render_seconds,
         };
-        let policies = load_for_check(&opts, &config.policies, &self.cwd)
-            .map_err(|e| format!("policy error: {e}"))?;
+        let policies =
+            load_for_check(&opts, &config.policies, &self.cwd).map_err(SessionError::Policy)?;
         unknown_rules(&config, &policies, &self.cwd)?;
         crate::analyze::kube::crds::load_files(&config.crds, &self.cwd)
-            .map_err(|e| format!("config error: {e}"))?;
+            .map_err(SessionError::Config)?;
         let exemptions = if config.exemptions.is_empty() {
             None
         } else {
@@ -205,7 +245,7 @@ impl Session {
         paths: &[PathBuf],
         prepared: &Prepared,
         stdin: &mut dyn std::io::Read,
-    ) -> Result<Discovery, String> {
+    ) -> Result<Discovery, SessionError> {
         let mut d = crate::discover::charts::discover(
             paths,
             &DiscoverOptions {
@@ -217,7 +257,7 @@ impl Session {
             },
             stdin,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| SessionError::Discovery(e.to_string()))?;
         let mut argo = crate::discover::argocd::apply(
             &mut d,
             paths,
@@ -225,14 +265,15 @@ impl Session {
             &prepared.config,
             self.config_override.as_ref(),
             &self.cwd,
-        )?;
+        )
+        .map_err(SessionError::Discovery)?;
         // Unresolved Argo CD sources pass through the engine's one sink too (exemptions).
         let settings = self.settings(prepared, None);
         argo.findings = crate::analyze::engine::sink_located(&settings, argo.findings);
         for svc in &d.services {
             unknown_rules(&svc.config, &prepared.policies, &self.cwd)?;
             crate::analyze::kube::crds::load_files(&svc.config.crds, &self.cwd)
-                .map_err(|e| format!("config error: {e}"))?;
+                .map_err(SessionError::Config)?;
         }
         self.adjust(&mut d.services);
         Ok(Discovery {
@@ -302,7 +343,7 @@ impl Session {
         &self,
         inputs: &[ManifestInput],
         prepared: &Prepared,
-    ) -> Vec<Result<SourceFile, String>> {
+    ) -> Vec<Result<SourceFile, crate::model::InputError>> {
         let limits = prepared.config.limits.yaml();
         self.install(|| {
             inputs
@@ -350,7 +391,7 @@ impl Prepared {
 /// Records the root of the check (the first path, else the current directory) and the trusted
 /// platform config (`--platform-config`: its paths are not confined; None: the bundled
 /// defaults). See `config::trust` and `config::confine`.
-fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), String> {
+fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), InputError> {
     let first = paths
         .iter()
         .find(|p| p.as_os_str() != "-")
@@ -362,11 +403,7 @@ fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), S
         Some(p) => Some(
             crate::config::load_platform_file(&cwd.join(p)).map_err(|e| {
                 let file = crate::confine::show_path(Path::new(&display_path(&e.file, cwd)));
-                if e.line == 0 {
-                    format!("{file}: {}", e.message)
-                } else {
-                    format!("{file}:{}:{}: {}", e.line, e.column, e.message)
-                }
+                InputError::new(file, e.line, e.column, e.message)
             })?,
         ),
     };
@@ -377,7 +414,11 @@ fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), S
 /// A rule id under `rules:` (top level or an environment's) or in an exemption that no built-in
 /// rule, engine rule or policy rule of the run has: a config error at its line, with a
 /// did-you-mean. A misspelt id would otherwise silently configure nothing.
-pub fn unknown_rules(config: &Config, policies: &PolicySet, cwd: &Path) -> Result<(), String> {
+pub fn unknown_rules(
+    config: &Config,
+    policies: &PolicySet,
+    cwd: &Path,
+) -> Result<(), SessionError> {
     use crate::analyze::{engine::ENGINE_RULES, registry};
     let known = |id: &str| {
         registry::find(id).is_some()
@@ -400,22 +441,25 @@ pub fn unknown_rules(config: &Config, policies: &PolicySet, cwd: &Path) -> Resul
             .filter(|c| registry::distance(id, c) <= id.len().max(3) / 3 + 1)
             .map(|c| format!("; did you mean `{c}`?"))
             .unwrap_or_else(|| "; `chartgate rules` lists every rule".to_string());
-        return Err(format!(
-            "config error: {}:{}:{}: unknown rule `{}`{hint}",
-            display_path(Path::new(&at.file), cwd),
-            at.line,
-            at.column,
-            crate::confine::excerpt(id, 60)
+        return Err(SessionError::Config(
+            InputError::new(
+                display_path(Path::new(&at.file), cwd),
+                at.line,
+                at.column,
+                format!("unknown rule `{}`{hint}", crate::confine::excerpt(id, 60)),
+            )
+            .to_string(),
         ));
     }
     Ok(())
 }
 
 /// Today, for expiry dates (`CHARTGATE_TODAY` when set).
-pub fn today() -> Result<chrono::NaiveDate, String> {
+pub fn today() -> Result<chrono::NaiveDate, SessionError> {
     match std::env::var(TODAY_VAR) {
-        Ok(s) => chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-            .map_err(|_| format!("{TODAY_VAR} must be a date YYYY-MM-DD, got `{s}`")),
+        Ok(s) => {
+            chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|_| SessionError::Today(s))
+        }
         Err(_) => Ok(chrono::Local::now().date_naive()),
     }
 }

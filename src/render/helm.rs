@@ -19,6 +19,7 @@ use crate::render::chart::{
     Chart, RenderError, RenderOptions, RenderedChart, RenderedTemplate, load_chart, prepare_values,
     user_values,
 };
+use crate::render::template::TemplatePos;
 
 /// Renders `chart_dir` with `helm template` from PATH.
 pub fn render_with_helm(
@@ -34,13 +35,13 @@ pub fn render_with_helm_from(
     chart_dir: &Path,
     opts: &RenderOptions,
 ) -> Result<RenderedChart, RenderError> {
-    let err = |message: String| RenderError { message };
+    let err = |message: String| RenderError::Helm { message, at: None };
     let helm = find_helm(path_var)
         .ok_or_else(|| err("helm renderer: no `helm` binary on PATH".to_string()))?;
-    let loaded = load_chart(chart_dir).map_err(|e| err(e.to_string()))?;
+    let loaded = load_chart(chart_dir)?;
     let mut sources = loaded.sources.clone();
-    let user = user_values(opts, &mut sources).map_err(err)?;
-    let prepared = prepare_values(&loaded.chart, &user).map_err(err)?;
+    let user = user_values(opts, &mut sources)?;
+    let prepared = prepare_values(&loaded.chart, &user)?;
 
     // Already-parsed layers go to helm as one JSON values file (JSON is YAML), first.
     let tmp = std::env::temp_dir().join(format!(
@@ -58,7 +59,10 @@ pub fn render_with_helm_from(
         let stderr = String::from_utf8_lossy(&out.stderr);
         let msg = stderr.trim();
         let msg = msg.strip_prefix("Error: ").unwrap_or(msg);
-        return Err(err(format!("helm renderer: {msg}")));
+        return Err(RenderError::Helm {
+            message: format!("helm renderer: {msg}"),
+            at: template_position(msg),
+        });
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let mut template_files = BTreeMap::new();
@@ -70,6 +74,60 @@ pub fn render_with_helm_from(
         chart: prepared.chart,
         template_files,
     })
+}
+
+/// The first template position `NAME:LINE[:COL]` that helm's message names, where `NAME` is a
+/// path of a chart's template (`web/templates/x.yaml`, `web/charts/sub/templates/_h.tpl`: ASCII
+/// letters, digits and `_.-/`, with `/templates/` inside). Helm prints no structure, so its text
+/// is read; the native renderer's errors carry their positions.
+pub fn template_position(msg: &str) -> Option<TemplatePos> {
+    let name_char = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-' | b'/');
+    let digits = |b: &[u8]| b.iter().take_while(|c| c.is_ascii_digit()).count();
+    let b = msg.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if !name_char(b[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && name_char(b[i]) {
+            i += 1;
+        }
+        let name = &msg[start..i];
+        // `/templates/` with a character before it and one after it.
+        let has_dir = name
+            .match_indices("/templates/")
+            .any(|(at, d)| at > 0 && at + d.len() < name.len());
+        let rest = &b[i..];
+        let n = if rest.first() == Some(&b':') {
+            digits(&rest[1..])
+        } else {
+            0
+        };
+        if !has_dir || n == 0 {
+            continue;
+        }
+        let line = msg[i + 1..i + 1 + n].parse().unwrap_or(1);
+        let after = &rest[1 + n..];
+        let m = if after.first() == Some(&b':') {
+            digits(&after[1..])
+        } else {
+            0
+        };
+        let col = if m > 0 {
+            let c = i + 2 + n;
+            msg[c..c + m].parse().unwrap_or(1)
+        } else {
+            0
+        };
+        return Some(TemplatePos {
+            template: name.to_string(),
+            line,
+            col,
+        });
+    }
+    None
 }
 
 /// Template name (`chart/charts/sub/templates/x.yaml`) → source id, for the chart and its
@@ -239,6 +297,28 @@ kind: B1\n---\n# Source: c/templates/b.yaml\nkind: B2\n";
     }
 
     #[test]
+    fn positions_in_helms_messages() {
+        let at = |m: &str| template_position(m).map(|p| (p.template, p.line, p.col));
+        assert_eq!(
+            at(
+                "template: web/templates/x.yaml:3:7: executing \"web/templates/x.yaml\" at <.a>: boom"
+            ),
+            Some(("web/templates/x.yaml".into(), 3, 7))
+        );
+        assert_eq!(
+            at("parse error at (web/charts/db/templates/_h.tpl:12): unexpected EOF"),
+            Some(("web/charts/db/templates/_h.tpl".into(), 12, 0))
+        );
+        assert_eq!(at("no location in chart/templates/: here"), None);
+        assert_eq!(at("templates/x.yaml:3 has no chart"), None);
+        assert_eq!(at("a/templates/x.yaml: 3"), None);
+        assert_eq!(
+            at("see a/templates/x.yaml:x then b/templates/y.yaml:9:"),
+            Some(("b/templates/y.yaml".into(), 9, 0))
+        );
+    }
+
+    #[test]
     fn missing_helm_is_a_clear_error() {
         let dir = std::env::temp_dir().join("chartgate-no-helm-here");
         let e = render_with_helm_from(
@@ -247,9 +327,9 @@ kind: B1\n---\n# Source: c/templates/b.yaml\nkind: B2\n";
             &RenderOptions::default(),
         )
         .unwrap_err();
-        assert_eq!(e.message, "helm renderer: no `helm` binary on PATH");
+        assert_eq!(e.to_string(), "helm renderer: no `helm` binary on PATH");
         let e =
             render_with_helm_from(None, Path::new("nope"), &RenderOptions::default()).unwrap_err();
-        assert_eq!(e.message, "helm renderer: no `helm` binary on PATH");
+        assert_eq!(e.to_string(), "helm renderer: no `helm` binary on PATH");
     }
 }

@@ -21,17 +21,18 @@ pub enum Renderer {
 }
 
 /// Renders `chart` (its symbolic links bounded by `repo`, else the chart directory) with the
-/// chosen renderer; the error is Helm's (or the helm binary's) message.
+/// chosen renderer; the error prints Helm's (or the helm binary's) message.
 pub fn render_with(
     renderer: Renderer,
     chart: &Path,
     repo: Option<&Path>,
     opts: &RenderOptions,
-) -> Result<RenderedChart, String> {
+) -> Result<RenderedChart, chart::RenderError> {
     match renderer {
-        Renderer::Native => chart::load::load_chart_in(chart, &opts.limits, repo)
-            .map_err(|e| e.to_string())
-            .and_then(|lc| render_chart(&lc, opts).map_err(|e| e.message)),
-        Renderer::Helm => helm::render_with_helm(chart, opts).map_err(|e| e.message),
+        Renderer::Native => render_chart(
+            &chart::load::load_chart_in(chart, &opts.limits, repo)?,
+            opts,
+        ),
+        Renderer::Helm => helm::render_with_helm(chart, opts),
     }
 }

@@ -573,21 +573,18 @@ mod tests {
         env: Option<&str>,
         file: &str,
     ) -> Finding {
-        Finding {
-            rule: rule.into(),
-            severity: sev,
-            message: "m".into(),
-            resource: None,
-            location: Location {
+        Finding::new(
+            rule,
+            sev,
+            "m",
+            Location {
                 file: file.into(),
                 line: 1,
                 column: 1,
             },
-            related: Vec::new(),
-            environment: env.map(str::to_string),
-            chart: chart.map(str::to_string),
-            field: None,
-        }
+        )
+        .with_environment(env)
+        .with_chart(chart)
     }
 
     fn check(s: &str, e: Option<&str>) -> Check {

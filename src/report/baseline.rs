@@ -202,26 +202,25 @@ mod tests {
     /// Moved from model/finding.rs, whose second fingerprint function nothing used.
     #[test]
     fn fingerprint_ignores_lines() {
-        let mut f = Finding {
-            rule: "image-tag-pinned".into(),
-            severity: Severity::Error,
-            message: "image at values-prod.yaml:3 has no tag".into(),
-            resource: Some(ResourceRef {
-                api_version: "apps/v1".into(),
-                kind: "Deployment".into(),
-                name: "api".into(),
-                namespace: None,
-            }),
-            location: Location {
+        let mut f = Finding::new(
+            "image-tag-pinned",
+            Severity::Error,
+            "image at values-prod.yaml:3 has no tag",
+            Location {
                 file: "values-prod.yaml".into(),
                 line: 3,
                 column: 1,
             },
-            related: Vec::new(),
-            environment: Some("prod".into()),
-            chart: Some("services/api".into()),
-            field: Some("spec.template.spec.containers[0].image".into()),
-        };
+        )
+        .with_resource(ResourceRef {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            name: "api".into(),
+            namespace: None,
+        })
+        .with_environment(Some("prod"))
+        .with_chart(Some("services/api"))
+        .with_field(Some("spec.template.spec.containers[0].image"));
         let a = fingerprint(&f);
         assert_eq!(a.len(), 32);
         f.location.line = 30;

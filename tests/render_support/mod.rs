@@ -143,7 +143,7 @@ pub fn run_case(corpus: &Path, case: &serde_json::Value, exact_errors: bool) -> 
     let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         load_chart(&corpus.join("charts").join(chart))
             .map_err(|e| e.to_string())
-            .and_then(|lc| render_chart(&lc, &opts).map_err(|e| e.message))
+            .and_then(|lc| render_chart(&lc, &opts).map_err(|e| e.to_string()))
     }))
     .unwrap_or_else(|_| Err("PANIC".to_string()));
     let want_err = golden.get("error").and_then(|e| e.as_str());

@@ -138,21 +138,16 @@ pub(crate) fn run_policies(
                         }
                         None => {
                             // A `--combine` result that names no input: about the whole render.
-                            sink.emit_located(Finding {
-                                rule: f.rule,
-                                severity: f.severity,
-                                message: f.message,
-                                resource: None,
-                                location: Location {
-                                    file: first_file.to_string(),
-                                    line: 1,
-                                    column: 1,
-                                },
-                                related: Vec::new(),
-                                environment: sink.settings.environment.clone(),
-                                chart: None,
-                                field: f.path,
-                            });
+                            let at = Location {
+                                file: first_file.to_string(),
+                                line: 1,
+                                column: 1,
+                            };
+                            sink.emit_located(
+                                Finding::new(f.rule, f.severity, f.message, at)
+                                    .with_environment(sink.settings.environment.clone())
+                                    .with_field(f.path),
+                            );
                         }
                     }
                 }

@@ -351,21 +351,17 @@ pub fn chart_findings(
     let display = crate::discover::manifests::display_path(file, cwd);
     let mut out = Vec::new();
     let mut push = |node: &Node, field: String, message: String| {
-        out.push(Finding {
-            rule: ChartSource::INFO.id.to_string(),
-            severity: level,
-            message,
-            resource: None,
-            location: Location {
-                file: display.clone(),
-                line: node.pos.line,
-                column: node.pos.col,
-            },
-            related: Vec::new(),
-            environment: settings.environment.clone(),
-            chart: Some(chart_display.to_string()),
-            field: Some(field),
-        });
+        let at = Location {
+            file: display.clone(),
+            line: node.pos.line,
+            column: node.pos.col,
+        };
+        out.push(
+            Finding::new(ChartSource::INFO.id, level, message, at)
+                .with_environment(settings.environment.clone())
+                .with_chart(Some(chart_display))
+                .with_field(Some(field)),
+        );
     };
     for (i, d) in deps.iter().enumerate() {
         let name = d.get("name").and_then(scalar_text).unwrap_or_default();

@@ -136,21 +136,17 @@ pub fn chart_finding(
                 .map(|i| i as u32 + 1)
         })
         .unwrap_or(1);
-    Some(crate::model::Finding {
-        rule: DeprecatedApi::INFO.id.to_string(),
-        severity: level,
-        message,
-        resource: None,
-        location: crate::model::Location {
-            file: crate::discover::manifests::display_path(&file, cwd),
-            line,
-            column: 1,
-        },
-        related: Vec::new(),
-        environment: settings.environment.clone(),
-        chart: Some(chart_display.to_string()),
-        field: Some("kubeVersion".to_string()),
-    })
+    let at = crate::model::Location {
+        file: crate::discover::manifests::display_path(&file, cwd),
+        line,
+        column: 1,
+    };
+    Some(
+        crate::model::Finding::new(DeprecatedApi::INFO.id, level, message, at)
+            .with_environment(settings.environment.clone())
+            .with_chart(Some(chart_display))
+            .with_field(Some("kubeVersion")),
+    )
 }
 
 #[cfg(test)]

@@ -83,17 +83,14 @@ impl ValuesViolation {
     /// the value), at the rule's default severity: the engine's sink
     /// ([`crate::analyze::engine::sink_located`]) applies the configured one and exemptions.
     pub fn finding(&self, location: Location, environment: Option<&str>) -> Finding {
-        Finding {
-            rule: ValuesSchema::INFO.id.into(),
-            severity: ValuesSchema::INFO.default_severity,
-            message: self.text(),
-            resource: None,
+        Finding::new(
+            ValuesSchema::INFO.id,
+            ValuesSchema::INFO.default_severity,
+            self.text(),
             location,
-            related: Vec::new(),
-            environment: environment.map(str::to_string),
-            chart: None,
-            field: (!self.standalone).then(|| format!("values{}", self.pointer.replace('/', "."))),
-        }
+        )
+        .with_environment(environment)
+        .with_field((!self.standalone).then(|| format!("values{}", self.pointer.replace('/', "."))))
     }
 }
 
@@ -125,7 +122,7 @@ pub fn check_values(
             None => ValuesViolation {
                 schema: format!("values.schema.json of chart `{}`", chart.name()),
                 pointer: String::new(),
-                message: e,
+                message: e.to_string(),
                 origin: Origin::NONE,
                 standalone: false,
             },

@@ -140,24 +140,20 @@ pub fn findings_cached(
                     }
                     None => String::new(),
                 };
-                out.push(Finding {
-                rule: ValuesUnknownKey::INFO.id.into(),
-                severity,
-                message: format!(
+                let message = format!(
                     "`{name}` is not a value of chart `{}` (not in its defaults, values.schema.json or templates){hint}",
                     chart.name()
-                ),
-                resource: None,
-                location: Location {
+                );
+                let at = Location {
                     file: file.clone(),
                     line: key.pos.line,
                     column: key.pos.col,
-                },
-                related: Vec::new(),
-                environment: environment.map(str::to_string),
-                chart: None,
-                field: Some(format!("values.{name}")),
-            });
+                };
+                out.push(
+                    Finding::new(ValuesUnknownKey::INFO.id, severity, message, at)
+                        .with_environment(environment)
+                        .with_field(Some(format!("values.{name}"))),
+                );
             },
         );
     }

@@ -59,14 +59,33 @@ pub fn is_kind(doc: &Value, kind: &str) -> bool {
         && doc.get("kind").and_then(Value::as_str) == Some(kind)
 }
 
-fn opt_str(v: &Value, key: &str, at: &str) -> Result<Option<String>, String> {
+/// A field of an Application that Argo CD would refuse: the field's path
+/// (`spec.sources[0].helm.valueFiles`) and what is wrong with it. Prints as
+/// `` `FIELD` problem ``.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{field}` {problem}")]
+pub struct FieldError {
+    pub field: String,
+    pub problem: String,
+}
+
+impl FieldError {
+    fn new(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
+fn opt_str(v: &Value, key: &str, at: &str) -> Result<Option<String>, FieldError> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if s.is_empty() => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
-        Some(other) => Err(format!(
-            "`{at}{key}` must be a string, got {}",
-            type_name(other)
+        Some(other) => Err(FieldError::new(
+            format!("{at}{key}"),
+            format!("must be a string, got {}", type_name(other)),
         )),
     }
 }
@@ -82,34 +101,34 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn opt_bool(v: &Value, key: &str, at: &str) -> Result<bool, String> {
+fn opt_bool(v: &Value, key: &str, at: &str) -> Result<bool, FieldError> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(false),
         Some(Value::Bool(b)) => Ok(*b),
         Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
-        Some(other) => Err(format!(
-            "`{at}{key}` must be a boolean, got {}",
-            type_name(other)
+        Some(other) => Err(FieldError::new(
+            format!("{at}{key}"),
+            format!("must be a boolean, got {}", type_name(other)),
         )),
     }
 }
 
-fn str_list(v: &Value, key: &str, at: &str) -> Result<Vec<String>, String> {
+fn str_list(v: &Value, key: &str, at: &str) -> Result<Vec<String>, FieldError> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
             .map(|i| match i {
                 Value::String(s) => Ok(s.clone()),
-                other => Err(format!(
-                    "`{at}{key}` entries must be strings, got {}",
-                    type_name(other)
+                other => Err(FieldError::new(
+                    format!("{at}{key}"),
+                    format!("entries must be strings, got {}", type_name(other)),
                 )),
             })
             .collect(),
-        Some(other) => Err(format!(
-            "`{at}{key}` must be a list, got {}",
-            type_name(other)
+        Some(other) => Err(FieldError::new(
+            format!("{at}{key}"),
+            format!("must be a list, got {}", type_name(other)),
         )),
     }
 }
@@ -124,9 +143,9 @@ fn scalar(v: Option<&Value>) -> String {
     }
 }
 
-fn helm(v: &Value, at: &str) -> Result<Helm, String> {
+fn helm(v: &Value, at: &str) -> Result<Helm, FieldError> {
     if !v.is_object() {
-        return Err(format!("`{at}` must be a map"));
+        return Err(FieldError::new(at, "must be a map"));
     }
     let at = format!("{at}.");
     let mut h = Helm {
@@ -144,24 +163,29 @@ fn helm(v: &Value, at: &str) -> Result<Helm, String> {
         Some(Value::Object(o)) if !o.is_empty() => h.values = Some(Value::Object(o.clone())),
         Some(Value::Null) | None | Some(Value::Object(_)) => {}
         Some(other) => {
-            return Err(format!(
-                "`{at}valuesObject` must be a map, got {}",
-                type_name(other)
+            return Err(FieldError::new(
+                format!("{at}valuesObject"),
+                format!("must be a map, got {}", type_name(other)),
             ));
         }
     }
     if h.values.is_none() {
         match v.get("values") {
             Some(Value::String(s)) if !s.trim().is_empty() => {
-                let docs = crate::yaml::parse_stream(s, &crate::yaml::Limits::default())
-                    .map_err(|e| format!("`{at}values` is not valid YAML: {}", e.message))?;
+                let docs =
+                    crate::yaml::parse_stream(s, &crate::yaml::Limits::default()).map_err(|e| {
+                        FieldError::new(
+                            format!("{at}values"),
+                            format!("is not valid YAML: {}", e.message),
+                        )
+                    })?;
                 match docs.into_iter().next().map(|d| d.root.to_json()) {
                     Some(Value::Object(o)) => h.values = Some(Value::Object(o)),
                     Some(Value::Null) | None => {}
                     Some(other) => {
-                        return Err(format!(
-                            "`{at}values` must hold a YAML map, got {}",
-                            type_name(&other)
+                        return Err(FieldError::new(
+                            format!("{at}values"),
+                            format!("must hold a YAML map, got {}", type_name(&other)),
                         ));
                     }
                 }
@@ -169,20 +193,21 @@ fn helm(v: &Value, at: &str) -> Result<Helm, String> {
             Some(Value::Object(o)) if !o.is_empty() => h.values = Some(Value::Object(o.clone())),
             Some(Value::String(_)) | Some(Value::Null) | None | Some(Value::Object(_)) => {}
             Some(other) => {
-                return Err(format!(
-                    "`{at}values` must be a string, got {}",
-                    type_name(other)
+                return Err(FieldError::new(
+                    format!("{at}values"),
+                    format!("must be a string, got {}", type_name(other)),
                 ));
             }
         }
     }
     if let Some(ps) = v.get("parameters").filter(|p| !p.is_null()) {
         let Some(items) = ps.as_array() else {
-            return Err(format!("`{at}parameters` must be a list"));
+            return Err(FieldError::new(format!("{at}parameters"), "must be a list"));
         };
         for p in items {
-            let name = opt_str(p, "name", &format!("{at}parameters[]."))?
-                .ok_or_else(|| format!("`{at}parameters[]` entries need a `name`"))?;
+            let name = opt_str(p, "name", &format!("{at}parameters[]."))?.ok_or_else(|| {
+                FieldError::new(format!("{at}parameters[]"), "entries need a `name`")
+            })?;
             h.parameters.push((
                 name,
                 scalar(p.get("value")),
@@ -192,27 +217,32 @@ fn helm(v: &Value, at: &str) -> Result<Helm, String> {
     }
     if let Some(ps) = v.get("fileParameters").filter(|p| !p.is_null()) {
         let Some(items) = ps.as_array() else {
-            return Err(format!("`{at}fileParameters` must be a list"));
+            return Err(FieldError::new(
+                format!("{at}fileParameters"),
+                "must be a list",
+            ));
         };
         for p in items {
             let at2 = format!("{at}fileParameters[].");
-            let name = opt_str(p, "name", &at2)?
-                .ok_or_else(|| format!("`{at}fileParameters[]` entries need a `name`"))?;
-            let path = opt_str(p, "path", &at2)?
-                .ok_or_else(|| format!("`{at}fileParameters[]` entries need a `path`"))?;
+            let name = opt_str(p, "name", &at2)?.ok_or_else(|| {
+                FieldError::new(format!("{at}fileParameters[]"), "entries need a `name`")
+            })?;
+            let path = opt_str(p, "path", &at2)?.ok_or_else(|| {
+                FieldError::new(format!("{at}fileParameters[]"), "entries need a `path`")
+            })?;
             h.file_parameters.push((name, path));
         }
     }
     Ok(h)
 }
 
-fn source(v: &Value, at: &str) -> Result<Source, String> {
+fn source(v: &Value, at: &str) -> Result<Source, FieldError> {
     if !v.is_object() {
-        return Err(format!("`{at}` must be a map"));
+        return Err(FieldError::new(at, "must be a map"));
     }
     let dot = format!("{at}.");
-    let repo_url =
-        opt_str(v, "repoURL", &dot)?.ok_or_else(|| format!("`{at}.repoURL` is required"))?;
+    let repo_url = opt_str(v, "repoURL", &dot)?
+        .ok_or_else(|| FieldError::new(format!("{at}.repoURL"), "is required"))?;
     let mut s = Source {
         repo_url,
         path: opt_str(v, "path", &dot)?,
@@ -236,13 +266,13 @@ fn source(v: &Value, at: &str) -> Result<Source, String> {
 }
 
 /// Reads an Application document; the error says which field is wrong.
-pub fn parse(doc: &Value) -> Result<Application, String> {
+pub fn parse(doc: &Value) -> Result<Application, FieldError> {
     let meta = doc.get("metadata").unwrap_or(&Value::Null);
     let name = opt_str(meta, "name", "metadata.")?
-        .ok_or_else(|| "`metadata.name` is required".to_string())?;
+        .ok_or_else(|| FieldError::new("metadata.name", "is required"))?;
     let spec = match doc.get("spec") {
         Some(s @ Value::Object(_)) => s,
-        _ => return Err("`spec` is required and must be a map".into()),
+        _ => return Err(FieldError::new("spec", "is required and must be a map")),
     };
     let mut app = Application {
         name,
@@ -263,12 +293,15 @@ pub fn parse(doc: &Value) -> Result<Application, String> {
             app.sources.push(source(s, "spec.source")?)
         }
         (Some(Value::Array(_)), None) | (None, None) => {
-            return Err("`spec.source` or `spec.sources` is required".into());
+            return Err(FieldError::new(
+                "spec.source",
+                "or `spec.sources` is required",
+            ));
         }
         (Some(other), _) => {
-            return Err(format!(
-                "`spec.sources` must be a list, got {}",
-                type_name(other)
+            return Err(FieldError::new(
+                "spec.sources",
+                format!("must be a list, got {}", type_name(other)),
             ));
         }
     }
@@ -276,9 +309,9 @@ pub fn parse(doc: &Value) -> Result<Application, String> {
         Some(d @ Value::Object(_)) => d,
         Some(Value::Null) | None => &Value::Null,
         Some(other) => {
-            return Err(format!(
-                "`spec.destination` must be a map, got {}",
-                type_name(other)
+            return Err(FieldError::new(
+                "spec.destination",
+                format!("must be a map, got {}", type_name(other)),
             ));
         }
     };
@@ -366,7 +399,7 @@ mod tests {
         assert_eq!(app.dest_namespace.as_deref(), Some("team"));
         assert_eq!(
             parse(&json!({"metadata": {"name": "a"}, "spec": {"source": {"path": "x"}}})),
-            Err("`spec.source.repoURL` is required".into())
+            Err(FieldError::new("spec.source.repoURL", "is required"))
         );
         assert_eq!(
             unexpanded(

@@ -29,7 +29,7 @@ pub enum LoadError {
     /// Dependencies that are neither vendored nor found locally.
     Missing(Vec<Missing>),
     /// The loader's error.
-    Other(String),
+    Chart(crate::render::chart::ChartError),
 }
 
 /// Helm's repository cache directory.
@@ -72,7 +72,7 @@ pub fn load(
     limits: &crate::model::Limits,
 ) -> Result<LoadedChart, LoadError> {
     let loaded = crate::render::chart::load::load_chart_in(chart, limits, repo_root)
-        .map_err(|e| LoadError::Other(e.to_string()))?;
+        .map_err(LoadError::Chart)?;
     let absent: Vec<&crate::render::chart::Dependency> =
         (loaded.chart.metadata.dependencies.iter())
             .filter(|d| !loaded.chart.dependencies.iter().any(|c| c.name() == d.name))
@@ -101,7 +101,7 @@ pub fn load(
         return Err(LoadError::Missing(missing));
     }
     crate::render::chart::load::load_chart_with_archives(chart, limits, &found, repo_root)
-        .map_err(|e| LoadError::Other(e.to_string()))
+        .map_err(LoadError::Chart)
 }
 
 /// The `unresolved-source` message of a missing dependency.

@@ -25,27 +25,125 @@ pub enum RefTarget {
     Unmapped(String),
 }
 
+/// Why a value file (or a file parameter) of an Application cannot be resolved: which entry
+/// (`raw`, as written) and the problem. `Display` is the `unresolved-source` reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueFileError {
+    /// What the entry is: `value file` (`helm.valueFiles`) or `file parameter`
+    /// (`helm.fileParameters`).
+    pub what: &'static str,
+    /// The entry as written.
+    pub raw: String,
+    pub problem: ValueFileProblem,
+}
+
+/// What is wrong with a value file entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueFileProblem {
+    /// It resolves outside its repository.
+    Outside,
+    /// It reaches outside its repository through a symbolic link.
+    LinksOutside,
+    /// `$name/...` names a ref source whose repository has no local checkout.
+    UnmappedRef { name: String, url: String },
+    /// `$name/...` names no ref source of the Application.
+    UnknownRef { name: String },
+    /// A URL (`https://...`).
+    Remote,
+    /// The glob (resolved to `pattern`) does not compile.
+    Glob { pattern: String, kind: String },
+    /// The glob matches no file.
+    NoMatch,
+    /// The glob matches `path`, which is outside the repository.
+    GlobOutside { path: String },
+    /// The file does not exist.
+    Missing,
+}
+
+impl ValueFileError {
+    fn new(raw: &str, problem: ValueFileProblem) -> Self {
+        ValueFileError {
+            what: "value file",
+            raw: raw.to_string(),
+            problem,
+        }
+    }
+
+    /// The same error about a `helm.fileParameters` entry.
+    pub fn file_parameter(self) -> Self {
+        ValueFileError {
+            what: "file parameter",
+            ..self
+        }
+    }
+}
+
+impl std::fmt::Display for ValueFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, raw) = (self.what, &self.raw);
+        match &self.problem {
+            ValueFileProblem::Outside => write!(
+                f,
+                "{what} `{raw}` resolves outside its repository; Argo CD refuses it"
+            ),
+            ValueFileProblem::LinksOutside => write!(
+                f,
+                "{what} `{raw}` links outside its repository; Argo CD refuses it"
+            ),
+            ValueFileProblem::UnmappedRef { name, url } => write!(
+                f,
+                "{what} `{raw}`: the source with `ref: {name}` ({url}) has no local checkout; map it with --repo {url}=PATH or `repos:` in chartgate.yaml"
+            ),
+            ValueFileProblem::UnknownRef { name } => write!(
+                f,
+                "{what} `{raw}`: unknown `${name}`: no source of this Application has `ref: {name}`"
+            ),
+            ValueFileProblem::Remote => {
+                write!(f, "{what} `{raw}` is a remote URL; chartgate works offline")
+            }
+            ValueFileProblem::Glob { pattern, kind } => {
+                write!(f, "invalid {what} glob `{pattern}`: {kind}")
+            }
+            ValueFileProblem::NoMatch => write!(
+                f,
+                "{what} glob `{raw}` matches no file (set `ignoreMissingValueFiles: true` if that is intended)"
+            ),
+            ValueFileProblem::GlobOutside { path } => write!(
+                f,
+                "{what} glob `{raw}` matches {path} outside its repository"
+            ),
+            ValueFileProblem::Missing => write!(
+                f,
+                "{what} `{raw}` does not exist (Argo CD fails this render; set `ignoreMissingValueFiles: true` if that is intended)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ValueFileError {}
+
 fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '['])
 }
 
 /// Resolves `file` against `app_path` (relative) or `root` (leading `/`), refusing escapes.
-fn resolve_in(app_path: &Path, root: &Path, file: &str, raw: &str) -> Result<PathBuf, String> {
+fn resolve_in(
+    app_path: &Path,
+    root: &Path,
+    file: &str,
+    raw: &str,
+) -> Result<PathBuf, ValueFileError> {
     let p = match file.strip_prefix('/') {
         Some(rest) => root.join(rest),
         None => app_path.join(file),
     };
     let p = normalise(&p);
     if !p.starts_with(root) {
-        return Err(format!(
-            "value file `{raw}` resolves outside its repository; Argo CD refuses it"
-        ));
+        return Err(ValueFileError::new(raw, ValueFileProblem::Outside));
     }
     // A symbolic link must stay inside the repository too.
     if crate::confine::root::leaves_through_link(&p, root) {
-        return Err(format!(
-            "value file `{raw}` links outside its repository; Argo CD refuses it"
-        ));
+        return Err(ValueFileError::new(raw, ValueFileProblem::LinksOutside));
     }
     Ok(p)
 }
@@ -56,7 +154,7 @@ fn resolve_one(
     app_path: &Path,
     repo_root: &Path,
     refs: &BTreeMap<String, RefTarget>,
-) -> Result<(PathBuf, PathBuf), String> {
+) -> Result<(PathBuf, PathBuf), ValueFileError> {
     if let Some(rest) = raw.strip_prefix('$') {
         let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
         return match refs.get(name) {
@@ -64,11 +162,18 @@ fn resolve_one(
                 resolve_in(root, root, &format!("/{path}"), raw)?,
                 root.clone(),
             )),
-            Some(RefTarget::Unmapped(url)) => Err(format!(
-                "value file `{raw}`: the source with `ref: {name}` ({url}) has no local checkout; map it with --repo {url}=PATH or `repos:` in chartgate.yaml"
+            Some(RefTarget::Unmapped(url)) => Err(ValueFileError::new(
+                raw,
+                ValueFileProblem::UnmappedRef {
+                    name: name.to_string(),
+                    url: url.clone(),
+                },
             )),
-            None => Err(format!(
-                "value file `{raw}`: unknown `${name}`: no source of this Application has `ref: {name}`"
+            None => Err(ValueFileError::new(
+                raw,
+                ValueFileProblem::UnknownRef {
+                    name: name.to_string(),
+                },
             )),
         };
     }
@@ -78,9 +183,7 @@ fn resolve_one(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '+')
     {
-        return Err(format!(
-            "value file `{raw}` is a remote URL; chartgate works offline"
-        ));
+        return Err(ValueFileError::new(raw, ValueFileProblem::Remote));
     }
     Ok((
         resolve_in(app_path, repo_root, raw, raw)?,
@@ -88,7 +191,7 @@ fn resolve_one(
     ))
 }
 
-fn glob_matches(pattern: &Path) -> Result<Vec<PathBuf>, String> {
+fn glob_matches(pattern: &Path, raw: &str) -> Result<Vec<PathBuf>, ValueFileError> {
     let mut root = PathBuf::new();
     let mut rest = Vec::new();
     for c in pattern.components() {
@@ -103,11 +206,11 @@ fn glob_matches(pattern: &Path) -> Result<Vec<PathBuf>, String> {
         .literal_separator(true)
         .build()
         .map_err(|e| {
-            format!(
-                "invalid value file glob `{}`: {}",
-                pattern.display(),
-                e.kind()
-            )
+            let problem = ValueFileProblem::Glob {
+                pattern: pattern.display().to_string(),
+                kind: e.kind().to_string(),
+            };
+            ValueFileError::new(raw, problem)
         })?
         .compile_matcher();
     let deep = rest.iter().any(|r| r.contains("**"));
@@ -137,7 +240,7 @@ pub fn value_files(
     repo_root: &Path,
     refs: &BTreeMap<String, RefTarget>,
     ignore_missing: bool,
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, ValueFileError> {
     let explicit: HashSet<PathBuf> = raw_files
         .iter()
         .filter(|r| !is_glob(r))
@@ -153,20 +256,19 @@ pub fn value_files(
     for raw in raw_files {
         let (path, root) = resolve_one(raw, app_path, repo_root, refs)?;
         if is_glob(raw) {
-            let matches = glob_matches(&path)?;
+            let matches = glob_matches(&path, raw)?;
             if matches.is_empty() {
                 if ignore_missing {
                     continue;
                 }
-                return Err(format!(
-                    "value file glob `{raw}` matches no file (set `ignoreMissingValueFiles: true` if that is intended)"
-                ));
+                return Err(ValueFileError::new(raw, ValueFileProblem::NoMatch));
             }
             for m in matches {
                 if crate::confine::root::leaves_through_link(&normalise(&m), &root) {
-                    return Err(format!(
-                        "value file glob `{raw}` matches {} outside its repository",
-                        m.display()
+                    let path = m.display().to_string();
+                    return Err(ValueFileError::new(
+                        raw,
+                        ValueFileProblem::GlobOutside { path },
                     ));
                 }
                 if !explicit.contains(&m) {
@@ -179,9 +281,7 @@ pub fn value_files(
             if ignore_missing {
                 continue;
             }
-            return Err(format!(
-                "value file `{raw}` does not exist (Argo CD fails this render; set `ignoreMissingValueFiles: true` if that is intended)"
-            ));
+            return Err(ValueFileError::new(raw, ValueFileProblem::Missing));
         }
         push(path, &mut out);
     }
@@ -232,16 +332,19 @@ mod tests {
         assert!(
             value_files(&raw(&["../../x.yaml"]), &app, &root, &refs, false)
                 .unwrap_err()
+                .to_string()
                 .contains("outside its repository")
         );
         assert!(
             value_files(&raw(&["$nope/x.yaml"]), &app, &root, &refs, false)
                 .unwrap_err()
+                .to_string()
                 .contains("unknown `$nope`")
         );
         assert!(
             value_files(&raw(&["missing.yaml"]), &app, &root, &refs, false)
                 .unwrap_err()
+                .to_string()
                 .contains("does not exist")
         );
         assert_eq!(

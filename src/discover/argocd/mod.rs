@@ -649,7 +649,8 @@ impl Resolver<'_> {
             &repo_root,
             refs,
             helm.ignore_missing_value_files,
-        )?;
+        )
+        .map_err(|e| e.to_string())?;
         let mut set_file = Vec::new();
         for (k, p) in &helm.file_parameters {
             let (path, _) = match p.strip_prefix('$') {
@@ -660,7 +661,8 @@ impl Resolver<'_> {
                         &repo_root,
                         refs,
                         false,
-                    )?;
+                    )
+                    .map_err(|e| e.to_string())?;
                     (v.into_iter().next().unwrap_or_default(), ())
                 }
                 None => {
@@ -671,7 +673,7 @@ impl Resolver<'_> {
                         refs,
                         false,
                     )
-                    .map_err(|e| e.replace("value file", "file parameter"))?;
+                    .map_err(|e| e.file_parameter().to_string())?;
                     (v.into_iter().next().unwrap_or_default(), ())
                 }
             };
@@ -857,7 +859,7 @@ impl Resolver<'_> {
             crate::render::chart::load_chart(chart).map_err(|e| relative(e.to_string()))?;
         let ro = render_options(t, "release", &crate::model::Limits::default())?;
         let rendered = crate::render::chart::render_chart(&loaded, &ro)
-            .map_err(|e| relative(format!("app-of-apps chart does not render: {}", e.message)))?;
+            .map_err(|e| relative(format!("app-of-apps chart does not render: {}", e)))?;
         let mut out = Vec::new();
         for (name, t) in &rendered.templates {
             if name.ends_with("NOTES.txt") {
@@ -1176,20 +1178,17 @@ pub fn apply(
         Some(severity) => res
             .unresolved
             .iter()
-            .map(|u| crate::model::Finding {
-                rule: UNRESOLVED.into(),
-                severity,
-                message: u.reason.clone(),
-                resource: None,
-                location: crate::model::Location {
-                    file: u.file.clone(),
-                    line: u.line,
-                    column: u.column,
-                },
-                related: Vec::new(),
-                environment: None,
-                chart: None,
-                field: None,
+            .map(|u| {
+                crate::model::Finding::new(
+                    UNRESOLVED,
+                    severity,
+                    u.reason.clone(),
+                    crate::model::Location {
+                        file: u.file.clone(),
+                        line: u.line,
+                        column: u.column,
+                    },
+                )
             })
             .collect(),
     };

@@ -7,7 +7,7 @@ use super::render::{
     RenderError, RenderedChart, RenderedTemplate, TemplateEngine, render_chart_with,
 };
 use crate::model::value::Value;
-use crate::render::template::{ParseCache, TemplateSet, funcs};
+use crate::render::template::{ParseCache, TemplateError, TemplateSet, funcs};
 
 /// Helm's `toYaml` as `.Files.AsConfig`/`.AsSecrets` use it (an error yields empty text, as in Helm).
 fn to_yaml(v: &Value) -> String {
@@ -17,20 +17,23 @@ fn to_yaml(v: &Value) -> String {
 }
 
 impl TemplateEngine for TemplateSet {
-    fn add_file(&mut self, name: &str, src: &str) -> Result<(), String> {
-        TemplateSet::add_file(self, name, src).map_err(|e| e.message)
+    fn add_file(&mut self, name: &str, src: &str) -> Result<(), TemplateError> {
+        TemplateSet::add_file(self, name, src)
     }
-    fn add_file_cached(&mut self, name: &str, src: &str, cache: &ParseCache) -> Result<(), String> {
-        TemplateSet::add_file_cached(self, name, src, cache).map_err(|e| e.message)
+    fn add_file_cached(
+        &mut self,
+        name: &str,
+        src: &str,
+        cache: &ParseCache,
+    ) -> Result<(), TemplateError> {
+        TemplateSet::add_file_cached(self, name, src, cache)
     }
-    fn execute(&self, name: &str, dot: &Value) -> Result<RenderedTemplate, String> {
-        TemplateSet::execute(self, name, dot)
-            .map(|r| RenderedTemplate {
-                text: r.text,
-                segs: r.segs,
-                tpl: r.tpl,
-            })
-            .map_err(|e| e.message)
+    fn execute(&self, name: &str, dot: &Value) -> Result<RenderedTemplate, TemplateError> {
+        TemplateSet::execute(self, name, dot).map(|r| RenderedTemplate {
+            text: r.text,
+            segs: r.segs,
+            tpl: r.tpl,
+        })
     }
     fn to_yaml(&self) -> ToYaml {
         to_yaml

@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::ignore::IgnoreRules;
 use super::model::{Chart, ChartFile, Dependency, ImportValue, Metadata};
-use crate::model::value::{Map, Value};
+use crate::model::value::{Map, Origin, Value};
 
 /// Largest single file accepted (Helm's default for archives).
 pub const MAX_FILE_BYTES: u64 = 5 << 20;
@@ -68,9 +68,12 @@ pub struct ChartError {
     pub message: String,
     /// The file concerned, if any (display path).
     pub path: Option<String>,
-    /// 1-based line and column in `path`, when known.
+    /// 1-based line and column in `path`, when known (printed: `PATH:LINE:COL: message`).
     pub line: u32,
     pub col: u32,
+    /// Where in `path` the offending value is, when the message does not print it (Helm's
+    /// `Chart.yaml` validation messages name no line): 1-based line and column.
+    pub value_at: Option<(u32, u32)>,
 }
 
 impl ChartError {
@@ -80,6 +83,7 @@ impl ChartError {
             path: None,
             line: 0,
             col: 0,
+            value_at: None,
         }
     }
     fn at(path: &str, message: impl Into<String>) -> ChartError {
@@ -88,7 +92,44 @@ impl ChartError {
             path: Some(path.to_string()),
             line: 0,
             col: 0,
+            value_at: None,
         }
+    }
+
+    /// The position of the error in `path`: the printed line and column, else the offending
+    /// value's (line 0: none known).
+    pub fn position(&self) -> (u32, u32) {
+        match (self.line, self.value_at) {
+            (0, Some(at)) => at,
+            (l, _) => (l, self.col),
+        }
+    }
+}
+
+/// A `Chart.yaml` (or `requirements.yaml`) that Helm's validation refuses: Helm's message and
+/// where the offending value is ([`Origin::NONE`] when a required key is missing).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ValidationError {
+    pub message: String,
+    pub origin: Origin,
+}
+
+impl ValidationError {
+    fn new(message: impl Into<String>, origin: Origin) -> Self {
+        ValidationError {
+            message: message.into(),
+            origin,
+        }
+    }
+
+    /// The [`ChartError`] of this error in the file `path`.
+    fn in_file(self, path: &str) -> ChartError {
+        let mut e = ChartError::at(path, self.message);
+        if !self.origin.is_none() && self.origin.line > 0 {
+            e.value_at = Some((self.origin.line, self.origin.col.max(1)));
+        }
+        e
     }
 }
 
@@ -479,6 +520,7 @@ fn text_of(f: &RawFile, display: &str) -> Result<String, ChartError> {
         path: Some(display.to_string()),
         line: e.pos.line,
         col: e.pos.col,
+        value_at: None,
     })
 }
 
@@ -488,6 +530,7 @@ fn yaml_err(path: &str, e: ParseError) -> ChartError {
         path: Some(path.to_string()),
         line: e.1,
         col: e.2,
+        value_at: None,
     }
 }
 
@@ -598,14 +641,13 @@ fn build(
     let Some(cy) = chart_yaml else {
         return Err(ChartError::at(base, "Chart.yaml file is missing"));
     };
-    chart.metadata =
-        parse_metadata(&cy).map_err(|e| ChartError::at(&format!("{base}/Chart.yaml"), e))?;
+    chart.metadata = parse_metadata(&cy).map_err(|e| e.in_file(&format!("{base}/Chart.yaml")))?;
     if chart.metadata.api_version == "v1"
         && let Some(req) = requirements
         && let Some(Value::List(deps)) = req.get("dependencies")
     {
         chart.metadata.dependencies = parse_dependencies(deps)
-            .map_err(|e| ChartError::at(&format!("{base}/requirements.yaml"), e))?;
+            .map_err(|e| e.in_file(&format!("{base}/requirements.yaml")))?;
     }
     for (cname, files) in sub_files {
         if cname.starts_with(['_', '.']) {
@@ -643,7 +685,7 @@ fn str_field(m: &Map, k: &str) -> String {
 }
 
 /// `Chart.yaml` → [`Metadata`], validated as Helm's loader does.
-pub fn parse_metadata(m: &Map) -> Result<Metadata, String> {
+pub fn parse_metadata(m: &Map) -> Result<Metadata, ValidationError> {
     let mut md = Metadata {
         api_version: str_field(m, "apiVersion"),
         name: str_field(m, "name"),
@@ -657,20 +699,31 @@ pub fn parse_metadata(m: &Map) -> Result<Metadata, String> {
     if md.api_version.is_empty() {
         md.api_version = "v1".into();
     }
+    // Where a key's value is (a key present with an empty value has one).
+    let at = |k: &str| m.get(k).map_or(Origin::NONE, |v| v.origin());
     if md.name.is_empty() {
-        return Err("validation: chart.metadata.name is required".into());
+        return Err(ValidationError::new(
+            "validation: chart.metadata.name is required",
+            at("name"),
+        ));
     }
     if md.name.contains('/') || md.name.contains('\\') || md.name == "." || md.name == ".." {
-        return Err(format!(
-            "validation: chart.metadata.name {:?} is invalid",
-            md.name
+        return Err(ValidationError::new(
+            format!("validation: chart.metadata.name {:?} is invalid", md.name),
+            at("name"),
         ));
     }
     if md.version.is_empty() {
-        return Err("validation: chart.metadata.version is required".into());
+        return Err(ValidationError::new(
+            "validation: chart.metadata.version is required",
+            at("version"),
+        ));
     }
     if !md.chart_type.is_empty() && md.chart_type != "application" && md.chart_type != "library" {
-        return Err("validation: chart.metadata.type must be application or library".into());
+        return Err(ValidationError::new(
+            "validation: chart.metadata.type must be application or library",
+            at("type"),
+        ));
     }
     if let Some(Value::List(deps)) = m.get("dependencies") {
         md.dependencies = parse_dependencies(deps)?;
@@ -678,11 +731,14 @@ pub fn parse_metadata(m: &Map) -> Result<Metadata, String> {
     Ok(md)
 }
 
-fn parse_dependencies(deps: &[Value]) -> Result<Vec<Dependency>, String> {
+fn parse_dependencies(deps: &[Value]) -> Result<Vec<Dependency>, ValidationError> {
     let mut out = Vec::new();
     for d in deps {
         let Some(dm) = d.as_map() else {
-            return Err("validation: dependencies must be maps".into());
+            return Err(ValidationError::new(
+                "validation: dependencies must be maps",
+                d.origin(),
+            ));
         };
         let tags = match dm.get("tags") {
             Some(Value::List(l)) => l
@@ -717,7 +773,15 @@ fn parse_dependencies(deps: &[Value]) -> Result<Vec<Dependency>, String> {
             enabled: true,
         };
         if dep.name.is_empty() {
-            return Err("validation: dependencies must have a name".into());
+            // At the dependency's name when it is empty, else at its first value.
+            let origin = (dm.get("name").map(|v| v.origin()))
+                .filter(|o| !o.is_none())
+                .or_else(|| dm.values().map(|v| v.origin()).find(|o| !o.is_none()))
+                .unwrap_or(Origin::NONE);
+            return Err(ValidationError::new(
+                "validation: dependencies must have a name",
+                origin,
+            ));
         }
         out.push(dep);
     }

@@ -9,7 +9,8 @@ use super::files::{ApiVersions, DEFAULT_API_VERSIONS};
 use super::load::Sources;
 use super::model::{Chart, Metadata};
 use super::strvals::{self, ValueKind};
-use super::values::{self, format_number};
+use super::values::{self, ValuesError, format_number};
+use crate::model::InputError;
 use crate::model::value::{Map, Object, Origin, Value};
 
 /// How to render a chart (what `helm template` takes on its command line).
@@ -66,7 +67,7 @@ impl Default for RenderOptions {
 }
 
 /// Reads and parses a user values file, registering it in `sources` (default limits).
-pub fn read_values_file(path: &std::path::Path, sources: &mut Sources) -> Result<Map, String> {
+pub fn read_values_file(path: &std::path::Path, sources: &mut Sources) -> Result<Map, InputError> {
     read_values_file_with(path, sources, &crate::model::Limits::default())
 }
 
@@ -75,18 +76,22 @@ pub fn read_values_file_with(
     path: &std::path::Path,
     sources: &mut Sources,
     limits: &crate::model::Limits,
-) -> Result<Map, String> {
+) -> Result<Map, InputError> {
     let display = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| format!("{display}: {e}"))?;
+    let meta = std::fs::metadata(path).map_err(|e| InputError::file(&display, e.to_string()))?;
     limits.check_file_size(&display, meta.len())?;
-    let bytes = std::fs::read(path).map_err(|e| format!("{display}: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| InputError::file(&display, e.to_string()))?;
     let text = crate::yaml::decode_utf8(bytes)
-        .map_err(|e| format!("{display}:{}:{}: {}", e.pos.line, e.pos.col, e.message))?;
+        .map_err(|e| InputError::new(&display, e.pos.line, e.pos.col, e.message))?;
     parse_values_text_with(&text, &display, sources, limits)
 }
 
 /// Parses values text (Helm's values semantics), registering it in `sources` under `display`.
-pub fn parse_values_text(text: &str, display: &str, sources: &mut Sources) -> Result<Map, String> {
+pub fn parse_values_text(
+    text: &str,
+    display: &str,
+    sources: &mut Sources,
+) -> Result<Map, InputError> {
     parse_values_text_with(text, display, sources, &crate::model::Limits::default())
 }
 
@@ -96,20 +101,17 @@ pub fn parse_values_text_with(
     display: &str,
     sources: &mut Sources,
     limits: &crate::model::Limits,
-) -> Result<Map, String> {
+) -> Result<Map, InputError> {
     let id = sources.add(display.to_string(), text);
     match crate::yaml::parse_values(text, id, &limits.yaml()) {
         Ok(v) => Ok(v.into_map().unwrap_or_default()),
-        Err(e) => Err(format!(
-            "{display}:{}:{}: {}",
-            e.pos.line, e.pos.col, e.message
-        )),
+        Err(e) => Err(InputError::new(display, e.pos.line, e.pos.col, e.message)),
     }
 }
 
 /// The user-supplied values: layers, then `-f` files merged in order, then `--set-json`,
 /// `--set`, `--set-string`, `--set-file` parsed into the result (Helm's `MergeValues` order).
-pub fn user_values(opts: &RenderOptions, sources: &mut Sources) -> Result<Map, String> {
+pub fn user_values(opts: &RenderOptions, sources: &mut Sources) -> Result<Map, ValuesError> {
     let mut base = Map::new();
     for layer in &opts.values {
         values::merge_maps(&mut base, layer);
@@ -121,25 +123,26 @@ pub fn user_values(opts: &RenderOptions, sources: &mut Sources) -> Result<Map, S
     for v in &opts.set_json {
         let t = v.trim();
         if t.starts_with('{') {
-            let j: serde_json::Value = serde_json::from_str(t)
-                .map_err(|e| format!("failed parsing --set-json data JSON: {v}: {e}"))?;
+            let j: serde_json::Value = serde_json::from_str(t).map_err(|e| {
+                ValuesError::Set(format!("failed parsing --set-json data JSON: {v}: {e}"))
+            })?;
             if let Value::Map(m) = &strvals::from_json(&j) {
                 values::merge_maps(&mut base, &m.read());
             }
         } else {
             strvals::parse_into(v, &mut base, &ValueKind::Json)
-                .map_err(|e| e.replace("--set data", "--set-json data"))?;
+                .map_err(|e| ValuesError::Set(e.replace("--set data", "--set-json data")))?;
         }
     }
     for v in &opts.set {
-        strvals::parse_into(v, &mut base, &ValueKind::Typed)?;
+        strvals::parse_into(v, &mut base, &ValueKind::Typed).map_err(ValuesError::Set)?;
     }
     for v in &opts.set_string {
-        strvals::parse_into(v, &mut base, &ValueKind::String)?;
+        strvals::parse_into(v, &mut base, &ValueKind::String).map_err(ValuesError::Set)?;
     }
     let read = |p: &str| std::fs::read_to_string(p).map_err(|e| format!("{p}: {e}"));
     for v in &opts.set_file {
-        strvals::parse_into(v, &mut base, &ValueKind::File(&read))?;
+        strvals::parse_into(v, &mut base, &ValueKind::File(&read)).map_err(ValuesError::Set)?;
     }
     Ok(base)
 }
@@ -277,18 +280,24 @@ pub struct SchemaViolation {
 }
 
 /// Validates each chart's and subchart's `values.schema.json` against its coalesced values.
-pub fn validate_schemas(chart: &Chart, vals: &Map) -> Result<Vec<SchemaViolation>, String> {
+pub fn validate_schemas(chart: &Chart, vals: &Map) -> Result<Vec<SchemaViolation>, ValuesError> {
     let mut out = Vec::new();
     validate_rec(chart, vals, &mut out)?;
     Ok(out)
 }
 
-fn validate_rec(chart: &Chart, vals: &Map, out: &mut Vec<SchemaViolation>) -> Result<(), String> {
+fn validate_rec(
+    chart: &Chart,
+    vals: &Map,
+    out: &mut Vec<SchemaViolation>,
+) -> Result<(), ValuesError> {
     if let Some(schema_text) = &chart.schema {
         let compiled = chart
             .schema_validator
             .get(schema_text, &chart.files)
-            .map_err(|e| format!("{}: values.schema.json: {e}", chart.name()))?;
+            .map_err(|e| {
+                ValuesError::Schema(format!("{}: values.schema.json: {e}", chart.name()))
+            })?;
         let inst = to_json(&Value::map(vals.clone()));
         for e in compiled.validator.iter_errors(&inst) {
             let path = e.instance_path().as_str().to_string();
@@ -416,7 +425,7 @@ pub struct PreparedValues {
 
 /// Helm's value pipeline for `helm template`: dependency check, `ProcessDependenciesWithMerge`,
 /// `CoalesceValues`, schema validation.
-pub fn prepare_values(chart: &Chart, user: &Map) -> Result<PreparedValues, String> {
+pub fn prepare_values(chart: &Chart, user: &Map) -> Result<PreparedValues, ValuesError> {
     prepare_values_with(chart, user, true)
 }
 
@@ -425,15 +434,15 @@ pub fn prepare_values_with(
     chart: &Chart,
     user: &Map,
     validate: bool,
-) -> Result<PreparedValues, String> {
-    super::load::check_dependencies(chart).map_err(|e| e.message)?;
+) -> Result<PreparedValues, ValuesError> {
+    super::load::check_dependencies(chart).map_err(ValuesError::MissingDependencies)?;
     let mut chart = chart.clone();
     values::process_dependencies(&mut chart, user)?;
     let vals = values::coalesce_values(&chart, user)?;
     if validate {
         let violations = validate_schemas(&chart, &vals)?;
         if !violations.is_empty() {
-            return Err(schema_error_message(&violations));
+            return Err(ValuesError::Schema(schema_error_message(&violations)));
         }
     }
     Ok(PreparedValues {
@@ -736,7 +745,10 @@ mod tests {
         c.schema = Some(r#"{"type":"object","required":["policy"],"properties":{"replicas":{"type":"integer"}}}"#.into());
         let user =
             parse_values_text("replicas: 1.5\n", "env.yaml", &mut sources).unwrap_or_default();
-        let err = prepare_values(&c, &user).map(|_| ()).unwrap_err();
+        let err = prepare_values(&c, &user)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with(
             "values don't meet the specifications of the schema(s) in the following chart(s):\ntop:\n"
         ));

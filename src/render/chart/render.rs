@@ -11,7 +11,7 @@ use super::load::{LoadedChart, Sources};
 use super::model::Chart;
 use super::release::{self, RenderOptions};
 use crate::model::value::{Map, MapRef, Seg, Value};
-use crate::render::template::{ParseCache, TplSeg};
+use crate::render::template::{ParseCache, TemplateError, TemplatePos, TplSeg};
 
 /// One template's output with provenance.
 #[derive(Clone, Debug, Default)]
@@ -26,15 +26,20 @@ pub struct RenderedTemplate {
 /// The template engine as the chart renderer drives it (implemented over the Go-template engine).
 pub trait TemplateEngine {
     /// Parses a template file under its full name (`chart/templates/x.yaml`).
-    fn add_file(&mut self, name: &str, src: &str) -> Result<(), String>;
+    fn add_file(&mut self, name: &str, src: &str) -> Result<(), TemplateError>;
     /// [`TemplateEngine::add_file`] reusing earlier parses of the same chart's files.
-    fn add_file_cached(&mut self, name: &str, src: &str, cache: &ParseCache) -> Result<(), String> {
+    fn add_file_cached(
+        &mut self,
+        name: &str,
+        src: &str,
+        cache: &ParseCache,
+    ) -> Result<(), TemplateError> {
         let _ = cache;
         self.add_file(name, src)
     }
     /// Executes a parsed template with `dot`; the output is Helm's, `<no value>` already removed
     /// (once, as Helm's `strings.ReplaceAll`).
-    fn execute(&self, name: &str, dot: &Value) -> Result<RenderedTemplate, String>;
+    fn execute(&self, name: &str, dot: &Value) -> Result<RenderedTemplate, TemplateError>;
     /// Helm's `toYaml`, for `.Files.AsConfig` / `.AsSecrets`.
     fn to_yaml(&self) -> ToYaml;
 }
@@ -56,19 +61,32 @@ pub struct RenderedChart {
     pub template_files: BTreeMap<String, u32>,
 }
 
-/// Why a render failed (Helm's message).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RenderError {
-    pub message: String,
+/// Why a render failed. `Display` prints Helm's message (or the `helm` binary's).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    /// A template failed to parse or execute; it knows where.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
+    /// The chart could not be loaded (`--renderer helm` loads it itself).
+    #[error(transparent)]
+    Chart(#[from] super::load::ChartError),
+    /// The values could not be prepared: a values file, `--set*`, dependencies, schema.
+    #[error(transparent)]
+    Values(#[from] super::values::ValuesError),
+    /// `.Capabilities` could not be built (an invalid kube version).
+    #[error("{0}")]
+    Capabilities(String),
+    /// A rendered template is not YAML (`helm template`'s stream).
+    #[error("YAML parse error on {template}: {message}")]
+    Manifest { template: String, message: String },
+    /// `--renderer helm`: the binary is missing or failed. `message` is printed as is; `at` is
+    /// the first template position the binary's message names.
+    #[error("{message}")]
+    Helm {
+        message: String,
+        at: Option<TemplatePos>,
+    },
 }
-
-impl std::fmt::Display for RenderError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for RenderError {}
 
 /// A template with the scope it executes in.
 struct Renderable {
@@ -165,11 +183,10 @@ pub fn render_chart_with(
     loaded: &LoadedChart,
     opts: &RenderOptions,
 ) -> Result<RenderedChart, RenderError> {
-    let err = |message: String| RenderError { message };
     let mut sources = loaded.sources.clone();
-    let user = release::user_values(opts, &mut sources).map_err(err)?;
-    let prepared = release::prepare_values_with(&loaded.chart, &user, !opts.skip_schema_validation)
-        .map_err(err)?;
+    let user = release::user_values(opts, &mut sources)?;
+    let prepared =
+        release::prepare_values_with(&loaded.chart, &user, !opts.skip_schema_validation)?;
     let mut top = Map::new();
     // Templates may change maps in place (Sprig's `set`/`merge`), so they get a copy of their
     // own, as Helm copies values before rendering.
@@ -180,7 +197,7 @@ pub fn render_chart_with(
     top.insert("Release".into(), release::release_object(opts));
     top.insert(
         "Capabilities".into(),
-        release::capabilities_object(opts).map_err(err)?,
+        release::capabilities_object(opts).map_err(RenderError::Capabilities)?,
     );
     let mut tpls = BTreeMap::new();
     let top = MapRef::new(top);
@@ -188,9 +205,7 @@ pub fn render_chart_with(
     let order = helm_template_order(tpls.keys());
     for name in &order {
         if let Some(r) = tpls.get(*name) {
-            engine
-                .add_file_cached(name, &r.src, &loaded.parse_cache)
-                .map_err(err)?;
+            engine.add_file_cached(name, &r.src, &loaded.parse_cache)?;
         }
     }
     let mut templates = BTreeMap::new();
@@ -204,9 +219,7 @@ pub fn render_chart_with(
         t.insert("Name".into(), Value::str(name.as_str()));
         t.insert("BasePath".into(), Value::str(r.base_path.as_str()));
         r.dot.update(|d| d.insert("Template".into(), Value::map(t)));
-        let out = engine
-            .execute(name, &Value::Map(r.dot.clone()))
-            .map_err(err)?;
+        let out = engine.execute(name, &Value::Map(r.dot.clone()))?;
         templates.insert(name.clone(), out);
     }
     let template_files = tpls
@@ -305,8 +318,9 @@ pub fn helm_template_stream(rendered: &RenderedChart) -> Result<String, RenderEr
         for doc in split_manifests(&r.text) {
             let parsed =
                 crate::yaml::parse_stream(&doc, &crate::yaml::Limits::default()).map_err(|e| {
-                    RenderError {
-                        message: format!("YAML parse error on {path}: {e}"),
+                    RenderError::Manifest {
+                        template: path.clone(),
+                        message: e.to_string(),
                     }
                 })?;
             let root = parsed.into_iter().next().map(|d| d.root);

@@ -11,6 +11,26 @@ use std::sync::Arc;
 use super::model::{Chart, Dependency, ImportValue};
 use crate::model::value::{Map, Value};
 
+/// Why the values of a render could not be prepared. `Display` prints Helm's message.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ValuesError {
+    /// A values file: unreadable, too large, not UTF-8 or not YAML (at its file:line:col).
+    #[error(transparent)]
+    File(#[from] crate::model::InputError),
+    /// A `--set`, `--set-string`, `--set-json` or `--set-file` argument (Helm's text).
+    #[error("{0}")]
+    Set(String),
+    /// Dependencies in `Chart.yaml` that are missing from `charts/`.
+    #[error("{}", .0.message)]
+    MissingDependencies(super::load::ChartError),
+    /// Processing dependencies (conditions, tags, aliases, import-values) or coalescing.
+    #[error("{0}")]
+    Coalesce(String),
+    /// A `values.schema.json` that cannot be compiled, or values that do not meet it.
+    #[error("{0}")]
+    Schema(String),
+}
+
 /// The key holding values shared with every subchart.
 pub const GLOBAL_KEY: &str = "global";
 
@@ -136,7 +156,7 @@ fn coalesce_globals(dest: &mut Map, src: &Map) {
 }
 
 /// Helm's `coalesce`: the chart's defaults and then its dependencies' into `dest`.
-fn coalesce(chart: &Chart, dest: &mut Map, merge: bool) -> Result<(), String> {
+fn coalesce(chart: &Chart, dest: &mut Map, merge: bool) -> Result<(), ValuesError> {
     coalesce_chart_values(chart, dest, merge);
     for sub in &chart.dependencies {
         let name = sub.name().to_string();
@@ -144,7 +164,10 @@ fn coalesce(chart: &Chart, dest: &mut Map, merge: bool) -> Result<(), String> {
             None => Map::new(),
             Some(v @ Value::Map(_)) => v.into_map().unwrap_or_default(),
             Some(other) => {
-                return Err(format!("type mismatch on {name}: {}", go_type_desc(&other)));
+                return Err(ValuesError::Coalesce(format!(
+                    "type mismatch on {name}: {}",
+                    go_type_desc(&other)
+                )));
             }
         };
         coalesce_globals(&mut dv, dest);
@@ -164,14 +187,14 @@ fn go_type_desc(v: &Value) -> &'static str {
 }
 
 /// Helm's `CoalesceValues`: user values over chart defaults (and subcharts'), nulls removed.
-pub fn coalesce_values(chart: &Chart, user: &Map) -> Result<Map, String> {
+pub fn coalesce_values(chart: &Chart, user: &Map) -> Result<Map, ValuesError> {
     let mut dest = user.clone();
     coalesce(chart, &mut dest, false)?;
     Ok(dest)
 }
 
 /// Helm's `MergeValues`: like [`coalesce_values`] but nulls are kept.
-pub fn merge_values(chart: &Chart, user: &Map) -> Result<Map, String> {
+pub fn merge_values(chart: &Chart, user: &Map) -> Result<Map, ValuesError> {
     let mut dest = user.clone();
     coalesce(chart, &mut dest, true)?;
     Ok(dest)
@@ -201,7 +224,7 @@ use crate::gocompat::semver::is_compatible_range;
 /// Applies aliases, then `tags` and `condition` against the coalesced values, removing disabled
 /// dependencies, recursively (Helm's `processDependencyEnabled`). `all` is the top-level
 /// coalesced-so-far user values; `path` the dotted prefix of this chart in them.
-fn process_enabled(chart: &mut Chart, user: &Map, path: &str) -> Result<(), String> {
+fn process_enabled(chart: &mut Chart, user: &Map, path: &str) -> Result<(), ValuesError> {
     if chart.metadata.dependencies.is_empty() {
         return Ok(());
     }
@@ -305,7 +328,7 @@ fn path_to_map(path: &str, data: Map) -> Map {
 
 /// Helm's `processImportValues` (merge mode, as `helm template` uses): copies the listed
 /// child values into the parent, below the parent's own values. Children first.
-fn process_import_values(chart: &mut Chart) -> Result<(), String> {
+fn process_import_values(chart: &mut Chart) -> Result<(), ValuesError> {
     for d in chart.dependencies.iter_mut() {
         process_import_values(d)?;
     }
@@ -355,7 +378,7 @@ fn merge_into_lower(dst: &mut Map, src: Map) {
 
 /// Processes dependencies for rendering (Helm's `ProcessDependenciesWithMerge`): aliases,
 /// conditions and tags against `user` values, then import-values.
-pub fn process_dependencies(chart: &mut Chart, user: &Map) -> Result<(), String> {
+pub fn process_dependencies(chart: &mut Chart, user: &Map) -> Result<(), ValuesError> {
     process_enabled(chart, user, "")?;
     process_import_values(chart)
 }

@@ -3,7 +3,8 @@
 
 use super::gofmt::{go_type_name, sprint, sprint_value, sprintf_spans, sprintln};
 use super::parse::{Arg, Cmd, Node, Num, Pipe, Pos, Tree};
-use super::{Limits, TemplateError, TemplateSet, TplSeg, funcs};
+use super::{Limits, TemplateError, TemplateErrorKind, TemplatePos, TemplateSet, TplSeg, funcs};
+use crate::model::value::Origin;
 use crate::model::value::{Seg, Text, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -32,9 +33,13 @@ pub(crate) struct ExecError {
     /// `Error()` of this error and of each error it wraps (Go's `errors.Unwrap` chain); the
     /// first is the full message.
     pub chain: Vec<String>,
+    /// The class of the innermost error (kept as calls wrap it).
+    pub kind: TemplateErrorKind,
     pub template: String,
     pub line: u32,
     pub col: u32,
+    /// The values position of the text being executed when it failed (`tpl` of a value).
+    pub value: Option<Origin>,
 }
 
 type R<T> = Result<T, Stop>;
@@ -137,15 +142,27 @@ impl State<'_> {
 
     /// Go's `errorf`: `template: FILE:LINE:COL: executing "NAME" at <CTX>: msg`.
     fn error(&self, pos: Pos, ctx: &str, msg: String) -> Stop {
+        self.error_of(TemplateErrorKind::Exec, pos, ctx, msg)
+    }
+
+    /// [`State::error`] of a given class.
+    fn error_of(&self, kind: TemplateErrorKind, pos: Pos, ctx: &str, msg: String) -> Stop {
         err_stop(ExecError {
             chain: vec![format!(
                 "template: {}:{}:{}: executing {:?} at <{}>: {}",
                 self.tree.parse_name, pos.line, pos.col, self.tree.name, ctx, msg
             )],
+            kind,
             template: self.tree.parse_name.to_string(),
             line: pos.line,
             col: pos.col,
+            value: None,
         })
+    }
+
+    /// A limit of `limits:` exceeded at `pos` (Go's `errorf` text).
+    fn limit_error(&self, pos: Pos, ctx: &str, msg: String) -> Stop {
+        self.error_of(TemplateErrorKind::Limit, pos, ctx, msg)
     }
 
     fn tick(&mut self, pos: Pos) -> R<()> {
@@ -160,10 +177,10 @@ impl State<'_> {
             crate::budget::check()
         };
         if let Err(e) = budget {
-            return Err(self.error(pos, "", e.to_string()));
+            return Err(self.limit_error(pos, "", e.to_string()));
         }
         if self.shared.steps & 255 == 0 && Instant::now() > self.shared.deadline {
-            return Err(self.error(
+            return Err(self.limit_error(
                 pos,
                 "",
                 format!(
@@ -178,7 +195,7 @@ impl State<'_> {
     fn write(&mut self, out: &mut Output, t: &Text, pos: Pos) -> R<()> {
         self.shared.written += t.s.len();
         if self.shared.written > self.shared.limits.max_output_bytes {
-            return Err(self.error(
+            return Err(self.limit_error(
                 pos,
                 "",
                 format!(
@@ -272,7 +289,7 @@ impl State<'_> {
                     .saturating_sub(self.shared.written),
             )
         {
-            return Err(self.error(
+            return Err(self.limit_error(
                 pos,
                 "",
                 format!(
@@ -366,7 +383,7 @@ impl State<'_> {
                     None => Value::Nil,
                 };
                 if self.depth + 1 >= self.shared.limits.max_depth {
-                    return Err(self.error(
+                    return Err(self.limit_error(
                         *pos,
                         &template_ctx(name, pipe.as_ref()),
                         format!(
@@ -457,7 +474,7 @@ impl State<'_> {
         for (k, e) in items {
             self.shared.range_iters += 1;
             if self.shared.range_iters > self.shared.limits.max_range_iterations {
-                return Err(self.error(
+                return Err(self.limit_error(
                     pos,
                     &pipe.to_string(),
                     format!(
@@ -917,19 +934,34 @@ impl State<'_> {
     }
 
     fn call_err(&self, cmd: &Cmd, name: &str, e: String) -> Stop {
-        self.call_err_chain(cmd, name, vec![e])
+        self.call_err_of(TemplateErrorKind::Exec, cmd, name, e)
     }
 
-    /// Go's `error calling NAME: %w` around an error chain.
-    fn call_err_chain(&self, cmd: &Cmd, name: &str, inner: Vec<String>) -> Stop {
+    /// [`State::call_err`] of a given class.
+    fn call_err_of(&self, kind: TemplateErrorKind, cmd: &Cmd, name: &str, e: String) -> Stop {
+        self.call_err_chain(cmd, name, kind, None, vec![e])
+    }
+
+    /// Go's `error calling NAME: %w` around an error chain; the error keeps the class and the
+    /// values position of the inner error.
+    fn call_err_chain(
+        &self,
+        cmd: &Cmd,
+        name: &str,
+        kind: TemplateErrorKind,
+        value: Option<Origin>,
+        inner: Vec<String>,
+    ) -> Stop {
         let first = inner.first().cloned().unwrap_or_default();
-        match self.error(
+        match self.error_of(
+            kind,
             cmd.pos,
             &cmd.to_string(),
             format!("error calling {name}: {first}"),
         ) {
             Stop::Err(mut e) => {
                 e.chain.extend(inner);
+                e.value = value;
                 Stop::Err(e)
             }
             s => s,
@@ -1161,7 +1193,8 @@ impl State<'_> {
             if !(swallows_cycles && argv.iter().any(contains_cycle))
                 && argv.iter().any(|a| printed_size_exceeds(a, max))
             {
-                return Err(self.call_err(
+                return Err(self.call_err_of(
+                    TemplateErrorKind::Limit,
                     cmd,
                     name,
                     format!("argument would print to more than {max} bytes (limits.output-bytes)"),
@@ -1318,20 +1351,19 @@ impl State<'_> {
                         deadline: Some(self.shared.deadline),
                         seconds: lim.time_budget.as_secs(),
                     };
-                    funcs::with_limits(call, || f(&argv))
-                        .and_then(|v| result_within(v, lim))
-                        .map_err(|e| {
-                            // Go checks the arity before calling, at the identifier node.
-                            if e.starts_with(&format!("wrong number of args for {name}: ")) {
-                                self.error(cmd.pos, name, e)
-                            } else if let Some(stop) =
-                                self.conversion_error(dot, cmd, name, &argv, has_fin, &e)
-                            {
-                                stop
-                            } else {
-                                self.call_err(cmd, name, e)
-                            }
-                        })
+                    // A result over the limits is a limit error; the function's own errors
+                    // stay strings inside the function set, typed here at the call.
+                    match funcs::with_limits(call, || f(&argv)) {
+                        Ok(v) => result_within(v, lim)
+                            .map_err(|e| self.call_err_of(TemplateErrorKind::Limit, cmd, name, e)),
+                        // Go checks the arity before calling, at the identifier node.
+                        Err(e) if e.starts_with(&format!("wrong number of args for {name}: ")) => {
+                            Err(self.error(cmd.pos, name, e))
+                        }
+                        Err(e) => Err(self
+                            .conversion_error(dot, cmd, name, &argv, has_fin, &e)
+                            .unwrap_or_else(|| self.call_err(cmd, name, e))),
+                    }
                 }
                 None => Err(self.error(
                     cmd.pos,
@@ -1345,7 +1377,12 @@ impl State<'_> {
     /// An error from `fail`/`required`, wrapped in Helm's markers so that Helm's rewrite to
     /// `execution error at (LOC): msg` applies.
     fn helm_error(&self, cmd: &Cmd, name: &str, msg: String) -> Stop {
-        self.call_err(cmd, name, format!("HELM_ERR_START{msg}HELM_ERR_END"))
+        let kind = if name == "required" {
+            TemplateErrorKind::Required
+        } else {
+            TemplateErrorKind::Fail
+        };
+        self.call_err_of(kind, cmd, name, format!("HELM_ERR_START{msg}HELM_ERR_END"))
     }
 
     fn include(&mut self, cmd: &Cmd, argv: &[Value]) -> R<Value> {
@@ -1356,6 +1393,8 @@ impl State<'_> {
             return Err(self.call_err_chain(
                 cmd,
                 "include",
+                TemplateErrorKind::Limit,
+                None,
                 vec![
                     format!(
                         "rendering template has a nested reference name: {name}: unable to execute template"
@@ -1371,7 +1410,7 @@ impl State<'_> {
         }
         match r {
             Ok(out) => Ok(Value::Str(out_to_text(out))),
-            Err(Stop::Err(e)) => Err(self.call_err_chain(cmd, "include", e.chain)),
+            Err(Stop::Err(e)) => Err(self.call_err_chain(cmd, "include", e.kind, e.value, e.chain)),
             Err(_) => Ok(Value::str("")),
         }
     }
@@ -1385,13 +1424,15 @@ impl State<'_> {
                     "template: no template {:?} associated with template \"gotpl\"",
                     name
                 )],
+                kind: TemplateErrorKind::NoTemplate,
                 template: self.tree.parse_name.to_string(),
                 line: 0,
                 col: 0,
+                value: None,
             }));
         };
         if self.depth + 1 >= self.shared.limits.max_depth.saturating_mul(2) {
-            return Err(self.error(Pos::default(), name, "template nesting too deep".into()));
+            return Err(self.limit_error(Pos::default(), name, "template nesting too deep".into()));
         }
         let d = Dot {
             v: data,
@@ -1418,7 +1459,8 @@ impl State<'_> {
         self.want_args(cmd, "tpl", argv, 2)?;
         let src = self.string_arg(cmd, argv, 0)?.to_string();
         if self.depth + 1 >= self.shared.limits.max_depth {
-            return Err(self.call_err(
+            return Err(self.call_err_of(
+                TemplateErrorKind::Limit,
                 cmd,
                 "tpl",
                 format!(
@@ -1428,12 +1470,22 @@ impl State<'_> {
             ));
         }
         const NAME: &str = "gotpl";
+        // Where the text was set, when it came from a values file.
+        let value = match &argv[0] {
+            Value::Str(t) => (t.segs.as_deref())
+                .and_then(|s| s.first())
+                .filter(|s| s.start == 0 && !s.origin.is_none())
+                .map(|s| s.origin),
+            _ => None,
+        };
         let parsed = match super::parse::parse(NAME, &src, &super::has_func) {
             Ok(p) => p,
             Err(e) => {
                 return Err(self.call_err_chain(
                     cmd,
                     "tpl",
+                    TemplateErrorKind::Parse,
+                    value,
                     vec![
                         format!("cannot parse template {:?}: {}", src, e.message),
                         e.message,
@@ -1493,7 +1545,7 @@ impl State<'_> {
                     e.chain.first().map(String::as_str).unwrap_or("")
                 )];
                 chain.extend(e.chain);
-                Err(self.call_err_chain(cmd, "tpl", chain))
+                Err(self.call_err_chain(cmd, "tpl", e.kind, e.value.or(value), chain))
             }
             Err(_) => Ok(Value::str("")),
         }
@@ -2072,14 +2124,18 @@ pub(crate) fn execute_tree(
         Ok(()) | Err(Stop::Break) | Err(Stop::Continue) if set.dialect.plain_go => Ok(out),
         Ok(()) | Err(Stop::Break) | Err(Stop::Continue) => Ok(replace_no_value(out)),
         Err(Stop::Err(e)) => Err(TemplateError {
+            kind: e.kind,
             message: if set.dialect.plain_go {
                 e.chain.first().cloned().unwrap_or_default()
             } else {
                 helm_exec_error(&tree.name, &e.chain)
             },
-            template: e.template,
-            line: e.line,
-            col: e.col,
+            at: TemplatePos {
+                template: e.template,
+                line: e.line,
+                col: e.col,
+            },
+            value: e.value,
         }),
     }
 }

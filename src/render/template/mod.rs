@@ -11,7 +11,7 @@ pub mod lexer;
 pub mod parse;
 pub mod reads;
 
-use crate::model::value::{Seg, Value};
+use crate::model::value::{Origin, Seg, Value};
 use parse::Tree;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -55,26 +55,65 @@ impl crate::model::Limits {
     }
 }
 
-/// A template error, with Helm's message text and the location it names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TemplateError {
-    /// The message as Helm prints it (`parse error at (...)`, `template: ...: executing ...`,
-    /// `execution error at (...)`).
-    pub message: String,
-    /// The template file the location refers to.
+/// The class of a template error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateErrorKind {
+    /// The template text does not parse (a file, or the string given to `tpl`).
+    Parse,
+    /// Go's execution error: a wrong type, a nil pointer, an error a function returned, ...
+    Exec,
+    /// Helm's `fail`.
+    Fail,
+    /// Helm's `required` of a missing or empty value.
+    Required,
+    /// A limit or budget of `limits:` was exceeded (output bytes, range iterations, nesting
+    /// depth, time, memory).
+    Limit,
+    /// No template of the name asked for (`include`, `template`, executing a file).
+    NoTemplate,
+}
+
+/// A position in a template: the name of the file it was parsed from (`chart/templates/x.yaml`,
+/// `chart/charts/sub/templates/_helpers.tpl`; `gotpl` for the text given to `tpl`), the 1-based
+/// line and the 0-based byte column as Go prints it (0 when unknown, as in parse errors).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplatePos {
     pub template: String,
     pub line: u32,
-    /// 0-based byte column, as Go reports it (0 when unknown, e.g. for parse errors).
     pub col: u32,
 }
 
-impl std::fmt::Display for TemplateError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
+/// A template error: Helm's message text, its class, and where it happened.
+///
+/// `Display` prints the message exactly as Helm does (`parse error at (...)`,
+/// `template: ...: executing ...`, `execution error at (...)`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateError {
+    /// What kind of error it is.
+    pub kind: TemplateErrorKind,
+    /// The message as Helm prints it.
+    pub message: String,
+    /// The template position the message names first: the action of the template being
+    /// executed (for an error inside an `include`d helper, the `include` action; the helper's
+    /// own position follows in the message's trace).
+    pub at: TemplatePos,
+    /// When the failing text came from a value (`tpl` of a values string): where the value
+    /// was set (a values file position; [`Origin::NONE`] never appears here).
+    pub value: Option<Origin>,
 }
 
-impl std::error::Error for TemplateError {}
+impl TemplateError {
+    /// A template error of `kind` at `at`, not caused by a value.
+    pub fn new(kind: TemplateErrorKind, message: impl Into<String>, at: TemplatePos) -> Self {
+        TemplateError {
+            kind,
+            message: message.into(),
+            at,
+            value: None,
+        }
+    }
+}
 
 /// Rendered output: text (with `<no value>` removed as Helm does) and provenance segments.
 #[derive(Debug, Clone, Default)]
@@ -238,11 +277,16 @@ impl TemplateSet {
         src: &str,
         has_func: &dyn Fn(&str) -> bool,
     ) -> Result<(), TemplateError> {
-        let parsed = parse::parse(name, src, has_func).map_err(|e| TemplateError {
-            message: e.message,
-            template: name.to_string(),
-            line: e.line,
-            col: 0,
+        let parsed = parse::parse(name, src, has_func).map_err(|e| {
+            TemplateError::new(
+                TemplateErrorKind::Parse,
+                e.message,
+                TemplatePos {
+                    template: name.to_string(),
+                    line: e.line,
+                    col: 0,
+                },
+            )
         })?;
         self.add_parsed(&ParsedFile {
             main: Arc::new(parsed.main),
@@ -273,11 +317,16 @@ impl TemplateSet {
     }
 
     fn parse_file(name: &str, src: &str) -> Result<ParsedFile, TemplateError> {
-        let parsed = parse::parse(name, src, &has_func).map_err(|e| TemplateError {
-            message: cleanup_parse_error(name, &e.message),
-            template: name.to_string(),
-            line: e.line,
-            col: 0,
+        let parsed = parse::parse(name, src, &has_func).map_err(|e| {
+            TemplateError::new(
+                TemplateErrorKind::Parse,
+                cleanup_parse_error(name, &e.message),
+                TemplatePos {
+                    template: name.to_string(),
+                    line: e.line,
+                    col: 0,
+                },
+            )
         })?;
         Ok(ParsedFile {
             main: Arc::new(parsed.main),
@@ -311,15 +360,18 @@ impl TemplateSet {
     /// `.Template.Name`/`.Template.BasePath` inside `dot`, as Helm does.
     pub fn execute(&self, name: &str, dot: &Value) -> Result<Rendered, TemplateError> {
         let Some(tree) = self.templates.get(name).cloned() else {
-            return Err(TemplateError {
-                message: format!(
+            return Err(TemplateError::new(
+                TemplateErrorKind::NoTemplate,
+                format!(
                     "template: no template {:?} associated with template \"gotpl\"",
                     name
                 ),
-                template: name.to_string(),
-                line: 0,
-                col: 0,
-            });
+                TemplatePos {
+                    template: name.to_string(),
+                    line: 0,
+                    col: 0,
+                },
+            ));
         };
         let out = exec::execute_tree(self, tree, dot)?;
         Ok(Rendered {

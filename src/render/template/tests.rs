@@ -445,3 +445,62 @@ fn deep_nesting_is_bounded_without_stack_overflow() {
     let e = err(&format!("{{{{ {src} }}}}"), j!({}));
     assert!(e.ends_with("nesting too deep"), "{e}");
 }
+
+/// Template errors carry their class and where they happened; `Display` is Helm's message.
+#[test]
+fn typed_errors() {
+    let name = "demo/templates/x.yaml";
+    let typed = |src: &str, values: Value, limits: Limits| -> TemplateError {
+        let mut set = TemplateSet::new(limits);
+        set.add_file(
+            "demo/templates/_h.tpl",
+            "{{ define \"h\" }}\n{{ fail \"in h\" }}{{ end }}",
+        )
+        .and_then(|()| set.add_file(name, src))
+        .and_then(|()| set.execute(name, &dot(values)))
+        .map(|r| panic!("expected an error, got {:?}", r.text))
+        .unwrap_or_else(|e| e)
+    };
+    let at = |e: &TemplateError| (e.kind, e.at.template.clone(), e.at.line, e.at.col);
+    let d = Limits::default;
+    let e = typed("a\n{{ .x", Value::Nil, d());
+    assert_eq!(
+        e.to_string(),
+        "parse error at (demo/templates/x.yaml:2): unclosed action"
+    );
+    assert_eq!(at(&e), (TemplateErrorKind::Parse, name.into(), 2, 0));
+    let e = typed("\n {{ index 1 2 }}", Value::Nil, d());
+    assert_eq!(at(&e), (TemplateErrorKind::Exec, name.into(), 2, 4));
+    let e = typed("{{ fail \"no\" }}", Value::Nil, d());
+    assert_eq!(
+        e.to_string(),
+        "execution error at (demo/templates/x.yaml:1:3): no"
+    );
+    assert_eq!(at(&e), (TemplateErrorKind::Fail, name.into(), 1, 3));
+    let e = typed("{{ required \"r\" .Values.x }}", Value::empty_map(), d());
+    assert_eq!(at(&e), (TemplateErrorKind::Required, name.into(), 1, 3));
+    // Inside an included helper: the class is the helper's, the position the include's.
+    let e = typed("\n\n{{ include \"h\" . }}", Value::Nil, d());
+    assert_eq!(at(&e), (TemplateErrorKind::Fail, name.into(), 3, 3));
+    let e = typed("{{ include \"missing\" . }}", Value::Nil, d());
+    assert_eq!(at(&e), (TemplateErrorKind::NoTemplate, name.into(), 1, 3));
+    let small = Limits {
+        max_range_iterations: 2,
+        ..d()
+    };
+    let e = typed("{{ range .Values }}.{{ end }}", json(j!([1, 2, 3])), small);
+    assert_eq!(at(&e), (TemplateErrorKind::Limit, name.into(), 1, 3));
+    assert_eq!(e.value, None);
+    // `tpl` of a value: where the value was set.
+    let origin = Origin {
+        file: 7,
+        line: 4,
+        col: 9,
+    };
+    let text = Value::Str(Text::from_origin("{{ fail \"v\" }}", origin));
+    let e = typed("{{ tpl .Values . }}", text, d());
+    assert_eq!(at(&e), (TemplateErrorKind::Fail, name.into(), 1, 3));
+    assert_eq!(e.value, Some(origin));
+    let e = typed("{{ tpl \"{{ .x\" . }}", Value::Nil, d());
+    assert_eq!((e.kind, e.value), (TemplateErrorKind::Parse, None));
+}

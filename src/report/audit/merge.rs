@@ -117,39 +117,32 @@ fn finding(f: FindingIn, name: &str, index: usize) -> Result<Finding, String> {
             f.severity.escape_debug()
         )
     })?;
-    Ok(Finding {
-        rule: f.rule,
-        severity,
-        message: f.message,
-        resource: f.resource.map(|r| ResourceRef {
+    let location = Location {
+        file: f.file,
+        line: f.line,
+        column: f.column,
+    };
+    let related = (f.related.into_iter())
+        .map(|r| {
+            let at = Location {
+                file: r.file,
+                line: r.line,
+                column: r.column,
+            };
+            (r.label, at)
+        })
+        .collect();
+    Ok(Finding::new(f.rule, severity, f.message, location)
+        .with_resource(f.resource.map(|r| ResourceRef {
             api_version: r.api_version,
             kind: r.kind,
             name: r.name,
             namespace: r.namespace,
-        }),
-        location: Location {
-            file: f.file,
-            line: f.line,
-            column: f.column,
-        },
-        related: f
-            .related
-            .into_iter()
-            .map(|r| {
-                (
-                    r.label,
-                    Location {
-                        file: r.file,
-                        line: r.line,
-                        column: r.column,
-                    },
-                )
-            })
-            .collect(),
-        environment: f.environment,
-        chart: f.chart,
-        field: f.field,
-    })
+        }))
+        .with_related(related)
+        .with_environment(f.environment)
+        .with_chart(f.chart)
+        .with_field(f.field))
 }
 
 /// The findings of one report with their fingerprints (as written, else computed), for
