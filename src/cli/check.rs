@@ -209,10 +209,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             svc.environments = crate::pipeline::selected_envs(svc, env_names);
         }
         if args.format == "json" {
-            let m = crate::discover::matrix::json(&d, args.run.cluster.as_deref(), &cwd);
+            let m = crate::report::matrix::json(&d, args.run.cluster.as_deref(), &cwd);
             write!(out, "{m}")?;
         } else {
-            write!(out, "{}", crate::discover::charts::list(&d, &cwd))?;
+            write!(out, "{}", crate::report::matrix::text(&d, &cwd))?;
         }
         return Ok(nothing_to_check(&d, &paths, args.changed, &cwd));
     }

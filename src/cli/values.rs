@@ -6,6 +6,7 @@
 //! The render is found and set up by the run engine (`pipeline::session`: `--config`, Argo CD
 //! resolution, config and convention environments), so what is printed is what `check` checks.
 
+use crate::report::diff::{Seg, path_text};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -231,39 +232,6 @@ pub struct Leaf {
     pub value: String,
     /// `FILE:LINE`, `FILE:LINE (parameters)` for Argo CD parameters, or None (computed).
     pub source: Option<String>,
-}
-
-/// A path segment of values or manifests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Seg {
-    Key(String),
-    Index(usize),
-}
-
-/// `a.b[0]["c.d"]`: keys of letters, digits, `_` and `-` joined by dots, other keys quoted.
-pub fn path_text(segs: &[Seg]) -> String {
-    let mut s = String::new();
-    for seg in segs {
-        match seg {
-            Seg::Key(k)
-                if !k.is_empty()
-                    && k.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
-            {
-                if !s.is_empty() {
-                    s.push('.');
-                }
-                s.push_str(k);
-            }
-            Seg::Key(k) => {
-                s.push('[');
-                s.push_str(&serde_json::Value::String(k.clone()).to_string());
-                s.push(']');
-            }
-            Seg::Index(i) => s.push_str(&format!("[{i}]")),
-        }
-    }
-    s
 }
 
 /// Every leaf of the render's coalesced values (scalars, nulls, empty maps and lists), in key

@@ -23,6 +23,19 @@ pub mod teams;
 /// Moved to [`crate::model::limits`]; re-exported for old paths.
 pub use crate::model::limits;
 pub mod scoped;
+/// `FILE:LINE:COL: message` of a config error, the file relative to `cwd`.
+pub fn config_error(e: &ConfigError, cwd: &Path) -> String {
+    let file = crate::confine::display_path(&e.file, cwd);
+    if e.line == 0 {
+        format!("config error: {file}: {}", e.message)
+    } else {
+        format!(
+            "config error: {file}:{}:{}: {}",
+            e.line, e.column, e.message
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests;
 pub mod trust;
@@ -880,7 +893,7 @@ fn kube_version(
                 .into(),
         ));
     };
-    crate::analyze::kube::normalize_version(text).map_err(|m| err_at(n.pos, m))
+    crate::model::kube_version::normalize_version(text).map_err(|m| err_at(n.pos, m))
 }
 
 /// Environment values globs of a repository config: relative, and not leading out of the

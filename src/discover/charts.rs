@@ -934,11 +934,6 @@ pub fn empty_paths(d: &Discovered, paths: &[PathBuf], cwd: &Path) -> Vec<String>
     out
 }
 
-/// `--list`: see [`super::matrix::text`].
-pub fn list(d: &Discovered, cwd: &Path) -> String {
-    super::matrix::text(d, cwd)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

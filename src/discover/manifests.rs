@@ -46,39 +46,7 @@ fn globset(globs: &[String]) -> Result<GlobSet, DiscoverError> {
     })
 }
 
-/// Prints `path` relative to `cwd` when it is below it, with `/` separators.
-pub fn display_path(path: &Path, cwd: &Path) -> String {
-    let rel = match path.strip_prefix(cwd) {
-        Ok(rel) => rel.to_path_buf(),
-        // Beside the current directory (a mapped checkout next to the repository): `../x`;
-        // elsewhere (only `/` in common): absolute.
-        Err(_) => sibling(path, cwd).unwrap_or_else(|| path.to_path_buf()),
-    };
-    let rel = rel.strip_prefix(".").unwrap_or(&rel);
-    rel.to_string_lossy().replace('\\', "/")
-}
-
-/// `path` relative to `cwd` through `..` when both are absolute and share more than the root.
-fn sibling(path: &Path, cwd: &Path) -> Option<PathBuf> {
-    use std::path::Component;
-    if !path.is_absolute() || !cwd.is_absolute() {
-        return None;
-    }
-    let p: Vec<Component> = path.components().collect();
-    let c: Vec<Component> = cwd.components().collect();
-    if p.iter()
-        .chain(&c)
-        .any(|x| matches!(x, Component::ParentDir | Component::CurDir))
-    {
-        return None;
-    }
-    let common = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
-    // The root alone (and `/tmp` vs `/work`) is no shared tree.
-    if common < 2 {
-        return None;
-    }
-    Some(crate::confine::root::relative_path(path, cwd))
-}
+pub use crate::confine::display_path;
 
 /// Collects manifest inputs from `paths` (`-` is stdin, read from `stdin`). Directories are walked
 /// recursively in sorted order; a file inside matches when its name or its path relative to the

@@ -4,4 +4,3 @@ pub mod changed;
 pub mod charts;
 pub mod classify;
 pub mod manifests;
-pub mod matrix;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
-/// A position in a source file registered in a [`crate::yaml::SourceMap`]-like registry.
+/// A position in a source file registered in a `yaml::SourceMap`-like registry.
 /// `file == 0` means "unknown" (literal in a template, computed value).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Origin {

@@ -135,18 +135,7 @@ fn config_input_error(e: &ConfigError, cwd: &Path) -> String {
     InputError::new(display_path(&e.file, cwd), e.line, e.column, &e.message).to_string()
 }
 
-/// `FILE:LINE:COL: message` of a config error, the file relative to `cwd`.
-pub fn config_error(e: &ConfigError, cwd: &Path) -> String {
-    let file = display_path(&e.file, cwd);
-    if e.line == 0 {
-        format!("config error: {file}: {}", e.message)
-    } else {
-        format!(
-            "config error: {file}:{}:{}: {}",
-            e.line, e.column, e.message
-        )
-    }
-}
+pub use crate::config::config_error;
 
 impl Session {
     /// Starts a session over `paths`: records the root of the check and the trusted platform
@@ -269,7 +258,10 @@ impl Session {
         .map_err(SessionError::Discovery)?;
         // Unresolved Argo CD sources pass through the engine's one sink too (exemptions).
         let settings = self.settings(prepared, None);
-        argo.findings = crate::analyze::engine::sink_located(&settings, argo.findings);
+        argo.findings = crate::analyze::engine::sink_located(
+            &settings,
+            crate::analyze::rules::unresolved_source::findings(&settings, &argo.unresolved),
+        );
         for svc in &d.services {
             unknown_rules(&svc.config, &prepared.policies, &self.cwd)?;
             crate::analyze::kube::crds::load_files(&svc.config.crds, &self.cwd)

@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::cli::values::{Seg, path_text};
 use crate::pipeline::locate::values_seg;
 use crate::pipeline::renders::EnvRender;
 use crate::yaml::{Node, NodeKind};
@@ -545,6 +544,39 @@ pub fn markdown_charts(report: &DiffReport, level: usize) -> String {
 pub fn json(report: &DiffReport) -> String {
     let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
     s.push('\n');
+    s
+}
+
+/// A path segment of values or manifests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    Key(String),
+    Index(usize),
+}
+
+/// `a.b[0]["c.d"]`: keys of letters, digits, `_` and `-` joined by dots, other keys quoted.
+pub fn path_text(segs: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in segs {
+        match seg {
+            Seg::Key(k)
+                if !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+            {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Seg::Key(k) => {
+                s.push('[');
+                s.push_str(&serde_json::Value::String(k.clone()).to_string());
+                s.push(']');
+            }
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
     s
 }
 

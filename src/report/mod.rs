@@ -10,6 +10,7 @@ pub mod github;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod matrix;
 pub mod rules_info;
 pub mod sarif;
 pub mod text;

@@ -1,7 +1,7 @@
 //! `render-error`: a chart could not be rendered (or loaded) in one environment.
 //!
 //! Not a check over resources: the chart pipeline emits it
-//! ([`RENDER_ERROR`](crate::pipeline::RENDER_ERROR)) where the renderer names the problem.
+//! (`pipeline::RENDER_ERROR`) where the renderer names the problem.
 crate::declare_rule! {
     /// ## What it does
     /// Reports a chart that fails to load or render in an environment — a template error, a

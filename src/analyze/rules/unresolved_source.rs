@@ -36,3 +36,42 @@ crate::declare_rule! {
     /// ```
     pub struct UnresolvedSource { id: "unresolved-source", severity: Warning, summary: "Something Argo CD deploys cannot be resolved offline (remote chart, unmapped repository, missing value file, unvendored dependency)." }
 }
+
+/// The findings of what Argo CD resolution could not resolve, at the configured level (none when
+/// the rule is off).
+pub fn findings(
+    settings: &crate::analyze::settings::Settings,
+    unresolved: &[crate::discover::argocd::Unresolved],
+) -> Vec<crate::model::Finding> {
+    let severity = match settings.level(UnresolvedSource::INFO.id) {
+        Some(None) => return Vec::new(),
+        Some(Some(s)) => s,
+        None => UnresolvedSource::INFO.default_severity,
+    };
+    unresolved
+        .iter()
+        .map(|u| {
+            crate::model::Finding::new(
+                UnresolvedSource::INFO.id,
+                severity,
+                u.reason.clone(),
+                crate::model::Location {
+                    file: u.file.clone(),
+                    line: u.line,
+                    column: u.column,
+                },
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn discovery_names_this_rule() {
+        assert_eq!(
+            super::UnresolvedSource::INFO.id,
+            crate::discover::argocd::UNRESOLVED
+        );
+    }
+}

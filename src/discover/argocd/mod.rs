@@ -1010,8 +1010,9 @@ pub fn find_chart(dir: &Path, name: &str, version: &str) -> Option<PathBuf> {
     best.map(|(_, p)| p)
 }
 
-/// The rule id of what cannot be resolved offline.
-pub const UNRESOLVED: &str = crate::analyze::rules::unresolved_source::UnresolvedSource::INFO.id;
+/// The rule id of what cannot be resolved offline (declared by
+/// `analyze::rules::unresolved_source`, which turns [`Unresolved`] records into findings).
+pub const UNRESOLVED: &str = "unresolved-source";
 
 /// The repository mapping of a run: `--repo URL=PATH` arguments (relative to `cwd`) first, then
 /// `repos:` of the config.
@@ -1057,7 +1058,7 @@ fn nested_inventory(
                 continue;
             };
             let c = crate::config::load_file(&file)
-                .map_err(|e| crate::pipeline::session::config_error(&e, cwd))?;
+                .map_err(|e| crate::config::config_error(&e, cwd))?;
             for (url, dir) in &c.repos {
                 if !known.contains(&repos::normalize(url)) {
                     m.add(url, normalise(dir));
@@ -1091,7 +1092,10 @@ fn nested_inventory(
 /// What Argo CD resolution adds to a run.
 #[derive(Debug, Default)]
 pub struct ArgoRun {
-    /// `unresolved-source` findings (severity from the config; none when the rule is off).
+    /// What cannot be resolved offline, at the declaring manifest line.
+    pub unresolved: Vec<Unresolved>,
+    /// `unresolved-source` findings of [`Self::unresolved`] (the session fills them in with the
+    /// config's severity; none when the rule is off).
     pub findings: Vec<crate::model::Finding>,
     /// Texts of the Application files (for report snippets).
     pub sources: BTreeMap<String, Arc<str>>,
@@ -1164,36 +1168,9 @@ pub fn apply(
                 reason: u.reason.clone(),
             }),
     );
-    let level =
-        crate::analyze::settings::Settings::from_config(config, None, None).level(UNRESOLVED);
-    let severity = match level {
-        Some(None) => None,
-        Some(Some(s)) => Some(s),
-        None => {
-            Some(crate::analyze::rules::unresolved_source::UnresolvedSource::INFO.default_severity)
-        }
-    };
-    let findings = match severity {
-        None => Vec::new(),
-        Some(severity) => res
-            .unresolved
-            .iter()
-            .map(|u| {
-                crate::model::Finding::new(
-                    UNRESOLVED,
-                    severity,
-                    u.reason.clone(),
-                    crate::model::Location {
-                        file: u.file.clone(),
-                        line: u.line,
-                        column: u.column,
-                    },
-                )
-            })
-            .collect(),
-    };
     Ok(ArgoRun {
-        findings,
+        unresolved: res.unresolved,
+        findings: Vec::new(),
         sources: res.sources,
         repos,
         files: res.files,

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::charts::{Discovered, EnvTarget, Service, Skipped, Unresolved};
-use super::manifests::display_path;
+use crate::confine::display_path;
+use crate::discover::charts::{Discovered, EnvTarget, Service, Skipped, Unresolved};
 
 /// One chart × environment render.
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub fn matrix<'a>(d: &'a Discovered, cluster: Option<&str>, cwd: &Path) -> Matri
 /// `--list --format json`: the matrix as one JSON object (pretty, newline-terminated).
 pub fn json(d: &Discovered, cluster: Option<&str>, cwd: &Path) -> String {
     let m = matrix(d, cluster, cwd);
-    let mut s = crate::report::clean::json(
+    let mut s = super::clean::json(
         serde_json::to_string_pretty(&m).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")),
     );
     s.push('\n');
