@@ -1,0 +1,40 @@
+//! Shapes found while trying chartgate on public GitOps repositories (README "Tried on public
+//! repositories"): each fixture under fixtures/realworld/ is a reduced, self-written copy of
+//! one shape, and each test asserts chartgate's exact output on it.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{cli, finding_lines_as};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/realworld")
+        .join(name)
+}
+
+#[test]
+fn kustomize_patches_are_not_manifests() {
+    // A kustomize overlay's patches (`patchesStrategicMerge`, `patches[].path`,
+    // `patchesJson6902[].path`) are partial objects merged into the base: checking them as
+    // manifests gave false schema-validity errors (no selector, no template) and more.
+    let dir = fixture("kustomize-patches");
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "base/deployment.yaml  manifest\n\
+         overlays/prod/extra.yaml  manifest\n\
+         base/kustomization.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
+         overlays/prod/kustomization.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
+         overlays/prod/patches/env.yaml  skipped: kustomize patch (`patches` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n\
+         overlays/prod/patches/image.json  skipped: kustomize patch (`patchesJson6902` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n\
+         overlays/prod/replicas.yaml  skipped: kustomize patch (`patchesStrategicMerge` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let mut files = finding_lines_as(&r.stdout, "{file}");
+    files.dedup();
+    assert_eq!(files, ["base/deployment.yaml", "overlays/prod/extra.yaml"]);
+}
