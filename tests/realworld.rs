@@ -38,3 +38,27 @@ fn kustomize_patches_are_not_manifests() {
     files.dedup();
     assert_eq!(files, ["base/deployment.yaml", "overlays/prod/extra.yaml"]);
 }
+
+#[test]
+fn values_files_of_another_source_are_not_skipped_manifests() {
+    // `$values/...` files outside the chart folder were listed as "skipped: no Kubernetes
+    // object" although the render uses them.
+    let dir = fixture("multi-source-values");
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "my-chart  env none: my-chart/values.yaml, my-values/common-values.yaml, my-values/envs/prod-values.yaml  [from apps/prod.yaml:1]\n\
+         apps/prod.yaml  manifest\n\
+         my-values/unused-values.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
+    );
+    let r = cli(["check", "--list", "--format", "json", "."])
+        .dir(&dir)
+        .run();
+    let v = r.json();
+    assert_eq!(
+        v["skipped"],
+        serde_json::json!([{"path": "my-values/unused-values.yaml",
+            "reason": "no Kubernetes object: no document has a string `apiVersion` and `kind`"}])
+    );
+}
