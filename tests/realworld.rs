@@ -62,3 +62,23 @@ fn values_files_of_another_source_are_not_skipped_manifests() {
             "reason": "no Kubernetes object: no document has a string `apiVersion` and `kind`"}])
     );
 }
+
+#[test]
+fn a_render_without_environment_is_not_named_environment_empty() {
+    // The app-of-apps root chart of argocd-example-apps, checked with its defaults: the namespace
+    // rules said `which environment "" does not allow`.
+    let dir = fixture("app-of-apps-chart");
+    let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let lines: Vec<String> = finding_lines_as(&r.stdout, "{rule} {file}:{line}:{column} {message}")
+        .into_iter()
+        .filter(|l| !l.starts_with("required-labels "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "allowed-namespace apps/templates/applications.yaml:6:14 Application guestbook uses namespace \"argocd\", which the render without an environment (release namespace only) does not allow (allowed: default)",
+            "argocd-allowed-destination apps/values.yaml:3:9 Application guestbook deploys to namespace \"guestbook\", which the render without an environment (release namespace only) does not allow (allowed: default)",
+        ]
+    );
+}
