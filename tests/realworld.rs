@@ -82,3 +82,26 @@ fn a_render_without_environment_is_not_named_environment_empty() {
         ]
     );
 }
+
+#[test]
+fn appset_errors_name_the_application_set_once() {
+    // Two git files give one `env`: Argo CD's "contains applications with duplicate name"
+    // (the first Application is kept, as Argo CD applies the valid ones). The message said
+    // "ApplicationSet all-envs: ApplicationSet all-envs: ...".
+    let dir = fixture("appset-duplicate-name");
+    let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: appset.yaml:1:1: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
+    );
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "apps/qa/cm.yaml  manifest\n\
+         appset.yaml  manifest\n\
+         env-config/qa/config.json  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
+         env-config/staging/asia/config.json  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
+    );
+}

@@ -435,13 +435,9 @@ impl Resolver<'_> {
             .and_then(Value::as_str)
             .unwrap_or("?")
             .to_string();
+        // The expansion's errors already name the ApplicationSet.
         if let Some(e) = x.error {
-            self.error_at(
-                &doc.file,
-                doc.line,
-                doc.column,
-                format!("ApplicationSet {name}: {e}"),
-            );
+            self.error_at(&doc.file, doc.line, doc.column, e);
         }
         for u in x.unresolved {
             self.unresolved(doc, format!("ApplicationSet {name}: {u}"));
