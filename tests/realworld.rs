@@ -105,3 +105,27 @@ fn appset_errors_name_the_application_set_once() {
          env-config/staging/asia/config.json  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
     );
 }
+
+#[test]
+fn findings_in_a_file_dependency_point_at_its_own_files() {
+    // `repository: file://../guestbook`, not vendored: the dependency is loaded from its own
+    // directory, and findings in it were located at wrapper/charts/guestbook/..., a path that
+    // does not exist (the rendered manifest keeps Helm's template name).
+    let dir = fixture("file-dependency");
+    let r = cli(["check", "--format", "json", "wrapper"])
+        .dir(&dir)
+        .run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(
+        finding_lines_as(
+            &r.stdout,
+            "{rule} {file}:{line}:{column} [{chart}]{related}"
+        ),
+        [
+            "required-labels guestbook/templates/cm.yaml:4:3 [wrapper] rendered=wrapper/charts/guestbook/templates/cm.yaml:4:3",
+            "required-labels guestbook/templates/cm.yaml:4:3 [wrapper] rendered=wrapper/charts/guestbook/templates/cm.yaml:4:3",
+            "required-labels guestbook/templates/cm.yaml:4:3 [wrapper] rendered=wrapper/charts/guestbook/templates/cm.yaml:4:3",
+            "ingress-load-balancer guestbook/values.yaml:3:9 [wrapper] template=guestbook/templates/svc.yaml:10:9 rendered=wrapper/charts/guestbook/templates/svc.yaml:10:9",
+        ]
+    );
+}
