@@ -16,6 +16,12 @@ environment := e if {
 	e := data.chartgate.context.environment
 } else := ""
 
+# Who allows the namespaces, for messages: the environment, or, for a render without one
+# (a chart checked with its defaults, a plain manifest), its release namespace.
+allower := sprintf("environment %q", [environment]) if {
+	environment != ""
+} else := "the render without an environment (release namespace only)"
+
 # METADATA
 # title: Namespace must be allowed in the environment
 # description: >
@@ -30,5 +36,5 @@ deny contains {"msg": msg, "path": "metadata.namespace"} if {
 	ns != ""
 	count(allowed) > 0
 	not ns in allowed
-	msg := sprintf("%s %s uses namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, object.get(input, ["metadata", "name"], ""), ns, environment, concat(", ", sort(allowed))])
+	msg := sprintf("%s %s uses namespace %q, which %s does not allow (allowed: %s)", [input.kind, object.get(input, ["metadata", "name"], ""), ns, allower, concat(", ", sort(allowed))])
 }

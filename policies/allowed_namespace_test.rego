@@ -14,6 +14,11 @@ test_other_namespace_denied if {
 	allowed_namespace.deny == {{"msg": "ConfigMap c uses namespace \"kube-system\", which environment \"prod\" does not allow (allowed: web)", "path": "metadata.namespace"}} with input as cm("kube-system") with data.chartgate.context as {"environment": "prod", "namespace": "web"}
 }
 
+# A render without an environment (a chart checked with its defaults) names no environment "".
+test_no_environment_message if {
+	allowed_namespace.deny == {{"msg": "ConfigMap c uses namespace \"argocd\", which the render without an environment (release namespace only) does not allow (allowed: default)", "path": "metadata.namespace"}} with input as cm("argocd") with data.chartgate.context as {"namespace": "default"}
+}
+
 test_environment_list_from_data if {
 	ctx := {"environment": "dev", "namespace": "web"}
 	envs := {"dev": ["web", "web-preview"]}

@@ -57,6 +57,12 @@ environment := e if {
 	e := data.chartgate.context.environment
 } else := ""
 
+# Who allows the namespaces, for messages: the environment, or, for a render without one
+# (a chart checked with its defaults, a plain manifest), its release namespace.
+allower := sprintf("environment %q", [environment]) if {
+	environment != ""
+} else := "the render without an environment (release namespace only)"
+
 # METADATA
 # title: ArgoCD destination namespace must be allowed
 # description: >
@@ -72,5 +78,5 @@ deny_destination contains {"msg": msg, "path": concat(".", [spec_path, "destinat
 	ns := object.get(object_or_empty(object.get(app_spec, "destination", {})), "namespace", "")
 	is_string(ns)
 	not ns in allowed
-	msg := sprintf("%s %s deploys to namespace %q, which environment %q does not allow (allowed: %s)", [input.kind, name, ns, environment, concat(", ", sort(allowed))])
+	msg := sprintf("%s %s deploys to namespace %q, which %s does not allow (allowed: %s)", [input.kind, name, ns, allower, concat(", ", sort(allowed))])
 }

@@ -386,6 +386,7 @@ pub fn discover(
         .iter()
         .flat_map(|s| s.environments.iter().flat_map(|e| e.values.iter()))
         .collect();
+    let patches = kustomize_patches(&manifest_files, cwd);
     for f in manifest_files.iter().filter(|f| !values.contains(f)) {
         if never.contains(f) {
             skip(&mut out, f, "baseline file of this run".into());
@@ -401,6 +402,10 @@ pub fn discover(
         match super::manifests::collect(std::slice::from_ref(f), &[], &[], cwd, stdin) {
             Ok(m) => {
                 for input in m {
+                    if !claimed && let Some(reason) = patches.get(f) {
+                        skip(&mut out, f, reason.clone());
+                        continue;
+                    }
                     if !claimed
                         && let FileKind::NoObjects(reason) = super::classify::classify(&input.text)
                     {
@@ -417,6 +422,34 @@ pub fn discover(
     out.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     out.skipped.dedup();
     Ok(out)
+}
+
+/// The kustomize patch files named by the kustomizations in the directories of `files`
+/// (normalised path → skip reason): kustomize merges them into the objects they target and
+/// never applies the file itself.
+fn kustomize_patches(files: &[PathBuf], cwd: &Path) -> BTreeMap<PathBuf, String> {
+    let dirs: BTreeSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    let mut out = BTreeMap::new();
+    for dir in dirs {
+        for name in super::classify::KUSTOMIZATION_NAMES {
+            let k = dir.join(name);
+            let Ok(text) = crate::config::confine::read_bounded_text(
+                &k,
+                crate::model::Limits::default().file_bytes,
+            ) else {
+                continue;
+            };
+            for (p, field) in super::classify::kustomize_patches(&text) {
+                out.entry(normalise(&dir.join(&p))).or_insert_with(|| {
+                    format!(
+                        "kustomize patch (`{field}` of {}): merged into the objects it patches, never applied on its own",
+                        display_path(&k, cwd)
+                    )
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Whether the chart directory `dir` is a library chart (`type: library` in its Chart.yaml).

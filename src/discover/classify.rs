@@ -47,6 +47,48 @@ pub fn classify(text: &str) -> FileKind {
     FileKind::NoObjects(reason)
 }
 
+/// File names kustomize reads as a kustomization.
+pub const KUSTOMIZATION_NAMES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// The patch files a kustomization names (relative to its directory), with the field naming
+/// each: `patchesStrategicMerge` entries that are paths (not inline patches), `path` of the
+/// `patches` and `patchesJson6902` items. Kustomize merges a patch into the objects it targets;
+/// the file itself is never applied, so it is not a manifest.
+pub fn kustomize_patches(text: &str) -> Vec<(String, &'static str)> {
+    let Ok(docs) = crate::yaml::parse_stream(text, &crate::yaml::Limits::default()) else {
+        return Vec::new();
+    };
+    let Some(root) = docs.into_iter().next().map(|d| d.root) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let items = |key: &str| match root.get(key).map(|n| &n.kind) {
+        Some(NodeKind::Seq(items)) => items.clone(),
+        _ => Vec::new(),
+    };
+    for item in items("patchesStrategicMerge") {
+        if let Some(p) = item.as_str().filter(|p| !p.contains('\n')) {
+            out.push((p.trim().to_string(), "patchesStrategicMerge"));
+        }
+    }
+    for key in ["patches", "patchesJson6902"] {
+        for item in items(key) {
+            if let Some(p) = item.get("path").and_then(|p| p.as_str()) {
+                out.push((
+                    p.trim().to_string(),
+                    if key == "patches" {
+                        "patches"
+                    } else {
+                        "patchesJson6902"
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -77,5 +119,19 @@ mod tests {
             FileKind::NoObjects("no Kubernetes object: the file holds no document".into())
         );
         assert_eq!(classify("a: [\n"), FileKind::Unparsable);
+    }
+
+    #[test]
+    fn kustomize_patches_are_named_by_path() {
+        let k = "patchesStrategicMerge:\n- svc.yaml\n- |-\n  apiVersion: v1\n  kind: Service\npatches:\n- path: p/dep.yaml\n  target: {kind: Deployment}\n- patch: '[]'\npatchesJson6902:\n- path: j.yaml\n";
+        assert_eq!(
+            kustomize_patches(k),
+            vec![
+                ("svc.yaml".to_string(), "patchesStrategicMerge"),
+                ("p/dep.yaml".to_string(), "patches"),
+                ("j.yaml".to_string(), "patchesJson6902"),
+            ]
+        );
+        assert!(kustomize_patches("resources: [a.yaml]\n").is_empty());
     }
 }

@@ -436,13 +436,9 @@ impl Resolver<'_> {
             .and_then(Value::as_str)
             .unwrap_or("?")
             .to_string();
+        // The expansion's errors already name the ApplicationSet.
         if let Some(e) = x.error {
-            self.error_at(
-                &doc.file,
-                doc.line,
-                doc.column,
-                format!("ApplicationSet {name}: {e}"),
-            );
+            self.error_at(&doc.file, doc.line, doc.column, e);
         }
         for u in x.unresolved {
             self.unresolved(doc, format!("ApplicationSet {name}: {u}"));
@@ -1147,12 +1143,15 @@ pub fn apply(
         .iter()
         .map(|s| format!("{}/", display_path(&s.dir, cwd)))
         .collect();
+    // A values file an Application uses is neither skipped nor a manifest, wherever it lies
+    // (`$values/...` of another source, `/...` from the repository root).
+    d.manifests.retain(|m| !used.contains(&m.display));
     d.skipped.retain_mut(|k| {
-        if !argo_dirs.iter().any(|dir| k.path.starts_with(dir.as_str())) {
-            return true;
-        }
         if used.contains(&k.path) {
             return false;
+        }
+        if !argo_dirs.iter().any(|dir| k.path.starts_with(dir.as_str())) {
+            return true;
         }
         k.reason = "not a values file of any Argo CD Application deploying this chart".into();
         true

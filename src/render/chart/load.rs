@@ -51,6 +51,15 @@ impl Sources {
     pub fn get(&self, id: u32) -> Option<&SourceFile> {
         (id as usize).checked_sub(1).and_then(|i| self.files.get(i))
     }
+    /// Moves files registered under `from` (a path prefix ending in `/`) to `to`: a chart
+    /// directory loaded as a subchart (a `file://` dependency) keeps its real path for findings.
+    fn rebase(&mut self, from: &str, to: &str) {
+        for f in &mut self.files {
+            if let Some(rest) = f.path.strip_prefix(from) {
+                f.path = format!("{to}{rest}");
+            }
+        }
+    }
     /// Number of registered files.
     pub fn len(&self) -> usize {
         self.files.len()
@@ -217,12 +226,18 @@ pub fn load_chart_with_archives(
         let data = read_limited(path, MAX_CHART_BYTES).map_err(|e| ChartError::at(&display, e))?;
         read_archive(&data, &mut left).map_err(|e| ChartError::at(&display, e))?
     };
+    // Chart directories added as subcharts: their files are found at their own path.
+    let mut real_dirs = Vec::new();
     for a in archives {
         let name = a
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if a.is_dir() {
+            real_dirs.push((
+                format!("{display}/charts/{name}/"),
+                format!("{}/", a.display()),
+            ));
             for f in read_dir(a, bound)? {
                 files.push(RawFile {
                     name: format!("charts/{name}/{}", f.name),
@@ -241,6 +256,9 @@ pub fn load_chart_with_archives(
     files.sort_by(|a, b| a.name.cmp(&b.name));
     let mut sources = Sources::default();
     let chart = build(files, &display, &mut sources, &parse, 0, &mut left)?;
+    for (from, to) in &real_dirs {
+        sources.rebase(from, to);
+    }
     Ok(LoadedChart {
         chart,
         sources,

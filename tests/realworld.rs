@@ -1,0 +1,131 @@
+//! Shapes found while trying chartgate on public GitOps repositories (README "Tried on public
+//! repositories"): each fixture under fixtures/realworld/ is a reduced, self-written copy of
+//! one shape, and each test asserts chartgate's exact output on it.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+
+use support::{cli, finding_lines_as};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/realworld")
+        .join(name)
+}
+
+#[test]
+fn kustomize_patches_are_not_manifests() {
+    // A kustomize overlay's patches (`patchesStrategicMerge`, `patches[].path`,
+    // `patchesJson6902[].path`) are partial objects merged into the base: checking them as
+    // manifests gave false schema-validity errors (no selector, no template) and more.
+    let dir = fixture("kustomize-patches");
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "base/deployment.yaml  manifest\n\
+         overlays/prod/extra.yaml  manifest\n\
+         base/kustomization.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
+         overlays/prod/kustomization.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
+         overlays/prod/patches/env.yaml  skipped: kustomize patch (`patches` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n\
+         overlays/prod/patches/image.json  skipped: kustomize patch (`patchesJson6902` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n\
+         overlays/prod/replicas.yaml  skipped: kustomize patch (`patchesStrategicMerge` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let mut files = finding_lines_as(&r.stdout, "{file}");
+    files.dedup();
+    assert_eq!(files, ["base/deployment.yaml", "overlays/prod/extra.yaml"]);
+}
+
+#[test]
+fn values_files_of_another_source_are_not_skipped_manifests() {
+    // `$values/...` files outside the chart folder were listed as "skipped: no Kubernetes
+    // object" although the render uses them.
+    let dir = fixture("multi-source-values");
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "my-chart  env none: my-chart/values.yaml, my-values/common-values.yaml, my-values/envs/prod-values.yaml  [from apps/prod.yaml:1]\n\
+         apps/prod.yaml  manifest\n\
+         my-values/unused-values.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
+    );
+    let r = cli(["check", "--list", "--format", "json", "."])
+        .dir(&dir)
+        .run();
+    let v = r.json();
+    assert_eq!(
+        v["skipped"],
+        serde_json::json!([{"path": "my-values/unused-values.yaml",
+            "reason": "no Kubernetes object: no document has a string `apiVersion` and `kind`"}])
+    );
+}
+
+#[test]
+fn a_render_without_environment_is_not_named_environment_empty() {
+    // The app-of-apps root chart of argocd-example-apps, checked with its defaults: the namespace
+    // rules said `which environment "" does not allow`.
+    let dir = fixture("app-of-apps-chart");
+    let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let lines: Vec<String> = finding_lines_as(&r.stdout, "{rule} {file}:{line}:{column} {message}")
+        .into_iter()
+        .filter(|l| !l.starts_with("required-labels "))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "allowed-namespace apps/templates/applications.yaml:6:14 Application guestbook uses namespace \"argocd\", which the render without an environment (release namespace only) does not allow (allowed: default)",
+            "argocd-allowed-destination apps/values.yaml:3:9 Application guestbook deploys to namespace \"guestbook\", which the render without an environment (release namespace only) does not allow (allowed: default)",
+        ]
+    );
+}
+
+#[test]
+fn appset_errors_name_the_application_set_once() {
+    // Two git files give one `env`: Argo CD's "contains applications with duplicate name"
+    // (the first Application is kept, as Argo CD applies the valid ones). The message said
+    // "ApplicationSet all-envs: ApplicationSet all-envs: ...".
+    let dir = fixture("appset-duplicate-name");
+    let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: appset.yaml:1:1: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
+    );
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "apps/qa/cm.yaml  manifest\n\
+         appset.yaml  manifest\n\
+         env-config/qa/config.json  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
+         env-config/staging/asia/config.json  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
+    );
+}
+
+#[test]
+fn findings_in_a_file_dependency_point_at_its_own_files() {
+    // `repository: file://../guestbook`, not vendored: the dependency is loaded from its own
+    // directory, and findings in it were located at wrapper/charts/guestbook/..., a path that
+    // does not exist (the rendered manifest keeps Helm's template name).
+    let dir = fixture("file-dependency");
+    let r = cli(["check", "--format", "json", "wrapper"])
+        .dir(&dir)
+        .run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(
+        finding_lines_as(
+            &r.stdout,
+            "{rule} {file}:{line}:{column} [{chart}]{related}"
+        ),
+        [
+            "required-labels guestbook/templates/cm.yaml:4:3 [wrapper] rendered=wrapper/charts/guestbook/templates/cm.yaml:4:3",
+            "required-labels guestbook/templates/cm.yaml:4:3 [wrapper] rendered=wrapper/charts/guestbook/templates/cm.yaml:4:3",
+            "required-labels guestbook/templates/cm.yaml:4:3 [wrapper] rendered=wrapper/charts/guestbook/templates/cm.yaml:4:3",
+            "ingress-load-balancer guestbook/values.yaml:3:9 [wrapper] template=guestbook/templates/svc.yaml:10:9 rendered=wrapper/charts/guestbook/templates/svc.yaml:10:9",
+        ]
+    );
+}
