@@ -433,7 +433,7 @@ fn kustomize_patches(files: &[PathBuf], cwd: &Path) -> BTreeMap<PathBuf, String>
     for dir in dirs {
         for name in super::classify::KUSTOMIZATION_NAMES {
             let k = dir.join(name);
-            let Ok(text) = crate::config::confine::read_bounded_text(
+            let Ok(text) = crate::confine::read_bounded_text(
                 &k,
                 crate::model::Limits::default().file_bytes,
             ) else {
