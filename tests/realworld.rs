@@ -95,8 +95,13 @@ fn appset_errors_name_the_application_set_once() {
         r.stderr,
         "chartgate: appset.yaml:1:1: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
     );
+    // `--list` shows the same error and fails the same way (it printed the rest and exited 0).
     let r = cli(["check", "--list", "."]).dir(&dir).run();
-    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: appset.yaml:1:1: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
+    );
     assert_eq!(
         r.stdout,
         "apps/qa/cm.yaml  manifest\n\

@@ -214,6 +214,14 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         } else {
             write!(out, "{}", crate::report::matrix::text(&d, &cwd))?;
         }
+        // What `check` would report as unreadable (a malformed Application, an ApplicationSet
+        // that cannot expand) is an error of the listing too: printed, exit code 2.
+        for e in &d.unreadable {
+            eprintln!("chartgate: {}", clean(e));
+        }
+        if !d.unreadable.is_empty() {
+            return Ok(super::EXIT_ERROR);
+        }
         return Ok(nothing_to_check(&d, &paths, args.changed, &cwd));
     }
     if nothing_to_check(&discovered, &paths, args.changed, &cwd) != super::EXIT_OK {
