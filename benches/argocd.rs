@@ -86,6 +86,7 @@ fn main() {
         config: &config,
         config_override: None,
         cwd: root,
+        charts: &[],
     };
     // One warm-up (page cache), then the best of 10.
     let mut best = f64::MAX;

@@ -64,6 +64,37 @@ fn values_files_of_another_source_are_not_skipped_manifests() {
 }
 
 #[test]
+fn an_app_of_apps_root_nothing_deploys_is_rendered_and_its_children_resolved() {
+    // argocd-example-apps: `apps/` (created with `argocd app create`) deploys `guestbook` with
+    // its values.yaml only. Unmapped: the child is unresolved and guestbook falls back to the
+    // conventions (values-production.yaml); mapped: guestbook is checked exactly as deployed.
+    let dir = fixture("app-of-apps-chart");
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "apps  env none: apps/values.yaml  [from apps/Chart.yaml:1]\n\
+         guestbook  env production: guestbook/values.yaml, guestbook/values-production.yaml  [from guestbook/values-production.yaml:1]\n\
+         apps/templates/applications.yaml:1  unresolved: Application guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)\n"
+    );
+    let r = cli([
+        "check",
+        "--list",
+        ".",
+        "--repo",
+        "https://git.example.com/org/apps.git=.",
+    ])
+    .dir(&dir)
+    .run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "apps  env none: apps/values.yaml  [from apps/Chart.yaml:1]\n\
+         guestbook  env none: guestbook/values.yaml  [from apps/templates/applications.yaml:1]\n"
+    );
+}
+
+#[test]
 fn a_render_without_environment_is_not_named_environment_empty() {
     // The app-of-apps root chart of argocd-example-apps, checked with its defaults: the namespace
     // rules said `which environment "" does not allow`.
@@ -77,6 +108,8 @@ fn a_render_without_environment_is_not_named_environment_empty() {
     assert_eq!(
         lines,
         [
+            // The root is rendered and its Application resolved; its repository is not mapped.
+            "unresolved-source apps/templates/applications.yaml:1:1 Application guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)",
             "allowed-namespace apps/templates/applications.yaml:6:14 Application guestbook uses namespace \"argocd\", which the render without an environment (release namespace only) does not allow (allowed: default)",
             "argocd-allowed-destination apps/values.yaml:3:9 Application guestbook deploys to namespace \"guestbook\", which the render without an environment (release namespace only) does not allow (allowed: default)",
         ]

@@ -89,6 +89,9 @@ pub struct ResolveOptions<'a> {
     pub config_override: Option<&'a Config>,
     /// Paths are printed relative to it.
     pub cwd: &'a Path,
+    /// Chart directories found under the checked paths: one whose templates write Applications
+    /// and that no Application deploys is an app-of-apps root (see [`resolve`]).
+    pub charts: &'a [PathBuf],
 }
 
 /// An Argo CD document found in a file or produced by a parent.
@@ -288,6 +291,42 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
     }
     for a in &apps {
         r.application(a, &mut Vec::new());
+    }
+    // App-of-apps roots that no Application in the checked files deploys (created with `argocd
+    // app create`, or by a central config repository that is not mapped): a chart of the
+    // checked paths whose templates write Applications is rendered with its own values, as
+    // Argo CD renders a chart source without Helm inputs, and its Applications are resolved as
+    // children. A root that does not render is left to the chart's own check (render-error).
+    for chart in opts.charts {
+        if r.targets.contains_key(chart) || !writes_applications(chart) {
+            continue;
+        }
+        let name = chart
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let target = EnvTarget {
+            release: Some(name.clone()),
+            ..Default::default()
+        };
+        let at = Doc {
+            json: Value::Null,
+            file: chart.join("Chart.yaml"),
+            line: 1,
+            column: 1,
+            _in_file: false,
+        };
+        let Ok(children) = r.rendered_children(&at, chart, &target) else {
+            continue;
+        };
+        let mut chain = vec![(name, display_path(&at.file, opts.cwd) + ":1")];
+        for c in children {
+            if application::is_kind(&c.json, "ApplicationSet") {
+                r.application_set(&c);
+            } else {
+                r.application(&c, &mut chain);
+            }
+        }
     }
     let targets = std::mem::take(&mut r.targets);
     for (chart, (config, environments)) in targets {
@@ -1121,12 +1160,17 @@ pub fn apply(
     let mut inventory = config.clone();
     nested_inventory(&mut repos, &mut inventory, &abs, cwd)?;
     let config = &inventory;
+    let charts: Vec<PathBuf> = (d.services.iter())
+        .filter(|s| s.chart.is_dir())
+        .map(|s| s.chart.clone())
+        .collect();
     let res = resolve(&ResolveOptions {
         paths: &abs,
         repos: &repos,
         config,
         config_override,
         cwd,
+        charts: &charts,
     });
     let deployed: BTreeSet<&PathBuf> = res.services.iter().map(|s| &s.chart).collect();
     d.services.retain(|s| !deployed.contains(&s.chart));
