@@ -260,7 +260,7 @@ fn source(v: &Value, at: &str) -> Result<Source, FieldError> {
     if v.get("kustomize").is_some_and(|k| !k.is_null()) {
         s.other_tool = Some("kustomize");
     } else if v.get("plugin").is_some_and(|k| !k.is_null()) {
-        s.other_tool = Some("a config management plugin");
+        s.other_tool = Some("config management plugin");
     }
     Ok(s)
 }
