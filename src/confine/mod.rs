@@ -153,56 +153,6 @@ pub fn read_bounded_text(path: &Path, max: usize) -> Result<String, String> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_and_shortens() {
-        assert_eq!(excerpt("a\x1b[2Jb\r\n", 80), "a\\x1b[2Jb\\r\\n");
-        assert_eq!(excerpt("abcdef", 3), "abc…");
-        assert_eq!(excerpt("x\u{202e}y", 9), "x\\u{202e}y");
-    }
-
-    #[test]
-    fn confined_paths() {
-        let t = tempfile::tempdir().unwrap();
-        let root = t.path().join("repo");
-        std::fs::create_dir_all(root.join("svc")).unwrap();
-        std::fs::write(root.join("svc/v.yaml"), "a: 1\n").unwrap();
-        std::os::unix::fs::symlink("/etc/hostname", root.join("svc/out.yaml")).unwrap();
-        let dir = root.join("svc");
-        assert_eq!(
-            resolve(&root, &dir, "v.yaml", Kind::File),
-            Ok(root.join("svc/v.yaml"))
-        );
-        assert_eq!(
-            resolve(&root, &dir, "/etc/passwd", Kind::File),
-            Err("`/etc/passwd` is an absolute path: paths in a repository config must stay inside the repository".into())
-        );
-        assert_eq!(
-            resolve(&root, &dir, "../../x", Kind::File),
-            Err("`../../x` leads outside the repository (paths in a repository config must stay inside it)".into())
-        );
-        assert_eq!(
-            resolve(&root, &dir, "out.yaml", Kind::File),
-            Err("`out.yaml` resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)".into())
-        );
-        assert_eq!(
-            resolve(&root, &dir, ".", Kind::File),
-            Err("`.` is a directory, not a file".into())
-        );
-        assert_eq!(
-            read_bounded(Path::new("/dev/zero"), 10),
-            Err("is not a regular file (a device, FIFO or socket is never read)".into())
-        );
-        assert_eq!(
-            read_bounded(&root.join("svc/v.yaml"), 2),
-            Err("file is 5 bytes, over the limit of 2 bytes (limits.file-bytes)".into())
-        );
-    }
-}
-
 /// `a/./b/../c` → `a/c` without touching the file system.
 pub fn normalise(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -252,4 +202,54 @@ fn sibling(path: &Path, cwd: &Path) -> Option<PathBuf> {
         return None;
     }
     Some(root::relative_path(path, cwd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_shortens() {
+        assert_eq!(excerpt("a\x1b[2Jb\r\n", 80), "a\\x1b[2Jb\\r\\n");
+        assert_eq!(excerpt("abcdef", 3), "abc…");
+        assert_eq!(excerpt("x\u{202e}y", 9), "x\\u{202e}y");
+    }
+
+    #[test]
+    fn confined_paths() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path().join("repo");
+        std::fs::create_dir_all(root.join("svc")).unwrap();
+        std::fs::write(root.join("svc/v.yaml"), "a: 1\n").unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", root.join("svc/out.yaml")).unwrap();
+        let dir = root.join("svc");
+        assert_eq!(
+            resolve(&root, &dir, "v.yaml", Kind::File),
+            Ok(root.join("svc/v.yaml"))
+        );
+        assert_eq!(
+            resolve(&root, &dir, "/etc/passwd", Kind::File),
+            Err("`/etc/passwd` is an absolute path: paths in a repository config must stay inside the repository".into())
+        );
+        assert_eq!(
+            resolve(&root, &dir, "../../x", Kind::File),
+            Err("`../../x` leads outside the repository (paths in a repository config must stay inside it)".into())
+        );
+        assert_eq!(
+            resolve(&root, &dir, "out.yaml", Kind::File),
+            Err("`out.yaml` resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)".into())
+        );
+        assert_eq!(
+            resolve(&root, &dir, ".", Kind::File),
+            Err("`.` is a directory, not a file".into())
+        );
+        assert_eq!(
+            read_bounded(Path::new("/dev/zero"), 10),
+            Err("is not a regular file (a device, FIFO or socket is never read)".into())
+        );
+        assert_eq!(
+            read_bounded(&root.join("svc/v.yaml"), 2),
+            Err("file is 5 bytes, over the limit of 2 bytes (limits.file-bytes)".into())
+        );
+    }
 }

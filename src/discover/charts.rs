@@ -433,10 +433,9 @@ fn kustomize_patches(files: &[PathBuf], cwd: &Path) -> BTreeMap<PathBuf, String>
     for dir in dirs {
         for name in super::classify::KUSTOMIZATION_NAMES {
             let k = dir.join(name);
-            let Ok(text) = crate::confine::read_bounded_text(
-                &k,
-                crate::model::Limits::default().file_bytes,
-            ) else {
+            let Ok(text) =
+                crate::confine::read_bounded_text(&k, crate::model::Limits::default().file_bytes)
+            else {
                 continue;
             };
             for (p, field) in super::classify::kustomize_patches(&text) {
