@@ -3,6 +3,14 @@
 //! (`#[path]`) and replays every saved crashing input in `fixtures/fuzz-regressions/<target>/`
 //! with them, so a fixed crash stays fixed in the normal test suite. Only `chartgate` and
 //! `serde_json` are used here.
+
+/// `chartgate`'s counting allocator, as its binary installs it (`src/main.rs`, over mimalloc
+/// there): it counts live bytes, so render memory budgets (`budget::scoped`) hold here as in a
+/// real run. Without it a budget never fires.
+#[global_allocator]
+static ALLOC: chartgate::budget::alloc::Counting<std::alloc::System> =
+    chartgate::budget::alloc::Counting(std::alloc::System);
+
 pub mod analyze;
 pub mod archive;
 pub mod quantity_image;

@@ -33,8 +33,9 @@ pub fn run(data: &[u8]) {
         })
         .collect();
     let Some(set) = policies() else { return };
-    let mut worker = set.worker();
     let ctx =
         serde_json::json!({"environment": "dev", "cluster": "dev-eks", "namespace": "team-a"});
-    let _ = set.eval(&mut worker, &inputs, &ctx);
+    // The thread's kept worker, as `chartgate check` evaluates: a fresh clone of the engine per
+    // input re-ran regorus' whole-module preparation (scheduler, loop hoisting) every time.
+    let _ = set.eval_on_thread(&inputs, &ctx);
 }

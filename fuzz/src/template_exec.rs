@@ -70,5 +70,14 @@ pub fn run(data: &[u8]) {
     if set.add_file("chart/templates/t.yaml", src).is_err() {
         return;
     }
-    let _ = set.execute("chart/templates/t.yaml", dot());
+    // A render's memory budget, as every render of `chartgate check` has (`budget::scoped`;
+    // the library's counting allocator is this binary's too): without one, a blow-up the
+    // budget stops (`deepCopy` of a map doubled into itself 40 times) ran for the whole time
+    // budget and past libFuzzer's RSS limit.
+    let _ = chartgate::budget::scoped(RENDER_MEMORY, 2, || {
+        set.execute("chart/templates/t.yaml", dot())
+    });
 }
+
+/// `limits.render-memory` for the fuzz targets that render (the default is 512 MiB).
+pub const RENDER_MEMORY: u64 = 256 << 20;

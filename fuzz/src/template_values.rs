@@ -124,5 +124,9 @@ pub fn run(data: &[u8]) {
         time_budget: Duration::from_secs(2),
         ..Limits::default()
     });
-    let _ = render_chart_with(&mut set, &loaded, &RenderOptions::default());
+    // A render's memory budget, as in `chartgate check` (see `template_exec`): `tpl` runs
+    // template text from the values.
+    let _ = chartgate::budget::scoped(super::template_exec::RENDER_MEMORY, 2, || {
+        render_chart_with(&mut set, &loaded, &RenderOptions::default())
+    });
 }

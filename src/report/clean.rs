@@ -5,17 +5,17 @@
 /// `s` with every control character except newline and tab shown as an escape (`\r`, `\x1b`,
 /// `\x7f`, C1 controls and bidirectional overrides as `\u{..}`).
 pub fn controls(s: &str) -> String {
-    if !s.chars().any(needs_escape) {
+    if !any_needs_escape(s) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if needs_escape(c) {
-            crate::confine::push_escaped(&mut out, c);
-        } else {
-            out.push(c);
-        }
+    let mut at = 0;
+    while let Some((i, c)) = next_escape(s, at) {
+        out.push_str(&s[at..i]);
+        crate::confine::push_escaped(&mut out, c);
+        at = i + c.len_utf8();
     }
+    out.push_str(&s[at..]);
     out
 }
 
@@ -33,18 +33,67 @@ pub fn xml(s: String) -> String {
 }
 
 fn escape_with(s: String, esc: impl Fn(char, &mut String)) -> String {
-    if !s.chars().any(needs_escape) {
+    if !any_needs_escape(&s) {
         return s;
     }
     let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        if needs_escape(c) {
-            esc(c, &mut out);
-        } else {
-            out.push(c);
-        }
+    let mut at = 0;
+    while let Some((i, c)) = next_escape(&s, at) {
+        out.push_str(&s[at..i]);
+        esc(c, &mut out);
+        at = i + c.len_utf8();
     }
+    out.push_str(&s[at..]);
     out
+}
+
+/// Bytes that can begin the UTF-8 encoding of a character [`needs_escape`] holds for: C0
+/// controls (but newline and tab) and DEL, `0xc2` (C1 controls, U+0080–U+009F) and `0xe2`
+/// (the formatting characters, all in U+2000–U+207F). Never a continuation byte.
+const LEAD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = 1;
+        i += 1;
+    }
+    t[b'\n' as usize] = 0;
+    t[b'\t' as usize] = 0;
+    t[0x7f] = 1;
+    t[0xc2] = 1;
+    t[0xe2] = 1;
+    t
+};
+
+/// `s.chars().any(needs_escape)`.
+fn any_needs_escape(s: &str) -> bool {
+    next_escape(s, 0).is_some()
+}
+
+/// The first character at or after byte `from` (a character boundary) that [`needs_escape`],
+/// with its byte offset, without decoding every character: whole 64-byte blocks holding no
+/// [`LEAD`] byte are skipped with a branch-free fold (reports are mostly such text; SARIF
+/// carries every rule's documentation), and only a lead byte's character is checked.
+fn next_escape(s: &str, from: usize) -> Option<(usize, char)> {
+    const BLOCK: usize = 64;
+    let b = s.as_bytes();
+    let mut i = from;
+    while i < b.len() {
+        if let Some(block) = b.get(i..i + BLOCK)
+            && block.iter().fold(0, |acc, &x| acc | LEAD[x as usize]) == 0
+        {
+            i += BLOCK;
+            continue;
+        }
+        // A lead byte is never a continuation byte, so `i` is a character boundary.
+        if LEAD[b[i] as usize] != 0
+            && let Some(c) = s[i..].chars().next().filter(|&c| needs_escape(c))
+        {
+            return Some((i, c));
+        }
+        i += 1;
+    }
+    None
 }
 
 fn needs_escape(c: char) -> bool {
@@ -58,7 +107,7 @@ fn needs_escape(c: char) -> bool {
 /// sequences (`ESC [ digits;... m`) the report itself produced are kept. Any other escape
 /// sequence (screen clear, hyperlinks, clipboard writes) is shown escaped.
 pub fn report(s: &str, colors: bool) -> String {
-    if !s.chars().any(needs_escape) {
+    if !any_needs_escape(s) {
         return s.to_string();
     }
     let mut out = String::with_capacity(s.len() + 16);
@@ -164,6 +213,47 @@ pub fn write_json_pretty<W: std::io::Write, T: serde::Serialize + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_check_agrees_with_every_character() {
+        // Every character of the first three planes' interesting ranges, alone and at every
+        // offset of a block (the fold skips whole blocks).
+        let chars = (0u32..0x3000)
+            .chain(0xfff0..0x10000)
+            .filter_map(char::from_u32);
+        for c in chars {
+            for pad in [0, 1, 63, 64, 65, 130] {
+                let s = format!("{}{c}{}", "a".repeat(pad), "é—".repeat(pad % 7));
+                assert_eq!(
+                    any_needs_escape(&s),
+                    s.chars().any(needs_escape),
+                    "{c:?} at {pad}"
+                );
+            }
+        }
+        // The escaping itself equals the character-by-character definition.
+        let slow = |s: &str| -> String {
+            let mut out = String::new();
+            for c in s.chars() {
+                if needs_escape(c) {
+                    crate::confine::push_escaped(&mut out, c);
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        };
+        let mixed: String = (0u32..0x2100)
+            .step_by(7)
+            .filter_map(char::from_u32)
+            .flat_map(|c| [c, 'x', '—'])
+            .collect();
+        for s in [mixed.as_str(), "\u{1b}", "a\u{85}", "—\u{200b}—", ""] {
+            assert_eq!(controls(s), slow(s));
+        }
+        assert!(!any_needs_escape(&"x\n\t—é→".repeat(100)));
+        assert!(any_needs_escape(&format!("{}\u{2066}", "—".repeat(100))));
+    }
 
     #[test]
     fn escapes() {

@@ -115,17 +115,25 @@ impl Reporter for WriterReporter {
 /// over resources and the rules the engine reports about the run (`rego-error`, `render-error`,
 /// the exemption rules).
 pub fn builtin_rules_info() -> Vec<rules_info::RuleInfo> {
-    crate::analyze::registry::all()
-        .iter()
-        .chain(crate::analyze::engine::ENGINE_RULES)
-        .map(|r| rules_info::RuleInfo {
-            id: r.id.to_string(),
-            summary: r.summary.to_string(),
-            description: r.section("Why"),
-            help: r.docs_text(),
-            default_severity: r.default_severity,
-        })
-        .collect()
+    builtin_rules().to_vec()
+}
+
+/// [`builtin_rules_info`], worked out once (the docs are static).
+fn builtin_rules() -> &'static [rules_info::RuleInfo] {
+    static RULES: std::sync::LazyLock<Vec<rules_info::RuleInfo>> = std::sync::LazyLock::new(|| {
+        crate::analyze::registry::all()
+            .iter()
+            .chain(crate::analyze::engine::ENGINE_RULES)
+            .map(|r| rules_info::RuleInfo {
+                id: r.id.to_string(),
+                summary: r.summary.to_string(),
+                description: r.section("Why"),
+                help: r.docs_text(),
+                default_severity: r.default_severity,
+            })
+            .collect()
+    });
+    &RULES
 }
 
 /// Rego policy rules as the report writers need them: METADATA title as the summary, the
@@ -174,16 +182,36 @@ fn checked_environments(ctx: &ReportContext<'_>) -> Vec<String> {
 /// The SARIF log of a run (one SARIF run per checked environment) and the notes on what
 /// GitHub's upload limits left out of it.
 pub fn sarif_log(findings: &[Finding], ctx: &ReportContext<'_>) -> (String, Vec<String>) {
-    sarif::sarif_capped(
-        findings,
+    sarif_run(findings, ctx, true)
+}
+
+/// [`sarif_log`]; without `text` the log may be left unwritten (empty) when the notes do not
+/// need it (see [`sarif::sarif_notes`]).
+fn sarif_run(findings: &[Finding], ctx: &ReportContext<'_>, text: bool) -> (String, Vec<String>) {
+    let with_policies: Vec<rules_info::RuleInfo>;
+    let rules = if ctx.policy_rules.is_empty() {
+        builtin_rules()
+    } else {
+        with_policies = builtin_rules()
+            .iter()
+            .chain(ctx.policy_rules)
+            .cloned()
+            .collect();
+        &with_policies
+    };
+    let (environments, version, limits) = (
         &checked_environments(ctx),
-        &builtin_rules_info()
-            .into_iter()
-            .chain(ctx.policy_rules.iter().cloned())
-            .collect::<Vec<_>>(),
         env!("CARGO_PKG_VERSION"),
         sarif::SarifLimits::default(),
-    )
+    );
+    if text {
+        sarif::sarif_capped(findings, environments, rules, version, limits)
+    } else {
+        (
+            String::new(),
+            sarif::sarif_notes(findings, environments, rules, version, limits),
+        )
+    }
 }
 
 struct SarifReporter;
@@ -230,7 +258,7 @@ impl Reporter for MarkdownReporter {
         out: &mut dyn Write,
     ) -> io::Result<()> {
         let mut text = markdown::markdown(findings, &checked_suites(findings, ctx.environments));
-        let (_, notes) = sarif_log(findings, ctx);
+        let (_, notes) = sarif_run(findings, ctx, false);
         for n in notes {
             text.push_str(&format!("\n> **Note:** {}\n", markdown::escape_line(&n)));
         }

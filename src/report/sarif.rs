@@ -115,6 +115,30 @@ pub fn sarif_capped(
     tool_version: &str,
     limits: SarifLimits,
 ) -> (String, Vec<String>) {
+    capped(findings, environments, rules, tool_version, limits, true)
+}
+
+/// The notes of [`sarif_capped`] alone (the markdown summary repeats them). The log is written
+/// only when its size could reach the gzip limit: an upper bound of its length
+/// ([`json_len_bound`]) that surely fits answers for it.
+pub fn sarif_notes(
+    findings: &[Finding],
+    environments: &[String],
+    rules: &[RuleInfo],
+    tool_version: &str,
+    limits: SarifLimits,
+) -> Vec<String> {
+    capped(findings, environments, rules, tool_version, limits, false).1
+}
+
+fn capped(
+    findings: &[Finding],
+    environments: &[String],
+    rules: &[RuleInfo],
+    tool_version: &str,
+    limits: SarifLimits,
+    text: bool,
+) -> (String, Vec<String>) {
     let mut descriptors: Vec<Value> = rules.iter().map(rule_json).collect();
     let mut ids: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
     let ordered = sorted(findings);
@@ -191,9 +215,17 @@ pub fn sarif_capped(
             "version": "2.1.0",
             "runs": runs,
         });
-        let mut s = super::clean::json(serde_json::to_string_pretty(&doc).unwrap_or_default());
-        s.push('\n');
-        let too_big = per_run > 0 && gzip_len(s.as_bytes()) > limits.gzip_bytes;
+        // `+ 1`: the final line break.
+        let s = if !text && surely_fits(json_len_bound(&doc, 0) + 1, limits.gzip_bytes) {
+            String::new()
+        } else {
+            let mut s = super::clean::json(serde_json::to_string_pretty(&doc).unwrap_or_default());
+            s.push('\n');
+            s
+        };
+        let too_big = per_run > 0
+            && !surely_fits(s.len(), limits.gzip_bytes)
+            && gzip_len(s.as_bytes()) > limits.gzip_bytes;
         if too_big {
             per_run /= 2;
             continue;
@@ -223,6 +255,33 @@ fn sorted_refs(mut v: Vec<&Finding>) -> Vec<&Finding> {
         )
     });
     v
+}
+
+/// Whether `len` bytes gzip to at most `limit` bytes whatever they hold, so the log need not
+/// be compressed to know it: deflate sends a block that would grow as a stored block (5 bytes
+/// of header per at most 65,535 bytes) and gzip adds 18 bytes; an eighth plus 64 bytes is far
+/// above both.
+fn surely_fits(len: usize, limit: usize) -> bool {
+    len.saturating_add(len / 8).saturating_add(64) <= limit
+}
+
+/// At least the length of `v` written by `serde_json::to_string_pretty` (two-space indent) at
+/// nesting `depth` and escaped by [`super::clean::json`]: a string byte becomes at most six
+/// (`\u001b`), a number at most 24 characters, and every element of a container takes its
+/// indent, a key, `": "`, a comma and a line break.
+fn json_len_bound(v: &Value, depth: usize) -> usize {
+    let indent = 2 * (depth + 1);
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 24,
+        Value::String(s) => 2 + 6 * s.len(),
+        Value::Array(items) => items.iter().fold(2 * indent + 4, |n, item| {
+            n + indent + 2 + json_len_bound(item, depth + 1)
+        }),
+        Value::Object(map) => map.iter().fold(2 * indent + 4, |n, (k, item)| {
+            n + indent + 4 + (2 + 6 * k.len()) + json_len_bound(item, depth + 1)
+        }),
+    }
 }
 
 fn gzip_len(bytes: &[u8]) -> usize {
@@ -311,4 +370,90 @@ fn run_json(
         "columnKind": "unicodeCodePoints",
         "results": results,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surely_fits_is_a_bound_on_the_gzipped_size() {
+        // Incompressible bytes (xorshift), empty and short texts, and a large stored block run.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let noise: Vec<u8> = (0..300_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        for len in [0, 1, 2, 17, 100, 4096, 65_535, 65_536, 131_073, 300_000] {
+            let bytes = &noise[..len];
+            let gz = gzip_len(bytes);
+            // Under any limit the gzipped log exceeds, the shortcut must not claim it fits.
+            assert!(!surely_fits(len, gz - 1), "{len} bytes gzip to {gz}");
+        }
+        assert!(!surely_fits(usize::MAX, usize::MAX - 1));
+    }
+
+    #[test]
+    fn json_len_bound_is_at_least_the_escaped_pretty_length() {
+        let hostile = "a\u{7f}\u{85}\u{202e}\u{200b}\r\u{1b}[2J\"\\ é 😀\u{1}";
+        let v = json!({
+            "s": hostile,
+            hostile: [1, -1.5e300, u64::MAX, null, true, [], {}, [[[hostile]]]],
+            "o": {"k": {"k": [{"": ""}]}},
+        });
+        for doc in [
+            v.clone(),
+            json!([v.clone(), v]),
+            json!(hostile),
+            json!([]),
+            json!({}),
+        ] {
+            let text = crate::report::clean::json(serde_json::to_string_pretty(&doc).unwrap());
+            assert!(json_len_bound(&doc, 0) >= text.len(), "{text}");
+        }
+        let finding = Finding {
+            rule: hostile.into(),
+            severity: Severity::Error,
+            message: hostile.repeat(3),
+            resource: None,
+            location: Location {
+                file: hostile.into(),
+                line: 1,
+                column: 1,
+            },
+            related: vec![(
+                hostile.into(),
+                Location {
+                    file: "r.yaml".into(),
+                    line: 2,
+                    column: 3,
+                },
+            )],
+            environment: Some(hostile.into()),
+            chart: Some(hostile.into()),
+            field: Some(hostile.into()),
+        };
+        let findings = vec![finding.clone(), finding];
+        let rules = crate::report::builtin_rules_info();
+        let limits = SarifLimits::default();
+        let (text, notes) = sarif_capped(&findings, &["dev".into()], &rules, "1", limits);
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        assert!(json_len_bound(&doc, 0) + 1 >= text.len());
+        assert_eq!(
+            sarif_notes(&findings, &["dev".into()], &rules, "1", limits),
+            notes
+        );
+        for gzip_bytes in [0, 100, 2_000, 20_000] {
+            let tiny = SarifLimits {
+                gzip_bytes,
+                ..limits
+            };
+            let (_, notes) = sarif_capped(&findings, &[], &rules, "1", tiny);
+            assert_eq!(sarif_notes(&findings, &[], &rules, "1", tiny), notes);
+        }
+    }
 }

@@ -1757,10 +1757,12 @@ fn grow<T: Send>(depth: usize, f: impl FnOnce() -> T + Send) -> T {
     if depth % 32 != 31 {
         return f();
     }
+    // The render's budget goes along: the new thread has no scope of its own.
+    let budget = crate::budget::inherit();
     std::thread::scope(|s| {
         match std::thread::Builder::new()
             .stack_size(64 << 20)
-            .spawn_scoped(s, f)
+            .spawn_scoped(s, move || budget.run(f))
         {
             Ok(h) => match h.join() {
                 Ok(v) => v,

@@ -504,3 +504,13 @@ fn typed_errors() {
     let e = typed("{{ tpl \"{{ .x\" . }}", Value::Nil, d());
     assert_eq!((e.kind, e.value), (TemplateErrorKind::Parse, None));
 }
+
+#[test]
+fn deep_nesting_keeps_the_render_memory_budget() {
+    // Past 32 levels of nesting execution moves to a thread with a larger stack; the render's
+    // memory budget must go with it (a doubled map deep-copied there grew until the time limit).
+    let src = r#"{{- define "deep" }}{{ if lt (len .) 40 }}{{ include "deep" (append . 1) }}{{ else }}{{ $m := dict "x" "0123456789abcdef" }}{{ range until 40 }}{{ $m = dict "a" $m "b" $m }}{{ end }}{{ $c := deepCopy $m }}{{ end }}{{ end }}
+{{- include "deep" (list) }}"#;
+    let e = crate::budget::scoped(16 << 20, 60, || err(src, j!({})));
+    assert!(e.contains("render memory exceeded"), "{e}");
+}
