@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Regenerates src/analyze/kube/data/crds.json.gz: the CRDs of the platform's operators, read
+"""Regenerates src/analyze/kube/data/crds.lines.gz: the CRDs of the platform's operators, read
 from each project's own CRD manifests at the commits listed in scripts/crd-sources.tsv
 (all Apache-2.0). Descriptions are dropped; every served version's openAPIV3Schema is kept.
+
+Layout: one line each (compact JSON never holds a raw newline): `chartgate-crds 1`, then
+`s SOURCE` per source, then `c GROUP/VERSION/Kind,... {crd}` per CRD. chartgate splits the lines
+and parses a CRD only when a check meets one of its kinds.
 
 Usage: scripts/gen_crds.py [--mirror-root DIR]
   Without --mirror-root, files are downloaded from raw.githubusercontent.com at the listed
@@ -16,7 +20,7 @@ import urllib.request
 
 import yaml
 
-OUT = "src/analyze/kube/data/crds.json.gz"
+OUT = "src/analyze/kube/data/crds.lines.gz"
 
 # PyYAML reads a bare `=` as the YAML 1.1 "value" tag; Kubernetes reads it as the string "=".
 yaml.SafeLoader.add_constructor("tag:yaml.org,2002:value",
@@ -71,9 +75,10 @@ for line in open("scripts/crd-sources.tsv"):
         sources.append(f'{project} @ {tag} ({license_}) {repo}@{commit[:12]} {path}: '
                        f'{spec["group"]} {spec["names"]["kind"]} '
                        f'{",".join(v["name"] for v in versions)}')
-raw = json.dumps({"sources": sources, "crds": crds}, sort_keys=True,
-                 separators=(",", ":")).encode()
+lines = ["chartgate-crds 1"] + [f"s {s}" for s in sources]
+lines += [f'c {",".join(c["kinds"])} {c["crd"]}' for c in crds]
+raw = ("\n".join(lines) + "\n").encode()
 with gzip.GzipFile(OUT, "wb", compresslevel=9, mtime=0) as f:
     f.write(raw)
 print("\n".join(sources))
-print(f"{OUT}: {len(crds)} CRDs, {len(raw)} bytes JSON, {os.path.getsize(OUT)} bytes gzip")
+print(f"{OUT}: {len(crds)} CRDs, {len(raw)} bytes, {os.path.getsize(OUT)} bytes gzip")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates src/analyze/kube/data/schemas.json.gz: the Kubernetes OpenAPI schemas (strict
+"""Regenerates src/analyze/kube/data/schemas.lines.gz: the Kubernetes OpenAPI schemas (strict
 JSON schema form: additionalProperties false) for every bundled version, from the
 `kubernetes-validate` package on PyPI (Apache-2.0; its schemas are generated from the
 Kubernetes OpenAPI specs, Apache-2.0).
@@ -8,11 +8,13 @@ Shared definitions stay `$ref`s; identical definitions across versions are store
 Descriptions and `format` are dropped (they do not affect validation as chartgate runs it).
 
 Usage: scripts/gen_kube_schemas.py [kubernetes_validate-X.whl]   (default: pip download it)
-Layout: {"source": ..., "pool": ["<schema as JSON text>", ...],
-         "versions": {"1.31": "<JSON text of {"defs": {name: pool index},
-                                              "kinds": {"apps/v1/Deployment": name}}>"}}
-Definitions and versions are JSON texts inside the JSON, so chartgate parses only the version
-and the definitions a check uses (parsing the whole bundle was most of a one-file check).
+Layout: one line each (compact JSON never holds a raw newline):
+    chartgate-schemas 1 SOURCE
+    v 1.31 {"defs": {name: pool index}, "kinds": {"apps/v1/Deployment": name}}   (per version)
+    d {schema}                                                                    (the pool, in order)
+chartgate splits the lines at start and parses only the version and the definitions a check uses
+(parsing the whole bundle, or unescaping JSON texts stored inside JSON, was most of a one-file
+check).
 """
 import glob
 import gzip
@@ -24,7 +26,7 @@ import tempfile
 import zipfile
 
 MIN = (1, 29)
-OUT = "src/analyze/kube/data/schemas.json.gz"
+OUT = "src/analyze/kube/data/schemas.lines.gz"
 
 if len(sys.argv) > 1:
     wheel = sys.argv[1]
@@ -86,9 +88,11 @@ for vdir in versions:
                                    separators=(",", ":"))
 
 src = os.path.basename(wheel)
-data = {"source": src, "pool": pool, "versions": out_versions}
-raw = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
+lines = [f"chartgate-schemas 1 {src}"]
+lines += [f"v {v} {out_versions[v]}" for v in sorted(out_versions, key=lambda s: tuple(map(int, s.split("."))))]
+lines += [f"d {t}" for t in pool]
+raw = ("\n".join(lines) + "\n").encode()
 with gzip.GzipFile(OUT, "wb", compresslevel=9, mtime=0) as f:
     f.write(raw)
 print(f"{OUT}: {src}, versions {', '.join(out_versions)}, {len(pool)} unique definitions, "
-      f"{len(raw)} bytes JSON, {os.path.getsize(OUT)} bytes gzip")
+      f"{len(raw)} bytes, {os.path.getsize(OUT)} bytes gzip")
