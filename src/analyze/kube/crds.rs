@@ -365,7 +365,7 @@ static BUNDLED_CACHE: LazyLock<Mutex<HashMap<String, Cached>>> =
 
 /// The schema of `gvk` in a bundled CRD's JSON text.
 fn bundled_schema(crd: &BundledCrd, gvk: &str) -> Option<Value> {
-    let crd: Value = serde_json::from_str(&crd.crd).ok()?;
+    let crd: Value = serde_json::from_str(crd.crd).ok()?;
     schemas_of_crd(&crd)
         .ok()?
         .into_iter()
@@ -416,7 +416,7 @@ mod tests {
     fn bundled_kinds_are_the_kinds_their_crds_serve() {
         let mut listed = 0;
         for (gvk, crd) in BUNDLED.iter() {
-            let served: Vec<String> = schemas_of_crd(&serde_json::from_str(&crd.crd).unwrap())
+            let served: Vec<String> = schemas_of_crd(&serde_json::from_str(crd.crd).unwrap())
                 .unwrap()
                 .into_iter()
                 .map(|(k, _)| k)
