@@ -1,7 +1,7 @@
 //! `audit --format html` and `--compare`: the single-file report is self-contained (no network
 //! reference at all) and escapes hostile repository content; loaded in a real headless browser
 //! (Debian's `chromium`) it renders the team table and the drill-down, which the script draws
-//! from the URL fragment. The screenshot is kept as `target/audit-html.png`.
+//! from the URL fragment. The screenshot is kept as `target/tmp/audit-html.png`.
 //!
 //! The browser tests FAIL when `chromium` is not on PATH (`.ci/run` installs it), unless
 //! `CHARTGATE_SKIP_BROWSER=1` is set.
@@ -290,7 +290,9 @@ fn html_report_renders_in_headless_chromium() {
     let profile = d.join("chromium-profile");
 
     // The overview: the team table as rendered, and the script ran (the drill-down prompt).
-    let shot = manifest_dir().join("target/audit-html.png");
+    // Kept after the run for a person to look at: cargo's scratch directory for integration
+    // tests (`target/tmp`, wherever CARGO_TARGET_DIR puts it).
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("audit-html.png");
     let _ = std::fs::remove_file(&shot);
     let dom = browse(
         &browser,
@@ -313,7 +315,8 @@ fn html_report_renders_in_headless_chromium() {
         text_of(&dom, "<section id=\"drill\"", "</section>"),
         "Drill-down Overview Select a team, repository or chart above to drill down to its environments and findings."
     );
-    let png = std::fs::read(&shot).expect("the screenshot target/audit-html.png");
+    let png =
+        std::fs::read(&shot).unwrap_or_else(|e| panic!("the screenshot {}: {e}", shot.display()));
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
 
     // Drill-down: a team, then one chart × environment with its findings at the values lines.
