@@ -10,24 +10,7 @@ use std::time::{Duration, Instant};
 
 const H: &str = "fixtures/hostile";
 
-use support::Run;
-
-fn finish(r: Run, what: &str, start: Instant) -> Run {
-    assert!(
-        start.elapsed() < Duration::from_secs(120),
-        "{what} did not finish"
-    );
-    // A stack overflow or an allocation failure aborts (no exit code); a panic prints.
-    assert!(r.code.is_some(), "{what} was killed: {}", r.stderr);
-    assert!(
-        !r.stderr.contains("panicked")
-            && !r.stderr.contains("overflowed its stack")
-            && !r.stderr.contains("memory allocation of"),
-        "{what} crashed: {}",
-        r.stderr
-    );
-    r
-}
+use support::{Run, finish};
 
 /// Runs chartgate from the crate root.
 fn run(args: &[&str]) -> Run {

@@ -8,29 +8,12 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use support::Run;
+use support::{Run, finish};
 
 const H: &str = "fixtures/hostile";
 const MANIFEST: &str = "fixtures/hostile/manifests/lf.yaml";
-
-fn finish(r: Run, what: &str, start: Instant) -> Run {
-    assert!(
-        start.elapsed() < Duration::from_secs(120),
-        "{what} did not finish"
-    );
-    // A stack overflow or an allocation failure aborts (no exit code); a panic prints.
-    assert!(r.code.is_some(), "{what} was killed: {}", r.stderr);
-    assert!(
-        !r.stderr.contains("panicked")
-            && !r.stderr.contains("overflowed its stack")
-            && !r.stderr.contains("memory allocation of"),
-        "{what} crashed: {}",
-        r.stderr
-    );
-    r
-}
 
 /// Runs chartgate under `ulimit -v KB` (address space): a builtin that builds its whole
 /// result first dies there in an allocation failure instead of reporting the limit.

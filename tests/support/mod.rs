@@ -314,3 +314,22 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A hostile run ended on its own, within 120 s of `start`, without a panic, a stack overflow or
+/// an allocation failure (which abort with no exit code); `what` names the case in failures.
+pub fn finish(r: Run, what: &str, start: Instant) -> Run {
+    assert!(
+        start.elapsed() < Duration::from_secs(120),
+        "{what} did not finish"
+    );
+    // A stack overflow or an allocation failure aborts (no exit code); a panic prints.
+    assert!(r.code.is_some(), "{what} was killed: {}", r.stderr);
+    assert!(
+        !r.stderr.contains("panicked")
+            && !r.stderr.contains("overflowed its stack")
+            && !r.stderr.contains("memory allocation of"),
+        "{what} crashed: {}",
+        r.stderr
+    );
+    r
+}
