@@ -320,13 +320,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             continue;
         };
         let mut chain = vec![(name, display_path(&at.file, opts.cwd) + ":1")];
-        for c in children {
-            if application::is_kind(&c.json, "ApplicationSet") {
-                r.application_set(&c);
-            } else {
-                r.application(&c, &mut chain);
-            }
-        }
+        r.children(children, None, &mut chain);
     }
     let targets = std::mem::take(&mut r.targets);
     for (chart, (config, environments)) in targets {
@@ -574,18 +568,28 @@ impl Resolver<'_> {
         }
         if !children.is_empty() {
             chain.push((app.name.clone(), at));
-            for c in children {
-                if application::is_kind(&c.json, "ApplicationSet") {
-                    self.application_set(&c);
-                    continue;
-                }
-                if c.json.pointer("/metadata/name").and_then(Value::as_str) == Some(&app.name) {
-                    // The root Application managing itself: nothing new.
-                    continue;
-                }
+            // The root Application managing itself among its children: nothing new.
+            self.children(children, Some(&app.name), chain);
+            chain.pop();
+        }
+    }
+
+    /// Resolves the Applications and ApplicationSets an app-of-apps parent deploys; `chain`
+    /// ends with the parent. A child Application named `skip` (the parent itself) is passed over.
+    fn children(
+        &mut self,
+        children: Vec<Doc>,
+        skip: Option<&str>,
+        chain: &mut Vec<(String, String)>,
+    ) {
+        for c in children {
+            if application::is_kind(&c.json, "ApplicationSet") {
+                self.application_set(&c);
+            } else if skip.is_none()
+                || c.json.pointer("/metadata/name").and_then(Value::as_str) != skip
+            {
                 self.application(&c, chain);
             }
-            chain.pop();
         }
     }
 
