@@ -216,9 +216,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         }
         // What `check` would report as unreadable (a malformed Application, an ApplicationSet
         // that cannot expand) is an error of the listing too: printed, exit code 2.
-        for e in &d.unreadable {
-            eprintln!("chartgate: {}", clean(e));
-        }
+        print_unreadable(&d.unreadable);
         if !d.unreadable.is_empty() {
             return Ok(super::EXIT_ERROR);
         }
@@ -256,9 +254,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     let errors: Vec<String> = (parsed.iter())
         .filter_map(|p| p.as_ref().err().map(|e| e.to_string()))
         .collect();
-    for e in &unreadable {
-        eprintln!("chartgate: {}", clean(e));
-    }
+    print_unreadable(&unreadable);
     for e in &errors {
         eprintln!("chartgate: invalid YAML: {}", clean(e));
     }
@@ -365,4 +361,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     } else {
         super::EXIT_OK
     })
+}
+
+/// Inputs that could not be read, one `chartgate: FILE:LINE:COL: message` line each on stderr.
+fn print_unreadable(unreadable: &[String]) {
+    for e in unreadable {
+        eprintln!("chartgate: {}", clean(e));
+    }
 }

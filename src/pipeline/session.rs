@@ -135,8 +135,6 @@ fn config_input_error(e: &ConfigError, cwd: &Path) -> String {
     InputError::new(display_path(&e.file, cwd), e.line, e.column, &e.message).to_string()
 }
 
-pub use crate::config::config_error;
-
 impl Session {
     /// Starts a session over `paths`: records the root of the check and the trusted platform
     /// config, loads `--config` once and builds the worker pool. Errors are printed as
