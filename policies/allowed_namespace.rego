@@ -36,5 +36,14 @@ deny contains {"msg": msg, "path": "metadata.namespace"} if {
 	ns != ""
 	count(allowed) > 0
 	not ns in allowed
-	msg := sprintf("%s %s uses namespace %q, which %s does not allow (allowed: %s)", [input.kind, object.get(input, ["metadata", "name"], ""), ns, allower, concat(", ", sort(allowed))])
+	msg := sprintf("%s %s uses namespace %q, which %s does not allow (allowed: %s)", [input.kind, name, ns, allower, concat(", ", sort(allowed))])
 }
+
+# metadata.name, else the generateName prefix of an object the API server names (a Helm hook Job).
+name := n if {
+	n := input.metadata.name
+	is_string(n)
+} else := n if {
+	n := input.metadata.generateName
+	is_string(n)
+} else := ""

@@ -26,5 +26,14 @@ deny contains {"msg": msg, "path": "metadata.labels"} if {
 
 	# Missing, or empty: `labels[key] != ""` is undefined for a missing key.
 	not labels[key] != ""
-	msg := sprintf("%s %s is missing the label %q required for cost reporting", [kind, object.get(input, ["metadata", "name"], ""), key])
+	msg := sprintf("%s %s is missing the label %q required for cost reporting", [kind, name, key])
 }
+
+# metadata.name, else the generateName prefix of an object the API server names (a Helm hook Job).
+name := n if {
+	n := input.metadata.name
+	is_string(n)
+} else := n if {
+	n := input.metadata.generateName
+	is_string(n)
+} else := ""

@@ -38,3 +38,8 @@ test_null_and_empty_labels if {
 	count(required_labels.deny) == 3 with input as {"kind": "ConfigMap"}
 	count(required_labels.deny) == 0 with input as {"metadata": null}
 }
+
+test_generate_name_in_message if {
+	d := {"kind": "Job", "metadata": {"generateName": "db-migrate-", "labels": {"app.kubernetes.io/name": "db", "environment": "prod"}}}
+	required_labels.deny == {{"msg": "Job db-migrate- is missing the label \"team\" required for cost reporting", "path": "metadata.labels"}} with input as d
+}

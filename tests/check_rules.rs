@@ -331,3 +331,31 @@ fn values_unknown_key_fail() {
         ]
     );
 }
+
+/// An object the API server names (`generateName`, a Helm hook Job) is shown by its prefix,
+/// never as `Job/`.
+#[test]
+fn generate_name_objects_are_shown_by_their_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    support::write_tree(
+        dir.path(),
+        &[(
+            "job.yaml",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: db-migrate-\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: migrate\n          image: 354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/migrate:1.2.3\n",
+        )],
+    );
+    let r = support::cli(["check", "--format", "json", "job.yaml"])
+        .current_dir(dir.path())
+        .run();
+    assert_eq!(
+        r.finding_lines_as("{rule} {resource} {line}:{column} {message}"),
+        [
+            "required-labels Job/db-migrate- 4:3 Job db-migrate- is missing the label \"app.kubernetes.io/name\" required for cost reporting",
+            "required-labels Job/db-migrate- 4:3 Job db-migrate- is missing the label \"environment\" required for cost reporting",
+            "required-labels Job/db-migrate- 4:3 Job db-migrate- is missing the label \"team\" required for cost reporting",
+            "resource-requests Job/db-migrate- 10:11 container `migrate`: no cpu request",
+            "resource-requests Job/db-migrate- 10:11 container `migrate`: no memory limit",
+            "resource-requests Job/db-migrate- 10:11 container `migrate`: no memory request",
+        ]
+    );
+}

@@ -200,7 +200,12 @@ impl<'a> Resource<'a> {
         ResourceRef {
             api_version: self.api_version.unwrap_or_default().to_string(),
             kind: self.kind.unwrap_or_default().to_string(),
-            name: self.name.unwrap_or_default().to_string(),
+            // An object the API server names (`generateName`, e.g. a Helm hook Job) is shown
+            // by its prefix.
+            name: (self.name)
+                .or_else(|| (self.node.get_path(&["metadata", "generateName"])).and_then(Node::as_str))
+                .unwrap_or_default()
+                .to_string(),
             namespace: self.namespace.map(str::to_string),
         }
     }

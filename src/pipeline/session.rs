@@ -245,15 +245,19 @@ impl Session {
             stdin,
         )
         .map_err(|e| SessionError::Discovery(e.to_string()))?;
-        let mut argo = crate::discover::argocd::apply(
-            &mut d,
-            paths,
-            &self.opts.repos,
-            &prepared.config,
-            self.config_override.as_ref(),
-            &self.cwd,
-        )
-        .map_err(SessionError::Discovery)?;
+        // On the run's pool: the resolver reads charts in parallel.
+        let mut argo = self
+            .install(|| {
+                crate::discover::argocd::apply(
+                    &mut d,
+                    paths,
+                    &self.opts.repos,
+                    &prepared.config,
+                    self.config_override.as_ref(),
+                    &self.cwd,
+                )
+            })
+            .map_err(SessionError::Discovery)?;
         // Unresolved Argo CD sources pass through the engine's one sink too (exemptions).
         let settings = self.settings(prepared, None);
         argo.findings = crate::analyze::engine::sink_located(

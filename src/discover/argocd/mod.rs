@@ -297,8 +297,16 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
     // checked paths whose templates write Applications is rendered with its own values, as
     // Argo CD renders a chart source without Helm inputs, and its Applications are resolved as
     // children. A root that does not render is left to the chart's own check (render-error).
+    // Reading every chart's templates is most of discovery's I/O: done in parallel, before the
+    // (ordered) resolution of the roots found.
+    let writers: HashSet<&PathBuf> = {
+        use rayon::prelude::*;
+        (opts.charts.par_iter())
+            .filter(|c| !r.targets.contains_key(*c) && writes_applications(c))
+            .collect()
+    };
     for chart in opts.charts {
-        if r.targets.contains_key(chart) || !writes_applications(chart) {
+        if r.targets.contains_key(chart) || !writers.contains(chart) {
             continue;
         }
         let name = chart
