@@ -91,6 +91,26 @@ pub fn check_existing(root: &Path, path: &Path, kind: Kind) -> Result<(), String
         // link inside is reported the same way.
         return Ok(());
     };
+    let kind_of = |meta: &std::fs::Metadata| match kind {
+        _ if meta.is_file() => Ok(()),
+        Kind::FileOrDir if meta.is_dir() => Ok(()),
+        Kind::File if meta.is_dir() => Err("is a directory, not a file".to_string()),
+        _ => Err("is not a regular file (a device, FIFO or socket is never read)".into()),
+    };
+    // The common case without `realpath`: a path below `root` with no `..` and no
+    // link among its components below `root` resolves inside `root`, whatever `root` itself is.
+    let plain = |p: &Path| {
+        !p.components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+    };
+    if !lmeta.file_type().is_symlink()
+        && plain(path)
+        && plain(root)
+        && let (Ok(abs), Ok(abs_root)) = (std::path::absolute(path), std::path::absolute(root))
+        && root::no_link_below(&abs, &abs_root)
+    {
+        return kind_of(&lmeta);
+    }
     let real = match std::fs::canonicalize(path) {
         Ok(r) => r,
         Err(_) if lmeta.file_type().is_symlink() => {
@@ -106,12 +126,7 @@ pub fn check_existing(root: &Path, path: &Path, kind: Kind) -> Result<(), String
         );
     }
     let meta = std::fs::metadata(&real).map_err(|e| format!("cannot be read: {e}"))?;
-    match kind {
-        _ if meta.is_file() => Ok(()),
-        Kind::FileOrDir if meta.is_dir() => Ok(()),
-        Kind::File if meta.is_dir() => Err("is a directory, not a file".into()),
-        _ => Err("is not a regular file (a device, FIFO or socket is never read)".into()),
-    }
+    kind_of(&meta)
 }
 
 /// Reads a regular file of at most `max` bytes: its size is checked before reading, and the

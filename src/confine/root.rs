@@ -62,12 +62,22 @@ pub fn repo_root(path: &Path) -> PathBuf {
 /// canonical paths are computed only when one of them is a link, so the common case costs no
 /// `readlink`.
 pub fn leaves_through_link(path: &Path, root: &Path) -> bool {
+    if no_link_below(path, root) {
+        return false;
+    }
+    matches!(link_target(path, root), LinkTarget::Outside(_))
+}
+
+/// Whether no component of `path` (absolute, lexically normalised) below `root` is a symbolic
+/// link: one `lstat` per component, directories already seen plain are remembered per thread (a
+/// run reads the same chart folders for every environment). A missing component ends the walk
+/// (nothing below it can be a link). False for a path not below `root`.
+pub fn no_link_below(path: &Path, root: &Path) -> bool {
     let Ok(rest) = path.strip_prefix(root) else {
         return false;
     };
     thread_local! {
-        // Directories already seen not to be links (a run reads the same chart folders for
-        // every environment); bounded.
+        // Bounded: cleared past 100,000 entries.
         static PLAIN: std::cell::RefCell<std::collections::HashSet<PathBuf>> =
             Default::default();
     }
@@ -80,9 +90,7 @@ pub fn leaves_through_link(path: &Path, root: &Path) -> bool {
             continue;
         }
         match std::fs::symlink_metadata(&at) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return matches!(link_target(path, root), LinkTarget::Outside(_));
-            }
+            Ok(m) if m.file_type().is_symlink() => return false,
             Ok(_) => {
                 if is_dir_prefix {
                     PLAIN.with(|p| {
@@ -94,11 +102,10 @@ pub fn leaves_through_link(path: &Path, root: &Path) -> bool {
                     });
                 }
             }
-            // Missing: nothing below it can be a link.
-            Err(_) => return false,
+            Err(_) => return true,
         }
     }
-    false
+    true
 }
 
 /// Where a symbolic link leads, relative to the repository `root` (canonical).

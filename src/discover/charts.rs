@@ -717,6 +717,7 @@ fn expand_unconfined(
 
 /// Convention files of environment `env` in `dir`.
 fn convention_files(dir: &Path, env: &str) -> Vec<PathBuf> {
+    let mut root = None;
     [
         format!("values-{env}.yaml"),
         format!("values-{env}.yml"),
@@ -731,7 +732,7 @@ fn convention_files(dir: &Path, env: &str) -> Vec<PathBuf> {
     .filter(|p| {
         p.is_file()
             && crate::confine::check_existing(
-                &crate::confine::root::repo_root(dir),
+                root.get_or_insert_with(|| crate::confine::root::repo_root(dir)),
                 p,
                 crate::confine::Kind::File,
             )

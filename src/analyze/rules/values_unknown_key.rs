@@ -97,10 +97,16 @@ pub fn findings_cached(
     limits: &crate::yaml::Limits,
     cache: &crate::render::template::ParseCache,
 ) -> Vec<Finding> {
-    let own = chart_dir.join("values.yaml").canonicalize().ok();
+    // The chart's own values.yaml, however a values file names it (one `stat` each, no
+    // `realpath`: this runs once per render).
+    let id = |p: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+    };
+    let own = id(&chart_dir.join("values.yaml"));
     let files: Vec<&PathBuf> = values_files
         .iter()
-        .filter(|p| own.is_none() || p.canonicalize().ok() != own)
+        .filter(|p| own.is_none() || id(p) != own)
         .collect();
     if files.is_empty() {
         return Vec::new();
