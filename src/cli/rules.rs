@@ -45,6 +45,7 @@ pub fn policy_rules(
         policy,
         all_namespaces: true,
         render_seconds: config.limits.render_seconds,
+        list_only: true,
         ..Default::default()
     };
     let set = super::policy::load_for_check(&opts, &config.policies, &cwd)

@@ -586,7 +586,9 @@ fn schema_validator() -> Result<&'static jsonschema::Validator, String> {
         let schema: serde_json::Value =
             serde_json::from_str(include_str!("../../schemas/chartgate.schema.json"))
                 .map_err(|e| e.to_string())?;
-        jsonschema::draft202012::new(&schema).map_err(|e| e.to_string())
+        // Draft-07: what the schema needs, and its meta-schema costs about a millisecond less
+        // to set up than 2020-12's (paid by every run: `rules`, the pre-commit hook).
+        jsonschema::draft7::new(&schema).map_err(|e| e.to_string())
     })
     .as_ref()
     .map_err(|e| format!("internal error: bundled config schema is invalid: {e}"))

@@ -91,6 +91,8 @@ pub struct CheckPolicies<'a> {
     /// `limits.render-seconds` of the run (config and `--limit`): the time limit of one rule
     /// evaluation.
     pub render_seconds: u64,
+    /// Only list the rules (`chartgate rules`): see [`RegoOptions::list_only`].
+    pub list_only: bool,
 }
 
 impl Default for CheckPolicies<'_> {
@@ -102,6 +104,7 @@ impl Default for CheckPolicies<'_> {
             all_namespaces: false,
             combine: false,
             render_seconds: crate::model::Limits::default().render_seconds,
+            list_only: false,
         }
     }
 }
@@ -138,6 +141,7 @@ pub fn load_for_check(
         all_namespaces: opts.all_namespaces,
         combine: opts.combine,
         time_limit: std::time::Duration::from_secs(opts.render_seconds),
+        list_only: opts.list_only,
         ..RegoOptions::default()
     };
     if !opts.namespaces.is_empty() {

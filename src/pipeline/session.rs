@@ -196,6 +196,7 @@ impl Session {
             all_namespaces: self.opts.all_namespaces,
             combine: self.opts.combine,
             render_seconds: config.limits.render_seconds,
+            list_only: false,
         };
         let policies =
             load_for_check(&opts, &config.policies, &self.cwd).map_err(SessionError::Policy)?;

@@ -264,7 +264,7 @@ pub(super) fn load(
     // all and their shared helper rules once (regorus clears its rule cache between calls).
     // Packages with `exception` keep per-rule calls: excepted rules are not evaluated at all.
     let mut aggregates = std::collections::BTreeMap::new();
-    for (pkg, has_exception, rules) in &packages {
+    for (pkg, has_exception, rules) in packages.iter().filter(|_| !opts.list_only) {
         if *has_exception || rules.len() < 2 {
             continue;
         }
@@ -280,7 +280,30 @@ pub(super) fn load(
     }
 
     // Warm up: prepares (analyses) the modules once so clones start ready; this also reports
-    // unknown functions and recursion.
+    // unknown functions and recursion. Not when only listing the rules.
+    if !opts.list_only {
+        warm_up(&mut engine, &base)?;
+    }
+
+    static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+    Ok(PolicySet {
+        inner: Arc::new(Inner {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            engine,
+            base_data: base,
+            context_use,
+            packages,
+            all_rules,
+            defined_ids,
+            tests,
+            opts,
+            aggregates,
+        }),
+    })
+}
+
+/// Prepares the engine once with the base data and an empty context.
+fn warm_up(engine: &mut regorus::Engine, base: &serde_json::Value) -> Result<(), RegoError> {
     let mut warm = base.clone();
     merge_json(
         &mut warm,
@@ -300,22 +323,7 @@ pub(super) fn load(
     engine
         .eval_query("data.chartgate.context".to_string(), false)
         .map_err(|e| from_message(&e.to_string(), "policy"))?;
-
-    static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
-    Ok(PolicySet {
-        inner: Arc::new(Inner {
-            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            engine,
-            base_data: base,
-            context_use,
-            packages,
-            all_rules,
-            defined_ids,
-            tests,
-            opts,
-            aggregates,
-        }),
-    })
+    Ok(())
 }
 
 #[cfg(test)]

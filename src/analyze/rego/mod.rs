@@ -50,6 +50,9 @@ pub struct RegoOptions {
     /// Wall-clock limit of one rule evaluation (default: `limits.render-seconds`); a policy that
     /// runs longer fails with an error instead of hanging the run.
     pub time_limit: std::time::Duration,
+    /// Read the policies for their rules and metadata only (`chartgate rules`): the engine is
+    /// not prepared for evaluation, which would also report unknown functions.
+    pub list_only: bool,
 }
 
 impl Default for RegoOptions {
@@ -61,6 +64,7 @@ impl Default for RegoOptions {
             time_limit: std::time::Duration::from_secs(
                 crate::model::Limits::default().render_seconds,
             ),
+            list_only: false,
         }
     }
 }
