@@ -6,7 +6,6 @@
 //! `x-kubernetes-int-or-string` admits an integer or a string.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use serde_json::{Map, Value, json};
@@ -312,7 +311,8 @@ fn load_file(path: &std::path::Path, cwd: &std::path::Path) -> Result<Vec<Arc<Va
     Ok(out)
 }
 
-const BUNDLED_GZ: &[u8] = include_bytes!("data/crds.lines.gz");
+/// `data/crds.lines.gz`, inflated by `build.rs`.
+const BUNDLED_TEXT: &str = include_str!(concat!(env!("OUT_DIR"), "/crds.lines"));
 
 /// One bundled CRD: its `group/version/Kind`s and its JSON text, parsed only when a check meets
 /// one of its kinds.
@@ -322,17 +322,8 @@ struct BundledCrd {
 }
 
 /// `group/version/Kind` → the bundled CRD that serves it.
-static BUNDLED: LazyLock<HashMap<&'static str, Arc<BundledCrd>>> = LazyLock::new(|| {
-    let mut text = String::new();
-    if flate2::read::GzDecoder::new(BUNDLED_GZ)
-        .read_to_string(&mut text)
-        .is_err()
-    {
-        return HashMap::new();
-    }
-    // Kept for the life of the process (the entries point into it).
-    parse_bundle(Box::leak(text.into_boxed_str())).unwrap_or_default()
-});
+static BUNDLED: LazyLock<HashMap<&'static str, Arc<BundledCrd>>> =
+    LazyLock::new(|| parse_bundle(BUNDLED_TEXT).unwrap_or_default());
 
 /// The bundle's lines: `chartgate-crds 1`, `s SOURCE`…, then `c GVK,GVK… {crd}` per CRD.
 fn parse_bundle(text: &'static str) -> Result<HashMap<&'static str, Arc<BundledCrd>>, String> {

@@ -3,12 +3,12 @@
 //! `scripts/gen_kube_schemas.py`), and validators compiled lazily per (version, kind) and cached.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Read;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use serde_json::{Map, Value};
 
-const BUNDLE_GZ: &[u8] = include_bytes!("data/schemas.lines.gz");
+/// `data/schemas.lines.gz`, inflated by `build.rs`.
+const BUNDLE_TEXT: &str = include_str!(concat!(env!("OUT_DIR"), "/schemas.lines"));
 
 /// One version's index into the pool.
 #[derive(serde::Deserialize)]
@@ -32,12 +32,7 @@ struct Bundle {
 static BUNDLE: LazyLock<Result<Bundle, String>> = LazyLock::new(load);
 
 fn load() -> Result<Bundle, String> {
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(BUNDLE_GZ)
-        .read_to_string(&mut text)
-        .map_err(|e| format!("bundled schemas: {e}"))?;
-    // Kept for the life of the process (the slices below point into it).
-    parse_bundle(Box::leak(text.into_boxed_str()))
+    parse_bundle(BUNDLE_TEXT)
 }
 
 fn parse_bundle(text: &'static str) -> Result<Bundle, String> {
