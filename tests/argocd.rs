@@ -18,10 +18,11 @@ fn run() -> (serde_json::Value, String, i32) {
 #[test]
 fn applications_resolve_with_argo_cd_inputs() {
     let (json, stderr, code) = run();
-    // A malformed Application is an error at its line; the rest is still checked.
+    // A malformed Application is an error at the field to fix (here the `source:` key whose map
+    // lacks `repoURL`); the rest is still checked.
     assert_eq!(
         stderr,
-        "chartgate: clusters/shared/web-dev.yaml:23:1: invalid Application bad: `spec.source.repoURL` is required\n"
+        "chartgate: clusters/shared/web-dev.yaml:26:8: invalid Application bad: `spec.source.repoURL` is required\n"
     );
     assert_eq!(code, 2);
     let findings = json["findings"].as_array().unwrap();

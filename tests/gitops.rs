@@ -205,7 +205,8 @@ fn cluster_secrets_feed_the_clusters_generator() {
     assert_eq!(
         got["unresolved"],
         serde_json::json!([{
-            "source": "addons/metrics-agent.yaml:2",
+            // At the generator that needs the live cluster list.
+            "source": "addons/metrics-agent.yaml:9",
             "reason": "ApplicationSet metrics-agent: spec.generators[0].clusters: the cluster list lives in the cluster: no cluster Secret is among the checked files and the `clusters:` inventory is empty"
         }])
     );

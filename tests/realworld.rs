@@ -120,20 +120,21 @@ fn a_render_without_environment_is_not_named_environment_empty() {
 fn appset_errors_name_the_application_set_once() {
     // Two git files give one `env`: Argo CD's "contains applications with duplicate name"
     // (the first Application is kept, as Argo CD applies the valid ones). The message said
-    // "ApplicationSet all-envs: ApplicationSet all-envs: ...".
+    // "ApplicationSet all-envs: ApplicationSet all-envs: ...". It is placed at the template's
+    // `metadata.name`, the field to fix.
     let dir = fixture("appset-duplicate-name");
     let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "chartgate: appset.yaml:1:1: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
+        "chartgate: appset.yaml:17:7: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
     );
     // `--list` shows the same error and fails the same way (it printed the rest and exited 0).
     let r = cli(["check", "--list", "."]).dir(&dir).run();
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "chartgate: appset.yaml:1:1: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
+        "chartgate: appset.yaml:17:7: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
     );
     assert_eq!(
         r.stdout,

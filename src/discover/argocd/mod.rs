@@ -104,6 +104,30 @@ struct Doc {
     column: u32,
     /// Found in a file (true) or produced by an app-of-apps chart / ApplicationSet.
     _in_file: bool,
+    /// The document's YAML as read from its file (positions of its fields); None for documents
+    /// a parent produced.
+    node: Option<Arc<crate::yaml::Node>>,
+}
+
+impl Doc {
+    /// Line and column of `field` (`spec.generators[0].git`) in the document's file: the key
+    /// of the deepest part of the path present there (a missing field: the map that lacks it),
+    /// else the document's start.
+    fn field_at(&self, field: Option<&str>) -> (u32, u32) {
+        let (Some(root), Some(field)) = (self.node.as_deref(), field) else {
+            return (self.line, self.column);
+        };
+        // `a.b[0].c` → a, b, 0, c.
+        let segs: Vec<String> = field
+            .split('.')
+            .flat_map(|part| part.split('['))
+            .map(|s| s.trim_end_matches(']').to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        let (node, key) = root.locate(&segs);
+        let at = key.unwrap_or(node);
+        (at.pos.line, at.pos.col)
+    }
 }
 
 /// The Argo CD documents of one file.
@@ -123,12 +147,16 @@ fn read_docs(path: &Path, text: &str) -> Result<FileDocs, (u32, u32, String)> {
     let mut out = FileDocs::default();
     for d in docs {
         let json = d.root.to_json();
+        let line = d.root.pos.line;
+        let column = d.root.pos.col;
+        let node = Arc::new(d.root);
         let doc = |json| Doc {
             json,
             file: path.to_path_buf(),
-            line: d.root.pos.line,
-            column: d.root.pos.col,
+            line,
+            column,
             _in_file: true,
+            node: Some(node.clone()),
         };
         if application::is_kind(&json, "Application") {
             out.applications.push(doc(json));
@@ -323,6 +351,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             line: 1,
             column: 1,
             _in_file: false,
+            node: None,
         };
         let Ok(children) = r.rendered_children(&at, chart, &target) else {
             continue;
@@ -477,17 +506,26 @@ impl Resolver<'_> {
             .and_then(Value::as_str)
             .unwrap_or("?")
             .to_string();
-        // The expansion's errors already name the ApplicationSet.
+        // The expansion's errors already name the ApplicationSet; each is placed at the field
+        // it names, when the set was read from a file.
         if let Some(e) = x.error {
-            self.error_at(&doc.file, doc.line, doc.column, e);
+            let (line, column) = doc.field_at(appset::field_path(&e));
+            self.error_at(&doc.file, line, column, e);
         }
         for u in x.unresolved {
-            self.unresolved(doc, format!("ApplicationSet {name}: {u}"));
+            let (line, column) = doc.field_at(appset::field_path(&u));
+            let at = Doc {
+                line,
+                column,
+                ..doc.clone()
+            };
+            self.unresolved(&at, format!("ApplicationSet {name}: {u}"));
         }
         for app in x.applications {
             let child = Doc {
                 json: app,
                 _in_file: false,
+                node: None,
                 ..doc.clone()
             };
             self.application(&child, &mut Vec::new());
@@ -542,7 +580,8 @@ impl Resolver<'_> {
                 } else {
                     format!("invalid Application {name}")
                 };
-                self.error_at(&doc.file, doc.line, doc.column, format!("{what}: {e}"));
+                let (line, column) = doc.field_at(Some(&e.field));
+                self.error_at(&doc.file, line, column, format!("{what}: {e}"));
                 return;
             }
         };
@@ -931,10 +970,12 @@ impl Resolver<'_> {
                             line: 1,
                             column: 1,
                             _in_file: false,
+                            node: None,
                         },
                         None => Doc {
                             json,
                             _in_file: false,
+                            node: None,
                             ..doc.clone()
                         },
                     };
