@@ -42,7 +42,7 @@ fn applications_resolve_with_argo_cd_inputs() {
     assert_eq!(
         unresolved,
         [
-            "clusters/shared/web-dev.yaml:15 warning Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)"
+            "clusters/shared/web-dev.yaml:20 warning Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)"
         ]
     );
     // The chart is rendered once, as the Application says (environment dev from cluster
@@ -55,7 +55,7 @@ fn applications_resolve_with_argo_cd_inputs() {
         format!(
             "{r}  env dev: {r}/values.yaml, {r}/values-dev.yaml  [from clusters/shared/web-dev.yaml:1]\n\
              clusters/shared/web-dev.yaml  manifest\n\
-             clusters/shared/web-dev.yaml:15  unresolved: Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)\n"
+             clusters/shared/web-dev.yaml:20  unresolved: Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)\n"
         )
     );
 }

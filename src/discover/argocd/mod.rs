@@ -610,7 +610,21 @@ impl Resolver<'_> {
             };
             match self.source(doc, &app, s, &refs, &at) {
                 Ok(c) => children.extend(c),
-                Err(reason) => self.unresolved(doc, format!("{label}: {reason}")),
+                Err(reason) => {
+                    // At the source that cannot be resolved.
+                    let field = if app.multi {
+                        format!("spec.sources[{i}]")
+                    } else {
+                        "spec.source".to_string()
+                    };
+                    let (line, column) = doc.field_at(Some(&field));
+                    let here = Doc {
+                        line,
+                        column,
+                        ..doc.clone()
+                    };
+                    self.unresolved(&here, format!("{label}: {reason}"));
+                }
             }
         }
         if !children.is_empty() {
