@@ -203,7 +203,9 @@ impl<'a> Resource<'a> {
             // An object the API server names (`generateName`, e.g. a Helm hook Job) is shown
             // by its prefix.
             name: (self.name)
-                .or_else(|| (self.node.get_path(&["metadata", "generateName"])).and_then(Node::as_str))
+                .or_else(|| {
+                    (self.node.get_path(&["metadata", "generateName"])).and_then(Node::as_str)
+                })
                 .unwrap_or_default()
                 .to_string(),
             namespace: self.namespace.map(str::to_string),
