@@ -486,6 +486,19 @@ impl Node {
         }
     }
 
+    /// [`Node::locate`] by a field path as findings print it (`spec.generators[0].git`): the
+    /// deepest node of the path present, and the key of its map entry if any. A malformed path
+    /// locates the node itself.
+    pub fn locate_path(&self, path: &str) -> (&Node, Option<&Node>) {
+        let segs: Vec<String> = (parse_field_path(path).unwrap_or_default().into_iter())
+            .map(|s| match s {
+                PathSeg::Key(k) => k,
+                PathSeg::Index(i) => i.to_string(),
+            })
+            .collect();
+        self.locate(&segs)
+    }
+
     /// Finds a node by a field path as findings print it:
     /// `spec.template.spec.containers[0].image`, `metadata.annotations["a.b/c"]`.
     pub fn find_path(&self, path: &str) -> Option<&Node> {

@@ -117,14 +117,7 @@ impl Doc {
         let (Some(root), Some(field)) = (self.node.as_deref(), field) else {
             return (self.line, self.column);
         };
-        // `a.b[0].c` → a, b, 0, c.
-        let segs: Vec<String> = field
-            .split('.')
-            .flat_map(|part| part.split('['))
-            .map(|s| s.trim_end_matches(']').to_string())
-            .filter(|s| !s.is_empty())
-            .collect();
-        let (node, key) = root.locate(&segs);
+        let (node, key) = root.locate_path(field);
         let at = key.unwrap_or(node);
         (at.pos.line, at.pos.col)
     }
