@@ -40,7 +40,7 @@ pub fn policy_rules(
         Some(c) => crate::config::load_file(c),
         None => crate::config::find_for(&cwd),
     }
-    .map_err(|e| format!("config error: {e}"))?;
+    .map_err(|e| format!("config error: {}", e.at(&cwd)))?;
     let opts = super::policy::CheckPolicies {
         policy,
         all_namespaces: true,

@@ -23,19 +23,6 @@ pub mod teams;
 /// Moved to [`crate::model::limits`]; re-exported for old paths.
 pub use crate::model::limits;
 pub mod scoped;
-/// `FILE:LINE:COL: message` of a config error, the file relative to `cwd`.
-pub fn config_error(e: &ConfigError, cwd: &Path) -> String {
-    let file = crate::confine::display_path(&e.file, cwd);
-    if e.line == 0 {
-        format!("config error: {file}: {}", e.message)
-    } else {
-        format!(
-            "config error: {file}:{}:{}: {}",
-            e.line, e.column, e.message
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests;
 pub mod trust;
@@ -282,6 +269,19 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
+
+impl ConfigError {
+    /// The error as printed: the file relative to `cwd` (the one formatter of config errors;
+    /// callers prefix `config error: `).
+    pub fn at(&self, cwd: &Path) -> crate::model::InputError {
+        crate::model::InputError::new(
+            crate::confine::display_path(&self.file, cwd),
+            self.line,
+            self.column,
+            &self.message,
+        )
+    }
+}
 
 impl Config {
     /// The effective setting of `rule`, in environment `env` if given: the environment's

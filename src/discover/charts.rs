@@ -145,12 +145,12 @@ fn globset(globs: &[String]) -> Result<GlobSet, DiscoverError> {
 }
 
 fn cfg_err(e: crate::config::ConfigError, cwd: &Path) -> DiscoverError {
-    let file = display_path(&e.file, cwd);
+    let e = e.at(cwd);
     DiscoverError {
         path: if e.line == 0 {
-            file
+            e.file
         } else {
-            format!("{file}:{}:{}", e.line, e.column)
+            format!("{}:{}:{}", e.file, e.line, e.column)
         },
         message: e.message,
     }

@@ -15,7 +15,7 @@ use crate::analyze::exemptions::ExemptionSet;
 use crate::analyze::model::SourceFile;
 use crate::analyze::rego::PolicySet;
 use crate::analyze::settings::Settings;
-use crate::config::{Config, ConfigError, Level};
+use crate::config::{Config, Level};
 use crate::discover::charts::{DiscoverOptions, Discovered, Service};
 use crate::discover::manifests::{ManifestInput, display_path};
 use crate::model::{Finding, Severity};
@@ -131,10 +131,6 @@ impl From<SessionError> for String {
 
 /// `FILE:LINE:COL: message` of a config error (`FILE: message` without a line), the file
 /// relative to `cwd`.
-fn config_input_error(e: &ConfigError, cwd: &Path) -> String {
-    InputError::new(display_path(&e.file, cwd), e.line, e.column, &e.message).to_string()
-}
-
 impl Session {
     /// Starts a session over `paths`: records the root of the check and the trusted platform
     /// config, loads `--config` once and builds the worker pool. Errors are printed as
@@ -145,7 +141,7 @@ impl Session {
         let config_override = match &opts.config {
             Some(c) => Some(
                 crate::config::load_file(c)
-                    .map_err(|e| SessionError::Config(config_input_error(&e, &cwd)))?,
+                    .map_err(|e| SessionError::Config(e.at(&cwd).to_string()))?,
             ),
             None => None,
         };
@@ -178,7 +174,7 @@ impl Session {
         let mut config = match &self.config_override {
             Some(c) => c.clone(),
             None => crate::config::find_for(&self.cwd.join(start))
-                .map_err(|e| SessionError::Config(config_input_error(&e, &self.cwd)))?,
+                .map_err(|e| SessionError::Config(e.at(&self.cwd).to_string()))?,
         };
         for a in &self.opts.limits {
             config.limits.set_arg(a).map_err(SessionError::Limit)?;

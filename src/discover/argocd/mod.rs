@@ -1153,7 +1153,7 @@ fn nested_inventory(
                 continue;
             };
             let c = crate::config::load_file(&file)
-                .map_err(|e| crate::config::config_error(&e, cwd))?;
+                .map_err(|e| format!("config error: {}", e.at(cwd)))?;
             for (url, dir) in &c.repos {
                 if !known.contains(&repos::normalize(url)) {
                     m.add(url, normalise(dir));
