@@ -95,6 +95,50 @@ fn an_app_of_apps_root_nothing_deploys_is_rendered_and_its_children_resolved() {
 }
 
 #[test]
+fn an_app_of_apps_chart_writing_an_application_set_has_it_expanded() {
+    // eks-blueprints-workloads: the root chart's template writes an ApplicationSet (`kind:
+    // "ApplicationSet"`, quoted, with a comment), not Applications. It was not recognised as
+    // an app-of-apps root, so the set was never expanded and guestbook was guessed.
+    let dir = fixture("app-of-appsets-chart");
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "guestbook  env dev: guestbook/values.yaml, guestbook/values-dev.yaml  [from guestbook/values-dev.yaml:1]\n\
+         root  env none: root/values.yaml  [from root/Chart.yaml:1]\n\
+         root/templates/appset.yaml:1  unresolved: Application dev-guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)\n"
+    );
+    let r = cli([
+        "check",
+        "--list",
+        "--format",
+        "json",
+        ".",
+        "--repo",
+        "https://git.example.com/org/apps.git=.",
+    ])
+    .dir(&dir)
+    .run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(
+        v["renders"][0],
+        serde_json::json!({
+            "chart": "guestbook",
+            "release": "dev-guestbook",
+            "namespace": "guestbook",
+            "cluster": "in-cluster",
+            "environment": null,
+            "values": ["guestbook/values.yaml", "guestbook/values-dev.yaml"],
+            "source": "root/templates/appset.yaml:1"
+        })
+    );
+    assert_eq!(v["renders"][1]["chart"], "root");
+    assert_eq!(v["renders"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["unresolved"], serde_json::json!([]));
+}
+
+#[test]
 fn a_render_without_environment_is_not_named_environment_empty() {
     // The app-of-apps root chart of argocd-example-apps, checked with its defaults: the namespace
     // rules said `which environment "" does not allow`.

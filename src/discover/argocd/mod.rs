@@ -1037,15 +1037,40 @@ fn writes_applications(chart: &Path) -> bool {
     if !chart.is_dir() {
         return false;
     }
-    walkdir::WalkDir::new(chart.join("templates"))
+    walkdir::WalkDir::new(chart)
+        .max_depth(8)
         .into_iter()
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_file())
         .any(|e| {
-            read_text(e.path()).is_ok_and(|t| {
-                t.contains("argoproj.io/") && t.lines().any(|l| l.trim() == "kind: Application")
-            })
+            let in_templates = e
+                .path()
+                .strip_prefix(chart)
+                .is_ok_and(|p| p.components().any(|c| c.as_os_str() == "templates"));
+            // argo-helm's `argocd-apps` chart as a packaged dependency writes Applications
+            // from values.
+            let argocd_apps = e
+                .path()
+                .parent()
+                .is_some_and(|p| p.file_name().is_some_and(|n| n == "charts"))
+                && e.file_name().to_string_lossy().starts_with("argocd-apps-");
+            argocd_apps
+                || (in_templates
+                    && read_text(e.path()).is_ok_and(|t| {
+                        t.contains("argoproj.io/") && t.lines().any(names_application_kind)
+                    }))
         })
+}
+
+/// Whether a template line is `kind: Application` or `kind: ApplicationSet` (quoted or not,
+/// with or without a comment).
+fn names_application_kind(line: &str) -> bool {
+    let Some(v) = line.trim().strip_prefix("kind:") else {
+        return false;
+    };
+    let v = v.split(" #").next().unwrap_or(v).trim();
+    let v = v.trim_matches(|c| c == '"' || c == '\'');
+    v == "Application" || v == "ApplicationSet"
 }
 
 /// A Helm-repository/OCI chart `name` at `version` (exact, or a semver range) in a mapped
@@ -1278,4 +1303,37 @@ pub fn apply(
         repos,
         files: res.files,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn application_kinds_are_recognised_on_template_lines() {
+        for yes in [
+            "kind: Application",
+            "  kind: ApplicationSet",
+            "kind: \"Application\"",
+            "kind: 'ApplicationSet'  # generated",
+        ] {
+            assert!(names_application_kind(yes), "{yes}");
+        }
+        for no in [
+            "kind: ApplicationSetList",
+            "# kind: Application",
+            "kind: AppProject",
+        ] {
+            assert!(!names_application_kind(no), "{no}");
+        }
+    }
+
+    #[test]
+    fn a_packaged_argocd_apps_dependency_writes_applications() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("charts")).unwrap();
+        assert!(!writes_applications(dir.path()));
+        std::fs::write(dir.path().join("charts/argocd-apps-2.0.2.tgz"), b"").unwrap();
+        assert!(writes_applications(dir.path()));
+    }
 }
