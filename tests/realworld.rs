@@ -139,6 +139,31 @@ fn an_app_of_apps_chart_writing_an_application_set_has_it_expanded() {
 }
 
 #[test]
+fn plugin_and_jsonnet_sources_are_unresolved_and_their_chart_not_guessed() {
+    // argocd-example-apps: a chart deployed through a config management plugin was also
+    // rendered on its own (release `kustomized-helm`, namespace `default`, which Argo CD never
+    // creates), and a directory source of Jsonnet files was silently nothing.
+    let dir = fixture("plugin-and-jsonnet");
+    let r = cli([
+        "check",
+        "--list",
+        ".",
+        "--repo",
+        "https://git.example.com/org/apps.git=.",
+    ])
+    .dir(&dir)
+    .run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "apps/jsonnet.yaml  manifest\n\
+         apps/plugin.yaml  manifest\n\
+         apps/jsonnet.yaml:8  unresolved: Application jsonnet-guestbook: path `jsonnet-guestbook` holds Jsonnet (jsonnet-guestbook/guestbook.jsonnet), which Argo CD evaluates and chartgate does not\n\
+         apps/plugin.yaml:8  unresolved: Application kustomized-helm: config management plugin sources are not rendered by chartgate (path `kustomized-helm` of https://git.example.com/org/apps.git); the objects it deploys are not checked\n"
+    );
+}
+
+#[test]
 fn a_render_without_environment_is_not_named_environment_empty() {
     // The app-of-apps root chart of argocd-example-apps, checked with its defaults: the namespace
     // rules said `which environment "" does not allow`.

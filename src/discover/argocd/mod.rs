@@ -75,6 +75,10 @@ pub struct Resolution {
     pub files: BTreeSet<PathBuf>,
     /// How many Applications were resolved.
     pub applications: usize,
+    /// Chart directories an Application deploys through a source chartgate cannot resolve (a
+    /// plugin, a missing values file...): not rendered by convention either, since Argo CD
+    /// never deploys them that way.
+    pub claimed: BTreeSet<PathBuf>,
 }
 
 /// Inputs of the resolution.
@@ -200,6 +204,19 @@ fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The first `*.jsonnet` file of a directory source (in its subdirectories with `recurse`).
+fn first_jsonnet(root: &Path, recurse: bool) -> Option<PathBuf> {
+    walkdir::WalkDir::new(root)
+        .follow_links(false)
+        .max_depth(if recurse { 32 } else { 1 })
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .find(|e| e.file_type().is_file() && e.file_name().to_string_lossy().ends_with(".jsonnet"))
+        .map(|e| e.into_path())
 }
 
 /// The repository an Application file lives in when no mapping names it: `remote.origin.url`
@@ -604,6 +621,9 @@ impl Resolver<'_> {
             match self.source(doc, &app, s, &refs, &at) {
                 Ok(c) => children.extend(c),
                 Err(reason) => {
+                    if let Some(dir) = self.source_chart_dir(s) {
+                        self.out.claimed.insert(dir);
+                    }
                     // At the source that cannot be resolved.
                     let field = if app.multi {
                         format!("spec.sources[{i}]")
@@ -647,6 +667,13 @@ impl Resolver<'_> {
         }
     }
 
+    /// The local chart directory a `path` source names, if it holds a `Chart.yaml`.
+    fn source_chart_dir(&self, s: &Source) -> Option<PathBuf> {
+        let root = self.repos.local(&s.repo_url)?;
+        let dir = normalise(&root.join(s.path.as_deref()?.trim_start_matches('/')));
+        (dir.starts_with(root) && dir.join("Chart.yaml").is_file()).then_some(dir)
+    }
+
     /// Resolves one source; returns the Applications it deploys (app-of-apps).
     fn source(
         &mut self,
@@ -657,9 +684,12 @@ impl Resolver<'_> {
         at: &str,
     ) -> Result<Vec<Doc>, String> {
         if let Some(tool) = s.other_tool {
+            let what = match &s.path {
+                Some(p) => format!("path `{p}` of {}", s.repo_url),
+                None => s.repo_url.clone(),
+            };
             return Err(format!(
-                "{tool} sources are not rendered by chartgate ({})",
-                s.repo_url
+                "{tool} sources are not rendered by chartgate ({what}); the objects it deploys are not checked"
             ));
         }
         let Some(root) = self.repos.local(&s.repo_url).map(Path::to_path_buf) else {
@@ -717,6 +747,14 @@ impl Resolver<'_> {
                 {
                     return Err(format!(
                         "path `{rel}` is a kustomization; chartgate renders Helm charts and plain manifests only"
+                    ));
+                }
+                // Argo CD evaluates every `*.jsonnet` of a directory source: objects chartgate
+                // cannot see.
+                if let Some(j) = first_jsonnet(&dir, s.recurse) {
+                    return Err(format!(
+                        "path `{rel}` holds Jsonnet ({}), which Argo CD evaluates and chartgate does not",
+                        display_path(&j, self.opts.cwd)
                     ));
                 }
                 // A directory of manifests: its Applications and ApplicationSets are this app's
@@ -1258,7 +1296,8 @@ pub fn apply(
         charts: &charts,
     });
     let deployed: BTreeSet<&PathBuf> = res.services.iter().map(|s| &s.chart).collect();
-    d.services.retain(|s| !deployed.contains(&s.chart));
+    d.services
+        .retain(|s| !deployed.contains(&s.chart) && !res.claimed.contains(&s.chart));
     // Values files of a chart Argo CD deploys are judged by its Applications, not by the
     // config's environments.
     let used: BTreeSet<String> = res
