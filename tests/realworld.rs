@@ -164,6 +164,87 @@ fn plugin_and_jsonnet_sources_are_unresolved_and_their_chart_not_guessed() {
 }
 
 #[test]
+fn generated_applications_and_merge_children_are_unresolved_apart() {
+    // gitops-examples, gitops-bridge: each generated Application and each `merge` child is its
+    // own finding, at the template's `source` (was line 1) or the child's generator, with its
+    // own fingerprint (a baseline recorded one entry for all of them and hid new ones).
+    let dir = fixture("appset-generated-unresolved");
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let unresolved: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains("unresolved"))
+        .collect();
+    assert_eq!(
+        unresolved,
+        [
+            "appsets.yaml:17  unresolved: Application cluster1-bgd: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)",
+            "appsets.yaml:17  unresolved: Application cluster2-bgd: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)",
+            "appsets.yaml:35  unresolved: ApplicationSet addons: spec.generators[0].merge.generators[0].clusters: the cluster list lives in the cluster: no cluster Secret is among the checked files and the `clusters:` inventory is empty",
+            "appsets.yaml:38  unresolved: ApplicationSet addons: spec.generators[0].merge.generators[1].clusters: the cluster list lives in the cluster: no cluster Secret is among the checked files and the `clusters:` inventory is empty",
+        ]
+    );
+    let out = tempfile::tempdir().unwrap();
+    let base = out.path().join("base.json");
+    let r = cli(["check", "--format", "json", "."])
+        .arg("--baseline-out")
+        .arg(&base)
+        .dir(&dir)
+        .run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&base).unwrap()).unwrap();
+    let mut entries: Vec<(String, String)> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["rule"] == "unresolved-source")
+        .map(|e| {
+            (
+                e["resource"].as_str().unwrap_or("-").to_string(),
+                e["fingerprint"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    entries.sort();
+    let resources: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(
+        resources,
+        [
+            "Application/argocd/cluster1-bgd",
+            "Application/argocd/cluster2-bgd",
+            "ApplicationSet/argocd/addons",
+            "ApplicationSet/argocd/addons",
+        ]
+    );
+    let mut prints: Vec<&str> = entries.iter().map(|e| e.1.as_str()).collect();
+    prints.sort();
+    prints.dedup();
+    assert_eq!(prints.len(), 4, "{entries:?}");
+    // An exemption names the generated Application.
+    let cfg = out.path().join("chartgate.yaml");
+    std::fs::write(
+        &cfg,
+        "root: true\nexemptions:\n  - rule: unresolved-source\n    resource: Application/cluster1-bgd\n    reason: chart mirrored later\n",
+    )
+    .unwrap();
+    let r = cli(["check", "--format", "json", "."])
+        .arg("--config")
+        .arg(&cfg)
+        .dir(&dir)
+        .run();
+    let names: Vec<String> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unresolved-source")
+        .map(|f| f["resource"]["name"].as_str().unwrap_or("-").to_string())
+        .collect();
+    assert_eq!(names, ["cluster2-bgd", "addons", "addons"], "{}", r.stderr);
+}
+
+#[test]
 fn a_render_without_environment_is_not_named_environment_empty() {
     // The app-of-apps root chart of argocd-example-apps, checked with its defaults: the namespace
     // rules said `which environment "" does not allow`.

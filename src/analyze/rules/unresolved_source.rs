@@ -51,6 +51,10 @@ pub fn findings(
     unresolved
         .iter()
         .map(|u| {
+            // The finding is about the Application (or ApplicationSet) that declares the
+            // source: its resource (so exemptions can name it, and two generated Applications
+            // keep apart in baselines) and field. The message names it too, as every rule's
+            // does (SARIF and JSON consumers read the message alone).
             crate::model::Finding::new(
                 UnresolvedSource::INFO.id,
                 severity,
@@ -61,6 +65,8 @@ pub fn findings(
                     column: u.column,
                 },
             )
+            .with_resource(u.resource.clone())
+            .with_field(u.field.clone())
         })
         .collect()
 }

@@ -56,8 +56,13 @@ pub struct Unresolved {
     pub file: String,
     pub line: u32,
     pub column: u32,
-    /// Why, and what to do.
+    /// Why, and what to do (starts with `Application NAME: ` or `ApplicationSet NAME: `).
     pub reason: String,
+    /// The Application or ApplicationSet that declares it (a generated Application's own
+    /// name), when it has a kind and name.
+    pub resource: Option<crate::model::ResourceRef>,
+    /// The field that cannot be resolved (`spec.sources[1]`, `spec.generators[0].git`).
+    pub field: Option<String>,
 }
 
 /// What the Applications resolve to.
@@ -106,8 +111,9 @@ struct Doc {
     file: PathBuf,
     line: u32,
     column: u32,
-    /// Found in a file (true) or produced by an app-of-apps chart / ApplicationSet.
-    _in_file: bool,
+    /// An Application generated from the ApplicationSet `node` holds: its fields are read
+    /// under the set's `spec.template.`.
+    generated: bool,
     /// The document's YAML as read from its file (positions of its fields); None for documents
     /// a parent produced.
     node: Option<Arc<crate::yaml::Node>>,
@@ -121,7 +127,12 @@ impl Doc {
         let (Some(root), Some(field)) = (self.node.as_deref(), field) else {
             return (self.line, self.column);
         };
-        let (node, key) = root.locate_path(field);
+        let field = if self.generated {
+            format!("spec.template.{field}")
+        } else {
+            field.to_string()
+        };
+        let (node, key) = root.locate_path(&field);
         let at = key.unwrap_or(node);
         (at.pos.line, at.pos.col)
     }
@@ -152,7 +163,7 @@ fn read_docs(path: &Path, text: &str) -> Result<FileDocs, (u32, u32, String)> {
             file: path.to_path_buf(),
             line,
             column,
-            _in_file: true,
+            generated: false,
             node: Some(node.clone()),
         };
         if application::is_kind(&json, "Application") {
@@ -360,7 +371,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             file: chart.join("Chart.yaml"),
             line: 1,
             column: 1,
-            _in_file: false,
+            generated: false,
             node: None,
         };
         let Ok(children) = r.rendered_children(&at, chart, &target) else {
@@ -481,12 +492,24 @@ impl Resolver<'_> {
         ));
     }
 
-    fn unresolved(&mut self, doc: &Doc, reason: String) {
+    fn unresolved(&mut self, doc: &Doc, field: Option<&str>, reason: String) {
+        let text = |p: &str| doc.json.pointer(p).and_then(Value::as_str);
+        let resource = match (text("/kind"), text("/metadata/name")) {
+            (Some(kind), Some(name)) => Some(crate::model::ResourceRef {
+                api_version: text("/apiVersion").unwrap_or_default().to_string(),
+                kind: kind.to_string(),
+                name: name.to_string(),
+                namespace: text("/metadata/namespace").map(str::to_string),
+            }),
+            _ => None,
+        };
         self.out.unresolved.push(Unresolved {
             file: display_path(&doc.file, self.opts.cwd),
             line: doc.line,
             column: doc.column,
             reason,
+            resource,
+            field: field.map(str::to_string),
         });
     }
 
@@ -523,19 +546,19 @@ impl Resolver<'_> {
             self.error_at(&doc.file, line, column, e);
         }
         for u in x.unresolved {
-            let (line, column) = doc.field_at(appset::field_path(&u));
+            let field = appset::field_path(&u);
+            let (line, column) = doc.field_at(field);
             let at = Doc {
                 line,
                 column,
                 ..doc.clone()
             };
-            self.unresolved(&at, format!("ApplicationSet {name}: {u}"));
+            self.unresolved(&at, field, format!("ApplicationSet {name}: {u}"));
         }
         for app in x.applications {
             let child = Doc {
                 json: app,
-                _in_file: false,
-                node: None,
+                generated: true,
                 ..doc.clone()
             };
             self.application(&child, &mut Vec::new());
@@ -578,6 +601,7 @@ impl Resolver<'_> {
         if let Some(expr) = application::unexpanded(&doc.json) {
             self.unresolved(
                 doc,
+                None,
                 format!("Application {name}: unexpanded template expression {expr}"),
             );
             return;
@@ -636,7 +660,7 @@ impl Resolver<'_> {
                         column,
                         ..doc.clone()
                     };
-                    self.unresolved(&here, format!("{label}: {reason}"));
+                    self.unresolved(&here, Some(&field), format!("{label}: {reason}"));
                 }
             }
         }
@@ -1014,12 +1038,12 @@ impl Resolver<'_> {
                             file: file.clone(),
                             line: 1,
                             column: 1,
-                            _in_file: false,
+                            generated: false,
                             node: None,
                         },
                         None => Doc {
                             json,
-                            _in_file: false,
+                            generated: false,
                             node: None,
                             ..doc.clone()
                         },
