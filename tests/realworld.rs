@@ -245,6 +245,32 @@ fn generated_applications_and_merge_children_are_unresolved_apart() {
 }
 
 #[test]
+fn a_duplicate_names_the_other_definition_by_its_repository_path() {
+    // eks-blueprints-workloads: the chart folder `teams/a/dev` is named `team-a-dev` in its
+    // Chart.yaml; "also defined at" named Helm's rendered path `team-a-dev/templates/...`.
+    let dir = fixture("duplicate-in-renamed-chart");
+    let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let v = r.json();
+    let dup: Vec<&serde_json::Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "manifest-validity")
+        .collect();
+    assert_eq!(dup.len(), 1, "{v}");
+    assert_eq!(
+        dup[0]["message"],
+        "duplicate ConfigMap `cfg-` in namespace `default`: also defined at teams/a/dev/templates/clusterA.yaml:4"
+    );
+    assert_eq!(dup[0]["file"], "teams/a/dev/templates/clusterB.yaml");
+    assert_eq!(
+        dup[0]["related"][1],
+        serde_json::json!({"label": "also defined here", "file": "teams/a/dev/templates/clusterA.yaml", "line": 4, "column": 9})
+    );
+}
+
+#[test]
 fn a_render_without_environment_is_not_named_environment_empty() {
     // The app-of-apps root chart of argocd-example-apps, checked with its defaults: the namespace
     // rules said `which environment "" does not allow`.

@@ -65,6 +65,11 @@ pub struct RawFinding<'a> {
     /// The byte range of the scalar's value the finding is about (an image's tag), so a chart
     /// finding points at the values line that set that part; None: the whole node.
     pub focus: Option<(usize, usize)>,
+    /// Another definition the finding names (the first of a duplicate): located like the
+    /// finding itself (the repository's file, not Helm's rendered path), appended to the
+    /// message as `: also defined at FILE:LINE` and added as the related location "also
+    /// defined here".
+    pub also: Option<(&'a Resource<'a>, &'a Node)>,
 }
 
 impl RawFinding<'_> {
@@ -112,6 +117,7 @@ pub fn raw<'a>(
         message,
         severity: None,
         focus: None,
+        also: None,
     }
 }
 
@@ -268,9 +274,15 @@ impl Sink<'_> {
         if self.exempted(id, Some(&reference)) {
             return;
         }
-        let (location, related) = self.locator.locate(raw.resource, raw.node, raw.focus);
+        let (location, mut related) = self.locator.locate(raw.resource, raw.node, raw.focus);
+        let mut message = raw.message;
+        if let Some((r, node)) = raw.also {
+            let (at, _) = self.locator.locate(r, node, None);
+            message = format!("{message}: also defined at {}:{}", at.file, at.line);
+            related.push(("also defined here".to_string(), at));
+        }
         self.findings.push(
-            Finding::new(id, raw.severity.unwrap_or(level), raw.message, location)
+            Finding::new(id, raw.severity.unwrap_or(level), message, location)
                 .with_resource(reference)
                 .with_related(related)
                 .with_environment(self.settings.environment.clone())

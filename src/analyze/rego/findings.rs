@@ -133,6 +133,7 @@ pub(crate) fn run_policies(
                                     message: f.message,
                                     severity: None,
                                     focus: None,
+                                    also: None,
                                 },
                             );
                         }

@@ -88,24 +88,24 @@ impl Rule for ManifestValidity {
             );
             if let Some(first) = seen.get(&key) {
                 let node = r.node.get_path(&["metadata", "name"]).unwrap_or(r.node);
-                let first_pos = first
+                let first_node = first
                     .node
                     .get_path(&["metadata", "name"])
-                    .unwrap_or(first.node)
-                    .pos;
-                out.push(raw(
+                    .unwrap_or(first.node);
+                let mut f = raw(
                     r,
                     node,
                     Some("metadata.name".into()),
                     format!(
-                        "duplicate {kind} `{name}`{}: also defined at {}:{}",
+                        "duplicate {kind} `{name}`{}",
                         r.namespace
                             .map(|n| format!(" in namespace `{n}`"))
                             .unwrap_or_default(),
-                        first.file,
-                        first_pos.line
                     ),
-                ));
+                );
+                // Located like the finding: the repository's template, not Helm's path.
+                f.also = Some((*first, first_node));
+                out.push(f);
             } else {
                 seen.insert(key, r);
             }
