@@ -71,6 +71,30 @@ fn values_globs_are_relative_to_the_declaring_config() {
 }
 
 #[test]
+fn one_values_glob_matching_no_file_is_a_config_error_at_its_line() {
+    // The other glob of `prod` matches: the misspelt override would be dropped silently.
+    let files = with(
+        chart("web", "services/web"),
+        &[
+            (
+                "chartgate.yaml",
+                "environments:\n  prod:\n    values:\n      - \"{service}/values-prod.yaml\"\n      - \"{service}/values-prdo-overrides.yaml\"\n",
+            ),
+            ("services/web/values-prod.yaml", "tag: v3\n"),
+            ("services/web/values-prod-overrides.yaml", "tag: v4\n"),
+        ],
+    );
+    let d = repo_of(&files);
+    let r = run_in(d.path(), &["check", "."]);
+    assert_eq!(r.code, Some(2));
+    assert_eq!(r.stdout, "");
+    assert_eq!(
+        r.stderr,
+        "chartgate: chartgate.yaml:5:9: config error: environment `prod`: its values glob `{service}/values-prdo-overrides.yaml` matches no file for any chart while the others do (misspelt? paths are relative to this file)\n"
+    );
+}
+
+#[test]
 fn an_environment_matching_no_file_is_a_config_error_at_its_line() {
     let files = with(
         chart("web", "services/web"),

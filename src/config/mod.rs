@@ -197,6 +197,8 @@ pub struct EnvOrigin {
     pub file: PathBuf,
     pub line: u32,
     pub column: u32,
+    /// Line and column of each `values:` glob, in order (empty when `values` is not set here).
+    pub values_at: Vec<(u32, u32)>,
 }
 
 /// A rule's level.
@@ -800,6 +802,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                             file: path.to_path_buf(),
                             line: name_node.pos.line,
                             column: name_node.pos.col,
+                            values_at: Vec::new(),
                         }),
                         ..Environment::default()
                     };
@@ -818,7 +821,20 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                                 if let Some(root) = &repo_root {
                                     check_value_globs(root, dir, fv, &err_at)?;
                                 }
-                                e.values = strings(fv)
+                                e.values = strings(fv);
+                                let at = |n: &Node| (n.pos.line, n.pos.col);
+                                let positions = match &fv.kind {
+                                    NodeKind::Str(_) => vec![at(fv)],
+                                    NodeKind::Seq(items) => items
+                                        .iter()
+                                        .filter(|n| n.as_str().is_some())
+                                        .map(at)
+                                        .collect(),
+                                    _ => Vec::new(),
+                                };
+                                if let Some(o) = e.origin.as_mut() {
+                                    o.values_at = positions;
+                                }
                             }
                             "load-balancers" => {
                                 e.load_balancers = Some(platform::load_balancers(fv));

@@ -488,38 +488,60 @@ fn excluded_reason(config: &Config, path: &Path) -> String {
     }
 }
 
-/// Which config environments matched a values file for some chart: an environment declared
-/// with `values:` that matches nothing for every chart is a config error at its line.
+/// Which config environments (and which of their `values:` globs) matched a values file for
+/// some chart: an environment declared with `values:` that matches nothing for every chart is a
+/// config error at its line; so is one glob of it that matches nothing for every chart (a
+/// misspelt override file would otherwise be dropped without a word).
 #[derive(Default)]
 struct EnvUses {
-    /// (file, line, column, name) → (globs, matched anywhere).
-    seen: BTreeMap<UseSite, (Vec<String>, bool)>,
+    /// (file, line, column, name) → (globs with their positions, whether each matched).
+    seen: BTreeMap<UseSite, (Vec<String>, Vec<(u32, u32)>, Vec<bool>)>,
 }
 
 /// Where an environment's values glob is written: (file, line, column, environment name).
 type UseSite = (PathBuf, u32, u32, String);
 
 impl EnvUses {
-    fn record(&mut self, env: &str, e: &crate::config::Environment, matched: bool) {
+    /// `matched[i]`: the environment's i-th glob matched a file for this chart.
+    fn record(&mut self, env: &str, e: &crate::config::Environment, matched: &[bool]) {
         let Some(o) = &e.origin else {
             return;
         };
         let entry = self
             .seen
             .entry((o.file.clone(), o.line, o.column, env.to_string()))
-            .or_insert_with(|| (e.values.clone(), false));
-        entry.1 |= matched;
+            .or_insert_with(|| {
+                (
+                    e.values.clone(),
+                    o.values_at.clone(),
+                    vec![false; e.values.len()],
+                )
+            });
+        for (seen, now) in entry.2.iter_mut().zip(matched) {
+            *seen |= *now;
+        }
     }
 
     fn check(&self, cwd: &Path) -> Result<(), DiscoverError> {
-        for ((file, line, column, name), (globs, matched)) in &self.seen {
-            if !matched {
+        for ((file, line, column, name), (globs, positions, matched)) in &self.seen {
+            let shown = display_path(file, cwd);
+            if !matched.iter().any(|m| *m) {
                 let globs: Vec<String> = globs.iter().map(|g| format!("`{g}`")).collect();
                 return Err(DiscoverError {
-                    path: format!("{}:{line}:{column}", display_path(file, cwd)),
+                    path: format!("{shown}:{line}:{column}"),
                     message: format!(
                         "config error: environment `{name}`: its values {} match no file for any chart (paths are relative to this file)",
                         globs.join(", ")
+                    ),
+                });
+            }
+            if let Some(i) = matched.iter().position(|m| !*m) {
+                let (l, c) = positions.get(i).copied().unwrap_or((*line, *column));
+                return Err(DiscoverError {
+                    path: format!("{shown}:{l}:{c}"),
+                    message: format!(
+                        "config error: environment `{name}`: its values glob `{}` matches no file for any chart while the others do (misspelt? paths are relative to this file)",
+                        globs[i]
                     ),
                 });
             }
@@ -845,6 +867,7 @@ fn environments_of(
                 .unwrap_or_else(|| dir.to_path_buf());
             let service = relative(&origin_dir, dir);
             let mut files = Vec::new();
+            let mut matched = Vec::with_capacity(env.values.len());
             for pattern in &env.values {
                 let found =
                     expand(&origin_dir, pattern, svc.name, name, &service).map_err(|message| {
@@ -864,9 +887,10 @@ fn environments_of(
                             message,
                         }
                     })?;
+                matched.push(!found.is_empty());
                 files.extend(found);
             }
-            uses.record(name, env, !files.is_empty());
+            uses.record(name, env, &matched);
             // An environment whose values files match nothing here does not deploy this service.
             if files.is_empty() {
                 continue;
