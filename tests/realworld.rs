@@ -271,6 +271,46 @@ fn a_duplicate_names_the_other_definition_by_its_repository_path() {
 }
 
 #[test]
+fn two_applications_declaring_the_same_render_check_it_once() {
+    // gitops-cert-level-2-examples: an exercise and its solution copy; every finding of the
+    // chart was printed twice.
+    let dir = fixture("identical-applications");
+    let r = cli([
+        "check",
+        "--list",
+        ".",
+        "--repo",
+        "https://git.example.com/org/apps.git=.",
+    ])
+    .dir(&dir)
+    .run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "app  env none: (no values files)  [from exercise/app.yaml:1]\n\
+         exercise/app.yaml  manifest\n\
+         solutions/exercise/app.yaml  manifest\n"
+    );
+    let r = cli([
+        "check",
+        "--format",
+        "json",
+        ".",
+        "--repo",
+        "https://git.example.com/org/apps.git=.",
+    ])
+    .dir(&dir)
+    .run();
+    let in_chart = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"] == "app/templates/cm.yaml")
+        .count();
+    assert_eq!(in_chart, 3, "{}", r.stdout);
+}
+
+#[test]
 fn a_render_without_environment_is_not_named_environment_empty() {
     // The app-of-apps root chart of argocd-example-apps, checked with its defaults: the namespace
     // rules said `which environment "" does not allow`.

@@ -267,6 +267,9 @@ struct Resolver<'a> {
     visited_sets: HashSet<(PathBuf, u32, String)>,
     /// chart path → (service config, targets).
     targets: BTreeMap<PathBuf, (Config, Vec<EnvTarget>)>,
+    /// (chart, render without its source) of every target: an identical render declared
+    /// twice is checked once.
+    renders: HashSet<(PathBuf, String)>,
     configs: crate::config::FileCache,
     /// Clusters from the cluster Secrets among the checked files.
     cluster_secrets: Vec<appset::ClusterInfo>,
@@ -287,6 +290,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         visited: HashSet::new(),
         visited_sets: HashSet::new(),
         targets: BTreeMap::new(),
+        renders: HashSet::new(),
         configs: Default::default(),
         cluster_secrets: Vec::new(),
     };
@@ -885,7 +889,18 @@ impl Resolver<'_> {
                 entry.0.environment_order.push(n.clone());
             }
         }
-        entry.1.push(target);
+        // Two Applications (an exercise and its copy, two folders of one cluster) declaring
+        // exactly the same render: checked once, from the first.
+        let key = format!(
+            "{:?}",
+            EnvTarget {
+                source: None,
+                ..target.clone()
+            }
+        );
+        if self.renders.insert((chart.clone(), key)) {
+            entry.1.push(target);
+        }
         Ok(children)
     }
 
