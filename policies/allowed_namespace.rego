@@ -36,6 +36,7 @@ deny contains {"msg": msg, "path": "metadata.namespace"} if {
 	ns != ""
 	count(allowed) > 0
 	not ns in allowed
+	not argo_cd_object_without_environment
 	msg := sprintf("%s %s uses namespace %q, which %s does not allow (allowed: %s)", [input.kind, name, ns, allower, concat(", ", sort(allowed))])
 }
 
@@ -47,3 +48,11 @@ name := n if {
 	n := input.metadata.generateName
 	is_string(n)
 } else := ""
+
+# Argo CD's own objects live in Argo CD's namespace, not the release's: without an environment
+# (whose list would name that namespace) the release namespace says nothing about them.
+argo_cd_object_without_environment if {
+	environment == ""
+	startswith(object.get(input, "apiVersion", ""), "argoproj.io/")
+	object.get(input, "kind", "") in {"Application", "ApplicationSet", "AppProject"}
+}

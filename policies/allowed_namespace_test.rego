@@ -37,3 +37,10 @@ test_null_and_absent_namespace if {
 	count(allowed_namespace.deny) == 0 with input as {"kind": "ConfigMap"} with data.chartgate.context as {"namespace": "team"}
 	count(allowed_namespace.deny) == 0 with input as {"kind": "ConfigMap", "metadata": {"namespace": "x"}} with data.chartgate.context as {}
 }
+
+# Argo CD objects in a render without an environment: their namespace is Argo CD's.
+test_argo_cd_objects_without_environment if {
+	app := {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "metadata": {"name": "a", "namespace": "argocd"}}
+	count(allowed_namespace.deny) == 0 with input as app with data.chartgate.context as {"namespace": "default"}
+	count(allowed_namespace.deny) == 1 with input as app with data.chartgate.context as {"environment": "prod", "namespace": "web"}
+}

@@ -40,9 +40,16 @@ deny contains {"msg": msg, "path": concat(".", [spec_path, "project"])} if {
 # data.chartgate.allowed_namespaces of the environment, else the release namespace and the
 # namespaces the config's environments declare on this cluster (an app-of-apps in `argocd`
 # sends its Applications to them).
+# A render without an environment whose cluster declares no namespaces (a public app-of-apps
+# checked without a config): nothing says where its Applications may deploy, and the release
+# namespace is chartgate's guess, so destinations are not judged (an empty set).
 allowed := {ns | some ns in list} if {
 	list := data.chartgate.allowed_namespaces[data.chartgate.context.environment]
-} else := {ns | some ns in array.concat(own_namespace, cluster_namespaces)}
+} else := {ns | some ns in array.concat(own_namespace, cluster_namespaces)} if {
+	environment != ""
+} else := {ns | some ns in array.concat(own_namespace, cluster_namespaces)} if {
+	count(cluster_namespaces) > 0
+} else := set()
 
 own_namespace := [ns | ns := data.chartgate.context.namespace]
 

@@ -44,3 +44,11 @@ test_null_and_absent_spec if {
 	count(argocd.deny) == 0 with input as {"apiVersion": "argoproj.io/v1alpha1", "kind": "AppProject", "spec": null}
 	count(argocd.deny_destination) == 0 with input as {"apiVersion": "argoproj.io/v1alpha1", "kind": "Application", "spec": {"destination": null}} with data.chartgate.context as {}
 }
+
+# Without an environment and without namespaces declared on the cluster nothing says where
+# Applications may deploy: not judged. With cluster namespaces they are.
+test_destination_without_environment if {
+	a := app("team-web", "guestbook")
+	count(argocd.deny_destination) == 0 with input as a with data.chartgate.context as {"namespace": "default"}
+	count(argocd.deny_destination) == 1 with input as a with data.chartgate.context as {"namespace": "default", "destinations": ["web"]}
+}

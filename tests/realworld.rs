@@ -326,8 +326,11 @@ fn a_render_without_environment_is_not_named_environment_empty() {
         [
             // The root is rendered and its Application resolved; its repository is not mapped.
             "unresolved-source apps/templates/applications.yaml:1:1 Application guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)",
-            "allowed-namespace apps/templates/applications.yaml:6:14 Application guestbook uses namespace \"argocd\", which the render without an environment (release namespace only) does not allow (allowed: default)",
-            "argocd-allowed-destination apps/values.yaml:3:9 Application guestbook deploys to namespace \"guestbook\", which the render without an environment (release namespace only) does not allow (allowed: default)",
+            // No namespace findings: the Application lives in Argo CD's namespace, and without
+            // an environment or namespaces declared on its cluster nothing says where it may
+            // deploy (the release namespace `default` is chartgate's guess). Were: 'uses
+            // namespace "argocd", which the render without an environment (release namespace
+            // only) does not allow (allowed: default)' and 'deploys to namespace "guestbook"...'.
         ]
     );
 }
