@@ -114,7 +114,20 @@ impl Rule for SchemaValidity {
                 continue;
             };
             let instance = r.node.to_json();
+            let custom = !source.starts_with("schema of Kubernetes");
             for e in validator.iter_errors(&instance).take(MAX_PER_OBJECT) {
+                // A custom resource's `null` on an object field that is not nullable is pruned
+                // (or defaulted) by the API server before it validates
+                // (PruneNonNullableNullsWithoutDefaults, Kubernetes ≥ 1.20): not an error.
+                if custom
+                    && e.instance().is_null()
+                    && matches!(
+                        e.instance_path().iter().last(),
+                        Some(jsonschema::paths::LocationSegment::Property(_))
+                    )
+                {
+                    continue;
+                }
                 let segs: Vec<String> = e.instance_path().iter().map(|s| s.to_string()).collect();
                 let (node, _key) = r.node.locate(&segs);
                 let path = field_path(&segs);
