@@ -216,9 +216,12 @@ pub(super) fn parse(
             {
                 let line_start = t[..at].rfind('\n').map_or(0, |i| i + 1);
                 if t[line_start..at].bytes().all(|c| c == b' ') {
-                    // More spaces each time the same line stops again.
+                    // More spaces each time the same line stops again, up to MAX_PAD: an
+                    // enclosing block is never indented further (the doubling went on to
+                    // 2^64 spaces, found by fuzzing).
                     let n = match last_pad {
-                        Some((l, n)) if l == line_start => n * 2,
+                        Some((l, n)) if l == line_start && n >= MAX_PAD => return result,
+                        Some((l, n)) if l == line_start => (n * 2).min(MAX_PAD),
                         _ => 1,
                     };
                     last_pad = Some((line_start, n));
@@ -250,6 +253,10 @@ pub(super) fn parse(
 /// How many `key:<TAB>value` separators and flow lines left of their block are repaired
 /// before giving up.
 const MAX_TAB_SEPARATOR_FIXES: usize = 64;
+
+/// Most spaces inserted at one line start (an enclosing block indented further than this is
+/// not repaired).
+const MAX_PAD: usize = 1024;
 
 fn run_guarded(
     text: &str,
