@@ -141,7 +141,7 @@ fn nothing_to_check_exits_2() {
     assert_eq!(r.code, Some(2));
     assert_eq!(
         r.stdout,
-        "kustomization.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
+        "kustomization.yaml  skipped: kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it\n"
     );
 }
 
@@ -238,6 +238,7 @@ fn a_repository_of_non_kubernetes_files_gives_no_finding() {
     );
     let no_object =
         "skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`";
+    let kustomize = "skipped: kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it";
     assert_eq!(
         r.stdout,
         format!(
@@ -247,8 +248,8 @@ fn a_repository_of_non_kubernetes_files_gives_no_finding() {
              docs/list.yaml  {no_object}\n\
              empty.yaml  skipped: no Kubernetes object: the file holds no document\n\
              helmfile.yaml  {no_object}\n\
-             kustomization.yaml  {no_object}\n\
-             overlays/kustomization.yaml  {no_object}\n\
+             kustomization.yaml  {kustomize}\n\
+             overlays/kustomization.yaml  {kustomize}\n\
              renovate.json  {no_object}\n"
         )
     );

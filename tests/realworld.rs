@@ -26,8 +26,8 @@ fn kustomize_patches_are_not_manifests() {
         r.stdout,
         "base/deployment.yaml  manifest\n\
          overlays/prod/extra.yaml  manifest\n\
-         base/kustomization.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
-         overlays/prod/kustomization.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
+         base/kustomization.yaml  skipped: kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it\n\
+         overlays/prod/kustomization.yaml  skipped: kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it\n\
          overlays/prod/patches/env.yaml  skipped: kustomize patch (`patches` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n\
          overlays/prod/patches/image.json  skipped: kustomize patch (`patchesJson6902` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n\
          overlays/prod/replicas.yaml  skipped: kustomize patch (`patchesStrategicMerge` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n"

@@ -409,6 +409,16 @@ pub fn discover(
                     if !claimed
                         && let FileKind::NoObjects(reason) = super::classify::classify(&input.text)
                     {
+                        // A kustomization without `apiVersion`/`kind` (kustomize does not need
+                        // them) is one by its name.
+                        let by_name = f.file_name().is_some_and(|n| {
+                            super::classify::KUSTOMIZATION_NAMES.iter().any(|k| n == *k)
+                        });
+                        let reason = if by_name && !reason.starts_with("kustomize") {
+                            "kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it".to_string()
+                        } else {
+                            reason
+                        };
                         skip(&mut out, f, reason);
                         continue;
                     }

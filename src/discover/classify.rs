@@ -39,8 +39,22 @@ pub fn classify(text: &str) -> FileKind {
     if docs.iter().any(|d| is_object(&d.root)) {
         return FileKind::Objects;
     }
+    let kustomize = docs.iter().find_map(|d| {
+        let api = d.root.get("apiVersion").and_then(Node::as_str)?;
+        api.starts_with("kustomize.config.k8s.io/").then(|| {
+            d.root
+                .get("kind")
+                .and_then(Node::as_str)
+                .unwrap_or("Kustomization")
+        })
+    });
     let reason = if docs.iter().all(|d| matches!(d.root.kind, NodeKind::Null)) {
         "no Kubernetes object: the file holds no document".to_string()
+    } else if let Some(kind) = kustomize {
+        format!(
+            "kustomize configuration (`{}`): kustomize reads it, the API server never sees it",
+            crate::confine::excerpt(kind, 60)
+        )
     } else {
         "no Kubernetes object: no document has a string `apiVersion` and `kind`".to_string()
     };
@@ -119,6 +133,13 @@ mod tests {
             FileKind::NoObjects("no Kubernetes object: the file holds no document".into())
         );
         assert_eq!(classify("a: [\n"), FileKind::Unparsable);
+        assert_eq!(
+            classify("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"),
+            FileKind::NoObjects(
+                "kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it"
+                    .into()
+            )
+        );
     }
 
     #[test]
