@@ -27,6 +27,7 @@ fn kustomize_patches_are_not_manifests() {
         "base/deployment.yaml  manifest\n\
          overlays/prod/extra.yaml  manifest\n\
          base/kustomization.yaml  skipped: kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it\n\
+         base/unused.yaml  skipped: not included by base/kustomization.yaml (its `resources` do not name it): kustomize never reads it\n\
          overlays/prod/kustomization.yaml  skipped: kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it\n\
          overlays/prod/patches/env.yaml  skipped: kustomize patch (`patches` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n\
          overlays/prod/patches/image.json  skipped: kustomize patch (`patchesJson6902` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n\

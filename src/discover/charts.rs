@@ -386,7 +386,7 @@ pub fn discover(
         .iter()
         .flat_map(|s| s.environments.iter().flat_map(|e| e.values.iter()))
         .collect();
-    let patches = kustomize_patches(&manifest_files, cwd);
+    let [patches, not_included] = kustomize_patches(&manifest_files, cwd);
     for f in manifest_files.iter().filter(|f| !values.contains(f)) {
         if never.contains(f) {
             skip(&mut out, f, "baseline file of this run".into());
@@ -406,9 +406,15 @@ pub fn discover(
                         skip(&mut out, f, reason.clone());
                         continue;
                     }
+                    let kind = super::classify::classify(&input.text);
                     if !claimed
-                        && let FileKind::NoObjects(reason) = super::classify::classify(&input.text)
+                        && kind == FileKind::Objects
+                        && let Some(reason) = not_included.get(f)
                     {
+                        skip(&mut out, f, reason.clone());
+                        continue;
+                    }
+                    if !claimed && let FileKind::NoObjects(reason) = kind {
                         // A kustomization without `apiVersion`/`kind` (kustomize does not need
                         // them) is one by its name.
                         let by_name = f.file_name().is_some_and(|n| {
@@ -434,12 +440,16 @@ pub fn discover(
     Ok(out)
 }
 
-/// The kustomize patch files named by the kustomizations in the directories of `files`
-/// (normalised path → skip reason): kustomize merges them into the objects they target and
-/// never applies the file itself.
-fn kustomize_patches(files: &[PathBuf], cwd: &Path) -> BTreeMap<PathBuf, String> {
+/// The files the kustomizations in the directories of `files` keep from being manifests
+/// (normalised path → skip reason): the patch files they name (kustomize merges them into the
+/// objects they target and never applies the file itself) and the files of their own
+/// directory they do not include.
+/// Two maps: patches, and object files a kustomization does not include (a file without
+/// objects keeps its own reason).
+fn kustomize_patches(files: &[PathBuf], cwd: &Path) -> [BTreeMap<PathBuf, String>; 2] {
     let dirs: BTreeSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
     let mut out = BTreeMap::new();
+    let mut unused = BTreeMap::new();
     for dir in dirs {
         for name in super::classify::KUSTOMIZATION_NAMES {
             let k = dir.join(name);
@@ -456,9 +466,31 @@ fn kustomize_patches(files: &[PathBuf], cwd: &Path) -> BTreeMap<PathBuf, String>
                     )
                 });
             }
+            // A file of the kustomization's own directory that it does not include is never
+            // read by kustomize (nor by Argo CD, which builds the directory with kustomize).
+            if let Some(included) = super::classify::kustomize_resources(&text) {
+                let included: BTreeSet<PathBuf> =
+                    included.iter().map(|p| normalise(&dir.join(p))).collect();
+                for f in files.iter().filter(|f| f.parent() == Some(dir)) {
+                    let name = f.file_name().unwrap_or_default();
+                    if included.contains(f)
+                        || super::classify::KUSTOMIZATION_NAMES
+                            .iter()
+                            .any(|k| name == *k)
+                    {
+                        continue;
+                    }
+                    unused.entry(f.clone()).or_insert_with(|| {
+                        format!(
+                            "not included by {} (its `resources` do not name it): kustomize never reads it",
+                            display_path(&k, cwd)
+                        )
+                    });
+                }
+            }
         }
     }
-    out
+    [out, unused]
 }
 
 /// Whether the chart directory `dir` is a library chart (`type: library` in its Chart.yaml).

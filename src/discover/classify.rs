@@ -65,6 +65,29 @@ pub fn classify(text: &str) -> FileKind {
 pub const KUSTOMIZATION_NAMES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
+/// What a kustomization includes as resources (relative to its directory): the entries of
+/// `resources`, `bases`, `components` and `crds`. None when the text is not a YAML mapping
+/// (nothing is concluded from it then).
+pub fn kustomize_resources(text: &str) -> Option<Vec<String>> {
+    let docs = crate::yaml::parse_stream(text, &crate::yaml::Limits::default()).ok()?;
+    let root = docs.into_iter().next()?.root;
+    if !matches!(root.kind, NodeKind::Map(_)) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for key in ["resources", "bases", "components", "crds"] {
+        if let Some(NodeKind::Seq(items)) = root.get(key).map(|n| &n.kind) {
+            out.extend(
+                items
+                    .iter()
+                    .filter_map(|i| i.as_str())
+                    .map(|p| p.trim().to_string()),
+            );
+        }
+    }
+    Some(out)
+}
+
 /// The patch files a kustomization names (relative to its directory), with the field naming
 /// each: `patchesStrategicMerge` entries that are paths (not inline patches), `path` of the
 /// `patches` and `patchesJson6902` items. Kustomize merges a patch into the objects it targets;
