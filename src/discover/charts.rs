@@ -536,9 +536,12 @@ fn excluded_reason(config: &Config, path: &Path) -> String {
 /// misspelt override file would otherwise be dropped without a word).
 #[derive(Default)]
 struct EnvUses {
-    /// (file, line, column, name) → (globs with their positions, whether each matched).
-    seen: BTreeMap<UseSite, (Vec<String>, Vec<(u32, u32)>, Vec<bool>)>,
+    /// (file, line, column, name) → its globs.
+    seen: BTreeMap<UseSite, GlobUses>,
 }
+
+/// An environment's values globs, their positions, and whether each matched for some chart.
+type GlobUses = (Vec<String>, Vec<(u32, u32)>, Vec<bool>);
 
 /// Where an environment's values glob is written: (file, line, column, environment name).
 type UseSite = (PathBuf, u32, u32, String);
