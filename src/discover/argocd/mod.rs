@@ -26,7 +26,7 @@ pub mod deps;
 pub mod helm;
 pub mod repos;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -270,6 +270,8 @@ struct Resolver<'a> {
     /// (chart, render without its source) of every target: an identical render declared
     /// twice is checked once.
     renders: HashSet<(PathBuf, String)>,
+    /// Whether a chart's templates write Applications (read once per chart).
+    writers: HashMap<PathBuf, bool>,
     configs: crate::config::FileCache,
     /// Clusters from the cluster Secrets among the checked files.
     cluster_secrets: Vec<appset::ClusterInfo>,
@@ -291,6 +293,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         visited_sets: HashSet::new(),
         targets: BTreeMap::new(),
         renders: HashSet::new(),
+        writers: HashMap::new(),
         configs: Default::default(),
         cluster_secrets: Vec::new(),
     };
@@ -873,7 +876,11 @@ impl Resolver<'_> {
             include_crds: !helm.skip_crds,
         };
         // App-of-apps chart: render it now for its Applications.
-        let children = if writes_applications(&chart) {
+        let writes = *self
+            .writers
+            .entry(chart.clone())
+            .or_insert_with(|| writes_applications(&chart));
+        let children = if writes {
             self.rendered_children(doc, &chart, &target)?
         } else {
             Vec::new()
