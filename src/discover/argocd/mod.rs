@@ -267,9 +267,6 @@ struct Resolver<'a> {
     visited_sets: HashSet<(PathBuf, u32, String)>,
     /// chart path → (service config, targets).
     targets: BTreeMap<PathBuf, (Config, Vec<EnvTarget>)>,
-    /// (chart, render without its source) of every target: an identical render declared
-    /// twice is checked once.
-    renders: HashSet<(PathBuf, String)>,
     /// Whether a chart's templates write Applications (read once per chart).
     writers: HashMap<PathBuf, bool>,
     configs: crate::config::FileCache,
@@ -292,7 +289,6 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         visited: HashSet::new(),
         visited_sets: HashSet::new(),
         targets: BTreeMap::new(),
-        renders: HashSet::new(),
         writers: HashMap::new(),
         configs: Default::default(),
         cluster_secrets: Vec::new(),
@@ -898,14 +894,7 @@ impl Resolver<'_> {
         }
         // Two Applications (an exercise and its copy, two folders of one cluster) declaring
         // exactly the same render: checked once, from the first.
-        let key = format!(
-            "{:?}",
-            EnvTarget {
-                source: None,
-                ..target.clone()
-            }
-        );
-        if self.renders.insert((chart.clone(), key)) {
+        if !entry.1.iter().any(|t| same_render(t, &target)) {
             entry.1.push(target);
         }
         Ok(children)
@@ -1144,6 +1133,38 @@ fn writes_applications(chart: &Path) -> bool {
                         t.contains("argoproj.io/") && t.lines().any(names_application_kind)
                     }))
         })
+}
+
+/// Whether two targets render the same (everything but where they are declared); the release
+/// is compared first, which tells most targets of one chart apart.
+fn same_render(a: &EnvTarget, b: &EnvTarget) -> bool {
+    let EnvTarget {
+        name,
+        values,
+        source: _,
+        cluster,
+        namespace,
+        release,
+        inline_values,
+        set,
+        set_string,
+        set_file,
+        kube_version,
+        api_versions,
+        include_crds,
+    } = a;
+    *release == b.release
+        && *namespace == b.namespace
+        && *cluster == b.cluster
+        && *name == b.name
+        && *values == b.values
+        && *set == b.set
+        && *set_string == b.set_string
+        && *set_file == b.set_file
+        && *kube_version == b.kube_version
+        && *api_versions == b.api_versions
+        && *include_crds == b.include_crds
+        && *inline_values == b.inline_values
 }
 
 /// Whether a template line is `kind: Application` or `kind: ApplicationSet` (quoted or not,
