@@ -217,6 +217,13 @@ fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
     out
 }
 
+/// A source's `path` under its repository's local root (a leading `/` is the root); None when
+/// it leads out of the repository.
+fn path_in_repo(root: &Path, rel: &str) -> Option<PathBuf> {
+    let dir = normalise(&root.join(rel.trim_start_matches('/')));
+    dir.starts_with(root).then_some(dir)
+}
+
 /// The first `*.jsonnet` file of a directory source (in its subdirectories with `recurse`).
 fn first_jsonnet(root: &Path, recurse: bool) -> Option<PathBuf> {
     walkdir::WalkDir::new(root)
@@ -495,7 +502,9 @@ impl Resolver<'_> {
         ));
     }
 
+    /// Records an unresolved source at `field` of `doc` (its start when the field is unknown).
     fn unresolved(&mut self, doc: &Doc, field: Option<&str>, reason: String) {
+        let (line, column) = doc.field_at(field);
         let text = |p: &str| doc.json.pointer(p).and_then(Value::as_str);
         let resource = match (text("/kind"), text("/metadata/name")) {
             (Some(kind), Some(name)) => Some(crate::model::ResourceRef {
@@ -508,8 +517,8 @@ impl Resolver<'_> {
         };
         self.out.unresolved.push(Unresolved {
             file: display_path(&doc.file, self.opts.cwd),
-            line: doc.line,
-            column: doc.column,
+            line,
+            column,
             reason,
             resource,
             field: field.map(str::to_string),
@@ -549,14 +558,11 @@ impl Resolver<'_> {
             self.error_at(&doc.file, line, column, e);
         }
         for u in x.unresolved {
-            let field = appset::field_path(&u);
-            let (line, column) = doc.field_at(field);
-            let at = Doc {
-                line,
-                column,
-                ..doc.clone()
-            };
-            self.unresolved(&at, field, format!("ApplicationSet {name}: {u}"));
+            self.unresolved(
+                doc,
+                appset::field_path(&u),
+                format!("ApplicationSet {name}: {u}"),
+            );
         }
         for app in x.applications {
             let child = Doc {
@@ -657,13 +663,7 @@ impl Resolver<'_> {
                     } else {
                         "spec.source".to_string()
                     };
-                    let (line, column) = doc.field_at(Some(&field));
-                    let here = Doc {
-                        line,
-                        column,
-                        ..doc.clone()
-                    };
-                    self.unresolved(&here, Some(&field), format!("{label}: {reason}"));
+                    self.unresolved(doc, Some(&field), format!("{label}: {reason}"));
                 }
             }
         }
@@ -697,8 +697,8 @@ impl Resolver<'_> {
     /// The local chart directory a `path` source names, if it holds a `Chart.yaml`.
     fn source_chart_dir(&self, s: &Source) -> Option<PathBuf> {
         let root = self.repos.local(&s.repo_url)?;
-        let dir = normalise(&root.join(s.path.as_deref()?.trim_start_matches('/')));
-        (dir.starts_with(root) && dir.join("Chart.yaml").is_file()).then_some(dir)
+        let dir = path_in_repo(root, s.path.as_deref()?)?;
+        dir.join("Chart.yaml").is_file().then_some(dir)
     }
 
     /// Resolves one source; returns the Applications it deploys (app-of-apps).
@@ -757,10 +757,9 @@ impl Resolver<'_> {
             }
         } else {
             let rel = s.path.as_deref().unwrap_or(".");
-            let dir = normalise(&root.join(rel.trim_start_matches('/')));
-            if !dir.starts_with(&root) {
+            let Some(dir) = path_in_repo(&root, rel) else {
                 return Err(format!("path `{rel}` leaves the repository {}", s.repo_url));
-            }
+            };
             if !dir.is_dir() {
                 return Err(format!(
                     "path `{rel}` does not exist in {} ({})",
