@@ -8,6 +8,15 @@ use std::path::{Path, PathBuf};
 
 use support::{cli, finding_lines_as};
 
+/// Runs chartgate in `dir` with the fixtures' repository URL mapped to `dir` itself.
+fn mapped(dir: &Path, args: &[&str]) -> support::Run {
+    cli(args
+        .iter()
+        .chain(&["--repo", "https://git.example.com/org/apps.git=."]))
+    .dir(dir)
+    .run()
+}
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/realworld")
@@ -78,15 +87,7 @@ fn an_app_of_apps_root_nothing_deploys_is_rendered_and_its_children_resolved() {
          guestbook  env production: guestbook/values.yaml, guestbook/values-production.yaml  [from guestbook/values-production.yaml:1]\n\
          apps/templates/applications.yaml:1  unresolved: Application guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)\n"
     );
-    let r = cli([
-        "check",
-        "--list",
-        ".",
-        "--repo",
-        "https://git.example.com/org/apps.git=.",
-    ])
-    .dir(&dir)
-    .run();
+    let r = mapped(&dir, &["check", "--list", "."]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         r.stdout,
@@ -109,17 +110,7 @@ fn an_app_of_apps_chart_writing_an_application_set_has_it_expanded() {
          root  env none: root/values.yaml  [from root/Chart.yaml:1]\n\
          root/templates/appset.yaml:1  unresolved: Application dev-guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)\n"
     );
-    let r = cli([
-        "check",
-        "--list",
-        "--format",
-        "json",
-        ".",
-        "--repo",
-        "https://git.example.com/org/apps.git=.",
-    ])
-    .dir(&dir)
-    .run();
+    let r = mapped(&dir, &["check", "--list", "--format", "json", "."]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let v = r.json();
     assert_eq!(
@@ -145,15 +136,7 @@ fn plugin_and_jsonnet_sources_are_unresolved_and_their_chart_not_guessed() {
     // rendered on its own (release `kustomized-helm`, namespace `default`, which Argo CD never
     // creates), and a directory source of Jsonnet files was silently nothing.
     let dir = fixture("plugin-and-jsonnet");
-    let r = cli([
-        "check",
-        "--list",
-        ".",
-        "--repo",
-        "https://git.example.com/org/apps.git=.",
-    ])
-    .dir(&dir)
-    .run();
+    let r = mapped(&dir, &["check", "--list", "."]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         r.stdout,
@@ -276,15 +259,7 @@ fn two_applications_declaring_the_same_render_check_it_once() {
     // gitops-cert-level-2-examples: an exercise and its solution copy; every finding of the
     // chart was printed twice.
     let dir = fixture("identical-applications");
-    let r = cli([
-        "check",
-        "--list",
-        ".",
-        "--repo",
-        "https://git.example.com/org/apps.git=.",
-    ])
-    .dir(&dir)
-    .run();
+    let r = mapped(&dir, &["check", "--list", "."]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         r.stdout,
@@ -292,16 +267,7 @@ fn two_applications_declaring_the_same_render_check_it_once() {
          exercise/app.yaml  manifest\n\
          solutions/exercise/app.yaml  manifest\n"
     );
-    let r = cli([
-        "check",
-        "--format",
-        "json",
-        ".",
-        "--repo",
-        "https://git.example.com/org/apps.git=.",
-    ])
-    .dir(&dir)
-    .run();
+    let r = mapped(&dir, &["check", "--format", "json", "."]);
     let in_chart = r.json()["findings"]
         .as_array()
         .unwrap()
