@@ -73,8 +73,16 @@ pub fn leaves_through_link(path: &Path, root: &Path) -> bool {
 /// run reads the same chart folders for every environment). A missing component ends the walk
 /// (nothing below it can be a link). False for a path not below `root`.
 pub fn no_link_below(path: &Path, root: &Path) -> bool {
+    plain_kind(path, root).is_some()
+}
+
+/// [`no_link_below`] with what the walk saw of `path` itself: `None` when a component below
+/// `root` is a link (or `path` is not below `root`), `Some(None)` when `path` does not exist,
+/// else `Some(kind)` of `path` (not a link). Saves the caller a second `stat` of a file it is
+/// about to check exists.
+pub fn plain_kind(path: &Path, root: &Path) -> Option<Option<std::fs::FileType>> {
     let Ok(rest) = path.strip_prefix(root) else {
-        return false;
+        return None;
     };
     thread_local! {
         // Bounded: cleared past 100,000 entries.
@@ -83,6 +91,10 @@ pub fn no_link_below(path: &Path, root: &Path) -> bool {
     }
     let mut at = root.to_path_buf();
     let last = rest.components().count();
+    if last == 0 {
+        return Some(std::fs::metadata(root).ok().map(|m| m.file_type()));
+    }
+    let mut kind = None;
     for (i, c) in rest.components().enumerate() {
         at.push(c);
         let is_dir_prefix = i + 1 < last;
@@ -90,8 +102,9 @@ pub fn no_link_below(path: &Path, root: &Path) -> bool {
             continue;
         }
         match std::fs::symlink_metadata(&at) {
-            Ok(m) if m.file_type().is_symlink() => return false,
-            Ok(_) => {
+            Ok(m) if m.file_type().is_symlink() => return None,
+            Ok(m) => {
+                kind = Some(m.file_type());
                 if is_dir_prefix {
                     PLAIN.with(|p| {
                         let mut p = p.borrow_mut();
@@ -102,10 +115,10 @@ pub fn no_link_below(path: &Path, root: &Path) -> bool {
                     });
                 }
             }
-            Err(_) => return true,
+            Err(_) => return Some(None),
         }
     }
-    true
+    Some(kind)
 }
 
 /// Where a symbolic link leads, relative to the repository `root` (canonical).
@@ -176,6 +189,16 @@ mod tests {
         assert!(!leaves_through_link(&root.join("in/v.yaml"), &root));
         assert!(leaves_through_link(&root.join("out/v.yaml"), &root));
         assert!(!leaves_through_link(&root.join("missing/v.yaml"), &root));
+        // What the walk saw of the path itself.
+        let kind = |p: &str| plain_kind(&root.join(p), &root).map(|k| k.map(|k| k.is_file()));
+        assert_eq!(kind("a/v.yaml"), Some(Some(true)));
+        assert_eq!(kind("a"), Some(Some(false)));
+        assert_eq!(kind("a/missing.yaml"), Some(None));
+        assert_eq!(kind("missing/v.yaml"), Some(None));
+        assert_eq!(kind("in/v.yaml"), None);
+        assert_eq!(kind("out"), None);
+        assert_eq!(plain_kind(&r.join("elsewhere/v.yaml"), &root), None);
+        assert_eq!(kind("").map(|k| k.is_some()), Some(true));
     }
 
     #[cfg(unix)]

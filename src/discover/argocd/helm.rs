@@ -126,13 +126,15 @@ fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '['])
 }
 
-/// Resolves `file` against `app_path` (relative) or `root` (leading `/`), refusing escapes.
+/// Resolves `file` against `app_path` (relative) or `root` (leading `/`), refusing escapes;
+/// with whether it is a regular file (the link check's `lstat` answers that for a plain path).
 fn resolve_in(
     app_path: &Path,
     root: &Path,
     file: &str,
     raw: &str,
-) -> Result<PathBuf, ValueFileError> {
+) -> Result<(PathBuf, bool), ValueFileError> {
+    use crate::confine::root::{LinkTarget, link_target, plain_kind};
     let p = match file.strip_prefix('/') {
         Some(rest) => root.join(rest),
         None => app_path.join(file),
@@ -141,27 +143,41 @@ fn resolve_in(
     if !p.starts_with(root) {
         return Err(ValueFileError::new(raw, ValueFileProblem::Outside));
     }
-    // A symbolic link must stay inside the repository too.
-    if crate::confine::root::leaves_through_link(&p, root) {
-        return Err(ValueFileError::new(raw, ValueFileProblem::LinksOutside));
-    }
-    Ok(p)
+    let is_file = match plain_kind(&p, root) {
+        Some(kind) => kind.is_some_and(|k| k.is_file()),
+        // A symbolic link must stay inside the repository too.
+        None if matches!(link_target(&p, root), LinkTarget::Outside(_)) => {
+            return Err(ValueFileError::new(raw, ValueFileProblem::LinksOutside));
+        }
+        None => p.is_file(),
+    };
+    Ok((p, is_file))
 }
 
-/// One value file entry resolved: (path, repository root it must stay in).
+/// One value file entry resolved inside the repository root it must stay in.
+struct Resolved {
+    path: PathBuf,
+    root: PathBuf,
+    is_file: bool,
+}
+
 fn resolve_one(
     raw: &str,
     app_path: &Path,
     repo_root: &Path,
     refs: &BTreeMap<String, RefTarget>,
-) -> Result<(PathBuf, PathBuf), ValueFileError> {
+) -> Result<Resolved, ValueFileError> {
     if let Some(rest) = raw.strip_prefix('$') {
         let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
         return match refs.get(name) {
-            Some(RefTarget::Local(root)) => Ok((
-                resolve_in(root, root, &format!("/{path}"), raw)?,
-                root.clone(),
-            )),
+            Some(RefTarget::Local(root)) => {
+                let (path, is_file) = resolve_in(root, root, &format!("/{path}"), raw)?;
+                Ok(Resolved {
+                    path,
+                    root: root.clone(),
+                    is_file,
+                })
+            }
             Some(RefTarget::Unmapped(url)) => Err(ValueFileError::new(
                 raw,
                 ValueFileProblem::UnmappedRef {
@@ -185,10 +201,12 @@ fn resolve_one(
     {
         return Err(ValueFileError::new(raw, ValueFileProblem::Remote));
     }
-    Ok((
-        resolve_in(app_path, repo_root, raw, raw)?,
-        repo_root.to_path_buf(),
-    ))
+    let (path, is_file) = resolve_in(app_path, repo_root, raw, raw)?;
+    Ok(Resolved {
+        path,
+        root: repo_root.to_path_buf(),
+        is_file,
+    })
 }
 
 fn glob_matches(pattern: &Path, raw: &str) -> Result<Vec<PathBuf>, ValueFileError> {
@@ -241,11 +259,13 @@ pub fn value_files(
     refs: &BTreeMap<String, RefTarget>,
     ignore_missing: bool,
 ) -> Result<Vec<PathBuf>, ValueFileError> {
+    // Explicit entries keep their place ahead of a glob's matches (only needed with a glob).
+    let any_glob = raw_files.iter().any(|r| is_glob(r));
     let explicit: HashSet<PathBuf> = raw_files
         .iter()
-        .filter(|r| !is_glob(r))
+        .filter(|r| any_glob && !is_glob(r))
         .filter_map(|r| resolve_one(r, app_path, repo_root, refs).ok())
-        .map(|(p, _)| p)
+        .map(|r| r.path)
         .collect();
     let mut out: Vec<PathBuf> = Vec::new();
     let push = |p: PathBuf, out: &mut Vec<PathBuf>| {
@@ -254,7 +274,11 @@ pub fn value_files(
         }
     };
     for raw in raw_files {
-        let (path, root) = resolve_one(raw, app_path, repo_root, refs)?;
+        let Resolved {
+            path,
+            root,
+            is_file,
+        } = resolve_one(raw, app_path, repo_root, refs)?;
         if is_glob(raw) {
             let matches = glob_matches(&path, raw)?;
             if matches.is_empty() {
@@ -277,7 +301,7 @@ pub fn value_files(
             }
             continue;
         }
-        if !path.is_file() {
+        if !is_file {
             if ignore_missing {
                 continue;
             }

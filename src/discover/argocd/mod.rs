@@ -276,6 +276,8 @@ struct Resolver<'a> {
     targets: BTreeMap<PathBuf, (Config, Vec<EnvTarget>)>,
     /// Whether a chart's templates write Applications (read once per chart).
     writers: HashMap<PathBuf, bool>,
+    /// Whether a source directory holds a `Chart.yaml` (read once per directory).
+    chart_dirs: HashMap<PathBuf, bool>,
     configs: crate::config::FileCache,
     /// Clusters from the cluster Secrets among the checked files.
     cluster_secrets: Vec<appset::ClusterInfo>,
@@ -297,6 +299,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         visited_sets: HashSet::new(),
         targets: BTreeMap::new(),
         writers: HashMap::new(),
+        chart_dirs: HashMap::new(),
         configs: Default::default(),
         cluster_secrets: Vec::new(),
     };
@@ -760,14 +763,18 @@ impl Resolver<'_> {
             let Some(dir) = path_in_repo(&root, rel) else {
                 return Err(format!("path `{rel}` leaves the repository {}", s.repo_url));
             };
-            if !dir.is_dir() {
+            // Whether a directory is a chart is read once per run (1,000 Applications of a
+            // platform point at a few dozen charts).
+            let is_chart = *(self.chart_dirs.entry(dir.clone()))
+                .or_insert_with(|| dir.join("Chart.yaml").is_file());
+            if !is_chart && !dir.is_dir() {
                 return Err(format!(
                     "path `{rel}` does not exist in {} ({})",
                     s.repo_url,
                     display_path(&dir, self.opts.cwd)
                 ));
             }
-            if !dir.join("Chart.yaml").is_file() {
+            if !is_chart {
                 if dir.join("kustomization.yaml").is_file()
                     || dir.join("kustomization.yml").is_file()
                 {
@@ -841,12 +848,13 @@ impl Resolver<'_> {
             .namespace
             .clone()
             .or_else(|| app.dest_namespace.clone());
-        let chart_defaults = chart.is_dir().then(|| chart.join("values.yaml"));
+        // (A packaged chart's "values.yaml" below its file names nothing and matches nothing.)
+        let chart_defaults = chart.join("values.yaml");
         let target = EnvTarget {
             name: env_name.clone(),
             values: values
                 .into_iter()
-                .filter(|v| Some(v) != chart_defaults.as_ref())
+                .filter(|v| *v != chart_defaults)
                 .collect(),
             source: Some(at.to_string()),
             cluster: cluster.clone(),
@@ -880,11 +888,10 @@ impl Resolver<'_> {
         } else {
             Vec::new()
         };
-        let config = self.chart_config(&chart);
-        let entry = self
-            .targets
-            .entry(chart.clone())
-            .or_insert_with(|| (config, Vec::new()));
+        // The chart's config is read once, with its first Application.
+        let config = (!self.targets.contains_key(&chart)).then(|| self.chart_config(&chart));
+        let entry = (self.targets.entry(chart.clone()))
+            .or_insert_with(|| (config.unwrap_or_default(), Vec::new()));
         if let (Some(n), Some(e)) = (&env_name, env_settings) {
             entry.0.environments.insert(n.clone(), e);
             if !entry.0.environment_order.contains(n) {
