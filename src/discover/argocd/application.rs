@@ -323,52 +323,69 @@ pub fn parse(doc: &Value) -> Result<Application, FieldError> {
 
 /// The first string of the document that still holds a template expression (`{{`), as
 /// `field: text` — an Application copied out of an ApplicationSet template or a chart.
+/// Values text (`helm.values`, `valuesObject`, a parameter's `value`) may legitimately hold `{{`
+/// for the chart's own `tpl` calls and is passed over. The walk allocates only for a match.
 pub fn unexpanded(doc: &Value) -> Option<String> {
-    fn walk(v: &Value, path: &str) -> Option<String> {
+    #[derive(Clone, Copy)]
+    enum Seg<'a> {
+        Key(&'a str),
+        Index(usize),
+    }
+    use Seg::{Index, Key};
+    /// Whether `path` (below `spec`) is the values text of a source.
+    fn is_values(path: &[Seg]) -> bool {
+        let rest = match path {
+            [Key("source"), rest @ ..] => rest,
+            [Key("sources"), Index(_), rest @ ..] => rest,
+            _ => return false,
+        };
+        matches!(
+            rest,
+            [Key("helm"), Key("values" | "valuesObject")]
+                | [Key("helm"), Key("parameters"), Index(_), Key("value")]
+        )
+    }
+    fn walk<'a>(v: &'a Value, root: &str, path: &mut Vec<Seg<'a>>) -> Option<String> {
+        if root == "spec" && is_values(path) {
+            return None;
+        }
         match v {
-            Value::String(s) if s.contains("{{") => Some(format!("`{path}: {s}`")),
+            Value::String(s) if s.contains("{{") => {
+                let mut at = root.to_string();
+                for seg in path.iter() {
+                    match seg {
+                        Key(k) => {
+                            at.push('.');
+                            at.push_str(k);
+                        }
+                        Index(i) => at.push_str(&format!("[{i}]")),
+                    }
+                }
+                Some(format!("`{at}: {s}`"))
+            }
             Value::Object(o) => o.iter().find_map(|(k, v)| {
-                walk(
-                    v,
-                    &if path.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{path}.{k}")
-                    },
-                )
+                path.push(Key(k));
+                let found = walk(v, root, path);
+                path.pop();
+                found
             }),
-            Value::Array(a) => a
-                .iter()
-                .enumerate()
-                .find_map(|(i, v)| walk(v, &format!("{path}[{i}]"))),
+            Value::Array(a) => a.iter().enumerate().find_map(|(i, v)| {
+                path.push(Index(i));
+                let found = walk(v, root, path);
+                path.pop();
+                found
+            }),
             _ => None,
         }
     }
     let spec = doc.get("spec")?;
-    // Values text may legitimately hold `{{` for the chart's own `tpl` calls.
-    let mut s = spec.clone();
-    strip_values(&mut s);
-    walk(&s, "spec").or_else(|| walk(doc.get("metadata")?.get("name")?, "metadata.name"))
-}
-
-fn strip_values(v: &mut Value) {
-    let strip = |src: &mut Value| {
-        if let Some(h) = src.get_mut("helm").and_then(Value::as_object_mut) {
-            h.remove("values");
-            h.remove("valuesObject");
-            if let Some(Value::Array(ps)) = h.get_mut("parameters") {
-                for p in ps.iter_mut().filter_map(Value::as_object_mut) {
-                    p.remove("value");
-                }
-            }
-        }
-    };
-    if let Some(s) = v.get_mut("source") {
-        strip(s);
-    }
-    if let Some(Value::Array(ss)) = v.get_mut("sources") {
-        ss.iter_mut().for_each(strip);
-    }
+    walk(spec, "spec", &mut Vec::new()).or_else(|| {
+        walk(
+            doc.get("metadata")?.get("name")?,
+            "metadata.name",
+            &mut Vec::new(),
+        )
+    })
 }
 
 #[cfg(test)]
@@ -407,6 +424,32 @@ mod tests {
                 "helm": {"values": "x: '{{ .Values.y }}'"}}}})
             ),
             Some("`spec.source.path: {{path}}`".into())
+        );
+        // Values text is passed over in every source; everything else is searched, in order.
+        let values_only = json!({"metadata": {"name": "a"}, "spec": {"sources": [
+            {"helm": {"valuesObject": {"x": "{{ .Values.y }}"},
+                      "parameters": [{"name": "p", "value": "{{ x }}"}]}},
+            {"helm": {"values": "{{ y }}"}}]}});
+        assert_eq!(unexpanded(&values_only), None);
+        assert_eq!(
+            unexpanded(&json!({"metadata": {"name": "a"}, "spec": {"sources": [
+                {"helm": {"parameters": [{"name": "ok", "value": "{{ x }}"},
+                                         {"name": "{{p}}", "value": "1"}]}}]}})),
+            Some("`spec.sources[0].helm.parameters[1].name: {{p}}`".into())
+        );
+        assert_eq!(
+            unexpanded(
+                &json!({"metadata": {"name": "{{name}}"}, "spec": {"project": "x",
+                "destination": {"namespace": "ns"}}})
+            ),
+            Some("`metadata.name: {{name}}`".into())
+        );
+        // A `values` key elsewhere is not values text.
+        assert_eq!(
+            unexpanded(
+                &json!({"metadata": {"name": "a"}, "spec": {"info": [{"values": "{{v}}"}]}})
+            ),
+            Some("`spec.info[0].values: {{v}}`".into())
         );
     }
 }

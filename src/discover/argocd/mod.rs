@@ -308,42 +308,50 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
     // checkout's own origin mapping resolves references only (never widens the scan).
     roots.extend(opts.repos.iter().map(|(_, d)| d.to_path_buf()));
     let mut seen_files = HashSet::new();
+    let files: Vec<PathBuf> = (roots.iter())
+        .flat_map(|root| candidate_files(root, true))
+        .filter(|f| seen_files.insert(f.clone()))
+        .collect();
+    // Reading and parsing is most of resolution's time: done in parallel, the files then taken
+    // in their order.
+    let read: Vec<_> = {
+        use rayon::prelude::*;
+        (files.into_par_iter())
+            .filter_map(|f| {
+                let text = read_text(&f).ok()?;
+                if !text.contains("argoproj.io") {
+                    return None;
+                }
+                let docs = read_docs(&f, &text);
+                Some((f, text, docs))
+            })
+            .collect()
+    };
     let mut apps = Vec::new();
     let mut sets = Vec::new();
-    for root in &roots {
-        for f in candidate_files(root, true) {
-            if !seen_files.insert(f.clone()) {
-                continue;
-            }
-            let Ok(text) = read_text(&f) else {
-                continue;
-            };
-            if !text.contains("argoproj.io") {
-                continue;
-            }
-            match read_docs(&f, &text) {
-                Ok(docs) => {
-                    if !docs.applications.is_empty()
-                        || !docs.application_sets.is_empty()
-                        || !docs.cluster_secrets.is_empty()
-                    {
-                        r.keep_source(&f, &text);
-                    }
-                    apps.extend(docs.applications);
-                    sets.extend(docs.application_sets);
-                    for secret in docs.cluster_secrets {
-                        match appset::cluster_from_secret(&secret.json) {
-                            Ok(Some(c)) => r.cluster_secrets.push(c),
-                            Ok(None) => {}
-                            Err(e) => r.error_at(&secret.file, secret.line, secret.column, e),
-                        }
+    for (f, text, docs) in read {
+        match docs {
+            Ok(docs) => {
+                if !docs.applications.is_empty()
+                    || !docs.application_sets.is_empty()
+                    || !docs.cluster_secrets.is_empty()
+                {
+                    r.keep_source(&f, &text);
+                }
+                apps.extend(docs.applications);
+                sets.extend(docs.application_sets);
+                for secret in docs.cluster_secrets {
+                    match appset::cluster_from_secret(&secret.json) {
+                        Ok(Some(c)) => r.cluster_secrets.push(c),
+                        Ok(None) => {}
+                        Err(e) => r.error_at(&secret.file, secret.line, secret.column, e),
                     }
                 }
-                Err((line, col, msg)) => {
-                    if text.contains("kind: Application") || text.contains("\"Application") {
-                        r.keep_source(&f, &text);
-                        r.error_at(&f, line, col, format!("invalid YAML: {msg}"));
-                    }
+            }
+            Err((line, col, msg)) => {
+                if text.contains("kind: Application") || text.contains("\"Application") {
+                    r.keep_source(&f, &text);
+                    r.error_at(&f, line, col, format!("invalid YAML: {msg}"));
                 }
             }
         }
