@@ -326,8 +326,8 @@ fn appset_errors_name_the_application_set_once() {
         r.stdout,
         "apps/qa/cm.yaml  manifest\n\
          appset.yaml  manifest\n\
-         env-config/qa/config.json  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
-         env-config/staging/asia/config.json  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
+         env-config/qa/config.json  skipped: parameters of the git files generator of ApplicationSet all-envs (appset.yaml:1)\n\
+         env-config/staging/asia/config.json  skipped: parameters of the git files generator of ApplicationSet all-envs (appset.yaml:1)\n"
     );
 }
 
@@ -352,5 +352,28 @@ fn findings_in_a_file_dependency_point_at_its_own_files() {
             "required-labels guestbook/templates/cm.yaml:4:3 [wrapper] rendered=wrapper/charts/guestbook/templates/cm.yaml:4:3",
             "ingress-load-balancer guestbook/values.yaml:3:9 [wrapper] template=guestbook/templates/svc.yaml:10:9 rendered=wrapper/charts/guestbook/templates/svc.yaml:10:9",
         ]
+    );
+}
+
+#[test]
+fn value_files_of_an_unresolved_source_say_whose_they_are() {
+    // A remote chart (unresolved) with its values behind `$values`: the values files were
+    // listed as "skipped: no Kubernetes object", as if nothing used them. A glob and a missing
+    // file under ignoreMissingValueFiles are read as Argo CD reads them; the unused file keeps
+    // its reason.
+    let dir = fixture("remote-chart-values");
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let whose = "value file of Application nginx-prod (source 1), whose source is unresolved (apps/nginx.yaml:1)";
+    assert_eq!(
+        r.stdout,
+        format!(
+            "apps/nginx.yaml  manifest\n\
+             values/common.yaml  skipped: {whose}\n\
+             values/prod/replicas.yaml  skipped: {whose}\n\
+             values/prod/resources.yaml  skipped: {whose}\n\
+             values/unused.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n\
+             apps/nginx.yaml:9  unresolved: Application nginx-prod (source 1): repository https://kubernetes.github.io/ingress-nginx has no local mapping; check it out and pass --repo https://kubernetes.github.io/ingress-nginx=PATH (or `repos:` in chartgate.yaml)\n"
+        )
     );
 }

@@ -84,6 +84,10 @@ pub struct Resolution {
     /// plugin, a missing values file...): not rendered by convention either, since Argo CD
     /// never deploys them that way.
     pub claimed: BTreeSet<PathBuf>,
+    /// Files Argo CD reads as inputs but never applies, that no resolved render uses as values:
+    /// a git files generator's parameter files, value files of an Application whose source is
+    /// unresolved (file → what reads it). Not manifests; `--list` gives this as the skip reason.
+    pub inputs: BTreeMap<PathBuf, String>,
 }
 
 /// Inputs of the resolution.
@@ -457,6 +461,7 @@ pub struct Expanded {
     pub applications: Vec<Value>,
     pub unresolved: Vec<String>,
     pub error: Option<String>,
+    pub read_files: Vec<PathBuf>,
 }
 
 /// `appset::Context` over the repo mapping, the cluster Secrets among the checked files and the
@@ -495,6 +500,7 @@ fn expand_application_set(doc: &Value, ctx: &ExpansionContext<'_>) -> Expanded {
         applications: e.applications,
         unresolved: e.unresolved,
         error: e.error,
+        read_files: e.read_files,
     }
 }
 
@@ -574,6 +580,12 @@ impl Resolver<'_> {
                 appset::field_path(&u),
                 format!("ApplicationSet {name}: {u}"),
             );
+        }
+        let at = format!("{}:{}", display_path(&doc.file, self.opts.cwd), doc.line);
+        for f in x.read_files {
+            self.out.inputs.entry(f).or_insert_with(|| {
+                format!("parameters of the git files generator of ApplicationSet {name} ({at})")
+            });
         }
         for app in x.applications {
             let child = Doc {
@@ -667,6 +679,19 @@ impl Resolver<'_> {
                 Err(reason) => {
                     if let Some(dir) = self.source_chart_dir(s) {
                         self.out.claimed.insert(dir);
+                    }
+                    // Its `$ref` value files are still this Application's, not stray files.
+                    let by_ref: Vec<String> = (s.helm.iter())
+                        .flat_map(|h| h.value_files.iter())
+                        .filter(|v| v.starts_with('$'))
+                        .cloned()
+                        .collect();
+                    let root = Path::new("/");
+                    for f in helm::value_files(&by_ref, root, root, &refs, true).unwrap_or_default()
+                    {
+                        self.out.inputs.entry(f).or_insert_with(|| {
+                            format!("value file of {label}, whose source is unresolved ({at})")
+                        });
                     }
                     // At the source that cannot be resolved.
                     let field = if app.multi {
@@ -1395,9 +1420,27 @@ pub fn apply(
     // A values file an Application uses is neither skipped nor a manifest, wherever it lies
     // (`$values/...` of another source, `/...` from the repository root).
     d.manifests.retain(|m| !used.contains(&m.display));
+    let inputs: BTreeMap<String, &String> = (res.inputs.iter())
+        .map(|(f, why)| (display_path(f, cwd), why))
+        .filter(|(f, _)| !used.contains(f))
+        .collect();
+    d.manifests.retain(|m| {
+        let Some(why) = inputs.get(&m.display) else {
+            return true;
+        };
+        d.skipped.push(crate::discover::charts::Skipped {
+            path: m.display.clone(),
+            reason: why.to_string(),
+        });
+        false
+    });
     d.skipped.retain_mut(|k| {
         if used.contains(&k.path) {
             return false;
+        }
+        if let Some(why) = inputs.get(&k.path) {
+            k.reason = why.to_string();
+            return true;
         }
         if !argo_dirs.iter().any(|dir| k.path.starts_with(dir.as_str())) {
             return true;
@@ -1405,6 +1448,7 @@ pub fn apply(
         k.reason = "not a values file of any Argo CD Application deploying this chart".into();
         true
     });
+    d.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     d.services.extend(res.services.iter().cloned());
     d.services.sort_by(|a, b| a.display.cmp(&b.display));
     d.unreadable.extend(res.errors.iter().cloned());

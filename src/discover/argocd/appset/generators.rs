@@ -39,6 +39,8 @@ pub(super) struct Generators<'a> {
     pub ctx: &'a dyn Context,
     pub r: &'a Renderer,
     pub max: usize,
+    /// Parameter files the git files generators read (inputs, never manifests).
+    pub read: std::cell::RefCell<Vec<std::path::PathBuf>>,
 }
 
 impl Generators<'_> {
@@ -504,6 +506,7 @@ impl Generators<'_> {
                 chosen.retain(|f| !m(f));
             }
             for f in chosen {
+                self.read.borrow_mut().push(root.join(&f));
                 let objs = read_param_file(&root.join(&f)).map_err(|e| {
                     format!("{at}: unable to process file '{f}' from repository '{repo}': {e}")
                 })?;

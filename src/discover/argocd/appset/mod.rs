@@ -75,6 +75,8 @@ pub struct Expansion {
     /// Argo CD, a generation or template error leaves `applications` empty; an invalid
     /// generated Application (no name, duplicate name) is dropped and the others are kept.
     pub error: Option<String>,
+    /// The parameter files git files generators read (`config.json`...), in reading order.
+    pub read_files: Vec<std::path::PathBuf>,
 }
 
 /// The field path a message of an [`Expansion`] starts with (after `ApplicationSet NAME: `):
@@ -101,6 +103,7 @@ pub fn expand(appset: &Value, ctx: &dyn Context) -> Expansion {
             applications: vec![],
             unresolved,
             error: Some(format!("ApplicationSet {name}: {e}")),
+            read_files: vec![],
         },
         Err(_) => Expansion {
             applications: vec![],
@@ -108,6 +111,7 @@ pub fn expand(appset: &Value, ctx: &dyn Context) -> Expansion {
             error: Some(format!(
                 "ApplicationSet {name}: internal error while expanding (please report)"
             )),
+            read_files: vec![],
         },
     }
 }
@@ -175,7 +179,12 @@ fn expand_inner(appset: &Value, ctx: &dyn Context) -> Result<Expansion, Failed> 
     };
     let r = Renderer::new(go, &options).map_err(fail)?;
     let max = ctx.max_applications();
-    let g = Generators { ctx, r: &r, max };
+    let g = Generators {
+        ctx,
+        r: &r,
+        max,
+        read: Default::default(),
+    };
 
     let mut apps: Vec<Value> = Vec::new();
     let mut unresolved = Vec::new();
@@ -254,6 +263,7 @@ fn expand_inner(appset: &Value, ctx: &dyn Context) -> Result<Expansion, Failed> 
         applications: valid,
         unresolved,
         error,
+        read_files: g.read.take(),
     })
 }
 
