@@ -1,9 +1,15 @@
 //! Reports over hostile text: the input is split at 0xff bytes into the fields of a finding
 //! (message, file, resource kind/name/namespace, environment, chart, field, rule) plus the text
-//! of the file for code frames, and every report format is written. Asserts the escaping
-//! contract of the security model: no format carries a control character other than line
-//! feed and tab (JSON/SARIF/JUnit escape them, text shows `\x1b`, GitHub workflow commands
-//! escape CR/LF), so nothing reaches a terminal or a CI log raw.
+//! of the file for code frames, and every report format is written. The finding's rule is also
+//! a Rego policy rule whose METADATA (title, description) is hostile text too: a pull request
+//! controls its policies. Asserts the escaping contract of the security model: no format
+//! carries a control character other than line feed and tab (JSON/SARIF/JUnit escape them,
+//! text shows `\x1b`, GitHub workflow commands escape CR/LF), so nothing reaches a terminal or
+//! a CI log raw.
+//!
+//! SARIF is written with the hostile policy rule as its only rule descriptor: the built-in
+//! rules' documentation is constant text (checked by `tests/report_sarif.rs`), and serialising
+//! it on every input under coverage instrumentation was most of this target's time.
 use chartgate::model::finding::{Finding, Location, ResourceRef, Severity};
 
 /// Runs one input.
@@ -50,24 +56,39 @@ pub fn run(data: &[u8]) {
         chart: (!chart.is_empty()).then_some(chart.clone()),
         field: (!field.is_empty()).then_some(field),
     };
+    let policy = chartgate::report::rules_info::RuleInfo {
+        id: finding.rule.clone(),
+        summary: finding.message.clone(),
+        description: finding.field.clone().unwrap_or_default(),
+        help: text.clone(),
+        default_severity: Severity::Error,
+    };
     let findings = vec![finding.clone(), finding];
     let mut sources = chartgate::report::SourceMap::default();
     sources.insert(file, text);
     let mut environments = std::collections::BTreeMap::new();
-    environments.insert(chart, vec![environment, "prod".to_string()]);
+    environments.insert(chart, vec![environment.clone(), "prod".to_string()]);
+    let policy_rules = std::slice::from_ref(&policy);
     for format in chartgate::report::FORMATS {
-        let Some(r) = chartgate::report::reporter_for(format) else {
-            continue;
+        let out = if *format == "sarif" {
+            let envs = [environment.clone(), "prod".to_string()];
+            let limits = chartgate::report::sarif::SarifLimits::default();
+            chartgate::report::sarif::sarif_capped(&findings, &envs, policy_rules, "0", limits).0
+        } else {
+            let Some(r) = chartgate::report::reporter_for(format) else {
+                continue;
+            };
+            let ctx = chartgate::report::ReportContext {
+                sources: &sources,
+                color: false,
+                environments: &environments,
+                policy_rules,
+            };
+            let mut out = Vec::new();
+            let _ = r.report(&findings, &ctx, &mut out);
+            String::from_utf8_lossy(&out).into_owned()
         };
-        let ctx = chartgate::report::ReportContext {
-            sources: &sources,
-            color: false,
-            environments: &environments,
-            policy_rules: &[],
-        };
-        let mut out = Vec::new();
-        let _ = r.report(&findings, &ctx, &mut out);
-        if let Some(c) = forbidden(&String::from_utf8_lossy(&out)) {
+        if let Some(c) = forbidden(&out) {
             panic!("{format} report carries the control character {c:?}");
         }
     }
