@@ -377,3 +377,42 @@ fn value_files_of_an_unresolved_source_say_whose_they_are() {
         )
     );
 }
+
+#[test]
+fn a_chart_of_an_application_set_that_cannot_expand_is_not_rendered_on_its_own() {
+    // small-hack/argocd-apps: charts deployed only by ApplicationSets with a `plugin` generator
+    // were rendered as release `<folder>` in `default` with their own values, which Argo CD never
+    // creates; one such render failed (`eq` of the chart's boolean default with "true", where
+    // Argo CD passes a string) and the run exited 2. As for an unresolved Application, the
+    // chart is the ApplicationSet's: only the unresolved-source finding is reported.
+    let dir = fixture("appset-unexpanded-chart");
+    let r = cli(["check", "--list", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "apps/appset.yaml  manifest\n\
+         apps/appset.yaml:9  unresolved: ApplicationSet storage: spec.generators[0].plugin: the plugin generator asks a plugin service for parameters, which needs a live system\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let rules: Vec<String> = (r.json()["findings"].as_array().unwrap().iter())
+        .map(|f| {
+            format!(
+                "{} {}:{}",
+                f["rule"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "required-labels apps/appset.yaml:4",
+            "required-labels apps/appset.yaml:4",
+            "required-labels apps/appset.yaml:4",
+            "unresolved-source apps/appset.yaml:9",
+            "argocd-no-default-project apps/appset.yaml:19",
+        ]
+    );
+}

@@ -562,6 +562,9 @@ impl Resolver<'_> {
             cluster_secrets: &self.cluster_secrets,
         };
         let x = expand_application_set(&doc.json, &ctx);
+        if !x.unresolved.is_empty() || x.error.is_some() {
+            self.claim_template_charts(doc);
+        }
         let name = doc
             .json
             .pointer("/metadata/name")
@@ -726,6 +729,41 @@ impl Resolver<'_> {
                 || c.json.pointer("/metadata/name").and_then(Value::as_str) != skip
             {
                 self.application(&c, chain);
+            }
+        }
+    }
+
+    /// An ApplicationSet that does not expand (a generator needing a live system, an error)
+    /// still deploys the charts its template names by a fixed repository and path: they are
+    /// claimed, so that no convention render (release = folder, namespace `default`, the
+    /// chart's own values) stands in for the Applications Argo CD would generate. A templated
+    /// repository or path names no chart chartgate can know.
+    fn claim_template_charts(&mut self, doc: &Doc) {
+        let Some(spec) = doc.json.pointer("/spec/template/spec") else {
+            return;
+        };
+        let sources = (spec.get("source").into_iter()).chain(
+            spec.get("sources")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        );
+        for s in sources {
+            let text = |k: &str| {
+                s.get(k)
+                    .and_then(Value::as_str)
+                    .filter(|v| !v.contains("{{"))
+            };
+            let (Some(repo), Some(path)) = (text("repoURL"), text("path")) else {
+                continue;
+            };
+            let Some(root) = self.repos.local(repo) else {
+                continue;
+            };
+            if let Some(dir) = path_in_repo(root, path)
+                && dir.join("Chart.yaml").is_file()
+            {
+                self.out.claimed.insert(dir);
             }
         }
     }
