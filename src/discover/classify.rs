@@ -1,10 +1,11 @@
 //! Which YAML/JSON files are Kubernetes manifests.
 //!
 //! A document is a Kubernetes object only when it is a mapping with a string `apiVersion` and a
-//! string `kind`, and is not a kustomize configuration (`apiVersion: kustomize.config.k8s.io/...`:
-//! kustomize reads it, the API server never sees it). A file none of whose documents is an object
-//! (kustomization.yaml, helmfile.yaml, renovate.json, CI workflows, a baseline file) is skipped
-//! unless a `manifests:` glob of the config claims it.
+//! string `kind`, and is not the configuration of a tool that borrows that shape ([`tool_of`]:
+//! kustomize, kind, k3d, Talos, a kubeconfig...: the tool reads it, the API server never sees
+//! it). A file none of whose documents is an object (kustomization.yaml, helmfile.yaml,
+//! renovate.json, CI workflows, a baseline file) is skipped unless a `manifests:` glob of the
+//! config claims it.
 
 use crate::yaml::{Node, NodeKind};
 
@@ -19,16 +20,43 @@ pub enum FileKind {
     Unparsable,
 }
 
+/// The tool whose configuration a document of this `apiVersion` and `kind` is, when it is one:
+/// files with Kubernetes' shape that no API server serves. The Kubernetes components' own
+/// configuration groups (`*.config.k8s.io`: kustomize, kubelet, kube-proxy, the scheduler, the
+/// API server's encryption and admission files; `kubeadm.k8s.io`; `audit.k8s.io` policies;
+/// `client.authentication.k8s.io` credentials), local cluster tools (kind, k3d, ctlptl),
+/// skaffold, Talos machine-configuration documents (`apiVersion: v1alpha1`, no group: the
+/// core group serves only `v1`) and kubeconfig files (`v1` `Config`).
+pub fn tool_of(api_version: &str, kind: &str) -> Option<&'static str> {
+    let group = api_version.split_once('/').map(|(g, _)| g);
+    Some(match group {
+        Some("kustomize.config.k8s.io") => "kustomize",
+        Some(g) if g.ends_with(".config.k8s.io") => "a Kubernetes component",
+        Some("kubeadm.k8s.io") => "kubeadm",
+        Some("audit.k8s.io") => "the API server (audit policy file)",
+        Some("client.authentication.k8s.io") => "a kubectl credential plugin",
+        Some("kind.x-k8s.io") => "kind",
+        Some("k3d.io") => "k3d",
+        Some("ctlptl.dev") => "ctlptl",
+        Some("skaffold") => "skaffold",
+        None if api_version == "v1alpha1" => "Talos",
+        None if api_version == "v1" && kind == "Config" => "kubectl (kubeconfig)",
+        _ => return None,
+    })
+}
+
 /// Whether a document root is a Kubernetes object: a map with string `apiVersion` and `kind`
-/// (not a kustomize configuration).
+/// (not a tool's configuration, [`tool_of`]).
 pub fn is_object(root: &Node) -> bool {
     let string = |k: &str| match root.get(k).map(|n| &n.kind) {
         Some(NodeKind::Str(s)) if !s.trim().is_empty() => Some(s.as_str()),
         _ => None,
     };
     matches!(root.kind, NodeKind::Map(_))
-        && string("kind").is_some()
-        && string("apiVersion").is_some_and(|v| !v.starts_with("kustomize.config.k8s.io/"))
+        && match (string("apiVersion"), string("kind")) {
+            (Some(api), Some(kind)) => tool_of(api.trim(), kind.trim()).is_none(),
+            _ => false,
+        }
 }
 
 /// Classifies a manifest candidate's text.
@@ -39,20 +67,28 @@ pub fn classify(text: &str) -> FileKind {
     if docs.iter().any(|d| is_object(&d.root)) {
         return FileKind::Objects;
     }
-    let kustomize = docs.iter().find_map(|d| {
-        let api = d.root.get("apiVersion").and_then(Node::as_str)?;
-        api.starts_with("kustomize.config.k8s.io/").then(|| {
-            d.root
-                .get("kind")
-                .and_then(Node::as_str)
-                .unwrap_or("Kustomization")
-        })
+    let tool = docs.iter().find_map(|d| {
+        let api = d.root.get("apiVersion").and_then(Node::as_str)?.trim();
+        let kind = d
+            .root
+            .get("kind")
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .trim();
+        let tool = tool_of(api, kind)?;
+        let shown = match kind {
+            "" if tool == "kustomize" => "Kustomization",
+            "" => api,
+            k => k,
+        };
+        Some((tool, shown))
     });
     let reason = if docs.iter().all(|d| matches!(d.root.kind, NodeKind::Null)) {
         "no Kubernetes object: the file holds no document".to_string()
-    } else if let Some(kind) = kustomize {
+    } else if let Some((tool, kind)) = tool {
+        let reader = tool.split(" (").next().unwrap_or(tool);
         format!(
-            "kustomize configuration (`{}`): kustomize reads it, the API server never sees it",
+            "{tool} configuration (`{}`): {reader} reads it, the API server never sees it",
             crate::confine::excerpt(kind, 60)
         )
     } else {
@@ -163,6 +199,50 @@ mod tests {
                     .into()
             )
         );
+    }
+
+    #[test]
+    fn tool_configurations_are_not_objects() {
+        let reason = |text: &str| match classify(text) {
+            FileKind::NoObjects(r) => r,
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(
+            reason(
+                "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes: [{role: control-plane}]\n"
+            ),
+            "kind configuration (`Cluster`): kind reads it, the API server never sees it"
+        );
+        assert_eq!(
+            reason("apiVersion: v1alpha1\nkind: WatchdogTimerConfig\ndevice: /dev/watchdog0\n"),
+            "Talos configuration (`WatchdogTimerConfig`): Talos reads it, the API server never sees it"
+        );
+        assert_eq!(
+            reason("apiVersion: v1\nkind: Config\nclusters: []\n"),
+            "kubectl (kubeconfig) configuration (`Config`): kubectl reads it, the API server never sees it"
+        );
+        assert_eq!(
+            reason("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"),
+            "a Kubernetes component configuration (`KubeletConfiguration`): a Kubernetes component reads it, the API server never sees it"
+        );
+        for text in [
+            "apiVersion: k3d.io/v1alpha5\nkind: Simple\n",
+            "apiVersion: ctlptl.dev/v1alpha1\nkind: Registry\n",
+            "apiVersion: skaffold/v4beta6\nkind: Config\n",
+            "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\n",
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\n",
+        ] {
+            assert!(matches!(classify(text), FileKind::NoObjects(_)), "{text}");
+        }
+        // Look-alikes that are API objects: Cluster API's Cluster, a core ConfigMap, a v1
+        // object that is not a kubeconfig.
+        for text in [
+            "apiVersion: cluster.x-k8s.io/v1beta1\nkind: Cluster\nmetadata: {name: c}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+            "apiVersion: v1\nkind: List\nitems: []\n",
+        ] {
+            assert_eq!(classify(text), FileKind::Objects, "{text}");
+        }
     }
 
     #[test]
