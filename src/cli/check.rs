@@ -215,9 +215,16 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             write!(out, "{}", crate::report::matrix::text(&d, &cwd))?;
         }
         // What `check` would report as unreadable (a malformed Application, an ApplicationSet
-        // that cannot expand) is an error of the listing too: printed, exit code 2.
+        // that cannot expand, a manifest that is not YAML) is an error of the listing too:
+        // printed as `check` prints it, exit code 2.
         print_unreadable(&d.unreadable);
-        if !d.unreadable.is_empty() {
+        let errors: Vec<String> = (session.parse_manifests(&d.manifests, &prepared).iter())
+            .filter_map(|p| p.as_ref().err().map(|e| e.to_string()))
+            .collect();
+        for e in &errors {
+            eprintln!("chartgate: invalid YAML: {}", clean(e));
+        }
+        if !d.unreadable.is_empty() || !errors.is_empty() {
             return Ok(super::EXIT_ERROR);
         }
         return Ok(nothing_to_check(&d, &paths, args.changed, &cwd));

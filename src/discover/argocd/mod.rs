@@ -88,6 +88,10 @@ pub struct Resolution {
     /// a git files generator's parameter files, value files of an Application whose source is
     /// unresolved (file → what reads it). Not manifests; `--list` gives this as the skip reason.
     pub inputs: BTreeMap<PathBuf, String>,
+    /// Files that look like Argo CD manifests but are not YAML: (file, `FILE:LINE:COL: invalid
+    /// YAML: message`). Reported once: by the manifest check when the file is also checked as
+    /// a manifest, else as an unreadable input.
+    pub yaml_errors: Vec<(PathBuf, String)>,
 }
 
 /// Inputs of the resolution.
@@ -355,7 +359,10 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             Err((line, col, msg)) => {
                 if text.contains("kind: Application") || text.contains("\"Application") {
                     r.keep_source(&f, &text);
-                    r.error_at(&f, line, col, format!("invalid YAML: {msg}"));
+                    let at = format!("{}:{line}:{col}", display_path(&f, opts.cwd));
+                    r.out
+                        .yaml_errors
+                        .push((f, format!("{at}: invalid YAML: {msg}")));
                 }
             }
         }
@@ -1490,6 +1497,12 @@ pub fn apply(
     d.services.extend(res.services.iter().cloned());
     d.services.sort_by(|a, b| a.display.cmp(&b.display));
     d.unreadable.extend(res.errors.iter().cloned());
+    let manifests: BTreeSet<&str> = d.manifests.iter().map(|m| m.display.as_str()).collect();
+    d.unreadable.extend(
+        (res.yaml_errors.iter())
+            .filter(|(f, _)| !manifests.contains(display_path(f, cwd).as_str()))
+            .map(|(_, e)| e.clone()),
+    );
     d.unresolved.extend(
         res.unresolved
             .iter()
