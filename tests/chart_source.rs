@@ -93,8 +93,9 @@ fn chart_dependencies_pass() {
     assert_eq!((code, got), (0, Vec::<String>::new()));
 }
 
-/// A chart whose public dependency is not vendored is not rendered (`unresolved-source`), but
-/// where its dependency comes from is still judged.
+/// A chart whose public dependency is not vendored is not rendered (`unresolved-source`, at the
+/// dependency's `repository`: it was at `Chart.yaml:1`), but where its dependency comes from is
+/// still judged.
 #[test]
 fn unvendored_dependency_is_still_judged() {
     let dir = tempfile::tempdir().unwrap();
@@ -112,8 +113,8 @@ fn unvendored_dependency_is_still_judged() {
     assert_eq!(
         r.finding_lines_as("{rule} {file}:{line}"),
         [
-            "unresolved-source api/Chart.yaml:1",
-            "chart-source api/Chart.yaml:7"
+            "chart-source api/Chart.yaml:7",
+            "unresolved-source api/Chart.yaml:7"
         ]
     );
     assert_eq!(r.code, Some(1));

@@ -386,6 +386,20 @@ fn unresolved_deps(
         .map(|m| crate::discover::argocd::deps::message(m, &display_path(chart, cwd)))
         .collect::<Vec<_>>()
         .join("; ");
+    // At the first missing dependency's `repository`, the line to change (or vendor).
+    let limits = crate::model::Limits::default().yaml();
+    if let Some(first) = missing.first()
+        && let Some(files) =
+            crate::analyze::rules::chart_source::DependencyFiles::read(chart, &limits, cwd)
+        && let Some((file, line, column, field)) = files.repository_at(&first.name)
+    {
+        f.location = Location {
+            file: display_path(file, cwd),
+            line,
+            column,
+        };
+        f.field = Some(field);
+    }
     f
 }
 

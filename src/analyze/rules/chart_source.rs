@@ -322,6 +322,20 @@ impl DependencyFiles {
     }
 }
 
+impl DependencyFiles {
+    /// Where the dependency named `name` says where it comes from: its `repository` (else the
+    /// list item), as (file, line, column, field).
+    pub fn repository_at(&self, name: &str) -> Option<(&Path, u32, u32, String)> {
+        self.deps.iter().enumerate().find_map(|(i, d)| {
+            (d.get("name").and_then(scalar_text).as_deref() == Some(name)).then(|| {
+                let at = d.get("repository").unwrap_or(d);
+                let field = format!("dependencies[{i}].repository");
+                (self.file.as_path(), at.pos.line, at.pos.col, field)
+            })
+        })
+    }
+}
+
 /// The findings about a chart's own dependencies ([`DependencyFiles`]), for one environment's
 /// settings. Called by the chart pipeline for every chart × environment, rendered or not.
 pub fn chart_findings(
