@@ -384,3 +384,25 @@ spec:
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn an_object_without_a_name_is_shown_by_its_kind() {
+    // The text report printed `[ConfigMap ]` (kind, then an empty name).
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  labels: {a: b}\n",
+    )
+    .unwrap();
+    let out = chartgate()
+        .args(["check", "--color", "never", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("  × `metadata.name` is missing or not a string [ConfigMap]\n"),
+        "{text}"
+    );
+    assert!(!text.contains("[ConfigMap ]"), "{text}");
+}

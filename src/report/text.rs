@@ -197,7 +197,11 @@ impl Reporter for TextReporter {
             let resource = f
                 .resource
                 .as_ref()
-                .map(|r| format!(" [{} {}]", r.kind, r.name))
+                // An object without a name shows its kind alone (was `[Cluster ]`).
+                .map(|r| match r.name.is_empty() {
+                    true => format!(" [{}]", r.kind),
+                    false => format!(" [{} {}]", r.kind, r.name),
+                })
                 .unwrap_or_default();
             // Each file is indexed once; each frame reads only its lines (linear in total).
             let indexed = ctx.sources.get(&f.location.file).map(|text| {
