@@ -421,17 +421,18 @@ fn a_chart_of_an_application_set_that_cannot_expand_is_not_rendered_on_its_own()
 fn list_fails_on_the_files_check_cannot_read_and_each_error_is_printed_once() {
     // `--list` printed these files as manifests and exited 0 while `check` exited 2 on them (a
     // CI matrix built from `--list` passed, then `check` failed); an Application file that is
-    // not YAML was reported twice by `check`, in two formats.
+    // not YAML was reported twice by `check`, in two formats. A Helm template left outside any
+    // chart was an "invalid YAML" error too: it is skipped, saying what it is.
     let dir = fixture("broken-yaml");
     let errors = "chartgate: invalid YAML: broken-app.yaml:7:6: mapping values are not allowed in this context\n\
-                  chartgate: invalid YAML: broken-cm.yaml:8:6: mapping values are not allowed in this context\n\
-                  chartgate: invalid YAML: x/templates/secret.yaml:1:3: \"-\" is only valid inside a block\n";
+                  chartgate: invalid YAML: broken-cm.yaml:8:6: mapping values are not allowed in this context\n";
     let r = cli(["check", "--list", "."]).dir(&dir).run();
     assert_eq!(r.code, Some(2));
     assert_eq!(r.stderr, errors);
     assert_eq!(
         r.stdout,
-        "broken-app.yaml  manifest\nbroken-cm.yaml  manifest\nok.yaml  manifest\nx/templates/secret.yaml  manifest\n"
+        "broken-app.yaml  manifest\nbroken-cm.yaml  manifest\nok.yaml  manifest\n\
+         x/templates/secret.yaml  skipped: Helm template outside any chart (no Chart.yaml above its `templates/` folder): YAML only once rendered, and no chart renders it\n"
     );
     let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
     assert_eq!(r.code, Some(2));

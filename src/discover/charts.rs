@@ -407,6 +407,20 @@ pub fn discover(
                         continue;
                     }
                     let kind = super::classify::classify(&input.text);
+                    // A Helm template left outside any chart (a `templates/` folder without
+                    // its Chart.yaml): YAML only once rendered, and nothing renders it.
+                    if !claimed
+                        && kind == FileKind::Unparsable
+                        && input.text.contains("{{")
+                        && f.components().any(|c| c.as_os_str() == "templates")
+                    {
+                        skip(
+                            &mut out,
+                            f,
+                            "Helm template outside any chart (no Chart.yaml above its `templates/` folder): YAML only once rendered, and no chart renders it".into(),
+                        );
+                        continue;
+                    }
                     if !claimed
                         && kind == FileKind::Objects
                         && let Some(reason) = not_included.get(f)
