@@ -118,6 +118,21 @@ fn unvendored_dependency_is_still_judged() {
         ]
     );
     assert_eq!(r.code, Some(1));
+    // `--list` names it among what cannot be resolved (its `unresolved` was empty).
+    let r = support::cli(["check", "--list", "--format", "json", "api"])
+        .dir(dir.path())
+        .env("HELM_CACHE_HOME", dir.path().join("no-cache"))
+        .run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let v = r.json();
+    let unresolved = v["unresolved"].as_array().unwrap();
+    assert_eq!(unresolved.len(), 1, "{unresolved:?}");
+    assert_eq!(unresolved[0]["source"], "api/Chart.yaml:7");
+    let reason = unresolved[0]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("dependency redis 18.1.0 from https://charts.bitnami.com/bitnami is not vendored in api/charts/"),
+        "{reason}"
+    );
 }
 
 #[test]

@@ -208,6 +208,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         for svc in &mut d.services {
             svc.environments = crate::pipeline::selected_envs(svc, env_names);
         }
+        // Dependencies that are not vendored: charts `check` cannot render.
+        let unvendored = crate::pipeline::unvendored(&d.services, &argo.repos, &cwd);
+        d.unresolved.extend(unvendored);
         if args.format == "json" {
             let m = crate::report::matrix::json(&d, args.run.cluster.as_deref(), &cwd);
             write!(out, "{m}")?;

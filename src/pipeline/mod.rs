@@ -371,6 +371,38 @@ fn catch<T>(f: impl FnOnce() -> T) -> Result<T, LoadPanic> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| LoadPanic)
 }
 
+/// The charts whose dependencies are neither vendored nor available locally, as `--list`
+/// reports them (`check` reports each as an `unresolved-source` finding): at the first missing
+/// dependency's `repository` line. Only charts declaring dependencies are loaded.
+pub fn unvendored(
+    services: &[Service],
+    repos: &crate::discover::argocd::repos::RepoMap,
+    cwd: &Path,
+) -> Vec<crate::discover::charts::Unresolved> {
+    let mut charts: Vec<(&Path, &Path)> = (services.iter())
+        .map(|s| (s.chart.as_path(), s.root.as_path()))
+        .collect();
+    charts.sort();
+    charts.dedup_by(|a, b| a.0 == b.0);
+    let limits = crate::model::Limits::default();
+    charts
+        .par_iter()
+        .filter_map(|&(c, root)| {
+            catch(|| DependencyFiles::read(c, &limits.yaml(), cwd)).ok()??;
+            let loaded =
+                catch(|| crate::discover::argocd::deps::load(c, Some(root), repos, &limits));
+            let Ok(Err(crate::discover::argocd::deps::LoadError::Missing(m))) = loaded else {
+                return None;
+            };
+            let f = unresolved_deps(c, &m, cwd);
+            Some(crate::discover::charts::Unresolved {
+                source: format!("{}:{}", f.location.file, f.location.line),
+                reason: f.message,
+            })
+        })
+        .collect()
+}
+
 /// The `unresolved-source` finding of a chart whose dependencies are not available locally (one
 /// per chart × environment; its severity is set per environment in `check_one`).
 fn unresolved_deps(
