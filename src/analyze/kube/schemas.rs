@@ -125,12 +125,17 @@ fn compile(version: &str, gvk: &str) -> Option<Arc<jsonschema::Validator>> {
         collect_refs(&body, &mut todo);
         defs.insert(name, body);
     }
-    let schema = serde_json::json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$ref": format!("#/$defs/{root}"),
-        "$defs": defs,
-    });
-    jsonschema::draft202012::new(&schema).ok().map(Arc::new)
+    // Built by moving `defs` in (`json!` would serialise a copy of every definition).
+    let mut schema = Map::new();
+    schema.insert(
+        "$schema".into(),
+        "http://json-schema.org/draft-07/schema#".into(),
+    );
+    schema.insert("$ref".into(), format!("#/$defs/{root}").into());
+    schema.insert("$defs".into(), Value::Object(defs));
+    jsonschema::draft7::new(&Value::Object(schema))
+        .ok()
+        .map(Arc::new)
 }
 
 fn collect_refs(v: &Value, out: &mut Vec<String>) {
