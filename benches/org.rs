@@ -396,14 +396,11 @@ fn main() {
         &[root.to_path_buf()],
     )
     .expect("session");
-    let prepared = session
-        .config_for(root)
-        .and_then(|c| session.prepare(c))
-        .expect("config and bundled policies");
+    let config = session.config_for(root).expect("config");
+    let (prepared, d) = session
+        .prepare_and_discover(config, &[root.to_path_buf()], &mut std::io::empty())
+        .expect("bundled policies, discovery");
     let (renders, findings, errors) = {
-        let d = session
-            .discover(&[root.to_path_buf()], &prepared, &mut std::io::empty())
-            .expect("discover");
         let r = session.check_charts(&d.discovered.services, &prepared, &d.argo.repos, None);
         let mut by_rule = std::collections::BTreeMap::new();
         for f in &r.findings {

@@ -66,8 +66,9 @@ struct Root {
 /// Each audited path is its own repository (the root of its confinement).
 fn prepare(session: &Session, path: &Path) -> std::result::Result<Root, String> {
     session.enter_root(path);
-    let prepared = session.prepare(session.config_for(path)?)?;
-    let d = session.discover(&[path.to_path_buf()], &prepared, &mut std::io::empty())?;
+    let config = session.config_for(path)?;
+    let (prepared, d) =
+        session.prepare_and_discover(config, &[path.to_path_buf()], &mut std::io::empty())?;
     Ok(Root {
         prepared,
         discovered: d.discovered,

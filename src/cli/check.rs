@@ -165,13 +165,21 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         .find(|p| p.as_os_str() != "-")
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    // Rego policies and exemptions: prepared once, shared by every analysis of the run.
-    let prepared = match session.config_for(&start).and_then(|c| session.prepare(c)) {
-        Ok(p) => p,
+    let config = match session.config_for(&start) {
+        Ok(c) => c,
         Err(e) => return Ok(super::fail(&e.to_string())),
     };
     // The run's budget (limits.run-seconds, run-memory) starts now.
-    crate::budget::start_run(&prepared.config.limits);
+    crate::budget::start_run(&config.limits);
+    // Rego policies and exemptions, prepared once and shared by every analysis of the run;
+    // charts (with their environments), service folders and plain manifests, where Argo CD's
+    // Applications decide what is deployed where.
+    let (prepared, discovery) =
+        match session.prepare_and_discover(config, &paths, &mut std::io::stdin()) {
+            Ok(p) => p,
+            Err(e) => return Ok(super::fail(&e.to_string())),
+        };
+    let (discovered, argo) = (discovery.discovered, discovery.argo);
     let mut all_settings = Vec::with_capacity(envs.len());
     for env in envs {
         match settings_for(&session, &prepared, env) {
@@ -179,12 +187,6 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             Err(e) => return Ok(super::fail(&format!("config error: {e}"))),
         }
     }
-    // Charts (with their environments), service folders and plain manifests; Argo CD's
-    // Applications decide what is deployed where.
-    let (discovered, argo) = match session.discover(&paths, &prepared, &mut std::io::stdin()) {
-        Ok(d) => (d.discovered, d.argo),
-        Err(e) => return Ok(super::fail(&e.to_string())),
-    };
     let discovered = if args.changed {
         let run_inputs: Vec<PathBuf> = (prepared.config.policies.iter())
             .chain(&args.run.policy)

@@ -81,11 +81,9 @@ pub fn discover(
 ) -> std::result::Result<(Session, crate::pipeline::session::Discovery), String> {
     let session = Session::new(source.options(envs), cwd.to_path_buf(), paths)?;
     let start = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
-    let prepared = session
-        .config_for(&start)
-        .and_then(|c| session.prepare(c))?;
-    crate::budget::start_run(&prepared.config.limits);
-    let d = session.discover(paths, &prepared, &mut std::io::empty())?;
+    let config = session.config_for(&start)?;
+    crate::budget::start_run(&config.limits);
+    let (_, d) = session.prepare_and_discover(config, paths, &mut std::io::empty())?;
     Ok((session, d))
 }
 

@@ -185,6 +185,48 @@ impl Session {
     /// Compiles the policies and prepares the exemptions of `config`. Errors:
     /// `policy error: FILE:LINE:COL: ...`.
     pub fn prepare(&self, config: Config) -> Result<Prepared, SessionError> {
+        let (policies, exemptions) = self.prepare_parts(&config)?;
+        Ok(Prepared {
+            config,
+            policies,
+            exemptions,
+        })
+    }
+
+    /// [`Session::prepare`] and [`Session::discover`] at once: the policies compile on a second
+    /// thread while discovery walks the repository and resolves its Applications (neither needs
+    /// the other; on the pre-commit hook's one-file check, compiling the policies was an eighth
+    /// of the run). A config or policy error comes first, as when the two ran in turn.
+    pub fn prepare_and_discover(
+        &self,
+        config: Config,
+        paths: &[PathBuf],
+        stdin: &mut dyn std::io::Read,
+    ) -> Result<(Prepared, Discovery), SessionError> {
+        let (parts, found) = std::thread::scope(|scope| {
+            let parts = scope.spawn(|| self.prepare_parts(&config));
+            let found = self.discover_inputs(paths, &config, stdin);
+            let parts = parts
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (parts, found)
+        });
+        let (policies, exemptions) = parts?;
+        let prepared = Prepared {
+            config,
+            policies,
+            exemptions,
+        };
+        let (d, argo) = found?;
+        let discovery = self.finish_discovery(&prepared, d, argo)?;
+        Ok((prepared, discovery))
+    }
+
+    /// The policies and exemptions of `config`.
+    fn prepare_parts(
+        &self,
+        config: &Config,
+    ) -> Result<(Arc<PolicySet>, Option<Arc<ExemptionSet>>), SessionError> {
         let opts = CheckPolicies {
             policy: &self.opts.policy,
             data: &self.opts.data,
@@ -196,7 +238,7 @@ impl Session {
         };
         let policies =
             load_for_check(&opts, &config.policies, &self.cwd).map_err(SessionError::Policy)?;
-        unknown_rules(&config, &policies, &self.cwd)?;
+        unknown_rules(config, &policies, &self.cwd)?;
         crate::analyze::kube::crds::load_files(&config.crds, &self.cwd)
             .map_err(SessionError::Config)?;
         let exemptions = if config.exemptions.is_empty() {
@@ -213,11 +255,7 @@ impl Session {
                 .collect();
             Some(Arc::new(ExemptionSet::new(items, today()?)))
         };
-        Ok(Prepared {
-            config,
-            policies: Arc::new(policies),
-            exemptions,
-        })
+        Ok((Arc::new(policies), exemptions))
     }
 
     /// Discovers charts (with their environments), service folders and plain manifests under
@@ -230,6 +268,18 @@ impl Session {
         prepared: &Prepared,
         stdin: &mut dyn std::io::Read,
     ) -> Result<Discovery, SessionError> {
+        let (d, argo) = self.discover_inputs(paths, &prepared.config, stdin)?;
+        self.finish_discovery(prepared, d, argo)
+    }
+
+    /// What discovery needs of the run's config alone: charts, manifests and the Argo CD
+    /// resolution.
+    fn discover_inputs(
+        &self,
+        paths: &[PathBuf],
+        config: &Config,
+        stdin: &mut dyn std::io::Read,
+    ) -> Result<(Discovered, crate::discover::argocd::ArgoRun), SessionError> {
         let mut d = crate::discover::charts::discover(
             paths,
             &DiscoverOptions {
@@ -243,18 +293,29 @@ impl Session {
         )
         .map_err(|e| SessionError::Discovery(e.to_string()))?;
         // On the run's pool: the resolver reads charts in parallel.
-        let mut argo = self
+        let argo = self
             .install(|| {
                 crate::discover::argocd::apply(
                     &mut d,
                     paths,
                     &self.opts.repos,
-                    &prepared.config,
+                    config,
                     self.config_override.as_ref(),
                     &self.cwd,
                 )
             })
             .map_err(SessionError::Discovery)?;
+        Ok((d, argo))
+    }
+
+    /// What discovery needs the prepared policies and exemptions for: the unresolved sources'
+    /// findings, and every service's rule ids and CRD files.
+    fn finish_discovery(
+        &self,
+        prepared: &Prepared,
+        mut d: Discovered,
+        mut argo: crate::discover::argocd::ArgoRun,
+    ) -> Result<Discovery, SessionError> {
         // Unresolved Argo CD sources pass through the engine's one sink too (exemptions).
         let settings = self.settings(prepared, None);
         argo.findings = crate::analyze::engine::sink_located(
