@@ -49,6 +49,8 @@ use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
 use crate::analyze::kube::{crds, schemas};
 use crate::model::Severity;
 use jsonschema::error::ValidationErrorKind as K;
+use rayon::prelude::*;
+use std::collections::BTreeSet;
 
 /// At most this many schema errors are reported per object.
 const MAX_PER_OBJECT: usize = 20;
@@ -60,6 +62,17 @@ impl Rule for SchemaValidity {
     fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
         let version = &ctx.settings.kube.version;
         let mut local = crds::CrdSet::from_resources(ctx.resources, &ctx.settings.kube.crds);
+        // The Kubernetes schemas of the kinds here, compiled side by side: each is compiled once
+        // per run, and on a one-chart check (the pre-commit hook) a Deployment's alone is a third
+        // of the run.
+        let kinds: BTreeSet<(&str, &str)> = (ctx.resources.iter())
+            .filter_map(|r| Some((r.api_version?, r.kind?)))
+            .collect();
+        if kinds.len() > 1 {
+            kinds.par_iter().for_each(|(api, kind)| {
+                schemas::validator(version, api, kind);
+            });
+        }
         for r in ctx.resources {
             let (Some(api), Some(kind)) = (r.api_version, r.kind) else {
                 // manifest-validity reports objects without apiVersion/kind.
