@@ -2,7 +2,7 @@
 #![allow(dead_code, reason = "shared by several test crates; each uses a part")]
 
 use chartgate::model::{Finding, Location, ResourceRef, Severity};
-use chartgate::report::rules_info::{RuleInfo, SuiteKey};
+use chartgate::report::rules_info::{RuleDescriptor, SuiteKey};
 
 pub fn loc(file: &str, line: u32, column: u32) -> Location {
     Location {
@@ -139,8 +139,8 @@ pub fn suites() -> Vec<SuiteKey> {
     ]
 }
 
-pub fn rules() -> Vec<RuleInfo> {
-    let r = |id: &str, summary: &str, sev: Severity| RuleInfo {
+pub fn rules() -> Vec<RuleDescriptor> {
+    let r = |id: &str, summary: &str, sev: Severity| RuleDescriptor {
         id: id.to_string(),
         summary: summary.to_string(),
         description: format!("{summary}. Why: the platform requires it."),

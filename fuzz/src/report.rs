@@ -56,7 +56,7 @@ pub fn run(data: &[u8]) {
         chart: (!chart.is_empty()).then_some(chart.clone()),
         field: (!field.is_empty()).then_some(field),
     };
-    let policy = chartgate::report::rules_info::RuleInfo {
+    let policy = chartgate::report::rules_info::RuleDescriptor {
         id: finding.rule.clone(),
         summary: finding.message.clone(),
         description: finding.field.clone().unwrap_or_default(),

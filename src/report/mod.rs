@@ -52,7 +52,7 @@ pub struct ReportContext<'a> {
     pub environments: &'a BTreeMap<String, Vec<String>>,
     /// The Rego policy rules of the run (METADATA title and description), described in SARIF
     /// like the built-in rules.
-    pub policy_rules: &'a [rules_info::RuleInfo],
+    pub policy_rules: &'a [rules_info::RuleDescriptor],
 }
 
 /// One output format. Findings arrive sorted (file, line, column, rule).
@@ -114,25 +114,26 @@ impl Reporter for WriterReporter {
 /// Built-in rule metadata as the report writers need it (SARIF `tool.driver.rules`): the rules
 /// over resources and the rules the engine reports about the run (`rego-error`, `render-error`,
 /// the exemption rules).
-pub fn builtin_rules_info() -> Vec<rules_info::RuleInfo> {
+pub fn builtin_rules_info() -> Vec<rules_info::RuleDescriptor> {
     builtin_rules().to_vec()
 }
 
 /// [`builtin_rules_info`], worked out once (the docs are static).
-fn builtin_rules() -> &'static [rules_info::RuleInfo] {
-    static RULES: std::sync::LazyLock<Vec<rules_info::RuleInfo>> = std::sync::LazyLock::new(|| {
-        crate::analyze::registry::all()
-            .iter()
-            .chain(crate::analyze::engine::ENGINE_RULES)
-            .map(|r| rules_info::RuleInfo {
-                id: r.id.to_string(),
-                summary: r.summary.to_string(),
-                description: r.section("Why"),
-                help: r.docs_text(),
-                default_severity: r.default_severity,
-            })
-            .collect()
-    });
+fn builtin_rules() -> &'static [rules_info::RuleDescriptor] {
+    static RULES: std::sync::LazyLock<Vec<rules_info::RuleDescriptor>> =
+        std::sync::LazyLock::new(|| {
+            crate::analyze::registry::all()
+                .iter()
+                .chain(crate::analyze::engine::ENGINE_RULES)
+                .map(|r| rules_info::RuleDescriptor {
+                    id: r.id.to_string(),
+                    summary: r.summary.to_string(),
+                    description: r.section("Why"),
+                    help: r.docs_text(),
+                    default_severity: r.default_severity,
+                })
+                .collect()
+        });
     &RULES
 }
 
@@ -140,12 +141,12 @@ fn builtin_rules() -> &'static [rules_info::RuleInfo] {
 /// description as rationale and help, and where the policy is.
 pub fn policy_rules_info(
     docs: &[crate::analyze::rego::PolicyRuleDoc],
-) -> Vec<rules_info::RuleInfo> {
+) -> Vec<rules_info::RuleDescriptor> {
     docs.iter()
         .map(|d| {
             let summary = if d.title.is_empty() { d.id.clone() } else { d.title.clone() };
             let description = if d.description.is_empty() { summary.clone() } else { d.description.clone() };
-            rules_info::RuleInfo {
+            rules_info::RuleDescriptor {
                 id: d.id.clone(),
                 help: format!(
                     "{description}\n\nRego policy rule `{}` ({}:{}); `chartgate explain {}` prints it.",
@@ -188,7 +189,7 @@ pub fn sarif_log(findings: &[Finding], ctx: &ReportContext<'_>) -> (String, Vec<
 /// [`sarif_log`]; without `text` the log may be left unwritten (empty) when the notes do not
 /// need it (see [`sarif::sarif_notes`]).
 fn sarif_run(findings: &[Finding], ctx: &ReportContext<'_>, text: bool) -> (String, Vec<String>) {
-    let with_policies: Vec<rules_info::RuleInfo>;
+    let with_policies: Vec<rules_info::RuleDescriptor>;
     let rules = if ctx.policy_rules.is_empty() {
         builtin_rules()
     } else {

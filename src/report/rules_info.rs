@@ -3,9 +3,10 @@
 
 use super::finding::{Finding, ResourceRef, Severity};
 
-/// What a report needs to know about one rule.
+/// What a report needs to know about one rule, built-in or Rego: SARIF's `reportingDescriptor`
+/// (a built-in rule declares itself as a [`crate::model::RuleInfo`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RuleInfo {
+pub struct RuleDescriptor {
     /// Stable kebab-case id (`singleton-replicas`), SARIF `ruleId`.
     pub id: String,
     /// One line, SARIF `shortDescription`.

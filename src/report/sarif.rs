@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::baseline::fingerprint;
 use super::finding::{Finding, Location, Severity};
-use super::rules_info::{RuleInfo, repo_path, repo_relative, resource_label, sorted};
+use super::rules_info::{RuleDescriptor, repo_path, repo_relative, resource_label, sorted};
 
 /// Key of chartgate's entry in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "chartgate/v2";
@@ -63,7 +63,7 @@ fn physical(loc: &Location) -> Value {
     })
 }
 
-fn rule_json(r: &RuleInfo) -> Value {
+fn rule_json(r: &RuleDescriptor) -> Value {
     json!({
         "id": r.id,
         "name": r.id,
@@ -94,7 +94,7 @@ impl Default for SarifLimits {
 }
 
 /// The SARIF log with one run per environment (see the module docs), under GitHub's limits.
-pub fn sarif(findings: &[Finding], rules: &[RuleInfo], tool_version: &str) -> String {
+pub fn sarif(findings: &[Finding], rules: &[RuleDescriptor], tool_version: &str) -> String {
     sarif_capped(findings, &[], rules, tool_version, SarifLimits::default()).0
 }
 
@@ -111,7 +111,7 @@ pub fn automation_id(environment: Option<&str>) -> String {
 pub fn sarif_capped(
     findings: &[Finding],
     environments: &[String],
-    rules: &[RuleInfo],
+    rules: &[RuleDescriptor],
     tool_version: &str,
     limits: SarifLimits,
 ) -> (String, Vec<String>) {
@@ -124,7 +124,7 @@ pub fn sarif_capped(
 pub fn sarif_notes(
     findings: &[Finding],
     environments: &[String],
-    rules: &[RuleInfo],
+    rules: &[RuleDescriptor],
     tool_version: &str,
     limits: SarifLimits,
 ) -> Vec<String> {
@@ -134,7 +134,7 @@ pub fn sarif_notes(
 fn capped(
     findings: &[Finding],
     environments: &[String],
-    rules: &[RuleInfo],
+    rules: &[RuleDescriptor],
     tool_version: &str,
     limits: SarifLimits,
     text: bool,
