@@ -270,6 +270,35 @@ fn parse_error_exits_2_with_location() {
         ));
 }
 
+/// Policies compile while discovery runs (`Session::prepare_and_discover`); a policy error is
+/// still the one reported when discovery fails too (here, a path that does not exist), as when
+/// the two ran in turn.
+#[test]
+fn policy_error_comes_before_a_discovery_error() {
+    chartgate()
+        .args([
+            "check",
+            &format!("{C}/no-such-dir"),
+            "--policy",
+            &format!("{C}/broken/parse.rego"),
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "chartgate: policy error: {C}/broken/parse.rego:6:25: invalid character in string\n"
+        ));
+    // Without the broken policy, the same path is discovery's error.
+    chartgate()
+        .args(["check", &format!("{C}/no-such-dir")])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(format!(
+            "chartgate: {C}/no-such-dir: No such file or directory (os error 2)\n"
+        ));
+}
+
 #[test]
 fn runtime_errors_fail_the_check() {
     let expect = |file: &str, at: &str, msg: &str| {
