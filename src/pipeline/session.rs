@@ -204,11 +204,20 @@ impl Session {
         stdin: &mut dyn std::io::Read,
     ) -> Result<(Prepared, Discovery), SessionError> {
         let (parts, found) = std::thread::scope(|scope| {
-            let parts = scope.spawn(|| self.prepare_parts(&config));
+            // The main thread's stack size: loading walks the policies' syntax trees, which a
+            // pull request writes.
+            let parts = std::thread::Builder::new()
+                .name("policies".into())
+                .stack_size(8 << 20)
+                .spawn_scoped(scope, || self.prepare_parts(&config));
             let found = self.discover_inputs(paths, &config, stdin);
-            let parts = parts
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let parts = match parts {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No second thread: load them here.
+                Err(_) => self.prepare_parts(&config),
+            };
             (parts, found)
         });
         let (policies, exemptions) = parts?;
