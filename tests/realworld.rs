@@ -142,7 +142,7 @@ fn plugin_and_jsonnet_sources_are_unresolved_and_their_chart_not_guessed() {
         r.stdout,
         "apps/jsonnet.yaml  manifest\n\
          apps/plugin.yaml  manifest\n\
-         apps/jsonnet.yaml:8  unresolved: Application jsonnet-guestbook: path `jsonnet-guestbook` holds Jsonnet (jsonnet-guestbook/guestbook.jsonnet), which Argo CD evaluates and chartgate does not\n\
+         apps/jsonnet.yaml:10  unresolved: Application jsonnet-guestbook: path `jsonnet-guestbook` holds Jsonnet (jsonnet-guestbook/guestbook.jsonnet), which Argo CD evaluates and chartgate does not\n\
          apps/plugin.yaml:8  unresolved: Application kustomized-helm: config management plugin sources are not rendered by chartgate (path `kustomized-helm` of https://git.example.com/org/apps.git); the objects it deploys are not checked\n"
     );
 }
@@ -150,7 +150,7 @@ fn plugin_and_jsonnet_sources_are_unresolved_and_their_chart_not_guessed() {
 #[test]
 fn generated_applications_and_merge_children_are_unresolved_apart() {
     // gitops-examples, gitops-bridge: each generated Application and each `merge` child is its
-    // own finding, at the template's `source` (was line 1) or the child's generator, with its
+    // own finding, at the template's `repoURL` (was line 1) or the child's generator, with its
     // own fingerprint (a baseline recorded one entry for all of them and hid new ones).
     let dir = fixture("appset-generated-unresolved");
     let r = cli(["check", "--list", "."]).dir(&dir).run();
@@ -163,8 +163,8 @@ fn generated_applications_and_merge_children_are_unresolved_apart() {
     assert_eq!(
         unresolved,
         [
-            "appsets.yaml:17  unresolved: Application cluster1-bgd: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)",
-            "appsets.yaml:17  unresolved: Application cluster2-bgd: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)",
+            "appsets.yaml:18  unresolved: Application cluster1-bgd: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)",
+            "appsets.yaml:18  unresolved: Application cluster2-bgd: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)",
             "appsets.yaml:35  unresolved: ApplicationSet addons: spec.generators[0].merge.generators[0].clusters: the cluster list lives in the cluster: no cluster Secret is among the checked files and the `clusters:` inventory is empty",
             "appsets.yaml:38  unresolved: ApplicationSet addons: spec.generators[0].merge.generators[1].clusters: the cluster list lives in the cluster: no cluster Secret is among the checked files and the `clusters:` inventory is empty",
         ]
@@ -443,4 +443,44 @@ fn list_fails_on_the_files_check_cannot_read_and_each_error_is_printed_once() {
         .map(|f| f["file"].as_str().unwrap())
         .collect();
     assert_eq!(files, ["ok.yaml", "ok.yaml", "ok.yaml"]);
+}
+
+#[test]
+fn value_file_problems_point_at_the_entry_to_fix() {
+    // A missing value file, a directory given as one (it exists, so `ignoreMissingValueFiles`
+    // does not skip it, and Helm fails on it), a file parameter leaving the repository: each at
+    // its own list entry (they pointed at `source:`).
+    let dir = fixture("value-file-problems");
+    let r = mapped(&dir, &["check", "--list", "."]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "apps/web-dev.yaml  manifest\n\
+         apps/web-prod.yaml  manifest\n\
+         apps/web-test.yaml  manifest\n\
+         apps/web-dev.yaml:14  unresolved: Application web-dev: file parameter `../../../etc/passwd` resolves outside its repository; Argo CD refuses it\n\
+         apps/web-prod.yaml:14  unresolved: Application web-prod: value file `values-extra.yaml` does not exist (Argo CD fails this render; set `ignoreMissingValueFiles: true` if that is intended)\n\
+         apps/web-test.yaml:15  unresolved: Application web-test: value file `conf.d` is not a regular file (a directory, pipe or device); Helm fails this render, `ignoreMissingValueFiles` or not\n"
+    );
+    let r = mapped(&dir, &["check", "--format", "json", "."]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON report");
+    let at: Vec<String> = (v["findings"].as_array().unwrap().iter())
+        .filter(|f| f["rule"] == "unresolved-source")
+        .map(|f| {
+            format!(
+                "{}:{}:{}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        [
+            "apps/web-dev.yaml:14:11",
+            "apps/web-prod.yaml:14:11",
+            "apps/web-test.yaml:15:11",
+        ]
+    );
 }

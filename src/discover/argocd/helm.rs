@@ -34,6 +34,8 @@ pub struct ValueFileError {
     pub what: &'static str,
     /// The entry as written.
     pub raw: String,
+    /// Its index in the list it came from.
+    pub index: usize,
     pub problem: ValueFileProblem,
 }
 
@@ -58,6 +60,8 @@ pub enum ValueFileProblem {
     GlobOutside { path: String },
     /// The file does not exist.
     Missing,
+    /// Exists but is a directory, FIFO, device or socket: Argo CD passes it to Helm, which fails.
+    NotRegular,
 }
 
 impl ValueFileError {
@@ -65,6 +69,7 @@ impl ValueFileError {
         ValueFileError {
             what: "value file",
             raw: raw.to_string(),
+            index: 0,
             problem,
         }
     }
@@ -116,6 +121,10 @@ impl std::fmt::Display for ValueFileError {
                 f,
                 "{what} `{raw}` does not exist (Argo CD fails this render; set `ignoreMissingValueFiles: true` if that is intended)"
             ),
+            ValueFileProblem::NotRegular => write!(
+                f,
+                "{what} `{raw}` is not a regular file (a directory, pipe or device); Helm fails this render, `ignoreMissingValueFiles` or not"
+            ),
         }
     }
 }
@@ -126,14 +135,33 @@ fn is_glob(p: &str) -> bool {
     p.contains(['*', '?', '['])
 }
 
+/// What a resolved value file path is on disk.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Regular,
+    Missing,
+    /// A directory, FIFO, device or socket: never opened.
+    Other,
+}
+
+impl FileKind {
+    fn of(kind: Option<std::fs::FileType>) -> Self {
+        match kind {
+            Some(k) if k.is_file() => FileKind::Regular,
+            Some(_) => FileKind::Other,
+            None => FileKind::Missing,
+        }
+    }
+}
+
 /// Resolves `file` against `app_path` (relative) or `root` (leading `/`), refusing escapes;
-/// with whether it is a regular file (the link check's `lstat` answers that for a plain path).
+/// with what it is on disk (the link check's `lstat` answers that for a plain path).
 fn resolve_in(
     app_path: &Path,
     root: &Path,
     file: &str,
     raw: &str,
-) -> Result<(PathBuf, bool), ValueFileError> {
+) -> Result<(PathBuf, FileKind), ValueFileError> {
     use crate::confine::root::{LinkTarget, link_target, plain_kind};
     let p = match file.strip_prefix('/') {
         Some(rest) => root.join(rest),
@@ -143,22 +171,22 @@ fn resolve_in(
     if !p.starts_with(root) {
         return Err(ValueFileError::new(raw, ValueFileProblem::Outside));
     }
-    let is_file = match plain_kind(&p, root) {
-        Some(kind) => kind.is_some_and(|k| k.is_file()),
+    let kind = match plain_kind(&p, root) {
+        Some(kind) => FileKind::of(kind),
         // A symbolic link must stay inside the repository too.
         None if matches!(link_target(&p, root), LinkTarget::Outside(_)) => {
             return Err(ValueFileError::new(raw, ValueFileProblem::LinksOutside));
         }
-        None => p.is_file(),
+        None => FileKind::of(std::fs::metadata(&p).ok().map(|m| m.file_type())),
     };
-    Ok((p, is_file))
+    Ok((p, kind))
 }
 
 /// One value file entry resolved inside the repository root it must stay in.
 struct Resolved {
     path: PathBuf,
     root: PathBuf,
-    is_file: bool,
+    kind: FileKind,
 }
 
 fn resolve_one(
@@ -171,11 +199,11 @@ fn resolve_one(
         let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
         return match refs.get(name) {
             Some(RefTarget::Local(root)) => {
-                let (path, is_file) = resolve_in(root, root, &format!("/{path}"), raw)?;
+                let (path, kind) = resolve_in(root, root, &format!("/{path}"), raw)?;
                 Ok(Resolved {
                     path,
                     root: root.clone(),
-                    is_file,
+                    kind,
                 })
             }
             Some(RefTarget::Unmapped(url)) => Err(ValueFileError::new(
@@ -201,11 +229,11 @@ fn resolve_one(
     {
         return Err(ValueFileError::new(raw, ValueFileProblem::Remote));
     }
-    let (path, is_file) = resolve_in(app_path, repo_root, raw, raw)?;
+    let (path, kind) = resolve_in(app_path, repo_root, raw, raw)?;
     Ok(Resolved {
         path,
         root: repo_root.to_path_buf(),
-        is_file,
+        kind,
     })
 }
 
@@ -267,49 +295,74 @@ pub fn value_files(
         .filter_map(|r| resolve_one(r, app_path, repo_root, refs).ok())
         .map(|r| r.path)
         .collect();
-    let mut out: Vec<PathBuf> = Vec::new();
-    let push = |p: PathBuf, out: &mut Vec<PathBuf>| {
-        if !out.contains(&p) {
-            out.push(p);
-        }
-    };
-    for raw in raw_files {
-        let Resolved {
-            path,
-            root,
-            is_file,
-        } = resolve_one(raw, app_path, repo_root, refs)?;
-        if is_glob(raw) {
-            let matches = glob_matches(&path, raw)?;
-            if matches.is_empty() {
-                if ignore_missing {
-                    continue;
-                }
-                return Err(ValueFileError::new(raw, ValueFileProblem::NoMatch));
-            }
-            for m in matches {
-                if crate::confine::root::leaves_through_link(&normalise(&m), &root) {
-                    let path = m.display().to_string();
-                    return Err(ValueFileError::new(
-                        raw,
-                        ValueFileProblem::GlobOutside { path },
-                    ));
-                }
-                if !explicit.contains(&m) {
-                    push(m, &mut out);
-                }
-            }
-            continue;
-        }
-        if !is_file {
-            if ignore_missing {
-                continue;
-            }
-            return Err(ValueFileError::new(raw, ValueFileProblem::Missing));
-        }
-        push(path, &mut out);
+    let mut out = Files::default();
+    for (index, raw) in raw_files.iter().enumerate() {
+        value_file(
+            raw,
+            app_path,
+            repo_root,
+            refs,
+            ignore_missing,
+            &explicit,
+            &mut out,
+        )
+        .map_err(|e| ValueFileError { index, ..e })?;
     }
-    Ok(out)
+    Ok(out.list)
+}
+
+/// Value files in order, each once (a glob over a large repository can match many).
+#[derive(Default)]
+struct Files {
+    list: Vec<PathBuf>,
+    seen: HashSet<PathBuf>,
+}
+
+impl Files {
+    fn push(&mut self, p: PathBuf) {
+        if self.seen.insert(p.clone()) {
+            self.list.push(p);
+        }
+    }
+}
+
+/// Adds one `valueFiles` entry's files to `out` (duplicates dropped).
+fn value_file(
+    raw: &str,
+    app_path: &Path,
+    repo_root: &Path,
+    refs: &BTreeMap<String, RefTarget>,
+    ignore_missing: bool,
+    explicit: &HashSet<PathBuf>,
+    out: &mut Files,
+) -> Result<(), ValueFileError> {
+    let Resolved { path, root, kind } = resolve_one(raw, app_path, repo_root, refs)?;
+    if is_glob(raw) {
+        let matches = glob_matches(&path, raw)?;
+        if matches.is_empty() && !ignore_missing {
+            return Err(ValueFileError::new(raw, ValueFileProblem::NoMatch));
+        }
+        for m in matches {
+            if crate::confine::root::leaves_through_link(&normalise(&m), &root) {
+                let path = m.display().to_string();
+                return Err(ValueFileError::new(
+                    raw,
+                    ValueFileProblem::GlobOutside { path },
+                ));
+            }
+            if !explicit.contains(&m) {
+                out.push(m);
+            }
+        }
+        return Ok(());
+    }
+    match kind {
+        FileKind::Regular => out.push(path),
+        FileKind::Missing if ignore_missing => {}
+        FileKind::Missing => return Err(ValueFileError::new(raw, ValueFileProblem::Missing)),
+        FileKind::Other => return Err(ValueFileError::new(raw, ValueFileProblem::NotRegular)),
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -375,5 +428,35 @@ mod tests {
             value_files(&raw(&["missing.yaml", "z*.yaml"]), &app, &root, &refs, true).unwrap(),
             Vec::<PathBuf>::new()
         );
+    }
+
+    #[test]
+    fn a_directory_or_pipe_is_not_a_value_file_even_when_missing_ones_are_ignored() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().to_path_buf();
+        std::fs::create_dir_all(root.join("web/dir.yaml")).unwrap();
+        let refs = BTreeMap::new();
+        let raw = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let err = value_files(&raw(&["dir.yaml"]), &root.join("web"), &root, &refs, true)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "value file `dir.yaml` is not a regular file (a directory, pipe or device); Helm fails this render, `ignoreMissingValueFiles` or not"
+        );
+        #[cfg(target_os = "linux")]
+        {
+            // Never opened: a pipe would block the run.
+            let fifo = root.join("web/fifo.yaml");
+            let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+            let err = value_files(&raw(&["fifo.yaml"]), &root.join("web"), &root, &refs, false)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.starts_with("value file `fifo.yaml` is not a regular file"),
+                "{err}"
+            );
+        }
     }
 }

@@ -146,6 +146,32 @@ impl Doc {
     }
 }
 
+/// Why a source cannot be rendered, and the field of the source (`path`,
+/// `helm.valueFiles[2]`) a person changes; `None` for the source as a whole.
+#[derive(Debug)]
+struct SourceError {
+    field: Option<String>,
+    message: String,
+}
+
+impl SourceError {
+    fn at(field: impl Into<String>, message: String) -> Self {
+        SourceError {
+            field: Some(field.into()),
+            message,
+        }
+    }
+}
+
+impl From<String> for SourceError {
+    fn from(message: String) -> Self {
+        SourceError {
+            field: None,
+            message,
+        }
+    }
+}
+
 /// The Argo CD documents of one file.
 #[derive(Default)]
 struct FileDocs {
@@ -703,13 +729,16 @@ impl Resolver<'_> {
                             format!("value file of {label}, whose source is unresolved ({at})")
                         });
                     }
-                    // At the source that cannot be resolved.
-                    let field = if app.multi {
+                    // At the field of the source that cannot be resolved.
+                    let mut field = if app.multi {
                         format!("spec.sources[{i}]")
                     } else {
                         "spec.source".to_string()
                     };
-                    self.unresolved(doc, Some(&field), format!("{label}: {reason}"));
+                    if let Some(f) = &reason.field {
+                        field = format!("{field}.{f}");
+                    }
+                    self.unresolved(doc, Some(&field), format!("{label}: {}", reason.message));
                 }
             }
         }
@@ -790,7 +819,7 @@ impl Resolver<'_> {
         s: &Source,
         refs: &BTreeMap<String, RefTarget>,
         at: &str,
-    ) -> Result<Vec<Doc>, String> {
+    ) -> Result<Vec<Doc>, SourceError> {
         if let Some(tool) = s.other_tool {
             let what = match &s.path {
                 Some(p) => format!("path `{p}` of {}", s.repo_url),
@@ -798,12 +827,16 @@ impl Resolver<'_> {
             };
             return Err(format!(
                 "{tool} sources are not rendered by chartgate ({what}); the objects it deploys are not checked"
-            ));
+            )
+            .into());
         }
         let Some(root) = self.repos.local(&s.repo_url).map(Path::to_path_buf) else {
-            return Err(format!(
-                "repository {} has no local mapping; check it out and pass --repo {}=PATH (or `repos:` in chartgate.yaml)",
-                s.repo_url, s.repo_url
+            return Err(SourceError::at(
+                "repoURL",
+                format!(
+                    "repository {} has no local mapping; check it out and pass --repo {}=PATH (or `repos:` in chartgate.yaml)",
+                    s.repo_url, s.repo_url
+                ),
             ));
         };
         let (chart, app_path, repo_root) = if let Some(name) = &s.chart {
@@ -818,54 +851,69 @@ impl Resolver<'_> {
                     (c, dir.clone(), dir)
                 }
                 None => {
-                    return Err(format!(
-                        "chart {name} {} from {} is not available locally: put `{name}/Chart.yaml` (version {}) or `{name}-{}.tgz` in {}",
-                        if version.is_empty() {
-                            "(latest)"
-                        } else {
-                            version
-                        },
-                        s.repo_url,
-                        if version.is_empty() { "any" } else { version },
-                        if version.is_empty() {
-                            "VERSION"
-                        } else {
-                            version
-                        },
-                        display_path(&root, self.opts.cwd)
+                    return Err(SourceError::at(
+                        "chart",
+                        format!(
+                            "chart {name} {} from {} is not available locally: put `{name}/Chart.yaml` (version {}) or `{name}-{}.tgz` in {}",
+                            if version.is_empty() {
+                                "(latest)"
+                            } else {
+                                version
+                            },
+                            s.repo_url,
+                            if version.is_empty() { "any" } else { version },
+                            if version.is_empty() {
+                                "VERSION"
+                            } else {
+                                version
+                            },
+                            display_path(&root, self.opts.cwd)
+                        ),
                     ));
                 }
             }
         } else {
             let rel = s.path.as_deref().unwrap_or(".");
             let Some(dir) = path_in_repo(&root, rel) else {
-                return Err(format!("path `{rel}` leaves the repository {}", s.repo_url));
+                return Err(SourceError::at(
+                    "path",
+                    format!("path `{rel}` leaves the repository {}", s.repo_url),
+                ));
             };
             // Whether a directory is a chart is read once per run (1,000 Applications of a
             // platform point at a few dozen charts).
             let is_chart = *(self.chart_dirs.entry(dir.clone()))
                 .or_insert_with(|| dir.join("Chart.yaml").is_file());
             if !is_chart && !dir.is_dir() {
-                return Err(format!(
-                    "path `{rel}` does not exist in {} ({})",
-                    s.repo_url,
-                    display_path(&dir, self.opts.cwd)
+                return Err(SourceError::at(
+                    "path",
+                    format!(
+                        "path `{rel}` does not exist in {} ({})",
+                        s.repo_url,
+                        display_path(&dir, self.opts.cwd)
+                    ),
                 ));
             }
             if !is_chart {
                 if dir.join("kustomization.yaml").is_file()
                     || dir.join("kustomization.yml").is_file()
                 {
-                    return Err(format!(
-                        "path `{rel}` is a kustomization; chartgate renders Helm charts and plain manifests only"
+                    return Err(SourceError::at(
+                        "path",
+                        format!(
+                            "path `{rel}` is a kustomization; chartgate renders Helm charts and plain manifests only"
+                        ),
                     ));
                 }
                 // Argo CD evaluates every `*.jsonnet` of a directory source: objects chartgate
                 // cannot see.
                 if let Some(j) = first_jsonnet(&dir, s.recurse) {
-                    return Err(format!(
-                        "path `{rel}` holds Jsonnet ({}), which Argo CD evaluates and chartgate does not",
-                        display_path(&j, self.opts.cwd)
+                    return Err(SourceError::at(
+                        "path",
+                        format!(
+                            "path `{rel}` holds Jsonnet ({}), which Argo CD evaluates and chartgate does not",
+                            display_path(&j, self.opts.cwd)
+                        ),
                     ));
                 }
                 // A directory of manifests: its Applications and ApplicationSets are this app's
@@ -892,33 +940,17 @@ impl Resolver<'_> {
             refs,
             helm.ignore_missing_value_files,
         )
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| SourceError::at(format!("helm.valueFiles[{}]", e.index), e.to_string()))?;
         let mut set_file = Vec::new();
-        for (k, p) in &helm.file_parameters {
-            let (path, _) = match p.strip_prefix('$') {
-                Some(_) => {
-                    let v = helm::value_files(
-                        std::slice::from_ref(p),
-                        &app_path,
-                        &repo_root,
-                        refs,
-                        false,
+        for (i, (k, p)) in helm.file_parameters.iter().enumerate() {
+            let v = helm::value_files(std::slice::from_ref(p), &app_path, &repo_root, refs, false)
+                .map_err(|e| {
+                    SourceError::at(
+                        format!("helm.fileParameters[{i}].path"),
+                        e.file_parameter().to_string(),
                     )
-                    .map_err(|e| e.to_string())?;
-                    (v.into_iter().next().unwrap_or_default(), ())
-                }
-                None => {
-                    let v = helm::value_files(
-                        std::slice::from_ref(p),
-                        &app_path,
-                        &repo_root,
-                        refs,
-                        false,
-                    )
-                    .map_err(|e| e.file_parameter().to_string())?;
-                    (v.into_iter().next().unwrap_or_default(), ())
-                }
-            };
+                })?;
+            let path = v.into_iter().next().unwrap_or_default();
             set_file.push(format!("{k}={}", path.display()));
         }
         let (cluster, env_name, env_settings) = self.environment(app);
