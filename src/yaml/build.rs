@@ -23,8 +23,8 @@ struct PosMap {
     pads: Vec<Pad>,
 }
 
-/// `n` spaces inserted at character `at_char` (byte `at_byte`), the start of line `line`, of
-/// the text as it was before the insertion.
+/// `n` spaces inserted at character `at_char` (byte `at_byte`), on line `line` (at its start,
+/// or before a comment), of the text as it was before the insertion.
 #[derive(Clone, Copy)]
 struct Pad {
     at_char: usize,
@@ -70,8 +70,9 @@ impl PosMap {
                     col = col.saturating_sub(p.n);
                 }
             } else if idx >= p.at_char {
+                // Inside the inserted spaces: where they were inserted.
+                col = col.saturating_sub(idx - p.at_char);
                 idx = p.at_char;
-                col = 0;
             }
         }
         (idx, col)
@@ -208,6 +209,24 @@ pub(super) fn parse(
                 fixed = Some(owned);
                 continue;
             }
+            // libyaml skips a `#` comment wherever it looks for the next token, with or without
+            // whitespace before it (`enabled: 'false'# note`); saphyr requires the whitespace.
+            // Where saphyr stops on exactly that, a space is inserted before the `#`.
+            if e.message == "comments must be separated from other tokens by whitespace"
+                && b.get(at) == Some(&b'#')
+                && t.is_char_boundary(at)
+            {
+                pm.pads.push(Pad {
+                    at_char: t[..at].chars().count(),
+                    at_byte: at,
+                    line: e.pos.line as usize,
+                    n: 1,
+                });
+                let mut owned = t.to_string();
+                owned.insert(at, ' ');
+                fixed = Some(owned);
+                continue;
+            }
             if matches!(
                 e.message.as_str(),
                 "invalid indentation" | "invalid indentation in flow construct"
@@ -250,8 +269,8 @@ pub(super) fn parse(
     )
 }
 
-/// How many `key:<TAB>value` separators and flow lines left of their block are repaired
-/// before giving up.
+/// How many `key:<TAB>value` separators, flow lines left of their block and comments without
+/// whitespace before them are repaired before giving up.
 const MAX_TAB_SEPARATOR_FIXES: usize = 64;
 
 /// Most spaces inserted at one line start (an enclosing block indented further than this is

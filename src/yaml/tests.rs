@@ -461,3 +461,20 @@ fn flow_lines_left_of_their_block_as_go_yaml() {
         serde_json::json!({"a": {"b": [1, "x y"]}})
     );
 }
+
+#[test]
+fn comments_right_after_a_token_as_go_yaml() {
+    // libyaml starts a comment at any `#` where it looks for the next token, whitespace before
+    // it or not; inside a plain scalar a `#` without a space before it stays content.
+    let src = "a: 'false'# note\nb: \"x\"#d\nc: [1]# e\nd: {k: v}#\né: x#y\nf: 2\n";
+    assert_eq!(
+        json(src),
+        serde_json::json!({"a": "false", "b": "x", "c": [1], "d": {"k": "v"}, "é": "x#y", "f": 2})
+    );
+    let r = root(src);
+    // Positions are the source's after the repaired comments, on their lines and below.
+    assert_eq!(r.get("b").unwrap().pos, p(20, 2, 4));
+    assert_eq!(r.get("c").unwrap().as_seq().unwrap()[0].pos, p(30, 3, 5));
+    assert_eq!(r.get("é").unwrap().pos, p(51, 5, 4));
+    assert_eq!(r.get("f").unwrap().pos, p(58, 6, 4));
+}
