@@ -85,7 +85,7 @@ fn findings_point_at_the_line_to_change() {
     assert_eq!(
         finding_lines(&r.stdout),
         [
-            "unresolved-source warning - ../team-a/argocd/templates/cache.yaml:1 Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
+            "unresolved-source warning - ../team-a/argocd/templates/cache.yaml:11 Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
             // Charts come only from the shared ECR (rule chart-source).
             "chart-source error shared ../team-a/argocd/templates/cache.yaml:11 spec.source: chart `redis` comes from `https://charts.bitnami.com/bitnami`, which is not an allowed chart registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
             "timezone info prod ../team-a/jobs/reports/values-prod.yaml:1 CronJob has no spec.timeZone: its schedule runs in UTC",
@@ -137,7 +137,7 @@ fn changed_application_files_select_their_renders() {
         got[3..]
             .iter()
             .all(|l| l.starts_with("../team-a/services/gateway  env ")
-                && l.ends_with("[from ../team-a/argocd/templates/gateway.yaml:1]"))
+                && l.ends_with("[from ../team-a/argocd/templates/gateway.yaml:2]"))
     );
     // The unresolved remote chart is listed when its file changes.
     assert_eq!(
@@ -146,7 +146,7 @@ fn changed_application_files_select_their_renders() {
             "../team-a/argocd  env prod: ../team-a/argocd/values.yaml, ../team-a/argocd/values-prod.yaml  [from clusters/prod/team-a.yaml:2]",
             "../team-a/argocd  env shared: ../team-a/argocd/values.yaml, ../team-a/argocd/values-dev.yaml  [from clusters/shared/team-a.yaml:2]",
             "../team-a/argocd  env shared: ../team-a/argocd/values.yaml, ../team-a/argocd/values-test.yaml  [from clusters/shared/team-a.yaml:17]",
-            "../team-a/argocd/templates/cache.yaml:1  unresolved: Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
+            "../team-a/argocd/templates/cache.yaml:11  unresolved: Application cache-dev: repository https://charts.bitnami.com/bitnami has no local mapping; check it out and pass --repo https://charts.bitnami.com/bitnami=PATH (or `repos:` in chartgate.yaml)",
         ]
     );
 }

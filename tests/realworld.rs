@@ -85,14 +85,14 @@ fn an_app_of_apps_root_nothing_deploys_is_rendered_and_its_children_resolved() {
         r.stdout,
         "apps  env none: apps/values.yaml  [from apps/Chart.yaml:1]\n\
          guestbook  env production: guestbook/values.yaml, guestbook/values-production.yaml  [from guestbook/values-production.yaml:1]\n\
-         apps/templates/applications.yaml:1  unresolved: Application guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)\n"
+         apps/templates/applications.yaml:14  unresolved: Application guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)\n"
     );
     let r = mapped(&dir, &["check", "--list", "."]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
         r.stdout,
         "apps  env none: apps/values.yaml  [from apps/Chart.yaml:1]\n\
-         guestbook  env none: guestbook/values.yaml  [from apps/templates/applications.yaml:1]\n"
+         guestbook  env none: guestbook/values.yaml  [from apps/templates/applications.yaml:2]\n"
     );
 }
 
@@ -108,7 +108,7 @@ fn an_app_of_apps_chart_writing_an_application_set_has_it_expanded() {
         r.stdout,
         "guestbook  env dev: guestbook/values.yaml, guestbook/values-dev.yaml  [from guestbook/values-dev.yaml:1]\n\
          root  env none: root/values.yaml  [from root/Chart.yaml:1]\n\
-         root/templates/appset.yaml:1  unresolved: Application dev-guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)\n"
+         root/templates/appset.yaml:18  unresolved: Application dev-guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)\n"
     );
     let r = mapped(&dir, &["check", "--list", "--format", "json", "."]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
@@ -292,7 +292,7 @@ fn a_render_without_environment_is_not_named_environment_empty() {
         lines,
         [
             // The root is rendered and its Application resolved; its repository is not mapped.
-            "unresolved-source apps/templates/applications.yaml:1:1 Application guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)",
+            "unresolved-source apps/templates/applications.yaml:14:5 Application guestbook: repository https://git.example.com/org/apps.git has no local mapping; check it out and pass --repo https://git.example.com/org/apps.git=PATH (or `repos:` in chartgate.yaml)",
             // No namespace findings: the Application lives in Argo CD's namespace, and without
             // an environment or namespaces declared on its cluster nothing says where it may
             // deploy (the release namespace `default` is chartgate's guess). Were: 'uses
@@ -482,5 +482,20 @@ fn value_file_problems_point_at_the_entry_to_fix() {
             "apps/web-prod.yaml:14:11",
             "apps/web-test.yaml:15:11",
         ]
+    );
+}
+
+#[test]
+fn an_app_of_apps_chart_of_an_unexpandable_set_is_not_rendered_as_a_root() {
+    // hemant0308/argocd-platform: a chart whose templates write ApplicationSets, deployed only
+    // by a `plugin`-generated ApplicationSet, was also rendered with its defaults as an
+    // app-of-apps root: ApplicationSets named `application-groups--` that Argo CD never creates.
+    let dir = fixture("appset-unexpanded-root");
+    let r = mapped(&dir, &["check", "--list", "."]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "apps/partitions.yaml  manifest\n\
+         apps/partitions.yaml:9  unresolved: ApplicationSet partitions: spec.generators[0].plugin: the plugin generator asks a plugin service for parameters, which needs a live system\n"
     );
 }

@@ -39,7 +39,7 @@ fn unresolved_application_is_reported_without_exemption() {
         (
             Some(0),
             vec![
-                "unresolved-source warning - app.yaml:8 Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)".to_string()
+                "unresolved-source warning - app.yaml:9 Application redis: repository https://charts.example.com has no local mapping; check it out and pass --repo https://charts.example.com=PATH (or `repos:` in chartgate.yaml)".to_string()
             ]
         )
     );

@@ -401,7 +401,8 @@ fn gitops_config_repo() -> std::path::PathBuf {
 }
 
 /// Renders Argo CD resolves (fixtures/gitops): `valuesObject` and `parameters` of the
-/// Application are applied after the values files and attributed to the Application.
+/// Application are applied after the values files and attributed to their lines in the
+/// Application (here a template of an app-of-apps chart).
 #[test]
 fn values_of_an_argo_cd_render_name_the_application_for_parameters() {
     let r = run_in(
@@ -412,10 +413,10 @@ fn values_of_an_argo_cd_render_name_the_application_for_parameters() {
     assert_eq!(
         r.stdout,
         "# ../team-a/services/gateway environment prod (release gateway-prod, namespace team-a-prod)
-host: \"gateway-prod.prod.idp.jppol.dk\"  # ../team-a/argocd/templates/gateway.yaml:1 (parameters)
+host: \"gateway-prod.prod.idp.jppol.dk\"  # ../team-a/argocd/templates/gateway.yaml:21
 image.repository: \"354918371398.dkr.ecr.eu-west-1.amazonaws.com/team-a/gateway\"  # ../team-a/services/gateway/values.yaml:3
-image.tag: \"2.4.1\"  # ../team-a/argocd/templates/gateway.yaml:1 (parameters)
-replicas: 1  # ../team-a/argocd/templates/gateway.yaml:1 (parameters)
+image.tag: \"2.4.1\"  # ../team-a/argocd/templates/gateway.yaml:23
+replicas: 1  # ../team-a/argocd/templates/gateway.yaml:20
 "
     );
 }

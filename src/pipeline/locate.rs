@@ -116,27 +116,10 @@ pub fn template_location_in(
     offset: usize,
     file_of: impl Fn(&str) -> Option<String>,
 ) -> Option<Location> {
-    let off = offset as u32;
-    let i = rt.tpl.partition_point(|s| s.end <= off);
-    let seg = rt.tpl.get(i).filter(|s| s.start <= off)?;
-    let file = file_of(&seg.template)?;
-    // Template positions count columns from 0 (Go's convention); locations from 1.
-    if !seg.literal {
-        return Some(Location {
-            file,
-            line: seg.line,
-            column: seg.col + 1,
-        });
-    }
-    let before = rt.text.get(seg.start as usize..offset)?;
-    let newlines = before.matches('\n').count() as u32;
-    let column = match before.rfind('\n') {
-        Some(nl) => before[nl + 1..].chars().count() as u32 + 1,
-        None => seg.col + 1 + before.chars().count() as u32,
-    };
+    let (template, line, column) = rt.template_position(offset)?;
     Some(Location {
-        file,
-        line: seg.line + newlines,
+        file: file_of(template)?,
+        line,
         column,
     })
 }

@@ -122,9 +122,12 @@ struct Doc {
     /// An Application generated from the ApplicationSet `node` holds: its fields are read
     /// under the set's `spec.template.`.
     generated: bool,
-    /// The document's YAML as read from its file (positions of its fields); None for documents
-    /// a parent produced.
+    /// The document's YAML as read from its file, or as an app-of-apps chart rendered it
+    /// (positions of its fields); None for documents a parent produced otherwise.
     node: Option<Arc<crate::yaml::Node>>,
+    /// For a document an app-of-apps chart rendered: the rendered template `node`'s positions
+    /// are in, and the template's name, so a field maps back to its line in `file`.
+    rendered: Option<Arc<(crate::render::chart::RenderedTemplate, String)>>,
 }
 
 impl Doc {
@@ -142,7 +145,14 @@ impl Doc {
         };
         let (node, key) = root.locate_path(&field);
         let at = key.unwrap_or(node);
-        (at.pos.line, at.pos.col)
+        match &self.rendered {
+            None => (at.pos.line, at.pos.col),
+            // A field a helper of another file wrote: the document's own line.
+            Some(r) => match r.0.template_position(at.pos.offset) {
+                Some((template, line, col)) if **template == *r.1 => (line, col),
+                _ => (self.line, self.column),
+            },
+        }
     }
 }
 
@@ -199,6 +209,7 @@ fn read_docs(path: &Path, text: &str) -> Result<FileDocs, (u32, u32, String)> {
             column,
             generated: false,
             node: Some(node.clone()),
+            rendered: None,
         };
         if application::is_kind(&json, "Application") {
             out.applications.push(doc(json));
@@ -404,12 +415,17 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
     // checked paths whose templates write Applications is rendered with its own values, as
     // Argo CD renders a chart source without Helm inputs, and its Applications are resolved as
     // children. A root that does not render is left to the chart's own check (render-error).
+    // A chart an unresolved Application or ApplicationSet deploys is not a root: its values come
+    // from that source, and a render with its defaults alone is one Argo CD never makes.
     // Reading every chart's templates is most of discovery's I/O: done in parallel, before the
     // (ordered) resolution of the roots found.
     let writers: HashSet<&PathBuf> = {
         use rayon::prelude::*;
+        let claimed = &r.out.claimed;
         (opts.charts.par_iter())
-            .filter(|c| !r.targets.contains_key(*c) && writes_applications(c))
+            .filter(|c| {
+                !r.targets.contains_key(*c) && !claimed.contains(*c) && writes_applications(c)
+            })
             .collect()
     };
     for chart in opts.charts {
@@ -431,6 +447,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             column: 1,
             generated: false,
             node: None,
+            rendered: None,
         };
         let Ok(children) = r.rendered_children(&at, chart, &target) else {
             continue;
@@ -1154,24 +1171,38 @@ impl Resolver<'_> {
                 .filter(|p| chart.is_dir() && p.is_file());
             let docs = crate::yaml::parse_manifests(&t.text, &crate::yaml::Limits::default())
                 .map_err(|e| format!("{name}: {}", e.message))?;
+            let mut shared = None;
             for d in docs {
                 let json = d.root.to_json();
                 if application::is_kind(&json, "Application")
                     || application::is_kind(&json, "ApplicationSet")
                 {
                     let at = match &template {
-                        Some(file) => Doc {
-                            json,
-                            file: file.clone(),
-                            line: 1,
-                            column: 1,
-                            generated: false,
-                            node: None,
-                        },
+                        // Positions in the template file: where the document starts, and its
+                        // fields through the rendered text's provenance.
+                        Some(file) => {
+                            let rendered = shared
+                                .get_or_insert_with(|| Arc::new((t.clone(), name.clone())))
+                                .clone();
+                            let (line, column) = match t.template_position(d.root.pos.offset) {
+                                Some((tpl, line, col)) if **tpl == *name => (line, col),
+                                _ => (1, 1),
+                            };
+                            Doc {
+                                json,
+                                file: file.clone(),
+                                line,
+                                column,
+                                generated: false,
+                                node: Some(Arc::new(d.root)),
+                                rendered: Some(rendered),
+                            }
+                        }
                         None => Doc {
                             json,
                             generated: false,
                             node: None,
+                            rendered: None,
                             ..doc.clone()
                         },
                     };

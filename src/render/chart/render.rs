@@ -23,6 +23,28 @@ pub struct RenderedTemplate {
     pub tpl: Vec<TplSeg>,
 }
 
+impl RenderedTemplate {
+    /// The template position that wrote byte `offset` of `text`: (template name, line,
+    /// column), both counted from 1. An action's output is at the action; literal text at
+    /// its own place in the template.
+    pub fn template_position(&self, offset: usize) -> Option<(&Arc<str>, u32, u32)> {
+        let off = u32::try_from(offset).ok()?;
+        let i = self.tpl.partition_point(|s| s.end <= off);
+        let seg = self.tpl.get(i).filter(|s| s.start <= off)?;
+        // Template positions count columns from 0 (Go's convention).
+        if !seg.literal {
+            return Some((&seg.template, seg.line, seg.col + 1));
+        }
+        let before = self.text.get(seg.start as usize..offset)?;
+        let newlines = u32::try_from(before.matches('\n').count()).ok()?;
+        let column = match before.rfind('\n') {
+            Some(nl) => before[nl + 1..].chars().count() as u32 + 1,
+            None => seg.col + 1 + before.chars().count() as u32,
+        };
+        Some((&seg.template, seg.line + newlines, column))
+    }
+}
+
 /// The template engine as the chart renderer drives it (implemented over the Go-template engine).
 pub trait TemplateEngine {
     /// Parses a template file under its full name (`chart/templates/x.yaml`).
