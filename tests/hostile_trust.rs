@@ -351,3 +351,79 @@ fn printf_with_a_huge_precision_does_not_panic() {
         r.stdout
     );
 }
+
+#[test]
+fn repos_of_a_repository_config_stay_inside_the_repository() {
+    // `repos:` in a pull request's chartgate.yaml mapped an Application's `$ref` source to any
+    // directory of the runner: its JSON files became values, and a chart's
+    // `fail (toJson .Values)` printed them.
+    let t = tempfile::tempdir().unwrap();
+    let outside = t.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("secret.json"), "{\"token\": \"s3cr3t\"}\n").unwrap();
+    let dir = t.path().join("repo");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
+    std::fs::write(
+        dir.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("chart/templates/leak.yaml"),
+        "{{ fail (toJson .Values) }}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: leak, namespace: argocd}\nspec:\n  project: team\n  sources:\n    - repoURL: https://git.example.com/repo.git\n      path: chart\n      helm: {valueFiles: [$loot/secret.json]}\n    - repoURL: https://git.example.com/loot.git\n      ref: loot\n  destination: {server: https://kubernetes.default.svc, namespace: team}\n",
+    )
+    .unwrap();
+    for (target, why) in [
+        (
+            outside.display().to_string(),
+            format!(
+                "`{}` is an absolute path: paths in a repository config must stay inside the repository",
+                outside.display()
+            ),
+        ),
+        (
+            "../outside".to_string(),
+            "`../outside` leads outside the repository (paths in a repository config must stay inside it)".to_string(),
+        ),
+    ] {
+        std::fs::write(
+            dir.join("chartgate.yaml"),
+            format!(
+                "repos:\n  https://git.example.com/repo.git: .\n  https://git.example.com/loot.git: {target}\n"
+            ),
+        )
+        .unwrap();
+        let r = run_in(&dir, &["check", "--format", "json", "."]);
+        assert_eq!(
+            r.stderr,
+            format!(
+                "chartgate: config error: chartgate.yaml:3:37: repos: {why}; map a checkout outside this repository with --repo URL=PATH or in the platform config (--platform-config)\n"
+            )
+        );
+        assert_eq!((r.code, r.stdout.as_str()), (Some(2), ""));
+    }
+    // The trusted side may map it: `--repo` (the workflow's checkouts).
+    std::fs::write(
+        dir.join("chartgate.yaml"),
+        "repos:\n  https://git.example.com/repo.git: .\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "check",
+            "--format",
+            "json",
+            "--repo",
+            &format!("https://git.example.com/loot.git={}", outside.display()),
+            ".",
+        ],
+    );
+    assert!(r.stdout.contains("s3cr3t"), "{}", r.stdout);
+}

@@ -739,10 +739,23 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
             "extend" => c.extend = strings(v),
             "repos" => {
                 for (url, local) in v.as_map().unwrap_or(&[]) {
-                    if let Some(d) = local.as_str() {
-                        // Another checkout beside this repository: not confined to it.
-                        c.repos.push((url.key_string(), dir.join(d)));
+                    if local.as_str().is_none() {
+                        continue;
                     }
+                    // A repository config maps checkouts inside its repository only: Argo CD
+                    // sources read through a mapping (directories of manifests, `$ref` value
+                    // files) would otherwise read anything on the runner. A checkout beside it
+                    // is mapped by the trusted side: `--repo`, or the platform config.
+                    let d = resolve_kind(local, confine::Kind::FileOrDir).map_err(|e| {
+                        ConfigError {
+                            message: format!(
+                                "repos: {}; map a checkout outside this repository with --repo URL=PATH or in the platform config (--platform-config)",
+                                e.message
+                            ),
+                            ..e
+                        }
+                    })?;
+                    c.repos.push((url.key_string(), d));
                 }
             }
             "clusters" => {
