@@ -427,3 +427,49 @@ fn repos_of_a_repository_config_stay_inside_the_repository() {
     );
     assert!(r.stdout.contains("s3cr3t"), "{}", r.stdout);
 }
+
+#[test]
+fn files_read_again_after_discovery_stay_inside_the_repository() {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("repo");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join(".github")).unwrap();
+    std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
+    std::fs::write(
+        dir.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("chart/templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    )
+    .unwrap();
+    // A CODEOWNERS linking out of the repository: the audit names no team from it.
+    std::fs::write(t.path().join("owners"), "* @outside/team\n").unwrap();
+    std::os::unix::fs::symlink(t.path().join("owners"), dir.join(".github/CODEOWNERS")).unwrap();
+    let r = run_in(&dir, &["audit", "--format", "json", "."]);
+    assert!(!r.stdout.contains("@outside/team"), "{}", r.stdout);
+    std::fs::remove_file(dir.join(".github/CODEOWNERS")).unwrap();
+    std::fs::write(dir.join(".github/CODEOWNERS"), "* @inside/team\n").unwrap();
+    let r = run_in(&dir, &["audit", "--format", "json", "."]);
+    assert!(r.stdout.contains("\"team\": \"@inside/team\""), "{}", r.stdout);
+
+    // A FIFO where the chart-source rule reads `requirements.yaml` blocked the run forever: a
+    // render error now, and the run ends.
+    let fifo = dir.join("chart/requirements.yaml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stdout.contains("chart/requirements.yaml: cannot load irregular file"),
+        "{}",
+        r.stdout
+    );
+}

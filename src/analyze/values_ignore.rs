@@ -280,7 +280,9 @@ pub fn apply(
         if let Ok(mut r) = uses.renders.lock() {
             *r.entry(file.clone()).or_default() += 1;
         }
-        let Ok(text) = std::fs::read_to_string(p) else {
+        let Ok(text) =
+            crate::confine::read_repo_text(p, crate::model::Limits::default().file_bytes)
+        else {
             continue;
         };
         if !text.contains(MARKER) {

@@ -20,7 +20,7 @@ pub fn apply_baseline(
     let Some(path) = &args.baseline else {
         return Ok((findings, None));
     };
-    let text = std::fs::read_to_string(path)
+    let text = crate::confine::read_bounded_text(path, crate::report::INPUT_BYTES)
         .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
     let baseline = load_baseline(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let (new, fixed) = apply(&baseline, &findings);

@@ -168,6 +168,20 @@ pub fn read_bounded_text(path: &Path, max: usize) -> Result<String, String> {
     })
 }
 
+/// A file of the repository read again after discovery (a chart's `Chart.yaml`, a values
+/// file a rule re-reads): it must resolve inside its repository (the nearest `.git`, else the
+/// checked root) and be a regular file of at most `max` bytes. A link out of the repository, a
+/// device or a FIFO is refused, never opened.
+pub fn read_repo_text(path: &Path, max: usize) -> Result<String, String> {
+    let root = root::repo_root(path);
+    let abs = normalise(&std::path::absolute(path).map_err(|e| e.to_string())?);
+    if !abs.starts_with(&root) {
+        return Err("is outside the repository".into());
+    }
+    check_existing(&root, &abs, Kind::File)?;
+    read_bounded_text(&abs, max)
+}
+
 /// `a/./b/../c` → `a/c` without touching the file system.
 pub fn normalise(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();

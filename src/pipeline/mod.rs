@@ -352,7 +352,10 @@ pub fn check_charts(services: &[Service], opts: &ChartCheckOptions) -> ChartChec
         cwd,
     ) {
         if !out.sources.contains_key(&f.location.file)
-            && let Ok(t) = std::fs::read_to_string(cwd.join(&f.location.file))
+            && let Ok(t) = crate::confine::read_repo_text(
+                &cwd.join(&f.location.file),
+                crate::model::Limits::default().file_bytes,
+            )
         {
             out.sources.insert(f.location.file.clone(), t.into());
         }
@@ -622,7 +625,10 @@ fn check_one(
             let out = sink_located(&settings, out);
             let mut sources = BTreeMap::new();
             for f in &out {
-                if let Ok(t) = std::fs::read_to_string(cwd.join(&f.location.file)) {
+                if let Ok(t) = crate::confine::read_repo_text(
+                    &cwd.join(&f.location.file),
+                    crate::model::Limits::default().file_bytes,
+                ) {
                     sources.insert(f.location.file.clone(), Arc::from(t));
                 }
             }
@@ -831,7 +837,10 @@ fn check_one(
     // The fallback file of schema findings may not have been touched by the locator.
     for f in &findings {
         if !sources.contains_key(&f.location.file)
-            && let Ok(t) = std::fs::read_to_string(cwd.join(&f.location.file))
+            && let Ok(t) = crate::confine::read_repo_text(
+                &cwd.join(&f.location.file),
+                crate::model::Limits::default().file_bytes,
+            )
         {
             sources.insert(f.location.file.clone(), t.into());
         }

@@ -51,7 +51,11 @@ pub fn collect_sources(path: &str) -> Result<Vec<PolicySource>, InputError> {
 /// Reads a `--data` file: JSON (`.json`) or YAML (anything else; one document, read with
 /// Helm's go-yaml v2 rules like values files). Errors name file:line:col.
 pub fn read_data(path: &str) -> Result<serde_json::Value, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError::file(path, e.to_string()))?;
+    let text = crate::confine::read_bounded_text(
+        Path::new(path),
+        crate::model::Limits::default().file_bytes,
+    )
+    .map_err(|e| InputError::file(path, e))?;
     if path.ends_with(".json") {
         return serde_json::from_str(&text)
             .map_err(|e| InputError::new(path, e.line() as u32, e.column() as u32, e.to_string()));

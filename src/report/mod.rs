@@ -1,5 +1,10 @@
 //! Reports: `finding.rs` is the one diagnostic model; every output format is one file
 //! implementing [`Reporter`].
+
+/// The largest report, baseline, history or repository list read back (256 MiB): a bound, and
+/// only regular files are read (never a device or FIFO a path may name).
+pub const INPUT_BYTES: usize = 256 << 20;
+
 pub mod audit;
 pub mod baseline;
 pub mod clean;

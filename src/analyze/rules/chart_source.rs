@@ -295,7 +295,7 @@ impl DependencyFiles {
         }
         let read = |name: &str| -> Option<(PathBuf, Node)> {
             let file = chart_path.join(name);
-            let text = std::fs::read_to_string(&file).ok()?;
+            let text = crate::confine::read_repo_text(&file, limits.max_bytes).ok()?;
             let mut docs = crate::yaml::parse_stream(&text, limits).ok()?;
             (!docs.is_empty()).then(|| (file, docs.swap_remove(0).root))
         };

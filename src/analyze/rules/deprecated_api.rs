@@ -128,7 +128,7 @@ pub fn chart_finding(
     } else {
         chart_path.to_path_buf()
     };
-    let line = std::fs::read_to_string(&file)
+    let line = crate::confine::read_repo_text(&file, 1 << 20)
         .ok()
         .and_then(|t| {
             t.lines()

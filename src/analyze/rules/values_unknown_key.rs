@@ -117,7 +117,7 @@ pub fn findings_cached(
     }
     let mut out = Vec::new();
     for p in files {
-        let Ok(text) = std::fs::read_to_string(p) else {
+        let Ok(text) = crate::confine::read_repo_text(p, limits.max_bytes) else {
             continue;
         };
         let Ok(docs) = crate::yaml::parse_stream(&text, limits) else {

@@ -91,7 +91,8 @@ pub struct Point {
 /// Reads a history file (`name`: as printed in errors): one [`Point`] per line, in file order;
 /// blank lines are skipped. A line that is not a history line is an error `name:LINE: ...`.
 pub fn read(path: &Path, name: &str) -> Result<Vec<Point>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text = crate::confine::read_bounded_text(path, crate::report::INPUT_BYTES)
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
     let mut points = Vec::new();
     for (i, l) in text.lines().enumerate() {
         if l.trim().is_empty() {

@@ -76,7 +76,8 @@ fn message(e: &serde_json::Error) -> String {
 
 /// One report, read and checked. `name` is the file as printed in errors.
 fn read(path: &Path, name: &str) -> Result<ReportIn, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text = crate::confine::read_bounded_text(path, crate::report::INPUT_BYTES)
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
     let doc: Value = serde_json::from_str(&text).map_err(|e| {
         format!(
             "{name}:{}:{}: not a chartgate audit report: invalid JSON: {}",

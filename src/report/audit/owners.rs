@@ -76,7 +76,8 @@ impl CodeOwners {
             if meta.len() > MAX_BYTES {
                 return None;
             }
-            return std::fs::read_to_string(&path)
+            // Repository content: a link out of the repository is not followed.
+            return crate::confine::read_repo_text(&path, MAX_BYTES as usize)
                 .ok()
                 .map(|t| CodeOwners::parse(&t));
         }
@@ -181,7 +182,8 @@ pub fn assign(
 /// surrounding spaces trimmed. Paths are as on the command line (relative to the current
 /// directory).
 pub fn read_repos_file(path: &Path, name: &str) -> Result<Vec<PathBuf>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let text = crate::confine::read_bounded_text(path, crate::report::INPUT_BYTES)
+        .map_err(|e| format!("cannot read {name}: {e}"))?;
     let repos: Vec<PathBuf> = text
         .lines()
         .map(str::trim)
