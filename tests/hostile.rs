@@ -149,7 +149,7 @@ fn huge_files_are_refused_before_reading() {
             "{shown}: file is {len} bytes, over the limit of 16777216 bytes (limits.file-bytes)"
         ),
     );
-    // A huge manifest document (17 MiB) for `check`.
+    // A huge manifest document (17 MiB) for `check`: refused on its size, before reading.
     let doc = tmp.path().join("huge.yaml");
     let text = format!("a: \"{}\"\n", "y".repeat(17 << 20));
     std::fs::write(&doc, &text).unwrap();
@@ -157,7 +157,7 @@ fn huge_files_are_refused_before_reading() {
     check_fails(
         &shown,
         &format!(
-            "invalid YAML: {shown}:1:1: YAML input is {} bytes, over the limit of 16777216 bytes (limits.file-bytes)",
+            "{shown}: file is {} bytes, over the limit of 16777216 bytes (limits.file-bytes)",
             text.len()
         ),
     );
@@ -368,7 +368,7 @@ fn limits_in_config_are_validated() {
     assert_eq!(
         r.stderr,
         format!(
-            "chartgate: invalid YAML: {f}:1:1: YAML input is 169 bytes, over the limit of 100 bytes (limits.file-bytes)\n"
+            "chartgate: {f}: file is 169 bytes, over the limit of 100 bytes (limits.file-bytes)\n"
         )
     );
     assert_eq!(r.code, Some(2));

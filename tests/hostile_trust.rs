@@ -453,7 +453,11 @@ fn files_read_again_after_discovery_stay_inside_the_repository() {
     std::fs::remove_file(dir.join(".github/CODEOWNERS")).unwrap();
     std::fs::write(dir.join(".github/CODEOWNERS"), "* @inside/team\n").unwrap();
     let r = run_in(&dir, &["audit", "--format", "json", "."]);
-    assert!(r.stdout.contains("\"team\": \"@inside/team\""), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("\"team\": \"@inside/team\""),
+        "{}",
+        r.stdout
+    );
 
     // A FIFO where the chart-source rule reads `requirements.yaml` blocked the run forever: a
     // render error now, and the run ends.
@@ -468,7 +472,8 @@ fn files_read_again_after_discovery_stay_inside_the_repository() {
     let r = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert!(
-        r.stdout.contains("chart/requirements.yaml: cannot load irregular file"),
+        r.stdout
+            .contains("chart/requirements.yaml: cannot load irregular file"),
         "{}",
         r.stdout
     );

@@ -195,11 +195,16 @@ pub fn discover(
     };
     for p in paths {
         if p.as_os_str() == "-" {
+            let max = opts
+                .config
+                .map_or(crate::model::Limits::default(), |c| c.limits)
+                .file_bytes;
             out.manifests.extend(super::manifests::collect(
                 std::slice::from_ref(p),
                 &[],
                 &[],
                 cwd,
+                max,
                 stdin,
             )?);
             continue;
@@ -399,7 +404,8 @@ pub fn discover(
             continue;
         }
         let claimed = crate::config::scoped::any_match(&config.manifests, f);
-        match super::manifests::collect(std::slice::from_ref(f), &[], &[], cwd, stdin) {
+        let max = config.limits.file_bytes;
+        match super::manifests::collect(std::slice::from_ref(f), &[], &[], cwd, max, stdin) {
             Ok(m) => {
                 for input in m {
                     if !claimed && let Some(reason) = patches.get(f) {

@@ -51,12 +51,14 @@ pub use crate::confine::display_path;
 /// Collects manifest inputs from `paths` (`-` is stdin, read from `stdin`). Directories are walked
 /// recursively in sorted order; a file inside matches when its name or its path relative to the
 /// directory matches an `include` glob (default [`DEFAULT_INCLUDE`]) and no `exclude` glob. Files
-/// named explicitly are always read.
+/// named explicitly are always read. Each input is at most `max_bytes` (`limits.file-bytes`),
+/// checked before reading, and only regular files are read.
 pub fn collect(
     paths: &[PathBuf],
     include: &[String],
     exclude: &[String],
     cwd: &Path,
+    max_bytes: usize,
     stdin: &mut dyn Read,
 ) -> Result<Vec<ManifestInput>, DiscoverError> {
     let include: Vec<String> = if include.is_empty() {
@@ -70,10 +72,21 @@ pub fn collect(
     for p in paths {
         if p.as_os_str() == "-" {
             let mut text = String::new();
-            stdin.read_to_string(&mut text).map_err(|e| DiscoverError {
-                path: "<stdin>".into(),
-                message: e.to_string(),
-            })?;
+            stdin
+                .take(max_bytes as u64 + 1)
+                .read_to_string(&mut text)
+                .map_err(|e| DiscoverError {
+                    path: "<stdin>".into(),
+                    message: e.to_string(),
+                })?;
+            if text.len() > max_bytes {
+                return Err(DiscoverError {
+                    path: "<stdin>".into(),
+                    message: format!(
+                        "input is over the limit of {max_bytes} bytes (limits.file-bytes)"
+                    ),
+                });
+            }
             out.push(ManifestInput {
                 display: "<stdin>".into(),
                 path: None,
@@ -108,20 +121,20 @@ pub fn collect(
                 if !matches(&inc) || matches(&exc) {
                     continue;
                 }
-                out.push(read(entry.path(), cwd)?);
+                out.push(read(entry.path(), cwd, max_bytes)?);
             }
         } else {
-            out.push(read(&abs, cwd)?);
+            out.push(read(&abs, cwd, max_bytes)?);
         }
     }
     Ok(out)
 }
 
-fn read(path: &Path, cwd: &Path) -> Result<ManifestInput, DiscoverError> {
+fn read(path: &Path, cwd: &Path, max_bytes: usize) -> Result<ManifestInput, DiscoverError> {
     let display = display_path(path, cwd);
-    let bytes = std::fs::read(path).map_err(|e| DiscoverError {
+    let bytes = crate::confine::read_bounded(path, max_bytes).map_err(|message| DiscoverError {
         path: display.clone(),
-        message: e.to_string(),
+        message,
     })?;
     let text = crate::yaml::decode_utf8(bytes).map_err(|e| DiscoverError {
         path: format!("{display}:{}:{}", e.pos.line, e.pos.col),
@@ -157,6 +170,7 @@ mod tests {
             &[],
             &["sub/skip.yaml".into()],
             root,
+            1 << 20,
             &mut std::io::empty(),
         )
         .unwrap();
@@ -167,6 +181,7 @@ mod tests {
             &[],
             &[],
             root,
+            1 << 20,
             &mut "kind: X".as_bytes(),
         )
         .unwrap();
@@ -177,9 +192,37 @@ mod tests {
             &[],
             &[],
             root,
+            1 << 20,
             &mut std::io::empty(),
         )
         .unwrap_err();
         assert!(err.to_string().starts_with("missing.yaml: "), "{err}");
+        // Over the size limit: refused before reading, from a file and from stdin.
+        let err = collect(
+            &[PathBuf::from("m/a.yaml")],
+            &[],
+            &[],
+            root,
+            4,
+            &mut std::io::empty(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "m/a.yaml: file is 8 bytes, over the limit of 4 bytes (limits.file-bytes)"
+        );
+        let err = collect(
+            &[PathBuf::from("-")],
+            &[],
+            &[],
+            root,
+            4,
+            &mut "kind: X".as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "<stdin>: input is over the limit of 4 bytes (limits.file-bytes)"
+        );
     }
 }

@@ -80,7 +80,9 @@ pub fn read_values_file_with(
     let display = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| InputError::file(&display, e.to_string()))?;
     limits.check_file_size(&display, meta.len())?;
-    let bytes = std::fs::read(path).map_err(|e| InputError::file(&display, e.to_string()))?;
+    // Bounded, and never a device or FIFO (a link to `/dev/zero` has size 0).
+    let bytes = crate::confine::read_bounded(path, limits.file_bytes)
+        .map_err(|e| InputError::file(&display, e))?;
     let text = crate::yaml::decode_utf8(bytes)
         .map_err(|e| InputError::new(&display, e.pos.line, e.pos.col, e.message))?;
     parse_values_text_with(&text, &display, sources, limits)
