@@ -478,3 +478,40 @@ fn files_read_again_after_discovery_stay_inside_the_repository() {
         r.stdout
     );
 }
+
+#[test]
+fn a_policy_file_that_is_a_link_is_followed_inside_the_repository_and_refused_out_of_it() {
+    // A `.rego` link was skipped silently: a policy dropped without a word.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("repo");
+    for d in [".git", "policy", "shared", "m"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    std::fs::write(
+        dir.join("m/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("chartgate.yaml"), "policies: [policy]\n").unwrap();
+    std::fs::write(
+        dir.join("shared/linked.rego"),
+        "package main\nimport rego.v1\ndeny contains \"linked policy ran\" if input.kind == \"ConfigMap\"\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../shared/linked.rego", dir.join("policy/linked.rego")).unwrap();
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert!(
+        r.stdout.contains("\"message\": \"linked policy ran\""),
+        "{}",
+        r.stdout
+    );
+
+    std::fs::write(t.path().join("outside.rego"), "package main\n").unwrap();
+    std::os::unix::fs::symlink(t.path().join("outside.rego"), dir.join("policy/out.rego")).unwrap();
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: policy error: policy/out.rego: policy file resolves through a symbolic link to outside the repository (paths in a repository config must stay inside it)\n"
+    );
+    assert_eq!((r.code, r.stdout.as_str()), (Some(2), ""));
+}

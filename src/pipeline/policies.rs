@@ -23,10 +23,23 @@ pub fn collect_sources(path: &str) -> Result<Vec<PolicySource>, InputError> {
     if p.is_dir() {
         for entry in walkdir::WalkDir::new(p).sort_by_file_name() {
             let entry = entry.map_err(|e| InputError::file(path, e.to_string()))?;
-            if entry.file_type().is_file() && entry.path().extension().is_some_and(|e| e == "rego")
-            {
-                files.push(entry.path().to_path_buf());
+            if entry.file_type().is_dir() || entry.path().extension().is_none_or(|e| e != "rego") {
+                continue;
             }
+            // A `.rego` that is a link or not a regular file is never skipped silently (a policy
+            // dropped is a gate opened): a link staying inside the repository is followed, as
+            // Helm follows one in a chart; one leaving it, a FIFO or a device is an error.
+            if !entry.file_type().is_file() {
+                let root = crate::confine::root::repo_root(entry.path());
+                crate::confine::check_existing(&root, entry.path(), crate::confine::Kind::File)
+                    .map_err(|why| {
+                        InputError::file(
+                            &entry.path().display().to_string(),
+                            format!("policy file {why}"),
+                        )
+                    })?;
+            }
+            files.push(entry.path().to_path_buf());
         }
     } else if p.is_file() {
         files.push(p.to_path_buf());
