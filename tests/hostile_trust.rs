@@ -515,3 +515,41 @@ fn a_policy_file_that_is_a_link_is_followed_inside_the_repository_and_refused_ou
     );
     assert_eq!((r.code, r.stdout.as_str()), (Some(2), ""));
 }
+
+#[test]
+fn a_file_dependency_outside_the_repository_is_not_rendered() {
+    // `repository: file://../../elsewhere` loaded and executed a chart outside the repository.
+    let t = tempfile::tempdir().unwrap();
+    let outside = t.path().join("elsewhere");
+    std::fs::create_dir_all(outside.join("templates")).unwrap();
+    std::fs::write(
+        outside.join("Chart.yaml"),
+        "apiVersion: v2\nname: evil\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        outside.join("templates/x.yaml"),
+        "{{ fail \"outside chart read\" }}\n",
+    )
+    .unwrap();
+    let dir = t.path().join("repo");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
+    std::fs::write(
+        dir.join("chart/Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- name: evil\n  version: 1.0.0\n  repository: file://../../elsewhere\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("chart/templates/cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+    )
+    .unwrap();
+    let r = run_in(&dir, &["check", "--format", "json", "."]);
+    assert!(!r.stdout.contains("outside chart read"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("\"message\": \"dependency evil from file://../../elsewhere leaves the repository: chartgate reads nothing outside the repository; vendor it in chart/charts/\""),
+        "{}",
+        r.stdout
+    );
+}

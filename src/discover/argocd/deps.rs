@@ -21,6 +21,8 @@ pub struct Missing {
     pub name: String,
     pub version: String,
     pub repository: String,
+    /// Why a place it names cannot be used (a `file://` path leaving the repository).
+    pub refused: Option<String>,
 }
 
 /// Why a chart was not loaded.
@@ -45,23 +47,39 @@ pub fn helm_cache() -> Option<PathBuf> {
         .map(|d| d.join("repository"))
 }
 
-/// Where a missing dependency can be found locally.
+/// Where a missing dependency can be found locally; `Err(Some(why))` when the place it names
+/// is refused: a `file://` chart must stay inside the repository (`repo_root`), as every path a
+/// pull request names.
 fn locate(
     chart_dir: &Path,
     d: &crate::render::chart::Dependency,
     repos: &RepoMap,
-) -> Option<PathBuf> {
+    repo_root: Option<&Path>,
+) -> Result<PathBuf, Option<String>> {
     if let Some(rel) = d.repository.strip_prefix("file://") {
         let dir = crate::confine::normalise(&chart_dir.join(rel));
-        return dir.join("Chart.yaml").is_file().then_some(dir);
+        if let Some(root) = repo_root {
+            let root = crate::confine::normalise(root);
+            if !dir.starts_with(&root) {
+                return Err(Some("leaves the repository".into()));
+            }
+            crate::confine::check_existing(&root, &dir, crate::confine::Kind::FileOrDir)
+                .map_err(Some)?;
+        }
+        return match dir.join("Chart.yaml").is_file() {
+            true => Ok(dir),
+            false => Err(None),
+        };
     }
     if let Some(dir) = repos.local(&d.repository)
         && let Some(found) = super::find_chart(dir, &d.name, &d.version)
     {
-        return Some(found);
+        return Ok(found);
     }
-    let cache = helm_cache()?;
-    super::find_chart(&cache, &d.name, &d.version).filter(|p| p.is_file())
+    let cache = helm_cache().ok_or(None)?;
+    super::find_chart(&cache, &d.name, &d.version)
+        .filter(|p| p.is_file())
+        .ok_or(None)
 }
 
 /// Loads a chart, completing dependencies missing from `charts/` from local places.
@@ -88,12 +106,13 @@ pub fn load(
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for d in absent {
-        match locate(dir, d, repos) {
-            Some(p) => found.push(p),
-            None => missing.push(Missing {
+        match locate(dir, d, repos, repo_root) {
+            Ok(p) => found.push(p),
+            Err(refused) => missing.push(Missing {
                 name: d.name.clone(),
                 version: d.version.clone(),
                 repository: d.repository.clone(),
+                refused,
             }),
         }
     }
@@ -111,6 +130,12 @@ pub fn message(m: &Missing, chart: &str) -> String {
     } else {
         m.repository.clone()
     };
+    if let Some(why) = &m.refused {
+        return format!(
+            "dependency {} from {repo} {why}: chartgate reads nothing outside the repository; vendor it in {chart}/charts/",
+            m.name
+        );
+    }
     let cache = helm_cache()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "Helm's cache".into());
