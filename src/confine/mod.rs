@@ -173,10 +173,52 @@ pub fn read_bounded_text(path: &Path, max: usize) -> Result<String, String> {
 /// checked root) and be a regular file of at most `max` bytes. A link out of the repository, a
 /// device or a FIFO is refused, never opened.
 pub fn read_repo_text(path: &Path, max: usize) -> Result<String, String> {
-    let root = root::repo_root(path);
     let abs = normalise(&std::path::absolute(path).map_err(|e| e.to_string())?);
+    // The root of a directory is looked up once per thread (rules re-read the same values
+    // files for every render; bounded: cleared past 10,000 directories).
+    thread_local! {
+        static ROOTS: std::cell::RefCell<std::collections::HashMap<(Option<PathBuf>, PathBuf), PathBuf>> =
+            Default::default();
+    }
+    let dir = abs.parent().unwrap_or(&abs).to_path_buf();
+    let key = (root::checked_root(), dir);
+    let root = ROOTS.with(|r| {
+        let mut r = r.borrow_mut();
+        if let Some(root) = r.get(&key) {
+            return root.clone();
+        }
+        if r.len() >= 10_000 {
+            r.clear();
+        }
+        let root = root::repo_root(&key.1);
+        r.insert(key.clone(), root.clone());
+        root
+    });
     if !abs.starts_with(&root) {
         return Err("is outside the repository".into());
+    }
+    // The common case, one `lstat`: a regular file with no link from the root down to it
+    // (directories remembered per thread), read at most `max` + 1 bytes.
+    if let Some(Some(kind)) = root::plain_kind(&abs, &root)
+        && kind.is_file()
+    {
+        let f = std::fs::File::open(&abs).map_err(|e| e.to_string())?;
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut buf = Vec::with_capacity(len.min(max as u64) as usize + 1);
+        f.take(max as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| e.to_string())?;
+        if buf.len() > max {
+            return Err(format!(
+                "file is over the limit of {max} bytes (limits.file-bytes)"
+            ));
+        }
+        return String::from_utf8(buf).map_err(|e| {
+            format!(
+                "invalid UTF-8 at byte {} (the file is not shown)",
+                e.utf8_error().valid_up_to()
+            )
+        });
     }
     check_existing(&root, &abs, Kind::File)?;
     read_bounded_text(&abs, max)

@@ -34,7 +34,7 @@ pub fn collect_sources(path: &str) -> Result<Vec<PolicySource>, InputError> {
                 crate::confine::check_existing(&root, entry.path(), crate::confine::Kind::File)
                     .map_err(|why| {
                         InputError::file(
-                            &entry.path().display().to_string(),
+                            entry.path().display().to_string(),
                             format!("policy file {why}"),
                         )
                     })?;

@@ -78,9 +78,8 @@ pub fn read_values_file_with(
     limits: &crate::model::Limits,
 ) -> Result<Map, InputError> {
     let display = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| InputError::file(&display, e.to_string()))?;
-    limits.check_file_size(&display, meta.len())?;
-    // Bounded, and never a device or FIFO (a link to `/dev/zero` has size 0).
+    // Size checked before reading (`limits.file-bytes`), and never a device or FIFO (a link to
+    // `/dev/zero` has size 0).
     let bytes = crate::confine::read_bounded(path, limits.file_bytes)
         .map_err(|e| InputError::file(&display, e))?;
     let text = crate::yaml::decode_utf8(bytes)
