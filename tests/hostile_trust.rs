@@ -553,3 +553,24 @@ fn a_file_dependency_outside_the_repository_is_not_rendered() {
         r.stdout
     );
 }
+
+#[test]
+fn list_output_escapes_control_characters_of_file_names() {
+    // `check --list` printed file names raw: a newline started a `::error::` workflow command
+    // in a CI log, an escape sequence reached the terminal.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("repo");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::write(
+        dir.join("evil\n::error::x\x1b[31m.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("skip\r\n::warning::y.yaml"), "a: 1\n").unwrap();
+    let r = run_in(&dir, &["check", "--list", "."]);
+    assert_eq!(
+        r.stdout,
+        "evil\\n::error::x\\x1b[31m.yaml  manifest\n\
+         skip\\r\\n::warning::y.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
+    );
+}

@@ -86,7 +86,15 @@ pub fn json(d: &Discovered, cluster: Option<&str>, cwd: &Path) -> String {
 /// `--list`: one line per chart × environment (service, chart, environment, values files,
 /// where it comes from), then manifests, skipped files and unresolved deployments.
 pub fn text(d: &Discovered, cwd: &Path) -> String {
+    // Each line is one entry: control characters of paths and reasons (file names may hold a
+    // newline, `::error::`, an escape sequence) are shown escaped, never printed.
     let mut s = String::new();
+    let mut line = |text: String| {
+        for c in text.chars() {
+            crate::confine::push_escaped(&mut s, c);
+        }
+        s.push('\n');
+    };
     for svc in &d.services {
         for e in &svc.environments {
             let r = render_of(svc, e, None, cwd);
@@ -105,21 +113,21 @@ pub fn text(d: &Discovered, cwd: &Path) -> String {
                 .as_deref()
                 .map(|f| format!("  [from {f}]"))
                 .unwrap_or_default();
-            s.push_str(&format!(
-                "{}{via}  env {}: {files}{from}\n",
+            line(format!(
+                "{}{via}  env {}: {files}{from}",
                 svc.display,
                 e.name.as_deref().unwrap_or("none"),
             ));
         }
     }
     for m in &d.manifests {
-        s.push_str(&format!("{}  manifest\n", m.display));
+        line(format!("{}  manifest", m.display));
     }
     for k in &d.skipped {
-        s.push_str(&format!("{}  skipped: {}\n", k.path, k.reason));
+        line(format!("{}  skipped: {}", k.path, k.reason));
     }
     for u in &d.unresolved {
-        s.push_str(&format!("{}  unresolved: {}\n", u.source, u.reason));
+        line(format!("{}  unresolved: {}", u.source, u.reason));
     }
     s
 }
