@@ -219,9 +219,22 @@ fn cluster_secrets_feed_the_clusters_generator() {
 fn a_folder_above_the_config_repo_keeps_its_inventory() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/gitops");
     let d = tempfile::tempdir().unwrap();
+    // Two checkouts side by side, each with its own `.git`.
     for repo in ["config-repo", "team-a"] {
         copy_dir(&fixture.join(repo), &d.path().join(repo));
+        std::fs::create_dir_all(d.path().join(repo).join(".git")).unwrap();
     }
+    // Checked alone, the config repo may not map a checkout beside it (a pull request's config
+    // would read anything on the runner): the trusted side maps it.
+    let r = run_in(&d.path().join("config-repo"), &["check", "--list", "."]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(2),
+            "chartgate: config error: chartgate.yaml:5:40: repos: `../team-a` leads outside the repository (paths in a repository config must stay inside it); map a checkout outside this repository with --repo URL=PATH or in the platform config (--platform-config)\n"
+        )
+    );
+    // Checked from the folder holding both, the mapping stays inside what the run checks.
     let r = run_in(d.path(), &["check", "--list", "--format", "json", "."]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let got: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();

@@ -746,7 +746,18 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                     // sources read through a mapping (directories of manifests, `$ref` value
                     // files) would otherwise read anything on the runner. A checkout beside it
                     // is mapped by the trusted side: `--repo`, or the platform config.
-                    let d = resolve_kind(local, confine::Kind::FileOrDir).map_err(|e| {
+                    // Checking a folder that holds several checkouts (the config repo and the team
+                    // repos beside it, an audit): a mapping inside the checked folder reads only
+                    // what the run checks anyway.
+                    let in_checked = || {
+                        let cr = crate::confine::root::checked_root()?;
+                        let root = repo_root.as_ref()?;
+                        (root.starts_with(&cr) && *root != cr).then_some(())?;
+                        confine::resolve(&cr, dir, local.as_str()?, confine::Kind::FileOrDir).ok()
+                    };
+                    let d = resolve_kind(local, confine::Kind::FileOrDir).or_else(|e| {
+                        in_checked().map(|_| dir.join(local.as_str().unwrap_or_default())).ok_or(e)
+                    }).map_err(|e| {
                         ConfigError {
                             message: format!(
                                 "repos: {}; map a checkout outside this repository with --repo URL=PATH or in the platform config (--platform-config)",
