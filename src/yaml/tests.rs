@@ -478,3 +478,28 @@ fn comments_right_after_a_token_as_go_yaml() {
     assert_eq!(r.get("é").unwrap().pos, p(51, 5, 4));
     assert_eq!(r.get("f").unwrap().pos, p(58, 6, 4));
 }
+
+#[test]
+fn repairs_are_bounded_by_the_bytes_parsed_again() {
+    // Each repair parses the text again: at most twice the size limit in all. Ten comments to
+    // repair at the end of a 1,050-byte text under a 1,200-byte limit: two are repaired (the
+    // parses stop at 950, 960 and 970 bytes), then the error stands on line 53; the same comments
+    // at its start cost little and are all repaired.
+    let filler: String = (0..50).map(|i| format!("p{i:03}: v{i:011}\n")).collect();
+    let comments: String = (0..10).map(|i| format!("k{i}: 'v'#c\n")).collect();
+    let l = Limits {
+        max_bytes: 1200,
+        ..Limits::default()
+    };
+    let late = format!("{filler}{comments}");
+    let e = parse_stream(&late, &l).unwrap_err();
+    assert_eq!(
+        (e.message.as_str(), e.pos.line),
+        (
+            "comments must be separated from other tokens by whitespace",
+            53
+        )
+    );
+    let early = format!("{comments}{filler}");
+    assert_eq!(parse_stream(&early, &l).unwrap().len(), 1);
+}
