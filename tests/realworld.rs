@@ -499,3 +499,30 @@ fn an_app_of_apps_chart_of_an_unexpandable_set_is_not_rendered_as_a_root() {
          apps/partitions.yaml:9  unresolved: ApplicationSet partitions: spec.generators[0].plugin: the plugin generator asks a plugin service for parameters, which needs a live system\n"
     );
 }
+
+#[test]
+fn sops_metadata_is_not_an_unknown_field() {
+    // microscaler/shared-gitops-k8s-cluster: a SOPS-encrypted Secret's `sops:` block (removed
+    // by the decryption before the API server sees the object) was a schema-validity error.
+    let dir = fixture("sops-encrypted-secret");
+    let r = cli(["check", "--format", "json", "."]).dir(&dir).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let got: Vec<String> = (r.json()["findings"].as_array().unwrap().iter())
+        .map(|f| {
+            format!(
+                "{} {}:{} {}",
+                f["rule"].as_str().unwrap(),
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "no-literal-secrets secret.yaml:8 Secret db-credentials has literal stringData; use an ExternalSecret instead",
+            "schema-validity secret.yaml:30 sops: unknown field `sops` (not in the v1 ConfigMap schema of Kubernetes 1.37)",
+        ]
+    );
+}

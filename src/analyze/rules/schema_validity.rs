@@ -126,7 +126,14 @@ impl Rule for SchemaValidity {
                 out.push(f);
                 continue;
             };
-            let instance = r.node.to_json();
+            let mut instance = r.node.to_json();
+            // A SOPS-encrypted file (Flux, KSOPS, helm-secrets) carries its `sops:` metadata
+            // beside the object; the decryption removes it before the API server sees the object.
+            if let Some(o) = instance.as_object_mut()
+                && o.get("sops").is_some_and(is_sops_metadata)
+            {
+                o.remove("sops");
+            }
             let custom = !source.starts_with("schema of Kubernetes");
             for e in validator.iter_errors(&instance).take(MAX_PER_OBJECT) {
                 // A custom resource's `null` on an object field that is not nullable is pruned
@@ -282,4 +289,12 @@ pub fn field_path(segs: &[String]) -> String {
         }
     }
     out
+}
+
+/// Whether `v` is the metadata block SOPS writes at the top of an encrypted document (it always
+/// holds `mac` and `lastmodified`).
+fn is_sops_metadata(v: &serde_json::Value) -> bool {
+    v.get("mac").is_some_and(serde_json::Value::is_string)
+        && v.get("lastmodified")
+            .is_some_and(serde_json::Value::is_string)
 }
