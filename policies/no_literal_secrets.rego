@@ -18,8 +18,15 @@ deny contains {"msg": msg, "path": field} if {
 	value := object.get(input, field, {})
 	is_object(value)
 	count(value) > 0
-	msg := sprintf("Secret %s has literal %s; use an ExternalSecret instead", [name, field])
+	msg := sprintf("Secret %s has %s %s; use an ExternalSecret instead", [name, held, field])
 }
+
+# A SOPS-encrypted Secret (Flux, KSOPS, helm-secrets decrypt it before applying) still keeps its
+# values in the repository, encrypted: said as such.
+held := "SOPS-encrypted" if {
+	is_object(input.sops)
+	is_string(input.sops.mac)
+} else := "literal"
 
 name := n if {
 	n := input.metadata.name

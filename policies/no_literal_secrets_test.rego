@@ -31,3 +31,7 @@ test_null_and_empty_data_allowed if {
 test_secret_without_name if {
 	no_literal_secrets.deny == {{"msg": "Secret  has literal data; use an ExternalSecret instead", "path": "data"}} with input as {"kind": "Secret", "metadata": null, "data": {"a": "b"}}
 }
+
+test_sops_encrypted_secret_is_named_so if {
+	no_literal_secrets.deny == {{"msg": "Secret db has SOPS-encrypted stringData; use an ExternalSecret instead", "path": "stringData"}} with input as {"kind": "Secret", "metadata": {"name": "db"}, "stringData": {"password": "ENC[AES256_GCM,data:eA==,type:str]"}, "sops": {"mac": "ENC[AES256_GCM,data:eA==,type:str]", "lastmodified": "2026-08-07T12:52:00Z"}}
+}

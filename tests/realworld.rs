@@ -521,7 +521,7 @@ fn sops_metadata_is_not_an_unknown_field() {
     assert_eq!(
         got,
         [
-            "no-literal-secrets secret.yaml:8 Secret db-credentials has literal stringData; use an ExternalSecret instead",
+            "no-literal-secrets secret.yaml:8 Secret db-credentials has SOPS-encrypted stringData; use an ExternalSecret instead",
             "schema-validity secret.yaml:30 sops: unknown field `sops` (not in the v1 ConfigMap schema of Kubernetes 1.37)",
         ]
     );

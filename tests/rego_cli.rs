@@ -9,7 +9,7 @@ fn bundled_policy_tests_pass() {
     let out = chartgate().args(["policy", "test"]).output().expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.ends_with("PASS: 28/28\n"), "{stdout}");
+    assert!(stdout.ends_with("PASS: 29/29\n"), "{stdout}");
     assert!(!stdout.contains("FAIL"), "{stdout}");
 }
 
