@@ -14,17 +14,36 @@ pub fn sprint_value(v: &Value) -> String {
 }
 
 fn write_value(out: &mut String, v: &Value) {
-    write_value_at(out, v, 0)
+    let max = super::funcs::call_limits().output_bytes;
+    write_value_at(out, v, 0, max)
+}
+
+/// [`sprint_value`] for a result a function keeps (a `dict` key): over the output limit
+/// (`limits.output-bytes`) it is an error, found before the whole text is built.
+pub fn sprint_value_checked(name: &str, v: &Value) -> Result<String, String> {
+    let s = sprint_value(v);
+    let max = super::funcs::call_limits().output_bytes;
+    if s.len() > max {
+        return Err(format!(
+            "{name}: printing a value would take over {max} bytes (limits.output-bytes)"
+        ));
+    }
+    Ok(s)
 }
 
 /// A map may contain itself (`set $d "k" $d`); Go would recurse until it crashes, we stop
-/// printing at [`MAX_VALUE_DEPTH`].
-fn write_value_at(out: &mut String, v: &Value, depth: usize) {
+/// printing at [`MAX_VALUE_DEPTH`]. Printing stops once `out` is past `max` bytes: a value that
+/// shares its parts (a map holding the previous map twice, 50,000 times) prints exponentially
+/// large; the caller's size check then refuses the result, which was never built whole.
+fn write_value_at(out: &mut String, v: &Value, depth: usize, max: usize) {
     if depth > MAX_VALUE_DEPTH {
         out.push_str("...");
         return;
     }
-    let write_value = |out: &mut String, e: &Value| write_value_at(out, e, depth + 1);
+    if out.len() > max {
+        return;
+    }
+    let write_value = |out: &mut String, e: &Value| write_value_at(out, e, depth + 1, max);
     match v {
         Value::Nil => out.push_str("<nil>"),
         Value::Bool(b, _) => out.push_str(if *b { "true" } else { "false" }),
@@ -34,6 +53,9 @@ fn write_value_at(out: &mut String, v: &Value, depth: usize) {
         Value::List(l) => {
             out.push('[');
             for (i, e) in l.iter().enumerate() {
+                if out.len() > max {
+                    return;
+                }
                 if i > 0 {
                     out.push(' ');
                 }
@@ -44,6 +66,9 @@ fn write_value_at(out: &mut String, v: &Value, depth: usize) {
         Value::Map(m) => {
             out.push_str("map[");
             for (i, (k, e)) in m.read().iter().enumerate() {
+                if out.len() > max {
+                    return;
+                }
                 if i > 0 {
                     out.push(' ');
                 }
@@ -365,6 +390,10 @@ fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) 
             // Go formats each element with the same verb and flags.
             out.push('[');
             for (i, e) in l.iter().enumerate() {
+                // Past the output limit the result is refused: stop building it.
+                if out.len() > super::funcs::call_limits().output_bytes {
+                    return;
+                }
                 if i > 0 {
                     out.push(' ');
                 }
@@ -375,6 +404,9 @@ fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) 
         Value::Map(m) => {
             out.push_str("map[");
             for (i, (k, e)) in m.read().iter().enumerate() {
+                if out.len() > super::funcs::call_limits().output_bytes {
+                    return;
+                }
                 if i > 0 {
                     out.push(' ');
                 }

@@ -1,7 +1,7 @@
 //! Sprig's dict functions. Go maps are references: `set`, `unset` and `merge*` change their
 //! first argument in place and return it, so every alias of that map (`.Values.x`, a dict
 //! passed through `include`, a dict inside a list) sees the change, as in Helm.
-use super::{arg_str, arity, arity_min, sprint_value, type_name};
+use super::{arg_str, arity, arity_min, type_name};
 use crate::model::value::{Map, MapRef, Value};
 use std::sync::Arc;
 
@@ -30,7 +30,7 @@ pub(super) fn dict(args: &[Value]) -> Result<Value, String> {
     for pair in args.chunks(2) {
         let k = match &pair[0] {
             Value::Str(t) => t.s.to_string(),
-            other => sprint_value(other),
+            other => crate::render::template::gofmt::sprint_value_checked("dict", other)?,
         };
         m.insert(k, pair.get(1).cloned().unwrap_or_else(|| Value::str("")));
     }
