@@ -140,14 +140,20 @@ pub fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, String> {
     if !meta.is_file() {
         return Err("is not a regular file (a device, FIFO or socket is never read)".into());
     }
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    read_open(f, meta.len(), max)
+}
+
+/// An open regular file of `len` bytes (as its metadata says): refused over `max` before
+/// reading, and read at most `max` + 1 bytes whatever the file does meanwhile.
+fn read_open(f: std::fs::File, len: u64, max: usize) -> Result<Vec<u8>, String> {
     let too_big = |len: u64| {
         format!("file is {len} bytes, over the limit of {max} bytes (limits.file-bytes)")
     };
-    if meta.len() > max as u64 {
-        return Err(too_big(meta.len()));
+    if len > max as u64 {
+        return Err(too_big(len));
     }
-    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut buf = Vec::with_capacity(meta.len() as usize);
+    let mut buf = Vec::with_capacity(len as usize + 1);
     f.take(max as u64 + 1)
         .read_to_end(&mut buf)
         .map_err(|e| e.to_string())?;
@@ -157,15 +163,19 @@ pub fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, String> {
     Ok(buf)
 }
 
-/// [`read_bounded`] as UTF-8 text (invalid UTF-8 is an error naming the byte offset).
-pub fn read_bounded_text(path: &Path, max: usize) -> Result<String, String> {
-    let bytes = read_bounded(path, max)?;
+/// File bytes as text: invalid UTF-8 is an error naming the byte offset, never the content.
+fn utf8(bytes: Vec<u8>) -> Result<String, String> {
     String::from_utf8(bytes).map_err(|e| {
         format!(
             "invalid UTF-8 at byte {} (the file is not shown)",
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+/// [`read_bounded`] as UTF-8 text (invalid UTF-8 is an error naming the byte offset).
+pub fn read_bounded_text(path: &Path, max: usize) -> Result<String, String> {
+    utf8(read_bounded(path, max)?)
 }
 
 /// A file of the repository read again after discovery (a chart's `Chart.yaml`, a values
@@ -204,21 +214,7 @@ pub fn read_repo_text(path: &Path, max: usize) -> Result<String, String> {
     {
         let f = std::fs::File::open(&abs).map_err(|e| e.to_string())?;
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        let mut buf = Vec::with_capacity(len.min(max as u64) as usize + 1);
-        f.take(max as u64 + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| e.to_string())?;
-        if buf.len() > max {
-            return Err(format!(
-                "file is over the limit of {max} bytes (limits.file-bytes)"
-            ));
-        }
-        return String::from_utf8(buf).map_err(|e| {
-            format!(
-                "invalid UTF-8 at byte {} (the file is not shown)",
-                e.utf8_error().valid_up_to()
-            )
-        });
+        return utf8(read_open(f, len, max)?);
     }
     check_existing(&root, &abs, Kind::File)?;
     read_bounded_text(&abs, max)
