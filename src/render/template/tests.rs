@@ -514,3 +514,24 @@ fn deep_nesting_keeps_the_render_memory_budget() {
     let e = crate::budget::scoped(16 << 20, 60, || err(src, j!({})));
     assert!(e.contains("render memory exceeded"), "{e}");
 }
+
+#[test]
+fn the_clock_is_read_every_sixteen_steps() {
+    // A step may be one call working on a large value (`sha512sum` of a megabyte): the time
+    // budget must be seen within a few steps, not hundreds. With the budget already spent, a
+    // range of 20 empty iterations (more than 16 steps, fewer than 256) ends on it.
+    let limits = Limits {
+        time_budget: std::time::Duration::ZERO,
+        ..Limits::default()
+    };
+    let mut set = TemplateSet::new(limits);
+    set.add_file("demo/templates/x.yaml", "{{ range until 20 }}{{ end }}")
+        .unwrap();
+    let e = set
+        .execute("demo/templates/x.yaml", &dot(Value::Nil))
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "demo/templates/x.yaml:1:3\n  executing \"demo/templates/x.yaml\" at <>:\n    template execution exceeded the time budget of 0s (limits.render-seconds)"
+    );
+}
