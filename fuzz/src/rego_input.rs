@@ -1,6 +1,7 @@
 //! Rego input building: arbitrary manifest text read like rendered output (positions kept),
 //! each document turned into the JSON input conftest policies see, then evaluated by the
 //! bundled platform policies (regorus value conversion included).
+use chartgate::analyze::model::resources_of;
 use chartgate::analyze::rego::{PolicySet, RegoInput, RegoOptions};
 use chartgate::yaml::{Limits, parse_manifests};
 use std::sync::OnceLock;
@@ -25,11 +26,15 @@ pub fn run(data: &[u8]) {
     let Ok(docs) = parse_manifests(src, &limits) else {
         return;
     };
+    // The resources `chartgate check` gives the policies: mapping documents and the items of
+    // `*List` kinds (a scalar document is not evaluated; it cost as much as a Deployment).
     let inputs: Vec<RegoInput> = docs
         .iter()
-        .map(|d| RegoInput {
-            path: d.source.clone().unwrap_or_else(|| "manifest.yaml".into()),
-            doc: d.root.to_json(),
+        .enumerate()
+        .flat_map(|(i, d)| resources_of("manifest.yaml", i, d))
+        .map(|r| RegoInput {
+            path: r.file.to_string(),
+            doc: r.node.to_json(),
         })
         .collect();
     let Some(set) = policies() else { return };
