@@ -9,7 +9,10 @@ use support::copy_dir;
 
 const R: &str = "fixtures/hostile/repos";
 
-use support::run_in;
+use support::{run_in, write_tree};
+
+const CHART_YAML: &str = "apiVersion: v2\nname: c\nversion: 0.1.0\n";
+const CONFIG_MAP: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
 
 /// A temporary repository (with `.git`) holding a copy of fixture `name`.
 fn repo(name: &str) -> (tempfile::TempDir, PathBuf) {
@@ -73,18 +76,16 @@ fn symlinked_config_and_values_never_show_the_target() {
 
     // A values file named by the config that links to a device, and a FIFO.
     std::fs::remove_file(dir.join("chartgate.yaml")).unwrap();
-    std::fs::create_dir_all(dir.join("svc")).unwrap();
-    std::fs::write(
-        dir.join("svc/chartgate.yaml"),
-        "chart: ../chart\nenvironments:\n  prod:\n    values: [prod.yaml]\n",
-    )
-    .unwrap();
-    std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
-    std::fs::write(
-        dir.join("chart/Chart.yaml"),
-        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
-    )
-    .unwrap();
+    write_tree(
+        &dir,
+        &[
+            (
+                "svc/chartgate.yaml",
+                "chart: ../chart\nenvironments:\n  prod:\n    values: [prod.yaml]\n",
+            ),
+            ("chart/Chart.yaml", CHART_YAML),
+        ],
+    );
     std::os::unix::fs::symlink("/dev/zero", dir.join("svc/prod.yaml")).unwrap();
     let r = run_in(&dir, &["check", "--format", "json", "."]);
     assert_eq!(
@@ -330,18 +331,16 @@ fn http_send_is_a_load_time_error_at_its_line() {
 #[test]
 fn printf_with_a_huge_precision_does_not_panic() {
     let t = tempfile::tempdir().unwrap();
-    let c = t.path().join("c");
-    std::fs::create_dir_all(c.join("templates")).unwrap();
-    std::fs::write(
-        c.join("Chart.yaml"),
-        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
-    )
-    .unwrap();
-    std::fs::write(
-        c.join("templates/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p\ndata:\n  f: {{ printf \"%.65536f\" 1.5 | len | quote }}\n  e: {{ printf \"%.70000e\" 1.5 | len | quote }}\n",
-    )
-    .unwrap();
+    write_tree(
+        t.path(),
+        &[
+            ("c/Chart.yaml", CHART_YAML),
+            (
+                "c/templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: p\ndata:\n  f: {{ printf \"%.65536f\" 1.5 | len | quote }}\n  e: {{ printf \"%.70000e\" 1.5 | len | quote }}\n",
+            ),
+        ],
+    );
     let r = run_in(t.path(), &["render", "c"]);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     // "1." + 65536 digits; "1." + 70000 digits + "e+00".
@@ -359,21 +358,19 @@ fn repos_of_a_repository_config_stay_inside_the_repository() {
     // `fail (toJson .Values)` printed them.
     let t = tempfile::tempdir().unwrap();
     let outside = t.path().join("outside");
-    std::fs::create_dir_all(&outside).unwrap();
-    std::fs::write(outside.join("secret.json"), "{\"token\": \"s3cr3t\"}\n").unwrap();
     let dir = t.path().join("repo");
-    std::fs::create_dir_all(dir.join(".git")).unwrap();
-    std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
-    std::fs::write(
-        dir.join("chart/Chart.yaml"),
-        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("chart/templates/leak.yaml"),
-        "{{ fail (toJson .Values) }}\n",
-    )
-    .unwrap();
+    write_tree(
+        t.path(),
+        &[
+            ("outside/secret.json", "{\"token\": \"s3cr3t\"}\n"),
+            ("repo/.git/HEAD", ""),
+            ("repo/chart/Chart.yaml", CHART_YAML),
+            (
+                "repo/chart/templates/leak.yaml",
+                "{{ fail (toJson .Values) }}\n",
+            ),
+        ],
+    );
     std::fs::write(
         dir.join("app.yaml"),
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: leak, namespace: argocd}\nspec:\n  project: team\n  sources:\n    - repoURL: https://git.example.com/repo.git\n      path: chart\n      helm: {valueFiles: [$loot/secret.json]}\n    - repoURL: https://git.example.com/loot.git\n      ref: loot\n  destination: {server: https://kubernetes.default.svc, namespace: team}\n",
@@ -432,21 +429,17 @@ fn repos_of_a_repository_config_stay_inside_the_repository() {
 fn files_read_again_after_discovery_stay_inside_the_repository() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("repo");
-    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    write_tree(
+        t.path(),
+        &[
+            ("repo/.git/HEAD", ""),
+            ("repo/chart/Chart.yaml", CHART_YAML),
+            ("repo/chart/templates/cm.yaml", CONFIG_MAP),
+            // A CODEOWNERS linking out of the repository: the audit names no team from it.
+            ("owners", "* @outside/team\n"),
+        ],
+    );
     std::fs::create_dir_all(dir.join(".github")).unwrap();
-    std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
-    std::fs::write(
-        dir.join("chart/Chart.yaml"),
-        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("chart/templates/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
-    )
-    .unwrap();
-    // A CODEOWNERS linking out of the repository: the audit names no team from it.
-    std::fs::write(t.path().join("owners"), "* @outside/team\n").unwrap();
     std::os::unix::fs::symlink(t.path().join("owners"), dir.join(".github/CODEOWNERS")).unwrap();
     let r = run_in(&dir, &["audit", "--format", "json", "."]);
     assert!(!r.stdout.contains("@outside/team"), "{}", r.stdout);
@@ -484,20 +477,19 @@ fn a_policy_file_that_is_a_link_is_followed_inside_the_repository_and_refused_ou
     // A `.rego` link was skipped silently: a policy dropped without a word.
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("repo");
-    for d in [".git", "policy", "shared", "m"] {
-        std::fs::create_dir_all(dir.join(d)).unwrap();
-    }
-    std::fs::write(
-        dir.join("m/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("chartgate.yaml"), "policies: [policy]\n").unwrap();
-    std::fs::write(
-        dir.join("shared/linked.rego"),
-        "package main\nimport rego.v1\ndeny contains \"linked policy ran\" if input.kind == \"ConfigMap\"\n",
-    )
-    .unwrap();
+    write_tree(
+        &dir,
+        &[
+            (".git/HEAD", ""),
+            ("m/cm.yaml", CONFIG_MAP),
+            ("chartgate.yaml", "policies: [policy]\n"),
+            (
+                "shared/linked.rego",
+                "package main\nimport rego.v1\ndeny contains \"linked policy ran\" if input.kind == \"ConfigMap\"\n",
+            ),
+        ],
+    );
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
     std::os::unix::fs::symlink("../shared/linked.rego", dir.join("policy/linked.rego")).unwrap();
     let r = run_in(&dir, &["check", "--format", "json", "."]);
     assert!(
@@ -520,31 +512,26 @@ fn a_policy_file_that_is_a_link_is_followed_inside_the_repository_and_refused_ou
 fn a_file_dependency_outside_the_repository_is_not_rendered() {
     // `repository: file://../../elsewhere` loaded and executed a chart outside the repository.
     let t = tempfile::tempdir().unwrap();
-    let outside = t.path().join("elsewhere");
-    std::fs::create_dir_all(outside.join("templates")).unwrap();
-    std::fs::write(
-        outside.join("Chart.yaml"),
-        "apiVersion: v2\nname: evil\nversion: 1.0.0\n",
-    )
-    .unwrap();
-    std::fs::write(
-        outside.join("templates/x.yaml"),
-        "{{ fail \"outside chart read\" }}\n",
-    )
-    .unwrap();
     let dir = t.path().join("repo");
-    std::fs::create_dir_all(dir.join(".git")).unwrap();
-    std::fs::create_dir_all(dir.join("chart/templates")).unwrap();
-    std::fs::write(
-        dir.join("chart/Chart.yaml"),
-        "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- name: evil\n  version: 1.0.0\n  repository: file://../../elsewhere\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("chart/templates/cm.yaml"),
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
-    )
-    .unwrap();
+    write_tree(
+        t.path(),
+        &[
+            (
+                "elsewhere/Chart.yaml",
+                "apiVersion: v2\nname: evil\nversion: 1.0.0\n",
+            ),
+            (
+                "elsewhere/templates/x.yaml",
+                "{{ fail \"outside chart read\" }}\n",
+            ),
+            ("repo/.git/HEAD", ""),
+            (
+                "repo/chart/Chart.yaml",
+                "apiVersion: v2\nname: c\nversion: 0.1.0\ndependencies:\n- name: evil\n  version: 1.0.0\n  repository: file://../../elsewhere\n",
+            ),
+            ("repo/chart/templates/cm.yaml", CONFIG_MAP),
+        ],
+    );
     let r = run_in(&dir, &["check", "--format", "json", "."]);
     assert!(!r.stdout.contains("outside chart read"), "{}", r.stdout);
     assert!(
