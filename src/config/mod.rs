@@ -344,6 +344,8 @@ pub fn find_for(path: &Path) -> Result<Config, ConfigError> {
 #[derive(Default)]
 pub struct FileCache {
     files: std::collections::HashMap<PathBuf, Result<Config, ConfigError>>,
+    /// [`FileCache::merged_in`] per directory.
+    merged: std::collections::HashMap<PathBuf, Result<Config, ConfigError>>,
 }
 
 impl FileCache {
@@ -382,26 +384,50 @@ pub fn find_for_cached(path: &Path, cache: &mut FileCache) -> Result<Config, Con
     } else {
         abs.parent()
     };
-    let mut files = Vec::new();
-    let mut dir = start;
-    while let Some(d) = dir {
-        if let Some(f) = FILE_NAMES.iter().map(|n| d.join(n)).find(|f| f.is_file()) {
-            let root = cache.file(&f).map(|c| c.root).unwrap_or(false);
-            files.push(f);
-            if root {
+    match start {
+        Some(d) => trust::enforce(cache.merged_in(d)?),
+        None => trust::enforce(Config::default()),
+    }
+}
+
+impl FileCache {
+    /// The config files from `dir` up to the repository root merged root-first (before the
+    /// trust rules), remembered per directory: discovery asks for every directory it walks,
+    /// and walking up from each one was quadratic in the nesting (1,500 nested directories
+    /// took 1.4 million `stat` calls on ever longer paths, 98 s).
+    fn merged_in(&mut self, dir: &Path) -> Result<Config, ConfigError> {
+        // Up from `dir` to the first directory already known or where the walk stops (its
+        // own config file, whether it ends the walk).
+        let mut pending: Vec<(PathBuf, Option<PathBuf>, bool)> = Vec::new();
+        let mut above: Option<Result<Config, ConfigError>> = None;
+        let mut d = Some(dir);
+        while let Some(here) = d {
+            if let Some(known) = self.merged.get(here) {
+                above = Some(known.clone());
                 break;
             }
+            let file = file_in(here);
+            let root_config = file
+                .as_ref()
+                .is_some_and(|f| self.file(f).map(|c| c.root).unwrap_or(false));
+            let stop = root_config || here.join(".git").exists();
+            pending.push((here.to_path_buf(), file, stop));
+            if stop {
+                break;
+            }
+            d = here.parent();
         }
-        if d.join(".git").exists() {
-            break;
+        let mut merged = above.unwrap_or_else(|| Ok(Config::default()));
+        for (here, file, stop) in pending.into_iter().rev() {
+            let base = if stop { Ok(Config::default()) } else { merged };
+            merged = match (base, file) {
+                (Ok(base), Some(f)) => self.file(&f).map(|own| merge(base, own)),
+                (base, _) => base,
+            };
+            self.merged.insert(here, merged.clone());
         }
-        dir = d.parent();
+        merged
     }
-    let mut config = Config::default();
-    for f in files.iter().rev() {
-        config = merge(config, cache.file(f)?);
-    }
-    trust::enforce(config)
 }
 
 /// `child` over `parent`: scalars and map entries of the child win where it sets them, lists add

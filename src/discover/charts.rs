@@ -241,6 +241,14 @@ pub fn discover(
                 path: display_path(p, cwd),
                 message: e.to_string(),
             })?;
+            // The run's time budget holds during the walk too (a tree of many or deeply
+            // nested directories is the pull request's to shape).
+            if let Some(e) = crate::budget::run_time_spent() {
+                return Err(DiscoverError {
+                    path: display_path(entry.path(), cwd),
+                    message: format!("walking the repository: {e}"),
+                });
+            }
             let path = entry.path();
             let name = entry.file_name().to_string_lossy();
             if entry.file_type().is_dir() {
