@@ -108,7 +108,6 @@ fn unvendored_dependency_is_still_judged() {
     .unwrap();
     let r = support::cli(["check", "--format", "json", "--env", "dev", "api"])
         .dir(dir.path())
-        .env("HELM_CACHE_HOME", dir.path().join("no-cache"))
         .run();
     assert_eq!(
         r.finding_lines_as("{rule} {file}:{line}"),
@@ -121,7 +120,6 @@ fn unvendored_dependency_is_still_judged() {
     // `--list` names it among what cannot be resolved (its `unresolved` was empty).
     let r = support::cli(["check", "--list", "--format", "json", "api"])
         .dir(dir.path())
-        .env("HELM_CACHE_HOME", dir.path().join("no-cache"))
         .run();
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     let v = r.json();
@@ -161,4 +159,64 @@ fn allow_version_ranges_checks_registries_only() {
             "14:21 spec.source: chart `b` comes from `354918371398.dkr.ecr.eu-west-1.amazonaws.com`, which is not an allowed chart registry (charts.example.com/*)"
         ]
     );
+}
+
+/// Helm's repository cache lies outside the repository: a dependency found there was used
+/// without a word (by name and version, whatever repository it came from). It is searched only
+/// with `--helm-cache`.
+#[test]
+fn helm_cache_is_read_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    support::write_tree(
+        dir.path(),
+        &[
+            ("repo/.git/HEAD", ""),
+            (
+                "repo/web/Chart.yaml",
+                "apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n  - name: sub\n    version: 0.1.0\n    repository: https://charts.example.com\n",
+            ),
+        ],
+    );
+    // `helm dependency build` leaves NAME-VERSION.tgz in the cache.
+    std::fs::create_dir_all(dir.path().join("cache/repository")).unwrap();
+    let f = std::fs::File::create(dir.path().join("cache/repository/sub-0.1.0.tgz")).unwrap();
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(f, Default::default()));
+    for (name, text) in [
+        (
+            "sub/Chart.yaml",
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+        ),
+        (
+            "sub/templates/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: from-the-helm-cache\n",
+        ),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(text.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        tar.append_data(&mut h, name, text.as_bytes()).unwrap();
+    }
+    tar.into_inner().unwrap().finish().unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "--format", "json", "--env", "dev"];
+        args.extend_from_slice(extra);
+        args.push("web");
+        support::cli(args)
+            .dir(dir.path().join("repo"))
+            .env("HELM_CACHE_HOME", dir.path().join("cache"))
+            .run()
+    };
+    let r = run(&[]);
+    assert_eq!(
+        r.finding_lines_as("{rule} {file}:{line} {message}"),
+        [
+            "chart-source web/Chart.yaml:7 dependency `sub`: repository `https://charts.example.com` is not an allowed chart registry (354918371398.dkr.ecr.*.amazonaws.com/*)",
+            "unresolved-source web/Chart.yaml:7 dependency sub 0.1.0 from https://charts.example.com is not vendored in web/charts/ and was not found in the mapped repository directories: vendor it (`helm dependency build` and commit charts/), or map the repository with --repo https://charts.example.com=PATH"
+        ]
+    );
+    assert!(!r.stdout.contains("from-the-helm-cache"));
+    let r = run(&["--helm-cache"]);
+    assert!(r.stdout.contains("from-the-helm-cache"), "{}", r.stdout);
+    assert!(!r.stdout.contains("unresolved-source"), "{}", r.stdout);
 }

@@ -102,6 +102,7 @@ fn source_args(run: &RunArgs, cwd: &Path) -> SourceArgs {
         config: run.config.as_ref().map(|p| cwd.join(p)),
         platform_config: run.platform_config.as_ref().map(|p| cwd.join(p)),
         repos: run.repos.clone(),
+        helm_cache: run.helm_cache,
         values: run.values.iter().map(|p| cwd.join(p)).collect(),
         limits: run.limits.clone(),
     }

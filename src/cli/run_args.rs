@@ -18,6 +18,10 @@ pub struct RunArgs {
     /// repository (Git, Helm repository or OCI registry) are resolved there.
     #[arg(long = "repo", value_name = "URL=PATH")]
     pub repos: Vec<String>,
+    /// Also look for chart dependencies missing from `charts/` in Helm's repository cache
+    /// (`$HELM_CACHE_HOME/repository`, else `~/.cache/helm/repository`), outside the repository.
+    #[arg(long)]
+    pub helm_cache: bool,
     /// Environment name (selects `environments.NAME` in the config; `{env}` in host patterns).
     /// Repeatable (or comma-separated): the inputs are checked once per environment.
     #[arg(long, value_delimiter = ',')]
@@ -85,6 +89,7 @@ impl RunArgs {
             platform_config: self.platform_config.clone(),
             repos: self.repos.clone(),
             never_manifests: Vec::new(),
+            helm_cache: self.helm_cache,
         }
     }
 }

@@ -31,6 +31,9 @@ pub struct SourceArgs {
     /// A repository's local checkout, `URL=PATH` (repeatable), for Argo CD Applications.
     #[arg(long = "repo", value_name = "URL=PATH")]
     pub repos: Vec<String>,
+    /// Also look for chart dependencies missing from `charts/` in Helm's repository cache.
+    #[arg(long)]
+    pub helm_cache: bool,
     /// Values file applied to every chart after its environment's files (repeatable, in order).
     #[arg(short = 'f', long = "values")]
     pub values: Vec<PathBuf>,
@@ -49,6 +52,7 @@ impl SourceArgs {
             values: self.values.clone(),
             platform_config: self.platform_config.clone(),
             repos: self.repos.clone(),
+            helm_cache: self.helm_cache,
             ..Default::default()
         }
     }

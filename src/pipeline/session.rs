@@ -64,6 +64,9 @@ pub struct RunOptions {
     pub repos: Vec<String>,
     /// Files that are never manifests (the run's baseline files).
     pub never_manifests: Vec<PathBuf>,
+    /// `--helm-cache`: missing chart dependencies may come from Helm's repository cache, a
+    /// directory outside the repository (off by default: nothing outside it is read).
+    pub helm_cache: bool,
 }
 
 /// What discovery found, Argo CD's resolution included.
@@ -138,6 +141,7 @@ impl Session {
     pub fn new(opts: RunOptions, cwd: PathBuf, paths: &[PathBuf]) -> Result<Session, SessionError> {
         trust(opts.platform_config.as_deref(), paths, &cwd)
             .map_err(|e| SessionError::Config(e.to_string()))?;
+        crate::discover::argocd::deps::use_helm_cache(opts.helm_cache);
         let config_override = match &opts.config {
             Some(c) => Some(
                 crate::config::load_file(c)

@@ -4,8 +4,10 @@
 //! 1. the chart directory of a `file://` repository (relative to the chart),
 //! 2. the local directory the repository mapping (`--repo`, `repos:`) gives for its repository
 //!    (Helm repositories and OCI registries alike): `NAME/Chart.yaml` or `NAME-VERSION.tgz`,
-//! 3. Helm's cache, `$HELM_CACHE_HOME/repository` (default `$XDG_CACHE_HOME/helm/repository`,
-//!    `~/.cache/helm/repository`), which holds the `.tgz` files `helm dependency build` downloads.
+//! 3. with `--helm-cache` only, Helm's cache, `$HELM_CACHE_HOME/repository` (default
+//!    `$XDG_CACHE_HOME/helm/repository`, `~/.cache/helm/repository`), which holds the `.tgz`
+//!    files `helm dependency build` downloads. It lies outside the repository, and a file there
+//!    is known by name and version only (not by the repository it came from): off by default.
 //!
 //! When one is in none of them, the chart is not rendered: one `unresolved-source` finding per
 //! environment names the dependency, its repository and version, and what to do.
@@ -34,8 +36,19 @@ pub enum LoadError {
     Chart(crate::render::chart::ChartError),
 }
 
-/// Helm's repository cache directory.
+/// Whether Helm's cache is searched (`--helm-cache`; set once per run).
+static HELM_CACHE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Lets (or stops) missing dependencies come from Helm's repository cache.
+pub fn use_helm_cache(on: bool) {
+    HELM_CACHE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Helm's repository cache directory, when `--helm-cache` asks for it.
 pub fn helm_cache() -> Option<PathBuf> {
+    if !HELM_CACHE.load(std::sync::atomic::Ordering::Relaxed) {
+        return None;
+    }
     let var = |k: &str| {
         std::env::var_os(k)
             .filter(|v| !v.is_empty())
@@ -136,11 +149,12 @@ pub fn message(m: &Missing, chart: &str) -> String {
             m.name
         );
     }
-    let cache = helm_cache()
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| "Helm's cache".into());
+    let cache = match helm_cache() {
+        Some(p) => format!(" or in {}", p.display()),
+        None => String::new(),
+    };
     format!(
-        "dependency {} {} from {repo} is not vendored in {chart}/charts/ and was not found in the mapped repository directories or in {cache}: vendor it (`helm dependency build` and commit charts/), or map the repository with --repo {repo}=PATH",
+        "dependency {} {} from {repo} is not vendored in {chart}/charts/ and was not found in the mapped repository directories{cache}: vendor it (`helm dependency build` and commit charts/), or map the repository with --repo {repo}=PATH",
         m.name,
         if m.version.is_empty() {
             "(any version)"
