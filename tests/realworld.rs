@@ -313,14 +313,14 @@ fn appset_errors_name_the_application_set_once() {
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "chartgate: appset.yaml:17:7: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
+        "chartgate: appset.yaml:17:7: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa; Argo CD creates none of them\n"
     );
     // `--list` shows the same error and fails the same way (it printed the rest and exited 0).
     let r = cli(["check", "--list", "."]).dir(&dir).run();
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "chartgate: appset.yaml:17:7: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa\n"
+        "chartgate: appset.yaml:17:7: ApplicationSet all-envs: spec.template.metadata.name: ApplicationSet all-envs contains applications with duplicate name: qa; Argo CD creates none of them\n"
     );
     assert_eq!(
         r.stdout,

@@ -18,8 +18,8 @@
 //!   ApplicationSet's, `templatePatch`.
 //! - Argo CD's finishing: the `resources-finalizer.argocd.argoproj.io` finalizer unless the
 //!   template sets finalizers or `syncPolicy.preserveResourcesOnDeletion` is true; the
-//!   Application's namespace is the ApplicationSet's; an Application without a name or with a
-//!   duplicate name is an error and is dropped.
+//!   Application's namespace is the ApplicationSet's; an Application without a name is an
+//!   error and is dropped, and so is every Application of a duplicated name.
 //!
 //! Messages (`error`, each `unresolved` entry) start with the field path inside the
 //! ApplicationSet (`spec.generators[0].git: ...`); [`field_path`] extracts it so a caller can
@@ -233,32 +233,41 @@ fn expand_inner(appset: &Value, ctx: &dyn Context) -> Result<Expansion, Failed> 
                 .join(", ")
         ));
     }
-    // Argo CD's validateGeneratedApplications.
-    let mut seen = std::collections::HashSet::new();
-    let mut error = None;
-    let mut valid = Vec::with_capacity(apps.len());
-    for app in apps {
-        let app_name = app
-            .pointer("/metadata/name")
+    // Argo CD's validateGeneratedApplications: its errors are keyed by the Application's
+    // qualified name (every generated one is in the ApplicationSet's namespace), and the
+    // reconcile keeps only the Applications without an error, so a duplicated name drops
+    // every Application of that name, the first included.
+    let name_of = |app: &Value| {
+        app.pointer("/metadata/name")
             .and_then(Value::as_str)
             .unwrap_or("")
-            .to_string();
+            .to_string()
+    };
+    let mut seen = std::collections::HashSet::new();
+    let mut failed = std::collections::HashSet::new();
+    let mut error = None;
+    for app in &apps {
+        let app_name = name_of(app);
         if app_name.is_empty() {
             error.get_or_insert_with(|| format!(
                 "ApplicationSet {name}: spec.template.metadata.name: ApplicationSet {name} contains an application with no name; a name must be set in the template's metadata.name or via a templatePatch (generateName is not supported)"
             ));
-            continue;
-        }
-        if !seen.insert(app_name.clone()) {
+        } else if !seen.insert(app_name.clone()) {
             error.get_or_insert_with(|| {
                 format!(
-                    "ApplicationSet {name}: spec.template.metadata.name: ApplicationSet {name} contains applications with duplicate name: {app_name}"
+                    "ApplicationSet {name}: spec.template.metadata.name: ApplicationSet {name} contains applications with duplicate name: {app_name}; Argo CD creates none of them"
                 )
             });
-            continue;
+            failed.insert(app_name);
         }
-        valid.push(app);
     }
+    let valid: Vec<Value> = apps
+        .into_iter()
+        .filter(|app| {
+            let n = name_of(app);
+            !n.is_empty() && !failed.contains(&n)
+        })
+        .collect();
     Ok(Expansion {
         applications: valid,
         unresolved,

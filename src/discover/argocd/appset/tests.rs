@@ -575,7 +575,7 @@ fn malformed_applicationsets_are_clear_errors() {
         ),
         (
             "kind: ApplicationSet\nmetadata: {name: a}\nspec: {generators: [{list: {elements: [{nm: a}, {nm: a}]}}], template: {metadata: {name: '{{nm}}'}}}",
-            "ApplicationSet a: spec.template.metadata.name: ApplicationSet a contains applications with duplicate name: a",
+            "ApplicationSet a: spec.template.metadata.name: ApplicationSet a contains applications with duplicate name: a; Argo CD creates none of them",
         ),
         (
             "kind: ApplicationSet\nmetadata: {name: a}\nspec: {generators: [{list: {elements: [{nm: a}]}}], template: {metadata: {labels: {x: '{{nm}}'}}}}",
@@ -586,14 +586,15 @@ fn malformed_applicationsets_are_clear_errors() {
         let x = expand(&yaml(src), &Ctx::new());
         assert_eq!(x.error.as_deref(), Some(*want), "for {src}");
     }
-    // A duplicate name keeps the first Application, as Argo CD applies the valid ones.
+    // A duplicated name drops every Application of that name (Argo CD keys its validation
+    // errors by the qualified name, and applies only Applications without one).
     let x = expand(
         &yaml(
             "kind: ApplicationSet\nmetadata: {name: a}\nspec: {generators: [{list: {elements: [{nm: a}, {nm: a}, {nm: b}]}}], template: {metadata: {name: '{{nm}}'}}}",
         ),
         &Ctx::new(),
     );
-    assert_eq!(names(&x), ["a", "b"]);
+    assert_eq!(names(&x), ["b"]);
 }
 
 #[test]
