@@ -27,7 +27,9 @@ fn fixture(name: &str) -> PathBuf {
 fn kustomize_patches_are_not_manifests() {
     // A kustomize overlay's patches (`patchesStrategicMerge`, `patches[].path`,
     // `patchesJson6902[].path`) are partial objects merged into the base: checking them as
-    // manifests gave false schema-validity errors (no selector, no template) and more.
+    // manifests gave false schema-validity errors (no selector, no template) and more. A
+    // generator's input files (in a folder below the kustomization) become data: a JSON file of
+    // several objects failed the whole run as invalid YAML.
     let dir = fixture("kustomize-patches");
     let r = cli(["check", "--list", "."]).dir(&dir).run();
     assert_eq!(r.code, Some(0), "{}", r.stderr);
@@ -35,7 +37,9 @@ fn kustomize_patches_are_not_manifests() {
         r.stdout,
         "base/deployment.yaml  manifest\n\
          overlays/prod/extra.yaml  manifest\n\
+         base/config/users.json  skipped: kustomize generator input (`configMapGenerator` of base/kustomization.yaml): its content becomes the generated object's data, never applied on its own\n\
          base/kustomization.yaml  skipped: kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it\n\
+         base/secrets/token.yaml  skipped: kustomize generator input (`secretGenerator` of base/kustomization.yaml): its content becomes the generated object's data, never applied on its own\n\
          base/unused.yaml  skipped: not included by base/kustomization.yaml (its `resources` do not name it): kustomize never reads it\n\
          overlays/prod/kustomization.yaml  skipped: kustomize configuration (`Kustomization`): kustomize reads it, the API server never sees it\n\
          overlays/prod/patches/env.yaml  skipped: kustomize patch (`patches` of overlays/prod/kustomization.yaml): merged into the objects it patches, never applied on its own\n\

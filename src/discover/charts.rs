@@ -475,7 +475,16 @@ pub fn discover(
 /// Two maps: patches, and object files a kustomization does not include (a file without
 /// objects keeps its own reason).
 fn kustomize_patches(files: &[PathBuf], cwd: &Path) -> [BTreeMap<PathBuf, String>; 2] {
-    let dirs: BTreeSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    // A kustomization names files below its directory too (`patches/x.yaml`,
+    // `bootstrap/users.json`): the files' directories and their ancestors.
+    let mut dirs: BTreeSet<&Path> = BTreeSet::new();
+    for f in files {
+        for d in f.ancestors().skip(1) {
+            if !dirs.insert(d) {
+                break;
+            }
+        }
+    }
     let mut out = BTreeMap::new();
     let mut unused = BTreeMap::new();
     for dir in dirs {
@@ -487,11 +496,20 @@ fn kustomize_patches(files: &[PathBuf], cwd: &Path) -> [BTreeMap<PathBuf, String
                 continue;
             };
             for (p, field) in super::classify::kustomize_patches(&text) {
+                let what = match field {
+                    "configMapGenerator" | "secretGenerator" => {
+                        "kustomize generator input: its content becomes the generated object's data, never applied on its own"
+                    }
+                    "helmCharts" => {
+                        "values file of a kustomize `helmCharts` chart: Helm values, never applied"
+                    }
+                    _ => {
+                        "kustomize patch: merged into the objects it patches, never applied on its own"
+                    }
+                };
                 out.entry(normalise(&dir.join(&p))).or_insert_with(|| {
-                    format!(
-                        "kustomize patch (`{field}` of {}): merged into the objects it patches, never applied on its own",
-                        display_path(&k, cwd)
-                    )
+                    let (kind, rest) = what.split_once(':').unwrap_or((what, ""));
+                    format!("{kind} (`{field}` of {}):{rest}", display_path(&k, cwd))
                 });
             }
             // A file of the kustomization's own directory that it does not include is never

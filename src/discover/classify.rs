@@ -124,10 +124,12 @@ pub fn kustomize_resources(text: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
-/// The patch files a kustomization names (relative to its directory), with the field naming
-/// each: `patchesStrategicMerge` entries that are paths (not inline patches), `path` of the
-/// `patches` and `patchesJson6902` items. Kustomize merges a patch into the objects it targets;
-/// the file itself is never applied, so it is not a manifest.
+/// The files a kustomization reads that are never applied themselves (relative to its
+/// directory), with the field naming each: patches (`patchesStrategicMerge` entries that are
+/// paths, not inline patches; `path` of the `patches` and `patchesJson6902` items), which
+/// kustomize merges into the objects they target; the inputs of `configMapGenerator` and
+/// `secretGenerator` (`files`, `envs`, `env`), which become the generated object's data; and
+/// `helmCharts` values files. None of them is a manifest.
 pub fn kustomize_patches(text: &str) -> Vec<(String, &'static str)> {
     let Ok(docs) = crate::yaml::parse_stream(text, &crate::yaml::Limits::default()) else {
         return Vec::new();
@@ -157,6 +159,30 @@ pub fn kustomize_patches(text: &str) -> Vec<(String, &'static str)> {
                     },
                 ));
             }
+        }
+    }
+    // Generator inputs: `files` (`PATH` or `KEY=PATH`), `envs` and the older `env`. Their
+    // content becomes the generated object's data.
+    for key in ["configMapGenerator", "secretGenerator"] {
+        for item in items(key) {
+            let list = |k: &str| match item.get(k).map(|n| &n.kind) {
+                Some(NodeKind::Seq(v)) => v.iter().filter_map(|i| i.as_str()).collect(),
+                Some(NodeKind::Str(s)) => vec![s.as_str()],
+                _ => Vec::new(),
+            };
+            for f in list("files") {
+                let path = f.split_once('=').map_or(f, |(_, p)| p);
+                out.push((path.trim().to_string(), key));
+            }
+            for f in list("envs").into_iter().chain(list("env")) {
+                out.push((f.trim().to_string(), key));
+            }
+        }
+    }
+    // `helmCharts` values files are Helm values, never objects.
+    for item in items("helmCharts") {
+        if let Some(p) = item.get("valuesFile").and_then(|p| p.as_str()) {
+            out.push((p.trim().to_string(), "helmCharts"));
         }
     }
     out
