@@ -335,6 +335,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                         }
                         p += ch.len_utf8();
                     }
+                    bad_terminator(src, p)?;
                     toks.push(Token {
                         tok: Tok::Variable(src[pos..p].to_string()),
                         pos,
@@ -359,6 +360,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                         }
                         p += ch.len_utf8();
                     }
+                    bad_terminator(src, p)?;
                     if p == pos + 1 {
                         toks.push(Token { tok: Tok::Dot, pos });
                     } else {
@@ -410,6 +412,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                         }
                         p += ch.len_utf8();
                     }
+                    bad_terminator(src, p)?;
                     let word = &src[pos..p];
                     let tok = match word {
                         "true" => Tok::Bool(true),
@@ -430,6 +433,29 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
             }
         }
     }
+}
+
+/// Go's `atTerminator`: whether what follows a word (an identifier, field or variable) may end
+/// it: a space, the end, `.`, `,`, `|`, `:`, `(`, `)` or the right delimiter.
+fn at_terminator(src: &str, p: usize) -> bool {
+    match src[p..].chars().next() {
+        None | Some(' ' | '\t' | '\r' | '\n' | '.' | ',' | '|' | ':' | ')' | '(') => true,
+        Some(_) => src[p..].starts_with("}}"),
+    }
+}
+
+/// Go's lexer error for a word run into another character (`.Values.a-b`: "bad character
+/// U+002D '-'"), at that character.
+fn bad_terminator(src: &str, p: usize) -> Result<(), LexError> {
+    if at_terminator(src, p) {
+        return Ok(());
+    }
+    let c = src[p..].chars().next().unwrap_or_default();
+    Err(LexError {
+        started: None,
+        msg: format!("bad character U+{:04X} '{}'", c as u32, c),
+        pos: p,
+    })
 }
 
 fn scan_number(src: &str, start: usize) -> usize {
