@@ -160,15 +160,15 @@ fn resolves_non_string(s: &str) -> bool {
     )
 }
 
-/// libyaml's `is_printable`.
+/// go-yaml's `is_printable` (yamlprivateh.go), which tests UTF-8 lead bytes: unlike libyaml's,
+/// it leaves out U+0085 and every character past U+FFFF (a 4-byte sequence), so a string with
+/// an emoji is double-quoted with `\U0001F680` escapes, as Helm prints it.
 fn printable(c: char) -> bool {
     let u = c as u32;
     u == 0x0A
         || (0x20..=0x7E).contains(&u)
-        || u == 0x85
         || (0xA0..=0xD7FF).contains(&u)
         || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
-        || (0x10000..=0x10FFFF).contains(&u)
 }
 
 fn is_break(c: char) -> bool {
