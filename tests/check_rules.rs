@@ -285,7 +285,7 @@ fn values_schema_fail() {
     assert_eq!(
         got,
         [
-            "fixtures/rule-charts/values-schema/fail/values-dev.yaml:1:15 `replicaCount` breaks values.schema.json of chart `api`: 0 is less than the minimum of 1",
+            "fixtures/rule-charts/values-schema/fail/values-dev.yaml:1:15 `replicaCount` breaks values.schema.json of chart `api`: minimum: got 0, want 1",
             "fixtures/rule-charts/values-schema/fail/values-dev.yaml:3:8 `image.tag` breaks values.schema.json of chart `api`: got number, want string",
         ]
     );

@@ -101,8 +101,8 @@ fn contract_refs_resolve_inside_the_repository_and_the_rest_are_findings_at_thei
     assert_eq!(
         got,
         vec![
-            "values-schema error dev api/values-dev.yaml:2 `image.tag` breaks `schemas/contract.json`: \"latest\" does not match \"^v[0-9]+$\"",
-            "values-schema error dev api/values-dev.yaml:3 `replicas` breaks `schemas/contract.json`: 9 is greater than the maximum of 5",
+            "values-schema error dev api/values-dev.yaml:2 `image.tag` breaks `schemas/contract.json`: 'latest' does not match pattern '^v[0-9]+$'",
+            "values-schema error dev api/values-dev.yaml:3 `replicas` breaks `schemas/contract.json`: maximum: got 9, want 5",
             "values-schema error dev schemas/common/image.json:7 schema refers to https://schemas.example.com/registry.json, which chartgate does not fetch",
             "values-schema error dev schemas/contract.json:6 schema refers to https://schemas.example.com/team.json, which chartgate does not fetch",
             "values-schema error dev schemas/contract.json:7 schema refers to ../../outside/secret.json, which is outside the repository",

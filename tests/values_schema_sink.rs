@@ -48,7 +48,7 @@ const NO_LABELS: &str = "rules:\n  required-labels: off\n";
 
 const DEV: &str = "values-schema
 
-  × `replicas` breaks values.schema.json of chart `api`: 0 is less than the minimum of 1
+  × `replicas` breaks values.schema.json of chart `api`: minimum: got 0, want 1
    ╭─[api/values-dev.yaml:1:11]
  1 │ replicas: 0
    ·           ┬
@@ -59,7 +59,7 @@ const DEV: &str = "values-schema
 
 const PROD: &str = "values-schema
 
-  × `replicas` breaks values.schema.json of chart `api`: -1 is less than the minimum of 1
+  × `replicas` breaks values.schema.json of chart `api`: minimum: got -1, want 1
    ╭─[api/values-prod.yaml:1:11]
  1 │ replicas: -1
    ·           ─┬
@@ -133,7 +133,7 @@ fn configured_severity_applies_to_values_schema_findings() {
         out,
         "values-schema
 
-  ⚠ `replicas` breaks values.schema.json of chart `api`: -1 is less than the minimum of 1
+  ⚠ `replicas` breaks values.schema.json of chart `api`: minimum: got -1, want 1
    ╭─[api/values-prod.yaml:1:11]
  1 │ replicas: -1
    ·           ─┬
@@ -198,7 +198,7 @@ fn baseline_entry_accepts_a_values_schema_finding() {
 
 1 finding: 1 error, 0 warnings, 0 infos
 Baseline: 1 fixed since it was recorded:
-  fixed: values-schema - (prod) at api/values-prod.yaml:1:11: `replicas` breaks values.schema.json of chart `api`: -1 is less than the minimum of 1
+  fixed: values-schema - (prod) at api/values-prod.yaml:1:11: `replicas` breaks values.schema.json of chart `api`: minimum: got -1, want 1
 "
     );
     assert_eq!(code, Some(1));

@@ -276,6 +276,9 @@ pub struct SchemaViolation {
     pub path: String,
     /// Helm's (santhosh-tekuri/jsonschema) wording where we map it, else the validator's.
     pub message: String,
+    /// What failed inside an `anyOf`/`oneOf`, as Helm prints it below the message: one
+    /// `- at 'PATH': MESSAGE` line each, already indented.
+    pub causes: Vec<String>,
     /// Origin of the offending value in a values file.
     pub origin: Origin,
 }
@@ -300,14 +303,14 @@ fn validate_rec(
                 ValuesError::Schema(format!("{}: values.schema.json: {e}", chart.name()))
             })?;
         let inst = to_json(&Value::map(vals.clone()));
-        for e in compiled.validator.iter_errors(&inst) {
-            let path = e.instance_path().as_str().to_string();
-            let message = helm_message(e.kind(), e.instance(), &e.to_string());
+        let errors: Vec<_> = compiled.validator.iter_errors(&inst).collect();
+        for (path, message, causes) in helm_violations(&errors, &inst) {
             let origin = origin_at(vals, &path);
             out.push(SchemaViolation {
                 chart: chart.name().to_string(),
                 path,
                 message,
+                causes,
                 origin,
             });
         }
@@ -368,14 +371,422 @@ pub fn helm_message(
         K::Type {
             kind: TypeKind::Single(t),
         } => format!("got {}, want {t}", json_type_name(instance)),
-        K::Enum { options } => {
-            let opts: Vec<String> = options
-                .as_array()
-                .map(|a| a.iter().map(|o| o.to_string()).collect())
-                .unwrap_or_default();
-            format!("value must be one of {}", opts.join(", "))
+        K::Type {
+            kind: TypeKind::Multiple(set),
+        } => {
+            // santhosh-tekuri's fixed order, whatever the schema's.
+            use jsonschema::JsonType as T;
+            let want: Vec<&str> = [
+                T::Null,
+                T::Boolean,
+                T::Number,
+                T::Integer,
+                T::String,
+                T::Array,
+                T::Object,
+            ]
+            .into_iter()
+            .filter(|t| set.contains(*t))
+            .map(|t| t.as_str())
+            .collect();
+            format!(
+                "got {}, want {}",
+                json_type_name(instance),
+                want.join(" or ")
+            )
         }
+        K::Enum { options } => {
+            let opts = options.as_array().cloned().unwrap_or_default();
+            if opts.iter().any(|o| o.is_array() || o.is_object()) {
+                "enum failed".into()
+            } else if opts.len() == 1 {
+                format!("value must be {}", display(&opts[0]))
+            } else {
+                let shown: Vec<String> = opts.iter().map(display).collect();
+                format!("value must be one of {}", shown.join(", "))
+            }
+        }
+        K::Constant { expected_value } => match expected_value.as_ref() {
+            v if v.is_array() || v.is_object() => "const failed".into(),
+            v => format!("value must be {}", display(v)),
+        },
+        K::Minimum { limit } => bound("minimum", instance, limit),
+        K::Maximum { limit } => bound("maximum", instance, limit),
+        K::ExclusiveMinimum { limit } => bound("exclusiveMinimum", instance, limit),
+        K::ExclusiveMaximum { limit } => bound("exclusiveMaximum", instance, limit),
+        K::MultipleOf { multiple_of } => format!(
+            "multipleOf: got {}, want {}",
+            go_number(instance),
+            crate::gocompat::float::format_g(*multiple_of, None, false)
+        ),
+        K::MinLength { limit } => format!("minLength: got {}, want {limit}", chars(instance)),
+        K::MaxLength { limit } => format!("maxLength: got {}, want {limit}", chars(instance)),
+        K::Pattern { pattern } => format!(
+            "{} does not match pattern {}",
+            go_quote(instance.as_str().unwrap_or_default()),
+            go_quote(pattern)
+        ),
+        K::MinItems { limit } => format!("minItems: got {}, want {limit}", count(instance)),
+        K::MaxItems { limit } => format!("maxItems: got {}, want {limit}", count(instance)),
+        K::MinProperties { limit } => {
+            format!("minProperties: got {}, want {limit}", count(instance))
+        }
+        K::MaxProperties { limit } => {
+            format!("maxProperties: got {}, want {limit}", count(instance))
+        }
+        K::UniqueItems => match duplicates(instance) {
+            Some((i, j)) => format!("items at {i} and {j} are equal"),
+            None => fallback.replace('\n', " "),
+        },
+        K::Not { .. } => "'not' failed".into(),
+        K::FalseSchema => "false schema".into(),
         _ => fallback.replace('\n', " "),
+    }
+}
+
+/// `got X, want Y` of a numeric bound, numbers as Go's `%v` prints a float64.
+fn bound(keyword: &str, instance: &serde_json::Value, limit: &serde_json::Value) -> String {
+    format!(
+        "{keyword}: got {}, want {}",
+        go_number(instance),
+        go_number(limit)
+    )
+}
+
+fn go_number(v: &serde_json::Value) -> String {
+    match v.as_f64() {
+        Some(f) => crate::gocompat::float::format_g(f, None, false),
+        None => v.to_string(),
+    }
+}
+
+fn chars(v: &serde_json::Value) -> usize {
+    v.as_str().map_or(0, |s| s.chars().count())
+}
+
+fn count(v: &serde_json::Value) -> usize {
+    match v {
+        serde_json::Value::Array(a) => a.len(),
+        serde_json::Value::Object(o) => o.len(),
+        _ => 0,
+    }
+}
+
+/// The first pair of equal items, as santhosh-tekuri's `duplicates` finds it.
+fn duplicates(v: &serde_json::Value) -> Option<(usize, usize)> {
+    let items = v.as_array()?;
+    for j in 1..items.len() {
+        for i in 0..j {
+            if items[i] == items[j] {
+                return Some((i, j));
+            }
+        }
+    }
+    None
+}
+
+/// santhosh-tekuri's `quote`: Go's `%q` with `"` unescaped and `'` escaped, in single quotes.
+fn go_quote(s: &str) -> String {
+    let q = crate::gocompat::quote::quote(s);
+    let inner = &q[1..q.len() - 1];
+    format!("'{}'", inner.replace("\\\"", "\"").replace('\'', "\\'"))
+}
+
+/// santhosh-tekuri's `display` of a primitive value.
+fn display(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => go_quote(s),
+        serde_json::Value::Array(_) | serde_json::Value::Object(_) => "value".into(),
+        serde_json::Value::Null => "<nil>".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The violations as Helm (santhosh-tekuri/jsonschema v6) reports them: errors of one
+/// `required` merged (`missing properties 'x', 'y'`), `anyOf`/`oneOf` with the failing branches'
+/// errors below them, in the order santhosh-tekuri evaluates (see [`order_key`]).
+pub fn helm_violations(
+    errors: &[jsonschema::ValidationError<'_>],
+    root: &serde_json::Value,
+) -> Vec<(String, String, Vec<String>)> {
+    use jsonschema::error::ValidationErrorKind as K;
+    // santhosh-tekuri stops at a schema's failing `type` (then `const`, `enum`, `format`):
+    // nothing else of that schema is checked on that value.
+    let stops = |e: &jsonschema::ValidationError<'_>| {
+        matches!(
+            e.kind(),
+            K::Type { .. } | K::Constant { .. } | K::Enum { .. } | K::Format { .. }
+        )
+    };
+    let parent = |e: &jsonschema::ValidationError<'_>| {
+        let sp = e.schema_path().as_str();
+        sp.rsplit_once('/').map_or("", |(p, _)| p).to_string()
+    };
+    let within =
+        |path: &str, prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    let stopped = |e: &jsonschema::ValidationError<'_>| {
+        errors.iter().any(|o| {
+            !std::ptr::eq(o, e)
+                && stops(o)
+                && within(e.schema_path().as_str(), &parent(o))
+                && within(e.instance_path().as_str(), o.instance_path().as_str())
+                && !(stops(e)
+                    && parent(e) == parent(o)
+                    && rank(last_segment(e.schema_path().as_str()))
+                        < rank(last_segment(o.schema_path().as_str())))
+        })
+    };
+    let mut sorted: Vec<&jsonschema::ValidationError<'_>> =
+        errors.iter().filter(|e| !stopped(e)).collect();
+    sorted.sort_by_cached_key(|e| order_key(e));
+    // `allOf`: the failing branches' errors below one `'allOf' failed`.
+    let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let Some((prefix, at)) = all_of_prefix(sorted[i]) else {
+            let end = (i..sorted.len())
+                .find(|&j| all_of_prefix(sorted[j]).is_some())
+                .unwrap_or(sorted.len());
+            out.extend(describe_all(&sorted[i..end], root, 1));
+            i = end;
+            continue;
+        };
+        let end = (i..sorted.len())
+            .find(|&j| all_of_prefix(sorted[j]).is_none_or(|(p, _)| p != prefix))
+            .unwrap_or(sorted.len());
+        let causes = describe_all(&sorted[i..end], root, 2)
+            .into_iter()
+            .flat_map(|(p, m, sub)| std::iter::once(format!("  - at '{p}': {m}")).chain(sub))
+            .collect();
+        out.push((at, "'allOf' failed".into(), causes));
+        i = end;
+    }
+    out
+}
+
+fn last_segment(p: &str) -> &str {
+    p.rsplit_once('/').map_or(p, |(_, l)| l)
+}
+
+/// For an error inside an `allOf`: the schema path up to that `allOf` and the instance path
+/// the `allOf` applies to.
+fn all_of_prefix(e: &jsonschema::ValidationError<'_>) -> Option<(String, String)> {
+    let schema = pointer_segments(e.schema_path().as_str());
+    let at = schema.iter().position(|s| s == "allOf")?;
+    let mut consumed = 0;
+    let mut i = 0;
+    while i < at {
+        match schema[i].as_str() {
+            "properties" | "patternProperties" | "prefixItems" => {
+                consumed += 1;
+                i += 1;
+            }
+            "additionalProperties" | "items" | "additionalItems" => consumed += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    let inst = pointer_segments(e.instance_path().as_str());
+    let path: String = inst
+        .iter()
+        .take(consumed)
+        .map(|s| format!("/{}", s.replace('~', "~0").replace('/', "~1")))
+        .collect();
+    let prefix = e
+        .schema_path()
+        .as_str()
+        .split('/')
+        .take(at + 2)
+        .collect::<Vec<_>>()
+        .join("/");
+    Some((prefix, path))
+}
+
+/// Each error (required ones of one keyword merged) with its causes, `depth` levels in.
+fn describe_all(
+    errors: &[&jsonschema::ValidationError<'_>],
+    root: &serde_json::Value,
+    depth: usize,
+) -> Vec<(String, String, Vec<String>)> {
+    use jsonschema::error::ValidationErrorKind as K;
+    let mut out: Vec<(String, String, Vec<String>)> = Vec::new();
+    let mut last_required: Option<(String, String)> = None;
+    let mut missing: Vec<String> = Vec::new();
+    let flush = |out: &mut Vec<(String, String, Vec<String>)>, missing: &mut Vec<String>| {
+        if let Some(last) = out.last_mut()
+            && missing.len() > 1
+        {
+            let names: Vec<String> = missing.iter().map(|m| go_quote(m)).collect();
+            last.1 = format!("missing properties {}", names.join(", "));
+        }
+        missing.clear();
+    };
+    for e in errors {
+        let path = e.instance_path().as_str().to_string();
+        // `additionalProperties: false` where nothing else names properties is a false schema
+        // to the validator, reported once at the object with the first offending value;
+        // santhosh-tekuri names every property of the object.
+        if matches!(e.kind(), K::FalseSchema)
+            && e.schema_path().as_str().ends_with("/additionalProperties")
+            && let Some(serde_json::Value::Object(object)) = root.pointer(&path)
+        {
+            flush(&mut out, &mut missing);
+            last_required = None;
+            let names: Vec<String> = object.keys().map(|k| go_quote(k)).collect();
+            let message = format!("additional properties {} not allowed", names.join(", "));
+            out.push((path, message, Vec::new()));
+            continue;
+        }
+        if let K::Required { property } = e.kind() {
+            let key = (path.clone(), e.schema_path().as_str().to_string());
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_string);
+            if last_required.as_ref() == Some(&key) {
+                missing.push(name);
+                continue;
+            }
+            flush(&mut out, &mut missing);
+            last_required = Some(key);
+            missing.push(name);
+            out.push((
+                path,
+                format!("missing property {}", go_quote(&missing[0])),
+                Vec::new(),
+            ));
+            continue;
+        }
+        flush(&mut out, &mut missing);
+        last_required = None;
+        let (message, branches) = match e.kind() {
+            K::AnyOf { context } => ("'anyOf' failed".to_string(), Some(context)),
+            K::OneOfNotValid { context } => {
+                ("'oneOf' failed, none matched".to_string(), Some(context))
+            }
+            K::OneOfMultipleValid { context } => {
+                let matched: Vec<String> = context
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, errs)| errs.is_empty())
+                    .map(|(i, _)| i.to_string())
+                    .take(2)
+                    .collect();
+                (
+                    format!("'oneOf' failed, subschemas {} matched", matched.join(", ")),
+                    None,
+                )
+            }
+            kind => (helm_message(kind, e.instance(), &e.to_string()), None),
+        };
+        let mut causes = Vec::new();
+        for branch in branches.into_iter().flatten() {
+            let refs: Vec<&jsonschema::ValidationError<'_>> = branch.iter().collect();
+            for (p, m, sub) in describe_all(&refs, root, depth + 1) {
+                causes.push(format!("{}- at '{p}': {m}", "  ".repeat(depth)));
+                causes.extend(sub);
+            }
+        }
+        out.push((path, message, causes));
+    }
+    flush(&mut out, &mut missing);
+    out
+}
+
+/// Where santhosh-tekuri reports an error among its siblings: at each schema level it checks
+/// `type`, `const`, `enum`, `format`, `$ref`, then the object keywords (`minProperties`,
+/// `maxProperties`, `required`, `dependencies`, each property by name — `properties`,
+/// `patternProperties` and an `additionalProperties` schema —, `additionalProperties: false`,
+/// `propertyNames`), the array, string and number keywords, and last `not`, `allOf`, `anyOf`,
+/// `oneOf`, `if`. The key walks the error's schema path with its instance path.
+fn order_key(e: &jsonschema::ValidationError<'_>) -> Vec<(u8, String)> {
+    let schema: Vec<String> = pointer_segments(e.schema_path().as_str());
+    let instance: Vec<String> = pointer_segments(e.instance_path().as_str());
+    let mut inst = instance.iter();
+    let mut key = Vec::new();
+    let mut i = 0;
+    while i < schema.len() {
+        let kw = schema[i].as_str();
+        let last = i + 1 == schema.len();
+        let entry = match kw {
+            "properties" | "patternProperties" => {
+                i += 1;
+                (14, inst.next().cloned().unwrap_or_default())
+            }
+            "additionalProperties" if last => (15, String::new()),
+            "additionalProperties" => (14, inst.next().cloned().unwrap_or_default()),
+            "items" | "prefixItems" | "additionalItems" => {
+                if schema
+                    .get(i + 1)
+                    .is_some_and(|s| s.parse::<usize>().is_ok())
+                    && kw != "items"
+                    || kw == "prefixItems"
+                {
+                    i += 1;
+                }
+                let n = inst
+                    .next()
+                    .and_then(|s| s.parse::<usize>().ok())
+                    .unwrap_or(0);
+                (23, format!("{n:020}"))
+            }
+            "allOf" | "anyOf" | "oneOf" => {
+                if !last {
+                    i += 1;
+                }
+                (rank(kw), String::new())
+            }
+            "dependencies" | "dependentSchemas" | "dependentRequired" => {
+                i += 1;
+                (rank(kw), String::new())
+            }
+            _ => (rank(kw), String::new()),
+        };
+        key.push(entry);
+        i += 1;
+    }
+    key
+}
+
+fn pointer_segments(p: &str) -> Vec<String> {
+    p.split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect()
+}
+
+fn rank(keyword: &str) -> u8 {
+    match keyword {
+        "type" => 0,
+        "const" => 1,
+        "enum" => 2,
+        "format" => 3,
+        "$ref" => 4,
+        "minProperties" => 10,
+        "maxProperties" => 11,
+        "required" => 12,
+        "dependencies" => 13,
+        "propertyNames" => 16,
+        "dependentSchemas" => 17,
+        "dependentRequired" => 18,
+        "minItems" => 20,
+        "maxItems" => 21,
+        "uniqueItems" => 22,
+        "contains" | "minContains" | "maxContains" => 24,
+        "minLength" => 30,
+        "maxLength" => 31,
+        "pattern" => 32,
+        "contentEncoding" | "contentMediaType" | "contentSchema" => 33,
+        "minimum" => 40,
+        "maximum" => 41,
+        "exclusiveMinimum" => 42,
+        "exclusiveMaximum" => 43,
+        "multipleOf" => 44,
+        "not" => 50,
+        "allOf" => 51,
+        "anyOf" => 52,
+        "oneOf" => 53,
+        "if" | "then" | "else" => 54,
+        _ => 60,
     }
 }
 
@@ -410,6 +821,10 @@ pub fn schema_error_message(violations: &[SchemaViolation]) -> String {
             last = Some(&v.chart);
         }
         s.push_str(&format!("- at '{}': {}\n", v.path, v.message));
+        for c in &v.causes {
+            s.push_str(c);
+            s.push('\n');
+        }
     }
     s
 }
