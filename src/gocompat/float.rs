@@ -10,8 +10,10 @@ fn decimal_digits(f: f64, sig: Option<usize>, f32_bits: bool) -> (String, i32) {
     let s = match (sig, f32_bits) {
         (None, false) => format!("{:e}", f),
         (None, true) => format!("{:e}", f as f32),
-        (Some(p), false) => format!("{:.*e}", p.max(1) - 1, f),
-        (Some(p), true) => format!("{:.*e}", p.max(1) - 1, f as f32),
+        // Past PREC_EXACT digits every digit is a zero (and Rust's formatter takes at most
+        // 65,535): `printf "%.*v" 99929 -.5` panicked.
+        (Some(p), false) => format!("{:.*e}", p.clamp(1, PREC_EXACT) - 1, f),
+        (Some(p), true) => format!("{:.*e}", p.clamp(1, PREC_EXACT) - 1, f as f32),
     };
     let (mant, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
