@@ -530,3 +530,25 @@ fn sops_metadata_is_not_an_unknown_field() {
         ]
     );
 }
+
+#[test]
+fn a_directory_source_keeps_only_the_files_argo_cd_reads() {
+    // A clone of the repository (its origin maps the Applications' repoURL to it; `--repo`
+    // would also read every Application of the mapped checkout).
+    let t = tempfile::tempdir().unwrap();
+    support::copy_dir(&fixture("directory-include-exclude"), t.path());
+    support::write_tree(
+        t.path(),
+        &[(
+            ".git/config",
+            "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
+        )],
+    );
+    let r = cli(["check", "--list", "root.yaml"]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "charts/web  env none: charts/web/values.yaml  [from apps/web-included.yaml:1]\n\
+         root.yaml  manifest\n"
+    );
+}

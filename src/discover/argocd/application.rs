@@ -33,6 +33,10 @@ pub struct Source {
     pub helm: Option<Helm>,
     /// `directory.recurse`.
     pub recurse: bool,
+    /// `directory.include` and `directory.exclude`: globs on a file's path relative to the
+    /// source's path.
+    pub include: Option<String>,
+    pub exclude: Option<String>,
     /// `kustomize:` or `plugin:` is set.
     pub other_tool: Option<&'static str>,
 }
@@ -256,6 +260,8 @@ fn source(v: &Value, at: &str) -> Result<Source, FieldError> {
     }
     if let Some(d) = v.get("directory").filter(|d| d.is_object()) {
         s.recurse = opt_bool(d, "recurse", &format!("{at}.directory."))?;
+        s.include = opt_str(d, "include", &format!("{at}.directory."))?;
+        s.exclude = opt_str(d, "exclude", &format!("{at}.directory."))?;
     }
     if v.get("kustomize").is_some_and(|k| !k.is_null()) {
         s.other_tool = Some("kustomize");

@@ -262,6 +262,46 @@ fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
     out
 }
 
+/// The text that makes Argo CD skip a manifest file of a directory source
+/// (`skipFileRenderingMarker`, reposerver/repository/repository.go).
+const SKIP_FILE_RENDERING_MARKER: &str = "+argocd:skip-file-rendering";
+
+/// `directory.include` / `directory.exclude` as Argo CD matches them
+/// (`getPotentiallyValidManifestFile`): gobwas globs without separators (`*` crosses `/`,
+/// `{a,b}` alternatives) on the file's path relative to the source's path; a pattern that does
+/// not compile matches nothing.
+struct DirectoryFilter {
+    include: Option<Option<globset::GlobMatcher>>,
+    exclude: Option<Option<globset::GlobMatcher>>,
+}
+
+impl DirectoryFilter {
+    fn new(include: Option<&str>, exclude: Option<&str>) -> Self {
+        let compile = |p: &str| {
+            globset::GlobBuilder::new(p)
+                .literal_separator(false)
+                .backslash_escape(true)
+                .build()
+                .ok()
+                .map(|g| g.compile_matcher())
+        };
+        DirectoryFilter {
+            include: include.map(compile),
+            exclude: exclude.map(compile),
+        }
+    }
+
+    fn keeps(&self, dir: &Path, file: &Path) -> bool {
+        let rel = file.strip_prefix(dir).unwrap_or(file);
+        let matches =
+            |g: &Option<globset::GlobMatcher>| g.as_ref().is_some_and(|g| g.is_match(rel));
+        if self.exclude.as_ref().is_some_and(matches) {
+            return false;
+        }
+        self.include.as_ref().is_none_or(matches)
+    }
+}
+
 /// A source's `path` under its repository's local root (a leading `/` is the root); None when
 /// it leads out of the repository.
 fn path_in_repo(root: &Path, rel: &str) -> Option<PathBuf> {
@@ -936,10 +976,18 @@ impl Resolver<'_> {
                 // A directory of manifests: its Applications and ApplicationSets are this app's
                 // children.
                 let mut children = Vec::new();
+                let filter = DirectoryFilter::new(s.include.as_deref(), s.exclude.as_deref());
                 for f in candidate_files(&dir, s.recurse) {
+                    if !filter.keeps(&dir, &f) {
+                        continue;
+                    }
                     let Ok(text) = read_text(&f) else {
                         continue;
                     };
+                    // Argo CD skips a file holding its marker.
+                    if text.contains(SKIP_FILE_RENDERING_MARKER) {
+                        continue;
+                    }
                     if let Ok(docs) = read_docs(&f, &text) {
                         children.extend(docs.applications);
                         children.extend(docs.application_sets);
