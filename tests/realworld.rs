@@ -552,3 +552,35 @@ fn a_directory_source_keeps_only_the_files_argo_cd_reads() {
          root.yaml  manifest\n"
     );
 }
+
+#[test]
+fn argo_cd_build_environment_is_substituted_in_helm_sources() {
+    let t = tempfile::tempdir().unwrap();
+    support::copy_dir(&fixture("argocd-envsubst"), t.path());
+    support::write_tree(
+        t.path(),
+        &[(
+            ".git/config",
+            "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
+        )],
+    );
+    let r = cli(["values", "web", "."]).dir(t.path()).run();
+    assert_eq!(
+        (r.code, r.stderr.as_str(), r.stdout.as_str()),
+        (
+            Some(0),
+            "",
+            "# charts/web environment none (release web, namespace web)\n\
+             project: \"team@main\"  # apps/web.yaml:21\n\
+             replicas: 2  # charts/web/values-web.yaml:1\n\
+             tag: \"pa$word\"  # apps/web.yaml:18\n\
+             who: \"ns-web\"  # apps/web.yaml:16\n"
+        )
+    );
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert!(
+        r.stdout.contains("apps/web.yaml:40  unresolved: Application web-sha: `values-$ARGOCD_APP_REVISION_SHORT.yaml` uses $ARGOCD_APP_REVISION_SHORT, the commit Argo CD resolves, which chartgate cannot know\n"),
+        "{}",
+        r.stdout
+    );
+}

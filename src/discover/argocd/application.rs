@@ -45,6 +45,8 @@ pub struct Source {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Application {
     pub name: String,
+    /// `spec.project`.
+    pub project: String,
     /// `metadata.namespace` (the Argo CD namespace), empty when unset.
     pub app_namespace: String,
     pub sources: Vec<Source>,
@@ -283,6 +285,9 @@ pub fn parse(doc: &Value) -> Result<Application, FieldError> {
     let mut app = Application {
         name,
         app_namespace: opt_str(meta, "namespace", "metadata.")?.unwrap_or_default(),
+        project: (spec.get("project").and_then(Value::as_str))
+            .unwrap_or_default()
+            .to_string(),
         ..Application::default()
     };
     match (

@@ -23,6 +23,7 @@
 pub mod application;
 pub mod appset;
 pub mod deps;
+mod env;
 pub mod helm;
 pub mod repos;
 
@@ -997,7 +998,32 @@ impl Resolver<'_> {
             }
             (dir.clone(), dir, root.clone())
         };
-        let helm = s.helm.clone().unwrap_or_default();
+        let mut helm = s.helm.clone().unwrap_or_default();
+        // Argo CD's build environment in value file paths (after a `$ref/` prefix),
+        // `fileParameters` paths and `parameters` values.
+        let env = env::Env::new(app, s);
+        for (i, raw) in helm.value_files.iter_mut().enumerate() {
+            let (prefix, rest) = match raw.split_once('/') {
+                Some((r, rest)) if r.strip_prefix('$').is_some_and(|n| refs.contains_key(n)) => {
+                    (format!("{r}/"), rest.to_string())
+                }
+                _ => (String::new(), raw.clone()),
+            };
+            let rest = env
+                .subst(&rest)
+                .map_err(|e| SourceError::at(format!("helm.valueFiles[{i}]"), e))?;
+            *raw = format!("{prefix}{rest}");
+        }
+        for (i, (_, p)) in helm.file_parameters.iter_mut().enumerate() {
+            *p = env
+                .subst(p)
+                .map_err(|e| SourceError::at(format!("helm.fileParameters[{i}].path"), e))?;
+        }
+        for (i, (_, v, _)) in helm.parameters.iter_mut().enumerate() {
+            *v = env
+                .subst(v)
+                .map_err(|e| SourceError::at(format!("helm.parameters[{i}].value"), e))?;
+        }
         let values = helm::value_files(
             &helm.value_files,
             &app_path,
