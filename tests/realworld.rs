@@ -584,3 +584,25 @@ fn argo_cd_build_environment_is_substituted_in_helm_sources() {
         r.stdout
     );
 }
+
+#[test]
+fn argocd_source_override_files_are_merged_into_the_source() {
+    let t = tempfile::tempdir().unwrap();
+    support::copy_dir(&fixture("argocd-source-override"), t.path());
+    support::write_tree(
+        t.path(),
+        &[(
+            ".git/config",
+            "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
+        )],
+    );
+    let r = cli(["values", "web", "."]).dir(t.path()).run();
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    assert!(
+        r.stdout.contains("tag: \"2.5.0\"")
+            && r.stdout.contains("who: \"from-argocd-source\"")
+            && r.stdout.contains("replicas: 1  # charts/web/values.yaml:1"),
+        "{}",
+        r.stdout
+    );
+}

@@ -242,6 +242,11 @@ fn helm(v: &Value, at: &str) -> Result<Helm, FieldError> {
     Ok(h)
 }
 
+/// One source (`spec.source` or an entry of `spec.sources`) read on its own.
+pub fn parse_source(v: &Value, at: &str) -> Result<Source, FieldError> {
+    source(v, at)
+}
+
 fn source(v: &Value, at: &str) -> Result<Source, FieldError> {
     if !v.is_object() {
         return Err(FieldError::new(at, "must be a map"));

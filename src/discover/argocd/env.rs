@@ -19,13 +19,18 @@ const REVISION_VARS: [&str; 3] = [
     "ARGOCD_APP_REVISION_SHORT_8",
 ];
 
+/// Argo CD's `InstanceName`: the Application's name, prefixed with its namespace outside
+/// Argo CD's own (`argocd`).
+pub fn instance_name(app: &Application) -> String {
+    match app.app_namespace.as_str() {
+        "" | "argocd" => app.name.clone(),
+        ns => format!("{ns}_{}", app.name),
+    }
+}
+
 impl Env {
     pub fn new(app: &Application, source: &Source) -> Env {
-        // `InstanceName`: the name, prefixed with its namespace outside Argo CD's own.
-        let name = match app.app_namespace.as_str() {
-            "" | "argocd" => app.name.clone(),
-            ns => format!("{ns}_{}", app.name),
-        };
+        let name = instance_name(app);
         Env {
             vars: vec![
                 ("ARGOCD_APP_NAME", name),

@@ -263,6 +263,82 @@ fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
     out
 }
 
+/// Argo CD's `mergeSourceParameters`: the source `at` of `doc` with `.argocd-source.yaml` and
+/// then `.argocd-source-<app>.yaml` of its path applied as JSON merge patches, keeping its
+/// `repoURL`, `path`, `chart` and `targetRevision`. None when neither file exists.
+fn source_overrides(
+    doc: &Doc,
+    at: &str,
+    app_path: &Path,
+    app_name: &str,
+    repo_root: &Path,
+) -> Result<Option<Source>, String> {
+    let files = [
+        app_path.join(".argocd-source.yaml"),
+        app_path.join(format!(".argocd-source-{app_name}.yaml")),
+    ];
+    if !files.iter().any(|f| f.is_file()) {
+        return Ok(None);
+    }
+    let base = if doc.generated {
+        "/spec/template/spec"
+    } else {
+        "/spec"
+    };
+    let pointer = match at
+        .strip_prefix("spec.sources[")
+        .and_then(|r| r.strip_suffix(']'))
+    {
+        Some(i) => format!("{base}/sources/{i}"),
+        None => format!("{base}/source"),
+    };
+    let Some(original) = doc.json.pointer(&pointer) else {
+        return Ok(None);
+    };
+    let mut merged = original.clone();
+    for f in files.iter().filter(|f| f.is_file()) {
+        let shown = f.strip_prefix(repo_root).unwrap_or(f).display().to_string();
+        let text = crate::confine::read_repo_text(f, crate::model::Limits::default().file_bytes)
+            .map_err(|e| format!("{shown}: {e}"))?;
+        let docs = crate::yaml::parse_stream(&text, &Default::default())
+            .map_err(|e| format!("{shown}: {e}"))?;
+        let patch = docs.first().map_or(Value::Null, |d| d.root.to_json());
+        merge_patch(&mut merged, &patch);
+    }
+    if let Value::Object(m) = &mut merged {
+        for k in ["repoURL", "path", "chart", "targetRevision"] {
+            match original.get(k) {
+                Some(v) => m.insert(k.to_string(), v.clone()),
+                None => m.remove(k),
+            };
+        }
+    }
+    application::parse_source(&merged, at)
+        .map(Some)
+        .map_err(|e| format!("after .argocd-source overrides: {e}"))
+}
+
+/// RFC 7386 JSON merge patch (`jsonpatch.MergePatch`): objects merge key by key, `null`
+/// removes, anything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(p) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    if let Value::Object(t) = target {
+        for (k, v) in p {
+            if v.is_null() {
+                t.remove(k);
+            } else {
+                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+    }
+}
+
 /// The text that makes Argo CD skip a manifest file of a directory source
 /// (`skipFileRenderingMarker`, reposerver/repository/repository.go).
 const SKIP_FILE_RENDERING_MARKER: &str = "+argocd:skip-file-rendering";
@@ -998,6 +1074,15 @@ impl Resolver<'_> {
             }
             (dir.clone(), dir, root.clone())
         };
+        // `.argocd-source.yaml` and `.argocd-source-<app>.yaml` in the source's path (written
+        // back by argocd-image-updater) are merged into the source before it is built.
+        let overridden = if s.path.is_some() {
+            source_overrides(doc, at, &app_path, &env::instance_name(app), &repo_root)
+                .map_err(|e| SourceError::at("path", e))?
+        } else {
+            None
+        };
+        let s = overridden.as_ref().unwrap_or(s);
         let mut helm = s.helm.clone().unwrap_or_default();
         // Argo CD's build environment in value file paths (after a `$ref/` prefix),
         // `fileParameters` paths and `parameters` values.
