@@ -19,6 +19,11 @@ fn as_list(name: &str, v: &Value) -> Result<Arc<Vec<Value>>, String> {
         Value::Nil => {
             Err("runtime error: invalid memory address or nil pointer dereference".into())
         }
+        // Sprig's `mustSlice` words it its own way.
+        other if name == "slice" || name == "mustSlice" => Err(format!(
+            "list should be type of slice or array but {}",
+            kind_name(other)
+        )),
         other => Err(format!("Cannot {name} on type {}", kind_name(other))),
     }
 }

@@ -200,16 +200,32 @@ fn split(args: &[Value], name: &str) -> Result<Value, String> {
     let limit = super::call_limits().items;
     let mut parts = Vec::new();
     let mut steps = super::Steps::new();
-    let it: Box<dyn Iterator<Item = &str>> = if n < 0 {
-        Box::new(re.split(s))
-    } else {
-        Box::new(re.splitn(s, n as usize))
-    };
-    for p in it {
+    // Go's `Regexp.Split`: an empty match at the start gives no piece, and no empty piece
+    // follows a match at the end (`regexSplit "" "abc" -1` is [a b c]).
+    let pattern = arg_str(&args[0])?;
+    if !pattern.is_empty() && s.is_empty() {
+        return Ok(Value::list(vec![Value::str("")]));
+    }
+    let (mut beg, mut end) = (0, 0);
+    let mut push = |parts: &mut Vec<Value>, piece: &str| -> Result<(), String> {
         steps.step()?;
         super::check_items(name, parts.len() as u128 + 1)
             .map_err(|_| format!("{name}: more than {limit} pieces (limits.range-iterations)"))?;
-        parts.push(Value::str(p));
+        parts.push(Value::str(piece));
+        Ok(())
+    };
+    for m in re.find_iter(s) {
+        if n > 0 && parts.len() as i64 == n - 1 {
+            break;
+        }
+        end = m.start();
+        if m.end() != 0 {
+            push(&mut parts, &s[beg..end])?;
+        }
+        beg = m.end();
+    }
+    if end != s.len() {
+        push(&mut parts, &s[beg..])?;
     }
     Ok(Value::list(parts))
 }

@@ -167,13 +167,27 @@ pub(super) fn substr(args: &[Value]) -> Result<Value, String> {
     let (start, end) = (arg_int(&args[0])?, arg_int(&args[1])?);
     let t = str_text(&args[2])?;
     let len = t.s.len() as i64;
-    // Sprig: start < 0 → s[:end]; end < 0 or end > len → s[start:]; else s[start:end].
+    // Sprig: start < 0 → s[:end]; end < 0 or end > len → s[start:]; else s[start:end]; a
+    // slice Go cannot take panics, and the template reports the runtime error.
+    let out_of_range = |r: String| Err(format!("runtime error: slice bounds out of range {r}"));
     let (a, b) = if start < 0 {
-        (0, end.clamp(0, len))
+        if end < 0 {
+            return out_of_range(format!("[:{end}]"));
+        }
+        if end > len {
+            return out_of_range(format!("[:{end}] with length {len}"));
+        }
+        (0, end)
     } else if end < 0 || end > len {
-        (start.min(len), len)
+        if start > len {
+            return out_of_range(format!("[{start}:{len}]"));
+        }
+        (start, len)
     } else {
-        (start.min(end), end)
+        if start > end {
+            return out_of_range(format!("[{start}:{end}]"));
+        }
+        (start, end)
     };
     let (a, b) = (
         clamp_boundary(&t.s, a as usize),
