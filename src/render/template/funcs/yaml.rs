@@ -628,9 +628,15 @@ fn yaml_error(e: &crate::yaml::YamlError) -> String {
             .message
             .replace("common.Values", "map[string]interface {}");
     }
+    // go-yaml v2's `fail` prints the problem only, never libyaml's context ("while parsing a
+    // node, ").
+    let problem = match e.message.split_once(", ") {
+        Some((context, problem)) if context.starts_with("while ") => problem,
+        _ => e.message.as_str(),
+    };
     format!(
-        "error converting YAML to JSON: yaml: line {}: {}",
-        e.pos.line, e.message
+        "error converting YAML to JSON: yaml: line {}: {problem}",
+        e.pos.line
     )
 }
 
