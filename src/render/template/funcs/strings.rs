@@ -404,95 +404,231 @@ pub(super) fn plural(args: &[Value]) -> Result<Value, String> {
     })
 }
 
-/// Splits into words the way xstrings does for case conversion (case changes, `_`, `-`, space).
-fn words(s: &str) -> Vec<String> {
-    let chars: Vec<char> = s.chars().collect();
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '_' || c == '-' || c == ' ' || c == '.' {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
-            }
-            continue;
-        }
-        if c.is_uppercase() && !cur.is_empty() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower) {
-                words.push(std::mem::take(&mut cur));
-            }
-        }
-        cur.push(c);
+/// xstrings' word kinds (`nextWord`).
+#[derive(Clone, Copy, PartialEq)]
+enum Word {
+    Number,
+    Upper,
+    Alphabet,
+    Connector,
+    Punct,
+    Other,
+}
+
+fn is_connector(c: char) -> bool {
+    c == '-' || c == '_' || c.is_whitespace()
+}
+
+/// xstrings' `isAlphabet`: a letter that is not CJK.
+fn is_alphabet(c: char) -> bool {
+    c.is_alphabetic() && !matches!(c as u32, 0x3400..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Go's `unicode.IsPunct` (category P) for ASCII, and the common punctuation blocks beyond.
+fn is_punct(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_punctuation()
+            && !matches!(c, '$' | '+' | '<' | '=' | '>' | '^' | '`' | '|' | '~');
     }
-    if !cur.is_empty() {
-        words.push(cur);
+    matches!(c as u32, 0x00A1 | 0x00A7 | 0x00AB | 0x00B6 | 0x00B7 | 0x00BB | 0x00BF | 0x2010..=0x2027 | 0x2030..=0x205E | 0x3001..=0x3003 | 0x3008..=0x3011)
+}
+
+/// xstrings' `nextWord`: the kind and text of the word `s` starts with, and the rest.
+fn next_word(s: &str) -> (Word, &str, &str) {
+    let mut chars = s.char_indices().peekable();
+    let Some((_, r)) = chars.next() else {
+        return (Word::Other, "", "");
+    };
+    let mut offset = r.len_utf8();
+    let take_while = |chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
+                      offset: &mut usize,
+                      keep: &dyn Fn(char) -> bool| {
+        while let Some(&(_, c)) = chars.peek() {
+            if !keep(c) {
+                break;
+            }
+            *offset += c.len_utf8();
+            chars.next();
+        }
+    };
+    let kind = if is_connector(r) {
+        take_while(&mut chars, &mut offset, &is_connector);
+        Word::Connector
+    } else if is_punct(r) {
+        take_while(&mut chars, &mut offset, &is_punct);
+        Word::Punct
+    } else if r.is_uppercase() {
+        if let Some(&(_, r2)) = chars.peek() {
+            if r2.is_uppercase() {
+                let mut prev = r2.len_utf8();
+                offset += prev;
+                chars.next();
+                while let Some(&(_, c)) = chars.peek() {
+                    if !c.is_uppercase() {
+                        break;
+                    }
+                    prev = c.len_utf8();
+                    offset += prev;
+                    chars.next();
+                }
+                // "HTTPStatus" is "HTTP" and "Status".
+                if chars.peek().is_some_and(|&(_, c)| is_alphabet(c)) {
+                    offset -= prev;
+                }
+            } else if is_alphabet(r2) {
+                offset += r2.len_utf8();
+                chars.next();
+                take_while(&mut chars, &mut offset, &|c| {
+                    is_alphabet(c) && !c.is_uppercase()
+                });
+            }
+        }
+        Word::Upper
+    } else if is_alphabet(r) {
+        take_while(&mut chars, &mut offset, &|c| {
+            is_alphabet(c) && !c.is_uppercase()
+        });
+        Word::Alphabet
+    } else if r.is_numeric() {
+        take_while(&mut chars, &mut offset, &char::is_numeric);
+        Word::Number
+    } else {
+        take_while(&mut chars, &mut offset, &|c| {
+            !(is_connector(c) || is_alphabet(c) || c.is_numeric() || is_punct(c))
+        });
+        Word::Other
+    };
+    (kind, &s[..offset], &s[offset..])
+}
+
+/// xstrings' `toLower`: an upper-case or connector word lower-cased, its connectors replaced.
+fn to_lower_word(out: &mut String, kind: Word, word: &str, connector: char) {
+    if kind != Word::Upper && kind != Word::Connector {
+        out.push_str(word);
+        return;
     }
-    words
+    for c in word.chars() {
+        if is_connector(c) {
+            out.push(connector);
+        } else if c.is_uppercase() {
+            out.extend(c.to_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+/// xstrings' `camelCaseToLowerCase` (`snakecase`, `kebabcase`): words lower-cased and joined
+/// by `connector`; every connector kept (each becomes `connector`), punctuation kept, a number
+/// joined to the word before it unless lower-case letters follow it (`http2xx` → `http_2xx`,
+/// `Bld4Floor` → `bld4_floor`).
+fn camel_to_lower(s: &str, connector: char) -> String {
+    let mut out = String::with_capacity(s.len() + 4);
+    if s.is_empty() {
+        return out;
+    }
+    let (mut wt, mut word, mut remaining) = next_word(s);
+    while !remaining.is_empty() {
+        if wt != Word::Connector {
+            to_lower_word(&mut out, wt, word, connector);
+        }
+        let (prev, last) = (wt, word);
+        (wt, word, remaining) = next_word(remaining);
+        match prev {
+            Word::Number => {
+                while wt == Word::Alphabet || wt == Word::Number {
+                    to_lower_word(&mut out, wt, word, connector);
+                    (wt, word, remaining) = next_word(remaining);
+                }
+                if wt != Word::Punct && wt != Word::Connector && !word.is_empty() {
+                    out.push(connector);
+                }
+            }
+            Word::Connector => to_lower_word(&mut out, prev, last, connector),
+            Word::Punct => {}
+            _ => {
+                if wt != Word::Number {
+                    if wt != Word::Connector && wt != Word::Punct {
+                        out.push(connector);
+                    }
+                    continue;
+                }
+                if remaining.is_empty() {
+                    continue;
+                }
+                let last = word;
+                (wt, word, remaining) = next_word(remaining);
+                // A number is part of the word before it ("Bld4Floor" → "bld4_floor").
+                if wt != Word::Alphabet {
+                    to_lower_word(&mut out, Word::Number, last, connector);
+                    if wt != Word::Connector && wt != Word::Punct {
+                        out.push(connector);
+                    }
+                    continue;
+                }
+                // Lower-case letters after a number: a connector before it ("HTTP2xx").
+                out.push(connector);
+                to_lower_word(&mut out, Word::Number, last, connector);
+                while wt == Word::Alphabet || wt == Word::Number {
+                    to_lower_word(&mut out, wt, word, connector);
+                    (wt, word, remaining) = next_word(remaining);
+                }
+                if wt != Word::Connector && wt != Word::Punct && !word.is_empty() {
+                    out.push(connector);
+                }
+            }
+        }
+    }
+    to_lower_word(&mut out, wt, word, connector);
+    out
 }
 
 pub(super) fn snakecase(args: &[Value]) -> Result<Value, String> {
     arity("snakecase", args, 1)?;
-    let w: Vec<String> = words(arg_str(&args[0])?)
-        .iter()
-        .map(|w| w.to_lowercase())
-        .collect();
-    Ok(Value::str(w.join("_")))
+    Ok(Value::str(camel_to_lower(arg_str(&args[0])?, '_')))
 }
 
 pub(super) fn kebabcase(args: &[Value]) -> Result<Value, String> {
     arity("kebabcase", args, 1)?;
-    let w: Vec<String> = words(arg_str(&args[0])?)
-        .iter()
-        .map(|w| w.to_lowercase())
-        .collect();
-    Ok(Value::str(w.join("-")))
+    Ok(Value::str(camel_to_lower(arg_str(&args[0])?, '-')))
 }
 
-/// xstrings (v1.5) `ToCamelCase`: words separated by `_`, `-` or white space are joined, each
-/// capitalised (the first too); leading connectors stay, and a connector repeated keeps all but
-/// the last of the run (`_complex__case_` → `_Complex_Case_`).
+/// xstrings (v1.5) `ToPascalCase` (Sprig's `camelcase`): words separated by `_`, `-` or white
+/// space are joined, each capitalised (the first too); a word that starts upper-case has the
+/// rest of that upper-case run lower-cased (`HTTPServer` → `Httpserver`, `LOG_LEVEL` →
+/// `LogLevel`), other capitals stay (`apiURL` → `ApiURL`); leading connectors stay, a connector
+/// repeated keeps all but the last of the run (`_complex__case_` → `_Complex_Case_`), trailing
+/// ones stay, and a string of connectors only gets its last one twice (`__` → `___`).
 pub(super) fn camelcase(args: &[Value]) -> Result<Value, String> {
     arity("camelcase", args, 1)?;
     let s = arg_str(&args[0])?;
-    let is_conn = |c: char| c == '_' || c == '-' || c.is_whitespace();
-    let upper = |c: char| c.to_uppercase().next().unwrap_or(c);
-    let mut out = String::new();
-    let mut chars = s.chars();
-    let mut r0 = match chars.next() {
-        Some(c) => c,
-        None => return Ok(Value::str("")),
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 1);
+    let Some(first) = chars.iter().position(|c| !is_connector(*c)) else {
+        out.push_str(s);
+        out.extend(chars.last());
+        return Ok(Value::str(out));
     };
-    // Leading connectors appear in the output.
-    loop {
-        if !is_conn(r0) {
-            r0 = upper(r0);
-            break;
-        }
-        out.push(r0);
-        match chars.next() {
-            Some(c) => r0 = c,
-            None => {
-                // xstrings writes the last rune once more.
-                out.push(r0);
-                return Ok(Value::str(out));
+    out.extend(chars[..first].iter());
+    out.extend(chars[first].to_uppercase());
+    let mut caps_run = chars[first].is_uppercase();
+    for i in first + 1..chars.len() {
+        let (p, c) = (chars[i - 1], chars[i]);
+        if is_connector(c) {
+            // A connector is dropped when a word follows it; kept in a run or at the end.
+            if chars.get(i + 1).is_none_or(|n| is_connector(*n)) {
+                out.push(c);
             }
-        }
-    }
-    for c in chars {
-        let r1 = r0;
-        r0 = c;
-        if is_conn(r0) && is_conn(r1) {
-            out.push(r1);
-            continue;
-        }
-        if is_conn(r1) {
-            r0 = upper(r0);
+        } else if is_connector(p) {
+            caps_run = c.is_uppercase();
+            out.extend(c.to_uppercase());
+        } else if caps_run && c.is_uppercase() {
+            out.extend(c.to_lowercase());
         } else {
-            out.push(r1);
+            caps_run = false;
+            out.push(c);
         }
     }
-    out.push(r0);
     Ok(Value::str(out))
 }
 
