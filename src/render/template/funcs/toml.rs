@@ -59,15 +59,23 @@ fn inline(v: &Value, depth: usize) -> Result<String, String> {
                     "-inf".into()
                 }
             } else {
-                let s = format!("{f}");
-                if s.contains('.') { s } else { format!("{s}.0") }
+                // BurntSushi: `strconv.FormatFloat(f, 'g', -1, 64)` (`1e+06`), and `.0` added
+                // when there is neither a point nor an exponent (`8080.0`).
+                let s = crate::gocompat::float::format_g(*f, None, false);
+                if s.contains(['.', 'e', 'E']) {
+                    s
+                } else {
+                    format!("{s}.0")
+                }
             }
         }
         Value::Str(t) => quote(t.as_str()),
         Value::List(l) => {
+            if l.iter().any(Value::is_nil) {
+                return Err("toml: cannot encode array with nil element".into());
+            }
             let items: Vec<String> = l
                 .iter()
-                .filter(|x| !x.is_nil())
                 .map(|x| inline(x, depth + 1))
                 .collect::<Result<_, _>>()?;
             format!("[{}]", items.join(", "))
