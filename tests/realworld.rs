@@ -606,3 +606,43 @@ fn argocd_source_override_files_are_merged_into_the_source() {
         r.stdout
     );
 }
+
+#[test]
+fn renders_without_an_environment_are_named_by_their_release() {
+    let t = tempfile::tempdir().unwrap();
+    support::copy_dir(&fixture("envless-renders"), t.path());
+    support::write_tree(
+        t.path(),
+        &[(
+            ".git/config",
+            "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
+        )],
+    );
+    let r = cli(["values", "charts/web", "."]).dir(t.path()).run();
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(2),
+            "chartgate: service `charts/web` has 2 renders without an environment name; name one by its release (the Application): web-blue, web-green\n"
+        )
+    );
+    let r = cli(["values", "web-green", "."]).dir(t.path()).run();
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    assert!(
+        r.stdout
+            .starts_with("# charts/web environment none (release web-green, namespace green)\n"),
+        "{}",
+        r.stdout
+    );
+    let r = cli(["diff", "--env", "dev", "--env", "prod", "."])
+        .dir(t.path())
+        .run();
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            "chartgate: no chart has environment `dev`; environments: (none: the renders found have no environment name)\n"
+        )
+    );
+}

@@ -92,12 +92,18 @@ pub fn run(args: &DiffArgs, out: &mut dyn Write) -> Result<i32> {
         .collect();
     known.sort();
     known.dedup();
+    // An environment no render has is an error, also when no render has any (it compared
+    // nothing and passed).
     for e in &args.env {
-        if !known.is_empty() && !known.contains(e) {
+        if !known.contains(e) {
             return Ok(super::fail(&format!(
                 "no chart has environment `{}`; environments: {}",
                 crate::confine::excerpt(e, 80),
-                known.join(", ")
+                if known.is_empty() {
+                    "(none: the renders found have no environment name)".to_string()
+                } else {
+                    known.join(", ")
+                }
             )));
         }
     }

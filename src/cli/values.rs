@@ -163,6 +163,17 @@ fn select<'a>(
 ) -> std::result::Result<(&'a Service, EnvTarget), String> {
     let found = find_services(d, service);
     if found.is_empty() {
+        // An Application's name (the release it renders) names a render too.
+        let mut by_release: Vec<(&Service, EnvTarget)> = d
+            .services
+            .iter()
+            .flat_map(|s| s.environments.iter().map(move |e| (s, e.clone())))
+            .filter(|(_, e)| e.release.as_deref() == Some(service))
+            .filter(|(_, e)| env.is_none_or(|n| e.name.as_deref() == Some(n)))
+            .collect();
+        if by_release.len() == 1 {
+            return Ok(by_release.remove(0));
+        }
         let names: Vec<&str> = d.services.iter().map(|s| s.display.as_str()).collect();
         return Err(format!(
             "unknown service `{}`; services: {}",
@@ -203,6 +214,18 @@ fn select<'a>(
                 known.join(", ")
             }
         )),
+        _ if env.is_none() && known.is_empty() => {
+            let releases: Vec<String> = matches
+                .iter()
+                .filter_map(|(_, e)| e.release.clone())
+                .collect();
+            Err(format!(
+                "service `{}` has {} renders without an environment name; name one by its release (the Application): {}",
+                found[0].display,
+                matches.len(),
+                releases.join(", ")
+            ))
+        }
         _ if env.is_none() => Err(format!(
             "service `{}` has several environments; pass --env (one of: {})",
             found[0].display,
