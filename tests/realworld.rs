@@ -646,3 +646,34 @@ fn renders_without_an_environment_are_named_by_their_release() {
         )
     );
 }
+
+#[test]
+fn a_kustomization_path_reads_like_any_kustomize_source() {
+    // One wording whether the source has a `kustomize:` block or only a kustomization file
+    // (BinaryMan32/argocd showed both).
+    let t = tempfile::tempdir().unwrap();
+    support::write_tree(
+        t.path(),
+        &[
+            (
+                ".git/config",
+                "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
+            ),
+            ("app/Kustomization", "resources: [cm.yaml]\n"),
+            (
+                "app/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+            ),
+            (
+                "apps.yaml",
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: k, namespace: argocd}\nspec:\n  project: p\n  source: {repoURL: https://git.example.com/org/apps.git, path: app}\n  destination: {server: https://kubernetes.default.svc, namespace: k}\n",
+            ),
+        ],
+    );
+    let r = cli(["check", "--list", "apps.yaml"]).dir(t.path()).run();
+    assert_eq!(
+        r.stdout,
+        "apps.yaml  manifest\n\
+         apps.yaml:6  unresolved: Application k: kustomize sources are not rendered by chartgate (path `app` of https://git.example.com/org/apps.git, a kustomization); the objects it deploys are not checked\n"
+    );
+}

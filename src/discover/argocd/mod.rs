@@ -1029,13 +1029,14 @@ impl Resolver<'_> {
                 ));
             }
             if !is_chart {
-                if dir.join("kustomization.yaml").is_file()
-                    || dir.join("kustomization.yml").is_file()
+                if (crate::discover::classify::KUSTOMIZATION_NAMES.iter())
+                    .any(|k| dir.join(k).is_file())
                 {
                     return Err(SourceError::at(
                         "path",
                         format!(
-                            "path `{rel}` is a kustomization; chartgate renders Helm charts and plain manifests only"
+                            "kustomize sources are not rendered by chartgate (path `{rel}` of {}, a kustomization); the objects it deploys are not checked",
+                            s.repo_url
                         ),
                     ));
                 }
