@@ -552,7 +552,54 @@ fn block(out: &mut Out, n: &Node, indent: usize, inline: bool) {
 
 /// Helm's `toYaml` text (without the final newline, as Helm trims it).
 pub fn to_yaml(v: &Value) -> Result<crate::model::value::Text, String> {
-    encode(to_node(v, 0)?, false)
+    encode(json_round_trip(to_node(v, 0)?)?, false)
+}
+
+/// What sigs.k8s.io/yaml's JSON round trip does to strings and keys: `json.Marshal` turns each
+/// byte that is not UTF-8 (a `.Files.Get` of a binary file) into U+FFFD, and go-yaml v2's
+/// reader then refuses the characters JSON leaves raw that YAML does not allow (DEL, the C1
+/// controls but NEL, U+FFFE, U+FFFF): `toYaml` prints nothing then, `mustToYaml` fails.
+fn json_round_trip(node: Node) -> Result<Node, String> {
+    fn text(s: &str) -> Result<Option<String>, String> {
+        let mut changed = None::<String>;
+        for (i, c) in s.char_indices() {
+            let u = c as u32;
+            if u == 0x7F || ((0x80..=0x9F).contains(&u) && u != 0x85) || u == 0xFFFE || u == 0xFFFF
+            {
+                return Err("yaml: control characters are not allowed".into());
+            }
+            if (0x10FF00..=0x10FFFF).contains(&u) {
+                changed
+                    .get_or_insert_with(|| s[..i].to_string())
+                    .push('\u{fffd}');
+            } else if let Some(out) = changed.as_mut() {
+                out.push(c);
+            }
+        }
+        Ok(changed)
+    }
+    Ok(match node {
+        Node::Str(s, o) => match text(&s)? {
+            Some(t) => Node::Str(t.into(), o),
+            None => Node::Str(s, o),
+        },
+        Node::Seq(items) => Node::Seq(
+            items
+                .into_iter()
+                .map(json_round_trip)
+                .collect::<Result<_, _>>()?,
+        ),
+        Node::Map(entries) => Node::Map(
+            entries
+                .into_iter()
+                .map(|(k, v)| {
+                    let k = text(&k)?.unwrap_or(k);
+                    Ok((k, json_round_trip(v)?))
+                })
+                .collect::<Result<_, String>>()?,
+        ),
+        other => other,
+    })
 }
 
 /// Helm's `toYamlPretty`: go-yaml v3's encoder with indent 2 straight from the values (no JSON
