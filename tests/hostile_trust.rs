@@ -563,3 +563,93 @@ fn list_output_escapes_control_characters_of_file_names() {
          skip\\r\\n::warning::y.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind`\n"
     );
 }
+
+#[test]
+fn an_application_name_never_leads_its_override_file_out_of_the_repository() {
+    // `.argocd-source-<app>.yaml` was joined from the Application's name: a name with `../`
+    // merged any `.yaml` of the runner into the source (its values printed by `values`).
+    let t = tempfile::tempdir().unwrap();
+    write_tree(
+        t.path(),
+        &[
+            (
+                "secret.yaml",
+                "helm:\n  valuesObject:\n    who: LEAKED-FROM-OUTSIDE\n",
+            ),
+            (
+                "repo/.git/config",
+                "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
+            ),
+            ("repo/charts/web/Chart.yaml", CHART_YAML),
+            ("repo/charts/web/values.yaml", "who: default\n"),
+            ("repo/charts/web/.argocd-source-x/.keep", ""),
+            (
+                "repo/apps/web.yaml",
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: x/../../../../secret\n  namespace: argocd\nspec:\n  project: p\n  source: {repoURL: https://git.example.com/org/apps.git, path: charts/web}\n  destination: {server: https://kubernetes.default.svc, namespace: web}\n",
+            ),
+        ],
+    );
+    let dir = t.path().join("repo");
+    let r = run_in(&dir, &["values", "x/../../../../secret", "."]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("who: \"default\""), "{}", r.stdout);
+    assert!(!r.stdout.contains("LEAKED"), "{}", r.stdout);
+}
+
+#[test]
+fn a_glob_too_large_for_the_regex_engine_matches_nothing_and_crashes_nothing() {
+    // globset's `compile_matcher` panicked on a brace of 200,000 alternatives in an Argo CD
+    // `directory.include`: the whole run ended with exit 101 and no report.
+    let t = tempfile::tempdir().unwrap();
+    let brace: Vec<String> = (0..200_000).map(|i| format!("a{i}")).collect();
+    let root = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: root, namespace: argocd}}\nspec:\n  project: p\n  source:\n    repoURL: https://git.example.com/org/apps.git\n    path: apps\n    directory: {{include: \"{{{}}}\"}}\n  destination: {{server: https://kubernetes.default.svc, namespace: argocd}}\n",
+        brace.join(",")
+    );
+    write_tree(
+        t.path(),
+        &[
+            (
+                ".git/config",
+                "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
+            ),
+            ("root.yaml", &root),
+            ("apps/cm.yaml", CONFIG_MAP),
+        ],
+    );
+    let r = run_in(t.path(), &["check", "--list", "root.yaml"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str(), r.stdout.as_str()),
+        (Some(0), "", "root.yaml  manifest\n")
+    );
+}
+
+#[test]
+fn names_in_values_errors_are_escaped() {
+    // Release names listed on stderr carried a raw newline: `::error::` started a line.
+    let t = tempfile::tempdir().unwrap();
+    let app = |n: u32| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: \"web\\e[2J\\n::error::x{n}\"\n  namespace: argocd\nspec:\n  project: p\n  source: {{repoURL: https://git.example.com/org/apps.git, path: charts/web}}\n  destination: {{server: https://kubernetes.default.svc, namespace: web}}\n"
+        )
+    };
+    let (a1, a2) = (app(1), app(2));
+    write_tree(
+        t.path(),
+        &[
+            (
+                ".git/config",
+                "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
+            ),
+            ("charts/web/Chart.yaml", CHART_YAML),
+            ("charts/web/templates/cm.yaml", CONFIG_MAP),
+            ("a1.yaml", &a1),
+            ("a2.yaml", &a2),
+        ],
+    );
+    let r = run_in(t.path(), &["values", "charts/web", "."]);
+    assert_eq!(
+        r.stderr,
+        "chartgate: service `charts/web` has 2 renders without an environment name; name one by its release (the Application): web\\x1b[2J\\n::error::x1, web\\x1b[2J\\n::error::x2\n"
+    );
+}

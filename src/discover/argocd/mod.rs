@@ -265,19 +265,26 @@ fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
 
 /// Argo CD's `mergeSourceParameters`: the source `at` of `doc` with `.argocd-source.yaml` and
 /// then `.argocd-source-<app>.yaml` of its path applied as JSON merge patches, keeping its
-/// `repoURL`, `path`, `chart` and `targetRevision`. None when neither file exists.
+/// `repoURL`, `path`, `chart` and `targetRevision`. None when neither file exists. The files
+/// must be regular files inside the repository (`repo_root`) of at most `max_bytes`; an
+/// Application name that is not one path component (Kubernetes refuses `/` in a name) has no
+/// file of its own. Each file is parsed once per run (`cache`).
 fn source_overrides(
     doc: &Doc,
     at: &str,
     app_path: &Path,
     app_name: &str,
     repo_root: &Path,
+    max_bytes: usize,
+    cache: &mut HashMap<PathBuf, Result<Value, String>>,
 ) -> Result<Option<Source>, String> {
-    let files = [
-        app_path.join(".argocd-source.yaml"),
-        app_path.join(format!(".argocd-source-{app_name}.yaml")),
-    ];
-    if !files.iter().any(|f| f.is_file()) {
+    let mut files = vec![app_path.join(".argocd-source.yaml")];
+    if !app_name.is_empty() && !app_name.contains(['/', '\\']) && app_name != ".." {
+        files.push(app_path.join(format!(".argocd-source-{app_name}.yaml")));
+    }
+    let root = normalise(repo_root);
+    files.retain(|f| normalise(f).starts_with(&root) && std::fs::symlink_metadata(f).is_ok());
+    if files.is_empty() {
         return Ok(None);
     }
     let base = if doc.generated {
@@ -296,13 +303,20 @@ fn source_overrides(
         return Ok(None);
     };
     let mut merged = original.clone();
-    for f in files.iter().filter(|f| f.is_file()) {
-        let shown = f.strip_prefix(repo_root).unwrap_or(f).display().to_string();
-        let text = crate::confine::read_repo_text(f, crate::model::Limits::default().file_bytes)
-            .map_err(|e| format!("{shown}: {e}"))?;
-        let docs = crate::yaml::parse_stream(&text, &Default::default())
-            .map_err(|e| format!("{shown}: {e}"))?;
-        let patch = docs.first().map_or(Value::Null, |d| d.root.to_json());
+    for f in &files {
+        let patch = cache
+            .entry(f.clone())
+            .or_insert_with(|| {
+                let shown = f.strip_prefix(&root).unwrap_or(f).display().to_string();
+                crate::confine::check_existing(&root, f, crate::confine::Kind::File)
+                    .map_err(|e| format!("{shown}: {e}"))?;
+                let text = crate::confine::read_repo_text(f, max_bytes)
+                    .map_err(|e| format!("{shown}: {e}"))?;
+                let docs = crate::yaml::parse_stream(&text, &Default::default())
+                    .map_err(|e| format!("{shown}: {e}"))?;
+                Ok(docs.first().map_or(Value::Null, |d| d.root.to_json()))
+            })
+            .clone()?;
         merge_patch(&mut merged, &patch);
     }
     if let Value::Object(m) = &mut merged {
@@ -348,8 +362,8 @@ const SKIP_FILE_RENDERING_MARKER: &str = "+argocd:skip-file-rendering";
 /// `{a,b}` alternatives) on the file's path relative to the source's path; a pattern that does
 /// not compile matches nothing.
 struct DirectoryFilter {
-    include: Option<Option<globset::GlobMatcher>>,
-    exclude: Option<Option<globset::GlobMatcher>>,
+    include: Option<Option<globset::GlobSet>>,
+    exclude: Option<Option<globset::GlobSet>>,
 }
 
 impl DirectoryFilter {
@@ -360,7 +374,9 @@ impl DirectoryFilter {
                 .backslash_escape(true)
                 .build()
                 .ok()
-                .map(|g| g.compile_matcher())
+                // A set: its build reports a pattern too large for the regex engine (a brace
+                // of 200,000 alternatives), where `compile_matcher` panicked.
+                .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
         };
         DirectoryFilter {
             include: include.map(compile),
@@ -370,8 +386,7 @@ impl DirectoryFilter {
 
     fn keeps(&self, dir: &Path, file: &Path) -> bool {
         let rel = file.strip_prefix(dir).unwrap_or(file);
-        let matches =
-            |g: &Option<globset::GlobMatcher>| g.as_ref().is_some_and(|g| g.is_match(rel));
+        let matches = |g: &Option<globset::GlobSet>| g.as_ref().is_some_and(|g| g.is_match(rel));
         if self.exclude.as_ref().is_some_and(matches) {
             return false;
         }
@@ -441,6 +456,8 @@ struct Resolver<'a> {
     /// Whether a source directory holds a `Chart.yaml` (read once per directory).
     chart_dirs: HashMap<PathBuf, bool>,
     configs: crate::config::FileCache,
+    /// `.argocd-source*.yaml` files parsed (each once per run).
+    overrides: HashMap<PathBuf, Result<Value, String>>,
     /// Clusters from the cluster Secrets among the checked files.
     cluster_secrets: Vec<appset::ClusterInfo>,
 }
@@ -463,6 +480,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         writers: HashMap::new(),
         chart_dirs: HashMap::new(),
         configs: Default::default(),
+        overrides: HashMap::new(),
         cluster_secrets: Vec::new(),
     };
     let mut roots: Vec<PathBuf> = opts.paths.to_vec();
@@ -1078,8 +1096,16 @@ impl Resolver<'_> {
         // `.argocd-source.yaml` and `.argocd-source-<app>.yaml` in the source's path (written
         // back by argocd-image-updater) are merged into the source before it is built.
         let overridden = if s.path.is_some() {
-            source_overrides(doc, at, &app_path, &env::instance_name(app), &repo_root)
-                .map_err(|e| SourceError::at("path", e))?
+            source_overrides(
+                doc,
+                at,
+                &app_path,
+                &env::instance_name(app),
+                &repo_root,
+                self.opts.config.limits.file_bytes,
+                &mut self.overrides,
+            )
+            .map_err(|e| SourceError::at("path", e))?
         } else {
             None
         };
