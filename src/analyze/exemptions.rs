@@ -32,7 +32,7 @@ enum Target {
     /// No `resource`: every resource.
     All,
     /// A glob over `Kind/name`, `Kind/namespace/name` or `name`.
-    Glob(globset::GlobMatcher),
+    Glob(globset::GlobSet),
     /// A glob that cannot be compiled.
     Nothing,
 }
@@ -61,7 +61,9 @@ impl ExemptionSet {
                 } else {
                     globset::Glob::new(&e.resource)
                         .or_else(|_| globset::Glob::new(&globset::escape(&e.resource)))
-                        .map_or(Target::Nothing, |g| Target::Glob(g.compile_matcher()))
+                        .ok()
+                        .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
+                        .map_or(Target::Nothing, Target::Glob)
                 };
                 (e, m)
             })

@@ -11,11 +11,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
-use globset::{Glob, GlobBuilder, GlobMatcher, GlobSet, GlobSetBuilder};
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 
 /// A compiled allow-list.
 pub struct RegistryGlobs {
-    patterns: Vec<(GlobMatcher, GlobMatcher)>,
+    patterns: Vec<(globset::GlobSet, globset::GlobSet)>,
 }
 
 /// Compiled lists by their globs; cleared when it grows past [`CACHE_MAX`] entries.
@@ -68,7 +68,8 @@ impl RegistryGlobs {
                     .build()
                     .ok()?;
                 let path = Glob::new(path).ok()?;
-                Some((host.compile_matcher(), path.compile_matcher()))
+                let set = |g| globset::GlobSetBuilder::new().add(g).build().ok();
+                Some((set(host)?, set(path)?))
             })
             .collect();
         RegistryGlobs { patterns }

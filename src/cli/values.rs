@@ -174,7 +174,9 @@ fn select<'a>(
         if by_release.len() == 1 {
             return Ok(by_release.remove(0));
         }
-        let names: Vec<&str> = d.services.iter().map(|s| s.display.as_str()).collect();
+        let names: Vec<String> = (d.services.iter())
+            .map(|s| crate::confine::excerpt(&s.display, 200))
+            .collect();
         return Err(format!(
             "unknown service `{}`; services: {}",
             crate::confine::excerpt(service, 80),
@@ -202,45 +204,48 @@ fn select<'a>(
         k.dedup();
         k
     };
+    // Names come from the pull request's files: control characters are shown escaped.
+    let esc = |s: &str| crate::confine::excerpt(s, 200);
     match matches.len() {
         1 => Ok(matches.remove(0)),
         0 => Err(format!(
             "service `{}` has no environment `{}`; environments: {}",
-            found[0].display,
+            esc(&found[0].display),
             crate::confine::excerpt(env.unwrap_or("none"), 80),
             if known.is_empty() {
                 "(none)".to_string()
             } else {
-                known.join(", ")
+                known.iter().map(|k| esc(k)).collect::<Vec<_>>().join(", ")
             }
         )),
         _ if env.is_none() && known.is_empty() => {
             let releases: Vec<String> = matches
                 .iter()
-                .filter_map(|(_, e)| e.release.clone())
+                .filter_map(|(_, e)| e.release.as_deref())
+                .map(|r| crate::confine::excerpt(r, 80))
                 .collect();
             Err(format!(
                 "service `{}` has {} renders without an environment name; name one by its release (the Application): {}",
-                found[0].display,
+                esc(&found[0].display),
                 matches.len(),
                 releases.join(", ")
             ))
         }
         _ if env.is_none() => Err(format!(
             "service `{}` has several environments; pass --env (one of: {})",
-            found[0].display,
-            known.join(", ")
+            esc(&found[0].display),
+            known.iter().map(|k| esc(k)).collect::<Vec<_>>().join(", ")
         )),
         _ => Err(format!(
             "`{}` in environment `{}` names {} renders ({}); name the service by its directory",
             crate::confine::excerpt(service, 80),
-            env.unwrap_or("none"),
+            esc(env.unwrap_or("none")),
             matches.len(),
             matches
                 .iter()
                 .map(|(s, e)| match &e.source {
-                    Some(src) => format!("{} from {src}", s.display),
-                    None => s.display.clone(),
+                    Some(src) => format!("{} from {}", esc(&s.display), esc(src)),
+                    None => esc(&s.display),
                 })
                 .collect::<Vec<_>>()
                 .join(", ")

@@ -26,7 +26,9 @@ impl ScopedGlob {
         else {
             return false;
         };
-        let m = glob.compile_matcher();
+        let Ok(m) = globset::GlobSetBuilder::new().add(glob).build() else {
+            return false;
+        };
         rel.ancestors()
             .filter(|a| !a.as_os_str().is_empty())
             .any(|a| m.is_match(a))

@@ -15,7 +15,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use globset::{GlobBuilder, GlobMatcher};
+use globset::GlobBuilder;
 
 use super::ConfigError;
 use crate::yaml::{Node, Pos};
@@ -28,7 +28,7 @@ pub struct TeamPatterns {
     pub patterns: Vec<String>,
     /// The directory of the file that named them (patterns are relative to it).
     pub dir: PathBuf,
-    matchers: Vec<GlobMatcher>,
+    matchers: Vec<globset::GlobSet>,
 }
 
 impl PartialEq for TeamPatterns {
@@ -44,13 +44,13 @@ fn normalise(p: &str) -> &str {
     if p == "." { "" } else { p }
 }
 
-fn matcher(p: &str) -> Result<GlobMatcher, globset::Error> {
+fn matcher(p: &str) -> Result<globset::GlobSet, globset::Error> {
     let p = normalise(p);
     let p = if p.is_empty() { "**" } else { p };
-    Ok(GlobBuilder::new(p)
-        .literal_separator(true)
-        .build()?
-        .compile_matcher())
+    // A set: its build reports a pattern too large for the regex engine, where
+    // `compile_matcher` panics.
+    let g = GlobBuilder::new(p).literal_separator(true).build()?;
+    globset::GlobSetBuilder::new().add(g).build()
 }
 
 /// `teams:` of one file (`dir`: the file's directory).

@@ -111,8 +111,9 @@ fn within(patterns: &[String], entry: &str) -> bool {
     patterns.iter().any(|p| {
         p == entry
             || globset::Glob::new(p)
-                .map(|g| g.compile_matcher().is_match(entry))
-                .unwrap_or(false)
+                .ok()
+                .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
+                .is_some_and(|m| m.is_match(entry))
     })
 }
 

@@ -807,8 +807,8 @@ fn expand_unconfined(
     let glob = GlobBuilder::new(&rest.join("/"))
         .literal_separator(true)
         .build()
-        .map_err(|e| format!("invalid values glob `{pattern}`: {}", e.kind()))?
-        .compile_matcher();
+        .and_then(|g| globset::GlobSetBuilder::new().add(g).build())
+        .map_err(|e| format!("invalid values glob `{pattern}`: {}", e.kind()))?;
     let mut out = Vec::new();
     if root.is_dir() {
         for e in walkdir::WalkDir::new(&root)

@@ -12,6 +12,9 @@ pub struct Env {
     vars: Vec<(&'static str, String)>,
 }
 
+/// The largest substituted string (1 MiB): value file paths and `--set` values are short.
+pub const MAX_EXPANDED: usize = 1 << 20;
+
 /// The variables only Argo CD knows (the resolved commit).
 const REVISION_VARS: [&str; 3] = [
     "ARGOCD_APP_REVISION",
@@ -52,9 +55,12 @@ impl Env {
         }
     }
 
-    /// `s` with the variables substituted, or the revision variable it needs.
+    /// `s` with the variables substituted, or the revision variable it needs. The result is
+    /// bounded ([`MAX_EXPANDED`]): `$ARGOCD_APP_NAME` 5,000 times over a 100 KB name built
+    /// half a gigabyte.
     pub fn subst(&self, s: &str) -> Result<String, String> {
         let mut needs = None;
+        let mut size = s.len();
         let out = expand(s, |name| {
             if name == "$" {
                 return "$".to_string();
@@ -62,11 +68,23 @@ impl Env {
             if REVISION_VARS.contains(&name) {
                 needs.get_or_insert_with(|| name.to_string());
             }
-            (self.vars.iter())
+            let v = (self.vars.iter())
                 .find(|(k, _)| *k == name)
                 .map(|(_, v)| v.clone())
-                .unwrap_or_default()
+                .unwrap_or_default();
+            size = size.saturating_add(v.len());
+            if size > MAX_EXPANDED {
+                String::new()
+            } else {
+                v
+            }
         });
+        if size > MAX_EXPANDED {
+            return Err(format!(
+                "`{}` expands past {MAX_EXPANDED} bytes",
+                crate::confine::excerpt(s, 80)
+            ));
+        }
         match needs {
             Some(v) => Err(format!(
                 "`{s}` uses ${v}, the commit Argo CD resolves, which chartgate cannot know"
@@ -186,6 +204,21 @@ mod tests {
             e.subst("v-$ARGOCD_APP_REVISION_SHORT.yaml").unwrap_err(),
             "`v-$ARGOCD_APP_REVISION_SHORT.yaml` uses $ARGOCD_APP_REVISION_SHORT, the commit Argo CD resolves, which chartgate cannot know"
         );
+    }
+
+    #[test]
+    fn expansion_is_bounded() {
+        let app = Application {
+            name: "n".repeat(100_000),
+            ..Application::default()
+        };
+        let e = Env::new(&app, &Source::default());
+        let s = "$ARGOCD_APP_NAME".repeat(20);
+        assert_eq!(
+            e.subst(&s).unwrap_err(),
+            format!("`{}…` expands past 1048576 bytes", &s[..80])
+        );
+        assert_eq!(e.subst("$ARGOCD_APP_NAME").unwrap().len(), 100_000);
     }
 
     #[test]

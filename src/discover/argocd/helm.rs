@@ -251,14 +251,14 @@ fn glob_matches(pattern: &Path, raw: &str) -> Result<Vec<PathBuf>, ValueFileErro
     let glob = globset::GlobBuilder::new(&rest.join("/"))
         .literal_separator(true)
         .build()
+        .and_then(|g| globset::GlobSetBuilder::new().add(g).build())
         .map_err(|e| {
             let problem = ValueFileProblem::Glob {
                 pattern: pattern.display().to_string(),
                 kind: e.kind().to_string(),
             };
             ValueFileError::new(raw, problem)
-        })?
-        .compile_matcher();
+        })?;
     let deep = rest.iter().any(|r| r.contains("**"));
     let mut out = Vec::new();
     if root.is_dir() {

@@ -466,7 +466,7 @@ impl Generators<'_> {
         let mut res = Vec::new();
         if !dirs.is_empty() {
             let all = walk_dirs(&root, at)?;
-            let pats: Vec<(Option<globset::GlobMatcher>, bool)> =
+            let pats: Vec<(Option<globset::GlobSet>, bool)> =
                 dirs.iter().map(|(p, ex)| (go_path_glob(p), *ex)).collect();
             for d in all {
                 let mut inc = false;
@@ -813,7 +813,7 @@ fn path_params(p: &mut Params, dir: &str, file: Option<&str>, prefix: &str, go: 
 
 /// Go's `path.Match` as a glob (`*` and `?` stop at `/`, `[...]` classes, `\` escapes, no
 /// `{a,b}` alternation). `None` for a pattern Go rejects (it then matches nothing).
-fn go_path_glob(p: &str) -> Option<globset::GlobMatcher> {
+fn go_path_glob(p: &str) -> Option<globset::GlobSet> {
     let mut s = String::with_capacity(p.len());
     for c in p.chars() {
         match c {
@@ -827,7 +827,7 @@ fn go_path_glob(p: &str) -> Option<globset::GlobMatcher> {
         .backslash_escape(true)
         .build()
         .ok()
-        .map(|g| g.compile_matcher())
+        .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
 }
 
 /// `git ls-files -- PATTERN` (Argo CD's default file globbing): a glob pathspec where `*`
@@ -840,10 +840,10 @@ fn git_pathspec(p: &str) -> Box<dyn Fn(&str) -> bool> {
             .backslash_escape(true)
             .build()
         {
-            Ok(g) => {
-                let m = g.compile_matcher();
-                Box::new(move |f| m.is_match(f))
-            }
+            Ok(g) => match globset::GlobSetBuilder::new().add(g).build() {
+                Ok(m) => Box::new(move |f| m.is_match(f)),
+                Err(_) => Box::new(|_| false),
+            },
             Err(_) => Box::new(|_| false),
         }
     } else {
