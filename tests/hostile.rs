@@ -522,3 +522,57 @@ fn deeply_nested_directories_are_walked_in_linear_time() {
     assert!(r.stdout.contains("\"findings\": []"), "{}", r.stdout);
     assert!(start.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn a_values_schema_that_expands_exponentially_is_refused() {
+    // `d_i = {anyOf: [{$ref: d_i+1}, {$ref: d_i+1}]}` 24 levels deep, 2 KB: validating a wrong
+    // value collected every branch's failures, 24 GB and no end.
+    let t = tempfile::tempdir().unwrap();
+    let mut defs = serde_json::Map::new();
+    for i in 0..24 {
+        let next = serde_json::json!({"$ref": format!("#/definitions/d{}", i + 1)});
+        defs.insert(
+            format!("d{i}"),
+            serde_json::json!({"anyOf": [next.clone(), next]}),
+        );
+    }
+    defs.insert("d24".into(), serde_json::json!({"type": "integer"}));
+    let schema = serde_json::json!({
+        "definitions": defs,
+        "properties": {"x": {"$ref": "#/definitions/d0"}}
+    });
+    let chart = t.path().join("s");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    std::fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: s\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::write(chart.join("values.yaml"), "x: str\n").unwrap();
+    std::fs::write(chart.join("values.schema.json"), schema.to_string()).unwrap();
+    let start = Instant::now();
+    let r = support::run_in(t.path(), &["render", "s"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(1),
+            "Error: s: values.schema.json: the schema expands to more than 200000 subschema evaluations through its `$ref`s (a chain of `anyOf`/`oneOf`/`allOf` branches naming the same definitions doubles at every level); validating values against it would take time and memory without bound\n"
+        )
+    );
+    // A `required` list of 100,000 names: each failure was compared with every other (100 s).
+    let required: Vec<String> = (0..100_000).map(|i| format!("r{i}")).collect();
+    std::fs::write(
+        chart.join("values.schema.json"),
+        serde_json::json!({"type": "object", "required": required}).to_string(),
+    )
+    .unwrap();
+    let r = support::run_in(t.path(), &["render", "s"]);
+    assert_eq!(r.code, Some(1));
+    assert!(
+        r.stderr
+            .starts_with("Error: values don't meet the specifications of the schema(s) in the following chart(s):\ns:\n- at '': missing properties 'r0', 'r1', "),
+        "{}",
+        &r.stderr[..200.min(r.stderr.len())]
+    );
+    assert!(start.elapsed() < Duration::from_secs(30));
+}
