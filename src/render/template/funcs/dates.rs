@@ -284,7 +284,8 @@ pub(super) fn duration(args: &[Value]) -> Result<Value, String> {
     arity("duration", args, 1)?;
     let n = match &args[0] {
         Value::Str(t) => t.as_str().parse::<i64>().unwrap_or(0),
-        Value::Int(i, _, _) => *i,
+        // Sprig switches on int64 and string only: a Go `int` (a template literal) is 0 too.
+        Value::Int(i, _, crate::model::value::GoInt::Int64) => *i,
         _ => 0,
     };
     // Go multiplies int64 nanoseconds, wrapping on overflow.
