@@ -17,6 +17,18 @@ fn mapped(dir: &Path, args: &[&str]) -> support::Run {
     .run()
 }
 
+/// The origin every fixture's Applications name, as a clone's `.git/config` holds it.
+const ORIGIN_CONFIG: &str = "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n";
+
+/// A clone of fixture `name` in a temporary directory: its origin maps the Applications'
+/// repoURL to it (`--repo` would also read every Application of the mapped checkout).
+fn clone_of(name: &str) -> tempfile::TempDir {
+    let t = tempfile::tempdir().unwrap();
+    support::copy_dir(&fixture(name), t.path());
+    support::write_tree(t.path(), &[(".git/config", ORIGIN_CONFIG)]);
+    t
+}
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/realworld")
@@ -533,17 +545,7 @@ fn sops_metadata_is_not_an_unknown_field() {
 
 #[test]
 fn a_directory_source_keeps_only_the_files_argo_cd_reads() {
-    // A clone of the repository (its origin maps the Applications' repoURL to it; `--repo`
-    // would also read every Application of the mapped checkout).
-    let t = tempfile::tempdir().unwrap();
-    support::copy_dir(&fixture("directory-include-exclude"), t.path());
-    support::write_tree(
-        t.path(),
-        &[(
-            ".git/config",
-            "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
-        )],
-    );
+    let t = clone_of("directory-include-exclude");
     let r = cli(["check", "--list", "root.yaml"]).dir(t.path()).run();
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(
@@ -555,15 +557,7 @@ fn a_directory_source_keeps_only_the_files_argo_cd_reads() {
 
 #[test]
 fn argo_cd_build_environment_is_substituted_in_helm_sources() {
-    let t = tempfile::tempdir().unwrap();
-    support::copy_dir(&fixture("argocd-envsubst"), t.path());
-    support::write_tree(
-        t.path(),
-        &[(
-            ".git/config",
-            "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
-        )],
-    );
+    let t = clone_of("argocd-envsubst");
     let r = cli(["values", "web", "."]).dir(t.path()).run();
     assert_eq!(
         (r.code, r.stderr.as_str(), r.stdout.as_str()),
@@ -587,15 +581,7 @@ fn argo_cd_build_environment_is_substituted_in_helm_sources() {
 
 #[test]
 fn argocd_source_override_files_are_merged_into_the_source() {
-    let t = tempfile::tempdir().unwrap();
-    support::copy_dir(&fixture("argocd-source-override"), t.path());
-    support::write_tree(
-        t.path(),
-        &[(
-            ".git/config",
-            "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
-        )],
-    );
+    let t = clone_of("argocd-source-override");
     let r = cli(["values", "web", "."]).dir(t.path()).run();
     assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
     assert!(
@@ -609,15 +595,7 @@ fn argocd_source_override_files_are_merged_into_the_source() {
 
 #[test]
 fn renders_without_an_environment_are_named_by_their_release() {
-    let t = tempfile::tempdir().unwrap();
-    support::copy_dir(&fixture("envless-renders"), t.path());
-    support::write_tree(
-        t.path(),
-        &[(
-            ".git/config",
-            "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
-        )],
-    );
+    let t = clone_of("envless-renders");
     let r = cli(["values", "charts/web", "."]).dir(t.path()).run();
     assert_eq!(
         (r.code, r.stderr.as_str()),
@@ -655,10 +633,7 @@ fn a_kustomization_path_reads_like_any_kustomize_source() {
     support::write_tree(
         t.path(),
         &[
-            (
-                ".git/config",
-                "[remote \"origin\"]\n\turl = https://git.example.com/org/apps.git\n",
-            ),
+            (".git/config", ORIGIN_CONFIG),
             ("app/Kustomization", "resources: [cm.yaml]\n"),
             (
                 "app/cm.yaml",
