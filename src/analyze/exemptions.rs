@@ -62,7 +62,7 @@ impl ExemptionSet {
                     globset::Glob::new(&e.resource)
                         .or_else(|_| globset::Glob::new(&globset::escape(&e.resource)))
                         .ok()
-                        .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
+                        .and_then(|g| crate::model::glob::compile(g).ok())
                         .map_or(Target::Nothing, Target::Glob)
                 };
                 (e, m)

@@ -68,7 +68,7 @@ impl RegistryGlobs {
                     .build()
                     .ok()?;
                 let path = Glob::new(path).ok()?;
-                let set = |g| globset::GlobSetBuilder::new().add(g).build().ok();
+                let set = |g| crate::model::glob::compile(g).ok();
                 Some((set(host)?, set(path)?))
             })
             .collect();

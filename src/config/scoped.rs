@@ -26,7 +26,7 @@ impl ScopedGlob {
         else {
             return false;
         };
-        let Ok(m) = globset::GlobSetBuilder::new().add(glob).build() else {
+        let Ok(m) = crate::model::glob::compile(glob) else {
             return false;
         };
         rel.ancestors()

@@ -47,10 +47,8 @@ fn normalise(p: &str) -> &str {
 fn matcher(p: &str) -> Result<globset::GlobSet, globset::Error> {
     let p = normalise(p);
     let p = if p.is_empty() { "**" } else { p };
-    // A set: its build reports a pattern too large for the regex engine, where
-    // `compile_matcher` panics.
     let g = GlobBuilder::new(p).literal_separator(true).build()?;
-    globset::GlobSetBuilder::new().add(g).build()
+    crate::model::glob::compile(g)
 }
 
 /// `teams:` of one file (`dir`: the file's directory).

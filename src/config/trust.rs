@@ -112,7 +112,7 @@ fn within(patterns: &[String], entry: &str) -> bool {
         p == entry
             || globset::Glob::new(p)
                 .ok()
-                .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
+                .and_then(|g| crate::model::glob::compile(g).ok())
                 .is_some_and(|m| m.is_match(entry))
     })
 }

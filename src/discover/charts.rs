@@ -807,7 +807,7 @@ fn expand_unconfined(
     let glob = GlobBuilder::new(&rest.join("/"))
         .literal_separator(true)
         .build()
-        .and_then(|g| globset::GlobSetBuilder::new().add(g).build())
+        .and_then(crate::model::glob::compile)
         .map_err(|e| format!("invalid values glob `{pattern}`: {}", e.kind()))?;
     let mut out = Vec::new();
     if root.is_dir() {

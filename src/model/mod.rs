@@ -9,6 +9,7 @@
 
 pub mod error;
 pub mod finding;
+pub mod glob;
 pub mod kube_version;
 pub mod limits;
 pub mod rule;

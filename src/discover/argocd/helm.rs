@@ -251,7 +251,7 @@ fn glob_matches(pattern: &Path, raw: &str) -> Result<Vec<PathBuf>, ValueFileErro
     let glob = globset::GlobBuilder::new(&rest.join("/"))
         .literal_separator(true)
         .build()
-        .and_then(|g| globset::GlobSetBuilder::new().add(g).build())
+        .and_then(crate::model::glob::compile)
         .map_err(|e| {
             let problem = ValueFileProblem::Glob {
                 pattern: pattern.display().to_string(),

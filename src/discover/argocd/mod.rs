@@ -374,9 +374,7 @@ impl DirectoryFilter {
                 .backslash_escape(true)
                 .build()
                 .ok()
-                // A set: its build reports a pattern too large for the regex engine (a brace
-                // of 200,000 alternatives), where `compile_matcher` panicked.
-                .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
+                .and_then(|g| crate::model::glob::compile(g).ok())
         };
         DirectoryFilter {
             include: include.map(compile),

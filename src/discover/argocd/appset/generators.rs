@@ -827,7 +827,7 @@ fn go_path_glob(p: &str) -> Option<globset::GlobSet> {
         .backslash_escape(true)
         .build()
         .ok()
-        .and_then(|g| globset::GlobSetBuilder::new().add(g).build().ok())
+        .and_then(|g| crate::model::glob::compile(g).ok())
 }
 
 /// `git ls-files -- PATTERN` (Argo CD's default file globbing): a glob pathspec where `*`
@@ -840,7 +840,7 @@ fn git_pathspec(p: &str) -> Box<dyn Fn(&str) -> bool> {
             .backslash_escape(true)
             .build()
         {
-            Ok(g) => match globset::GlobSetBuilder::new().add(g).build() {
+            Ok(g) => match crate::model::glob::compile(g) {
                 Ok(m) => Box::new(move |f| m.is_match(f)),
                 Err(_) => Box::new(|_| false),
             },
