@@ -129,3 +129,60 @@ fn several_environments_in_one_run() {
         .code(2)
         .stderr("chartgate: config error: fixtures/chartgate.yaml: environment `nope` is not defined under `environments:`\n");
 }
+
+/// A pull request can commit a symbolic link where the workflow writes its report
+/// (`chartgate.sarif -> ~/.bashrc`): the report is refused (exit 2), the target untouched.
+#[test]
+fn a_report_is_never_written_through_a_committed_symbolic_link() {
+    let repo = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.txt");
+    std::fs::write(&victim, "keep\n").unwrap();
+    std::fs::copy(FAIL, repo.path().join("deploy.yaml")).unwrap();
+    std::os::unix::fs::symlink(&victim, repo.path().join("chartgate.sarif")).unwrap();
+    let out = chartgate()
+        .current_dir(repo.path())
+        .args(["check", "deploy.yaml", "--format", "json"])
+        .args(["--output", "sarif=chartgate.sarif"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "chartgate: refusing to write chartgate.sarif: chartgate.sarif is a symbolic link\n"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep\n");
+}
+
+/// A file name holding a line feed then `::error::` would start a workflow command on its own
+/// line of a CI log: on stderr and in the text and JUnit reports that line feed is escaped.
+#[test]
+fn a_file_name_never_starts_a_workflow_command() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir(repo.path().join(".git")).unwrap();
+    std::fs::write(repo.path().join("b\n::error::injected.yaml"), "a: [\n").unwrap();
+    let bad = repo.path().join("c\n::warning::dir");
+    std::fs::create_dir(&bad).unwrap();
+    std::fs::copy(FAIL, bad.join("deploy.yaml")).unwrap();
+    for format in ["text", "junit", "json"] {
+        let out = chartgate()
+            .current_dir(repo.path())
+            .args(["check", ".", "--color", "never", "--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        for stream in [&out.stdout, &out.stderr] {
+            let text = String::from_utf8_lossy(stream);
+            assert!(
+                !text.lines().any(|l| l.trim_start().starts_with("::")),
+                "{format}:\n{text}"
+            );
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("b\\n::error::injected.yaml:2:1: "),
+            "{format}: {stderr}"
+        );
+    }
+}

@@ -290,7 +290,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     }
     crate::model::finding::sort_findings(&mut findings);
     for e in &input_errors {
-        eprintln!("chartgate: {}", crate::report::clean::controls(e));
+        eprintln!("chartgate: {}", crate::report::clean::log(e));
     }
     checks.sort_by_key(|(i, _)| *i);
     let run = AuditRun {
@@ -331,8 +331,8 @@ fn finish(
     let findings = &run.findings;
     if let Some(path) = &args.baseline_out {
         let text = crate::report::baseline::write_baseline(findings);
-        if let Err(e) = std::fs::write(path, text) {
-            eprintln!("chartgate: cannot write baseline {}: {e}", path.display());
+        if let Err(e) = crate::confine::output::write_output(path, text.as_bytes()) {
+            eprintln!("chartgate: baseline: {}", crate::report::clean::log(&e));
             return Ok(super::EXIT_ERROR);
         }
     }
@@ -340,8 +340,7 @@ fn finish(
     if let Some(path) = &args.history {
         use crate::report::audit::history;
         let written = history::date().and_then(|d| {
-            history::append(path, &history::line(&run, &summary, &d))
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            crate::confine::output::append_line(path, &history::line(&run, &summary, &d))
         });
         if let Err(e) = written {
             return Ok(super::fail(&e));
@@ -359,8 +358,8 @@ fn finish(
     };
     match target {
         Some((_, path)) => {
-            if let Err(e) = std::fs::write(path, report) {
-                eprintln!("chartgate: cannot write {}: {e}", path.display());
+            if let Err(e) = crate::confine::output::write_output(path, report.as_bytes()) {
+                eprintln!("chartgate: {}", crate::report::clean::log(&e));
                 return Ok(super::EXIT_ERROR);
             }
         }

@@ -119,7 +119,7 @@ fn nothing_to_check(
 }
 
 fn clean(s: &str) -> String {
-    crate::report::clean::controls(s)
+    crate::report::clean::log(s)
 }
 
 /// Runs the check; returns the exit code.
@@ -346,13 +346,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             reporter.report(&findings, &ctx, &mut buf)?;
             let buf = super::base::with_section(format, buf, base_section.as_deref());
             let buf = super::check_extras::with_fixed(format, buf, fixed.as_ref());
-            let path = std::path::Path::new(path);
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-            }
-            std::fs::write(path, buf)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            crate::confine::output::write_output(std::path::Path::new(path), &buf)?;
         }
     }
     if !errors.is_empty() || !unreadable.is_empty() {

@@ -14,8 +14,8 @@ pub fn apply_baseline(
     findings: Vec<Finding>,
 ) -> Result<(Vec<Finding>, Option<Vec<BaselineEntry>>), String> {
     if let Some(out) = &args.baseline_out {
-        std::fs::write(out, write_baseline(&findings))
-            .map_err(|e| format!("cannot write baseline {}: {e}", out.display()))?;
+        crate::confine::output::write_output(out, write_baseline(&findings).as_bytes())
+            .map_err(|e| format!("baseline: {e}"))?;
     }
     let Some(path) = &args.baseline else {
         return Ok((findings, None));

@@ -38,7 +38,7 @@ pub fn run(args: &ExplainArgs, out: &mut dyn Write) -> Result<i32> {
     let policies = match super::rules::policy_rules(args.config.as_deref(), &args.policy) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!("chartgate: {}", crate::report::clean::log(&e.to_string()));
             return Ok(super::EXIT_ERROR);
         }
     };

@@ -100,7 +100,7 @@ pub const EXIT_ERROR: i32 = 2;
 /// Prints `chartgate: {message}` on stderr (control characters escaped) and returns
 /// [`EXIT_ERROR`].
 pub fn fail(message: &str) -> i32 {
-    eprintln!("chartgate: {}", crate::report::clean::controls(message));
+    eprintln!("chartgate: {}", crate::report::clean::log(message));
     EXIT_ERROR
 }
 
@@ -140,10 +140,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!(
-                "chartgate: {}",
-                crate::report::clean::controls(&e.to_string())
-            );
+            eprintln!("chartgate: {}", crate::report::clean::log(&e.to_string()));
             EXIT_ERROR
         }
     }

@@ -47,7 +47,10 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
     let filter = match args.run.as_deref().map(regex::Regex::new).transpose() {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: --run: {e}");
+            eprintln!(
+                "error: --run: {}",
+                crate::report::clean::log(&e.to_string())
+            );
             return 2;
         }
     };
@@ -59,7 +62,7 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
         match collect_sources(p) {
             Ok(s) => sources.extend(s),
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::report::clean::log(&e.to_string()));
                 return 2;
             }
         }
@@ -69,7 +72,7 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
         match read_data(d) {
             Ok(v) => data.push((d.clone(), v)),
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", crate::report::clean::log(&e.to_string()));
                 return 2;
             }
         }
@@ -77,7 +80,7 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
     let mut limits = crate::model::Limits::default();
     for l in &args.limits {
         if let Err(e) = limits.set_arg(l) {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::report::clean::log(&e.to_string()));
             return 2;
         }
     }
@@ -89,7 +92,7 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
     let set = match PolicySet::load(sources, data, opts) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", crate::report::clean::log(&e.to_string()));
             return 2;
         }
     };

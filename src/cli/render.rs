@@ -91,7 +91,7 @@ impl RenderArgs {
 /// Renders and prints; returns the exit code (0 ok, 1 render error).
 pub fn run(args: &RenderArgs) -> i32 {
     if let Err(e) = args.limits() {
-        eprintln!("Error: {e}");
+        eprintln!("Error: {}", crate::report::clean::log(&e.to_string()));
         return super::EXIT_ERROR;
     }
     // Symbolic links inside the chart may lead anywhere in its repository, as in `check`.
@@ -129,12 +129,12 @@ pub fn run(args: &RenderArgs) -> i32 {
                 0
             }
             Err(e) => {
-                eprintln!("Error: {e}");
+                eprintln!("Error: {}", crate::report::clean::log(&e.to_string()));
                 1
             }
         },
         (RenderOutput::Yaml, Err(e)) => {
-            eprintln!("Error: {e}");
+            eprintln!("Error: {}", crate::report::clean::log(&e.to_string()));
             1
         }
     }

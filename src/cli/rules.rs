@@ -58,7 +58,7 @@ pub fn run(args: &RulesArgs, out: &mut dyn Write) -> anyhow_like::Result<i32> {
     let policies = match policy_rules(args.config.as_deref(), &args.policy) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("chartgate: {e}");
+            eprintln!("chartgate: {}", crate::report::clean::log(&e.to_string()));
             return Ok(super::EXIT_ERROR);
         }
     };

@@ -10,6 +10,7 @@
 //! Files are read with [`read_bounded`]: the size is checked on the open file's metadata before
 //! reading, and the read itself stops past the limit (a file growing meanwhile cannot exceed it).
 
+pub mod output;
 pub mod root;
 
 use std::io::Read;

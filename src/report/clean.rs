@@ -19,6 +19,41 @@ pub fn controls(s: &str) -> String {
     out
 }
 
+/// Text for a log line (stderr, the text report): [`controls`], then [`commands`] with the
+/// line feed shown as `\n`.
+pub fn log(s: &str) -> String {
+    commands(controls(s), "\\n")
+}
+
+/// `s` with every line feed that would start a line reading as a GitHub Actions workflow
+/// command (`::error::`, `::add-mask::`, `::stop-commands::`, the older `##[error]`; leading
+/// spaces and tabs allowed) written as `newline` instead: a file, environment or value name
+/// holding a line feed then `::…` cannot start a command in a CI log. Not for `--format
+/// github`, whose lines are commands by design (it escapes line feeds in its data itself).
+pub fn commands(s: String, newline: &str) -> String {
+    fn starts_command(rest: &str) -> bool {
+        let t = rest.trim_start_matches([' ', '\t']);
+        t.starts_with("::") || t.starts_with("##[")
+    }
+    if !s
+        .match_indices('\n')
+        .any(|(i, _)| starts_command(&s[i + 1..]))
+    {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    let mut at = 0;
+    for (i, _) in s.match_indices('\n') {
+        if starts_command(&s[i + 1..]) {
+            out.push_str(&s[at..i]);
+            out.push_str(newline);
+            at = i + 1;
+        }
+    }
+    out.push_str(&s[at..]);
+    out
+}
+
 /// Serialized JSON with the characters serde_json leaves raw inside strings (DEL, C1 controls,
 /// bidirectional and zero-width formatting) written as `\uXXXX` escapes: the same JSON value,
 /// safe to print. (serde_json already escapes C0 controls.)
@@ -213,6 +248,16 @@ pub fn write_json_pretty<W: std::io::Write, T: serde::Serialize + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_that_would_start_a_workflow_command_are_joined() {
+        assert_eq!(
+            log("invalid YAML: b\n::error::x.yaml:2:1: bad\n  ::add-mask::k\n##[error]y\nok\n"),
+            "invalid YAML: b\\n::error::x.yaml:2:1: bad\\n  ::add-mask::k\\n##[error]y\nok\n"
+        );
+        assert_eq!(commands("a\n::b".into(), "&#10;"), "a&#10;::b");
+        assert_eq!(log("a\x1b[2J\nb: c::d"), "a\\x1b[2J\nb: c::d");
+    }
 
     #[test]
     fn fast_check_agrees_with_every_character() {

@@ -67,5 +67,8 @@ pub fn junit(findings: &[Finding], suites: &[SuiteKey]) -> String {
         }
         report.add_test_suite(suite);
     }
-    super::clean::xml(report.to_string().unwrap_or_default())
+    super::clean::commands(
+        super::clean::xml(report.to_string().unwrap_or_default()),
+        "&#10;",
+    )
 }

@@ -231,7 +231,7 @@ impl Reporter for SarifReporter {
     ) -> io::Result<()> {
         let (log, notes) = sarif_log(findings, ctx);
         for n in notes {
-            eprintln!("chartgate: {n}");
+            eprintln!("chartgate: {}", clean::log(&n));
         }
         out.write_all(log.as_bytes())
     }
@@ -268,7 +268,7 @@ impl Reporter for MarkdownReporter {
         for n in notes {
             text.push_str(&format!("\n> **Note:** {}\n", markdown::escape_line(&n)));
         }
-        out.write_all(clean::controls(&text).as_bytes())
+        out.write_all(clean::commands(clean::controls(&text), "\\n").as_bytes())
     }
 }
 

@@ -230,7 +230,11 @@ impl Reporter for TextReporter {
                 .render_report(&mut s, &diag)
                 .map_err(io::Error::other)?;
             // Input text (messages, file names, source lines) is shown with visible escapes.
-            writeln!(out, "{}", super::clean::report(s.trim_end(), ctx.color))?;
+            writeln!(
+                out,
+                "{}",
+                super::clean::commands(super::clean::report(s.trim_end(), ctx.color), "\\n")
+            )?;
             writeln!(out)?;
         }
         let s = Summary::of(findings);

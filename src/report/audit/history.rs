@@ -10,7 +10,6 @@
 //! those keys, unowned and environment-less first.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
 
 use serde_json::json;
@@ -63,15 +62,6 @@ pub fn line(run: &AuditRun, s: &AuditSummary, date: &str) -> String {
         })).collect::<Vec<_>>(),
     });
     doc.to_string()
-}
-
-/// Appends `line` and a newline to `path` (created if missing).
-pub fn append(path: &Path, line: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    f.write_all(format!("{line}\n").as_bytes())
 }
 
 /// One audit of a history file, as the HTML trend shows it.
