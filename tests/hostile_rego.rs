@@ -297,3 +297,62 @@ fn one_policy_blows_up_on_one_chart_the_rest_is_reported_and_written() {
         r.stdout
     );
 }
+
+/// `chartgate check MANIFEST --policy POLICY` with extra arguments, under a 4 GiB address space.
+fn backstop_case(policy: &str, extra: &[&str]) -> (Run, std::time::Duration) {
+    let policy = format!("{H}/policies/backstop/{policy}");
+    let mut args = vec!["check", "--format", "json", "--policy", &policy];
+    args.extend_from_slice(extra);
+    args.push(MANIFEST);
+    let start = Instant::now();
+    let r = run_limited(4 << 20, &args);
+    (r, start.elapsed())
+}
+
+/// One regorus operation on values shared into themselves checks no budget: comparing two
+/// lists doubled 40 times would run for hours. The watchdog ends the run past
+/// `limits.run-seconds` + 5 s with exit 2 and one line (the gate fails closed).
+#[test]
+fn an_uninterruptible_policy_operation_is_stopped_by_the_run_deadline() {
+    let (r, took) = backstop_case("equal.rego", &["--limit", "run-seconds=1"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: stopped: the run is far past limits.run-seconds, inside an operation that checks no budget (a policy or template working on a value shared into itself?); no report was written\n"
+    );
+    assert!(r.stdout.is_empty());
+    assert!(took.as_secs() < 20, "took {took:?}");
+}
+
+/// `print` of a list doubled 40 times formats 2^40 elements into one string: the watchdog ends
+/// the run once it holds `limits.run-memory` + 25%, long before the address space runs out.
+#[test]
+fn an_unbounded_policy_print_is_stopped_by_the_run_memory() {
+    let (r, _) = backstop_case("print.rego", &["--limit", "run-memory=268435456"]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "chartgate: stopped: the run holds far more memory than limits.run-memory allows, inside an operation that checks no budget (a policy or template working on a value shared into itself?); no report was written\n"
+    );
+}
+
+/// What a policy prints never reaches stderr (where a line feed then `::error::` would start a
+/// workflow command and ESC sequences would drive the terminal); its findings are unchanged.
+#[test]
+fn policy_print_output_never_reaches_stderr() {
+    let policy = format!("{H}/policies/print-control.rego");
+    let r = run_limited(
+        1 << 20,
+        &["check", "--format", "json", "--policy", &policy, MANIFEST],
+    );
+    assert_eq!(r.stderr, "");
+    let json = r.json();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["message"] == "deployment")
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, vec!["main.deny"]);
+}

@@ -12,11 +12,15 @@
 //!   `limits.run-seconds`; renders that would start after the run's time is spent are reported
 //!   as not checked.
 //!
+//! - Behind them, [`watchdog`] stops the process (exit 2, one line) when the run is far past
+//!   its budgets in an operation that checks none.
+//!
 //! Long-running code calls [`check`] (memory: two thread-local reads and one atomic load) inside
 //! its loops, and [`check_time`] (a clock read) every so many steps; both return the first budget
 //! exceeded as an [`Exceeded`] whose text names the limit.
 
 pub mod alloc;
+pub mod watchdog;
 
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -106,6 +110,7 @@ pub fn start_run(limits: &crate::model::Limits) {
     RUN_DEADLINE.store(u64::try_from(ns).unwrap_or(u64::MAX), Ordering::Relaxed);
     RUN_SECONDS.store(limits.run_seconds, Ordering::Relaxed);
     RUN_MEMORY.store(limits.run_memory, Ordering::Relaxed);
+    watchdog::arm(limits);
 }
 
 /// The run's time budget, when it is spent.

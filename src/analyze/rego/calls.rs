@@ -1,11 +1,14 @@
-//! Recursion between functions of the parsed modules, across packages.
+//! Checks on the calls of the parsed modules, made on regorus's own syntax trees of every module
+//! together (so indentation, raw strings, comments, imports — `import data.b` then `b.g(x)` —,
+//! `data.b.g(x)` and `with f as g` cannot hide a call), when the policies are loaded:
 //!
-//! OPA rejects recursion at compile time (`rego_recursion_error`). regorus detects a rule that
-//! depends on itself while evaluating it (an error), but a *function* that reaches itself is
-//! called again on the native stack until the process aborts (SIGSEGV/SIGABRT): no report for
-//! any chart. [`super::unavailable::check_recursion`] catches the simple case in one file's text;
-//! this check walks regorus's own syntax trees of every module together, so indentation, imports
-//! (`import data.b` then `b.g(x)`), `data.b.g(x)` and `with f as g` cannot hide a cycle.
+//! - **Recursion** between functions, across packages. OPA rejects it at compile time
+//!   (`rego_recursion_error`). regorus detects a rule that depends on itself while evaluating
+//!   it (an error), but a *function* that reaches itself is called again on the native stack
+//!   until the process aborts (SIGSEGV/SIGABRT): no report for any chart.
+//! - **Unavailable builtins** (`http.send`, `net.lookup_ip_addr`, `opa.runtime`): regorus
+//!   answers them with undefined, so a `deny` depending on one would silently pass; refused at
+//!   the call instead (fail closed).
 
 use super::RegoError;
 use regorus::Value;
@@ -42,8 +45,17 @@ fn path_of(e: &Expr) -> Option<String> {
     }
 }
 
-/// Called paths (and `with ... as f` targets) anywhere under the given expressions and queries.
-fn calls_under(exprs: Vec<&Ref<Expr>>, queries: Vec<&Ref<Query>>) -> Vec<String> {
+/// Line and column where a reference starts (a `RefDot`'s own span starts at its dot).
+fn start_of(e: &Ref<Expr>) -> (u32, u32) {
+    match e.as_ref() {
+        Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } => start_of(refr),
+        other => (other.span().line, other.span().col),
+    }
+}
+
+/// Called paths (and `with ... as f` targets) anywhere under the given expressions and queries,
+/// each with its line and column.
+fn calls_under(exprs: Vec<&Ref<Expr>>, queries: Vec<&Ref<Query>>) -> Vec<(String, u32, u32)> {
     let mut found = Vec::new();
     let mut exprs: Vec<&Ref<Expr>> = exprs;
     let mut queries: Vec<&Ref<Query>> = queries;
@@ -52,7 +64,8 @@ fn calls_under(exprs: Vec<&Ref<Expr>>, queries: Vec<&Ref<Query>>) -> Vec<String>
             for stmt in &q.stmts {
                 for m in &stmt.with_mods {
                     if let Some(p) = path_of(&m.r#as) {
-                        found.push(p);
+                        let (line, col) = start_of(&m.r#as);
+                        found.push((p, line, col));
                     }
                     exprs.push(&m.r#as);
                 }
@@ -105,7 +118,8 @@ fn calls_under(exprs: Vec<&Ref<Expr>>, queries: Vec<&Ref<Query>>) -> Vec<String>
             }
             Expr::Call { fcn, params, .. } => {
                 if let Some(p) = path_of(fcn) {
-                    found.push(p);
+                    let (line, col) = start_of(fcn);
+                    found.push((p, line, col));
                 }
                 exprs.extend(params.iter());
             }
@@ -152,7 +166,7 @@ fn resolve(path: &str, package: &str, imports: &BTreeMap<String, String>) -> Str
 }
 
 /// The first function (in module order) that reaches itself, as a load error at its head.
-pub(crate) fn check(modules: &[Ref<Module>]) -> Result<(), RegoError> {
+pub(crate) fn check_recursion(modules: &[Ref<Module>]) -> Result<(), RegoError> {
     let mut functions: BTreeMap<String, Function> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
     for m in modules {
@@ -194,7 +208,7 @@ pub(crate) fn check(modules: &[Ref<Module>]) -> Result<(), RegoError> {
             }
             let calls = calls_under(exprs, queries)
                 .into_iter()
-                .map(|p| resolve(&p, &package, &imports))
+                .map(|(p, ..)| resolve(&p, &package, &imports))
                 .collect::<BTreeSet<_>>();
             let f = functions.entry(full.clone()).or_insert_with(|| {
                 order.push(full.clone());
@@ -249,6 +263,74 @@ pub(crate) fn check(modules: &[Ref<Module>]) -> Result<(), RegoError> {
     Ok(())
 }
 
+/// Builtins that need the network or the OPA runtime, with why they are unavailable.
+const UNAVAILABLE: &[(&str, &str)] = &[
+    ("http.send", "chartgate runs without network access"),
+    (
+        "net.lookup_ip_addr",
+        "chartgate runs without network access",
+    ),
+    ("opa.runtime", "there is no OPA runtime"),
+];
+
+/// The first call (in module order) of a builtin chartgate cannot provide, as a load error at
+/// the call: regorus answers `http.send` with undefined, so a `deny` depending on it would
+/// silently pass (fail closed). Found in regorus's syntax trees, so no layout of the text
+/// (a raw string spanning lines, comments, indentation) hides a call.
+pub(crate) fn check_unavailable(modules: &[Ref<Module>]) -> Result<(), RegoError> {
+    for m in modules {
+        for rule in &m.policy {
+            let mut exprs: Vec<&Ref<Expr>> = Vec::new();
+            let mut queries: Vec<&Ref<Query>> = Vec::new();
+            match rule.as_ref() {
+                Rule::Spec { head, bodies, .. } => {
+                    match head {
+                        RuleHead::Compr { refr, assign, .. } => {
+                            exprs.push(refr);
+                            exprs.extend(assign.iter().map(|a| &a.value));
+                        }
+                        RuleHead::Set { refr, key, .. } => {
+                            exprs.push(refr);
+                            exprs.extend(key.iter());
+                        }
+                        RuleHead::Func {
+                            refr, args, assign, ..
+                        } => {
+                            exprs.push(refr);
+                            exprs.extend(args.iter());
+                            exprs.extend(assign.iter().map(|a| &a.value));
+                        }
+                    }
+                    for b in bodies {
+                        exprs.extend(b.assign.iter().map(|a| &a.value));
+                        queries.push(&b.query);
+                    }
+                }
+                Rule::Default {
+                    refr, args, value, ..
+                } => {
+                    exprs.push(refr);
+                    exprs.extend(args.iter());
+                    exprs.push(value);
+                }
+            }
+            for (path, line, col) in calls_under(exprs, queries) {
+                if let Some((name, why)) = UNAVAILABLE.iter().find(|(n, _)| *n == path) {
+                    return Err(RegoError {
+                        file: rule.span().source.get_path().to_string(),
+                        line,
+                        column: col,
+                        message: format!(
+                            "builtin `{name}` is not available ({why}); a policy depending on it cannot be evaluated"
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use crate::analyze::rego::{PolicySet, PolicySource, RegoOptions};
@@ -287,6 +369,37 @@ mod tests {
             load(&[("w.rego", w)])
                 .unwrap_err()
                 .contains("data.w.f → data.w.f")
+        );
+    }
+
+    #[test]
+    fn unavailable_builtins_are_found_in_the_syntax_tree() {
+        let src = "package p\n# http.send({})\nx := \"http.send(\"\ndeny contains m if {\n  r := http.send({\"url\": \"u\"})\n  m := r.body\n}\n";
+        assert_eq!(
+            load(&[("p.rego", src)]),
+            Err("p.rego:5:8: builtin `http.send` is not available (chartgate runs without network access); a policy depending on it cannot be evaluated".to_string())
+        );
+        // A raw string spanning lines hid the call from a line-by-line scan of the text.
+        let raw = "package main\nimport rego.v1\nwarn contains msg if { s := `\n`; not http.send({\"url\": \"u\"}); msg := s }\n";
+        assert_eq!(
+            load(&[("r.rego", raw)]),
+            Err("r.rego:4:8: builtin `http.send` is not available (chartgate runs without network access); a policy depending on it cannot be evaluated".to_string())
+        );
+        let default = "package d\nimport rego.v1\ndefault x := opa.runtime()\n";
+        assert!(
+            load(&[("d.rego", default)])
+                .unwrap_err()
+                .contains("d.rego:3:14: builtin `opa.runtime`")
+        );
+        let with = "package w\nimport rego.v1\nf(x) := x\ny := v if { v := f(1) with f as net.lookup_ip_addr }\n";
+        assert!(
+            load(&[("w.rego", with)])
+                .unwrap_err()
+                .contains("w.rego:4:33: builtin `net.lookup_ip_addr`")
+        );
+        assert_eq!(
+            load(&[("ok.rego", "package p\nmy_http.send_x := 1\n")]),
+            Ok(())
         );
     }
 

@@ -439,6 +439,18 @@ pub(super) fn eval_collect(
     inputs: &[RegoInput],
     context: &serde_json::Value,
 ) -> (Vec<RegoFinding>, Vec<RegoError>) {
+    let result = eval_inputs(inner, worker, inputs, context);
+    // What the policies `print`ed is dropped (gathered, see the loader).
+    let _ = worker.engine.take_prints();
+    result
+}
+
+fn eval_inputs(
+    inner: &Inner,
+    worker: &mut RegoWorker,
+    inputs: &[RegoInput],
+    context: &serde_json::Value,
+) -> (Vec<RegoFinding>, Vec<RegoError>) {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     if inner.packages.iter().all(|p| p.2.is_empty()) {

@@ -135,6 +135,9 @@ pub(super) fn load(
         limit: opts.time_limit,
         check_interval: std::num::NonZeroU32::new(64).unwrap_or(std::num::NonZeroU32::MIN),
     });
+    // `print` output is gathered (and dropped by the evaluations), never written to stderr raw:
+    // a policy's text there could carry control characters or start a workflow command.
+    engine.set_gather_prints(true);
     // Builtins that could build huge results are replaced by bounded ones (see `bounded`).
     super::bounded::install(&mut engine).map_err(|e| RegoError {
         file: String::new(),
@@ -144,13 +147,13 @@ pub(super) fn load(
     })?;
     let mut modules: Vec<(String, ModuleInfo)> = Vec::new();
     for src in &sources {
-        super::unavailable::check(&src.path, &src.text)?;
-        super::unavailable::check_recursion(&src.path, &src.text)?;
         add_module(&mut engine, src)?;
         modules.push((src.path.clone(), metadata::scan(&src.text)));
     }
     // Recursion through functions of several modules (regorus would overflow the stack).
-    super::recursion::check(engine.get_modules())?;
+    super::calls::check_recursion(engine.get_modules())?;
+    // Builtins chartgate cannot provide (fail closed).
+    super::calls::check_unavailable(engine.get_modules())?;
 
     let context_use = super::context::ContextUse::scan(sources.iter().map(|s| s.text.as_str()));
     let mut base = serde_json::json!({});

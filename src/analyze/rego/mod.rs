@@ -14,14 +14,13 @@
 
 pub mod bounded;
 pub mod bundled;
+mod calls;
 pub mod context;
 pub mod eval;
 pub mod findings;
 pub mod loader;
 pub mod metadata;
-mod recursion;
 pub mod test_runner;
-mod unavailable;
 
 use crate::model::Severity;
 use std::fmt;

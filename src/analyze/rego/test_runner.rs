@@ -47,6 +47,7 @@ pub fn run_tests(set: &PolicySet, filter: Option<&regex::Regex>) -> Vec<TestResu
                 Some(from_message(&e.to_string(), &t.file).to_string()),
             ),
         };
+        let _ = worker.engine.take_prints();
         results.push(TestResult {
             name: t.query.clone(),
             file: t.file.clone(),

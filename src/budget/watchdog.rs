@@ -1,0 +1,124 @@
+//! The backstop behind the cooperative budgets: a thread that stops the process when the run
+//! is far past its budget in code that never checks one — one regorus operation on values
+//! shared into themselves (`x40 == y40`, `print(x40)` of a list doubled 40 times) compares or
+//! prints 2^40 elements in a single call, with no budget check inside.
+//!
+//! Armed by [`super::start_run`]; every [`POLL`] it reads the resident memory
+//! (`/proc/self/statm`) and the clock. Past `limits.run-memory` + 25% or `limits.run-seconds`
+//! + max(5 s, 25%), it writes one line to stderr and ends the process with exit code 2
+//! (an error: the gate fails closed). Reports are not written then — which operation was
+//! running is unknown, and the process may hold no memory to write them with. Everything the
+//! cooperative budgets can stop (renders, policy builtins, discovery, loops) ends long before,
+//! as a finding for its chart or policy.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// How often the backstop looks.
+pub const POLL: Duration = Duration::from_millis(50);
+
+/// Resident bytes past which the process is stopped (u64::MAX: none).
+static HARD_MEMORY: AtomicU64 = AtomicU64::new(u64::MAX);
+/// Nanoseconds after the watchdog's anchor past which the process is stopped (u64::MAX: none).
+static HARD_DEADLINE: AtomicU64 = AtomicU64::new(u64::MAX);
+
+fn anchor() -> Instant {
+    static ANCHOR: OnceLock<Instant> = OnceLock::new();
+    *ANCHOR.get_or_init(Instant::now)
+}
+
+/// The hard bounds for a run of `limits`, starting now.
+pub fn hard_bounds(limits: &crate::model::Limits) -> (u64, Duration) {
+    let memory = limits.run_memory.saturating_add(limits.run_memory / 4);
+    let grace = Duration::from_secs(5).max(Duration::from_secs(limits.run_seconds) / 4);
+    (memory, Duration::from_secs(limits.run_seconds) + grace)
+}
+
+/// Arms (or re-arms, for the next repository of an audit) the backstop for a run of `limits`.
+pub fn arm(limits: &crate::model::Limits) {
+    let (memory, time) = hard_bounds(limits);
+    let deadline = (Instant::now() + time).saturating_duration_since(anchor());
+    HARD_MEMORY.store(memory, Ordering::Relaxed);
+    HARD_DEADLINE.store(
+        u64::try_from(deadline.as_nanos()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
+    static STARTED: OnceLock<()> = OnceLock::new();
+    STARTED.get_or_init(|| {
+        let page = page_size();
+        // Formatted before it is needed: when it fires, the process may have no memory left.
+        let _ = std::thread::Builder::new()
+            .name("chartgate-watchdog".into())
+            .stack_size(64 << 10)
+            .spawn(move || watch(page));
+    });
+}
+
+fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(p).ok().filter(|&p| p > 0).unwrap_or(4096)
+}
+
+/// Resident bytes of the process, from `/proc/self/statm` (its second field, in pages), read
+/// into a stack buffer.
+fn resident(page: u64) -> Option<u64> {
+    use std::io::Read;
+    let mut buf = [0u8; 128];
+    let n = std::fs::File::open("/proc/self/statm")
+        .and_then(|mut f| f.read(&mut buf))
+        .ok()?;
+    let text = std::str::from_utf8(&buf[..n]).ok()?;
+    let pages: u64 = text.split_ascii_whitespace().nth(1)?.parse().ok()?;
+    Some(pages.saturating_mul(page))
+}
+
+const MEMORY_MESSAGE: &[u8] = b"chartgate: stopped: the run holds far more memory than limits.run-memory allows, inside an operation that checks no budget (a policy or template working on a value shared into itself?); no report was written\n";
+const TIME_MESSAGE: &[u8] = b"chartgate: stopped: the run is far past limits.run-seconds, inside an operation that checks no budget (a policy or template working on a value shared into itself?); no report was written\n";
+
+fn stop(message: &[u8]) -> ! {
+    // SAFETY: write(2) of a static buffer and _exit(2) are async-signal-safe and need no
+    // allocation; no destructor runs (other threads may hold any lock).
+    unsafe {
+        libc::write(2, message.as_ptr().cast(), message.len());
+        libc::_exit(2)
+    }
+}
+
+fn watch(page: u64) {
+    loop {
+        std::thread::sleep(POLL);
+        let memory = HARD_MEMORY.load(Ordering::Relaxed);
+        if memory != u64::MAX && resident(page).is_some_and(|r| r > memory) {
+            stop(MEMORY_MESSAGE);
+        }
+        let deadline = HARD_DEADLINE.load(Ordering::Relaxed);
+        let now = Instant::now()
+            .saturating_duration_since(anchor())
+            .as_nanos();
+        if deadline != u64::MAX && now > u128::from(deadline) {
+            stop(TIME_MESSAGE);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_backstop_sits_above_the_run_budgets() {
+        let l = crate::model::Limits::default();
+        let (memory, time) = hard_bounds(&l);
+        assert_eq!(memory, (2u64 << 30) + (512 << 20));
+        assert_eq!(time, Duration::from_millis(37_500));
+        let small = crate::model::Limits {
+            run_seconds: 2,
+            run_memory: 64 << 20,
+            ..l
+        };
+        assert_eq!(hard_bounds(&small), (80 << 20, Duration::from_secs(7)));
+        assert!(resident(page_size()).is_some_and(|r| r > 0));
+    }
+}
