@@ -143,3 +143,63 @@ fn rego_time_limit_follows_render_seconds_in_check() {
     let found = json_findings(&r.stdout);
     assert!(found.iter().any(|f| f.4 == want), "{found:?}\n{}", r.stderr);
 }
+
+/// `limits.file-bytes` and `limits.render-memory` reach environment values files too: a values
+/// file over the size limit is refused before it is read, and one whose parse outgrows the
+/// render's memory budget (many small maps: about 100 bytes of parsed nodes per byte) is a
+/// `render-error` at that file, not gigabytes held by the run.
+#[test]
+fn environment_values_files_are_held_to_file_bytes_and_render_memory() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_tree(tmp.path(), CHART);
+    let r = run_in(
+        tmp.path(),
+        &[
+            "check",
+            "svc",
+            "--format",
+            "json",
+            "--limit",
+            "file-bytes=16",
+        ],
+    );
+    let found = json_findings(&r.stdout);
+    assert!(
+        found.iter().any(|f| f.0 == "render-error"
+            && f.1 == "svc/values-prod.yaml"
+            && f.4.starts_with("cannot read values file: ")
+            && f.4.contains("16")),
+        "{found:?}\n{}",
+        r.stderr
+    );
+    assert_eq!(r.code, Some(2));
+
+    let mut big = String::with_capacity(2 << 20);
+    for i in 0..60_000 {
+        big.push_str(&format!("k{i}: {{a: {{b: {{c: 1}}}}}}\n"));
+    }
+    write_tree(tmp.path(), &[("svc/values-prod.yaml", big.as_str())]);
+    let r = run_in(
+        tmp.path(),
+        &[
+            "check",
+            "svc",
+            "--format",
+            "json",
+            "--limit",
+            "render-memory=33554432",
+        ],
+    );
+    let found = json_findings(&r.stdout);
+    assert_eq!(
+        found
+            .iter()
+            .filter(|f| f.0 == "render-error")
+            .map(|f| (f.1.as_str(), f.4.starts_with("render memory exceeded: ")))
+            .collect::<Vec<_>>(),
+        vec![("svc/values-prod.yaml", true)],
+        "{found:?}\n{}",
+        r.stderr
+    );
+    assert_eq!(r.code, Some(2));
+}

@@ -480,15 +480,19 @@ fn parse_values_file(
 ) -> (String, Arc<str>, ParsedValues) {
     let display = display_path(p, cwd);
     // Bounded: the size is checked before reading, devices and FIFOs are never opened.
-    let max = crate::model::Limits::default().file_bytes;
-    let text: Arc<str> = match crate::confine::read_bounded_text(p, max) {
+    let text: Arc<str> = match crate::confine::read_bounded_text(p, limits.file_bytes) {
         Ok(t) => t.into(),
         Err(e) => {
             let f = bare_error(&display, 1, 1, format!("cannot read values file: {e}"));
             return (display, "".into(), ParsedValues { map: Err(f) });
         }
     };
-    let map = match crate::yaml::parse_values(&text, id, &limits.yaml()) {
+    // One values file is held to a render's memory and time budgets: a 16 MB file of small
+    // maps would otherwise take gigabytes as parsed nodes.
+    let parsed = crate::budget::render_scope(limits, || {
+        crate::yaml::parse_values(&text, id, &limits.yaml())
+    });
+    let map = match parsed {
         Ok(v) => Ok(v.into_map().unwrap_or_default()),
         Err(e) => Err(bare_error(&display, e.pos.line, e.pos.col, e.message)),
     };

@@ -97,7 +97,11 @@ pub fn expand(appset: &Value, ctx: &dyn Context) -> Expansion {
         .and_then(Value::as_str)
         .unwrap_or("(unnamed)")
         .to_string();
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expand_inner(appset, ctx))) {
+    let limits = crate::model::Limits::default();
+    let expanded = crate::budget::render_scope(&limits, || {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| expand_inner(appset, ctx)))
+    });
+    match expanded {
         Ok(Ok(x)) => x,
         Ok(Err((unresolved, e))) => Expansion {
             applications: vec![],
@@ -215,6 +219,12 @@ fn expand_inner(appset: &Value, ctx: &dyn Context) -> Result<Expansion, Failed> 
                             "{at}: generators produce more than {max} Applications (the bound on Applications per ApplicationSet)"
                         ),
                     ));
+                }
+                // Each Application can be far larger than its parameters (a template using a
+                // long parameter many times, times a matrix of them): the expansion's memory
+                // and time are held to a render's budget.
+                if let Err(e) = crate::budget::check_time() {
+                    return Err((unresolved, format!("{at}: {e}")));
                 }
                 let app = render_app(&r, &tmpl_app, p, preserve, patch.as_deref())
                     .map_err(|e| (unresolved.clone(), e))?;
