@@ -318,7 +318,7 @@ fn an_uninterruptible_policy_operation_is_stopped_by_the_run_deadline() {
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "chartgate: stopped: the run is far past limits.run-seconds, inside an operation that checks no budget (a policy or template working on a value shared into itself?); no report was written\n"
+        "chartgate: stopped: the run is past limits.run-seconds + max(5 s, 25%) in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); no report was written\n"
     );
     assert!(r.stdout.is_empty());
     assert!(took.as_secs() < 20, "took {took:?}");
@@ -332,7 +332,7 @@ fn an_unbounded_policy_print_is_stopped_by_the_run_memory() {
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "chartgate: stopped: the run holds far more memory than limits.run-memory allows, inside an operation that checks no budget (a policy or template working on a value shared into itself?); no report was written\n"
+        "chartgate: stopped: the process holds more than limits.run-memory + 25% in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); no report was written\n"
     );
 }
 

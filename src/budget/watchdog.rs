@@ -74,8 +74,8 @@ fn resident(page: u64) -> Option<u64> {
     Some(pages.saturating_mul(page))
 }
 
-const MEMORY_MESSAGE: &[u8] = b"chartgate: stopped: the run holds far more memory than limits.run-memory allows, inside an operation that checks no budget (a policy or template working on a value shared into itself?); no report was written\n";
-const TIME_MESSAGE: &[u8] = b"chartgate: stopped: the run is far past limits.run-seconds, inside an operation that checks no budget (a policy or template working on a value shared into itself?); no report was written\n";
+const MEMORY_MESSAGE: &[u8] = b"chartgate: stopped: the process holds more than limits.run-memory + 25% in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); no report was written\n";
+const TIME_MESSAGE: &[u8] = b"chartgate: stopped: the run is past limits.run-seconds + max(5 s, 25%) in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); no report was written\n";
 
 fn stop(message: &[u8]) -> ! {
     // SAFETY: write(2) of a static buffer and _exit(2) are async-signal-safe and need no
