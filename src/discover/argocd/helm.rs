@@ -56,8 +56,8 @@ pub enum ValueFileProblem {
     Glob { pattern: String, kind: String },
     /// The glob matches no file.
     NoMatch,
-    /// The glob matches `path`, which is outside the repository.
-    GlobOutside { path: String },
+    /// The glob matches a file reached through a symbolic link leaving the repository.
+    GlobOutside,
     /// The file does not exist.
     Missing,
     /// Exists but is a directory, FIFO, device or socket: Argo CD passes it to Helm, which fails.
@@ -113,9 +113,10 @@ impl std::fmt::Display for ValueFileError {
                 f,
                 "{what} glob `{raw}` matches no file (set `ignoreMissingValueFiles: true` if that is intended)"
             ),
-            ValueFileProblem::GlobOutside { path } => write!(
+            // The matched file is not named: its name is the runner's, not the repository's.
+            ValueFileProblem::GlobOutside => write!(
                 f,
-                "{what} glob `{raw}` matches {path} outside its repository"
+                "{what} glob `{raw}` matches a file through a symbolic link leaving its repository; Argo CD refuses it"
             ),
             ValueFileProblem::Missing => write!(
                 f,
@@ -344,11 +345,7 @@ fn value_file(
         }
         for m in matches {
             if crate::confine::root::leaves_through_link(&normalise(&m), &root) {
-                let path = m.display().to_string();
-                return Err(ValueFileError::new(
-                    raw,
-                    ValueFileProblem::GlobOutside { path },
-                ));
+                return Err(ValueFileError::new(raw, ValueFileProblem::GlobOutside));
             }
             if !explicit.contains(&m) {
                 out.push(m);
@@ -427,6 +424,24 @@ mod tests {
         assert_eq!(
             value_files(&raw(&["missing.yaml", "z*.yaml"]), &app, &root, &refs, true).unwrap(),
             Vec::<PathBuf>::new()
+        );
+    }
+
+    #[test]
+    fn a_glob_through_a_link_out_names_no_file_of_the_runner() {
+        let d = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret-name.yaml"), "a: 1\n").unwrap();
+        let root = d.path().to_path_buf();
+        std::fs::create_dir_all(root.join("web")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), root.join("web/out")).unwrap();
+        let raw = vec!["out/*".to_string()];
+        let err = value_files(&raw, &root.join("web"), &root, &BTreeMap::new(), false)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "value file glob `out/*` matches a file through a symbolic link leaving its repository; Argo CD refuses it"
         );
     }
 
