@@ -652,3 +652,21 @@ fn a_kustomization_path_reads_like_any_kustomize_source() {
          apps.yaml:6  unresolved: Application k: kustomize sources are not rendered by chartgate (path `app` of https://git.example.com/org/apps.git, a kustomization); the objects it deploys are not checked\n"
     );
 }
+
+#[test]
+fn a_git_directories_doublestar_is_one_star_as_in_go() {
+    // Argo CD matches git directories with Go's path.Match, where `charts/**` is `charts/*`:
+    // it generated `a/templates` and `b/templates` too (a duplicate name: exit 2) and
+    // `team/web`, which the set never deploys.
+    let t = clone_of("git-dir-doublestar");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.code, Some(0));
+    assert_eq!(
+        r.stdout,
+        "charts/a  env none: (no values files)  [from appset.yaml:1]\n\
+         charts/b  env none: (no values files)  [from appset.yaml:1]\n\
+         charts/team/web  env none: (no values files)  [from charts/team/web/Chart.yaml:1]\n\
+         appset.yaml  manifest\n"
+    );
+}
