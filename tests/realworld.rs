@@ -548,10 +548,12 @@ fn a_directory_source_keeps_only_the_files_argo_cd_reads() {
     let t = clone_of("directory-include-exclude");
     let r = cli(["check", "--list", "root.yaml"]).dir(t.path()).run();
     assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // The one file root's directory source applies is checked as a manifest too.
     assert_eq!(
         r.stdout,
         "charts/web  env none: charts/web/values.yaml  [from apps/web-included.yaml:1]\n\
-         root.yaml  manifest\n"
+         root.yaml  manifest\n\
+         apps/web-included.yaml  manifest\n"
     );
 }
 
@@ -668,5 +670,97 @@ fn a_git_directories_doublestar_is_one_star_as_in_go() {
          charts/b  env none: (no values files)  [from appset.yaml:1]\n\
          charts/team/web  env none: (no values files)  [from charts/team/web/Chart.yaml:1]\n\
          appset.yaml  manifest\n"
+    );
+}
+
+/// The findings of a JSON report as `RULE FILE:LINE:COLUMN MESSAGE`, without the labels and
+/// project rules every fixture's Applications break.
+fn checked(r: &support::Run) -> Vec<String> {
+    finding_lines_as(&r.stdout, "{rule} {file}:{line}:{column} {message}")
+        .into_iter()
+        .filter(|l| {
+            !l.starts_with("required-labels ") && !l.starts_with("argocd-no-default-project ")
+        })
+        .collect()
+}
+
+#[test]
+fn the_explicit_source_type_decides_as_in_argo_cd() {
+    // `helm:` on a folder without Chart.yaml was read as a directory (its Applications as
+    // children), `directory:` on the chart as a Helm render: Argo CD obeys the type set.
+    let t = clone_of("helm-on-plain-dir");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "chart  env none: chart/values-prod.yaml  [from apps/web.yaml:1]\n\
+         apps/web.yaml  manifest\n\
+         both.yaml  manifest\n\
+         dir-on-chart.yaml  manifest\n\
+         root.yaml  manifest\n\
+         chart/templates/cm.yaml  manifest\n\
+         chart/Chart.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind` (applied by the directory source of dir-on-chart.yaml:1)\n\
+         both.yaml:8  unresolved: Application web-both: multiple application sources defined: helm,directory; Argo CD fails to generate its manifests and deploys nothing from it\n\
+         root.yaml:12  unresolved: Application root: `helm` makes path `apps` of https://git.example.com/org/apps.git a Helm chart, and it has no Chart.yaml: Argo CD fails (error reading helm chart from apps/Chart.yaml) and deploys nothing from it\n"
+    );
+    // templates/cm.yaml is checked twice: rendered for `web`, applied as is for `web-raw`.
+    let r = cli(["check", "--format", "json", "."]).dir(t.path()).run();
+    let mut in_chart: Vec<String> = finding_lines_as(&r.stdout, "{rule} {file}:{line} {chart}")
+        .into_iter()
+        .filter(|l| l.contains("chart/templates/"))
+        .collect();
+    in_chart.sort();
+    assert_eq!(
+        in_chart,
+        [
+            "required-labels chart/templates/cm.yaml:6 -",
+            "required-labels chart/templates/cm.yaml:6 -",
+            "required-labels chart/templates/cm.yaml:6 chart",
+            "required-labels chart/templates/cm.yaml:6 chart",
+        ]
+    );
+}
+
+#[test]
+fn a_directory_source_inside_a_chart_folder_is_checked_as_manifests() {
+    let t = clone_of("manifests-inside-chart");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "charts/web  env none: (no values files)  [from apps.yaml:1]\n\
+         apps.yaml  manifest\n\
+         charts/web/manifests/secret.yaml  manifest\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(t.path()).run();
+    assert_eq!(
+        checked(&r),
+        [
+            "no-literal-secrets charts/web/manifests/secret.yaml:11:3 Secret web-extra has literal stringData; use an ExternalSecret instead"
+        ]
+    );
+}
+
+#[test]
+fn a_directory_source_in_a_mapped_repository_is_checked_as_manifests() {
+    let t = clone_of("mapped-directory-source");
+    let team = ["--repo", "https://git.example.com/org/team.git=team"];
+    let r = cli(["check", "--list", "config"].iter().chain(&team))
+        .dir(t.path())
+        .run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "config/app.yaml  manifest\n\
+         team/deploy/secret.yaml  manifest\n"
+    );
+    let r = cli(["check", "--format", "json", "config"].iter().chain(&team))
+        .dir(t.path())
+        .run();
+    assert_eq!(
+        checked(&r),
+        [
+            "no-literal-secrets team/deploy/secret.yaml:11:3 Secret web-extra has literal stringData; use an ExternalSecret instead"
+        ]
     );
 }

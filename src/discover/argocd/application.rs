@@ -39,6 +39,10 @@ pub struct Source {
     pub exclude: Option<String>,
     /// `kustomize:` or `plugin:` is set.
     pub other_tool: Option<&'static str>,
+    /// The source types set explicitly (`kustomize`, `helm`, `directory`, `plugin` present and
+    /// not null), in Argo CD's order (`ApplicationSource.ExplicitType`): one decides how the
+    /// path is built whatever it holds; more than one is an error.
+    pub explicit: Vec<&'static str>,
 }
 
 /// An Application's spec as far as chartgate uses it.
@@ -270,6 +274,10 @@ fn source(v: &Value, at: &str) -> Result<Source, FieldError> {
         s.include = opt_str(d, "include", &format!("{at}.directory."))?;
         s.exclude = opt_str(d, "exclude", &format!("{at}.directory."))?;
     }
+    let set = |k: &str| v.get(k).is_some_and(|k| !k.is_null());
+    s.explicit = (["kustomize", "helm", "directory", "plugin"].into_iter())
+        .filter(|k| set(k))
+        .collect();
     if v.get("kustomize").is_some_and(|k| !k.is_null()) {
         s.other_tool = Some("kustomize");
     } else if v.get("plugin").is_some_and(|k| !k.is_null()) {

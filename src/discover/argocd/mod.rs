@@ -93,6 +93,10 @@ pub struct Resolution {
     /// YAML: message`). Reported once: by the manifest check when the file is also checked as
     /// a manifest, else as an unreadable input.
     pub yaml_errors: Vec<(PathBuf, String)>,
+    /// The files a directory source applies (file → `FILE:LINE` of the first Application
+    /// applying it), wherever they lie: under a chart folder, in a mapped repository. Each is
+    /// checked as a manifest unless a render reads it as values (see [`apply`]).
+    pub deployed: BTreeMap<PathBuf, String>,
 }
 
 /// Inputs of the resolution.
@@ -970,6 +974,16 @@ impl Resolver<'_> {
         refs: &BTreeMap<String, RefTarget>,
         at: &str,
     ) -> Result<Vec<Doc>, SourceError> {
+        // Argo CD's `ExplicitType`: one of `kustomize`, `helm`, `directory`, `plugin` decides
+        // the source's type whatever its path holds; two or more fail the manifest generation.
+        if s.explicit.len() > 1 {
+            return Err(format!(
+                "multiple application sources defined: {}; Argo CD fails to generate its manifests and deploys nothing from it",
+                s.explicit.join(",")
+            )
+            .into());
+        }
+        let explicit = s.explicit.first().copied();
         if let Some(tool) = s.other_tool {
             let what = match &s.path {
                 Some(p) => format!("path `{p}` of {}", s.repo_url),
@@ -1044,9 +1058,23 @@ impl Resolver<'_> {
                     ),
                 ));
             }
-            if !is_chart {
-                if (crate::discover::classify::KUSTOMIZATION_NAMES.iter())
-                    .any(|k| dir.join(k).is_file())
+            if !is_chart && explicit == Some("helm") {
+                return Err(SourceError::at(
+                    "helm",
+                    format!(
+                        "`helm` makes path `{rel}` of {} a Helm chart, and it has no Chart.yaml: Argo CD fails (error reading helm chart from {rel}/Chart.yaml) and deploys nothing from it",
+                        s.repo_url
+                    ),
+                ));
+            }
+            // `directory` on a chart: its files are applied as plain manifests, never rendered.
+            if is_chart && explicit == Some("directory") {
+                self.out.claimed.insert(dir.clone());
+            }
+            if !is_chart || explicit == Some("directory") {
+                if explicit.is_none()
+                    && (crate::discover::classify::KUSTOMIZATION_NAMES.iter())
+                        .any(|k| dir.join(k).is_file())
                 {
                     return Err(SourceError::at(
                         "path",
@@ -1067,8 +1095,8 @@ impl Resolver<'_> {
                         ),
                     ));
                 }
-                // A directory of manifests: its Applications and ApplicationSets are this app's
-                // children.
+                // A directory of manifests: each file is applied (checked as a manifest), and
+                // its Applications and ApplicationSets are this app's children.
                 let mut children = Vec::new();
                 let filter = DirectoryFilter::new(s.include.as_deref(), s.exclude.as_deref());
                 for f in candidate_files(&dir, s.recurse) {
@@ -1082,6 +1110,10 @@ impl Resolver<'_> {
                     if text.contains(SKIP_FILE_RENDERING_MARKER) {
                         continue;
                     }
+                    self.out
+                        .deployed
+                        .entry(f.clone())
+                        .or_insert_with(|| at.to_string());
                     if let Ok(docs) = read_docs(&f, &text) {
                         children.extend(docs.applications);
                         children.extend(docs.application_sets);
@@ -1740,6 +1772,7 @@ pub fn apply(
         k.reason = "not a values file of any Argo CD Application deploying this chart".into();
         true
     });
+    deployed_manifests(d, &res, &used, &inputs, config.limits.file_bytes, cwd);
     d.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     d.services.extend(res.services.iter().cloned());
     d.services.sort_by(|a, b| a.display.cmp(&b.display));
@@ -1765,6 +1798,64 @@ pub fn apply(
         repos,
         files: res.files,
     })
+}
+
+/// The files directory sources apply that discovery did not take as manifests (inside a chart
+/// folder, in a mapped repository): each is a manifest as Argo CD reads it. A file with no
+/// Kubernetes object is skipped with the reason (Argo CD ignores a document without `kind`),
+/// one that does not parse is checked (and reported) when it looks like a manifest, as Argo CD
+/// then fails, else skipped. Values files of a render and generator inputs are left alone, as
+/// are the files discovery already listed or skipped.
+fn deployed_manifests(
+    d: &mut crate::discover::charts::Discovered,
+    res: &Resolution,
+    used: &BTreeSet<String>,
+    inputs: &BTreeMap<String, &String>,
+    max_bytes: usize,
+    cwd: &Path,
+) {
+    use crate::discover::classify::{FileKind, classify};
+    let known: BTreeSet<String> = (d.manifests.iter().map(|m| m.display.clone()))
+        .chain(d.skipped.iter().map(|k| k.path.clone()))
+        .collect();
+    for (f, by) in &res.deployed {
+        let shown = display_path(f, cwd);
+        if known.contains(&shown) || used.contains(&shown) || inputs.contains_key(&shown) {
+            continue;
+        }
+        let read = crate::discover::manifests::collect(
+            std::slice::from_ref(f),
+            &[],
+            &[],
+            cwd,
+            max_bytes,
+            &mut std::io::empty(),
+        );
+        let input = match read {
+            Ok(mut m) if m.len() == 1 => m.remove(0),
+            Ok(_) => continue,
+            Err(e) => {
+                d.unreadable.push(e.to_string());
+                continue;
+            }
+        };
+        let skip = match classify(&input.text) {
+            FileKind::Objects => None,
+            FileKind::NoObjects(reason) => Some(reason),
+            FileKind::Unparsable => {
+                let t = &input.text;
+                (!(t.contains("apiVersion:") && t.contains("kind:") && t.contains("metadata:")))
+                    .then(|| "not YAML, and not shaped like a manifest: Argo CD ignores it".into())
+            }
+        };
+        match skip {
+            Some(reason) => d.skipped.push(crate::discover::charts::Skipped {
+                path: shown,
+                reason: format!("{reason} (applied by the directory source of {by})"),
+            }),
+            None => d.manifests.push(input),
+        }
+    }
 }
 
 #[cfg(test)]
