@@ -764,3 +764,24 @@ fn a_directory_source_in_a_mapped_repository_is_checked_as_manifests() {
         ]
     );
 }
+
+#[test]
+fn an_unexpanded_application_is_located_at_its_field_and_its_chart_not_rendered_alone() {
+    let t = clone_of("unexpanded-app-convention");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "appset.yaml  manifest\n\
+         appset.yaml:13  unresolved: ApplicationSet web: spec.template: {{environment}} has no value among the generator's parameters; Argo CD leaves it unexpanded\n\
+         appset.yaml:24  unresolved: Application web-prod: unexpanded template expression `spec.source.helm.valueFiles[0]: values-{{environment}}.yaml`\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(t.path()).run();
+    assert_eq!(
+        checked(&r),
+        [
+            "unresolved-source appset.yaml:13:3 ApplicationSet web: spec.template: {{environment}} has no value among the generator's parameters; Argo CD leaves it unexpanded",
+            "unresolved-source appset.yaml:24:15 Application web-prod: unexpanded template expression `spec.source.helm.valueFiles[0]: values-{{environment}}.yaml`",
+        ]
+    );
+}

@@ -820,11 +820,14 @@ impl Resolver<'_> {
             );
             return;
         }
-        if let Some(expr) = application::unexpanded(&doc.json) {
+        if let Some((field, text)) = application::unexpanded(&doc.json) {
+            // The charts it names by a fixed path are its own: Argo CD deploys nothing from
+            // them through this Application, and no convention render stands in for it.
+            self.claim_source_charts(doc.json.get("spec"));
             self.unresolved(
                 doc,
-                None,
-                format!("Application {name}: unexpanded template expression {expr}"),
+                Some(&field),
+                format!("Application {name}: unexpanded template expression `{field}: {text}`"),
             );
             return;
         }
@@ -929,7 +932,13 @@ impl Resolver<'_> {
     /// chart's own values) stands in for the Applications Argo CD would generate. A templated
     /// repository or path names no chart chartgate can know.
     fn claim_template_charts(&mut self, doc: &Doc) {
-        let Some(spec) = doc.json.pointer("/spec/template/spec") else {
+        self.claim_source_charts(doc.json.pointer("/spec/template/spec"));
+    }
+
+    /// Claims the chart directories that the sources of an Application `spec` name by a fixed
+    /// repository and path (see [`Self::claim_template_charts`]).
+    fn claim_source_charts(&mut self, spec: Option<&Value>) {
+        let Some(spec) = spec else {
             return;
         };
         let sources = (spec.get("source").into_iter()).chain(
