@@ -785,3 +785,32 @@ fn an_unexpanded_application_is_located_at_its_field_and_its_chart_not_rendered_
         ]
     );
 }
+
+#[test]
+fn two_application_sets_generating_one_application_are_reported_and_it_is_rendered_once() {
+    let t = clone_of("appset-cross-duplicate");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "one  env none: (no values files)  [from appset-one.yaml:1]\n\
+         appset-one.yaml  manifest\n\
+         appset-two.yaml  manifest\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(
+        checked(&r),
+        [
+            "manifest-validity appset-two.yaml:13:7 duplicate Application `web` in namespace `argocd`: ApplicationSet set-one already generates and owns it, so ApplicationSet set-two cannot take it over (Argo CD keeps set-one's): also defined at appset-one.yaml:13"
+        ]
+    );
+    let v = r.json();
+    let dup = (v["findings"].as_array().unwrap().iter())
+        .find(|f| f["rule"] == "manifest-validity")
+        .unwrap();
+    assert_eq!(
+        dup["related"][0],
+        serde_json::json!({"label": "also defined here", "file": "appset-one.yaml", "line": 13, "column": 7})
+    );
+}

@@ -97,6 +97,9 @@ pub struct Resolution {
     /// applying it), wherever they lie: under a chart folder, in a mapped repository. Each is
     /// checked as a manifest unless a render reads it as values (see [`apply`]).
     pub deployed: BTreeMap<PathBuf, String>,
+    /// `manifest-validity` findings of Applications two ApplicationSets generate (same name in
+    /// the same namespace): at the second set's template, naming the first, which owns it.
+    pub duplicates: Vec<crate::model::Finding>,
 }
 
 /// Inputs of the resolution.
@@ -265,6 +268,14 @@ fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The string at a JSON pointer, empty when absent.
+fn text_at(v: &Value, pointer: &str) -> String {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Argo CD's `mergeSourceParameters`: the source `at` of `doc` with `.argocd-source.yaml` and
@@ -462,6 +473,16 @@ struct Resolver<'a> {
     overrides: HashMap<PathBuf, Result<Value, String>>,
     /// Clusters from the cluster Secrets among the checked files.
     cluster_secrets: Vec<appset::ClusterInfo>,
+    /// Generated Applications by (namespace, name): the ApplicationSet that owns each.
+    generated: HashMap<(String, String), Owner>,
+}
+
+/// The ApplicationSet that generated an Application first, which owns it.
+struct Owner {
+    /// (namespace, name) of the set.
+    set: (String, String),
+    /// Where its template's `metadata.name` is (printed path).
+    at: crate::model::Location,
 }
 
 /// Resolves every Application found under the checked paths and mapped repositories.
@@ -484,6 +505,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         configs: Default::default(),
         overrides: HashMap::new(),
         cluster_secrets: Vec::new(),
+        generated: HashMap::new(),
     };
     let mut roots: Vec<PathBuf> = opts.paths.to_vec();
     // Applications are read from the checked paths and the explicitly mapped repositories; the
@@ -777,7 +799,70 @@ impl Resolver<'_> {
                 format!("parameters of the git files generator of ApplicationSet {name} ({at})")
             });
         }
+        let set_ns = text_at(&doc.json, "/metadata/namespace");
+        let owner = (set_ns.clone(), name.clone());
+        let (line, column) = doc.field_at(Some("spec.template.metadata.name"));
+        let shown = display_path(&doc.file, self.opts.cwd);
         for app in x.applications {
+            // Argo CD's createOrUpdateInCluster: an Application another ApplicationSet already
+            // controls fails SetControllerReference (already owned); the first set keeps it.
+            let app_name = text_at(&app, "/metadata/name");
+            let app_ns = text_at(&app, "/metadata/namespace");
+            let key = (app_ns.clone(), app_name.clone());
+            match self.generated.get(&key) {
+                Some(first) if first.set != owner => {
+                    let also = first.at.clone();
+                    let message = format!(
+                        "duplicate Application `{app_name}` in namespace `{}`: ApplicationSet {first} already generates and owns it, so ApplicationSet {name} cannot take it over (Argo CD keeps {first}'s): also defined at {}:{}",
+                        if app_ns.is_empty() {
+                            "default"
+                        } else {
+                            &app_ns
+                        },
+                        also.file,
+                        also.line,
+                        first = first.set.1,
+                    );
+                    self.out.duplicates.push(
+                        crate::model::Finding::new(
+                            "manifest-validity",
+                            crate::model::Severity::Error,
+                            message,
+                            crate::model::Location {
+                                file: shown.clone(),
+                                line,
+                                column,
+                            },
+                        )
+                        .with_resource(crate::model::ResourceRef {
+                            api_version: text_at(&doc.json, "/apiVersion"),
+                            kind: "ApplicationSet".into(),
+                            name: name.clone(),
+                            namespace: (!set_ns.is_empty()).then(|| set_ns.clone()),
+                        })
+                        .with_field(Some("spec.template.metadata.name".to_string()))
+                        .with_related(vec![("also defined here".to_string(), also)]),
+                    );
+                    // Its chart is not deployed through this set: no convention render either.
+                    self.claim_source_charts(app.get("spec"));
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    let at = crate::model::Location {
+                        file: shown.clone(),
+                        line,
+                        column,
+                    };
+                    self.generated.insert(
+                        key,
+                        Owner {
+                            set: owner.clone(),
+                            at,
+                        },
+                    );
+                }
+            }
             let child = Doc {
                 json: app,
                 generated: true,
@@ -1700,6 +1785,10 @@ pub struct ArgoRun {
     pub repos: RepoMap,
     /// Files holding Applications or ApplicationSets.
     pub files: BTreeSet<PathBuf>,
+    /// `manifest-validity` findings of Applications two ApplicationSets generate (see
+    /// [`Resolution::duplicates`]); the session passes them through the sink with
+    /// [`Self::findings`].
+    pub duplicates: Vec<crate::model::Finding>,
 }
 
 /// Resolves the Applications of the run and merges them into `d`: a chart that Applications
@@ -1806,6 +1895,7 @@ pub fn apply(
         sources: res.sources,
         repos,
         files: res.files,
+        duplicates: res.duplicates,
     })
 }
 
