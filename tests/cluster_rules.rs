@@ -340,3 +340,31 @@ fn crds_key_supplies_schemas_and_malformed_crds_are_errors_at_their_line() {
         "chartgate: config error: chartgate.yaml:3:7: `/etc` is an absolute path: paths in a repository config must stay inside the repository\n"
     );
 }
+
+#[test]
+fn a_crd_one_of_names_what_failed_and_its_branches_admit_the_declared_fields() {
+    // A `oneOf` branch naming one field (Gateway API's address) does not forbid the others the
+    // schema declares; a map no branch accepts is said so (it was "expected an integer or a
+    // string, got a map", the message of an int-or-string).
+    let dir = tempfile::tempdir().unwrap();
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: {name: knobs.example.com}\nspec:\n  group: example.com\n  scope: Namespaced\n  names: {kind: Knob, plural: knobs}\n  versions:\n  - name: v1\n    served: true\n    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n        properties:\n          spec:\n            type: object\n            properties:\n              kind: {type: string}\n              value: {type: string}\n            oneOf:\n            - properties: {kind: {enum: [Fixed]}}\n              required: [value]\n            - properties: {kind: {not: {enum: [Fixed]}}}\n";
+    let objects = "apiVersion: example.com/v1\nkind: Knob\nmetadata: {name: named}\nspec: {kind: Named, value: x}\n---\napiVersion: example.com/v1\nkind: Knob\nmetadata: {name: fixed}\nspec: {kind: Fixed}\n";
+    support::write_tree(
+        dir.path(),
+        &[
+            ("chartgate.yaml", "root: true\n"),
+            ("knobs.yaml", &format!("{crd}---\n{objects}")),
+        ],
+    );
+    let r = support::run_in(dir.path(), &["check", "--format", "json", "knobs.yaml"]);
+    let got: Vec<String> = lines(&support::findings_of(&r.json()))
+        .into_iter()
+        .filter(|l| l.starts_with("schema-validity"))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "schema-validity error knobs.yaml:34:7 [Knob/fixed] spec: a map matches none of the schema's `oneOf` alternatives"
+        ]
+    );
+}

@@ -116,6 +116,8 @@ fn changed_application_files_select_their_renders() {
             "../team-a/services/api  env dev: ../team-a/services/api/values.yaml, ../team-a/services/api/values-dev.yaml  [from ../team-a/appsets/api.yaml:2]",
             "../team-a/services/api  env test: ../team-a/services/api/values.yaml, ../team-a/services/api/values-test.yaml  [from ../team-a/appsets/api.yaml:2]",
             "../team-a/services/api  env prod: ../team-a/services/api/values.yaml, ../team-a/services/api/values-prod.yaml  [from ../team-a/appsets/api.yaml:2]",
+            // The Application of the team's `appsets` folder applies it: a manifest too.
+            "../team-a/appsets/api.yaml  manifest",
         ]
     );
     // A values file: the one environment using it.

@@ -548,10 +548,12 @@ fn a_directory_source_keeps_only_the_files_argo_cd_reads() {
     let t = clone_of("directory-include-exclude");
     let r = cli(["check", "--list", "root.yaml"]).dir(t.path()).run();
     assert_eq!(r.code, Some(0), "{}", r.stderr);
+    // The one file root's directory source applies is checked as a manifest too.
     assert_eq!(
         r.stdout,
         "charts/web  env none: charts/web/values.yaml  [from apps/web-included.yaml:1]\n\
-         root.yaml  manifest\n"
+         root.yaml  manifest\n\
+         apps/web-included.yaml  manifest\n"
     );
 }
 
@@ -650,5 +652,165 @@ fn a_kustomization_path_reads_like_any_kustomize_source() {
         r.stdout,
         "apps.yaml  manifest\n\
          apps.yaml:6  unresolved: Application k: kustomize sources are not rendered by chartgate (path `app` of https://git.example.com/org/apps.git, a kustomization); the objects it deploys are not checked\n"
+    );
+}
+
+#[test]
+fn a_git_directories_doublestar_is_one_star_as_in_go() {
+    // Argo CD matches git directories with Go's path.Match, where `charts/**` is `charts/*`:
+    // it generated `a/templates` and `b/templates` too (a duplicate name: exit 2) and
+    // `team/web`, which the set never deploys.
+    let t = clone_of("git-dir-doublestar");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.code, Some(0));
+    assert_eq!(
+        r.stdout,
+        "charts/a  env none: (no values files)  [from appset.yaml:1]\n\
+         charts/b  env none: (no values files)  [from appset.yaml:1]\n\
+         charts/team/web  env none: (no values files)  [from charts/team/web/Chart.yaml:1]\n\
+         appset.yaml  manifest\n"
+    );
+}
+
+/// The findings of a JSON report as `RULE FILE:LINE:COLUMN MESSAGE`, without the labels and
+/// project rules every fixture's Applications break.
+fn checked(r: &support::Run) -> Vec<String> {
+    finding_lines_as(&r.stdout, "{rule} {file}:{line}:{column} {message}")
+        .into_iter()
+        .filter(|l| {
+            !l.starts_with("required-labels ") && !l.starts_with("argocd-no-default-project ")
+        })
+        .collect()
+}
+
+#[test]
+fn the_explicit_source_type_decides_as_in_argo_cd() {
+    // `helm:` on a folder without Chart.yaml was read as a directory (its Applications as
+    // children), `directory:` on the chart as a Helm render: Argo CD obeys the type set.
+    let t = clone_of("helm-on-plain-dir");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "chart  env none: chart/values-prod.yaml  [from apps/web.yaml:1]\n\
+         apps/web.yaml  manifest\n\
+         both.yaml  manifest\n\
+         dir-on-chart.yaml  manifest\n\
+         root.yaml  manifest\n\
+         chart/templates/cm.yaml  manifest\n\
+         chart/Chart.yaml  skipped: no Kubernetes object: no document has a string `apiVersion` and `kind` (applied by the directory source of dir-on-chart.yaml:1)\n\
+         both.yaml:8  unresolved: Application web-both: multiple application sources defined: helm,directory; Argo CD fails to generate its manifests and deploys nothing from it\n\
+         root.yaml:12  unresolved: Application root: `helm` makes path `apps` of https://git.example.com/org/apps.git a Helm chart, and it has no Chart.yaml: Argo CD fails (error reading helm chart from apps/Chart.yaml) and deploys nothing from it\n"
+    );
+    // templates/cm.yaml is checked twice: rendered for `web`, applied as is for `web-raw`.
+    let r = cli(["check", "--format", "json", "."]).dir(t.path()).run();
+    let mut in_chart: Vec<String> = finding_lines_as(&r.stdout, "{rule} {file}:{line} {chart}")
+        .into_iter()
+        .filter(|l| l.contains("chart/templates/"))
+        .collect();
+    in_chart.sort();
+    assert_eq!(
+        in_chart,
+        [
+            "required-labels chart/templates/cm.yaml:6 -",
+            "required-labels chart/templates/cm.yaml:6 -",
+            "required-labels chart/templates/cm.yaml:6 chart",
+            "required-labels chart/templates/cm.yaml:6 chart",
+        ]
+    );
+}
+
+#[test]
+fn a_directory_source_inside_a_chart_folder_is_checked_as_manifests() {
+    let t = clone_of("manifests-inside-chart");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "charts/web  env none: (no values files)  [from apps.yaml:1]\n\
+         apps.yaml  manifest\n\
+         charts/web/manifests/secret.yaml  manifest\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(t.path()).run();
+    assert_eq!(
+        checked(&r),
+        [
+            "no-literal-secrets charts/web/manifests/secret.yaml:11:3 Secret web-extra has literal stringData; use an ExternalSecret instead"
+        ]
+    );
+}
+
+#[test]
+fn a_directory_source_in_a_mapped_repository_is_checked_as_manifests() {
+    let t = clone_of("mapped-directory-source");
+    let team = ["--repo", "https://git.example.com/org/team.git=team"];
+    let r = cli(["check", "--list", "config"].iter().chain(&team))
+        .dir(t.path())
+        .run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "config/app.yaml  manifest\n\
+         team/deploy/secret.yaml  manifest\n"
+    );
+    let r = cli(["check", "--format", "json", "config"].iter().chain(&team))
+        .dir(t.path())
+        .run();
+    assert_eq!(
+        checked(&r),
+        [
+            "no-literal-secrets team/deploy/secret.yaml:11:3 Secret web-extra has literal stringData; use an ExternalSecret instead"
+        ]
+    );
+}
+
+#[test]
+fn an_unexpanded_application_is_located_at_its_field_and_its_chart_not_rendered_alone() {
+    let t = clone_of("unexpanded-app-convention");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "appset.yaml  manifest\n\
+         appset.yaml:13  unresolved: ApplicationSet web: spec.template: {{environment}} has no value among the generator's parameters; Argo CD leaves it unexpanded\n\
+         appset.yaml:24  unresolved: Application web-prod: unexpanded template expression `spec.source.helm.valueFiles[0]: values-{{environment}}.yaml`\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(t.path()).run();
+    assert_eq!(
+        checked(&r),
+        [
+            "unresolved-source appset.yaml:13:3 ApplicationSet web: spec.template: {{environment}} has no value among the generator's parameters; Argo CD leaves it unexpanded",
+            "unresolved-source appset.yaml:24:15 Application web-prod: unexpanded template expression `spec.source.helm.valueFiles[0]: values-{{environment}}.yaml`",
+        ]
+    );
+}
+
+#[test]
+fn two_application_sets_generating_one_application_are_reported_and_it_is_rendered_once() {
+    let t = clone_of("appset-cross-duplicate");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "one  env none: (no values files)  [from appset-one.yaml:1]\n\
+         appset-one.yaml  manifest\n\
+         appset-two.yaml  manifest\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(
+        checked(&r),
+        [
+            "manifest-validity appset-two.yaml:13:7 duplicate Application `web` in namespace `argocd`: ApplicationSet set-one already generates and owns it, so ApplicationSet set-two cannot take it over (Argo CD keeps set-one's): also defined at appset-one.yaml:13"
+        ]
+    );
+    let v = r.json();
+    let dup = (v["findings"].as_array().unwrap().iter())
+        .find(|f| f["rule"] == "manifest-validity")
+        .unwrap();
+    assert_eq!(
+        dup["related"][0],
+        serde_json::json!({"label": "also defined here", "file": "appset-one.yaml", "line": 13, "column": 7})
     );
 }

@@ -333,7 +333,9 @@ impl Session {
         let settings = self.settings(prepared, None);
         argo.findings = crate::analyze::engine::sink_located(
             &settings,
-            crate::analyze::rules::unresolved_source::findings(&settings, &argo.unresolved),
+            crate::analyze::rules::unresolved_source::findings(&settings, &argo.unresolved)
+                .into_iter()
+                .chain(std::mem::take(&mut argo.duplicates)),
         );
         for svc in &d.services {
             unknown_rules(&svc.config, &prepared.policies, &self.cwd)?;

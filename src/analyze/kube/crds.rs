@@ -54,6 +54,15 @@ pub fn schemas_of_crd(crd: &Value) -> Result<Vec<(String, Value)>, String> {
 
 /// OpenAPI v3 (the CRD subset) → JSON schema 2020-12, strict.
 fn to_json_schema(s: &Value, root: bool) -> Value {
+    convert(s, root, false)
+}
+
+/// [`to_json_schema`] of one node. Inside `allOf`/`anyOf`/`oneOf`/`not` (`junctor`), as in a
+/// Kubernetes structural schema, `properties` are value validations of the fields the schema
+/// declares outside them, never the list of allowed fields: such a branch admits the other
+/// fields (`{properties: {type: {not: {enum: [IPAddress]}}}}` of a Gateway address holds
+/// `value` too), and only the structural part is strict.
+fn convert(s: &Value, root: bool, junctor: bool) -> Value {
     let Some(m) = s.as_object() else {
         return s.clone();
     };
@@ -77,19 +86,22 @@ fn to_json_schema(s: &Value, root: bool) -> Value {
                     .as_object()
                     .map(|p| {
                         p.iter()
-                            .map(|(n, x)| (n.clone(), to_json_schema(x, false)))
+                            .map(|(n, x)| (n.clone(), convert(x, false, junctor)))
                             .collect()
                     })
                     .unwrap_or_default();
                 out.insert(k.clone(), Value::Object(props));
             }
-            "items" | "additionalProperties" | "not" if v.is_object() => {
-                out.insert(k.clone(), to_json_schema(v, false));
+            "items" | "additionalProperties" if v.is_object() => {
+                out.insert(k.clone(), convert(v, false, junctor));
+            }
+            "not" if v.is_object() => {
+                out.insert(k.clone(), convert(v, false, true));
             }
             "allOf" | "anyOf" | "oneOf" => {
                 let list: Vec<Value> = v
                     .as_array()
-                    .map(|a| a.iter().map(|x| to_json_schema(x, false)).collect())
+                    .map(|a| a.iter().map(|x| convert(x, false, true)).collect())
                     .unwrap_or_default();
                 out.insert(k.clone(), Value::Array(list));
             }
@@ -123,7 +135,11 @@ fn to_json_schema(s: &Value, root: bool) -> Value {
             p.entry("metadata").or_insert(json!({"type": "object"}));
         }
     }
-    if out.contains_key("properties") && !out.contains_key("additionalProperties") && !preserve {
+    if out.contains_key("properties")
+        && !out.contains_key("additionalProperties")
+        && !preserve
+        && !junctor
+    {
         out.insert("additionalProperties".into(), Value::Bool(false));
     }
     Value::Object(out)
@@ -451,5 +467,43 @@ mod tests {
             assert!(!v.is_valid(&bad), "{bad}");
         }
         assert!(schemas_of_crd(&json!({"spec": {"group": "g"}})).is_err());
+    }
+
+    #[test]
+    fn junctor_branches_validate_values_and_admit_the_declared_fields() {
+        // Gateway API's address: `oneOf` an IPAddress with an IP value, or any other type. The
+        // second branch names `type` only; as in a structural schema it does not forbid
+        // `value` (a NamedAddress was "expected an integer or a string, got a map").
+        let v = bundled_validator("gateway.networking.k8s.io/v1", "Gateway").unwrap();
+        let gw = |address: Value| {
+            json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                "metadata": {"name": "api"},
+                "spec": {"gatewayClassName": "c", "addresses": [address],
+                         "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}]}})
+        };
+        for ok in [
+            json!({"type": "NamedAddress", "value": "api-ind"}),
+            json!({"type": "IPAddress", "value": "10.0.0.1"}),
+            json!({"type": "Hostname", "value": "api.example.com"}),
+        ] {
+            assert!(v.is_valid(&gw(ok.clone())), "{ok}");
+        }
+        // A field the structural part does not declare is still unknown, and a value check of
+        // a branch still holds (`format` is not checked: chartgate drops it).
+        for bad in [
+            json!({"type": "NamedAddress", "value": "api-ind", "port": 80}),
+            json!({"type": "NamedAddress", "value": 1}),
+        ] {
+            assert!(!v.is_valid(&gw(bad.clone())), "{bad}");
+        }
+        let crd = json!({"spec": {"group": "g", "names": {"kind": "K"}, "versions": [
+            {"name": "v1", "schema": {"openAPIV3Schema": {"type": "object", "properties": {
+              "spec": {"type": "object",
+                "properties": {"a": {"type": "string"}, "b": {"type": "string"}},
+                "not": {"properties": {"a": {"enum": ["x"]}}}}}}}}]}});
+        let v = compile(&schemas_of_crd(&crd).unwrap()[0].1).unwrap();
+        // `not` of a branch naming `a` alone: `b` beside `a: x` does not make it pass.
+        assert!(!v.is_valid(&json!({"spec": {"a": "x", "b": "y"}})));
+        assert!(v.is_valid(&json!({"spec": {"a": "z", "b": "y"}})));
     }
 }

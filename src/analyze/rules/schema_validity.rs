@@ -192,6 +192,26 @@ impl Rule for SchemaValidity {
                             describe(e.instance())
                         ),
                     ),
+                    // A map or a list is never what an int-or-string's branches want: a CRD's
+                    // own `oneOf`/`anyOf` (value checks) rejected it.
+                    K::OneOfNotValid { .. } | K::AnyOf { .. }
+                        if e.instance().is_object() || e.instance().is_array() =>
+                    {
+                        (
+                            node,
+                            path.clone(),
+                            format!(
+                                "{}: {} matches none of the schema's `{}` alternatives",
+                                show_path(&path),
+                                describe(e.instance()),
+                                if matches!(e.kind(), K::AnyOf { .. }) {
+                                    "anyOf"
+                                } else {
+                                    "oneOf"
+                                },
+                            ),
+                        )
+                    }
                     K::OneOfNotValid { .. } | K::AnyOf { .. } => (
                         node,
                         path.clone(),

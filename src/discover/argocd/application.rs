@@ -39,6 +39,10 @@ pub struct Source {
     pub exclude: Option<String>,
     /// `kustomize:` or `plugin:` is set.
     pub other_tool: Option<&'static str>,
+    /// The source types set explicitly (`kustomize`, `helm`, `directory`, `plugin` present and
+    /// not null), in Argo CD's order (`ApplicationSource.ExplicitType`): one decides how the
+    /// path is built whatever it holds; more than one is an error.
+    pub explicit: Vec<&'static str>,
 }
 
 /// An Application's spec as far as chartgate uses it.
@@ -270,6 +274,10 @@ fn source(v: &Value, at: &str) -> Result<Source, FieldError> {
         s.include = opt_str(d, "include", &format!("{at}.directory."))?;
         s.exclude = opt_str(d, "exclude", &format!("{at}.directory."))?;
     }
+    let set = |k: &str| v.get(k).is_some_and(|k| !k.is_null());
+    s.explicit = (["kustomize", "helm", "directory", "plugin"].into_iter())
+        .filter(|k| set(k))
+        .collect();
     if v.get("kustomize").is_some_and(|k| !k.is_null()) {
         s.other_tool = Some("kustomize");
     } else if v.get("plugin").is_some_and(|k| !k.is_null()) {
@@ -337,11 +345,12 @@ pub fn parse(doc: &Value) -> Result<Application, FieldError> {
     Ok(app)
 }
 
-/// The first string of the document that still holds a template expression (`{{`), as
-/// `field: text` — an Application copied out of an ApplicationSet template or a chart.
+/// The first string of the document that still holds a template expression (`{{`), as its
+/// field (`spec.source.path`) and text — an Application copied out of an ApplicationSet
+/// template or a chart.
 /// Values text (`helm.values`, `valuesObject`, a parameter's `value`) may legitimately hold `{{`
 /// for the chart's own `tpl` calls and is passed over. The walk allocates only for a match.
-pub fn unexpanded(doc: &Value) -> Option<String> {
+pub fn unexpanded(doc: &Value) -> Option<(String, String)> {
     #[derive(Clone, Copy)]
     enum Seg<'a> {
         Key(&'a str),
@@ -361,7 +370,7 @@ pub fn unexpanded(doc: &Value) -> Option<String> {
                 | [Key("helm"), Key("parameters"), Index(_), Key("value")]
         )
     }
-    fn walk<'a>(v: &'a Value, root: &str, path: &mut Vec<Seg<'a>>) -> Option<String> {
+    fn walk<'a>(v: &'a Value, root: &str, path: &mut Vec<Seg<'a>>) -> Option<(String, String)> {
         if root == "spec" && is_values(path) {
             return None;
         }
@@ -377,7 +386,7 @@ pub fn unexpanded(doc: &Value) -> Option<String> {
                         Index(i) => at.push_str(&format!("[{i}]")),
                     }
                 }
-                Some(format!("`{at}: {s}`"))
+                Some((at, s.clone()))
             }
             Value::Object(o) => o.iter().find_map(|(k, v)| {
                 path.push(Key(k));
@@ -439,7 +448,7 @@ mod tests {
                 &json!({"metadata": {"name": "a"}, "spec": {"source": {"path": "{{path}}",
                 "helm": {"values": "x: '{{ .Values.y }}'"}}}})
             ),
-            Some("`spec.source.path: {{path}}`".into())
+            Some(("spec.source.path".into(), "{{path}}".into()))
         );
         // Values text is passed over in every source; everything else is searched, in order.
         let values_only = json!({"metadata": {"name": "a"}, "spec": {"sources": [
@@ -451,21 +460,24 @@ mod tests {
             unexpanded(&json!({"metadata": {"name": "a"}, "spec": {"sources": [
                 {"helm": {"parameters": [{"name": "ok", "value": "{{ x }}"},
                                          {"name": "{{p}}", "value": "1"}]}}]}})),
-            Some("`spec.sources[0].helm.parameters[1].name: {{p}}`".into())
+            Some((
+                "spec.sources[0].helm.parameters[1].name".into(),
+                "{{p}}".into()
+            ))
         );
         assert_eq!(
             unexpanded(
                 &json!({"metadata": {"name": "{{name}}"}, "spec": {"project": "x",
                 "destination": {"namespace": "ns"}}})
             ),
-            Some("`metadata.name: {{name}}`".into())
+            Some(("metadata.name".into(), "{{name}}".into()))
         );
         // A `values` key elsewhere is not values text.
         assert_eq!(
             unexpanded(
                 &json!({"metadata": {"name": "a"}, "spec": {"info": [{"values": "{{v}}"}]}})
             ),
-            Some("`spec.info[0].values: {{v}}`".into())
+            Some(("spec.info[0].values".into(), "{{v}}".into()))
         );
     }
 }

@@ -93,6 +93,13 @@ pub struct Resolution {
     /// YAML: message`). Reported once: by the manifest check when the file is also checked as
     /// a manifest, else as an unreadable input.
     pub yaml_errors: Vec<(PathBuf, String)>,
+    /// The files a directory source applies (file → `FILE:LINE` of the first Application
+    /// applying it), wherever they lie: under a chart folder, in a mapped repository. Each is
+    /// checked as a manifest unless a render reads it as values (see [`apply`]).
+    pub deployed: BTreeMap<PathBuf, String>,
+    /// `manifest-validity` findings of Applications two ApplicationSets generate (same name in
+    /// the same namespace): at the second set's template, naming the first, which owns it.
+    pub duplicates: Vec<crate::model::Finding>,
 }
 
 /// Inputs of the resolution.
@@ -261,6 +268,14 @@ fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// The string at a JSON pointer, empty when absent.
+fn text_at(v: &Value, pointer: &str) -> String {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// Argo CD's `mergeSourceParameters`: the source `at` of `doc` with `.argocd-source.yaml` and
@@ -458,6 +473,16 @@ struct Resolver<'a> {
     overrides: HashMap<PathBuf, Result<Value, String>>,
     /// Clusters from the cluster Secrets among the checked files.
     cluster_secrets: Vec<appset::ClusterInfo>,
+    /// Generated Applications by (namespace, name): the ApplicationSet that owns each.
+    generated: HashMap<(String, String), Owner>,
+}
+
+/// The ApplicationSet that generated an Application first, which owns it.
+struct Owner {
+    /// (namespace, name) of the set.
+    set: (String, String),
+    /// Where its template's `metadata.name` is (printed path).
+    at: crate::model::Location,
 }
 
 /// Resolves every Application found under the checked paths and mapped repositories.
@@ -480,6 +505,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         configs: Default::default(),
         overrides: HashMap::new(),
         cluster_secrets: Vec::new(),
+        generated: HashMap::new(),
     };
     let mut roots: Vec<PathBuf> = opts.paths.to_vec();
     // Applications are read from the checked paths and the explicitly mapped repositories; the
@@ -773,7 +799,70 @@ impl Resolver<'_> {
                 format!("parameters of the git files generator of ApplicationSet {name} ({at})")
             });
         }
+        let set_ns = text_at(&doc.json, "/metadata/namespace");
+        let owner = (set_ns.clone(), name.clone());
+        let (line, column) = doc.field_at(Some("spec.template.metadata.name"));
+        let shown = display_path(&doc.file, self.opts.cwd);
         for app in x.applications {
+            // Argo CD's createOrUpdateInCluster: an Application another ApplicationSet already
+            // controls fails SetControllerReference (already owned); the first set keeps it.
+            let app_name = text_at(&app, "/metadata/name");
+            let app_ns = text_at(&app, "/metadata/namespace");
+            let key = (app_ns.clone(), app_name.clone());
+            match self.generated.get(&key) {
+                Some(first) if first.set != owner => {
+                    let also = first.at.clone();
+                    let message = format!(
+                        "duplicate Application `{app_name}` in namespace `{}`: ApplicationSet {first} already generates and owns it, so ApplicationSet {name} cannot take it over (Argo CD keeps {first}'s): also defined at {}:{}",
+                        if app_ns.is_empty() {
+                            "default"
+                        } else {
+                            &app_ns
+                        },
+                        also.file,
+                        also.line,
+                        first = first.set.1,
+                    );
+                    self.out.duplicates.push(
+                        crate::model::Finding::new(
+                            "manifest-validity",
+                            crate::model::Severity::Error,
+                            message,
+                            crate::model::Location {
+                                file: shown.clone(),
+                                line,
+                                column,
+                            },
+                        )
+                        .with_resource(crate::model::ResourceRef {
+                            api_version: text_at(&doc.json, "/apiVersion"),
+                            kind: "ApplicationSet".into(),
+                            name: name.clone(),
+                            namespace: (!set_ns.is_empty()).then(|| set_ns.clone()),
+                        })
+                        .with_field(Some("spec.template.metadata.name".to_string()))
+                        .with_related(vec![("also defined here".to_string(), also)]),
+                    );
+                    // Its chart is not deployed through this set: no convention render either.
+                    self.claim_source_charts(app.get("spec"));
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    let at = crate::model::Location {
+                        file: shown.clone(),
+                        line,
+                        column,
+                    };
+                    self.generated.insert(
+                        key,
+                        Owner {
+                            set: owner.clone(),
+                            at,
+                        },
+                    );
+                }
+            }
             let child = Doc {
                 json: app,
                 generated: true,
@@ -816,11 +905,14 @@ impl Resolver<'_> {
             );
             return;
         }
-        if let Some(expr) = application::unexpanded(&doc.json) {
+        if let Some((field, text)) = application::unexpanded(&doc.json) {
+            // The charts it names by a fixed path are its own: Argo CD deploys nothing from
+            // them through this Application, and no convention render stands in for it.
+            self.claim_source_charts(doc.json.get("spec"));
             self.unresolved(
                 doc,
-                None,
-                format!("Application {name}: unexpanded template expression {expr}"),
+                Some(&field),
+                format!("Application {name}: unexpanded template expression `{field}: {text}`"),
             );
             return;
         }
@@ -925,7 +1017,13 @@ impl Resolver<'_> {
     /// chart's own values) stands in for the Applications Argo CD would generate. A templated
     /// repository or path names no chart chartgate can know.
     fn claim_template_charts(&mut self, doc: &Doc) {
-        let Some(spec) = doc.json.pointer("/spec/template/spec") else {
+        self.claim_source_charts(doc.json.pointer("/spec/template/spec"));
+    }
+
+    /// Claims the chart directories that the sources of an Application `spec` name by a fixed
+    /// repository and path (see [`Self::claim_template_charts`]).
+    fn claim_source_charts(&mut self, spec: Option<&Value>) {
+        let Some(spec) = spec else {
             return;
         };
         let sources = (spec.get("source").into_iter()).chain(
@@ -970,6 +1068,16 @@ impl Resolver<'_> {
         refs: &BTreeMap<String, RefTarget>,
         at: &str,
     ) -> Result<Vec<Doc>, SourceError> {
+        // Argo CD's `ExplicitType`: one of `kustomize`, `helm`, `directory`, `plugin` decides
+        // the source's type whatever its path holds; two or more fail the manifest generation.
+        if s.explicit.len() > 1 {
+            return Err(format!(
+                "multiple application sources defined: {}; Argo CD fails to generate its manifests and deploys nothing from it",
+                s.explicit.join(",")
+            )
+            .into());
+        }
+        let explicit = s.explicit.first().copied();
         if let Some(tool) = s.other_tool {
             let what = match &s.path {
                 Some(p) => format!("path `{p}` of {}", s.repo_url),
@@ -1044,9 +1152,23 @@ impl Resolver<'_> {
                     ),
                 ));
             }
-            if !is_chart {
-                if (crate::discover::classify::KUSTOMIZATION_NAMES.iter())
-                    .any(|k| dir.join(k).is_file())
+            if !is_chart && explicit == Some("helm") {
+                return Err(SourceError::at(
+                    "helm",
+                    format!(
+                        "`helm` makes path `{rel}` of {} a Helm chart, and it has no Chart.yaml: Argo CD fails (error reading helm chart from {rel}/Chart.yaml) and deploys nothing from it",
+                        s.repo_url
+                    ),
+                ));
+            }
+            // `directory` on a chart: its files are applied as plain manifests, never rendered.
+            if is_chart && explicit == Some("directory") {
+                self.out.claimed.insert(dir.clone());
+            }
+            if !is_chart || explicit == Some("directory") {
+                if explicit.is_none()
+                    && (crate::discover::classify::KUSTOMIZATION_NAMES.iter())
+                        .any(|k| dir.join(k).is_file())
                 {
                     return Err(SourceError::at(
                         "path",
@@ -1067,8 +1189,8 @@ impl Resolver<'_> {
                         ),
                     ));
                 }
-                // A directory of manifests: its Applications and ApplicationSets are this app's
-                // children.
+                // A directory of manifests: each file is applied (checked as a manifest), and
+                // its Applications and ApplicationSets are this app's children.
                 let mut children = Vec::new();
                 let filter = DirectoryFilter::new(s.include.as_deref(), s.exclude.as_deref());
                 for f in candidate_files(&dir, s.recurse) {
@@ -1082,6 +1204,10 @@ impl Resolver<'_> {
                     if text.contains(SKIP_FILE_RENDERING_MARKER) {
                         continue;
                     }
+                    self.out
+                        .deployed
+                        .entry(f.clone())
+                        .or_insert_with(|| at.to_string());
                     if let Ok(docs) = read_docs(&f, &text) {
                         children.extend(docs.applications);
                         children.extend(docs.application_sets);
@@ -1659,6 +1785,10 @@ pub struct ArgoRun {
     pub repos: RepoMap,
     /// Files holding Applications or ApplicationSets.
     pub files: BTreeSet<PathBuf>,
+    /// `manifest-validity` findings of Applications two ApplicationSets generate (see
+    /// [`Resolution::duplicates`]); the session passes them through the sink with
+    /// [`Self::findings`].
+    pub duplicates: Vec<crate::model::Finding>,
 }
 
 /// Resolves the Applications of the run and merges them into `d`: a chart that Applications
@@ -1740,6 +1870,7 @@ pub fn apply(
         k.reason = "not a values file of any Argo CD Application deploying this chart".into();
         true
     });
+    deployed_manifests(d, &res, &used, &inputs, config.limits.file_bytes, cwd);
     d.skipped.sort_by(|a, b| a.path.cmp(&b.path));
     d.services.extend(res.services.iter().cloned());
     d.services.sort_by(|a, b| a.display.cmp(&b.display));
@@ -1764,7 +1895,66 @@ pub fn apply(
         sources: res.sources,
         repos,
         files: res.files,
+        duplicates: res.duplicates,
     })
+}
+
+/// The files directory sources apply that discovery did not take as manifests (inside a chart
+/// folder, in a mapped repository): each is a manifest as Argo CD reads it. A file with no
+/// Kubernetes object is skipped with the reason (Argo CD ignores a document without `kind`),
+/// one that does not parse is checked (and reported) when it looks like a manifest, as Argo CD
+/// then fails, else skipped. Values files of a render and generator inputs are left alone, as
+/// are the files discovery already listed or skipped.
+fn deployed_manifests(
+    d: &mut crate::discover::charts::Discovered,
+    res: &Resolution,
+    used: &BTreeSet<String>,
+    inputs: &BTreeMap<String, &String>,
+    max_bytes: usize,
+    cwd: &Path,
+) {
+    use crate::discover::classify::{FileKind, classify};
+    let known: BTreeSet<String> = (d.manifests.iter().map(|m| m.display.clone()))
+        .chain(d.skipped.iter().map(|k| k.path.clone()))
+        .collect();
+    for (f, by) in &res.deployed {
+        let shown = display_path(f, cwd);
+        if known.contains(&shown) || used.contains(&shown) || inputs.contains_key(&shown) {
+            continue;
+        }
+        let read = crate::discover::manifests::collect(
+            std::slice::from_ref(f),
+            &[],
+            &[],
+            cwd,
+            max_bytes,
+            &mut std::io::empty(),
+        );
+        let input = match read {
+            Ok(mut m) if m.len() == 1 => m.remove(0),
+            Ok(_) => continue,
+            Err(e) => {
+                d.unreadable.push(e.to_string());
+                continue;
+            }
+        };
+        let skip = match classify(&input.text) {
+            FileKind::Objects => None,
+            FileKind::NoObjects(reason) => Some(reason),
+            FileKind::Unparsable => {
+                let t = &input.text;
+                (!(t.contains("apiVersion:") && t.contains("kind:") && t.contains("metadata:")))
+                    .then(|| "not YAML, and not shaped like a manifest: Argo CD ignores it".into())
+            }
+        };
+        match skip {
+            Some(reason) => d.skipped.push(crate::discover::charts::Skipped {
+                path: shown,
+                reason: format!("{reason} (applied by the directory source of {by})"),
+            }),
+            None => d.manifests.push(input),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -812,13 +812,32 @@ fn path_params(p: &mut Params, dir: &str, file: Option<&str>, prefix: &str, go: 
 }
 
 /// Go's `path.Match` as a glob (`*` and `?` stop at `/`, `[...]` classes, `\` escapes, no
-/// `{a,b}` alternation). `None` for a pattern Go rejects (it then matches nothing).
+/// `{a,b}` alternation). A run of `*` is one `*` there (`scanChunk` skips them all), so `**`
+/// never crosses `/` as it does in globset: runs are collapsed outside classes and escapes.
+/// `None` for a pattern Go rejects (it then matches nothing).
 fn go_path_glob(p: &str) -> Option<globset::GlobSet> {
     let mut s = String::with_capacity(p.len());
-    for c in p.chars() {
+    let mut chars = p.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
         match c {
-            '{' => s.push_str("[{]"),
-            '}' => s.push_str("[}]"),
+            '\\' => {
+                s.push(c);
+                if let Some(n) = chars.next() {
+                    s.push(n);
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                s.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                s.push(c);
+            }
+            '*' if !in_class && s.ends_with('*') && !ends_escaped(&s) => {}
+            '{' if !in_class => s.push_str("[{]"),
+            '}' if !in_class => s.push_str("[}]"),
             c => s.push(c),
         }
     }
@@ -828,6 +847,13 @@ fn go_path_glob(p: &str) -> Option<globset::GlobSet> {
         .build()
         .ok()
         .and_then(|g| crate::model::glob::compile(g).ok())
+}
+
+/// Whether the last character of a glob is escaped (preceded by an odd run of `\\`).
+fn ends_escaped(s: &str) -> bool {
+    let mut t = s.chars().rev();
+    t.next();
+    t.take_while(|c| *c == '\\').count() % 2 == 1
 }
 
 /// `git ls-files -- PATTERN` (Argo CD's default file globbing): a glob pathspec where `*`
@@ -949,4 +975,36 @@ pub(super) fn parse_yaml(text: &str) -> Result<Value, String> {
         .next()
         .map(|d| d.root.to_json())
         .unwrap_or(Value::Null))
+}
+
+#[cfg(test)]
+mod glob_tests {
+    use super::go_path_glob;
+
+    /// Whether Go's `path.Match(pattern, name)` is true, as chartgate reads it.
+    fn matches(pattern: &str, name: &str) -> bool {
+        go_path_glob(pattern).is_some_and(|g| g.is_match(name))
+    }
+
+    #[test]
+    fn a_run_of_stars_is_one_star_as_in_go_path_match() {
+        // path.Match("charts/**", "charts/a/b") is false: `**` is `*`.
+        assert!(matches("charts/**", "charts/a"));
+        assert!(!matches("charts/**", "charts/a/b"));
+        assert!(matches("charts/**/*", "charts/a/b"));
+        assert!(!matches("charts/**/*", "charts/a/b/c"));
+        assert!(!matches("**", "a/b"));
+        assert!(matches("a***b", "axyb"));
+        // An escaped star is a literal; the one after it still a wildcard.
+        assert!(matches(r"a\**", "a*xy"));
+        assert!(!matches(r"a\**", "axy"));
+        // An escaped backslash does not escape the star after it.
+        assert!(matches(r"a\\**", r"a\xy"));
+        // Stars inside a class are members of it.
+        assert!(matches("a[**]", "a*"));
+        assert!(!matches("a[**]", "ab"));
+        // Braces are literals (no alternation in Go).
+        assert!(matches("{a,b}", "{a,b}"));
+        assert!(!matches("{a,b}", "a"));
+    }
 }
