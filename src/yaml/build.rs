@@ -19,12 +19,15 @@ struct PosMap {
     /// Line and column just past the last character (saphyr reports an error at the end of
     /// input without a final line break on the line after it).
     eof: (u32, u32),
-    /// Spaces inserted at line starts of the parsed text (see [`parse`]), in insertion order.
+    /// Spaces inserted into the source text (see [`parse`]), sorted by position, one per
+    /// position.
     pads: Vec<Pad>,
+    /// `before[i]`: the spaces of `pads[..i]`.
+    before: Vec<usize>,
 }
 
-/// `n` spaces inserted at character `at_char` (byte `at_byte`), on line `line` (at its start,
-/// or before a comment), of the text as it was before the insertion.
+/// `n` spaces inserted before character `at_char` (byte `at_byte`) of the source text, on
+/// line `line` (at its start, or before a comment).
 #[derive(Clone, Copy)]
 struct Pad {
     at_char: usize,
@@ -57,35 +60,110 @@ impl PosMap {
                 u32::try_from(col).unwrap_or(u32::MAX),
             ),
             pads: Vec::new(),
+            before: Vec::new(),
         }
+    }
+
+    /// Adds `(at_byte, line, n)`: `n` spaces before source byte `at_byte` (on 1-based line
+    /// `line`) of `text`.
+    fn add_pads(&mut self, text: &str, new: &[(usize, usize, usize)]) {
+        for &(at_byte, line, n) in new {
+            let at_char = match &self.offsets {
+                None => at_byte,
+                Some(v) => v.partition_point(|&b| b < at_byte),
+            };
+            debug_assert!(text.is_char_boundary(at_byte));
+            self.pads.push(Pad {
+                at_char,
+                at_byte,
+                line,
+                n,
+            });
+        }
+        self.pads.sort_by_key(|p| p.at_byte);
+        self.pads.dedup_by(|later, first| {
+            let same = later.at_byte == first.at_byte;
+            if same {
+                first.n += later.n;
+            }
+            same
+        });
+        self.before.clear();
+        let mut sum = 0;
+        for p in &self.pads {
+            self.before.push(sum);
+            sum += p.n;
+        }
+    }
+
+    /// Spaces inserted before source byte `at_byte` itself (0 if none).
+    fn pad_at(&self, at_byte: usize) -> usize {
+        self.pads
+            .binary_search_by_key(&at_byte, |p| p.at_byte)
+            .map_or(0, |i| self.pads[i].n)
+    }
+
+    /// The text saphyr parses: `text` with the pads inserted.
+    fn padded(&self, text: &str) -> String {
+        let total: usize = self.pads.iter().map(|p| p.n).sum();
+        let mut out = String::with_capacity(text.len() + total);
+        let mut from = 0;
+        for p in &self.pads {
+            out.push_str(&text[from..p.at_byte]);
+            out.extend(std::iter::repeat_n(' ', p.n));
+            from = p.at_byte;
+        }
+        out.push_str(&text[from..]);
+        out
     }
 
     /// A marker of the padded text as (character index, 0-based column) of the source text.
     fn unpad(&self, m: &Marker) -> (usize, usize) {
-        let (mut idx, mut col) = (m.index(), m.col());
-        for p in self.pads.iter().rev() {
-            if idx >= p.at_char + p.n {
-                idx -= p.n;
-                if m.line() == p.line {
-                    col = col.saturating_sub(p.n);
+        let (idx, col) = (m.index(), m.col());
+        // Past the last pad whose spaces start at or before `idx` in the padded text.
+        let k = {
+            let (mut lo, mut hi) = (0, self.pads.len());
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if self.pads[mid].at_char + self.before[mid] <= idx {
+                    lo = mid + 1;
+                } else {
+                    hi = mid;
                 }
-            } else if idx >= p.at_char {
-                // Inside the inserted spaces: where they were inserted.
-                col = col.saturating_sub(idx - p.at_char);
-                idx = p.at_char;
             }
+            lo
+        };
+        let Some(i) = k.checked_sub(1) else {
+            return (idx, col);
+        };
+        let p = &self.pads[i];
+        let start = p.at_char + self.before[i];
+        // Pads on the marker's line before pad i (a line holds a few at most).
+        let same_line: usize = self.pads[..i]
+            .iter()
+            .rev()
+            .take_while(|q| q.line == p.line)
+            .map(|q| q.n)
+            .sum();
+        let line_shift = |n: usize| if m.line() == p.line { same_line + n } else { 0 };
+        if idx < start + p.n {
+            // Inside the inserted spaces: where they were inserted.
+            (p.at_char, col.saturating_sub(line_shift(idx - start)))
+        } else {
+            (
+                idx - self.before[i] - p.n,
+                col.saturating_sub(line_shift(p.n)),
+            )
         }
-        (idx, col)
     }
 
     /// A byte offset of the source text in the padded text.
-    fn pad_offset(&self, mut b: usize) -> usize {
-        for p in &self.pads {
-            if b >= p.at_byte {
-                b += p.n;
-            }
+    fn pad_offset(&self, b: usize) -> usize {
+        let k = self.pads.partition_point(|p| p.at_byte <= b);
+        match k.checked_sub(1) {
+            None => b,
+            Some(i) => b + self.before[i] + self.pads[i].n,
         }
-        b
     }
 
     fn pos(&self, m: &Marker) -> Pos {
@@ -187,98 +265,246 @@ pub(super) fn parse(
     // as a space and parsing restarts (bounded; positions are unchanged, a tab is one byte).
     //
     // libyaml checks no indentation inside a flow collection (`args: [` … `]` closing at the
-    // key's column, a flow item left of its key); saphyr requires flow lines to be indented
-    // past the enclosing block. Where saphyr stops on that, the offending token starts its
-    // line inside a flow collection, where leading spaces are never content: the line is
-    // padded with spaces and parsing restarts. Positions are moved back to the source text.
-    let mut fixed: Option<String> = None;
-    let mut last_pad: Option<(usize, usize)> = None;
+    // key's column, a flow item left of its key) nor on the continuation lines of a quoted
+    // scalar (scannerc.go yaml_parser_scan_flow_scalar); saphyr requires both indented past the
+    // enclosing block. Where saphyr stops on that, spaces are inserted where they are never
+    // content (line starts inside a flow collection or a quoted scalar, whose leading blanks
+    // are folded away) and parsing restarts; positions are moved back to the source text.
+    // One repair pads every line of the construct, so its length does not count.
+    let mut tabs_fixed: Option<String> = None;
+    let mut padded: Option<String> = None;
     // Each repair parses the text again: bounded by count and by the bytes parsed in all (twice
     // the file size limit), so a large file with repairs near its end cannot multiply the parse
     // time (4.5 MB with 60 comments to repair at its end took 15 s).
     let mut parsed = 0usize;
+    let mut last_quoted: Option<usize> = None;
     for _ in 0..=MAX_TAB_SEPARATOR_FIXES {
-        let t = fixed.as_deref().unwrap_or(text);
+        let sx = tabs_fixed.as_deref().unwrap_or(text);
+        let t = padded.as_deref().unwrap_or(sx);
         let result = run_guarded(t, src, &pm, limits, first_only);
         // A parse that stops at an error read the text up to it.
         parsed += match &result {
             Ok(_) => t.len(),
-            Err(e) => e.pos.offset.min(t.len()),
+            Err(e) => pm
+                .pad_offset(e.pos.offset.saturating_sub(base))
+                .min(t.len()),
         };
         if parsed > limits.max_bytes.saturating_mul(2) {
             return result;
         }
-        if let Err(e) = &result {
-            let at = pm.pad_offset(e.pos.offset.saturating_sub(base));
-            let b = t.as_bytes();
-            if e.message == "':' must be followed by a valid YAML whitespace"
-                && at >= 2
-                && b.get(at - 1) == Some(&b'\t')
-                && b.get(at - 2) == Some(&b':')
-            {
-                let mut owned = t.to_string();
-                owned.replace_range(at - 1..at, " ");
-                fixed = Some(owned);
-                continue;
-            }
+        let Err(e) = &result else {
+            return result;
+        };
+        // The error's byte offset in the source text (tabs read as spaces: same offsets).
+        let at = e.pos.offset.saturating_sub(base);
+        if at > sx.len() || !sx.is_char_boundary(at) {
+            return result;
+        }
+        let b = sx.as_bytes();
+        let line = e.pos.line as usize;
+        let mut pads: Vec<(usize, usize, usize)> = Vec::new();
+        let mut new_tabs: Option<String> = None;
+        if e.message == "':' must be followed by a valid YAML whitespace"
+            && at >= 2
+            && b.get(at - 1) == Some(&b'\t')
+            && b.get(at - 2) == Some(&b':')
+        {
+            let mut owned = sx.to_string();
+            owned.replace_range(at - 1..at, " ");
+            new_tabs = Some(owned);
+        } else if e.message == "comments must be separated from other tokens by whitespace"
+            && b.get(at) == Some(&b'#')
+        {
             // libyaml skips a `#` comment wherever it looks for the next token, with or without
             // whitespace before it (`enabled: 'false'# note`); saphyr requires the whitespace.
             // Where saphyr stops on exactly that, a space is inserted before the `#`.
-            if e.message == "comments must be separated from other tokens by whitespace"
-                && b.get(at) == Some(&b'#')
-                && t.is_char_boundary(at)
-            {
-                pm.pads.push(Pad {
-                    at_char: t[..at].chars().count(),
-                    at_byte: at,
-                    line: e.pos.line as usize,
-                    n: 1,
-                });
-                let mut owned = t.to_string();
-                owned.insert(at, ' ');
-                fixed = Some(owned);
-                continue;
+            pads.push((at, line, 1));
+        } else if matches!(
+            e.message.as_str(),
+            "invalid indentation" | "invalid indentation in flow construct"
+        ) {
+            let line_start = sx[..at].rfind('\n').map_or(0, |i| i + 1);
+            if !sx[line_start..at].bytes().all(|c| c == b' ') {
+                return result;
             }
-            if matches!(
-                e.message.as_str(),
-                "invalid indentation" | "invalid indentation in flow construct"
-            ) && at <= t.len()
-                && t.is_char_boundary(at)
+            // More spaces each time the same line stops again, up to MAX_PAD: an enclosing
+            // block is never indented further (the doubling went on to 2^64 spaces, found by
+            // fuzzing).
+            let had = pm.pad_at(line_start);
+            if had >= MAX_PAD {
+                return result;
+            }
+            let n = had.max(1).min(MAX_PAD - had);
+            pads.push((line_start, line, n));
+            // Inside a flow collection for certain: the following lines up to its end are
+            // padded to the same column.
+            if e.message == "invalid indentation in flow construct"
+                || matches!(b.get(at), Some(b']' | b'}' | b','))
+                || after_flow_indicator(sx, line_start)
             {
-                let line_start = t[..at].rfind('\n').map_or(0, |i| i + 1);
-                if t[line_start..at].bytes().all(|c| c == b' ') {
-                    // More spaces each time the same line stops again, up to MAX_PAD: an
-                    // enclosing block is never indented further (the doubling went on to
-                    // 2^64 spaces, found by fuzzing).
-                    let n = match last_pad {
-                        Some((l, n)) if l == line_start && n >= MAX_PAD => return result,
-                        Some((l, n)) if l == line_start => (n * 2).min(MAX_PAD),
-                        _ => 1,
-                    };
-                    last_pad = Some((line_start, n));
-                    let at_char = t[..line_start].chars().count();
-                    pm.pads.push(Pad {
-                        at_char,
-                        at_byte: line_start,
-                        line: e.pos.line as usize,
-                        n,
-                    });
-                    let mut owned = t.to_string();
-                    owned.insert_str(line_start, &" ".repeat(n));
-                    fixed = Some(owned);
-                    continue;
+                let target = at - line_start + had + n;
+                if let Some(rest) = flow_lines(sx, at) {
+                    pad_lines(sx, &pm, &rest, line, target, &mut pads);
                 }
             }
+        } else if e.message == "invalid indentation in quoted scalar"
+            && matches!(b.get(at), Some(b'\'' | b'"'))
+            && last_quoted != Some(at)
+        {
+            last_quoted = Some(at);
+            let line_start = sx[..at].rfind('\n').map_or(0, |i| i + 1);
+            let target = sx[line_start..at].chars().count() + pm.pad_at(line_start);
+            let rest = quoted_lines(sx, at);
+            pad_lines(sx, &pm, &rest, line, target, &mut pads);
+        } else {
+            return result;
         }
-        return result;
+        if new_tabs.is_some() {
+            tabs_fixed = new_tabs;
+        }
+        let sx = tabs_fixed.as_deref().unwrap_or(text);
+        pm.add_pads(sx, &pads);
+        padded = (!pm.pads.is_empty()).then(|| pm.padded(sx));
     }
     run_guarded(
-        fixed.as_deref().unwrap_or(text),
+        padded
+            .as_deref()
+            .unwrap_or(tabs_fixed.as_deref().unwrap_or(text)),
         src,
         &pm,
         limits,
         first_only,
     )
+}
+
+/// Pads each line starting at a byte of `starts` (the lines right after line `line`) whose
+/// first non-blank character is left of column `target` (counting spaces already inserted) to
+/// that column. Blank lines are left alone.
+fn pad_lines(
+    text: &str,
+    pm: &PosMap,
+    starts: &[usize],
+    line: usize,
+    target: usize,
+    pads: &mut Vec<(usize, usize, usize)>,
+) {
+    let b = text.as_bytes();
+    for (k, &ls) in starts.iter().enumerate() {
+        let blanks = b[ls..]
+            .iter()
+            .take_while(|c| matches!(c, b' ' | b'\t'))
+            .count();
+        if matches!(b.get(ls + blanks), None | Some(b'\n' | b'\r')) {
+            continue;
+        }
+        let col = blanks + pm.pad_at(ls);
+        if col < target {
+            pads.push((ls, line + k + 1, target - col));
+        }
+    }
+}
+
+/// Whether the last line with content before byte `line_start` ends (comment aside) with `[`,
+/// `{` or `,`: the line at `line_start` goes on a flow collection.
+fn after_flow_indicator(text: &str, line_start: usize) -> bool {
+    for l in text[..line_start].lines().rev() {
+        let code = match l.find(" #").or_else(|| l.find("\t#")) {
+            Some(i) => &l[..i],
+            None => l,
+        };
+        let code = code.trim_end();
+        if code.trim_start().is_empty() || code.trim_start().starts_with('#') {
+            continue;
+        }
+        return matches!(code.as_bytes().last(), Some(b'[' | b'{' | b','));
+    }
+    false
+}
+
+/// A document marker (`---` or `...` alone or before a blank) at byte `i`, a line start.
+fn doc_indicator(b: &[u8], i: usize) -> bool {
+    matches!(b.get(i..i + 3), Some(b"---" | b"..."))
+        && matches!(b.get(i + 3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// The starts of the lines after byte `from` (a token start inside a flow collection) up to
+/// the line that closes that collection; `None` when it does not close (or a document marker
+/// comes first). Inside a flow collection a plain scalar holds no `[]{},`; quoted scalars and
+/// comments are skipped.
+fn flow_lines(text: &str, from: usize) -> Option<Vec<usize>> {
+    let b = text.as_bytes();
+    let mut depth = 1usize;
+    let mut prev = b',';
+    let mut lines = Vec::new();
+    let mut i = from;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\n' => {
+                if doc_indicator(b, i + 1) {
+                    return None;
+                }
+                lines.push(i + 1);
+            }
+            b'#' if i == 0 || matches!(b[i - 1], b' ' | b'\t' | b'\n' | b'\r') => {
+                i += b[i..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .unwrap_or(b.len() - i);
+                continue;
+            }
+            b'\'' | b'"' if matches!(prev, b'[' | b'{' | b',' | b':' | b'?') => {
+                let (end, inner) = quoted_end(b, i);
+                if inner.iter().any(|&ls| doc_indicator(b, ls)) {
+                    return None;
+                }
+                lines.extend(inner);
+                i = end?;
+            }
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(lines);
+                }
+            }
+            _ => {}
+        }
+        if !matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+            prev = c;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The closing quote of the quoted scalar opening at byte `from` (`None` at the end of the
+/// text) and the starts of the lines it continues on.
+fn quoted_end(b: &[u8], from: usize) -> (Option<usize>, Vec<usize>) {
+    let q = b[from];
+    let mut lines = Vec::new();
+    let mut i = from + 1;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\n' => lines.push(i + 1),
+            b'\\' if q == b'"' => i += 1,
+            b'\'' if q == b'\'' && b.get(i + 1) == Some(&b'\'') => i += 1,
+            c if c == q => return (Some(i), lines),
+            _ => {}
+        }
+        i += 1;
+    }
+    (None, lines)
+}
+
+/// The starts of the lines a quoted scalar opening at byte `from` continues on, up to a
+/// document marker (where libyaml stops too).
+fn quoted_lines(text: &str, from: usize) -> Vec<usize> {
+    let b = text.as_bytes();
+    let (_, mut lines) = quoted_end(b, from);
+    if let Some(k) = lines.iter().position(|&ls| doc_indicator(b, ls)) {
+        lines.truncate(k);
+    }
+    lines
 }
 
 /// How many `key:<TAB>value` separators, flow lines left of their block and comments without

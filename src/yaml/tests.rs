@@ -503,3 +503,30 @@ fn repairs_are_bounded_by_the_bytes_parsed_again() {
     let early = format!("{comments}{filler}");
     assert_eq!(parse_stream(&early, &l).unwrap().len(), 1);
 }
+
+#[test]
+fn long_flow_collections_and_quoted_scalars_left_of_their_block_as_go_yaml() {
+    // libyaml checks no indentation in a flow collection nor on a quoted scalar's continuation
+    // lines (scannerc.go yaml_parser_scan_flow_scalar): one repair pads all lines of the
+    // construct, so a flow sequence of any length loads (it stopped at 65 items).
+    let items: Vec<String> = (0..200).map(|i| format!("'i{i}'")).collect();
+    let src = format!(
+        "a:\n  b: \"first\n  second\"\n  c: [\n{},\n]\nd: 'x\ny'\n",
+        items.join(",\n")
+    );
+    let expect: Vec<String> = (0..200).map(|i| format!("i{i}")).collect();
+    assert_eq!(
+        json(&src),
+        serde_json::json!({"a": {"b": "first second", "c": expect}, "d": "x y"})
+    );
+    // Positions are the source's on and after the padded lines.
+    let r = root(&src);
+    let c = r.get_path(&["a", "c"]).unwrap().as_seq().unwrap();
+    assert_eq!(c[0].pos, p(32, 5, 1));
+    assert_eq!(c[1].pos, p(38, 6, 1));
+    let d = r.get("d").unwrap();
+    let off = src.find("'x").unwrap();
+    assert_eq!(d.pos, p(off, 206, 4));
+    // A document marker ends a quoted scalar as in libyaml: still an error.
+    assert!(parse_stream("a:\n  b: 'x\n---\n'\n", &Limits::default()).is_err());
+}

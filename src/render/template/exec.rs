@@ -420,8 +420,11 @@ impl State<'_> {
     ) -> R<()> {
         self.tick(pos)?;
         let nvars = self.vars.len();
-        // Declarations are bound per iteration, not to the pipeline's value.
-        let v = self.eval_cmds(dot, pipe)?;
+        // Go's walkRange: evalPipeline binds the variables to the pipeline's value (so `else`
+        // sees them, and `$x = list` leaves `$x` the list when nothing iterates); each
+        // iteration then overwrites them.
+        let v = self.eval_pipeline(dot, pipe)?;
+        let mark = self.vars.len();
         let v = match &v {
             Value::Object(o) => o.as_value(),
             _ => v,
@@ -461,11 +464,12 @@ impl State<'_> {
             }
         }
         if items.is_empty() {
+            let r = match else_list {
+                Some(e) => self.walk(dot, e, out),
+                None => Ok(()),
+            };
             self.vars.truncate(nvars);
-            if let Some(e) = else_list {
-                return self.walk(dot, e, out);
-            }
-            return Ok(());
+            return r;
         }
         let iface = !matches!(v, Value::Int(..));
         for (k, e) in items {
@@ -481,39 +485,28 @@ impl State<'_> {
                 ));
             }
             self.tick(pos)?;
-            match pipe.decl.len() {
-                0 => {}
-                1 => {
-                    let is_int = matches!(v, Value::Int(..));
-                    let val = if is_int { k.clone() } else { e.clone() };
-                    self.bind(&pipe.decl[0], Dot { v: val, iface }, pipe.is_assign);
+            let index = Dot { v: k, iface: false };
+            let elem = Dot {
+                v: e.clone(),
+                iface,
+            };
+            match (pipe.decl.as_slice(), pipe.is_assign) {
+                ([], _) => {}
+                ([x], true) => self.bind(pipe, x, elem)?,
+                ([x, y, ..], true) => {
+                    self.bind(pipe, x, index)?;
+                    self.bind(pipe, y, elem)?;
                 }
-                _ => {
-                    self.bind(
-                        &pipe.decl[0],
-                        Dot {
-                            v: k.clone(),
-                            iface: false,
-                        },
-                        pipe.is_assign,
-                    );
-                    self.bind(
-                        &pipe.decl[1],
-                        Dot {
-                            v: e.clone(),
-                            iface,
-                        },
-                        pipe.is_assign,
-                    );
+                // Go's setTopVar: the declared variables were pushed by eval_pipeline.
+                ([_], false) => self.vars[mark - 1].1 = elem,
+                ([_, _, ..], false) => {
+                    self.vars[mark - 1].1 = elem;
+                    self.vars[mark - 2].1 = index;
                 }
             }
             let d = Dot { v: e, iface };
-            let iter_vars = self.vars.len();
             let r = self.walk(&d, list, out);
-            self.vars.truncate(iter_vars);
-            if !pipe.is_assign {
-                self.vars.truncate(nvars);
-            }
+            self.vars.truncate(mark);
             match r {
                 Ok(()) | Err(Stop::Continue) => {}
                 Err(Stop::Break) => break,
@@ -524,14 +517,21 @@ impl State<'_> {
         Ok(())
     }
 
-    fn bind(&mut self, name: &str, d: Dot, assign: bool) {
-        if assign {
-            if let Some(slot) = self.vars.iter_mut().rev().find(|(n, _)| n == name) {
-                slot.1 = d;
+    /// Binds a declared (`:=`, pushed) or assigned (`=`, Go's `setVar`: the innermost variable of
+    /// that name) variable of `pipe`.
+    fn bind(&mut self, pipe: &Pipe, name: &str, d: Dot) -> R<()> {
+        if pipe.is_assign {
+            match self.vars.iter_mut().rev().find(|(n, _)| n == name) {
+                Some(slot) => slot.1 = d,
+                None => {
+                    let (p, ctx) = last_node(pipe).unwrap_or((pipe.pos, pipe.to_string()));
+                    return Err(self.error(p, &ctx, format!("undefined variable: {name}")));
+                }
             }
         } else {
             self.vars.push((name.to_string(), d));
         }
+        Ok(())
     }
 
     /// Evaluates a pipeline's commands (without binding its declarations).
@@ -548,13 +548,13 @@ impl State<'_> {
         let v = self.eval_cmds(dot, pipe)?;
         for name in &pipe.decl {
             self.bind(
+                pipe,
                 name,
                 Dot {
                     v: v.clone(),
                     iface: false,
                 },
-                pipe.is_assign,
-            );
+            )?;
         }
         Ok(v)
     }
@@ -581,7 +581,7 @@ impl State<'_> {
                 self.eval_field_chain(dot, recv, ids, *pos, first, &cmd.args[1..], fin)
             }
             Arg::Var(pos, name, ids) => {
-                let recv = self.var(name);
+                let recv = self.var_value(name, first)?;
                 if ids.is_empty() {
                     self.not_a_function(cmd, fin.is_some())?;
                     return Ok(recv.v);
@@ -624,6 +624,19 @@ impl State<'_> {
                 self.not_a_function(cmd, fin.is_some())?;
                 self.eval_arg(dot, first)
             }
+        }
+    }
+
+    /// Go's `varValue`: a variable assigned (`$x = ...`) but never declared parses, and fails
+    /// here when read.
+    fn var_value(&self, name: &str, node: &Arg) -> R<Dot> {
+        match self.vars.iter().rev().find(|(n, _)| n == name) {
+            Some((_, d)) => Ok(d.clone()),
+            None => Err(self.error(
+                node.pos(),
+                &node.to_string(),
+                format!("undefined variable: {name}"),
+            )),
         }
     }
 
@@ -885,7 +898,7 @@ impl State<'_> {
                 self.eval_field_chain(dot, dot.clone(), ids, *pos, arg, &[], None)
             }
             Arg::Var(pos, name, ids) => {
-                let recv = self.var(name);
+                let recv = self.var_value(name, arg)?;
                 if ids.is_empty() {
                     return Ok(recv.v);
                 }
@@ -1741,11 +1754,28 @@ fn template_ctx(name: &str, pipe: Option<&Pipe>) -> String {
 /// (or, for a function call, its last argument). Used as the context of range errors.
 fn last_node(pipe: &Pipe) -> Option<(Pos, String)> {
     let cmd = pipe.cmds.last()?;
-    let a = match cmd.args.first()? {
-        Arg::Ident(..) => cmd.args.last()?,
-        a => a,
+    Some(last_at_cmd(cmd))
+}
+
+/// The node Go's `state.at` last marked when a command ran without error (its `s.node`, the
+/// location and `<context>` of an error raised after it, such as `setVar`'s or range's): a
+/// command marks its first word, then each argument in turn (exec.go evalCommand, evalCall,
+/// evalArg); a parenthesized pipeline marks its commands. Assumes `and`/`or` evaluated every
+/// argument (Go stops at the deciding one).
+fn last_at_cmd(cmd: &Cmd) -> (Pos, String) {
+    let Some(first) = cmd.args.first() else {
+        return (cmd.pos, cmd.to_string());
     };
-    Some((a.pos(), a.to_string()))
+    // Only a function or a method takes arguments without failing.
+    last_at_arg(cmd.args.last().unwrap_or(first))
+}
+
+/// [`last_at_cmd`] for one argument (exec.go evalArg).
+fn last_at_arg(a: &Arg) -> (Pos, String) {
+    match a {
+        Arg::Chain(_, p, _) => last_node(p).unwrap_or((a.pos(), a.to_string())),
+        a => (a.pos(), a.to_string()),
+    }
 }
 
 /// Runs `f`, on a fresh thread with a large stack every 32 levels of template nesting, so that

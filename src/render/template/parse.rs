@@ -608,16 +608,12 @@ impl Parser<'_> {
                 Tok::Declare | Tok::Assign => {
                     let is_assign = matches!(self.peek(), Tok::Assign);
                     self.i += 1;
-                    if is_assign {
-                        if !self.vars.contains(&v) {
-                            return self.err(format!("undefined variable {:?}", v));
-                        }
-                        pipe.is_assign = true;
-                    }
+                    // Go's pipeline() checks nothing for `=`: `$x = 1` on a variable never
+                    // declared parses (and is declared for the rest of the scope, as for `:=`);
+                    // it fails only when it runs (exec.go setVar: "undefined variable: $x").
+                    pipe.is_assign = is_assign;
                     pipe.decl.push(v.clone());
-                    if !is_assign {
-                        self.vars.push(v);
-                    }
+                    self.vars.push(v);
                     break;
                 }
                 Tok::Comma if context == "range" && pipe.decl.is_empty() => {
