@@ -653,3 +653,156 @@ fn names_in_values_errors_are_escaped() {
         "chartgate: service `charts/web` has 2 renders without an environment name; name one by its release (the Application): web\\x1b[2J\\n::error::x1, web\\x1b[2J\\n::error::x2\n"
     );
 }
+
+/// A repository with a Deployment and `policies/x.rego` holding `policy` (named by its config).
+fn repo_with_policy(policy: &str) -> (tempfile::TempDir, PathBuf) {
+    let (t, dir) = repo("loosen");
+    write_tree(
+        &dir,
+        &[
+            ("svc/chartgate.yaml", ""),
+            ("chartgate.yaml", "policies: [policies/]\n"),
+            ("policies/x.rego", policy),
+        ],
+    );
+    (t, dir)
+}
+
+#[test]
+fn repository_policies_cannot_declare_or_feed_trusted_packages() {
+    // `exception contains ["deny"] if { true }` in the platform policy's package silenced it;
+    // in a bundled package it silenced that one; `package chartgate` replaced the data the
+    // bundled policies read. Each is a policy load error at the package line (exit 2).
+    let p = platform();
+    let why = "a repository policy may not declare it (its rules, `exception` included, would change what trusted policies decide)";
+    let cases = [
+        (
+            "package main\nimport rego.v1\nexception contains [\"deny\"] if { true }\n",
+            format!(
+                "policies/x.rego:1:1: package `main` overlaps package `main` of trusted policy {}/{R}/platform/platform.rego; {why}",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        ),
+        (
+            "# a comment first\npackage chartgate_platform.required_labels\nimport rego.v1\nexception contains [\"deny\"] if { true }\n",
+            format!(
+                "policies/x.rego:2:1: package `chartgate_platform.required_labels` is reserved (packages starting with `chartgate` belong to chartgate's bundled policies and their data); {why}"
+            ),
+        ),
+        (
+            "package chartgate\nimport rego.v1\nrequired_labels := []\n",
+            format!(
+                "policies/x.rego:1:1: package `chartgate` is reserved (packages starting with `chartgate` belong to chartgate's bundled policies and their data); {why}"
+            ),
+        ),
+        (
+            // A sub-package of the trusted one adds `data.main.x` to what the trusted reads.
+            "package main.sub\nimport rego.v1\nx := 1\n",
+            format!(
+                "policies/x.rego:1:1: package `main.sub` overlaps package `main` of trusted policy {}/{R}/platform/platform.rego; {why}",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        ),
+    ];
+    for (policy, msg) in &cases {
+        let (_t, dir) = repo_with_policy(policy);
+        let r = run_in(
+            &dir,
+            &["check", "--platform-config", &p, "--format", "json", "svc"],
+        );
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (
+                Some(2),
+                "",
+                format!("chartgate: policy error: {msg}\n").as_str()
+            ),
+            "{policy}"
+        );
+    }
+    // The bundled packages and their data are chartgate's without a platform config too.
+    let (_t, dir) = repo_with_policy(cases[2].0);
+    let r = run_in(&dir, &["check", "--format", "json", "svc"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(2),
+            format!("chartgate: policy error: {}\n", cases[2].1).as_str()
+        )
+    );
+
+    // A package a trusted policy reads (`--policy` under a platform config is trusted: the
+    // workflow's command line), or one a `--data` document sets.
+    let (t, dir) = repo_with_policy("package lib.limits\nimport rego.v1\nmax := 100\n");
+    std::fs::write(
+        t.path().join("trusted.rego"),
+        "package org\nimport rego.v1\nimport data.lib\ndeny contains \"too many\" if input.spec.replicas > data.lib.limits.max\n",
+    )
+    .unwrap();
+    std::fs::write(t.path().join("data.json"), "{\"team\": {\"max\": 1}}\n").unwrap();
+    let trusted = "../trusted.rego";
+    let r = run_in(
+        &dir,
+        &[
+            "check",
+            "--platform-config",
+            &p,
+            "--policy",
+            trusted,
+            "--format",
+            "json",
+            "svc",
+        ],
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "chartgate: policy error: policies/x.rego:1:1: package `lib.limits` overlaps data.lib.limits.max, which trusted policy {trusted}:4 reads; {why}\n"
+        )
+    );
+    assert_eq!(r.code, Some(2));
+    std::fs::write(
+        dir.join("policies/x.rego"),
+        "package team\nimport rego.v1\nmax := 100\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &["check", "--data", "../data.json", "--format", "json", "svc"],
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "chartgate: policy error: policies/x.rego:1:1: package `team` overlaps data.team, which data document ../data.json sets; {why}\n"
+        )
+    );
+    // A package of its own, which no trusted policy reads, is the repository's to write: its
+    // rules run, and the platform policy still does.
+    std::fs::write(
+        dir.join("policies/x.rego"),
+        "package main_team\nimport rego.v1\nexception contains [\"deny\"] if { true }\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "check",
+            "--platform-config",
+            &p,
+            "--namespace",
+            "main",
+            "--namespace",
+            "main_team",
+            "--format",
+            "json",
+            "svc",
+        ],
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+    assert!(
+        r.stdout
+            .contains("platform policy: every Deployment is reviewed"),
+        "{}",
+        r.stdout
+    );
+}

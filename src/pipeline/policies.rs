@@ -141,10 +141,29 @@ pub fn load_for_check(
         let s = crate::discover::manifests::display_path(p, cwd);
         if s.is_empty() { ".".to_string() } else { s }
     };
-    for p in config_policies.iter().chain(opts.policy) {
+    // `policies:` of the repository configs are the repository's (untrusted); those of the
+    // platform config and `--policy` are trusted (see `analyze::rego::shadow`); without a
+    // platform config, `--policy` is not protected (a repository config may turn off any rule).
+    let platform = crate::config::trust::platform();
+    let trusted =
+        |p: &std::path::PathBuf| platform.as_ref().is_some_and(|c| c.policies.contains(p));
+    let (mut untrusted, mut unreserved) = (Vec::new(), Vec::new());
+    // Trusted sources first: a repository file identical to a trusted one is the one dropped.
+    let mut named: Vec<(&std::path::PathBuf, bool)> = (config_policies.iter())
+        .map(|p| (p, trusted(p)))
+        .chain(opts.policy.iter().map(|p| (p, true)))
+        .collect();
+    named.sort_by_key(|(_, t)| !*t);
+    for (p, is_trusted) in named {
         for src in collect_sources(&shown(p))? {
             let is_test = src.path.ends_with("_test.rego");
             if !is_test && !sources.iter().any(|s| s.text == src.text) {
+                if !is_trusted {
+                    untrusted.push(src.path.clone());
+                } else if platform.is_none() && !config_policies.contains(p) {
+                    // `--policy` without a platform config: nothing is locked then.
+                    unreserved.push(src.path.clone());
+                }
                 sources.push(src);
             }
         }
@@ -159,6 +178,8 @@ pub fn load_for_check(
         combine: opts.combine,
         time_limit: std::time::Duration::from_secs(opts.render_seconds),
         list_only: opts.list_only,
+        untrusted,
+        unreserved,
         ..RegoOptions::default()
     };
     if !opts.namespaces.is_empty() {
