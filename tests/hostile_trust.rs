@@ -165,23 +165,23 @@ fn repository_configs_cannot_loosen_the_platform_config() {
     let cases = [
         (
             "root: true\nlimits:\n  render-seconds: 60\n",
-            "limits.render-seconds: 60 is above the platform's limit of 20 (a repository config may only lower limits)",
+            "3:3: limits.render-seconds: 60 is above the platform's limit of 20 (a repository config may only lower limits)",
         ),
         (
             "root: true\nrules:\n  image-registry: off\n",
-            "rules.image-registry: a repository config cannot turn off a rule under the platform config",
+            "3:3: rules.image-registry: a repository config cannot turn off a rule under the platform config",
         ),
         (
             "root: true\nrules:\n  image-registry: warning\n",
-            "rules.image-registry: a repository config cannot lower the platform's severity of a rule",
+            "3:3: rules.image-registry: a repository config cannot lower the platform's severity of a rule (`warning` is below `error`)",
         ),
         (
             "root: true\nenvironments:\n  prod:\n    rules:\n      pin-digests: false\n",
-            "environments.prod.rules.pin-digests: a repository config cannot turn off a rule under the platform config",
+            "5:7: environments.prod.rules.pin-digests: a repository config cannot turn off a rule under the platform config",
         ),
         (
             "root: true\nregistries: [\"docker.io/*\"]\n",
-            "registries: `docker.io/*` is not within the platform's registries (the platform config does not allow extending them)",
+            "2:14: registries: `docker.io/*` is not within the platform's registries (the platform config does not allow extending them)",
         ),
     ];
     for (cfg, msg) in cases {
@@ -189,7 +189,7 @@ fn repository_configs_cannot_loosen_the_platform_config() {
         config_error(
             &dir,
             &["check", "--platform-config", &p, "--format", "json", "svc"],
-            &format!("svc/chartgate.yaml: {msg}"),
+            &format!("svc/chartgate.yaml:{msg}"),
         );
     }
     // Narrowing is allowed: a team's own ECR path within the platform's pattern.
@@ -271,7 +271,7 @@ fn without_a_platform_config_only_budgets_above_the_defaults_are_refused() {
     config_error(
         &dir,
         &["check", "--format", "json", "svc"],
-        "svc/chartgate.yaml: limits.range-iterations: 20000000 is above the default limit of 10000000 (a repository config may only lower limits)",
+        "svc/chartgate.yaml:2:3: limits.range-iterations: 20000000 is above the default limit of 10000000 (a repository config may only lower limits)",
     );
 }
 

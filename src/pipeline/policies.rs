@@ -187,3 +187,22 @@ pub fn load_for_check(
     }
     Ok(PolicySet::load(sources, data, rego)?)
 }
+
+/// The ids of the rules of the platform config's `policies:` in `set` (locked from repository
+/// exemptions by default, see `config::trust::locked`).
+pub fn platform_rule_ids(set: &PolicySet, cwd: &Path) -> std::collections::BTreeSet<String> {
+    let Some(p) = crate::config::trust::platform() else {
+        return Default::default();
+    };
+    let roots: Vec<String> = (p.policies.iter())
+        .map(|f| crate::discover::manifests::display_path(f, cwd))
+        .collect();
+    (set.rules().into_iter())
+        .filter(|r| {
+            roots
+                .iter()
+                .any(|root| r.file == *root || r.file.starts_with(&format!("{root}/")))
+        })
+        .map(|r| r.id)
+        .collect()
+}

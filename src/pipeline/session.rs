@@ -251,6 +251,9 @@ impl Session {
         };
         let policies =
             load_for_check(&opts, &config.policies, &self.cwd).map_err(SessionError::Policy)?;
+        crate::config::trust::set_platform_policy_rules(super::policies::platform_rule_ids(
+            &policies, &self.cwd,
+        ));
         unknown_rules(config, &policies, &self.cwd)?;
         crate::analyze::kube::crds::load_files(&config.crds, &self.cwd)
             .map_err(SessionError::Config)?;
@@ -490,6 +493,11 @@ pub fn unknown_rules(
             || ENGINE_RULES.iter().any(|r| r.id == id)
             || policies.defines_rule(id)
     };
+    let defaults: Vec<(String, crate::model::Severity)> = (policies.rules().into_iter())
+        .map(|r| (r.id, r.severity))
+        .collect();
+    crate::config::trust::policy_rule_floors(config, &defaults)
+        .map_err(|e| SessionError::Config(e.at(cwd).to_string()))?;
     for (id, at) in &config.rule_refs {
         if known(id) {
             continue;
