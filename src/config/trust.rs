@@ -133,10 +133,11 @@ fn default_severity(id: &str) -> Option<Severity> {
         .map(|r| r.default_severity)
 }
 
-/// Rule options that relax their rule when set to this value (the default is the strict one).
-const RELAXING_OPTIONS: &[(&str, &str, bool)] = &[
-    ("chart-source", "allow-version-ranges", true),
-    ("timezone", "require-cronjob-timezone", false),
+/// Rule options that relax their rule when set to a value: (rule, option, relaxing value,
+/// default).
+const RELAXING_OPTIONS: &[(&str, &str, bool, bool)] = &[
+    ("chart-source", "allow-version-ranges", true, false),
+    ("timezone", "require-cronjob-timezone", false, false),
 ];
 
 /// The platform's setting of a rule in environment `env` (its environment's over its top level).
@@ -188,10 +189,10 @@ fn check_rules(
                 ),
             ));
         }
-        for (rule, option, relaxing) in RELAXING_OPTIONS {
+        for (rule, option, relaxing, default) in RELAXING_OPTIONS {
             let mine = s.options.get(*option).and_then(|v| v.as_bool());
-            let theirs = plat.options.get(*option).and_then(|v| v.as_bool());
-            if id == rule && mine == Some(*relaxing) && theirs != Some(*relaxing) {
+            let theirs = (plat.options.get(*option).and_then(|v| v.as_bool())).unwrap_or(*default);
+            if id == rule && mine == Some(*relaxing) && theirs != *relaxing {
                 return Err(error(
                     repo,
                     &key,

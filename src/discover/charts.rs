@@ -618,15 +618,8 @@ fn checked_inside(path: &Path, cwd: &Path) -> Option<String> {
         let yaml = f
             .extension()
             .is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
-        yaml && super::manifests::collect(
-            &[f.to_path_buf()],
-            &[],
-            &[],
-            cwd,
-            max,
-            &mut std::io::empty(),
-        )
-        .is_ok_and(|m| !m.is_empty())
+        yaml && crate::confine::read_bounded_text(f, max)
+            .is_ok_and(|text| matches!(super::classify::classify(&text), FileKind::Objects))
     };
     let walker = walkdir::WalkDir::new(path)
         .sort_by_file_name()
