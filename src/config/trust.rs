@@ -122,15 +122,20 @@ fn check_limits(base: &Config, repo: &Config, whose: &str) -> Result<(), ConfigE
     Ok(())
 }
 
+/// Built-in and engine rules' default severities, installed with the platform config (the
+/// rule registry lives in a layer above this one).
+static RULE_DEFAULTS: RwLock<BTreeMap<String, Severity>> = RwLock::new(BTreeMap::new());
+
+/// Installs the default severities of the built-in and engine rules (before [`set_platform`]).
+pub fn set_rule_defaults(defaults: impl IntoIterator<Item = (String, Severity)>) {
+    if let Ok(mut g) = RULE_DEFAULTS.write() {
+        *g = defaults.into_iter().collect();
+    }
+}
+
 /// A built-in or engine rule's default severity (policy rules: see [`policy_rule_floors`]).
 fn default_severity(id: &str) -> Option<Severity> {
-    crate::analyze::registry::find(id)
-        .or_else(|| {
-            crate::analyze::engine::ENGINE_RULES
-                .iter()
-                .find(|r| r.id == id)
-        })
-        .map(|r| r.default_severity)
+    RULE_DEFAULTS.read().ok().and_then(|g| g.get(id).copied())
 }
 
 /// Rule options that relax their rule when set to a value: (rule, option, relaxing value,

@@ -475,6 +475,11 @@ fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), I
             })?,
         ),
     };
+    crate::config::trust::set_rule_defaults(
+        (crate::analyze::registry::all().iter())
+            .chain(crate::analyze::engine::ENGINE_RULES)
+            .map(|r| (r.id.to_string(), r.default_severity)),
+    );
     crate::config::trust::set_platform(config);
     Ok(())
 }
