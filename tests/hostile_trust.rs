@@ -165,23 +165,23 @@ fn repository_configs_cannot_loosen_the_platform_config() {
     let cases = [
         (
             "root: true\nlimits:\n  render-seconds: 60\n",
-            "limits.render-seconds: 60 is above the platform's limit of 20 (a repository config may only lower limits)",
+            "3:3: limits.render-seconds: 60 is above the platform's limit of 20 (a repository config may only lower limits)",
         ),
         (
             "root: true\nrules:\n  image-registry: off\n",
-            "rules.image-registry: a repository config cannot turn off a rule under the platform config",
+            "3:3: rules.image-registry: a repository config cannot turn off a rule under the platform config",
         ),
         (
             "root: true\nrules:\n  image-registry: warning\n",
-            "rules.image-registry: a repository config cannot lower the platform's severity of a rule",
+            "3:3: rules.image-registry: a repository config cannot lower the platform's severity of a rule (`warning` is below `error`)",
         ),
         (
             "root: true\nenvironments:\n  prod:\n    rules:\n      pin-digests: false\n",
-            "environments.prod.rules.pin-digests: a repository config cannot turn off a rule under the platform config",
+            "5:7: environments.prod.rules.pin-digests: a repository config cannot turn off a rule under the platform config",
         ),
         (
             "root: true\nregistries: [\"docker.io/*\"]\n",
-            "registries: `docker.io/*` is not within the platform's registries (the platform config does not allow extending them)",
+            "2:14: registries: `docker.io/*` is not within the platform's registries (the platform config does not allow extending them)",
         ),
     ];
     for (cfg, msg) in cases {
@@ -189,7 +189,7 @@ fn repository_configs_cannot_loosen_the_platform_config() {
         config_error(
             &dir,
             &["check", "--platform-config", &p, "--format", "json", "svc"],
-            &format!("svc/chartgate.yaml: {msg}"),
+            &format!("svc/chartgate.yaml:{msg}"),
         );
     }
     // Narrowing is allowed: a team's own ECR path within the platform's pattern.
@@ -271,7 +271,7 @@ fn without_a_platform_config_only_budgets_above_the_defaults_are_refused() {
     config_error(
         &dir,
         &["check", "--format", "json", "svc"],
-        "svc/chartgate.yaml: limits.range-iterations: 20000000 is above the default limit of 10000000 (a repository config may only lower limits)",
+        "svc/chartgate.yaml:2:3: limits.range-iterations: 20000000 is above the default limit of 10000000 (a repository config may only lower limits)",
     );
 }
 
@@ -651,5 +651,454 @@ fn names_in_values_errors_are_escaped() {
     assert_eq!(
         r.stderr,
         "chartgate: service `charts/web` has 2 renders without an environment name; name one by its release (the Application): web\\x1b[2J\\n::error::x1, web\\x1b[2J\\n::error::x2\n"
+    );
+}
+
+/// A repository with a Deployment and `policies/x.rego` holding `policy` (named by its config).
+fn repo_with_policy(policy: &str) -> (tempfile::TempDir, PathBuf) {
+    let (t, dir) = repo("loosen");
+    write_tree(
+        &dir,
+        &[
+            ("svc/chartgate.yaml", ""),
+            ("chartgate.yaml", "policies: [policies/]\n"),
+            ("policies/x.rego", policy),
+        ],
+    );
+    (t, dir)
+}
+
+#[test]
+fn repository_policies_cannot_declare_or_feed_trusted_packages() {
+    // `exception contains ["deny"] if { true }` in the platform policy's package silenced it;
+    // in a bundled package it silenced that one; `package chartgate` replaced the data the
+    // bundled policies read. Each is a policy load error at the package line (exit 2).
+    let p = platform();
+    let why = "a repository policy may not declare it (its rules, `exception` included, would change what trusted policies decide)";
+    let cases = [
+        (
+            "package main\nimport rego.v1\nexception contains [\"deny\"] if { true }\n",
+            format!(
+                "policies/x.rego:1:1: package `main` overlaps package `main` of trusted policy {}/{R}/platform/platform.rego; {why}",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        ),
+        (
+            "# a comment first\npackage chartgate_platform.required_labels\nimport rego.v1\nexception contains [\"deny\"] if { true }\n",
+            format!(
+                "policies/x.rego:2:1: package `chartgate_platform.required_labels` is reserved (packages starting with `chartgate` belong to chartgate's bundled policies and their data); {why}"
+            ),
+        ),
+        (
+            "package chartgate\nimport rego.v1\nrequired_labels := []\n",
+            format!(
+                "policies/x.rego:1:1: package `chartgate` is reserved (packages starting with `chartgate` belong to chartgate's bundled policies and their data); {why}"
+            ),
+        ),
+        (
+            // A sub-package of the trusted one adds `data.main.x` to what the trusted reads.
+            "package main.sub\nimport rego.v1\nx := 1\n",
+            format!(
+                "policies/x.rego:1:1: package `main.sub` overlaps package `main` of trusted policy {}/{R}/platform/platform.rego; {why}",
+                env!("CARGO_MANIFEST_DIR")
+            ),
+        ),
+    ];
+    for (policy, msg) in &cases {
+        let (_t, dir) = repo_with_policy(policy);
+        let r = run_in(
+            &dir,
+            &["check", "--platform-config", &p, "--format", "json", "svc"],
+        );
+        assert_eq!(
+            (r.code, r.stdout.as_str(), r.stderr.as_str()),
+            (
+                Some(2),
+                "",
+                format!("chartgate: policy error: {msg}\n").as_str()
+            ),
+            "{policy}"
+        );
+    }
+    // The bundled packages and their data are chartgate's without a platform config too.
+    let (_t, dir) = repo_with_policy(cases[2].0);
+    let r = run_in(&dir, &["check", "--format", "json", "svc"]);
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (
+            Some(2),
+            format!("chartgate: policy error: {}\n", cases[2].1).as_str()
+        )
+    );
+
+    // A package a trusted policy reads (`--policy` under a platform config is trusted: the
+    // workflow's command line), or one a `--data` document sets.
+    let (t, dir) = repo_with_policy("package lib.limits\nimport rego.v1\nmax := 100\n");
+    std::fs::write(
+        t.path().join("trusted.rego"),
+        "package org\nimport rego.v1\nimport data.lib\ndeny contains \"too many\" if input.spec.replicas > data.lib.limits.max\n",
+    )
+    .unwrap();
+    std::fs::write(t.path().join("data.json"), "{\"team\": {\"max\": 1}}\n").unwrap();
+    let trusted = "../trusted.rego";
+    let r = run_in(
+        &dir,
+        &[
+            "check",
+            "--platform-config",
+            &p,
+            "--policy",
+            trusted,
+            "--format",
+            "json",
+            "svc",
+        ],
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "chartgate: policy error: policies/x.rego:1:1: package `lib.limits` overlaps data.lib.limits.max, which trusted policy {trusted}:4 reads; {why}\n"
+        )
+    );
+    assert_eq!(r.code, Some(2));
+    std::fs::write(
+        dir.join("policies/x.rego"),
+        "package team\nimport rego.v1\nmax := 100\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &["check", "--data", "../data.json", "--format", "json", "svc"],
+    );
+    assert_eq!(
+        r.stderr,
+        format!(
+            "chartgate: policy error: policies/x.rego:1:1: package `team` overlaps data.team, which data document ../data.json sets; {why}\n"
+        )
+    );
+    // A package of its own, which no trusted policy reads, is the repository's to write: its
+    // rules run, and the platform policy still does.
+    std::fs::write(
+        dir.join("policies/x.rego"),
+        "package main_team\nimport rego.v1\nexception contains [\"deny\"] if { true }\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "check",
+            "--platform-config",
+            &p,
+            "--namespace",
+            "main",
+            "--namespace",
+            "main_team",
+            "--format",
+            "json",
+            "svc",
+        ],
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+    assert!(
+        r.stdout
+            .contains("platform policy: every Deployment is reviewed"),
+        "{}",
+        r.stdout
+    );
+}
+
+fn strict_platform() -> String {
+    format!("{}/{R}/platform/strict.yaml", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn no_key_of_a_repository_config_loosens_the_platform_config() {
+    // Each was accepted (hostile7 trust-*): the check ran with the looser setting.
+    let (_t, dir) = repo("loosen");
+    let p = strict_platform();
+    let cases = [
+        // Rules the platform does not name: their default severity is the floor.
+        (
+            "rules:\n  image-tag-pinned: info\n",
+            "2:3: rules.image-tag-pinned: a repository config cannot lower a rule below its default severity, which applies as the platform config does not set it (`info` is below `error`)",
+        ),
+        // Per environment: the platform's top-level setting applies there too.
+        (
+            "environments:\n  prod:\n    rules: {image-registry: info}\n",
+            "3:13: environments.prod.rules.image-registry: a repository config cannot lower the platform's severity of a rule (`info` is below `error`)",
+        ),
+        (
+            "environments:\n  dev:\n    rules: {schema-validity: warning}\n",
+            "3:13: environments.dev.rules.schema-validity: a repository config cannot lower a rule below its default severity, which applies as the platform config does not set it (`warning` is below `error`)",
+        ),
+        (
+            "rules:\n  chart-source: {allow-version-ranges: true}\n",
+            "2:3: rules.chart-source.allow-version-ranges: `true` would relax the rule the platform config checks (only the platform config may set it)",
+        ),
+        (
+            "pod-security: baseline\n",
+            "1:1: pod-security: `baseline` is less strict than the platform's pod-security `restricted` (a repository config may only make it stricter)",
+        ),
+        (
+            "environments:\n  qa: {pod-security: baseline}\n",
+            "2:8: environments.qa.pod-security: `baseline` is less strict than the platform's pod-security `restricted` (a repository config may only make it stricter)",
+        ),
+        (
+            "kube-version: \"1.29\"\n",
+            "1:1: kube-version: the platform config checks against Kubernetes 1.33; a repository config cannot change it (to 1.29)",
+        ),
+        (
+            "environments:\n  prod: {kube-version: \"1.32\"}\n",
+            "2:10: environments.prod.kube-version: the platform config checks against Kubernetes 1.33; a repository config cannot change it (to 1.32)",
+        ),
+        (
+            "chart-registries: [\"**\"]\n",
+            "1:20: chart-registries: `**` is not within the platform's chart-registries (the platform config does not allow extending them)",
+        ),
+        (
+            "singletons: [\"*\"]\n",
+            "1:14: singletons: `*` is not within the platform's singletons (the platform config does not allow extending them)",
+        ),
+        (
+            "load-balancers:\n  - {}\n",
+            "1:1: load-balancers: `class=* group=* scheme=*` is not within the platform's load-balancers (class=alb group=internal scheme=internal); a repository config may only narrow them",
+        ),
+        (
+            "environments:\n  prod: {load-balancers: []}\n",
+            "2:10: environments.prod.load-balancers: an empty list would allow any load balancer; the platform config allows class=alb group=internal scheme=internal",
+        ),
+        (
+            "environment-names: [dev]\n",
+            "1:1: environment-names: leaves out `test`, which the platform config names (a repository config may add names, not drop them)",
+        ),
+        (
+            "environments:\n  prod: {cluster: dev}\n",
+            "2:10: environments.prod.cluster: the platform config sets it to `prod`; a repository config cannot change it",
+        ),
+        (
+            "environments:\n  prod: {namespace: kube-system}\n",
+            "2:10: environments.prod.namespace: the platform config sets it to `team-a`; a repository config cannot change it",
+        ),
+        (
+            "environments:\n  prod: {namespaces: [team-a, kube-system]}\n",
+            "2:10: environments.prod.namespaces: `kube-system` is not among the platform's namespaces of the environment (a repository config may only narrow them)",
+        ),
+        (
+            "environments:\n  prod: {pin-digests: false}\n",
+            "2:10: environments.prod.pin-digests: the platform config requires pinned digests in this environment",
+        ),
+        (
+            "environments:\n  prod: {min-replicas: 0}\n",
+            "2:10: environments.prod.min-replicas: below the platform's minimum of 2 replicas",
+        ),
+        (
+            "clusters:\n  prod: {environment: dev}\n",
+            "1:1: clusters: under a platform config, clusters (which environment an Argo CD destination is) are the platform's to map",
+        ),
+        (
+            "extend: [registries]\n",
+            "1:1: extend: only the platform config says which lists repository configs may extend",
+        ),
+        (
+            "lock-exemptions: false\n",
+            "1:1: lock-exemptions: only the platform config says which rules exemptions may cover",
+        ),
+        // Exemptions of a rule the platform sets, or of its policies' rules (known once the
+        // policies are loaded).
+        (
+            "exemptions:\n  - {rule: image-registry, reason: x}\n",
+            "2:5: exemption for rule `image-registry`: the platform config locks this rule (`lock-exemptions`, by default the rules it sets and its policies' rules); only the platform config may exempt from it",
+        ),
+        (
+            "exemptions:\n  - {rule: main.deny, reason: x}\n",
+            "2:5: exemption for rule `main.deny`: the platform config locks this rule (`lock-exemptions`, by default the rules it sets and its policies' rules); only the platform config may exempt from it",
+        ),
+    ];
+    for (cfg, msg) in cases {
+        std::fs::write(dir.join("svc/chartgate.yaml"), format!("root: true\n{cfg}")).unwrap();
+        // (`root: true` is the first line: positions are one line further down.)
+        let (line, rest) = msg.split_once(':').unwrap();
+        let line: u32 = line.parse().unwrap();
+        config_error(
+            &dir,
+            &["check", "--platform-config", &p, "--format", "json", "svc"],
+            &format!("svc/chartgate.yaml:{}:{rest}", line + 1),
+        );
+    }
+    // Tightening is accepted: stricter, narrower, more.
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "root: true\npod-security: restricted\nkube-version: \"1.33\"\nload-balancers: [{class: alb, group: internal, scheme: internal}]\nenvironment-names: [dev, test, staging, qa, preprod, prod, production, uat]\nrules:\n  image-tag-pinned: error\n  timezone: {require-cronjob-timezone: true}\nenvironments:\n  prod: {cluster: prod, namespace: team-a, namespaces: [team-a], pin-digests: true, min-replicas: 3, rules: {image-registry: error}}\n  qa: {pod-security: restricted}\nexemptions:\n  - {rule: resource-requests, reason: measured}\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &["check", "--platform-config", &p, "--format", "json", "svc"],
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+    assert_eq!(
+        r.finding_lines_as("{rule} {file}:{line}:{column}"),
+        [
+            "main.deny svc/web.yaml:1:1",
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "required-labels svc/web.yaml:4:3",
+            "schema-validity svc/web.yaml:6:3",
+            "pod-security svc/web.yaml:10:11",
+            "pod-security svc/web.yaml:10:11",
+            "pod-security svc/web.yaml:10:11",
+            "pod-security svc/web.yaml:10:11",
+            "image-registry svc/web.yaml:11:18",
+            "image-tag-pinned svc/web.yaml:11:18",
+        ]
+    );
+}
+
+#[test]
+fn the_platform_config_says_which_rules_repositories_may_exempt() {
+    let (t, dir) = repo("loosen");
+    let web = std::fs::read_to_string(dir.join("svc/web.yaml")).unwrap();
+    // A repository's suppression annotation on a locked rule (a platform policy's, one the
+    // platform sets) is ignored, and the finding says so; an unlocked rule's is honoured.
+    std::fs::write(
+        dir.join("svc/web.yaml"),
+        web.replace(
+            "  name: web\n",
+            "  name: web\n  annotations:\n    chartgate.io/ignore.main.deny: \"reviewed elsewhere\"\n    chartgate.io/ignore.image-registry: \"mirror\"\n    chartgate.io/ignore.image-tag-pinned: \"nightly\"\n",
+        ),
+    )
+    .unwrap();
+    let p = platform();
+    let r = run_in(
+        &dir,
+        &["check", "--platform-config", &p, "--format", "json", "svc"],
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+    assert_eq!(
+        r.finding_lines_as("{rule}: {message}")
+            .into_iter()
+            .filter(|l| l.contains("annotation"))
+            .collect::<Vec<_>>(),
+        [
+            "main.deny: platform policy: every Deployment is reviewed (annotation chartgate.io/ignore.main.deny ignored: the platform config locks this rule)",
+            "image-registry: container `web`: image `docker.io/library/nginx:latest` is not from an allowed registry (354918371398.dkr.ecr.*.amazonaws.com/*) (annotation chartgate.io/ignore.image-registry ignored: the platform config locks this rule)",
+        ]
+    );
+    assert!(!r.stdout.contains("\"image-tag-pinned\""), "{}", r.stdout);
+
+    // `lock-exemptions: false` lets them all through; a list locks exactly those rules.
+    let open = t.path().join("open.yaml");
+    std::fs::write(
+        &open,
+        format!(
+            "policies: [{}/{R}/platform/platform.rego]\nrules:\n  image-registry: error\nlock-exemptions: false\n",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "check",
+            "--platform-config",
+            open.to_str().unwrap(),
+            "--format",
+            "json",
+            "svc",
+        ],
+    );
+    assert!(!r.stdout.contains("annotation"), "{}", r.stdout);
+    assert!(!r.stdout.contains("platform policy"), "{}", r.stdout);
+    std::fs::write(&open, "lock-exemptions: [image-tag-pinned]\n").unwrap();
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "exemptions:\n  - {rule: image-tag-pinned, reason: nightly}\n",
+    )
+    .unwrap();
+    config_error(
+        &dir,
+        &[
+            "check",
+            "--platform-config",
+            open.to_str().unwrap(),
+            "--format",
+            "json",
+            "svc",
+        ],
+        "svc/chartgate.yaml:2:5: exemption for rule `image-tag-pinned`: the platform config locks this rule (`lock-exemptions`, by default the rules it sets and its policies' rules); only the platform config may exempt from it",
+    );
+}
+
+#[test]
+fn a_repository_exclude_cannot_drop_a_chart_or_a_manifest() {
+    // `exclude: ["svc"]` left the chart unchecked and the pull request passed (exit 0).
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("repo");
+    write_tree(
+        &dir,
+        &[
+            (".git/HEAD", ""),
+            ("svc/web/Chart.yaml", CHART_YAML),
+            ("svc/web/templates/cm.yaml", CONFIG_MAP),
+            ("deploy/cm.yaml", CONFIG_MAP),
+            ("docs/notes.yaml", "title: not a Kubernetes object\n"),
+            ("docs/README.md", "# docs\n"),
+        ],
+    );
+    let p = platform();
+    for (glob, what) in [
+        ("svc", "chart svc/web"),
+        ("svc/**", "chart svc/web"),
+        ("deploy/cm.yaml", "the Kubernetes objects of deploy/cm.yaml"),
+    ] {
+        std::fs::write(
+            dir.join("chartgate.yaml"),
+            format!("exclude: [\"{glob}\"]\n"),
+        )
+        .unwrap();
+        let r = run_in(
+            &dir,
+            &["check", "--platform-config", &p, "--format", "json", "."],
+        );
+        assert_eq!(
+            r.stderr,
+            format!(
+                "chartgate: chartgate.yaml:1:11: exclude: `{glob}` would leave {what} unchecked; under the platform config a repository config may exclude only files holding no chart and no Kubernetes object (the platform config may allow more with `extend: [exclude]`)\n"
+            )
+        );
+        assert_eq!((r.code, r.stdout.as_str()), (Some(2), ""));
+    }
+    // What holds no chart and no object may be excluded; without a platform config anything.
+    std::fs::write(dir.join("chartgate.yaml"), "exclude: [docs]\n").unwrap();
+    let r = run_in(&dir, &["check", "--platform-config", &p, "--list", "."]);
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    assert!(
+        r.stdout
+            .contains("docs  skipped: excluded by `exclude: docs`"),
+        "{}",
+        r.stdout
+    );
+    std::fs::write(dir.join("chartgate.yaml"), "exclude: [svc]\n").unwrap();
+    let r = run_in(&dir, &["check", "--list", "."]);
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    // The platform config may allow it.
+    let ext = t.path().join("ext.yaml");
+    std::fs::write(&ext, "extend: [exclude]\n").unwrap();
+    let r = run_in(
+        &dir,
+        &[
+            "check",
+            "--platform-config",
+            ext.to_str().unwrap(),
+            "--list",
+            ".",
+        ],
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    assert!(
+        r.stdout
+            .contains("svc  skipped: excluded by `exclude: svc`"),
+        "{}",
+        r.stdout
     );
 }

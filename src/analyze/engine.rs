@@ -262,20 +262,27 @@ impl Sink<'_> {
         };
         // Suppression: the annotation names the rule (ignore-without-reason itself cannot be
         // suppressed this way, so an empty reason always surfaces).
+        // A rule the platform config locks (`lock-exemptions`) is not suppressed by the
+        // repository's annotation: the finding says so.
+        let mut message = raw.message;
         if id != "ignore-without-reason"
             && raw
                 .resource
                 .annotations
                 .contains_key(format!("{IGNORE_PREFIX}{id}").as_str())
         {
-            return;
+            if !crate::config::trust::locked(id) {
+                return;
+            }
+            message = format!(
+                "{message} (annotation {IGNORE_PREFIX}{id} ignored: the platform config locks this rule)"
+            );
         }
         let reference = raw.resource.reference();
         if self.exempted(id, Some(&reference)) {
             return;
         }
         let (location, mut related) = self.locator.locate(raw.resource, raw.node, raw.focus);
-        let mut message = raw.message;
         if let Some((r, node)) = raw.also {
             let (at, _) = self.locator.locate(r, node, None);
             message = format!("{message}: also defined at {}:{}", at.file, at.line);

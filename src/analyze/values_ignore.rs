@@ -305,6 +305,15 @@ pub fn apply(
                         s.rule
                     ),
                 ))
+            } else if crate::config::trust::locked(&s.rule) {
+                active = false;
+                Some((
+                    IgnoreWithoutReason::INFO.id,
+                    format!(
+                        "suppression for rule `{}`: the platform config locks this rule (lock-exemptions); it suppresses nothing",
+                        s.rule
+                    ),
+                ))
             } else {
                 match &s.expires {
                     Some(Err(text)) => {

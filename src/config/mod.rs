@@ -104,6 +104,14 @@ pub struct Config {
     /// merging uses it to tell "set to false/empty" from "absent".
     #[doc(hidden)]
     pub explicit: BTreeSet<String>,
+    /// Where each key was set (`registries`, `environments.prod.pod-security`, `rules.ID`,
+    /// `environments.prod.rules.ID`) and each list entry (`registries[GLOB]`), nearest file
+    /// winning: what the trust rules point at.
+    #[doc(hidden)]
+    pub at: BTreeMap<String, Location>,
+    /// `lock-exemptions:` (platform config): which rules repository exemptions and suppression
+    /// annotations may not cover (see [`trust`]).
+    pub lock_exemptions: Option<ExemptionLock>,
     /// Every rule id the files name (`rules:` keys, per-environment `rules:`, exemptions), with
     /// where: checked against the rules of the run once its policies are known.
     pub rule_refs: Vec<(String, Location)>,
@@ -144,6 +152,8 @@ impl Default for Config {
                 .map(|s| s.to_string())
                 .collect(),
             explicit: BTreeSet::new(),
+            at: BTreeMap::new(),
+            lock_exemptions: None,
             rule_refs: Vec::new(),
             teams: Vec::new(),
         }
@@ -227,6 +237,15 @@ impl RuleSetting {
             options,
         }
     }
+}
+
+/// `lock-exemptions:` of the platform config.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExemptionLock {
+    /// `true`: every rule; `false`: none.
+    All(bool),
+    /// These rule ids.
+    Rules(Vec<String>),
 }
 
 /// An accepted finding.
@@ -547,6 +566,8 @@ pub fn merge(parent: Config, child: Config) -> Config {
     exclude.extend(child.exclude);
     let mut explicit = parent.explicit;
     explicit.extend(child.explicit);
+    let mut at = parent.at;
+    at.extend(child.at);
     let mut rule_refs = parent.rule_refs;
     for r in child.rule_refs {
         if !rule_refs.contains(&r) {
@@ -579,6 +600,8 @@ pub fn merge(parent: Config, child: Config) -> Config {
         load_balancers,
         chart_registries,
         explicit,
+        at,
+        lock_exemptions: child.lock_exemptions.or(parent.lock_exemptions),
         rule_refs,
         teams: child.teams.into_iter().chain(parent.teams).collect(),
     }
@@ -745,6 +768,26 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
             check_globs(v, &err_at)?;
         }
         c.explicit.insert(key.clone());
+        c.at.insert(key.clone(), location(path, k.pos));
+        if matches!(
+            key.as_str(),
+            "registries"
+                | "hosts"
+                | "singletons"
+                | "chart-registries"
+                | "exclude"
+                | "environment-names"
+        ) {
+            for item in v
+                .as_seq()
+                .map(|s| s.iter().collect())
+                .unwrap_or_else(|| vec![v])
+            {
+                if let Some(text) = item.as_str() {
+                    c.at.insert(format!("{key}[{text}]"), location(path, item.pos));
+                }
+            }
+        }
         match key.as_str() {
             "registries" => c.registries = strings(v),
             "hosts" => c.hosts = strings(v),
@@ -803,6 +846,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                     for (fk, fv) in cl.as_map().unwrap_or(&[]) {
                         let f = fk.key_string();
                         c.explicit.insert(format!("clusters.{name}.{f}"));
+                        c.at.insert(format!("clusters.{name}.{f}"), location(path, fk.pos));
                         match f.as_str() {
                             "server" => cluster.server = fv.as_str().map(str::to_string),
                             "environment" => cluster.environment = fv.as_str().map(str::to_string),
@@ -829,7 +873,16 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
             }
             "rules" => {
                 c.rules = rules(v, &err_at)?;
-                c.rule_refs.extend(rule_keys(v, path));
+                for (id, at) in rule_keys(v, path) {
+                    c.at.insert(format!("rules.{id}"), at.clone());
+                    c.rule_refs.push((id, at));
+                }
+            }
+            "lock-exemptions" => {
+                c.lock_exemptions = Some(match &v.kind {
+                    NodeKind::Bool(b) => ExemptionLock::All(*b),
+                    _ => ExemptionLock::Rules(strings(v)),
+                });
             }
             "kube-version" => c.kube_version = Some(kube_version(v, &err_at)?),
             "pod-security" => c.pod_security = v.as_str().map(str::to_string),
@@ -848,6 +901,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                     for (fk, fv) in env.as_map().unwrap_or(&[]) {
                         let f = fk.key_string();
                         c.explicit.insert(format!("environments.{name}.{f}"));
+                        c.at.insert(format!("environments.{name}.{f}"), location(path, fk.pos));
                         match f.as_str() {
                             "cluster" => e.cluster = fv.as_str().map(str::to_string),
                             "namespace" => e.namespace = fv.as_str().map(str::to_string),
@@ -880,7 +934,13 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                             }
                             "rules" => {
                                 e.rules = rules(fv, &err_at)?;
-                                c.rule_refs.extend(rule_keys(fv, path));
+                                for (id, at) in rule_keys(fv, path) {
+                                    c.at.insert(
+                                        format!("environments.{name}.rules.{id}"),
+                                        at.clone(),
+                                    );
+                                    c.rule_refs.push((id, at));
+                                }
                             }
                             "kube-version" => e.kube_version = Some(kube_version(fv, &err_at)?),
                             "pod-security" => e.pod_security = fv.as_str().map(str::to_string),
@@ -899,6 +959,7 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                     let value = lv.as_i64().and_then(|i| u64::try_from(i).ok()).unwrap_or(0);
                     c.limits.set(&name, value).map_err(|m| err_at(lv.pos, m))?;
                     c.explicit.insert(format!("limits.{name}"));
+                    c.at.insert(format!("limits.{name}"), location(path, lk.pos));
                 }
             }
             "exemptions" => {

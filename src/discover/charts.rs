@@ -260,6 +260,7 @@ pub fn discover(
                 }
                 let config = dir_config(path, opts, &mut cache)?;
                 if entry.depth() > 0 && crate::config::scoped::any_match(&config.exclude, path) {
+                    refuse_repository_exclude(&config, path, cwd)?;
                     skip(&mut out, path, excluded_reason(&config, path));
                     walker.skip_current_dir();
                     continue;
@@ -408,6 +409,7 @@ pub fn discover(
         let dir = f.parent().unwrap_or(f);
         let config = dir_config(dir, opts, &mut cache)?;
         if crate::config::scoped::any_match(&config.exclude, f) {
+            refuse_repository_exclude(&config, f, cwd)?;
             skip(&mut out, f, excluded_reason(&config, f));
             continue;
         }
@@ -566,6 +568,86 @@ fn dir_config(
         Some(c) => Ok(c.clone()),
         None => crate::config::find_for_cached(dir, cache).map_err(|e| cfg_err(e, opts.cwd)),
     }
+}
+
+/// Under a platform config (without `extend: [exclude]`), a repository's `exclude:` glob may
+/// drop only what chartgate would not check anyway: excluding a chart, a service folder's config
+/// or a file holding a Kubernetes object (an Application included) left it unchecked, and the
+/// pull request passed. A config error at the glob's line; the platform's own globs apply.
+fn refuse_repository_exclude(
+    config: &Config,
+    path: &Path,
+    cwd: &Path,
+) -> Result<(), DiscoverError> {
+    let Some(p) = crate::config::trust::platform() else {
+        return Ok(());
+    };
+    if p.extend.iter().any(|e| e == "exclude") || crate::config::scoped::any_match(&p.exclude, path)
+    {
+        return Ok(());
+    }
+    let Some(g) = config.exclude.iter().find(|g| g.matches(path)) else {
+        return Ok(());
+    };
+    let Some(found) = checked_inside(path, cwd) else {
+        return Ok(());
+    };
+    let at = config.at.get(&format!("exclude[{}]", g.glob));
+    let e = crate::config::ConfigError {
+        file: at.map_or_else(
+            || config.path.clone().unwrap_or_default(),
+            |a| PathBuf::from(&a.file),
+        ),
+        line: at.map_or(0, |a| a.line),
+        column: at.map_or(0, |a| a.column),
+        message: format!(
+            "exclude: `{}` would leave {} unchecked; under the platform config a repository config may exclude only files holding no chart and no Kubernetes object (the platform config may allow more with `extend: [exclude]`)",
+            crate::confine::excerpt(&g.glob, 80),
+            crate::confine::excerpt(&found, 120)
+        ),
+    };
+    Err(cfg_err(e, cwd))
+}
+
+/// The first thing under `path` (a file or directory) chartgate checks: a chart (its
+/// `Chart.yaml`), a config file, or a file holding a Kubernetes object. Hidden directories are
+/// skipped as discovery skips them.
+fn checked_inside(path: &Path, cwd: &Path) -> Option<String> {
+    let max = crate::model::Limits::default().file_bytes;
+    let is_object = |f: &Path| {
+        let yaml = f
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml" || e == "json");
+        yaml && crate::confine::read_bounded_text(f, max)
+            .is_ok_and(|text| matches!(super::classify::classify(&text), FileKind::Objects))
+    };
+    let walker = walkdir::WalkDir::new(path)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker.flatten() {
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let f = entry.path();
+        let name = entry.file_name().to_string_lossy();
+        if name == "Chart.yaml" {
+            return Some(format!(
+                "chart {}",
+                display_path(f.parent().unwrap_or(f), cwd)
+            ));
+        }
+        if crate::config::FILE_NAMES.contains(&name.as_ref()) {
+            return Some(format!("the service folder of {}", display_path(f, cwd)));
+        }
+        if is_object(f) {
+            return Some(format!(
+                "the Kubernetes objects of {}",
+                display_path(f, cwd)
+            ));
+        }
+    }
+    None
 }
 
 fn excluded_reason(config: &Config, path: &Path) -> String {

@@ -141,10 +141,29 @@ pub fn load_for_check(
         let s = crate::discover::manifests::display_path(p, cwd);
         if s.is_empty() { ".".to_string() } else { s }
     };
-    for p in config_policies.iter().chain(opts.policy) {
+    // `policies:` of the repository configs are the repository's (untrusted); those of the
+    // platform config and `--policy` are trusted (see `analyze::rego::shadow`); without a
+    // platform config, `--policy` is not protected (a repository config may turn off any rule).
+    let platform = crate::config::trust::platform();
+    let trusted =
+        |p: &std::path::PathBuf| platform.as_ref().is_some_and(|c| c.policies.contains(p));
+    let (mut untrusted, mut unreserved) = (Vec::new(), Vec::new());
+    // Trusted sources first: a repository file identical to a trusted one is the one dropped.
+    let mut named: Vec<(&std::path::PathBuf, bool)> = (config_policies.iter())
+        .map(|p| (p, trusted(p)))
+        .chain(opts.policy.iter().map(|p| (p, true)))
+        .collect();
+    named.sort_by_key(|(_, t)| !*t);
+    for (p, is_trusted) in named {
         for src in collect_sources(&shown(p))? {
             let is_test = src.path.ends_with("_test.rego");
             if !is_test && !sources.iter().any(|s| s.text == src.text) {
+                if !is_trusted {
+                    untrusted.push(src.path.clone());
+                } else if platform.is_none() && !config_policies.contains(p) {
+                    // `--policy` without a platform config: nothing is locked then.
+                    unreserved.push(src.path.clone());
+                }
                 sources.push(src);
             }
         }
@@ -159,10 +178,31 @@ pub fn load_for_check(
         combine: opts.combine,
         time_limit: std::time::Duration::from_secs(opts.render_seconds),
         list_only: opts.list_only,
+        untrusted,
+        unreserved,
         ..RegoOptions::default()
     };
     if !opts.namespaces.is_empty() {
         rego.namespaces = opts.namespaces.to_vec();
     }
     Ok(PolicySet::load(sources, data, rego)?)
+}
+
+/// The ids of the rules of the platform config's `policies:` in `set` (locked from repository
+/// exemptions by default, see `config::trust::locked`).
+pub fn platform_rule_ids(set: &PolicySet, cwd: &Path) -> std::collections::BTreeSet<String> {
+    let Some(p) = crate::config::trust::platform() else {
+        return Default::default();
+    };
+    let roots: Vec<String> = (p.policies.iter())
+        .map(|f| crate::discover::manifests::display_path(f, cwd))
+        .collect();
+    (set.rules().into_iter())
+        .filter(|r| {
+            roots
+                .iter()
+                .any(|root| r.file == *root || r.file.starts_with(&format!("{root}/")))
+        })
+        .map(|r| r.id)
+        .collect()
 }

@@ -251,6 +251,9 @@ impl Session {
         };
         let policies =
             load_for_check(&opts, &config.policies, &self.cwd).map_err(SessionError::Policy)?;
+        crate::config::trust::set_platform_policy_rules(super::policies::platform_rule_ids(
+            &policies, &self.cwd,
+        ));
         unknown_rules(config, &policies, &self.cwd)?;
         crate::analyze::kube::crds::load_files(&config.crds, &self.cwd)
             .map_err(SessionError::Config)?;
@@ -474,6 +477,11 @@ fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), I
             })?,
         ),
     };
+    crate::config::trust::set_rule_defaults(
+        (crate::analyze::registry::all().iter())
+            .chain(crate::analyze::engine::ENGINE_RULES)
+            .map(|r| (r.id.to_string(), r.default_severity)),
+    );
     crate::config::trust::set_platform(config);
     Ok(())
 }
@@ -492,6 +500,11 @@ pub fn unknown_rules(
             || ENGINE_RULES.iter().any(|r| r.id == id)
             || policies.defines_rule(id)
     };
+    let defaults: Vec<(String, crate::model::Severity)> = (policies.rules().into_iter())
+        .map(|r| (r.id, r.severity))
+        .collect();
+    crate::config::trust::policy_rule_floors(config, &defaults)
+        .map_err(|e| SessionError::Config(e.at(cwd).to_string()))?;
     for (id, at) in &config.rule_refs {
         if known(id) {
             continue;

@@ -150,6 +150,19 @@ pub(super) fn load(
         add_module(&mut engine, src)?;
         modules.push((src.path.clone(), metadata::scan(&src.text)));
     }
+    // Repository policies may not declare what trusted policies declare or read.
+    let data_keys: Vec<(String, String)> = data
+        .iter()
+        .flat_map(|(file, doc)| {
+            (doc.as_object().into_iter().flatten()).map(move |(k, _)| (k.clone(), file.clone()))
+        })
+        .collect();
+    super::shadow::check(
+        engine.get_modules(),
+        &opts.untrusted,
+        &opts.unreserved,
+        &data_keys,
+    )?;
     // Recursion through functions of several modules (regorus would overflow the stack).
     super::calls::check_recursion(engine.get_modules())?;
     // Builtins chartgate cannot provide (fail closed).

@@ -20,6 +20,7 @@ pub mod eval;
 pub mod findings;
 pub mod loader;
 pub mod metadata;
+pub mod shadow;
 pub mod test_runner;
 
 use crate::model::Severity;
@@ -52,6 +53,12 @@ pub struct RegoOptions {
     /// Read the policies for their rules and metadata only (`chartgate rules`): the engine is
     /// not prepared for evaluation, which would also report unknown functions.
     pub list_only: bool,
+    /// Paths of the sources a repository wrote (its configs' `policies:`): their packages may
+    /// not reach into the trusted sources' (see [`shadow`]).
+    pub untrusted: Vec<String>,
+    /// Paths of sources neither checked nor protected (`--policy` without a platform config,
+    /// when a repository config may turn any rule off anyway).
+    pub unreserved: Vec<String>,
 }
 
 impl Default for RegoOptions {
@@ -64,6 +71,8 @@ impl Default for RegoOptions {
                 crate::model::Limits::default().render_seconds,
             ),
             list_only: false,
+            untrusted: Vec::new(),
+            unreserved: Vec::new(),
         }
     }
 }
