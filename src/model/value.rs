@@ -83,6 +83,21 @@ impl Text {
 /// Maps iterate in sorted key order, as Go templates and Helm's YAML encoder see them.
 pub type Map = BTreeMap<String, Value>;
 
+/// Deep merge of values (Helm's `MergeMaps`, for the documents of a values file and for
+/// user-supplied values files): `src` overrides `dst`; maps merge recursively, everything else
+/// (including lists and `null`) replaces.
+pub fn merge_maps(dst: &mut Map, src: &Map) {
+    for (k, v) in src {
+        if let Value::Map(sm) = v
+            && let Some(Value::Map(dm)) = dst.get_mut(k)
+        {
+            merge_maps(dm.make_mut(), &sm.read());
+            continue;
+        }
+        dst.insert(k.clone(), v.clone());
+    }
+}
+
 /// A shared handle to a map, with Go's reference semantics: Go maps are references, so Sprig's
 /// `set`/`unset`/`merge*` change the map in place and every alias sees it (`.Values.x`, a dict
 /// passed to `include`, a dict stored inside another dict or list). Cloning a `MapRef` clones

@@ -262,16 +262,30 @@ impl Shift {
 }
 
 /// Parses a Helm values file as Helm does (`sigs.k8s.io/yaml` over go-yaml v2, then JSON):
-/// only the first document is read; an empty or null document is an empty map; the top level
+/// every document is read and merged in order; an empty or null document is an empty map; the top level
 /// must be a map; numbers become `Float`; `.inf`/`.nan` are errors (JSON cannot hold them); map
 /// keys are stringified (`1`, `true`, `1.5`) and a null or collection key is an error. Every
 /// scalar carries `Origin { file, line, col }`.
 pub fn parse_values(src: &str, file: u32, limits: &Limits) -> Result<Value, YamlError> {
-    let docs = build::parse(src, limits, true)?;
-    let Some(doc) = docs.into_iter().next() else {
-        return Ok(Value::empty_map());
-    };
-    let root = doc.root;
+    // Every document, merged in order (Helm's `loader.LoadValues`: "one or more YAML documents,
+    // the values of which are merged", for a chart's values.yaml and for `-f` files alike).
+    let mut merged: Option<Value> = None;
+    for doc in build::parse(src, limits, false)? {
+        let v = document_values(doc.root, file)?;
+        merged = Some(match merged {
+            None => v,
+            Some(base) => {
+                let mut m = base.into_map().unwrap_or_default();
+                crate::model::value::merge_maps(&mut m, &v.into_map().unwrap_or_default());
+                Value::map(m)
+            }
+        });
+    }
+    Ok(merged.unwrap_or_else(Value::empty_map))
+}
+
+/// One document of a values file: a map, or nothing (an empty map).
+fn document_values(root: Node, file: u32) -> Result<Value, YamlError> {
     let ty = match &root.kind {
         NodeKind::Null => return Ok(Value::empty_map()),
         NodeKind::Map(_) => None,

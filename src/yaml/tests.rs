@@ -311,9 +311,11 @@ fn invalid_input_errors_have_positions() {
 #[test]
 fn values_semantics() {
     let l = Limits::default();
+    // Every document is merged (Helm's loader.LoadValues): `z` of the second one too.
     let v = parse_values("a: 1\nb: on\nc: hi\nd: [1, x]\ne: ~\n---\nz: 1\n", 7, &l).unwrap();
     let m = v.as_map().unwrap();
-    assert_eq!(m.len(), 5);
+    assert_eq!(m.len(), 6);
+    assert!(matches!(m["z"], Value::Float(f, Origin { file: 7, line: 7, col: 4 }) if f == 1.0));
     assert!(matches!(m["a"], Value::Float(f, Origin { file: 7, line: 1, col: 4 }) if f == 1.0));
     assert!(matches!(
         m["b"],
@@ -376,8 +378,15 @@ fn values_semantics() {
         e.to_string(),
         "line 2 column 6: error converting YAML to JSON: json: unsupported value: +Inf"
     );
-    // Only the first document is read, so a broken second one does not matter (as in Helm).
-    assert!(parse_values("a: 1\n---\nb: [\n", 1, &l).is_ok());
+    // Every document is read, so a broken second one fails the file (Helm v4's LoadValues:
+    // "cannot load values.yaml: cannot unmarshal yaml document: ...").
+    assert_eq!(
+        parse_values("a: 1\n---\nb: [\n", 1, &l)
+            .unwrap_err()
+            .pos
+            .line,
+        4
+    );
     let e = parse_values("? [1]\n: x\n", 1, &l).unwrap_err();
     assert_eq!(e.pos.line, 1);
 }

@@ -38,19 +38,7 @@ fn is_table(v: &Value) -> bool {
     matches!(v, Value::Map(_))
 }
 
-/// Deep merge for user-supplied values files (Helm's `mergeMaps`): `src` overrides `dst`; maps
-/// merge recursively, everything else (including lists and `null`) replaces.
-pub fn merge_maps(dst: &mut Map, src: &Map) {
-    for (k, v) in src {
-        if let Value::Map(sm) = v
-            && let Some(Value::Map(dm)) = dst.get_mut(k)
-        {
-            merge_maps(dm.make_mut(), &sm.read());
-            continue;
-        }
-        dst.insert(k.clone(), v.clone());
-    }
-}
+pub use crate::model::value::merge_maps;
 
 /// Helm's `coalesceTablesFullKey`: fills `dst` (authoritative) from `src`. A `null` in `dst`
 /// over a non-null `src` value deletes the key unless `merge` (then it is deleted later, when the
