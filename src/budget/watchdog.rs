@@ -4,9 +4,9 @@
 //! prints 2^40 elements in a single call, with no budget check inside.
 //!
 //! Armed by [`super::start_run`]; every [`POLL`] it reads the resident memory
-//! (`/proc/self/statm`) and the clock. Past `limits.run-memory` + 25% or `limits.run-seconds`
-//! + max(5 s, 25%), it writes one line to stderr and ends the process with exit code 2
-//! (an error: the gate fails closed). Reports are not written then — which operation was
+//! (`/proc/self/statm`) and the clock. Past 125% of `limits.run-memory`, or past
+//! `limits.run-seconds` plus max(5 s, 25%), it writes one line to stderr and ends the process
+//! with exit code 2 (an error: the gate fails closed). Reports are not written then — which operation was
 //! running is unknown, and the process may hold no memory to write them with. Everything the
 //! cooperative budgets can stop (renders, policy builtins, discovery, loops) ends long before,
 //! as a finding for its chart or policy.
