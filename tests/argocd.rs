@@ -59,3 +59,59 @@ fn applications_resolve_with_argo_cd_inputs() {
         )
     );
 }
+
+/// An Application whose `path` is a symbolic link leaving the repository reads nothing there
+/// (a directory walk follows its root link): an `unresolved-source` at the `path` line.
+#[test]
+fn an_application_path_linking_out_of_the_repository_reads_nothing() {
+    let repo = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    support::write_tree(
+        outside.path(),
+        &[(
+            "secret.yaml",
+            "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {password: hunter2}\n",
+        )],
+    );
+    support::write_tree(
+        repo.path(),
+        &[
+            (
+                ".git/config",
+                "[remote \"origin\"]\n\turl = https://github.com/org/self.git\n",
+            ),
+            (
+                "apps/a.yaml",
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a, namespace: argocd}\nspec:\n  project: p\n  destination: {server: https://kubernetes.default.svc, namespace: x}\n  source:\n    repoURL: https://github.com/org/self.git\n    targetRevision: HEAD\n    path: deploy\n",
+            ),
+        ],
+    );
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("deploy")).unwrap();
+    let r = support::run_in(repo.path(), &["check", ".", "--format", "json"]);
+    let json = r.json();
+    let found: Vec<(String, String, u64, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] != "required-labels")
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["file"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        vec![(
+            "unresolved-source".to_string(),
+            "apps/a.yaml".to_string(),
+            10,
+            "Application a: path `deploy` leaves the repository https://github.com/org/self.git through a symbolic link".to_string()
+        )],
+        "{}",
+        r.stderr
+    );
+}

@@ -1138,6 +1138,17 @@ impl Resolver<'_> {
                     format!("path `{rel}` leaves the repository {}", s.repo_url),
                 ));
             };
+            // A symbolic link on the way out of the repository: nothing there is read (a
+            // directory walk follows its root link), and Argo CD refuses it too.
+            if crate::confine::root::leaves_through_link(&dir, &root) {
+                return Err(SourceError::at(
+                    "path",
+                    format!(
+                        "path `{rel}` leaves the repository {} through a symbolic link",
+                        s.repo_url
+                    ),
+                ));
+            }
             // Whether a directory is a chart is read once per run (1,000 Applications of a
             // platform point at a few dozen charts).
             let is_chart = *(self.chart_dirs.entry(dir.clone()))
