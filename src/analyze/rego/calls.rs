@@ -45,11 +45,25 @@ fn path_of(e: &Expr) -> Option<String> {
     }
 }
 
-/// Line and column where a reference starts (a `RefDot`'s own span starts at its dot).
+/// Line and column where a reference starts (a `RefDot`'s own span starts at its dot). The
+/// column counts characters, a tab as one, as every other chartgate location does (regorus's
+/// own column widens tabs).
 fn start_of(e: &Ref<Expr>) -> (u32, u32) {
     match e.as_ref() {
         Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } => start_of(refr),
-        other => (other.span().line, other.span().col),
+        other => {
+            let span = other.span();
+            let text = span.source.contents();
+            let start = (span.start as usize).min(text.len());
+            let col = text
+                .get(..start)
+                .map(|before| {
+                    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+                    before[line_start..].chars().count() + 1
+                })
+                .unwrap_or(span.col as usize);
+            (span.line, u32::try_from(col).unwrap_or(span.col))
+        }
     }
 }
 
