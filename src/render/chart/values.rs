@@ -55,8 +55,14 @@ pub fn coalesce_tables(dst: &mut Map, src: &Map, merge: bool) {
                 }
             }
             Some(dv) => {
+                // Go changes the nested map in place: every holder of it sees the change (see
+                // `coalesce_globals`). The map is read, changed and written back whole through
+                // its handle, so no lock is held while recursing.
                 if let (Value::Map(sm), Value::Map(dm)) = (sv, dv) {
-                    coalesce_tables(dm.make_mut(), &sm.read(), merge);
+                    let from = sm.read();
+                    let mut m = dm.read().as_ref().clone();
+                    coalesce_tables(&mut m, &from, merge);
+                    dm.update(|shared| *shared = m);
                 }
                 // Otherwise dst wins (Helm warns when a table meets a non-table).
             }
@@ -75,8 +81,20 @@ fn clean_nil_values(m: &mut Map) {
 }
 
 /// Helm's `coalesceValues`: fills `v` from the chart's own defaults.
+/// A copy of `m` sharing no map with it (Go's `copystructure.Copy`): coalescing writes into
+/// nested maps through shared handles (see [`coalesce_tables`]), which must never reach
+/// a loaded chart's values or a values file parsed once for every render.
+fn deep_copy(m: &Map) -> Map {
+    Value::map(m.clone())
+        .deep_copy()
+        .into_map()
+        .unwrap_or_default()
+}
+
 fn coalesce_chart_values(chart: &Chart, v: &mut Map, merge: bool) {
-    for (key, val) in &chart.values {
+    // Helm's coalesceValues works on `copystructure.Copy(c.Values)`.
+    let values = deep_copy(&chart.values);
+    for (key, val) in &values {
         match v.get_mut(key) {
             Some(cur) if cur.is_nil() && !merge => {
                 v.remove(key);
@@ -88,7 +106,9 @@ fn coalesce_chart_values(chart: &Chart, v: &mut Map, merge: bool) {
                     if !child_merge {
                         clean_nil_values(&mut src);
                     }
-                    coalesce_tables(dest.make_mut(), &src, child_merge);
+                    let mut m = dest.read().as_ref().clone();
+                    coalesce_tables(&mut m, &src, child_merge);
+                    dest.update(|shared| *shared = m);
                 }
             }
             Some(_) => {}
@@ -122,6 +142,10 @@ fn coalesce_globals(dest: &mut Map, src: &Map) {
     };
     for (key, val) in &sg {
         if let Value::Map(vm) = val {
+            // Go's `copyMap` copies only this map: the maps nested in it stay the parent's, and
+            // coalescing the subchart's globals into them (here, or when the subchart's own
+            // values are coalesced) writes into them, so globals nested two levels deep in a
+            // subchart show in the parent's `.Values.global` too (Helm's behaviour).
             let mut vv = vm.read().as_ref().clone();
             match dg.get(key) {
                 None => {
@@ -176,14 +200,15 @@ fn go_type_desc(v: &Value) -> &'static str {
 
 /// Helm's `CoalesceValues`: user values over chart defaults (and subcharts'), nulls removed.
 pub fn coalesce_values(chart: &Chart, user: &Map) -> Result<Map, ValuesError> {
-    let mut dest = user.clone();
+    // Helm's CoalesceValues works on `copystructure.Copy(vals)`.
+    let mut dest = deep_copy(user);
     coalesce(chart, &mut dest, false)?;
     Ok(dest)
 }
 
 /// Helm's `MergeValues`: like [`coalesce_values`] but nulls are kept.
 pub fn merge_values(chart: &Chart, user: &Map) -> Result<Map, ValuesError> {
-    let mut dest = user.clone();
+    let mut dest = deep_copy(user);
     coalesce(chart, &mut dest, true)?;
     Ok(dest)
 }
