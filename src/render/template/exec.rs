@@ -620,6 +620,11 @@ impl State<'_> {
                 )
             }
             Arg::Ident(pos, name) => self.eval_function(dot, name, *pos, cmd, fin),
+            // Go's evalCommand: `nil` alone is no value to print (`{{ nil }}`, `{{ nil | f }}`).
+            Arg::Nil(pos) => {
+                self.not_a_function(cmd, fin.is_some())?;
+                Err(self.error(*pos, "nil", "nil is not a command".to_string()))
+            }
             _ => {
                 self.not_a_function(cmd, fin.is_some())?;
                 self.eval_arg(dot, first)
@@ -1336,7 +1341,12 @@ impl State<'_> {
                 let msg = self.string_arg(cmd, &argv, 0)?.to_string();
                 Err(self.helm_error(cmd, name, msg))
             }
-            "lookup" => Ok(Value::empty_map()),
+            // No cluster: an empty map, after Go's arity check of lookup(apiVersion, kind,
+            // namespace, name).
+            "lookup" => {
+                self.want_args(cmd, name, &argv, 4)?;
+                Ok(Value::empty_map())
+            }
             // A chart scope's `.Values` (and a `Table` of it) is Helm's `common.Values`.
             "typeOf"
                 if matches!(argv.as_slice(), [Value::Map(m)]

@@ -679,13 +679,17 @@ fn indent_text(pad: usize, t: &Text, lead_nl: bool) -> Result<Value, String> {
 
 pub(super) fn indent(args: &[Value]) -> Result<Value, String> {
     arity("indent", args, 2)?;
-    let n = arg_int(&args[0])?.max(0) as usize;
+    // Sprig's `strings.Repeat(" ", spaces)` panics on a negative count (a template error).
+    let n = usize::try_from(arg_int(&args[0])?)
+        .map_err(|_| "strings: negative Repeat count".to_string())?;
     indent_text(n, str_text(&args[1])?, false)
 }
 
 pub(super) fn nindent(args: &[Value]) -> Result<Value, String> {
     arity("nindent", args, 2)?;
-    let n = arg_int(&args[0])?.max(0) as usize;
+    // Sprig's `strings.Repeat(" ", spaces)` panics on a negative count (a template error).
+    let n = usize::try_from(arg_int(&args[0])?)
+        .map_err(|_| "strings: negative Repeat count".to_string())?;
     indent_text(n, str_text(&args[1])?, true)
 }
 
