@@ -201,7 +201,11 @@ impl Object for Files {
         match name {
             "AsConfig" => Some(Value::str(self.as_config())),
             "AsSecrets" => Some(Value::str(self.as_secrets())),
-            _ => None,
+            // `files` is Go's `map[string][]byte`: any other name indexes the map, and a
+            // missing file is the zero value (Helm's `missingkey=zero`), a nil []byte (`[]`).
+            _ => Some(Value::Object(Arc::new(Bytes(Arc::from(
+                self.get(name).map(|d| d.to_vec()).unwrap_or_default(),
+            ))))),
         }
     }
     fn method(&self, name: &str, args: &[Value]) -> Option<Result<Value, String>> {
