@@ -287,6 +287,47 @@ const UNAVAILABLE: &[(&str, &str)] = &[
     ("opa.runtime", "there is no OPA runtime"),
 ];
 
+/// Every expression and body query of a rule: its head (reference, arguments, key, value)
+/// and its bodies (`else` values and queries), to walk with the checks of the loaded modules.
+pub(super) fn rule_parts<'a>(
+    rule: &'a Ref<Rule>,
+    exprs: &mut Vec<&'a Ref<Expr>>,
+    queries: &mut Vec<&'a Ref<Query>>,
+) {
+    match rule.as_ref() {
+        Rule::Spec { head, bodies, .. } => {
+            match head {
+                RuleHead::Compr { refr, assign, .. } => {
+                    exprs.push(refr);
+                    exprs.extend(assign.iter().map(|a| &a.value));
+                }
+                RuleHead::Set { refr, key, .. } => {
+                    exprs.push(refr);
+                    exprs.extend(key.iter());
+                }
+                RuleHead::Func {
+                    refr, args, assign, ..
+                } => {
+                    exprs.push(refr);
+                    exprs.extend(args.iter());
+                    exprs.extend(assign.iter().map(|a| &a.value));
+                }
+            }
+            for b in bodies {
+                exprs.extend(b.assign.iter().map(|a| &a.value));
+                queries.push(&b.query);
+            }
+        }
+        Rule::Default {
+            refr, args, value, ..
+        } => {
+            exprs.push(refr);
+            exprs.extend(args.iter());
+            exprs.push(value);
+        }
+    }
+}
+
 /// The first call (in module order) of a builtin chartgate cannot provide, as a load error at
 /// the call: regorus answers `http.send` with undefined, so a `deny` depending on it would
 /// silently pass (fail closed). Found in regorus's syntax trees, so no layout of the text
@@ -296,38 +337,7 @@ pub(crate) fn check_unavailable(modules: &[Ref<Module>]) -> Result<(), RegoError
         for rule in &m.policy {
             let mut exprs: Vec<&Ref<Expr>> = Vec::new();
             let mut queries: Vec<&Ref<Query>> = Vec::new();
-            match rule.as_ref() {
-                Rule::Spec { head, bodies, .. } => {
-                    match head {
-                        RuleHead::Compr { refr, assign, .. } => {
-                            exprs.push(refr);
-                            exprs.extend(assign.iter().map(|a| &a.value));
-                        }
-                        RuleHead::Set { refr, key, .. } => {
-                            exprs.push(refr);
-                            exprs.extend(key.iter());
-                        }
-                        RuleHead::Func {
-                            refr, args, assign, ..
-                        } => {
-                            exprs.push(refr);
-                            exprs.extend(args.iter());
-                            exprs.extend(assign.iter().map(|a| &a.value));
-                        }
-                    }
-                    for b in bodies {
-                        exprs.extend(b.assign.iter().map(|a| &a.value));
-                        queries.push(&b.query);
-                    }
-                }
-                Rule::Default {
-                    refr, args, value, ..
-                } => {
-                    exprs.push(refr);
-                    exprs.extend(args.iter());
-                    exprs.push(value);
-                }
-            }
+            rule_parts(rule, &mut exprs, &mut queries);
             for (path, line, col) in calls_under(exprs, queries) {
                 if let Some((name, why)) = UNAVAILABLE.iter().find(|(n, _)| *n == path) {
                     return Err(RegoError {

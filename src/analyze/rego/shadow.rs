@@ -16,7 +16,7 @@
 
 use super::RegoError;
 use regorus::Value;
-use regorus::unstable::{Expr, Literal, Module, Query, Ref, Rule, RuleHead};
+use regorus::unstable::{Expr, Literal, Module, Query, Ref};
 
 /// Packages whose first segment starts with this are chartgate's (bundled policies, their data,
 /// `data.chartgate.context`).
@@ -100,38 +100,7 @@ fn data_reads(m: &Module) -> Vec<(Vec<String>, u32)> {
         exprs.push(&i.refr);
     }
     for rule in &m.policy {
-        match rule.as_ref() {
-            Rule::Spec { head, bodies, .. } => {
-                match head {
-                    RuleHead::Compr { refr, assign, .. } => {
-                        exprs.push(refr);
-                        exprs.extend(assign.iter().map(|a| &a.value));
-                    }
-                    RuleHead::Set { refr, key, .. } => {
-                        exprs.push(refr);
-                        exprs.extend(key.iter());
-                    }
-                    RuleHead::Func {
-                        refr, args, assign, ..
-                    } => {
-                        exprs.push(refr);
-                        exprs.extend(args.iter());
-                        exprs.extend(assign.iter().map(|a| &a.value));
-                    }
-                }
-                for b in bodies {
-                    exprs.extend(b.assign.iter().map(|a| &a.value));
-                    queries.push(&b.query);
-                }
-            }
-            Rule::Default {
-                refr, args, value, ..
-            } => {
-                exprs.push(refr);
-                exprs.extend(args.iter());
-                exprs.push(value);
-            }
-        }
+        super::calls::rule_parts(rule, &mut exprs, &mut queries);
     }
     loop {
         if let Some(q) = queries.pop() {
