@@ -241,7 +241,8 @@ fn directory_walk_is_deterministic() {
 fn rules_and_explain() {
     let out = chartgate().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    // 13 built-in rules, rego-error, render-error and 2 exemption rules, 5 bundled policy rules.
+    // The built-in rules, the engine's (rego-error, render-error, the exemption rules,
+    // unresolved-source, run-stopped), then the bundled policy rules.
     let ids: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -271,6 +272,7 @@ fn rules_and_explain() {
             "expired-exemption",
             "unused-exemption",
             "unresolved-source",
+            "run-stopped",
             "allowed-namespace",
             "argocd-allowed-destination",
             "argocd-no-default-project",

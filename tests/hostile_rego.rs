@@ -311,17 +311,89 @@ fn backstop_case(policy: &str, extra: &[&str]) -> (Run, std::time::Duration) {
 
 /// One regorus operation on values shared into themselves checks no budget: comparing two
 /// lists doubled 40 times would run for hours. The watchdog ends the run past
-/// `limits.run-seconds` + 5 s with exit 2 and one line (the gate fails closed).
+/// `limits.run-seconds` + 5 s with exit 2 and one line (the gate fails closed), and every report
+/// asked for holds one `run-stopped` finding (prepared when the run started).
 #[test]
 fn an_uninterruptible_policy_operation_is_stopped_by_the_run_deadline() {
-    let (r, took) = backstop_case("equal.rego", &["--limit", "run-seconds=1"]);
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("reports/r.sarif");
+    let junit = dir.path().join("r.xml");
+    let outputs = [
+        format!("sarif={}", sarif.display()),
+        format!("junit={}", junit.display()),
+    ];
+    let (r, took) = backstop_case(
+        "equal.rego",
+        &[
+            "--limit",
+            "run-seconds=1",
+            "--output",
+            &outputs[0],
+            "--output",
+            &outputs[1],
+        ],
+    );
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "chartgate: stopped: the run is past limits.run-seconds + max(5 s, 25%) in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); no report was written\n"
+        "chartgate: stopped: the run is past limits.run-seconds + max(5 s, 25%) in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); every report asked for holds one `run-stopped` finding instead of the run's findings\n"
     );
-    assert!(r.stdout.is_empty());
+    let message = "the run was stopped: it ran past limits.run-seconds + max(5 s, 25%) in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); the run's findings are not reported";
+    let json = r.json();
+    assert_eq!(
+        json["findings"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.stdout
+    );
+    assert_eq!(json["findings"][0]["rule"], "run-stopped");
+    assert_eq!(json["findings"][0]["severity"], "error");
+    assert_eq!(json["findings"][0]["message"], message);
+    assert_eq!(json["findings"][0]["file"], MANIFEST);
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "run-stopped");
+    assert_eq!(results[0]["message"]["text"], message);
+    let junit = std::fs::read_to_string(&junit).unwrap();
+    assert!(junit.contains("run-stopped"), "{junit}");
     assert!(took.as_secs() < 20, "took {took:?}");
+}
+
+/// `audit` too: its report file holds the `run-stopped` finding when the backstop stops it.
+#[test]
+fn a_stopped_audit_still_writes_its_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("audit.json");
+    let output = format!("json={}", report.display());
+    let policy = format!("{H}/policies/backstop/equal.rego");
+    let args = [
+        "audit",
+        "--policy",
+        &policy,
+        "--limit",
+        "run-seconds=1",
+        "--output",
+        &output,
+        "fixtures/team-repo",
+    ];
+    let r = run_limited(4 << 20, &args);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with(
+            "every report asked for holds one `run-stopped` finding instead of the run's findings\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{json}");
+    assert_eq!(findings[0]["rule"], "run-stopped");
+    assert_eq!(findings[0]["file"], "fixtures/team-repo");
+    assert_eq!(json["rules"][0]["rule"], "run-stopped");
 }
 
 /// `print` of a list doubled 40 times formats 2^40 elements into one string: the watchdog ends
@@ -332,7 +404,18 @@ fn an_unbounded_policy_print_is_stopped_by_the_run_memory() {
     assert_eq!(r.code, Some(2), "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "chartgate: stopped: the process holds more than limits.run-memory + 25% in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); no report was written\n"
+        "chartgate: stopped: the process holds more than limits.run-memory + 25% in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); every report asked for holds one `run-stopped` finding instead of the run's findings\n"
+    );
+    let json = r.json();
+    assert_eq!(
+        json["findings"].as_array().unwrap().len(),
+        1,
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        json["findings"][0]["message"],
+        "the run was stopped: the process held more than limits.run-memory + 25% in an operation that checks no budget (a policy comparing or printing a value shared into itself, or inputs of millions of objects); the run's findings are not reported"
     );
 }
 

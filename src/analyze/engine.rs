@@ -220,13 +220,14 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
 pub const REGO_ERROR: &str = super::rules::rego_error::RegoError::INFO.id;
 
 /// Rules the engine itself reports (not checks over resources), for `chartgate rules`/`explain`:
-/// `rego-error`, `render-error` and the exemption rules.
+/// `rego-error`, `render-error`, `run-stopped` and the exemption rules.
 pub const ENGINE_RULES: &[RuleInfo] = &[
     super::rules::rego_error::RegoError::INFO,
     super::rules::render_error::RenderError::INFO,
     super::rules::expired_exemption::ExpiredExemption::INFO,
     super::rules::unused_exemption::UnusedExemption::INFO,
     super::rules::unresolved_source::UnresolvedSource::INFO,
+    super::rules::run_stopped::RunStopped::INFO,
 ];
 
 /// The one place severities, suppressions and exemptions are applied: to the raw findings of

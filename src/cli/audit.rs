@@ -261,6 +261,9 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     // Each repository gets the run budget (limits.run-seconds, run-memory) of its own.
     let mut chart_findings = Vec::new();
     let mut manifests = Vec::new();
+    let roots_shown = paths.iter().map(|p| display_root(p, &cwd)).collect();
+    let file = target.as_ref().map(|(_, p)| p.as_path());
+    super::stopped::prepare_audit(format, file, roots_shown);
     let repos = |done: usize| format!("{done}/{} repos", roots.len());
     bar.set_message(repos(0));
     for (done, r) in roots.iter().enumerate() {
@@ -365,6 +368,8 @@ fn finish(
         }
         None => out.write_all(report.as_bytes())?,
     }
+    // The run's report is written: the backstop may no longer replace it.
+    crate::budget::watchdog::disarm();
     if input_errors {
         return Ok(super::EXIT_ERROR);
     }

@@ -144,6 +144,22 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
         );
         return Ok(super::EXIT_ERROR);
     }
+    // `--format` goes to stdout first, then every `--output FORMAT=PATH` in order.
+    let mut targets = vec![(args.format.clone(), "-".to_string())];
+    for o in &args.outputs {
+        match o.split_once('=') {
+            Some((f, p)) if crate::report::FORMATS.contains(&f) && !p.is_empty() => {
+                targets.push((f.to_string(), p.to_string()))
+            }
+            _ => {
+                eprintln!(
+                    "chartgate: invalid --output '{o}': expected FORMAT=PATH, FORMAT one of {}",
+                    crate::report::FORMATS.join(", ")
+                );
+                return Ok(super::EXIT_ERROR);
+            }
+        }
+    }
     let mut options = args.run.options();
     // A baseline file is never a manifest.
     options.never_manifests = (args.baseline.iter())
@@ -171,6 +187,9 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     };
     // The run's budget (limits.run-seconds, run-memory) starts now.
     crate::budget::start_run(&config.limits);
+    if !args.list {
+        super::stopped::prepare_check(&targets, &display_path(&start, &cwd));
+    }
     // Rego policies and exemptions, prepared once and shared by every analysis of the run;
     // charts (with their environments), service folders and plain manifests, where Argo CD's
     // Applications decide what is deployed where.
@@ -301,22 +320,6 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
         }
     };
-    // `--format` goes to stdout first, then every `--output FORMAT=PATH` in order.
-    let mut targets = vec![(args.format.clone(), "-".to_string())];
-    for o in &args.outputs {
-        match o.split_once('=') {
-            Some((f, p)) if crate::report::FORMATS.contains(&f) && !p.is_empty() => {
-                targets.push((f.to_string(), p.to_string()))
-            }
-            _ => {
-                eprintln!(
-                    "chartgate: invalid --output '{o}': expected FORMAT=PATH, FORMAT one of {}",
-                    crate::report::FORMATS.join(", ")
-                );
-                return Ok(super::EXIT_ERROR);
-            }
-        }
-    }
     let policy_rules = crate::report::policy_rules_info(&prepared.policies.rules());
     for (format, path) in &targets {
         let reporter = reporter_for(format).ok_or("unknown format")?;
@@ -349,6 +352,8 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
             crate::confine::output::write_output(std::path::Path::new(path), &buf)?;
         }
     }
+    // The run's reports are written: the backstop may no longer replace them.
+    crate::budget::watchdog::disarm();
     if !errors.is_empty() || !unreadable.is_empty() {
         return Ok(super::EXIT_ERROR);
     }

@@ -10,6 +10,7 @@ pub mod policy;
 pub mod render;
 pub mod rules;
 pub mod run_args;
+mod stopped;
 pub mod values;
 
 use clap::{Parser, Subcommand};

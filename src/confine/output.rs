@@ -46,13 +46,18 @@ fn check_components(path: &Path, file: bool) -> Result<(), String> {
     Ok(())
 }
 
-fn open(path: &Path, append: bool) -> Result<std::fs::File, String> {
+/// Refuses `path` as [`write_output`] does, after creating its parent directories.
+fn check(path: &Path) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         check_components(dir, false)?;
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", super::show_path(dir)))?;
     }
-    check_components(path, true)?;
+    check_components(path, true)
+}
+
+fn open(path: &Path, append: bool) -> Result<std::fs::File, String> {
+    check(path)?;
     let mut o = std::fs::OpenOptions::new();
     o.create(true).custom_flags(libc::O_NOFOLLOW);
     if append {
@@ -120,4 +125,20 @@ mod tests {
             "twothree\n"
         );
     }
+}
+
+/// Checks `path` as [`write_output`] does and creates its directories, for a report written
+/// later by code that may not allocate (the watchdog, which opens it with `O_NOFOLLOW`): the
+/// absolute path, NUL-terminated.
+pub fn prepare(path: &Path) -> Result<std::ffi::CString, String> {
+    use std::os::unix::ffi::OsStrExt;
+    check(path)?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    std::ffi::CString::new(cwd.join(path).as_os_str().as_bytes()).map_err(|_| {
+        format!(
+            "cannot write {}: a NUL byte in the path",
+            super::show_path(path)
+        )
+    })
 }

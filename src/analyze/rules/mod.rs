@@ -13,6 +13,7 @@ pub mod pod_security;
 pub mod rego_error;
 pub mod render_error;
 pub mod resource_requests;
+pub mod run_stopped;
 pub mod schema_validity;
 pub mod singleton_replicas;
 pub mod timezone;
