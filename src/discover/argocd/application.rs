@@ -37,6 +37,9 @@ pub struct Source {
     /// source's path.
     pub include: Option<String>,
     pub exclude: Option<String>,
+    /// `directory.disableExtensionFilter`: every file name is read, not only `*.yaml`,
+    /// `*.yml`, `*.json` and `*.jsonnet`.
+    pub any_extension: bool,
     /// `kustomize:` or `plugin:` is set.
     pub other_tool: Option<&'static str>,
     /// The source types set explicitly (`kustomize`, `helm`, `directory`, `plugin` present and
@@ -273,6 +276,7 @@ fn source(v: &Value, at: &str) -> Result<Source, FieldError> {
         s.recurse = opt_bool(d, "recurse", &format!("{at}.directory."))?;
         s.include = opt_str(d, "include", &format!("{at}.directory."))?;
         s.exclude = opt_str(d, "exclude", &format!("{at}.directory."))?;
+        s.any_extension = opt_bool(d, "disableExtensionFilter", &format!("{at}.directory."))?;
     }
     let set = |k: &str| v.get(k).is_some_and(|k| !k.is_null());
     s.explicit = (["kustomize", "helm", "directory", "plugin"].into_iter())

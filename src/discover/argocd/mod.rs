@@ -98,7 +98,8 @@ pub struct Resolution {
     /// checked as a manifest unless a render reads it as values (see [`apply`]).
     pub deployed: BTreeMap<PathBuf, String>,
     /// `manifest-validity` findings of Applications two ApplicationSets generate (same name in
-    /// the same namespace): at the second set's template, naming the first, which owns it.
+    /// the same namespace): at the second set's template, naming the first, which owns it; and
+    /// of plain Applications an ApplicationSet takes over with another spec: at the plain one.
     pub duplicates: Vec<crate::model::Finding>,
 }
 
@@ -278,15 +279,16 @@ fn text_at(v: &Value, pointer: &str) -> String {
         .to_string()
 }
 
-/// Argo CD's `mergeSourceParameters`: the source `at` of `doc` with `.argocd-source.yaml` and
-/// then `.argocd-source-<app>.yaml` of its path applied as JSON merge patches, keeping its
-/// `repoURL`, `path`, `chart` and `targetRevision`. None when neither file exists. The files
-/// must be regular files inside the repository (`repo_root`) of at most `max_bytes`; an
-/// Application name that is not one path component (Kubernetes refuses `/` in a name) has no
-/// file of its own. Each file is parsed once per run (`cache`).
+/// Argo CD's `mergeSourceParameters`: the source `original` (the raw `spec.source` or entry of
+/// `spec.sources` at `field`) with `.argocd-source.yaml` and then `.argocd-source-<app>.yaml`
+/// of its path applied as JSON merge patches, keeping its `repoURL`, `path`, `chart` and
+/// `targetRevision`. None when neither file exists (a directory of that name is passed over,
+/// as Argo CD does). The files must be regular files inside the repository (`repo_root`) of
+/// at most `max_bytes`; an Application name that is not one path component (Kubernetes
+/// refuses `/` in a name) has no file of its own. Each file is parsed once per run (`cache`).
 fn source_overrides(
-    doc: &Doc,
-    at: &str,
+    original: &Value,
+    field: &str,
     app_path: &Path,
     app_name: &str,
     repo_root: &Path,
@@ -298,25 +300,14 @@ fn source_overrides(
         files.push(app_path.join(format!(".argocd-source-{app_name}.yaml")));
     }
     let root = normalise(repo_root);
-    files.retain(|f| normalise(f).starts_with(&root) && std::fs::symlink_metadata(f).is_ok());
+    files.retain(|f| {
+        normalise(f).starts_with(&root)
+            && std::fs::symlink_metadata(f).is_ok()
+            && !std::fs::metadata(f).is_ok_and(|m| m.is_dir())
+    });
     if files.is_empty() {
         return Ok(None);
     }
-    let base = if doc.generated {
-        "/spec/template/spec"
-    } else {
-        "/spec"
-    };
-    let pointer = match at
-        .strip_prefix("spec.sources[")
-        .and_then(|r| r.strip_suffix(']'))
-    {
-        Some(i) => format!("{base}/sources/{i}"),
-        None => format!("{base}/source"),
-    };
-    let Some(original) = doc.json.pointer(&pointer) else {
-        return Ok(None);
-    };
     let mut merged = original.clone();
     for f in &files {
         let patch = cache
@@ -342,7 +333,7 @@ fn source_overrides(
             };
         }
     }
-    application::parse_source(&merged, at)
+    application::parse_source(&merged, field)
         .map(Some)
         .map_err(|e| format!("after .argocd-source overrides: {e}"))
 }
@@ -414,17 +405,73 @@ fn path_in_repo(root: &Path, rel: &str) -> Option<PathBuf> {
     dir.starts_with(root).then_some(dir)
 }
 
-/// The first `*.jsonnet` file of a directory source (in its subdirectories with `recurse`).
-fn first_jsonnet(root: &Path, recurse: bool) -> Option<PathBuf> {
-    walkdir::WalkDir::new(root)
+/// The files Argo CD reads from a directory source (`getPotentiallyValidManifests`,
+/// reposerver/repository/repository.go), in its walk order: every file of `dir` (with
+/// `recurse`, of every subdirectory too — hidden ones, `node_modules` and chart folders
+/// included; a linked directory is never entered) named `*.yaml`, `*.yml`, `*.json` or
+/// `*.jsonnet` (any name with `disableExtensionFilter`), kept by `include`/`exclude`. A link to
+/// a file is read where it points; a dangling link or one to something other than a regular
+/// file is passed over, and one leading out of the repository (`repo_root`) fails the whole
+/// source, as in Argo CD (`illegal filepath in symlink`), even when excluded. Also returns the
+/// subdirectories holding a `Chart.yaml` (their files are applied as they are, never rendered).
+/// `.git` is not walked: Git names nothing there `*.yaml`.
+fn directory_files(
+    dir: &Path,
+    repo_root: &Path,
+    recurse: bool,
+    filter: &DirectoryFilter,
+    any_extension: bool,
+) -> Result<(Vec<PathBuf>, Vec<PathBuf>), String> {
+    let real_root = std::fs::canonicalize(repo_root).unwrap_or_else(|_| repo_root.to_path_buf());
+    let (mut files, mut charts) = (Vec::new(), Vec::new());
+    let mut walker = walkdir::WalkDir::new(dir)
         .follow_links(false)
-        .max_depth(if recurse { 32 } else { 1 })
+        .max_depth(if recurse { usize::MAX } else { 1 })
         .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-        .filter_map(Result::ok)
-        .find(|e| e.file_type().is_file() && e.file_name().to_string_lossy().ends_with(".jsonnet"))
-        .map(|e| e.into_path())
+        .into_iter();
+    while let Some(entry) = walker.next() {
+        let Ok(e) = entry else {
+            continue;
+        };
+        let name = e.file_name().to_string_lossy();
+        let kind = e.file_type();
+        if kind.is_dir() {
+            if e.depth() > 0 && name == ".git" {
+                walker.skip_current_dir();
+            } else if recurse && e.depth() > 0 && e.path().join("Chart.yaml").is_file() {
+                charts.push(e.path().to_path_buf());
+            }
+            continue;
+        }
+        if !any_extension
+            && ![".yaml", ".yml", ".json", ".jsonnet"]
+                .iter()
+                .any(|x| name.ends_with(x))
+        {
+            continue;
+        }
+        if kind.is_symlink() {
+            let Ok(real) = std::fs::canonicalize(e.path()) else {
+                continue;
+            };
+            if !real.starts_with(&real_root) {
+                let rel = e.path().strip_prefix(dir).unwrap_or(e.path());
+                return Err(format!(
+                    "`{}` of the directory source is a symbolic link to outside the repository: Argo CD fails (illegal filepath in symlink) and deploys nothing from it",
+                    rel.display()
+                ));
+            }
+            if !real.is_file() {
+                continue;
+            }
+        } else if !kind.is_file() {
+            continue;
+        }
+        if filter.keeps(dir, e.path()) {
+            files.push(e.into_path());
+        }
+    }
+    Ok((files, charts))
 }
 
 /// The repository an Application file lives in when no mapping names it: `remote.origin.url`
@@ -475,6 +522,10 @@ struct Resolver<'a> {
     cluster_secrets: Vec<appset::ClusterInfo>,
     /// Generated Applications by (namespace, name): the ApplicationSet that owns each.
     generated: HashMap<(String, String), Owner>,
+    /// Plain Applications resolved, by (namespace, name).
+    plain: HashMap<(String, String), Plain>,
+    /// The renders the source being resolved added.
+    added: Vec<(PathBuf, EnvTarget)>,
 }
 
 /// The ApplicationSet that generated an Application first, which owns it.
@@ -483,6 +534,37 @@ struct Owner {
     set: (String, String),
     /// Where its template's `metadata.name` is (printed path).
     at: crate::model::Location,
+    /// The generated Application.
+    app: Value,
+}
+
+/// A plain Application (not generated) already resolved: an ApplicationSet generating one of
+/// its name later takes it over, and the renders it added are withdrawn.
+struct Plain {
+    /// Where its `metadata.name` is, and what it is.
+    at: crate::model::Location,
+    resource: crate::model::ResourceRef,
+    app: Value,
+    /// The renders it added (chart, render).
+    targets: Vec<(PathBuf, EnvTarget)>,
+}
+
+/// The namespace an Application lives in, as Argo CD's control plane sees it: none is the
+/// namespace it is applied to, Argo CD's own (`argocd`, as `env::instance_name` takes it).
+fn app_namespace(ns: &str) -> &str {
+    if ns.is_empty() { "argocd" } else { ns }
+}
+
+/// Whether an Application `plain` declares and the one an ApplicationSet generates differ in
+/// what Argo CD deploys (names and labels aside).
+fn differs(plain: &Value, generated: &Value) -> bool {
+    match (application::parse(plain), application::parse(generated)) {
+        (Ok(mut a), Ok(b)) => {
+            a.app_namespace = b.app_namespace.clone();
+            a != b
+        }
+        _ => true,
+    }
 }
 
 /// Resolves every Application found under the checked paths and mapped repositories.
@@ -506,6 +588,8 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
         overrides: HashMap::new(),
         cluster_secrets: Vec::new(),
         generated: HashMap::new(),
+        plain: HashMap::new(),
+        added: Vec::new(),
     };
     let mut roots: Vec<PathBuf> = opts.paths.to_vec();
     // Applications are read from the checked paths and the explicitly mapped repositories; the
@@ -808,7 +892,7 @@ impl Resolver<'_> {
             // controls fails SetControllerReference (already owned); the first set keeps it.
             let app_name = text_at(&app, "/metadata/name");
             let app_ns = text_at(&app, "/metadata/namespace");
-            let key = (app_ns.clone(), app_name.clone());
+            let key = (app_namespace(&app_ns).to_string(), app_name.clone());
             match self.generated.get(&key) {
                 Some(first) if first.set != owner => {
                     let also = first.at.clone();
@@ -855,12 +939,24 @@ impl Resolver<'_> {
                         column,
                     };
                     self.generated.insert(
-                        key,
+                        key.clone(),
                         Owner {
                             set: owner.clone(),
-                            at,
+                            at: at.clone(),
+                            app: app.clone(),
                         },
                     );
+                    // A plain Application of that name resolved before: the set takes it over.
+                    if let Some(p) = self.plain.remove(&key) {
+                        for (chart, t) in &p.targets {
+                            if let Some(entry) = self.targets.get_mut(chart) {
+                                entry
+                                    .1
+                                    .retain(|x| !(same_render(x, t) && x.source == t.source));
+                            }
+                        }
+                        self.adopt(&p.app, p.at, p.resource, &app, &name, at);
+                    }
                 }
             }
             let child = Doc {
@@ -870,6 +966,38 @@ impl Resolver<'_> {
             };
             self.application(&child, &mut Vec::new());
         }
+    }
+
+    /// Records that ApplicationSet `set` (its template's `metadata.name` at `set_at`) takes over
+    /// the plain Application `plain` (its `metadata.name` at `at`) with `generated`: a finding
+    /// at the plain one when what they deploy differs, as its spec never runs.
+    fn adopt(
+        &mut self,
+        plain: &Value,
+        at: crate::model::Location,
+        resource: crate::model::ResourceRef,
+        generated: &Value,
+        set: &str,
+        set_at: crate::model::Location,
+    ) {
+        if !differs(plain, generated) {
+            return;
+        }
+        let message = format!(
+            "Application `{}` is also generated by ApplicationSet {set} ({}:{}): Argo CD's ApplicationSet controller takes the existing Application over and replaces its spec with the generated one, so this spec never runs (chartgate checks the generated one); remove this Application or the set's element",
+            resource.name, set_at.file, set_at.line
+        );
+        self.out.duplicates.push(
+            crate::model::Finding::new(
+                "manifest-validity",
+                crate::model::Severity::Error,
+                message,
+                at,
+            )
+            .with_resource(resource)
+            .with_field(Some("metadata.name".to_string()))
+            .with_related(vec![("generated here".to_string(), set_at)]),
+        );
     }
 
     /// Resolves one Application; `chain` holds the app-of-apps parents (name, location).
@@ -929,7 +1057,41 @@ impl Resolver<'_> {
                 return;
             }
         };
+        // Argo CD's ApplicationSet controller takes over an existing Application of a name it
+        // generates (createOrUpdateInCluster): the generated spec replaces this one.
+        let key = (
+            app_namespace(&app.app_namespace).to_string(),
+            app.name.clone(),
+        );
+        if !doc.generated {
+            let (line, column) = doc.field_at(Some("metadata.name"));
+            let at = crate::model::Location {
+                file: display_path(&doc.file, self.opts.cwd),
+                line,
+                column,
+            };
+            let resource = crate::model::ResourceRef {
+                api_version: text_at(&doc.json, "/apiVersion"),
+                kind: "Application".into(),
+                name: app.name.clone(),
+                namespace: (!app.app_namespace.is_empty()).then(|| app.app_namespace.clone()),
+            };
+            if let Some(owner) = self.generated.get(&key) {
+                let (generated, set_name, set_at) =
+                    (owner.app.clone(), owner.set.1.clone(), owner.at.clone());
+                self.claim_source_charts(doc.json.get("spec"));
+                self.adopt(&doc.json, at, resource, &generated, &set_name, set_at);
+                return;
+            }
+            self.plain.entry(key.clone()).or_insert_with(|| Plain {
+                at,
+                resource,
+                app: doc.json.clone(),
+                targets: Vec::new(),
+            });
+        }
         self.out.applications += 1;
+        self.added.clear();
         // Ref sources: `$ref` → local root.
         let mut refs: BTreeMap<String, RefTarget> = BTreeMap::new();
         for s in &app.sources {
@@ -952,7 +1114,19 @@ impl Resolver<'_> {
             } else {
                 format!("Application {}", app.name)
             };
-            match self.source(doc, &app, s, &refs, &at) {
+            let field = if app.multi {
+                format!("spec.sources[{i}]")
+            } else {
+                "spec.source".to_string()
+            };
+            let raw = doc.json.pointer(&format!(
+                "/spec/{}",
+                field
+                    .replace("spec.", "")
+                    .replace('[', "/")
+                    .replace(']', "")
+            ));
+            match self.source(doc, &app, s, raw, &field, &refs, &at) {
                 Ok(c) => children.extend(c),
                 Err(reason) => {
                     if let Some(dir) = self.source_chart_dir(s) {
@@ -972,17 +1146,18 @@ impl Resolver<'_> {
                         });
                     }
                     // At the field of the source that cannot be resolved.
-                    let mut field = if app.multi {
-                        format!("spec.sources[{i}]")
-                    } else {
-                        "spec.source".to_string()
-                    };
+                    let mut field = field;
                     if let Some(f) = &reason.field {
                         field = format!("{field}.{f}");
                     }
                     self.unresolved(doc, Some(&field), format!("{label}: {}", reason.message));
                 }
             }
+        }
+        if !doc.generated
+            && let Some(p) = self.plain.get_mut(&key)
+        {
+            p.targets.append(&mut self.added);
         }
         if !children.is_empty() {
             chain.push((app.name.clone(), at));
@@ -1052,6 +1227,20 @@ impl Resolver<'_> {
         }
     }
 
+    /// Where Argo CD looks for a source's `.argocd-source*.yaml` files, and the repository they
+    /// must stay in: the `path` in the mapped repository (its root without `path`), or the
+    /// unpacked chart directory of a `chart` source. None when the source is not local, its path
+    /// leaves the repository, or its chart is a packaged `.tgz` (nothing beside it is read).
+    fn override_dir(&self, s: &Source) -> Option<(PathBuf, PathBuf)> {
+        let root = self.repos.local(&s.repo_url)?;
+        if let Some(name) = &s.chart {
+            let c = find_chart(root, name, s.target_revision.as_deref().unwrap_or(""))?;
+            return c.is_dir().then(|| (c.clone(), c));
+        }
+        let dir = path_in_repo(root, s.path.as_deref().unwrap_or("."))?;
+        (!crate::confine::root::leaves_through_link(&dir, root)).then(|| (dir, root.to_path_buf()))
+    }
+
     /// The local chart directory a `path` source names, if it holds a `Chart.yaml`.
     fn source_chart_dir(&self, s: &Source) -> Option<PathBuf> {
         let root = self.repos.local(&s.repo_url)?;
@@ -1060,14 +1249,35 @@ impl Resolver<'_> {
     }
 
     /// Resolves one source; returns the Applications it deploys (app-of-apps).
+    #[allow(clippy::too_many_arguments)]
     fn source(
         &mut self,
         doc: &Doc,
         app: &Application,
         s: &Source,
+        raw: Option<&Value>,
+        field: &str,
         refs: &BTreeMap<String, RefTarget>,
         at: &str,
     ) -> Result<Vec<Doc>, SourceError> {
+        // `.argocd-source.yaml` and `.argocd-source-<app>.yaml` in the source's path (written
+        // back by argocd-image-updater) are merged into the source first: only then does Argo
+        // CD decide its type (`GetAppSourceType`), so they can add or switch `helm:`,
+        // `directory:`, `kustomize:` and their parameters.
+        let overridden = match (raw, self.override_dir(s)) {
+            (Some(raw), Some((app_path, repo_root))) => source_overrides(
+                raw,
+                field,
+                &app_path,
+                &env::instance_name(app),
+                &repo_root,
+                self.opts.config.limits.file_bytes,
+                &mut self.overrides,
+            )
+            .map_err(|e| SourceError::at("path", e))?,
+            _ => None,
+        };
+        let s = overridden.as_ref().unwrap_or(s);
         // Argo CD's `ExplicitType`: one of `kustomize`, `helm`, `directory`, `plugin` decides
         // the source's type whatever its path holds; two or more fail the manifest generation.
         if s.explicit.len() > 1 {
@@ -1189,25 +1399,14 @@ impl Resolver<'_> {
                         ),
                     ));
                 }
-                // Argo CD evaluates every `*.jsonnet` of a directory source: objects chartgate
-                // cannot see.
-                if let Some(j) = first_jsonnet(&dir, s.recurse) {
-                    return Err(SourceError::at(
-                        "path",
-                        format!(
-                            "path `{rel}` holds Jsonnet ({}), which Argo CD evaluates and chartgate does not",
-                            display_path(&j, self.opts.cwd)
-                        ),
-                    ));
-                }
-                // A directory of manifests: each file is applied (checked as a manifest), and
-                // its Applications and ApplicationSets are this app's children.
-                let mut children = Vec::new();
+                // A directory of manifests: each file Argo CD reads is applied (checked as a
+                // manifest), and its Applications and ApplicationSets are this app's children.
                 let filter = DirectoryFilter::new(s.include.as_deref(), s.exclude.as_deref());
-                for f in candidate_files(&dir, s.recurse) {
-                    if !filter.keeps(&dir, &f) {
-                        continue;
-                    }
+                let (files, charts) =
+                    directory_files(&dir, &root, s.recurse, &filter, s.any_extension)
+                        .map_err(|e| SourceError::at("path", e))?;
+                let mut read = Vec::new();
+                for f in files {
                     let Ok(text) = read_text(&f) else {
                         continue;
                     };
@@ -1215,6 +1414,22 @@ impl Resolver<'_> {
                     if text.contains(SKIP_FILE_RENDERING_MARKER) {
                         continue;
                     }
+                    // Argo CD evaluates every `*.jsonnet` it reads: objects chartgate cannot see.
+                    if f.to_string_lossy().ends_with(".jsonnet") {
+                        return Err(SourceError::at(
+                            "path",
+                            format!(
+                                "path `{rel}` holds Jsonnet ({}), which Argo CD evaluates and chartgate does not",
+                                display_path(&f, self.opts.cwd)
+                            ),
+                        ));
+                    }
+                    read.push((f, text));
+                }
+                // A chart folder below: its files are applied as they are, never rendered.
+                self.out.claimed.extend(charts);
+                let mut children = Vec::new();
+                for (f, text) in read {
                     self.out
                         .deployed
                         .entry(f.clone())
@@ -1228,23 +1443,6 @@ impl Resolver<'_> {
             }
             (dir.clone(), dir, root.clone())
         };
-        // `.argocd-source.yaml` and `.argocd-source-<app>.yaml` in the source's path (written
-        // back by argocd-image-updater) are merged into the source before it is built.
-        let overridden = if s.path.is_some() {
-            source_overrides(
-                doc,
-                at,
-                &app_path,
-                &env::instance_name(app),
-                &repo_root,
-                self.opts.config.limits.file_bytes,
-                &mut self.overrides,
-            )
-            .map_err(|e| SourceError::at("path", e))?
-        } else {
-            None
-        };
-        let s = overridden.as_ref().unwrap_or(s);
         let mut helm = s.helm.clone().unwrap_or_default();
         // Argo CD's build environment in value file paths (after a `$ref/` prefix),
         // `fileParameters` paths and `parameters` values.
@@ -1349,6 +1547,7 @@ impl Resolver<'_> {
         // Two Applications (an exercise and its copy, two folders of one cluster) declaring
         // exactly the same render: checked once, from the first.
         if !entry.1.iter().any(|t| same_render(t, &target)) {
+            self.added.push((chart.clone(), target.clone()));
             entry.1.push(target);
         }
         Ok(children)
@@ -1989,6 +2188,88 @@ mod tests {
         ] {
             assert!(!names_application_kind(no), "{no}");
         }
+    }
+
+    #[test]
+    fn a_directory_source_reads_the_files_argo_cd_reads() {
+        let repo = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let root = repo.path();
+        let apps = root.join("apps");
+        for (f, text) in [
+            ("apps/a.yaml", "a"),
+            ("apps/b.txt", "b"),
+            ("apps/c.JSON", "c"),
+            ("apps/.hidden/d.yml", "d"),
+            ("apps/chart/Chart.yaml", "name: x"),
+            ("apps/chart/templates/e.yaml", "e"),
+            ("apps/node_modules/f.json", "f"),
+            ("apps/target/g.jsonnet", "g"),
+            ("apps/old/h.yaml", "h"),
+            ("apps/.git/i.yaml", "i"),
+            ("shared/j.yaml", "j"),
+            ("shared/dir.yaml/k.yaml", "k"),
+        ] {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        std::fs::write(outside.path().join("x.yaml"), "x").unwrap();
+        let link = |to: &Path, at: &str| std::os::unix::fs::symlink(to, apps.join(at)).unwrap();
+        link(&root.join("shared/j.yaml"), "link.yaml");
+        link(&root.join("shared/dir.yaml"), "dir.yaml");
+        link(&root.join("shared/missing.yaml"), "dangling.yaml");
+        link(&root.join("shared"), "linked");
+        let rel = |(files, charts): (Vec<PathBuf>, Vec<PathBuf>)| {
+            let r = |v: Vec<PathBuf>| -> Vec<String> {
+                v.iter()
+                    .map(|p| p.strip_prefix(&apps).unwrap().display().to_string())
+                    .collect()
+            };
+            (r(files), r(charts))
+        };
+        let all = DirectoryFilter::new(None, None);
+        // Recursing: every subdirectory (hidden, chart, node_modules, target) but `.git` and a
+        // linked one; a link to a file is read, one to a directory or nothing passed over.
+        assert_eq!(
+            rel(directory_files(&apps, root, true, &all, false).unwrap()),
+            (
+                vec![
+                    ".hidden/d.yml",
+                    "a.yaml",
+                    "chart/Chart.yaml",
+                    "chart/templates/e.yaml",
+                    "link.yaml",
+                    "node_modules/f.json",
+                    "old/h.yaml",
+                    "target/g.jsonnet",
+                ]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+                vec!["chart".to_string()]
+            )
+        );
+        // Without: the top folder only, and no chart below is read.
+        let flat = directory_files(&apps, root, false, &all, false).unwrap();
+        assert_eq!(
+            rel(flat),
+            (vec!["a.yaml".to_string(), "link.yaml".to_string()], vec![])
+        );
+        let any = directory_files(&apps, root, false, &all, true).unwrap();
+        assert_eq!(rel(any).0, ["a.yaml", "b.txt", "c.JSON", "link.yaml"]);
+        let some = DirectoryFilter::new(Some("*.{yaml,yml}"), Some("{old/*,chart/*}"));
+        assert_eq!(
+            rel(directory_files(&apps, root, true, &some, false).unwrap()).0,
+            [".hidden/d.yml", "a.yaml", "link.yaml"]
+        );
+        // A link out of the repository fails the source, even when excluded.
+        link(&outside.path().join("x.yaml"), "out.yaml");
+        let none = DirectoryFilter::new(None, Some("out.yaml"));
+        assert_eq!(
+            directory_files(&apps, root, false, &none, false),
+            Err("`out.yaml` of the directory source is a symbolic link to outside the repository: Argo CD fails (illegal filepath in symlink) and deploys nothing from it".to_string())
+        );
     }
 
     #[test]
