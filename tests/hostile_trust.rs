@@ -1102,3 +1102,42 @@ fn a_repository_exclude_cannot_drop_a_chart_or_a_manifest() {
         r.stdout
     );
 }
+
+#[test]
+fn a_repository_crd_never_replaces_a_trusted_one() {
+    // A chart's `crds/` copy of the bundled cert-manager Certificate CRD with
+    // `x-kubernetes-preserve-unknown-fields: true` silenced the bundled schema's findings; a
+    // repository config's `crds:` did the same to a CRD of the platform config's `crds:`.
+    let (_t, dir) = repo("crd-override");
+    let schema = |args: &[&str]| {
+        let r = run_in(&dir, args);
+        assert_eq!(r.stderr, "", "{args:?}");
+        r.finding_lines_as("{rule} {file}:{line}:{column} {message}")
+            .into_iter()
+            .filter(|l| l.starts_with("schema-validity"))
+            .collect::<Vec<_>>()
+    };
+    // The bundled schema decides Certificate (and a v2 only the chart serves is an error); the
+    // repository's Widget CRD, of a kind nothing trusted defines, is the repository's to give.
+    let bundled = [
+        "schema-validity chart/templates/certificate.yaml:6:3 spec.issuerRef: missing required field `issuerRef`",
+        "schema-validity chart/templates/certificate.yaml:6:3 spec.secretName: missing required field `secretName`",
+        "schema-validity chart/templates/certificate.yaml:7:3 spec.issuer: unknown field `issuer` (not in the cert-manager.io/v1 Certificate bundled CRD schema)",
+        "schema-validity chart/templates/certificate.yaml:9:13 cert-manager.io/v2 Certificate: the bundled CustomResourceDefinition of Certificate serves v1 only; a CustomResourceDefinition of the repository does not replace the cluster's",
+    ];
+    assert_eq!(schema(&["check", "--format", "json", "."]), bundled);
+    // Under a platform config whose `crds:` define Widget, its schema decides Widget.
+    let p = format!(
+        "{}/{R}/platform/platform-crds.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut with_platform = bundled.to_vec();
+    with_platform.extend([
+        "schema-validity deploy/widget.yaml:6:3 spec.colour: unknown field `colour` (not in the example.com/v1 Widget platform CRD schema)",
+        "schema-validity deploy/widget.yaml:6:3 spec.size: missing required field `size`",
+    ]);
+    assert_eq!(
+        schema(&["check", "--platform-config", &p, "--format", "json", "."]),
+        with_platform
+    );
+}
