@@ -1141,3 +1141,55 @@ fn a_repository_crd_never_replaces_a_trusted_one() {
         with_platform
     );
 }
+
+#[test]
+fn policy_test_holds_repository_policies_to_the_trusted_packages() {
+    // `chartgate policy test` loaded a repository's policies alone: one declaring `package
+    // chartgate` or the platform policy's package passed its tests, and only `check` refused it.
+    let why = "a repository policy may not declare it (its rules, `exception` included, would change what trusted policies decide)";
+    let test = "package main\nimport rego.v1\ntest_quiet if { count(exception) == 1 }\n";
+    let (_t, dir) = repo_with_policy("package chartgate\nimport rego.v1\nrequired_labels := []\n");
+    let r = run_in(&dir, &["policy", "test", "policies"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            format!("error: policies/x.rego:1:1: package `chartgate` is reserved (packages starting with `chartgate` belong to chartgate's bundled policies and their data); {why}\n").as_str()
+        )
+    );
+    // The platform policy's package, with the platform config as `check` has it.
+    std::fs::write(
+        dir.join("policies/x.rego"),
+        "package main\nimport rego.v1\nexception contains [\"deny\"] if { true }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("policies/x_test.rego"), test).unwrap();
+    let p = platform();
+    let r = run_in(
+        &dir,
+        &["policy", "test", "--platform-config", &p, "policies"],
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            format!(
+                "error: policies/x.rego:1:1: package `main` overlaps package `main` of trusted policy {}/{R}/platform/platform.rego; {why}\n",
+                env!("CARGO_MANIFEST_DIR")
+            )
+            .as_str()
+        )
+    );
+    // Without the platform config the package is the repository's own: its tests run.
+    let r = run_in(&dir, &["policy", "test", "policies"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(0),
+            "policies/x_test.rego:3: data.main.test_quiet: PASS\n--------------------------------------------------------------------------------\nPASS: 1/1\n",
+            ""
+        )
+    );
+}
