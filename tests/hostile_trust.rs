@@ -1193,3 +1193,58 @@ fn policy_test_holds_repository_policies_to_the_trusted_packages() {
         )
     );
 }
+
+#[test]
+fn a_repository_environment_cannot_take_the_platforms_destinations() {
+    // `sneaky: {cluster: prod, namespace: team-a-jobs}` gave the Applications deploying there
+    // the repository's environment (no pinned digests, no replica floor) instead of `prod`.
+    let (_t, dir) = repo("loosen");
+    let p = format!("{}/{R}/platform/clusters.yaml", env!("CARGO_MANIFEST_DIR"));
+    let cases = [
+        (
+            "environments:\n  sneaky: {cluster: prod, namespace: team-a-jobs}\n",
+            "3:27: environments.sneaky.namespace: Applications deploying to namespace `team-a-jobs` of cluster `prod` belong to the platform's environment `prod`; a repository config cannot map them to environment `sneaky` (only the platform config may)",
+        ),
+        (
+            "environments:\n  sneaky: {cluster: prod}\n",
+            "3:12: environments.sneaky.cluster: Applications deploying to cluster `prod` belong to the platform's environment `prod`; a repository config cannot map them to environment `sneaky` (only the platform config may)",
+        ),
+        (
+            "environments:\n  sneaky: {cluster: shared, namespace: team-a-dev}\n",
+            "3:29: environments.sneaky.namespace: Applications deploying to namespace `team-a-dev` of cluster `shared` belong to the platform's environment `dev`; a repository config cannot map them to environment `sneaky` (only the platform config may)",
+        ),
+        (
+            "environments:\n  sneaky: {cluster: shared, namespace: kube-system}\n",
+            "3:29: environments.sneaky.namespace: `kube-system` is not among the platform's namespaces on cluster `shared` (team-a-dev); a repository config cannot add Argo CD destinations on a platform cluster",
+        ),
+        // An environment the platform maps a cluster to keeps the cluster's settings.
+        (
+            "environments:\n  stage: {pin-digests: false}\n",
+            "3:11: environments.stage.pin-digests: the platform config requires pinned digests in this environment",
+        ),
+        (
+            "environments:\n  sneaky: {cluster: shared, namespaces: [kube-system]}\n",
+            "3:29: environments.sneaky.namespaces: `kube-system` is not among the platform's namespaces on cluster `shared` (team-a-dev); a repository config cannot add Argo CD destinations on a platform cluster",
+        ),
+    ];
+    for (cfg, msg) in cases {
+        std::fs::write(dir.join("svc/chartgate.yaml"), format!("root: true\n{cfg}")).unwrap();
+        config_error(
+            &dir,
+            &["check", "--platform-config", &p, "--format", "json", "svc"],
+            &format!("svc/chartgate.yaml:{msg}"),
+        );
+    }
+    // A new environment on a cluster the platform does not know, or without a cluster, and the
+    // platform's own environments narrowed, are the repository's.
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "root: true\nenvironments:\n  lab: {cluster: lab, namespace: team-a-lab}\n  qa: {pod-security: restricted}\n  prod: {namespaces: [team-a]}\n  dev: {cluster: shared, namespace: team-a-dev}\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &["check", "--platform-config", &p, "--format", "json", "svc"],
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+}
