@@ -241,7 +241,8 @@ fn directory_walk_is_deterministic() {
 fn rules_and_explain() {
     let out = chartgate().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    // 13 built-in rules, rego-error, render-error and 2 exemption rules, 5 bundled policy rules.
+    // The built-in rules, the engine's (rego-error, render-error, 2 exemption rules,
+    // findings-limit, unresolved-source), 5 bundled policy rules.
     let ids: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -270,6 +271,7 @@ fn rules_and_explain() {
             "render-error",
             "expired-exemption",
             "unused-exemption",
+            "findings-limit",
             "unresolved-source",
             "allowed-namespace",
             "argocd-allowed-destination",

@@ -172,7 +172,7 @@ mod tests {
         assert_eq!(l.yaml().max_bytes, 10);
         assert_eq!(
             l.set_arg("nope=1"),
-            Err("unknown limit `nope` (expected one of file-bytes, alias-nodes, yaml-depth, template-depth, output-bytes, range-iterations, regex-bytes, render-seconds, render-memory, run-seconds, run-memory)".into())
+            Err("unknown limit `nope` (expected one of file-bytes, alias-nodes, yaml-depth, template-depth, output-bytes, range-iterations, regex-bytes, render-seconds, render-memory, run-seconds, run-memory, findings)".into())
         );
         assert_eq!(
             l.set_arg("yaml-depth=0"),
