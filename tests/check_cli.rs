@@ -241,8 +241,8 @@ fn directory_walk_is_deterministic() {
 fn rules_and_explain() {
     let out = chartgate().arg("rules").output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    // The built-in rules, the engine's (rego-error, render-error, the exemption rules,
-    // unresolved-source, run-stopped), then the bundled policy rules.
+    // The built-in rules, the engine's (rego-error, render-error, 2 exemption rules,
+    // findings-limit, unresolved-source, run-stopped), 5 bundled policy rules.
     let ids: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -271,6 +271,7 @@ fn rules_and_explain() {
             "render-error",
             "expired-exemption",
             "unused-exemption",
+            "findings-limit",
             "unresolved-source",
             "run-stopped",
             "allowed-namespace",

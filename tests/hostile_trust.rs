@@ -1102,3 +1102,149 @@ fn a_repository_exclude_cannot_drop_a_chart_or_a_manifest() {
         r.stdout
     );
 }
+
+#[test]
+fn a_repository_crd_never_replaces_a_trusted_one() {
+    // A chart's `crds/` copy of the bundled cert-manager Certificate CRD with
+    // `x-kubernetes-preserve-unknown-fields: true` silenced the bundled schema's findings; a
+    // repository config's `crds:` did the same to a CRD of the platform config's `crds:`.
+    let (_t, dir) = repo("crd-override");
+    let schema = |args: &[&str]| {
+        let r = run_in(&dir, args);
+        assert_eq!(r.stderr, "", "{args:?}");
+        r.finding_lines_as("{rule} {file}:{line}:{column} {message}")
+            .into_iter()
+            .filter(|l| l.starts_with("schema-validity"))
+            .collect::<Vec<_>>()
+    };
+    // The bundled schema decides Certificate (and a v2 only the chart serves is an error); the
+    // repository's Widget CRD, of a kind nothing trusted defines, is the repository's to give.
+    let bundled = [
+        "schema-validity chart/templates/certificate.yaml:6:3 spec.issuerRef: missing required field `issuerRef`",
+        "schema-validity chart/templates/certificate.yaml:6:3 spec.secretName: missing required field `secretName`",
+        "schema-validity chart/templates/certificate.yaml:7:3 spec.issuer: unknown field `issuer` (not in the cert-manager.io/v1 Certificate bundled CRD schema)",
+        "schema-validity chart/templates/certificate.yaml:9:13 cert-manager.io/v2 Certificate: the bundled CustomResourceDefinition of Certificate serves v1 only; a CustomResourceDefinition of the repository does not replace the cluster's",
+    ];
+    assert_eq!(schema(&["check", "--format", "json", "."]), bundled);
+    // Under a platform config whose `crds:` define Widget, its schema decides Widget.
+    let p = format!(
+        "{}/{R}/platform/platform-crds.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut with_platform = bundled.to_vec();
+    with_platform.extend([
+        "schema-validity deploy/widget.yaml:6:3 spec.colour: unknown field `colour` (not in the example.com/v1 Widget platform CRD schema)",
+        "schema-validity deploy/widget.yaml:6:3 spec.size: missing required field `size`",
+    ]);
+    assert_eq!(
+        schema(&["check", "--platform-config", &p, "--format", "json", "."]),
+        with_platform
+    );
+}
+
+#[test]
+fn policy_test_holds_repository_policies_to_the_trusted_packages() {
+    // `chartgate policy test` loaded a repository's policies alone: one declaring `package
+    // chartgate` or the platform policy's package passed its tests, and only `check` refused it.
+    let why = "a repository policy may not declare it (its rules, `exception` included, would change what trusted policies decide)";
+    let test = "package main\nimport rego.v1\ntest_quiet if { count(exception) == 1 }\n";
+    let (_t, dir) = repo_with_policy("package chartgate\nimport rego.v1\nrequired_labels := []\n");
+    let r = run_in(&dir, &["policy", "test", "policies"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            format!("error: policies/x.rego:1:1: package `chartgate` is reserved (packages starting with `chartgate` belong to chartgate's bundled policies and their data); {why}\n").as_str()
+        )
+    );
+    // The platform policy's package, with the platform config as `check` has it.
+    std::fs::write(
+        dir.join("policies/x.rego"),
+        "package main\nimport rego.v1\nexception contains [\"deny\"] if { true }\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("policies/x_test.rego"), test).unwrap();
+    let p = platform();
+    let r = run_in(
+        &dir,
+        &["policy", "test", "--platform-config", &p, "policies"],
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            format!(
+                "error: policies/x.rego:1:1: package `main` overlaps package `main` of trusted policy {}/{R}/platform/platform.rego; {why}\n",
+                env!("CARGO_MANIFEST_DIR")
+            )
+            .as_str()
+        )
+    );
+    // Without the platform config the package is the repository's own: its tests run.
+    let r = run_in(&dir, &["policy", "test", "policies"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(0),
+            "policies/x_test.rego:3: data.main.test_quiet: PASS\n--------------------------------------------------------------------------------\nPASS: 1/1\n",
+            ""
+        )
+    );
+}
+
+#[test]
+fn a_repository_environment_cannot_take_the_platforms_destinations() {
+    // `sneaky: {cluster: prod, namespace: team-a-jobs}` gave the Applications deploying there
+    // the repository's environment (no pinned digests, no replica floor) instead of `prod`.
+    let (_t, dir) = repo("loosen");
+    let p = format!("{}/{R}/platform/clusters.yaml", env!("CARGO_MANIFEST_DIR"));
+    let cases = [
+        (
+            "environments:\n  sneaky: {cluster: prod, namespace: team-a-jobs}\n",
+            "3:27: environments.sneaky.namespace: Applications deploying to namespace `team-a-jobs` of cluster `prod` belong to the platform's environment `prod`; a repository config cannot map them to environment `sneaky` (only the platform config may)",
+        ),
+        (
+            "environments:\n  sneaky: {cluster: prod}\n",
+            "3:12: environments.sneaky.cluster: Applications deploying to cluster `prod` belong to the platform's environment `prod`; a repository config cannot map them to environment `sneaky` (only the platform config may)",
+        ),
+        (
+            "environments:\n  sneaky: {cluster: shared, namespace: team-a-dev}\n",
+            "3:29: environments.sneaky.namespace: Applications deploying to namespace `team-a-dev` of cluster `shared` belong to the platform's environment `dev`; a repository config cannot map them to environment `sneaky` (only the platform config may)",
+        ),
+        (
+            "environments:\n  sneaky: {cluster: shared, namespace: kube-system}\n",
+            "3:29: environments.sneaky.namespace: `kube-system` is not among the platform's namespaces on cluster `shared` (team-a-dev); a repository config cannot add Argo CD destinations on a platform cluster",
+        ),
+        // An environment the platform maps a cluster to keeps the cluster's settings.
+        (
+            "environments:\n  stage: {pin-digests: false}\n",
+            "3:11: environments.stage.pin-digests: the platform config requires pinned digests in this environment",
+        ),
+        (
+            "environments:\n  sneaky: {cluster: shared, namespaces: [kube-system]}\n",
+            "3:29: environments.sneaky.namespaces: `kube-system` is not among the platform's namespaces on cluster `shared` (team-a-dev); a repository config cannot add Argo CD destinations on a platform cluster",
+        ),
+    ];
+    for (cfg, msg) in cases {
+        std::fs::write(dir.join("svc/chartgate.yaml"), format!("root: true\n{cfg}")).unwrap();
+        config_error(
+            &dir,
+            &["check", "--platform-config", &p, "--format", "json", "svc"],
+            &format!("svc/chartgate.yaml:{msg}"),
+        );
+    }
+    // A new environment on a cluster the platform does not know, or without a cluster, and the
+    // platform's own environments narrowed, are the repository's.
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "root: true\nenvironments:\n  lab: {cluster: lab, namespace: team-a-lab}\n  qa: {pod-security: restricted}\n  prod: {namespaces: [team-a]}\n  dev: {cluster: shared, namespace: team-a-dev}\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &["check", "--platform-config", &p, "--format", "json", "svc"],
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+}

@@ -182,11 +182,7 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
     if let Some(ex) = &settings.exemptions {
         ex.note_environment(settings.environment.as_deref());
     }
-    let mut sink = Sink {
-        settings,
-        locator,
-        findings: Vec::new(),
-    };
+    let mut sink = Sink::new(settings, locator);
     let first_file = files.first().map(|f| f.file.clone()).unwrap_or_default();
     for (info, raws, failed) in per_rule {
         if let Some(message) = failed {
@@ -209,7 +205,7 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
     if let Some(policies) = &settings.policies {
         super::rego::findings::run_policies(policies, &resources, &first_file, &mut sink);
     }
-    let mut findings = sink.findings;
+    let mut findings = sink.finish();
     crate::model::finding::sort_findings(&mut findings);
     findings.dedup();
     findings
@@ -226,6 +222,7 @@ pub const ENGINE_RULES: &[RuleInfo] = &[
     super::rules::render_error::RenderError::INFO,
     super::rules::expired_exemption::ExpiredExemption::INFO,
     super::rules::unused_exemption::UnusedExemption::INFO,
+    super::rules::findings_limit::FindingsLimit::INFO,
     super::rules::unresolved_source::UnresolvedSource::INFO,
     super::rules::run_stopped::RunStopped::INFO,
 ];
@@ -237,9 +234,38 @@ pub(crate) struct Sink<'s> {
     pub(crate) settings: &'s Settings,
     locator: &'s dyn Locator,
     pub(crate) findings: Vec<Finding>,
+    /// `limits.findings`: findings past it are counted in `dropped`, not kept.
+    limit: usize,
+    dropped: u64,
 }
 
-impl Sink<'_> {
+impl<'s> Sink<'s> {
+    fn new(settings: &'s Settings, locator: &'s dyn Locator) -> Sink<'s> {
+        Sink {
+            settings,
+            locator,
+            findings: Vec::new(),
+            limit: settings.limits.findings_kept(),
+            dropped: 0,
+        }
+    }
+
+    /// The findings kept; the ones over `limits.findings` are counted for the run
+    /// ([`super::rules::findings_limit`]).
+    fn finish(self) -> Vec<Finding> {
+        super::rules::findings_limit::note_dropped(self.dropped);
+        self.findings
+    }
+
+    /// Whether the sink is full: the finding about to be kept is counted instead.
+    fn full(&mut self) -> bool {
+        let full = self.findings.len() >= self.limit;
+        if full {
+            self.dropped += 1;
+        }
+        full
+    }
+
     /// The configured severity of rule `id`, else `default`; None when the rule is `off`.
     fn level(&self, id: &str, default: Severity) -> Option<Severity> {
         match self.settings.level(id) {
@@ -280,7 +306,7 @@ impl Sink<'_> {
             );
         }
         let reference = raw.resource.reference();
-        if self.exempted(id, Some(&reference)) {
+        if self.exempted(id, Some(&reference)) || self.full() {
             return;
         }
         let (location, mut related) = self.locator.locate(raw.resource, raw.node, raw.focus);
@@ -307,7 +333,7 @@ impl Sink<'_> {
         let Some(level) = self.level(&finding.rule, finding.severity) else {
             return;
         };
-        if self.exempted(&finding.rule, finding.resource.as_ref()) {
+        if self.exempted(&finding.rule, finding.resource.as_ref()) || self.full() {
             return;
         }
         finding.severity = level;
@@ -332,15 +358,11 @@ pub fn sink_located(
     settings: &Settings,
     findings: impl IntoIterator<Item = Finding>,
 ) -> Vec<Finding> {
-    let mut sink = Sink {
-        settings,
-        locator: &ManifestLocator,
-        findings: Vec::new(),
-    };
+    let mut sink = Sink::new(settings, &ManifestLocator);
     for f in findings {
         sink.emit_located(f);
     }
-    sink.findings
+    sink.finish()
 }
 
 /// The configured severity of a rule; None when it is `off`.

@@ -173,7 +173,7 @@ impl Settings {
                 environment: env.map(str::to_string),
                 destinations: cluster
                     .as_deref()
-                    .map(|c| cluster_namespaces(config, c))
+                    .map(|c| config.cluster_namespaces(c))
                     .unwrap_or_default(),
                 cluster,
                 namespace: environment.and_then(|e| e.namespace.clone()),
@@ -198,15 +198,4 @@ impl Settings {
     pub fn option(&self, rule: &str, key: &str) -> Option<&serde_json::Value> {
         self.rules.get(rule)?.options.get(key)
     }
-}
-
-/// The namespaces the environments of `config` on cluster `cluster` declare, sorted, unique.
-fn cluster_namespaces(config: &Config, cluster: &str) -> Vec<String> {
-    let mut out: Vec<String> = (config.environments.values())
-        .filter(|e| e.cluster.as_deref() == Some(cluster))
-        .flat_map(|e| e.namespace.iter().chain(&e.namespaces).cloned())
-        .collect();
-    out.sort();
-    out.dedup();
-    out
 }

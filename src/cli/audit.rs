@@ -266,17 +266,33 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
     super::stopped::prepare_audit(format, file, roots_shown);
     let repos = |done: usize| format!("{done}/{} repos", roots.len());
     bar.set_message(repos(0));
+    // And its own `limits.findings`: the rest are counted, and the repository fails.
+    let mut limited = Vec::new();
     for (done, r) in roots.iter().enumerate() {
         crate::budget::start_run(&r.prepared.config.limits);
+        crate::analyze::rules::findings_limit::reset();
         let c = session.check_charts(
             &r.discovered.services,
             &r.prepared,
             &r.argo.repos,
             Some(progress.clone()),
         );
-        chart_findings.extend(c.findings);
-        chart_findings.extend(r.argo.findings.iter().cloned());
-        manifests.push(check_manifests(&session, r, envs));
+        let mut found = c.findings;
+        found.extend(r.argo.findings.iter().cloned());
+        let (checked, mut plain, errors) = check_manifests(&session, r, envs);
+        found.append(&mut plain);
+        crate::model::finding::sort_findings(&mut found);
+        let limit = r.prepared.config.limits.findings;
+        if let Some(f) = crate::analyze::rules::findings_limit::cap(&mut found, limit) {
+            limited.push(format!(
+                "{}: {}",
+                display_root(&paths[done], &cwd),
+                f.message
+            ));
+            found.push(f);
+        }
+        chart_findings.extend(found);
+        manifests.push((checked, Vec::new(), errors));
         bar.set_message(repos(done + 1));
     }
     bar.finish_and_clear();
@@ -292,7 +308,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         findings.extend(r.prepared.run_findings());
     }
     crate::model::finding::sort_findings(&mut findings);
-    for e in &input_errors {
+    for e in input_errors.iter().chain(&limited) {
         eprintln!("chartgate: {}", crate::report::clean::log(e));
     }
     checks.sort_by_key(|(i, _)| *i);
@@ -316,7 +332,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<i32> {
         format,
         target.as_ref(),
         run,
-        !input_errors.is_empty(),
+        !input_errors.is_empty() || !limited.is_empty(),
         out,
     )
 }

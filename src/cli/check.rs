@@ -296,15 +296,22 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     findings.append(&mut charts.findings);
     findings.extend(argo.findings.iter().cloned());
     crate::model::finding::sort_findings(&mut findings);
+    // `limits.findings`: the rest are counted; the finding saying so is never baselined.
+    let limited =
+        crate::analyze::rules::findings_limit::cap(&mut findings, prepared.config.limits.findings);
     let mut sources = SourceMap::default();
     for i in &inputs {
         sources.insert(i.display.clone(), i.text.as_str());
     }
     // `--baseline-out` records every current finding; `--baseline` keeps only new ones.
-    let (findings, fixed) = match super::check_extras::apply_baseline(args, findings) {
+    let (mut findings, fixed) = match super::check_extras::apply_baseline(args, findings) {
         Ok(x) => x,
         Err(e) => return Ok(super::fail(&e)),
     };
+    if let Some(f) = &limited {
+        findings.push(f.clone());
+        crate::model::finding::sort_findings(&mut findings);
+    }
     // A `--changed` run checks part of the repository: what it did not check is not "fixed".
     let fixed = fixed.filter(|_| !args.changed);
     for (path, text) in argo.sources.iter() {
@@ -354,7 +361,10 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<i32> {
     }
     // The run's reports are written: the backstop may no longer replace them.
     crate::budget::watchdog::disarm();
-    if !errors.is_empty() || !unreadable.is_empty() {
+    if let Some(f) = &limited {
+        eprintln!("chartgate: {}", f.message);
+    }
+    if !errors.is_empty() || !unreadable.is_empty() || limited.is_some() {
         return Ok(super::EXIT_ERROR);
     }
     let fail_on = args.fail_on();

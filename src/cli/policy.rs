@@ -1,6 +1,6 @@
 //! `chartgate policy test [DIR...] [--run REGEX]`: runs `test_*` rules like `opa test`.
 
-use crate::analyze::rego::{PolicySet, RegoOptions, test_runner};
+use crate::analyze::rego::test_runner;
 
 /// Arguments of `chartgate policy`.
 #[derive(clap::Args, Debug, Clone)]
@@ -32,6 +32,10 @@ pub struct PolicyTestArgs {
     /// rule evaluation).
     #[arg(long = "limit", value_name = "NAME=VALUE")]
     pub limits: Vec<String>,
+    /// The trusted platform config: its `policies:` are loaded beside the tested ones, which
+    /// may not declare or feed their packages (as under `check`).
+    #[arg(long = "platform-config", value_name = "FILE")]
+    pub platform_config: Option<std::path::PathBuf>,
 }
 
 pub use crate::pipeline::policies::{CheckPolicies, collect_sources, load_for_check, read_data};
@@ -54,29 +58,6 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
             return 2;
         }
     };
-    let mut sources = Vec::new();
-    if args.paths.is_empty() {
-        sources = PolicySet::bundled_with_tests();
-    }
-    for p in &args.paths {
-        match collect_sources(p) {
-            Ok(s) => sources.extend(s),
-            Err(e) => {
-                eprintln!("error: {}", crate::report::clean::log(&e.to_string()));
-                return 2;
-            }
-        }
-    }
-    let mut data = Vec::new();
-    for d in &args.data {
-        match read_data(d) {
-            Ok(v) => data.push((d.clone(), v)),
-            Err(e) => {
-                eprintln!("error: {}", crate::report::clean::log(&e.to_string()));
-                return 2;
-            }
-        }
-    }
     let mut limits = crate::model::Limits::default();
     for l in &args.limits {
         if let Err(e) = limits.set_arg(l) {
@@ -84,12 +65,31 @@ fn run_test(args: &PolicyTestArgs) -> i32 {
             return 2;
         }
     }
-    let opts = RegoOptions {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if let Err(e) =
+        crate::pipeline::session::install_platform(args.platform_config.as_deref(), &cwd)
+    {
+        eprintln!(
+            "error: config error: {}",
+            crate::report::clean::log(&e.to_string())
+        );
+        return 2;
+    }
+    // The tested policies go through `check`'s preparation as a repository's `policies:`
+    // (the trusted-package check included), beside the bundled and the platform's policies.
+    let mut tested: Vec<std::path::PathBuf> = (crate::config::trust::platform())
+        .map(|p| p.policies.clone())
+        .unwrap_or_default();
+    tested.extend(args.paths.iter().map(std::path::PathBuf::from));
+    let data: Vec<std::path::PathBuf> = args.data.iter().map(std::path::PathBuf::from).collect();
+    let opts = CheckPolicies {
+        data: &data,
         all_namespaces: true,
-        time_limit: std::time::Duration::from_secs(limits.render_seconds),
-        ..RegoOptions::default()
+        render_seconds: limits.render_seconds,
+        tests: true,
+        ..CheckPolicies::default()
     };
-    let set = match PolicySet::load(sources, data, opts) {
+    let set = match load_for_check(&opts, &tested, &cwd) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {}", crate::report::clean::log(&e.to_string()));

@@ -304,6 +304,38 @@ impl ConfigError {
 }
 
 impl Config {
+    /// The environment an Argo CD destination on `cluster` (a cluster name) in namespace `ns`
+    /// belongs to: the first environment (in file order) whose `cluster` and `namespace` match,
+    /// else the first with that `cluster` and no `namespace`, else the cluster's `environment:`,
+    /// else the cluster's name when `clusters:` knows it.
+    pub fn environment_for(&self, cluster: &str, ns: Option<&str>) -> Option<String> {
+        let find = |want_ns: Option<&str>| {
+            self.environment_order.iter().find(|n| {
+                self.environments.get(*n).is_some_and(|e| {
+                    e.cluster.as_deref() == Some(cluster) && e.namespace.as_deref() == want_ns
+                })
+            })
+        };
+        let cl = self.clusters.get(cluster);
+        ns.and_then(|n| find(Some(n)))
+            .or_else(|| find(None))
+            .cloned()
+            .or_else(|| cl.and_then(|c| c.environment.clone()))
+            .or_else(|| cl.map(|_| cluster.to_string()))
+    }
+
+    /// The namespaces the environments on cluster `cluster` declare (`namespace` and
+    /// `namespaces`), sorted, unique: the Argo CD destinations of that cluster.
+    pub fn cluster_namespaces(&self, cluster: &str) -> Vec<String> {
+        let mut out: Vec<String> = (self.environments.values())
+            .filter(|e| e.cluster.as_deref() == Some(cluster))
+            .flat_map(|e| e.namespace.iter().chain(&e.namespaces).cloned())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// The effective setting of `rule`, in environment `env` if given: the environment's
     /// override over the global setting (level: the most specific set one; options merged).
     pub fn rule_setting(&self, rule: &str, env: Option<&str>) -> RuleSetting {

@@ -406,9 +406,27 @@ fn check_environment(
             env.load_balancers.as_deref().unwrap_or(&[]),
         )?;
     }
-    let Some(pe) = pe.env else {
-        return Ok(());
-    };
+    match pe.env {
+        Some(pe) => check_floor(repo, name, env, pe),
+        // An environment the platform names only as a cluster's (`clusters: {prod: {environment:
+        // prod, pin-digests: true}}`): the Applications there take the cluster's settings under
+        // the repository's environment of that name.
+        None => (p.clusters.iter())
+            .filter(|(k, c)| c.environment.as_deref().unwrap_or(k.as_str()) == name)
+            .try_for_each(|(_, c)| check_floor(repo, name, env, &c.settings)),
+    }
+}
+
+/// Repository environment `name` against the platform's settings `pe` of it (its environment,
+/// or a cluster mapping to it): what it fixes, narrows or floors.
+fn check_floor(
+    repo: &Config,
+    name: &str,
+    env: &Environment,
+    pe: &Environment,
+) -> Result<(), ConfigError> {
+    let set = |f: &str| repo.explicit.contains(&format!("environments.{name}.{f}"));
+    let key = |f: &str| format!("environments.{name}.{f}");
     let changed = |f: &str, theirs: &Option<String>, mine: &Option<String>| {
         if set(f) && theirs.is_some() && theirs != mine {
             return Err(error(
@@ -464,6 +482,87 @@ fn check_environment(
     Ok(())
 }
 
+/// An environment of the repository config on a cluster the platform config knows (a
+/// `clusters:` entry, or an environment's `cluster`) may not take Argo CD destinations the
+/// platform maps: an Application's environment is the one matching its destination
+/// ([`Config::environment_for`]), so a new `sneaky: {cluster: prod, namespace: team-a-jobs}`
+/// gave the Applications there its own settings instead of the platform's `prod`; nor may it
+/// add namespaces on that cluster (the destinations `argocd-allowed-destination` allows there).
+/// An environment on a cluster the platform does not know, or without a cluster, is the
+/// repository's.
+fn check_destinations(
+    p: &Config,
+    repo: &Config,
+    name: &str,
+    env: &Environment,
+) -> Result<(), ConfigError> {
+    let Some(cluster) = env.cluster.as_deref() else {
+        return Ok(());
+    };
+    let known = p.clusters.contains_key(cluster)
+        || (p.environments.values()).any(|e| e.cluster.as_deref() == Some(cluster));
+    if !known {
+        return Ok(());
+    }
+    let set = |f: &str| repo.explicit.contains(&format!("environments.{name}.{f}"));
+    let key = |f: &str| format!("environments.{name}.{f}");
+    let platform_placed = (p.environments.get(name)).is_some_and(|e| e.cluster.is_some());
+    if !platform_placed || set("namespace") {
+        let ns = env.namespace.as_deref();
+        if let Some(theirs) = p.environment_for(cluster, ns)
+            && theirs != name
+        {
+            let at = if set("namespace") {
+                key("namespace")
+            } else {
+                key("cluster")
+            };
+            let dest = match ns {
+                Some(n) => format!("namespace `{}` of cluster `{cluster}`", excerpt(n)),
+                None => format!("cluster `{cluster}`"),
+            };
+            return Err(error(
+                repo,
+                &at,
+                format!(
+                    "{at}: Applications deploying to {dest} belong to the platform's environment `{}`; a repository config cannot map them to environment `{}` (only the platform config may)",
+                    excerpt(&theirs),
+                    excerpt(name)
+                ),
+            ));
+        }
+    }
+    if set("namespace") || set("namespaces") {
+        let theirs = p.cluster_namespaces(cluster);
+        if let Some(n) = (env.namespace.iter().chain(&env.namespaces)).find(|n| !theirs.contains(n))
+        {
+            let at = if env.namespace.as_ref() == Some(n) {
+                key("namespace")
+            } else {
+                key("namespaces")
+            };
+            return Err(error(
+                repo,
+                &at,
+                format!(
+                    "{at}: `{}` is not among the platform's namespaces on cluster `{cluster}` ({}); a repository config cannot add Argo CD destinations on a platform cluster",
+                    excerpt(n),
+                    if theirs.is_empty() {
+                        "none".to_string()
+                    } else {
+                        theirs.join(", ")
+                    }
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn excerpt(s: &str) -> String {
+    crate::confine::excerpt(s, 80)
+}
+
 /// Keys only the platform config may set.
 fn platform_only(repo: &Config) -> Result<(), ConfigError> {
     for (key, why) in [
@@ -494,6 +593,7 @@ pub fn clamp(p: &Config, repo: Config) -> Result<Config, ConfigError> {
     check_rules(&repo, p, &repo.rules, None)?;
     for (name, env) in &repo.environments {
         check_environment(p, &repo, name, env)?;
+        check_destinations(p, &repo, name, env)?;
     }
     if repo.explicit.contains("pod-security") {
         check_pod_security(

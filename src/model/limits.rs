@@ -30,6 +30,9 @@ pub struct Limits {
     pub run_seconds: u64,
     /// `run-memory`: bytes the whole process may hold (2 GiB).
     pub run_memory: u64,
+    /// `findings`: findings one run (one repository of an audit) keeps (100 000); further ones
+    /// are counted, not kept, and the run fails (`findings-limit`).
+    pub findings: u64,
 }
 
 impl Default for Limits {
@@ -46,6 +49,7 @@ impl Default for Limits {
             render_memory: 512 << 20,
             run_seconds: 30,
             run_memory: 2 << 30,
+            findings: 100_000,
         }
     }
 }
@@ -63,6 +67,7 @@ pub const NAMES: &[&str] = &[
     "render-memory",
     "run-seconds",
     "run-memory",
+    "findings",
 ];
 
 impl Limits {
@@ -84,6 +89,7 @@ impl Limits {
             "render-memory" => self.render_memory = value,
             "run-seconds" => self.run_seconds = value,
             "run-memory" => self.run_memory = value,
+            "findings" => self.findings = value,
             _ => {
                 return Err(format!(
                     "unknown limit `{name}` (expected one of {})",
@@ -108,6 +114,7 @@ impl Limits {
             "render-memory" => self.render_memory,
             "run-seconds" => self.run_seconds,
             "run-memory" => self.run_memory,
+            "findings" => self.findings,
             _ => 0,
         }
     }
@@ -121,6 +128,11 @@ impl Limits {
             format!("invalid --limit `{arg}`: the value must be a positive integer")
         })?;
         self.set(name.trim(), value)
+    }
+
+    /// `findings` as a count of kept findings.
+    pub fn findings_kept(&self) -> usize {
+        usize::try_from(self.findings).unwrap_or(usize::MAX)
     }
 
     /// Checks a file's size before reading it: `Err` names the limit.
@@ -160,7 +172,7 @@ mod tests {
         assert_eq!(l.yaml().max_bytes, 10);
         assert_eq!(
             l.set_arg("nope=1"),
-            Err("unknown limit `nope` (expected one of file-bytes, alias-nodes, yaml-depth, template-depth, output-bytes, range-iterations, regex-bytes, render-seconds, render-memory, run-seconds, run-memory)".into())
+            Err("unknown limit `nope` (expected one of file-bytes, alias-nodes, yaml-depth, template-depth, output-bytes, range-iterations, regex-bytes, render-seconds, render-memory, run-seconds, run-memory, findings)".into())
         );
         assert_eq!(
             l.set_arg("yaml-depth=0"),

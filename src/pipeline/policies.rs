@@ -1,6 +1,6 @@
 //! Rego policies of a run: the bundled platform policies, `policies:` of the config and
-//! `--policy`, with `--data` documents, compiled once (used by `check`, `audit`, `rules` and the
-//! benchmarks; `policy test` reads its sources with the same helpers).
+//! `--policy`, with `--data` documents, compiled once (used by `check`, `audit`, `rules`,
+//! `policy test` and the benchmarks).
 
 use crate::analyze::rego::{PolicySet, PolicySource, RegoError, RegoOptions};
 use crate::model::InputError;
@@ -110,6 +110,9 @@ pub struct CheckPolicies<'a> {
     pub render_seconds: u64,
     /// Only list the rules (`chartgate rules`): see [`RegoOptions::list_only`].
     pub list_only: bool,
+    /// `chartgate policy test`: `_test.rego` files are loaded too (and, when no policy is
+    /// named, the bundled policies' tests).
+    pub tests: bool,
 }
 
 impl Default for CheckPolicies<'_> {
@@ -122,21 +125,35 @@ impl Default for CheckPolicies<'_> {
             combine: false,
             render_seconds: crate::model::Limits::default().render_seconds,
             list_only: false,
+            tests: false,
         }
     }
 }
 
 /// Compiles the policies `chartgate check` evaluates, once per run: the bundled platform
 /// policies, `policies:` of the config (already resolved against the file naming them) and
-/// `--policy`, with the `--data` documents. `_test.rego` files are not loaded (they are for
-/// `chartgate policy test`); a file identical to a bundled one is loaded once. Paths print
-/// relative to `cwd`. Errors are `FILE:LINE:COL: message`.
+/// `--policy`, with the `--data` documents. `_test.rego` files are loaded for `chartgate policy
+/// test` only ([`CheckPolicies::tests`], whose paths come as `config_policies`: a repository's
+/// policies under test are held to the same trusted-package check); a file identical to a
+/// bundled one (a bundled test too) is loaded once, as the bundled one. Paths print relative to
+/// `cwd`. Errors are `FILE:LINE:COL: message`.
 pub fn load_for_check(
     opts: &CheckPolicies<'_>,
     config_policies: &[std::path::PathBuf],
     cwd: &Path,
 ) -> Result<PolicySet, PolicyError> {
-    let mut sources = PolicySet::bundled();
+    let mut sources = if opts.tests && config_policies.is_empty() && opts.policy.is_empty() {
+        PolicySet::bundled_with_tests()
+    } else {
+        PolicySet::bundled()
+    };
+    // A copy of a bundled test file (`policy test policies/` in chartgate's own tree) is
+    // chartgate's, not the repository's.
+    let bundled_tests = if opts.tests {
+        PolicySet::bundled_with_tests()
+    } else {
+        Vec::new()
+    };
     let shown = |p: &Path| {
         let s = crate::discover::manifests::display_path(p, cwd);
         if s.is_empty() { ".".to_string() } else { s }
@@ -145,8 +162,10 @@ pub fn load_for_check(
     // platform config and `--policy` are trusted (see `analyze::rego::shadow`); without a
     // platform config, `--policy` is not protected (a repository config may turn off any rule).
     let platform = crate::config::trust::platform();
-    let trusted =
-        |p: &std::path::PathBuf| platform.as_ref().is_some_and(|c| c.policies.contains(p));
+    let trusted = |p: &std::path::PathBuf| {
+        let p = crate::confine::normalise(&cwd.join(p));
+        platform.as_ref().is_some_and(|c| c.policies.contains(&p))
+    };
     let (mut untrusted, mut unreserved) = (Vec::new(), Vec::new());
     // Trusted sources first: a repository file identical to a trusted one is the one dropped.
     let mut named: Vec<(&std::path::PathBuf, bool)> = (config_policies.iter())
@@ -157,15 +176,17 @@ pub fn load_for_check(
     for (p, is_trusted) in named {
         for src in collect_sources(&shown(p))? {
             let is_test = src.path.ends_with("_test.rego");
-            if !is_test && !sources.iter().any(|s| s.text == src.text) {
-                if !is_trusted {
-                    untrusted.push(src.path.clone());
-                } else if platform.is_none() && !config_policies.contains(p) {
-                    // `--policy` without a platform config: nothing is locked then.
-                    unreserved.push(src.path.clone());
-                }
-                sources.push(src);
+            if (is_test && !opts.tests) || sources.iter().any(|s| s.text == src.text) {
+                continue;
             }
+            let bundled = bundled_tests.iter().any(|s| s.text == src.text);
+            if !is_trusted && !bundled {
+                untrusted.push(src.path.clone());
+            } else if platform.is_none() && !config_policies.contains(p) {
+                // `--policy` without a platform config: nothing is locked then.
+                unreserved.push(src.path.clone());
+            }
+            sources.push(src);
         }
     }
     let mut data = Vec::new();

@@ -248,6 +248,7 @@ impl Session {
             combine: self.opts.combine,
             render_seconds: config.limits.render_seconds,
             list_only: false,
+            tests: false,
         };
         let policies =
             load_for_check(&opts, &config.policies, &self.cwd).map_err(SessionError::Policy)?;
@@ -468,6 +469,12 @@ fn trust(platform: Option<&Path>, paths: &[PathBuf], cwd: &Path) -> Result<(), I
         .map(|p| cwd.join(p))
         .unwrap_or_else(|| cwd.to_path_buf());
     crate::confine::root::set_checked_root(&first);
+    install_platform(platform, cwd)
+}
+
+/// Installs the trusted platform config (`--platform-config FILE`, relative to `cwd`; None: the
+/// bundled defaults) and the rules' default severities it is checked against.
+pub fn install_platform(platform: Option<&Path>, cwd: &Path) -> Result<(), InputError> {
     let config = match platform {
         None => None,
         Some(p) => Some(

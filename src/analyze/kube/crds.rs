@@ -4,6 +4,13 @@
 //! a strict JSON schema the way `kubeconform -strict` reads it: objects with `properties` admit
 //! no other fields unless `x-kubernetes-preserve-unknown-fields`, `nullable` admits null,
 //! `x-kubernetes-int-or-string` admits an integer or a string.
+//!
+//! Precedence ([`CrdSchemas::lookup`]): the cluster runs the platform's operators, so a trusted
+//! CRD — the platform config's `crds:`, then the bundled ones — decides a kind it defines. A CRD
+//! of the repository (a chart's `crds/`, a checked manifest, a repository config's `crds:`)
+//! only adds kinds the trusted side does not know: for a group and kind a trusted CRD defines,
+//! it is ignored (a loose copy would silence the trusted schema's findings), and a version only
+//! the repository's CRD serves is an error.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex, OnceLock};
@@ -182,6 +189,11 @@ impl CrdSet {
         }
     }
 
+    /// The versions this set serves of `group` `kind`.
+    fn versions(&self, group: &str, kind: &str) -> Vec<String> {
+        versions_in(self.schemas.keys().map(String::as_str), group, kind)
+    }
+
     /// The validator for `api_version` `kind`, if one of the CRDs defines it.
     pub fn validator(
         &mut self,
@@ -194,6 +206,77 @@ impl CrdSet {
             .entry(key)
             .or_insert_with(|| compile(schema).ok())
             .clone()
+    }
+}
+
+/// The versions of `group` `kind` among `group/version/Kind` keys, sorted.
+fn versions_in<'k>(keys: impl Iterator<Item = &'k str>, group: &str, kind: &str) -> Vec<String> {
+    let mut out: Vec<String> = keys
+        .filter_map(|k| {
+            let (api, k) = k.rsplit_once('/')?;
+            let (g, v) = api.rsplit_once('/')?;
+            (g == group && k == kind).then(|| v.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// What [`CrdSchemas::lookup`] finds for a custom resource's `apiVersion` and `kind`.
+pub enum CrdLookup {
+    /// A schema, and where it comes from (`platform CRD schema`, `bundled CRD schema`, `CRD
+    /// schema`).
+    Schema(Arc<jsonschema::Validator>, &'static str),
+    /// A trusted CRD defines the group and kind but not this version, which only a CRD of the
+    /// repository serves: whose CRD (`the platform config's`, `the bundled`) and the versions
+    /// it serves.
+    NotServed(&'static str, Vec<String>),
+    /// No CRD defines it.
+    None,
+}
+
+/// The CRD schemas of one analysis: trusted (the platform config's `crds:`, the bundled CRDs)
+/// over the repository's (its configs' `crds:`, charts' `crds/`, the checked manifests).
+pub struct CrdSchemas {
+    trusted: CrdSet,
+    repository: CrdSet,
+}
+
+impl CrdSchemas {
+    /// `trusted`: the platform config's CRDs; `repository`: the repository's, besides the CRDs
+    /// among `resources`.
+    pub fn new(
+        resources: &[Resource<'_>],
+        repository: &[Arc<Value>],
+        trusted: &[Arc<Value>],
+    ) -> CrdSchemas {
+        CrdSchemas {
+            trusted: CrdSet::from_resources(&[], trusted),
+            repository: CrdSet::from_resources(resources, repository),
+        }
+    }
+
+    /// The schema of `api_version` `kind`: the platform config's CRD, else the bundled one, else
+    /// the repository's unless a trusted CRD defines that group and kind.
+    pub fn lookup(&mut self, api_version: &str, kind: &str) -> CrdLookup {
+        if let Some(v) = self.trusted.validator(api_version, kind) {
+            return CrdLookup::Schema(v, "platform CRD schema");
+        }
+        if let Some(v) = bundled_validator(api_version, kind) {
+            return CrdLookup::Schema(v, "bundled CRD schema");
+        }
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let owner = [
+            ("the platform config's", self.trusted.versions(group, kind)),
+            ("the bundled", bundled_versions(group, kind)),
+        ]
+        .into_iter()
+        .find(|(_, v)| !v.is_empty());
+        match (self.repository.validator(api_version, kind), owner) {
+            (Some(_), Some((whose, versions))) => CrdLookup::NotServed(whose, versions),
+            (Some(v), None) => CrdLookup::Schema(v, "CRD schema"),
+            (None, _) => CrdLookup::None,
+        }
     }
 }
 
@@ -389,6 +472,11 @@ pub fn bundled_validator(api_version: &str, kind: &str) -> Option<Arc<jsonschema
     };
     cell.get_or_init(|| compile(&bundled_schema(crd, &key)?).ok())
         .clone()
+}
+
+/// The versions the bundled CRDs serve of `group` `kind`.
+fn bundled_versions(group: &str, kind: &str) -> Vec<String> {
+    versions_in(BUNDLED.keys().copied(), group, kind)
 }
 
 /// `group/version/Kind` of every bundled CRD (for docs and tests).

@@ -55,8 +55,12 @@ pub struct KubeSettings {
     /// The rendered chart's `Chart.yaml` `kubeVersion` constraint (None for plain manifests or
     /// when unset), with the chart's name.
     pub chart_kube_version: Option<(String, String)>,
-    /// CRD objects (JSON) from the config's `crds:` files and the chart's `crds/` folder.
+    /// CRD objects (JSON) of the repository: its configs' `crds:` files and the chart's `crds/`
+    /// folder (the checked manifests' CRDs are added by `schema-validity`).
     pub crds: Vec<std::sync::Arc<serde_json::Value>>,
+    /// CRD objects (JSON) of the platform config's `crds:` files: trusted, they win over the
+    /// bundled CRDs and the repository's (see [`crds`]).
+    pub trusted_crds: Vec<std::sync::Arc<serde_json::Value>>,
 }
 
 impl Default for KubeSettings {
@@ -66,6 +70,7 @@ impl Default for KubeSettings {
             pod_security: PodSecurityLevel::Baseline,
             chart_kube_version: None,
             crds: Vec::new(),
+            trusted_crds: Vec::new(),
         }
     }
 }
@@ -85,12 +90,23 @@ impl KubeSettings {
             .or(config.pod_security.as_deref())
             .and_then(PodSecurityLevel::parse)
             .unwrap_or_default();
+        // The platform config's `crds:` are trusted; the rest of the merged list is the
+        // repository configs'.
+        let platform = crate::config::trust::platform();
+        let (trusted, repo): (Vec<std::path::PathBuf>, Vec<std::path::PathBuf>) = (config.crds)
+            .iter()
+            .cloned()
+            .partition(|p| platform.as_ref().is_some_and(|c| c.crds.contains(p)));
+        // Validated (and cached) when the config was prepared.
+        let load = |paths: &[std::path::PathBuf]| {
+            crds::load_files(paths, std::path::Path::new("")).unwrap_or_default()
+        };
         KubeSettings {
             version,
             pod_security,
             chart_kube_version: None,
-            // Validated (and cached) when the config was prepared.
-            crds: crds::load_files(&config.crds, std::path::Path::new("")).unwrap_or_default(),
+            crds: load(&repo),
+            trusted_crds: load(&trusted),
         }
     }
 }

@@ -2,6 +2,7 @@
 pub mod chart_source;
 pub mod deprecated_api;
 pub mod expired_exemption;
+pub mod findings_limit;
 pub mod ignore_without_reason;
 pub mod image_registry;
 pub mod image_tag_pinned;

@@ -61,7 +61,11 @@ impl Rule for SchemaValidity {
     }
     fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
         let version = &ctx.settings.kube.version;
-        let mut local = crds::CrdSet::from_resources(ctx.resources, &ctx.settings.kube.crds);
+        let mut custom = crds::CrdSchemas::new(
+            ctx.resources,
+            &ctx.settings.kube.crds,
+            &ctx.settings.kube.trusted_crds,
+        );
         // The Kubernetes schemas of the kinds here, compiled side by side: each is compiled once
         // per run, and on a one-chart check (the pre-commit hook) a Deployment's alone is a third
         // of the run.
@@ -97,17 +101,25 @@ impl Rule for SchemaValidity {
             {
                 continue;
             }
-            let found = schemas::validator(version, api, kind)
-                .map(|v| (v, format!("schema of Kubernetes {version}")))
-                .or_else(|| {
-                    local
-                        .validator(api, kind)
-                        .map(|v| (v, "CRD schema".to_string()))
-                })
-                .or_else(|| {
-                    crds::bundled_validator(api, kind)
-                        .map(|v| (v, "bundled CRD schema".to_string()))
-                });
+            let found = match schemas::validator(version, api, kind) {
+                Some(v) => Some((v, format!("schema of Kubernetes {version}"))),
+                None => match custom.lookup(api, kind) {
+                    crds::CrdLookup::Schema(v, source) => Some((v, source.to_string())),
+                    crds::CrdLookup::NotServed(whose, versions) => {
+                        out.push(raw(
+                            r,
+                            r.node.get("apiVersion").unwrap_or(r.node),
+                            Some("apiVersion".to_string()),
+                            format!(
+                                "{api} {kind}: {whose} CustomResourceDefinition of {kind} serves {} only; a CustomResourceDefinition of the repository does not replace the cluster's",
+                                versions.join(", ")
+                            ),
+                        ));
+                        continue;
+                    }
+                    crds::CrdLookup::None => None,
+                },
+            };
             let Some((validator, source)) = found else {
                 // A deprecated API without a schema at this version: deprecated-api says it.
                 if crate::analyze::kube::deprecations::find(api, kind)
@@ -134,12 +146,12 @@ impl Rule for SchemaValidity {
             {
                 o.remove("sops");
             }
-            let custom = !source.starts_with("schema of Kubernetes");
+            let is_custom = !source.starts_with("schema of Kubernetes");
             for e in validator.iter_errors(&instance).take(MAX_PER_OBJECT) {
                 // A custom resource's `null` on an object field that is not nullable is pruned
                 // (or defaulted) by the API server before it validates
                 // (PruneNonNullableNullsWithoutDefaults, Kubernetes ≥ 1.20): not an error.
-                if custom
+                if is_custom
                     && e.instance().is_null()
                     && matches!(
                         e.instance_path().iter().last(),

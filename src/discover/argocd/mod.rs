@@ -1611,21 +1611,7 @@ impl Resolver<'_> {
             return (None, None, None);
         };
         let cl = config.clusters.get(&cluster);
-        let ns = app.dest_namespace.as_deref();
-        let find = |want_ns: Option<&str>| {
-            config.environment_order.iter().find(|n| {
-                config.environments.get(*n).is_some_and(|e| {
-                    e.cluster.as_deref() == Some(cluster.as_str())
-                        && e.namespace.as_deref() == want_ns
-                })
-            })
-        };
-        let env_name = ns
-            .and_then(|n| find(Some(n)))
-            .or_else(|| find(None))
-            .cloned()
-            .or_else(|| cl.and_then(|c| c.environment.clone()))
-            .or_else(|| cl.map(|_| cluster.clone()));
+        let env_name = config.environment_for(&cluster, app.dest_namespace.as_deref());
         let Some(env_name) = env_name else {
             return (Some(cluster), None, None);
         };
