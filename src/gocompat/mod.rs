@@ -23,4 +23,5 @@ pub mod manifests;
 pub mod no_value;
 pub mod quote;
 pub mod semver;
+pub mod unicase;
 pub mod yaml_resolve;

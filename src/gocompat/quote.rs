@@ -73,7 +73,11 @@ fn escaped_len(c: char, quote: char, ascii_only: bool) -> usize {
 /// `strconv.Quote` for `"`).
 pub fn push_escaped(out: &mut String, s: &str, quote: char, ascii_only: bool) {
     for c in s.chars() {
-        escape_rune(out, c, quote, ascii_only);
+        // A byte that is not UTF-8 (`trunc` inside a character) is quoted as Go does: `\xc3`.
+        match crate::render::gobytes::stand_in_byte(c) {
+            Some(b) => out.push_str(&format!("\\x{b:02x}")),
+            None => escape_rune(out, c, quote, ascii_only),
+        }
     }
 }
 

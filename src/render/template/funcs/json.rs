@@ -46,6 +46,8 @@ fn quote_json(s: &str, html: bool, out: &mut String) {
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
             '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            // A byte that is not UTF-8: Go's encoder writes the replacement character.
+            c if crate::render::gobytes::stand_in_byte(c).is_some() => out.push_str("\\ufffd"),
             c => out.push(c),
         }
     }
