@@ -191,6 +191,96 @@ pub fn format_f(f: f64, prec: usize) -> String {
     }
 }
 
+/// `strconv.FormatFloat(f, 'x', prec, 64)` (`'X'` when `upper`): `-0x1.8p+00`, the mantissa
+/// normalised to a leading 1 (subnormals too: `0x1p-1074`), `prec` hex digits after the point
+/// rounded half to even (all significant ones, trailing zeros dropped, when `None`), and a
+/// binary exponent of at least two digits.
+pub fn format_x(f: f64, prec: Option<usize>, upper: bool) -> String {
+    if let Some(s) = special_float(f) {
+        return s.to_string();
+    }
+    let bits = f.to_bits();
+    let (mut exp, frac) = (((bits >> 52) & 0x7ff) as i32, bits & ((1u64 << 52) - 1));
+    // The value is m × 2^(e-52) with m < 2^53; put its leading bit at bit 60 and count e.
+    let mut m = if exp == 0 { frac } else { frac | (1 << 52) };
+    exp = if exp == 0 { -1022 } else { exp - 1023 };
+    if m == 0 {
+        exp = 0;
+    }
+    m <<= 8;
+    while m != 0 && m & (1 << 60) == 0 {
+        m <<= 1;
+        exp -= 1;
+    }
+    if let Some(p) = prec.filter(|&p| p < 15) {
+        let drop = 60 - 4 * p as u32;
+        let rest = m & ((1u64 << drop) - 1);
+        let half = 1u64 << (drop - 1);
+        m >>= drop;
+        if rest > half || (rest == half && m & 1 == 1) {
+            m += 1;
+        }
+        m <<= drop;
+        if m & (1 << 61) != 0 {
+            m >>= 1;
+            exp += 1;
+        }
+    }
+    let digits = if upper {
+        b"0123456789ABCDEF"
+    } else {
+        b"0123456789abcdef"
+    };
+    let mut out = String::new();
+    if f.is_sign_negative() {
+        out.push('-');
+    }
+    out.push('0');
+    out.push(if upper { 'X' } else { 'x' });
+    out.push(if m & (1 << 60) != 0 { '1' } else { '0' });
+    let mut frac = m << 4;
+    let count = match prec {
+        Some(p) => p,
+        None => (0..15)
+            .rev()
+            .find(|&k| frac << (4 * k) != 0)
+            .map_or(0, |k| k + 1),
+    };
+    if count > 0 {
+        out.push('.');
+        for _ in 0..count {
+            out.push(digits[(frac >> 60) as usize & 15] as char);
+            frac <<= 4;
+        }
+    }
+    out.push(if upper { 'P' } else { 'p' });
+    out.push(if exp < 0 { '-' } else { '+' });
+    let e = exp.unsigned_abs();
+    if e < 10 {
+        out.push('0');
+    }
+    out.push_str(&e.to_string());
+    out
+}
+
+/// `strconv.FormatFloat(f, 'b', -1, 64)`: the integer mantissa and binary exponent,
+/// `6755399441055744p-52` for 1.5.
+pub fn format_b(f: f64) -> String {
+    if let Some(s) = special_float(f) {
+        return s.to_string();
+    }
+    let bits = f.to_bits();
+    let (exp, frac) = (((bits >> 52) & 0x7ff) as i32, bits & ((1u64 << 52) - 1));
+    let (m, e) = if exp == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1 << 52), exp - 1075)
+    };
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    let esign = if e < 0 { "-" } else { "+" };
+    format!("{sign}{m}p{esign}{}", e.unsigned_abs())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

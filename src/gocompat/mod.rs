@@ -18,8 +18,10 @@
 
 pub mod duration;
 pub mod float;
+pub mod json_decode;
 pub mod manifests;
 pub mod no_value;
 pub mod quote;
 pub mod semver;
+pub mod unicase;
 pub mod yaml_resolve;

@@ -490,7 +490,7 @@ fn parse_values_file(
     // One values file is held to a render's memory and time budgets: a 16 MB file of small
     // maps would otherwise take gigabytes as parsed nodes.
     let parsed = crate::budget::render_scope(limits, || {
-        crate::yaml::parse_values(&text, id, &limits.yaml())
+        crate::yaml::parse_values_file(&text, id, &limits.yaml())
     });
     let map = match parsed {
         Ok(v) => Ok(v.into_map().unwrap_or_default()),

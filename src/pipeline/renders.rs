@@ -129,7 +129,7 @@ fn render_inner(
         let text: Arc<str> = crate::confine::read_bounded_text(p, max)
             .map_err(|e| InputError::file(&display, format!("cannot read values file: {e}")))?
             .into();
-        let v = crate::yaml::parse_values(&text, RUN_VALUES_BASE + i as u32, &limits.yaml())
+        let v = crate::yaml::parse_values_file(&text, RUN_VALUES_BASE + i as u32, &limits.yaml())
             .map_err(|e| InputError::new(&display, e.pos.line, e.pos.col, e.message))?;
         values.push(v.into_map().unwrap_or_default());
         registry.files.push((display, text));

@@ -32,6 +32,11 @@ fn is_stand_in(c: char) -> bool {
     (BASE..=BASE + 0xff).contains(&(c as u32))
 }
 
+/// The byte `c` stands in for, if it is a stand-in.
+pub fn stand_in_byte(c: char) -> Option<u8> {
+    is_stand_in(c).then(|| (c as u32 - BASE) as u8)
+}
+
 /// The bytes Go would hold for `s`.
 pub fn encode(s: &str) -> Cow<'_, [u8]> {
     if !s.chars().any(is_stand_in) {

@@ -643,6 +643,16 @@ fn run(
                 {
                     value.to_mut().pop();
                 }
+                if style == ScalarStyle::DoubleQuoted
+                    && let Some(pos) = src
+                        .get(start.offset..end.offset)
+                        .and_then(|raw| yaml12_escape(raw, start))
+                {
+                    return Err(YamlError {
+                        message: "found unknown escape character".into(),
+                        pos,
+                    });
+                }
                 let resolved =
                     resolve_scalar(&value, style, tag.as_deref()).map_err(|m| YamlError {
                         message: m,
@@ -751,6 +761,34 @@ fn run(
         }
     }
     Ok(docs)
+}
+
+/// Where a double-quoted scalar (its source text `raw`, starting at `start`) uses `\\/`, the
+/// one escape YAML 1.2 added that go-yaml v2 (libyaml 0.1) refuses.
+fn yaml12_escape(raw: &str, start: Pos) -> Option<Pos> {
+    let mut pos = start;
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        let here = pos;
+        let step = |c: char, pos: &mut Pos| {
+            pos.offset += c.len_utf8();
+            if c == '\n' {
+                pos.line += 1;
+                pos.col = 1;
+            } else {
+                pos.col += 1;
+            }
+        };
+        step(c, &mut pos);
+        if c == '\\' {
+            match chars.next() {
+                Some('/') => return Some(here),
+                Some(e) => step(e, &mut pos),
+                None => {}
+            }
+        }
+    }
+    None
 }
 
 fn base_pos(pm: &PosMap) -> Pos {

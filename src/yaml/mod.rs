@@ -261,6 +261,23 @@ impl Shift {
     }
 }
 
+/// A values file's text as Helm's `loader.LoadValues` hands it to the YAML parser (for a chart's
+/// `values.yaml` and `-f` files): its document reader (Kubernetes' `LineReader`) ends every line
+/// with a line break, the last one too, so a block scalar that ends a file without one keeps
+/// its final line break. (`fromYaml` reads its text as it is.)
+pub fn load_values_text(src: &str) -> std::borrow::Cow<'_, str> {
+    if src.is_empty() || src.ends_with('\n') {
+        src.into()
+    } else {
+        format!("{src}\n").into()
+    }
+}
+
+/// [`parse_values`] of a values file's text as [`load_values_text`] gives it.
+pub fn parse_values_file(src: &str, file: u32, limits: &Limits) -> Result<Value, YamlError> {
+    parse_values(&load_values_text(src), file, limits)
+}
+
 /// Parses a Helm values file as Helm does (`sigs.k8s.io/yaml` over go-yaml v2, then JSON):
 /// every document is read and merged in order; an empty or null document is an empty map; the top level
 /// must be a map; numbers become `Float`; `.inf`/`.nan` are errors (JSON cannot hold them); map

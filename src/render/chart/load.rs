@@ -580,7 +580,8 @@ fn build(
             "values.yaml" => {
                 let t = text_of(&f, &display)?;
                 let id = sources.add(display.clone(), t.as_str());
-                let v = parse(&t, id).map_err(|e| yaml_err(&display, e))?;
+                let v = parse(&crate::yaml::load_values_text(&t), id)
+                    .map_err(|e| yaml_err(&display, e))?;
                 chart.values = v.as_map().map(|m| m.as_ref().clone()).unwrap_or_default();
                 chart.values_source = id;
             }

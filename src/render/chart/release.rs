@@ -104,7 +104,7 @@ pub fn parse_values_text_with(
     limits: &crate::model::Limits,
 ) -> Result<Map, InputError> {
     let id = sources.add(display.to_string(), text);
-    match crate::yaml::parse_values(text, id, &limits.yaml()) {
+    match crate::yaml::parse_values_file(text, id, &limits.yaml()) {
         Ok(v) => Ok(v.into_map().unwrap_or_default()),
         Err(e) => Err(InputError::new(display, e.pos.line, e.pos.col, e.message)),
     }

@@ -1062,7 +1062,7 @@ impl State<'_> {
     }
 
     /// Go's conversion of argument `i` to a `string` parameter, with its errors.
-    fn string_arg(&self, cmd: &Cmd, argv: &[Value], i: usize) -> R<Arc<str>> {
+    fn string_arg(&self, dot: &Dot, cmd: &Cmd, argv: &[Value], i: usize) -> R<Arc<str>> {
         let node = cmd.args.get(i + 1);
         let v = argv.get(i).cloned().unwrap_or(Value::Nil);
         if let Value::Str(t) = &v {
@@ -1076,10 +1076,7 @@ impl State<'_> {
             Some(n @ (Arg::Number(..) | Arg::Bool(..))) => format!("expected string; found {n}"),
             Some(Arg::Nil(_)) => "cannot assign nil to string".to_string(),
             Some(Arg::Field(..)) | Some(Arg::Var(_, _, _)) if v.is_nil() => {
-                let iface = match node {
-                    Some(Arg::Var(_, name, ids)) => !ids.is_empty() || self.var(name).iface,
-                    _ => true,
-                };
+                let iface = self.nil_is_iface(dot, node);
                 if iface {
                     "wrong type for value; expected string; got interface {}".to_string()
                 } else {
@@ -1100,7 +1097,9 @@ impl State<'_> {
     /// Go's template unwraps those to an invalid value).
     fn nil_is_iface(&self, dot: &Dot, node: Option<&Arg>) -> bool {
         match node {
-            Some(Arg::Field(..)) => true,
+            // A field of an invalid dot (`include "x" nil`) is invalid too: Go's evalField
+            // returns the zero Value for an invalid receiver.
+            Some(Arg::Field(..)) => !dot.v.is_nil() || dot.iface,
             Some(Arg::Chain(_, _, ids)) => !ids.is_empty(),
             Some(Arg::Var(_, name, ids)) => !ids.is_empty() || self.var(name).iface,
             Some(Arg::Dot(_)) => dot.iface,
@@ -1274,7 +1273,7 @@ impl State<'_> {
                         "wrong number of args for printf: want at least 1 got 0".into(),
                     ));
                 }
-                let f = self.string_arg(cmd, &argv, 0)?;
+                let f = self.string_arg(dot, cmd, &argv, 0)?;
                 sprintf_spans(&f, &argv[1..])
                     .map(|(text, spans)| Value::Str(printf_text(text, &spans, &argv[1..])))
                     .and_then(|v| result_within(v, &self.shared.limits))
@@ -1321,8 +1320,8 @@ impl State<'_> {
                 };
                 r.map(Value::bool).map_err(|e| self.call_err(cmd, name, e))
             }
-            "include" => self.include(cmd, &argv),
-            "tpl" => self.tpl(cmd, &argv),
+            "include" => self.include(dot, cmd, &argv),
+            "tpl" => self.tpl(dot, cmd, &argv),
             "required" => {
                 self.want_args(cmd, name, &argv, 2)?;
                 let missing = match &argv[1] {
@@ -1330,7 +1329,7 @@ impl State<'_> {
                     Value::Str(t) => t.s.is_empty(),
                     _ => false,
                 };
-                let msg = self.string_arg(cmd, &argv, 0)?.to_string();
+                let msg = self.string_arg(dot, cmd, &argv, 0)?.to_string();
                 if missing {
                     return Err(self.helm_error(cmd, name, msg));
                 }
@@ -1338,7 +1337,7 @@ impl State<'_> {
             }
             "fail" => {
                 self.want_args(cmd, name, &argv, 1)?;
-                let msg = self.string_arg(cmd, &argv, 0)?.to_string();
+                let msg = self.string_arg(dot, cmd, &argv, 0)?.to_string();
                 Err(self.helm_error(cmd, name, msg))
             }
             // No cluster: an empty map, after Go's arity check of lookup(apiVersion, kind,
@@ -1405,9 +1404,9 @@ impl State<'_> {
         self.call_err_of(kind, cmd, name, format!("HELM_ERR_START{msg}HELM_ERR_END"))
     }
 
-    fn include(&mut self, cmd: &Cmd, argv: &[Value]) -> R<Value> {
+    fn include(&mut self, dot: &Dot, cmd: &Cmd, argv: &[Value]) -> R<Value> {
         self.want_args(cmd, "include", argv, 2)?;
-        let name = self.string_arg(cmd, argv, 0)?.to_string();
+        let name = self.string_arg(dot, cmd, argv, 0)?.to_string();
         let count = self.include_counts.entry(name.clone()).or_insert(0);
         if *count > self.shared.limits.max_depth {
             return Err(self.call_err_chain(
@@ -1475,9 +1474,9 @@ impl State<'_> {
     /// Helm v4's `tpl`: parses the string as a template named "gotpl" in a clone of the
     /// current set (its `define`s override existing ones for this call), executes it with the
     /// given data and removes `<no value>`.
-    fn tpl(&mut self, cmd: &Cmd, argv: &[Value]) -> R<Value> {
+    fn tpl(&mut self, dot: &Dot, cmd: &Cmd, argv: &[Value]) -> R<Value> {
         self.want_args(cmd, "tpl", argv, 2)?;
-        let src = self.string_arg(cmd, argv, 0)?.to_string();
+        let src = self.string_arg(dot, cmd, argv, 0)?.to_string();
         if self.depth + 1 >= self.shared.limits.max_depth {
             return Err(self.call_err_of(
                 TemplateErrorKind::Limit,

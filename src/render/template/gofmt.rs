@@ -130,7 +130,10 @@ pub fn go_type_name(v: &Value) -> String {
 // Floats: `strconv.FormatFloat` is in [`crate::gocompat::float`].
 
 pub use crate::gocompat::float::format_g as format_float_g;
-use crate::gocompat::float::{format_e as format_float_e, format_f as format_float_f};
+use crate::gocompat::float::{
+    format_b as format_float_b, format_e as format_float_e, format_f as format_float_f,
+    format_x as format_float_x,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Quoting
@@ -146,6 +149,8 @@ struct Flags {
     minus: bool,
     plus: bool,
     sharp: bool,
+    /// `%#v`: Go-syntax representation (Go moves `#` here for the `v` verb).
+    sharp_v: bool,
     space: bool,
     zero: bool,
     width: Option<usize>,
@@ -241,9 +246,14 @@ fn fmt_float(out: &mut String, v: f64, verb: char, f: &Flags) {
     let mut s = match verb {
         'e' | 'E' => format_float_e(v, f.prec.unwrap_or(6), verb == 'E'),
         'f' | 'F' => format_float_f(v, f.prec.unwrap_or(6)),
+        'x' | 'X' => format_float_x(v, f.prec, verb == 'X'),
+        'b' => format_float_b(v),
         'G' => format_float_g(v, f.prec, true),
         _ => format_float_g(v, f.prec, false),
     };
+    if f.sharp && verb != 'b' && v.is_finite() {
+        s = sharp_float(s, verb, f.prec);
+    }
     if f.plus && !s.starts_with('-') && !s.starts_with('+') {
         s.insert(0, '+');
     } else if f.space && !s.starts_with('-') && !s.starts_with('+') {
@@ -257,6 +267,48 @@ fn fmt_float(out: &mut String, v: f64, verb: char, f: &Flags) {
         Flags { zero: false, ..*f }
     };
     pad(out, &s, &ff);
+}
+
+/// Go's `#` flag on a float: a decimal point always, and for `%#g`/`%#x` (not `%#X`) trailing
+/// zeros up to the precision (6 when none is given) counted in significant digits, as Go's
+/// `fmtFloat` counts them (every character after the sign but leading zeros, so the `x` of `0x`
+/// counts too).
+fn sharp_float(s: String, verb: char, prec: Option<usize>) -> String {
+    let mut digits: i64 = match verb {
+        'v' | 'g' | 'G' | 'x' => prec.map_or(6, |p| p as i64),
+        _ => 0,
+    };
+    let (sign, body) = match s.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", s.as_str()),
+    };
+    let hex = matches!(verb, 'x' | 'X');
+    let split = body
+        .find(|c| matches!(c, 'p' | 'P') || (!hex && matches!(c, 'e' | 'E')))
+        .unwrap_or(body.len());
+    let (num, tail) = body.split_at(split);
+    let mut saw_nonzero = false;
+    for c in num.chars() {
+        if c == '.' {
+            continue;
+        }
+        saw_nonzero |= c != '0';
+        if saw_nonzero {
+            digits -= 1;
+        }
+    }
+    let mut num = num.to_string();
+    if !num.contains('.') {
+        if num == "0" {
+            digits -= 1;
+        }
+        num.push('.');
+    }
+    while digits > 0 {
+        num.push('0');
+        digits -= 1;
+    }
+    format!("{sign}{num}{tail}")
 }
 
 fn bad_verb(out: &mut String, verb: char, v: &Value) {
@@ -332,6 +384,10 @@ fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) 
         pad(out, &go_type_name(v), f);
         return;
     }
+    if f.sharp_v {
+        go_syntax(out, v, f, depth, true);
+        return;
+    }
     match v {
         Value::Nil => match verb {
             'v' => pad(out, "<nil>", f),
@@ -382,7 +438,9 @@ fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) 
             }
         }
         Value::Float(x, _) => match verb {
-            'v' | 'g' | 'G' | 'e' | 'E' | 'f' | 'F' => fmt_float(out, *x, verb, f),
+            'v' | 'g' | 'G' | 'e' | 'E' | 'f' | 'F' | 'x' | 'X' | 'b' => {
+                fmt_float(out, *x, verb, f)
+            }
             _ => bad_verb(out, verb, v),
         },
         Value::Str(t) => fmt_string(out, t.as_str(), verb, f),
@@ -417,6 +475,57 @@ fn fmt_arg_at(out: &mut String, v: &Value, verb: char, f: &Flags, depth: usize) 
             out.push(']');
         }
         Value::Object(o) => fmt_arg(out, &o.as_value(), verb, f),
+    }
+}
+
+/// Go's `%#v`: a value as Go source, `map[string]interface {}{"a":1, "b":[]interface {}{"x",
+/// interface {}(nil)}}`; strings quoted, keys sorted, a nil element typed. A nil operand prints
+/// `<nil>` as with `%v`.
+fn go_syntax(out: &mut String, v: &Value, f: &Flags, depth: usize, top: bool) {
+    if depth > MAX_VALUE_DEPTH {
+        out.push_str("...");
+        return;
+    }
+    match v {
+        Value::Nil if top => pad(out, "<nil>", f),
+        Value::Nil => out.push_str("interface {}(nil)"),
+        Value::Str(t) => pad(out, &go_quote(t.as_str(), false), f),
+        Value::List(l) => {
+            out.push_str("[]interface {}{");
+            for (i, e) in l.iter().enumerate() {
+                if out.len() > super::funcs::call_limits().output_bytes {
+                    return;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                go_syntax(out, e, f, depth + 1, false);
+            }
+            out.push('}');
+        }
+        Value::Map(m) => {
+            out.push_str("map[string]interface {}{");
+            for (i, (k, e)) in m.read().iter().enumerate() {
+                if out.len() > super::funcs::call_limits().output_bytes {
+                    return;
+                }
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                pad(out, &go_quote(k, false), f);
+                out.push(':');
+                go_syntax(out, e, f, depth + 1, false);
+            }
+            out.push('}');
+        }
+        Value::Object(o) => go_syntax(out, &o.as_value(), f, depth + 1, top),
+        other => {
+            let plain = Flags {
+                sharp_v: false,
+                ..*f
+            };
+            fmt_arg_at(out, other, 'v', &plain, depth + 1)
+        }
     }
 }
 
@@ -573,6 +682,13 @@ pub fn sprintf_spans(format: &str, args: &[Value]) -> Result<(String, Vec<ArgSpa
             continue;
         };
         argi += 1;
+        if verb == 'v' {
+            // Go: `%#v` is the Go-syntax form, `%+v` only names struct fields (numbers get no
+            // sign from it).
+            f.sharp_v = f.sharp;
+            f.sharp = false;
+            f.plus = false;
+        }
         let start = out.len();
         fmt_arg(&mut out, arg, verb, &f);
         spans.push((start, out.len(), argi - 1));

@@ -1,6 +1,7 @@
 //! `toJson`, `toRawJson`, `toPrettyJson`, `fromJson`, `fromJsonArray`, byte-compatible with Go's
 //! `encoding/json` (sorted keys, HTML escaping in toJson, float formatting).
 use super::{arg_str, arity, go_float};
+use crate::gocompat::json_decode::Decoded;
 use crate::model::value::{Map, Value};
 
 /// Go's `encoding/json` number text for a float64 (`None` for NaN/Inf, which Go rejects).
@@ -45,6 +46,8 @@ fn quote_json(s: &str, html: bool, out: &mut String) {
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
             '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            // A byte that is not UTF-8: Go's encoder writes the replacement character.
+            c if crate::render::gobytes::stand_in_byte(c).is_some() => out.push_str("\\ufffd"),
             c => out.push(c),
         }
     }
@@ -190,17 +193,25 @@ fn parse(s: &str) -> Result<serde_json::Value, String> {
     serde_json::from_str(s).map_err(|e| e.to_string())
 }
 
-/// Helm's `fromJson`: a map, or `{"Error": message}` when the text is not a JSON object.
+/// Helm's `fromJson`: a map, or `{"Error": message}` when the text is not a JSON object; Go
+/// keeps what it decoded before a number out of float64 range (nil there) beside the error.
 pub(super) fn from_json(args: &[Value]) -> Result<Value, String> {
     arity("fromJson", args, 1)?;
-    match parse(arg_str(&args[0])?) {
-        Ok(v @ serde_json::Value::Object(_)) => Ok(from_serde(v, 0)),
-        Ok(serde_json::Value::Null) => Ok(Value::empty_map()),
-        Ok(_) => Ok(error_map(
-            "json: cannot unmarshal into Go value of type map[string]interface {}",
+    use crate::gocompat::json_decode::{Kind, unmarshal};
+    Ok(match unmarshal(arg_str(&args[0])?) {
+        Err(e) => error_map(&e),
+        Ok(d) if d.kind == Kind::Null => Value::empty_map(),
+        Ok(d) if d.kind != Kind::Object => error_map(&format!(
+            "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+            d.kind.go_word()
         )),
-        Err(e) => Ok(error_map(&e)),
-    }
+        Ok(d) => {
+            if let (Value::Map(m), Some(e)) = (&d.value, d.error) {
+                m.update(|m| m.insert("Error".into(), Value::str(e)));
+            }
+            d.value
+        }
+    })
 }
 
 pub(super) fn must_from_json(args: &[Value]) -> Result<Value, String> {
@@ -208,17 +219,21 @@ pub(super) fn must_from_json(args: &[Value]) -> Result<Value, String> {
     Ok(from_serde(parse(arg_str(&args[0])?)?, 0))
 }
 
-/// Helm's `fromJsonArray`: a list, or `[message]` on error.
+/// Helm's `fromJsonArray`: a list, or `[message]` on any error.
 pub(super) fn from_json_array(args: &[Value]) -> Result<Value, String> {
     arity("fromJsonArray", args, 1)?;
-    match parse(arg_str(&args[0])?) {
-        Ok(v @ serde_json::Value::Array(_)) => Ok(from_serde(v, 0)),
-        Ok(serde_json::Value::Null) => Ok(Value::list(vec![])),
-        Ok(_) => Ok(Value::list(vec![Value::str(
-            "json: cannot unmarshal into Go value of type []interface {}",
-        )])),
-        Err(e) => Ok(Value::list(vec![Value::str(e)])),
-    }
+    use crate::gocompat::json_decode::{Kind, unmarshal};
+    let message = match unmarshal(arg_str(&args[0])?) {
+        Err(e) => e,
+        Ok(d) if d.kind == Kind::Null => return Ok(Value::list(vec![])),
+        Ok(d) if d.kind != Kind::Array => format!(
+            "json: cannot unmarshal {} into Go value of type []interface {{}}",
+            d.kind.go_word()
+        ),
+        Ok(Decoded { error: Some(e), .. }) => e,
+        Ok(d) => return Ok(d.value),
+    };
+    Ok(Value::list(vec![Value::str(message)]))
 }
 
 fn error_map(msg: &str) -> Value {

@@ -4,77 +4,136 @@ use super::{arg_int, arg_str, arity};
 use crate::model::value::Value;
 use regex::Regex;
 
-/// Rewrites the two places where Go's RE2 syntax and the `regex` crate's differ for the same
-/// text: Go's `\d`, `\w`, `\s` are ASCII-only (the crate's are Unicode), and inside a bracket
-/// class Go reads a `-` right after such an escape as a literal (`[\w-\.]`), which the crate
-/// rejects as a bad range.
+/// Go's ASCII Perl classes, as the `regex` crate writes them inside a bracket class.
+fn perl_class(e: char) -> Option<&'static str> {
+    Some(match e {
+        'd' => "0-9",
+        'D' => "[^0-9]",
+        'w' => "0-9A-Za-z_",
+        'W' => "[^0-9A-Za-z_]",
+        's' => "\\t\\n\\f\\r ",
+        'S' => "[^\\t\\n\\f\\r ]",
+        _ => return None,
+    })
+}
+
+/// Rewrites Go RE2 syntax where the `regex` crate reads the same text differently: Go's `\d`,
+/// `\w`, `\s` (and `\D`, `\W`, `\S`) and `\b`/`\B` are ASCII-only (the crate's are Unicode),
+/// and a bracket class is Go's: `[`, `&&`, `--`, `~~` are plain characters there (the crate
+/// nests classes and has set operations), and a `-` that cannot make a range is a literal
+/// (`[\w-\.]`, which the crate rejects as a bad range).
 fn go_syntax(re: &str) -> String {
     let mut out = String::with_capacity(re.len() + 16);
-    let mut chars = re.chars().peekable();
-    let mut in_class = false;
-    while let Some(c) = chars.next() {
-        match c {
+    let chars: Vec<char> = re.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
             '\\' => {
-                let Some(e) = chars.next() else {
+                let Some(&e) = chars.get(i + 1) else {
                     out.push('\\');
                     break;
                 };
-                let ascii = match e {
-                    'd' => Some("0-9"),
-                    'w' => Some("0-9A-Za-z_"),
-                    's' => Some("\\t\\n\\f\\r "),
-                    _ => None,
-                };
-                match (ascii, in_class) {
-                    (Some(set), true) => {
-                        out.push_str(set);
-                        if chars.peek() == Some(&'-') {
-                            chars.next();
-                            out.push_str("\\-");
-                        }
-                    }
-                    (Some(set), false) => {
+                match (perl_class(e), e) {
+                    (Some(set), _) if set.starts_with('[') => out.push_str(set),
+                    (Some(set), _) => {
                         out.push('[');
                         out.push_str(set);
                         out.push(']');
+                    }
+                    (None, 'b' | 'B') => {
+                        out.push_str("(?-u:\\");
+                        out.push(e);
+                        out.push(')');
                     }
                     (None, _) => {
                         out.push('\\');
                         out.push(e);
                     }
                 }
+                i += 2;
             }
-            '[' if !in_class => {
-                in_class = true;
-                out.push('[');
-                // A leading `^` and a leading `]` belong to the class.
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
-                    chars.next();
-                }
-                if chars.peek() == Some(&']') {
-                    out.push_str("\\]");
-                    chars.next();
-                }
+            '[' => i = go_class(&chars, i, &mut out),
+            c => {
+                out.push(c);
+                i += 1;
             }
-            '[' if in_class && chars.peek() == Some(&':') => {
-                // `[:alpha:]` inside a class.
-                out.push('[');
-                for d in chars.by_ref() {
-                    out.push(d);
-                    if d == ']' {
-                        break;
-                    }
-                }
-            }
-            ']' if in_class => {
-                in_class = false;
-                out.push(']');
-            }
-            _ => out.push(c),
         }
     }
     out
+}
+
+/// One Go bracket class starting at `chars[start] == '['`, written for the `regex` crate; returns
+/// the index after it. Anything Go would reject is copied as is for the crate to reject.
+fn go_class(chars: &[char], start: usize, out: &mut String) -> usize {
+    let mut i = start + 1;
+    out.push('[');
+    if chars.get(i) == Some(&'^') {
+        out.push('^');
+        i += 1;
+    }
+    let mut first = true;
+    // One class character: an escape copied whole, or a character escaped when the crate
+    // gives it a meaning inside a class.
+    let class_char = |i: usize, out: &mut String| -> usize {
+        match chars[i] {
+            '\\' => {
+                out.push('\\');
+                if let Some(&e) = chars.get(i + 1) {
+                    out.push(e);
+                    // \x{...} and \p{...} run to their closing brace.
+                    if matches!(e, 'x' | 'p' | 'P') && chars.get(i + 2) == Some(&'{') {
+                        let mut j = i + 2;
+                        while j < chars.len() {
+                            out.push(chars[j]);
+                            j += 1;
+                            if chars[j - 1] == '}' {
+                                break;
+                            }
+                        }
+                        return j;
+                    }
+                    return i + 2;
+                }
+                i + 1
+            }
+            c => {
+                if matches!(c, '[' | ']' | '-' | '&' | '~' | '^') {
+                    out.push('\\');
+                }
+                out.push(c);
+                i + 1
+            }
+        }
+    };
+    while i < chars.len() && (chars[i] != ']' || first) {
+        first = false;
+        // [:alpha:] and [:^alpha:]
+        if chars[i] == '[' && chars.get(i + 1) == Some(&':') {
+            let rest: String = chars[i..].iter().collect();
+            if let Some(end) = rest.find(":]").filter(|&e| e > 1) {
+                out.push_str(&rest[..end + 2]);
+                i += rest[..end + 2].chars().count();
+                continue;
+            }
+        }
+        if chars[i] == '\\'
+            && let Some(set) = chars.get(i + 1).and_then(|&e| perl_class(e))
+        {
+            out.push_str(set);
+            i += 2;
+            continue;
+        }
+        i = class_char(i, out);
+        if chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|&c| c != ']') {
+            out.push('-');
+            i = class_char(i + 1, out);
+        }
+    }
+    if i < chars.len() {
+        out.push(']');
+        i += 1;
+    }
+    i
 }
 
 fn compile(re: &str) -> Result<Regex, String> {
@@ -238,7 +297,15 @@ pub(super) fn must_regex_split(args: &[Value]) -> Result<Value, String> {
 
 pub(super) fn regex_quote_meta(args: &[Value]) -> Result<Value, String> {
     arity("regexQuoteMeta", args, 1)?;
-    Ok(Value::str(regex::escape(arg_str(&args[0])?)))
+    // Go's `regexp.QuoteMeta` escapes `\.+*?()|[]{}^$` only (the crate's `escape` also `#&-~`).
+    let mut out = String::new();
+    for c in arg_str(&args[0])?.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    Ok(Value::str(out))
 }
 
 #[cfg(test)]

@@ -102,13 +102,19 @@ pub(super) fn trim_prefix(args: &[Value]) -> Result<Value, String> {
 pub(super) fn upper(args: &[Value]) -> Result<Value, String> {
     arity("upper", args, 1)?;
     let t = str_text(&args[0])?;
-    Ok(super::derived(t, t.as_str().to_uppercase()))
+    Ok(super::derived(
+        t,
+        crate::gocompat::unicase::upper(t.as_str()),
+    ))
 }
 
 pub(super) fn lower(args: &[Value]) -> Result<Value, String> {
     arity("lower", args, 1)?;
     let t = str_text(&args[0])?;
-    Ok(super::derived(t, t.as_str().to_lowercase()))
+    Ok(super::derived(
+        t,
+        crate::gocompat::unicase::lower(t.as_str()),
+    ))
 }
 
 /// Go's deprecated `strings.Title`: upper-cases letters that follow a separator.
@@ -118,7 +124,7 @@ pub(super) fn title(args: &[Value]) -> Result<Value, String> {
     let mut out = String::new();
     for c in arg_str(&args[0])?.chars() {
         if prev_sep {
-            out.extend(c.to_uppercase());
+            out.push(crate::gocompat::unicase::title_char(c));
         } else {
             out.push(c);
         }
@@ -155,11 +161,13 @@ pub(super) fn repeat(args: &[Value]) -> Result<Value, String> {
 }
 
 /// Byte-index slicing as Go does it; cuts inside a UTF-8 sequence are moved to a boundary.
-fn clamp_boundary(s: &str, mut i: usize) -> usize {
-    while i < s.len() && !s.is_char_boundary(i) {
-        i += 1;
+/// Go's `s[a:b]` on a string: bytes, so a cut inside a multi-byte character keeps the bytes it
+/// gets, carried as [`crate::render::gobytes`] stand-ins (printed by `toJson` as U+FFFD).
+fn byte_slice(t: &Text, a: usize, b: usize) -> Value {
+    if t.s.is_char_boundary(a) && t.s.is_char_boundary(b) {
+        return text_slice(t, a, b);
     }
-    i.min(s.len())
+    Value::str(crate::render::gobytes::decode(&t.s.as_bytes()[a..b]))
 }
 
 pub(super) fn substr(args: &[Value]) -> Result<Value, String> {
@@ -189,11 +197,7 @@ pub(super) fn substr(args: &[Value]) -> Result<Value, String> {
         }
         (start, end)
     };
-    let (a, b) = (
-        clamp_boundary(&t.s, a as usize),
-        clamp_boundary(&t.s, b as usize),
-    );
-    Ok(text_slice(t, a, b.max(a)))
+    Ok(byte_slice(t, a as usize, (b as usize).max(a as usize)))
 }
 
 pub(super) fn nospace(args: &[Value]) -> Result<Value, String> {
@@ -212,34 +216,41 @@ pub(super) fn trunc(args: &[Value]) -> Result<Value, String> {
     let t = str_text(&args[1])?;
     let len = t.s.len() as i64;
     if c < 0 && len + c > 0 {
-        return Ok(text_slice(
-            t,
-            clamp_boundary(&t.s, (len + c) as usize),
-            t.s.len(),
-        ));
+        return Ok(byte_slice(t, (len + c) as usize, t.s.len()));
     }
     if c >= 0 && len > c {
-        return Ok(text_slice(t, 0, clamp_boundary(&t.s, c as usize)));
+        return Ok(byte_slice(t, 0, c as usize));
     }
     Ok(args[1].clone())
 }
 
+/// goutils' `Abbreviate` on Go's bytes: `None` when the text stays as it is.
+fn abbrev_bytes(b: &[u8], w: i64) -> Option<Vec<u8>> {
+    if w < 4 || b.len() as i64 <= w {
+        return None;
+    }
+    let mut out = b[..(w - 3) as usize].to_vec();
+    out.extend_from_slice(b"...");
+    Some(out)
+}
+
+/// Sprig's `abbrev` (goutils' `Abbreviate`): counts and cuts bytes, as Go does.
 pub(super) fn abbrev(args: &[Value]) -> Result<Value, String> {
     arity("abbrev", args, 2)?;
     let w = arg_int(&args[0])?;
-    let s = arg_str(&args[1])?;
-    if w < 4 || s.chars().count() as i64 <= w {
-        return Ok(args[1].clone());
-    }
-    let keep: String = s.chars().take((w - 3) as usize).collect();
-    Ok(Value::str(format!("{keep}...")))
+    let b = crate::render::gobytes::encode(arg_str(&args[1])?);
+    Ok(match abbrev_bytes(&b, w) {
+        Some(out) => Value::str(crate::render::gobytes::decode(&out)),
+        None => args[1].clone(),
+    })
 }
 
+/// Sprig's `abbrevboth` (goutils' `AbbreviateFull`), on Go's bytes.
 pub(super) fn abbrevboth(args: &[Value]) -> Result<Value, String> {
     arity("abbrevboth", args, 3)?;
     let (off, w) = (arg_int(&args[0])?, arg_int(&args[1])?);
-    let chars: Vec<char> = arg_str(&args[2])?.chars().collect();
-    let n = chars.len() as i64;
+    let b = crate::render::gobytes::encode(arg_str(&args[2])?);
+    let n = b.len() as i64;
     if w < 4 || n <= w {
         return Ok(args[2].clone());
     }
@@ -247,20 +258,24 @@ pub(super) fn abbrevboth(args: &[Value]) -> Result<Value, String> {
     if n - off < w - 3 {
         off = n - (w - 3);
     }
-    if off <= 4 {
-        let keep: String = chars[..(w - 3) as usize].iter().collect();
-        return Ok(Value::str(format!("{keep}...")));
-    }
-    if w < 7 {
-        return Ok(args[2].clone());
-    }
-    if off + w - 3 < n {
-        let inner: String = chars[off as usize..].iter().collect();
-        let rest = abbrev(&[Value::int(w - 3), Value::str(inner)])?;
-        return Ok(Value::str(format!("...{}", rest.as_str().unwrap_or(""))));
-    }
-    let tail: String = chars[(n - (w - 3)) as usize..].iter().collect();
-    Ok(Value::str(format!("...{tail}")))
+    let out = if off <= 4 {
+        abbrev_bytes(&b, w)
+    } else if w < 7 {
+        None
+    } else if off + w - 3 < n {
+        let rest = &b[off as usize..];
+        let mut out = b"...".to_vec();
+        out.extend(abbrev_bytes(rest, w - 3).unwrap_or_else(|| rest.to_vec()));
+        Some(out)
+    } else {
+        let mut out = b"...".to_vec();
+        out.extend_from_slice(&b[(n - (w - 3)) as usize..]);
+        Some(out)
+    };
+    Ok(match out {
+        Some(out) => Value::str(crate::render::gobytes::decode(&out)),
+        None => args[2].clone(),
+    })
 }
 
 pub(super) fn initials(args: &[Value]) -> Result<Value, String> {

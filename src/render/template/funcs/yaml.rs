@@ -306,7 +306,8 @@ impl Out {
     fn put(&mut self, s: &str) {
         self.b.plain(s);
         for c in s.chars() {
-            if c == '\n' {
+            // libyaml's `write_break`: a line separator written raw starts a new line too.
+            if is_break(c) {
                 self.col = 0;
             } else {
                 self.col += 1;
@@ -360,8 +361,19 @@ fn scalar(out: &mut Out, s: &str, origin: Origin, indent: usize, simple_key: boo
         }
         Style::Single => {
             buf.put("'");
-            let mut spaces = false;
+            let (mut spaces, mut breaks) = (false, false);
             for (i, &c) in chars.iter().enumerate() {
+                if is_break(c) {
+                    // Only U+2028/U+2029 reach here (a newline asks for a literal block): written
+                    // raw, the next character goes to the scalar's indentation.
+                    buf.put(c.encode_utf8(&mut [0; 4]));
+                    breaks = true;
+                    continue;
+                }
+                if breaks {
+                    buf.indent(indent);
+                    breaks = false;
+                }
                 if c == ' ' {
                     if allow_breaks
                         && !spaces
@@ -457,7 +469,7 @@ fn scalar(out: &mut Out, s: &str, origin: Origin, indent: usize, simple_key: boo
             let mut breaks = true;
             for &c in &chars {
                 if is_break(c) {
-                    buf.put("\n");
+                    buf.put(c.encode_utf8(&mut [0; 4]));
                     breaks = true;
                 } else {
                     if breaks {
@@ -519,6 +531,10 @@ fn block(out: &mut Out, n: &Node, indent: usize, inline: bool) {
                 if i > 0 || !inline {
                     out.indent(indent);
                 }
+                if !simple_key(k) {
+                    complex_entry(out, k, v, indent);
+                    continue;
+                }
                 scalar(out, k, Origin::NONE, indent + 2, true);
                 out.put(":");
                 out.whitespace = false;
@@ -550,9 +566,119 @@ fn block(out: &mut Out, n: &Node, indent: usize, inline: bool) {
     }
 }
 
+/// libyaml's `check_simple_key` for a string key: at most 128 bytes and on one line.
+fn simple_key(k: &str) -> bool {
+    k.len() <= 128 && !k.chars().any(is_break)
+}
+
+/// A mapping entry whose key cannot be a simple key: `? key` then `: value` on the next line,
+/// a block value starting on the `:` line at the key's indentation plus two.
+fn complex_entry(out: &mut Out, k: &str, v: &Node, indent: usize) {
+    out.put("?");
+    out.whitespace = false;
+    scalar(out, k, Origin::NONE, indent + 2, false);
+    out.indent(indent);
+    out.put(":");
+    out.whitespace = false;
+    if is_block(v) {
+        out.put(&" ".repeat(indent + 2 - out.col));
+        out.whitespace = true;
+        block(out, v, indent + 2, true);
+    } else {
+        emit(out, v, indent + 2);
+    }
+}
+
 /// Helm's `toYaml` text (without the final newline, as Helm trims it).
 pub fn to_yaml(v: &Value) -> Result<crate::model::value::Text, String> {
-    encode(json_round_trip(to_node(v, 0)?)?, false)
+    let node = to_node(v, 0)?;
+    check_json_lines(&node, &mut 0)?;
+    encode(json_round_trip(node)?, false)
+}
+
+/// The JSON text go-yaml v2 reads back is one line, but a raw NEL (U+0085, which `json.Marshal`
+/// does not escape) is a line break to it. Going through the strings in JSON order (keys
+/// sorted by bytes) and counting lines as go-yaml does: a key with a NEL is no simple key any
+/// more (`did not find expected ',' or '}'`), and `---`/`...` right after a NEL, followed by a
+/// blank, is a document marker inside the quoted scalar.
+fn check_json_lines(n: &Node, line: &mut usize) -> Result<(), String> {
+    const NEL: char = '\u{85}';
+    let scalar = |s: &str, line: &mut usize| -> Result<(), String> {
+        let chars: Vec<char> = s.chars().collect();
+        for (i, &c) in chars.iter().enumerate() {
+            if c != NEL {
+                continue;
+            }
+            *line += 1;
+            let marker: String = chars.iter().skip(i + 1).take(3).collect();
+            let blank = matches!(chars.get(i + 4), Some(&' ') | Some(&NEL));
+            if (marker == "---" || marker == "...") && blank {
+                return Err(format!(
+                    "yaml: line {}: found unexpected document indicator",
+                    *line + 1
+                ));
+            }
+        }
+        Ok(())
+    };
+    match n {
+        Node::Str(s, _) => scalar(s, line),
+        Node::Seq(items) => items.iter().try_for_each(|x| check_json_lines(x, line)),
+        Node::Map(entries) => {
+            let mut sorted: Vec<&(String, Node)> = entries.iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            for (k, v) in sorted {
+                let nels = k.chars().filter(|&c| c == NEL).count();
+                if nels > 0 {
+                    return Err(format!(
+                        "yaml: line {}: did not find expected ',' or '}}'",
+                        *line + nels
+                    ));
+                }
+                check_json_lines(v, line)?;
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// go-yaml v2 reading a JSON string back: a raw NEL is a line break in a double-quoted scalar,
+/// so spaces before it are dropped, spaces after it skipped, and the breaks folded: one break
+/// becomes a space, `n` breaks become `n - 1` newlines.
+fn fold_nel(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    let mut pending = String::new();
+    while let Some(c) = chars.next() {
+        if c == ' ' {
+            pending.push(c);
+            continue;
+        }
+        if c != '\u{85}' {
+            out.push_str(&pending);
+            pending.clear();
+            out.push(c);
+            continue;
+        }
+        pending.clear();
+        let mut breaks = 0;
+        while let Some(&n) = chars.peek() {
+            match n {
+                '\u{85}' => breaks += 1,
+                ' ' => {}
+                _ => break,
+            }
+            chars.next();
+        }
+        if breaks == 0 {
+            out.push(' ');
+        } else {
+            out.extend(std::iter::repeat_n('\n', breaks));
+        }
+    }
+    out.push_str(&pending);
+    out
 }
 
 /// What sigs.k8s.io/yaml's JSON round trip does to strings and keys: `json.Marshal` turns each
@@ -580,7 +706,9 @@ fn json_round_trip(node: Node) -> Result<Node, String> {
     }
     Ok(match node {
         Node::Str(s, o) => match text(&s)? {
+            Some(t) if t.contains('\u{85}') => Node::Str(fold_nel(&t).into(), o),
             Some(t) => Node::Str(t.into(), o),
+            None if s.contains('\u{85}') => Node::Str(fold_nel(&s).into(), o),
             None => Node::Str(s, o),
         },
         Node::Seq(items) => Node::Seq(
@@ -681,6 +809,11 @@ fn yaml_error(e: &crate::yaml::YamlError) -> String {
         Some((context, problem)) if context.starts_with("while ") => problem,
         _ => e.message.as_str(),
     };
+    // A scanner error on the first line names no line (go-yaml counts the problem's line from
+    // 0 and prints it only when it is not 0, falling back to the context's, also 0 there).
+    if e.pos.line == 1 && problem == "found unknown escape character" {
+        return format!("error converting YAML to JSON: yaml: {problem}");
+    }
     format!(
         "error converting YAML to JSON: yaml: line {}: {problem}",
         e.pos.line
