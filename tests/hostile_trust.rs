@@ -1117,13 +1117,16 @@ fn a_repository_crd_never_replaces_a_trusted_one() {
             .filter(|l| l.starts_with("schema-validity"))
             .collect::<Vec<_>>()
     };
-    // The bundled schema decides Certificate (and a v2 only the chart serves is an error); the
-    // repository's Widget CRD, of a kind nothing trusted defines, is the repository's to give.
+    // The bundled schema decides Certificate (and a v2 only the chart serves is an error),
+    // Kubernetes decides Deployment; the repository's Widget CRD, of a kind nothing trusted defines, is the repository's to give.
     let bundled = [
         "schema-validity chart/templates/certificate.yaml:6:3 spec.issuerRef: missing required field `issuerRef`",
         "schema-validity chart/templates/certificate.yaml:6:3 spec.secretName: missing required field `secretName`",
         "schema-validity chart/templates/certificate.yaml:7:3 spec.issuer: unknown field `issuer` (not in the cert-manager.io/v1 Certificate bundled CRD schema)",
         "schema-validity chart/templates/certificate.yaml:9:13 cert-manager.io/v2 Certificate: the bundled CustomResourceDefinition of Certificate serves v1 only; a CustomResourceDefinition of the repository does not replace the cluster's",
+        // Kubernetes' own kinds are Kubernetes' to define: a repository CRD of `apps/v2
+        // Deployment` (schemaless) validated a Deployment of any shape.
+        "schema-validity deploy/deployment.yaml:1:13 apps/v2 Deployment: Kubernetes 1.37 serves v1 only; a CustomResourceDefinition of the repository does not replace the cluster's",
     ];
     assert_eq!(schema(&["check", "--format", "json", "."]), bundled);
     // Under a platform config whose `crds:` define Widget, its schema decides Widget.

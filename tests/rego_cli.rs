@@ -162,10 +162,10 @@ fn rules_and_explain_list_policy_rules() {
         .output()
         .expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
-    // After the built-in rules and the engine rules (the last: unresolved-source).
+    // After the built-in rules and the engine rules (the last: run-stopped).
     let policy_rows: Vec<&str> = text
         .lines()
-        .skip_while(|l| !l.starts_with("unresolved-source"))
+        .skip_while(|l| !l.starts_with("run-stopped"))
         .skip(1)
         .collect();
     assert_eq!(

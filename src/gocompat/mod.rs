@@ -18,6 +18,7 @@
 
 pub mod duration;
 pub mod float;
+pub mod gobytes;
 pub mod json_decode;
 pub mod manifests;
 pub mod no_value;

@@ -75,7 +75,7 @@ pub fn push_escaped(out: &mut String, s: &str, quote: char, ascii_only: bool) {
     for c in s.chars() {
         // A byte of a character cut apart (`trunc` inside it: 0x80..=0xF4) is quoted as Go
         // does, `\xc3`; U+10FFF5.. stay characters (Go's tables quote U+10FFFF).
-        match crate::render::gobytes::stand_in_byte(c).filter(|b| (0x80..=0xF4).contains(b)) {
+        match crate::gocompat::gobytes::stand_in_byte(c).filter(|b| (0x80..=0xF4).contains(b)) {
             Some(b) => out.push_str(&format!("\\x{b:02x}")),
             None => escape_rune(out, c, quote, ascii_only),
         }

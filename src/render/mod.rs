@@ -2,7 +2,6 @@
 //! `chart/` loads charts, coalesces values and renders a chart like `helm template`; `helm.rs`
 //! renders with a `helm` binary instead (`--renderer helm`).
 pub mod chart;
-pub mod gobytes;
 pub mod helm;
 pub mod template;
 

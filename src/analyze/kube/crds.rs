@@ -227,10 +227,10 @@ pub enum CrdLookup {
     /// A schema, and where it comes from (`platform CRD schema`, `bundled CRD schema`, `CRD
     /// schema`).
     Schema(Arc<jsonschema::Validator>, &'static str),
-    /// A trusted CRD defines the group and kind but not this version, which only a CRD of the
-    /// repository serves: whose CRD (`the platform config's`, `the bundled`) and the versions
-    /// it serves.
-    NotServed(&'static str, Vec<String>),
+    /// Kubernetes or a trusted CRD defines the group and kind but not this version, which only
+    /// a CRD of the repository serves: who defines it (`Kubernetes 1.31`, `the bundled
+    /// CustomResourceDefinition of Certificate`) and the versions it serves.
+    NotServed(String, Vec<String>),
     /// No CRD defines it.
     None,
 }
@@ -256,9 +256,11 @@ impl CrdSchemas {
         }
     }
 
-    /// The schema of `api_version` `kind`: the platform config's CRD, else the bundled one, else
-    /// the repository's unless a trusted CRD defines that group and kind.
-    pub fn lookup(&mut self, api_version: &str, kind: &str) -> CrdLookup {
+    /// The schema of `api_version` `kind` (one Kubernetes `kube_version` has no schema of): the
+    /// platform config's CRD, else the bundled one, else the repository's unless Kubernetes or
+    /// a trusted CRD defines that group and kind (a repository CRD of `apps/v2 Deployment`
+    /// validates nothing: the cluster serves Deployments itself).
+    pub fn lookup(&mut self, api_version: &str, kind: &str, kube_version: &str) -> CrdLookup {
         if let Some(v) = self.trusted.validator(api_version, kind) {
             return CrdLookup::Schema(v, "platform CRD schema");
         }
@@ -266,9 +268,17 @@ impl CrdSchemas {
             return CrdLookup::Schema(v, "bundled CRD schema");
         }
         let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let crd = |whose: &str| format!("{whose} CustomResourceDefinition of {kind}");
         let owner = [
-            ("the platform config's", self.trusted.versions(group, kind)),
-            ("the bundled", bundled_versions(group, kind)),
+            (
+                format!("Kubernetes {kube_version}"),
+                super::schemas::kind_versions(kube_version, group, kind),
+            ),
+            (
+                crd("the platform config's"),
+                self.trusted.versions(group, kind),
+            ),
+            (crd("the bundled"), bundled_versions(group, kind)),
         ]
         .into_iter()
         .find(|(_, v)| !v.is_empty());

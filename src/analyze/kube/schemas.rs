@@ -85,6 +85,23 @@ pub fn bundled_versions() -> Vec<String> {
     v
 }
 
+/// The versions of `group` (empty: the core group) in which Kubernetes `version` (`1.31`)
+/// serves `kind`, sorted.
+pub fn kind_versions(version: &str, group: &str, kind: &str) -> Vec<String> {
+    let Some(data) = version_data(version) else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = (data.kinds.keys())
+        .filter_map(|gvk| {
+            let (api, k) = gvk.rsplit_once('/')?;
+            let (g, v) = api.rsplit_once('/').unwrap_or(("", api));
+            (k == kind && g == group).then(|| v.to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 type Cached = Arc<OnceLock<Option<Arc<jsonschema::Validator>>>>;
 static CACHE: LazyLock<Mutex<HashMap<(String, String), Cached>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));

@@ -103,7 +103,7 @@ impl Rule for SchemaValidity {
             }
             let found = match schemas::validator(version, api, kind) {
                 Some(v) => Some((v, format!("schema of Kubernetes {version}"))),
-                None => match custom.lookup(api, kind) {
+                None => match custom.lookup(api, kind, version) {
                     crds::CrdLookup::Schema(v, source) => Some((v, source.to_string())),
                     crds::CrdLookup::NotServed(whose, versions) => {
                         out.push(raw(
@@ -111,7 +111,7 @@ impl Rule for SchemaValidity {
                             r.node.get("apiVersion").unwrap_or(r.node),
                             Some("apiVersion".to_string()),
                             format!(
-                                "{api} {kind}: {whose} CustomResourceDefinition of {kind} serves {} only; a CustomResourceDefinition of the repository does not replace the cluster's",
+                                "{api} {kind}: {whose} serves {} only; a CustomResourceDefinition of the repository does not replace the cluster's",
                                 versions.join(", ")
                             ),
                         ));

@@ -74,7 +74,7 @@ impl Files {
         let Some(d) = self.get(name) else {
             return Vec::new();
         };
-        let s = crate::render::gobytes::decode(d);
+        let s = crate::gocompat::gobytes::decode(d);
         let s = s.strip_suffix('\n').unwrap_or(&s);
         s.split('\n').map(str::to_string).collect()
     }
@@ -93,7 +93,7 @@ impl Files {
         if self.files.is_empty() {
             return String::new();
         }
-        (self.to_yaml)(&Value::map(self.base_map(crate::render::gobytes::decode)))
+        (self.to_yaml)(&Value::map(self.base_map(crate::gocompat::gobytes::decode)))
     }
 
     /// `AsSecrets`: base name → base64 of the content, as YAML (for a Secret's `data`).
@@ -213,7 +213,7 @@ impl Object for Files {
             "Get" => one_str(name, args).map(|n| {
                 Value::str(
                     self.get(&n)
-                        .map(crate::render::gobytes::decode)
+                        .map(crate::gocompat::gobytes::decode)
                         .unwrap_or_default(),
                 )
             }),
@@ -239,7 +239,7 @@ impl Object for Files {
         Value::map(
             self.files
                 .iter()
-                .map(|(n, d)| (n.clone(), Value::str(crate::render::gobytes::decode(d))))
+                .map(|(n, d)| (n.clone(), Value::str(crate::gocompat::gobytes::decode(d))))
                 .collect(),
         )
     }

@@ -1223,7 +1223,7 @@ impl State<'_> {
             "len" => {
                 self.want_args(cmd, name, &argv, 1)?;
                 let n = match &argv[0] {
-                    Value::Str(t) => crate::render::gobytes::len(&t.s),
+                    Value::Str(t) => crate::gocompat::gobytes::len(&t.s),
                     Value::List(l) => l.len(),
                     Value::Map(m) => m.len(),
                     Value::Object(o) => match &o.as_value() {

@@ -1,7 +1,7 @@
 //! Encodings, hashes, bcrypt and random strings (certificates and keys are in `certs.rs`).
 use super::{arg_str, arity};
+use crate::gocompat::gobytes;
 use crate::model::value::Value;
-use crate::render::gobytes;
 use base64::Engine;
 use rand::RngExt;
 use sha1::Digest;

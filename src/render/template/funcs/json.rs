@@ -47,7 +47,7 @@ fn quote_json(s: &str, html: bool, out: &mut String) {
             '<' | '>' | '&' if html => out.push_str(&format!("\\u{:04x}", c as u32)),
             '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
             // A byte that is not UTF-8: Go's encoder writes the replacement character.
-            c if crate::render::gobytes::stand_in_byte(c).is_some() => out.push_str("\\ufffd"),
+            c if crate::gocompat::gobytes::stand_in_byte(c).is_some() => out.push_str("\\ufffd"),
             c => out.push(c),
         }
     }

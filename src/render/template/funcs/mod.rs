@@ -429,7 +429,7 @@ pub(crate) fn strval(v: &Value) -> Text {
     match v {
         Value::Str(t) => t.clone(),
         Value::Object(o) if o.go_bytes().is_some() => Text::from_origin(
-            crate::render::gobytes::decode(&o.go_bytes().unwrap_or_default()),
+            crate::gocompat::gobytes::decode(&o.go_bytes().unwrap_or_default()),
             v.origin(),
         ),
         other => Text::from_origin(sprint_value(other), other.origin()),

@@ -162,12 +162,12 @@ pub(super) fn repeat(args: &[Value]) -> Result<Value, String> {
 
 /// Byte-index slicing as Go does it; cuts inside a UTF-8 sequence are moved to a boundary.
 /// Go's `s[a:b]` on a string: bytes, so a cut inside a multi-byte character keeps the bytes it
-/// gets, carried as [`crate::render::gobytes`] stand-ins (printed by `toJson` as U+FFFD).
+/// gets, carried as [`crate::gocompat::gobytes`] stand-ins (printed by `toJson` as U+FFFD).
 fn byte_slice(t: &Text, a: usize, b: usize) -> Value {
     if t.s.is_char_boundary(a) && t.s.is_char_boundary(b) {
         return text_slice(t, a, b);
     }
-    Value::str(crate::render::gobytes::decode(&t.s.as_bytes()[a..b]))
+    Value::str(crate::gocompat::gobytes::decode(&t.s.as_bytes()[a..b]))
 }
 
 pub(super) fn substr(args: &[Value]) -> Result<Value, String> {
@@ -238,9 +238,9 @@ fn abbrev_bytes(b: &[u8], w: i64) -> Option<Vec<u8>> {
 pub(super) fn abbrev(args: &[Value]) -> Result<Value, String> {
     arity("abbrev", args, 2)?;
     let w = arg_int(&args[0])?;
-    let b = crate::render::gobytes::encode(arg_str(&args[1])?);
+    let b = crate::gocompat::gobytes::encode(arg_str(&args[1])?);
     Ok(match abbrev_bytes(&b, w) {
-        Some(out) => Value::str(crate::render::gobytes::decode(&out)),
+        Some(out) => Value::str(crate::gocompat::gobytes::decode(&out)),
         None => args[1].clone(),
     })
 }
@@ -249,7 +249,7 @@ pub(super) fn abbrev(args: &[Value]) -> Result<Value, String> {
 pub(super) fn abbrevboth(args: &[Value]) -> Result<Value, String> {
     arity("abbrevboth", args, 3)?;
     let (off, w) = (arg_int(&args[0])?, arg_int(&args[1])?);
-    let b = crate::render::gobytes::encode(arg_str(&args[2])?);
+    let b = crate::gocompat::gobytes::encode(arg_str(&args[2])?);
     let n = b.len() as i64;
     if w < 4 || n <= w {
         return Ok(args[2].clone());
@@ -273,7 +273,7 @@ pub(super) fn abbrevboth(args: &[Value]) -> Result<Value, String> {
         Some(out)
     };
     Ok(match out {
-        Some(out) => Value::str(crate::render::gobytes::decode(&out)),
+        Some(out) => Value::str(crate::gocompat::gobytes::decode(&out)),
         None => args[2].clone(),
     })
 }
