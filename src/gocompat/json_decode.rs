@@ -398,7 +398,8 @@ mod tests {
         assert_eq!(d.kind, Kind::Object);
         // `map[a:<nil> b:[2 <nil>]]` as Go prints it.
         assert!(d.value.get("a").is_some_and(|a| a.is_nil()));
-        let Some(Value::List(b)) = d.value.get("b") else {
+        let b = d.value.get("b");
+        let Some(Value::List(b)) = &b else {
             panic!("b is not a list");
         };
         assert!(matches!(b[0], Value::Float(f, _) if f == 2.0));
