@@ -84,6 +84,22 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", super::show_path(path)))
 }
 
+/// Checks `path` as [`write_output`] does and creates its directories, for a report written
+/// later by code that may not allocate (the watchdog, which opens it with `O_NOFOLLOW`): the
+/// absolute path, NUL-terminated.
+pub fn prepare(path: &Path) -> Result<std::ffi::CString, String> {
+    use std::os::unix::ffi::OsStrExt;
+    check(path)?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    std::ffi::CString::new(cwd.join(path).as_os_str().as_bytes()).map_err(|_| {
+        format!(
+            "cannot write {}: a NUL byte in the path",
+            super::show_path(path)
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,20 +141,4 @@ mod tests {
             "twothree\n"
         );
     }
-}
-
-/// Checks `path` as [`write_output`] does and creates its directories, for a report written
-/// later by code that may not allocate (the watchdog, which opens it with `O_NOFOLLOW`): the
-/// absolute path, NUL-terminated.
-pub fn prepare(path: &Path) -> Result<std::ffi::CString, String> {
-    use std::os::unix::ffi::OsStrExt;
-    check(path)?;
-    let cwd =
-        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
-    std::ffi::CString::new(cwd.join(path).as_os_str().as_bytes()).map_err(|_| {
-        format!(
-            "cannot write {}: a NUL byte in the path",
-            super::show_path(path)
-        )
-    })
 }
