@@ -40,6 +40,24 @@ fn config_error(dir: &Path, args: &[&str], msg: &str) {
     assert_eq!((r.code, r.stdout.as_str()), (Some(2), ""), "{args:?}");
 }
 
+/// `svc/chartgate.yaml` holding `cfg` under platform config `platform`: `check` refuses it with
+/// the config error `svc/chartgate.yaml:{msg}`.
+fn svc_config_refused(dir: &Path, platform: &str, cfg: &str, msg: &str) {
+    std::fs::write(dir.join("svc/chartgate.yaml"), cfg).unwrap();
+    config_error(
+        dir,
+        &[
+            "check",
+            "--platform-config",
+            platform,
+            "--format",
+            "json",
+            "svc",
+        ],
+        &format!("svc/chartgate.yaml:{msg}"),
+    );
+}
+
 #[test]
 fn absolute_path_in_a_repository_config_is_refused() {
     let (_t, dir) = repo("config-absolute");
@@ -185,12 +203,7 @@ fn repository_configs_cannot_loosen_the_platform_config() {
         ),
     ];
     for (cfg, msg) in cases {
-        std::fs::write(dir.join("svc/chartgate.yaml"), cfg).unwrap();
-        config_error(
-            &dir,
-            &["check", "--platform-config", &p, "--format", "json", "svc"],
-            &format!("svc/chartgate.yaml:{msg}"),
-        );
+        svc_config_refused(&dir, &p, cfg, msg);
     }
     // Narrowing is allowed: a team's own ECR path within the platform's pattern.
     std::fs::write(
@@ -915,15 +928,11 @@ fn no_key_of_a_repository_config_loosens_the_platform_config() {
         ),
     ];
     for (cfg, msg) in cases {
-        std::fs::write(dir.join("svc/chartgate.yaml"), format!("root: true\n{cfg}")).unwrap();
         // (`root: true` is the first line: positions are one line further down.)
         let (line, rest) = msg.split_once(':').unwrap();
         let line: u32 = line.parse().unwrap();
-        config_error(
-            &dir,
-            &["check", "--platform-config", &p, "--format", "json", "svc"],
-            &format!("svc/chartgate.yaml:{}:{rest}", line + 1),
-        );
+        let cfg = format!("root: true\n{cfg}");
+        svc_config_refused(&dir, &p, &cfg, &format!("{}:{rest}", line + 1));
     }
     // Tightening is accepted: stricter, narrower, more.
     std::fs::write(
@@ -1231,12 +1240,7 @@ fn a_repository_environment_cannot_take_the_platforms_destinations() {
         ),
     ];
     for (cfg, msg) in cases {
-        std::fs::write(dir.join("svc/chartgate.yaml"), format!("root: true\n{cfg}")).unwrap();
-        config_error(
-            &dir,
-            &["check", "--platform-config", &p, "--format", "json", "svc"],
-            &format!("svc/chartgate.yaml:{msg}"),
-        );
+        svc_config_refused(&dir, &p, &format!("root: true\n{cfg}"), msg);
     }
     // A new environment on a cluster the platform does not know, or without a cluster, and the
     // platform's own environments narrowed, are the repository's.
