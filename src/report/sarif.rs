@@ -158,6 +158,7 @@ fn capped(
         }));
         ids.push(id.to_string());
     }
+    let descriptors = Value::Array(descriptors);
 
     // Runs: every checked environment, every environment findings name, and the run without
     // environment when some finding has none (or nothing names an environment).
@@ -207,16 +208,32 @@ fn capped(
                     ));
                 }
                 kept = sorted_refs(kept);
-                run_json(&kept, *env, &ids, &descriptors, tool_version)
+                // Without the text, each run's rules are counted by `rules_bound` below
+                // instead of being copied into every run.
+                let rules = if text {
+                    descriptors.clone()
+                } else {
+                    Value::Array(Vec::new())
+                };
+                run_json(&kept, *env, &ids, rules, tool_version)
             })
             .collect();
-        let doc = json!({
+        let mut doc = json!({
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",
-            "runs": runs,
+            "runs": null,
         });
-        // `+ 1`: the final line break.
-        let s = if !text && surely_fits(json_len_bound(&doc, 0) + 1, limits.gzip_bytes) {
+        doc["runs"] = Value::Array(runs);
+        // `+ 1`: the final line break. `runs[i].tool.driver.rules` sits at depth 5.
+        let bound = || {
+            let rules_bound = json_len_bound(&descriptors, 5);
+            json_len_bound(&doc, 0) + 1 + groups.len() * rules_bound
+        };
+        let s = if !text {
+            if !surely_fits(bound(), limits.gzip_bytes) {
+                // The log must be written and measured: the same loop, with the rules.
+                return capped(findings, environments, rules, tool_version, limits, true);
+            }
             String::new()
         } else {
             let mut s = super::clean::json(serde_json::to_string_pretty(&doc).unwrap_or_default());
@@ -296,7 +313,7 @@ fn run_json(
     ordered: &[&Finding],
     env: Option<&str>,
     ids: &[String],
-    descriptors: &[Value],
+    rules: Value,
     tool_version: &str,
 ) -> Value {
     let results: Vec<Value> = ordered
@@ -360,16 +377,20 @@ fn run_json(
         })
         .collect();
 
-    json!({
+    // `json!` would copy the rules and results through `Serialize`; they are moved in instead.
+    let mut run = json!({
         "tool": {"driver": {
             "name": "chartgate",
             "version": tool_version,
-            "rules": descriptors,
+            "rules": null,
         }},
         "automationDetails": {"id": automation_id(env)},
         "columnKind": "unicodeCodePoints",
-        "results": results,
-    })
+        "results": null,
+    });
+    run["tool"]["driver"]["rules"] = rules;
+    run["results"] = Value::Array(results);
+    run
 }
 
 #[cfg(test)]
