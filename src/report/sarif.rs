@@ -75,6 +75,39 @@ fn rule_json(r: &RuleDescriptor) -> Value {
     })
 }
 
+/// The depth of `runs[i].tool.driver.rules` in the log, and the indent of its elements (see
+/// [`json_len_bound`]).
+const RULES_DEPTH: usize = 5;
+const RULE_INDENT: usize = 2 * (RULES_DEPTH + 1);
+
+/// Every rule's descriptor, and [`json_len_bound`] of the array they make at
+/// [`RULES_DEPTH`]. The built-in rules' are made once per process: they are constant text, and
+/// remaking them for every report was most of the markdown summary's SARIF note. Without
+/// `json` only the bound is wanted: the built-in descriptors are left out of the list.
+fn described(rules: &[RuleDescriptor], json: bool) -> (Vec<Value>, usize) {
+    static BUILTIN: std::sync::LazyLock<(Vec<Value>, usize)> =
+        std::sync::LazyLock::new(|| items(super::builtin_rules()));
+    fn items(rules: &[RuleDescriptor]) -> (Vec<Value>, usize) {
+        let json: Vec<Value> = rules.iter().map(rule_json).collect();
+        let bound = json
+            .iter()
+            .map(|d| RULE_INDENT + 2 + json_len_bound(d, RULES_DEPTH + 1))
+            .sum();
+        (json, bound)
+    }
+    let builtin = super::builtin_rules();
+    let (mut list, mut bound, rest) = if rules.starts_with(builtin) {
+        let list = if json { BUILTIN.0.clone() } else { Vec::new() };
+        (list, BUILTIN.1, &rules[builtin.len()..])
+    } else {
+        (Vec::new(), 0, rules)
+    };
+    let (more, more_bound) = items(rest);
+    list.extend(more);
+    bound += more_bound;
+    (list, 2 * RULE_INDENT + 4 + bound)
+}
+
 /// GitHub code scanning's upload limits.
 #[derive(Clone, Copy, Debug)]
 pub struct SarifLimits {
@@ -139,7 +172,7 @@ fn capped(
     limits: SarifLimits,
     text: bool,
 ) -> (String, Vec<String>) {
-    let mut descriptors: Vec<Value> = rules.iter().map(rule_json).collect();
+    let (mut descriptors, mut rules_bound) = described(rules, text);
     let mut ids: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
     let ordered = sorted(findings);
     let mut extra: Vec<&str> = ordered
@@ -150,12 +183,14 @@ fn capped(
     extra.sort_unstable();
     extra.dedup();
     for id in extra {
-        descriptors.push(json!({
+        let d = json!({
             "id": id,
             "name": id,
             "shortDescription": {"text": id},
             "defaultConfiguration": {"level": "error"},
-        }));
+        });
+        rules_bound += RULE_INDENT + 2 + json_len_bound(&d, RULES_DEPTH + 1);
+        descriptors.push(d);
         ids.push(id.to_string());
     }
     let descriptors = Value::Array(descriptors);
@@ -224,11 +259,8 @@ fn capped(
             "runs": null,
         });
         doc["runs"] = Value::Array(runs);
-        // `+ 1`: the final line break. `runs[i].tool.driver.rules` sits at depth 5.
-        let bound = || {
-            let rules_bound = json_len_bound(&descriptors, 5);
-            json_len_bound(&doc, 0) + 1 + groups.len() * rules_bound
-        };
+        // `+ 1`: the final line break.
+        let bound = || json_len_bound(&doc, 0) + 1 + groups.len() * rules_bound;
         let s = if !text {
             if !surely_fits(bound(), limits.gzip_bytes) {
                 // The log must be written and measured: the same loop, with the rules.
@@ -475,6 +507,38 @@ mod tests {
             };
             let (_, notes) = sarif_capped(&findings, &[], &rules, "1", tiny);
             assert_eq!(sarif_notes(&findings, &[], &rules, "1", tiny), notes);
+        }
+    }
+
+    #[test]
+    fn described_bounds_are_the_bound_of_the_rules_array() {
+        let builtin = crate::report::builtin_rules_info();
+        let mut with_policy = builtin.clone();
+        with_policy.push(RuleDescriptor {
+            id: "p.deny".into(),
+            summary: "a\u{1b}b".into(),
+            description: "\"".into(),
+            help: "h".repeat(100),
+            default_severity: Severity::Warning,
+        });
+        for rules in [&builtin[..], &with_policy[..], &with_policy[3..], &[]] {
+            let (list, bound) = described(rules, true);
+            assert_eq!(list, rules.iter().map(rule_json).collect::<Vec<_>>());
+            assert_eq!(
+                bound,
+                json_len_bound(&Value::Array(list.clone()), RULES_DEPTH)
+            );
+            assert_eq!(described(rules, false).1, bound);
+            // RULES_DEPTH is where the rules sit in the log: the log's bound with them equals
+            // its bound with an empty list plus theirs less the empty list's.
+            let log = |rules: Value| {
+                let mut doc = json!({"version": "2.1.0", "runs": null});
+                doc["runs"] = json!([null]);
+                doc["runs"][0] = run_json(&[], None, &[], rules, "1");
+                json_len_bound(&doc, 0)
+            };
+            let empty = json_len_bound(&json!([]), RULES_DEPTH);
+            assert_eq!(log(Value::Array(list)), log(json!([])) - empty + bound);
         }
     }
 }
