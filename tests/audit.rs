@@ -233,7 +233,7 @@ fn two_repos() -> tempfile::TempDir {
         ("repo-a/charts/api/values-prod.yaml", "replicas: 2\n"),
         (
             "repo-a/charts/api/templates/deploy.yaml",
-            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels: {team: a, environment: x, app.kubernetes.io/name: api}\nspec:\n  selector: {matchLabels: {app: api}}\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: api\n          image: {{ .Values.image }}\n          resources:\n            requests: {cpu: 10m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels: {team: a, environment: x, app.kubernetes.io/name: api}\nspec:\n  selector: {matchLabels: {app: api}}\n  replicas: {{ .Values.replicas }}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers:\n        - name: api\n          image: {{ .Values.image }}\n          resources:\n            requests: {cpu: 10m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
         ),
         (
             "repo-b/chartgate.yaml",
@@ -249,7 +249,7 @@ fn two_repos() -> tempfile::TempDir {
         ),
         (
             "repo-b/apps/job/templates/job.yaml",
-            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job\n  labels: {team: b, environment: x, app.kubernetes.io/name: job}\nspec:\n  template:\n    spec:\n      containers:\n        - name: job\n          image: {{ .Values.image }}\n          resources:\n            requests: {cpu: 10m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job\n  labels: {team: b, environment: x, app.kubernetes.io/name: job}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n        - name: job\n          image: {{ .Values.image }}\n          resources:\n            requests: {cpu: 10m, memory: 64Mi}\n            limits: {memory: 64Mi}\n",
         ),
         (
             "repo-b/manifests/cm.yaml",

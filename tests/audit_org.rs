@@ -22,7 +22,7 @@ fn write_all(root: &Path, files: &[(&str, &str)]) {
     }
 }
 
-const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\n  labels: {team: a, environment: x, app.kubernetes.io/name: x}\nspec:\n  selector: {matchLabels: {app: x}}\n  replicas: {{ .Values.replicas }}\n  template:\n    spec:\n      containers:\n        - name: app\n          image: {{ .Values.image }}\n          resources:\n            requests: {cpu: 10m, memory: 64Mi}\n            limits: {memory: 64Mi}\n";
+const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\n  labels: {team: a, environment: x, app.kubernetes.io/name: x}\nspec:\n  selector: {matchLabels: {app: x}}\n  replicas: {{ .Values.replicas }}\n  template:\n    metadata: {labels: {app: x}}\n    spec:\n      containers:\n        - name: app\n          image: {{ .Values.image }}\n          resources:\n            requests: {cpu: 10m, memory: 64Mi}\n            limits: {memory: 64Mi}\n";
 
 /// Two repositories with their own configs: repo-a (a git checkout) has a chart in two
 /// environments and a plain manifest; repo-b a chart without environments and a manifest.

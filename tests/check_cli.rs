@@ -69,7 +69,7 @@ fn clean_text_report() {
 #[test]
 fn info_and_fail_on() {
     // A CronJob without timeZone is info in dev, an error in prod (require-cronjob-timezone).
-    let yaml = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: job\nspec:\n  schedule: \"@daily\"\n  jobTemplate: {spec: {template: {spec: {containers: []}}}}\n";
+    let yaml = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: job\nspec:\n  schedule: \"@daily\"\n  jobTemplate: {spec: {template: {spec: {restartPolicy: Never, containers: []}}}}\n";
     let run = |env: &str, fail_on: &str| {
         let out = chartgate()
             .args([
@@ -250,6 +250,7 @@ fn rules_and_explain() {
     assert_eq!(
         ids,
         [
+            "api-validation",
             "chart-source",
             "deprecated-api",
             "ignore-without-reason",
@@ -282,7 +283,7 @@ fn rules_and_explain() {
         ]
     );
     assert!(
-        text.starts_with("chart-source                error    "),
+        text.starts_with("api-validation              error    "),
         "{text}"
     );
     chartgate()

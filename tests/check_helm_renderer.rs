@@ -8,8 +8,8 @@ use std::path::Path;
 
 const STREAM: &str = "---\n# Source: billing-scheduler/templates/deployment.yaml\napiVersion: apps/v1\n\
 kind: Deployment\nmetadata:\n  name: billing-scheduler\n  labels:\n    app.kubernetes.io/name: x\n    \
-team: team-a\n    environment: dev\nspec:\n  replicas: 3\n  strategy:\n    type: Recreate\n  selector: {matchLabels: {app: x}}\n  template:\n    \
-spec:\n      containers:\n        - name: scheduler\n          \
+team: team-a\n    environment: dev\nspec:\n  replicas: 3\n  strategy: {type: Recreate}\n  selector: {matchLabels: {app: x}}\n  template:\n    \
+metadata: {labels: {app: x}}\n    spec:\n      containers:\n        - name: scheduler\n          \
 image: 354918371398.dkr.ecr.eu-west-1.amazonaws.com/team-a/billing-scheduler:2.0.7\n          \
 resources:\n            requests: {cpu: 50m, memory: 64Mi}\n            limits: {memory: 64Mi}\n";
 

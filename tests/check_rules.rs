@@ -6,6 +6,7 @@ mod support;
 use serde_json::Value;
 
 const RULES: &[&str] = &[
+    "api-validation",
     "chart-source",
     "deprecated-api",
     "ignore-without-reason",
@@ -82,6 +83,17 @@ fn every_rule_has_fixtures_and_pass_is_clean() {
             "{id} fail fixture triggers other rules: {findings:?}"
         );
     }
+}
+
+#[test]
+fn api_validation_fail() {
+    assert_findings(
+        "fixtures/manifests/api-validation/fail.yaml",
+        &[
+            ("api-validation", "error", "Deployment/api", 13, 15),
+            ("api-validation", "error", "Deployment/api", 19, 22),
+        ],
+    );
 }
 
 #[test]

@@ -25,9 +25,9 @@ metadata:
   name: legacy-api
   labels: {app.kubernetes.io/name: legacy, team: shop}
 spec:
-  selector:
-    matchLabels: {app: legacy}
+  selector: {matchLabels: {app: legacy}}
   template:
+    metadata: {labels: {app: legacy}}
     spec:
       containers:
         - name: api

@@ -3,6 +3,7 @@
 
 pub mod crds;
 pub mod deprecations;
+pub mod names;
 pub mod schemas;
 
 pub use crate::model::kube_version::{SUPPORTED_VERSIONS, default_version, normalize_version};

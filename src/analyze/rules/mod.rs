@@ -1,4 +1,5 @@
 //! Built-in rules, one per file. Each file declares its metadata with `declare_rule!`.
+pub mod api_validation;
 pub mod chart_source;
 pub mod deprecated_api;
 pub mod expired_exemption;
@@ -30,6 +31,7 @@ use super::engine::Rule;
 /// the metadata list from it).
 pub fn all() -> &'static [&'static dyn Rule] {
     &[
+        &api_validation::ApiValidation,
         &chart_source::ChartSource,
         &deprecated_api::DeprecatedApi,
         &ignore_without_reason::IgnoreWithoutReason,
