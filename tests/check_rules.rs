@@ -371,3 +371,40 @@ fn generate_name_objects_are_shown_by_their_prefix() {
         ]
     );
 }
+
+#[test]
+fn api_validation_points_at_the_values_line_that_made_the_value() {
+    let t = tempfile::tempdir().unwrap();
+    support::write_tree(
+        t.path(),
+        &[
+            (".git/HEAD", "ref: refs/heads/main\n"),
+            ("chartgate.yaml", "root: true\nenvironments:\n  dev: {}\n"),
+            (
+                "chart/Chart.yaml",
+                "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            ),
+            (
+                "chart/values.yaml",
+                "name: web\nmetricsPort: http-metrics-port\n",
+            ),
+            ("chart/values-dev.yaml", "name: Web_App\n"),
+            (
+                "chart/templates/svc.yaml",
+                "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Values.name }}\n  labels: {app.kubernetes.io/name: web, team: a, environment: dev}\nspec:\n  selector: {app: web}\n  ports:\n    - {name: metrics, port: 9090, targetPort: {{ .Values.metricsPort }}}\n",
+            ),
+        ],
+    );
+    let r = support::run_in(t.path(), &["check", "--format", "json", "chart"]);
+    assert_eq!(
+        support::finding_lines_as(
+            &r.json().to_string(),
+            "{rule} {file}:{line}:{column} {env} {message}"
+        ),
+        [
+            "api-validation chart/values-dev.yaml:1:7 dev metadata.name: `Web_App`: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character",
+            "api-validation chart/values.yaml:2:14 dev spec.ports[0].targetPort: `http-metrics-port`: must be no more than 15 characters",
+        ]
+    );
+    assert_eq!(r.code(), 1);
+}

@@ -297,7 +297,7 @@ fn provenance_for_every_rule() {
             ("chart/Chart.yaml", &CHART.replace("NAME", "prov")),
             (
                 "chart/values.yaml",
-                "replicas: 3\nimage:\n  registry: docker.io\n  repository: team/app\n  tag: latest\ntz: Europe/Kopenhagen\ntzTemplate: \"{{ .Values.tz }}\"\nhost: app.example.com\nname: settings\nresources:\n  requests:\n    cpu: lots\n    memory: 64Mi\n  limits:\n    memory: 64Mi\nschedule: \"61 * * * *\"\n",
+                "replicas: 3\nimage:\n  registry: docker.io\n  repository: team/app\n  tag: latest\ntz: Europe/Kopenhagen\ntzTemplate: \"{{ .Values.tz }}\"\nhost: app.example.com\nname: settings\nresources:\n  requests:\n    cpu: lots\n    memory: 64Mi\n  limits:\n    memory: 64Mi\nschedule: \"61 * * * *\"\nportName: http-metrics-port\n",
             ),
             ("chart/values-prod.yaml", "workers: 1\n"),
             (
@@ -310,7 +310,7 @@ fn provenance_for_every_rule() {
             ),
             (
                 "chart/templates/more.yaml",
-                "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: prov\nspec:\n  rules:\n    - host: {{ .Values.host | quote }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n---\nkind: Secret\nmetadata:\n  name: nameless-api-version\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: prov-job\nspec:\n  schedule: {{ .Values.schedule | quote }}\n  timeZone: UTC\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: job\n              image: 354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/job:1.0\n              resources:\n                requests: {cpu: 10m, memory: 10Mi}\n                limits: {memory: 10Mi}\n",
+                "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: prov\nspec:\n  rules:\n    - host: {{ .Values.host | quote }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n---\nkind: Secret\nmetadata:\n  name: nameless-api-version\n---\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: prov-job\nspec:\n  schedule: {{ .Values.schedule | quote }}\n  timeZone: UTC\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: Never\n          containers:\n            - name: job\n              image: 354918371398.dkr.ecr.eu-west-1.amazonaws.com/team/job:1.0\n              resources:\n                requests: {cpu: 10m, memory: 10Mi}\n                limits: {memory: 10Mi}\n              ports: [{name: {{ .Values.portName }}, containerPort: 80}]\n",
             ),
         ],
     );
@@ -339,6 +339,7 @@ fn provenance_for_every_rule() {
             "manifest-validity prod chart/values.yaml:9:7",
             "resource-requests prod chart/values.yaml:12:10",
             "timezone prod chart/values.yaml:16:11",
+            "api-validation prod chart/values.yaml:17:11",
         ]
     );
     // The related template location of a values-line finding.
