@@ -22,7 +22,9 @@ crate::declare_rule! {
     ///   ending in `/.` or `/..`), backend port names and numbers valid;
     /// - pod specs: container names are RFC 1123 labels and unique across containers, init
     ///   and ephemeral containers; ports are 1–65535 with IANA service names (at most 15
-    ///   characters) unique in their container, probe and lifecycle handler ports too; volume
+    ///   characters) unique in their container, probe and lifecycle handler ports too; resource
+    ///   names in `requests`/`limits` standard (`cpu`, `memory`, `ephemeral-storage`,
+    ///   `hugepages-<size>`) or domain-qualified (a typo such as `memroy` is refused); volume
     ///   names are unique labels, every volume mount names a volume (a StatefulSet's claim
     ///   templates count) and mount paths are unique per container;
     /// - Services: several ports each need a unique name, ports are 1–65535 and unique per
@@ -447,6 +449,29 @@ impl<'a> Checker<'a, '_> {
                 }
                 self.port_number(p.get("containerPort"), format!("{at}.containerPort"), 1);
                 self.port_number(p.get("hostPort"), format!("{at}.hostPort"), 0);
+            }
+            // `validateContainerResourceName`: a name without a domain is a standard one.
+            for section in ["requests", "limits"] {
+                let list = c
+                    .node
+                    .get_path(&["resources", section])
+                    .and_then(Node::as_map);
+                for (k, _) in list.unwrap_or(&[]) {
+                    let Some(name) = k.as_str() else { continue };
+                    let standard = matches!(name, "cpu" | "memory" | "ephemeral-storage")
+                        || name.starts_with("hugepages-");
+                    if !name.contains('/') && !standard {
+                        let field = format!("{}.resources.{section}", c.path);
+                        self.push(
+                            k,
+                            field.clone(),
+                            format!(
+                                "{field}: {}: must be a standard resource for containers (cpu, memory, ephemeral-storage, hugepages-<size>) or a domain-qualified extended resource",
+                                quoted(name)
+                            ),
+                        );
+                    }
+                }
             }
             for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
                 if let Some(h) = c.node.get(probe) {
