@@ -896,3 +896,24 @@ fn an_application_set_takes_over_a_plain_application_of_its_name() {
         ]
     );
 }
+
+#[test]
+fn argocd_source_files_decode_as_go_json_does() {
+    let t = clone_of("argocd-source-go-json");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "charts/web  env none: charts/web/values.yaml, charts/web/values-new.yaml  [from apps/web.yaml:1]\n\
+         apps/web.yaml  manifest\n\
+         charts/web/values-old.yaml  skipped: not a values file of any Argo CD Application deploying this chart\n"
+    );
+    let r = cli(["values", "web", "."]).dir(t.path()).run();
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    assert_eq!(
+        r.stdout,
+        "# charts/web environment none (release web, namespace web)\n\
+         flag: \"true\"  # apps/web.yaml:16\n\
+         replicas: 3  # charts/web/values-new.yaml:1\n"
+    );
+}

@@ -25,6 +25,7 @@ pub mod appset;
 pub mod deps;
 mod env;
 pub mod helm;
+mod overrides;
 pub mod repos;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -277,86 +278,6 @@ fn text_at(v: &Value, pointer: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string()
-}
-
-/// Argo CD's `mergeSourceParameters`: the source `original` (the raw `spec.source` or entry of
-/// `spec.sources` at `field`) with `.argocd-source.yaml` and then `.argocd-source-<app>.yaml`
-/// of its path applied as JSON merge patches, keeping its `repoURL`, `path`, `chart` and
-/// `targetRevision`. None when neither file exists (a directory of that name is passed over,
-/// as Argo CD does). The files must be regular files inside the repository (`repo_root`) of
-/// at most `max_bytes`; an Application name that is not one path component (Kubernetes
-/// refuses `/` in a name) has no file of its own. Each file is parsed once per run (`cache`).
-fn source_overrides(
-    original: &Value,
-    field: &str,
-    app_path: &Path,
-    app_name: &str,
-    repo_root: &Path,
-    max_bytes: usize,
-    cache: &mut HashMap<PathBuf, Result<Value, String>>,
-) -> Result<Option<Source>, String> {
-    let mut files = vec![app_path.join(".argocd-source.yaml")];
-    if !app_name.is_empty() && !app_name.contains(['/', '\\']) && app_name != ".." {
-        files.push(app_path.join(format!(".argocd-source-{app_name}.yaml")));
-    }
-    let root = normalise(repo_root);
-    files.retain(|f| {
-        normalise(f).starts_with(&root)
-            && std::fs::symlink_metadata(f).is_ok()
-            && !std::fs::metadata(f).is_ok_and(|m| m.is_dir())
-    });
-    if files.is_empty() {
-        return Ok(None);
-    }
-    let mut merged = original.clone();
-    for f in &files {
-        let patch = cache
-            .entry(f.clone())
-            .or_insert_with(|| {
-                let shown = f.strip_prefix(&root).unwrap_or(f).display().to_string();
-                crate::confine::check_existing(&root, f, crate::confine::Kind::File)
-                    .map_err(|e| format!("{shown}: {e}"))?;
-                let text = crate::confine::read_repo_text(f, max_bytes)
-                    .map_err(|e| format!("{shown}: {e}"))?;
-                let docs = crate::yaml::parse_stream(&text, &Default::default())
-                    .map_err(|e| format!("{shown}: {e}"))?;
-                Ok(docs.first().map_or(Value::Null, |d| d.root.to_json()))
-            })
-            .clone()?;
-        merge_patch(&mut merged, &patch);
-    }
-    if let Value::Object(m) = &mut merged {
-        for k in ["repoURL", "path", "chart", "targetRevision"] {
-            match original.get(k) {
-                Some(v) => m.insert(k.to_string(), v.clone()),
-                None => m.remove(k),
-            };
-        }
-    }
-    application::parse_source(&merged, field)
-        .map(Some)
-        .map_err(|e| format!("after .argocd-source overrides: {e}"))
-}
-
-/// RFC 7386 JSON merge patch (`jsonpatch.MergePatch`): objects merge key by key, `null`
-/// removes, anything else replaces.
-fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(p) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Default::default());
-    }
-    if let Value::Object(t) = target {
-        for (k, v) in p {
-            if v.is_null() {
-                t.remove(k);
-            } else {
-                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-            }
-        }
-    }
 }
 
 /// The text that makes Argo CD skip a manifest file of a directory source
@@ -1265,7 +1186,7 @@ impl Resolver<'_> {
         // CD decide its type (`GetAppSourceType`), so they can add or switch `helm:`,
         // `directory:`, `kustomize:` and their parameters.
         let overridden = match (raw, self.override_dir(s)) {
-            (Some(raw), Some((app_path, repo_root))) => source_overrides(
+            (Some(raw), Some((app_path, repo_root))) => overrides::source_overrides(
                 raw,
                 field,
                 &app_path,
