@@ -250,7 +250,11 @@ fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
         .max_depth(if recurse { usize::MAX } else { 1 })
         .sort_by_file_name()
         .into_iter();
-    while let Some(Ok(e)) = walker.next() {
+    // A folder that cannot be read is passed over (discovery reports it), never the walk's end.
+    while let Some(entry) = walker.next() {
+        let Ok(e) = entry else {
+            continue;
+        };
         let name = e.file_name().to_string_lossy();
         if e.file_type().is_dir() {
             if e.depth() > 0
@@ -351,9 +355,18 @@ fn directory_files(
         .sort_by_file_name()
         .into_iter();
     while let Some(entry) = walker.next() {
-        let Ok(e) = entry else {
-            continue;
-        };
+        // filepath.Walk hands a directory it cannot read to Argo CD's callback, which fails.
+        let e = entry.map_err(|e| {
+            let rel = (e.path())
+                .map(|p| p.strip_prefix(dir).unwrap_or(p).display().to_string())
+                .unwrap_or_default();
+            let why = e
+                .io_error()
+                .map_or_else(|| e.to_string(), std::io::Error::to_string);
+            format!(
+                "`{rel}` of the directory source cannot be read ({why}): Argo CD fails and deploys nothing from it"
+            )
+        })?;
         let name = e.file_name().to_string_lossy();
         let kind = e.file_type();
         if kind.is_dir() {
@@ -1328,9 +1341,16 @@ impl Resolver<'_> {
                         .map_err(|e| SourceError::at("path", e))?;
                 let mut read = Vec::new();
                 for f in files {
-                    let Ok(text) = read_text(&f) else {
-                        continue;
-                    };
+                    // A file Argo CD cannot read fails the source (findManifests).
+                    let text = read_text(&f).map_err(|e| {
+                        let rel = f.strip_prefix(&dir).unwrap_or(&f).display();
+                        SourceError::at(
+                            "path",
+                            format!(
+                                "`{rel}` of the directory source cannot be read ({e}): Argo CD fails and deploys nothing from it"
+                            ),
+                        )
+                    })?;
                     // Argo CD skips a file holding its marker.
                     if text.contains(SKIP_FILE_RENDERING_MARKER) {
                         continue;
@@ -2095,6 +2115,39 @@ mod tests {
         ] {
             assert!(!names_application_kind(no), "{no}");
         }
+    }
+
+    /// filepath.Walk hands a folder it cannot read to `getPotentiallyValidManifests`, which
+    /// fails the source; the walk skipped it. (A folder deeper than PATH_MAX stands in for one
+    /// without permission, which the tests' root user reads anyway; discovery's own walk stops
+    /// at it, so this is checked here.)
+    #[test]
+    fn a_folder_the_walk_cannot_read_fails_the_directory_source() {
+        let repo = tempfile::tempdir().unwrap();
+        let apps = repo.path().join("apps");
+        let deep = std::iter::repeat_n("d".repeat(250), 18)
+            .collect::<Vec<_>>()
+            .join("/");
+        let made = std::process::Command::new("mkdir")
+            .args(["-p", &format!("apps/{deep}")])
+            .current_dir(repo.path())
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let all = DirectoryFilter::new(None, None);
+        let e = directory_files(&apps, repo.path(), true, &all, false).unwrap_err();
+        // The folder named is the first whose path is too long, which depends on the
+        // temporary directory's.
+        let rel = (e.strip_prefix('`').and_then(|m| m.split_once('`'))).map_or("", |(r, _)| r);
+        assert!(!rel.is_empty() && deep.starts_with(rel), "{e}");
+        assert_eq!(
+            e,
+            format!(
+                "`{rel}` of the directory source cannot be read (File name too long (os error 36)): Argo CD fails and deploys nothing from it"
+            )
+        );
+        // Not recursed, the folder is never entered.
+        assert!(directory_files(&apps, repo.path(), false, &all, false).is_ok());
     }
 
     #[test]
