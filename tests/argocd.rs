@@ -18,14 +18,29 @@ fn run() -> (serde_json::Value, String, i32) {
 #[test]
 fn applications_resolve_with_argo_cd_inputs() {
     let (json, stderr, code) = run();
-    // A malformed Application is an error at the field to fix (here the `source:` key whose map
-    // lacks `repoURL`); the rest is still checked.
-    assert_eq!(
-        stderr,
-        "chartgate: clusters/shared/web-dev.yaml:26:8: invalid Application bad: `spec.source.repoURL` is required\n"
-    );
-    assert_eq!(code, 2);
+    // A malformed Application, which Argo CD refuses, is a `manifest-validity` error at the
+    // field to fix (here the `source:` key whose map lacks `repoURL`); the rest is still checked.
+    assert_eq!(stderr, "");
+    assert_eq!(code, 1);
     let findings = json["findings"].as_array().unwrap();
+    let invalid: Vec<String> = (findings.iter())
+        .filter(|f| f["rule"] == "manifest-validity")
+        .map(|f| {
+            format!(
+                "{}:{}:{} {}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        invalid,
+        [
+            "clusters/shared/web-dev.yaml:26:8 invalid Application bad: `spec.source.repoURL` is required: Argo CD refuses it, so it deploys nothing"
+        ]
+    );
     let unresolved: Vec<String> = findings
         .iter()
         .filter(|f| f["rule"] == "unresolved-source")

@@ -917,3 +917,28 @@ fn argocd_source_files_decode_as_go_json_does() {
          replicas: 3  # charts/web/values-new.yaml:1\n"
     );
 }
+
+#[test]
+fn an_invalid_child_of_an_app_of_apps_root_is_a_finding_and_the_rest_is_checked() {
+    // ams0/argocd-apps: the root chart rendered with its own (empty) values writes an
+    // Application without `repoURL`, which the API server refuses. It stopped the run (exit 2);
+    // it is a `manifest-validity` error at the template's line, and the root's other child is
+    // resolved as usual.
+    let t = clone_of("app-of-apps-empty-values");
+    let r = cli(["check", "--list", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "bootstrap  env none: bootstrap/values.yaml  [from bootstrap/Chart.yaml:1]\n\
+         charts/web  env none: charts/web/values.yaml, charts/web/values-prod.yaml  [from bootstrap/templates/apps.yaml:17]\n"
+    );
+    let r = cli(["check", "--format", "json", "."]).dir(t.path()).run();
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    assert_eq!(r.stderr, "");
+    assert_eq!(
+        checked(&r),
+        [
+            "manifest-validity bootstrap/templates/apps.yaml:10:5 invalid Application root: `spec.source.repoURL` is required: Argo CD refuses it, so it deploys nothing"
+        ]
+    );
+}
