@@ -27,6 +27,7 @@ mod env;
 pub mod helm;
 mod overrides;
 pub mod repos;
+mod takeover;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -68,7 +69,7 @@ pub struct Unresolved {
 }
 
 /// What the Applications resolve to.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Resolution {
     /// Charts with the renders Applications define (sorted by display path).
     pub services: Vec<Service>,
@@ -459,30 +460,25 @@ struct Resolver<'a> {
     /// Generated Applications by (namespace, name): the ApplicationSet that owns each.
     generated: HashMap<(String, String), Owner>,
     /// Plain Applications resolved, by (namespace, name).
-    plain: HashMap<(String, String), Plain>,
-    /// The renders the source being resolved added.
-    added: Vec<(PathBuf, EnvTarget)>,
+    plain: HashSet<(String, String)>,
+    /// Plain Applications an ApplicationSet expanded after them takes over (see [`resolve`]).
+    late: Vec<((String, String), Owner)>,
 }
 
 /// The ApplicationSet that generated an Application first, which owns it.
+#[derive(Clone)]
 struct Owner {
     /// (namespace, name) of the set.
     set: (String, String),
     /// Where its template's `metadata.name` is (printed path).
     at: crate::model::Location,
     /// The generated Application.
+    generated: Value,
+    /// The Application that runs: the generated one, or — taking over an existing Application
+    /// with `ignoreApplicationDifferences` — a mix of both ([`takeover::effective`]).
     app: Value,
-}
-
-/// A plain Application (not generated) already resolved: an ApplicationSet generating one of
-/// its name later takes it over, and the renders it added are withdrawn.
-struct Plain {
-    /// Where its `metadata.name` is, and what it is.
-    at: crate::model::Location,
-    resource: crate::model::ResourceRef,
-    app: Value,
-    /// The renders it added (chart, render).
-    targets: Vec<(PathBuf, EnvTarget)>,
+    /// The set's document (a generated Application is read under its template).
+    doc: Doc,
 }
 
 /// The namespace an Application lives in, as Argo CD's control plane sees it: none is the
@@ -511,22 +507,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             repos.add(&url, dir);
         }
     }
-    let mut r = Resolver {
-        opts,
-        repos,
-        out: Resolution::default(),
-        visited: HashSet::new(),
-        visited_sets: HashSet::new(),
-        targets: BTreeMap::new(),
-        writers: HashMap::new(),
-        chart_dirs: HashMap::new(),
-        configs: Default::default(),
-        overrides: HashMap::new(),
-        cluster_secrets: Vec::new(),
-        generated: HashMap::new(),
-        plain: HashMap::new(),
-        added: Vec::new(),
-    };
+    let mut r = Resolver::new(opts, repos);
     let mut roots: Vec<PathBuf> = opts.paths.to_vec();
     // Applications are read from the checked paths and the explicitly mapped repositories; the
     // checkout's own origin mapping resolves references only (never widens the scan).
@@ -583,81 +564,143 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             }
         }
     }
-    for s in &sets {
-        r.application_set(s);
-    }
-    for a in &apps {
-        r.application(a, &mut Vec::new());
-    }
-    // App-of-apps roots that no Application in the checked files deploys (created with `argocd
-    // app create`, or by a central config repository that is not mapped): a chart of the
-    // checked paths whose templates write Applications is rendered with its own values, as
-    // Argo CD renders a chart source without Helm inputs, and its Applications are resolved as
-    // children. A root that does not render is left to the chart's own check (render-error).
-    // A chart an unresolved Application or ApplicationSet deploys is not a root: its values come
-    // from that source, and a render with its defaults alone is one Argo CD never makes.
-    // Reading every chart's templates is most of discovery's I/O: done in parallel, before the
-    // (ordered) resolution of the roots found.
-    let writers: HashSet<&PathBuf> = {
-        use rayon::prelude::*;
-        let claimed = &r.out.claimed;
-        (opts.charts.par_iter())
-            .filter(|c| {
-                !r.targets.contains_key(*c) && !claimed.contains(*c) && writes_applications(c)
-            })
-            .collect()
-    };
-    for chart in opts.charts {
-        if r.targets.contains_key(chart) || !writers.contains(chart) {
-            continue;
+    // An ApplicationSet expanded after a plain Application of a name it generates (one an
+    // app-of-apps child brings in) takes it over: everything the plain one brought in — its
+    // renders, its children and theirs — never exists. Resolution starts again knowing the set
+    // owns that name, so the plain Application's spec is never followed; the fields the set's
+    // `ignoreApplicationDifferences` names keep the plain one's values (`takeover`), which a
+    // pass also learns. Passes stop when one learns nothing (in practice one per app-of-apps
+    // level).
+    let (base, secrets, repos) = (r.out, r.cluster_secrets, r.repos);
+    let mut owners: HashMap<(String, String), Owner> = HashMap::new();
+    let mut pass = 0;
+    loop {
+        let mut r = Resolver::new(opts, repos.clone());
+        r.out = base.clone();
+        r.cluster_secrets = secrets.clone();
+        r.generated = owners.clone();
+        r.resolve_all(&apps, &sets);
+        let mut changed = false;
+        for (key, owner) in std::mem::take(&mut r.late) {
+            if owners.get(&key).is_none_or(|o| o.app != owner.app) {
+                owners.insert(key, owner);
+                changed = true;
+            }
         }
-        let name = chart
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let target = EnvTarget {
-            release: Some(name.clone()),
-            ..Default::default()
-        };
-        let at = Doc {
-            json: Value::Null,
-            file: chart.join("Chart.yaml"),
-            line: 1,
-            column: 1,
-            generated: false,
-            node: None,
-            rendered: None,
-        };
-        let Ok(children) = r.rendered_children(&at, chart, &target) else {
-            continue;
-        };
-        let mut chain = vec![(name, display_path(&at.file, opts.cwd) + ":1")];
-        r.children(children, None, &mut chain);
+        pass += 1;
+        if !changed || pass > MAX_DEPTH {
+            return r.finish();
+        }
     }
-    let targets = std::mem::take(&mut r.targets);
-    for (chart, (config, environments)) in targets {
-        let dir = if chart.is_dir() {
-            chart.clone()
-        } else {
-            chart.parent().unwrap_or(&chart).to_path_buf()
-        };
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "chart".into());
-        let root = crate::confine::root::repo_root(&dir);
-        r.out.services.push(Service {
-            display: display_path(if chart.is_dir() { &dir } else { &chart }, opts.cwd),
-            chart,
-            dir,
-            root,
-            name,
-            config,
-            environments,
-        });
+}
+
+impl<'a> Resolver<'a> {
+    fn new(opts: &'a ResolveOptions<'a>, repos: RepoMap) -> Self {
+        Resolver {
+            opts,
+            repos,
+            out: Resolution::default(),
+            visited: HashSet::new(),
+            visited_sets: HashSet::new(),
+            targets: BTreeMap::new(),
+            writers: HashMap::new(),
+            chart_dirs: HashMap::new(),
+            configs: Default::default(),
+            overrides: HashMap::new(),
+            cluster_secrets: Vec::new(),
+            generated: HashMap::new(),
+            plain: HashSet::new(),
+            late: Vec::new(),
+        }
     }
-    r.out.services.sort_by(|a, b| a.display.cmp(&b.display));
-    r.out
+
+    /// Resolves the ApplicationSets, then the Applications read from the files, then the
+    /// app-of-apps roots no Application deploys.
+    fn resolve_all(&mut self, apps: &[Doc], sets: &[Doc]) {
+        let r = self;
+        let opts = r.opts;
+        for s in sets {
+            r.application_set(s);
+        }
+        for a in apps {
+            r.application(a, &mut Vec::new());
+        }
+        // App-of-apps roots that no Application in the checked files deploys (created with `argocd
+        // app create`, or by a central config repository that is not mapped): a chart of the
+        // checked paths whose templates write Applications is rendered with its own values, as
+        // Argo CD renders a chart source without Helm inputs, and its Applications are resolved as
+        // children. A root that does not render is left to the chart's own check (render-error).
+        // A chart an unresolved Application or ApplicationSet deploys is not a root: its values come
+        // from that source, and a render with its defaults alone is one Argo CD never makes.
+        // Reading every chart's templates is most of discovery's I/O: done in parallel, before the
+        // (ordered) resolution of the roots found.
+        let writers: HashSet<&PathBuf> = {
+            use rayon::prelude::*;
+            let claimed = &r.out.claimed;
+            (opts.charts.par_iter())
+                .filter(|c| {
+                    !r.targets.contains_key(*c) && !claimed.contains(*c) && writes_applications(c)
+                })
+                .collect()
+        };
+        for chart in opts.charts {
+            if r.targets.contains_key(chart) || !writers.contains(chart) {
+                continue;
+            }
+            let name = chart
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let target = EnvTarget {
+                release: Some(name.clone()),
+                ..Default::default()
+            };
+            let at = Doc {
+                json: Value::Null,
+                file: chart.join("Chart.yaml"),
+                line: 1,
+                column: 1,
+                generated: false,
+                node: None,
+                rendered: None,
+            };
+            let Ok(children) = r.rendered_children(&at, chart, &target) else {
+                continue;
+            };
+            let mut chain = vec![(name, display_path(&at.file, opts.cwd) + ":1")];
+            r.children(children, None, &mut chain);
+        }
+    }
+
+    /// The resolution, with the renders gathered per chart.
+    fn finish(mut self) -> Resolution {
+        let r = &mut self;
+        let opts = r.opts;
+        let targets = std::mem::take(&mut r.targets);
+        for (chart, (config, environments)) in targets {
+            let dir = if chart.is_dir() {
+                chart.clone()
+            } else {
+                chart.parent().unwrap_or(&chart).to_path_buf()
+            };
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "chart".into());
+            let root = crate::confine::root::repo_root(&dir);
+            r.out.services.push(Service {
+                display: display_path(if chart.is_dir() { &dir } else { &chart }, opts.cwd),
+                chart,
+                dir,
+                root,
+                name,
+                config,
+                environments,
+            });
+        }
+        r.out.services.sort_by(|a, b| a.display.cmp(&b.display));
+        self.out
+    }
 }
 
 /// The local-root and cluster lookups an ApplicationSet expansion needs (the `appset`
@@ -823,7 +866,7 @@ impl Resolver<'_> {
         let owner = (set_ns.clone(), name.clone());
         let (line, column) = doc.field_at(Some("spec.template.metadata.name"));
         let shown = display_path(&doc.file, self.opts.cwd);
-        for app in x.applications {
+        for mut app in x.applications {
             // Argo CD's createOrUpdateInCluster: an Application another ApplicationSet already
             // controls fails SetControllerReference (already owned); the first set keeps it.
             let app_name = text_at(&app, "/metadata/name");
@@ -867,32 +910,26 @@ impl Resolver<'_> {
                     self.claim_source_charts(app.get("spec"));
                     continue;
                 }
-                Some(_) => {}
+                // Known from an earlier pass: what runs under that name.
+                Some(first) => app = first.app.clone(),
                 None => {
-                    let at = crate::model::Location {
-                        file: shown.clone(),
-                        line,
-                        column,
-                    };
-                    self.generated.insert(
-                        key.clone(),
-                        Owner {
-                            set: owner.clone(),
-                            at: at.clone(),
-                            app: app.clone(),
+                    let first = Owner {
+                        set: owner.clone(),
+                        at: crate::model::Location {
+                            file: shown.clone(),
+                            line,
+                            column,
                         },
-                    );
-                    // A plain Application of that name resolved before: the set takes it over.
-                    if let Some(p) = self.plain.remove(&key) {
-                        for (chart, t) in &p.targets {
-                            if let Some(entry) = self.targets.get_mut(chart) {
-                                entry
-                                    .1
-                                    .retain(|x| !(same_render(x, t) && x.source == t.source));
-                            }
-                        }
-                        self.adopt(&p.app, p.at, p.resource, &app, &name, at);
+                        generated: app.clone(),
+                        app: app.clone(),
+                        doc: doc.clone(),
+                    };
+                    // A plain Application of that name resolved before: the set takes it over
+                    // (resolution starts again knowing it).
+                    if self.plain.contains(&key) {
+                        self.late.push((key.clone(), first.clone()));
                     }
+                    self.generated.insert(key.clone(), first);
                 }
             }
             let child = Doc {
@@ -912,15 +949,19 @@ impl Resolver<'_> {
         plain: &Value,
         at: crate::model::Location,
         resource: crate::model::ResourceRef,
-        generated: &Value,
-        set: &str,
-        set_at: crate::model::Location,
+        owner: &Owner,
     ) {
-        if !differs(plain, generated) {
+        if !differs(plain, &owner.app) {
             return;
         }
+        let (set, set_at) = (&owner.set.1, &owner.at);
+        let how = if owner.app == owner.generated {
+            "replaces its spec with the generated one, so this spec never runs (chartgate checks the generated one)"
+        } else {
+            "replaces its spec with the generated one but for the fields the set's ignoreApplicationDifferences names, so the rest of this spec never runs (chartgate checks the result)"
+        };
         let message = format!(
-            "Application `{}` is also generated by ApplicationSet {set} ({}:{}): Argo CD's ApplicationSet controller takes the existing Application over and replaces its spec with the generated one, so this spec never runs (chartgate checks the generated one); remove this Application or the set's element",
+            "Application `{}` is also generated by ApplicationSet {set} ({}:{}): Argo CD's ApplicationSet controller takes the existing Application over and {how}; remove this Application or the set's element",
             resource.name, set_at.file, set_at.line
         );
         self.out.validity.push(
@@ -932,7 +973,7 @@ impl Resolver<'_> {
             )
             .with_resource(resource)
             .with_field(Some("metadata.name".to_string()))
-            .with_related(vec![("generated here".to_string(), set_at)]),
+            .with_related(vec![("generated here".to_string(), set_at.clone())]),
         );
     }
 
@@ -1048,21 +1089,44 @@ impl Resolver<'_> {
                 namespace: (!app.app_namespace.is_empty()).then(|| app.app_namespace.clone()),
             };
             if let Some(owner) = self.generated.get(&key) {
-                let (generated, set_name, set_at) =
-                    (owner.app.clone(), owner.set.1.clone(), owner.at.clone());
+                let mut owner = owner.clone();
+                // The first plain Application of the name is the existing one the set patches:
+                // the fields its `ignoreApplicationDifferences` names keep their values there.
+                if self.plain.insert(key.clone()) {
+                    let (pointers, unevaluated) =
+                        takeover::ignored_paths(&owner.doc.json, &app.name);
+                    for (field, expr) in unevaluated {
+                        self.unresolved(
+                            &owner.doc,
+                            Some(&field),
+                            format!(
+                                "ApplicationSet {}: jq expression `{expr}` of ignoreApplicationDifferences is not evaluated by chartgate; the fields it names keep the values of the existing Application {} ({}:{})",
+                                owner.set.1, app.name, at.file, at.line
+                            ),
+                        );
+                    }
+                    let runs = takeover::effective(&doc.json, &owner.generated, &pointers);
+                    if runs != owner.app {
+                        owner.app = runs;
+                        self.late.push((key.clone(), owner.clone()));
+                    }
+                }
                 self.claim_source_charts(doc.json.get("spec"));
-                self.adopt(&doc.json, at, resource, &generated, &set_name, set_at);
+                self.adopt(&doc.json, at, resource, &owner);
+                // The generated spec runs in its place: resolved here when the set that owns
+                // the name is expanded later, or only through this Application (a set that
+                // manages its own root).
+                let child = Doc {
+                    json: owner.app,
+                    generated: true,
+                    ..owner.doc
+                };
+                self.application(&child, chain);
                 return;
             }
-            self.plain.entry(key.clone()).or_insert_with(|| Plain {
-                at,
-                resource,
-                app: doc.json.clone(),
-                targets: Vec::new(),
-            });
+            self.plain.insert(key.clone());
         }
         self.out.applications += 1;
-        self.added.clear();
         // Ref sources: `$ref` → local root.
         let mut refs: BTreeMap<String, RefTarget> = BTreeMap::new();
         for s in &app.sources {
@@ -1124,11 +1188,6 @@ impl Resolver<'_> {
                     self.unresolved(doc, Some(&field), format!("{label}: {}", reason.message));
                 }
             }
-        }
-        if !doc.generated
-            && let Some(p) = self.plain.get_mut(&key)
-        {
-            p.targets.append(&mut self.added);
         }
         if !children.is_empty() {
             chain.push((app.name.clone(), at));
@@ -1525,7 +1584,6 @@ impl Resolver<'_> {
         // Two Applications (an exercise and its copy, two folders of one cluster) declaring
         // exactly the same render: checked once, from the first.
         if !entry.1.iter().any(|t| same_render(t, &target)) {
-            self.added.push((chart.clone(), target.clone()));
             entry.1.push(target);
         }
         Ok(children)
