@@ -2245,6 +2245,28 @@ mod tests {
         assert!(directory_files(&apps, repo.path(), false, &all, false).is_ok());
     }
 
+    /// The scan for Argo CD files ended at the first folder it could not read: every file after
+    /// it was never looked at. (A folder deeper than PATH_MAX stands in for one without
+    /// permission.)
+    #[test]
+    fn the_scan_for_argo_cd_files_passes_over_a_folder_it_cannot_read() {
+        let repo = tempfile::tempdir().unwrap();
+        let deep = std::iter::repeat_n("d".repeat(250), 18)
+            .collect::<Vec<_>>()
+            .join("/");
+        let made = std::process::Command::new("mkdir")
+            .args(["-p", &format!("a/{deep}")])
+            .current_dir(repo.path())
+            .status()
+            .unwrap();
+        assert!(made.success());
+        std::fs::write(repo.path().join("b.yaml"), "kind: Application\n").unwrap();
+        assert_eq!(
+            candidate_files(repo.path(), true),
+            [repo.path().join("b.yaml")]
+        );
+    }
+
     #[test]
     fn a_directory_source_reads_the_files_argo_cd_reads() {
         let repo = tempfile::tempdir().unwrap();
