@@ -18,14 +18,29 @@ fn run() -> (serde_json::Value, String, i32) {
 #[test]
 fn applications_resolve_with_argo_cd_inputs() {
     let (json, stderr, code) = run();
-    // A malformed Application is an error at the field to fix (here the `source:` key whose map
-    // lacks `repoURL`); the rest is still checked.
-    assert_eq!(
-        stderr,
-        "chartgate: clusters/shared/web-dev.yaml:26:8: invalid Application bad: `spec.source.repoURL` is required\n"
-    );
-    assert_eq!(code, 2);
+    // A malformed Application, which Argo CD refuses, is a `manifest-validity` error at the
+    // field to fix (here the `source:` key whose map lacks `repoURL`); the rest is still checked.
+    assert_eq!(stderr, "");
+    assert_eq!(code, 1);
     let findings = json["findings"].as_array().unwrap();
+    let invalid: Vec<String> = (findings.iter())
+        .filter(|f| f["rule"] == "manifest-validity")
+        .map(|f| {
+            format!(
+                "{}:{}:{} {}",
+                f["file"].as_str().unwrap(),
+                f["line"],
+                f["column"],
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        invalid,
+        [
+            "clusters/shared/web-dev.yaml:26:8 invalid Application bad: `spec.source.repoURL` is required: Argo CD refuses it, so it deploys nothing"
+        ]
+    );
     let unresolved: Vec<String> = findings
         .iter()
         .filter(|f| f["rule"] == "unresolved-source")
@@ -113,5 +128,63 @@ fn an_application_path_linking_out_of_the_repository_reads_nothing() {
         )],
         "{}",
         r.stderr
+    );
+}
+
+/// A repository whose Application `a` deploys the directory `deploy` (recursed), with one
+/// manifest of its own.
+fn directory_source_repo() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().unwrap();
+    support::write_tree(
+        repo.path(),
+        &[
+            (
+                ".git/config",
+                "[remote \"origin\"]\n\turl = https://github.com/org/self.git\n",
+            ),
+            (
+                "apps/a.yaml",
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: a, namespace: argocd}\nspec:\n  project: p\n  destination: {server: https://kubernetes.default.svc, namespace: x}\n  source:\n    repoURL: https://github.com/org/self.git\n    targetRevision: HEAD\n    path: deploy\n    directory: {recurse: true}\n",
+            ),
+            (
+                "deploy/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: x}\n",
+            ),
+        ],
+    );
+    repo
+}
+
+/// The `unresolved-source` findings of a run: (line, message).
+fn unresolved_of(r: &support::Run) -> Vec<(u64, String)> {
+    (r.json()["findings"].as_array().unwrap().iter())
+        .filter(|f| f["rule"] == "unresolved-source")
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Argo CD fails a directory source holding a file it cannot read (`findManifests`; here one
+/// over the size limit, as Argo CD's own limit of 10M for a directory's manifests also fails
+/// it): it deploys nothing from it. chartgate skipped the file and checked the rest as
+/// deployed. (A folder the walk cannot read: see the unit test of `directory_files`.)
+#[test]
+fn a_directory_source_holding_a_file_argo_cd_cannot_read_is_unresolved() {
+    let repo = directory_source_repo();
+    std::fs::File::create(repo.path().join("deploy/big.yaml"))
+        .unwrap()
+        .set_len(17 << 20)
+        .unwrap();
+    let r = support::run_in(repo.path(), &["check", ".", "--format", "json"]);
+    assert_eq!(
+        unresolved_of(&r),
+        [(
+            10,
+            "Application a: `big.yaml` of the directory source cannot be read (file is 17825792 bytes, over the limit of 16777216 bytes (limits.file-bytes)): Argo CD fails and deploys nothing from it".to_string()
+        )]
     );
 }

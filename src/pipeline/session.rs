@@ -339,7 +339,7 @@ impl Session {
             &settings,
             crate::analyze::rules::unresolved_source::findings(&settings, &argo.unresolved)
                 .into_iter()
-                .chain(std::mem::take(&mut argo.duplicates)),
+                .chain(std::mem::take(&mut argo.validity)),
         );
         for svc in &d.services {
             unknown_rules(&svc.config, &prepared.policies, &self.cwd)?;

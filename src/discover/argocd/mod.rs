@@ -25,7 +25,9 @@ pub mod appset;
 pub mod deps;
 mod env;
 pub mod helm;
+mod overrides;
 pub mod repos;
+mod takeover;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -67,7 +69,7 @@ pub struct Unresolved {
 }
 
 /// What the Applications resolve to.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Resolution {
     /// Charts with the renders Applications define (sorted by display path).
     pub services: Vec<Service>,
@@ -97,10 +99,12 @@ pub struct Resolution {
     /// applying it), wherever they lie: under a chart folder, in a mapped repository. Each is
     /// checked as a manifest unless a render reads it as values (see [`apply`]).
     pub deployed: BTreeMap<PathBuf, String>,
-    /// `manifest-validity` findings of Applications two ApplicationSets generate (same name in
-    /// the same namespace): at the second set's template, naming the first, which owns it; and
-    /// of plain Applications an ApplicationSet takes over with another spec: at the plain one.
-    pub duplicates: Vec<crate::model::Finding>,
+    /// `manifest-validity` findings of Applications Argo CD never runs: one two ApplicationSets
+    /// generate (same name in the same namespace), at the second set's template, naming the
+    /// first, which owns it; a plain Application an ApplicationSet takes over with another
+    /// spec, at the plain one; an invalid Application (the API server or Argo CD refuses it),
+    /// at the field to fix.
+    pub validity: Vec<crate::model::Finding>,
 }
 
 /// Inputs of the resolution.
@@ -249,7 +253,11 @@ fn candidate_files(root: &Path, recurse: bool) -> Vec<PathBuf> {
         .max_depth(if recurse { usize::MAX } else { 1 })
         .sort_by_file_name()
         .into_iter();
-    while let Some(Ok(e)) = walker.next() {
+    // A folder that cannot be read is passed over (discovery reports it), never the walk's end.
+    while let Some(entry) = walker.next() {
+        let Ok(e) = entry else {
+            continue;
+        };
         let name = e.file_name().to_string_lossy();
         if e.file_type().is_dir() {
             if e.depth() > 0
@@ -277,86 +285,6 @@ fn text_at(v: &Value, pointer: &str) -> String {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string()
-}
-
-/// Argo CD's `mergeSourceParameters`: the source `original` (the raw `spec.source` or entry of
-/// `spec.sources` at `field`) with `.argocd-source.yaml` and then `.argocd-source-<app>.yaml`
-/// of its path applied as JSON merge patches, keeping its `repoURL`, `path`, `chart` and
-/// `targetRevision`. None when neither file exists (a directory of that name is passed over,
-/// as Argo CD does). The files must be regular files inside the repository (`repo_root`) of
-/// at most `max_bytes`; an Application name that is not one path component (Kubernetes
-/// refuses `/` in a name) has no file of its own. Each file is parsed once per run (`cache`).
-fn source_overrides(
-    original: &Value,
-    field: &str,
-    app_path: &Path,
-    app_name: &str,
-    repo_root: &Path,
-    max_bytes: usize,
-    cache: &mut HashMap<PathBuf, Result<Value, String>>,
-) -> Result<Option<Source>, String> {
-    let mut files = vec![app_path.join(".argocd-source.yaml")];
-    if !app_name.is_empty() && !app_name.contains(['/', '\\']) && app_name != ".." {
-        files.push(app_path.join(format!(".argocd-source-{app_name}.yaml")));
-    }
-    let root = normalise(repo_root);
-    files.retain(|f| {
-        normalise(f).starts_with(&root)
-            && std::fs::symlink_metadata(f).is_ok()
-            && !std::fs::metadata(f).is_ok_and(|m| m.is_dir())
-    });
-    if files.is_empty() {
-        return Ok(None);
-    }
-    let mut merged = original.clone();
-    for f in &files {
-        let patch = cache
-            .entry(f.clone())
-            .or_insert_with(|| {
-                let shown = f.strip_prefix(&root).unwrap_or(f).display().to_string();
-                crate::confine::check_existing(&root, f, crate::confine::Kind::File)
-                    .map_err(|e| format!("{shown}: {e}"))?;
-                let text = crate::confine::read_repo_text(f, max_bytes)
-                    .map_err(|e| format!("{shown}: {e}"))?;
-                let docs = crate::yaml::parse_stream(&text, &Default::default())
-                    .map_err(|e| format!("{shown}: {e}"))?;
-                Ok(docs.first().map_or(Value::Null, |d| d.root.to_json()))
-            })
-            .clone()?;
-        merge_patch(&mut merged, &patch);
-    }
-    if let Value::Object(m) = &mut merged {
-        for k in ["repoURL", "path", "chart", "targetRevision"] {
-            match original.get(k) {
-                Some(v) => m.insert(k.to_string(), v.clone()),
-                None => m.remove(k),
-            };
-        }
-    }
-    application::parse_source(&merged, field)
-        .map(Some)
-        .map_err(|e| format!("after .argocd-source overrides: {e}"))
-}
-
-/// RFC 7386 JSON merge patch (`jsonpatch.MergePatch`): objects merge key by key, `null`
-/// removes, anything else replaces.
-fn merge_patch(target: &mut Value, patch: &Value) {
-    let Value::Object(p) = patch else {
-        *target = patch.clone();
-        return;
-    };
-    if !target.is_object() {
-        *target = Value::Object(Default::default());
-    }
-    if let Value::Object(t) = target {
-        for (k, v) in p {
-            if v.is_null() {
-                t.remove(k);
-            } else {
-                merge_patch(t.entry(k.clone()).or_insert(Value::Null), v);
-            }
-        }
-    }
 }
 
 /// The text that makes Argo CD skip a manifest file of a directory source
@@ -430,9 +358,18 @@ fn directory_files(
         .sort_by_file_name()
         .into_iter();
     while let Some(entry) = walker.next() {
-        let Ok(e) = entry else {
-            continue;
-        };
+        // filepath.Walk hands a directory it cannot read to Argo CD's callback, which fails.
+        let e = entry.map_err(|e| {
+            let rel = (e.path())
+                .map(|p| p.strip_prefix(dir).unwrap_or(p).display().to_string())
+                .unwrap_or_default();
+            let why = e
+                .io_error()
+                .map_or_else(|| e.to_string(), std::io::Error::to_string);
+            format!(
+                "`{rel}` of the directory source cannot be read ({why}): Argo CD fails and deploys nothing from it"
+            )
+        })?;
         let name = e.file_name().to_string_lossy();
         let kind = e.file_type();
         if kind.is_dir() {
@@ -523,30 +460,25 @@ struct Resolver<'a> {
     /// Generated Applications by (namespace, name): the ApplicationSet that owns each.
     generated: HashMap<(String, String), Owner>,
     /// Plain Applications resolved, by (namespace, name).
-    plain: HashMap<(String, String), Plain>,
-    /// The renders the source being resolved added.
-    added: Vec<(PathBuf, EnvTarget)>,
+    plain: HashSet<(String, String)>,
+    /// Plain Applications an ApplicationSet expanded after them takes over (see [`resolve`]).
+    late: Vec<((String, String), Owner)>,
 }
 
 /// The ApplicationSet that generated an Application first, which owns it.
+#[derive(Clone)]
 struct Owner {
     /// (namespace, name) of the set.
     set: (String, String),
     /// Where its template's `metadata.name` is (printed path).
     at: crate::model::Location,
     /// The generated Application.
+    generated: Value,
+    /// The Application that runs: the generated one, or — taking over an existing Application
+    /// with `ignoreApplicationDifferences` — a mix of both ([`takeover::effective`]).
     app: Value,
-}
-
-/// A plain Application (not generated) already resolved: an ApplicationSet generating one of
-/// its name later takes it over, and the renders it added are withdrawn.
-struct Plain {
-    /// Where its `metadata.name` is, and what it is.
-    at: crate::model::Location,
-    resource: crate::model::ResourceRef,
-    app: Value,
-    /// The renders it added (chart, render).
-    targets: Vec<(PathBuf, EnvTarget)>,
+    /// The set's document (a generated Application is read under its template).
+    doc: Doc,
 }
 
 /// The namespace an Application lives in, as Argo CD's control plane sees it: none is the
@@ -575,22 +507,7 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             repos.add(&url, dir);
         }
     }
-    let mut r = Resolver {
-        opts,
-        repos,
-        out: Resolution::default(),
-        visited: HashSet::new(),
-        visited_sets: HashSet::new(),
-        targets: BTreeMap::new(),
-        writers: HashMap::new(),
-        chart_dirs: HashMap::new(),
-        configs: Default::default(),
-        overrides: HashMap::new(),
-        cluster_secrets: Vec::new(),
-        generated: HashMap::new(),
-        plain: HashMap::new(),
-        added: Vec::new(),
-    };
+    let mut r = Resolver::new(opts, repos);
     let mut roots: Vec<PathBuf> = opts.paths.to_vec();
     // Applications are read from the checked paths and the explicitly mapped repositories; the
     // checkout's own origin mapping resolves references only (never widens the scan).
@@ -647,81 +564,143 @@ pub fn resolve(opts: &ResolveOptions<'_>) -> Resolution {
             }
         }
     }
-    for s in &sets {
-        r.application_set(s);
-    }
-    for a in &apps {
-        r.application(a, &mut Vec::new());
-    }
-    // App-of-apps roots that no Application in the checked files deploys (created with `argocd
-    // app create`, or by a central config repository that is not mapped): a chart of the
-    // checked paths whose templates write Applications is rendered with its own values, as
-    // Argo CD renders a chart source without Helm inputs, and its Applications are resolved as
-    // children. A root that does not render is left to the chart's own check (render-error).
-    // A chart an unresolved Application or ApplicationSet deploys is not a root: its values come
-    // from that source, and a render with its defaults alone is one Argo CD never makes.
-    // Reading every chart's templates is most of discovery's I/O: done in parallel, before the
-    // (ordered) resolution of the roots found.
-    let writers: HashSet<&PathBuf> = {
-        use rayon::prelude::*;
-        let claimed = &r.out.claimed;
-        (opts.charts.par_iter())
-            .filter(|c| {
-                !r.targets.contains_key(*c) && !claimed.contains(*c) && writes_applications(c)
-            })
-            .collect()
-    };
-    for chart in opts.charts {
-        if r.targets.contains_key(chart) || !writers.contains(chart) {
-            continue;
+    // An ApplicationSet expanded after a plain Application of a name it generates (one an
+    // app-of-apps child brings in) takes it over: everything the plain one brought in — its
+    // renders, its children and theirs — never exists. Resolution starts again knowing the set
+    // owns that name, so the plain Application's spec is never followed; the fields the set's
+    // `ignoreApplicationDifferences` names keep the plain one's values (`takeover`), which a
+    // pass also learns. Passes stop when one learns nothing (in practice one per app-of-apps
+    // level).
+    let (base, secrets, repos) = (r.out, r.cluster_secrets, r.repos);
+    let mut owners: HashMap<(String, String), Owner> = HashMap::new();
+    let mut pass = 0;
+    loop {
+        let mut r = Resolver::new(opts, repos.clone());
+        r.out = base.clone();
+        r.cluster_secrets = secrets.clone();
+        r.generated = owners.clone();
+        r.resolve_all(&apps, &sets);
+        let mut changed = false;
+        for (key, owner) in std::mem::take(&mut r.late) {
+            if owners.get(&key).is_none_or(|o| o.app != owner.app) {
+                owners.insert(key, owner);
+                changed = true;
+            }
         }
-        let name = chart
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let target = EnvTarget {
-            release: Some(name.clone()),
-            ..Default::default()
-        };
-        let at = Doc {
-            json: Value::Null,
-            file: chart.join("Chart.yaml"),
-            line: 1,
-            column: 1,
-            generated: false,
-            node: None,
-            rendered: None,
-        };
-        let Ok(children) = r.rendered_children(&at, chart, &target) else {
-            continue;
-        };
-        let mut chain = vec![(name, display_path(&at.file, opts.cwd) + ":1")];
-        r.children(children, None, &mut chain);
+        pass += 1;
+        if !changed || pass > MAX_DEPTH {
+            return r.finish();
+        }
     }
-    let targets = std::mem::take(&mut r.targets);
-    for (chart, (config, environments)) in targets {
-        let dir = if chart.is_dir() {
-            chart.clone()
-        } else {
-            chart.parent().unwrap_or(&chart).to_path_buf()
-        };
-        let name = dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "chart".into());
-        let root = crate::confine::root::repo_root(&dir);
-        r.out.services.push(Service {
-            display: display_path(if chart.is_dir() { &dir } else { &chart }, opts.cwd),
-            chart,
-            dir,
-            root,
-            name,
-            config,
-            environments,
-        });
+}
+
+impl<'a> Resolver<'a> {
+    fn new(opts: &'a ResolveOptions<'a>, repos: RepoMap) -> Self {
+        Resolver {
+            opts,
+            repos,
+            out: Resolution::default(),
+            visited: HashSet::new(),
+            visited_sets: HashSet::new(),
+            targets: BTreeMap::new(),
+            writers: HashMap::new(),
+            chart_dirs: HashMap::new(),
+            configs: Default::default(),
+            overrides: HashMap::new(),
+            cluster_secrets: Vec::new(),
+            generated: HashMap::new(),
+            plain: HashSet::new(),
+            late: Vec::new(),
+        }
     }
-    r.out.services.sort_by(|a, b| a.display.cmp(&b.display));
-    r.out
+
+    /// Resolves the ApplicationSets, then the Applications read from the files, then the
+    /// app-of-apps roots no Application deploys.
+    fn resolve_all(&mut self, apps: &[Doc], sets: &[Doc]) {
+        let r = self;
+        let opts = r.opts;
+        for s in sets {
+            r.application_set(s);
+        }
+        for a in apps {
+            r.application(a, &mut Vec::new());
+        }
+        // App-of-apps roots that no Application in the checked files deploys (created with `argocd
+        // app create`, or by a central config repository that is not mapped): a chart of the
+        // checked paths whose templates write Applications is rendered with its own values, as
+        // Argo CD renders a chart source without Helm inputs, and its Applications are resolved as
+        // children. A root that does not render is left to the chart's own check (render-error).
+        // A chart an unresolved Application or ApplicationSet deploys is not a root: its values come
+        // from that source, and a render with its defaults alone is one Argo CD never makes.
+        // Reading every chart's templates is most of discovery's I/O: done in parallel, before the
+        // (ordered) resolution of the roots found.
+        let writers: HashSet<&PathBuf> = {
+            use rayon::prelude::*;
+            let claimed = &r.out.claimed;
+            (opts.charts.par_iter())
+                .filter(|c| {
+                    !r.targets.contains_key(*c) && !claimed.contains(*c) && writes_applications(c)
+                })
+                .collect()
+        };
+        for chart in opts.charts {
+            if r.targets.contains_key(chart) || !writers.contains(chart) {
+                continue;
+            }
+            let name = chart
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let target = EnvTarget {
+                release: Some(name.clone()),
+                ..Default::default()
+            };
+            let at = Doc {
+                json: Value::Null,
+                file: chart.join("Chart.yaml"),
+                line: 1,
+                column: 1,
+                generated: false,
+                node: None,
+                rendered: None,
+            };
+            let Ok(children) = r.rendered_children(&at, chart, &target) else {
+                continue;
+            };
+            let mut chain = vec![(name, display_path(&at.file, opts.cwd) + ":1")];
+            r.children(children, None, &mut chain);
+        }
+    }
+
+    /// The resolution, with the renders gathered per chart.
+    fn finish(mut self) -> Resolution {
+        let r = &mut self;
+        let opts = r.opts;
+        let targets = std::mem::take(&mut r.targets);
+        for (chart, (config, environments)) in targets {
+            let dir = if chart.is_dir() {
+                chart.clone()
+            } else {
+                chart.parent().unwrap_or(&chart).to_path_buf()
+            };
+            let name = dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "chart".into());
+            let root = crate::confine::root::repo_root(&dir);
+            r.out.services.push(Service {
+                display: display_path(if chart.is_dir() { &dir } else { &chart }, opts.cwd),
+                chart,
+                dir,
+                root,
+                name,
+                config,
+                environments,
+            });
+        }
+        r.out.services.sort_by(|a, b| a.display.cmp(&b.display));
+        self.out
+    }
 }
 
 /// The local-root and cluster lookups an ApplicationSet expansion needs (the `appset`
@@ -887,7 +866,7 @@ impl Resolver<'_> {
         let owner = (set_ns.clone(), name.clone());
         let (line, column) = doc.field_at(Some("spec.template.metadata.name"));
         let shown = display_path(&doc.file, self.opts.cwd);
-        for app in x.applications {
+        for mut app in x.applications {
             // Argo CD's createOrUpdateInCluster: an Application another ApplicationSet already
             // controls fails SetControllerReference (already owned); the first set keeps it.
             let app_name = text_at(&app, "/metadata/name");
@@ -907,7 +886,7 @@ impl Resolver<'_> {
                         also.line,
                         first = first.set.1,
                     );
-                    self.out.duplicates.push(
+                    self.out.validity.push(
                         crate::model::Finding::new(
                             "manifest-validity",
                             crate::model::Severity::Error,
@@ -931,32 +910,26 @@ impl Resolver<'_> {
                     self.claim_source_charts(app.get("spec"));
                     continue;
                 }
-                Some(_) => {}
+                // Known from an earlier pass: what runs under that name.
+                Some(first) => app = first.app.clone(),
                 None => {
-                    let at = crate::model::Location {
-                        file: shown.clone(),
-                        line,
-                        column,
-                    };
-                    self.generated.insert(
-                        key.clone(),
-                        Owner {
-                            set: owner.clone(),
-                            at: at.clone(),
-                            app: app.clone(),
+                    let first = Owner {
+                        set: owner.clone(),
+                        at: crate::model::Location {
+                            file: shown.clone(),
+                            line,
+                            column,
                         },
-                    );
-                    // A plain Application of that name resolved before: the set takes it over.
-                    if let Some(p) = self.plain.remove(&key) {
-                        for (chart, t) in &p.targets {
-                            if let Some(entry) = self.targets.get_mut(chart) {
-                                entry
-                                    .1
-                                    .retain(|x| !(same_render(x, t) && x.source == t.source));
-                            }
-                        }
-                        self.adopt(&p.app, p.at, p.resource, &app, &name, at);
+                        generated: app.clone(),
+                        app: app.clone(),
+                        doc: doc.clone(),
+                    };
+                    // A plain Application of that name resolved before: the set takes it over
+                    // (resolution starts again knowing it).
+                    if self.plain.contains(&key) {
+                        self.late.push((key.clone(), first.clone()));
                     }
+                    self.generated.insert(key.clone(), first);
                 }
             }
             let child = Doc {
@@ -976,18 +949,22 @@ impl Resolver<'_> {
         plain: &Value,
         at: crate::model::Location,
         resource: crate::model::ResourceRef,
-        generated: &Value,
-        set: &str,
-        set_at: crate::model::Location,
+        owner: &Owner,
     ) {
-        if !differs(plain, generated) {
+        if !differs(plain, &owner.app) {
             return;
         }
+        let (set, set_at) = (&owner.set.1, &owner.at);
+        let how = if owner.app == owner.generated {
+            "replaces its spec with the generated one, so this spec never runs (chartgate checks the generated one)"
+        } else {
+            "replaces its spec with the generated one but for the fields the set's ignoreApplicationDifferences names, so the rest of this spec never runs (chartgate checks the result)"
+        };
         let message = format!(
-            "Application `{}` is also generated by ApplicationSet {set} ({}:{}): Argo CD's ApplicationSet controller takes the existing Application over and replaces its spec with the generated one, so this spec never runs (chartgate checks the generated one); remove this Application or the set's element",
+            "Application `{}` is also generated by ApplicationSet {set} ({}:{}): Argo CD's ApplicationSet controller takes the existing Application over and {how}; remove this Application or the set's element",
             resource.name, set_at.file, set_at.line
         );
-        self.out.duplicates.push(
+        self.out.validity.push(
             crate::model::Finding::new(
                 "manifest-validity",
                 crate::model::Severity::Error,
@@ -996,8 +973,49 @@ impl Resolver<'_> {
             )
             .with_resource(resource)
             .with_field(Some("metadata.name".to_string()))
-            .with_related(vec![("generated here".to_string(), set_at)]),
+            .with_related(vec![("generated here".to_string(), set_at.clone())]),
         );
+    }
+
+    /// An Application Argo CD refuses (the API server's schema of the Application CRD, or
+    /// Argo CD's own spec validation): it deploys nothing. A `manifest-validity` error at the
+    /// field to fix — in a rendered app-of-apps chart, at the template's line — and the run
+    /// goes on. A missing `metadata.name` of a document of a file or render is left to the
+    /// `manifest-validity` check of that document, which reports it there.
+    fn invalid(&mut self, doc: &Doc, name: &str, e: application::FieldError) {
+        if e.field == "metadata.name" && !doc.generated && doc.node.is_some() {
+            return;
+        }
+        let (line, column) = doc.field_at(Some(&e.field));
+        let what = if name.is_empty() {
+            "invalid Application".to_string()
+        } else {
+            format!("invalid Application {name}")
+        };
+        let finding = crate::model::Finding::new(
+            "manifest-validity",
+            crate::model::Severity::Error,
+            format!("{what}: {e}: Argo CD refuses it, so it deploys nothing"),
+            crate::model::Location {
+                file: display_path(&doc.file, self.opts.cwd),
+                line,
+                column,
+            },
+        )
+        .with_field(Some(e.field.clone()))
+        .with_resource((!name.is_empty()).then(|| {
+            crate::model::ResourceRef {
+                api_version: text_at(&doc.json, "/apiVersion"),
+                kind: "Application".into(),
+                name: name.to_string(),
+                namespace: (doc
+                    .json
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str))
+                .map(str::to_string),
+            }
+        }));
+        self.out.validity.push(finding);
     }
 
     /// Resolves one Application; `chain` holds the app-of-apps parents (name, location).
@@ -1047,13 +1065,7 @@ impl Resolver<'_> {
         let app = match application::parse(&doc.json) {
             Ok(a) => a,
             Err(e) => {
-                let what = if name.is_empty() {
-                    "invalid Application".to_string()
-                } else {
-                    format!("invalid Application {name}")
-                };
-                let (line, column) = doc.field_at(Some(&e.field));
-                self.error_at(&doc.file, line, column, format!("{what}: {e}"));
+                self.invalid(doc, &name, e);
                 return;
             }
         };
@@ -1077,21 +1089,44 @@ impl Resolver<'_> {
                 namespace: (!app.app_namespace.is_empty()).then(|| app.app_namespace.clone()),
             };
             if let Some(owner) = self.generated.get(&key) {
-                let (generated, set_name, set_at) =
-                    (owner.app.clone(), owner.set.1.clone(), owner.at.clone());
+                let mut owner = owner.clone();
+                // The first plain Application of the name is the existing one the set patches:
+                // the fields its `ignoreApplicationDifferences` names keep their values there.
+                if self.plain.insert(key.clone()) {
+                    let (pointers, unevaluated) =
+                        takeover::ignored_paths(&owner.doc.json, &app.name);
+                    for (field, expr) in unevaluated {
+                        self.unresolved(
+                            &owner.doc,
+                            Some(&field),
+                            format!(
+                                "ApplicationSet {}: jq expression `{expr}` of ignoreApplicationDifferences is not evaluated by chartgate; the fields it names keep the values of the existing Application {} ({}:{})",
+                                owner.set.1, app.name, at.file, at.line
+                            ),
+                        );
+                    }
+                    let runs = takeover::effective(&doc.json, &owner.generated, &pointers);
+                    if runs != owner.app {
+                        owner.app = runs;
+                        self.late.push((key.clone(), owner.clone()));
+                    }
+                }
                 self.claim_source_charts(doc.json.get("spec"));
-                self.adopt(&doc.json, at, resource, &generated, &set_name, set_at);
+                self.adopt(&doc.json, at, resource, &owner);
+                // The generated spec runs in its place: resolved here when the set that owns
+                // the name is expanded later, or only through this Application (a set that
+                // manages its own root).
+                let child = Doc {
+                    json: owner.app,
+                    generated: true,
+                    ..owner.doc
+                };
+                self.application(&child, chain);
                 return;
             }
-            self.plain.entry(key.clone()).or_insert_with(|| Plain {
-                at,
-                resource,
-                app: doc.json.clone(),
-                targets: Vec::new(),
-            });
+            self.plain.insert(key.clone());
         }
         self.out.applications += 1;
-        self.added.clear();
         // Ref sources: `$ref` → local root.
         let mut refs: BTreeMap<String, RefTarget> = BTreeMap::new();
         for s in &app.sources {
@@ -1153,11 +1188,6 @@ impl Resolver<'_> {
                     self.unresolved(doc, Some(&field), format!("{label}: {}", reason.message));
                 }
             }
-        }
-        if !doc.generated
-            && let Some(p) = self.plain.get_mut(&key)
-        {
-            p.targets.append(&mut self.added);
         }
         if !children.is_empty() {
             chain.push((app.name.clone(), at));
@@ -1265,7 +1295,7 @@ impl Resolver<'_> {
         // CD decide its type (`GetAppSourceType`), so they can add or switch `helm:`,
         // `directory:`, `kustomize:` and their parameters.
         let overridden = match (raw, self.override_dir(s)) {
-            (Some(raw), Some((app_path, repo_root))) => source_overrides(
+            (Some(raw), Some((app_path, repo_root))) => overrides::source_overrides(
                 raw,
                 field,
                 &app_path,
@@ -1407,9 +1437,16 @@ impl Resolver<'_> {
                         .map_err(|e| SourceError::at("path", e))?;
                 let mut read = Vec::new();
                 for f in files {
-                    let Ok(text) = read_text(&f) else {
-                        continue;
-                    };
+                    // A file Argo CD cannot read fails the source (findManifests).
+                    let text = read_text(&f).map_err(|e| {
+                        let rel = f.strip_prefix(&dir).unwrap_or(&f).display();
+                        SourceError::at(
+                            "path",
+                            format!(
+                                "`{rel}` of the directory source cannot be read ({e}): Argo CD fails and deploys nothing from it"
+                            ),
+                        )
+                    })?;
                     // Argo CD skips a file holding its marker.
                     if text.contains(SKIP_FILE_RENDERING_MARKER) {
                         continue;
@@ -1547,7 +1584,6 @@ impl Resolver<'_> {
         // Two Applications (an exercise and its copy, two folders of one cluster) declaring
         // exactly the same render: checked once, from the first.
         if !entry.1.iter().any(|t| same_render(t, &target)) {
-            self.added.push((chart.clone(), target.clone()));
             entry.1.push(target);
         }
         Ok(children)
@@ -1981,10 +2017,10 @@ pub struct ArgoRun {
     pub repos: RepoMap,
     /// Files holding Applications or ApplicationSets.
     pub files: BTreeSet<PathBuf>,
-    /// `manifest-validity` findings of Applications two ApplicationSets generate (see
-    /// [`Resolution::duplicates`]); the session passes them through the sink with
+    /// `manifest-validity` findings of Applications Argo CD never runs (see
+    /// [`Resolution::validity`]); the session passes them through the sink with
     /// [`Self::findings`].
-    pub duplicates: Vec<crate::model::Finding>,
+    pub validity: Vec<crate::model::Finding>,
 }
 
 /// Resolves the Applications of the run and merges them into `d`: a chart that Applications
@@ -2091,7 +2127,7 @@ pub fn apply(
         sources: res.sources,
         repos,
         files: res.files,
-        duplicates: res.duplicates,
+        validity: res.validity,
     })
 }
 
@@ -2174,6 +2210,61 @@ mod tests {
         ] {
             assert!(!names_application_kind(no), "{no}");
         }
+    }
+
+    /// filepath.Walk hands a folder it cannot read to `getPotentiallyValidManifests`, which
+    /// fails the source; the walk skipped it. (A folder deeper than PATH_MAX stands in for one
+    /// without permission, which the tests' root user reads anyway; discovery's own walk stops
+    /// at it, so this is checked here.)
+    #[test]
+    fn a_folder_the_walk_cannot_read_fails_the_directory_source() {
+        let repo = tempfile::tempdir().unwrap();
+        let apps = repo.path().join("apps");
+        let deep = std::iter::repeat_n("d".repeat(250), 18)
+            .collect::<Vec<_>>()
+            .join("/");
+        let made = std::process::Command::new("mkdir")
+            .args(["-p", &format!("apps/{deep}")])
+            .current_dir(repo.path())
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let all = DirectoryFilter::new(None, None);
+        let e = directory_files(&apps, repo.path(), true, &all, false).unwrap_err();
+        // The folder named is the first whose path is too long, which depends on the
+        // temporary directory's.
+        let rel = (e.strip_prefix('`').and_then(|m| m.split_once('`'))).map_or("", |(r, _)| r);
+        assert!(!rel.is_empty() && deep.starts_with(rel), "{e}");
+        assert_eq!(
+            e,
+            format!(
+                "`{rel}` of the directory source cannot be read (File name too long (os error 36)): Argo CD fails and deploys nothing from it"
+            )
+        );
+        // Not recursed, the folder is never entered.
+        assert!(directory_files(&apps, repo.path(), false, &all, false).is_ok());
+    }
+
+    /// The scan for Argo CD files ended at the first folder it could not read: every file after
+    /// it was never looked at. (A folder deeper than PATH_MAX stands in for one without
+    /// permission.)
+    #[test]
+    fn the_scan_for_argo_cd_files_passes_over_a_folder_it_cannot_read() {
+        let repo = tempfile::tempdir().unwrap();
+        let deep = std::iter::repeat_n("d".repeat(250), 18)
+            .collect::<Vec<_>>()
+            .join("/");
+        let made = std::process::Command::new("mkdir")
+            .args(["-p", &format!("a/{deep}")])
+            .current_dir(repo.path())
+            .status()
+            .unwrap();
+        assert!(made.success());
+        std::fs::write(repo.path().join("b.yaml"), "kind: Application\n").unwrap();
+        assert_eq!(
+            candidate_files(repo.path(), true),
+            [repo.path().join("b.yaml")]
+        );
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub use clusters::{
 
 use generators::{Gen, Generators};
 use serde_json::{Map, Value};
-use template::{Renderer, merge_fill, merge_patch};
+pub(crate) use template::merge_patch;
+use template::{Renderer, merge_fill};
 
 /// One parameter set of a generator.
 pub(crate) type Params = Map<String, Value>;

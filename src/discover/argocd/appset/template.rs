@@ -416,8 +416,9 @@ pub(super) fn merge_override(dst: &mut Map<String, Value>, src: &Map<String, Val
 
 /// A merge patch (RFC 7386): objects merge, `null` deletes, anything else replaces. Argo CD
 /// applies `templatePatch` as a strategic merge patch for the Application type, whose fields
-/// declare no list merge keys, so lists are replaced as here.
-pub(super) fn merge_patch(target: &mut Value, patch: &Value) {
+/// declare no list merge keys, so lists are replaced as here. Also `evanphx/json-patch`'s
+/// `MergePatch`, which merges `.argocd-source*.yaml` into a source.
+pub(crate) fn merge_patch(target: &mut Value, patch: &Value) {
     let Value::Object(p) = patch else {
         *target = patch.clone();
         return;
