@@ -11,7 +11,7 @@ use std::path::PathBuf;
 fn fixture_charts_match_helm() {
     let corpus = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/charts");
     let results = support::run_corpus_with(&corpus, true);
-    assert_eq!(results.len(), 77, "fixture cases");
+    assert_eq!(results.len(), 80, "fixture cases");
     let failures: Vec<String> = results
         .iter()
         .filter_map(|r| r.failure.as_ref().map(|f| format!("{}: {f}", r.name)))

@@ -347,6 +347,16 @@ pub(super) fn parse(
                     pad_lines(sx, &pm, &rest, line, target, &mut pads);
                 }
             }
+        } else if e.message == "while parsing a quoted scalar, found unknown escape character"
+            && b.get(at) == Some(&b'"')
+        {
+            // libyaml 0.1 (go-yaml v2) reads `\'` in a double-quoted scalar as `'`; YAML 1.2
+            // and saphyr refuse it. Each `\'` of the scalar becomes `\a` (same length); the
+            // BELs it gives are turned back into `'` from the source text (`escaped_quotes`).
+            match escaped_quote_text(sx, at) {
+                Some(owned) => new_tabs = Some(owned),
+                None => return result,
+            }
         } else if e.message == "invalid indentation in quoted scalar"
             && matches!(b.get(at), Some(b'\'' | b'"'))
             && last_quoted != Some(at)
@@ -644,6 +654,12 @@ fn run(
                     value.to_mut().pop();
                 }
                 if style == ScalarStyle::DoubleQuoted
+                    && let Some(raw) = src.get(start.offset..end.offset)
+                    && raw.contains("\\'")
+                {
+                    escaped_quotes(raw, value.to_mut());
+                }
+                if style == ScalarStyle::DoubleQuoted
                     && let Some(pos) = src
                         .get(start.offset..end.offset)
                         .and_then(|raw| yaml12_escape(raw, start))
@@ -761,6 +777,90 @@ fn run(
         }
     }
     Ok(docs)
+}
+
+/// `text` with every `\'` of the double-quoted scalar opening at byte `from` written `\a`
+/// (`None` if it has none): the escape go-yaml v2 reads as `'` and saphyr refuses.
+fn escaped_quote_text(text: &str, from: usize) -> Option<String> {
+    let b = text.as_bytes();
+    let mut at = Vec::new();
+    let mut i = from + 1;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'\\' => {
+                if b.get(i + 1) == Some(&b'\'') {
+                    at.push(i + 1);
+                }
+                i += 2;
+            }
+            b'"' => break,
+            _ => i += 1,
+        }
+    }
+    if at.is_empty() {
+        return None;
+    }
+    let mut owned = text.as_bytes().to_vec();
+    for i in at {
+        owned[i] = b'a';
+    }
+    String::from_utf8(owned).ok()
+}
+
+/// Turns back into `'` the BELs of a double-quoted scalar's `value` that its source text `raw`
+/// wrote `\'` (parsed as `\a`, see [`escaped_quote_text`]); BELs written `\a`, `\x07`,
+/// `\u0007` or `\U00000007` stay.
+fn escaped_quotes(raw: &str, value: &mut String) {
+    let b = raw.as_bytes();
+    let mut quote = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        let n = match b.get(i + 1) {
+            Some(b'x') => 2,
+            Some(b'u') => 4,
+            Some(b'U') => 8,
+            Some(b'a') => {
+                quote.push(false);
+                0
+            }
+            Some(b'\'') => {
+                quote.push(true);
+                0
+            }
+            _ => 0,
+        };
+        if n > 0
+            && raw
+                .get(i + 2..i + 2 + n)
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                == Some(7)
+        {
+            quote.push(false);
+        }
+        i += 2 + n;
+    }
+    if !quote.contains(&true) {
+        return;
+    }
+    let mut k = 0;
+    *value = value
+        .chars()
+        .map(|c| {
+            if c != '\x07' {
+                return c;
+            }
+            k += 1;
+            if quote.get(k - 1) == Some(&true) {
+                '\''
+            } else {
+                c
+            }
+        })
+        .collect();
 }
 
 /// Where a double-quoted scalar (its source text `raw`, starting at `start`) uses `\\/`, the

@@ -1049,7 +1049,8 @@ pub fn chart_object(md: &Metadata, is_root: bool) -> Value {
         "Annotations".into(),
         match raw.get("annotations") {
             Some(v @ Value::Map(_)) => v.clone(),
-            _ => Value::empty_map(),
+            // Absent, Helm's `map[string]string` field stays nil (`toJson` gives `null`).
+            _ => crate::gocompat::go_nil::nil_map("map[string]string"),
         },
     );
     let maintainers: Vec<Value> = match raw.get("maintainers") {

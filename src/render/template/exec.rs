@@ -923,6 +923,7 @@ impl State<'_> {
             Arg::Bool(_, b) => Ok(Value::bool(*b)),
             Arg::Number(_, Num::Int(i), _) => Ok(Value::int(*i)),
             Arg::Number(_, Num::Float(f), _) => Ok(Value::float(*f)),
+            Arg::Number(_, Num::Imaginary(f), _) => Ok(crate::gocompat::complex::imaginary(*f)),
             Arg::Number(pos, Num::Uint(_), text) => {
                 Err(self.error(*pos, text, format!("{text} overflows int")))
             }
@@ -1345,6 +1346,24 @@ impl State<'_> {
             "lookup" => {
                 self.want_args(cmd, name, &argv, 4)?;
                 Ok(Value::empty_map())
+            }
+            // Sprig's `dig` asserts its last argument to `map[string]interface {}`, which
+            // Helm's `common.Values` is not (a named type): `dig "a" "" .Values` fails in Helm.
+            // The same map reached as `.Values.AsMap` is a plain map, so only an argument
+            // written as a `Values` field counts (one through a variable or a pipe is let pass).
+            "dig"
+                if argv.len() >= 3
+                    && argv.len() + 1 == cmd.args.len()
+                    && cmd.args.last().is_some_and(|a| a.to_string().ends_with("Values"))
+                    && matches!(argv.last(), Some(Value::Map(m))
+                        if self.shared.values_maps.contains(&m.addr())) =>
+            {
+                Err(self.call_err(
+                    cmd,
+                    name,
+                    "interface conversion: interface {} is common.Values, not map[string]interface {}"
+                        .into(),
+                ))
             }
             // A chart scope's `.Values` (and a `Table` of it) is Helm's `common.Values`.
             "typeOf"
@@ -1951,6 +1970,14 @@ pub fn js_escape(s: &str) -> String {
             '&' => o.push_str("\\u0026"),
             '=' => o.push_str("\\u003D"),
             c if (c as u32) < 0x20 => o.push_str(&format!("\\u{:04X}", c as u32)),
+            // A byte that is not UTF-8 decodes to U+FFFD, which is printable: Go writes the
+            // byte as it is.
+            c if crate::gocompat::gobytes::stand_in_byte(c).is_some() => o.push(c),
+            // Go's `JSEscape` writes a rune that `unicode.IsPrint` refuses (U+2028, U+00AD,
+            // private use, ...) as `\uXXXX`.
+            c if !c.is_ascii() && !crate::gocompat::quote::is_print(c) => {
+                o.push_str(&format!("\\u{:04X}", c as u32))
+            }
             c => o.push(c),
         }
     }

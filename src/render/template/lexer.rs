@@ -65,10 +65,17 @@ fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphanumeric()
 }
 
-/// Tokenises a whole template.
-pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
+/// Tokenises a whole template: the tokens, and the lexing error that stopped it, if any, with
+/// the tokens before it (Go's lexer hands the parser its items one by one, so an error the
+/// parser finds in them comes before the lexing error).
+pub fn lex(src: &str) -> (Vec<Token>, Option<LexError>) {
+    let mut toks = Vec::new();
+    let err = lex_into(src, &mut toks).err();
+    (toks, err)
+}
+
+fn lex_into(src: &str, toks: &mut Vec<Token>) -> Result<(), LexError> {
     let b = src.as_bytes();
-    let mut toks: Vec<Token> = Vec::new();
     let mut pos = 0usize;
     let mut trim_next_text = false;
     loop {
@@ -101,7 +108,7 @@ pub fn lex(src: &str) -> Result<Vec<Token>, LexError> {
                 tok: Tok::Eof,
                 pos: b.len(),
             });
-            return Ok(toks);
+            return Ok(());
         };
         // Inside the action.
         let delim_pos = n;

@@ -21,6 +21,8 @@ pub enum Num {
     /// An integer that fits uint64 but not int64: Go parses it and fails when the template
     /// uses it (`N overflows int`).
     Uint(u64),
+    /// An imaginary literal (`2.5i`): Go's complex constant `complex(0, 2.5)`.
+    Imaginary(f64),
 }
 
 /// One operand of a command.
@@ -210,24 +212,29 @@ pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<P
             col: (off - start.min(off)) as u32,
         }
     };
-    let toks = match lex(src) {
-        Ok(t) => t,
-        Err(e) => {
-            let p = pos_of(e.pos);
-            let mut msg = e.msg;
-            if let Some(start) = e.started {
-                let sp = pos_of(start);
-                if sp.line != p.line {
-                    msg = format!("{msg} started at {name}:{}", sp.line);
-                }
+    let (mut toks, lex_err) = lex(src);
+    let lex_err = lex_err.map(|e| {
+        let p = pos_of(e.pos);
+        let mut msg = e.msg;
+        if let Some(start) = e.started {
+            let sp = pos_of(start);
+            if sp.line != p.line {
+                msg = format!("{msg} started at {name}:{}", sp.line);
             }
-            return Err(ParseError {
-                message: format!("template: {}:{}: {}", name, p.line, msg),
-                line: p.line,
-                col: p.col,
-            });
         }
-    };
+        // The parser reads the tokens before the error; reaching this stand-in is reaching
+        // the error.
+        toks.push(Token {
+            tok: Tok::Eof,
+            pos: e.pos,
+        });
+        ParseError {
+            message: format!("template: {}:{}: {}", name, p.line, msg),
+            line: p.line,
+            col: p.col,
+        }
+    });
+    let stand_in = lex_err.as_ref().map(|_| toks.len() - 1);
     let parse_name: Arc<str> = Arc::from(name);
     let mut p = Parser {
         toks,
@@ -241,8 +248,17 @@ pub fn parse(name: &str, src: &str, has_func: &dyn Fn(&str) -> bool) -> Result<P
         defines: Vec::new(),
         parse_name: parse_name.clone(),
         define_names: HashMap::new(),
+        seen: std::cell::Cell::new(0),
     };
-    let root = p.top()?;
+    let root = p.top();
+    if let (Some(e), Some(at)) = (lex_err, stand_in) {
+        // Go's parser reports what it found wrong before it read the lexer's error item.
+        return match root {
+            Err(pe) if p.seen.get() < at => Err(pe),
+            _ => Err(e),
+        };
+    }
+    let root = root?;
     Ok(Parsed {
         main: Tree {
             name: name.to_string(),
@@ -265,6 +281,8 @@ struct Parser<'a> {
     defines: Vec<Tree>,
     parse_name: Arc<str>,
     define_names: HashMap<String, usize>,
+    /// The furthest token index the parser has looked at.
+    seen: std::cell::Cell<usize>,
 }
 
 enum End {
@@ -329,9 +347,11 @@ impl Parser<'_> {
     }
 
     fn peek(&self) -> &Tok {
+        self.seen.set(self.seen.get().max(self.i));
         self.toks.get(self.i).map(|t| &t.tok).unwrap_or(&Tok::Eof)
     }
     fn next(&mut self) -> Token {
+        self.seen.set(self.seen.get().max(self.i));
         let t = self.toks.get(self.i).cloned().unwrap_or(Token {
             tok: Tok::Eof,
             pos: 0,
@@ -805,8 +825,25 @@ impl Parser<'_> {
         };
         let lower = body.to_ascii_lowercase();
         let is_hex = lower.starts_with("0x");
-        if body.ends_with('i') {
-            return bad();
+        if let Some(im) = text.strip_suffix('i') {
+            // parse/node.go newNumber: `strconv.ParseFloat` of the text before the `i` (sign,
+            // hex floats with a `p` exponent, no octal or binary prefixes).
+            let im_body = im.trim_start_matches(['+', '-']).to_ascii_lowercase();
+            let v = if let Some(h) = im_body.strip_prefix("0x") {
+                hex_float(&h.replace('_', ""))
+            } else if im_body.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+                && im_body
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+            {
+                im_body.parse::<f64>().ok().filter(|v| v.is_finite())
+            } else {
+                None
+            };
+            return match v {
+                Some(v) => Ok(Num::Imaginary(if im.starts_with('-') { -v } else { v })),
+                None => bad(),
+            };
         }
         if (!is_hex && body.contains(['.', 'e', 'E'])) || (is_hex && body.contains(['.', 'p', 'P']))
         {

@@ -2,6 +2,7 @@
 //! first argument in place and return it, so every alias of that map (`.Values.x`, a dict
 //! passed through `include`, a dict inside a list) sees the change, as in Helm.
 use super::{arg_str, arity, arity_min, type_name};
+use crate::gocompat::go_nil::is_go_nil;
 use crate::model::value::{Map, MapRef, Value};
 use std::sync::Arc;
 
@@ -18,6 +19,10 @@ fn map_ref<'a>(_name: &str, v: &'a Value) -> Result<&'a MapRef, String> {
 fn as_map(_name: &str, v: &Value) -> Result<Arc<Map>, String> {
     match v {
         Value::Map(m) => Ok(m.read()),
+        // Go's nil map (`fromJson "null"`) reads as an empty one.
+        Value::Object(o) if o.type_name() == "map[string]interface {}" && is_go_nil(v) => {
+            Ok(Arc::new(Map::new()))
+        }
         other => Err(format!(
             "wrong type for value; expected map[string]interface {{}}; got {}",
             type_name(other)

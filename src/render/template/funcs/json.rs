@@ -1,6 +1,7 @@
 //! `toJson`, `toRawJson`, `toPrettyJson`, `fromJson`, `fromJsonArray`, byte-compatible with Go's
 //! `encoding/json` (sorted keys, HTML escaping in toJson, float formatting).
 use super::{arg_str, arity, go_float};
+use crate::gocompat::go_nil::{nil_map, nil_slice};
 use crate::gocompat::json_decode::Decoded;
 use crate::model::value::{Map, Value};
 
@@ -117,6 +118,9 @@ fn write(
             nl(out, level);
             out.push('}');
         }
+        Value::Object(_) if crate::gocompat::complex::is_complex(v) => {
+            return Err("json: unsupported type: complex128".into());
+        }
         Value::Object(o) => match o.go_json() {
             // Structs are small and flat: their compact form is also what MarshalIndent keeps
             // on one line per field only for nested values, so pretty output re-indents it.
@@ -200,7 +204,8 @@ pub(super) fn from_json(args: &[Value]) -> Result<Value, String> {
     use crate::gocompat::json_decode::{Kind, unmarshal};
     Ok(match unmarshal(arg_str(&args[0])?) {
         Err(e) => error_map(&e),
-        Ok(d) if d.kind == Kind::Null => Value::empty_map(),
+        // `json.Unmarshal` of `null` into Helm's map sets it to Go's nil map.
+        Ok(d) if d.kind == Kind::Null => nil_map("map[string]interface {}"),
         Ok(d) if d.kind != Kind::Object => error_map(&format!(
             "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
             d.kind.go_word()
@@ -225,7 +230,8 @@ pub(super) fn from_json_array(args: &[Value]) -> Result<Value, String> {
     use crate::gocompat::json_decode::{Kind, unmarshal};
     let message = match unmarshal(arg_str(&args[0])?) {
         Err(e) => e,
-        Ok(d) if d.kind == Kind::Null => return Ok(Value::list(vec![])),
+        // `null` leaves Helm's `var a []interface{}` nil.
+        Ok(d) if d.kind == Kind::Null => return Ok(nil_slice("[]interface {}")),
         Ok(d) if d.kind != Kind::Array => format!(
             "json: cannot unmarshal {} into Go value of type []interface {{}}",
             d.kind.go_word()

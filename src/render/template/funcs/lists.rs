@@ -1,6 +1,7 @@
 //! Sprig's list functions. Lists are immutable; functions return new lists as Sprig does.
 use super::conv::{deep_eq, kind_name, to_int64};
 use super::{arg_int, arity, arity_min, is_empty};
+use crate::gocompat::go_nil::nil_slice;
 use crate::model::value::Value;
 use std::sync::Arc;
 
@@ -56,6 +57,10 @@ pub(super) fn concat(args: &[Value]) -> Result<Value, String> {
     for a in args {
         out.extend_from_slice(&as_list("concat", a)?);
     }
+    if out.is_empty() {
+        // Sprig appends to a `var res []interface{}`: nothing appended leaves Go's nil slice.
+        return Ok(nil_slice("[]interface {}"));
+    }
     Ok(Value::list(out))
 }
 
@@ -79,8 +84,8 @@ pub(super) fn rest(args: &[Value]) -> Result<Value, String> {
     arity("rest", args, 1)?;
     let l = as_list("find rest", &args[0])?;
     if l.is_empty() {
-        // Sprig returns a nil []interface{}, which prints as `[]`.
-        return Ok(Value::list(Vec::new()));
+        // Sprig returns a nil []interface{}: it prints as `[]`, marshals as `null`.
+        return Ok(nil_slice("[]interface {}"));
     }
     Ok(Value::list(l[1..].to_vec()))
 }
@@ -89,8 +94,8 @@ pub(super) fn initial(args: &[Value]) -> Result<Value, String> {
     arity("initial", args, 1)?;
     let l = as_list("find initial", &args[0])?;
     if l.is_empty() {
-        // Sprig returns a nil []interface{}, which prints as `[]`.
-        return Ok(Value::list(Vec::new()));
+        // Sprig returns a nil []interface{}: it prints as `[]`, marshals as `null`.
+        return Ok(nil_slice("[]interface {}"));
     }
     Ok(Value::list(l[..l.len() - 1].to_vec()))
 }
@@ -168,6 +173,11 @@ pub(super) fn slice(args: &[Value]) -> Result<Value, String> {
     arity_min("slice", args, 1)?;
     let l = as_list("slice", &args[0])?;
     let len = l.len() as i64;
+    if len == 0 {
+        // Sprig's `mustSlice` returns an untyped nil for an empty list, before looking at
+        // the indices.
+        return Ok(Value::Nil);
+    }
     let (a, b) = match args.len() {
         1 => (0, len),
         2 => (to_int64(&args[1]), len),

@@ -194,6 +194,10 @@ fn find_all(args: &[Value], name: &str) -> Result<Value, String> {
             .map_err(|_| format!("{name}: more than {limit} matches (limits.range-iterations)"))?;
         out.push(Value::str(m.as_str()));
     }
+    if out.is_empty() {
+        // Go's `FindAllString` returns a nil []string when nothing matches.
+        return Ok(crate::gocompat::go_nil::nil_slice("[]string"));
+    }
     Ok(Value::list(out))
 }
 pub(super) fn regex_find_all(args: &[Value]) -> Result<Value, String> {

@@ -68,6 +68,8 @@ fn to_node(v: &Value, depth: usize) -> Result<Node, String> {
         Value::Object(o) if o.type_name().ends_with("semver.Version") => {
             return to_node(&o.as_value(), depth);
         }
+        // Go's nil slice or map: JSON `null`.
+        Value::Object(_) if crate::gocompat::go_nil::is_go_nil(v) => Node::Null,
         Value::Object(_) => {
             return Err("toYaml: built-in objects cannot be serialised".into());
         }
@@ -190,8 +192,11 @@ enum Style {
     Literal,
 }
 
-/// libyaml's `analyze_scalar` + `select_scalar_style` for block context.
-fn choose_style(s: &str, simple_key: bool) -> Style {
+/// libyaml's `analyze_scalar` + `select_scalar_style` for block context. go-yaml v3 (`pretty`)
+/// sets a tab apart from the other unprintable characters: it still rules out the plain and
+/// single-quoted styles but allows a literal block (v3's "Allow literal formatting in presence
+/// of tabs"); v2 quotes such a string.
+fn choose_style(s: &str, simple_key: bool, pretty: bool) -> Style {
     let requested = if resolves_non_string(s) || crate::gocompat::yaml_resolve::is_base60_float(s) {
         Style::Double
     } else if s.contains('\n') {
@@ -200,7 +205,7 @@ fn choose_style(s: &str, simple_key: bool) -> Style {
         Style::Plain
     };
     let chars: Vec<char> = s.chars().collect();
-    let (mut block_indicators, mut special) = (false, false);
+    let (mut block_indicators, mut special, mut tabs) = (false, false, false);
     let (mut line_breaks, mut leading_space, mut leading_break) = (false, false, false);
     let (mut trailing_space, mut trailing_break, mut break_space, mut space_break) =
         (false, false, false, false);
@@ -228,7 +233,9 @@ fn choose_style(s: &str, simple_key: bool) -> Style {
                 _ => {}
             }
         }
-        if !printable(c) || c == '\u{feff}' {
+        if c == '\t' && pretty {
+            tabs = true;
+        } else if !printable(c) || c == '\u{feff}' {
             special = true;
         }
         if is_break(c) {
@@ -271,9 +278,11 @@ fn choose_style(s: &str, simple_key: bool) -> Style {
         plain_ok = false;
         single_ok = false;
     }
-    if space_break || special {
+    if space_break || tabs || special {
         plain_ok = false;
         single_ok = false;
+    }
+    if space_break || special {
         block_ok = false;
     }
     if line_breaks || block_indicators {
@@ -326,7 +335,7 @@ impl Out {
 }
 
 fn scalar(out: &mut Out, s: &str, origin: Origin, indent: usize, simple_key: bool) {
-    let style = choose_style(s, simple_key);
+    let style = choose_style(s, simple_key, out.pretty);
     if !out.whitespace && style != Style::Literal {
         out.put(" ");
     }
@@ -757,6 +766,10 @@ fn to_node_direct(v: &Value, depth: usize) -> Result<Node, String> {
                 .collect::<Result<_, String>>()?;
             // key_order is not a total order for some keys (as go-yaml's): no panicking sort.
             Node::Map(merge_sort(entries, &|a, b| key_order(&a.0, &b.0)))
+        }
+        // go-yaml v3 writes Go's nil slice and map as empty ones (only a nil pointer is null).
+        Value::Object(o) if crate::gocompat::go_nil::is_go_nil(v) => {
+            to_node_direct(&o.as_value(), depth + 1)?
         }
         other => to_node(other, depth)?,
     })
