@@ -1305,3 +1305,37 @@ fn a_platform_clusters_rules_are_a_floor_for_its_environment() {
     );
     assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
 }
+
+#[test]
+fn policy_test_runs_the_repositorys_tests_beside_the_platforms_policies() {
+    // With `--platform-config`, `policy test` ran the platform's own `_test.rego` files too
+    // (and a failing one failed the repository's run); README says the tested policies are
+    // loaded beside the platform's policies, which are not under test.
+    let (_t, dir) = repo("loosen");
+    write_tree(
+        &dir,
+        &[
+            (
+                "policies/team.rego",
+                "package team.owner\n\nimport rego.v1\n\ndeny contains \"no owner\" if not input.metadata.annotations.owner\n",
+            ),
+            (
+                "policies/team_test.rego",
+                "package team.owner_test\n\nimport rego.v1\n\ntest_owner if {\n\tcount(data.team.owner.deny) == 1 with input as {\"metadata\": {}}\n}\n\ntest_platform_beside if {\n\tcount(data.platform.labels.deny) == 1 with input as {\"metadata\": {\"name\": \"x\"}}\n}\n",
+            ),
+        ],
+    );
+    let p = format!("{}/{R}/platform/tested.yaml", env!("CARGO_MANIFEST_DIR"));
+    let r = run_in(
+        &dir,
+        &["policy", "test", "--platform-config", &p, "policies"],
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(0),
+            "policies/team_test.rego:5: data.team.owner_test.test_owner: PASS\npolicies/team_test.rego:9: data.team.owner_test.test_platform_beside: PASS\n--------------------------------------------------------------------------------\nPASS: 2/2\n",
+            ""
+        )
+    );
+}

@@ -111,7 +111,7 @@ pub struct CheckPolicies<'a> {
     /// Only list the rules (`chartgate rules`): see [`RegoOptions::list_only`].
     pub list_only: bool,
     /// `chartgate policy test`: `_test.rego` files are loaded too (and, when no policy is
-    /// named, the bundled policies' tests).
+    /// named, the bundled policies' tests), except the platform config's.
     pub tests: bool,
 }
 
@@ -174,9 +174,12 @@ pub fn load_for_check(
         .collect();
     named.sort_by_key(|(_, t)| !*t);
     for (p, is_trusted) in named {
+        // `policy test` runs the tests of the policies under test, never the platform config's
+        // own (its policies are loaded beside them, as `check` has them).
+        let tests = opts.tests && !(is_trusted && config_policies.contains(p));
         for src in collect_sources(&shown(p))? {
             let is_test = src.path.ends_with("_test.rego");
-            if (is_test && !opts.tests) || sources.iter().any(|s| s.text == src.text) {
+            if (is_test && !tests) || sources.iter().any(|s| s.text == src.text) {
                 continue;
             }
             let bundled = bundled_tests.iter().any(|s| s.text == src.text);
