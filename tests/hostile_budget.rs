@@ -266,3 +266,64 @@ fn renders_after_the_run_budget_are_reported_not_checked() {
         ]
     );
 }
+
+#[test]
+fn findings_over_the_limit_are_counted_once_each() {
+    // A policy's 50 set elements make one finding (only `msg` reaches it): the report holds 4
+    // findings. Under `limits.findings: 2` the sink counted every element it did not keep,
+    // and `findings-limit` said 51 were missing; 2 are.
+    let r = run(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/hostile/repos/findings-twice/deploy",
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let got: Vec<(String, String)> = (json["findings"].as_array().unwrap().iter())
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let pair = |r: &str, m: &str| (r.to_string(), m.to_string());
+    assert_eq!(
+        got,
+        vec![
+            pair(
+                "findings-limit",
+                "2 more findings were not kept: the run found more than 2 (limits.findings); the first 2 in report order are reported"
+            ),
+            pair("main.deny", "distinct 1"),
+            pair("main.deny", "distinct 2"),
+        ]
+    );
+    // Without the limit: the 4 findings, the 2 missing above among them.
+    let t = tempfile::tempdir().unwrap();
+    support::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/hostile/repos/findings-twice"),
+        t.path(),
+    );
+    std::fs::create_dir_all(t.path().join(".git")).unwrap();
+    let cfg = t.path().join("chartgate.yaml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text.replace("limits: {findings: 2}\n", "")).unwrap();
+    let r = support::run_in(t.path(), &["check", "--format", "json", "deploy"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let messages: Vec<&str> = (json["findings"].as_array().unwrap().iter())
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "distinct 1",
+            "distinct 2",
+            "distinct 3",
+            "one finding, fifty elements"
+        ]
+    );
+}
