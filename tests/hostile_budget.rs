@@ -327,3 +327,57 @@ fn findings_over_the_limit_are_counted_once_each() {
         ]
     );
 }
+
+#[test]
+fn thousands_of_values_globs_end_at_the_run_budget() {
+    // A repository config listing 45 000 `values:` globs (each walking the service's 300
+    // folders, for every service) ran with no budget: the watchdog stopped the run after
+    // run-seconds + 5 s with no report. The expansion now checks the run's budgets.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "svc/Chart.yaml".into(),
+            "apiVersion: v2\nname: svc\nversion: 0.1.0\n".into(),
+        ),
+        (
+            "svc/templates/cm.yaml".into(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into(),
+        ),
+        (
+            "svc/chartgate.yaml".into(),
+            format!(
+                "environments:\n  dev:\n    values:\n{}",
+                "      - \"**/*.yaml\"\n".repeat(45_000)
+            ),
+        ),
+    ];
+    for i in 0..300 {
+        files.push((format!("svc/d{i}/v.yaml"), "a: 1\n".into()));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    support::write_tree(dir, &files);
+    let start = Instant::now();
+    let r = support::run_in(
+        dir,
+        &["check", "--format", "json", "--limit", "run-seconds=1", "."],
+    );
+    let r = finish(r, "values globs", start);
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            "chartgate: svc/chartgate.yaml:2:3: values glob `**/*.yaml` not expanded: run time exceeded: over the budget of 1s (limits.run-seconds)\n"
+        )
+    );
+}
