@@ -381,3 +381,54 @@ fn thousands_of_values_globs_end_at_the_run_budget() {
         )
     );
 }
+
+#[test]
+fn tens_of_thousands_of_environments_are_listed_in_linear_time() {
+    // 30 000 environments in one `chartgate.yaml` (0.8 MiB): merging and ordering their names
+    // compared each with every other, and the watchdog stopped the run with no report.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let envs: String = (0..30_000)
+        .map(|i| format!("  e{i}: {{namespace: n{i}}}\n"))
+        .collect();
+    support::write_tree(
+        dir,
+        &[
+            (
+                "svc/Chart.yaml",
+                "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
+            ),
+            (
+                "svc/templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+            ),
+            ("svc/chartgate.yaml", &format!("environments:\n{envs}")),
+        ],
+    );
+    let start = Instant::now();
+    let r = finish(
+        support::run_in(
+            dir,
+            &[
+                "check",
+                "--list",
+                "--format",
+                "json",
+                "--limit",
+                "run-seconds=20",
+                ".",
+            ],
+        ),
+        "30 000 environments",
+        start,
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let renders = json["renders"].as_array().unwrap();
+    assert_eq!(renders.len(), 30_000);
+    assert_eq!(
+        (&renders[29_999]["environment"], &renders[29_999]["source"]),
+        (&"e29999".into(), &"svc/chartgate.yaml:30001".into())
+    );
+}

@@ -1016,11 +1016,8 @@ fn environments_of(
         .unwrap_or_else(|| "the config".into());
     if !config.environments.is_empty() {
         let mut names: Vec<&String> = config.environment_order.iter().collect();
-        for n in config.environments.keys() {
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
+        let ordered: BTreeSet<&String> = names.iter().copied().collect();
+        names.extend(config.environments.keys().filter(|n| !ordered.contains(n)));
         for name in names {
             let Some(env) = config.environments.get(name) else {
                 continue;

@@ -1954,11 +1954,12 @@ fn nested_inventory(
                 };
                 config.environments.insert(name.clone(), env.clone());
                 config.environment_order.push(name.clone());
+                // The keys under the prefix, found in the ordered set (a filter over every key,
+                // per environment, was quadratic in the environments).
                 let prefix = format!("environments.{name}.");
                 config.explicit.extend(
-                    c.explicit
-                        .iter()
-                        .filter(|k| k.starts_with(&prefix))
+                    (c.explicit.range(prefix.clone()..))
+                        .take_while(|k| k.starts_with(&prefix))
                         .cloned(),
                 );
             }
