@@ -959,10 +959,16 @@ impl Resolver<'_> {
                     }
                 }
             }
+            // Not `..doc.clone()`: that copied the whole set (its generators' elements) once
+            // per generated Application, quadratic in the elements (10,000: 100 s).
             let child = Doc {
                 json: app,
                 generated: true,
-                ..doc.clone()
+                file: doc.file.clone(),
+                line: doc.line,
+                column: doc.column,
+                node: doc.node.clone(),
+                rendered: doc.rendered.clone(),
             };
             self.application(&child, &mut Vec::new());
         }
