@@ -266,3 +266,216 @@ fn renders_after_the_run_budget_are_reported_not_checked() {
         ]
     );
 }
+
+#[test]
+fn findings_over_the_limit_are_counted_once_each() {
+    // A policy's 50 set elements make one finding (only `msg` reaches it): the report holds 4
+    // findings. Under `limits.findings: 2` the sink counted every element it did not keep,
+    // and `findings-limit` said 51 were missing; 2 are.
+    let r = run(&[
+        "check",
+        "--format",
+        "json",
+        "fixtures/hostile/repos/findings-twice/deploy",
+    ]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let got: Vec<(String, String)> = (json["findings"].as_array().unwrap().iter())
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let pair = |r: &str, m: &str| (r.to_string(), m.to_string());
+    assert_eq!(
+        got,
+        vec![
+            pair(
+                "findings-limit",
+                "2 more findings were not kept: the run found more than 2 (limits.findings); the first 2 in report order are reported"
+            ),
+            pair("main.deny", "distinct 1"),
+            pair("main.deny", "distinct 2"),
+        ]
+    );
+    // Without the limit: the 4 findings, the 2 missing above among them.
+    let t = tempfile::tempdir().unwrap();
+    support::copy_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/hostile/repos/findings-twice"),
+        t.path(),
+    );
+    std::fs::create_dir_all(t.path().join(".git")).unwrap();
+    let cfg = t.path().join("chartgate.yaml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(&cfg, text.replace("limits: {findings: 2}\n", "")).unwrap();
+    let r = support::run_in(t.path(), &["check", "--format", "json", "deploy"]);
+    assert_eq!(r.code, Some(1), "{}", r.stderr);
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let messages: Vec<&str> = (json["findings"].as_array().unwrap().iter())
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "distinct 1",
+            "distinct 2",
+            "distinct 3",
+            "one finding, fifty elements"
+        ]
+    );
+}
+
+#[test]
+fn thousands_of_values_globs_end_at_the_run_budget() {
+    // A repository config listing 45 000 `values:` globs (each walking the service's 300
+    // folders, for every service) ran with no budget: the watchdog stopped the run after
+    // run-seconds + 5 s with no report. The expansion now checks the run's budgets.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let mut files: Vec<(String, String)> = vec![
+        (
+            "svc/Chart.yaml".into(),
+            "apiVersion: v2\nname: svc\nversion: 0.1.0\n".into(),
+        ),
+        (
+            "svc/templates/cm.yaml".into(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into(),
+        ),
+        (
+            "svc/chartgate.yaml".into(),
+            format!(
+                "environments:\n  dev:\n    values:\n{}",
+                "      - \"**/*.yaml\"\n".repeat(45_000)
+            ),
+        ),
+    ];
+    for i in 0..300 {
+        files.push((format!("svc/d{i}/v.yaml"), "a: 1\n".into()));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    support::write_tree(dir, &files);
+    let start = Instant::now();
+    let r = support::run_in(
+        dir,
+        &["check", "--format", "json", "--limit", "run-seconds=1", "."],
+    );
+    let r = finish(r, "values globs", start);
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            "chartgate: svc/chartgate.yaml:2:3: values glob `**/*.yaml` not expanded: run time exceeded: over the budget of 1s (limits.run-seconds)\n"
+        )
+    );
+}
+
+#[test]
+fn tens_of_thousands_of_environments_are_listed_in_linear_time() {
+    // 30 000 environments in one `chartgate.yaml` (0.8 MiB): merging and ordering their names
+    // compared each with every other, and the watchdog stopped the run with no report.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let envs: String = (0..30_000)
+        .map(|i| format!("  e{i}: {{namespace: n{i}}}\n"))
+        .collect();
+    support::write_tree(
+        dir,
+        &[
+            (
+                "svc/Chart.yaml",
+                "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
+            ),
+            (
+                "svc/templates/cm.yaml",
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+            ),
+            ("svc/chartgate.yaml", &format!("environments:\n{envs}")),
+        ],
+    );
+    let start = Instant::now();
+    let r = finish(
+        support::run_in(
+            dir,
+            &[
+                "check",
+                "--list",
+                "--format",
+                "json",
+                "--limit",
+                "run-seconds=20",
+                ".",
+            ],
+        ),
+        "30 000 environments",
+        start,
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let renders = json["renders"].as_array().unwrap();
+    assert_eq!(renders.len(), 30_000);
+    assert_eq!(
+        (&renders[29_999]["environment"], &renders[29_999]["source"]),
+        (&"e29999".into(), &"svc/chartgate.yaml:30001".into())
+    );
+}
+
+#[test]
+fn an_application_set_of_ten_thousand_elements_resolves_in_linear_time() {
+    // Each generated Application copied the whole ApplicationSet (its 10 000 list elements):
+    // quadratic, 100 s for the bound of 10 000 Applications, so the watchdog stopped the run
+    // with no report. Now every generated Application is resolved (its repository unmapped:
+    // one `unresolved-source` each).
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let elements: String = (0..10_000)
+        .map(|i| {
+            format!(
+                "      - a: \"{i}\"\n        b: \"{}{i}\"\n",
+                "y".repeat(200)
+            )
+        })
+        .collect();
+    let set = format!(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: many\n  namespace: argocd\n  labels: {{app.kubernetes.io/name: many, environment: dev, team: a}}\nspec:\n  generators:\n  - list:\n      elements:\n{elements}  template:\n    metadata:\n      name: 'x-{{{{a}}}}'\n    spec:\n      project: team-a\n      source:\n        repoURL: https://github.com/example/team-repo.git\n        targetRevision: HEAD\n        path: charts/x\n      destination:\n        name: in-cluster\n        namespace: x\n"
+    );
+    support::write_tree(dir, &[("apps/set.yaml", &set)]);
+    let start = Instant::now();
+    let r = finish(
+        support::run_in(
+            dir,
+            &[
+                "check",
+                "--format",
+                "json",
+                "--limit",
+                "run-seconds=20",
+                ".",
+            ],
+        ),
+        "10 000 generated Applications",
+        start,
+    );
+    // (`unresolved-source` is a warning.)
+    assert_eq!((r.code, r.stderr.as_str()), (Some(0), ""));
+    let json: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rules: Vec<&str> = (json["findings"].as_array().unwrap().iter())
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules.len(), 10_000);
+    assert!(rules.iter().all(|r| *r == "unresolved-source"), "{rules:?}");
+}

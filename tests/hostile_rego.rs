@@ -439,3 +439,48 @@ fn policy_print_output_never_reaches_stderr() {
         .collect();
     assert_eq!(rules, vec!["main.deny"]);
 }
+
+#[test]
+fn a_repository_with_megabytes_of_rego_is_refused_before_compiling() {
+    // 40 generated files of 19 000 rules each (35 MiB) compiled for 36 s into 2.4 GB before the
+    // first render, past run-seconds and near run-memory, held only by the watchdog. The
+    // repository's policies are bounded together (4 MiB): the fifth 0.9 MiB file crosses it.
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path();
+    let mut files: Vec<(String, String)> = vec![
+        ("chartgate.yaml".into(), "policies: [policies/]\n".into()),
+        (
+            "deploy/cm.yaml".into(),
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n".into(),
+        ),
+    ];
+    for f in 0..5 {
+        let rules: String = (0..19_000)
+            .map(|i| format!("deny contains \"m{i}\" if input.kind == \"K{i}\"\n"))
+            .collect();
+        files.push((
+            format!("policies/many{f}.rego"),
+            format!("package many{f}\n\nimport rego.v1\n\n{rules}"),
+        ));
+    }
+    let files: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    support::write_tree(dir, &files);
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    let start = Instant::now();
+    let r = finish(
+        support::run_in(dir, &["check", "--format", "json", "deploy"]),
+        "megabytes of Rego",
+        start,
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(2),
+            "",
+            "chartgate: policy error: policies/many4.rego: the repository's policies hold more than 4194304 bytes of Rego together (the bound on a pull request's policies)\n"
+        )
+    );
+}

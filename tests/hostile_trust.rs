@@ -1255,3 +1255,87 @@ fn a_repository_environment_cannot_take_the_platforms_destinations() {
     );
     assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
 }
+
+#[test]
+fn a_platform_clusters_rules_are_a_floor_for_its_environment() {
+    // `clusters.stage.rules: {values-unknown-key: error}` was no floor: a repository's
+    // `environments.stage.rules: {values-unknown-key: warning}` (above the rule's default) was
+    // accepted, and the Applications on cluster stage ran with `warning`; an exemption of it too.
+    let (_t, dir) = repo("loosen");
+    let p = format!(
+        "{}/{R}/platform/cluster-rules.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let cases = [
+        (
+            "environments:\n  stage:\n    rules: {values-unknown-key: warning}\n",
+            "4:13: environments.stage.rules.values-unknown-key: a repository config cannot lower the platform's severity of a rule (`warning` is below `error`)",
+        ),
+        (
+            "environments:\n  stage:\n    rules: {values-unknown-key: off}\n",
+            "4:13: environments.stage.rules.values-unknown-key: a repository config cannot turn off a rule under the platform config",
+        ),
+        // The platform allows version ranges at its top level, not on cluster stage.
+        (
+            "environments:\n  stage:\n    rules: {chart-source: {allow-version-ranges: true}}\n",
+            "4:13: environments.stage.rules.chart-source.allow-version-ranges: `true` would relax the rule the platform config checks (only the platform config may set it)",
+        ),
+        // Environment dev is on cluster shared (the platform's `environments.dev.cluster`).
+        (
+            "environments:\n  dev:\n    rules: {ignore-without-reason: warning}\n",
+            "4:13: environments.dev.rules.ignore-without-reason: a repository config cannot lower the platform's severity of a rule (`warning` is below `error`)",
+        ),
+        (
+            "exemptions:\n  - {rule: values-unknown-key, reason: x}\n",
+            "3:5: exemption for rule `values-unknown-key`: the platform config locks this rule (`lock-exemptions`, by default the rules it sets and its policies' rules); only the platform config may exempt from it",
+        ),
+    ];
+    for (cfg, msg) in cases {
+        svc_config_refused(&dir, &p, &format!("root: true\n{cfg}"), msg);
+    }
+    // As strict or stricter, and what the platform allows elsewhere, is accepted.
+    std::fs::write(
+        dir.join("svc/chartgate.yaml"),
+        "root: true\nrules:\n  chart-source: {allow-version-ranges: true}\nenvironments:\n  stage:\n    rules: {values-unknown-key: error}\n  dev:\n    rules: {ignore-without-reason: error, values-unknown-key: warning}\n",
+    )
+    .unwrap();
+    let r = run_in(
+        &dir,
+        &["check", "--platform-config", &p, "--format", "json", "svc"],
+    );
+    assert_eq!((r.code, r.stderr.as_str()), (Some(1), ""));
+}
+
+#[test]
+fn policy_test_runs_the_repositorys_tests_beside_the_platforms_policies() {
+    // With `--platform-config`, `policy test` ran the platform's own `_test.rego` files too
+    // (and a failing one failed the repository's run); README says the tested policies are
+    // loaded beside the platform's policies, which are not under test.
+    let (_t, dir) = repo("loosen");
+    write_tree(
+        &dir,
+        &[
+            (
+                "policies/team.rego",
+                "package team.owner\n\nimport rego.v1\n\ndeny contains \"no owner\" if not input.metadata.annotations.owner\n",
+            ),
+            (
+                "policies/team_test.rego",
+                "package team.owner_test\n\nimport rego.v1\n\ntest_owner if {\n\tcount(data.team.owner.deny) == 1 with input as {\"metadata\": {}}\n}\n\ntest_platform_beside if {\n\tcount(data.platform.labels.deny) == 1 with input as {\"metadata\": {\"name\": \"x\"}}\n}\n",
+            ),
+        ],
+    );
+    let p = format!("{}/{R}/platform/tested.yaml", env!("CARGO_MANIFEST_DIR"));
+    let r = run_in(
+        &dir,
+        &["policy", "test", "--platform-config", &p, "policies"],
+    );
+    assert_eq!(
+        (r.code, r.stdout.as_str(), r.stderr.as_str()),
+        (
+            Some(0),
+            "policies/team_test.rego:5: data.team.owner_test.test_owner: PASS\npolicies/team_test.rego:9: data.team.owner_test.test_platform_beside: PASS\n--------------------------------------------------------------------------------\nPASS: 2/2\n",
+            ""
+        )
+    );
+}

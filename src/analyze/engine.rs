@@ -2,7 +2,7 @@
 //! and the Rego policies (in parallel), applies severities, suppressions and exemptions in one
 //! sink, and returns sorted findings.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rayon::prelude::*;
 
@@ -99,8 +99,9 @@ impl<'a> RuleContext<'a> {
 pub trait Rule: Sync {
     /// The rule's metadata.
     fn info(&self) -> &'static RuleInfo;
-    /// Emits raw findings into `out`.
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>);
+    /// Emits raw findings into `out` ([`Sink::push`]: the rule's own sink, which keeps at
+    /// most `limits.findings` of them).
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>);
 }
 
 /// Convenience for rules: a raw finding at `node`.
@@ -127,8 +128,8 @@ pub const IGNORE_PREFIX: &str = "chartgate.io/ignore.";
 /// Builds resources over every document, runs all enabled built-in rules and the Rego policies
 /// of `settings.policies`, and passes every finding through one sink (severity overrides,
 /// suppression annotations, exemptions, locating). Findings come back sorted.
-/// One rule's findings, and why it did not run to the end (a crash, a spent budget).
-type RuleRun<'a> = (&'static RuleInfo, Vec<RawFinding<'a>>, Option<String>);
+/// One rule's sink, and why it did not run to the end (a crash, a spent budget).
+type RuleRun<'s> = (Sink<'s>, Option<String>);
 
 pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator) -> Vec<Finding> {
     let resources: Vec<Resource<'_>> = files
@@ -153,29 +154,25 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
         .filter(|r| level_for(r.info(), settings).is_some())
         .map(|r| {
             budget.run(|| {
-                let mut out = Vec::new();
+                let mut out = Sink::for_rule(settings, locator, r.info());
                 // Nothing to check (a run without plain manifests): nothing to report.
                 if !resources.is_empty()
                     && let Err(e) = crate::budget::check_time()
                 {
-                    return (
-                        r.info(),
-                        out,
-                        Some(format!("rule `{}` not run: {e}", r.info().id)),
-                    );
+                    return (out, Some(format!("rule `{}` not run: {e}", r.info().id)));
                 }
                 let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     r.check(&ctx, &mut out)
                 }));
                 if run.is_err() {
-                    out.clear();
+                    let out = Sink::for_rule(settings, locator, r.info());
                     let m = format!(
                         "rule `{}` crashed on this input; please report it",
                         r.info().id
                     );
-                    return (r.info(), out, Some(m));
+                    return (out, Some(m));
                 }
-                (r.info(), out, None)
+                (out, None)
             })
         })
         .collect();
@@ -184,7 +181,7 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
     }
     let mut sink = Sink::new(settings, locator);
     let first_file = files.first().map(|f| f.file.clone()).unwrap_or_default();
-    for (info, raws, failed) in per_rule {
+    for (out, failed) in per_rule {
         if let Some(message) = failed {
             // Last resort: a rule bug or a spent budget must not abort the run or hide the
             // other rules' findings.
@@ -198,17 +195,12 @@ pub fn analyze(files: &[SourceFile], settings: &Settings, locator: &dyn Locator)
                 },
             );
         }
-        for raw in raws {
-            sink.emit(info.id, info.default_severity, raw);
-        }
+        sink.absorb(out);
     }
     if let Some(policies) = &settings.policies {
         super::rego::findings::run_policies(policies, &resources, &first_file, &mut sink);
     }
-    let mut findings = sink.finish();
-    crate::model::finding::sort_findings(&mut findings);
-    findings.dedup();
-    findings
+    sink.finish_unique()
 }
 
 /// Rule id of the finding a Rego runtime error becomes (it cannot be turned off or suppressed:
@@ -227,16 +219,38 @@ pub const ENGINE_RULES: &[RuleInfo] = &[
     super::rules::run_stopped::RunStopped::INFO,
 ];
 
-/// The one place severities, suppressions and exemptions are applied: to the raw findings of
-/// rules and policies over resources ([`Sink::emit`]) and to the findings rules build already
-/// located outside the resource model ([`Sink::emit_located`], see [`sink_located`]).
-pub(crate) struct Sink<'s> {
+/// The one place severities, suppressions and exemptions are applied, and the one place
+/// `limits.findings` is: to the raw findings of rules (each rule writes into a sink of its own,
+/// [`Sink::push`]) and policies over resources ([`Sink::emit`]) and to the findings rules build
+/// already located outside the resource model ([`Sink::emit_located`], see [`sink_located`]).
+/// A sink keeps at most `limits.findings` findings, in the order they come; past that it keeps
+/// only each finding's fingerprint, so that what it did not keep is counted exactly: a finding
+/// found twice once, one equal to a kept finding not at all ([`Sink::finish_unique`]).
+pub struct Sink<'s> {
     pub(crate) settings: &'s Settings,
     locator: &'s dyn Locator,
     pub(crate) findings: Vec<Finding>,
-    /// `limits.findings`: findings past it are counted in `dropped`, not kept.
+    /// `limits.findings`: findings past it are counted, not kept.
     limit: usize,
-    dropped: u64,
+    /// The rule [`Sink::push`] emits for (a rule's own sink).
+    rule: Option<&'static RuleInfo>,
+    /// Fingerprints of the findings not kept ([`fingerprint`]).
+    over: HashSet<u128>,
+    /// How many findings were not kept, each time counted.
+    over_count: u64,
+}
+
+/// A finding's identity (128 bits of two SipHash runs over every field): two findings with the
+/// same fingerprint are taken as equal.
+fn fingerprint(f: &Finding) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let half = |seed: u8| {
+        let mut h = std::hash::DefaultHasher::new();
+        seed.hash(&mut h);
+        f.hash(&mut h);
+        h.finish()
+    };
+    (u128::from(half(0)) << 64) | u128::from(half(1))
 }
 
 impl<'s> Sink<'s> {
@@ -246,24 +260,63 @@ impl<'s> Sink<'s> {
             locator,
             findings: Vec::new(),
             limit: settings.limits.findings_kept(),
-            dropped: 0,
+            rule: None,
+            over: HashSet::new(),
+            over_count: 0,
         }
     }
 
-    /// The findings kept; the ones over `limits.findings` are counted for the run
+    /// The sink of one rule's run ([`Sink::push`]).
+    fn for_rule(settings: &'s Settings, locator: &'s dyn Locator, rule: &'static RuleInfo) -> Self {
+        Sink {
+            rule: Some(rule),
+            ..Sink::new(settings, locator)
+        }
+    }
+
+    /// A finding of this sink's rule with the rule's default severity (see [`Sink::emit`]).
+    pub fn push(&mut self, raw: RawFinding<'_>) {
+        if let Some(rule) = self.rule {
+            self.emit(rule.id, rule.default_severity, raw);
+        }
+    }
+
+    /// Keeps `f` while the sink holds fewer than `limits.findings`; else counts it.
+    fn keep(&mut self, f: Finding) {
+        if self.findings.len() < self.limit {
+            self.findings.push(f);
+        } else {
+            self.over.insert(fingerprint(&f));
+            self.over_count += 1;
+        }
+    }
+
+    /// Takes a rule's sink after what this one holds: its findings in order (as far as the
+    /// limit goes) and what it did not keep.
+    fn absorb(&mut self, other: Sink<'_>) {
+        for f in other.findings {
+            self.keep(f);
+        }
+        self.over.extend(other.over);
+        self.over_count += other.over_count;
+    }
+
+    /// The findings kept, in order; each one not kept is counted for the run
     /// ([`super::rules::findings_limit`]).
     fn finish(self) -> Vec<Finding> {
-        super::rules::findings_limit::note_dropped(self.dropped);
+        super::rules::findings_limit::note_dropped(self.over_count);
         self.findings
     }
 
-    /// Whether the sink is full: the finding about to be kept is counted instead.
-    fn full(&mut self) -> bool {
-        let full = self.findings.len() >= self.limit;
-        if full {
-            self.dropped += 1;
-        }
-        full
+    /// The findings kept, sorted, each once; the distinct ones not kept, and not equal to a kept
+    /// one, are counted for the run: exactly what the report misses.
+    fn finish_unique(mut self) -> Vec<Finding> {
+        crate::model::finding::sort_findings(&mut self.findings);
+        self.findings.dedup();
+        let kept: HashSet<u128> = self.findings.iter().map(fingerprint).collect();
+        let missing = self.over.iter().filter(|f| !kept.contains(*f)).count();
+        super::rules::findings_limit::note_dropped(missing as u64);
+        self.findings
     }
 
     /// The configured severity of rule `id`, else `default`; None when the rule is `off`.
@@ -306,7 +359,7 @@ impl<'s> Sink<'s> {
             );
         }
         let reference = raw.resource.reference();
-        if self.exempted(id, Some(&reference)) || self.full() {
+        if self.exempted(id, Some(&reference)) {
             return;
         }
         let (location, mut related) = self.locator.locate(raw.resource, raw.node, raw.focus);
@@ -315,7 +368,7 @@ impl<'s> Sink<'s> {
             message = format!("{message}: also defined at {}:{}", at.file, at.line);
             related.push(("also defined here".to_string(), at));
         }
-        self.findings.push(
+        self.keep(
             Finding::new(id, raw.severity.unwrap_or(level), message, location)
                 .with_resource(reference)
                 .with_related(related)
@@ -333,11 +386,11 @@ impl<'s> Sink<'s> {
         let Some(level) = self.level(&finding.rule, finding.severity) else {
             return;
         };
-        if self.exempted(&finding.rule, finding.resource.as_ref()) || self.full() {
+        if self.exempted(&finding.rule, finding.resource.as_ref()) {
             return;
         }
         finding.severity = level;
-        self.findings.push(finding);
+        self.keep(finding);
     }
 
     /// An error finding nothing can suppress (a crashed rule, a failing policy).

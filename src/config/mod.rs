@@ -639,9 +639,12 @@ pub fn merge(parent: Config, child: Config) -> Config {
     }
 }
 
+/// `a` then the entries of `b` it lacks, in order. Linear: a repository config may list tens
+/// of thousands of environments (`contains` per entry took minutes).
 fn add_unique(mut a: Vec<String>, b: Vec<String>) -> Vec<String> {
+    let mut seen: std::collections::HashSet<String> = a.iter().cloned().collect();
     for x in b {
-        if !a.contains(&x) {
+        if seen.insert(x.clone()) {
             a.push(x);
         }
     }
@@ -979,7 +982,8 @@ fn parse_file(text: &str, path: &Path, confined: bool) -> Result<Config, ConfigE
                             _ => {}
                         }
                     }
-                    if !c.environment_order.contains(&name) {
+                    // (`environment_order` lists the names `environments` holds.)
+                    if !c.environments.contains_key(&name) {
                         c.environment_order.push(name.clone());
                     }
                     c.environments.insert(name, e);

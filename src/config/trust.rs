@@ -71,6 +71,9 @@ fn locked_by(p: &Config, id: &str) -> bool {
         None => {
             p.rules.contains_key(id)
                 || p.environments.values().any(|e| e.rules.contains_key(id))
+                || p.clusters
+                    .values()
+                    .any(|c| c.settings.rules.contains_key(id))
                 || PLATFORM_POLICY_RULES.read().is_ok_and(|g| g.contains(id))
         }
     }
@@ -145,9 +148,40 @@ const RELAXING_OPTIONS: &[(&str, &str, bool, bool)] = &[
     ("timezone", "require-cronjob-timezone", false, false),
 ];
 
-/// The platform's setting of a rule in environment `env` (its environment's over its top level).
-fn platform_setting(p: &Config, id: &str, env: Option<&str>) -> RuleSetting {
-    p.rule_setting(id, env)
+/// The settings of the platform's clusters whose Argo CD Applications belong to environment
+/// `env`: a `clusters:` entry mapping to it (its `environment:`, else its name), or the cluster
+/// the platform's environment `env` names. An Application there runs with the cluster's
+/// settings, under the environment's own (see `discover::argocd`).
+fn platform_clusters<'a>(p: &'a Config, env: &'a str) -> impl Iterator<Item = &'a Environment> {
+    let placed = p.environments.get(env).and_then(|e| e.cluster.as_deref());
+    (p.clusters.iter())
+        .filter(move |(k, c)| {
+            c.environment.as_deref().unwrap_or(k.as_str()) == env || placed == Some(k.as_str())
+        })
+        .map(|(_, c)| &c.settings)
+}
+
+/// The platform's settings of a rule in environment `env`, as the environment's renders run
+/// with it: its top level, under each cluster of the environment ([`platform_clusters`]) its
+/// `rules:`, under the environment's own. One per such cluster (else one): a repository config
+/// is held to each.
+fn platform_settings(p: &Config, id: &str, env: Option<&str>) -> Vec<RuleSetting> {
+    let top = p.rule_setting(id, None);
+    let own = |s: RuleSetting| match env.and_then(|e| p.environments.get(e)?.rules.get(id)) {
+        Some(over) => s.overlay(over),
+        None => s,
+    };
+    let mut out: Vec<RuleSetting> = (env.into_iter())
+        .flat_map(|e| platform_clusters(p, e))
+        .map(|c| match c.rules.get(id) {
+            Some(r) => own(top.overlay(r)),
+            None => own(top.clone()),
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(own(top));
+    }
+    out
 }
 
 /// Checks repository rule settings `rules` (top level, or environment `env`'s) against the
@@ -172,40 +206,53 @@ fn check_rules(
                 ),
             ));
         }
-        let plat = platform_setting(p, id, env);
-        let (floor, whose) = match plat.level {
-            Some(Level::On(f)) => (Some(f), "the platform's severity of a rule"),
-            Some(Level::Off) => (None, ""),
-            None => (
-                default_severity(id),
-                "a rule below its default severity, which applies as the platform config does not set it",
+        for plat in platform_settings(p, id, env) {
+            check_rule(repo, &key, id, s, &plat)?;
+        }
+    }
+    Ok(())
+}
+
+/// Repository setting `s` of rule `id` (at `key`) against one platform setting of it.
+fn check_rule(
+    repo: &Config,
+    key: &str,
+    id: &str,
+    s: &RuleSetting,
+    plat: &RuleSetting,
+) -> Result<(), ConfigError> {
+    let (floor, whose) = match plat.level {
+        Some(Level::On(f)) => (Some(f), "the platform's severity of a rule"),
+        Some(Level::Off) => (None, ""),
+        None => (
+            default_severity(id),
+            "a rule below its default severity, which applies as the platform config does not set it",
+        ),
+    };
+    if let (Some(Level::On(mine)), Some(floor)) = (s.level, floor)
+        && mine < floor
+    {
+        return Err(error(
+            repo,
+            key,
+            format!(
+                "{key}: a repository config cannot lower {whose} (`{}` is below `{}`)",
+                mine.as_str(),
+                floor.as_str()
             ),
-        };
-        if let (Some(Level::On(mine)), Some(floor)) = (s.level, floor)
-            && mine < floor
-        {
+        ));
+    }
+    for (rule, option, relaxing, default) in RELAXING_OPTIONS {
+        let mine = s.options.get(*option).and_then(|v| v.as_bool());
+        let theirs = (plat.options.get(*option).and_then(|v| v.as_bool())).unwrap_or(*default);
+        if id == *rule && mine == Some(*relaxing) && theirs != *relaxing {
             return Err(error(
                 repo,
-                &key,
+                key,
                 format!(
-                    "{key}: a repository config cannot lower {whose} (`{}` is below `{}`)",
-                    mine.as_str(),
-                    floor.as_str()
+                    "{key}.{option}: `{relaxing}` would relax the rule the platform config checks (only the platform config may set it)"
                 ),
             ));
-        }
-        for (rule, option, relaxing, default) in RELAXING_OPTIONS {
-            let mine = s.options.get(*option).and_then(|v| v.as_bool());
-            let theirs = (plat.options.get(*option).and_then(|v| v.as_bool())).unwrap_or(*default);
-            if id == rule && mine == Some(*relaxing) && theirs != *relaxing {
-                return Err(error(
-                    repo,
-                    &key,
-                    format!(
-                        "{key}.{option}: `{relaxing}` would relax the rule the platform config checks (only the platform config may set it)"
-                    ),
-                ));
-            }
         }
     }
     Ok(())
@@ -411,9 +458,7 @@ fn check_environment(
         // An environment the platform names only as a cluster's (`clusters: {prod: {environment:
         // prod, pin-digests: true}}`): the Applications there take the cluster's settings under
         // the repository's environment of that name.
-        None => (p.clusters.iter())
-            .filter(|(k, c)| c.environment.as_deref().unwrap_or(k.as_str()) == name)
-            .try_for_each(|(_, c)| check_floor(repo, name, env, &c.settings)),
+        None => platform_clusters(p, name).try_for_each(|c| check_floor(repo, name, env, c)),
     }
 }
 
@@ -711,7 +756,8 @@ pub fn policy_rule_floors(
             let Some(Level::On(mine)) = mine.and_then(|s| s.level) else {
                 continue;
             };
-            if platform_setting(&p, id, env).level.is_none() && mine < *default {
+            let unset = (platform_settings(&p, id, env).iter()).all(|s| s.level.is_none());
+            if unset && mine < *default {
                 return Err(error(
                     config,
                     &key,

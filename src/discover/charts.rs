@@ -856,6 +856,15 @@ fn expand_unconfined(
     env: &str,
     service: &str,
 ) -> Result<Vec<PathBuf>, String> {
+    // A repository config may name thousands of globs, each walking the tree, for every
+    // service: the run's budgets bound them (a clock read per glob, a ticker over the walk).
+    let spent = |e: crate::budget::Exceeded| {
+        format!(
+            "values glob `{}` not expanded: {e}",
+            crate::confine::excerpt(pattern, 80)
+        )
+    };
+    crate::budget::check_time().map_err(spent)?;
     let pattern = pattern
         .replace("{chart}", chart)
         .replace("{env}", env)
@@ -892,6 +901,7 @@ fn expand_unconfined(
         .and_then(crate::model::glob::compile)
         .map_err(|e| format!("invalid values glob `{pattern}`: {}", e.kind()))?;
     let mut out = Vec::new();
+    let mut ticker = crate::budget::Ticker::default();
     if root.is_dir() {
         for e in walkdir::WalkDir::new(&root)
             .max_depth(rest.len().max(1) + 8)
@@ -899,6 +909,7 @@ fn expand_unconfined(
             .into_iter()
             .filter_map(Result::ok)
         {
+            ticker.tick().map_err(spent)?;
             if e.file_type().is_file()
                 && let Ok(rel) = e.path().strip_prefix(&root)
                 && glob.is_match(rel)
@@ -1005,11 +1016,8 @@ fn environments_of(
         .unwrap_or_else(|| "the config".into());
     if !config.environments.is_empty() {
         let mut names: Vec<&String> = config.environment_order.iter().collect();
-        for n in config.environments.keys() {
-            if !names.contains(&n) {
-                names.push(n);
-            }
-        }
+        let ordered: BTreeSet<&String> = names.iter().copied().collect();
+        names.extend(config.environments.keys().filter(|n| !ordered.contains(n)));
         for name in names {
             let Some(env) = config.environments.get(name) else {
                 continue;

@@ -47,7 +47,7 @@ pub struct ResourceRef {
     pub namespace: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Finding {
     /// Stable kebab-case rule id (built-in) or the Rego rule's id.
     pub rule: String,

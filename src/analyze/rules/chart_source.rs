@@ -56,7 +56,7 @@ crate::declare_rule! {
 
 use std::path::{Path, PathBuf};
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, level_for, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, level_for, raw};
 use crate::analyze::model::{Resource, scalar_text};
 use crate::analyze::settings::Settings;
 use crate::model::{Finding, Location};
@@ -148,7 +148,7 @@ impl Rule for ChartSource {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let registries = Registries::new(&ctx.settings.chart_registries);
         let ranges_ok = ctx
             .option(Self::INFO.id, ALLOW_RANGES)
@@ -195,7 +195,7 @@ fn check_source<'a>(
     source: &'a Node,
     registries: &Registries,
     ranges_ok: bool,
-    out: &mut Vec<RawFinding<'a>>,
+    out: &mut Sink<'_>,
 ) {
     let chart_node = source.get("chart");
     let chart = chart_node

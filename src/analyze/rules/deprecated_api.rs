@@ -30,7 +30,7 @@ crate::declare_rule! {
     pub struct DeprecatedApi { id: "deprecated-api", severity: Error, summary: "No API removed in (error) or deprecated by (warning) the environment's Kubernetes version; the chart's kubeVersion admits it." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::kube::{deprecations, minor_of};
 use crate::model::Severity;
 
@@ -38,7 +38,7 @@ impl Rule for DeprecatedApi {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let version = &ctx.settings.kube.version;
         let env = minor_of(version);
         for r in ctx.resources {

@@ -1,8 +1,11 @@
 //! `findings-limit`: a run found more than `limits.findings` findings.
 //!
-//! Not a check over resources. Each analysis keeps at most `limits.findings` findings (its
-//! sink counts the rest, [`note_dropped`]); the run keeps the first `limits.findings` of its
-//! sorted findings ([`cap`]) and reports how many it did not keep with one error finding
+//! Not a check over resources. The cap applies where findings are made: each rule writes into
+//! a sink of its own, and each analysis into one, that keeps at most `limits.findings` findings
+//! (`analyze::engine::Sink`) and counts the rest by fingerprint, so a finding found twice, or
+//! equal to one kept, is not counted as missing ([`note_dropped`]); the run keeps the first
+//! `limits.findings` of its sorted findings ([`cap`]) and reports how many it did not keep
+//! (exactly the findings the report would have held without the limit) with one error finding
 //! nothing can turn off, exempt or baseline. Which findings are kept does not depend on the
 //! order analyses finish in: each analysis keeps its first ones in its own (fixed) order, and the
 //! run the first ones in report order.

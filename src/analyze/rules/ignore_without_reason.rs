@@ -26,13 +26,13 @@ crate::declare_rule! {
     pub struct IgnoreWithoutReason { id: "ignore-without-reason", severity: Warning, summary: "A chartgate.io/ignore.<rule> annotation gives a non-empty reason." }
 }
 
-use crate::analyze::engine::{IGNORE_PREFIX, RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{IGNORE_PREFIX, Rule, RuleContext, Sink, raw};
 
 impl Rule for IgnoreWithoutReason {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         for r in ctx.resources {
             for (key, node) in &r.annotations {
                 let Some(rule) = key.strip_prefix(IGNORE_PREFIX) else {

@@ -27,14 +27,14 @@ crate::declare_rule! {
     pub struct ImageRegistry { id: "image-registry", severity: Error, summary: "Every image comes from an allowed registry (default: the shared ECR)." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::image::ImageRef;
 
 impl Rule for ImageRegistry {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let registries = crate::analyze::globs::RegistryGlobs::compiled(&ctx.settings.registries);
         let allowed = |img: &ImageRef| registries.allows(&img.registry, &img.repository);
         for r in ctx.resources {

@@ -21,14 +21,14 @@ crate::declare_rule! {
     pub struct ImageTagPinned { id: "image-tag-pinned", severity: Error, summary: "No :latest or missing tag; a sha256 digest where the environment requires it." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::image::ImageRef;
 
 impl Rule for ImageTagPinned {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         for r in ctx.resources {
             for c in &r.containers {
                 let Some(node) = c.node.get("image") else {

@@ -33,7 +33,7 @@ crate::declare_rule! {
     pub struct IngressHostZone { id: "ingress-host-zone", severity: Error, summary: "Every exposed hostname matches an allowed pattern (default *.{cluster}.idp.jppol.dk)." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::hosts::{expand_pattern, host_covers, host_matches};
 use crate::analyze::model::Resource;
 use crate::model::Severity;
@@ -150,7 +150,7 @@ impl Rule for IngressHostZone {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let s = ctx.settings;
         let patterns: Vec<String> = s
             .hosts

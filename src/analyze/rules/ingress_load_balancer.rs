@@ -51,7 +51,7 @@ crate::declare_rule! {
     pub struct IngressLoadBalancer { id: "ingress-load-balancer", severity: Error, summary: "Ingresses use one of the environment's shared load balancers; no Service of type LoadBalancer." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::model::Resource;
 use crate::config::LoadBalancer;
 use crate::yaml::Node;
@@ -90,7 +90,7 @@ impl Rule for IngressLoadBalancer {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let lbs = &ctx.settings.load_balancers;
         for r in ctx.resources {
             if r.is("", "Service") {

@@ -28,13 +28,13 @@ crate::declare_rule! {
 
 use std::collections::HashMap;
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 
 impl Rule for ManifestValidity {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         // One render is one unit. Plain manifests: one directory is one unit (what
         // `kubectl apply -f DIR` or an Argo CD directory source deploys together); two
         // directories are independent apps that may each define an object of the same name

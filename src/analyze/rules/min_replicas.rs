@@ -32,14 +32,14 @@ crate::declare_rule! {
     pub struct MinReplicas { id: "min-replicas", severity: Error, summary: "Non-singleton workloads run at least the environment's min-replicas pods." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::scaling::{Singletons, autoscalers_of, workload_kind};
 
 impl Rule for MinReplicas {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let Some(min) = ctx.settings.min_replicas.map(i64::from) else {
             return;
         };

@@ -50,7 +50,7 @@ crate::declare_rule! {
     pub struct PodSecurity { id: "pod-security", severity: Error, summary: "Pod templates meet the environment's Pod Security Standards level (baseline or restricted) as its Kubernetes version enforces it." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::kube::{PodSecurityLevel, minor_of};
 use crate::analyze::model::{Container, Resource, scalar_text};
 use crate::yaml::Node;
@@ -59,7 +59,7 @@ impl Rule for PodSecurity {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let kube = &ctx.settings.kube;
         let v = minor_of(&kube.version);
         for r in ctx.resources {
@@ -138,13 +138,13 @@ fn sysctl_allowed(name: &str, v: (u64, u64)) -> bool {
     .any(|(since, names)| v >= *since && names.contains(&name))
 }
 
-struct Checker<'a, 'o> {
+struct Checker<'a, 'o, 's> {
     r: &'a Resource<'a>,
     spec: &'a Node,
     path: &'static str,
     version: (u64, u64),
     level: PodSecurityLevel,
-    out: &'o mut Vec<RawFinding<'a>>,
+    out: &'o mut Sink<'s>,
 }
 
 /// The value of a field: strings as written, numbers and booleans as text.
@@ -152,7 +152,7 @@ fn text(n: Option<&Node>) -> Option<String> {
     n.and_then(scalar_text)
 }
 
-impl<'a> Checker<'a, '_> {
+impl<'a> Checker<'a, '_, '_> {
     fn at_least(&self, major: u64, minor: u64) -> bool {
         self.version >= (major, minor)
     }

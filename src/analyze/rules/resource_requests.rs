@@ -40,7 +40,7 @@ crate::declare_rule! {
     pub struct ResourceRequests { id: "resource-requests", severity: Error, summary: "Every container has CPU and memory requests and a memory limit, requests within limits." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::model::scalar_text;
 use crate::analyze::quantity::Quantity;
 
@@ -48,7 +48,7 @@ impl Rule for ResourceRequests {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         for r in ctx.resources {
             for c in &r.containers {
                 // Ephemeral containers cannot declare resources (the API forbids it).
@@ -59,10 +59,7 @@ impl Rule for ResourceRequests {
                 let at = resources.unwrap_or(c.node);
                 let get =
                     |section: &str, res: &str| resources.and_then(|n| n.get_path(&[section, res]));
-                let parsed = |section: &str,
-                              res: &str,
-                              out: &mut Vec<RawFinding<'a>>|
-                 -> Option<Quantity> {
+                let parsed = |section: &str, res: &str, out: &mut Sink<'_>| -> Option<Quantity> {
                     let node = get(section, res)?;
                     let field = Some(format!("{}.resources.{section}.{res}", c.path));
                     let Some(text) = scalar_text(node) else {

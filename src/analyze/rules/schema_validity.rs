@@ -45,7 +45,7 @@ crate::declare_rule! {
     pub struct SchemaValidity { id: "schema-validity", severity: Error, summary: "Every object matches the schema of its kind for the environment's Kubernetes version (strict: no unknown fields)." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::kube::{crds, schemas};
 use crate::model::Severity;
 use jsonschema::error::ValidationErrorKind as K;
@@ -59,7 +59,7 @@ impl Rule for SchemaValidity {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let version = &ctx.settings.kube.version;
         let mut custom = crds::CrdSchemas::new(
             ctx.resources,

@@ -44,7 +44,7 @@ crate::declare_rule! {
     pub struct SingletonReplicas { id: "singleton-replicas", severity: Error, summary: "A singleton workload has at most one replica, a Recreate strategy and no autoscaler above 1." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::scaling::{Singletons, autoscalers_of, workload_kind};
 use crate::yaml::Node;
 
@@ -52,7 +52,7 @@ impl Rule for SingletonReplicas {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let singletons = Singletons::new(ctx.settings);
         for r in ctx.resources {
             let Some(kind) = workload_kind(r).filter(|_| singletons.marks(r)) else {

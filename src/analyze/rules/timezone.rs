@@ -49,7 +49,7 @@ crate::declare_rule! {
 use crate::analyze::cron::{
     Dialect, valid_go_duration, valid_timezone, validate_schedule, validate_schedule_as,
 };
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::model::Resource;
 use crate::model::Severity;
 use crate::yaml::Node;
@@ -58,7 +58,7 @@ impl Rule for Timezone {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let require = ctx
             .option(Self::INFO.id, "require-cronjob-timezone")
             .and_then(|v| v.as_bool())
@@ -179,7 +179,7 @@ fn missing_zone<'a>(
     field: String,
     message: String,
     require: bool,
-    out: &mut Vec<RawFinding<'a>>,
+    out: &mut Sink<'_>,
 ) {
     let mut f = raw(r, node, Some(field), message);
     if !require {
@@ -194,7 +194,7 @@ fn zone_field<'a>(
     spec: &'a Node,
     key: &str,
     field: &str,
-    out: &mut Vec<RawFinding<'a>>,
+    out: &mut Sink<'_>,
 ) -> bool {
     let Some(tz) = spec.get(key).filter(|n| !n.is_null()) else {
         return false;
@@ -215,7 +215,7 @@ fn zone_field<'a>(
 }
 
 /// Argo Workflows `CronWorkflow`.
-fn check_cron_workflow<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<RawFinding<'a>>) {
+fn check_cron_workflow<'a>(r: &'a Resource<'a>, require: bool, out: &mut Sink<'_>) {
     let Some(spec) = r.node.get("spec") else {
         return;
     };
@@ -286,7 +286,7 @@ fn check_cron_workflow<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<Raw
 }
 
 /// Argo Events `EventSource` calendars.
-fn check_calendars<'a>(r: &'a Resource<'a>, require: bool, out: &mut Vec<RawFinding<'a>>) {
+fn check_calendars<'a>(r: &'a Resource<'a>, require: bool, out: &mut Sink<'_>) {
     let Some(calendars) = r
         .node
         .get_path(&["spec", "calendar"])

@@ -43,7 +43,7 @@ crate::declare_rule! {
     pub struct TlsHosts { id: "tls-hosts", severity: Error, summary: "Every host an Ingress or Gateway API route serves is covered by a certificate." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::hosts::{host_matches, normalise_host};
 use crate::analyze::model::{Resource, scalar_text};
 use crate::analyze::rules::ingress_load_balancer::is_ingress;
@@ -80,7 +80,7 @@ impl Rule for TlsHosts {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         let gateways: Vec<&Resource<'a>> = ctx
             .resources
             .iter()
@@ -102,7 +102,7 @@ fn seq(n: Option<&Node>) -> &[Node] {
     n.and_then(Node::as_seq).unwrap_or_default()
 }
 
-fn check_ingress<'a>(r: &'a Resource<'a>, out: &mut Vec<RawFinding<'a>>) {
+fn check_ingress<'a>(r: &'a Resource<'a>, out: &mut Sink<'_>) {
     if r.annotation(CERTIFICATE_ARN)
         .is_some_and(|a| !a.trim().is_empty())
     {
@@ -143,7 +143,7 @@ struct ParentRef<'a> {
     port: Option<String>,
 }
 
-fn check_route<'a>(r: &'a Resource<'a>, gateways: &[&Resource<'a>], out: &mut Vec<RawFinding<'a>>) {
+fn check_route<'a>(r: &'a Resource<'a>, gateways: &[&Resource<'a>], out: &mut Sink<'_>) {
     let spec = r.node.get("spec");
     let parents: Vec<ParentRef<'a>> = seq(spec.and_then(|s| s.get("parentRefs")))
         .iter()

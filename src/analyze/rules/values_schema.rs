@@ -31,7 +31,7 @@ crate::declare_rule! {
     pub struct ValuesSchema { id: "values-schema", severity: Error, summary: "Merged values per environment meet the chart's values.schema.json and the config's values-schema contracts." }
 }
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext};
+use crate::analyze::engine::{Rule, RuleContext, Sink};
 use crate::model::value::{Map, Origin, Value};
 use crate::model::{Finding, Location};
 use crate::render::chart::Chart;
@@ -44,7 +44,7 @@ impl Rule for ValuesSchema {
         &Self::INFO
     }
     /// Manifests carry no values: the chart pipeline calls [`check_values`] per render.
-    fn check<'a>(&self, _ctx: &RuleContext<'a>, _out: &mut Vec<RawFinding<'a>>) {}
+    fn check<'a>(&self, _ctx: &RuleContext<'a>, _out: &mut Sink<'_>) {}
 }
 
 /// One schema violation of merged values.

@@ -43,7 +43,7 @@ crate::declare_rule! {
 
 use std::path::{Path, PathBuf};
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext};
+use crate::analyze::engine::{Rule, RuleContext, Sink};
 use crate::analyze::values_keys::{Known, of_chart, suggest};
 use crate::model::{Finding, Location, Severity};
 use crate::render::chart::Chart;
@@ -54,7 +54,7 @@ impl Rule for ValuesUnknownKey {
         &Self::INFO
     }
     /// Manifests carry no values files: the chart pipeline calls [`findings`] per render.
-    fn check<'a>(&self, _ctx: &RuleContext<'a>, _out: &mut Vec<RawFinding<'a>>) {}
+    fn check<'a>(&self, _ctx: &RuleContext<'a>, _out: &mut Sink<'_>) {}
 }
 
 /// The unknown keys of `values_files` (an environment's, in order) for `chart` (after

@@ -932,10 +932,16 @@ impl Resolver<'_> {
                     self.generated.insert(key.clone(), first);
                 }
             }
+            // Not `..doc.clone()`: that copied the whole set (its generators' elements) once
+            // per generated Application, quadratic in the elements (10,000: 100 s).
             let child = Doc {
                 json: app,
                 generated: true,
-                ..doc.clone()
+                file: doc.file.clone(),
+                line: doc.line,
+                column: doc.column,
+                node: doc.node.clone(),
+                rendered: doc.rendered.clone(),
             };
             self.application(&child, &mut Vec::new());
         }
@@ -1990,11 +1996,12 @@ fn nested_inventory(
                 };
                 config.environments.insert(name.clone(), env.clone());
                 config.environment_order.push(name.clone());
+                // The keys under the prefix, found in the ordered set (a filter over every key,
+                // per environment, was quadratic in the environments).
                 let prefix = format!("environments.{name}.");
                 config.explicit.extend(
-                    c.explicit
-                        .iter()
-                        .filter(|k| k.starts_with(&prefix))
+                    (c.explicit.range(prefix.clone()..))
+                        .take_while(|k| k.starts_with(&prefix))
                         .cloned(),
                 );
             }
