@@ -83,7 +83,7 @@ crate::declare_rule! {
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use crate::analyze::engine::{RawFinding, Rule, RuleContext, raw};
+use crate::analyze::engine::{Rule, RuleContext, Sink, raw};
 use crate::analyze::kube::names;
 use crate::analyze::model::{Resource, scalar_text};
 use crate::yaml::Node;
@@ -92,7 +92,7 @@ impl Rule for ApiValidation {
     fn info(&self) -> &'static crate::analyze::registry::RuleInfo {
         &Self::INFO
     }
-    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Vec<RawFinding<'a>>) {
+    fn check<'a>(&self, ctx: &RuleContext<'a>, out: &mut Sink<'_>) {
         for r in ctx.resources {
             let mut c = Checker { r, out };
             c.object_meta();
@@ -187,12 +187,12 @@ fn quoted(s: &str) -> String {
     format!("`{}`", crate::confine::excerpt(s, 80))
 }
 
-struct Checker<'a, 'o> {
+struct Checker<'a, 'o, 's> {
     r: &'a Resource<'a>,
-    out: &'o mut Vec<RawFinding<'a>>,
+    out: &'o mut Sink<'s>,
 }
 
-impl<'a> Checker<'a, '_> {
+impl<'a> Checker<'a, '_, '_> {
     fn push(&mut self, node: &'a Node, field: String, message: String) {
         self.out.push(raw(self.r, node, Some(field), message));
     }
