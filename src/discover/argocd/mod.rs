@@ -144,6 +144,21 @@ struct Doc {
 }
 
 impl Doc {
+    /// An Application generated from the ApplicationSet this document holds (read under its
+    /// template). Not `..self.clone()`: that would copy the whole set (its generators'
+    /// elements) once per generated Application, quadratic in the elements (10,000: 100 s).
+    fn generated(&self, json: Value) -> Doc {
+        Doc {
+            json,
+            generated: true,
+            file: self.file.clone(),
+            line: self.line,
+            column: self.column,
+            node: self.node.clone(),
+            rendered: self.rendered.clone(),
+        }
+    }
+
     /// Line and column of `field` (`spec.generators[0].git`) in the document's file: the key
     /// of the deepest part of the path present there (a missing field: the map that lacks it),
     /// else the document's start.
@@ -477,8 +492,9 @@ struct Owner {
     /// The Application that runs: the generated one, or — taking over an existing Application
     /// with `ignoreApplicationDifferences` — a mix of both ([`takeover::effective`]).
     app: Value,
-    /// The set's document (a generated Application is read under its template).
-    doc: Doc,
+    /// The set's document (a generated Application is read under its template), shared by
+    /// every Application the set generates (a copy each was quadratic in its elements).
+    doc: Arc<Doc>,
 }
 
 /// The namespace an Application lives in, as Argo CD's control plane sees it: none is the
@@ -866,6 +882,7 @@ impl Resolver<'_> {
         let owner = (set_ns.clone(), name.clone());
         let (line, column) = doc.field_at(Some("spec.template.metadata.name"));
         let shown = display_path(&doc.file, self.opts.cwd);
+        let set_doc = Arc::new(doc.clone());
         for mut app in x.applications {
             // Argo CD's createOrUpdateInCluster: an Application another ApplicationSet already
             // controls fails SetControllerReference (already owned); the first set keeps it.
@@ -922,7 +939,7 @@ impl Resolver<'_> {
                         },
                         generated: app.clone(),
                         app: app.clone(),
-                        doc: doc.clone(),
+                        doc: set_doc.clone(),
                     };
                     // A plain Application of that name resolved before: the set takes it over
                     // (resolution starts again knowing it).
@@ -932,17 +949,7 @@ impl Resolver<'_> {
                     self.generated.insert(key.clone(), first);
                 }
             }
-            // Not `..doc.clone()`: that copied the whole set (its generators' elements) once
-            // per generated Application, quadratic in the elements (10,000: 100 s).
-            let child = Doc {
-                json: app,
-                generated: true,
-                file: doc.file.clone(),
-                line: doc.line,
-                column: doc.column,
-                node: doc.node.clone(),
-                rendered: doc.rendered.clone(),
-            };
+            let child = doc.generated(app);
             self.application(&child, &mut Vec::new());
         }
     }
@@ -1122,11 +1129,7 @@ impl Resolver<'_> {
                 // The generated spec runs in its place: resolved here when the set that owns
                 // the name is expanded later, or only through this Application (a set that
                 // manages its own root).
-                let child = Doc {
-                    json: owner.app,
-                    generated: true,
-                    ..owner.doc
-                };
+                let child = owner.doc.generated(owner.app);
                 self.application(&child, chain);
                 return;
             }
