@@ -445,3 +445,45 @@ fn readme_config_example_is_valid() {
     assert_eq!(c.clusters.len(), 2);
     assert_eq!(c.repos.len(), 1);
 }
+
+#[test]
+fn a_folder_the_walk_cannot_enter_is_reported_and_the_rest_is_checked() {
+    // A path past PATH_MAX (24 folders of 200 characters): the walk cannot enter its end. It
+    // stopped the whole run with an empty location; now it is reported (exit 2) and every other
+    // file is checked.
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::create_dir_all(d.join(".git")).unwrap();
+    std::fs::write(
+        d.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata: {a: b}\n",
+    )
+    .unwrap();
+    let name = "d".repeat(200);
+    // No system call takes a path that long: a chain made where paths are short is moved under
+    // a folder whose own path still fits.
+    let deep = (0..18).fold(d.to_path_buf(), |p, _| p.join(&name));
+    std::fs::create_dir_all(&deep).unwrap();
+    let chain = (0..5).fold(d.join("chain"), |p, _| p.join(&name));
+    std::fs::create_dir_all(&chain).unwrap();
+    std::fs::write(chain.join("x.yaml"), "kind: ConfigMap\n").unwrap();
+    std::fs::rename(d.join("chain"), deep.join("chain")).unwrap();
+    let r = support::run_in(d, &["check", "--format", "json", "--color", "never", "."]);
+    assert_eq!(r.code(), 2);
+    let files: Vec<String> = support::findings_of(&r.json())
+        .iter()
+        .map(|f| f["file"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        !files.is_empty() && files.iter().all(|f| f == "cm.yaml"),
+        "{files:?}"
+    );
+    let err = r.stderr.trim_end();
+    assert!(
+        err.starts_with(&format!(
+            "chartgate: {name}…: cannot be read: File name too long"
+        )),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

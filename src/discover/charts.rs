@@ -237,10 +237,22 @@ pub fn discover(
         // Directories that are (inside) a chart or a service folder: files there are theirs.
         let mut owned: Vec<PathBuf> = Vec::new();
         while let Some(entry) = walker.next() {
-            let entry = entry.map_err(|e| DiscoverError {
-                path: display_path(p, cwd),
-                message: e.to_string(),
-            })?;
+            // A folder or file the walk cannot enter (a path past PATH_MAX, no permission) is
+            // reported as unreadable (exit 2) and the rest is checked.
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let at = e.path().unwrap_or(p);
+                    let message = match e.io_error() {
+                        Some(io) => format!("cannot be read: {io}"),
+                        None => e.to_string(),
+                    };
+                    let path = crate::confine::excerpt(&display_path(at, cwd), 200);
+                    out.unreadable
+                        .push(DiscoverError { path, message }.to_string());
+                    continue;
+                }
+            };
             // The run's time budget holds during the walk too (a tree of many or deeply
             // nested directories is the pull request's to shape).
             if let Some(e) = crate::budget::run_time_spent() {
