@@ -210,6 +210,22 @@ impl<'a> Checker<'a, '_, '_> {
         Some(s)
     }
 
+    /// [`Self::string`], then a finding `duplicate(name)` when `seen` already holds the name.
+    fn unique(
+        &mut self,
+        node: &'a Node,
+        field: String,
+        check: Format,
+        seen: &mut HashSet<&'a str>,
+        duplicate: impl FnOnce(&str) -> String,
+    ) {
+        if let Some(name) = self.string(node, field.clone(), check)
+            && !seen.insert(name)
+        {
+            self.push(node, field, duplicate(&quoted(name)));
+        }
+    }
+
     fn object_meta(&mut self) {
         let r = self.r;
         let (Some(kind), Some(meta)) = (r.kind, r.node.get("metadata")) else {
@@ -389,15 +405,9 @@ impl<'a> Checker<'a, '_, '_> {
             for (i, v) in list.iter().enumerate() {
                 let Some(node) = v.get("name") else { continue };
                 let field = format!("{path}.volumes[{i}].name");
-                if let Some(name) = self.string(node, field.clone(), names::dns1123_label)
-                    && !volumes.insert(name)
-                {
-                    self.push(
-                        node,
-                        field,
-                        format!("{path}.volumes: duplicate volume {}", quoted(name)),
-                    );
-                }
+                self.unique(node, field, names::dns1123_label, &mut volumes, |n| {
+                    format!("{path}.volumes: duplicate volume {n}")
+                });
             }
         }
         // A StatefulSet's claim templates are volumes of its pods too.
@@ -415,15 +425,9 @@ impl<'a> Checker<'a, '_, '_> {
         for c in &r.containers {
             if let Some(node) = c.node.get("name") {
                 let field = format!("{}.name", c.path);
-                if let Some(name) = self.string(node, field.clone(), names::dns1123_label)
-                    && !containers.insert(name)
-                {
-                    self.push(
-                        node,
-                        field,
-                        format!("{}: duplicate container name {}", c.path, quoted(name)),
-                    );
-                }
+                self.unique(node, field, names::dns1123_label, &mut containers, |n| {
+                    format!("{}: duplicate container name {n}", c.path)
+                });
             }
             let mut port_names: HashSet<&str> = HashSet::new();
             for (i, p) in c
@@ -437,15 +441,9 @@ impl<'a> Checker<'a, '_, '_> {
                 let at = format!("{}.ports[{i}]", c.path);
                 if let Some(node) = p.get("name") {
                     let field = format!("{at}.name");
-                    if let Some(name) = self.string(node, field.clone(), names::port_name)
-                        && !port_names.insert(name)
-                    {
-                        self.push(
-                            node,
-                            field,
-                            format!("{at}.name: duplicate port name {}", quoted(name)),
-                        );
-                    }
+                    self.unique(node, field, names::port_name, &mut port_names, |n| {
+                        format!("{at}.name: duplicate port name {n}")
+                    });
                 }
                 self.port_number(p.get("containerPort"), format!("{at}.containerPort"), 1);
                 self.port_number(p.get("hostPort"), format!("{at}.hostPort"), 0);
@@ -783,15 +781,9 @@ impl<'a> Checker<'a, '_, '_> {
             match p.get("name") {
                 Some(node) => {
                     let field = format!("{at}.name");
-                    if let Some(name) = self.string(node, field.clone(), names::dns1123_label)
-                        && !names_seen.insert(name)
-                    {
-                        self.push(
-                            node,
-                            field,
-                            format!("{at}.name: duplicate port name {}", quoted(name)),
-                        );
-                    }
+                    self.unique(node, field, names::dns1123_label, &mut names_seen, |n| {
+                        format!("{at}.name: duplicate port name {n}")
+                    });
                 }
                 None if ports.len() > 1 => self.push(
                     p,
